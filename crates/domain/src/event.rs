@@ -1,0 +1,245 @@
+//! Events, their tickets, and the event repository port.
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Invalid, RepoError};
+use crate::ids::{EventId, UserId};
+use crate::page::{Page, PageRequest};
+use crate::text::bounded_text;
+
+bounded_text!(
+    /// An event's name: 1–200 characters, not only white space.
+    EventName,
+    1,
+    200
+);
+
+bounded_text!(
+    /// An event's description: at most 10,000 characters; may be empty.
+    EventDescription,
+    0,
+    10_000
+);
+
+/// Declares an integer value that only exists within `min..=max`.
+macro_rules! bounded_int {
+    ($(#[$meta:meta])* $name:ident, $min:expr, $max:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        pub struct $name(i64);
+
+        impl $name {
+            pub const MIN: i64 = $min;
+            pub const MAX: i64 = $max;
+
+            pub fn parse(raw: i64) -> Result<Self, Invalid> {
+                if (Self::MIN..=Self::MAX).contains(&raw) {
+                    Ok(Self(raw))
+                } else {
+                    Err(Invalid::new(format!("must be between {} and {}", Self::MIN, Self::MAX)))
+                }
+            }
+
+            pub fn get(self) -> i64 {
+                self.0
+            }
+        }
+    };
+}
+
+bounded_int!(
+    /// Whole hours of an event's length: 0–8,784 (a leap year).
+    DurationHours,
+    0,
+    8_784
+);
+bounded_int!(
+    /// The minutes past the whole hours: 0–59.
+    DurationMinutes,
+    0,
+    59
+);
+bounded_int!(
+    /// How many tickets an event may sell: 0–1,000,000.
+    MaxTickets,
+    0,
+    1_000_000
+);
+bounded_int!(
+    /// How many tickets one purchase buys: 1–100.
+    TicketQuantity,
+    1,
+    100
+);
+
+/// Tickets sold against the maximum: `0 <= sold <= max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    sold: i64,
+    max: MaxTickets,
+}
+
+impl Capacity {
+    /// Errors name the field at fault: `tickets_sold` when it is negative or above the maximum.
+    pub fn new(sold: i64, max: MaxTickets) -> Result<Self, Invalid> {
+        if sold < 0 {
+            return Err(Invalid::new("must be greater than or equal to 0"));
+        }
+        if sold > max.get() {
+            return Err(Invalid::new(format!(
+                "must not exceed max_tickets ({})",
+                max.get()
+            )));
+        }
+        Ok(Self { sold, max })
+    }
+
+    pub fn sold(self) -> i64 {
+        self.sold
+    }
+
+    pub fn max(self) -> MaxTickets {
+        self.max
+    }
+}
+
+/// What a search looks for: the words of the user's text, each matched as a word prefix in an event's
+/// name or description, all of them required. Only letters and digits make words; everything else
+/// (quotes, `%`, `*`, operators) separates them, so no character of the text can act as syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchTerms(Vec<String>);
+
+impl SearchTerms {
+    /// Bounds the work one request can ask of the index.
+    pub const MAX_WORDS: usize = 16;
+
+    /// `None` when the text holds no word at all.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let words: Vec<String> = raw
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .take(Self::MAX_WORDS)
+            .map(str::to_lowercase)
+            .collect();
+        (!words.is_empty()).then_some(Self(words))
+    }
+
+    pub fn words(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: EventId,
+    pub name: String,
+    pub event_time: DateTime<Utc>,
+    pub description: String,
+    pub duration_hours: i64,
+    pub duration_minutes: i64,
+    pub tickets_sold: i64,
+    pub max_tickets: i64,
+    pub owner_id: UserId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An event to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub name: EventName,
+    pub event_time: DateTime<Utc>,
+    pub description: EventDescription,
+    pub duration_hours: DurationHours,
+    pub duration_minutes: DurationMinutes,
+    pub capacity: Capacity,
+    pub owner_id: UserId,
+}
+
+/// A partial update; `None` leaves a field as it is. Sales change only through purchases.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventChanges {
+    pub name: Option<EventName>,
+    pub event_time: Option<DateTime<Utc>>,
+    pub description: Option<EventDescription>,
+    pub duration_hours: Option<DurationHours>,
+    pub duration_minutes: Option<DurationMinutes>,
+    pub max_tickets: Option<MaxTickets>,
+}
+
+/// Which events to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    pub search: Option<SearchTerms>,
+    pub page: PageRequest,
+}
+
+/// Storage of events.
+#[cfg_attr(feature = "mocks", mockall::automock)]
+pub trait EventRepository: Send + Sync {
+    fn create(&self, event: NewEvent) -> Result<Event, RepoError>;
+    fn find(&self, id: EventId) -> Result<Option<Event>, RepoError>;
+    /// Ordered by `event_time`, then `id`.
+    fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError>;
+    /// `NotFound`, or `Conflict::CapacityBelowSold` when `max_tickets` would drop below the tickets sold
+    /// at the moment of the write.
+    fn update(&self, id: EventId, changes: EventChanges) -> Result<Event, RepoError>;
+    /// Removes the event with its comments. `NotFound` when there is none.
+    fn delete(&self, id: EventId) -> Result<(), RepoError>;
+    /// Adds `quantity` to the tickets sold in one atomic check-and-write: `Conflict::SoldOut` when it
+    /// would pass `max_tickets`, `NotFound` when there is no such event.
+    fn purchase(&self, id: EventId, quantity: TicketQuantity) -> Result<Event, RepoError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_stay_in_their_ranges() {
+        assert!(DurationHours::parse(8_784).is_ok());
+        assert!(DurationHours::parse(8_785).is_err());
+        assert!(DurationMinutes::parse(59).is_ok());
+        assert_eq!(
+            DurationMinutes::parse(60).unwrap_err().0,
+            "must be between 0 and 59"
+        );
+        assert!(DurationMinutes::parse(-1).is_err());
+        assert!(MaxTickets::parse(1_000_001).is_err());
+        assert!(TicketQuantity::parse(0).is_err());
+        assert!(TicketQuantity::parse(-3).is_err());
+        assert!(TicketQuantity::parse(100).is_ok());
+        assert!(TicketQuantity::parse(101).is_err());
+    }
+
+    #[test]
+    fn capacity_never_starts_oversold() {
+        let max = MaxTickets::parse(10).unwrap();
+        assert_eq!(Capacity::new(10, max).unwrap().sold(), 10);
+        assert!(Capacity::new(11, max).unwrap_err().0.contains("max_tickets"));
+        assert!(Capacity::new(-1, max).is_err());
+    }
+
+    #[test]
+    fn names_and_descriptions_have_limits() {
+        assert!(EventName::parse("").is_err());
+        assert!(EventName::parse("x".repeat(200)).is_ok());
+        assert!(EventName::parse("x".repeat(201)).is_err());
+        assert!(EventDescription::parse("").is_ok());
+        assert!(EventDescription::parse("x".repeat(10_000)).is_ok());
+        assert!(EventDescription::parse("x".repeat(10_001)).is_err());
+    }
+
+    #[test]
+    fn search_text_becomes_plain_words() {
+        let terms = SearchTerms::parse(r#"Rust "meet" AND 100% n_e*ar"#).unwrap();
+        assert_eq!(terms.words(), ["rust", "meet", "and", "100", "n", "e", "ar"]);
+        assert_eq!(SearchTerms::parse(r#" "% _ * - "#), None);
+        assert_eq!(SearchTerms::parse("Café").unwrap().words(), ["café"]);
+        let many = "w ".repeat(40);
+        assert_eq!(
+            SearchTerms::parse(&many).unwrap().words().len(),
+            SearchTerms::MAX_WORDS
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! Plaza's domain: the entities of an events community, the values that can only be built valid, and the
+//! ports (repository traits) that storage adapters implement.
+//!
+//! Nothing here knows HTTP, SQL or a framework. Entities read back from storage carry plain values (they
+//! were validated on the way in); inputs to the ports carry validated values, so a repository can never be
+//! asked to store something the rules forbid.
+
+pub mod avatar;
+pub mod comment;
+pub mod error;
+pub mod event;
+pub mod health;
+pub mod ids;
+pub mod notification;
+pub mod page;
+pub mod post;
+pub mod text;
+pub mod user;
+
+pub use error::{Conflict, FieldError, Invalid, RepoError, ValidationErrors};
+pub use ids::{CommentId, EventId, NotificationId, PostId, UserId};
+pub use page::{Page, PageRequest};

@@ -1,0 +1,251 @@
+//! Users: accounts, their validated inputs, and the user repository port.
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Invalid, RepoError};
+use crate::ids::UserId;
+use crate::page::{Page, PageRequest};
+use crate::text::bounded_text;
+
+/// A user name: 3–32 of `A-Z a-z 0-9 _ . -`. Unique without regard to ASCII case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: impl Into<String>) -> Result<Self, Invalid> {
+        let raw = raw.into();
+        let len = raw.chars().count();
+        if !(3..=32).contains(&len) {
+            return Err(Invalid::new("must be 3 to 32 characters"));
+        }
+        if !raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        {
+            return Err(Invalid::new(
+                "may contain only letters A-Z, digits, '_', '.' and '-'",
+            ));
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An e-mail address: one `@` between a non-empty local part and a dotted domain, no white space, at
+/// most 254 characters. Deliverability is not our business; shape is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_CHARS: usize = 254;
+
+    pub fn parse(raw: impl Into<String>) -> Result<Self, Invalid> {
+        let raw = raw.into();
+        let invalid = || Invalid::new("must be a valid e-mail address");
+        if raw.chars().count() > Self::MAX_CHARS {
+            return Err(Invalid::new(format!(
+                "must be at most {} characters",
+                Self::MAX_CHARS
+            )));
+        }
+        let (local, domain) = raw.split_once('@').ok_or_else(invalid)?;
+        let well_formed = !local.is_empty()
+            && local.len() <= 64
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !well_formed {
+            return Err(invalid());
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+bounded_text!(
+    /// A display name, at most 100 characters; may be empty.
+    FullName,
+    0,
+    100
+);
+
+/// A plain password as typed: 8–72 bytes (bcrypt reads no further than 72). Never stored, never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: impl Into<String>) -> Result<Self, Invalid> {
+        let raw = raw.into();
+        if !(8..=72).contains(&raw.len()) {
+            return Err(Invalid::new("must be 8 to 72 bytes"));
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// A password hash as produced by the password hasher (bcrypt's modular crypt format).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(pub String);
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHash(***)")
+    }
+}
+
+/// A stored account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub email: String,
+    pub full_name: Option<String>,
+    /// The stored avatar's file name in the avatar store, if any.
+    pub avatar: Option<String>,
+    pub password_hash: PasswordHash,
+    /// When the password was last set; tokens issued at or before this second are no longer valid.
+    pub password_changed_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// The name shown to others: the full name, or the user name when there is none.
+    pub fn display_name(&self) -> &str {
+        match self.full_name.as_deref() {
+            Some(name) if !name.trim().is_empty() => name,
+            _ => &self.username,
+        }
+    }
+}
+
+/// An account to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: Username,
+    pub email: Email,
+    pub full_name: Option<FullName>,
+    pub password_hash: PasswordHash,
+}
+
+/// A full replacement of an account's profile; `password_hash: None` keeps the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserChanges {
+    pub username: Username,
+    pub email: Email,
+    pub full_name: Option<FullName>,
+    pub password_hash: Option<PasswordHash>,
+}
+
+/// Storage of accounts.
+#[cfg_attr(feature = "mocks", mockall::automock)]
+pub trait UserRepository: Send + Sync {
+    /// `Conflict::UsernameTaken` / `Conflict::EmailTaken` when either is already used (ignoring case).
+    fn create(&self, user: NewUser) -> Result<User, RepoError>;
+    fn find(&self, id: UserId) -> Result<Option<User>, RepoError>;
+    /// Looks a user name up without regard to ASCII case.
+    fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError>;
+    /// The users among `ids` that exist, in id order.
+    fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError>;
+    /// Every user, in id order.
+    fn list(&self, page: PageRequest) -> Result<Page<User>, RepoError>;
+    /// `NotFound`, or the same conflicts as `create`.
+    fn update(&self, id: UserId, changes: UserChanges) -> Result<User, RepoError>;
+    /// Sets the avatar file name and returns the updated user with the name it replaced.
+    fn set_avatar(&self, id: UserId, avatar: String) -> Result<(User, Option<String>), RepoError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_the_contract() {
+        for ok in ["bob", "Alice_1", "a.b-c", &"x".repeat(32)] {
+            assert!(Username::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["ab", &"x".repeat(33), "has space", "émile", "semi;colon", ""] {
+            assert!(Username::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_need_a_plausible_shape() {
+        for ok in ["a@b.co", "first.last+tag@example.org"] {
+            assert!(Email::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "plain",
+            "@example.org",
+            "a@b",
+            "a@@b.co",
+            "a b@c.de",
+            "a@.com",
+            "a@b..com",
+            "a@b.com.",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        let long = format!("{}@example.org", "a".repeat(250));
+        assert_eq!(
+            Email::parse(long).unwrap_err().0,
+            "must be at most 254 characters"
+        );
+    }
+
+    #[test]
+    fn passwords_are_8_to_72_bytes() {
+        assert!(Password::parse("1234567").is_err());
+        assert!(Password::parse("12345678").is_ok());
+        assert!(Password::parse("x".repeat(72)).is_ok());
+        assert!(Password::parse("x".repeat(73)).is_err());
+        // 36 two-byte characters are 72 bytes; one more is too many.
+        assert!(Password::parse("é".repeat(36)).is_ok());
+        assert!(Password::parse("é".repeat(37)).is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let password = Password::parse("supersecret").unwrap();
+        assert!(!format!("{password:?}").contains("supersecret"));
+        assert!(!format!("{:?}", PasswordHash("$2b$hash".into())).contains("hash"));
+    }
+
+    #[test]
+    fn display_name_falls_back_to_the_username() {
+        let mut user = User {
+            id: UserId(1),
+            username: "alice".into(),
+            email: "a@b.co".into(),
+            full_name: None,
+            avatar: None,
+            password_hash: PasswordHash(String::new()),
+            password_changed_at: Utc::now(),
+            created_at: Utc::now(),
+        };
+        assert_eq!(user.display_name(), "alice");
+        user.full_name = Some("  ".into());
+        assert_eq!(user.display_name(), "alice");
+        user.full_name = Some("Alice Liddell".into());
+        assert_eq!(user.display_name(), "Alice Liddell");
+    }
+}
