@@ -1,0 +1,146 @@
+//! Logging in and recognising the caller from a token.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use plaza_domain::user::{User, UserRepository};
+
+use crate::error::AppError;
+use crate::password::PasswordHasher;
+use crate::token::{IssuedToken, TokenCodec};
+
+/// One message for an unknown user and a wrong password alike.
+pub const BAD_CREDENTIALS: &str = "incorrect username or password";
+const INVALID_TOKEN: &str = "invalid or expired token";
+
+#[derive(Clone)]
+pub struct AuthService {
+    users: Arc<dyn UserRepository>,
+    passwords: Arc<dyn PasswordHasher>,
+    tokens: Arc<TokenCodec>,
+}
+
+impl AuthService {
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        passwords: Arc<dyn PasswordHasher>,
+        tokens: Arc<TokenCodec>,
+    ) -> Self {
+        Self {
+            users,
+            passwords,
+            tokens,
+        }
+    }
+
+    /// Exchanges a user name (any case) and password for a token. An unknown user costs the same bcrypt
+    /// work as a wrong password, so neither answer nor timing says which it was.
+    pub fn login(&self, username: &str, password: &str) -> Result<IssuedToken, AppError> {
+        match self.users.find_by_username(username)? {
+            Some(user) if self.passwords.verify(password, &user.password_hash) => {
+                self.tokens.issue(user.id, user.password_changed_at, Utc::now())
+            }
+            Some(_) => Err(AppError::Unauthorized(BAD_CREDENTIALS)),
+            None => {
+                self.passwords.verify_nobody(password);
+                Err(AppError::Unauthorized(BAD_CREDENTIALS))
+            }
+        }
+    }
+
+    /// The user a bearer token stands for: valid signature and expiry, an existing user, and issued after
+    /// that user's last password change.
+    pub fn authenticate(&self, token: &str) -> Result<User, AppError> {
+        let claims = self.tokens.decode(token)?;
+        let id = TokenCodec::subject(&claims)?;
+        let user = self
+            .users
+            .find(id)?
+            .ok_or(AppError::Unauthorized(INVALID_TOKEN))?;
+        if TokenCodec::predates(claims.iat, user.password_changed_at) {
+            return Err(AppError::Unauthorized(INVALID_TOKEN));
+        }
+        Ok(user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::password::MockPasswordHasher;
+    use crate::users::tests::user;
+    use chrono::Duration;
+    use plaza_domain::UserId;
+    use plaza_domain::user::MockUserRepository;
+
+    fn codec() -> Arc<TokenCodec> {
+        Arc::new(TokenCodec::new(&[7u8; 32], 30).unwrap())
+    }
+
+    #[test]
+    fn unknown_user_and_wrong_password_look_the_same_and_cost_the_same() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_username()
+            .returning(|name| Ok((name == "alice").then(|| user(1, "alice"))));
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().times(1).returning(|_, _| false);
+        hasher.expect_verify_nobody().times(1).return_const(());
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
+
+        let wrong_password = auth.login("alice", "nope").unwrap_err();
+        let unknown_user = auth.login("mallory", "nope").unwrap_err();
+        assert_eq!(wrong_password.to_string(), unknown_user.to_string());
+        assert!(matches!(unknown_user, AppError::Unauthorized(BAD_CREDENTIALS)));
+    }
+
+    #[test]
+    fn a_good_login_yields_a_token_that_authenticates() {
+        let mut users = MockUserRepository::new();
+        let mut alice = user(1, "alice");
+        alice.password_changed_at = Utc::now() - Duration::minutes(5);
+        let stored = alice.clone();
+        users
+            .expect_find_by_username()
+            .returning(move |_| Ok(Some(stored.clone())));
+        let stored = alice.clone();
+        users.expect_find().returning(move |_| Ok(Some(stored.clone())));
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().returning(|_, _| true);
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
+
+        let token = auth.login("ALICE", "right").unwrap();
+        assert_eq!(auth.authenticate(&token.access_token).unwrap().id, UserId(1));
+    }
+
+    #[test]
+    fn tokens_from_before_a_password_change_are_refused() {
+        let tokens = codec();
+        let long_ago = Utc::now() - Duration::hours(2);
+        let old = tokens
+            .issue(UserId(1), long_ago, Utc::now() - Duration::minutes(10))
+            .unwrap();
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(Some(user(1, "alice")))); // password changed just now
+        let auth = AuthService::new(Arc::new(users), Arc::new(MockPasswordHasher::new()), tokens);
+        assert!(matches!(
+            auth.authenticate(&old.access_token),
+            Err(AppError::Unauthorized(_))
+        ));
+    }
+
+    #[test]
+    fn tokens_naming_a_missing_user_are_refused() {
+        let tokens = codec();
+        let token = tokens
+            .issue(UserId(42), Utc::now() - Duration::hours(1), Utc::now())
+            .unwrap();
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(None));
+        let auth = AuthService::new(Arc::new(users), Arc::new(MockPasswordHasher::new()), tokens);
+        assert!(matches!(
+            auth.authenticate(&token.access_token),
+            Err(AppError::Unauthorized(_))
+        ));
+    }
+}

@@ -1,0 +1,68 @@
+//! What a use case can answer besides success. The HTTP adapter maps each variant to a status in one place.
+
+use plaza_domain::{Conflict, RepoError, ValidationErrors};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+    /// Names what was not found: "user", "event", …
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Why the caller could not be authenticated; the same words for every credential failure.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Conflict(Conflict),
+    #[error("{0}")]
+    UnsupportedMedia(&'static str),
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or a broken dependency. Its cause is logged, never shown.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AppError {
+    pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+impl From<RepoError> for AppError {
+    fn from(error: RepoError) -> Self {
+        match error {
+            RepoError::NotFound => AppError::NotFound("resource"),
+            RepoError::Conflict(conflict) => AppError::Conflict(conflict),
+            RepoError::Unavailable(why) => AppError::Unavailable(why),
+            RepoError::Internal(source) => AppError::Internal(source),
+        }
+    }
+}
+
+/// Names the missing thing when a repository says `NotFound`.
+pub(crate) trait OrNotFound<T> {
+    fn or_not_found(self, what: &'static str) -> Result<T, AppError>;
+}
+
+/// Turns a look-up's `None` into a named `NotFound`.
+pub(crate) trait Found<T> {
+    fn found(self, what: &'static str) -> Result<T, AppError>;
+}
+
+impl<T> OrNotFound<T> for Result<T, RepoError> {
+    fn or_not_found(self, what: &'static str) -> Result<T, AppError> {
+        self.map_err(|error| match error {
+            RepoError::NotFound => AppError::NotFound(what),
+            other => other.into(),
+        })
+    }
+}
+
+impl<T> Found<T> for Result<Option<T>, RepoError> {
+    fn found(self, what: &'static str) -> Result<T, AppError> {
+        self.map_err(AppError::from)?.ok_or(AppError::NotFound(what))
+    }
+}

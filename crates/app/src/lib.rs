@@ -1,0 +1,77 @@
+//! Plaza's use cases. Each service holds the rules of one concept — who may change what, who is notified
+//! when a comment lands, what a ticket purchase may do — over the domain's ports. Services are synchronous
+//! (storage is), so callers on an async runtime run them on a blocking pool.
+
+pub mod auth;
+pub mod comments;
+pub mod error;
+pub mod events;
+pub mod notifications;
+pub mod password;
+pub mod posts;
+pub mod token;
+pub mod users;
+
+pub use auth::AuthService;
+pub use comments::CommentService;
+pub use error::AppError;
+pub use events::EventService;
+pub use notifications::NotificationService;
+pub use password::{BcryptHasher, PasswordHasher};
+pub use posts::PostService;
+pub use token::{IssuedToken, TokenCodec};
+pub use users::UserService;
+
+use std::sync::Arc;
+
+use plaza_domain::avatar::AvatarStore;
+use plaza_domain::comment::CommentRepository;
+use plaza_domain::event::EventRepository;
+use plaza_domain::health::StorageHealth;
+use plaza_domain::notification::NotificationRepository;
+use plaza_domain::post::PostRepository;
+use plaza_domain::user::UserRepository;
+
+/// The adapters the use cases run on; the binary chooses them.
+#[derive(Clone)]
+pub struct Ports {
+    pub users: Arc<dyn UserRepository>,
+    pub events: Arc<dyn EventRepository>,
+    pub posts: Arc<dyn PostRepository>,
+    pub comments: Arc<dyn CommentRepository>,
+    pub notifications: Arc<dyn NotificationRepository>,
+    pub avatars: Arc<dyn AvatarStore>,
+    pub passwords: Arc<dyn PasswordHasher>,
+    pub tokens: Arc<TokenCodec>,
+    pub health: Arc<dyn StorageHealth>,
+}
+
+/// Every use case, wired to one set of ports. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub users: UserService,
+    pub auth: AuthService,
+    pub events: EventService,
+    pub posts: PostService,
+    pub comments: CommentService,
+    pub notifications: NotificationService,
+    pub health: Arc<dyn StorageHealth>,
+}
+
+impl Services {
+    pub fn new(ports: Ports) -> Self {
+        Self {
+            users: UserService::new(
+                ports.users.clone(),
+                ports.passwords.clone(),
+                ports.avatars.clone(),
+            ),
+            auth: AuthService::new(ports.users.clone(), ports.passwords.clone(), ports.tokens.clone()),
+            events: EventService::new(ports.events.clone()),
+            posts: PostService::new(ports.posts.clone()),
+            comments: CommentService::new(ports.events.clone(), ports.comments.clone()),
+            notifications: NotificationService::new(ports.notifications.clone()),
+            health: ports.health,
+        }
+    }
+}

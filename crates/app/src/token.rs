@@ -1,0 +1,235 @@
+//! Access tokens: HS256 JWTs with `sub`, `iat` and `exp`, and nothing else accepted.
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use plaza_domain::UserId;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// The least secret length accepted, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+const INVALID_TOKEN: &str = "invalid or expired token";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// A freshly issued token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    pub access_token: String,
+    /// Seconds until it expires.
+    pub expires_in: i64,
+}
+
+/// Issues and checks access tokens with one secret.
+pub struct TokenCodec {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl_seconds: i64,
+}
+
+impl std::fmt::Debug for TokenCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCodec")
+            .field("ttl_seconds", &self.ttl_seconds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenCodec {
+    /// Refuses secrets shorter than [`MIN_SECRET_BYTES`] and lifetimes under a minute.
+    pub fn new(secret: &[u8], ttl_minutes: i64) -> Result<Self, String> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(format!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"));
+        }
+        if !(1..=60 * 24 * 366).contains(&ttl_minutes) {
+            return Err("ACCESS_TOKEN_EXPIRE_MINUTES must be between 1 and 527040".into());
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        validation.leeway = 0;
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl_seconds: ttl_minutes * 60,
+        })
+    }
+
+    /// A token for `user`. Its `iat` is never at or before the second of the user's last password change,
+    /// so a token taken right after a change is accepted while every older one is refused, even within
+    /// the same second.
+    pub fn issue(
+        &self,
+        user: UserId,
+        password_changed_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedToken, AppError> {
+        let iat = now.timestamp().max(password_changed_at.timestamp() + 1);
+        let claims = Claims {
+            sub: user.to_string(),
+            iat,
+            exp: now.timestamp() + self.ttl_seconds,
+        };
+        let access_token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(AppError::internal)?;
+        Ok(IssuedToken {
+            access_token,
+            expires_in: self.ttl_seconds,
+        })
+    }
+
+    /// The token's claims when its signature, algorithm and expiry hold.
+    pub fn decode(&self, token: &str) -> Result<Claims, AppError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|_| AppError::Unauthorized(INVALID_TOKEN))
+    }
+
+    /// The user a valid token names.
+    pub fn subject(claims: &Claims) -> Result<UserId, AppError> {
+        claims
+            .sub
+            .parse::<i64>()
+            .map(UserId)
+            .map_err(|_| AppError::Unauthorized(INVALID_TOKEN))
+    }
+
+    /// Whether a token issued at `iat` predates the password change at `password_changed_at`.
+    pub fn predates(iat: i64, password_changed_at: DateTime<Utc>) -> bool {
+        iat <= password_changed_at.timestamp()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn codec() -> TokenCodec {
+        TokenCodec::new(SECRET, 30).unwrap()
+    }
+
+    #[test]
+    fn round_trips_a_token() {
+        let now = Utc::now();
+        let issued = codec().issue(UserId(7), now - Duration::hours(1), now).unwrap();
+        assert_eq!(issued.expires_in, 1800);
+        let claims = codec().decode(&issued.access_token).unwrap();
+        assert_eq!(TokenCodec::subject(&claims).unwrap(), UserId(7));
+        assert_eq!(claims.iat, now.timestamp());
+        assert_eq!(claims.exp, now.timestamp() + 1800);
+    }
+
+    #[test]
+    fn refuses_short_secrets_and_silly_lifetimes() {
+        assert!(TokenCodec::new(b"short", 30).is_err());
+        assert!(TokenCodec::new(SECRET, 0).is_err());
+    }
+
+    #[test]
+    fn a_token_after_a_change_in_the_same_second_is_valid_and_older_ones_are_not() {
+        let changed = Utc::now();
+        let issued = codec().issue(UserId(1), changed, changed).unwrap();
+        let claims = codec().decode(&issued.access_token).unwrap();
+        assert!(!TokenCodec::predates(claims.iat, changed));
+        assert!(TokenCodec::predates(changed.timestamp(), changed));
+        assert!(TokenCodec::predates(changed.timestamp() - 5, changed));
+    }
+
+    #[test]
+    fn rejects_tampered_foreign_and_expired_tokens() {
+        let now = Utc::now();
+        let token = codec()
+            .issue(UserId(1), now - Duration::days(1), now)
+            .unwrap()
+            .access_token;
+        let other = TokenCodec::new(b"another secret of thirty-two bytes!!", 30).unwrap();
+        assert!(other.decode(&token).is_err(), "bad signature");
+        let mut tampered = token.clone();
+        tampered.push('x');
+        assert!(codec().decode(&tampered).is_err());
+        assert!(codec().decode("not a token").is_err());
+
+        let expired = Claims {
+            sub: "1".into(),
+            iat: now.timestamp() - 100,
+            exp: now.timestamp() - 1,
+        };
+        let expired = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &expired,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
+        assert!(codec().decode(&expired).is_err(), "expired");
+
+        let hs512 = Claims {
+            sub: "1".into(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + 60,
+        };
+        let hs512 = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS512),
+            &hs512,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
+        assert!(codec().decode(&hs512).is_err(), "another algorithm");
+    }
+
+    #[test]
+    fn rejects_unsigned_tokens() {
+        use base64_url as b64;
+        let header = b64("{\"alg\":\"none\",\"typ\":\"JWT\"}");
+        let exp = Utc::now().timestamp() + 600;
+        let payload = b64(&format!("{{\"sub\":\"1\",\"iat\":1,\"exp\":{exp}}}"));
+        assert!(codec().decode(&format!("{header}.{payload}.")).is_err());
+    }
+
+    #[test]
+    fn rejects_tokens_without_iat() {
+        #[derive(Serialize)]
+        struct NoIat {
+            sub: String,
+            exp: i64,
+        }
+        let claims = NoIat {
+            sub: "1".into(),
+            exp: Utc::now().timestamp() + 600,
+        };
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
+        assert!(codec().decode(&token).is_err());
+    }
+
+    /// Unpadded URL-safe base64, enough to forge a test token by hand.
+    fn base64_url(input: &str) -> String {
+        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let bytes = input.as_bytes();
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,352 @@
+//! Accounts: registration, profiles, avatars.
+
+use std::sync::Arc;
+
+use plaza_domain::avatar::{AvatarStore, ImageKind};
+use plaza_domain::user::{Email, FullName, NewUser, Password, User, UserChanges, UserRepository, Username};
+use plaza_domain::{Page, PageRequest, UserId, ValidationErrors};
+
+use crate::error::{AppError, Found, OrNotFound};
+use crate::password::PasswordHasher;
+
+/// The most users one batch look-up may name.
+pub const MAX_BATCH_IDS: usize = 100;
+
+/// A validated registration, or the new profile of a `PUT`.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub username: Username,
+    pub email: Email,
+    pub full_name: Option<FullName>,
+}
+
+#[derive(Clone)]
+pub struct UserService {
+    users: Arc<dyn UserRepository>,
+    passwords: Arc<dyn PasswordHasher>,
+    avatars: Arc<dyn AvatarStore>,
+}
+
+impl UserService {
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        passwords: Arc<dyn PasswordHasher>,
+        avatars: Arc<dyn AvatarStore>,
+    ) -> Self {
+        Self {
+            users,
+            passwords,
+            avatars,
+        }
+    }
+
+    /// Creates an account; the password is stored only as a bcrypt hash.
+    pub fn register(&self, profile: Profile, password: &Password) -> Result<User, AppError> {
+        let password_hash = self.passwords.hash(password)?;
+        let new = NewUser {
+            username: profile.username,
+            email: profile.email,
+            full_name: profile.full_name,
+            password_hash,
+        };
+        Ok(self.users.create(new)?)
+    }
+
+    pub fn get(&self, id: UserId) -> Result<User, AppError> {
+        self.users.find(id).found("user")
+    }
+
+    /// The users among `ids` that exist; unknown ids are left out.
+    pub fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>, AppError> {
+        if ids.is_empty() || ids.len() > MAX_BATCH_IDS {
+            return Err(
+                ValidationErrors::single("ids", format!("must name 1 to {MAX_BATCH_IDS} user ids")).into(),
+            );
+        }
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(self.users.find_many(&ids)?)
+    }
+
+    pub fn list(&self, page: PageRequest) -> Result<Page<User>, AppError> {
+        Ok(self.users.list(page)?)
+    }
+
+    /// Replaces `id`'s profile; only that user may. `password: None` keeps the password.
+    pub fn update(
+        &self,
+        actor: &User,
+        id: UserId,
+        profile: Profile,
+        password: Option<&Password>,
+    ) -> Result<User, AppError> {
+        self.ensure_self(actor, id)?;
+        let password_hash = password
+            .map(|password| self.passwords.hash(password))
+            .transpose()?;
+        let changes = UserChanges {
+            username: profile.username,
+            email: profile.email,
+            full_name: profile.full_name,
+            password_hash,
+        };
+        self.users.update(id, changes).or_not_found("user")
+    }
+
+    /// Stores a new avatar for `id` (only that user may) and removes the one it replaces.
+    pub fn set_avatar(&self, actor: &User, id: UserId, image: &[u8]) -> Result<User, AppError> {
+        self.ensure_self(actor, id)?;
+        if image.len() > ImageKind::MAX_BYTES {
+            return Err(AppError::Validation(ValidationErrors::single(
+                "file",
+                "must be at most 2 MiB",
+            )));
+        }
+        let kind = ImageKind::sniff(image).ok_or(AppError::UnsupportedMedia(
+            "the avatar must be a PNG, JPEG, GIF or WebP image",
+        ))?;
+        let name = self.avatars.save(kind, image)?;
+        match self.users.set_avatar(id, name.clone()) {
+            Ok((user, replaced)) => {
+                if let Some(old) = replaced {
+                    // The new avatar is in place; a stale file is only wasted space, so it must not fail the request.
+                    if let Err(error) = self.avatars.delete(&old) {
+                        tracing::warn!(%error, file = %old, "could not remove a replaced avatar");
+                    }
+                }
+                Ok(user)
+            }
+            Err(error) => {
+                let _ = self.avatars.delete(&name);
+                Err(AppError::from(match error {
+                    plaza_domain::RepoError::NotFound => return Err(AppError::NotFound("user")),
+                    other => other,
+                }))
+            }
+        }
+    }
+
+    /// An avatar image by its stored name.
+    pub fn avatar(&self, name: &str) -> Result<(ImageKind, Vec<u8>), AppError> {
+        self.avatars.load(name).found("avatar")
+    }
+
+    /// 404 before 403: whether an account exists is public anyway (`GET /users/{id}`).
+    fn ensure_self(&self, actor: &User, id: UserId) -> Result<(), AppError> {
+        if actor.id == id {
+            return Ok(());
+        }
+        self.users.find(id).found("user")?;
+        Err(AppError::Forbidden("you may only change your own account"))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::password::MockPasswordHasher;
+    use chrono::Utc;
+    use mockall::predicate::eq;
+    use plaza_domain::avatar::MockAvatarStore;
+    use plaza_domain::user::{MockUserRepository, PasswordHash};
+    use plaza_domain::{Conflict, RepoError};
+
+    pub(crate) fn user(id: i64, username: &str) -> User {
+        User {
+            id: UserId(id),
+            username: username.into(),
+            email: format!("{username}@example.org"),
+            full_name: None,
+            avatar: None,
+            password_hash: PasswordHash("$2b$04$hash".into()),
+            password_changed_at: Utc::now(),
+            created_at: Utc::now(),
+        }
+    }
+
+    fn profile(username: &str) -> Profile {
+        Profile {
+            username: Username::parse(username).unwrap(),
+            email: Email::parse(format!("{username}@example.org")).unwrap(),
+            full_name: None,
+        }
+    }
+
+    fn service(
+        users: MockUserRepository,
+        hasher: MockPasswordHasher,
+        avatars: MockAvatarStore,
+    ) -> UserService {
+        UserService::new(Arc::new(users), Arc::new(hasher), Arc::new(avatars))
+    }
+
+    #[test]
+    fn register_stores_the_hash_not_the_password() {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_hash()
+            .returning(|_| Ok(PasswordHash("$2b$hashed".into())));
+        let mut users = MockUserRepository::new();
+        users
+            .expect_create()
+            .withf(|new| new.password_hash.0 == "$2b$hashed" && new.username.as_str() == "alice")
+            .returning(|_| Ok(user(1, "alice")));
+        let service = service(users, hasher, MockAvatarStore::new());
+        let created = service
+            .register(profile("alice"), &Password::parse("password1").unwrap())
+            .unwrap();
+        assert_eq!(created.id, UserId(1));
+    }
+
+    #[test]
+    fn register_passes_conflicts_through() {
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_hash().returning(|_| Ok(PasswordHash("h".into())));
+        let mut users = MockUserRepository::new();
+        users
+            .expect_create()
+            .returning(|_| Err(RepoError::Conflict(Conflict::EmailTaken)));
+        let service = service(users, hasher, MockAvatarStore::new());
+        let error = service
+            .register(profile("alice"), &Password::parse("password1").unwrap())
+            .unwrap_err();
+        assert!(matches!(error, AppError::Conflict(Conflict::EmailTaken)));
+    }
+
+    #[test]
+    fn nobody_changes_another_users_profile() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find()
+            .with(eq(UserId(2)))
+            .returning(|_| Ok(Some(user(2, "bob"))));
+        users.expect_update().never();
+        let service = service(users, MockPasswordHasher::new(), MockAvatarStore::new());
+        let error = service
+            .update(&user(1, "alice"), UserId(2), profile("bob"), None)
+            .unwrap_err();
+        assert!(matches!(error, AppError::Forbidden(_)));
+    }
+
+    #[test]
+    fn updating_a_missing_user_is_not_found() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(None));
+        let service = service(users, MockPasswordHasher::new(), MockAvatarStore::new());
+        let error = service
+            .update(&user(1, "alice"), UserId(9), profile("x_y"), None)
+            .unwrap_err();
+        assert!(matches!(error, AppError::NotFound("user")));
+    }
+
+    #[test]
+    fn update_without_password_keeps_the_hash() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_update()
+            .withf(|id, changes| *id == UserId(1) && changes.password_hash.is_none())
+            .returning(|_, _| Ok(user(1, "alice2")));
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_hash().never();
+        let service = service(users, hasher, MockAvatarStore::new());
+        let updated = service
+            .update(&user(1, "alice"), UserId(1), profile("alice2"), None)
+            .unwrap();
+        assert_eq!(updated.username, "alice2");
+    }
+
+    #[test]
+    fn update_with_password_rehashes() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_update()
+            .withf(|_, changes| changes.password_hash == Some(PasswordHash("new".into())))
+            .returning(|_, _| Ok(user(1, "alice")));
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_hash()
+            .times(1)
+            .returning(|_| Ok(PasswordHash("new".into())));
+        let service = service(users, hasher, MockAvatarStore::new());
+        let password = Password::parse("brand new pw").unwrap();
+        service
+            .update(&user(1, "alice"), UserId(1), profile("alice"), Some(&password))
+            .unwrap();
+    }
+
+    #[test]
+    fn batch_lookups_are_bounded_and_deduplicated() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_many()
+            .withf(|ids| ids == [UserId(1), UserId(3)])
+            .returning(|_| Ok(vec![user(1, "alice")]));
+        let service = service(users, MockPasswordHasher::new(), MockAvatarStore::new());
+        assert_eq!(
+            service
+                .get_many(&[UserId(3), UserId(1), UserId(3)])
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(matches!(service.get_many(&[]), Err(AppError::Validation(_))));
+        let too_many: Vec<_> = (1..=101).map(UserId).collect();
+        assert!(matches!(
+            service.get_many(&too_many),
+            Err(AppError::Validation(_))
+        ));
+    }
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n....";
+
+    #[test]
+    fn a_new_avatar_replaces_and_removes_the_old_file() {
+        let mut avatars = MockAvatarStore::new();
+        avatars
+            .expect_save()
+            .withf(|kind, _| *kind == ImageKind::Png)
+            .returning(|_, _| Ok("new.png".into()));
+        avatars
+            .expect_delete()
+            .with(eq("old.png"))
+            .times(1)
+            .returning(|_| Ok(()));
+        let mut users = MockUserRepository::new();
+        users
+            .expect_set_avatar()
+            .with(eq(UserId(1)), eq("new.png".to_string()))
+            .returning(|_, _| Ok((user(1, "alice"), Some("old.png".into()))));
+        let service = service(users, MockPasswordHasher::new(), avatars);
+        service.set_avatar(&user(1, "alice"), UserId(1), PNG).unwrap();
+    }
+
+    #[test]
+    fn text_posing_as_an_image_is_refused_before_storing() {
+        let mut avatars = MockAvatarStore::new();
+        avatars.expect_save().never();
+        let service = service(MockUserRepository::new(), MockPasswordHasher::new(), avatars);
+        let error = service
+            .set_avatar(&user(1, "alice"), UserId(1), b"hello, I am a PNG")
+            .unwrap_err();
+        assert!(matches!(error, AppError::UnsupportedMedia(_)));
+    }
+
+    #[test]
+    fn a_failed_write_removes_the_stored_file() {
+        let mut avatars = MockAvatarStore::new();
+        avatars.expect_save().returning(|_, _| Ok("new.png".into()));
+        avatars
+            .expect_delete()
+            .with(eq("new.png"))
+            .times(1)
+            .returning(|_| Ok(()));
+        let mut users = MockUserRepository::new();
+        users
+            .expect_set_avatar()
+            .returning(|_, _| Err(RepoError::NotFound));
+        let service = service(users, MockPasswordHasher::new(), avatars);
+        let error = service.set_avatar(&user(1, "alice"), UserId(1), PNG).unwrap_err();
+        assert!(matches!(error, AppError::NotFound("user")));
+    }
+}
