@@ -1,0 +1,5 @@
+//! Plaza's file-system adapters.
+
+mod avatars;
+
+pub use avatars::FsAvatarStore;

@@ -1,0 +1,310 @@
+//! Opening the database: the file, its pragmas, the migrations and the connection pool.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use plaza_domain::RepoError;
+
+use crate::error::StoreError;
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+pub(crate) type Conn = SqliteConnection;
+
+/// SQLite's `synchronous` setting: `Normal` loses at most the last transactions on power loss (never
+/// corrupts, with WAL); `Full` survives power loss at a large cost in write throughput.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    Normal,
+    Full,
+}
+
+impl std::str::FromStr for Synchronous {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.to_ascii_uppercase().as_str() {
+            "NORMAL" => Ok(Self::Normal),
+            "FULL" => Ok(Self::Full),
+            _ => Err(format!("expected NORMAL or FULL, not {raw:?}")),
+        }
+    }
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Self::Normal => "NORMAL",
+            Self::Full => "FULL",
+        }
+    }
+}
+
+/// Where the database lives and how connections behave.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    pub path: PathBuf,
+    pub synchronous: Synchronous,
+    /// How long a writer waits for the write lock before giving up.
+    pub busy_timeout: Duration,
+    pub pool_size: u32,
+}
+
+impl DatabaseConfig {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            synchronous: Synchronous::Normal,
+            busy_timeout: Duration::from_secs(5),
+            pool_size: 8,
+        }
+    }
+}
+
+/// The file path of a `DATABASE_URL`: a plain path, or one behind `sqlite://` or `sqlite:`.
+pub fn database_path(url: &str) -> PathBuf {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    PathBuf::from(path)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot create the database directory {path}: {source}")]
+    Directory { path: PathBuf, source: std::io::Error },
+    #[error("cannot open the database {path}: {source}")]
+    Connect {
+        path: PathBuf,
+        source: diesel::ConnectionError,
+    },
+    #[error("cannot prepare the database: {0}")]
+    Setup(#[from] diesel::result::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(String),
+    #[error("cannot build the connection pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+}
+
+/// Pragmas every pooled connection needs. `journal_mode` is a property of the file, set once at open.
+#[derive(Debug)]
+struct ConnectionPragmas {
+    busy_timeout_ms: u128,
+    synchronous: Synchronous,
+}
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionPragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
+            self.busy_timeout_ms,
+            self.synchronous.pragma()
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// The open database: a pool of configured connections over a migrated file.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<ConnectionManager<SqliteConnection>>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("state", &self.pool.state())
+            .finish()
+    }
+}
+
+impl Database {
+    /// Creates the file and its directory when missing, switches it to WAL and runs pending migrations on
+    /// one plain connection, and only then builds the pool (connections opening all at once on a fresh
+    /// file would race each other for the switch to WAL).
+    pub fn open(config: &DatabaseConfig) -> Result<Self, OpenError> {
+        if let Some(parent) = config.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| OpenError::Directory {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let url = path_str(&config.path);
+        let mut setup = SqliteConnection::establish(&url).map_err(|source| OpenError::Connect {
+            path: config.path.clone(),
+            source,
+        })?;
+        setup.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;",
+            config.busy_timeout.as_millis()
+        ))?;
+        setup
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|error| OpenError::Migrate(error.to_string()))?;
+        drop(setup);
+
+        let pool = Pool::builder()
+            .max_size(config.pool_size.max(1))
+            .connection_timeout(config.busy_timeout + Duration::from_secs(5))
+            .connection_customizer(Box::new(ConnectionPragmas {
+                busy_timeout_ms: config.busy_timeout.as_millis(),
+                synchronous: config.synchronous,
+            }))
+            .build(ConnectionManager::<SqliteConnection>::new(url))?;
+        Ok(Self { pool })
+    }
+
+    /// Answers a trivial query: the database is reachable and readable.
+    pub fn ping(&self) -> Result<(), RepoError> {
+        self.read(|conn| {
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+    }
+
+    /// Runs `work` on a pooled connection in a deferred transaction: every read in it sees one snapshot.
+    pub(crate) fn read<T>(
+        &self,
+        work: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, RepoError> {
+        let mut pooled = self.pool.get().map_err(StoreError::from)?;
+        let conn: &mut SqliteConnection = &mut pooled;
+        conn.transaction(work).map_err(RepoError::from)
+    }
+
+    /// Runs `work` in a `BEGIN IMMEDIATE` transaction: it takes the write lock up front (waiting up to the
+    /// busy timeout), so two writers never deadlock upgrading a read lock, and everything in it commits
+    /// together or not at all.
+    pub(crate) fn write<T>(
+        &self,
+        work: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, RepoError> {
+        let mut pooled = self.pool.get().map_err(StoreError::from)?;
+        let conn: &mut SqliteConnection = &mut pooled;
+        conn.immediate_transaction(work).map_err(RepoError::from)
+    }
+
+    /// Runs raw SQL statements, for tests and maintenance.
+    pub fn execute_batch(&self, sql: &str) -> Result<(), RepoError> {
+        self.read(|conn| Ok(conn.batch_execute(sql)?))
+    }
+
+    /// How SQLite would run `sql`: the `detail` lines of `EXPLAIN QUERY PLAN`, for tests and operations.
+    pub fn query_plan(&self, sql: &str) -> Result<Vec<String>, RepoError> {
+        #[derive(QueryableByName)]
+        struct Step {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            detail: String,
+        }
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        self.read(|conn| {
+            Ok(diesel::sql_query(explain)
+                .load::<Step>(conn)?
+                .into_iter()
+                .map(|s| s.detail)
+                .collect())
+        })
+    }
+
+    /// Answers one `SELECT` whose single text column is named `value`: diagnostics for tests and operations.
+    pub fn query_strings(&self, sql: &str) -> Result<Vec<String>, RepoError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            value: String,
+        }
+        self.read(|conn| {
+            Ok(diesel::sql_query(sql)
+                .load::<Row>(conn)?
+                .into_iter()
+                .map(|row| row.value)
+                .collect())
+        })
+    }
+}
+
+impl plaza_domain::health::StorageHealth for Database {
+    fn ping(&self) -> Result<(), RepoError> {
+        Database::ping(self)
+    }
+}
+
+fn path_str(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// The current time as stored: UTC, millisecond precision.
+pub(crate) fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(3)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A migrated database in a fresh temporary directory (dropped with the directory).
+    pub(crate) fn temp_db() -> (tempfile::TempDir, Database) {
+        let dir = tempfile::tempdir().expect("a temporary directory for the test database");
+        let db =
+            Database::open(&DatabaseConfig::new(dir.path().join("nested/plaza.db"))).expect("open test db");
+        (dir, db)
+    }
+
+    #[test]
+    fn opening_creates_the_directory_and_sets_the_pragmas() {
+        let (dir, db) = temp_db();
+        assert!(dir.path().join("nested/plaza.db").exists());
+        db.ping().unwrap();
+        assert_eq!(
+            db.query_strings("SELECT journal_mode AS value FROM pragma_journal_mode")
+                .unwrap(),
+            ["wal"]
+        );
+        assert_eq!(
+            db.query_strings("SELECT CAST(foreign_keys AS TEXT) AS value FROM pragma_foreign_keys")
+                .unwrap(),
+            ["1"]
+        );
+        assert_eq!(
+            db.query_strings("SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous")
+                .unwrap(),
+            ["1"]
+        );
+        assert_eq!(
+            db.query_strings("SELECT CAST(timeout AS TEXT) AS value FROM pragma_busy_timeout")
+                .unwrap(),
+            ["5000"]
+        );
+    }
+
+    #[test]
+    fn reopening_an_existing_database_is_harmless() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = DatabaseConfig {
+            synchronous: Synchronous::Full,
+            ..DatabaseConfig::new(dir.path().join("p.db"))
+        };
+        drop(Database::open(&config).unwrap());
+        let db = Database::open(&config).unwrap();
+        assert_eq!(
+            db.query_strings("SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous")
+                .unwrap(),
+            ["2"]
+        );
+    }
+
+    #[test]
+    fn database_urls_may_carry_a_scheme() {
+        assert_eq!(database_path("sqlite://data/p.db"), PathBuf::from("data/p.db"));
+        assert_eq!(database_path("sqlite:/tmp/p.db"), PathBuf::from("/tmp/p.db"));
+        assert_eq!(database_path("./p.db"), PathBuf::from("./p.db"));
+        assert_eq!("full".parse::<Synchronous>(), Ok(Synchronous::Full));
+        assert!("sometimes".parse::<Synchronous>().is_err());
+    }
+}

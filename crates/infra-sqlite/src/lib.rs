@@ -1,0 +1,18 @@
+//! Plaza's storage adapter: the domain's repository ports over one SQLite file, with Diesel and an r2d2
+//! pool. Nothing outside this crate sees a Diesel type or a line of SQL.
+
+mod comments;
+mod db;
+mod error;
+mod events;
+mod notifications;
+mod posts;
+mod schema;
+mod users;
+
+pub use comments::SqliteCommentRepository;
+pub use db::{Database, DatabaseConfig, OpenError, Synchronous, database_path};
+pub use events::SqliteEventRepository;
+pub use notifications::SqliteNotificationRepository;
+pub use posts::SqlitePostRepository;
+pub use users::SqliteUserRepository;

@@ -1,0 +1,263 @@
+//! Notifications in the `notifications` table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sqlite::Sqlite;
+use plaza_domain::notification::{NewNotification, Notification, NotificationQuery, NotificationRepository};
+use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
+
+use crate::db::{Conn, Database, now};
+use crate::error::StoreError;
+use crate::schema::notifications;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = notifications, check_for_backend(Sqlite))]
+struct NotificationRow {
+    id: i64,
+    message: String,
+    created_at: NaiveDateTime,
+    sender: String,
+    sender_id: i64,
+    owner_id: i64,
+    event_id: Option<i64>,
+    is_read: bool,
+}
+
+impl From<NotificationRow> for Notification {
+    fn from(row: NotificationRow) -> Self {
+        Notification {
+            id: NotificationId(row.id),
+            message: row.message,
+            created_at: row.created_at.and_utc(),
+            sender: row.sender,
+            sender_id: UserId(row.sender_id),
+            owner_id: UserId(row.owner_id),
+            event_id: row.event_id.map(EventId),
+            read: row.is_read,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = notifications)]
+struct NotificationInsert<'a> {
+    message: &'a str,
+    created_at: NaiveDateTime,
+    sender: &'a str,
+    sender_id: i64,
+    owner_id: i64,
+    event_id: Option<i64>,
+}
+
+impl<'a> NotificationInsert<'a> {
+    fn new(notification: &'a NewNotification, created_at: NaiveDateTime) -> Self {
+        Self {
+            message: notification.message.as_str(),
+            created_at,
+            sender: notification.sender.as_str(),
+            sender_id: notification.sender_id.get(),
+            owner_id: notification.owner_id.get(),
+            event_id: notification.event_id.map(EventId::get),
+        }
+    }
+}
+
+/// Inserts every notification in one statement, stamped with one time.
+pub(crate) fn insert_all(
+    conn: &mut Conn,
+    batch: &[NewNotification],
+    created_at: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<_> = batch
+        .iter()
+        .map(|n| NotificationInsert::new(n, created_at))
+        .collect();
+    Ok(diesel::insert_into(notifications::table)
+        .values(&rows)
+        .execute(conn)?)
+}
+
+fn owned(owner: UserId, unread_only: bool) -> notifications::BoxedQuery<'static, Sqlite> {
+    let mut query = notifications::table
+        .filter(notifications::owner_id.eq(owner.get()))
+        .into_boxed();
+    if unread_only {
+        query = query.filter(notifications::is_read.eq(false));
+    }
+    query
+}
+
+/// [`NotificationRepository`] over SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteNotificationRepository {
+    db: Database,
+}
+
+impl SqliteNotificationRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl NotificationRepository for SqliteNotificationRepository {
+    fn create(&self, notification: NewNotification) -> Result<Notification, RepoError> {
+        self.db.write(|conn| {
+            let row = diesel::insert_into(notifications::table)
+                .values(NotificationInsert::new(&notification, now()))
+                .returning(NotificationRow::as_returning())
+                .get_result(conn)?;
+            Ok(row.into())
+        })
+    }
+
+    fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), RepoError> {
+        self.db.read(|conn| {
+            let total: i64 = owned(query.owner, query.unread_only).count().get_result(conn)?;
+            let unread: i64 = owned(query.owner, true).count().get_result(conn)?;
+            let rows = owned(query.owner, query.unread_only)
+                .order((notifications::created_at.desc(), notifications::id.desc()))
+                .offset(i64::try_from(query.page.skip()).unwrap_or(i64::MAX))
+                .limit(i64::from(query.page.limit()))
+                .select(NotificationRow::as_select())
+                .load(conn)?;
+            let page = Page {
+                items: rows.into_iter().map(Notification::from).collect(),
+                total: total.unsigned_abs(),
+            };
+            Ok((page, unread.unsigned_abs()))
+        })
+    }
+
+    fn mark_read(&self, owner: UserId, id: NotificationId) -> Result<Notification, RepoError> {
+        self.db.write(|conn| {
+            let row = diesel::update(
+                notifications::table
+                    .find(id.get())
+                    .filter(notifications::owner_id.eq(owner.get())),
+            )
+            .set(notifications::is_read.eq(true))
+            .returning(NotificationRow::as_returning())
+            .get_result(conn)
+            .optional()?;
+            row.map(Notification::from)
+                .ok_or_else(|| RepoError::NotFound.into())
+        })
+    }
+
+    fn mark_all_read(&self, owner: UserId, up_to: Option<NotificationId>) -> Result<u64, RepoError> {
+        self.db.write(|conn| {
+            let target = notifications::table
+                .filter(notifications::owner_id.eq(owner.get()))
+                .filter(notifications::is_read.eq(false))
+                .filter(notifications::id.le(up_to.map_or(i64::MAX, NotificationId::get)));
+            let updated = diesel::update(target)
+                .set(notifications::is_read.eq(true))
+                .execute(conn)?;
+            Ok(updated as u64)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::tests::temp_db;
+    use crate::users::SqliteUserRepository;
+    use crate::users::tests::new_user;
+    use plaza_domain::PageRequest;
+    use plaza_domain::notification::{NotificationMessage, SenderName};
+    use plaza_domain::user::UserRepository;
+
+    fn note(to: UserId, from: UserId, text: &str) -> NewNotification {
+        NewNotification {
+            message: NotificationMessage::parse(text).unwrap(),
+            sender: SenderName::parse("Sender").unwrap(),
+            sender_id: from,
+            owner_id: to,
+            event_id: None,
+        }
+    }
+
+    fn setup() -> (tempfile::TempDir, SqliteNotificationRepository, UserId, UserId) {
+        let (dir, db) = temp_db();
+        let users = SqliteUserRepository::new(db.clone());
+        let (alice, bob) = (
+            users.create(new_user("alice")).unwrap().id,
+            users.create(new_user("bob")).unwrap().id,
+        );
+        (dir, SqliteNotificationRepository::new(db), alice, bob)
+    }
+
+    fn query(owner: UserId, unread_only: bool) -> NotificationQuery {
+        NotificationQuery {
+            owner,
+            unread_only,
+            page: PageRequest::default(),
+        }
+    }
+
+    #[test]
+    fn lists_only_the_owners_newest_first_with_the_unread_count() {
+        let (_dir, repo, alice, bob) = setup();
+        let first = repo.create(note(alice, bob, "one")).unwrap();
+        repo.create(note(alice, bob, "two")).unwrap();
+        repo.create(note(bob, alice, "for bob")).unwrap();
+        assert_eq!((first.read, first.sender_id, first.owner_id), (false, bob, alice));
+
+        let (page, unread) = repo.list(query(alice, false)).unwrap();
+        assert_eq!(
+            page.items.iter().map(|n| n.message.as_str()).collect::<Vec<_>>(),
+            ["two", "one"]
+        );
+        assert_eq!((page.total, unread), (2, 2));
+
+        repo.mark_read(alice, first.id).unwrap();
+        let (page, unread) = repo.list(query(alice, true)).unwrap();
+        assert_eq!(
+            page.items.iter().map(|n| n.message.as_str()).collect::<Vec<_>>(),
+            ["two"]
+        );
+        assert_eq!(unread, 1);
+    }
+
+    #[test]
+    fn nobody_reads_someone_elses_notification() {
+        let (_dir, repo, alice, bob) = setup();
+        let for_alice = repo.create(note(alice, bob, "private")).unwrap();
+        assert!(matches!(
+            repo.mark_read(bob, for_alice.id),
+            Err(RepoError::NotFound)
+        ));
+        assert!(matches!(
+            repo.mark_read(alice, NotificationId(999)),
+            Err(RepoError::NotFound)
+        ));
+        assert!(repo.mark_read(alice, for_alice.id).unwrap().read);
+    }
+
+    #[test]
+    fn mark_all_read_respects_the_high_water_mark_and_the_owner() {
+        let (_dir, repo, alice, bob) = setup();
+        let ids: Vec<_> = (0..4)
+            .map(|i| repo.create(note(alice, bob, &format!("n{i}"))).unwrap().id)
+            .collect();
+        repo.create(note(bob, alice, "bob's")).unwrap();
+        assert_eq!(repo.mark_all_read(alice, Some(ids[1])).unwrap(), 2);
+        assert_eq!(repo.mark_all_read(alice, Some(ids[1])).unwrap(), 0);
+        assert_eq!(repo.list(query(alice, false)).unwrap().1, 2);
+        assert_eq!(repo.mark_all_read(alice, None).unwrap(), 2);
+        assert_eq!(repo.list(query(bob, false)).unwrap().1, 1, "bob's stay unread");
+    }
+
+    #[test]
+    fn an_unknown_recipient_is_not_found() {
+        let (_dir, repo, alice, _bob) = setup();
+        assert!(matches!(
+            repo.create(note(UserId(999), alice, "x")),
+            Err(RepoError::NotFound)
+        ));
+    }
+}

@@ -1,0 +1,69 @@
+// The Diesel schema, kept by hand: ids are BigInt (i64) on the Rust side, and the FTS5 table is queried
+// with bound SQL rather than through the DSL.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        email -> Text,
+        full_name -> Nullable<Text>,
+        avatar -> Nullable<Text>,
+        password_hash -> Text,
+        password_changed_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        name -> Text,
+        event_time -> Timestamp,
+        description -> Text,
+        duration_hours -> BigInt,
+        duration_minutes -> BigInt,
+        tickets_sold -> BigInt,
+        max_tickets -> BigInt,
+        owner_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        title -> Text,
+        content -> Text,
+        owner_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        content -> Text,
+        event_id -> BigInt,
+        owner_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        message -> Text,
+        created_at -> Timestamp,
+        sender -> Text,
+        sender_id -> BigInt,
+        owner_id -> BigInt,
+        event_id -> Nullable<BigInt>,
+        is_read -> Bool,
+    }
+}
+
+diesel::joinable!(events -> users (owner_id));
+diesel::joinable!(posts -> users (owner_id));
+diesel::joinable!(comments -> events (event_id));
+
+diesel::allow_tables_to_appear_in_same_query!(users, events, posts, comments, notifications);

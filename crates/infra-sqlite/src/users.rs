@@ -1,0 +1,314 @@
+//! Accounts in the `users` table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use plaza_domain::user::{NewUser, PasswordHash, User, UserChanges, UserRepository};
+use plaza_domain::{Page, PageRequest, RepoError, UserId};
+
+use crate::db::{Conn, Database, now};
+use crate::error::StoreError;
+use crate::schema::users;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]
+struct UserRow {
+    id: i64,
+    username: String,
+    email: String,
+    full_name: Option<String>,
+    avatar: Option<String>,
+    password_hash: String,
+    password_changed_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        User {
+            id: UserId(row.id),
+            username: row.username,
+            email: row.email,
+            full_name: row.full_name,
+            avatar: row.avatar,
+            password_hash: PasswordHash(row.password_hash),
+            password_changed_at: row.password_changed_at.and_utc(),
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct UserInsert<'a> {
+    username: &'a str,
+    email: &'a str,
+    full_name: Option<&'a str>,
+    password_hash: &'a str,
+    password_changed_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+struct ProfileUpdate<'a> {
+    username: &'a str,
+    email: &'a str,
+    full_name: Option<&'a str>,
+}
+
+/// [`UserRepository`] over SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteUserRepository {
+    db: Database,
+}
+
+impl SqliteUserRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+fn find(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
+    Ok(users::table
+        .find(id.get())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(User::from))
+}
+
+impl UserRepository for SqliteUserRepository {
+    fn create(&self, user: NewUser) -> Result<User, RepoError> {
+        self.db.write(|conn| {
+            let created = now();
+            let row = diesel::insert_into(users::table)
+                .values(UserInsert {
+                    username: user.username.as_str(),
+                    email: user.email.as_str(),
+                    full_name: user.full_name.as_ref().map(|name| name.as_str()),
+                    password_hash: &user.password_hash.0,
+                    password_changed_at: created,
+                    created_at: created,
+                })
+                .returning(UserRow::as_returning())
+                .get_result(conn)?;
+            Ok(row.into())
+        })
+    }
+
+    fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
+        self.db.read(|conn| find(conn, id))
+    }
+
+    fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError> {
+        self.db.read(|conn| {
+            let row = users::table
+                .filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>("username = ")
+                        .bind::<diesel::sql_types::Text, _>(username)
+                        .sql(" COLLATE NOCASE"),
+                )
+                .select(UserRow::as_select())
+                .first(conn)
+                .optional()?;
+            Ok(row.map(User::from))
+        })
+    }
+
+    fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError> {
+        let raw: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+        self.db.read(|conn| {
+            let rows = users::table
+                .filter(users::id.eq_any(&raw))
+                .order(users::id)
+                .select(UserRow::as_select())
+                .load(conn)?;
+            Ok(rows.into_iter().map(User::from).collect())
+        })
+    }
+
+    fn list(&self, page: PageRequest) -> Result<Page<User>, RepoError> {
+        self.db.read(|conn| {
+            let total: i64 = users::table.count().get_result(conn)?;
+            let rows = users::table
+                .order(users::id)
+                .offset(i64::try_from(page.skip()).unwrap_or(i64::MAX))
+                .limit(i64::from(page.limit()))
+                .select(UserRow::as_select())
+                .load(conn)?;
+            Ok(Page {
+                items: rows.into_iter().map(User::from).collect(),
+                total: total.unsigned_abs(),
+            })
+        })
+    }
+
+    fn update(&self, id: UserId, changes: UserChanges) -> Result<User, RepoError> {
+        self.db.write(|conn| {
+            let profile = ProfileUpdate {
+                username: changes.username.as_str(),
+                email: changes.email.as_str(),
+                full_name: changes.full_name.as_ref().map(|name| name.as_str()),
+            };
+            let updated = diesel::update(users::table.find(id.get()))
+                .set(&profile)
+                .execute(conn)?;
+            if updated == 0 {
+                return Err(RepoError::NotFound.into());
+            }
+            if let Some(hash) = &changes.password_hash {
+                diesel::update(users::table.find(id.get()))
+                    .set((
+                        users::password_hash.eq(&hash.0),
+                        users::password_changed_at.eq(now()),
+                    ))
+                    .execute(conn)?;
+            }
+            find(conn, id)?.ok_or_else(|| RepoError::NotFound.into())
+        })
+    }
+
+    fn set_avatar(&self, id: UserId, avatar: String) -> Result<(User, Option<String>), RepoError> {
+        self.db.write(|conn| {
+            let previous = find(conn, id)?.ok_or(RepoError::NotFound)?.avatar;
+            diesel::update(users::table.find(id.get()))
+                .set(users::avatar.eq(&avatar))
+                .execute(conn)?;
+            let user = find(conn, id)?.ok_or(RepoError::NotFound)?;
+            Ok((user, previous))
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::db::tests::temp_db;
+    use plaza_domain::Conflict;
+    use plaza_domain::user::{Email, FullName, Username};
+
+    pub(crate) fn new_user(username: &str) -> NewUser {
+        NewUser {
+            username: Username::parse(username).unwrap(),
+            email: Email::parse(format!("{username}@example.org")).unwrap(),
+            full_name: Some(FullName::parse(format!("{username} Example")).unwrap()),
+            password_hash: PasswordHash("$2b$04$not-a-real-hash".into()),
+        }
+    }
+
+    #[test]
+    fn creates_and_finds_users() {
+        let (_dir, db) = temp_db();
+        let repo = SqliteUserRepository::new(db);
+        let alice = repo.create(new_user("alice")).unwrap();
+        assert!(alice.id.get() > 0);
+        assert_eq!(alice.full_name.as_deref(), Some("alice Example"));
+        assert_eq!(repo.find(alice.id).unwrap(), Some(alice.clone()));
+        assert_eq!(
+            repo.find_by_username("ALICE").unwrap().map(|u| u.id),
+            Some(alice.id)
+        );
+        assert_eq!(repo.find_by_username("alic").unwrap(), None);
+        assert_eq!(repo.find(UserId(999)).unwrap(), None);
+    }
+
+    #[test]
+    fn user_names_and_emails_are_unique_ignoring_case() {
+        let (_dir, db) = temp_db();
+        let repo = SqliteUserRepository::new(db);
+        repo.create(new_user("alice")).unwrap();
+        let mut same_name = new_user("Alice");
+        same_name.email = Email::parse("other@example.org").unwrap();
+        assert!(matches!(
+            repo.create(same_name),
+            Err(RepoError::Conflict(Conflict::UsernameTaken))
+        ));
+        let mut same_email = new_user("alice2");
+        same_email.email = Email::parse("ALICE@example.org").unwrap();
+        assert!(matches!(
+            repo.create(same_email),
+            Err(RepoError::Conflict(Conflict::EmailTaken))
+        ));
+    }
+
+    #[test]
+    fn updates_replace_the_profile_and_stamp_password_changes() {
+        let (_dir, db) = temp_db();
+        let repo = SqliteUserRepository::new(db);
+        let alice = repo.create(new_user("alice")).unwrap();
+        let bob = repo.create(new_user("bob")).unwrap();
+
+        let keep_password = UserChanges {
+            username: Username::parse("alice_new").unwrap(),
+            email: Email::parse("new@example.org").unwrap(),
+            full_name: None,
+            password_hash: None,
+        };
+        let updated = repo.update(alice.id, keep_password).unwrap();
+        assert_eq!(
+            (updated.username.as_str(), updated.full_name),
+            ("alice_new", None)
+        );
+        assert_eq!(updated.password_hash, alice.password_hash);
+        assert_eq!(updated.password_changed_at, alice.password_changed_at);
+
+        let new_password = UserChanges {
+            username: Username::parse("alice_new").unwrap(),
+            email: Email::parse("new@example.org").unwrap(),
+            full_name: None,
+            password_hash: Some(PasswordHash("$2b$04$other".into())),
+        };
+        let updated = repo.update(alice.id, new_password).unwrap();
+        assert_eq!(updated.password_hash.0, "$2b$04$other");
+        assert!(updated.password_changed_at >= alice.password_changed_at);
+
+        let steal_name = UserChanges {
+            username: Username::parse("BOB").unwrap(),
+            email: Email::parse("new@example.org").unwrap(),
+            full_name: None,
+            password_hash: None,
+        };
+        assert!(matches!(
+            repo.update(alice.id, steal_name.clone()),
+            Err(RepoError::Conflict(Conflict::UsernameTaken))
+        ));
+        assert!(matches!(
+            repo.update(UserId(999), steal_name),
+            Err(RepoError::NotFound)
+        ));
+        assert_eq!(repo.find(bob.id).unwrap().unwrap().username, "bob");
+    }
+
+    #[test]
+    fn batch_and_page_lookups() {
+        let (_dir, db) = temp_db();
+        let repo = SqliteUserRepository::new(db);
+        let ids: Vec<UserId> = ["ann", "ben", "cat"]
+            .iter()
+            .map(|n| repo.create(new_user(n)).unwrap().id)
+            .collect();
+        let found = repo.find_many(&[ids[2], UserId(999), ids[0]]).unwrap();
+        assert_eq!(
+            found.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(),
+            ["ann", "cat"]
+        );
+        let page = repo.list(PageRequest::new(Some(1), Some(1)).unwrap()).unwrap();
+        assert_eq!(page.total, 3);
+        assert_eq!(page.items[0].username, "ben");
+    }
+
+    #[test]
+    fn avatars_report_what_they_replace() {
+        let (_dir, db) = temp_db();
+        let repo = SqliteUserRepository::new(db);
+        let alice = repo.create(new_user("alice")).unwrap();
+        let (user, previous) = repo.set_avatar(alice.id, "a.png".into()).unwrap();
+        assert_eq!((user.avatar.as_deref(), previous), (Some("a.png"), None));
+        let (_, previous) = repo.set_avatar(alice.id, "b.png".into()).unwrap();
+        assert_eq!(previous.as_deref(), Some("a.png"));
+        assert!(matches!(
+            repo.set_avatar(UserId(999), "c.png".into()),
+            Err(RepoError::NotFound)
+        ));
+    }
+}
