@@ -1,0 +1,67 @@
+//! The caller, from an `Authorization: Bearer <token>` header. Every protected route takes an
+//! [`AuthUser`]; a route without one is public.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use plaza_domain::user::User;
+
+use crate::error::ApiError;
+use crate::extract::blocking;
+use crate::state::AppState;
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub User);
+
+fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("not authenticated"))?
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| ApiError::unauthorized("expected a Bearer token"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::unauthorized("expected a Bearer token"));
+    }
+    Ok(token.trim().to_owned())
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let token = token?;
+            let state = state
+                .ok_or_else(|| ApiError::internal(&std::io::Error::other("AppState is not registered")))?;
+            let user = blocking(move || state.services.auth.authenticate(&token)).await?;
+            Ok(AuthUser(user))
+        })
+    }
+}
+
+/// The caller when a token is sent, `None` when none is; a token that is sent must be valid.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthUser(pub Option<User>);
+
+impl FromRequest for MaybeAuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if !req.headers().contains_key(header::AUTHORIZATION) {
+            return Box::pin(async { Ok(MaybeAuthUser(None)) });
+        }
+        let caller = AuthUser::from_request(req, payload);
+        Box::pin(async move { caller.await.map(|caller| MaybeAuthUser(Some(caller.0))) })
+    }
+}

@@ -1,0 +1,84 @@
+//! Avatar upload (`PUT /users/{user_id}/avatar`) and download (`GET /avatars/{name}`).
+
+use actix_multipart::{Multipart, MultipartError};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::TryStreamExt;
+use plaza_domain::UserId;
+use plaza_domain::avatar::ImageKind;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::{blocking, media_type};
+use crate::state::AppState;
+use crate::users::UserResponse;
+
+/// The form field that carries the image.
+const FILE_FIELD: &str = "file";
+
+fn too_large() -> ApiError {
+    ApiError::payload_too_large(format!(
+        "the avatar exceeds {} MiB",
+        ImageKind::MAX_BYTES / (1024 * 1024)
+    ))
+}
+
+fn multipart_error(error: MultipartError) -> ApiError {
+    match error {
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeParse
+        | MultipartError::ContentTypeIncompatible
+        | MultipartError::BoundaryMissing => {
+            ApiError::unsupported_media_type("the avatar must be sent as multipart/form-data")
+        }
+        other => ApiError::bad_request(format!("the multipart body could not be read: {other}")),
+    }
+}
+
+/// Reads the `file` field, keeping at most 2 MiB in memory: the upload is refused the moment it passes
+/// the limit, before the rest is read. Other fields are skipped.
+async fn read_file(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
+    while let Some(mut field) = form.try_next().await.map_err(multipart_error)? {
+        if field.name() != Some(FILE_FIELD) {
+            while field.try_next().await.map_err(multipart_error)?.is_some() {}
+            continue;
+        }
+        let mut image = Vec::new();
+        while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
+            if image.len() + chunk.len() > ImageKind::MAX_BYTES {
+                return Err(too_large());
+            }
+            image.extend_from_slice(&chunk);
+        }
+        return Ok(image);
+    }
+    Err(ApiError::invalid_field(FILE_FIELD, "field required"))
+}
+
+/// `PUT /users/{user_id}/avatar`: the user themself uploads a PNG, JPEG, GIF or WebP (judged by its bytes).
+pub async fn upload(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: crate::extract::PathId<UserId>,
+    req: HttpRequest,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    if !media_type(&req).is_some_and(|media| media == "multipart/form-data") {
+        return Err(ApiError::unsupported_media_type(
+            "the avatar must be sent as multipart/form-data",
+        ));
+    }
+    let image = read_file(form).await?;
+    let user = blocking(move || state.services.users.set_avatar(&caller.0, id.0, &image)).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::private(user)))
+}
+
+/// `GET /avatars/{name}`: the stored image with its content type. Only names the store handed out resolve.
+pub async fn download(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let name = name.into_inner();
+    let (kind, bytes) = blocking(move || state.services.users.avatar(&name)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(kind.mime_type())
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
+        .body(bytes))
+}

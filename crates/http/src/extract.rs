@@ -1,0 +1,258 @@
+//! Turning requests into typed input, with every failure in the contract's shape: JSON bodies, path ids,
+//! query strings, and running blocking use cases off the async workers.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use plaza_app::AppError;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+use crate::error::ApiError;
+
+/// The largest JSON (or form) body accepted.
+pub const JSON_LIMIT: usize = 256 * 1024;
+
+/// Runs a use case on the blocking pool; storage and bcrypt must never stall an async worker.
+pub async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    match web::block(work).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(error) => Err(ApiError::internal(&error)),
+    }
+}
+
+/// The media type of a request, lower-cased, without parameters.
+pub(crate) fn media_type(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(
+        value
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
+pub(crate) fn is_json(media_type: &str) -> bool {
+    media_type == "application/json"
+        || (media_type.starts_with("application/") && media_type.ends_with("+json"))
+}
+
+/// Reads the whole body up to [`JSON_LIMIT`]: `413` beyond it, `400` when the connection breaks.
+pub(crate) async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
+    web::Bytes::from_request(req, payload)
+        .await
+        .map_err(|error| match error.as_error::<PayloadError>() {
+            Some(PayloadError::Overflow) => {
+                ApiError::payload_too_large(format!("request body exceeds {} KiB", JSON_LIMIT / 1024))
+            }
+            _ => ApiError::bad_request("the request body could not be read"),
+        })
+}
+
+/// A JSON body: `415` unless `Content-Type` says JSON, `413` over 256 KiB, `400 bad_request` when it is not
+/// JSON at all, `400 validation_failed` (naming the field) when a field is missing or of the wrong type.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !media_type(&req).is_some_and(|media| is_json(&media)) {
+                return Err(ApiError::unsupported_media_type(
+                    "the request body must be application/json",
+                ));
+            }
+            let body = read_body(&req, &mut payload).await?;
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+/// Like [`ApiJson`], but an empty body (with or without a `Content-Type`) is `None`.
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let body = read_body(&req, &mut payload).await?;
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(None));
+            }
+            if !media_type(&req).is_some_and(|media| is_json(&media)) {
+                return Err(ApiError::unsupported_media_type(
+                    "the request body must be application/json",
+                ));
+            }
+            parse_json(&body).map(|value| OptionalJson(Some(value)))
+        })
+    }
+}
+
+/// Parses JSON, telling a broken document (`bad_request`) from a well-formed one with wrong fields
+/// (`validation_failed`, with the field's path).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = without_position(&inner.to_string());
+                let (field, message) = match message.strip_prefix("missing field `") {
+                    Some(rest) => {
+                        let name = rest.split('`').next().unwrap_or_default();
+                        let field = if path == "." {
+                            name.to_owned()
+                        } else {
+                            format!("{path}.{name}")
+                        };
+                        (field, "field required".to_owned())
+                    }
+                    None if path == "." => ("body".to_owned(), message),
+                    None => (path, message),
+                };
+                ApiError::invalid_field(field, message)
+            }
+            _ => ApiError::bad_request(format!(
+                "the request body is not valid JSON: {}",
+                without_position(&inner.to_string())
+            )),
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|_| ApiError::bad_request("the request body is not valid JSON: trailing characters"))?;
+    Ok(value)
+}
+
+/// serde_json appends " at line L column C", which helps nobody reading a field error.
+fn without_position(message: &str) -> String {
+    message.split(" at line ").next().unwrap_or(message).to_owned()
+}
+
+/// A positive integer id from the route's single path parameter: anything else is `400 bad_request`.
+#[derive(Debug, Clone, Copy)]
+pub struct PathId<T>(pub T);
+
+impl<T: From<i64> + 'static> FromRequest for PathId<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = match req.match_info().iter().next() {
+            Some((name, raw)) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .map(|id| PathId(T::from(id)))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("path parameter {name} must be a positive integer"))
+                }),
+            None => Err(ApiError::internal(&std::io::Error::other(
+                "PathId used on a route without parameters",
+            ))),
+        };
+        ready(parsed)
+    }
+}
+
+/// Query parameters: `400 bad_request` when one cannot be parsed as its type.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            serde_urlencoded::from_str::<T>(req.query_string())
+                .map(ApiQuery)
+                .map_err(|error| ApiError::bad_request(format!("invalid query parameter: {error}"))),
+        )
+    }
+}
+
+/// For optional body fields that may be left out but not set to `null`: `#[serde(default,
+/// deserialize_with = "present")]` makes an absent field `None` and a `null` one a type error.
+pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// A query flag as people write them: `true/false`, `1/0`, `yes/no`, `on/off`.
+pub fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    let raw = Option::<String>::deserialize(deserializer)?;
+    raw.map(|raw| match raw.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(serde::de::Error::custom(format!(
+            "expected a boolean, not {raw:?}"
+        ))),
+    })
+    .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Body {
+        #[allow(dead_code)]
+        name: String,
+        #[allow(dead_code)]
+        count: i64,
+    }
+
+    fn error_of(body: &str) -> (String, Option<String>) {
+        let error = parse_json::<Body>(body.as_bytes()).unwrap_err();
+        let field = error.body().errors.as_ref().map(|errors| errors[0].field.clone());
+        (error.code().to_owned(), field)
+    }
+
+    #[test]
+    fn tells_broken_json_from_wrong_fields() {
+        assert_eq!(error_of("{").0, "bad_request");
+        assert_eq!(error_of("").0, "bad_request");
+        assert_eq!(error_of(r#"{"name":"x","count":1} trailing"#).0, "bad_request");
+        assert_eq!(
+            error_of(r#"{"name":"x"}"#),
+            ("validation_failed".into(), Some("count".into()))
+        );
+        assert_eq!(
+            error_of(r#"{"name":"x","count":"many"}"#),
+            ("validation_failed".into(), Some("count".into()))
+        );
+        assert_eq!(error_of("[1]").0, "validation_failed");
+        assert!(parse_json::<Body>(br#"{"name":"x","count":1,"extra":true}"#).is_ok());
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_bad_request() {
+        let error = parse_json::<Body>(b"{\"name\":\"\xff\xfe\",\"count\":1}").unwrap_err();
+        assert_eq!(error.code(), "bad_request");
+    }
+}

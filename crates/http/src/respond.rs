@@ -1,0 +1,97 @@
+//! Shared response conventions: list responses and times.
+
+use actix_web::HttpResponse;
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use plaza_domain::Page;
+use serde::{Serialize, Serializer};
+
+/// The header with the number of items a list holds before `skip`/`limit`.
+pub const TOTAL_COUNT: &str = "X-Total-Count";
+
+/// `200` with the items and `X-Total-Count`, or `204` with an empty body when there are none (the
+/// original design asks for that). The count is sent on `204` too: it costs nothing and tells a client
+/// that paged past the end how far the list goes.
+pub fn list<T: Serialize>(page: Page<T>, extra: &[(&'static str, String)]) -> HttpResponse {
+    let mut response = if page.items.is_empty() {
+        HttpResponse::NoContent()
+    } else {
+        HttpResponse::Ok()
+    };
+    response.insert_header((TOTAL_COUNT, page.total.to_string()));
+    for (name, value) in extra {
+        response.insert_header((*name, value.clone()));
+    }
+    if page.items.is_empty() {
+        response.finish()
+    } else {
+        response.json(page.items)
+    }
+}
+
+/// RFC 3339 in UTC with a `Z`, fractions only when there are any: `2026-12-01T18:00:00Z`.
+pub fn format_time(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+pub fn serialize_time<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_time(time))
+}
+
+/// An input time: RFC 3339 with an offset (converted to UTC), or a naive `YYYY-MM-DDTHH:MM[:SS[.f]]`
+/// taken as UTC (a space instead of the `T` is accepted too).
+pub fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
+    let raw = raw.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    let normalized = raw.replacen(' ', "T", 1);
+    for format in ["%Y-%m-%dT%H:%M%:z", "%Y-%m-%dT%H:%M%#z"] {
+        if let Ok(time) = DateTime::parse_from_str(&normalized, format) {
+            return Ok(time.with_timezone(&Utc));
+        }
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(time) = NaiveDateTime::parse_from_str(&normalized, format) {
+            return Ok(time.and_utc());
+        }
+    }
+    Err("must be a date-time such as 2026-12-01T18:00:00Z".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn parses_the_accepted_time_forms() {
+        let six_pm = Utc.with_ymd_and_hms(2026, 12, 1, 18, 0, 0).unwrap();
+        for raw in [
+            "2026-12-01T18:00:00Z",
+            "2026-12-01T19:00:00+01:00",
+            "2026-12-01T18:00:00",
+            "2026-12-01T18:00",
+            "2026-12-01 18:00",
+            "2026-12-01T20:00+02:00",
+        ] {
+            assert_eq!(parse_time(raw), Ok(six_pm), "{raw}");
+        }
+        for bad in [
+            "",
+            "tomorrow",
+            "2026-13-01T18:00",
+            "2026-12-01",
+            "2026-12-01T25:00",
+        ] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats_utc_with_z() {
+        let time = Utc.with_ymd_and_hms(2026, 12, 1, 18, 0, 0).unwrap();
+        assert_eq!(format_time(&time), "2026-12-01T18:00:00Z");
+        let precise = time + chrono::Duration::milliseconds(250);
+        assert_eq!(format_time(&precise), "2026-12-01T18:00:00.250Z");
+    }
+}

@@ -1,0 +1,78 @@
+//! `POST /token`: the OAuth2 password flow, as FastAPI clients expect it.
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::FutureExt;
+use futures_util::future::LocalBoxFuture;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::extract::{blocking, is_json, media_type, parse_json, read_body};
+use crate::state::AppState;
+
+/// Credentials, as a form (`application/x-www-form-urlencoded`) or JSON. OAuth2's `grant_type`, `scope`
+/// and client fields are accepted and ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+}
+
+async fn credentials(req: HttpRequest, mut payload: Payload) -> Result<TokenRequest, ApiError> {
+    let media = media_type(&req).unwrap_or_default();
+    let is_form = media == "application/x-www-form-urlencoded";
+    if !is_form && !is_json(&media) {
+        return Err(ApiError::unsupported_media_type(
+            "send the credentials as a URL-encoded form or JSON",
+        ));
+    }
+    let body = read_body(&req, &mut payload).await?;
+    if is_json(&media) {
+        return parse_json(&body);
+    }
+    serde_urlencoded::from_bytes::<TokenRequest>(&body).map_err(|error| {
+        let message = error.to_string();
+        match message.strip_prefix("missing field `") {
+            Some(rest) => {
+                ApiError::invalid_field(rest.split('`').next().unwrap_or_default(), "field required")
+            }
+            None => ApiError::bad_request(format!("the form could not be parsed: {message}")),
+        }
+    })
+}
+
+/// The credentials of a token request, whichever way they were sent.
+#[derive(Debug)]
+pub struct Credentials(TokenRequest);
+
+impl FromRequest for Credentials {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        Box::pin(credentials(req.clone(), payload.take()).map(|result| result.map(Credentials)))
+    }
+}
+
+/// Exchanges a user name (any case) and password for a bearer token.
+pub async fn issue(state: web::Data<AppState>, credentials: Credentials) -> Result<HttpResponse, ApiError> {
+    let TokenRequest { username, password } = credentials.0;
+    let token = blocking(move || state.services.auth.login(&username, &password)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TokenResponse {
+            access_token: token.access_token,
+            token_type: "bearer",
+            expires_in: token.expires_in,
+        }))
+}
