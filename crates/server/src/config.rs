@@ -1,0 +1,204 @@
+//! Configuration: command-line flags, each with an environment variable (and `.env`) behind it.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use plaza_app::token::MIN_SECRET_BYTES;
+use plaza_infra_sqlite::{DatabaseConfig, Synchronous, database_path};
+
+/// The name of the generated secret's file, beside the database.
+pub const SECRET_FILE: &str = "jwt_secret";
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// The SQLite database file (a `sqlite://` prefix is accepted); its directory is created when missing.
+    #[arg(long, env = "DATABASE_URL", default_value = "data/plaza.db", global = true)]
+    pub database_url: String,
+
+    /// The address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
+    pub host: String,
+
+    /// The port to listen on.
+    #[arg(long, env = "PORT", default_value_t = 8001, global = true)]
+    pub port: u16,
+
+    /// The HS256 signing secret, at least 32 bytes. When unset, one is generated on first start and kept
+    /// in `jwt_secret` beside the database (readable only by its owner), so tokens survive restarts.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// How long an access token is valid, in minutes.
+    #[arg(
+        long,
+        env = "ACCESS_TOKEN_EXPIRE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub access_token_expire_minutes: i64,
+
+    /// bcrypt work factor (4–31): 12 is about 0.3 s a hash here; tests use 4.
+    #[arg(long, env = "BCRYPT_COST", default_value_t = 12, global = true)]
+    pub bcrypt_cost: u32,
+
+    /// Where uploaded avatars are stored; created when missing.
+    #[arg(long, env = "AVATAR_DIR", default_value = "data/avatars", global = true)]
+    pub avatar_dir: PathBuf,
+
+    /// SQLite `synchronous`: NORMAL (fast, durable across crashes) or FULL (also across power loss).
+    #[arg(long, env = "SQLITE_SYNCHRONOUS", default_value = "NORMAL", global = true)]
+    pub sqlite_synchronous: Synchronous,
+
+    /// How long a writer waits for SQLite's write lock, in milliseconds.
+    #[arg(long, env = "SQLITE_BUSY_TIMEOUT_MS", default_value_t = 5000, global = true)]
+    pub sqlite_busy_timeout_ms: u64,
+
+    /// Connections in the database pool.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 8, global = true)]
+    pub database_pool_size: u32,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "WORKERS", global = true)]
+    pub workers: Option<usize>,
+
+    /// Log filter, as `tracing_subscriber`'s EnvFilter reads it: `info`, `plaza=debug,actix_web=info`, …
+    #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
+    pub log_level: String,
+}
+
+impl Config {
+    pub fn database(&self) -> DatabaseConfig {
+        DatabaseConfig {
+            path: database_path(&self.database_url),
+            synchronous: self.sqlite_synchronous,
+            busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
+            pool_size: self.database_pool_size,
+        }
+    }
+
+    /// The configured secret, or the one kept beside the database (generated on first use).
+    pub fn jwt_secret(&self) -> anyhow::Result<Vec<u8>> {
+        match &self.jwt_secret {
+            Some(secret) if secret.len() < MIN_SECRET_BYTES => bail!(
+                "JWT_SECRET is {} bytes long; it must be at least {MIN_SECRET_BYTES} (try `openssl rand -hex 32`)",
+                secret.len()
+            ),
+            Some(secret) => Ok(secret.as_bytes().to_vec()),
+            None => {
+                let path = database_path(&self.database_url);
+                let dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                stored_secret(&dir.join(SECRET_FILE))
+            }
+        }
+    }
+}
+
+/// Reads the secret file, creating it with a fresh random secret (mode 0600) when there is none.
+pub fn stored_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    match fs::read_to_string(path) {
+        Ok(secret) => {
+            let secret = secret.trim();
+            if secret.len() < MIN_SECRET_BYTES {
+                bail!(
+                    "{} holds fewer than {MIN_SECRET_BYTES} bytes; delete it to generate a new secret",
+                    path.display()
+                );
+            }
+            return Ok(secret.as_bytes().to_vec());
+        }
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(error).with_context(|| format!("cannot read {}", path.display()));
+        }
+        Err(_) => {}
+    }
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random)
+        .map_err(|error| anyhow::anyhow!("no randomness for the JWT secret: {error}"))?;
+    let secret: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(secret.as_bytes())?;
+            file.sync_all()?;
+            tracing::info!(file = %path.display(), "generated a new JWT secret");
+            Ok(secret.into_bytes())
+        }
+        // Another process created it first: use theirs.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => stored_secret(path),
+        Err(error) => Err(error).with_context(|| format!("cannot write {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn config(args: &[&str]) -> Config {
+        let mut argv = vec!["plaza"];
+        argv.extend_from_slice(args);
+        Wrapper::try_parse_from(argv).expect("arguments parse").config
+    }
+
+    #[test]
+    fn a_generated_secret_is_private_and_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db/plaza.db");
+        let config = config(&["--database-url", db.to_str().unwrap()]);
+        let config = Config {
+            jwt_secret: None,
+            ..config
+        };
+        let first = config.jwt_secret().unwrap();
+        assert!(first.len() >= MIN_SECRET_BYTES);
+        assert_eq!(config.jwt_secret().unwrap(), first, "kept across restarts");
+        let file = dir.path().join("db").join(SECRET_FILE);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_short_secret_refuses_to_start() {
+        let config = Config {
+            jwt_secret: Some("short".into()),
+            ..config(&[])
+        };
+        let error = config.jwt_secret().unwrap_err().to_string();
+        assert!(error.contains("at least 32"), "{error}");
+    }
+
+    #[test]
+    fn defaults_follow_the_original_design() {
+        let config = Config {
+            jwt_secret: None,
+            ..config(&[])
+        };
+        assert_eq!(config.port, 8001);
+        assert_eq!(config.host, "127.0.0.1");
+        assert_eq!(config.access_token_expire_minutes, 30);
+        let config = self::config(&["--database-url", "sqlite://x/y.db"]);
+        assert_eq!(config.database().path, PathBuf::from("x/y.db"));
+    }
+}

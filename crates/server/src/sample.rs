@@ -1,0 +1,206 @@
+//! `plaza init-db --sample-data`: a small, believable community, created through the use cases so that
+//! everything a user would cause (ticket sales, comment notifications) happens as it would for real.
+
+use anyhow::{Context, anyhow};
+use chrono::{Duration, DurationRound, Utc};
+use plaza_app::users::Profile;
+use plaza_app::{AppError, Services};
+use plaza_domain::comment::CommentContent;
+use plaza_domain::event::{
+    Capacity, DurationHours, DurationMinutes, Event, EventDescription, EventName, MaxTickets, NewEvent,
+    TicketQuantity,
+};
+use plaza_domain::post::{NewPost, PostContent, PostTitle};
+use plaza_domain::user::{Email, FullName, Password, User, Username};
+use plaza_domain::{Conflict, Invalid};
+
+/// The password of every sample account. For development only: documented in README.md.
+pub const SAMPLE_PASSWORD: &str = "plaza-sample-pw";
+
+fn valid<T>(value: Result<T, Invalid>) -> anyhow::Result<T> {
+    value.map_err(|invalid| anyhow!("sample data is invalid: {invalid}"))
+}
+
+fn app(error: AppError) -> anyhow::Error {
+    anyhow!("{error}")
+}
+
+fn user(services: &Services, username: &str, full_name: &str) -> anyhow::Result<User> {
+    let profile = Profile {
+        username: valid(Username::parse(username))?,
+        email: valid(Email::parse(format!("{username}@example.org")))?,
+        full_name: Some(valid(FullName::parse(full_name))?),
+    };
+    services
+        .users
+        .register(profile, &valid(Password::parse(SAMPLE_PASSWORD))?)
+        .map_err(app)
+}
+
+fn event(
+    services: &Services,
+    owner: &User,
+    name: &str,
+    description: &str,
+    days_ahead: i64,
+    hours: i64,
+    max_tickets: i64,
+) -> anyhow::Result<Event> {
+    let start = Utc::now()
+        .duration_trunc(Duration::hours(1))
+        .map_err(|e| anyhow!("{e}"))?
+        + Duration::days(days_ahead);
+    let new = NewEvent {
+        name: valid(EventName::parse(name))?,
+        event_time: start,
+        description: valid(EventDescription::parse(description))?,
+        duration_hours: valid(DurationHours::parse(hours))?,
+        duration_minutes: valid(DurationMinutes::parse(0))?,
+        capacity: valid(Capacity::new(0, valid(MaxTickets::parse(max_tickets))?))?,
+        owner_id: owner.id,
+    };
+    services.events.create(new).map_err(app)
+}
+
+fn buy(services: &Services, event: &Event, quantity: i64) -> anyhow::Result<Event> {
+    services
+        .events
+        .purchase(event.id, valid(TicketQuantity::parse(quantity))?)
+        .map_err(app)
+}
+
+fn comment(services: &Services, author: &User, event: &Event, text: &str) -> anyhow::Result<()> {
+    services
+        .comments
+        .post(author, event.id, valid(CommentContent::parse(text))?)
+        .map_err(app)?;
+    Ok(())
+}
+
+fn post(services: &Services, author: &User, title: &str, content: &str) -> anyhow::Result<()> {
+    let new = NewPost {
+        title: valid(PostTitle::parse(title))?,
+        content: valid(PostContent::parse(content))?,
+        owner_id: author.id,
+    };
+    services.posts.create(new).map_err(app)?;
+    Ok(())
+}
+
+/// Loads the sample, once: when its first user already exists, it leaves the database as it is.
+pub fn load(services: &Services) -> anyhow::Result<()> {
+    let alice = match user(services, "alice", "Alice Liddell") {
+        Err(error) if error.to_string() == Conflict::UsernameTaken.to_string() => {
+            tracing::info!("sample data is already present; nothing to do");
+            return Ok(());
+        }
+        other => other.context("creating the sample users")?,
+    };
+    let bob = user(services, "bob", "Bob Marley")?;
+    let carol = user(services, "carol", "Carol Shaw")?;
+    let dave = user(services, "dave", "")?;
+
+    let meetup = event(
+        services,
+        &alice,
+        "Rust meetup",
+        "Monthly meetup: two talks on async Rust and SQLite, then pizza.",
+        7,
+        3,
+        40,
+    )?;
+    buy(services, &meetup, 12)?;
+    let cinema = event(
+        services,
+        &bob,
+        "Open-air cinema",
+        "Classic films under the stars. Bring a blanket.",
+        14,
+        2,
+        20,
+    )?;
+    buy(services, &cinema, 20)?; // sold out
+    let workshop = event(
+        services,
+        &carol,
+        "Pottery workshop",
+        "Hands-on, beginners welcome; all clay provided.",
+        3,
+        4,
+        8,
+    )?;
+    buy(services, &workshop, 5)?;
+    buy(services, &workshop, 3)?; // sold out
+    event(
+        services,
+        &dave,
+        "Board game night",
+        "Catan, Carcassonne and whatever you bring.",
+        10,
+        5,
+        30,
+    )?;
+    event(
+        services,
+        &alice,
+        "Meetup planning call",
+        "Open planning for next quarter's meetups.",
+        21,
+        1,
+        0,
+    )?;
+
+    comment(
+        services,
+        &bob,
+        &meetup,
+        "Count me in — will there be a talk on Diesel?",
+    )?;
+    comment(
+        services,
+        &carol,
+        &meetup,
+        "Looking forward to it! Is the venue step-free?",
+    )?;
+    comment(
+        services,
+        &alice,
+        &meetup,
+        "Yes to both: a Diesel talk, and the venue is step-free.",
+    )?;
+    comment(services, &alice, &cinema, "Which film is first?")?;
+    comment(
+        services,
+        &dave,
+        &workshop,
+        "Sold out already? Please add a second date!",
+    )?;
+
+    post(
+        services,
+        &alice,
+        "Welcome to Plaza",
+        "This is where our community plans, meets and talks. Say hello!",
+    )?;
+    post(
+        services,
+        &bob,
+        "Cinema season announced",
+        "Six Friday nights of classics, starting next month.",
+    )?;
+    post(
+        services,
+        &carol,
+        "Pottery tips",
+        "Wedge your clay well: air bubbles are what crack in the kiln.",
+    )?;
+
+    tracing::info!(
+        users = 4,
+        events = 5,
+        comments = 5,
+        posts = 3,
+        "sample data loaded (password: {SAMPLE_PASSWORD})"
+    );
+    Ok(())
+}
