@@ -102,6 +102,15 @@ impl TokenCodec {
             .map_err(|_| AppError::Unauthorized(INVALID_TOKEN))
     }
 
+    /// When a password set at `now` starts to count, given the previous change: never before `now`, and
+    /// always after the second of the previous change. Tokens issued after the previous change carry an
+    /// `iat` of at most `max(now, previous + 1s)`; making the new epoch at least that refuses every one of
+    /// them, while [`issue`](Self::issue) stamps new tokens a second past it.
+    pub fn password_epoch(previous: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+        let after_previous = DateTime::<Utc>::from_timestamp(previous.timestamp() + 1, 0).unwrap_or(now);
+        now.max(after_previous)
+    }
+
     /// Whether a token issued at `iat` predates the password change at `password_changed_at`.
     pub fn predates(iat: i64, password_changed_at: DateTime<Utc>) -> bool {
         iat <= password_changed_at.timestamp()
@@ -144,6 +153,26 @@ mod tests {
         assert!(!TokenCodec::predates(claims.iat, changed));
         assert!(TokenCodec::predates(changed.timestamp(), changed));
         assert!(TokenCodec::predates(changed.timestamp() - 5, changed));
+    }
+
+    #[test]
+    fn quick_successive_changes_still_refuse_every_older_token() {
+        let registered = Utc::now();
+        let first_login = codec().issue(UserId(1), registered, registered).unwrap();
+        let first_iat = codec().decode(&first_login.access_token).unwrap().iat;
+        // The password changes within the same second as registration and login.
+        let changed = TokenCodec::password_epoch(registered, registered);
+        assert!(
+            TokenCodec::predates(first_iat, changed),
+            "the token from before the change is refused"
+        );
+        let second_login = codec().issue(UserId(1), changed, registered).unwrap();
+        let second_iat = codec().decode(&second_login.access_token).unwrap().iat;
+        assert!(
+            !TokenCodec::predates(second_iat, changed),
+            "the token from after the change works"
+        );
+        assert!(TokenCodec::password_epoch(registered - Duration::hours(1), registered) == registered);
     }
 
     #[test]

@@ -2,12 +2,16 @@
 
 use std::sync::Arc;
 
+use chrono::Utc;
 use plaza_domain::avatar::{AvatarStore, ImageKind};
-use plaza_domain::user::{Email, FullName, NewUser, Password, User, UserChanges, UserRepository, Username};
+use plaza_domain::user::{
+    Email, FullName, NewUser, Password, PasswordChange, User, UserChanges, UserRepository, Username,
+};
 use plaza_domain::{Page, PageRequest, UserId, ValidationErrors};
 
 use crate::error::{AppError, Found, OrNotFound};
 use crate::password::PasswordHasher;
+use crate::token::TokenCodec;
 
 /// The most users one batch look-up may name.
 pub const MAX_BATCH_IDS: usize = 100;
@@ -82,14 +86,18 @@ impl UserService {
         password: Option<&Password>,
     ) -> Result<User, AppError> {
         self.ensure_self(actor, id)?;
-        let password_hash = password
-            .map(|password| self.passwords.hash(password))
-            .transpose()?;
+        let password = match password {
+            Some(password) => Some(PasswordChange {
+                hash: self.passwords.hash(password)?,
+                changed_at: TokenCodec::password_epoch(actor.password_changed_at, Utc::now()),
+            }),
+            None => None,
+        };
         let changes = UserChanges {
             username: profile.username,
             email: profile.email,
             full_name: profile.full_name,
-            password_hash,
+            password,
         };
         self.users.update(id, changes).or_not_found("user")
     }
@@ -146,7 +154,6 @@ impl UserService {
 pub(crate) mod tests {
     use super::*;
     use crate::password::MockPasswordHasher;
-    use chrono::Utc;
     use mockall::predicate::eq;
     use plaza_domain::avatar::MockAvatarStore;
     use plaza_domain::user::{MockUserRepository, PasswordHash};
@@ -245,7 +252,7 @@ pub(crate) mod tests {
         let mut users = MockUserRepository::new();
         users
             .expect_update()
-            .withf(|id, changes| *id == UserId(1) && changes.password_hash.is_none())
+            .withf(|id, changes| *id == UserId(1) && changes.password.is_none())
             .returning(|_, _| Ok(user(1, "alice2")));
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_hash().never();
@@ -261,7 +268,12 @@ pub(crate) mod tests {
         let mut users = MockUserRepository::new();
         users
             .expect_update()
-            .withf(|_, changes| changes.password_hash == Some(PasswordHash("new".into())))
+            .withf(|_, changes| {
+                changes.password.as_ref().is_some_and(|p| {
+                    p.hash == PasswordHash("new".into())
+                        && p.changed_at > Utc::now() - chrono::Duration::seconds(5)
+                })
+            })
             .returning(|_, _| Ok(user(1, "alice")));
         let mut hasher = MockPasswordHasher::new();
         hasher

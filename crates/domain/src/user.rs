@@ -122,7 +122,9 @@ pub struct User {
     /// The stored avatar's file name in the avatar store, if any.
     pub avatar: Option<String>,
     pub password_hash: PasswordHash,
-    /// When the password was last set; tokens issued at or before this second are no longer valid.
+    /// When the password was last set; tokens issued at or before this second are no longer valid. It may
+    /// run up to a second ahead of the clock (see the token codec), so that it is always later than every
+    /// token issued before the change.
     pub password_changed_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
 }
@@ -146,13 +148,20 @@ pub struct NewUser {
     pub password_hash: PasswordHash,
 }
 
-/// A full replacement of an account's profile; `password_hash: None` keeps the password.
+/// A new password and the moment from which it counts (see `User::password_changed_at`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordChange {
+    pub hash: PasswordHash,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A full replacement of an account's profile; `password: None` keeps the password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserChanges {
     pub username: Username,
     pub email: Email,
     pub full_name: Option<FullName>,
-    pub password_hash: Option<PasswordHash>,
+    pub password: Option<PasswordChange>,
 }
 
 /// Storage of accounts.

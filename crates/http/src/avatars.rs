@@ -62,7 +62,7 @@ pub async fn upload(
     req: HttpRequest,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    if !media_type(&req).is_some_and(|media| media == "multipart/form-data") {
+    if media_type(&req).is_none_or(|media| media != "multipart/form-data") {
         return Err(ApiError::unsupported_media_type(
             "the avatar must be sent as multipart/form-data",
         ));

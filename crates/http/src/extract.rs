@@ -110,40 +110,33 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
 }
 
 /// Parses JSON, telling a broken document (`bad_request`) from a well-formed one with wrong fields
-/// (`validation_failed`, with the field's path).
+/// (`validation_failed`, with the field's path). The document is checked whole before any field is looked
+/// at, so trailing garbage after a valid prefix is a broken document too.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let message = without_position(&inner.to_string());
-                let (field, message) = match message.strip_prefix("missing field `") {
-                    Some(rest) => {
-                        let name = rest.split('`').next().unwrap_or_default();
-                        let field = if path == "." {
-                            name.to_owned()
-                        } else {
-                            format!("{path}.{name}")
-                        };
-                        (field, "field required".to_owned())
-                    }
-                    None if path == "." => ("body".to_owned(), message),
-                    None => (path, message),
-                };
-                ApiError::invalid_field(field, message)
-            }
-            _ => ApiError::bad_request(format!(
-                "the request body is not valid JSON: {}",
-                without_position(&inner.to_string())
-            )),
-        }
+    let document: serde_json::Value = serde_json::from_slice(body).map_err(|error| {
+        ApiError::bad_request(format!(
+            "the request body is not valid JSON: {}",
+            without_position(&error.to_string())
+        ))
     })?;
-    deserializer
-        .end()
-        .map_err(|_| ApiError::bad_request("the request body is not valid JSON: trailing characters"))?;
-    Ok(value)
+    serde_path_to_error::deserialize(document).map_err(|error| {
+        let path = error.path().to_string();
+        let message = without_position(&error.into_inner().to_string());
+        let (field, message) = match message.strip_prefix("missing field `") {
+            Some(rest) => {
+                let name = rest.split('`').next().unwrap_or_default();
+                let field = if path == "." {
+                    name.to_owned()
+                } else {
+                    format!("{path}.{name}")
+                };
+                (field, "field required".to_owned())
+            }
+            None if path == "." => ("body".to_owned(), message),
+            None => (path, message),
+        };
+        ApiError::invalid_field(field, message)
+    })
 }
 
 /// serde_json appends " at line L column C", which helps nobody reading a field error.

@@ -26,23 +26,24 @@ pub use error::ApiError;
 pub use state::AppState;
 
 /// Registers every route. Paths are declared without their trailing slash; [`NormalizePath`] in [`app`]
-/// trims it from requests, so `/users/` and `/users` answer alike, without a redirect.
+/// trims it from requests, so `/users/` and `/users` answer alike, without a redirect. Every path is a
+/// `resource`, so a known path with an unknown method answers `405`, not `404`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health::health))
-        .route("/token", web::post().to(token::issue))
+    cfg.service(web::resource("/health").route(web::get().to(health::health)))
+        .service(web::resource("/token").route(web::post().to(token::issue)))
         .service(
             web::resource("/users")
                 .route(web::post().to(users::register))
                 .route(web::get().to(users::list_users)),
         )
-        .route("/users/me", web::get().to(users::me))
+        .service(web::resource("/users/me").route(web::get().to(users::me)))
         .service(
             web::resource("/users/{user_id}")
                 .route(web::get().to(users::get))
                 .route(web::put().to(users::update)),
         )
-        .route("/users/{user_id}/avatar", web::put().to(avatars::upload))
-        .route("/avatars/{name}", web::get().to(avatars::download))
+        .service(web::resource("/users/{user_id}/avatar").route(web::put().to(avatars::upload)))
+        .service(web::resource("/avatars/{name}").route(web::get().to(avatars::download)))
         .service(
             web::resource("/events")
                 .route(web::post().to(events::create))
@@ -54,7 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(events::update))
                 .route(web::delete().to(events::delete)),
         )
-        .route("/events/{event_id}/tickets", web::post().to(events::purchase))
+        .service(web::resource("/events/{event_id}/tickets").route(web::post().to(events::purchase)))
         .service(
             web::resource("/posts")
                 .route(web::post().to(posts::create))

@@ -156,11 +156,11 @@ impl UserRepository for SqliteUserRepository {
             if updated == 0 {
                 return Err(RepoError::NotFound.into());
             }
-            if let Some(hash) = &changes.password_hash {
+            if let Some(password) = &changes.password {
                 diesel::update(users::table.find(id.get()))
                     .set((
-                        users::password_hash.eq(&hash.0),
-                        users::password_changed_at.eq(now()),
+                        users::password_hash.eq(&password.hash.0),
+                        users::password_changed_at.eq(password.changed_at.naive_utc()),
                     ))
                     .execute(conn)?;
             }
@@ -185,7 +185,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::db::tests::temp_db;
     use plaza_domain::Conflict;
-    use plaza_domain::user::{Email, FullName, Username};
+    use plaza_domain::user::{Email, FullName, PasswordChange, Username};
 
     pub(crate) fn new_user(username: &str) -> NewUser {
         NewUser {
@@ -242,7 +242,7 @@ pub(crate) mod tests {
             username: Username::parse("alice_new").unwrap(),
             email: Email::parse("new@example.org").unwrap(),
             full_name: None,
-            password_hash: None,
+            password: None,
         };
         let updated = repo.update(alice.id, keep_password).unwrap();
         assert_eq!(
@@ -252,21 +252,25 @@ pub(crate) mod tests {
         assert_eq!(updated.password_hash, alice.password_hash);
         assert_eq!(updated.password_changed_at, alice.password_changed_at);
 
+        let later = alice.password_changed_at + chrono::Duration::seconds(3);
         let new_password = UserChanges {
             username: Username::parse("alice_new").unwrap(),
             email: Email::parse("new@example.org").unwrap(),
             full_name: None,
-            password_hash: Some(PasswordHash("$2b$04$other".into())),
+            password: Some(PasswordChange {
+                hash: PasswordHash("$2b$04$other".into()),
+                changed_at: later,
+            }),
         };
         let updated = repo.update(alice.id, new_password).unwrap();
         assert_eq!(updated.password_hash.0, "$2b$04$other");
-        assert!(updated.password_changed_at >= alice.password_changed_at);
+        assert_eq!(updated.password_changed_at, later);
 
         let steal_name = UserChanges {
             username: Username::parse("BOB").unwrap(),
             email: Email::parse("new@example.org").unwrap(),
             full_name: None,
-            password_hash: None,
+            password: None,
         };
         assert!(matches!(
             repo.update(alice.id, steal_name.clone()),

@@ -71,6 +71,25 @@ pub struct Config {
 }
 
 impl Config {
+    /// The defaults, with every file under `data_dir` and the given bcrypt cost: for tests and tools that
+    /// need a self-contained instance.
+    pub fn in_dir(data_dir: &Path, bcrypt_cost: u32) -> Self {
+        Self {
+            database_url: data_dir.join("plaza.db").to_string_lossy().into_owned(),
+            host: "127.0.0.1".into(),
+            port: 8001,
+            jwt_secret: None,
+            access_token_expire_minutes: 30,
+            bcrypt_cost,
+            avatar_dir: data_dir.join("avatars"),
+            sqlite_synchronous: Synchronous::Normal,
+            sqlite_busy_timeout_ms: 5000,
+            database_pool_size: 8,
+            workers: None,
+            log_level: "info".into(),
+        }
+    }
+
     pub fn database(&self) -> DatabaseConfig {
         DatabaseConfig {
             path: database_path(&self.database_url),

@@ -1,16 +1,11 @@
 //! `plaza`: the Plaza server. `plaza serve` (the default) runs the HTTP API; `plaza init-db` creates and
 //! migrates the database, optionally with sample data.
 
-mod config;
-mod sample;
-mod wiring;
-
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use plaza::{Config, sample, wiring};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
-
-use crate::config::Config;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -67,23 +62,15 @@ fn init_tracing(filter: &str) -> anyhow::Result<()> {
         // One line per request when its span closes: method, path, status, request id, time taken.
         .with_span_events(FmtSpan::CLOSE)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     Ok(())
 }
 
 #[actix_web::main]
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let services = wiring::services(&config)?;
-    let state = plaza_http::AppState { services };
-    let address = (config.host.clone(), config.port);
-    let mut server = actix_web::HttpServer::new(move || plaza_http::app(state.clone()));
-    if let Some(workers) = config.workers {
-        server = server.workers(workers);
-    }
-    let server = server
-        .bind(&address)
-        .with_context(|| format!("cannot listen on {}:{}", address.0, address.1))?;
-    tracing::info!("Plaza listening on http://{}:{}", address.0, address.1);
+    let (server, port) = plaza::server(&config)?;
+    tracing::info!("Plaza listening on http://{}:{port}", config.host);
     // actix stops gracefully on SIGINT/SIGTERM: it stops accepting, and lets requests in flight finish.
-    server.run().await.context("the HTTP server failed")
+    server.await.context("the HTTP server failed")
 }

@@ -25,16 +25,19 @@ fn app(error: AppError) -> anyhow::Error {
     anyhow!("{error}")
 }
 
-fn user(services: &Services, username: &str, full_name: &str) -> anyhow::Result<User> {
+fn register(services: &Services, username: &str, full_name: &str) -> anyhow::Result<Result<User, AppError>> {
     let profile = Profile {
         username: valid(Username::parse(username))?,
         email: valid(Email::parse(format!("{username}@example.org")))?,
         full_name: Some(valid(FullName::parse(full_name))?),
     };
-    services
+    Ok(services
         .users
-        .register(profile, &valid(Password::parse(SAMPLE_PASSWORD))?)
-        .map_err(app)
+        .register(profile, &valid(Password::parse(SAMPLE_PASSWORD))?))
+}
+
+fn user(services: &Services, username: &str, full_name: &str) -> anyhow::Result<User> {
+    register(services, username, full_name)?.map_err(app)
 }
 
 fn event(
@@ -89,12 +92,12 @@ fn post(services: &Services, author: &User, title: &str, content: &str) -> anyho
 
 /// Loads the sample, once: when its first user already exists, it leaves the database as it is.
 pub fn load(services: &Services) -> anyhow::Result<()> {
-    let alice = match user(services, "alice", "Alice Liddell") {
-        Err(error) if error.to_string() == Conflict::UsernameTaken.to_string() => {
+    let alice = match register(services, "alice", "Alice Liddell")? {
+        Err(AppError::Conflict(Conflict::UsernameTaken | Conflict::EmailTaken)) => {
             tracing::info!("sample data is already present; nothing to do");
             return Ok(());
         }
-        other => other.context("creating the sample users")?,
+        other => other.map_err(app).context("creating the sample users")?,
     };
     let bob = user(services, "bob", "Bob Marley")?;
     let carol = user(services, "carol", "Carol Shaw")?;

@@ -1,0 +1,50 @@
+//! What the HTTP layer answers when storage is down: a stub storage behind the real routes.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use actix_web::test;
+use plaza_app::{BcryptHasher, Ports, Services, TokenCodec};
+use plaza_domain::RepoError;
+use plaza_domain::health::StorageHealth;
+use plaza_infra_fs::FsAvatarStore;
+use plaza_infra_sqlite::{
+    Database, DatabaseConfig, SqliteCommentRepository, SqliteEventRepository, SqliteNotificationRepository,
+    SqlitePostRepository, SqliteUserRepository,
+};
+
+/// Storage that cannot be reached.
+struct Unreachable;
+
+impl StorageHealth for Unreachable {
+    fn ping(&self) -> Result<(), RepoError> {
+        Err(RepoError::Unavailable("disk detached".into()))
+    }
+}
+
+#[actix_web::test]
+async fn health_is_503_in_the_error_shape_when_the_database_does_not_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(&DatabaseConfig::new(dir.path().join("p.db"))).unwrap();
+    let services = Services::new(Ports {
+        users: Arc::new(SqliteUserRepository::new(db.clone())),
+        events: Arc::new(SqliteEventRepository::new(db.clone())),
+        posts: Arc::new(SqlitePostRepository::new(db.clone())),
+        comments: Arc::new(SqliteCommentRepository::new(db.clone())),
+        notifications: Arc::new(SqliteNotificationRepository::new(db)),
+        avatars: Arc::new(FsAvatarStore::open(dir.path().join("avatars")).unwrap()),
+        passwords: Arc::new(BcryptHasher::new(4).unwrap()),
+        tokens: Arc::new(TokenCodec::new(&[1u8; 32], 30).unwrap()),
+        health: Arc::new(Unreachable),
+    });
+    let app = test::init_service(plaza_http::app(plaza_http::AppState { services })).await;
+    let response = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
+    assert_eq!(response.status().as_u16(), 503);
+    let body: serde_json::Value = test::read_body_json(response).await;
+    assert_eq!(body["code"], "unavailable");
+    assert!(
+        !body["detail"].as_str().unwrap().contains("disk detached"),
+        "causes stay in the log"
+    );
+}

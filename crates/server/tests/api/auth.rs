@@ -1,0 +1,134 @@
+use std::time::Instant;
+
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+#[test]
+fn a_form_login_returns_a_bearer_token() {
+    let app = TestApp::spawn();
+    app.register("alice");
+    let response = app.login("alice", PASSWORD);
+    let token = response.assert_ok();
+    assert_eq!(token["token_type"], "bearer");
+    assert_eq!(token["expires_in"], 1800);
+    assert_eq!(token["access_token"].as_str().unwrap().split('.').count(), 3);
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+}
+
+#[test]
+fn a_json_login_works_too_and_the_name_ignores_case() {
+    let app = TestApp::spawn();
+    app.register("alice");
+    let body = json!({"username": "ALICE", "password": PASSWORD});
+    let token = app.post_json("/token", None, &body).assert_ok();
+    let me = app
+        .get_as(token["access_token"].as_str().unwrap(), "/users/me")
+        .assert_ok();
+    assert_eq!(me["username"], "alice");
+}
+
+#[test]
+fn wrong_password_and_unknown_user_get_the_same_answer() {
+    let app = TestApp::spawn();
+    app.register("alice");
+    let wrong = app.login("alice", "not the password");
+    let unknown = app.login("mallory", PASSWORD);
+    let wrong_body = wrong.assert_error(401, "unauthorized");
+    let unknown_body = unknown.assert_error(401, "unauthorized");
+    assert_eq!(wrong_body, unknown_body);
+    assert_eq!(wrong.header("www-authenticate"), Some("Bearer"));
+}
+
+#[test]
+fn unknown_users_cost_a_real_bcrypt_check() {
+    // With a realistic cost, a login for a user who does not exist must still spend bcrypt time. The
+    // bound is loose on purpose (an order of magnitude below the work done): this guards against a
+    // short-cut, it does not time anything precisely.
+    let app = TestApp::spawn_with(|config| config.bcrypt_cost = 10);
+    app.register("alice");
+    let started = Instant::now();
+    app.login("alice", "wrong password")
+        .assert_error(401, "unauthorized");
+    let known = started.elapsed();
+    let started = Instant::now();
+    app.login("nobody-here", "wrong password")
+        .assert_error(401, "unauthorized");
+    let unknown = started.elapsed();
+    assert!(
+        unknown * 10 > known,
+        "unknown user answered in {unknown:?}, known in {known:?}"
+    );
+}
+
+#[test]
+fn login_validates_its_input() {
+    let app = TestApp::spawn();
+    app.request(
+        "POST",
+        "/token",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some(b"username=alice".to_vec()),
+    )
+    .assert_invalid("password");
+    app.post_json("/token", None, &json!({"username": "alice"}))
+        .assert_invalid("password");
+    app.request(
+        "POST",
+        "/token",
+        &[("Content-Type", "text/plain")],
+        Some(b"alice".to_vec()),
+    )
+    .assert_error(415, "unsupported_media_type");
+}
+
+#[test]
+fn bad_tokens_are_refused_with_401() {
+    let app = TestApp::spawn();
+    let (_id, token) = app.user("alice");
+    let mut tampered = token.clone();
+    tampered.replace_range(token.len() - 4.., "AAAA");
+    for header in [
+        "Bearer not.a.token".to_owned(),
+        format!("Bearer {tampered}"),
+        format!("Basic {token}"),
+        "Bearer".to_owned(),
+        // alg "none", unsigned, claiming user 1
+        "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIxIiwiaWF0IjoxLCJleHAiOjQxMDI0NDQ4MDB9."
+            .to_owned(),
+    ] {
+        let response = app.request("GET", "/users/me", &[("Authorization", &header)], None);
+        response.assert_error(401, "unauthorized");
+        assert_eq!(response.header("www-authenticate"), Some("Bearer"), "{header}");
+    }
+}
+
+#[test]
+fn tokens_from_before_a_password_change_stop_working_and_new_ones_work_at_once() {
+    let app = TestApp::spawn();
+    let (alice, old_token) = app.user("alice");
+    let change =
+        json!({"username": "alice", "email": "alice@example.org", "password": "a brand new password"});
+    app.send_json("PUT", &format!("/users/{alice}"), Some(&old_token), &change)
+        .assert_ok();
+
+    app.get_as(&old_token, "/users/me")
+        .assert_error(401, "unauthorized");
+    app.login("alice", PASSWORD).assert_error(401, "unauthorized");
+    let new_token = app.login("alice", "a brand new password").assert_ok()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.get_as(&new_token, "/users/me").assert_ok();
+}
+
+#[test]
+fn a_profile_change_without_a_password_keeps_tokens_valid() {
+    let app = TestApp::spawn();
+    let (alice, token) = app.user("alice");
+    let change = json!({"username": "alice", "email": "alice@example.org", "full_name": "Alice"});
+    app.send_json("PUT", &format!("/users/{alice}"), Some(&token), &change)
+        .assert_ok();
+    app.get_as(&token, "/users/me").assert_ok();
+    app.login("alice", PASSWORD).assert_ok();
+}

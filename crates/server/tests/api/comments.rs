@@ -1,0 +1,151 @@
+use plaza_infra_sqlite::Database;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+fn contents(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["content"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn comments_are_listed_oldest_first_per_event() {
+    let app = TestApp::spawn();
+    let (alice, alice_token) = app.user("alice");
+    let (_bob, bob_token) = app.user("bob");
+    let event = app.create_event(&alice_token, json!({}));
+    let other = app.create_event(&alice_token, json!({"name": "Other"}));
+    let path = format!("/comments/{}", event["id"]);
+
+    assert_eq!(app.get(&path).status, 204, "no comments yet");
+    let first = app
+        .post_json(&path, Some(&bob_token), &json!({"content": "first"}))
+        .assert_ok();
+    assert_eq!(first["event_id"], event["id"]);
+    app.post_json(&path, Some(&alice_token), &json!({"content": "second"}))
+        .assert_ok();
+    app.post_json(
+        &format!("/comments/{}", other["id"]),
+        Some(&bob_token),
+        &json!({"content": "elsewhere"}),
+    )
+    .assert_ok();
+
+    let list = app.get(&path);
+    let comments = list.assert_ok();
+    assert_eq!(contents(&comments), ["first", "second"]);
+    assert_eq!(comments[1]["owner_id"], alice);
+    assert_eq!(list.header("x-total-count"), Some("2"));
+    assert_eq!(
+        contents(&app.get(&format!("{path}?skip=1")).assert_ok()),
+        ["second"]
+    );
+}
+
+#[test]
+fn comments_need_an_event_and_real_content() {
+    let app = TestApp::spawn();
+    let (_id, token) = app.user("alice");
+    app.post_json("/comments/999", Some(&token), &json!({"content": "hi"}))
+        .assert_error(404, "not_found");
+    app.get("/comments/999").assert_error(404, "not_found");
+    let event = app.create_event(&token, json!({}));
+    let path = format!("/comments/{}", event["id"]);
+    for content in [
+        json!(""),
+        json!("  \n\t "),
+        json!("x".repeat(5_001)),
+        json!(5),
+        json!(null),
+    ] {
+        app.post_json(&path, Some(&token), &json!({"content": content}))
+            .assert_invalid("content");
+    }
+    app.post_json(&path, Some(&token), &json!({"content": "x".repeat(5_000)}))
+        .assert_ok();
+}
+
+fn notifications(app: &TestApp, token: &str) -> Vec<Value> {
+    let response = app.get_as(token, "/notifications/?limit=100");
+    if response.status == 204 {
+        return Vec::new();
+    }
+    response.assert_ok().as_array().unwrap().clone()
+}
+
+#[test]
+fn a_comment_notifies_the_owner_and_earlier_commenters_once_never_the_author() {
+    let app = TestApp::spawn();
+    let (alice, alice_token) = app.user("alice");
+    let (bob, bob_token) = app.user("bob");
+    let (_carol, carol_token) = app.user("carol");
+    let (_dave, dave_token) = app.user("dave");
+    let bob_profile = json!({"username": "bob", "email": "bob@example.org", "full_name": "Bob Marley"});
+    app.send_json("PUT", &format!("/users/{bob}"), Some(&bob_token), &bob_profile)
+        .assert_ok();
+    let event = app.create_event(&alice_token, json!({"name": "Rust meetup"}));
+    let path = format!("/comments/{}", event["id"]);
+
+    app.post_json(&path, Some(&carol_token), &json!({"content": "1"}))
+        .assert_ok(); // -> alice
+    app.post_json(&path, Some(&carol_token), &json!({"content": "2"}))
+        .assert_ok(); // -> alice
+    app.post_json(&path, Some(&alice_token), &json!({"content": "3"}))
+        .assert_ok(); // -> carol
+    app.post_json(&path, Some(&bob_token), &json!({"content": "4"}))
+        .assert_ok(); // -> alice, carol (once)
+
+    let alices = notifications(&app, &alice_token);
+    assert_eq!(alices.len(), 3);
+    let newest = &alices[0];
+    assert_eq!(newest["sender"], "Bob Marley");
+    assert_eq!(newest["sender_id"], bob);
+    assert_eq!(newest["owner_id"], alice);
+    assert_eq!(newest["event_id"], event["id"]);
+    assert_eq!(newest["read"], false);
+    assert_eq!(newest["message"], "Bob Marley commented on \"Rust meetup\"");
+    assert_eq!(
+        alices[1]["sender"], "carol",
+        "a user without a full name is named by user name"
+    );
+
+    let carols = notifications(&app, &carol_token);
+    assert_eq!(carols.len(), 2, "{carols:?}");
+    assert!(
+        notifications(&app, &bob_token).is_empty(),
+        "the author is never notified"
+    );
+    assert!(
+        notifications(&app, &dave_token).is_empty(),
+        "bystanders are not notified"
+    );
+}
+
+#[test]
+fn when_notifications_cannot_be_written_the_comment_is_not_written_either() {
+    let app = TestApp::spawn();
+    let (_alice, alice_token) = app.user("alice");
+    let (_bob, bob_token) = app.user("bob");
+    let event = app.create_event(&alice_token, json!({}));
+    let path = format!("/comments/{}", event["id"]);
+
+    let db = Database::open(&app.config.database()).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER break_notifications BEFORE INSERT ON notifications \
+         BEGIN SELECT RAISE(ABORT, 'notifications are broken'); END;",
+    )
+    .unwrap();
+    let response = app.post_json(&path, Some(&bob_token), &json!({"content": "will be lost"}));
+    let body = response.assert_error(500, "internal");
+    assert_eq!(body["detail"], "internal error");
+    assert!(!String::from_utf8_lossy(&response.body).contains("notifications are broken"));
+    assert_eq!(app.get(&path).status, 204, "no comment without its notifications");
+
+    db.execute_batch("DROP TRIGGER break_notifications").unwrap();
+    app.post_json(&path, Some(&bob_token), &json!({"content": "now it works"}))
+        .assert_ok();
+    assert_eq!(contents(&app.get(&path).assert_ok()), ["now it works"]);
+}

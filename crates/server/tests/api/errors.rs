@@ -1,0 +1,178 @@
+//! Every error class of the contract answers in its one shape, whatever layer produced it.
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, event_body};
+
+#[test]
+fn unknown_routes_are_404_and_wrong_methods_405() {
+    let app = TestApp::spawn();
+    app.get("/no/such/route").assert_error(404, "not_found");
+    app.request("DELETE", "/health", &[], None)
+        .assert_error(405, "method_not_allowed");
+    app.request("PATCH", "/users/", &[], None)
+        .assert_error(405, "method_not_allowed");
+}
+
+#[test]
+fn paths_with_and_without_the_trailing_slash_answer_alike() {
+    let app = TestApp::spawn();
+    let (_id, token) = app.user("alice");
+    app.create_event(&token, json!({}));
+    for path in ["/events/", "/events", "/events/1", "/events/1/"] {
+        assert_eq!(app.get(path).status, 200, "{path}");
+    }
+}
+
+#[test]
+fn broken_json_is_a_bad_request() {
+    let app = TestApp::spawn();
+    let (_id, token) = app.user("alice");
+    let auth = format!("Bearer {token}");
+    for body in [
+        &b"{"[..],
+        b"",
+        b"{\"name\": }",
+        b"not json",
+        b"{\"name\":\"x\"} {}",
+    ] {
+        let response = app.request(
+            "POST",
+            "/events/",
+            &[("Content-Type", "application/json"), ("Authorization", &auth)],
+            Some(body.to_vec()),
+        );
+        response.assert_error(400, "bad_request");
+    }
+}
+
+#[test]
+fn non_utf8_bytes_in_json_are_a_bad_request() {
+    let app = TestApp::spawn();
+    let body = b"{\"username\":\"al\xff\xfeice\",\"email\":\"a@b.co\",\"password\":\"password123\"}".to_vec();
+    app.request(
+        "POST",
+        "/users/",
+        &[("Content-Type", "application/json")],
+        Some(body),
+    )
+    .assert_error(400, "bad_request");
+}
+
+#[test]
+fn a_body_that_is_not_json_is_415() {
+    let app = TestApp::spawn();
+    let body = br#"{"username":"alice","email":"a@b.co","password":"password123"}"#.to_vec();
+    app.request(
+        "POST",
+        "/users/",
+        &[("Content-Type", "text/plain")],
+        Some(body.clone()),
+    )
+    .assert_error(415, "unsupported_media_type");
+    app.request("POST", "/users/", &[], Some(body))
+        .assert_error(415, "unsupported_media_type");
+}
+
+#[test]
+fn bodies_over_256_kib_are_413() {
+    let app = TestApp::spawn();
+    let huge = format!(
+        r#"{{"username":"alice","email":"a@b.co","password":"password123","full_name":"{}"}}"#,
+        "x".repeat(300 * 1024)
+    );
+    app.request(
+        "POST",
+        "/users/",
+        &[("Content-Type", "application/json")],
+        Some(huge.into_bytes()),
+    )
+    .assert_error(413, "payload_too_large");
+}
+
+#[test]
+fn missing_extra_and_wrongly_typed_fields() {
+    let app = TestApp::spawn();
+    let (_id, token) = app.user("alice");
+    let mut missing = event_body(json!({}));
+    missing.as_object_mut().unwrap().remove("max_tickets");
+    app.post_json("/events/", Some(&token), &missing)
+        .assert_invalid("max_tickets");
+    app.post_json(
+        "/events/",
+        Some(&token),
+        &event_body(json!({"duration_hours": "two"})),
+    )
+    .assert_invalid("duration_hours");
+    app.post_json("/events/", Some(&token), &event_body(json!({"name": null})))
+        .assert_invalid("name");
+    app.post_json("/events/", Some(&token), &json!([1, 2]))
+        .assert_error(400, "validation_failed");
+    let extra = app.post_json("/events/", Some(&token), &event_body(json!({"colour": "blue"})));
+    assert_eq!(
+        extra.assert_ok()["name"],
+        "Rust meetup",
+        "unknown fields are ignored"
+    );
+}
+
+#[test]
+fn path_ids_must_be_positive_integers() {
+    let app = TestApp::spawn();
+    for id in ["0", "-1", "abc", "99999999999999999999", "1.5"] {
+        for path in [
+            format!("/events/{id}"),
+            format!("/users/{id}"),
+            format!("/posts/{id}"),
+            format!("/comments/{id}"),
+        ] {
+            app.get(&path).assert_error(400, "bad_request");
+        }
+    }
+    app.get("/events/9999999999").assert_error(404, "not_found");
+}
+
+#[test]
+fn list_bounds_are_checked() {
+    let app = TestApp::spawn();
+    for query in ["limit=0", "limit=101", "limit=-1", "skip=-1"] {
+        for list in ["/events/", "/posts/", "/users/"] {
+            let response = app.get(&format!("{list}?{query}"));
+            response.assert_error(400, "validation_failed");
+        }
+    }
+    for query in ["limit=abc", "skip=x", "limit=99999999999999999999"] {
+        app.get(&format!("/events/?{query}"))
+            .assert_error(400, "bad_request");
+    }
+    assert_eq!(app.get("/events/?limit=100&skip=0").status, 204);
+}
+
+#[test]
+fn protected_routes_need_a_token() {
+    let app = TestApp::spawn();
+    let body = json!({});
+    for (method, path) in [
+        ("POST", "/events/"),
+        ("PATCH", "/events/1"),
+        ("DELETE", "/events/1"),
+        ("POST", "/events/1/tickets"),
+        ("POST", "/posts/"),
+        ("DELETE", "/posts/1"),
+        ("POST", "/comments/1"),
+        ("POST", "/notifications/"),
+        ("GET", "/notifications/"),
+        ("POST", "/notifications/1/read"),
+        ("POST", "/notifications/read-all"),
+        ("PUT", "/users/1"),
+        ("GET", "/users/me"),
+    ] {
+        let response = app.send_json(method, path, None, &body);
+        response.assert_error(401, "unauthorized");
+        assert_eq!(
+            response.header("www-authenticate"),
+            Some("Bearer"),
+            "{method} {path}"
+        );
+    }
+}

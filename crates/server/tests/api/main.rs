@@ -1,0 +1,18 @@
+//! End-to-end tests of the HTTP contract: each test starts the real server (the binary's own wiring) on
+//! port 0 over a fresh temporary database, and talks to it over HTTP.
+
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod auth;
+mod avatars;
+mod comments;
+mod errors;
+mod events;
+mod health;
+mod notifications;
+mod posts;
+mod sample;
+mod tickets;
+mod users;
