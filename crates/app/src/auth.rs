@@ -2,11 +2,14 @@
 
 use std::sync::Arc;
 
+use std::time::Instant;
+
 use chrono::Utc;
 use plaza_domain::user::{User, UserRepository};
 
 use crate::error::AppError;
 use crate::password::PasswordHasher;
+use crate::throttle::LoginThrottle;
 use crate::token::{IssuedToken, TokenCodec};
 
 /// One message for an unknown user and a wrong password alike.
@@ -18,6 +21,7 @@ pub struct AuthService {
     users: Arc<dyn UserRepository>,
     passwords: Arc<dyn PasswordHasher>,
     tokens: Arc<TokenCodec>,
+    throttle: Arc<LoginThrottle>,
 }
 
 impl AuthService {
@@ -30,19 +34,32 @@ impl AuthService {
             users,
             passwords,
             tokens,
+            throttle: Arc::default(),
         }
     }
 
     /// Exchanges a user name (any case) and password for a token. An unknown user costs the same bcrypt
-    /// work as a wrong password, so neither answer nor timing says which it was.
-    pub fn login(&self, username: &str, password: &str) -> Result<IssuedToken, AppError> {
-        match self.users.find_by_username(username)? {
-            Some(user) if self.passwords.verify(password, &user.password_hash) => {
-                self.tokens.issue(user.id, user.password_changed_at, Utc::now())
-            }
-            Some(_) => Err(AppError::Unauthorized(BAD_CREDENTIALS)),
+    /// work as a wrong password, so neither answer nor timing says which it was. `client` identifies the
+    /// caller (its address) for throttling: after too many failures for one user name, that client waits.
+    pub fn login(&self, client: &str, username: &str, password: &str) -> Result<IssuedToken, AppError> {
+        self.throttle
+            .check(client, username, Instant::now())
+            .map_err(AppError::RateLimited)?;
+        let verified = match self.users.find_by_username(username)? {
+            Some(user) if self.passwords.verify(password, &user.password_hash) => Some(user),
+            Some(_) => None,
             None => {
                 self.passwords.verify_nobody(password);
+                None
+            }
+        };
+        match verified {
+            Some(user) => {
+                self.throttle.record_success(client, username);
+                self.tokens.issue(user.id, user.password_changed_at, Utc::now())
+            }
+            None => {
+                self.throttle.record_failure(client, username, Instant::now());
                 Err(AppError::Unauthorized(BAD_CREDENTIALS))
             }
         }
@@ -68,6 +85,7 @@ impl AuthService {
 mod tests {
     use super::*;
     use crate::password::MockPasswordHasher;
+    use crate::throttle::MAX_FAILURES;
     use crate::users::tests::user;
     use chrono::Duration;
     use plaza_domain::UserId;
@@ -88,8 +106,8 @@ mod tests {
         hasher.expect_verify_nobody().times(1).return_const(());
         let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
 
-        let wrong_password = auth.login("alice", "nope").unwrap_err();
-        let unknown_user = auth.login("mallory", "nope").unwrap_err();
+        let wrong_password = auth.login("c", "alice", "nope").unwrap_err();
+        let unknown_user = auth.login("c", "mallory", "nope").unwrap_err();
         assert_eq!(wrong_password.to_string(), unknown_user.to_string());
         assert!(matches!(unknown_user, AppError::Unauthorized(BAD_CREDENTIALS)));
     }
@@ -109,8 +127,29 @@ mod tests {
         hasher.expect_verify().returning(|_, _| true);
         let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
 
-        let token = auth.login("ALICE", "right").unwrap();
+        let token = auth.login("c", "ALICE", "right").unwrap();
         assert_eq!(auth.authenticate(&token.access_token).unwrap().id, UserId(1));
+    }
+
+    #[test]
+    fn repeated_failures_are_throttled_before_any_password_check() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_username()
+            .returning(|_| Ok(Some(user(1, "alice"))));
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().times(MAX_FAILURES).returning(|_, _| false);
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
+        for _ in 0..MAX_FAILURES {
+            assert!(matches!(
+                auth.login("c", "alice", "guess"),
+                Err(AppError::Unauthorized(_))
+            ));
+        }
+        match auth.login("c", "alice", "guess") {
+            Err(AppError::RateLimited(seconds)) => assert!((1..=300).contains(&seconds), "{seconds}"),
+            other => panic!("expected a rate limit, got {other:?}"),
+        }
     }
 
     #[test]

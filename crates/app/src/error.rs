@@ -18,6 +18,9 @@ pub enum AppError {
     Conflict(Conflict),
     #[error("{0}")]
     UnsupportedMedia(&'static str),
+    /// Too many attempts; retry after this many seconds.
+    #[error("too many attempts, retry in {0} s")]
+    RateLimited(u64),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     /// A bug or a broken dependency. Its cause is logged, never shown.

@@ -9,6 +9,7 @@ pub mod events;
 pub mod notifications;
 pub mod password;
 pub mod posts;
+pub mod throttle;
 pub mod token;
 pub mod users;
 

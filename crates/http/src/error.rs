@@ -35,6 +35,8 @@ pub struct ErrorBody {
 pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    /// Seconds, for `429`.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -46,6 +48,7 @@ impl ApiError {
                 code,
                 errors: None,
             },
+            retry_after: None,
         }
     }
 
@@ -156,6 +159,9 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
         response.json(&self.body)
     }
 }
@@ -180,6 +186,15 @@ impl From<AppError> for ApiError {
                 Self::new(StatusCode::CONFLICT, code, conflict.to_string())
             }
             AppError::UnsupportedMedia(why) => Self::unsupported_media_type(why),
+            AppError::RateLimited(seconds) => {
+                let mut error = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("too many failed attempts, try again in {seconds} seconds"),
+                );
+                error.retry_after = Some(seconds);
+                error
+            }
             AppError::Unavailable(why) => {
                 tracing::warn!(%why, "storage unavailable");
                 Self::unavailable("the service is temporarily unavailable, try again shortly")

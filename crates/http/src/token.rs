@@ -51,23 +51,38 @@ async fn credentials(req: HttpRequest, mut payload: Payload) -> Result<TokenRequ
     })
 }
 
-/// The credentials of a token request, whichever way they were sent.
+/// The credentials of a token request, whichever way they were sent, and the address they came from.
 #[derive(Debug)]
-pub struct Credentials(TokenRequest);
+pub struct Credentials {
+    request: TokenRequest,
+    client: String,
+}
 
 impl FromRequest for Credentials {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        Box::pin(credentials(req.clone(), payload.take()).map(|result| result.map(Credentials)))
+        // The socket's peer, not a forwarded-for header a client could set: behind a proxy every client
+        // shares the proxy's address, which throttles more, never less.
+        let client = req
+            .peer_addr()
+            .map(|address| address.ip().to_string())
+            .unwrap_or_default();
+        Box::pin(
+            credentials(req.clone(), payload.take())
+                .map(|result| result.map(|request| Credentials { request, client })),
+        )
     }
 }
 
 /// Exchanges a user name (any case) and password for a bearer token.
 pub async fn issue(state: web::Data<AppState>, credentials: Credentials) -> Result<HttpResponse, ApiError> {
-    let TokenRequest { username, password } = credentials.0;
-    let token = blocking(move || state.services.auth.login(&username, &password)).await?;
+    let Credentials {
+        request: TokenRequest { username, password },
+        client,
+    } = credentials;
+    let token = blocking(move || state.services.auth.login(&client, &username, &password)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(TokenResponse {

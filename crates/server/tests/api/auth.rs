@@ -132,3 +132,19 @@ fn a_profile_change_without_a_password_keeps_tokens_valid() {
     app.get_as(&token, "/users/me").assert_ok();
     app.login("alice", PASSWORD).assert_ok();
 }
+
+#[test]
+fn repeated_failed_logins_are_throttled_per_user_name() {
+    let app = TestApp::spawn();
+    app.register("alice");
+    app.register("bob");
+    for _ in 0..10 {
+        app.login("alice", "wrong guess")
+            .assert_error(401, "unauthorized");
+    }
+    let throttled = app.login("ALICE", PASSWORD);
+    throttled.assert_error(429, "rate_limited");
+    let retry_after: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=300).contains(&retry_after), "{retry_after}");
+    app.login("bob", PASSWORD).assert_ok();
+}
