@@ -11,6 +11,7 @@ pub mod extract;
 pub mod health;
 pub mod notifications;
 pub mod posts;
+pub mod request_id;
 pub mod respond;
 pub mod state;
 pub mod token;
@@ -108,5 +109,6 @@ pub fn app(
         }))
         .wrap(ErrorHandlers::new().default_handler(error::ensure_error_body))
         .wrap(NormalizePath::new(TrailingSlash::Trim))
+        .wrap_fn(request_id::echo)
         .wrap(TracingLogger::default())
 }

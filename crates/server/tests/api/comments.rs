@@ -141,6 +141,10 @@ fn when_notifications_cannot_be_written_the_comment_is_not_written_either() {
     let response = app.post_json(&path, Some(&bob_token), &json!({"content": "will be lost"}));
     let body = response.assert_error(500, "internal");
     assert_eq!(body["detail"], "internal error");
+    assert!(
+        response.header("x-request-id").is_some_and(|id| !id.is_empty()),
+        "the id to find the cause in the log"
+    );
     assert!(!String::from_utf8_lossy(&response.body).contains("notifications are broken"));
     assert_eq!(app.get(&path).status, 204, "no comment without its notifications");
 
