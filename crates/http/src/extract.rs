@@ -59,6 +59,28 @@ pub(crate) async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Resul
         })
 }
 
+/// Reads a JSON body. `415` unless `Content-Type` says JSON; with `empty_is_none`, an empty body (with
+/// or without a `Content-Type`) is `None` instead.
+async fn read_json<T: DeserializeOwned>(
+    req: HttpRequest,
+    mut payload: Payload,
+    empty_is_none: bool,
+) -> Result<Option<T>, ApiError> {
+    let declared_json = media_type(&req).is_some_and(|media| is_json(&media));
+    let not_json = || ApiError::unsupported_media_type("the request body must be application/json");
+    if !declared_json && !empty_is_none {
+        return Err(not_json());
+    }
+    let body = read_body(&req, &mut payload).await?;
+    if empty_is_none && body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !declared_json {
+        return Err(not_json());
+    }
+    parse_json(&body).map(Some)
+}
+
 /// A JSON body: `415` unless `Content-Type` says JSON, `413` over 256 KiB, `400 bad_request` when it is not
 /// JSON at all, `400 validation_failed` (naming the field) when a field is missing or of the wrong type.
 #[derive(Debug)]
@@ -69,16 +91,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
+        let body = read_json(req.clone(), payload.take(), false);
         Box::pin(async move {
-            if !media_type(&req).is_some_and(|media| is_json(&media)) {
-                return Err(ApiError::unsupported_media_type(
-                    "the request body must be application/json",
-                ));
-            }
-            let body = read_body(&req, &mut payload).await?;
-            parse_json(&body).map(ApiJson)
+            body.await?
+                .map(ApiJson)
+                .ok_or_else(|| ApiError::bad_request("the request body is empty"))
         })
     }
 }
@@ -92,20 +109,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let body = read_body(&req, &mut payload).await?;
-            if body.iter().all(u8::is_ascii_whitespace) {
-                return Ok(OptionalJson(None));
-            }
-            if !media_type(&req).is_some_and(|media| is_json(&media)) {
-                return Err(ApiError::unsupported_media_type(
-                    "the request body must be application/json",
-                ));
-            }
-            parse_json(&body).map(|value| OptionalJson(Some(value)))
-        })
+        let body = read_json(req.clone(), payload.take(), true);
+        Box::pin(async move { body.await.map(OptionalJson) })
     }
 }
 
