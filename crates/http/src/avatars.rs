@@ -34,24 +34,34 @@ fn multipart_error(error: MultipartError) -> ApiError {
     }
 }
 
-/// Reads the `file` field, keeping at most 2 MiB in memory: the upload is refused the moment it passes
-/// the limit, before the rest is read. Other fields are skipped.
+/// What the rest of a form (boundaries, headers, small fields) may add to the image before it is refused.
+const FORM_OVERHEAD: usize = 64 * 1024;
+
+/// Reads the `file` field, keeping at most 2 MiB in memory: the upload is refused the moment the image,
+/// or the whole form, passes its limit, before the rest is read. Other fields are skipped.
 async fn read_file(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
+    let mut form_bytes = 0usize;
+    let mut image = None;
     while let Some(mut field) = form.try_next().await.map_err(multipart_error)? {
-        if field.name() != Some(FILE_FIELD) {
-            while field.try_next().await.map_err(multipart_error)?.is_some() {}
-            continue;
-        }
-        let mut image = Vec::new();
+        let is_file = image.is_none() && field.name() == Some(FILE_FIELD);
+        let mut bytes = Vec::new();
         while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
-            if image.len() + chunk.len() > ImageKind::MAX_BYTES {
+            form_bytes += chunk.len();
+            if form_bytes > ImageKind::MAX_BYTES + FORM_OVERHEAD {
                 return Err(too_large());
             }
-            image.extend_from_slice(&chunk);
+            if is_file {
+                if bytes.len() + chunk.len() > ImageKind::MAX_BYTES {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
         }
-        return Ok(image);
+        if is_file {
+            image = Some(bytes);
+        }
     }
-    Err(ApiError::invalid_field(FILE_FIELD, "field required"))
+    image.ok_or_else(|| ApiError::invalid_field(FILE_FIELD, "field required"))
 }
 
 /// `PUT /users/{user_id}/avatar`: the user themself uploads a PNG, JPEG, GIF or WebP (judged by its bytes).

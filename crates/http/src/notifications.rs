@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, OptionalJson, PathId, blocking, flag, present};
+use crate::extract::{ApiJson, ApiQuery, OptionalJson, PathId, blocking, flag};
 use crate::respond::{list, serialize_time};
 use crate::state::AppState;
 
@@ -66,8 +66,8 @@ pub struct NotificationListQuery {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReadAllBody {
-    /// Only notifications with an id up to this one are marked read.
-    #[serde(default, deserialize_with = "present")]
+    /// Only notifications with an id up to this one are marked read; left out or `null`, all of them.
+    #[serde(default)]
     pub up_to_id: Option<i64>,
 }
 

@@ -131,3 +131,16 @@ fn the_avatar_route_reads_nothing_but_avatars() {
     let db = app.get("/avatars/../plaza.db");
     assert_ne!(db.status, 200, "dot segments never reach the file system");
 }
+
+#[test]
+fn a_form_that_streams_past_its_limit_in_other_fields_is_413() {
+    let app = TestApp::spawn();
+    let (alice, token) = app.user("alice");
+    let filler = vec![b'x'; 2 * 1024 * 1024 + 100 * 1024];
+    let mut body = multipart("padding", "text/plain", &filler);
+    body.truncate(body.len() - format!("\r\n--{BOUNDARY}--\r\n").len());
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n").as_bytes());
+    body.extend_from_slice(PNG);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    upload(&app, &token, alice, body).assert_error(413, "payload_too_large");
+}

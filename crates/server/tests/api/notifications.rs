@@ -177,4 +177,11 @@ fn read_all_honours_the_high_water_mark() {
         &json!({"up_to_id": "x"}),
     )
     .assert_invalid("up_to_id");
+    send(&app, &bob_token, "later", Some(alice));
+    let null_means_all = app.post_json(
+        "/notifications/read-all",
+        Some(&alice_token),
+        &json!({"up_to_id": null}),
+    );
+    assert_eq!(null_means_all.assert_ok(), json!({"updated": 1}));
 }
