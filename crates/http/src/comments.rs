@@ -49,7 +49,7 @@ pub struct PageQuery {
 
 impl PageQuery {
     pub fn page(&self) -> Result<PageRequest, ApiError> {
-        PageRequest::new(self.skip, self.limit).map_err(|errors| ApiError::validation(errors.0))
+        Ok(PageRequest::new(self.skip, self.limit)?)
     }
 }
 

@@ -166,6 +166,12 @@ impl ResponseError for ApiError {
     }
 }
 
+impl From<plaza_domain::ValidationErrors> for ApiError {
+    fn from(errors: plaza_domain::ValidationErrors) -> Self {
+        Self::validation(errors.0)
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {

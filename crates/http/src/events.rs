@@ -104,7 +104,7 @@ impl CreateEventBody {
                 capacity,
                 owner_id: owner.id,
             }),
-            _ => Err(ApiError::validation(errors.0)),
+            _ => Err(errors.into()),
         }
     }
 }
@@ -158,7 +158,7 @@ impl PatchEventBody {
         if errors.is_empty() {
             Ok(changes)
         } else {
-            Err(ApiError::validation(errors.0))
+            Err(errors.into())
         }
     }
 }
@@ -194,7 +194,7 @@ pub async fn list_events(
     query: ApiQuery<EventListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let EventListQuery { skip, limit, search } = query.0;
-    let page = PageRequest::new(skip, limit).map_err(|errors| ApiError::validation(errors.0))?;
+    let page = PageRequest::new(skip, limit)?;
     let search = match search.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
         None => None,
         Some(text) => match SearchTerms::parse(text) {

@@ -95,10 +95,10 @@ pub async fn create(
         errors.push("owner_id", "must be a positive integer");
     }
     let (Some(message), Some(sender)) = (message, sender) else {
-        return Err(ApiError::validation(errors.0));
+        return Err(errors.into());
     };
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors.0));
+        return Err(errors.into());
     }
     let notification = blocking(move || {
         state
@@ -121,7 +121,7 @@ pub async fn list_notifications(
         limit,
         unread_only,
     } = query.0;
-    let page = PageRequest::new(skip, limit).map_err(|errors| ApiError::validation(errors.0))?;
+    let page = PageRequest::new(skip, limit)?;
     let query = NotificationQuery {
         owner: caller.0.id,
         unread_only: unread_only.unwrap_or(false),

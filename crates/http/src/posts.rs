@@ -59,7 +59,7 @@ pub async fn create(
     let title = errors.check("title", PostTitle::parse(body.0.title));
     let content = errors.check("content", PostContent::parse(body.0.content));
     let (Some(title), Some(content)) = (title, content) else {
-        return Err(ApiError::validation(errors.0));
+        return Err(errors.into());
     };
     let new = NewPost {
         title,
@@ -87,7 +87,7 @@ pub async fn list_posts(
     }
     let page = match page {
         Ok(page) if errors.is_empty() => page,
-        _ => return Err(ApiError::validation(errors.0)),
+        _ => return Err(errors.into()),
     };
     let posts = blocking(move || state.services.posts.list(owner_id.map(UserId), page)).await?;
     Ok(list(posts.map(PostResponse::from), &[]))
