@@ -7,7 +7,7 @@ use plaza_domain::comment::{Comment, CommentRepository, NewComment};
 use plaza_domain::notification::NewNotification;
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
-use crate::db::{Database, now};
+use crate::db::{Database, now, offset_limit};
 use crate::notifications::insert_all;
 use crate::schema::comments;
 
@@ -91,11 +91,12 @@ impl CommentRepository for SqliteCommentRepository {
     fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError> {
         self.db.read(|conn| {
             let of_event = comments::table.filter(comments::event_id.eq(event.get()));
+            let (offset, limit) = offset_limit(page);
             let total: i64 = of_event.count().get_result(conn)?;
             let rows = of_event
                 .order((comments::created_at.asc(), comments::id.asc()))
-                .offset(i64::try_from(page.skip()).unwrap_or(i64::MAX))
-                .limit(i64::from(page.limit()))
+                .offset(offset)
+                .limit(limit)
                 .select(CommentRow::as_select())
                 .load(conn)?;
             Ok(Page {

@@ -10,7 +10,7 @@ use plaza_domain::event::{
 };
 use plaza_domain::{Conflict, EventId, Page, RepoError, UserId};
 
-use crate::db::{Conn, Database, now};
+use crate::db::{Conn, Database, now, offset_limit};
 use crate::error::StoreError;
 use crate::schema::events;
 
@@ -154,11 +154,12 @@ impl EventRepository for SqliteEventRepository {
 
     fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError> {
         self.db.read(|conn| {
+            let (offset, limit) = offset_limit(query.page);
             let total: i64 = filtered(query).count().get_result(conn)?;
             let rows = filtered(query)
                 .order((events::event_time.asc(), events::id.asc()))
-                .offset(i64::try_from(query.page.skip()).unwrap_or(i64::MAX))
-                .limit(i64::from(query.page.limit()))
+                .offset(offset)
+                .limit(limit)
                 .select(EventRow::as_select())
                 .load(conn)?;
             Ok(Page {

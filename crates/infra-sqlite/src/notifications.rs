@@ -6,7 +6,7 @@ use diesel::sqlite::Sqlite;
 use plaza_domain::notification::{NewNotification, Notification, NotificationQuery, NotificationRepository};
 use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
-use crate::db::{Conn, Database, now};
+use crate::db::{Conn, Database, now, offset_limit};
 use crate::error::StoreError;
 use crate::schema::notifications;
 
@@ -115,12 +115,13 @@ impl NotificationRepository for SqliteNotificationRepository {
 
     fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), RepoError> {
         self.db.read(|conn| {
+            let (offset, limit) = offset_limit(query.page);
             let total: i64 = owned(query.owner, query.unread_only).count().get_result(conn)?;
             let unread: i64 = owned(query.owner, true).count().get_result(conn)?;
             let rows = owned(query.owner, query.unread_only)
                 .order((notifications::created_at.desc(), notifications::id.desc()))
-                .offset(i64::try_from(query.page.skip()).unwrap_or(i64::MAX))
-                .limit(i64::from(query.page.limit()))
+                .offset(offset)
+                .limit(limit)
                 .select(NotificationRow::as_select())
                 .load(conn)?;
             let page = Page {

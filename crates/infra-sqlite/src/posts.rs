@@ -6,7 +6,7 @@ use diesel::sqlite::Sqlite;
 use plaza_domain::post::{NewPost, Post, PostRepository};
 use plaza_domain::{Page, PageRequest, PostId, RepoError, UserId};
 
-use crate::db::{Database, now};
+use crate::db::{Database, now, offset_limit};
 use crate::schema::posts;
 
 #[derive(Queryable, Selectable)]
@@ -88,11 +88,12 @@ impl PostRepository for SqlitePostRepository {
 
     fn list(&self, owner: Option<UserId>, page: PageRequest) -> Result<Page<Post>, RepoError> {
         self.db.read(|conn| {
+            let (offset, limit) = offset_limit(page);
             let total: i64 = by_owner(owner).count().get_result(conn)?;
             let rows = by_owner(owner)
                 .order((posts::created_at.desc(), posts::id.desc()))
-                .offset(i64::try_from(page.skip()).unwrap_or(i64::MAX))
-                .limit(i64::from(page.limit()))
+                .offset(offset)
+                .limit(limit)
                 .select(PostRow::as_select())
                 .load(conn)?;
             Ok(Page {

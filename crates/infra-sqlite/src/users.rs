@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use plaza_domain::user::{NewUser, PasswordHash, User, UserChanges, UserRepository};
 use plaza_domain::{Page, PageRequest, RepoError, UserId};
 
-use crate::db::{Conn, Database, now};
+use crate::db::{Conn, Database, now, offset_limit};
 use crate::error::StoreError;
 use crate::schema::users;
 
@@ -129,11 +129,12 @@ impl UserRepository for SqliteUserRepository {
 
     fn list(&self, page: PageRequest) -> Result<Page<User>, RepoError> {
         self.db.read(|conn| {
+            let (offset, limit) = offset_limit(page);
             let total: i64 = users::table.count().get_result(conn)?;
             let rows = users::table
                 .order(users::id)
-                .offset(i64::try_from(page.skip()).unwrap_or(i64::MAX))
-                .limit(i64::from(page.limit()))
+                .offset(offset)
+                .limit(limit)
                 .select(UserRow::as_select())
                 .load(conn)?;
             Ok(Page {
