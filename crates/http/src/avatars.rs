@@ -9,8 +9,18 @@ use plaza_domain::avatar::ImageKind;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{blocking, media_type};
+use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::state::AppState;
-use crate::users::UserResponse;
+use crate::users::{UserIdParam, UserResponse};
+
+/// The avatar form: one file field.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct AvatarForm {
+    /// A PNG, JPEG, GIF or WebP image (recognised by its bytes), at most 2 MiB.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+}
 
 /// The form field that carries the image.
 const FILE_FIELD: &str = "file";
@@ -64,7 +74,25 @@ async fn read_file(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
     image.ok_or_else(|| ApiError::invalid_field(FILE_FIELD, "field required"))
 }
 
-/// `PUT /users/{user_id}/avatar`: the user themself uploads a PNG, JPEG, GIF or WebP (judged by its bytes).
+/// Sets the caller's avatar: a PNG, JPEG, GIF or WebP image, judged by its bytes, at most 2 MiB.
+#[utoipa::path(
+    put,
+    path = "/users/{user_id}/avatar",
+    tag = "users",
+    operation_id = "upload_avatar",
+    params(UserIdParam),
+    request_body(content = AvatarForm, content_type = "multipart/form-data"),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The user with the new `avatar_url`", body = UserResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn upload(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -82,7 +110,23 @@ pub async fn upload(
     Ok(HttpResponse::Ok().json(UserResponse::private(user)))
 }
 
-/// `GET /avatars/{name}`: the stored image with its content type. Only names the store handed out resolve.
+/// An avatar image, with its content type. Only names the server handed out (in `avatar_url`) resolve.
+#[utoipa::path(
+    get,
+    path = "/avatars/{name}",
+    tag = "users",
+    operation_id = "get_avatar",
+    params(("name" = String, Path, description = "The file name from a user's `avatar_url`")),
+    responses(
+        (status = 200, description = "The image", content(
+            (Vec<u8> = "image/png"),
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "image/gif"),
+            (Vec<u8> = "image/webp"),
+        )),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn download(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let name = name.into_inner();
     let (kind, bytes) = blocking(move || state.services.users.avatar(&name)).await?;

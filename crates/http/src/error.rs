@@ -11,9 +11,65 @@ use plaza_domain::{Conflict, FieldError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The stable, machine-readable reason of an error response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// `400`: a field is missing, of the wrong type, or out of range; `errors` names each one.
+    ValidationFailed,
+    /// `400`: the body is not valid JSON or form data, or a query or path parameter cannot be parsed.
+    BadRequest,
+    /// `401`: no token, a malformed, forged or expired token, an unknown user, or wrong credentials.
+    Unauthorized,
+    /// `403`: authenticated, but not the owner of what is being changed.
+    Forbidden,
+    /// `404`: the resource or route does not exist.
+    NotFound,
+    /// `405`: the path exists, the method does not (see `Allow`).
+    MethodNotAllowed,
+    /// `409`: the user name is taken (ignoring case).
+    UsernameTaken,
+    /// `409`: the e-mail address is registered (ignoring case).
+    EmailTaken,
+    /// `409`: not enough tickets are left for the purchase.
+    SoldOut,
+    /// `413`: the body is too large.
+    PayloadTooLarge,
+    /// `415`: the body's content type, or an avatar's bytes, are not accepted.
+    UnsupportedMediaType,
+    /// `429`: too many attempts; `Retry-After` says when to try again.
+    RateLimited,
+    /// `503`: the database cannot be reached or stayed busy; try again shortly.
+    Unavailable,
+    /// `500`: a bug; logged under the response's `X-Request-Id`.
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ValidationFailed => "validation_failed",
+            Self::BadRequest => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::UsernameTaken => "username_taken",
+            Self::EmailTaken => "email_taken",
+            Self::SoldOut => "sold_out",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RateLimited => "rate_limited",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+}
+
 /// One invalid field.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FieldErrorBody {
+    /// The field's name as sent (`email`, `max_tickets`), or `body` for the document as a whole.
     pub field: String,
     pub message: String,
 }
@@ -21,12 +77,12 @@ pub struct FieldErrorBody {
 /// The body of every non-2xx response.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// A sentence for people.
+    /// A sentence for people, in English.
     pub detail: String,
-    /// A stable code for programs: `validation_failed`, `not_found`, `sold_out`, …
-    pub code: &'static str,
-    /// Present only for `validation_failed`.
+    pub code: ErrorCode,
+    /// Every invalid field; present only for `validation_failed`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, min_items = 1)]
     pub errors: Option<Vec<FieldErrorBody>>,
 }
 
@@ -40,7 +96,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             status,
             body: ErrorBody {
@@ -55,7 +111,7 @@ impl ApiError {
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let mut error = Self::new(
             StatusCode::BAD_REQUEST,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             "request validation failed",
         );
         error.body.errors = Some(
@@ -78,41 +134,45 @@ impl ApiError {
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, detail)
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, detail)
     }
 
     pub fn payload_too_large(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", detail)
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, detail)
     }
 
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             detail,
         )
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, detail)
     }
 
     /// A bug: the cause goes to the log (inside the request's span, with its request id), never to the client.
     pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
         tracing::error!(cause = %error_chain(cause), "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "internal error",
+        )
     }
 
     pub fn code(&self) -> &'static str {
-        self.body.code
+        self.body.code.as_str()
     }
 
     pub fn body(&self) -> &ErrorBody {
@@ -122,16 +182,18 @@ impl ApiError {
     /// Answers a response that actix or a middleware produced without a body in our shape.
     fn for_status(status: StatusCode) -> Self {
         let (code, detail) = match status {
-            StatusCode::NOT_FOUND => ("not_found", "resource not found"),
-            StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "method not allowed"),
-            StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "request body too large"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "unsupported content type"),
-            StatusCode::UNAUTHORIZED => ("unauthorized", "not authenticated"),
-            StatusCode::FORBIDDEN => ("forbidden", "forbidden"),
-            StatusCode::TOO_MANY_REQUESTS => ("rate_limited", "too many requests"),
-            StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "service unavailable"),
-            s if s.is_client_error() => ("bad_request", "bad request"),
-            _ => ("internal", "internal error"),
+            StatusCode::NOT_FOUND => (ErrorCode::NotFound, "resource not found"),
+            StatusCode::METHOD_NOT_ALLOWED => (ErrorCode::MethodNotAllowed, "method not allowed"),
+            StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "request body too large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                (ErrorCode::UnsupportedMediaType, "unsupported content type")
+            }
+            StatusCode::UNAUTHORIZED => (ErrorCode::Unauthorized, "not authenticated"),
+            StatusCode::FORBIDDEN => (ErrorCode::Forbidden, "forbidden"),
+            StatusCode::TOO_MANY_REQUESTS => (ErrorCode::RateLimited, "too many requests"),
+            StatusCode::SERVICE_UNAVAILABLE => (ErrorCode::Unavailable, "service unavailable"),
+            s if s.is_client_error() => (ErrorCode::BadRequest, "bad request"),
+            _ => (ErrorCode::Internal, "internal error"),
         };
         Self::new(status, code, detail)
     }
@@ -143,7 +205,7 @@ impl std::fmt::Display for ApiError {
             f,
             "{} {}: {}",
             self.status.as_u16(),
-            self.body.code,
+            self.body.code.as_str(),
             self.body.detail
         )
     }
@@ -178,12 +240,12 @@ impl From<AppError> for ApiError {
             AppError::Validation(errors) => Self::validation(errors.0),
             AppError::NotFound(what) => Self::not_found(format!("{} not found", capitalize(what))),
             AppError::Unauthorized(why) => Self::unauthorized(why),
-            AppError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, "forbidden", why),
+            AppError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why),
             AppError::Conflict(conflict) => {
                 let code = match conflict {
-                    Conflict::UsernameTaken => "username_taken",
-                    Conflict::EmailTaken => "email_taken",
-                    Conflict::SoldOut => "sold_out",
+                    Conflict::UsernameTaken => ErrorCode::UsernameTaken,
+                    Conflict::EmailTaken => ErrorCode::EmailTaken,
+                    Conflict::SoldOut => ErrorCode::SoldOut,
                     // The use case turns this into a validation error; reaching here is a bug.
                     Conflict::CapacityBelowSold => {
                         return Self::invalid_field("max_tickets", conflict.to_string());
@@ -195,7 +257,7 @@ impl From<AppError> for ApiError {
             AppError::RateLimited(seconds) => {
                 let mut error = Self::new(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
+                    ErrorCode::RateLimited,
                     format!("too many failed attempts, try again in {seconds} seconds"),
                 );
                 error.retry_after = Some(seconds);

@@ -8,11 +8,13 @@ use plaza_domain::event::{
 };
 use plaza_domain::{EventId, Invalid, Page, PageRequest, ValidationErrors};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, PathId, blocking, present};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
+use crate::field::{Field, accept};
+use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::respond::{list, parse_time, serialize_time};
 use crate::state::AppState;
 
@@ -51,35 +53,70 @@ impl From<Event> for EventResponse {
     }
 }
 
+/// The `event_id` path parameter.
+#[derive(IntoParams)]
+#[into_params(names("event_id"), parameter_in = Path)]
+pub struct EventIdParam(
+    /// The event's id, a positive integer.
+    #[param(minimum = 1)]
+    pub i64,
+);
+
 fn time(raw: String) -> Result<DateTime<Utc>, Invalid> {
     parse_time(&raw).map_err(Invalid)
 }
 
+/// A new event. Every invalid field is reported at once.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateEventBody {
-    pub name: String,
-    /// RFC 3339, or a naive `YYYY-MM-DDTHH:MM[:SS]` taken as UTC.
-    pub event_time: String,
-    pub description: String,
-    pub duration_hours: i64,
-    pub duration_minutes: i64,
     #[serde(default)]
-    pub tickets_sold: Option<i64>,
-    pub max_tickets: i64,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
+    pub name: Field<String>,
+    /// RFC 3339 with an offset (converted to UTC), or a naive `YYYY-MM-DDTHH:MM[:SS]` taken as UTC.
+    #[serde(default)]
+    #[schema(value_type = String, required = true, example = "2026-12-01T18:00:00Z")]
+    pub event_time: Field<String>,
+    /// May be empty.
+    #[serde(default)]
+    #[schema(value_type = String, required = true, max_length = 10000)]
+    pub description: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 8784)]
+    pub duration_hours: Field<i64>,
+    #[serde(default)]
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 59)]
+    pub duration_minutes: Field<i64>,
+    /// Tickets already sold, at most `max_tickets`; `0` when left out or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
+    pub tickets_sold: Field<i64>,
+    #[serde(default)]
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 1000000)]
+    pub max_tickets: Field<i64>,
 }
 
 impl CreateEventBody {
     fn into_domain(self, owner: &plaza_domain::user::User) -> Result<NewEvent, ApiError> {
         let mut errors = ValidationErrors::default();
-        let name = errors.check("name", EventName::parse(self.name));
-        let event_time = errors.check("event_time", time(self.event_time));
-        let description = errors.check("description", EventDescription::parse(self.description));
-        let duration_hours = errors.check("duration_hours", DurationHours::parse(self.duration_hours));
+        let name = self.name.required("name", &mut errors, EventName::parse);
+        let event_time = self.event_time.required("event_time", &mut errors, time);
+        let description = self
+            .description
+            .required("description", &mut errors, EventDescription::parse);
+        let duration_hours =
+            self.duration_hours
+                .required("duration_hours", &mut errors, DurationHours::parse);
         let duration_minutes =
-            errors.check("duration_minutes", DurationMinutes::parse(self.duration_minutes));
-        let max_tickets = errors.check("max_tickets", MaxTickets::parse(self.max_tickets));
-        let capacity = max_tickets
-            .and_then(|max| errors.check("tickets_sold", Capacity::new(self.tickets_sold.unwrap_or(0), max)));
+            self.duration_minutes
+                .required("duration_minutes", &mut errors, DurationMinutes::parse);
+        let tickets_sold = self.tickets_sold.optional("tickets_sold", &mut errors, accept);
+        let max_tickets = self
+            .max_tickets
+            .required("max_tickets", &mut errors, MaxTickets::parse);
+        let capacity = match (max_tickets, tickets_sold) {
+            (Some(max), Some(sold)) => errors.check("tickets_sold", Capacity::new(sold.unwrap_or(0), max)),
+            _ => None,
+        };
         match (
             name,
             event_time,
@@ -109,50 +146,69 @@ impl CreateEventBody {
     }
 }
 
-/// Any subset of the create fields except `tickets_sold`; `null` is not a value for any of them.
+/// Any subset of the create fields except `tickets_sold`; `null` is not a value for any of them, and an
+/// empty object changes nothing.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PatchEventBody {
-    #[serde(default, deserialize_with = "present")]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    pub event_time: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    pub description: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    pub duration_hours: Option<i64>,
-    #[serde(default, deserialize_with = "present")]
-    pub duration_minutes: Option<i64>,
-    #[serde(default, deserialize_with = "present")]
-    pub max_tickets: Option<i64>,
-    /// Refused: sales change only through purchases.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
-    pub tickets_sold: Option<serde_json::Value>,
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub name: Field<String>,
+    /// RFC 3339 with an offset, or a naive `YYYY-MM-DDTHH:MM[:SS]` taken as UTC.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub event_time: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = String, max_length = 10000)]
+    pub description: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = i64, minimum = 0, maximum = 8784)]
+    pub duration_hours: Field<i64>,
+    #[serde(default)]
+    #[schema(value_type = i64, minimum = 0, maximum = 59)]
+    pub duration_minutes: Field<i64>,
+    /// Not below the tickets already sold.
+    #[serde(default)]
+    #[schema(value_type = i64, minimum = 0, maximum = 1000000)]
+    pub max_tickets: Field<i64>,
+    /// Refused whatever its value (`400`): sales change only through purchases.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub tickets_sold: Field<serde_json::Value>,
 }
 
 impl PatchEventBody {
     fn into_domain(self) -> Result<EventChanges, ApiError> {
         let mut errors = ValidationErrors::default();
-        if self.tickets_sold.is_some() {
+        if self.tickets_sold.is_sent() {
             errors.push(
                 "tickets_sold",
                 "cannot be changed: tickets are sold through purchases",
             );
         }
         let changes = EventChanges {
-            name: errors.check_opt("name", self.name, EventName::parse).flatten(),
-            event_time: errors.check_opt("event_time", self.event_time, time).flatten(),
-            description: errors
-                .check_opt("description", self.description, EventDescription::parse)
+            name: self
+                .name
+                .optional_not_null("name", &mut errors, EventName::parse)
                 .flatten(),
-            duration_hours: errors
-                .check_opt("duration_hours", self.duration_hours, DurationHours::parse)
+            event_time: self
+                .event_time
+                .optional_not_null("event_time", &mut errors, time)
                 .flatten(),
-            duration_minutes: errors
-                .check_opt("duration_minutes", self.duration_minutes, DurationMinutes::parse)
+            description: self
+                .description
+                .optional_not_null("description", &mut errors, EventDescription::parse)
                 .flatten(),
-            max_tickets: errors
-                .check_opt("max_tickets", self.max_tickets, MaxTickets::parse)
+            duration_hours: self
+                .duration_hours
+                .optional_not_null("duration_hours", &mut errors, DurationHours::parse)
+                .flatten(),
+            duration_minutes: self
+                .duration_minutes
+                .optional_not_null("duration_minutes", &mut errors, DurationMinutes::parse)
+                .flatten(),
+            max_tickets: self
+                .max_tickets
+                .optional_not_null("max_tickets", &mut errors, MaxTickets::parse)
                 .flatten(),
         };
         if errors.is_empty() {
@@ -165,18 +221,43 @@ impl PatchEventBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PurchaseBody {
-    /// 1–100 tickets.
-    pub quantity: i64,
+    /// How many tickets to buy, all or none.
+    #[serde(default)]
+    #[schema(value_type = i64, required = true, minimum = 1, maximum = 100)]
+    pub quantity: Field<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventListQuery {
+    /// How many matching events to skip.
+    #[param(nullable = false, minimum = 0, default = 0)]
     skip: Option<i64>,
+    /// How many events to return.
+    #[param(nullable = false, minimum = 1, maximum = 100, default = 10)]
     limit: Option<i64>,
+    /// Words to find in the name or description: each must match the start of a word (any case, accents
+    /// ignored); in Chinese or Japanese text any two or more consecutive characters match. Empty: no filter.
+    #[param(nullable = false)]
     search: Option<String>,
 }
 
-/// `POST /events/`: the caller becomes the owner.
+/// Publishes an event; the caller becomes its owner.
+#[utoipa::path(
+    post,
+    path = "/events/",
+    tag = "events",
+    operation_id = "create_event",
+    request_body = CreateEventBody,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The new event", body = EventResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn create(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -187,8 +268,22 @@ pub async fn create(
     Ok(HttpResponse::Ok().json(EventResponse::from(event)))
 }
 
-/// `GET /events/`: ordered by `event_time`, then `id`; `search` matches word prefixes in name or
-/// description. A search with no word in it (only punctuation) matches nothing.
+/// Lists events by `event_time`, then `id`, optionally only those matching `search`. A search with no
+/// word in it (only punctuation) matches nothing.
+#[utoipa::path(
+    get,
+    path = "/events/",
+    tag = "events",
+    operation_id = "list_events",
+    params(EventListQuery),
+    responses(
+        (status = 200, description = "A page of events", body = [EventResponse],
+            headers(("X-Total-Count" = u64, description = "Events matching, before `skip` and `limit`"))),
+        (status = 204, description = "No event on this page",
+            headers(("X-Total-Count" = u64, description = "Events matching, before `skip` and `limit`"))),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn list_events(
     state: web::Data<AppState>,
     query: ApiQuery<EventListQuery>,
@@ -214,13 +309,43 @@ pub async fn list_events(
     Ok(list(events.map(EventResponse::from), &[]))
 }
 
-/// `GET /events/{event_id}`.
+/// One event.
+#[utoipa::path(
+    get,
+    path = "/events/{event_id}",
+    tag = "events",
+    operation_id = "get_event",
+    params(EventIdParam),
+    responses(
+        (status = 200, description = "The event", body = EventResponse),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn get(state: web::Data<AppState>, id: PathId<EventId>) -> Result<HttpResponse, ApiError> {
     let event = blocking(move || state.services.events.get(id.0)).await?;
     Ok(HttpResponse::Ok().json(EventResponse::from(event)))
 }
 
-/// `PATCH /events/{event_id}`: owner only.
+/// Changes some of an event's fields; only its owner may. `max_tickets` may not drop below the tickets sold.
+#[utoipa::path(
+    patch,
+    path = "/events/{event_id}",
+    tag = "events",
+    operation_id = "update_event",
+    params(EventIdParam),
+    request_body = PatchEventBody,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The changed event", body = EventResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn update(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -232,7 +357,22 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(EventResponse::from(event)))
 }
 
-/// `DELETE /events/{event_id}`: owner only; the comments go with it.
+/// Deletes an event and its comments; only its owner may. Notifications about it stay, with `event_id: null`.
+#[utoipa::path(
+    delete,
+    path = "/events/{event_id}",
+    tag = "events",
+    operation_id = "delete_event",
+    params(EventIdParam),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn delete(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -242,15 +382,39 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `POST /events/{event_id}/tickets`: all the tickets asked for, or `409 sold_out`.
+/// Buys tickets: all of them, atomically, or `409 sold_out` when fewer are left. Never oversells.
+#[utoipa::path(
+    post,
+    path = "/events/{event_id}/tickets",
+    tag = "events",
+    operation_id = "buy_tickets",
+    params(EventIdParam),
+    request_body = PurchaseBody,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The event with its new `tickets_sold`", body = EventResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`sold_out`: not enough tickets left; nothing was sold", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn purchase(
     state: web::Data<AppState>,
     _caller: AuthUser,
     id: PathId<EventId>,
     body: ApiJson<PurchaseBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let quantity = TicketQuantity::parse(body.0.quantity)
-        .map_err(|invalid| ApiError::invalid_field("quantity", invalid.0))?;
+    let mut errors = ValidationErrors::default();
+    let quantity = body
+        .0
+        .quantity
+        .required("quantity", &mut errors, TicketQuantity::parse);
+    let Some(quantity) = quantity else {
+        return Err(errors.into());
+    };
     let event = blocking(move || state.services.events.purchase(id.0, quantity)).await?;
     Ok(HttpResponse::Ok().json(EventResponse::from(event)))
 }

@@ -124,6 +124,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             without_position(&error.to_string())
         ))
     })?;
+    if !document.is_object() {
+        // Field-by-field structs would also read a JSON array positionally: `[]` must not mean "no fields".
+        return Err(ApiError::invalid_field("body", "must be a JSON object"));
+    }
     serde_path_to_error::deserialize(document).map_err(|error| {
         let path = error.path().to_string();
         let message = without_position(&error.into_inner().to_string());
@@ -192,14 +196,6 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
     }
 }
 
-/// For optional body fields that may be left out but not set to `null`: `#[serde(default,
-/// deserialize_with = "present")]` makes an absent field `None` and a `null` one a type error.
-pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<T>, D::Error> {
-    T::deserialize(deserializer).map(Some)
-}
-
 /// A query flag as people write them: `true/false`, `1/0`, `yes/no`, `on/off`.
 pub fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
     let raw = Option::<String>::deserialize(deserializer)?;
@@ -244,7 +240,12 @@ mod tests {
             error_of(r#"{"name":"x","count":"many"}"#),
             ("validation_failed".into(), Some("count".into()))
         );
-        assert_eq!(error_of("[1]").0, "validation_failed");
+        assert_eq!(error_of("[1]"), ("validation_failed".into(), Some("body".into())));
+        assert_eq!(error_of("[]"), ("validation_failed".into(), Some("body".into())));
+        assert_eq!(
+            error_of("\"text\""),
+            ("validation_failed".into(), Some("body".into()))
+        );
         assert!(parse_json::<Body>(br#"{"name":"x","count":1,"extra":true}"#).is_ok());
     }
 

@@ -9,11 +9,25 @@ use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthResponse {
+    /// `ok`.
+    #[schema(value_type = String, example = "ok")]
     pub status: &'static str,
+    /// `ok`.
+    #[schema(value_type = String, example = "ok")]
     pub database: &'static str,
 }
 
-/// `200` after a real query answers, `503` when the database cannot be reached.
+/// Readiness: `200` after a real query against the database answers, `503` when it cannot be reached.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "service",
+    operation_id = "health",
+    responses(
+        (status = 200, description = "The service and its database answer", body = HealthResponse),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let health = state.services.health.clone();
     match web::block(move || health.ping()).await {

@@ -5,11 +5,13 @@ use chrono::{DateTime, Utc};
 use plaza_domain::notification::{Notification, NotificationMessage, NotificationQuery, SenderName};
 use plaza_domain::{NotificationId, PageRequest, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, OptionalJson, PathId, blocking, flag};
+use crate::field::Field;
+use crate::openapi::{BadRequest, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::respond::{list, serialize_time};
 use crate::state::AppState;
 
@@ -23,11 +25,14 @@ pub struct NotificationResponse {
     #[serde(serialize_with = "serialize_time")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
+    /// Free text chosen by whoever sent it: show it beside the sending account, never instead of it.
     pub sender: String,
+    /// The account that caused the notification (the commenter, or the caller of `POST /notifications/`).
     pub sender_id: i64,
     /// The recipient.
     pub owner_id: i64,
-    /// The event a comment notification is about.
+    /// The event a comment notification is about; `null` for other notifications, or once the event is gone.
+    #[schema(required = true)]
     pub event_id: Option<i64>,
     pub read: bool,
 }
@@ -49,26 +54,65 @@ impl From<Notification> for NotificationResponse {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateNotificationBody {
-    pub message: String,
-    pub sender: String,
-    /// The recipient; the caller when left out.
     #[serde(default)]
-    pub owner_id: Option<i64>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 1000)]
+    pub message: Field<String>,
+    /// A name to show as the sender; the sending account is recorded as `sender_id` regardless.
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    pub sender: Field<String>,
+    /// The recipient; the caller when left out or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub owner_id: Field<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NotificationListQuery {
+    #[param(nullable = false, minimum = 0, default = 0)]
     skip: Option<i64>,
+    #[param(nullable = false, minimum = 1, maximum = 100, default = 10)]
     limit: Option<i64>,
+    /// Only unread notifications: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
     #[serde(default, deserialize_with = "flag")]
+    #[param(value_type = bool, nullable = false, default = false)]
     unread_only: Option<bool>,
 }
 
+/// The `id` path parameter of a notification.
+#[derive(IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+pub struct NotificationIdParam(
+    /// The notification's id, a positive integer.
+    #[param(minimum = 1)]
+    pub i64,
+);
+
+/// Which notifications to mark read. The body is optional; an empty body marks all of them.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReadAllBody {
-    /// Only notifications with an id up to this one are marked read; left out or `null`, all of them.
+    /// Only notifications with an id up to this one; left out or `null`, all of them. Send the highest id
+    /// the user has been shown, so that nothing unseen is cleared.
     #[serde(default)]
-    pub up_to_id: Option<i64>,
+    #[schema(value_type = Option<i64>, minimum = 0)]
+    pub up_to_id: Field<i64>,
+}
+
+fn positive_id(id: i64) -> Result<UserId, plaza_domain::Invalid> {
+    if id > 0 {
+        Ok(UserId(id))
+    } else {
+        Err(plaza_domain::Invalid::new("must be a positive integer"))
+    }
+}
+
+fn non_negative(id: i64) -> Result<i64, plaza_domain::Invalid> {
+    if id >= 0 {
+        Ok(id)
+    } else {
+        Err(plaza_domain::Invalid::new("must be greater than or equal to 0"))
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,7 +121,24 @@ pub struct ReadAllResponse {
     pub updated: u64,
 }
 
-/// `POST /notifications/`: from the caller to `owner_id` (default: the caller).
+/// Sends a notification from the caller to `owner_id` (default: the caller). The caller is recorded as
+/// `sender_id`.
+#[utoipa::path(
+    post,
+    path = "/notifications/",
+    tag = "notifications",
+    operation_id = "send_notification",
+    request_body = CreateNotificationBody,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The new notification", body = NotificationResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn create(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -89,28 +150,45 @@ pub async fn create(
         owner_id,
     } = body.0;
     let mut errors = ValidationErrors::default();
-    let message = errors.check("message", NotificationMessage::parse(message));
-    let sender = errors.check("sender", SenderName::parse(sender));
-    if owner_id.is_some_and(|id| id <= 0) {
-        errors.push("owner_id", "must be a positive integer");
-    }
-    let (Some(message), Some(sender)) = (message, sender) else {
+    let message = message.required("message", &mut errors, NotificationMessage::parse);
+    let sender = sender.required("sender", &mut errors, SenderName::parse);
+    let owner_id = owner_id.optional("owner_id", &mut errors, positive_id);
+    let (Some(message), Some(sender), Some(owner_id)) = (message, sender, owner_id) else {
         return Err(errors.into());
     };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
     let notification = blocking(move || {
         state
             .services
             .notifications
-            .send(&caller.0, message, sender, owner_id.map(UserId))
+            .send(&caller.0, message, sender, owner_id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(NotificationResponse::from(notification)))
 }
 
-/// `GET /notifications/`: the caller's, newest first, with `X-Unread-Count`.
+/// The caller's notifications, newest first (`created_at`, then `id`, descending), with the unread count.
+#[utoipa::path(
+    get,
+    path = "/notifications/",
+    tag = "notifications",
+    operation_id = "list_notifications",
+    params(NotificationListQuery),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "A page of the caller's notifications", body = [NotificationResponse],
+            headers(
+                ("X-Total-Count" = u64, description = "Notifications matching, before `skip` and `limit`"),
+                ("X-Unread-Count" = u64, description = "All of the caller's unread notifications"),
+            )),
+        (status = 204, description = "No notification on this page",
+            headers(
+                ("X-Total-Count" = u64, description = "Notifications matching, before `skip` and `limit`"),
+                ("X-Unread-Count" = u64, description = "All of the caller's unread notifications"),
+            )),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+    )
+)]
 pub async fn list_notifications(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -134,7 +212,21 @@ pub async fn list_notifications(
     ))
 }
 
-/// `POST /notifications/{id}/read`: `404` for an id that is not the caller's.
+/// Marks one of the caller's notifications read; `404` for an id that is not the caller's.
+#[utoipa::path(
+    post,
+    path = "/notifications/{id}/read",
+    tag = "notifications",
+    operation_id = "mark_notification_read",
+    params(NotificationIdParam),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The notification, read", body = NotificationResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn mark_read(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -144,19 +236,36 @@ pub async fn mark_read(
     Ok(HttpResponse::Ok().json(NotificationResponse::from(notification)))
 }
 
-/// `POST /notifications/read-all`: optional `{"up_to_id": n}` so a client never clears what it has not shown.
+/// Marks the caller's notifications read: all of them, or with `up_to_id` only those with an id up to it.
+#[utoipa::path(
+    post,
+    path = "/notifications/read-all",
+    tag = "notifications",
+    operation_id = "mark_all_notifications_read",
+    request_body(content = Option<ReadAllBody>, content_type = "application/json",
+        description = "Optional: an empty body marks every notification read"),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "How many changed from unread to read", body = ReadAllResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn mark_all_read(
     state: web::Data<AppState>,
     caller: AuthUser,
     body: OptionalJson<ReadAllBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let up_to = body.0.and_then(|body| body.up_to_id);
-    if up_to.is_some_and(|id| id < 0) {
-        return Err(ApiError::invalid_field(
-            "up_to_id",
-            "must be greater than or equal to 0",
-        ));
-    }
+    let mut errors = ValidationErrors::default();
+    let up_to = match body.0 {
+        None => None,
+        Some(body) => body
+            .up_to_id
+            .optional("up_to_id", &mut errors, non_negative)
+            .ok_or_else(|| ApiError::from(std::mem::take(&mut errors)))?,
+    };
     let updated = blocking(move || {
         state
             .services

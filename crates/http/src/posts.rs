@@ -5,11 +5,13 @@ use chrono::{DateTime, Utc};
 use plaza_domain::post::{NewPost, Post, PostContent, PostTitle};
 use plaza_domain::{PageRequest, PostId, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
+use crate::field::Field;
+use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::respond::{list, serialize_time};
 use crate::state::AppState;
 
@@ -38,26 +40,62 @@ impl From<Post> for PostResponse {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreatePostBody {
-    pub title: String,
-    pub content: String,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
+    pub title: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 50000)]
+    pub content: Field<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PostListQuery {
+    #[param(nullable = false, minimum = 0, default = 0)]
     skip: Option<i64>,
+    #[param(nullable = false, minimum = 1, maximum = 100, default = 10)]
     limit: Option<i64>,
+    /// Only this author's posts.
+    #[param(nullable = false, minimum = 1)]
     owner_id: Option<i64>,
 }
 
-/// `POST /posts/`.
+/// The `post_id` path parameter.
+#[derive(IntoParams)]
+#[into_params(names("post_id"), parameter_in = Path)]
+pub struct PostIdParam(
+    /// The post's id, a positive integer.
+    #[param(minimum = 1)]
+    pub i64,
+);
+
+/// Writes a post as the caller.
+#[utoipa::path(
+    post,
+    path = "/posts/",
+    tag = "posts",
+    operation_id = "create_post",
+    request_body = CreatePostBody,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The new post", body = PostResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn create(
     state: web::Data<AppState>,
     caller: AuthUser,
     body: ApiJson<CreatePostBody>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = ValidationErrors::default();
-    let title = errors.check("title", PostTitle::parse(body.0.title));
-    let content = errors.check("content", PostContent::parse(body.0.content));
+    let title = body.0.title.required("title", &mut errors, PostTitle::parse);
+    let content = body
+        .0
+        .content
+        .required("content", &mut errors, PostContent::parse);
     let (Some(title), Some(content)) = (title, content) else {
         return Err(errors.into());
     };
@@ -70,7 +108,21 @@ pub async fn create(
     Ok(HttpResponse::Ok().json(PostResponse::from(post)))
 }
 
-/// `GET /posts/`: newest first, optionally one author's.
+/// Lists posts, newest first (`created_at`, then `id`, descending), optionally one author's.
+#[utoipa::path(
+    get,
+    path = "/posts/",
+    tag = "posts",
+    operation_id = "list_posts",
+    params(PostListQuery),
+    responses(
+        (status = 200, description = "A page of posts", body = [PostResponse],
+            headers(("X-Total-Count" = u64, description = "Posts matching, before `skip` and `limit`"))),
+        (status = 204, description = "No post on this page",
+            headers(("X-Total-Count" = u64, description = "Posts matching, before `skip` and `limit`"))),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn list_posts(
     state: web::Data<AppState>,
     query: ApiQuery<PostListQuery>,
@@ -93,13 +145,40 @@ pub async fn list_posts(
     Ok(list(posts.map(PostResponse::from), &[]))
 }
 
-/// `GET /posts/{post_id}`.
+/// One post.
+#[utoipa::path(
+    get,
+    path = "/posts/{post_id}",
+    tag = "posts",
+    operation_id = "get_post",
+    params(PostIdParam),
+    responses(
+        (status = 200, description = "The post", body = PostResponse),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn get(state: web::Data<AppState>, id: PathId<PostId>) -> Result<HttpResponse, ApiError> {
     let post = blocking(move || state.services.posts.get(id.0)).await?;
     Ok(HttpResponse::Ok().json(PostResponse::from(post)))
 }
 
-/// `DELETE /posts/{post_id}`: the author only.
+/// Deletes a post; only its author may.
+#[utoipa::path(
+    delete,
+    path = "/posts/{post_id}",
+    tag = "posts",
+    operation_id = "delete_post",
+    params(PostIdParam),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn delete(
     state: web::Data<AppState>,
     caller: AuthUser,

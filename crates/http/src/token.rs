@@ -23,6 +23,7 @@ pub struct TokenRequest {
 pub struct TokenResponse {
     pub access_token: String,
     /// Always `bearer`.
+    #[schema(value_type = String, example = "bearer")]
     pub token_type: &'static str,
     /// Seconds until the token expires.
     pub expires_in: i64,
@@ -76,7 +77,31 @@ impl FromRequest for Credentials {
     }
 }
 
-/// Exchanges a user name (any case) and password for a bearer token.
+/// Exchanges a user name (any case) and password for a bearer token (the OAuth2 password flow). After 10
+/// failed attempts for one user name from one client address within 5 minutes, further attempts are
+/// `429` until the oldest failure ages out.
+#[utoipa::path(
+    post,
+    path = "/token",
+    tag = "auth",
+    operation_id = "login",
+    request_body(
+        description = "The credentials, as a form or as JSON. OAuth2's `grant_type`, `scope` and client fields are accepted and ignored.",
+        content(
+            (TokenRequest = "application/x-www-form-urlencoded"),
+            (TokenRequest = "application/json"),
+        )
+    ),
+    responses(
+        (status = 200, description = "A bearer token", body = TokenResponse,
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::RateLimited),
+    )
+)]
 pub async fn issue(state: web::Data<AppState>, credentials: Credentials) -> Result<HttpResponse, ApiError> {
     let Credentials {
         request: TokenRequest { username, password },

@@ -6,11 +6,13 @@ use plaza_app::users::{MAX_BATCH_IDS, Profile};
 use plaza_domain::user::{Email, FullName, Password, User, Username};
 use plaza_domain::{PageRequest, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
+use crate::field::Field;
+use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::respond::{list, serialize_time};
 use crate::state::AppState;
 
@@ -19,10 +21,14 @@ use crate::state::AppState;
 pub struct UserResponse {
     pub id: i64,
     pub username: String,
+    /// Only when the caller is this user.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, format = Email)]
     pub email: Option<String>,
+    #[schema(required = true)]
     pub full_name: Option<String>,
-    /// Where the avatar image is served, relative to the API's root.
+    /// Where the avatar image is served, relative to the API's root: `/avatars/<name>`.
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
     #[serde(serialize_with = "serialize_time")]
     #[schema(value_type = String, format = DateTime)]
@@ -61,38 +67,105 @@ impl UserResponse {
     }
 }
 
-/// A registration or a full profile replacement. `hashed_password` is the original design's name for the
-/// same plain password; the server hashes it either way.
+/// A registration: a password is required, as `password` or — the original design's name for the same
+/// plain password — `hashed_password`. The server hashes it either way.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct UserBody {
-    pub username: String,
-    pub email: String,
+pub struct RegisterBody {
+    /// 3–32 of `A-Z a-z 0-9 _ . -`, unique ignoring case.
     #[serde(default)]
-    pub full_name: Option<String>,
+    #[schema(value_type = String, required = true, pattern = "^[A-Za-z0-9_.-]{3,32}$")]
+    pub username: Field<String>,
+    /// Unique ignoring case.
     #[serde(default)]
-    pub password: Option<String>,
+    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
+    pub email: Field<String>,
+    /// Shown to others instead of the user name; `null` or left out: none.
     #[serde(default)]
-    pub hashed_password: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub full_name: Field<String>,
+    /// 8–72 bytes.
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 8, max_length = 72)]
+    pub password: Field<String>,
+    /// The same plain password under the original design's name; used when `password` is not sent.
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 8, max_length = 72)]
+    pub hashed_password: Field<String>,
 }
 
-impl UserBody {
+/// A full replacement of the caller's profile: a left-out `full_name` clears it, a left-out password keeps
+/// the old one.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateUserBody {
+    #[serde(default)]
+    #[schema(value_type = String, required = true, pattern = "^[A-Za-z0-9_.-]{3,32}$")]
+    pub username: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
+    pub email: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub full_name: Field<String>,
+    /// A new password, 8–72 bytes; changing it invalidates every token issued before.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 8, max_length = 72)]
+    pub password: Field<String>,
+    /// The same under the original design's name.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 8, max_length = 72)]
+    pub hashed_password: Field<String>,
+}
+
+/// The fields both bodies share.
+struct UserFields {
+    username: Field<String>,
+    email: Field<String>,
+    full_name: Field<String>,
+    password: Field<String>,
+    hashed_password: Field<String>,
+}
+
+impl From<RegisterBody> for UserFields {
+    fn from(body: RegisterBody) -> Self {
+        Self {
+            username: body.username,
+            email: body.email,
+            full_name: body.full_name,
+            password: body.password,
+            hashed_password: body.hashed_password,
+        }
+    }
+}
+
+impl From<UpdateUserBody> for UserFields {
+    fn from(body: UpdateUserBody) -> Self {
+        Self {
+            username: body.username,
+            email: body.email,
+            full_name: body.full_name,
+            password: body.password,
+            hashed_password: body.hashed_password,
+        }
+    }
+}
+
+impl UserFields {
     /// The validated profile and password (`None` only when `password_required` is false and none came).
     fn into_domain(self, password_required: bool) -> Result<(Profile, Option<Password>), ApiError> {
         let mut errors = ValidationErrors::default();
-        let username = errors.check("username", Username::parse(self.username));
-        let email = errors.check("email", Email::parse(self.email));
-        let full_name = errors.check_opt("full_name", self.full_name, FullName::parse);
+        let username = self.username.required("username", &mut errors, Username::parse);
+        let email = self.email.required("email", &mut errors, Email::parse);
+        let full_name = self.full_name.optional("full_name", &mut errors, FullName::parse);
         let (field, raw_password) = match (self.password, self.hashed_password) {
-            (Some(password), _) => ("password", Some(password)),
-            (None, hashed) => ("hashed_password", hashed),
+            (Field::Absent | Field::Null, hashed) => ("hashed_password", hashed),
+            (password, _) => ("password", password),
         };
-        let password = match raw_password {
-            Some(raw) => errors.check(field, Password::parse(raw)).map(Some),
-            None if password_required => {
-                errors.push("password", "field required");
-                None
-            }
-            None => Some(None),
+        let password = if password_required && !matches!(raw_password, Field::Value(_) | Field::WrongType(_))
+        {
+            errors.push("password", crate::field::REQUIRED);
+            None
+        } else {
+            raw_password.optional(field, &mut errors, Password::parse)
         };
         match (username, email, full_name, password) {
             (Some(username), Some(email), Some(full_name), Some(password)) if errors.is_empty() => Ok((
@@ -108,20 +181,63 @@ impl UserBody {
     }
 }
 
-/// `POST /users/`: register. The response is the new user, e-mail included.
-pub async fn register(state: web::Data<AppState>, body: ApiJson<UserBody>) -> Result<HttpResponse, ApiError> {
-    let (profile, password) = body.0.into_domain(true)?;
+/// Registers an account. The response is the new user, e-mail included.
+#[utoipa::path(
+    post,
+    path = "/users/",
+    tag = "users",
+    operation_id = "register",
+    request_body = RegisterBody,
+    responses(
+        (status = 200, description = "The new user, with the e-mail", body = UserResponse),
+        (status = 400, response = BadRequest),
+        (status = 409, description = "`username_taken` or `email_taken` (ignoring case)", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
+pub async fn register(
+    state: web::Data<AppState>,
+    body: ApiJson<RegisterBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (profile, password) = UserFields::from(body.0).into_domain(true)?;
     let password = password.ok_or_else(|| ApiError::invalid_field("password", "field required"))?;
     let user = blocking(move || state.services.users.register(profile, &password)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::private(user)))
 }
 
-/// `GET /users/me`.
+/// The caller, e-mail included.
+#[utoipa::path(
+    get,
+    path = "/users/me",
+    tag = "users",
+    operation_id = "me",
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The caller", body = UserResponse),
+        (status = 401, response = Unauthorized),
+    )
+)]
 pub async fn me(caller: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(UserResponse::private(caller.0))
 }
 
-/// `GET /users/{user_id}`: public; the e-mail only for the user themself.
+/// A user's profile: public; the e-mail only when the caller is that user. A token is optional, but one
+/// that is sent must be valid.
+#[utoipa::path(
+    get,
+    path = "/users/{user_id}",
+    tag = "users",
+    operation_id = "get_user",
+    params(UserIdParam),
+    security((), ("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The user", body = UserResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn get(
     state: web::Data<AppState>,
     id: PathId<UserId>,
@@ -131,16 +247,44 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(UserResponse::for_viewer(user, viewer.0.as_ref())))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsersQuery {
-    /// Comma-separated ids: `1,2,3`.
+    /// Up to 100 comma-separated user ids, e.g. `1,2,3`; duplicates are ignored.
+    #[param(nullable = false, pattern = "^[0-9]+(,[0-9]+)*$", example = "1,2,3")]
     ids: Option<String>,
+    #[param(nullable = false, minimum = 0, default = 0)]
     skip: Option<i64>,
+    /// Default 10, or 100 with `ids`.
+    #[param(nullable = false, minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
-/// `GET /users/?ids=1,2,3`: public profiles of up to 100 users in one call; unknown ids are left out.
-/// Without `ids`, every user, paged.
+/// The `user_id` path parameter.
+#[derive(IntoParams)]
+#[into_params(names("user_id"), parameter_in = Path)]
+pub struct UserIdParam(
+    /// The user's id, a positive integer.
+    #[param(minimum = 1)]
+    pub i64,
+);
+
+/// Public profiles (never the e-mail): with `ids`, of up to 100 users in one call, unknown ids left out;
+/// without, every user by id, paged.
+#[utoipa::path(
+    get,
+    path = "/users/",
+    tag = "users",
+    operation_id = "list_users",
+    params(UsersQuery),
+    responses(
+        (status = 200, description = "Users, by id", body = [UserResponse],
+            headers(("X-Total-Count" = u64, description = "Users found, before `skip` and `limit`"))),
+        (status = 204, description = "No user on this page",
+            headers(("X-Total-Count" = u64, description = "Users found, before `skip` and `limit`"))),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn list_users(
     state: web::Data<AppState>,
     query: ApiQuery<UsersQuery>,
@@ -177,15 +321,33 @@ fn parse_ids(raw: &str) -> Result<Vec<UserId>, ApiError> {
         .ok_or_else(|| ApiError::bad_request("ids must be comma-separated positive integers"))
 }
 
-/// `PUT /users/{user_id}`: the user themself replaces their profile; no password keeps the old one, a
-/// left-out `full_name` clears it (a `PUT` replaces the whole profile).
+/// Replaces the caller's own profile: no password keeps the old one, a left-out `full_name` clears it.
+#[utoipa::path(
+    put,
+    path = "/users/{user_id}",
+    tag = "users",
+    operation_id = "update_user",
+    params(UserIdParam),
+    request_body = UpdateUserBody,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The changed user, with the e-mail", body = UserResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`username_taken` or `email_taken` (ignoring case)", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn update(
     state: web::Data<AppState>,
     caller: AuthUser,
     id: PathId<UserId>,
-    body: ApiJson<UserBody>,
+    body: ApiJson<UpdateUserBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (profile, password) = body.0.into_domain(false)?;
+    let (profile, password) = UserFields::from(body.0).into_domain(false)?;
     let user = blocking(move || {
         state
             .services

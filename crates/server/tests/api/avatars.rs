@@ -1,10 +1,10 @@
 use crate::helpers::{Response, TestApp};
 
 const BOUNDARY: &str = "plaza-test-boundary";
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake but well-headed png";
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake but well-headed png";
 const GIF: &[u8] = b"GIF89a tiny";
 
-fn multipart(field: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
+pub fn multipart(field: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
     let mut body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n\
          --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"me.png\"\r\n\
@@ -16,7 +16,7 @@ fn multipart(field: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
     body
 }
 
-fn upload(app: &TestApp, token: &str, user: i64, body: Vec<u8>) -> Response {
+pub fn upload(app: &TestApp, token: &str, user: i64, body: Vec<u8>) -> Response {
     let auth = format!("Bearer {token}");
     let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
     app.request(

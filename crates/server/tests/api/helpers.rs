@@ -104,6 +104,7 @@ impl TestApp {
         let (port, handle) = started.recv().expect("test server reports its port");
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_redirects(0)
             .build()
             .into();
         Self {

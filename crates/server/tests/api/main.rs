@@ -8,6 +8,7 @@ mod helpers;
 mod auth;
 mod avatars;
 mod comments;
+mod contract;
 mod errors;
 mod events;
 mod health;

@@ -1,0 +1,278 @@
+//! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` annotations and the DTOs'
+//! `ToSchema` derives, served at `/openapi.json` and snapshotted in `docs/openapi.json`.
+//!
+//! Routes are registered from the table in [`crate::routes`], not by utoipa's route macros: that keeps
+//! one `resource` per path (so a wrong method is `405` with `Allow`). The tests compare that table with
+//! this document in both directions.
+
+use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder};
+use utoipa::openapi::security::{
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+};
+use utoipa::openapi::{RefOr, Response};
+use utoipa::{Modify, OpenApi, ToResponse};
+
+use crate::error::{ErrorBody, ErrorCode, FieldErrorBody};
+use crate::{avatars, comments, docs, events, health, notifications, posts, token, users, web_client};
+
+/// The OAuth2 password flow against `/token`: Swagger UI's *Authorize* asks for a user name and password.
+pub const OAUTH2: &str = "OAuth2PasswordBearer";
+/// The same token pasted by hand.
+pub const BEARER: &str = "bearerAuth";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Plaza",
+        description = "A self-hosted backend for a community around events: people register, log in, \
+            publish and search events, buy tickets up to capacity, write posts, comment on events, and are \
+            notified when someone comments where they take part.\n\nThe human-readable contract, with every \
+            rule this document cannot express, is `docs/api.md` in the repository. Paths with a trailing \
+            slash answer the same without it. Every `GET` route also answers `HEAD`.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    paths(
+        health::health,
+        token::issue,
+        users::register,
+        users::list_users,
+        users::me,
+        users::get,
+        users::update,
+        avatars::upload,
+        avatars::download,
+        events::create,
+        events::list_events,
+        events::get,
+        events::update,
+        events::delete,
+        events::purchase,
+        posts::create,
+        posts::list_posts,
+        posts::get,
+        posts::delete,
+        comments::create,
+        comments::list_comments,
+        notifications::create,
+        notifications::list_notifications,
+        notifications::mark_all_read,
+        notifications::mark_read,
+        docs::openapi_json,
+        docs::redirect,
+        docs::swagger_ui,
+        web_client::index,
+        web_client::asset,
+    ),
+    components(
+        schemas(ErrorBody, ErrorCode, FieldErrorBody),
+        responses(
+            BadRequest,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            RateLimited,
+            Unavailable,
+            Internal
+        )
+    ),
+    modifiers(&Security, &CommonResponses, &HeadOperations, &RegistrationNeedsAPassword),
+    tags(
+        (name = "auth", description = "Tokens: the OAuth2 password flow"),
+        (name = "users", description = "Accounts, profiles and avatars"),
+        (name = "events", description = "Events, search and ticket sales"),
+        (name = "posts", description = "Posts"),
+        (name = "comments", description = "Comments on events; each notifies the people involved"),
+        (name = "notifications", description = "The caller's inbox"),
+        (name = "service", description = "Health, this document, the interactive docs"),
+        (name = "web", description = "The web client"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `400`: `bad_request` (a body that is not JSON or form data, a query or path parameter that cannot be
+/// parsed) or `validation_failed` (a field missing, of the wrong type or out of range; `errors` names
+/// every one).
+#[derive(ToResponse)]
+pub struct BadRequest(pub ErrorBody);
+
+/// `401 unauthorized`: no token, a malformed, forged or expired token, a token older than the user's last
+/// password change, or wrong credentials.
+#[derive(ToResponse)]
+#[response(headers(("WWW-Authenticate" = String, description = "Always `Bearer`")))]
+pub struct Unauthorized(pub ErrorBody);
+
+/// `403 forbidden`: authenticated, but not the owner of what is being changed.
+#[derive(ToResponse)]
+pub struct Forbidden(pub ErrorBody);
+
+/// `404 not_found`: the resource does not exist.
+#[derive(ToResponse)]
+pub struct NotFound(pub ErrorBody);
+
+/// `413 payload_too_large`: a JSON or form body over 256 KiB, an avatar over 2 MiB.
+#[derive(ToResponse)]
+pub struct PayloadTooLarge(pub ErrorBody);
+
+/// `415 unsupported_media_type`: the body's `Content-Type` is not one this route takes.
+#[derive(ToResponse)]
+pub struct UnsupportedMediaType(pub ErrorBody);
+
+/// `429 rate_limited`: too many attempts from this client; retry after `Retry-After` seconds.
+#[derive(ToResponse)]
+#[response(headers(("Retry-After" = u64, description = "Seconds to wait before trying again")))]
+pub struct RateLimited(pub ErrorBody);
+
+/// `503 unavailable`: the database cannot be reached or stayed busy; try again shortly.
+#[derive(ToResponse)]
+pub struct Unavailable(pub ErrorBody);
+
+/// `500 internal`: a bug. The body says only `internal error`; the cause is logged under `X-Request-Id`.
+#[derive(ToResponse)]
+pub struct Internal(pub ErrorBody);
+
+/// The two ways to send a token. Protected operations name both (either works); public ones name none.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            OAUTH2,
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::Password(Password::new("/token", Scopes::new()))],
+                "Log in with a user name and password; the token is then sent as `Authorization: Bearer`.",
+            )),
+        );
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An `access_token` from `POST /token`."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Answers any route can give: `500` (a bug), and `503` wherever storage is involved.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let touches_storage = !is_static(path);
+            for operation in operations_mut(item) {
+                add_response(operation, "500", "Internal");
+                if touches_storage {
+                    add_response(operation, "503", "Unavailable");
+                }
+            }
+        }
+    }
+}
+
+/// The web client, Swagger UI and this document are files in the binary.
+fn is_static(path: &str) -> bool {
+    path == "/" || path.starts_with("/app/") || path.starts_with("/docs") || path == "/openapi.json"
+}
+
+fn add_response(operation: &mut Operation, status: &str, component: &str) {
+    operation
+        .responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name(component)));
+}
+
+fn operations_mut(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+/// A registration needs `password` or `hashed_password`, which a struct's `required` list cannot say.
+struct RegistrationNeedsAPassword;
+
+impl Modify for RegistrationNeedsAPassword {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(fields) = components.schemas.remove("RegisterBody") else {
+            return;
+        };
+        let one_of_them = AnyOfBuilder::new()
+            .item(ObjectBuilder::new().required("password"))
+            .item(ObjectBuilder::new().required("hashed_password"));
+        components.schemas.insert(
+            "RegisterBody".to_owned(),
+            AllOfBuilder::new()
+                .description(Some(
+                    "A registration: the profile and a password, as `password` or `hashed_password`.",
+                ))
+                .item(fields)
+                .item(one_of_them)
+                .into(),
+        );
+    }
+}
+
+/// Every `GET` also answers `HEAD`: the same operation, with the same headers and no body.
+struct HeadOperations;
+
+impl Modify for HeadOperations {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let Some(get) = item.get.as_ref() else { continue };
+            let mut head = get.clone();
+            head.operation_id = head.operation_id.map(|id| format!("{id}_head"));
+            head.summary = head.summary.map(|summary| format!("{summary} (headers only)"));
+            for response in head.responses.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    *response = without_content(response);
+                }
+            }
+            item.head = Some(head);
+        }
+    }
+}
+
+fn without_content(response: &Response) -> Response {
+    let mut response = response.clone();
+    response.content.clear();
+    response
+}
+
+/// The HTTP methods an operation of the document may have, for the router comparison.
+pub fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<HttpMethod> {
+    let mut methods = Vec::new();
+    for (method, operation) in [
+        (HttpMethod::Get, &item.get),
+        (HttpMethod::Put, &item.put),
+        (HttpMethod::Post, &item.post),
+        (HttpMethod::Delete, &item.delete),
+        (HttpMethod::Options, &item.options),
+        (HttpMethod::Head, &item.head),
+        (HttpMethod::Patch, &item.patch),
+        (HttpMethod::Trace, &item.trace),
+    ] {
+        if operation.is_some() {
+            methods.push(method);
+        }
+    }
+    methods
+}

@@ -1,0 +1,85 @@
+//! `GET /` and `GET /app/{path}`: the web client's page and files (embedded in the binary by `plaza-web`).
+//! The client routes with the URL's fragment (`/#/events/5`), so no client path can shadow an API path.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::error::ApiError;
+
+/// Only the client's own files run, and nothing can frame it. `img-src` allows `blob:` for the local
+/// preview of an avatar before it is uploaded.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' blob: data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// The web client's page.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "web",
+    operation_id = "web_client",
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String,
+            headers(("ETag" = String), ("Content-Security-Policy" = String))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+    )
+)]
+pub async fn index(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let page = plaza_web::index().ok_or_else(|| ApiError::not_found("the web client is not built in"))?;
+    Ok(serve(&req, page))
+}
+
+/// A file of the web client (scripts, styles, images, translations).
+#[utoipa::path(
+    get,
+    path = "/app/{path}",
+    tag = "web",
+    operation_id = "web_client_file",
+    params(("path" = String, Path, description = "The file, e.g. `src/main.js`")),
+    responses(
+        (status = 200, description = "The file", content(
+            (String = "text/javascript"),
+            (String = "text/css"),
+            (String = "image/svg+xml"),
+            (Vec<u8> = "image/png"),
+            (String = "application/json"),
+        ), headers(("ETag" = String))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+pub async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let file = plaza_web::asset(&path).ok_or_else(|| ApiError::not_found("no such file"))?;
+    Ok(serve(&req, file))
+}
+
+/// Every file is revalidated on each load (`no-cache`) against its content hash (`ETag`): an unchanged file
+/// costs a `304`, and a new release is picked up at the next load without renaming files.
+fn serve(req: &HttpRequest, file: plaza_web::Asset) -> HttpResponse {
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == file.etag || tag.trim() == "*")
+        });
+    let mut response = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, file.etag.as_str()))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ));
+    if unchanged {
+        return response.finish();
+    }
+    response
+        .insert_header((header::CONTENT_TYPE, file.content_type.as_str()))
+        .body(file.bytes.into_owned())
+}

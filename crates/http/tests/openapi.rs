@@ -1,0 +1,170 @@
+//! The published contract: the committed snapshot of the OpenAPI document, and the route table the
+//! router is built from, compared with the document in both directions.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use plaza_http::{docs, routes};
+use serde_json::Value;
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn snapshot_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json")
+}
+
+fn document() -> Value {
+    serde_json::from_str(docs::document()).expect("the generated document is JSON")
+}
+
+/// `/users/` and `/users` are one route (the router trims the slash).
+fn normalize(path: &str) -> String {
+    match path.trim_end_matches('/') {
+        "" => "/".to_owned(),
+        trimmed => trimmed.to_owned(),
+    }
+}
+
+#[test]
+fn the_committed_snapshot_is_the_generated_document() {
+    let generated = format!("{}\n", docs::document());
+    if std::env::var_os("UPDATE_OPENAPI_SNAPSHOT").is_some() {
+        std::fs::write(snapshot_path(), &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(snapshot_path()).unwrap_or_default();
+    if committed != generated {
+        let first_difference = committed
+            .lines()
+            .zip(generated.lines())
+            .enumerate()
+            .find(|(_, (old, new))| old != new)
+            .map(|(line, (old, new))| format!("line {}:\n  committed: {old}\n  generated: {new}", line + 1))
+            .unwrap_or_else(|| "one document is a prefix of the other".to_owned());
+        panic!(
+            "docs/openapi.json is not the document the code generates ({first_difference}).\n\
+             If the contract change is intended, review it and run \
+             `UPDATE_OPENAPI_SNAPSHOT=1 cargo test -p plaza-http --test openapi`."
+        );
+    }
+}
+
+#[test]
+fn the_router_serves_exactly_the_documented_routes_and_methods() {
+    let document = document();
+    let documented: BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            METHODS
+                .iter()
+                .filter(|method| item.get(**method).is_some())
+                .map(|method| (normalize(path), method.to_ascii_uppercase()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let served: BTreeSet<(String, String)> = routes::endpoints()
+        .iter()
+        .map(|endpoint| (normalize(&endpoint.openapi_path()), endpoint.method.to_string()))
+        .collect();
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    let unserved: Vec<_> = documented.difference(&served).collect();
+    assert!(
+        undocumented.is_empty(),
+        "served but not in the document: {undocumented:?}"
+    );
+    assert!(
+        unserved.is_empty(),
+        "in the document but not served: {unserved:?}"
+    );
+    assert!(
+        served.len() > 40,
+        "the comparison saw the whole table: {}",
+        served.len()
+    );
+}
+
+#[test]
+fn protected_routes_and_only_they_require_a_token() {
+    let document = document();
+    let public = [
+        "POST /token",
+        "POST /users/",
+        "GET /users/",
+        "GET /users/{user_id}",
+        "GET /events/",
+        "GET /events/{event_id}",
+        "GET /posts/",
+        "GET /posts/{post_id}",
+        "GET /comments/{event_id}",
+        "GET /avatars/{name}",
+        "GET /health",
+        "GET /openapi.json",
+        "GET /docs",
+        "GET /docs/{path}",
+        "GET /",
+        "GET /app/{path}",
+    ];
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in METHODS.iter().filter(|method| item.get(**method).is_some()) {
+            let operation = &item[*method];
+            let name = format!("{} {path}", method.to_ascii_uppercase());
+            let requirements = operation["security"].as_array().cloned().unwrap_or_default();
+            let head_of_public = *method == "head" && public.contains(&format!("GET {path}").as_str());
+            if public.contains(&name.as_str()) || head_of_public {
+                let optional = requirements.is_empty()
+                    || requirements
+                        .iter()
+                        .any(|r| r.as_object().is_some_and(|r| r.is_empty()));
+                assert!(optional, "{name} is public but its security is {requirements:?}");
+            } else {
+                assert_eq!(requirements.len(), 2, "{name} needs a token: {requirements:?}");
+                assert!(
+                    operation["responses"].get("401").is_some(),
+                    "{name} documents its 401"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_error_code_is_an_enum_value_and_lists_carry_their_headers() {
+    let document = document();
+    let codes = &document["components"]["schemas"]["ErrorCode"]["enum"];
+    for code in [
+        "validation_failed",
+        "not_found",
+        "sold_out",
+        "rate_limited",
+        "method_not_allowed",
+    ] {
+        assert!(
+            codes.as_array().unwrap().iter().any(|c| c == code),
+            "{code}: {codes}"
+        );
+    }
+    for path in [
+        "/events/",
+        "/posts/",
+        "/users/",
+        "/comments/{event_id}",
+        "/notifications/",
+    ] {
+        let responses = &document["paths"][path]["get"]["responses"];
+        for status in ["200", "204"] {
+            assert!(
+                responses[status]["headers"].get("X-Total-Count").is_some(),
+                "{path} {status}: {}",
+                responses[status]
+            );
+        }
+    }
+    let notifications = &document["paths"]["/notifications/"]["get"]["responses"];
+    assert!(notifications["204"]["headers"].get("X-Unread-Count").is_some());
+    assert_eq!(document["openapi"], "3.1.0");
+}

@@ -1,0 +1,534 @@
+//! Real responses against the published OpenAPI document: a representative request of every route and
+//! method, errors included, each checked for a documented status, its documented headers, and a body that
+//! validates against the documented schema.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::avatars::{PNG, multipart, upload};
+use crate::helpers::{Response, TestApp, event_body};
+
+struct Contract {
+    document: Value,
+    exercised: BTreeSet<(String, String)>,
+}
+
+impl Contract {
+    fn of(app: &TestApp) -> Self {
+        let response = app.get("/openapi.json");
+        assert_eq!(response.status, 200);
+        Self {
+            document: response.json(),
+            exercised: BTreeSet::new(),
+        }
+    }
+
+    /// Follows a `$ref` into the document.
+    fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
+        match value.get("$ref").and_then(Value::as_str) {
+            Some(pointer) => self
+                .document
+                .pointer(pointer.trim_start_matches('#'))
+                .unwrap_or_else(|| panic!("dangling $ref {pointer}")),
+            None => value,
+        }
+    }
+
+    /// Checks `response` to `method template` against the document, and its `HEAD` twin for a `GET`.
+    #[track_caller]
+    fn check(&mut self, method: &str, template: &str, response: &Response) {
+        let operation = &self.document["paths"][template][method.to_ascii_lowercase()];
+        assert!(
+            operation.is_object(),
+            "{method} {template} is not in the document"
+        );
+        self.exercised.insert((template.to_owned(), method.to_owned()));
+        let status = response.status.to_string();
+        let documented = operation["responses"].get(&status).unwrap_or_else(|| {
+            panic!(
+                "{method} {template} answered {status}, which is not documented: {}",
+                String::from_utf8_lossy(&response.body)
+            )
+        });
+        let documented = self.resolve(documented);
+        for header in documented["headers"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, _)| name)
+        {
+            assert!(
+                response.header(header).is_some(),
+                "{method} {template} {status} lacks its documented header {header}"
+            );
+        }
+        let content = documented["content"].as_object();
+        let Some(content) = content.filter(|content| !content.is_empty() && method != "HEAD") else {
+            assert!(
+                response.body.is_empty(),
+                "{method} {template} {status} documents no body but sent {} bytes",
+                response.body.len()
+            );
+            return;
+        };
+        let media_type = response
+            .header("content-type")
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        let media = content.get(&media_type).unwrap_or_else(|| {
+            panic!("{method} {template} {status}: Content-Type {media_type:?} is not documented")
+        });
+        if media_type == "application/json" {
+            self.validate(
+                &media["schema"],
+                &response.json(),
+                &format!("{method} {template} {status}"),
+            );
+        }
+    }
+
+    fn validate(&self, schema: &Value, instance: &Value, what: &str) {
+        let mut root = schema.clone();
+        if let Some(object) = root.as_object_mut() {
+            object.insert("components".into(), self.document["components"].clone());
+        } else {
+            panic!("{what}: the schema is not an object: {schema}");
+        }
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|error| panic!("{what}: the document's schema does not compile: {error}"));
+        let errors: Vec<String> = validator
+            .iter_errors(instance)
+            .map(|error| format!("{} at {}", error, error.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{what}: the body breaks its schema: {errors:?}\nbody: {instance}"
+        );
+    }
+
+    /// `GET` and `HEAD` of the same path, both checked.
+    #[track_caller]
+    fn get(&mut self, app: &TestApp, template: &str, path: &str, token: Option<&str>) -> Response {
+        let auth = token.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> = auth.iter().map(|auth| ("Authorization", auth.as_str())).collect();
+        let head = app.request("HEAD", path, &headers, None);
+        self.check("HEAD", template, &head);
+        let response = app.request("GET", path, &headers, None);
+        self.check("GET", template, &response);
+        assert_eq!(head.status, response.status, "HEAD {path} answers as GET does");
+        response
+    }
+
+    #[track_caller]
+    fn send(
+        &mut self,
+        app: &TestApp,
+        method: &str,
+        template: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let response = app.send_json(method, path, token, body);
+        self.check(method, template, &response);
+        response
+    }
+
+    /// Every operation of the document was exercised.
+    fn assert_complete(&self) {
+        let mut missing = Vec::new();
+        for (path, item) in self.document["paths"].as_object().unwrap() {
+            for (method, _) in item.as_object().unwrap() {
+                let key = (path.clone(), method.to_ascii_uppercase());
+                if ["get", "put", "post", "delete", "patch", "head"].contains(&method.as_str())
+                    && !self.exercised.contains(&key)
+                {
+                    missing.push(key);
+                }
+            }
+        }
+        assert!(missing.is_empty(), "operations never exercised: {missing:?}");
+    }
+}
+
+#[test]
+fn real_responses_of_every_route_match_the_published_document() {
+    let app = TestApp::spawn();
+    let mut contract = Contract::of(&app);
+    let c = &mut contract;
+
+    // Service, docs and the web client.
+    c.get(&app, "/health", "/health", None);
+    c.get(&app, "/openapi.json", "/openapi.json", None);
+    c.get(&app, "/docs", "/docs", None);
+    c.get(&app, "/docs/{path}", "/docs/index.html", None);
+    c.get(&app, "/docs/{path}", "/docs/no-such-file.js", None);
+    let page = c.get(&app, "/", "/", None);
+    let etag = page.header("etag").unwrap().to_owned();
+    let unchanged = app.request("GET", "/", &[("If-None-Match", &etag)], None);
+    c.check("GET", "/", &unchanged);
+    assert_eq!(unchanged.status, 304);
+    c.get(&app, "/app/{path}", "/app/src/main.js", None);
+    c.get(&app, "/app/{path}", "/app/nothing-here.js", None);
+
+    // Users and tokens.
+    let alice = c
+        .send(&app, "POST", "/users/", "/users/", None,
+            &json!({"username": "alice", "email": "alice@example.org", "full_name": "Alice", "password": "wonderland42"}))
+        .assert_ok();
+    let alice_id = alice["id"].as_i64().unwrap();
+    c.send(
+        &app,
+        "POST",
+        "/users/",
+        "/users/",
+        None,
+        &json!({"username": "bob", "email": "bob@example.org", "hashed_password": "builder4ever"}),
+    )
+    .assert_ok();
+    c.send(
+        &app,
+        "POST",
+        "/users/",
+        "/users/",
+        None,
+        &json!({"username": "x", "email": "nope"}),
+    )
+    .assert_error(400, "validation_failed");
+    c.send(
+        &app,
+        "POST",
+        "/users/",
+        "/users/",
+        None,
+        &json!({"username": "ALICE", "email": "other@example.org", "password": "wonderland42"}),
+    )
+    .assert_error(409, "username_taken");
+    let form = |user: &str, password: &str| format!("username={user}&password={password}").into_bytes();
+    let login = |body: Vec<u8>| {
+        app.request(
+            "POST",
+            "/token",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(body),
+        )
+    };
+    let token = login(form("alice", "wonderland42"));
+    c.check("POST", "/token", &token);
+    let alice_token = token.assert_ok()["access_token"].as_str().unwrap().to_owned();
+    let bob_token = c
+        .send(
+            &app,
+            "POST",
+            "/token",
+            "/token",
+            None,
+            &json!({"username": "bob", "password": "builder4ever"}),
+        )
+        .assert_ok()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = login(form("alice", "not-the-password"));
+    c.check("POST", "/token", &wrong);
+    wrong.assert_error(401, "unauthorized");
+    let unsupported = app.request(
+        "POST",
+        "/token",
+        &[("Content-Type", "text/plain")],
+        Some(b"x".to_vec()),
+    );
+    c.check("POST", "/token", &unsupported);
+    for _ in 0..10 {
+        login(form("carol", "guessing-1"));
+    }
+    let throttled = login(form("carol", "guessing-1"));
+    c.check("POST", "/token", &throttled);
+    throttled.assert_error(429, "rate_limited");
+
+    c.get(&app, "/users/me", "/users/me", Some(&alice_token))
+        .assert_ok();
+    c.get(&app, "/users/me", "/users/me", None)
+        .assert_error(401, "unauthorized");
+    c.get(
+        &app,
+        "/users/{user_id}",
+        &format!("/users/{alice_id}"),
+        Some(&alice_token),
+    );
+    c.get(&app, "/users/{user_id}", &format!("/users/{alice_id}"), None);
+    c.get(&app, "/users/{user_id}", "/users/999", None)
+        .assert_error(404, "not_found");
+    c.get(&app, "/users/{user_id}", "/users/abc", None)
+        .assert_error(400, "bad_request");
+    c.get(&app, "/users/", "/users/", None).assert_ok();
+    c.get(&app, "/users/", &format!("/users/?ids={alice_id},999"), None)
+        .assert_ok();
+    assert_eq!(c.get(&app, "/users/", "/users/?ids=998,999", None).status, 204);
+    c.get(&app, "/users/", "/users/?ids=a,b", None)
+        .assert_error(400, "bad_request");
+    let profile = json!({"username": "alice", "email": "alice@example.org", "full_name": "Alice L."});
+    c.send(
+        &app,
+        "PUT",
+        "/users/{user_id}",
+        &format!("/users/{alice_id}"),
+        Some(&alice_token),
+        &profile,
+    )
+    .assert_ok();
+    c.send(
+        &app,
+        "PUT",
+        "/users/{user_id}",
+        &format!("/users/{alice_id}"),
+        Some(&bob_token),
+        &profile,
+    )
+    .assert_error(403, "forbidden");
+
+    // Avatars.
+    let uploaded = upload(&app, &alice_token, alice_id, multipart("file", "image/png", PNG));
+    c.check("PUT", "/users/{user_id}/avatar", &uploaded);
+    let avatar_url = uploaded.assert_ok()["avatar_url"].as_str().unwrap().to_owned();
+    let not_image = upload(
+        &app,
+        &alice_token,
+        alice_id,
+        multipart("file", "image/png", b"plain text"),
+    );
+    c.check("PUT", "/users/{user_id}/avatar", &not_image);
+    not_image.assert_error(415, "unsupported_media_type");
+    assert_eq!(c.get(&app, "/avatars/{name}", &avatar_url, None).status, 200);
+    c.get(&app, "/avatars/{name}", "/avatars/missing.png", None)
+        .assert_error(404, "not_found");
+
+    // Events and tickets.
+    let event = c
+        .send(
+            &app,
+            "POST",
+            "/events/",
+            "/events/",
+            Some(&alice_token),
+            &event_body(json!({"max_tickets": 3})),
+        )
+        .assert_ok();
+    let event_path = format!("/events/{}", event["id"]);
+    c.send(
+        &app,
+        "POST",
+        "/events/",
+        "/events/",
+        Some(&alice_token),
+        &json!({"name": ""}),
+    )
+    .assert_error(400, "validation_failed");
+    c.send(&app, "POST", "/events/", "/events/", None, &event_body(json!({})))
+        .assert_error(401, "unauthorized");
+    c.get(&app, "/events/", "/events/?limit=5", None).assert_ok();
+    c.get(&app, "/events/", "/events/?search=meetup", None)
+        .assert_ok();
+    assert_eq!(
+        c.get(&app, "/events/", "/events/?search=nothingmatches", None)
+            .status,
+        204
+    );
+    c.get(&app, "/events/", "/events/?limit=500", None)
+        .assert_error(400, "validation_failed");
+    c.get(&app, "/events/{event_id}", &event_path, None).assert_ok();
+    c.get(&app, "/events/{event_id}", "/events/12345", None)
+        .assert_error(404, "not_found");
+    c.send(
+        &app,
+        "PATCH",
+        "/events/{event_id}",
+        &event_path,
+        Some(&alice_token),
+        &json!({"name": "Renamed"}),
+    )
+    .assert_ok();
+    c.send(
+        &app,
+        "PATCH",
+        "/events/{event_id}",
+        &event_path,
+        Some(&bob_token),
+        &json!({"name": "Mine"}),
+    )
+    .assert_error(403, "forbidden");
+    let tickets = format!("{event_path}/tickets");
+    c.send(
+        &app,
+        "POST",
+        "/events/{event_id}/tickets",
+        &tickets,
+        Some(&bob_token),
+        &json!({"quantity": 2}),
+    )
+    .assert_ok();
+    c.send(
+        &app,
+        "POST",
+        "/events/{event_id}/tickets",
+        &tickets,
+        Some(&bob_token),
+        &json!({"quantity": 2}),
+    )
+    .assert_error(409, "sold_out");
+    c.send(
+        &app,
+        "POST",
+        "/events/{event_id}/tickets",
+        &tickets,
+        Some(&bob_token),
+        &json!({"quantity": 0}),
+    )
+    .assert_error(400, "validation_failed");
+
+    // Comments and the notifications they cause.
+    let comments = format!("/comments/{}", event["id"]);
+    c.send(
+        &app,
+        "POST",
+        "/comments/{event_id}",
+        &comments,
+        Some(&bob_token),
+        &json!({"content": "Count me in"}),
+    )
+    .assert_ok();
+    c.send(
+        &app,
+        "POST",
+        "/comments/{event_id}",
+        "/comments/999",
+        Some(&bob_token),
+        &json!({"content": "?"}),
+    )
+    .assert_error(404, "not_found");
+    c.get(&app, "/comments/{event_id}", &comments, None).assert_ok();
+    c.get(&app, "/comments/{event_id}", "/comments/999", None)
+        .assert_error(404, "not_found");
+
+    let inbox = c.get(&app, "/notifications/", "/notifications/", Some(&alice_token));
+    let first = inbox.assert_ok()[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        c.get(
+            &app,
+            "/notifications/",
+            "/notifications/?unread_only=true",
+            Some(&bob_token)
+        )
+        .status,
+        204
+    );
+    c.send(
+        &app,
+        "POST",
+        "/notifications/",
+        "/notifications/",
+        Some(&bob_token),
+        &json!({"message": "hello", "sender": "Bob", "owner_id": alice_id}),
+    )
+    .assert_ok();
+    c.send(
+        &app,
+        "POST",
+        "/notifications/",
+        "/notifications/",
+        Some(&bob_token),
+        &json!({"message": "hello", "sender": "Bob", "owner_id": 9999}),
+    )
+    .assert_error(404, "not_found");
+    let read = format!("/notifications/{first}/read");
+    c.send(
+        &app,
+        "POST",
+        "/notifications/{id}/read",
+        &read,
+        Some(&alice_token),
+        &json!({}),
+    )
+    .assert_ok();
+    c.send(
+        &app,
+        "POST",
+        "/notifications/{id}/read",
+        &read,
+        Some(&bob_token),
+        &json!({}),
+    )
+    .assert_error(404, "not_found");
+    c.send(
+        &app,
+        "POST",
+        "/notifications/read-all",
+        "/notifications/read-all",
+        Some(&alice_token),
+        &json!({"up_to_id": first}),
+    )
+    .assert_ok();
+    c.send(
+        &app,
+        "POST",
+        "/notifications/read-all",
+        "/notifications/read-all",
+        Some(&alice_token),
+        &json!([]),
+    )
+    .assert_error(400, "validation_failed");
+
+    // Posts.
+    let post = c
+        .send(
+            &app,
+            "POST",
+            "/posts/",
+            "/posts/",
+            Some(&alice_token),
+            &json!({"title": "Hello", "content": "First"}),
+        )
+        .assert_ok();
+    let post_path = format!("/posts/{}", post["id"]);
+    c.get(&app, "/posts/", "/posts/", None).assert_ok();
+    c.get(&app, "/posts/{post_id}", &post_path, None).assert_ok();
+    let delete = |token: &str, path: &str| app.call_as("DELETE", token, path);
+    let refused = delete(&bob_token, &post_path);
+    c.check("DELETE", "/posts/{post_id}", &refused);
+    refused.assert_error(403, "forbidden");
+    let deleted = delete(&alice_token, &post_path);
+    c.check("DELETE", "/posts/{post_id}", &deleted);
+    assert_eq!(deleted.status, 204);
+    c.get(&app, "/posts/{post_id}", &post_path, None)
+        .assert_error(404, "not_found");
+
+    let removed = delete(&alice_token, &event_path);
+    c.check("DELETE", "/events/{event_id}", &removed);
+    assert_eq!(removed.status, 204);
+    let gone = delete(&alice_token, &event_path);
+    c.check("DELETE", "/events/{event_id}", &gone);
+    gone.assert_error(404, "not_found");
+
+    contract.assert_complete();
+}
+
+#[test]
+#[should_panic(expected = "breaks its schema")]
+fn the_checker_catches_a_body_that_breaks_its_schema() {
+    let app = TestApp::spawn();
+    let contract = Contract::of(&app);
+    let event = json!({"id": "seven", "name": "x", "created_at": "yesterday"});
+    contract.validate(
+        &json!({"$ref": "#/components/schemas/EventResponse"}),
+        &event,
+        "a forged event",
+    );
+}
