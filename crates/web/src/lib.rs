@@ -31,6 +31,14 @@ pub struct Asset {
 /// The file at `path` (relative to the client's root, e.g. `src/main.js`), or `None` when there is no
 /// such file. Paths that try to leave the root are never looked up.
 pub fn asset(path: &str) -> Option<Asset> {
+    // The page is served only as `index()`, with its placeholder filled in.
+    if path == INDEX {
+        return None;
+    }
+    file(path)
+}
+
+fn file(path: &str) -> Option<Asset> {
     if path.is_empty()
         || path.starts_with('/')
         || path.contains('\\')
@@ -41,15 +49,7 @@ pub fn asset(path: &str) -> Option<Asset> {
         return None;
     }
     let file = Client::get(path)?;
-    let etag = format!(
-        "\"{}\"",
-        file.metadata
-            .sha256_hash()
-            .iter()
-            .take(16)
-            .map(|byte| format!("{byte:02x}"))
-            .collect::<String>()
-    );
+    let etag = etag_of(&file.metadata.sha256_hash());
     let mut content_type = file.metadata.mimetype().to_owned();
     if content_type.starts_with("text/") || content_type == "application/json" {
         content_type.push_str("; charset=utf-8");
@@ -61,13 +61,21 @@ pub fn asset(path: &str) -> Option<Asset> {
     })
 }
 
+/// A quoted strong validator from a SHA-256 digest.
+fn etag_of(digest: &[u8]) -> String {
+    let hex: String = digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
 /// The client's page, with the languages it ships written into its `plaza-locales` meta tag (the page
-/// may run no inline script, and this saves a request before the first render).
+/// may run no inline script, and this saves a request before the first render). Its validator is the
+/// digest of the page as served, so adding a language changes it.
 pub fn index() -> Option<Asset> {
-    let page = asset(INDEX)?;
+    use sha2::Digest;
+    let page = file(INDEX)?;
     let html = String::from_utf8_lossy(&page.bytes).replace(LOCALES_PLACEHOLDER, &locales().join(","));
     Some(Asset {
-        etag: page.etag,
+        etag: etag_of(&sha2::Sha256::digest(html.as_bytes())),
         bytes: Cow::Owned(html.into_bytes()),
         content_type: page.content_type,
     })
@@ -111,6 +119,13 @@ mod tests {
             html.contains("content=\"en,zh-CN\""),
             "the page names its languages: {html}"
         );
+    }
+
+    #[test]
+    fn the_page_is_served_only_filled_in_and_its_validator_covers_the_filling() {
+        assert!(asset(INDEX).is_none());
+        let raw = file(INDEX).unwrap();
+        assert_ne!(index().unwrap().etag, raw.etag);
     }
 
     #[test]

@@ -1,0 +1,166 @@
+//! The web client's journeys in a real headless Chromium: Debian's `chromium`, driven by npm's
+//! `playwright-core` from `crates/web/browser-tests`, against the `plaza` binary on a temporary database.
+//!
+//! A plain `main` (`harness = false`) so that what it prints is never captured: without Chromium, Node.js
+//! or `playwright-core` it says so and how to get them, instead of passing silently — and under CI
+//! (`CI=true`) a missing piece fails the run.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// What is missing to run the journeys, if anything.
+fn missing_prerequisite(tests: &Path) -> Option<String> {
+    let node = Command::new("node").arg("--version").output();
+    if !node.is_ok_and(|output| output.status.success()) {
+        return Some("Node.js (`node`) is not installed".into());
+    }
+    if !chromium().exists() {
+        return Some(format!(
+            "Chromium is not at {} (set CHROMIUM_PATH)",
+            chromium().display()
+        ));
+    }
+    if !tests.join("node_modules/playwright-core").exists() {
+        return Some(format!("playwright-core is not installed in {}", tests.display()));
+    }
+    None
+}
+
+/// The `plaza` binary on a fresh database and a free port; returns the child and its base URL.
+fn start_server(data: &Path) -> Result<(Child, String, mpsc::Receiver<String>), String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plaza"))
+        .args([
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--bcrypt-cost",
+            "4",
+        ])
+        .arg("--database-url")
+        .arg(data.join("plaza.db"))
+        .arg("--avatar-dir")
+        .arg(data.join("avatars"))
+        .env("LOG_LEVEL", "info")
+        .env_remove("JWT_SECRET")
+        .current_dir(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|error| format!("cannot start plaza: {error}"))?;
+    let stdout = child.stdout.take().ok_or("plaza has no stdout")?;
+    let (lines, log) = mpsc::channel();
+    // Keeps reading, so a busy log never blocks the server on a full pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    loop {
+        let line = log
+            .recv_timeout(Duration::from_secs(30))
+            .map_err(|_| "plaza did not report its address within 30 s".to_owned())?;
+        if let Some(address) = line.split("listening on ").nth(1) {
+            let base = address.split_whitespace().next().unwrap_or_default().to_owned();
+            return Ok((child, base, log));
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let ci = std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false" && value != "0");
+    let tests = workspace_root().join("crates/web/browser-tests");
+    if let Some(missing) = missing_prerequisite(&tests) {
+        if ci {
+            eprintln!("browser journeys: FAILED to start under CI: {missing}");
+            return ExitCode::FAILURE;
+        }
+        println!(
+            "\nbrowser journeys: SKIPPED — {missing}.\n  To run them: `apt-get install chromium` and \
+             `npm ci --prefix crates/web/browser-tests`, then `cargo test --workspace` again.\n"
+        );
+        return ExitCode::SUCCESS;
+    }
+
+    let data = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            eprintln!("browser journeys: no temporary directory: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (mut server, base, _log) = match start_server(data.path()) {
+        Ok(started) => started,
+        Err(why) => {
+            eprintln!("browser journeys: {why}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let screenshots = if std::env::var_os("PLAZA_UPDATE_SCREENSHOTS").is_some() {
+        workspace_root().join("docs/screenshots")
+    } else {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
+    };
+    println!(
+        "\nbrowser journeys against {base} (screenshots in {})",
+        screenshots.display()
+    );
+    let run = Command::new("node")
+        .arg(tests.join("journeys.mjs"))
+        .arg("--base-url")
+        .arg(&base)
+        .arg("--screenshots")
+        .arg(&screenshots)
+        .env("CHROMIUM_PATH", chromium())
+        .stderr(Stdio::inherit())
+        .output();
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let output = match run {
+        Ok(output) => output,
+        Err(error) => {
+            eprintln!("browser journeys: cannot run node: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let printed = String::from_utf8_lossy(&output.stdout);
+    print!("{printed}");
+    // The same summary line as cargo's own test targets, so CI's totals count the journeys too.
+    let (passed, failed) = printed
+        .lines()
+        .rev()
+        .find_map(|line| {
+            let counts = line.strip_prefix("journeys: ")?;
+            let mut numbers = counts
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|n| !n.is_empty());
+            Some((
+                numbers.next()?.parse::<u32>().ok()?,
+                numbers.next()?.parse::<u32>().ok()?,
+            ))
+        })
+        .unwrap_or((0, 1));
+    let ok = output.status.success() && failed == 0 && passed > 0;
+    println!(
+        "test result: {}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out\n",
+        if ok { "ok" } else { "FAILED" }
+    );
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}

@@ -1,0 +1,938 @@
+#!/usr/bin/env node
+// Browser journeys through Plaza's web client, as a user would take them: elements are found by role and
+// label, each journey registers its own users (so journeys can share one server), and any console error,
+// console warning or page error fails the journey.
+//
+//   node journeys.mjs --base-url http://127.0.0.1:8001 [--screenshots DIR] [--only NAME-PART] [--failure-screenshots DIR]
+//
+// --screenshots saves events.png, event.png, notifications.png and phone.png; --only runs the journeys whose
+// name contains the text; --failure-screenshots saves what every page of a failed journey showed.
+//
+// Prints `ok - <name>` or `FAIL - <name>: <reason>` per journey, then `journeys: N passed, M failed`.
+// Exit status: 0 all passed, 1 a journey failed or Chromium could not start, 2 playwright-core missing.
+
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
+
+// ---------------------------------------------------------------- arguments
+
+function parseArgs(argv) {
+  const options = { baseUrl: null, screenshots: null, only: null, failures: null };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    const value = () => {
+      const next = argv[i + 1];
+      if (next === undefined) usage(`${arg} needs a value`);
+      i += 1;
+      return next;
+    };
+    if (arg === '--base-url') options.baseUrl = value();
+    else if (arg.startsWith('--base-url=')) options.baseUrl = arg.slice('--base-url='.length);
+    else if (arg === '--screenshots') options.screenshots = value();
+    else if (arg.startsWith('--screenshots=')) options.screenshots = arg.slice('--screenshots='.length);
+    else if (arg === '--only') options.only = value();
+    else if (arg === '--failure-screenshots') options.failures = value();
+    else if (arg === '--help' || arg === '-h') usage(null, 0);
+    else usage(`unknown argument ${arg}`);
+  }
+  if (!options.baseUrl) usage('--base-url is required');
+  options.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  return options;
+}
+
+function usage(problem, code = 1) {
+  if (problem) console.error(problem);
+  console.error('usage: node journeys.mjs --base-url http://127.0.0.1:PORT [--screenshots DIR] [--only NAME-PART] [--failure-screenshots DIR]');
+  process.exit(code);
+}
+
+const options = parseArgs(process.argv.slice(2));
+const BASE = options.baseUrl;
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  console.log('SKIP: playwright-core is not installed (run `npm install` in crates/web/browser-tests)');
+  process.exit(2);
+}
+
+const CHROMIUM = process.env.CHROMIUM_PATH || process.env.PLAZA_CHROMIUM || '/usr/bin/chromium';
+const LAUNCH = {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  timeout: 60_000,
+};
+
+const STEP_TIMEOUT = 15_000; // one element or one condition
+const JOURNEY_TIMEOUT = 150_000; // one whole journey
+const POLL_WAIT = 25_000; // the badge polls every 10 s
+
+// ---------------------------------------------------------------- helpers
+
+const runId = `${Date.now().toString(36).slice(-5)}${Math.random().toString(36).slice(2, 5)}`;
+let userCounter = 0;
+
+/** A fresh user's details (usernames are at most 32 characters of A-Z a-z 0-9 _ . -). */
+function newUser(prefix, extra = {}) {
+  userCounter += 1;
+  const username = `${prefix}_${runId}${userCounter}`.slice(0, 32);
+  return { username, email: `${username}@example.org`, password: `pw-${username}-secret`, ...extra };
+}
+
+class JourneyError extends Error {}
+const fail = (message) => {
+  throw new JourneyError(message);
+};
+
+/** Calls the API directly (set-up that is not what a journey is about). */
+async function api(method, route, { token, json, form } = {}) {
+  const headers = {};
+  let body;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(form).toString();
+  }
+  const response = await fetch(`${BASE}${route}`, { method, headers, body });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) fail(`set-up ${method} ${route} answered ${response.status}: ${text}`);
+  return data;
+}
+
+async function registerViaApi(user) {
+  const created = await api('POST', '/users/', { json: { username: user.username, email: user.email, password: user.password, full_name: user.full_name ?? null } });
+  const { access_token: token } = await api('POST', '/token', { form: { username: user.username, password: user.password } });
+  return { ...user, id: created.id, token };
+}
+
+/** An RFC 3339 time `days` from now at 18:30 UTC. */
+function daysFromNow(days, hour = 18) {
+  const date = new Date(Date.now() + days * 86_400_000);
+  date.setUTCHours(hour, 30, 0, 0);
+  return date.toISOString();
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A real PNG (a soft diagonal gradient), for avatar uploads. */
+function gradientPng(size = 96) {
+  const chunk = (type, data) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'latin1');
+    data.copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const rows = Buffer.alloc(size * (1 + size * 3));
+  for (let y = 0; y < size; y += 1) {
+    const row = y * (1 + size * 3);
+    for (let x = 0; x < size; x += 1) {
+      const t = (x + y) / (2 * size);
+      rows[row + 1 + x * 3] = Math.round(79 + t * 166);
+      rows[row + 2 + x * 3] = Math.round(70 + t * 88);
+      rows[row + 3 + x * 3] = Math.round(229 - t * 218);
+    }
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+async function createEventViaApi(owner, fields) {
+  return api('POST', '/events/', {
+    token: owner.token,
+    json: { description: '', duration_hours: 2, duration_minutes: 0, max_tickets: 50, event_time: daysFromNow(3000), ...fields },
+  });
+}
+
+/** Waits until `check()` returns a truthy value (polling), or fails with `message`. */
+async function until(check, message, timeout = STEP_TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  fail(`${message}${last instanceof Error ? ` (${last.message.split('\n')[0]})` : ''}`);
+}
+
+/** Waits for a locator to be visible, failing with a readable message. */
+async function see(locator, what, timeout = STEP_TIMEOUT) {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout });
+  } catch {
+    fail(`did not see ${what}`);
+  }
+  return locator.first();
+}
+
+/** Waits until a locator matches nothing visible. */
+async function gone(locator, what, timeout = STEP_TIMEOUT) {
+  try {
+    await locator.first().waitFor({ state: 'hidden', timeout });
+  } catch {
+    fail(`${what} is still shown`);
+  }
+}
+
+/** The accessible description of an element (the text of what aria-describedby names). */
+function accessibleDescription(locator) {
+  return locator.evaluate((el) =>
+    (el.getAttribute('aria-describedby') ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id) => document.getElementById(id)?.textContent ?? '')
+      .join(' '));
+}
+
+const h1 = (page, name) => page.getByRole('heading', { level: 1, name, exact: typeof name === 'string' });
+
+/**
+ * A browser context with one page, watched: console errors and warnings, page errors and dialogs are
+ * recorded. `expectStatuses` lists HTTP error statuses the journey causes on purpose (the browser logs
+ * "Failed to load resource … status of 409" for those; any other one is a failure). `expectOffline` allows the
+ * browser's own messages about requests made while the journey has taken the context offline.
+ */
+async function openSession(browser, journey, { expectStatuses = [], expectOffline = false, ...contextOptions } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin', ...contextOptions });
+  context.setDefaultTimeout(STEP_TIMEOUT);
+  context.setDefaultNavigationTimeout(30_000);
+  journey.contexts.push(context);
+  const page = await context.newPage();
+  const label = `session ${journey.contexts.length}`;
+  page.on('console', (message) => {
+    const type = message.type();
+    if (type !== 'error' && type !== 'warning') return;
+    const text = message.text();
+    const status = /the server responded with a status of (\d{3})/.exec(text);
+    if (status && expectStatuses.includes(Number(status[1]))) return;
+    if (expectOffline && /net::ERR_INTERNET_DISCONNECTED/.test(text)) return;
+    journey.problems.push(`${label}: console ${type}: ${text}${message.location()?.url ? ` (${message.location().url})` : ''}`);
+  });
+  page.on('pageerror', (error) => journey.problems.push(`${label}: page error: ${error.message}`));
+  page.on('dialog', async (dialog) => {
+    journey.dialogs.push(dialog.message());
+    await dialog.dismiss().catch(() => {});
+  });
+  return { context, page };
+}
+
+async function registerInUi(page, user) {
+  await page.goto(`${BASE}/#/register`);
+  await see(h1(page, 'Create your account'), 'the registration page');
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('E-mail').fill(user.email);
+  if (user.full_name) await page.getByLabel('Full name').fill(user.full_name);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('Confirm password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+async function logInInUi(page, user, { from = '/#/login' } = {}) {
+  if (from) await page.goto(`${BASE}${from}`);
+  await see(h1(page, 'Log in'), 'the login page');
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await see(page.getByRole('button', { name: 'Log out' }), `the "Log out" button after logging in as ${user.username}`);
+  await landed(page);
+}
+
+/** After logging in or registering: waits until the client has moved on to the page it leads to. */
+async function landed(page) {
+  await gone(h1(page, /^(Log in|Create your account)$/), 'the login or registration page after success');
+}
+
+async function screenshot(page, name, { fullPage = true } = {}) {
+  if (!options.screenshots) return;
+  // Close the toasts, as a user would, so they do not cover the page.
+  for (const button of await page.getByRole('button', { name: 'Dismiss' }).all()) await button.click().catch(() => {});
+  await page.evaluate(() => document.activeElement?.blur?.());
+  await page.screenshot({ path: path.join(options.screenshots, name), fullPage, animations: 'disabled' });
+}
+
+/** Goes to a client route and waits until its page has replaced the previous one and finished loading. */
+async function gotoPage(page, route) {
+  await page.evaluate(() => { window.journeyPreviousPage = document.querySelector('main')?.firstElementChild ?? null; });
+  await page.goto(`${BASE}${route}`);
+  await until(() => page.evaluate(() => {
+    const current = document.querySelector('main')?.firstElementChild;
+    return current && current !== window.journeyPreviousPage && !document.querySelector('main .loading');
+  }), `the page ${route} to load`);
+}
+
+/** Basics every page must have: one h1, a label for every form control, a name for every button and link. */
+async function pageBasics(page, where) {
+  const problems = await page.evaluate(() => {
+    const found = [];
+    const headings = document.querySelectorAll('h1');
+    if (headings.length !== 1) found.push(`${headings.length} h1 elements`);
+    for (const control of document.querySelectorAll('input, select, textarea')) {
+      if (control.type === 'hidden' || control.closest('[hidden]')) continue;
+      const labelled = [...(control.labels ?? [])].some((label) => label.textContent.trim() && label.getClientRects().length > 0);
+      if (!labelled) found.push(`${control.tagName.toLowerCase()}[name=${control.name}] has no visible label`);
+    }
+    for (const el of document.querySelectorAll('button, a[href]')) {
+      const name = (el.getAttribute('aria-label') ?? el.textContent).trim();
+      if (!name) found.push(`${el.tagName.toLowerCase()} without a name`);
+    }
+    return found;
+  });
+  if (problems.length) fail(`${where}: ${problems.join('; ')}`);
+}
+
+/** The document is no wider than the viewport (no horizontal scrolling). */
+async function noHorizontalOverflow(page, width, where) {
+  const scrollWidth = await page.evaluate(() => document.scrollingElement.scrollWidth);
+  if (scrollWidth > width) {
+    const culprits = await page.evaluate((max) =>
+      [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > max + 0.5)
+        .slice(0, 5)
+        .map((el) => `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(' ').join('.')}` : ''}`), width);
+    fail(`${where}: the page is ${scrollWidth}px wide at ${width}px (${culprits.join(', ')})`);
+  }
+}
+
+// ---------------------------------------------------------------- journeys
+
+const journeys = [];
+const journey = (name, run) => journeys.push({ name, run });
+
+journey('at phone width (360 px) nothing scrolls sideways', async (j, browser) => {
+  const host = await registerViaApi(newUser('host', { full_name: 'Hana Host' }));
+  const fan = await registerViaApi(newUser('fan', { full_name: 'Farid Fan' }));
+  // A few events, near in time so they lead the list (journeys' other events are years away).
+  const showcase = [
+    { name: 'Community garden day', description: 'Plant, weed and share lunch in the community garden. Gloves provided.', max_tickets: 40, days: 2, hours: 4 },
+    { name: 'Open mic night', description: 'Five minutes each: music, poetry, comedy. Sign up at the door.', max_tickets: 12, days: 5, hours: 3 },
+    { name: 'Intro to sourdough', description: 'Mix, fold, shape and bake. Take home a starter.', max_tickets: 8, days: 8, hours: 2, sold: 8 },
+    { name: 'Night photography walk', description: 'Tripods welcome; we meet at the old bridge.', max_tickets: 15, days: 12, hours: 2, sold: 13 },
+  ];
+  const events = [];
+  for (const item of showcase) {
+    const created = await createEventViaApi(host, { name: item.name, description: item.description, max_tickets: item.max_tickets, tickets_sold: item.sold ?? 0, duration_hours: item.hours, event_time: daysFromNow(item.days) });
+    events.push(created);
+  }
+  await api('POST', `/comments/${events[0].id}`, { token: fan.token, json: { content: 'I can bring spare seedlings!' } });
+  const post = await api('POST', '/posts/', { token: host.token, json: { title: 'Garden day: what to bring', content: `Gloves, water, a hat. ${'And-a-very-long-unbroken-word-'.repeat(5)}` } });
+
+  const desktop = await openSession(browser, j);
+  await desktop.page.goto(`${BASE}/#/events`);
+  await see(desktop.page.getByRole('link', { name: 'Community garden day' }), 'the showcase events in the list');
+  await screenshot(desktop.page, 'events.png');
+
+  // Paging and search: twelve events share a word; the search and the page survive a reload.
+  const word = `Pagertest${runId}`;
+  for (let n = 1; n <= 12; n += 1) await createEventViaApi(host, { name: `${word} number ${n}`, event_time: daysFromNow(4000 + n) });
+  await desktop.page.getByLabel('Search events').fill(word.toLowerCase());
+  await see(desktop.page.getByText(`12 events match “${word.toLowerCase()}”. Showing 1–10 of 12`), 'twelve matches, ten shown');
+  await desktop.page.getByRole('navigation', { name: 'Event pages' }).getByRole('link', { name: 'Next' }).click();
+  await see(desktop.page.getByText('Showing 11–12 of 12'), 'the second page');
+  await see(desktop.page.getByRole('link', { name: `${word} number 12` }), 'the last event on the second page');
+  const url = desktop.page.url();
+  if (!url.includes('skip=10') || !url.toLowerCase().includes(`search=${word.toLowerCase()}`)) fail(`the URL does not keep the search and page: ${url}`);
+  await desktop.page.reload();
+  await see(desktop.page.getByText('Showing 11–12 of 12'), 'the second page after a reload');
+  if ((await desktop.page.getByLabel('Search events').inputValue()) !== word.toLowerCase()) fail('the search box lost its text on reload');
+  await desktop.page.getByRole('link', { name: 'Previous' }).click();
+  await see(desktop.page.getByRole('link', { name: `${word} number 1`, exact: true }), 'the first page again');
+
+  // Long unbroken words must wrap, not widen the page.
+  events.push(await createEventViaApi(host, { name: `Supercalifragilisticexpialidocious-unbreakable-name-${'x'.repeat(60)}`, description: `A long unbroken word: ${'y'.repeat(150)}`, max_tickets: 5, event_time: daysFromNow(14) }));
+
+  const { page } = await openSession(browser, j, { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  await page.goto(`${BASE}/#/events`);
+  await see(page.getByRole('link', { name: 'Community garden day' }), 'the events list at 360 px');
+  await noHorizontalOverflow(page, 360, 'events list');
+  await pageBasics(page, 'events list');
+  await screenshot(page, 'phone.png', { fullPage: false });
+
+  for (const event of [events[0], events[events.length - 1]]) {
+    await page.goto(`${BASE}/#/events/${event.id}`);
+    await see(h1(page, event.name), `the event page of ${event.name.slice(0, 20)}… at 360 px`);
+    await noHorizontalOverflow(page, 360, `event page ${event.id} (logged out)`);
+    await pageBasics(page, `event page ${event.id}`);
+  }
+  for (const route of ['/#/login', '/#/register', '/#/users', `/#/posts/${post.id}`]) {
+    await gotoPage(page, route);
+    await noHorizontalOverflow(page, 360, route);
+    await pageBasics(page, route);
+  }
+  await logInInUi(page, fan);
+  for (const route of [`/#/events/${events[0].id}`, '/#/notifications', '/#/settings', '/#/posts', `/#/users/${host.id}`, '/#/events/new', `/#/posts/${post.id}`, '/#/users']) {
+    await gotoPage(page, route);
+    await noHorizontalOverflow(page, 360, route);
+    await pageBasics(page, route);
+  }
+  await page.goto(`${BASE}/#/events/${events[0].id}`);
+  await see(page.getByRole('button', { name: 'Buy tickets' }), 'the buy form at 360 px');
+  await noHorizontalOverflow(page, 360, 'event page (logged in)');
+});
+
+journey('a comment notifies the organiser, whose badge updates live', async (j, browser) => {
+  const organiser = newUser('org', { full_name: 'Olga Organiser' });
+  const guest = await registerViaApi(newUser('guest', { full_name: 'Gus Guest' }));
+  const eventName = `Rooftop jazz ${runId}`;
+
+  // The organiser registers (which logs in), logs out and logs in again.
+  const a = await openSession(browser, j);
+  await registerInUi(a.page, organiser);
+  await see(a.page.getByRole('button', { name: 'Log out' }), 'the "Log out" button after registering');
+  await landed(a.page);
+  await a.page.getByRole('button', { name: 'Log out' }).click();
+  await see(a.page.getByRole('link', { name: 'Log in' }), 'the "Log in" link after logging out');
+  await logInInUi(a.page, organiser);
+
+  // … and creates an event with three tickets.
+  await a.page.getByRole('link', { name: 'Events', exact: true }).click();
+  await a.page.getByRole('link', { name: 'New event' }).first().click();
+  await see(h1(a.page, 'New event'), 'the new-event form');
+  await a.page.getByLabel('Name').fill(eventName);
+  await a.page.getByLabel('Starts at').fill('2031-06-20T19:30');
+  await a.page.getByLabel('Hours').fill('3');
+  await a.page.getByLabel('Minutes').fill('15');
+  await a.page.getByLabel('Tickets available').fill('3');
+  await a.page.getByLabel('Description').fill('Live music on the roof.\nBring a jacket.');
+  await a.page.getByRole('button', { name: 'Create event' }).click();
+  await see(h1(a.page, eventName), 'the new event\'s page');
+  await see(a.page.getByText('3 of 3 tickets left'), 'the remaining capacity (3 of 3)');
+  const eventId = Number(/#\/events\/(\d+)/.exec(a.page.url())?.[1] ?? fail(`no event id in ${a.page.url()}`));
+  const stored = await api('GET', `/events/${eventId}`);
+  if (stored.duration_hours !== 3 || stored.duration_minutes !== 15 || stored.max_tickets !== 3) fail(`the event was stored as ${JSON.stringify(stored)}`);
+  if (stored.event_time !== '2031-06-20T17:30:00Z') fail(`19:30 in Berlin should be 17:30 UTC, the server has ${stored.event_time}`);
+  await a.page.evaluate(() => { window.journeyMarker = 'no reload'; });
+  await see(a.page.getByRole('link', { name: 'Notifications', exact: true }), 'the notifications link without unread count');
+
+  // A second person, in another browser context, buys two tickets and comments.
+  const b = await openSession(browser, j);
+  await logInInUi(b.page, guest);
+  await b.page.goto(`${BASE}/#/events/${eventId}`);
+  await see(h1(b.page, eventName), 'the event page for the guest');
+  await b.page.getByLabel('Number of tickets').fill('2');
+  await b.page.getByRole('button', { name: 'Buy tickets' }).click();
+  await see(b.page.getByText('1 of 3 tickets left'), 'the capacity after buying two (1 of 3)');
+  await see(b.page.getByRole('status').getByText('You bought 2 tickets.'), 'the purchase confirmation');
+  await b.page.getByLabel('Your comment').fill('Count me in — see you on the roof!');
+  await b.page.getByRole('button', { name: 'Post comment' }).click();
+  const comments = b.page.getByRole('list').filter({ hasText: 'see you on the roof' });
+  await see(comments.getByText('Count me in — see you on the roof!', { exact: true }), 'the new comment in the list');
+  await see(comments.getByRole('link', { name: guest.username }), 'the comment author\'s name');
+
+  // The organiser's badge shows it, without a reload, within the polling interval.
+  await see(a.page.getByRole('link', { name: 'Notifications, 1 unread' }), 'the badge "Notifications, 1 unread" on the organiser\'s page', POLL_WAIT);
+  if ((await a.page.evaluate(() => window.journeyMarker)) !== 'no reload') fail('the organiser\'s page was reloaded');
+
+  await a.page.getByRole('link', { name: 'Notifications, 1 unread' }).click();
+  await see(h1(a.page, 'Notifications'), 'the notifications page');
+  const item = a.page.getByRole('listitem').filter({ hasText: `commented on "${eventName}"` });
+  await see(item, 'the comment notification');
+  await see(item.getByText('Gus Guest', { exact: true }), 'the sender text');
+  await see(item.getByRole('link', { name: guest.username }), 'the sending account, linked');
+  const accountHref = await item.getByRole('link', { name: guest.username }).getAttribute('href');
+  if (accountHref !== `#/users/${guest.id}`) fail(`the account link goes to ${accountHref}`);
+
+  await a.page.getByRole('button', { name: 'Mark all as read' }).click();
+  await see(a.page.getByRole('link', { name: 'Notifications', exact: true }), 'the notifications link without unread count after marking all read');
+  await gone(a.page.getByRole('link', { name: /unread/ }), 'the unread badge');
+  await see(item.getByText('Read', { exact: true }), 'the notification marked read');
+  const { access_token: organiserToken } = await api('POST', '/token', { form: { username: organiser.username, password: organiser.password } });
+  const unread = await fetch(`${BASE}/notifications/?limit=1`, { headers: { Authorization: `Bearer ${organiserToken}` } });
+  if (unread.headers.get('X-Unread-Count') !== '0') fail(`the server still counts ${unread.headers.get('X-Unread-Count')} unread`);
+
+  // The organiser answers; the event page then shows the conversation.
+  await item.getByRole('link', { name: 'View event' }).click();
+  await see(h1(a.page, eventName), 'the event page from the notification');
+  await a.page.getByLabel('Your comment').fill('Great! Doors open at 19:00.');
+  await a.page.getByRole('button', { name: 'Post comment' }).click();
+  await see(a.page.getByText('Great! Doors open at 19:00.', { exact: true }), 'the organiser\'s reply');
+  await screenshot(a.page, 'event.png');
+
+  // More news: a third person comments, and the guest sends a note signed "Admin" from the organiser's profile.
+  const third = await registerViaApi(newUser('third', { full_name: 'Tara Third' }));
+  await api('POST', `/comments/${eventId}`, { token: third.token, json: { content: 'Is there a lift to the roof?' } });
+  await b.page.goto(`${BASE}/#/events/${eventId}`);
+  await b.page.getByRole('link', { name: organiser.username }).first().click();
+  await see(h1(b.page, organiser.username), 'the organiser\'s profile');
+  await b.page.getByText(`Send ${organiser.username} a notification`).click();
+  await b.page.getByLabel('Signed as').fill('Admin');
+  await b.page.getByLabel('Message').fill('Your event is featured this week!');
+  await b.page.getByRole('button', { name: 'Send notification' }).click();
+  await see(b.page.getByRole('status').getByText(`Your notification was sent to ${organiser.username}.`), 'the notification sent');
+
+  await a.page.getByRole('link', { name: /^Notifications/ }).click();
+  await see(h1(a.page, 'Notifications'), 'the notifications page again');
+  const impostor = a.page.getByRole('listitem').filter({ hasText: 'Your event is featured this week!' });
+  await see(impostor.getByText('Admin', { exact: true }), 'the sender text "Admin"');
+  await see(impostor.getByRole('link', { name: guest.username }), 'the real account behind the sender "Admin"');
+  await see(a.page.getByRole('listitem').filter({ hasText: `Tara Third commented on "${eventName}"` }), 'the third person\'s comment notification');
+  await see(a.page.getByRole('link', { name: 'Notifications, 2 unread' }), 'the badge with 2 unread');
+  await screenshot(a.page, 'notifications.png');
+
+  // Marking one read lowers the count by one.
+  await impostor.getByRole('button', { name: 'Mark as read' }).click();
+  await see(a.page.getByRole('link', { name: 'Notifications, 1 unread' }), 'the badge with 1 unread after marking one read');
+  await gone(impostor.getByRole('button', { name: 'Mark as read' }), 'the "Mark as read" button of the read notification');
+});
+
+journey('buying past capacity shows sold out and explains a 409', async (j, browser) => {
+  const owner = await registerViaApi(newUser('cap'));
+  const buyer = newUser('buyer');
+  await registerViaApi(buyer);
+  const rival = await registerViaApi(newUser('rival'));
+  const event = await createEventViaApi(owner, { name: `Tiny concert ${runId}`, max_tickets: 3, event_time: daysFromNow(3001) });
+
+  const { page } = await openSession(browser, j, { expectStatuses: [409] });
+  await logInInUi(page, buyer);
+  await page.goto(`${BASE}/#/events/${event.id}`);
+  await see(page.getByText('3 of 3 tickets left'), 'three tickets left');
+
+  // Someone else buys two while this page still says three.
+  await api('POST', `/events/${event.id}/tickets`, { token: rival.token, json: { quantity: 2 } });
+  await page.getByLabel('Number of tickets').fill('2');
+  await page.getByRole('button', { name: 'Buy tickets' }).click();
+  await see(page.getByRole('alert').filter({ hasText: 'only 1 left now' }), 'the 409 explained ("only 1 left now")');
+  await see(page.getByText('1 of 3 tickets left'), 'the refreshed capacity (1 of 3)');
+
+  // More than is left is refused before asking the server.
+  const quantity = page.getByLabel('Number of tickets');
+  await quantity.fill('5');
+  await page.getByRole('button', { name: 'Buy tickets' }).click();
+  await until(async () => (await accessibleDescription(quantity)).includes('Only 1 ticket is left.'), 'the quantity field to say "Only 1 ticket is left."');
+  if ((await quantity.getAttribute('aria-invalid')) !== 'true') fail('the quantity field is not marked invalid');
+
+  await quantity.fill('1');
+  await page.getByRole('button', { name: 'Buy tickets' }).click();
+  await see(page.getByText('Sold out', { exact: true }), 'the sold-out state');
+  await see(page.getByText('All 3 tickets are sold.'), '"All 3 tickets are sold."');
+  await gone(page.getByRole('button', { name: 'Buy tickets' }), 'the "Buy tickets" button');
+
+  // The list says so too.
+  await page.getByRole('link', { name: 'All events' }).click();
+  await page.getByLabel('Search events').fill(`Tiny concert ${runId}`);
+  const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: event.name }) });
+  await see(card.getByText('Sold out', { exact: true }), 'the sold-out tag in the events list');
+});
+
+journey('a bad e-mail address is explained beside the e-mail field', async (j, browser) => {
+  const taken = await registerViaApi(newUser('taken'));
+  const user = newUser('mail');
+  const { page } = await openSession(browser, j, { expectStatuses: [400, 409] });
+  await registerInUi(page, { ...user, email: 'not-an-email' });
+  const email = page.getByLabel('E-mail');
+  await until(async () => (await accessibleDescription(email)).includes('Enter a valid e-mail address'), 'the e-mail field\'s description to explain the error');
+  if ((await email.getAttribute('aria-invalid')) !== 'true') fail('the e-mail field is not aria-invalid');
+  if ((await page.getByLabel('Username').getAttribute('aria-invalid')) === 'true') fail('the username field is marked invalid too');
+  await see(page.getByRole('alert').filter({ hasText: 'Please correct the marked fields.' }), 'the form-level alert');
+  if (!(await email.evaluate((el) => el === document.activeElement))) fail('focus did not move to the e-mail field');
+
+  // A taken user name is shown beside the username field.
+  await page.getByLabel('Username').fill(taken.username.toUpperCase());
+  await email.fill(user.email);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const username = page.getByLabel('Username');
+  await until(async () => (await accessibleDescription(username)).includes('This username is taken'), 'the username field to say it is taken');
+
+  // Fixing it registers and logs in.
+  await username.fill(user.username);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await see(page.getByRole('link', { name: user.username }), 'the new user\'s name in the header');
+});
+
+journey('markup in user text stays text everywhere', async (j, browser) => {
+  const payload = '<img src=x onerror=alert(1)>';
+  const owner = newUser('own');
+  const writer = await registerViaApi(newUser('xss', { full_name: '<script>alert(2)</script>' }));
+  const a = await openSession(browser, j);
+  await registerInUi(a.page, owner);
+  await see(a.page.getByRole('button', { name: 'Log out' }), 'the logged-in header');
+  await landed(a.page);
+  // The event name is entered through the form.
+  await a.page.goto(`${BASE}/#/events/new`);
+  await see(h1(a.page, 'New event'), 'the new-event form');
+  await a.page.getByLabel('Name').fill(payload);
+  await a.page.getByLabel('Starts at').fill('2032-01-10T12:00');
+  await a.page.getByLabel('Description').fill(`<b>not bold</b> ${payload}`);
+  await a.page.getByRole('button', { name: 'Create event' }).click();
+  await see(h1(a.page, payload), 'the event name as literal text in the heading');
+  const eventId = Number(/#\/events\/(\d+)/.exec(a.page.url())[1]);
+  await until(async () => (await a.page.title()).startsWith(payload), 'the document title to start with the literal name');
+
+  // A comment with the same text, by someone whose full name is a script tag.
+  const b = await openSession(browser, j);
+  await logInInUi(b.page, writer);
+  await b.page.goto(`${BASE}/#/events/${eventId}`);
+  await b.page.getByLabel('Your comment').fill(payload);
+  await b.page.getByRole('button', { name: 'Post comment' }).click();
+  await see(b.page.getByText(payload, { exact: true }).nth(1), 'the comment as literal text');
+  await see(b.page.getByText(`<b>not bold</b> ${payload}`, { exact: true }), 'the description as literal text');
+
+  // In the events list (found by searching for its words) and in the organiser's notifications.
+  await b.page.goto(`${BASE}/#/events?search=${encodeURIComponent('img onerror alert')}`);
+  await see(b.page.getByRole('link', { name: payload, exact: true }), 'the literal name in the events list');
+  await a.page.goto(`${BASE}/#/notifications`);
+  await see(a.page.getByText(`<script>alert(2)</script> commented on "${payload}"`, { exact: true }), 'the notification message as literal text');
+  await see(a.page.getByText('<script>alert(2)</script>', { exact: true }), 'the sender text as literal text');
+
+  await a.page.waitForTimeout(500);
+  for (const { page } of [a, b]) {
+    const images = await page.locator('img[src="x"], main script, main b').count();
+    if (images > 0) fail(`${images} element(s) were created from user text`);
+  }
+  if (j.dialogs.length) fail(`a dialog opened: ${j.dialogs.join(', ')}`);
+});
+
+journey('a Chinese browser gets Chinese, and the header switches language', async (j, browser) => {
+  const { page } = await openSession(browser, j, { locale: 'zh-CN' });
+  await page.goto(`${BASE}/`);
+  await see(h1(page, '活动'), 'the Chinese heading 活动');
+  const nav = page.getByRole('navigation', { name: '主导航' });
+  await see(nav.getByRole('link', { name: '帖子' }), 'the Chinese navigation');
+  await see(page.getByRole('link', { name: '登录' }), 'the Chinese login link');
+  if ((await page.evaluate(() => document.documentElement.lang)) !== 'zh-CN') fail('<html lang> is not zh-CN');
+  if (!(await page.title()).startsWith('活动')) fail(`the title is ${await page.title()}`);
+
+  // Every language defines every key English has.
+  const missing = await page.evaluate(async () => {
+    const tags = document.querySelector('meta[name="plaza-locales"]').content.split(',');
+    const english = (await import('/app/src/i18n/en.js')).default;
+    const report = [];
+    for (const tag of tags) {
+      const messages = (await import(`/app/src/i18n/${tag}.js`)).default;
+      const lacking = Object.keys(english).filter((key) => !(key in messages));
+      if (lacking.length) report.push(`${tag}: ${lacking.join(', ')}`);
+    }
+    return report;
+  });
+  if (missing.length) fail(`untranslated keys: ${missing.join('; ')}`);
+
+  await page.getByLabel('语言').focus();
+  await page.getByLabel('语言').selectOption('en');
+  await see(h1(page, 'Events'), 'the English heading after switching');
+  await see(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Posts' }), 'the English navigation');
+  if ((await page.evaluate(() => document.documentElement.lang)) !== 'en') fail('<html lang> did not follow the switch');
+  if (!(await page.getByLabel('Language').evaluate((el) => el === document.activeElement))) fail('focus left the language switcher');
+
+  await page.reload();
+  await see(h1(page, 'Events'), 'English kept after a reload');
+  await page.getByLabel('Language').focus();
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await see(h1(page, '活动'), 'Chinese again');
+});
+
+journey('logging out protects pages, and a revoked session ends with a message', async (j, browser) => {
+  const user = await registerViaApi(newUser('out'));
+  const { page } = await openSession(browser, j, { expectStatuses: [401] });
+  await logInInUi(page, user);
+
+  // The keyboard: the first Tab reaches "Skip to content", which moves focus to the main content; following
+  // a link moves focus to the new page's heading.
+  await page.goto(`${BASE}/#/posts`);
+  await page.reload();
+  await see(h1(page, 'Posts'), 'the posts page');
+  await page.keyboard.press('Tab');
+  const first = await page.evaluate(() => document.activeElement?.textContent);
+  if (first !== 'Skip to content') fail(`the first Tab reached "${first}", not "Skip to content"`);
+  await page.keyboard.press('Enter');
+  if (!(await page.evaluate(() => document.activeElement?.id === 'main'))) fail('"Skip to content" did not move focus to the main content');
+  await page.getByRole('link', { name: 'Notifications', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await see(h1(page, 'Notifications'), 'the notifications page while logged in');
+  await until(() => page.evaluate(() => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'Notifications'), 'focus to move to the new page\'s h1');
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await see(page.getByRole('link', { name: 'Log in' }), 'the "Log in" link');
+  await see(page.getByRole('status').getByText('You have logged out.'), 'the logged-out message');
+  if (await page.evaluate(() => localStorage.getItem('plaza.session'))) fail('the token is still stored');
+
+  for (const route of ['/#/notifications', '/#/settings', '/#/events/new']) {
+    await page.goto(`${BASE}${route}`);
+    await see(h1(page, 'Log in'), `the login page instead of ${route}`);
+    await see(page.getByText('Log in to continue.'), 'the reason to log in');
+  }
+  // Logging in from there leads back to the page that was asked for.
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await see(h1(page, 'New event'), 'the page asked for before logging in');
+
+  // A password change elsewhere revokes this session's token: the next call ends the session.
+  await api('PUT', `/users/${user.id}`, { token: user.token, json: { username: user.username, email: user.email, password: `${user.password}-new` } });
+  await page.getByRole('link', { name: 'Notifications', exact: true }).click();
+  await see(page.getByRole('alert').getByText('Your session has ended. Please log in again.'), 'the session-ended message', POLL_WAIT);
+  await see(h1(page, 'Log in'), 'the login page after the session ended');
+  await see(page.getByRole('link', { name: 'Log in' }), 'the logged-out header');
+});
+
+journey('the API docs authorize with a password and call GET /users/me', async (j, browser) => {
+  const user = await registerViaApi(newUser('docs', { full_name: 'Dora Docs' }));
+  const spec = await api('GET', '/openapi.json');
+  if (!spec?.paths?.['/users/me']?.get) fail('/openapi.json does not describe GET /users/me yet, so /docs cannot list it');
+  const { page } = await openSession(browser, j);
+  await page.goto(`${BASE}/docs`);
+  const authorize = page.getByRole('button', { name: 'Authorize' });
+  await see(authorize, 'Swagger UI\'s "Authorize" button', 30_000);
+  await authorize.first().click();
+  // Swagger UI's modal has no dialog role; its heading names it.
+  const dialog = page.locator('.modal-ux').filter({ has: page.getByRole('heading', { name: 'Available authorizations' }) });
+  await see(dialog, 'the "Available authorizations" dialog');
+  await dialog.getByLabel('username:').fill(user.username);
+  await dialog.getByLabel('password:').fill(user.password);
+  // The button reads "Authorize"; its accessible name is "Apply given OAuth2 credentials".
+  await dialog.getByRole('button', { name: /^(Authorize|Apply given OAuth2 credentials)$/ }).click();
+  await see(dialog.getByRole('button', { name: /^(Logout|Remove authorization)$/ }), 'the authorized state (a "Logout" button) in the dialog', 20_000);
+  // One Close button per security scheme (OAuth2 and the pasted bearer token): any closes the dialog.
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+
+  const operation = page.locator('.opblock').filter({ has: page.locator('.opblock-summary-method', { hasText: /^GET$/ }) }).filter({ has: page.locator('.opblock-summary-path', { hasText: /^\/users\/me$/ }) });
+  await see(operation, 'the GET /users/me operation');
+  await operation.getByRole('button', { expanded: false }).first().click();
+  // "Try it out" is on by default in Plaza's configuration; press it when it is offered.
+  const tryItOut = operation.getByRole('button', { name: 'Try it out' });
+  if (await tryItOut.count()) await tryItOut.click();
+  await operation.getByRole('button', { name: 'Execute' }).click();
+  const responses = operation.locator('.live-responses-table');
+  await until(async () => (await responses.innerText()).includes(`"username": "${user.username}"`), 'the user\'s name in the response body', 20_000);
+  const text = await responses.innerText();
+  if (!text.includes('"full_name": "Dora Docs"')) fail('the response body lacks the full name');
+  if (!/^\s*200\b/m.test(text)) fail(`the response was not 200: ${text.slice(0, 200)}`);
+});
+
+journey('a member edits their profile, avatar, password, posts and events', async (j, browser) => {
+  const user = await registerViaApi(newUser('member', { full_name: 'Mia Member' }));
+  const event = await createEventViaApi(user, { name: `Book swap ${runId}`, max_tickets: 20, event_time: daysFromNow(3002), description: 'Bring one, take one.' });
+  const { page } = await openSession(browser, j, { expectStatuses: [415] });
+  await logInInUi(page, user);
+
+  // Profile and avatar.
+  await page.getByRole('link', { name: user.username }).click();
+  await see(h1(page, user.username), 'the own profile page');
+  await see(page.getByText('Mia Member', { exact: true }), 'the full name on the profile');
+  await page.getByRole('link', { name: 'Edit profile' }).click();
+  await see(h1(page, 'Your account'), 'the account page');
+
+  const picker = page.getByLabel('Choose a picture');
+  const upload = page.getByRole('button', { name: 'Upload picture' });
+  await picker.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+  await until(async () => (await accessibleDescription(picker)).includes('Choose a PNG, JPEG, GIF or WebP image.'), 'the type check beside the picker');
+  if (!(await upload.isDisabled())) fail('upload is possible with a text file');
+  await picker.setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(2 * 1024 * 1024 + 100 * 1024, 1) });
+  await until(async () => (await accessibleDescription(picker)).includes('the limit is 2 MiB'), 'the size check beside the picker');
+  // Looks like a PNG by its name and type, but the server reads the bytes: 415.
+  await picker.setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('this is text pretending to be a PNG') });
+  await see(page.getByRole('img', { name: 'Preview of the new picture' }), 'the preview of the chosen file');
+  await upload.click();
+  await until(async () => (await accessibleDescription(picker)).includes('it is not a PNG, JPEG, GIF or WebP image'), 'the server\'s 415 explained beside the picker');
+  await picker.setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: gradientPng() });
+  const preview = page.getByRole('img', { name: 'Preview of the new picture' });
+  await see(preview, 'the preview of the real picture');
+  if (!(await preview.getAttribute('src'))?.startsWith('blob:')) fail('the preview is not a local blob: URL');
+  await upload.click();
+  await see(page.getByRole('status').getByText('Your picture was updated.'), 'the upload confirmation');
+  const headerAvatar = page.locator('header img.avatar');
+  await until(async () => (await headerAvatar.getAttribute('src'))?.startsWith('/avatars/'), 'the new avatar in the header');
+  await until(async () => page.evaluate(() => [...document.querySelectorAll('img.avatar:not([hidden])')].every((img) => img.complete && img.naturalWidth > 0)), 'the avatar images to load');
+
+  await page.getByLabel('Full name').fill('Mia M. Member');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await see(page.getByRole('status').getByText('Your profile was saved.'), 'the profile saved');
+
+  // Password: the confirmation must match; afterwards the session goes on with a new token.
+  await page.getByLabel('New password').fill('a-brand-new-password');
+  await page.getByLabel('Confirm password').fill('a-different-password');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await until(async () => (await accessibleDescription(page.getByLabel('Confirm password'))).includes('The passwords do not match.'), 'the mismatch explained beside the confirmation');
+  await page.getByLabel('Confirm password').fill('a-brand-new-password');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await see(page.getByRole('status').getByText('Your password was changed.'), 'the password changed');
+  await page.getByRole('link', { name: 'Notifications', exact: true }).click();
+  await see(h1(page, 'Notifications'), 'a protected page still open after the password change');
+  const fresh = await api('POST', '/token', { form: { username: user.username, password: 'a-brand-new-password' } });
+  if (!fresh.access_token) fail('the new password does not log in');
+
+  // Posts: write, filter to mine, delete (cancelling once).
+  const title = `Reading list ${runId}`;
+  await page.getByRole('link', { name: 'Posts', exact: true }).click();
+  await page.getByText('Write a post').click();
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Text').fill('Three books for the winter:\n1. …\n2. …\n3. …');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await see(page.getByRole('link', { name: title }), 'the new post in the list');
+  await page.getByRole('link', { name: 'My posts' }).click();
+  const mine = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: title }) });
+  await see(mine, 'the post under "My posts"');
+  await mine.getByRole('button', { name: `Delete “${title}”` }).click();
+  const confirmPost = page.getByRole('dialog', { name: 'Delete this post?' });
+  await see(confirmPost, 'the delete confirmation');
+  await confirmPost.getByRole('button', { name: 'Cancel' }).click();
+  await gone(confirmPost, 'the confirmation after cancelling');
+  await see(mine, 'the post, still there after cancelling');
+  await mine.getByRole('button', { name: `Delete “${title}”` }).click();
+  await confirmPost.getByRole('button', { name: 'Delete post' }).click();
+  await gone(page.getByRole('link', { name: title }), 'the deleted post');
+
+  // Event: edit sends only what changed; delete asks first.
+  const patches = [];
+  page.on('request', (request) => {
+    if (request.method() === 'PATCH') patches.push(request.postDataJSON());
+  });
+  await page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(page, event.name), 'the own event');
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await see(h1(page, 'Edit event'), 'the edit form');
+  await page.getByLabel('Name').fill(`${event.name} (winter edition)`);
+  await page.getByLabel('Tickets available').fill('25');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await see(h1(page, `${event.name} (winter edition)`), 'the edited name');
+  await see(page.getByText('25 of 25 tickets left'), 'the new capacity');
+  if (patches.length !== 1 || Object.keys(patches[0]).sort().join(',') !== 'max_tickets,name') fail(`PATCH sent ${JSON.stringify(patches)}`);
+  await page.getByRole('button', { name: 'Delete' }).click();
+  const confirmEvent = page.getByRole('dialog', { name: 'Delete this event?' });
+  await see(confirmEvent, 'the event delete confirmation');
+  await confirmEvent.getByRole('button', { name: 'Delete event' }).click();
+  await see(h1(page, 'Events'), 'the events list after deleting');
+  const check = await fetch(`${BASE}/events/${event.id}`);
+  if (check.status !== 404) fail(`the deleted event answers ${check.status}`);
+});
+
+journey('errors are explained: throttling, offline, server errors, missing pages', async (j, browser) => {
+  const user = await registerViaApi(newUser('err'));
+  const { context, page } = await openSession(browser, j, { expectStatuses: [404, 429, 500, 503], expectOffline: true });
+
+  // Ten wrong passwords, then the login page says when to try again.
+  for (let i = 0; i < 10; i += 1) {
+    const response = await fetch(`${BASE}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: user.username, password: 'wrong-password' }) });
+    if (response.status !== 401) fail(`wrong password ${i + 1} answered ${response.status}`);
+  }
+  await page.goto(`${BASE}/#/login`);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await see(page.getByRole('alert').filter({ hasText: /Too many attempts\. Try again in \d+ minutes?\./ }), 'the 429 with the time to wait');
+
+  // Missing things.
+  await page.goto(`${BASE}/#/events/987654321`);
+  await see(h1(page, 'Event not found'), 'the missing-event page');
+  await page.goto(`${BASE}/#/no/such/page`);
+  await see(h1(page, 'Page not found'), 'the client\'s own not-found page');
+
+  // A server error shows the request id to report; a busy database says to retry (answers simulated here).
+  await page.route('**/events/?*', (route) => route.fulfill({ status: 500, headers: { 'X-Request-Id': 'req-journey-500' }, contentType: 'application/json', body: '{"detail":"internal error","code":"internal"}' }), { times: 1 });
+  await page.goto(`${BASE}/#/events?skip=0`);
+  await see(page.getByRole('alert').filter({ hasText: 'Something went wrong on the server. If you report this, quote request ID req-journey-500.' }), 'the 500 with its request id');
+  await page.route('**/events/?*', (route) => route.fulfill({ status: 503, headers: { 'X-Request-Id': 'req-journey-503' }, contentType: 'application/json', body: '{"detail":"database unavailable","code":"unavailable"}' }), { times: 1 });
+  await page.getByLabel('Search events').fill('anything');
+  await see(page.getByRole('alert').filter({ hasText: 'Plaza is temporarily unavailable.' }), 'the 503 explained');
+
+  // Offline: a clear message, and things work again once back online.
+  await page.goto(`${BASE}/#/events`);
+  await see(h1(page, 'Events'), 'the events page');
+  await context.setOffline(true);
+  await page.getByLabel('Search events').fill('offline test');
+  await see(page.getByRole('alert').filter({ hasText: 'Plaza cannot be reached. Check your connection and try again.' }), 'the network failure explained');
+  await context.setOffline(false);
+  await page.getByLabel('Search events').fill('');
+  await gone(page.getByRole('alert'), 'the network error after coming back online');
+});
+
+// ---------------------------------------------------------------- runner
+
+async function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new JourneyError(`${what} took longer than ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function main() {
+  try {
+    const health = await fetch(`${BASE}/health`, { signal: AbortSignal.timeout(10_000) });
+    if (!health.ok) throw new Error(`/health answered ${health.status}`);
+  } catch (error) {
+    console.log(`FAIL - Plaza is not reachable at ${BASE}: ${error.message}`);
+    console.log('journeys: 0 passed, 1 failed');
+    process.exit(1);
+  }
+
+  if (options.screenshots) await mkdir(options.screenshots, { recursive: true });
+
+  let browser;
+  try {
+    browser = await chromium.launch(LAUNCH);
+  } catch (error) {
+    console.log(`FAIL - Chromium cannot start (${CHROMIUM}): ${error.message.split('\n')[0]}`);
+    console.log('journeys: 0 passed, 1 failed');
+    process.exit(1);
+  }
+
+  const selected = options.only ? journeys.filter((item) => item.name.includes(options.only)) : journeys;
+  let passed = 0;
+  let failed = 0;
+  for (const { name, run } of selected) {
+    const state = { contexts: [], problems: [], dialogs: [] };
+    let reason = null;
+    try {
+      await withTimeout(run(state, browser), JOURNEY_TIMEOUT, 'the journey');
+      // Let late console messages arrive before judging.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (state.problems.length) reason = state.problems.join(' | ');
+    } catch (error) {
+      reason = error instanceof JourneyError ? error.message : (error?.stack ?? String(error)).split('\n').slice(0, 3).join(' ');
+      if (state.problems.length) reason += ` | also: ${state.problems.join(' | ')}`;
+    }
+    if (reason && options.failures) {
+      await mkdir(options.failures, { recursive: true });
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+      let n = 0;
+      for (const context of state.contexts) {
+        for (const page of context.pages()) {
+          n += 1;
+          await page.screenshot({ path: path.join(options.failures, `${slug}-${n}.png`), fullPage: true }).catch(() => {});
+        }
+      }
+    }
+    await Promise.all(state.contexts.map((context) => context.close().catch(() => {})));
+    if (reason) {
+      failed += 1;
+      console.log(`FAIL - ${name}: ${reason.replace(/\s+/g, ' ')}`);
+    } else {
+      passed += 1;
+      console.log(`ok - ${name}`);
+    }
+  }
+  await browser.close().catch(() => {});
+  console.log(`journeys: ${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+await main();

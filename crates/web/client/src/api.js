@@ -1,0 +1,186 @@
+// The one module that talks to the server. Everything else calls the functions at the bottom.
+//
+// - attaches `Authorization: Bearer <token>` when a session exists;
+// - a 204 (an empty list) becomes an empty array; `X-Total-Count` and `X-Unread-Count` are read;
+// - any error response becomes an ApiError with status, code, detail, errors[], retryAfter, requestId;
+// - a network failure is an ApiError with status 0 and code "network";
+// - a 401 on a call made with the stored token tells the session (configureApi's onUnauthorized).
+
+export class ApiError extends Error {
+  constructor({ status = 0, code = 'network', detail = '', errors = [], retryAfter = null, requestId = null } = {}) {
+    super(detail || code);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+    this.errors = Array.isArray(errors) ? errors : [];
+    this.retryAfter = retryAfter;
+    this.requestId = requestId;
+  }
+
+  get isNetwork() {
+    return this.status === 0;
+  }
+}
+
+/** The code a status stands for when the body did not say (e.g. a proxy's error page). */
+function codeForStatus(status) {
+  const codes = {
+    400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
+    409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited',
+    503: 'unavailable',
+  };
+  return codes[status] ?? (status >= 500 ? 'internal' : 'bad_request');
+}
+
+const settings = {
+  getToken: () => null,
+  onUnauthorized: () => {},
+};
+
+/** Wires the module to the session: where the token comes from, and what a rejected token does. */
+export function configureApi({ getToken, onUnauthorized }) {
+  if (getToken) settings.getToken = getToken;
+  if (onUnauthorized) settings.onUnauthorized = onUnauthorized;
+}
+
+function intHeader(response, name) {
+  const value = response.headers.get(name);
+  return value !== null && /^\d+$/.test(value.trim()) ? Number(value) : null;
+}
+
+/**
+ * One request. Options:
+ * - query: object of query parameters (null/undefined/'' left out)
+ * - json: a body sent as JSON; form: an object sent as a URL-encoded form; multipart: a FormData
+ * - auth: false to send no token (the default sends the session's token if there is one)
+ * - signal: an AbortSignal (an abort rejects with the DOMException, not an ApiError)
+ * Resolves to { data, status, total, unread, requestId }; data is null for an empty body.
+ */
+export async function request(method, path, { query, json, form, multipart, auth = true, signal } = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== null && value !== undefined && value !== '') url.searchParams.set(key, String(value));
+  }
+  const headers = { Accept: 'application/json' };
+  let body;
+  if (json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = new URLSearchParams(form);
+  } else if (multipart !== undefined) {
+    body = multipart;
+  }
+  const token = auth ? settings.getToken() : null;
+  if (token) headers.Authorization = `Bearer ${token}`;
+
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body, signal, cache: 'no-store', credentials: 'same-origin' });
+  } catch (error) {
+    if (error?.name === 'AbortError') throw error;
+    throw new ApiError({ status: 0, code: 'network', detail: String(error?.message ?? error) });
+  }
+
+  const meta = {
+    status: response.status,
+    total: intHeader(response, 'X-Total-Count'),
+    unread: intHeader(response, 'X-Unread-Count'),
+    requestId: response.headers.get('X-Request-Id'),
+  };
+
+  if (response.ok) {
+    const text = response.status === 204 ? '' : await response.text();
+    let data = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        throw new ApiError({ status: response.status, code: 'internal', detail: 'unreadable response', requestId: meta.requestId });
+      }
+    }
+    return { data, ...meta };
+  }
+
+  let payload = {};
+  try {
+    payload = JSON.parse(await response.text()) ?? {};
+  } catch {
+    payload = {};
+  }
+  const error = new ApiError({
+    status: response.status,
+    code: typeof payload.code === 'string' ? payload.code : codeForStatus(response.status),
+    detail: typeof payload.detail === 'string' ? payload.detail : response.statusText,
+    errors: payload.errors,
+    retryAfter: intHeader(response, 'Retry-After'),
+    requestId: meta.requestId,
+  });
+  // Only a token we still hold can have ended: a late answer to an older token changes nothing.
+  if (response.status === 401 && token && settings.getToken() === token) settings.onUnauthorized(error);
+  throw error;
+}
+
+/** A list endpoint: { items, total, unread }. A 204 is an empty list. */
+async function list(path, query, options = {}) {
+  const result = await request('GET', path, { query, ...options });
+  return {
+    items: Array.isArray(result.data) ? result.data : [],
+    total: result.total ?? 0,
+    unread: result.unread,
+  };
+}
+
+const data = async (promise) => (await promise).data;
+const id = (value) => encodeURIComponent(String(value));
+
+export const auth = {
+  /** POST /token (form): { access_token, token_type, expires_in }. Sent without any old token. */
+  login: (username, password) => data(request('POST', '/token', { form: { username, password }, auth: false })),
+};
+
+export const users = {
+  register: (body) => data(request('POST', '/users/', { json: body, auth: false })),
+  me: (options) => data(request('GET', '/users/me', options)),
+  get: (userId, options) => data(request('GET', `/users/${id(userId)}`, options)),
+  list: ({ skip, limit } = {}, options) => list('/users/', { skip, limit }, options),
+  /** Public profiles of up to 100 users at once (unknown ids are left out). */
+  byIds: (ids, options) => list('/users/', { ids: ids.join(',') }, options),
+  update: (userId, body) => data(request('PUT', `/users/${id(userId)}`, { json: body })),
+  uploadAvatar: (userId, file) => {
+    const form = new FormData();
+    form.append('file', file, file.name || 'avatar');
+    return data(request('PUT', `/users/${id(userId)}/avatar`, { multipart: form }));
+  },
+};
+
+export const events = {
+  list: ({ skip, limit, search } = {}, options) => list('/events/', { skip, limit, search }, options),
+  get: (eventId, options) => data(request('GET', `/events/${id(eventId)}`, options)),
+  create: (body) => data(request('POST', '/events/', { json: body })),
+  update: (eventId, patch) => data(request('PATCH', `/events/${id(eventId)}`, { json: patch })),
+  remove: (eventId) => request('DELETE', `/events/${id(eventId)}`),
+  buy: (eventId, quantity) => data(request('POST', `/events/${id(eventId)}/tickets`, { json: { quantity } })),
+};
+
+export const posts = {
+  list: ({ skip, limit, ownerId } = {}, options) => list('/posts/', { skip, limit, owner_id: ownerId }, options),
+  get: (postId, options) => data(request('GET', `/posts/${id(postId)}`, options)),
+  create: (body) => data(request('POST', '/posts/', { json: body })),
+  remove: (postId) => request('DELETE', `/posts/${id(postId)}`),
+};
+
+export const comments = {
+  list: (eventId, { skip, limit } = {}, options) => list(`/comments/${id(eventId)}`, { skip, limit }, options),
+  create: (eventId, content) => data(request('POST', `/comments/${id(eventId)}`, { json: { content } })),
+};
+
+export const notifications = {
+  list: ({ skip, limit, unreadOnly } = {}, options) =>
+    list('/notifications/', { skip, limit, unread_only: unreadOnly ? 'true' : undefined }, options),
+  send: (body) => data(request('POST', '/notifications/', { json: body })),
+  markRead: (notificationId) => data(request('POST', `/notifications/${id(notificationId)}/read`)),
+  /** Marks read only what has ids up to `upToId` — what the user has actually been shown. */
+  markAllRead: (upToId) => data(request('POST', '/notifications/read-all', { json: { up_to_id: upToId } })),
+};

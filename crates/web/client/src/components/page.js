@@ -1,0 +1,39 @@
+// Small building blocks every page uses: the heading row, loading and error states, dates.
+
+import { h } from '../dom.js';
+import { errorMessage } from '../errors.js';
+import { formatDateTime, t } from '../i18n.js';
+
+/** The page's one <h1>, with actions (links, buttons) beside it. */
+export function pageHeader(title, ...given) {
+  const actions = given.flat().filter(Boolean);
+  const heading = h('h1', { class: 'page-title', tabindex: '-1' }, title);
+  return {
+    heading,
+    el: h('div', { class: 'page-header' }, heading, actions.length ? h('div', { class: 'page-actions' }, actions) : null),
+  };
+}
+
+export const loading = (text = t('status.loading')) => h('p', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
+
+/** An error in words (see errors.js), announced at once. */
+export const errorBox = (error, overrides) => h('div', { class: 'alert alert-error', role: 'alert' }, errorMessage(error, overrides));
+
+export const notice = (text, kind = 'info') => h('div', { class: ['alert', `alert-${kind}`], role: 'status' }, text);
+
+export const emptyState = (text, action) => h('div', { class: 'empty' }, h('p', {}, text), action ?? null);
+
+/** A <time> in the reader's locale and zone; the exact instant is in `datetime`. */
+export function time(iso, options) {
+  return h('time', { datetime: iso, title: formatDateTime(iso, { dateStyle: 'full', timeStyle: 'long' }) }, formatDateTime(iso, options));
+}
+
+/** "2 h 30 min" in the reader's language. */
+export function duration(hours, minutes) {
+  if (hours && minutes) return t('duration.hoursMinutes', { hours, minutes });
+  if (hours) return t('duration.hours', { count: hours, hours });
+  return t('duration.minutes', { count: minutes, minutes });
+}
+
+/** True for a path id the API could accept (a positive integer). */
+export const isId = (value) => /^[1-9]\d{0,17}$/.test(String(value));

@@ -1,0 +1,184 @@
+// Translations and locale-aware formatting.
+//
+// The languages are the modules in src/i18n/ (the server lists them in <meta name="plaza-locales">), so
+// adding a language is adding one file. The choice comes from the user (saved in localStorage) or else
+// from navigator.languages; English fills any key a language lacks.
+//
+// A message is a string with {placeholders}, or an object of plural forms ({ one, other }) chosen with
+// Intl.PluralRules by the `count` parameter. Numbers in parameters are formatted for the locale.
+
+import { store } from './store.js';
+
+const FALLBACK = 'en';
+const CHOICE_KEY = 'plaza.locale';
+const TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
+let locale = FALLBACK;
+let messages = {};
+let fallbackMessages = {};
+const catalogs = new Map();
+
+/** The languages the server ships, from the page's meta tag. */
+export function availableLocales() {
+  const meta = document.querySelector('meta[name="plaza-locales"]');
+  const tags = (meta?.getAttribute('content') ?? '')
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => TAG.test(tag));
+  return tags.length > 0 ? tags : [FALLBACK];
+}
+
+/** The best of `available` for the preferred tags: exact (any case), then same base language, then English. */
+export function negotiate(preferred, available) {
+  const byLower = new Map(available.map((tag) => [tag.toLowerCase(), tag]));
+  for (const tag of preferred) {
+    const hit = byLower.get(String(tag).toLowerCase());
+    if (hit) return hit;
+  }
+  for (const tag of preferred) {
+    const base = String(tag).toLowerCase().split('-')[0];
+    const hit = available.find((candidate) => candidate.toLowerCase().split('-')[0] === base);
+    if (hit) return hit;
+  }
+  return available.includes(FALLBACK) ? FALLBACK : available[0];
+}
+
+async function catalog(tag) {
+  if (!catalogs.has(tag)) {
+    catalogs.set(
+      tag,
+      import(`./i18n/${tag}.js`).then(
+        (module) => module.default ?? {},
+        () => ({}),
+      ),
+    );
+  }
+  return catalogs.get(tag);
+}
+
+function savedChoice(available) {
+  try {
+    const saved = window.localStorage.getItem(CHOICE_KEY);
+    return saved && available.includes(saved) ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Picks and loads the language. Call once before the first render. */
+export async function initI18n() {
+  const available = availableLocales();
+  const chosen = savedChoice(available) ?? negotiate(navigator.languages ?? [navigator.language], available);
+  fallbackMessages = await catalog(FALLBACK);
+  await useLocale(chosen);
+}
+
+async function useLocale(tag) {
+  messages = await catalog(tag);
+  locale = tag;
+  document.documentElement.lang = tag;
+  document.documentElement.dir = messages['meta.dir'] === 'rtl' ? 'rtl' : 'ltr';
+  formatters.clear();
+  store.set({ locale: tag });
+}
+
+/** The user picked a language: load it, remember the choice, and let subscribers redraw. */
+export async function setLocale(tag) {
+  if (!availableLocales().includes(tag)) return;
+  try {
+    window.localStorage.setItem(CHOICE_KEY, tag);
+  } catch {
+    // private mode: the choice lasts for this page only
+  }
+  await useLocale(tag);
+}
+
+export const currentLocale = () => locale;
+
+/** Each language's own name ("English", "简体中文"), for the language switcher. */
+export async function localeNames() {
+  const tags = availableLocales();
+  const names = await Promise.all(tags.map(async (tag) => (await catalog(tag))['meta.name'] ?? tag));
+  return tags.map((tag, index) => ({ tag, name: names[index] }));
+}
+
+function template(key, params) {
+  let message = messages[key] ?? fallbackMessages[key];
+  if (message === undefined) return null;
+  if (typeof message === 'object' && message !== null) {
+    const form = pluralRules().select(Number(params.count ?? 0));
+    message = message[form] ?? message.other ?? '';
+  }
+  return String(message);
+}
+
+const formatValue = (value) => (typeof value === 'number' ? formatNumber(value) : String(value));
+
+/** The message `key` with its {placeholders} filled in; the key itself if no language has it. */
+export function t(key, params = {}) {
+  const message = template(key, params);
+  if (message === null) return key;
+  return message.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? formatValue(params[name]) : whole));
+}
+
+/**
+ * Like t, but parameters may be DOM nodes (a link, a <time>): returns a list of strings and nodes for
+ * h()/append, so word order stays the translation's while the nodes stay nodes (never HTML).
+ */
+export function tNodes(key, params = {}) {
+  const message = template(key, params) ?? key;
+  return message.split(/\{(\w+)\}/).map((part, index) => {
+    if (index % 2 === 0) return part;
+    if (!(part in params)) return `{${part}}`;
+    const value = params[part];
+    return value instanceof Node ? value : formatValue(value);
+  });
+}
+
+/** True when the current language (or English) has `key`. */
+export const has = (key) => key in messages || key in fallbackMessages;
+
+const formatters = new Map();
+function cached(kind, options, make) {
+  const key = `${kind}|${JSON.stringify(options)}`;
+  if (!formatters.has(key)) formatters.set(key, make());
+  return formatters.get(key);
+}
+
+const pluralRules = () => cached('plural', {}, () => new Intl.PluralRules(locale));
+
+export function formatNumber(value, options = {}) {
+  return cached('number', options, () => new Intl.NumberFormat(locale, options)).format(value);
+}
+
+/** A date-time from the API (RFC 3339) in the reader's time zone. */
+export function formatDateTime(iso, options = { dateStyle: 'medium', timeStyle: 'short' }) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  return cached('date', options, () => new Intl.DateTimeFormat(locale, options)).format(date);
+}
+
+/** "in 3 days", "5 minutes ago". */
+export function formatRelative(iso, now = Date.now()) {
+  const date = new Date(iso);
+  const seconds = Math.round((date.getTime() - now) / 1000);
+  const units = [
+    ['year', 31536000], ['month', 2592000], ['week', 604800], ['day', 86400], ['hour', 3600], ['minute', 60],
+  ];
+  const format = cached('relative', {}, () => new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }));
+  for (const [unit, size] of units) {
+    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return format.format(0, 'second');
+}
+
+/** A length of time in seconds, in words: "4 minutes", "45 seconds". */
+export function formatSeconds(total) {
+  const seconds = Math.max(0, Math.ceil(total));
+  const unit = seconds >= 3600 ? 'hour' : seconds >= 60 ? 'minute' : 'second';
+  const size = { hour: 3600, minute: 60, second: 1 }[unit];
+  return formatNumber(Math.ceil(seconds / size), { style: 'unit', unit, unitDisplay: 'long' });
+}
+
+/** The reader's time zone, for form hints. */
+export const timeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;

@@ -1,0 +1,132 @@
+// Boot: language first (every string depends on it), then the session, the page frame, the routes.
+
+import { configureApi } from './api.js';
+import * as api from './api.js';
+import { h, replace } from './dom.js';
+import { initI18n, t } from './i18n.js';
+import { currentTarget, navigate, refresh, route, setSiteName, start, location } from './router.js';
+import { endSession, followOtherTabs, isSignedIn, restoreSession, store } from './store.js';
+import { remember } from './users.js';
+import { initUnreadPolling, isPaused } from './unread.js';
+import { createHeader } from './components/header.js';
+import { toast, toastRegion } from './components/toast.js';
+
+const pages = {
+  events: () => import('./pages/events.js'),
+  event: () => import('./pages/event.js'),
+  eventForm: () => import('./pages/event-form.js'),
+  posts: () => import('./pages/posts.js'),
+  post: () => import('./pages/post.js'),
+  people: () => import('./pages/people.js'),
+  profile: () => import('./pages/profile.js'),
+  settings: () => import('./pages/settings.js'),
+  notifications: () => import('./pages/notifications.js'),
+  login: () => import('./pages/login.js'),
+  register: () => import('./pages/register.js'),
+  notFound: () => import('./pages/not-found.js'),
+};
+
+route('/', pages.events);
+route('/events', pages.events);
+route('/events/new', pages.eventForm, { auth: true });
+route('/events/:id', pages.event);
+route('/events/:id/edit', pages.eventForm, { auth: true });
+route('/posts', pages.posts);
+route('/posts/:id', pages.post);
+route('/users', pages.people);
+route('/users/:id', pages.profile);
+route('/settings', pages.settings, { auth: true });
+route('/notifications', pages.notifications, { auth: true });
+route('/login', pages.login, { guestOnly: true });
+route('/register', pages.register, { guestOnly: true });
+route('/404', pages.notFound);
+
+/** Who is logged in: GET /users/me for the stored token. A 401 here ends the session like anywhere else. */
+async function loadCurrentUser() {
+  try {
+    const user = await api.users.me();
+    remember(user);
+    if (store.get().token) store.set({ user });
+  } catch {
+    // 401: sessionEnded ran; a network error leaves the header without a name until the next load
+  }
+}
+
+/** A stored token was refused (expired, or revoked by a password change): back to the login page. */
+function sessionEnded() {
+  if (!isSignedIn() || isPaused()) return;
+  const { path } = location();
+  const next = path === '/login' || path === '/register' ? null : currentTarget();
+  endSession();
+  const query = new URLSearchParams({ reason: 'expired' });
+  if (next) query.set('next', next);
+  navigate(`/login?${query}`, { replace: true, force: true });
+}
+
+function logout() {
+  endSession();
+  toast(t('auth.loggedOut'), { kind: 'info' });
+  navigate('/events', { force: true });
+}
+
+function footer() {
+  const el = h('footer', { class: 'site-footer' });
+  const draw = () =>
+    replace(
+      el,
+      h('p', {}, t('footer.tagline')),
+      h('p', {}, h('a', { href: '/docs' }, t('footer.apiDocs'))),
+    );
+  draw();
+  store.subscribe((state, previous, changed) => {
+    if (changed.includes('locale')) draw();
+  });
+  return el;
+}
+
+async function boot() {
+  await initI18n();
+  setSiteName(t('app.name'));
+  const restored = restoreSession();
+  configureApi({ getToken: () => store.get().token, onUnauthorized: sessionEnded });
+
+  const header = createHeader({ onLogout: logout });
+  const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
+  document.getElementById('app').replaceChildren(header.el, main, footer(), toastRegion());
+  await header.init();
+
+  store.subscribe((state, previous, changed) => {
+    if (changed.includes('locale')) {
+      setSiteName(t('app.name'));
+      refresh();
+    }
+  });
+
+  followOtherTabs((change) => {
+    if (change === 'in') loadCurrentUser();
+    navigate(change === 'in' ? currentTarget() : '/events', { replace: true, force: true });
+  });
+
+  initUnreadPolling();
+  if (restored) loadCurrentUser();
+
+  await start(main, {
+    guard(target) {
+      if (target.options.auth && !isSignedIn()) {
+        return `/login?${new URLSearchParams({ next: currentTarget() })}`;
+      }
+      if (target.options.guestOnly && isSignedIn()) return '/events';
+      return null;
+    },
+    afterRender(target, loc) {
+      header.markCurrent(loc.path);
+    },
+  });
+}
+
+boot().catch((error) => {
+  // Nothing can be shown without the page frame; say so plainly rather than leave a blank page.
+  const app = document.getElementById('app');
+  app.replaceChildren(h('p', { class: 'boot-error', role: 'alert' }, 'Plaza could not start. Please reload the page.'));
+  throw error;
+});

@@ -1,0 +1,248 @@
+// One event: details, tickets (remaining capacity, sold out, buying), the owner's edit/delete, and the
+// comments (oldest first, paged, with a form to write one).
+
+import * as api from '../api.js';
+import { h, intParam, replace, uid } from '../dom.js';
+import { errorMessage } from '../errors.js';
+import { t } from '../i18n.js';
+import { currentTarget, href, navigate } from '../router.js';
+import { currentUser, isSignedIn, store } from '../store.js';
+import { cachedUser, loadUsers } from '../users.js';
+import { confirmDialog } from '../components/dialog.js';
+import { checks, createForm, field } from '../components/form.js';
+import { duration, emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
+import { pager, rangeText } from '../components/pager.js';
+import { toast } from '../components/toast.js';
+import { avatar, userLink } from '../components/user.js';
+
+const COMMENTS_PER_PAGE = 20;
+
+export default function EventPage(ctx) {
+  const { id } = ctx.params;
+  const el = h('div', { class: 'page page-event' }, pageHeader(t('event.title')).el, loading());
+  let event = null;
+  let commentsSkip = intParam(ctx.query.get('cskip'), 0);
+  let commentsTotal = 0;
+
+  const ticketsBox = h('section', { class: 'panel tickets', 'aria-labelledby': 'tickets-heading' });
+  const commentsList = h('div', { class: 'comments-body' });
+  const commentsHeading = h('h2', { id: 'comments-heading', tabindex: '-1' }, t('comments.title'));
+  const isOwner = () => event && currentUser()?.id === event.owner_id;
+
+  async function load() {
+    if (!isId(id)) return showMissing();
+    try {
+      event = await api.events.get(id, { signal: ctx.signal });
+    } catch (error) {
+      if (error?.name === 'AbortError') return;
+      if (error?.code === 'not_found') return showMissing();
+      replace(el, pageHeader(t('event.title')).el, errorBox(error));
+      return;
+    }
+    try {
+      await loadUsers([event.owner_id], { signal: ctx.signal });
+    } catch {
+      // the organiser shows as "user #n"
+    }
+    ctx.setTitle(event.name);
+    draw();
+    await loadComments();
+  }
+
+  function showMissing() {
+    ctx.setTitle(t('event.missing'));
+    replace(el, pageHeader(t('event.missing')).el, emptyState(t('event.missingText'), h('a', { href: '#/events' }, t('event.backToList'))));
+  }
+
+  function draw() {
+    const actions = isOwner()
+      ? [h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/edit` }, t('action.edit')), h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.delete'))]
+      : [];
+    const { el: header } = pageHeader(event.name, ...actions);
+    replace(
+      el,
+      h('p', { class: 'breadcrumb' }, h('a', { href: '#/events' }, t('event.backToList'))),
+      header,
+      h(
+        'div',
+        { class: 'event-layout' },
+        h(
+          'div',
+          { class: 'event-main' },
+          h(
+            'dl',
+            { class: 'facts' },
+            h('div', {}, h('dt', {}, t('event.when')), h('dd', {}, time(event.event_time, { dateStyle: 'full', timeStyle: 'short' }))),
+            h('div', {}, h('dt', {}, t('event.duration')), h('dd', {}, duration(event.duration_hours, event.duration_minutes))),
+            h('div', {}, h('dt', {}, t('event.organiser')), h('dd', {}, userLink(event.owner_id, { withAvatar: true }))),
+          ),
+          event.description ? h('div', { class: 'prose' }, h('h2', { class: 'visually-hidden' }, t('event.description')), h('p', { class: 'pre-wrap' }, event.description)) : h('p', { class: 'muted' }, t('event.noDescription')),
+        ),
+        ticketsBox,
+      ),
+      h('section', { class: 'comments', 'aria-labelledby': 'comments-heading' }, commentsHeading, commentsList, commentForm()),
+    );
+    drawTickets();
+  }
+
+  function drawTickets(message = null) {
+    const left = Math.max(0, event.max_tickets - event.tickets_sold);
+    const soldOut = event.tickets_sold >= event.max_tickets;
+    const progressId = uid('progress');
+    let action;
+    if (event.max_tickets === 0) {
+      action = h('p', { class: 'soldout-note' }, h('span', { class: 'tag tag-none' }, t('tickets.none')), ' ', t('tickets.noneText'));
+    } else if (soldOut) {
+      action = h('p', { class: 'soldout-note' }, h('span', { class: 'tag tag-soldout' }, t('tickets.soldOut')), ' ', t('tickets.soldOutText'));
+    } else if (!isSignedIn()) {
+      action = h('p', {}, h('a', { class: 'btn btn-primary', href: href('/login', { next: currentTarget() }) }, t('tickets.loginToBuy')));
+    } else {
+      action = buyForm(left);
+    }
+    replace(
+      ticketsBox,
+      h('h2', { id: 'tickets-heading' }, t('tickets.title')),
+      message ? h('div', { class: 'alert alert-error', role: 'alert' }, message) : null,
+      event.max_tickets > 0 ? [
+        h('p', { class: 'tickets-count', id: progressId }, soldOut ? t('tickets.allSold', { max: event.max_tickets }) : t('tickets.leftOf', { count: left, left, max: event.max_tickets })),
+        h('progress', { class: 'tickets-progress', max: event.max_tickets, value: event.tickets_sold, 'aria-labelledby': progressId }),
+        h('p', { class: 'muted small' }, t('tickets.sold', { count: event.tickets_sold, sold: event.tickets_sold })),
+      ] : null,
+      action,
+    );
+  }
+
+  function buyForm(left) {
+    const most = Math.min(100, left);
+    const quantity = field({ name: 'quantity', label: t('tickets.quantity'), type: 'number', value: '1', min: 1, max: most, step: 1, inputmode: 'numeric', hint: most > 1 ? t('tickets.quantityHint', { max: most }) : null });
+    const form = createForm({
+      fields: [quantity],
+      submitLabel: t('tickets.buy'),
+      className: 'form-inline',
+      validate: ({ quantity: value }) => {
+        const problem = checks.integer(value, 1, 100);
+        if (problem) return { quantity: problem };
+        if (Number(value) > left) return { quantity: t('tickets.onlyLeft', { count: left, left }) };
+        return {};
+      },
+      onSubmit: async ({ quantity: value }) => {
+        const count = Number(value);
+        try {
+          event = await api.events.buy(event.id, count);
+        } catch (error) {
+          if (error?.code !== 'sold_out') throw error;
+          // Someone bought first: show what is left now, and why the purchase did not happen.
+          try {
+            event = await api.events.get(event.id);
+          } catch {
+            // keep the old numbers
+          }
+          const now = Math.max(0, event.max_tickets - event.tickets_sold);
+          drawTickets(now === 0 ? t('tickets.conflictSoldOut', { count }) : t('tickets.conflict', { count, left: now }));
+          ticketsBox.querySelector('[role="alert"]')?.scrollIntoView({ block: 'nearest' });
+          return;
+        }
+        drawTickets();
+        toast(t('tickets.bought', { count }));
+      },
+    });
+    return form.el;
+  }
+
+  async function remove() {
+    const ok = await confirmDialog({ title: t('event.deleteTitle'), message: t('event.deleteText', { name: event.name }), confirmLabel: t('event.deleteConfirm') });
+    if (!ok) return;
+    try {
+      await api.events.remove(event.id);
+      toast(t('event.deleted', { name: event.name }));
+      navigate('/events');
+    } catch (error) {
+      toast(errorMessage(error), { kind: 'error' });
+    }
+  }
+
+  async function loadComments({ focus = false } = {}) {
+    commentsList.setAttribute('aria-busy', 'true');
+    try {
+      const { items, total } = await api.comments.list(event.id, { skip: commentsSkip, limit: COMMENTS_PER_PAGE }, { signal: ctx.signal });
+      commentsTotal = total;
+      await loadUsers(items.map((comment) => comment.owner_id), { signal: ctx.signal });
+      commentsHeading.textContent = t('comments.titleCount', { count: total });
+      const link = (skip) => href(`/events/${event.id}`, { cskip: skip || null });
+      if (items.length === 0) {
+        replace(commentsList, total > 0 ? emptyState(t('pager.pastEnd'), h('a', { href: link(0) }, t('pager.first'))) : emptyState(t('comments.empty')));
+      } else {
+        replace(
+          commentsList,
+          total > COMMENTS_PER_PAGE ? h('p', { class: 'muted small' }, rangeText({ skip: commentsSkip, count: items.length, total })) : null,
+          h('ol', { class: 'comment-list' }, items.map(commentItem)),
+          pager({ skip: commentsSkip, limit: COMMENTS_PER_PAGE, total, link, label: t('comments.pages') }),
+        );
+      }
+    } catch (error) {
+      if (error?.name === 'AbortError') return;
+      replace(commentsList, errorBox(error));
+    } finally {
+      commentsList.removeAttribute('aria-busy');
+    }
+    if (focus) commentsHeading.focus();
+  }
+
+  function commentItem(comment) {
+    return h(
+      'li',
+      { class: 'comment' },
+      h('div', { class: 'comment-avatar' }, avatar(cachedUser(comment.owner_id), 'sm')),
+      h(
+        'div',
+        { class: 'comment-body' },
+        h('p', { class: 'comment-meta' }, userLink(comment.owner_id), h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '), time(comment.created_at)),
+        h('p', { class: 'comment-text pre-wrap' }, comment.content),
+      ),
+    );
+  }
+
+  function commentForm() {
+    if (!isSignedIn()) {
+      return h('p', { class: 'comment-login' }, h('a', { href: href('/login', { next: currentTarget() }) }, t('comments.loginToComment')));
+    }
+    const headingId = uid('comment-form');
+    const content = field({ name: 'content', label: t('comments.yours'), multiline: true, rows: 3, maxlength: 5000, required: true });
+    const form = createForm({
+      fields: [content],
+      submitLabel: t('comments.post'),
+      labelledBy: headingId,
+      validate: ({ content: value }) => ({ content: checks.required(value) ?? checks.maxChars(value, 5000) }),
+      onSubmit: async ({ content: value }) => {
+        await api.comments.create(event.id, value);
+        form.reset();
+        toast(t('comments.posted'));
+        const lastPage = Math.floor(commentsTotal / COMMENTS_PER_PAGE) * COMMENTS_PER_PAGE;
+        if (lastPage !== commentsSkip) {
+          navigate(`/events/${event.id}?cskip=${lastPage}`);
+        } else {
+          await loadComments();
+        }
+      },
+    });
+    return h('div', { class: 'comment-form' }, h('h3', { id: headingId, class: 'visually-hidden' }, t('comments.write')), form.el);
+  }
+
+  // re-draw the parts that depend on who is logged in (e.g. the badge poller ended the session)
+  const unsubscribe = store.subscribe((state, previous, changed) => {
+    if (event && changed.includes('user')) draw();
+  });
+
+  return {
+    el,
+    title: t('event.title'),
+    ready: load(),
+    onQuery(query) {
+      const next = intParam(query.get('cskip'), 0);
+      if (next === commentsSkip || !event) return;
+      commentsSkip = next;
+      loadComments({ focus: true });
+    },
+    destroy: unsubscribe,
+  };
+}

@@ -1,0 +1,129 @@
+// The events list: search as you type (kept in the URL so a reload keeps it), paging with the total.
+
+import * as api from '../api.js';
+import { debounce, h, intParam, replace, uid } from '../dom.js';
+import { t } from '../i18n.js';
+import { href, replaceQuery } from '../router.js';
+import { isSignedIn } from '../store.js';
+import { pager, rangeText } from '../components/pager.js';
+import { duration, emptyState, errorBox, loading, pageHeader, time } from '../components/page.js';
+
+const LIMIT = 10;
+
+/** The tickets line of an event: "3 of 40 left" or a sold-out badge. */
+export function ticketsSummary(event) {
+  const left = Math.max(0, event.max_tickets - event.tickets_sold);
+  if (event.max_tickets === 0) return h('span', { class: 'tag tag-none' }, t('tickets.none'));
+  if (event.tickets_sold >= event.max_tickets) return h('span', { class: 'tag tag-soldout' }, t('tickets.soldOut'));
+  return h('span', { class: ['tag', left <= Math.max(3, event.max_tickets / 10) ? 'tag-low' : 'tag-ok'] }, t('tickets.left', { count: left, left, max: event.max_tickets }));
+}
+
+function eventCard(event) {
+  return h(
+    'li',
+    { class: 'card event-card' },
+    h(
+      'div',
+      { class: 'event-date', 'aria-hidden': 'true' },
+      h('span', { class: 'event-date-month' }, new Intl.DateTimeFormat(document.documentElement.lang, { month: 'short' }).format(new Date(event.event_time))),
+      h('span', { class: 'event-date-day' }, new Intl.DateTimeFormat(document.documentElement.lang, { day: 'numeric' }).format(new Date(event.event_time))),
+    ),
+    h(
+      'div',
+      { class: 'event-card-body' },
+      h('h2', { class: 'card-title' }, h('a', { href: `#/events/${event.id}` }, event.name)),
+      h('p', { class: 'meta' }, time(event.event_time, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }), h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '), duration(event.duration_hours, event.duration_minutes)),
+      event.description ? h('p', { class: 'card-text clamp' }, event.description) : null,
+      h('p', { class: 'card-footer' }, ticketsSummary(event)),
+    ),
+  );
+}
+
+export default function EventsPage(ctx) {
+  let search = ctx.query.get('search') ?? '';
+  let skip = intParam(ctx.query.get('skip'), 0);
+  let controller = null;
+
+  const { el: header } = pageHeader(t('events.title'), isSignedIn() ? h('a', { class: 'btn btn-primary', href: '#/events/new' }, t('events.new')) : null);
+  const searchId = uid('search');
+  const input = h('input', { id: searchId, type: 'search', class: 'search-input', value: search, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': `${searchId}-hint` });
+  const searchBox = h(
+    'form',
+    { class: 'search', role: 'search', onSubmit: (event) => { event.preventDefault(); runSearch.cancel(); applySearch(); } },
+    h('label', { for: searchId, class: 'field-label' }, t('events.search')),
+    input,
+    h('p', { id: `${searchId}-hint`, class: 'field-hint' }, t('events.searchHint')),
+  );
+  const summary = h('p', { class: 'summary', role: 'status', tabindex: '-1' });
+  const results = h('div', { class: 'results' }, loading());
+  const el = h('section', { class: 'page page-events' }, header, searchBox, summary, results);
+
+  ctx.signal.addEventListener('abort', () => controller?.abort());
+  const link = (target) => href('/events', { search, skip: target || null });
+
+  async function load() {
+    controller?.abort();
+    controller = new AbortController();
+    const { signal } = controller;
+    el.setAttribute('aria-busy', 'true');
+    try {
+      const { items, total } = await api.events.list({ skip, limit: LIMIT, search: search.trim() || undefined }, { signal });
+      if (search.trim()) summary.textContent = t('events.found', { count: total, query: search.trim() });
+      else summary.textContent = total > 0 ? rangeText({ skip, count: items.length, total }) : '';
+      if (items.length === 0) {
+        replace(
+          results,
+          total > 0
+            ? emptyState(t('pager.pastEnd'), h('a', { href: link(0) }, t('pager.first')))
+            : emptyState(search.trim() ? t('events.noMatch', { query: search.trim() }) : t('events.empty'), isSignedIn() && !search.trim() ? h('a', { class: 'btn btn-primary', href: '#/events/new' }, t('events.new')) : null),
+        );
+      } else {
+        replace(
+          results,
+          h('p', { class: 'visually-hidden' }, rangeText({ skip, count: items.length, total })),
+          h('ul', { class: 'card-list', 'aria-label': t('events.listLabel') }, items.map(eventCard)),
+          pager({ skip, limit: LIMIT, total, link, label: t('events.pages') }),
+        );
+        if (search.trim() && total > items.length) summary.textContent = `${summary.textContent} ${rangeText({ skip, count: items.length, total })}`;
+      }
+    } catch (error) {
+      if (error?.name === 'AbortError') return;
+      summary.textContent = '';
+      replace(results, errorBox(error));
+    } finally {
+      el.removeAttribute('aria-busy');
+    }
+  }
+
+  function applySearch() {
+    const value = input.value;
+    if (value === search) return;
+    search = value;
+    skip = 0;
+    replaceQuery({ search: search || null });
+    load();
+  }
+  const runSearch = debounce(applySearch, 300);
+  input.addEventListener('input', runSearch);
+
+  return {
+    el,
+    title: t('events.title'),
+    ready: load(),
+    onQuery(query) {
+      const nextSearch = query.get('search') ?? '';
+      const nextSkip = intParam(query.get('skip'), 0);
+      const paged = nextSkip !== skip;
+      search = nextSearch;
+      skip = nextSkip;
+      if (input.value !== search) input.value = search;
+      load().then(() => {
+        if (paged) summary.focus();
+      });
+    },
+    destroy() {
+      runSearch.cancel();
+      controller?.abort();
+    },
+  };
+}

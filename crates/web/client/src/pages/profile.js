@@ -1,0 +1,128 @@
+// Anyone's profile: picture, names, when they joined, their posts; one's own links to the settings,
+// anyone else's offers to send them a notification.
+
+import * as api from '../api.js';
+import { h, intParam, replace, uid } from '../dom.js';
+import { t, tNodes } from '../i18n.js';
+import { href } from '../router.js';
+import { currentUser, isSignedIn, store } from '../store.js';
+import { remember } from '../users.js';
+import { checks, createForm, field } from '../components/form.js';
+import { emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
+import { pager, rangeText } from '../components/pager.js';
+import { postCard } from '../components/post.js';
+import { toast } from '../components/toast.js';
+import { avatar } from '../components/user.js';
+
+const LIMIT = 10;
+
+export default function ProfilePage(ctx) {
+  const el = h('section', { class: 'page page-profile' }, pageHeader(t('profile.title')).el, loading());
+  let user = null;
+  let skip = intParam(ctx.query.get('skip'), 0);
+  const postsHeading = h('h2', { id: uid('posts-heading'), tabindex: '-1' });
+  const postsBody = h('div', { class: 'results' });
+
+  const missing = () => {
+    ctx.setTitle(t('profile.missing'));
+    replace(el, pageHeader(t('profile.missing')).el, emptyState(t('profile.missingText'), h('a', { href: '#/users' }, t('profile.backToPeople'))));
+  };
+
+  async function load() {
+    if (!isId(ctx.params.id)) return missing();
+    try {
+      user = await api.users.get(ctx.params.id, { signal: ctx.signal });
+    } catch (error) {
+      if (error?.name === 'AbortError') return;
+      if (error?.code === 'not_found') return missing();
+      replace(el, pageHeader(t('profile.title')).el, errorBox(error));
+      return;
+    }
+    remember(user);
+    ctx.setTitle(user.username);
+    draw();
+    await loadPosts();
+  }
+
+  function draw() {
+    const self = currentUser()?.id === user.id;
+    const { el: header } = pageHeader(user.username, self ? h('a', { class: 'btn btn-secondary', href: '#/settings' }, t('profile.edit')) : null);
+    postsHeading.textContent = t('profile.posts', { name: user.username });
+    replace(
+      el,
+      h(
+        'div',
+        { class: 'profile-card card' },
+        avatar(user, 'lg'),
+        h(
+          'div',
+          { class: 'profile-info' },
+          header,
+          user.full_name ? h('p', { class: 'profile-full-name' }, user.full_name) : null,
+          h('p', { class: 'muted' }, tNodes('profile.joined', { date: time(user.created_at, { dateStyle: 'long' }) })),
+          self && user.email ? h('p', { class: 'muted small' }, tNodes('profile.email', { email: h('span', { class: 'mono' }, user.email) })) : null,
+        ),
+      ),
+      !self && isSignedIn() ? notifyForm() : null,
+      h('section', { class: 'profile-posts', 'aria-labelledby': postsHeading.id }, postsHeading, postsBody),
+    );
+  }
+
+  async function loadPosts({ focus = false } = {}) {
+    const link = (target) => href(`/users/${user.id}`, { skip: target || null });
+    try {
+      const { items, total } = await api.posts.list({ skip, limit: LIMIT, ownerId: user.id }, { signal: ctx.signal });
+      if (items.length === 0) {
+        replace(postsBody, total > 0 ? emptyState(t('pager.pastEnd'), h('a', { href: link(0) }, t('pager.first'))) : emptyState(t('profile.noPosts')));
+      } else {
+        replace(
+          postsBody,
+          total > LIMIT ? h('p', { class: 'muted small' }, rangeText({ skip, count: items.length, total })) : null,
+          h('ul', { class: 'card-list' }, items.map((post) => postCard(post, { headingLevel: 3, onDeleted: () => loadPosts({ focus: true }) }))),
+          pager({ skip, limit: LIMIT, total, link, label: t('posts.pages') }),
+        );
+      }
+    } catch (error) {
+      if (error?.name === 'AbortError') return;
+      replace(postsBody, errorBox(error));
+    }
+    if (focus) postsHeading.focus();
+  }
+
+  function notifyForm() {
+    const me = currentUser();
+    const headingId = uid('notify');
+    const sender = field({ name: 'sender', label: t('notify.sender'), value: me?.full_name?.trim() || me?.username || '', required: true, maxlength: 100, hint: t('notify.senderHint') });
+    const message = field({ name: 'message', label: t('notify.message'), multiline: true, rows: 3, required: true, maxlength: 1000 });
+    const form = createForm({
+      fields: [sender, message],
+      submitLabel: t('notify.send'),
+      labelledBy: headingId,
+      validate: (values) => ({
+        sender: checks.required(values.sender) ?? checks.maxChars(values.sender, 100),
+        message: checks.required(values.message) ?? checks.maxChars(values.message, 1000),
+      }),
+      onSubmit: async (values) => {
+        await api.notifications.send({ owner_id: user.id, sender: values.sender, message: values.message });
+        message.input.value = '';
+        toast(t('notify.sent', { name: user.username }));
+      },
+    });
+    return h('details', { class: 'panel notify' }, h('summary', { id: headingId }, t('notify.title', { name: user.username })), form.el);
+  }
+
+  const unsubscribe = store.subscribe((state, previous, changed) => {
+    if (user && changed.includes('user')) draw();
+  });
+
+  return {
+    el,
+    title: t('profile.title'),
+    ready: load(),
+    onQuery(query) {
+      skip = intParam(query.get('skip'), 0);
+      if (user) loadPosts({ focus: true });
+    },
+    destroy: unsubscribe,
+  };
+}

@@ -1,0 +1,199 @@
+// One's own account: profile (PUT replaces it), password (with confirmation; the server then refuses
+// every older token, so we log in again with the new one), and the avatar (checked and previewed first).
+
+import * as api from '../api.js';
+import { h, replace, uid } from '../dom.js';
+import { errorMessage } from '../errors.js';
+import { formatNumber, t } from '../i18n.js';
+import { startSession, store } from '../store.js';
+import { remember } from '../users.js';
+import { whilePaused } from '../unread.js';
+import { checks, createForm, field } from '../components/form.js';
+import { errorBox, loading, pageHeader } from '../components/page.js';
+import { toast } from '../components/toast.js';
+import { avatar } from '../components/user.js';
+
+const AVATAR_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
+
+const conflicts = { username_taken: 'username', email_taken: 'email' };
+
+export default function SettingsPage(ctx) {
+  const el = h('section', { class: 'page page-settings narrow' }, pageHeader(t('settings.title')).el, loading());
+  let user = null;
+
+  async function load() {
+    try {
+      user = await api.users.me({ signal: ctx.signal });
+    } catch (error) {
+      if (error?.name === 'AbortError') return;
+      replace(el, pageHeader(t('settings.title')).el, errorBox(error));
+      return;
+    }
+    store.set({ user });
+    remember(user);
+    replace(
+      el,
+      pageHeader(t('settings.title'), h('a', { class: 'btn btn-ghost', href: `#/users/${user.id}` }, t('settings.viewProfile'))).el,
+      section(t('settings.avatar'), avatarForm()),
+      section(t('settings.profile'), profileForm()),
+      section(t('settings.password'), passwordForm()),
+    );
+  }
+
+  const section = (title, content) => {
+    const id = uid('section');
+    return h('section', { class: 'panel settings-section', 'aria-labelledby': id }, h('h2', { id }, title), content);
+  };
+
+  /** The profile as PUT wants it: everything, since PUT replaces (a missing full_name would clear it). */
+  const profileBody = (changes = {}) => ({ username: user.username, email: user.email, full_name: user.full_name ?? null, ...changes });
+
+  const updated = (next) => {
+    user = next;
+    remember(next);
+    store.set({ user: next });
+  };
+
+  function profileForm() {
+    const username = field({ name: 'username', label: t('auth.username'), value: user.username, required: true, autocomplete: 'username', maxlength: 32, hint: t('auth.usernameHint'), spellcheck: 'false', autocapitalize: 'none' });
+    const email = field({ name: 'email', label: t('auth.email'), type: 'email', value: user.email ?? '', required: true, autocomplete: 'email', maxlength: 254 });
+    const fullName = field({ name: 'full_name', label: t('auth.fullName'), value: user.full_name ?? '', autocomplete: 'name', maxlength: 100, optional: true });
+    const form = createForm({
+      fields: [username, email, fullName],
+      submitLabel: t('settings.saveProfile'),
+      conflicts,
+      validate: (values) => ({
+        username: checks.required(values.username),
+        email: checks.required(values.email),
+        full_name: checks.maxChars(values.full_name, 100),
+      }),
+      onSubmit: async (values) => {
+        const next = await api.users.update(user.id, profileBody({ username: values.username, email: values.email, full_name: values.full_name === '' ? null : values.full_name }));
+        updated(next);
+        toast(t('settings.profileSaved'));
+      },
+    });
+    return form.el;
+  }
+
+  function passwordForm() {
+    const password = field({ name: 'password', label: t('settings.newPassword'), type: 'password', required: true, autocomplete: 'new-password', hint: t('auth.passwordHint') });
+    const confirm = field({ name: 'confirm', label: t('auth.confirmPassword'), type: 'password', required: true, autocomplete: 'new-password' });
+    const form = createForm({
+      fields: [password, confirm],
+      submitLabel: t('settings.changePassword'),
+      aliases: { hashed_password: 'password' },
+      // for password managers: whose password this is
+      extra: h('input', { type: 'text', name: 'username', autocomplete: 'username', value: user.username, readonly: true, hidden: true }),
+      validate: (values) => ({
+        password: checks.required(values.password) ?? checks.password(values.password),
+        confirm: checks.required(values.confirm) ?? (values.confirm !== values.password ? t('auth.passwordsDiffer') : null),
+      }),
+      onSubmit: (values) =>
+        whilePaused(async () => {
+          const next = await api.users.update(user.id, profileBody({ password: values.password }));
+          // Every token from before the change is refused now, ours included: take a new one.
+          const token = await api.auth.login(next.username, values.password);
+          startSession({ token: token.access_token, expiresIn: token.expires_in, user: next });
+          updated(next);
+          form.reset();
+          toast(t('settings.passwordChanged'));
+        }),
+    });
+    return form.el;
+  }
+
+  function avatarForm() {
+    const inputId = uid('avatar');
+    const errorId = `${inputId}-error`;
+    const hintId = `${inputId}-hint`;
+    const current = h('div', { class: 'avatar-current' }, avatar(user, 'lg'));
+    const preview = h('img', { class: 'avatar avatar-lg avatar-preview', alt: t('settings.avatarPreview'), hidden: true });
+    const input = h('input', { id: inputId, type: 'file', name: 'file', accept: AVATAR_TYPES.join(','), 'aria-describedby': hintId });
+    const error = h('p', { id: errorId, class: 'field-error', hidden: true });
+    const upload = h('button', { type: 'submit', class: 'btn btn-primary', disabled: true }, t('settings.upload'));
+    let previewUrl = null;
+    let file = null;
+
+    const setError = (message) => {
+      error.textContent = message ?? '';
+      error.hidden = !message;
+      if (message) {
+        input.setAttribute('aria-invalid', 'true');
+        input.setAttribute('aria-describedby', `${hintId} ${errorId}`);
+      } else {
+        input.removeAttribute('aria-invalid');
+        input.setAttribute('aria-describedby', hintId);
+      }
+    };
+    const clearPreview = () => {
+      if (previewUrl) URL.revokeObjectURL(previewUrl);
+      previewUrl = null;
+      preview.hidden = true;
+      preview.removeAttribute('src');
+    };
+
+    input.addEventListener('change', () => {
+      setError(null);
+      clearPreview();
+      file = input.files?.[0] ?? null;
+      upload.disabled = true;
+      if (!file) return;
+      if (!AVATAR_TYPES.includes(file.type)) {
+        setError(t('settings.avatarType'));
+        return;
+      }
+      if (file.size > AVATAR_MAX_BYTES) {
+        setError(t('settings.avatarSize', { size: formatNumber(file.size / 1024 / 1024, { maximumFractionDigits: 1 }) }));
+        return;
+      }
+      previewUrl = URL.createObjectURL(file);
+      preview.src = previewUrl;
+      preview.hidden = false;
+      upload.disabled = false;
+    });
+
+    const form = h(
+      'form',
+      {
+        class: 'form avatar-form',
+        novalidate: true,
+        onSubmit: async (event) => {
+          event.preventDefault();
+          if (!file) return;
+          upload.disabled = true;
+          form.setAttribute('aria-busy', 'true');
+          try {
+            const next = await api.users.uploadAvatar(user.id, file);
+            updated(next);
+            replace(current, avatar(next, 'lg'));
+            clearPreview();
+            input.value = '';
+            file = null;
+            toast(t('settings.avatarSaved'));
+          } catch (problem) {
+            setError(errorMessage(problem, { payload_too_large: t('settings.avatarTooLarge'), unsupported_media_type: t('settings.avatarUnsupported') }));
+            upload.disabled = false;
+          } finally {
+            form.removeAttribute('aria-busy');
+          }
+        },
+      },
+      h('div', { class: 'avatar-row' }, current, preview),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: inputId, class: 'field-label' }, t('settings.chooseAvatar')),
+        input,
+        h('p', { id: hintId, class: 'field-hint' }, t('settings.avatarHint')),
+        error,
+      ),
+      h('div', { class: 'form-actions' }, upload),
+    );
+    ctx.signal.addEventListener('abort', clearPreview);
+    return form;
+  }
+
+  return { el, title: t('settings.title'), ready: load() };
+}
