@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
-use plaza_domain::user::{User, UserRepository};
+use plaza_domain::user::{Password, User, UserRepository};
 
 use crate::error::AppError;
 use crate::password::PasswordHasher;
@@ -40,27 +40,35 @@ impl AuthService {
 
     /// Exchanges a user name (any case) and password for a token. An unknown user costs the same bcrypt
     /// work as a wrong password, so neither answer nor timing says which it was. `client` identifies the
-    /// caller (its address) for throttling: after too many failures for one user name, that client waits.
+    /// caller (its address) for throttling (see [`LoginThrottle`]): the attempt is counted as a failure
+    /// before the password is checked, so parallel guesses get no more checks than sequential ones.
     pub fn login(&self, client: &str, username: &str, password: &str) -> Result<IssuedToken, AppError> {
-        self.throttle
-            .check(client, username, Instant::now())
+        let attempt = self
+            .throttle
+            .begin(client, username, Instant::now())
             .map_err(AppError::RateLimited)?;
-        let verified = match self.users.find_by_username(username)? {
-            Some(user) if self.passwords.verify(password, &user.password_hash) => Some(user),
-            Some(_) => None,
-            None => {
-                self.passwords.verify_nobody(password);
-                None
-            }
+        // bcrypt ignores what follows the 72nd byte: such a password matches no account (registration
+        // refuses them), and must not log in as its first 72 bytes.
+        if password.len() > Password::MAX_BYTES {
+            return Err(AppError::Unauthorized(BAD_CREDENTIALS));
+        }
+        let checked = match self.users.find_by_username(username) {
+            Ok(Some(user)) => self
+                .passwords
+                .verify(password, &user.password_hash)
+                .map(|right| right.then_some(user)),
+            Ok(None) => self.passwords.verify_nobody(password).map(|()| None),
+            Err(error) => Err(error.into()),
         };
-        match verified {
-            Some(user) => {
-                self.throttle.record_success(client, username);
+        match checked {
+            Ok(Some(user)) => {
+                attempt.succeeded();
                 self.tokens.issue(user.id, user.password_changed_at, Utc::now())
             }
-            None => {
-                self.throttle.record_failure(client, username, Instant::now());
-                Err(AppError::Unauthorized(BAD_CREDENTIALS))
+            Ok(None) => Err(AppError::Unauthorized(BAD_CREDENTIALS)),
+            Err(error) => {
+                attempt.cancelled();
+                Err(error)
             }
         }
     }
@@ -102,8 +110,8 @@ mod tests {
             .expect_find_by_username()
             .returning(|name| Ok((name == "alice").then(|| user(1, "alice"))));
         let mut hasher = MockPasswordHasher::new();
-        hasher.expect_verify().times(1).returning(|_, _| false);
-        hasher.expect_verify_nobody().times(1).return_const(());
+        hasher.expect_verify().times(1).returning(|_, _| Ok(false));
+        hasher.expect_verify_nobody().times(1).returning(|_| Ok(()));
         let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
 
         let wrong_password = auth.login("c", "alice", "nope").unwrap_err();
@@ -124,7 +132,7 @@ mod tests {
         let stored = alice.clone();
         users.expect_find().returning(move |_| Ok(Some(stored.clone())));
         let mut hasher = MockPasswordHasher::new();
-        hasher.expect_verify().returning(|_, _| true);
+        hasher.expect_verify().returning(|_, _| Ok(true));
         let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
 
         let token = auth.login("c", "ALICE", "right").unwrap();
@@ -138,7 +146,10 @@ mod tests {
             .expect_find_by_username()
             .returning(|_| Ok(Some(user(1, "alice"))));
         let mut hasher = MockPasswordHasher::new();
-        hasher.expect_verify().times(MAX_FAILURES).returning(|_, _| false);
+        hasher
+            .expect_verify()
+            .times(MAX_FAILURES)
+            .returning(|_, _| Ok(false));
         let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
         for _ in 0..MAX_FAILURES {
             assert!(matches!(
@@ -149,6 +160,40 @@ mod tests {
         match auth.login("c", "alice", "guess") {
             Err(AppError::RateLimited(seconds)) => assert!((1..=300).contains(&seconds), "{seconds}"),
             other => panic!("expected a rate limit, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bytes_past_the_72nd_never_log_in() {
+        let mut users = MockUserRepository::new();
+        users.expect_find_by_username().never();
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().never();
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
+        let long = format!("{}zzz", "p".repeat(72));
+        assert!(matches!(
+            auth.login("c", "alice", &long),
+            Err(AppError::Unauthorized(BAD_CREDENTIALS))
+        ));
+    }
+
+    #[test]
+    fn a_busy_hasher_is_not_a_failed_login() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_username()
+            .returning(|_| Ok(Some(user(1, "alice"))));
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_verify()
+            .times(MAX_FAILURES + 5)
+            .returning(|_, _| Err(AppError::Overloaded(2)));
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
+        for _ in 0..MAX_FAILURES + 5 {
+            assert!(matches!(
+                auth.login("c", "alice", "right"),
+                Err(AppError::Overloaded(2))
+            ));
         }
     }
 

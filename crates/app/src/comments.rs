@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use plaza_domain::comment::{Comment, CommentContent, CommentRepository, NewComment};
+use plaza_domain::comment::{Comment, CommentContent, CommentRepository, FanOut, NewComment, PostedComment};
 use plaza_domain::event::{Event, EventRepository};
 use plaza_domain::notification::{NewNotification, NotificationMessage, SenderName};
 use plaza_domain::user::User;
@@ -38,23 +38,24 @@ impl CommentService {
         Self { events, comments }
     }
 
-    /// Posts a comment and notifies the people involved, in one transaction.
+    /// Posts a comment and notifies the people involved, in one transaction; the recipients are read in
+    /// that transaction too, so two comments landing together each notify the other's author.
     pub fn post(
         &self,
         author: &User,
         event_id: EventId,
         content: CommentContent,
-    ) -> Result<Comment, AppError> {
-        let event = self.events.find(event_id).found("event")?;
-        let commenters = self.comments.commenters(event_id)?;
-        let notifications = Self::notifications_for(author, &event, &commenters)?;
+    ) -> Result<PostedComment, AppError> {
+        let display = author.display_name();
+        let sender = SenderName::parse(truncate_chars(display, SenderName::MAX_CHARS)).map_err(internal)?;
+        let fan_out = CommentFanOut { author, sender };
         let comment = NewComment {
             content,
             event_id,
             owner_id: author.id,
         };
         self.comments
-            .create_with_notifications(comment, notifications)
+            .create_with_notifications(comment, &fan_out)
             .or_not_found("event")
     }
 
@@ -63,27 +64,36 @@ impl CommentService {
         self.events.find(event_id).found("event")?;
         Ok(self.comments.list(event_id, page)?)
     }
+}
 
-    fn notifications_for(
-        author: &User,
-        event: &Event,
-        commenters: &[UserId],
-    ) -> Result<Vec<NewNotification>, AppError> {
-        let display = author.display_name();
-        let sender = SenderName::parse(truncate_chars(display, SenderName::MAX_CHARS)).map_err(internal)?;
-        let text = comment_message(display, &event.name);
-        let message = NotificationMessage::parse(truncate_chars(&text, NotificationMessage::MAX_CHARS))
-            .map_err(internal)?;
-        Ok(comment_recipients(event.owner_id, commenters, author.id)
+/// The rule of who hears of a comment, applied by the storage adapter inside the write.
+struct CommentFanOut<'a> {
+    author: &'a User,
+    sender: SenderName,
+}
+
+impl FanOut for CommentFanOut<'_> {
+    fn notifications(&self, event: &Event, participants: &[UserId]) -> Vec<NewNotification> {
+        let text = comment_message(self.author.display_name(), &event.name);
+        // Both names were validated when they were stored, and the message is cut to its limit: a message
+        // that still fails is a bug, and notifying nobody is better than failing the comment.
+        let Ok(message) = NotificationMessage::parse(truncate_chars(&text, NotificationMessage::MAX_CHARS))
+        else {
+            tracing::error!(event = %event.id, "a comment notification's text is invalid");
+            return Vec::new();
+        };
+        let mut earlier = participants.to_vec();
+        earlier.sort_unstable();
+        comment_recipients(event.owner_id, &earlier, self.author.id)
             .into_iter()
             .map(|recipient| NewNotification {
                 message: message.clone(),
-                sender: sender.clone(),
-                sender_id: author.id,
+                sender: self.sender.clone(),
+                sender_id: self.author.id,
                 owner_id: recipient,
                 event_id: Some(event.id),
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -102,10 +112,10 @@ mod tests {
     use crate::events::tests::event;
     use crate::users::tests::user;
     use chrono::Utc;
-    use plaza_domain::CommentId;
-    use plaza_domain::RepoError;
     use plaza_domain::comment::MockCommentRepository;
     use plaza_domain::event::MockEventRepository;
+    use plaza_domain::notification::Notification;
+    use plaza_domain::{CommentId, NotificationId, RepoError};
 
     #[test]
     fn recipients_are_owner_and_earlier_commenters_once_never_the_author() {
@@ -122,70 +132,87 @@ mod tests {
         assert_eq!(comment_recipients(UserId(1), &ids(&[1]), UserId(1)), ids(&[]));
     }
 
+    fn posted(comment: NewComment, notifications: Vec<NewNotification>) -> PostedComment {
+        let created_at = Utc::now();
+        PostedComment {
+            comment: Comment {
+                id: CommentId(1),
+                content: comment.content.into_inner(),
+                event_id: comment.event_id,
+                owner_id: comment.owner_id,
+                created_at,
+            },
+            notifications: notifications
+                .into_iter()
+                .enumerate()
+                .map(|(i, n)| Notification {
+                    id: NotificationId(i as i64 + 1),
+                    message: n.message.into_inner(),
+                    created_at,
+                    sender: n.sender.into_inner(),
+                    sender_id: n.sender_id,
+                    owner_id: n.owner_id,
+                    event_id: n.event_id,
+                    read: false,
+                })
+                .collect(),
+        }
+    }
+
     #[test]
-    fn posting_writes_one_notification_per_recipient_with_the_comment() {
-        let mut events = MockEventRepository::new();
-        events.expect_find().returning(|id| Ok(Some(event(id.get(), 1))));
+    fn the_fan_out_notifies_owner_and_earlier_commenters_inside_the_write() {
         let mut comments = MockCommentRepository::new();
-        comments
-            .expect_commenters()
-            .returning(|_| Ok(vec![UserId(3), UserId(2), UserId(1), UserId(3)]));
         comments
             .expect_create_with_notifications()
             .times(1)
-            .withf(|comment, notifications| {
-                let recipients: Vec<_> = notifications.iter().map(|n| n.owner_id).collect();
-                comment.owner_id == UserId(2)
-                    && recipients == [UserId(1), UserId(3)]
-                    && notifications.iter().all(|n| {
-                        n.sender.as_str() == "Bob B."
-                            && n.sender_id == UserId(2)
-                            && n.event_id == Some(EventId(7))
-                            && n.message.as_str() == "Bob B. commented on \"Rust meetup\""
-                    })
-            })
-            .returning(|comment, _| {
-                Ok(Comment {
-                    id: CommentId(1),
-                    content: comment.content.into_inner(),
-                    event_id: comment.event_id,
-                    owner_id: comment.owner_id,
-                    created_at: Utc::now(),
-                })
+            .returning(|comment, fan_out| {
+                // What the adapter reads inside its transaction: the event, and who commented before.
+                let notifications = fan_out.notifications(&event(7, 1), &[UserId(3), UserId(2), UserId(1)]);
+                Ok(posted(comment, notifications))
             });
-        let service = CommentService::new(Arc::new(events), Arc::new(comments));
+        let service = CommentService::new(Arc::new(MockEventRepository::new()), Arc::new(comments));
         let mut bob = user(2, "bob");
         bob.full_name = Some("Bob B.".into());
-        let comment = service
+        let posted = service
             .post(&bob, EventId(7), CommentContent::parse("see you there").unwrap())
             .unwrap();
-        assert_eq!(comment.content, "see you there");
+        assert_eq!(posted.comment.content, "see you there");
+        let recipients: Vec<_> = posted.notifications.iter().map(|n| n.owner_id).collect();
+        assert_eq!(
+            recipients,
+            [UserId(1), UserId(3)],
+            "owner first, never the author, each once"
+        );
+        assert!(posted.notifications.iter().all(|n| {
+            n.sender == "Bob B."
+                && n.sender_id == UserId(2)
+                && n.event_id == Some(EventId(7))
+                && n.message == "Bob B. commented on \"Rust meetup\""
+        }));
     }
 
     #[test]
     fn the_sender_is_the_user_name_without_a_full_name() {
-        let mut events = MockEventRepository::new();
-        events.expect_find().returning(|id| Ok(Some(event(id.get(), 1))));
         let mut comments = MockCommentRepository::new();
-        comments.expect_commenters().returning(|_| Ok(vec![]));
         comments
             .expect_create_with_notifications()
-            .withf(|_, n| {
-                n.len() == 1 && n[0].sender.as_str() == "bob" && n[0].message.as_str().starts_with("bob ")
-            })
-            .returning(|_, _| Err(RepoError::Unavailable("stop here".into())));
-        let service = CommentService::new(Arc::new(events), Arc::new(comments));
-        let result = service.post(&user(2, "bob"), EventId(7), CommentContent::parse("hi").unwrap());
-        assert!(matches!(result, Err(AppError::Unavailable(_))));
+            .returning(|comment, fan_out| Ok(posted(comment, fan_out.notifications(&event(7, 1), &[]))));
+        let service = CommentService::new(Arc::new(MockEventRepository::new()), Arc::new(comments));
+        let posted = service
+            .post(&user(2, "bob"), EventId(7), CommentContent::parse("hi").unwrap())
+            .unwrap();
+        assert_eq!(posted.notifications.len(), 1);
+        assert_eq!(posted.notifications[0].sender, "bob");
+        assert!(posted.notifications[0].message.starts_with("bob "));
     }
 
     #[test]
-    fn commenting_on_a_missing_event_writes_nothing() {
-        let mut events = MockEventRepository::new();
-        events.expect_find().returning(|_| Ok(None));
+    fn commenting_on_a_missing_event_is_not_found() {
         let mut comments = MockCommentRepository::new();
-        comments.expect_create_with_notifications().never();
-        let service = CommentService::new(Arc::new(events), Arc::new(comments));
+        comments
+            .expect_create_with_notifications()
+            .returning(|_, _| Err(RepoError::NotFound));
+        let service = CommentService::new(Arc::new(MockEventRepository::new()), Arc::new(comments));
         let result = service.post(&user(2, "bob"), EventId(7), CommentContent::parse("hi").unwrap());
         assert!(matches!(result, Err(AppError::NotFound("event"))));
     }

@@ -18,11 +18,16 @@ pub enum AppError {
     Conflict(Conflict),
     #[error("{0}")]
     UnsupportedMedia(&'static str),
+    #[error("{0}")]
+    PayloadTooLarge(&'static str),
     /// Too many attempts; retry after this many seconds.
     #[error("too many attempts, retry in {0} s")]
     RateLimited(u64),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Too much work of one kind is queued (password hashing); retry after this many seconds.
+    #[error("busy, retry in {0} s")]
+    Overloaded(u64),
     /// A bug or a broken dependency. Its cause is logged, never shown.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -3,6 +3,7 @@
 //! (storage is), so callers on an async runtime run them on a blocking pool.
 
 pub mod auth;
+pub mod avatar_image;
 pub mod comments;
 pub mod error;
 pub mod events;
@@ -14,11 +15,12 @@ pub mod token;
 pub mod users;
 
 pub use auth::AuthService;
+pub use avatar_image::{AvatarImages, ReencodedAvatars};
 pub use comments::CommentService;
 pub use error::AppError;
 pub use events::EventService;
 pub use notifications::NotificationService;
-pub use password::{BcryptHasher, PasswordHasher};
+pub use password::{BcryptHasher, HashingLimit, PasswordHasher};
 pub use posts::PostService;
 pub use token::{IssuedToken, TokenCodec};
 pub use users::UserService;
@@ -42,6 +44,7 @@ pub struct Ports {
     pub comments: Arc<dyn CommentRepository>,
     pub notifications: Arc<dyn NotificationRepository>,
     pub avatars: Arc<dyn AvatarStore>,
+    pub avatar_images: Arc<dyn AvatarImages>,
     pub passwords: Arc<dyn PasswordHasher>,
     pub tokens: Arc<TokenCodec>,
     pub health: Arc<dyn StorageHealth>,
@@ -66,6 +69,7 @@ impl Services {
                 ports.users.clone(),
                 ports.passwords.clone(),
                 ports.avatars.clone(),
+                ports.avatar_images.clone(),
             ),
             auth: AuthService::new(ports.users.clone(), ports.passwords.clone(), ports.tokens.clone()),
             events: EventService::new(ports.events.clone()),

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use chrono::{Duration, Utc};
+
 use plaza_domain::notification::{
     NewNotification, Notification, NotificationMessage, NotificationQuery, NotificationRepository, SenderName,
 };
@@ -9,6 +11,11 @@ use plaza_domain::user::User;
 use plaza_domain::{NotificationId, Page, UserId};
 
 use crate::error::{AppError, OrNotFound};
+
+/// Direct notifications one account may send per minute, and per day: enough to reach people, too few to
+/// flood anyone's inbox.
+pub const SENT_PER_MINUTE: u64 = 20;
+pub const SENT_PER_DAY: u64 = 200;
 
 #[derive(Clone)]
 pub struct NotificationService {
@@ -20,7 +27,9 @@ impl NotificationService {
         Self { notifications }
     }
 
-    /// Sends a notification from the caller to `recipient` (the caller when `None`).
+    /// Sends a notification from the caller to `recipient` (the caller when `None`), within the caller's
+    /// allowance ([`SENT_PER_MINUTE`], [`SENT_PER_DAY`]). The caller is recorded as `sender_id` whatever
+    /// `sender` says.
     pub fn send(
         &self,
         actor: &User,
@@ -28,6 +37,17 @@ impl NotificationService {
         sender: SenderName,
         recipient: Option<UserId>,
     ) -> Result<Notification, AppError> {
+        let now = Utc::now();
+        if self
+            .notifications
+            .sent_since(actor.id, now - Duration::minutes(1))?
+            >= SENT_PER_MINUTE
+        {
+            return Err(AppError::RateLimited(60));
+        }
+        if self.notifications.sent_since(actor.id, now - Duration::days(1))? >= SENT_PER_DAY {
+            return Err(AppError::RateLimited(3600));
+        }
         let new = NewNotification {
             message,
             sender,
@@ -62,8 +82,48 @@ mod tests {
     use plaza_domain::notification::MockNotificationRepository;
 
     #[test]
+    fn each_account_sends_only_so_many() {
+        let mut repo = MockNotificationRepository::new();
+        repo.expect_sent_since().returning(|_, since| {
+            Ok(if since > Utc::now() - Duration::minutes(2) {
+                SENT_PER_MINUTE
+            } else {
+                0
+            })
+        });
+        repo.expect_create().never();
+        let service = NotificationService::new(Arc::new(repo));
+        let result = service.send(
+            &user(1, "alice"),
+            NotificationMessage::parse("hi").unwrap(),
+            SenderName::parse("Alice").unwrap(),
+            Some(UserId(2)),
+        );
+        assert!(matches!(result, Err(AppError::RateLimited(60))));
+
+        let mut repo = MockNotificationRepository::new();
+        repo.expect_sent_since().returning(|_, since| {
+            Ok(if since < Utc::now() - Duration::hours(2) {
+                SENT_PER_DAY
+            } else {
+                3
+            })
+        });
+        repo.expect_create().never();
+        let service = NotificationService::new(Arc::new(repo));
+        let result = service.send(
+            &user(1, "alice"),
+            NotificationMessage::parse("hi").unwrap(),
+            SenderName::parse("Alice").unwrap(),
+            None,
+        );
+        assert!(matches!(result, Err(AppError::RateLimited(3600))));
+    }
+
+    #[test]
     fn the_recipient_defaults_to_the_caller_and_the_caller_is_the_sender() {
         let mut repo = MockNotificationRepository::new();
+        repo.expect_sent_since().returning(|_, _| Ok(0));
         repo.expect_create()
             .withf(|n| n.owner_id == UserId(1) && n.sender_id == UserId(1) && n.event_id.is_none())
             .times(1)

@@ -1,5 +1,7 @@
 //! Access tokens: HS256 JWTs with `sub`, `iat` and `exp`, and nothing else accepted.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use plaza_domain::UserId;
@@ -12,11 +14,18 @@ pub const MIN_SECRET_BYTES: usize = 32;
 
 const INVALID_TOKEN: &str = "invalid or expired token";
 
+/// How far the clocks of whoever issued a token and of this server may disagree: `exp` and `nbf` are read
+/// with this leeway, and an `iat` further in the future is refused.
+pub const CLOCK_SKEW_SECONDS: i64 = 10;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
     pub iat: i64,
     pub exp: i64,
+    /// Not before: optional, but honoured when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
 
 /// A freshly issued token.
@@ -54,7 +63,8 @@ impl TokenCodec {
         }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
-        validation.leeway = 0;
+        validation.validate_nbf = true;
+        validation.leeway = CLOCK_SKEW_SECONDS.unsigned_abs();
         Ok(Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -77,6 +87,7 @@ impl TokenCodec {
             sub: user.to_string(),
             iat,
             exp: now.timestamp() + self.ttl_seconds,
+            nbf: None,
         };
         let access_token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(AppError::internal)?;
@@ -86,11 +97,21 @@ impl TokenCodec {
         })
     }
 
-    /// The token's claims when its signature, algorithm and expiry hold.
+    /// The token's claims when its signature, algorithm, expiry and `nbf` hold, its `iat` is not in the
+    /// future, and its header asks for no extension this codec does not implement (`crit`).
     pub fn decode(&self, token: &str) -> Result<Claims, AppError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let invalid = || AppError::Unauthorized(INVALID_TOKEN);
+        if header_is_critical(token) {
+            return Err(invalid());
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
-            .map_err(|_| AppError::Unauthorized(INVALID_TOKEN))
+            .map_err(|_| invalid())?;
+        // A token from the future would outlive every password change made before that moment.
+        if claims.iat > Utc::now().timestamp() + CLOCK_SKEW_SECONDS {
+            return Err(invalid());
+        }
+        Ok(claims)
     }
 
     /// The user a valid token names.
@@ -102,18 +123,24 @@ impl TokenCodec {
             .map_err(|_| AppError::Unauthorized(INVALID_TOKEN))
     }
 
-    /// When a password set at `now` starts to count, given the previous change: never before `now`, and
-    /// always after the second of the previous change. Tokens issued after the previous change carry an
-    /// `iat` of at most `max(now, previous + 1s)`; making the new epoch at least that refuses every one of
-    /// them, while [`issue`](Self::issue) stamps new tokens a second past it.
-    pub fn password_epoch(previous: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
-        let after_previous = DateTime::<Utc>::from_timestamp(previous.timestamp() + 1, 0).unwrap_or(now);
-        now.max(after_previous)
-    }
-
     /// Whether a token issued at `iat` predates the password change at `password_changed_at`.
     pub fn predates(iat: i64, password_changed_at: DateTime<Utc>) -> bool {
         iat <= password_changed_at.timestamp()
+    }
+}
+
+/// Whether the token's header lists `crit` extensions: none is implemented here, and RFC 7515 says a
+/// token that requires one must be refused. (The JWT library ignores header fields it does not know.)
+fn header_is_critical(token: &str) -> bool {
+    let Some(header) = token.split('.').next() else {
+        return true;
+    };
+    let Ok(json) = URL_SAFE_NO_PAD.decode(header.trim_end_matches('=')) else {
+        return false; // not a JWT at all: the decoder refuses it
+    };
+    match serde_json::from_slice::<serde_json::Value>(&json) {
+        Ok(serde_json::Value::Object(fields)) => fields.contains_key("crit"),
+        _ => false,
     }
 }
 
@@ -157,11 +184,17 @@ mod tests {
 
     #[test]
     fn quick_successive_changes_still_refuse_every_older_token() {
+        use plaza_domain::user::token_epoch;
         let registered = Utc::now();
-        let first_login = codec().issue(UserId(1), registered, registered).unwrap();
+        let epoch = token_epoch::at_registration(registered);
+        let first_login = codec().issue(UserId(1), epoch, registered).unwrap();
         let first_iat = codec().decode(&first_login.access_token).unwrap().iat;
+        assert!(
+            !TokenCodec::predates(first_iat, epoch),
+            "a token from the second of registration works"
+        );
         // The password changes within the same second as registration and login.
-        let changed = TokenCodec::password_epoch(registered, registered);
+        let changed = token_epoch::after_password_change(epoch, registered);
         assert!(
             TokenCodec::predates(first_iat, changed),
             "the token from before the change is refused"
@@ -172,7 +205,47 @@ mod tests {
             !TokenCodec::predates(second_iat, changed),
             "the token from after the change works"
         );
-        assert!(TokenCodec::password_epoch(registered - Duration::hours(1), registered) == registered);
+    }
+
+    fn signed(claims: &serde_json::Value, header: &Header) -> String {
+        jsonwebtoken::encode(header, claims, &EncodingKey::from_secret(SECRET)).unwrap()
+    }
+
+    #[test]
+    fn refuses_future_nbf_far_future_iat_and_critical_headers() {
+        let now = Utc::now().timestamp();
+        let hs256 = Header::new(Algorithm::HS256);
+        let valid = serde_json::json!({"sub": "1", "iat": now, "exp": now + 600});
+        assert!(codec().decode(&signed(&valid, &hs256)).is_ok());
+        let skewed = serde_json::json!({"sub": "1", "iat": now + 3, "exp": now + 600, "nbf": now + 3});
+        assert!(
+            codec().decode(&signed(&skewed, &hs256)).is_ok(),
+            "a small clock skew is fine"
+        );
+        let not_yet = serde_json::json!({"sub": "1", "iat": now, "exp": now + 600, "nbf": now + 300});
+        assert!(
+            codec().decode(&signed(&not_yet, &hs256)).is_err(),
+            "nbf in the future"
+        );
+        let from_the_future = serde_json::json!({"sub": "1", "iat": now + 86_400 * 365, "exp": now + 600});
+        assert!(
+            codec().decode(&signed(&from_the_future, &hs256)).is_err(),
+            "iat far ahead"
+        );
+
+        let header = base64_url(r#"{"alg":"HS256","typ":"JWT","crit":["exp"]}"#);
+        let payload = base64_url(&valid.to_string());
+        let mac = jsonwebtoken::crypto::sign(
+            format!("{header}.{payload}").as_bytes(),
+            &EncodingKey::from_secret(SECRET),
+            Algorithm::HS256,
+        )
+        .unwrap();
+        let critical = format!("{header}.{payload}.{mac}");
+        let plain_header = base64_url(r#"{"alg":"HS256","typ":"JWT"}"#);
+        assert!(codec().decode(&critical).is_err(), "crit is refused");
+        assert!(header_is_critical(&critical));
+        assert!(!header_is_critical(&format!("{plain_header}.{payload}.{mac}")));
     }
 
     #[test]
@@ -192,7 +265,8 @@ mod tests {
         let expired = Claims {
             sub: "1".into(),
             iat: now.timestamp() - 100,
-            exp: now.timestamp() - 1,
+            exp: now.timestamp() - CLOCK_SKEW_SECONDS - 1,
+            nbf: None,
         };
         let expired = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -206,6 +280,7 @@ mod tests {
             sub: "1".into(),
             iat: now.timestamp(),
             exp: now.timestamp() + 60,
+            nbf: None,
         };
         let hs512 = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),

@@ -2,16 +2,15 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
-use plaza_domain::avatar::{AvatarStore, ImageKind};
+use plaza_domain::avatar::{AvatarFile, AvatarStore};
 use plaza_domain::user::{
     Email, FullName, NewUser, Password, PasswordChange, User, UserChanges, UserRepository, Username,
 };
 use plaza_domain::{Page, PageRequest, UserId, ValidationErrors};
 
+use crate::avatar_image::AvatarImages;
 use crate::error::{AppError, Found, OrNotFound};
 use crate::password::PasswordHasher;
-use crate::token::TokenCodec;
 
 /// The most users one batch look-up may name.
 pub const MAX_BATCH_IDS: usize = 100;
@@ -29,6 +28,7 @@ pub struct UserService {
     users: Arc<dyn UserRepository>,
     passwords: Arc<dyn PasswordHasher>,
     avatars: Arc<dyn AvatarStore>,
+    images: Arc<dyn AvatarImages>,
 }
 
 impl UserService {
@@ -36,11 +36,13 @@ impl UserService {
         users: Arc<dyn UserRepository>,
         passwords: Arc<dyn PasswordHasher>,
         avatars: Arc<dyn AvatarStore>,
+        images: Arc<dyn AvatarImages>,
     ) -> Self {
         Self {
             users,
             passwords,
             avatars,
+            images,
         }
     }
 
@@ -89,7 +91,6 @@ impl UserService {
         let password = match password {
             Some(password) => Some(PasswordChange {
                 hash: self.passwords.hash(password)?,
-                changed_at: TokenCodec::password_epoch(actor.password_changed_at, Utc::now()),
             }),
             None => None,
         };
@@ -102,19 +103,13 @@ impl UserService {
         self.users.update(id, changes).or_not_found("user")
     }
 
-    /// Stores a new avatar for `id` (only that user may) and removes the one it replaces.
+    /// Stores a new avatar for `id` (only that user may) and removes the one it replaces. The image is
+    /// decoded and re-encoded first: what is stored is only ever pixels. (How many bytes an upload may
+    /// have is the HTTP adapter's rule, `ImageKind::MAX_BYTES`, checked while it reads the upload.)
     pub fn set_avatar(&self, actor: &User, id: UserId, image: &[u8]) -> Result<User, AppError> {
         self.ensure_self(actor, id)?;
-        if image.len() > ImageKind::MAX_BYTES {
-            return Err(AppError::Validation(ValidationErrors::single(
-                "file",
-                "must be at most 2 MiB",
-            )));
-        }
-        let kind = ImageKind::sniff(image).ok_or(AppError::UnsupportedMedia(
-            "the avatar must be a PNG, JPEG, GIF or WebP image",
-        ))?;
-        let name = self.avatars.save(kind, image)?;
+        let (kind, clean) = self.images.normalize(image)?;
+        let name = self.avatars.save(kind, &clean)?;
         match self.users.set_avatar(id, name.clone()) {
             Ok((user, replaced)) => {
                 if let Some(old) = replaced {
@@ -136,8 +131,8 @@ impl UserService {
     }
 
     /// An avatar image by its stored name.
-    pub fn avatar(&self, name: &str) -> Result<(ImageKind, Vec<u8>), AppError> {
-        self.avatars.load(name).found("avatar")
+    pub fn avatar(&self, name: &str) -> Result<AvatarFile, AppError> {
+        self.avatars.open(name).found("avatar")
     }
 
     /// 404 before 403: whether an account exists is public anyway (`GET /users/{id}`).
@@ -153,8 +148,11 @@ impl UserService {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::avatar_image::MockAvatarImages;
     use crate::password::MockPasswordHasher;
+    use chrono::Utc;
     use mockall::predicate::eq;
+    use plaza_domain::avatar::ImageKind;
     use plaza_domain::avatar::MockAvatarStore;
     use plaza_domain::user::{MockUserRepository, PasswordHash};
     use plaza_domain::{Conflict, RepoError};
@@ -185,7 +183,18 @@ pub(crate) mod tests {
         hasher: MockPasswordHasher,
         avatars: MockAvatarStore,
     ) -> UserService {
-        UserService::new(Arc::new(users), Arc::new(hasher), Arc::new(avatars))
+        let mut images = MockAvatarImages::new();
+        images.expect_normalize().returning(|bytes| {
+            ImageKind::sniff(bytes)
+                .map(|kind| (kind, bytes.to_vec()))
+                .ok_or(AppError::UnsupportedMedia("not an image"))
+        });
+        UserService::new(
+            Arc::new(users),
+            Arc::new(hasher),
+            Arc::new(avatars),
+            Arc::new(images),
+        )
     }
 
     #[test]
@@ -269,10 +278,10 @@ pub(crate) mod tests {
         users
             .expect_update()
             .withf(|_, changes| {
-                changes.password.as_ref().is_some_and(|p| {
-                    p.hash == PasswordHash("new".into())
-                        && p.changed_at > Utc::now() - chrono::Duration::seconds(5)
-                })
+                changes
+                    .password
+                    .as_ref()
+                    .is_some_and(|p| p.hash == PasswordHash("new".into()))
             })
             .returning(|_, _| Ok(user(1, "alice")));
         let mut hasher = MockPasswordHasher::new();

@@ -51,13 +51,21 @@ impl ImageKind {
     }
 }
 
+/// A stored avatar, opened for reading: served from the file, never read whole into memory.
+#[derive(Debug)]
+pub struct AvatarFile {
+    pub kind: ImageKind,
+    pub file: std::fs::File,
+    pub path: std::path::PathBuf,
+}
+
 /// Where avatar images live. Names are chosen by the store, never by a client.
 #[cfg_attr(feature = "mocks", mockall::automock)]
 pub trait AvatarStore: Send + Sync {
     /// Stores the image under a new unguessable name and returns the name.
     fn save(&self, kind: ImageKind, bytes: &[u8]) -> Result<String, RepoError>;
     /// The image stored under `name`, or `None` for any name the store did not hand out.
-    fn load(&self, name: &str) -> Result<Option<(ImageKind, Vec<u8>)>, RepoError>;
+    fn open(&self, name: &str) -> Result<Option<AvatarFile>, RepoError>;
     /// Removes an image; removing one that is already gone is not an error.
     fn delete(&self, name: &str) -> Result<(), RepoError>;
 }

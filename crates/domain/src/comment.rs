@@ -3,8 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::RepoError;
+use crate::event::Event;
 use crate::ids::{CommentId, EventId, UserId};
-use crate::notification::NewNotification;
+use crate::notification::{NewNotification, Notification};
 use crate::page::{Page, PageRequest};
 use crate::text::bounded_text;
 
@@ -12,7 +13,8 @@ bounded_text!(
     /// A comment's text: 1–5,000 characters, not only white space.
     CommentContent,
     1,
-    5_000
+    5_000,
+    Prose
 );
 
 /// A stored comment.
@@ -33,18 +35,33 @@ pub struct NewComment {
     pub owner_id: UserId,
 }
 
+/// Decides who hears of a new comment, and what they read. The use case holds the rule; the storage adapter
+/// applies it inside the write, to what it reads there.
+pub trait FanOut {
+    /// The notifications for a comment on `event`, given its participants: everyone who had commented on it
+    /// before, each once, in no particular order.
+    fn notifications(&self, event: &Event, participants: &[UserId]) -> Vec<NewNotification>;
+}
+
+/// A comment as written, with the notifications written with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedComment {
+    pub comment: Comment,
+    pub notifications: Vec<Notification>,
+}
+
 /// Storage of comments.
 #[cfg_attr(feature = "mocks", mockall::automock)]
 pub trait CommentRepository: Send + Sync {
-    /// Everyone who has commented on the event, each once.
-    fn commenters(&self, event: EventId) -> Result<Vec<UserId>, RepoError>;
-    /// Writes the comment and its notifications in one transaction: both land, or neither does.
-    /// `NotFound` when the event no longer exists.
+    /// Writes the comment and the notifications `fan_out` decides, in one transaction: all land, or none
+    /// does. `fan_out` is asked inside that transaction, so comments
+    /// landing at the same moment each see the other's author; the comment's author then joins the
+    /// participants. `NotFound` when the event does not exist.
     fn create_with_notifications(
         &self,
         comment: NewComment,
-        notifications: Vec<NewNotification>,
-    ) -> Result<Comment, RepoError>;
+        fan_out: &dyn FanOut,
+    ) -> Result<PostedComment, RepoError>;
     /// Oldest first.
     fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError>;
 }

@@ -5,20 +5,23 @@ use chrono::{DateTime, Utc};
 use crate::error::{Invalid, RepoError};
 use crate::ids::{EventId, UserId};
 use crate::page::{Page, PageRequest};
+use crate::search::SearchTerms;
 use crate::text::bounded_text;
 
 bounded_text!(
     /// An event's name: 1–200 characters, not only white space.
     EventName,
     1,
-    200
+    200,
+    Name
 );
 
 bounded_text!(
     /// An event's description: at most 10,000 characters; may be empty.
     EventDescription,
     0,
-    10_000
+    10_000,
+    Prose
 );
 
 /// Declares an integer value that only exists within `min..=max`.
@@ -100,32 +103,6 @@ impl Capacity {
 
     pub fn max(self) -> MaxTickets {
         self.max
-    }
-}
-
-/// What a search looks for: the words of the user's text, each matched as a word prefix in an event's
-/// name or description, all of them required. Only letters and digits make words; everything else
-/// (quotes, `%`, `*`, operators) separates them, so no character of the text can act as syntax.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchTerms(Vec<String>);
-
-impl SearchTerms {
-    /// Bounds the work one request can ask of the index.
-    pub const MAX_WORDS: usize = 16;
-
-    /// `None` when the text holds no word at all.
-    pub fn parse(raw: &str) -> Option<Self> {
-        let words: Vec<String> = raw
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty())
-            .take(Self::MAX_WORDS)
-            .map(str::to_lowercase)
-            .collect();
-        (!words.is_empty()).then_some(Self(words))
-    }
-
-    pub fn words(&self) -> &[String] {
-        &self.0
     }
 }
 
@@ -228,18 +205,5 @@ mod tests {
         assert!(EventDescription::parse("").is_ok());
         assert!(EventDescription::parse("x".repeat(10_000)).is_ok());
         assert!(EventDescription::parse("x".repeat(10_001)).is_err());
-    }
-
-    #[test]
-    fn search_text_becomes_plain_words() {
-        let terms = SearchTerms::parse(r#"Rust "meet" AND 100% n_e*ar"#).unwrap();
-        assert_eq!(terms.words(), ["rust", "meet", "and", "100", "n", "e", "ar"]);
-        assert_eq!(SearchTerms::parse(r#" "% _ * - "#), None);
-        assert_eq!(SearchTerms::parse("Café").unwrap().words(), ["café"]);
-        let many = "w ".repeat(40);
-        assert_eq!(
-            SearchTerms::parse(&many).unwrap().words().len(),
-            SearchTerms::MAX_WORDS
-        );
     }
 }

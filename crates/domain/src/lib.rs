@@ -14,6 +14,7 @@ pub mod ids;
 pub mod notification;
 pub mod page;
 pub mod post;
+pub mod search;
 pub mod text;
 pub mod user;
 

@@ -11,13 +11,15 @@ bounded_text!(
     /// A notification's text: 1–1,000 characters.
     NotificationMessage,
     1,
-    1_000
+    1_000,
+    Prose
 );
 bounded_text!(
     /// The sender's name as shown: 1–100 characters.
     SenderName,
     1,
-    100
+    100,
+    Name
 );
 
 /// A stored notification. `owner_id` is the recipient; `sender_id` the account that caused it.
@@ -57,6 +59,8 @@ pub struct NotificationQuery {
 pub trait NotificationRepository: Send + Sync {
     /// `NotFound` when the recipient does not exist.
     fn create(&self, notification: NewNotification) -> Result<Notification, RepoError>;
+    /// How many notifications `sender` sent directly (not as a comment's fan-out) since `since`.
+    fn sent_since(&self, sender: UserId, since: DateTime<Utc>) -> Result<u64, RepoError>;
     /// Newest first (`created_at`, then `id`, descending), with the owner's unread count read in the same
     /// snapshot as the page.
     fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), RepoError>;

@@ -11,13 +11,15 @@ bounded_text!(
     /// A post's title: 1–200 characters, not only white space.
     PostTitle,
     1,
-    200
+    200,
+    Name
 );
 bounded_text!(
     /// A post's body: 1–50,000 characters, not only white space.
     PostContent,
     1,
-    50_000
+    50_000,
+    Prose
 );
 
 /// A stored post.

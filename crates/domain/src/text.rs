@@ -1,7 +1,91 @@
 //! Length-bounded text values. Lengths count characters (Unicode scalar values), not bytes, as a person
 //! would; a required text made only of white space counts as empty.
+//!
+//! Characters are checked too. No text may hold control characters other than line breaks and tabs (NUL
+//! included). A *name* — what is shown as a person's, an event's or a post's name — is one line of visible
+//! text: it may not hold line breaks, invisible characters (zero-width space, word joiner, soft hyphen,
+//! filler characters) or characters that reorder what readers see (bidirectional overrides, isolates and
+//! marks), and it needs at least one visible character. Joiners and variation selectors stay allowed inside
+//! a name, for emoji and scripts that need them.
 
 use crate::error::Invalid;
+
+/// What a text is shown as, which decides the characters it may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// One line shown as a name or title.
+    Name,
+    /// Free text: line breaks and tabs allowed.
+    Prose,
+}
+
+/// Reorders the text around it (bidirectional embeddings, overrides, isolates and marks).
+fn reorders(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Draws nothing by itself: format characters that take no space, fillers, and combining marks.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206A}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    ) || is_combining_mark(c)
+}
+
+fn is_combining_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0300}'..='\u{036F}'
+            | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{FE20}'..='\u{FE2F}'
+    )
+}
+
+/// Allowed inside a name although invisible: they join or select the form of the characters around them.
+fn joins(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0020}'..='\u{E007F}')
+        || is_combining_mark(c)
+}
+
+/// Checks the characters of `raw` for a text of `kind`.
+pub(crate) fn check_characters(raw: &str, kind: TextKind) -> Result<(), Invalid> {
+    let control = |c: char| c.is_control() && !(kind == TextKind::Prose && matches!(c, '\t' | '\n' | '\r'));
+    if raw.chars().any(control) {
+        return Err(Invalid::new(match kind {
+            TextKind::Name => "must be one line without control characters",
+            TextKind::Prose => "must not contain control characters other than line breaks and tabs",
+        }));
+    }
+    if kind == TextKind::Name {
+        if raw.chars().any(|c| reorders(c) || (invisible(c) && !joins(c))) {
+            return Err(Invalid::new(
+                "must not contain invisible or direction-changing characters",
+            ));
+        }
+        if !raw.is_empty() && !raw.chars().any(|c| !c.is_whitespace() && !invisible(c)) {
+            return Err(Invalid::new("must contain a visible character"));
+        }
+    }
+    Ok(())
+}
 
 /// Checks `raw` against a `min..=max` character count.
 pub(crate) fn check_length(raw: &str, min: usize, max: usize) -> Result<(), Invalid> {
@@ -18,9 +102,10 @@ pub(crate) fn check_length(raw: &str, min: usize, max: usize) -> Result<(), Inva
     Ok(())
 }
 
-/// Declares a text value that only exists within its length bounds.
+/// Declares a text value that only exists within its length bounds and with the characters its kind
+/// allows.
 macro_rules! bounded_text {
-    ($(#[$meta:meta])* $name:ident, $min:expr, $max:expr) => {
+    ($(#[$meta:meta])* $name:ident, $min:expr, $max:expr, $kind:ident) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(String);
@@ -32,6 +117,7 @@ macro_rules! bounded_text {
             pub fn parse(raw: impl Into<String>) -> Result<Self, $crate::error::Invalid> {
                 let raw = raw.into();
                 $crate::text::check_length(&raw, $min, $max)?;
+                $crate::text::check_characters(&raw, $crate::text::TextKind::$kind)?;
                 Ok(Self(raw))
             }
 
@@ -58,7 +144,8 @@ mod tests {
     #![allow(dead_code)]
     use super::*;
 
-    bounded_text!(Sample, 1, 3);
+    bounded_text!(Sample, 1, 3, Name);
+    bounded_text!(Story, 0, 100, Prose);
 
     #[test]
     fn counts_characters_not_bytes() {
@@ -74,6 +161,40 @@ mod tests {
         assert_eq!(Sample::parse("  ").unwrap_err().0, "must not be empty");
         assert_eq!(Sample::parse("").unwrap_err().0, "must not be empty");
         assert_eq!(Sample::parse(" a ").unwrap().as_str(), " a ");
+    }
+
+    #[test]
+    fn names_are_visible_one_line_text() {
+        for bad in [
+            "a\u{0}",
+            "a\nb",
+            "\u{202E}evil",
+            "ab\u{2066}",
+            "\u{200B}",
+            "\u{200B}\u{200B}",
+            "a\u{200B}b",
+            "\u{3164}",
+            "\u{FEFF}x",
+            "\u{0301}",
+        ] {
+            assert!(Sample::parse(bad).is_err(), "{bad:?}");
+        }
+        for good in ["Zoë", "李雷", "👨\u{200D}👩", "a b", "❤\u{FE0F}", "e\u{0301}"] {
+            assert!(Sample::parse(good).is_ok(), "{good:?}");
+        }
+        assert_eq!(
+            Sample::parse("\u{202E}ab").unwrap_err().0,
+            "must not contain invisible or direction-changing characters"
+        );
+    }
+
+    #[test]
+    fn prose_keeps_lines_and_tabs_but_not_other_controls() {
+        assert!(Story::parse("line one\nline two\tand a tab\r\n").is_ok());
+        assert!(Story::parse("right-to-left \u{202B}text\u{202C} is fine in prose").is_ok());
+        for bad in ["nul \u{0} byte", "bell \u{7}", "escape \u{1b}[31m"] {
+            assert!(Story::parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

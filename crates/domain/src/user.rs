@@ -75,7 +75,8 @@ bounded_text!(
     /// A display name, at most 100 characters; may be empty.
     FullName,
     0,
-    100
+    100,
+    Name
 );
 
 /// A plain password as typed: 8–72 bytes (bcrypt reads no further than 72). Never stored, never logged.
@@ -83,9 +84,12 @@ bounded_text!(
 pub struct Password(String);
 
 impl Password {
+    /// bcrypt reads no further than this many bytes.
+    pub const MAX_BYTES: usize = 72;
+
     pub fn parse(raw: impl Into<String>) -> Result<Self, Invalid> {
         let raw = raw.into();
-        if !(8..=72).contains(&raw.len()) {
+        if !(8..=Self::MAX_BYTES).contains(&raw.len()) {
             return Err(Invalid::new("must be 8 to 72 bytes"));
         }
         Ok(Self(raw))
@@ -122,9 +126,8 @@ pub struct User {
     /// The stored avatar's file name in the avatar store, if any.
     pub avatar: Option<String>,
     pub password_hash: PasswordHash,
-    /// When the password was last set; tokens issued at or before this second are no longer valid. It may
-    /// run up to a second ahead of the clock (see the token codec), so that it is always later than every
-    /// token issued before the change.
+    /// The token epoch (see [`token_epoch`]): tokens issued at or before this second are refused. It moves
+    /// with each password change and may run up to a second ahead of the clock.
     pub password_changed_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
 }
@@ -148,11 +151,32 @@ pub struct NewUser {
     pub password_hash: PasswordHash,
 }
 
-/// A new password and the moment from which it counts (see `User::password_changed_at`).
+/// A new password. The storage adapter moves the user's token epoch forward (see [`token_epoch`]) in the
+/// same transaction that stores the hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordChange {
     pub hash: PasswordHash,
-    pub changed_at: DateTime<Utc>,
+}
+
+/// A user's *token epoch* (`User::password_changed_at`): tokens whose `iat` is at or before it are refused.
+/// JWT times have one-second resolution, so the epoch is always a whole second and tokens are stamped at
+/// least a second after it (see the token codec).
+pub mod token_epoch {
+    use chrono::{DateTime, Duration, SubsecRound, Utc};
+
+    /// A new account's epoch: the second before it was created, so that every token issued from the second
+    /// of registration on is accepted — registration is not a password change.
+    pub fn at_registration(created: DateTime<Utc>) -> DateTime<Utc> {
+        created.trunc_subsecs(0) - Duration::seconds(1)
+    }
+
+    /// The epoch after a password change at `now`: never before `now`, and always past the previous epoch,
+    /// so every token issued before the change — even within the same second — is refused. Computed inside
+    /// the transaction that stores the new password, from the epoch it replaces.
+    pub fn after_password_change(previous: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+        now.trunc_subsecs(0)
+            .max(previous.trunc_subsecs(0) + Duration::seconds(1))
+    }
 }
 
 /// A full replacement of an account's profile; `password: None` keeps the password.
@@ -237,6 +261,23 @@ mod tests {
         let password = Password::parse("supersecret").unwrap();
         assert!(!format!("{password:?}").contains("supersecret"));
         assert!(!format!("{:?}", PasswordHash("$2b$hash".into())).contains("hash"));
+    }
+
+    #[test]
+    fn token_epochs_accept_registration_and_refuse_what_came_before_a_change() {
+        use chrono::TimeZone;
+        let created =
+            Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap() + chrono::Duration::milliseconds(700);
+        let epoch = token_epoch::at_registration(created);
+        assert_eq!(epoch, Utc.with_ymd_and_hms(2026, 1, 1, 11, 59, 59).unwrap());
+        let same_second = token_epoch::after_password_change(epoch, created);
+        assert_eq!(same_second, Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap());
+        let again = token_epoch::after_password_change(same_second, created);
+        assert_eq!(
+            again,
+            Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 1).unwrap(),
+            "always moves forward"
+        );
     }
 
     #[test]

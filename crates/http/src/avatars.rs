@@ -1,14 +1,17 @@
 //! Avatar upload (`PUT /users/{user_id}/avatar`) and download (`GET /avatars/{name}`).
 
-use actix_multipart::{Multipart, MultipartError};
+use actix_files::NamedFile;
+use actix_multipart::MultipartError;
+use actix_multipart::form::bytes::Bytes as FileBytes;
+use actix_multipart::form::{MultipartForm, MultipartFormConfig};
+use actix_web::http::header::{self, ContentDisposition, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::TryStreamExt;
 use plaza_domain::UserId;
 use plaza_domain::avatar::ImageKind;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::{blocking, media_type};
+use crate::extract::blocking;
 use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::state::AppState;
 use crate::users::{UserIdParam, UserResponse};
@@ -17,19 +20,29 @@ use crate::users::{UserIdParam, UserResponse};
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct AvatarForm {
-    /// A PNG, JPEG, GIF or WebP image (recognised by its bytes), at most 2 MiB.
+    /// A PNG, JPEG, GIF or WebP image (recognised by its bytes), at most 2 MiB and 8192 pixels wide and
+    /// high. It is stored re-encoded: scaled down to at most 512 pixels, as JPEG (photos) or PNG.
     #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     file: Vec<u8>,
 }
 
-/// The form field that carries the image.
-const FILE_FIELD: &str = "file";
+/// The upload as read: the first `file` field, kept in memory up to [`ImageKind::MAX_BYTES`]; other
+/// fields are read past and dropped.
+#[derive(MultipartForm)]
+pub struct AvatarUpload {
+    file: Option<FileBytes>,
+}
 
-fn too_large() -> ApiError {
-    ApiError::payload_too_large(format!(
-        "the avatar exceeds {} MiB",
-        ImageKind::MAX_BYTES / (1024 * 1024)
-    ))
+/// What the rest of a form (boundaries, headers, small fields) may add to the image before it is refused.
+const FORM_OVERHEAD: usize = 64 * 1024;
+
+/// The form limits: the image at most [`ImageKind::MAX_BYTES`] (the one place that rule lives), the whole
+/// form at most that plus [`FORM_OVERHEAD`]; both `413`, refused as soon as they are passed.
+pub fn form_config() -> MultipartFormConfig {
+    MultipartFormConfig::default()
+        .memory_limit(ImageKind::MAX_BYTES)
+        .total_limit(ImageKind::MAX_BYTES + FORM_OVERHEAD)
+        .error_handler(|error, _| multipart_error(error).into())
 }
 
 fn multipart_error(error: MultipartError) -> ApiError {
@@ -40,38 +53,14 @@ fn multipart_error(error: MultipartError) -> ApiError {
         | MultipartError::BoundaryMissing => {
             ApiError::unsupported_media_type("the avatar must be sent as multipart/form-data")
         }
+        MultipartError::Payload(actix_web::error::PayloadError::Overflow) => ApiError::payload_too_large(
+            format!("the avatar exceeds {} MiB", ImageKind::MAX_BYTES / (1024 * 1024)),
+        ),
+        MultipartError::Payload(ref error) if crate::deadline::is_timeout(error) => {
+            ApiError::request_timeout()
+        }
         other => ApiError::bad_request(format!("the multipart body could not be read: {other}")),
     }
-}
-
-/// What the rest of a form (boundaries, headers, small fields) may add to the image before it is refused.
-const FORM_OVERHEAD: usize = 64 * 1024;
-
-/// Reads the `file` field, keeping at most 2 MiB in memory: the upload is refused the moment the image,
-/// or the whole form, passes its limit, before the rest is read. Other fields are skipped.
-async fn read_file(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
-    let mut form_bytes = 0usize;
-    let mut image = None;
-    while let Some(mut field) = form.try_next().await.map_err(multipart_error)? {
-        let is_file = image.is_none() && field.name() == Some(FILE_FIELD);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
-            form_bytes += chunk.len();
-            if form_bytes > ImageKind::MAX_BYTES + FORM_OVERHEAD {
-                return Err(too_large());
-            }
-            if is_file {
-                if bytes.len() + chunk.len() > ImageKind::MAX_BYTES {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if is_file {
-            image = Some(bytes);
-        }
-    }
-    image.ok_or_else(|| ApiError::invalid_field(FILE_FIELD, "field required"))
 }
 
 /// Sets the caller's avatar: a PNG, JPEG, GIF or WebP image, judged by its bytes, at most 2 MiB.
@@ -97,15 +86,13 @@ pub async fn upload(
     state: web::Data<AppState>,
     caller: AuthUser,
     id: crate::extract::PathId<UserId>,
-    req: HttpRequest,
-    form: Multipart,
+    form: MultipartForm<AvatarUpload>,
 ) -> Result<HttpResponse, ApiError> {
-    if media_type(&req).is_none_or(|media| media != "multipart/form-data") {
-        return Err(ApiError::unsupported_media_type(
-            "the avatar must be sent as multipart/form-data",
-        ));
-    }
-    let image = read_file(form).await?;
+    let image = form
+        .into_inner()
+        .file
+        .ok_or_else(|| ApiError::invalid_field("file", crate::field::REQUIRED))?
+        .data;
     let user = blocking(move || state.services.users.set_avatar(&caller.0, id.0, &image)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::private(user)))
 }
@@ -118,21 +105,47 @@ pub async fn upload(
     operation_id = "get_avatar",
     params(("name" = String, Path, description = "The file name from a user's `avatar_url`")),
     responses(
-        (status = 200, description = "The image", content(
+        (status = 200, description = "The image: PNG or JPEG (uploads are re-encoded)", content(
             (Vec<u8> = "image/png"),
             (Vec<u8> = "image/jpeg"),
-            (Vec<u8> = "image/gif"),
-            (Vec<u8> = "image/webp"),
-        )),
+        ), headers(("ETag" = String), ("Last-Modified" = String))),
+        (status = 206, description = "The part asked for with `Range`"),
+        (status = 304, description = "Unchanged since `If-None-Match` / `If-Modified-Since`"),
         (status = 404, response = NotFound),
+        (status = 412, description = "`If-Match` / `If-Unmodified-Since` did not hold"),
+        (status = 416, description = "The `Range` asked for is outside the image"),
     )
 )]
-pub async fn download(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn download(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let name = name.into_inner();
-    let (kind, bytes) = blocking(move || state.services.users.avatar(&name)).await?;
-    Ok(HttpResponse::Ok()
-        .content_type(kind.mime_type())
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
-        .body(bytes))
+    let avatar = blocking(move || state.services.users.avatar(&name)).await?;
+    let file = NamedFile::from_file(avatar.file, &avatar.path)
+        .map_err(|error| ApiError::internal(&error))?
+        .set_content_type(
+            avatar
+                .kind
+                .mime_type()
+                .parse()
+                .map_err(|error| ApiError::internal(&error))?,
+        )
+        .set_content_disposition(ContentDisposition {
+            disposition: DispositionType::Inline,
+            parameters: Vec::new(),
+        });
+    let mut response = file.into_response(&req);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    // A new upload gets a new name: an avatar's content never changes.
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    Ok(response)
 }

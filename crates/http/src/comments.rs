@@ -95,7 +95,7 @@ pub async fn create(
         return Err(errors.into());
     };
     let comment = blocking(move || state.services.comments.post(&caller.0, event.0, content)).await?;
-    Ok(HttpResponse::Ok().json(CommentResponse::from(comment)))
+    Ok(HttpResponse::Ok().json(CommentResponse::from(comment.comment)))
 }
 
 /// An event's comments, oldest first; `404` when the event does not exist.

@@ -27,6 +27,8 @@ pub enum ErrorCode {
     NotFound,
     /// `405`: the path exists, the method does not (see `Allow`).
     MethodNotAllowed,
+    /// `408`: the request body did not arrive in time.
+    RequestTimeout,
     /// `409`: the user name is taken (ignoring case).
     UsernameTaken,
     /// `409`: the e-mail address is registered (ignoring case).
@@ -39,7 +41,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// `429`: too many attempts; `Retry-After` says when to try again.
     RateLimited,
-    /// `503`: the database cannot be reached or stayed busy; try again shortly.
+    /// `503`: the database cannot be reached or stayed busy, or the server is shutting down or has too
+    /// much of one kind of work queued; try again shortly (after `Retry-After` seconds when it is sent).
     Unavailable,
     /// `500`: a bug; logged under the response's `X-Request-Id`.
     Internal,
@@ -54,6 +57,7 @@ impl ErrorCode {
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::RequestTimeout => "request_timeout",
             Self::UsernameTaken => "username_taken",
             Self::EmailTaken => "email_taken",
             Self::SoldOut => "sold_out",
@@ -161,6 +165,25 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, detail)
     }
 
+    pub fn request_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::RequestTimeout,
+            "the request body did not arrive in time",
+        )
+    }
+
+    /// `429 rate_limited`, to retry after `seconds`.
+    pub fn rate_limited(detail: impl Into<String>, seconds: u64) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, detail).retry_after(seconds)
+    }
+
+    /// Adds `Retry-After`.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
     /// A bug: the cause goes to the log (inside the request's span, with its request id), never to the client.
     pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
         tracing::error!(cause = %error_chain(cause), "internal error");
@@ -184,6 +207,7 @@ impl ApiError {
         let (code, detail) = match status {
             StatusCode::NOT_FOUND => (ErrorCode::NotFound, "resource not found"),
             StatusCode::METHOD_NOT_ALLOWED => (ErrorCode::MethodNotAllowed, "method not allowed"),
+            StatusCode::REQUEST_TIMEOUT => (ErrorCode::RequestTimeout, "the request did not arrive in time"),
             StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "request body too large"),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => {
                 (ErrorCode::UnsupportedMediaType, "unsupported content type")
@@ -254,18 +278,19 @@ impl From<AppError> for ApiError {
                 Self::new(StatusCode::CONFLICT, code, conflict.to_string())
             }
             AppError::UnsupportedMedia(why) => Self::unsupported_media_type(why),
-            AppError::RateLimited(seconds) => {
-                let mut error = Self::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    ErrorCode::RateLimited,
-                    format!("too many failed attempts, try again in {seconds} seconds"),
-                );
-                error.retry_after = Some(seconds);
-                error
-            }
+            AppError::PayloadTooLarge(why) => Self::payload_too_large(why),
+            AppError::RateLimited(seconds) => Self::rate_limited(
+                format!("too many attempts, try again in {seconds} seconds"),
+                seconds,
+            ),
             AppError::Unavailable(why) => {
                 tracing::warn!(%why, "storage unavailable");
                 Self::unavailable("the service is temporarily unavailable, try again shortly")
+            }
+            AppError::Overloaded(seconds) => {
+                tracing::warn!(seconds, "too much work queued, asking the client to come back");
+                Self::unavailable(format!("the service is busy, try again in {seconds} seconds"))
+                    .retry_after(seconds)
             }
             AppError::Internal(cause) => Self::internal(cause.as_ref()),
         }

@@ -4,8 +4,9 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, EventQuery,
-    MaxTickets, NewEvent, SearchTerms, TicketQuantity,
+    MaxTickets, NewEvent, TicketQuantity,
 };
+use plaza_domain::search::SearchTerms;
 use plaza_domain::{EventId, Invalid, Page, PageRequest, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

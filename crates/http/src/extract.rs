@@ -47,7 +47,8 @@ pub(crate) fn is_json(media_type: &str) -> bool {
         || (media_type.starts_with("application/") && media_type.ends_with("+json"))
 }
 
-/// Reads the whole body up to [`JSON_LIMIT`]: `413` beyond it, `400` when the connection breaks.
+/// Reads the whole body up to [`JSON_LIMIT`]: `413` beyond it, `408` when it stalls (see
+/// [`crate::deadline`]), `400` when the connection breaks.
 pub(crate) async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
     web::Bytes::from_request(req, payload)
         .await
@@ -55,6 +56,7 @@ pub(crate) async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Resul
             Some(PayloadError::Overflow) => {
                 ApiError::payload_too_large(format!("request body exceeds {} KiB", JSON_LIMIT / 1024))
             }
+            Some(error) if crate::deadline::is_timeout(error) => ApiError::request_timeout(),
             _ => ApiError::bad_request("the request body could not be read"),
         })
 }

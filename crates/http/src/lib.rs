@@ -5,13 +5,17 @@
 
 pub mod auth;
 pub mod avatars;
+pub mod client;
 pub mod comments;
+pub mod connections;
+pub mod deadline;
 pub mod docs;
 pub mod error;
 pub mod events;
 pub mod extract;
 pub mod field;
 pub mod health;
+pub mod logging;
 pub mod notifications;
 pub mod openapi;
 pub mod posts;
@@ -48,12 +52,15 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(extract::JSON_LIMIT))
+        .app_data(avatars::form_config())
         .configure(routes::configure)
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such route"))
         }))
         .wrap(ErrorHandlers::new().default_handler(error::ensure_error_body))
         .wrap(NormalizePath::new(TrailingSlash::Trim))
+        .wrap_fn(deadline::limit_body_time)
+        .wrap_fn(connections::refuse_excess)
         .wrap_fn(request_id::echo)
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<logging::RequestSpan>::new())
 }

@@ -64,11 +64,8 @@ impl FromRequest for Credentials {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        // The socket's peer, not a forwarded-for header a client could set: behind a proxy every client
-        // shares the proxy's address, which throttles more, never less.
-        let client = req
-            .peer_addr()
-            .map(|address| address.ip().to_string())
+        let client = crate::client::address(req)
+            .map(|address| address.to_string())
             .unwrap_or_default();
         Box::pin(
             credentials(req.clone(), payload.take())

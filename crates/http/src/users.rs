@@ -311,11 +311,14 @@ pub async fn list_users(
     Ok(list(users.map(UserResponse::public), &[]))
 }
 
-/// Comma-separated positive ids; how many may be asked for at once is the use case's rule.
+/// Comma-separated positive ids; how many may be asked for at once is the use case's rule. An empty list
+/// (`ids=`) is left to that rule; an empty element (`4,,4`, `4,`) is a malformed list.
 fn parse_ids(raw: &str) -> Result<Vec<UserId>, ApiError> {
+    if raw.trim().is_empty() {
+        return Ok(Vec::new());
+    }
     raw.split(',')
         .map(str::trim)
-        .filter(|part| !part.is_empty())
         .map(|part| part.parse::<i64>().ok().filter(|id| *id > 0).map(UserId))
         .collect::<Option<_>>()
         .ok_or_else(|| ApiError::bad_request("ids must be comma-separated positive integers"))

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use actix_web::test;
-use plaza_app::{BcryptHasher, Ports, Services, TokenCodec};
+use plaza_app::{BcryptHasher, HashingLimit, Ports, ReencodedAvatars, Services, TokenCodec};
 use plaza_domain::RepoError;
 use plaza_domain::health::StorageHealth;
 use plaza_infra_fs::FsAvatarStore;
@@ -34,7 +34,8 @@ async fn health_is_503_in_the_error_shape_when_the_database_does_not_answer() {
         comments: Arc::new(SqliteCommentRepository::new(db.clone())),
         notifications: Arc::new(SqliteNotificationRepository::new(db)),
         avatars: Arc::new(FsAvatarStore::open(dir.path().join("avatars")).unwrap()),
-        passwords: Arc::new(BcryptHasher::new(4).unwrap()),
+        avatar_images: Arc::new(ReencodedAvatars),
+        passwords: Arc::new(BcryptHasher::new(4, HashingLimit::for_this_machine()).unwrap()),
         tokens: Arc::new(TokenCodec::new(&[1u8; 32], 30).unwrap()),
         health: Arc::new(Unreachable),
     });

@@ -5,7 +5,7 @@ use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 use plaza_domain::RepoError;
-use plaza_domain::avatar::{AvatarStore, ImageKind};
+use plaza_domain::avatar::{AvatarFile, AvatarStore, ImageKind};
 
 /// Hex digits in a stored name: 128 random bits.
 const NAME_HEX_LEN: usize = 32;
@@ -66,7 +66,7 @@ impl AvatarStore for FsAvatarStore {
         Ok(name)
     }
 
-    fn load(&self, name: &str) -> Result<Option<(ImageKind, Vec<u8>)>, RepoError> {
+    fn open(&self, name: &str) -> Result<Option<AvatarFile>, RepoError> {
         let Some((path, kind)) = self.locate(name) else {
             return Ok(None);
         };
@@ -76,8 +76,8 @@ impl AvatarStore for FsAvatarStore {
             Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
             Err(error) => return Err(io_error(error)),
         }
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some((kind, bytes))),
+        match fs::File::open(&path) {
+            Ok(file) => Ok(Some(AvatarFile { kind, file, path })),
             Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
             Err(error) => Err(io_error(error)),
         }
@@ -100,6 +100,16 @@ mod tests {
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\nimage data";
 
+    /// The kind and bytes stored under `name`, if any.
+    fn load(store: &FsAvatarStore, name: &str) -> Option<(ImageKind, Vec<u8>)> {
+        store.open(name).unwrap().map(|avatar| {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut &avatar.file, &mut bytes).unwrap();
+            assert!(avatar.path.starts_with(store.dir()));
+            (avatar.kind, bytes)
+        })
+    }
+
     fn store() -> (tempfile::TempDir, FsAvatarStore) {
         let dir = tempfile::tempdir().unwrap();
         let store = FsAvatarStore::open(dir.path().join("avatars")).unwrap();
@@ -111,11 +121,11 @@ mod tests {
         let (_dir, store) = store();
         let name = store.save(ImageKind::Png, PNG).unwrap();
         assert!(name.ends_with(".png") && name.len() == NAME_HEX_LEN + 4, "{name}");
-        assert_eq!(store.load(&name).unwrap(), Some((ImageKind::Png, PNG.to_vec())));
+        assert_eq!(load(&store, &name), Some((ImageKind::Png, PNG.to_vec())));
         let other = store.save(ImageKind::Png, PNG).unwrap();
         assert_ne!(name, other);
         store.delete(&name).unwrap();
-        assert_eq!(store.load(&name).unwrap(), None);
+        assert_eq!(load(&store, &name), None);
         store.delete(&name).unwrap();
         assert_eq!(
             fs::read_dir(store.dir()).unwrap().count(),
@@ -138,7 +148,7 @@ mod tests {
             "..",
             "a.png",
         ] {
-            assert_eq!(store.load(name).unwrap(), None, "{name}");
+            assert_eq!(load(&store, name), None, "{name}");
         }
     }
 
@@ -150,6 +160,6 @@ mod tests {
         fs::write(&outside, PNG).unwrap();
         let name = format!("{}.png", "a".repeat(NAME_HEX_LEN));
         std::os::unix::fs::symlink(&outside, store.dir().join(&name)).unwrap();
-        assert_eq!(store.load(&name).unwrap(), None);
+        assert_eq!(load(&store, &name), None);
     }
 }

@@ -3,13 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
-use plaza_domain::comment::{Comment, CommentRepository, NewComment};
-use plaza_domain::notification::NewNotification;
+use plaza_domain::comment::{Comment, CommentRepository, FanOut, NewComment, PostedComment};
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::db::{Database, now, offset_limit};
+use crate::events::find as find_event;
 use crate::notifications::insert_all;
-use crate::schema::comments;
+use crate::schema::{comments, event_participants};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = comments, check_for_backend(Sqlite))]
@@ -55,26 +55,26 @@ impl SqliteCommentRepository {
 }
 
 impl CommentRepository for SqliteCommentRepository {
-    fn commenters(&self, event: EventId) -> Result<Vec<UserId>, RepoError> {
-        self.db.read(|conn| {
-            let ids: Vec<i64> = comments::table
-                .filter(comments::event_id.eq(event.get()))
-                .select(comments::owner_id)
-                .distinct()
-                .order(comments::owner_id)
-                .load(conn)?;
-            Ok(ids.into_iter().map(UserId).collect())
-        })
-    }
-
+    /// Inside one `BEGIN IMMEDIATE` transaction: the event and its participants are read, the fan-out
+    /// decided, the comment and its notifications written, and the author added to the participants. The
+    /// write lock is held from the first read, so the next comment on the event sees this one's author.
     fn create_with_notifications(
         &self,
         comment: NewComment,
-        notifications: Vec<NewNotification>,
-    ) -> Result<Comment, RepoError> {
+        fan_out: &dyn FanOut,
+    ) -> Result<PostedComment, RepoError> {
         self.db.write(|conn| {
+            let event = find_event(conn, comment.event_id)?.ok_or(RepoError::NotFound)?;
+            let participants: Vec<UserId> = event_participants::table
+                .filter(event_participants::event_id.eq(event.id.get()))
+                .select(event_participants::user_id)
+                .load::<i64>(conn)?
+                .into_iter()
+                .map(UserId)
+                .collect();
+            let notifications = fan_out.notifications(&event, &participants);
             let created_at = now();
-            let row = diesel::insert_into(comments::table)
+            let row: CommentRow = diesel::insert_into(comments::table)
                 .values(CommentInsert {
                     content: comment.content.as_str(),
                     event_id: comment.event_id.get(),
@@ -83,8 +83,17 @@ impl CommentRepository for SqliteCommentRepository {
                 })
                 .returning(CommentRow::as_returning())
                 .get_result(conn)?;
-            insert_all(conn, &notifications, created_at)?;
-            Ok(row.into())
+            let notifications = insert_all(conn, &notifications, created_at)?;
+            diesel::insert_or_ignore_into(event_participants::table)
+                .values((
+                    event_participants::event_id.eq(event.id.get()),
+                    event_participants::user_id.eq(comment.owner_id.get()),
+                ))
+                .execute(conn)?;
+            Ok(PostedComment {
+                comment: row.into(),
+                notifications,
+            })
         })
     }
 
@@ -117,9 +126,9 @@ mod tests {
     use crate::users::SqliteUserRepository;
     use crate::users::tests::new_user;
     use plaza_domain::comment::CommentContent;
-    use plaza_domain::event::EventRepository;
+    use plaza_domain::event::{Event, EventRepository};
     use plaza_domain::notification::{
-        NotificationMessage, NotificationQuery, NotificationRepository, SenderName,
+        NewNotification, NotificationMessage, NotificationQuery, NotificationRepository, SenderName,
     };
     use plaza_domain::user::UserRepository;
 
@@ -161,6 +170,46 @@ mod tests {
         }
     }
 
+    /// Notifies the owner and every participant but the author (the app's rule, simplified), and records
+    /// what it was shown.
+    struct Everyone {
+        author: UserId,
+        seen: std::sync::Mutex<Vec<UserId>>,
+    }
+
+    impl Everyone {
+        fn from(author: UserId) -> Self {
+            Self {
+                author,
+                seen: std::sync::Mutex::new(Vec::new()),
+            }
+        }
+    }
+
+    impl FanOut for Everyone {
+        fn notifications(&self, event: &Event, participants: &[UserId]) -> Vec<NewNotification> {
+            *self.seen.lock().unwrap() = participants.to_vec();
+            let mut recipients = vec![event.owner_id];
+            recipients.extend(participants.iter().copied());
+            recipients.sort_unstable();
+            recipients.dedup();
+            recipients
+                .into_iter()
+                .filter(|r| *r != self.author)
+                .map(|to| notify(to, self.author, event.id))
+                .collect()
+        }
+    }
+
+    /// Sends to fixed recipients, whoever they are.
+    struct To(Vec<UserId>, UserId);
+
+    impl FanOut for To {
+        fn notifications(&self, event: &Event, _: &[UserId]) -> Vec<NewNotification> {
+            self.0.iter().map(|to| notify(*to, self.1, event.id)).collect()
+        }
+    }
+
     fn notify(to: UserId, from: UserId, event: EventId) -> NewNotification {
         NewNotification {
             message: NotificationMessage::parse("x commented").unwrap(),
@@ -186,55 +235,115 @@ mod tests {
     #[test]
     fn writes_the_comment_with_its_notifications_and_lists_oldest_first() {
         let f = fixture();
-        f.comments
-            .create_with_notifications(
-                comment(f.event, f.bob, "first"),
-                vec![notify(f.alice, f.bob, f.event)],
-            )
+        let first = Everyone::from(f.bob);
+        let posted = f
+            .comments
+            .create_with_notifications(comment(f.event, f.bob, "first"), &first)
             .unwrap();
+        assert!(first.seen.lock().unwrap().is_empty(), "nobody had commented yet");
+        assert_eq!(posted.notifications.len(), 1);
+        assert_eq!(posted.notifications[0].owner_id, f.alice);
+        assert!(
+            posted.notifications[0].id.get() > 0,
+            "returned as stored, with its id"
+        );
+
+        let second = Everyone::from(f.alice);
         f.comments
-            .create_with_notifications(
-                comment(f.event, f.alice, "second"),
-                vec![notify(f.bob, f.alice, f.event)],
-            )
+            .create_with_notifications(comment(f.event, f.alice, "second"), &second)
             .unwrap();
+        assert_eq!(*second.seen.lock().unwrap(), [f.bob], "the participants so far");
+        let third = Everyone::from(f.bob);
         f.comments
-            .create_with_notifications(comment(f.event, f.bob, "third"), vec![])
+            .create_with_notifications(comment(f.event, f.bob, "third"), &third)
             .unwrap();
+        let mut seen = third.seen.lock().unwrap().clone();
+        seen.sort_unstable();
+        assert_eq!(seen, [f.alice, f.bob], "each participant once");
+
         let page = f.comments.list(f.event, PageRequest::default()).unwrap();
         assert_eq!(page.total, 3);
         assert_eq!(
             page.items.iter().map(|c| c.content.as_str()).collect::<Vec<_>>(),
             ["first", "second", "third"]
         );
-        assert_eq!(f.comments.commenters(f.event).unwrap(), [f.alice, f.bob]);
-        assert_eq!((unread(&f.db, f.alice), unread(&f.db, f.bob)), (1, 1));
+        assert_eq!((unread(&f.db, f.alice), unread(&f.db, f.bob)), (2, 1));
+    }
+
+    #[test]
+    fn many_recipients_are_written_and_returned_in_one_go() {
+        let f = fixture();
+        let users = SqliteUserRepository::new(f.db.clone());
+        let recipients: Vec<UserId> = (0..1_200)
+            .map(|i| users.create(new_user(&format!("user{i}"))).unwrap().id)
+            .collect();
+        let posted = f
+            .comments
+            .create_with_notifications(
+                comment(f.event, f.bob, "hello all"),
+                &To(recipients.clone(), f.bob),
+            )
+            .unwrap();
+        let owners: Vec<UserId> = posted.notifications.iter().map(|n| n.owner_id).collect();
+        assert_eq!(
+            owners, recipients,
+            "more rows than one statement holds, all of them, in order"
+        );
+    }
+
+    #[test]
+    fn comments_at_the_same_moment_each_notify_the_other_author() {
+        let f = fixture();
+        let users = SqliteUserRepository::new(f.db.clone());
+        let authors: Vec<UserId> = (0..8)
+            .map(|i| users.create(new_user(&format!("writer{i}"))).unwrap().id)
+            .collect();
+        let threads: Vec<_> = authors
+            .iter()
+            .map(|author| {
+                let (repo, author, event) = (f.comments.clone(), *author, f.event);
+                std::thread::spawn(move || {
+                    repo.create_with_notifications(comment(event, author, "me too"), &Everyone::from(author))
+                        .unwrap()
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        // Whoever wrote later was notified by nobody; whoever wrote earlier by everyone after them. So
+        // between any two authors exactly one notified the other: 8 * 7 / 2 notifications among them.
+        let among_authors: u64 = authors.iter().map(|a| unread(&f.db, *a)).sum();
+        assert_eq!(among_authors, 8 * 7 / 2);
+        assert_eq!(unread(&f.db, f.alice), 8, "the owner hears of every comment");
     }
 
     #[test]
     fn a_failed_notification_leaves_no_comment_behind() {
         let f = fixture();
         // The second recipient does not exist: its insert fails, and the whole transaction with it.
-        let batch = vec![
-            notify(f.alice, f.bob, f.event),
-            notify(UserId(999), f.bob, f.event),
-        ];
-        let result = f
-            .comments
-            .create_with_notifications(comment(f.event, f.bob, "lost"), batch);
+        let result = f.comments.create_with_notifications(
+            comment(f.event, f.bob, "lost"),
+            &To(vec![f.alice, UserId(999)], f.bob),
+        );
         assert!(result.is_err());
         assert_eq!(f.comments.list(f.event, PageRequest::default()).unwrap().total, 0);
         assert_eq!(unread(&f.db, f.alice), 0, "no notification survives either");
+        let later = Everyone::from(f.alice);
+        f.comments
+            .create_with_notifications(comment(f.event, f.alice, "after"), &later)
+            .unwrap();
+        assert!(
+            later.seen.lock().unwrap().is_empty(),
+            "the failed author did not join the participants"
+        );
     }
 
     #[test]
     fn deleting_the_event_takes_its_comments_and_keeps_the_notifications() {
         let f = fixture();
         f.comments
-            .create_with_notifications(
-                comment(f.event, f.bob, "hi"),
-                vec![notify(f.alice, f.bob, f.event)],
-            )
+            .create_with_notifications(comment(f.event, f.bob, "hi"), &Everyone::from(f.bob))
             .unwrap();
         SqliteEventRepository::new(f.db.clone()).delete(f.event).unwrap();
         assert_eq!(f.comments.list(f.event, PageRequest::default()).unwrap().total, 0);
@@ -254,7 +363,7 @@ mod tests {
         let f = fixture();
         let result = f
             .comments
-            .create_with_notifications(comment(EventId(999), f.bob, "hi"), vec![]);
+            .create_with_notifications(comment(EventId(999), f.bob, "hi"), &Everyone::from(f.bob));
         assert!(matches!(result, Err(RepoError::NotFound)));
     }
 }

@@ -1,6 +1,7 @@
 //! Opening the database: the file, its pragmas, the migrations and the connection pool.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -51,7 +52,13 @@ pub struct DatabaseConfig {
     pub synchronous: Synchronous,
     /// How long a writer waits for the write lock before giving up.
     pub busy_timeout: Duration,
+    /// Connections for everything but searches.
     pub pool_size: u32,
+    /// Connections for searches: a few, so that searches, however many arrive, never take the connections
+    /// every other request needs.
+    pub search_pool_size: u32,
+    /// How long a search waits for one of its connections before it is answered `503`.
+    pub search_wait: Duration,
 }
 
 impl DatabaseConfig {
@@ -61,6 +68,8 @@ impl DatabaseConfig {
             synchronous: Synchronous::Normal,
             busy_timeout: Duration::from_secs(5),
             pool_size: 8,
+            search_pool_size: 2,
+            search_wait: Duration::from_secs(2),
         }
     }
 }
@@ -109,10 +118,16 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionPr
     }
 }
 
-/// The open database: a pool of configured connections over a migrated file.
+type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
+
+/// The open database over a migrated file: a pool of configured connections for most work, a small one for
+/// searches, and one connection of its own for health checks, so that `/health` answers while every
+/// pooled connection is busy.
 #[derive(Clone)]
 pub struct Database {
-    pool: Pool<ConnectionManager<SqliteConnection>>,
+    pool: SqlitePool,
+    search_pool: SqlitePool,
+    health: Arc<Mutex<SqliteConnection>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -146,26 +161,44 @@ impl Database {
         setup
             .run_pending_migrations(MIGRATIONS)
             .map_err(|error| OpenError::Migrate(error.to_string()))?;
-        drop(setup);
+        crate::search::rebuild_if_stale(&mut setup)?;
+        // The health check keeps the set-up connection, with a short wait for locks: a check that waits
+        // long says nothing a quick one would not.
+        setup.batch_execute("PRAGMA busy_timeout = 1000;")?;
 
+        let pragmas = || {
+            Box::new(ConnectionPragmas {
+                busy_timeout_ms: config.busy_timeout.as_millis(),
+                synchronous: config.synchronous,
+            })
+        };
         let pool = Pool::builder()
             .max_size(config.pool_size.max(1))
             .connection_timeout(config.busy_timeout + Duration::from_secs(5))
-            .connection_customizer(Box::new(ConnectionPragmas {
-                busy_timeout_ms: config.busy_timeout.as_millis(),
-                synchronous: config.synchronous,
-            }))
+            .connection_customizer(pragmas())
+            .build(ConnectionManager::<SqliteConnection>::new(url.clone()))?;
+        let search_pool = Pool::builder()
+            .max_size(config.search_pool_size.max(1))
+            .min_idle(Some(0))
+            .connection_timeout(config.search_wait.max(Duration::from_millis(100)))
+            .connection_customizer(pragmas())
             .build(ConnectionManager::<SqliteConnection>::new(url))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            search_pool,
+            health: Arc::new(Mutex::new(setup)),
+        })
     }
 
-    /// Reads the schema from the file: the database is reachable and readable (a bare `SELECT 1` would
-    /// not touch the file at all).
+    /// Reads the schema from the file on the health check's own connection: the database is reachable
+    /// and readable (a bare `SELECT 1` would not touch the file at all), whatever the pools are doing.
     pub fn ping(&self) -> Result<(), RepoError> {
-        self.read(|conn| {
-            diesel::sql_query("SELECT count(*) FROM sqlite_schema").execute(conn)?;
-            Ok(())
-        })
+        // A panic mid-ping leaves nothing half-done on a connection that only reads.
+        let mut conn = self.health.lock().unwrap_or_else(PoisonError::into_inner);
+        diesel::sql_query("SELECT count(*) FROM sqlite_schema")
+            .execute(&mut *conn)
+            .map(drop)
+            .map_err(|error| StoreError::from(error).into())
     }
 
     /// Runs `work` on a pooled connection in a deferred transaction: every read in it sees one snapshot.
@@ -174,6 +207,20 @@ impl Database {
         work: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, RepoError> {
         let mut pooled = self.pool.get().map_err(StoreError::from)?;
+        let conn: &mut SqliteConnection = &mut pooled;
+        conn.transaction(work).map_err(RepoError::from)
+    }
+
+    /// Like [`read`](Self::read), on the search connections: when they are all busy for longer than
+    /// `search_wait`, the search is `Unavailable` while every other request goes on.
+    pub(crate) fn read_for_search<T>(
+        &self,
+        work: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, RepoError> {
+        let mut pooled = self
+            .search_pool
+            .get()
+            .map_err(|_| RepoError::Unavailable("every search connection is busy".into()))?;
         let conn: &mut SqliteConnection = &mut pooled;
         conn.transaction(work).map_err(RepoError::from)
     }
@@ -190,12 +237,14 @@ impl Database {
         conn.immediate_transaction(work).map_err(RepoError::from)
     }
 
-    /// Runs raw SQL statements, for tests and maintenance.
+    /// Runs raw SQL statements: for tests (fault injection) only.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn execute_batch(&self, sql: &str) -> Result<(), RepoError> {
         self.read(|conn| Ok(conn.batch_execute(sql)?))
     }
 
-    /// How SQLite would run `sql`: the `detail` lines of `EXPLAIN QUERY PLAN`, for tests and operations.
+    /// How SQLite would run `sql`: the `detail` lines of `EXPLAIN QUERY PLAN`, for tests.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn query_plan(&self, sql: &str) -> Result<Vec<String>, RepoError> {
         #[derive(QueryableByName)]
         struct Step {
@@ -212,7 +261,8 @@ impl Database {
         })
     }
 
-    /// Answers one `SELECT` whose single text column is named `value`: diagnostics for tests and operations.
+    /// Answers one `SELECT` whose single text column is named `value`: diagnostics for tests.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn query_strings(&self, sql: &str) -> Result<Vec<String>, RepoError> {
         #[derive(QueryableByName)]
         struct Row {

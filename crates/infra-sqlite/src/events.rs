@@ -1,18 +1,18 @@
-//! Events in the `events` table, searched through the `events_fts` index.
+//! Events in the `events` table, searched through the `events_search` index.
 
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 use diesel::sqlite::Sqlite;
-use plaza_domain::event::{
-    Event, EventChanges, EventQuery, EventRepository, NewEvent, SearchTerms, TicketQuantity,
-};
+use plaza_domain::event::{Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity};
+use plaza_domain::search::SearchTerms;
 use plaza_domain::{Conflict, EventId, Page, RepoError, UserId};
 
 use crate::db::{Conn, Database, now, offset_limit};
 use crate::error::StoreError;
 use crate::schema::events;
+use crate::search::{index_event, match_expression, unindex_event};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = events, check_for_backend(Sqlite))]
@@ -82,31 +82,70 @@ impl EventUpdate<'_> {
     }
 }
 
-/// An FTS5 query in which every word is a quoted string with a prefix star: `"meet"* "rust"*`. Quoting
-/// makes each word a literal token — `AND`, `NEAR`, `*` or `"` in the user's text never act as syntax.
-fn fts_query(terms: &SearchTerms) -> String {
-    terms
-        .words()
-        .iter()
-        .map(|word| format!("\"{}\"*", word.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The `events` rows a query selects, before ordering and paging.
-fn filtered(query: &EventQuery) -> events::BoxedQuery<'static, Sqlite> {
-    let mut selected = events::table.into_boxed();
-    if let Some(terms) = &query.search {
-        selected = selected.filter(
-            sql::<Bool>("events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ")
-                .bind::<Text, _>(fts_query(terms))
+/// The events whose tokens match `expression`.
+fn matching(expression: &str) -> events::BoxedQuery<'static, Sqlite> {
+    events::table
+        .filter(
+            sql::<Bool>("events.id IN (SELECT rowid FROM events_search WHERE events_search MATCH ")
+                .bind::<Text, _>(expression.to_owned())
                 .sql(")"),
-        );
-    }
-    selected
+        )
+        .into_boxed()
 }
 
-fn find(conn: &mut Conn, id: EventId) -> Result<Option<Event>, StoreError> {
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+/// How many events match: read from the index alone.
+fn count_matching(conn: &mut Conn, expression: &str) -> QueryResult<i64> {
+    diesel::sql_query("SELECT count(*) AS count FROM events_search WHERE events_search MATCH ?")
+        .bind::<Text, _>(expression)
+        .get_result::<Count>(conn)
+        .map(|row| row.count)
+}
+
+/// One page of `selected`, in list order.
+fn ordered_page(
+    selected: events::BoxedQuery<'static, Sqlite>,
+    query: &EventQuery,
+) -> events::BoxedQuery<'static, Sqlite> {
+    let (offset, limit) = offset_limit(query.page);
+    selected
+        .order((events::event_time.asc(), events::id.asc()))
+        .offset(offset)
+        .limit(limit)
+}
+
+fn page_of(
+    conn: &mut Conn,
+    selected: events::BoxedQuery<'static, Sqlite>,
+    query: &EventQuery,
+) -> QueryResult<Vec<Event>> {
+    Ok(ordered_page(selected, query)
+        .select(EventRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Event::from)
+        .collect())
+}
+
+/// A search page and its total, in one snapshot, on the search connections.
+fn search(db: &Database, terms: &SearchTerms, query: &EventQuery) -> Result<Page<Event>, RepoError> {
+    let expression = match_expression(terms);
+    db.read_for_search(|conn| {
+        let total = count_matching(conn, &expression)?;
+        let items = page_of(conn, matching(&expression), query)?;
+        Ok(Page {
+            items,
+            total: total.unsigned_abs(),
+        })
+    })
+}
+
+pub(crate) fn find(conn: &mut Conn, id: EventId) -> Result<Option<Event>, StoreError> {
     Ok(events::table
         .find(id.get())
         .select(EventRow::as_select())
@@ -130,7 +169,7 @@ impl SqliteEventRepository {
 impl EventRepository for SqliteEventRepository {
     fn create(&self, event: NewEvent) -> Result<Event, RepoError> {
         self.db.write(|conn| {
-            let row = diesel::insert_into(events::table)
+            let row: EventRow = diesel::insert_into(events::table)
                 .values(EventInsert {
                     name: event.name.as_str(),
                     event_time: event.event_time.naive_utc(),
@@ -144,6 +183,7 @@ impl EventRepository for SqliteEventRepository {
                 })
                 .returning(EventRow::as_returning())
                 .get_result(conn)?;
+            index_event(conn, row.id, &row.name, &row.description)?;
             Ok(row.into())
         })
     }
@@ -153,17 +193,14 @@ impl EventRepository for SqliteEventRepository {
     }
 
     fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError> {
+        if let Some(terms) = &query.search {
+            return search(&self.db, terms, query);
+        }
         self.db.read(|conn| {
-            let (offset, limit) = offset_limit(query.page);
-            let total: i64 = filtered(query).count().get_result(conn)?;
-            let rows = filtered(query)
-                .order((events::event_time.asc(), events::id.asc()))
-                .offset(offset)
-                .limit(limit)
-                .select(EventRow::as_select())
-                .load(conn)?;
+            let total: i64 = events::table.count().get_result(conn)?;
+            let items = page_of(conn, events::table.into_boxed(), query)?;
             Ok(Page {
-                items: rows.into_iter().map(Event::from).collect(),
+                items,
                 total: total.unsigned_abs(),
             })
         })
@@ -187,10 +224,13 @@ impl EventRepository for SqliteEventRepository {
             if update.max_tickets.is_some_and(|max| max < current.tickets_sold) {
                 return Err(RepoError::Conflict(Conflict::CapacityBelowSold).into());
             }
-            let row = diesel::update(events::table.find(id.get()))
+            let row: EventRow = diesel::update(events::table.find(id.get()))
                 .set(&update)
                 .returning(EventRow::as_returning())
                 .get_result(conn)?;
+            if update.name.is_some() || update.description.is_some() {
+                index_event(conn, row.id, &row.name, &row.description)?;
+            }
             Ok(row.into())
         })
     }
@@ -199,7 +239,7 @@ impl EventRepository for SqliteEventRepository {
         self.db.write(
             |conn| match diesel::delete(events::table.find(id.get())).execute(conn)? {
                 0 => Err(RepoError::NotFound.into()),
-                _ => Ok(()),
+                _ => Ok(unindex_event(conn, id.get())?),
             },
         )
     }
@@ -362,8 +402,15 @@ pub(crate) mod tests {
         assert!(matches!(repo.delete(event.id), Err(RepoError::NotFound)));
     }
 
+    /// The SQL of a query object with its bound values written in as literals, for `EXPLAIN`.
+    fn with_literals(query: &events::BoxedQuery<'static, Sqlite>, binds: &[&str]) -> String {
+        let sql = diesel::debug_query::<Sqlite, _>(query).to_string();
+        let sql = sql.split(" -- binds:").next().unwrap().to_owned();
+        binds.iter().fold(sql, |sql, bind| sql.replacen('?', bind, 1))
+    }
+
     #[test]
-    fn search_over_100_000_events_uses_the_full_text_index_not_a_scan() {
+    fn search_over_100_000_events_uses_the_index_not_a_scan() {
         let (_dir, db, repo, owner) = setup();
         db.execute_batch(&format!(
             "INSERT INTO events (name, event_time, description, duration_hours, duration_minutes, \
@@ -371,6 +418,8 @@ pub(crate) mod tests {
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) \
              SELECT 'Event ' || i || CASE WHEN i % 1000 = 0 THEN ' meetup' ELSE '' END, \
                     '2027-01-01 10:00:00', 'generated', 1, 0, 0, 10, {owner}, '2026-01-01 00:00:00' FROM n; \
+             INSERT INTO events_search (rowid, tokens) \
+             SELECT id, lower(name) || ' generated' FROM events; \
              ANALYZE;"
         ))
         .unwrap();
@@ -382,22 +431,47 @@ pub(crate) mod tests {
         assert_eq!(page.total, 100);
         assert_eq!(page.items.len(), 10);
 
-        let plan = db
-            .query_plan(
-                "SELECT * FROM events WHERE events.id IN \
-                 (SELECT rowid FROM events_fts WHERE events_fts MATCH '\"meetup\"*') ORDER BY event_time, id",
-            )
-            .unwrap();
+        // The very query the repository runs, with its values written in.
+        let expression = match_expression(query.search.as_ref().unwrap());
+        let sql = with_literals(
+            &ordered_page(matching(&expression), &query),
+            &[&format!("'{}'", expression.replace('\'', "''")), "10", "0"],
+        );
+        assert!(sql.contains("events_search MATCH"), "{sql}");
+        let plan = db.query_plan(&sql).unwrap();
         assert!(
             plan.iter()
-                .any(|line| line.contains("events_fts VIRTUAL TABLE INDEX")),
+                .any(|line| line.contains("events_search VIRTUAL TABLE INDEX")),
             "{plan:?}"
         );
         assert!(
             !plan
                 .iter()
-                .any(|line| line.starts_with("SCAN events") && !line.contains("VIRTUAL")),
+                .any(|line| line.starts_with("SCAN events") && !line.contains("INDEX")),
             "{plan:?}"
+        );
+    }
+
+    #[test]
+    fn search_finds_chinese_and_japanese_words_inside_runs() {
+        let (_dir, _db, repo, owner) = setup();
+        repo.create(new_event(owner, "周末音乐会", "在公园举行的户外活动", 1, 10))
+            .unwrap();
+        repo.create(new_event(owner, "東京タワー見学", "みんなで行きましょう", 2, 10))
+            .unwrap();
+        repo.create(new_event(owner, "Rust 勉強会 in Tokyo", "Café talks", 3, 10))
+            .unwrap();
+        for query in ["周末", "音乐", "音乐会", "公园", "户外活动", "乐"] {
+            assert_eq!(search(&repo, query), ["周末音乐会"], "{query}");
+        }
+        for query in ["タワー", "京タ", "見学", "行き"] {
+            assert_eq!(search(&repo, query), ["東京タワー見学"], "{query}");
+        }
+        assert_eq!(search(&repo, "勉強 rust"), ["Rust 勉強会 in Tokyo"]);
+        assert_eq!(search(&repo, "cafe TOK"), ["Rust 勉強会 in Tokyo"]);
+        assert!(
+            search(&repo, "音乐节").is_empty(),
+            "a pair that is not in the text"
         );
     }
 

@@ -8,6 +8,7 @@ mod events;
 mod notifications;
 mod posts;
 mod schema;
+mod search;
 mod users;
 
 pub use comments::SqliteCommentRepository;

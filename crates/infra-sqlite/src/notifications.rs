@@ -1,6 +1,6 @@
 //! Notifications in the `notifications` table.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 use plaza_domain::notification::{NewNotification, Notification, NotificationQuery, NotificationRepository};
@@ -38,8 +38,10 @@ impl From<NotificationRow> for Notification {
     }
 }
 
+/// `event_id: None` is written as NULL, not left to the column default, so that a batch of rows is one
+/// multi-row `INSERT` (Diesel splits a SQLite batch into one statement per row otherwise).
 #[derive(Insertable)]
-#[diesel(table_name = notifications)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
 struct NotificationInsert<'a> {
     message: &'a str,
     created_at: NaiveDateTime,
@@ -62,22 +64,28 @@ impl<'a> NotificationInsert<'a> {
     }
 }
 
-/// Inserts every notification in one statement, stamped with one time.
+/// Rows per `INSERT`: 6 values a row stays well under SQLite's 32,766 bound parameters.
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// Inserts every notification, stamped with one time, in multi-row statements; returns them as stored.
 pub(crate) fn insert_all(
     conn: &mut Conn,
     batch: &[NewNotification],
     created_at: NaiveDateTime,
-) -> Result<usize, StoreError> {
-    if batch.is_empty() {
-        return Ok(0);
+) -> Result<Vec<Notification>, StoreError> {
+    let mut stored = Vec::with_capacity(batch.len());
+    for chunk in batch.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|n| NotificationInsert::new(n, created_at))
+            .collect();
+        let inserted: Vec<NotificationRow> = diesel::insert_into(notifications::table)
+            .values(&rows)
+            .returning(NotificationRow::as_returning())
+            .get_results(conn)?;
+        stored.extend(inserted.into_iter().map(Notification::from));
     }
-    let rows: Vec<_> = batch
-        .iter()
-        .map(|n| NotificationInsert::new(n, created_at))
-        .collect();
-    Ok(diesel::insert_into(notifications::table)
-        .values(&rows)
-        .execute(conn)?)
+    Ok(stored)
 }
 
 fn owned(owner: UserId, unread_only: bool) -> notifications::BoxedQuery<'static, Sqlite> {
@@ -110,6 +118,18 @@ impl NotificationRepository for SqliteNotificationRepository {
                 .returning(NotificationRow::as_returning())
                 .get_result(conn)?;
             Ok(row.into())
+        })
+    }
+
+    fn sent_since(&self, sender: UserId, since: DateTime<Utc>) -> Result<u64, RepoError> {
+        self.db.read(|conn| {
+            let sent: i64 = notifications::table
+                .filter(notifications::sender_id.eq(sender.get()))
+                .filter(notifications::event_id.is_null())
+                .filter(notifications::created_at.ge(since.naive_utc()))
+                .count()
+                .get_result(conn)?;
+            Ok(sent.unsigned_abs())
         })
     }
 
@@ -251,6 +271,50 @@ mod tests {
         assert_eq!(repo.list(query(alice, false)).unwrap().1, 2);
         assert_eq!(repo.mark_all_read(alice, None).unwrap(), 2);
         assert_eq!(repo.list(query(bob, false)).unwrap().1, 1, "bob's stay unread");
+    }
+
+    #[test]
+    fn a_batch_of_fifty_is_one_statement() {
+        use diesel::connection::{Connection, Instrumentation, InstrumentationEvent};
+        use std::sync::{Arc, Mutex};
+
+        let (dir, db) = temp_db();
+        let users = SqliteUserRepository::new(db);
+        let ids: Vec<UserId> = (0..50)
+            .map(|i| users.create(new_user(&format!("user{i}"))).unwrap().id)
+            .collect();
+        let mut conn = Conn::establish(dir.path().join("nested/plaza.db").to_str().unwrap()).unwrap();
+        let statements = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = statements.clone();
+        let counter: Box<dyn Instrumentation> = Box::new(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { query, .. } = event {
+                seen.lock().unwrap().push(query.to_string());
+            }
+        });
+        conn.set_instrumentation(counter);
+        let batch: Vec<_> = ids.iter().map(|to| note(*to, ids[0], "hello")).collect();
+        let stored = insert_all(&mut conn, &batch, crate::db::now()).unwrap();
+        assert_eq!(stored.len(), 50);
+        assert_eq!(stored.iter().map(|n| n.owner_id).collect::<Vec<_>>(), ids);
+        let statements = statements.lock().unwrap();
+        assert_eq!(statements.len(), 1, "{statements:?}");
+        assert!(statements[0].starts_with("INSERT INTO"), "{}", statements[0]);
+    }
+
+    #[test]
+    fn counts_what_a_sender_sent_directly_since_a_moment() {
+        let (_dir, repo, alice, bob) = setup();
+        let before = Utc::now() - chrono::Duration::seconds(1);
+        for i in 0..3 {
+            repo.create(note(alice, bob, &format!("n{i}"))).unwrap();
+        }
+        assert_eq!(repo.sent_since(bob, before).unwrap(), 3);
+        assert_eq!(repo.sent_since(alice, before).unwrap(), 0);
+        assert_eq!(
+            repo.sent_since(bob, Utc::now() + chrono::Duration::seconds(5))
+                .unwrap(),
+            0
+        );
     }
 
     #[test]

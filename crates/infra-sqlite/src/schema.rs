@@ -1,5 +1,5 @@
-// The Diesel schema, kept by hand: ids are BigInt (i64) on the Rust side, and the FTS5 table is queried
-// with bound SQL rather than through the DSL.
+// The Diesel schema, kept by hand: ids are BigInt (i64) on the Rust side, and the FTS5 table
+// (`events_search`) is queried with bound SQL rather than through the DSL.
 
 diesel::table! {
     users (id) {
@@ -62,8 +62,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    event_participants (event_id, user_id) {
+        event_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
 diesel::joinable!(events -> users (owner_id));
 diesel::joinable!(posts -> users (owner_id));
 diesel::joinable!(comments -> events (event_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, events, posts, comments, notifications);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    events,
+    posts,
+    comments,
+    notifications,
+    event_participants
+);

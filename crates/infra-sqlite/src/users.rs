@@ -1,8 +1,8 @@
 //! Accounts in the `users` table.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use plaza_domain::user::{NewUser, PasswordHash, User, UserChanges, UserRepository};
+use plaza_domain::user::{NewUser, PasswordHash, User, UserChanges, UserRepository, token_epoch};
 use plaza_domain::{Page, PageRequest, RepoError, UserId};
 
 use crate::db::{Conn, Database, now, offset_limit};
@@ -87,7 +87,7 @@ impl UserRepository for SqliteUserRepository {
                     email: user.email.as_str(),
                     full_name: user.full_name.as_ref().map(|name| name.as_str()),
                     password_hash: &user.password_hash.0,
-                    password_changed_at: created,
+                    password_changed_at: token_epoch::at_registration(created.and_utc()).naive_utc(),
                     created_at: created,
                 })
                 .returning(UserRow::as_returning())
@@ -151,17 +151,18 @@ impl UserRepository for SqliteUserRepository {
                 email: changes.email.as_str(),
                 full_name: changes.full_name.as_ref().map(|name| name.as_str()),
             };
-            let updated = diesel::update(users::table.find(id.get()))
+            let current = find(conn, id)?.ok_or(RepoError::NotFound)?;
+            diesel::update(users::table.find(id.get()))
                 .set(&profile)
                 .execute(conn)?;
-            if updated == 0 {
-                return Err(RepoError::NotFound.into());
-            }
             if let Some(password) = &changes.password {
+                // Read and moved in the same write transaction: two changes at once cannot both start
+                // from the same epoch.
+                let epoch = token_epoch::after_password_change(current.password_changed_at, Utc::now());
                 diesel::update(users::table.find(id.get()))
                     .set((
                         users::password_hash.eq(&password.hash.0),
-                        users::password_changed_at.eq(password.changed_at.naive_utc()),
+                        users::password_changed_at.eq(epoch.naive_utc()),
                     ))
                     .execute(conn)?;
             }
@@ -253,19 +254,26 @@ pub(crate) mod tests {
         assert_eq!(updated.password_hash, alice.password_hash);
         assert_eq!(updated.password_changed_at, alice.password_changed_at);
 
-        let later = alice.password_changed_at + chrono::Duration::seconds(3);
-        let new_password = UserChanges {
+        assert!(
+            alice.password_changed_at < alice.created_at,
+            "registration is not a password change: tokens from its second on are valid"
+        );
+        let new_password = || UserChanges {
             username: Username::parse("alice_new").unwrap(),
             email: Email::parse("new@example.org").unwrap(),
             full_name: None,
             password: Some(PasswordChange {
                 hash: PasswordHash("$2b$04$other".into()),
-                changed_at: later,
             }),
         };
-        let updated = repo.update(alice.id, new_password).unwrap();
+        let updated = repo.update(alice.id, new_password()).unwrap();
         assert_eq!(updated.password_hash.0, "$2b$04$other");
-        assert_eq!(updated.password_changed_at, later);
+        assert!(updated.password_changed_at > alice.password_changed_at);
+        let again = repo.update(alice.id, new_password()).unwrap();
+        assert!(
+            again.password_changed_at > updated.password_changed_at,
+            "each change moves the epoch, even within one second"
+        );
 
         let steal_name = UserChanges {
             username: Username::parse("BOB").unwrap(),

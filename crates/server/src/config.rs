@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use plaza_app::token::MIN_SECRET_BYTES;
 use plaza_infra_sqlite::{DatabaseConfig, Synchronous, database_path};
+use secrecy::{ExposeSecret, SecretString};
 
 /// The name of the generated secret's file, beside the database.
 pub const SECRET_FILE: &str = "jwt_secret";
@@ -29,8 +30,8 @@ pub struct Config {
 
     /// The HS256 signing secret, at least 32 bytes. When unset, one is generated on first start and kept
     /// in `jwt_secret` beside the database (readable only by its owner), so tokens survive restarts.
-    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
-    pub jwt_secret: Option<String>,
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true, value_parser = secret)]
+    pub jwt_secret: Option<SecretString>,
 
     /// How long an access token is valid, in minutes.
     #[arg(
@@ -65,6 +66,26 @@ pub struct Config {
     #[arg(long, env = "WORKERS", global = true)]
     pub workers: Option<usize>,
 
+    /// Connections one client address may have open at once (0: no cap). Past it, `429` and the
+    /// connection is closed.
+    #[arg(
+        long,
+        env = "MAX_CONNECTIONS_PER_CLIENT",
+        default_value_t = 128,
+        global = true
+    )]
+    pub max_connections_per_client: usize,
+
+    /// Seconds a response may wait on a client that does not read it before the connection is cut off
+    /// (Linux: TCP_USER_TIMEOUT). 0: the kernel's default, which takes many minutes.
+    #[arg(
+        long,
+        env = "RESPONSE_WRITE_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub response_write_timeout_secs: u64,
+
     /// Log filter, as `tracing_subscriber`'s EnvFilter reads it: `info`, `plaza=debug,actix_web=info`, …
     #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
     pub log_level: String,
@@ -86,22 +107,39 @@ impl Config {
             sqlite_busy_timeout_ms: 5000,
             database_pool_size: 8,
             workers: None,
+            max_connections_per_client: 128,
+            response_write_timeout_secs: 30,
             log_level: "info".into(),
         }
     }
 
-    pub fn database(&self) -> DatabaseConfig {
-        DatabaseConfig {
+    /// The SQLite database to open. A URL naming another store (`postgres://…`) is refused rather than
+    /// taken for a file name.
+    pub fn database(&self) -> anyhow::Result<DatabaseConfig> {
+        if let Some((scheme, _)) = self.database_url.split_once(':')
+            && scheme.len() > 1
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            && !scheme.eq_ignore_ascii_case("sqlite")
+        {
+            bail!(
+                "DATABASE_URL names a `{scheme}:` store, which Plaza does not serve; give the path of a \
+                 SQLite file (e.g. data/plaza.db or sqlite://data/plaza.db)"
+            );
+        }
+        Ok(DatabaseConfig {
             path: database_path(&self.database_url),
             synchronous: self.sqlite_synchronous,
             busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
             pool_size: self.database_pool_size,
-        }
+            ..DatabaseConfig::new(database_path(&self.database_url))
+        })
     }
 
     /// The configured secret, or the one kept beside the database (generated on first use).
     pub fn jwt_secret(&self) -> anyhow::Result<Vec<u8>> {
-        match &self.jwt_secret {
+        match self.jwt_secret.as_ref().map(|secret| secret.expose_secret()) {
             Some(secret) if secret.len() < MIN_SECRET_BYTES => bail!(
                 "JWT_SECRET is {} bytes long; it must be at least {MIN_SECRET_BYTES} (try `openssl rand -hex 32`)",
                 secret.len()
@@ -117,6 +155,10 @@ impl Config {
             }
         }
     }
+}
+
+fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(raw))
 }
 
 /// Reads the secret file, creating it with a fresh random secret (mode 0600) when there is none.
@@ -199,9 +241,34 @@ mod tests {
     }
 
     #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        let config = config(&["--jwt-secret", "a-very-secret-value-of-enough-bytes-1234"]);
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("a-very-secret"), "{printed}");
+        assert_eq!(
+            config.jwt_secret().unwrap(),
+            b"a-very-secret-value-of-enough-bytes-1234"
+        );
+    }
+
+    #[test]
+    fn a_url_of_another_store_refuses_to_start() {
+        for url in ["postgres://plaza@localhost/plaza", "postgresql://x", "mysql://y"] {
+            let error = config(&["--database-url", url])
+                .database()
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("does not serve"), "{url}: {error}");
+        }
+        for url in ["data/plaza.db", "sqlite://data/p.db", "sqlite:p.db", "./p.db"] {
+            assert!(config(&["--database-url", url]).database().is_ok(), "{url}");
+        }
+    }
+
+    #[test]
     fn a_short_secret_refuses_to_start() {
         let config = Config {
-            jwt_secret: Some("short".into()),
+            jwt_secret: Some(SecretString::from("short")),
             ..config(&[])
         };
         let error = config.jwt_secret().unwrap_err().to_string();
@@ -218,6 +285,6 @@ mod tests {
         assert_eq!(config.host, "127.0.0.1");
         assert_eq!(config.access_token_expire_minutes, 30);
         let config = self::config(&["--database-url", "sqlite://x/y.db"]);
-        assert_eq!(config.database().path, PathBuf::from("x/y.db"));
+        assert_eq!(config.database().unwrap().path, PathBuf::from("x/y.db"));
     }
 }

@@ -45,7 +45,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve => serve(cli.config),
         Command::InitDb { sample_data } => {
             let services = wiring::services(&cli.config)?;
-            tracing::info!(database = %cli.config.database().path.display(), "database ready");
+            tracing::info!(database = %cli.config.database()?.path.display(), "database ready");
             if sample_data {
                 sample::load(&services)?;
             }
@@ -69,6 +69,12 @@ fn init_tracing(filter: &str) -> anyhow::Result<()> {
 
 #[actix_web::main]
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // Every connection is a file descriptor: the soft limit (often 1024) is lower than what the process
+    // may use (the hard limit), and a crowd of clients should meet Plaza's own limits first.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(open_files = limit, "open-file limit raised"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
+    }
     let (server, port) = plaza::server(&config)?;
     tracing::info!("Plaza listening on http://{}:{port}", config.host);
     // actix stops gracefully on SIGINT/SIGTERM: it stops accepting, and lets requests in flight finish.

@@ -21,8 +21,9 @@ fn valid<T>(value: Result<T, Invalid>) -> anyhow::Result<T> {
     value.map_err(|invalid| anyhow!("sample data is invalid: {invalid}"))
 }
 
+/// Keeps the cause chain: `internal error` alone would tell an operator nothing.
 fn app(error: AppError) -> anyhow::Error {
-    anyhow!("{error}")
+    anyhow::Error::new(error)
 }
 
 fn register(services: &Services, username: &str, full_name: &str) -> anyhow::Result<Result<User, AppError>> {
@@ -203,7 +204,7 @@ pub fn load(services: &Services) -> anyhow::Result<()> {
         events = 5,
         comments = 5,
         posts = 3,
-        "sample data loaded (password: {SAMPLE_PASSWORD})"
+        "sample data loaded (the password of the sample accounts is in README.md)"
     );
     Ok(())
 }

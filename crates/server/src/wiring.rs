@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use plaza_app::{BcryptHasher, Ports, Services, TokenCodec};
+use plaza_app::{BcryptHasher, HashingLimit, Ports, ReencodedAvatars, Services, TokenCodec};
 use plaza_infra_fs::FsAvatarStore;
 use plaza_infra_sqlite::{
     Database, SqliteCommentRepository, SqliteEventRepository, SqliteNotificationRepository,
@@ -14,10 +14,11 @@ use crate::config::Config;
 
 /// Opens (creating and migrating) the database and the avatar directory, and wires the use cases.
 pub fn services(config: &Config) -> anyhow::Result<Services> {
-    let db = Database::open(&config.database()).context("opening the database")?;
+    let db = Database::open(&config.database()?).context("opening the database")?;
     let avatars = FsAvatarStore::open(&config.avatar_dir)
         .with_context(|| format!("opening the avatar directory {}", config.avatar_dir.display()))?;
-    let passwords = BcryptHasher::new(config.bcrypt_cost).map_err(anyhow::Error::msg)?;
+    let passwords = BcryptHasher::new(config.bcrypt_cost, HashingLimit::for_this_machine())
+        .map_err(anyhow::Error::msg)?;
     let tokens = TokenCodec::new(&config.jwt_secret()?, config.access_token_expire_minutes)
         .map_err(anyhow::Error::msg)?;
     Ok(Services::new(Ports {
@@ -27,6 +28,7 @@ pub fn services(config: &Config) -> anyhow::Result<Services> {
         comments: Arc::new(SqliteCommentRepository::new(db.clone())),
         notifications: Arc::new(SqliteNotificationRepository::new(db.clone())),
         avatars: Arc::new(avatars),
+        avatar_images: Arc::new(ReencodedAvatars),
         passwords: Arc::new(passwords),
         tokens: Arc::new(tokens),
         health: Arc::new(db),

@@ -1,8 +1,10 @@
 use crate::helpers::{Response, TestApp};
 
 const BOUNDARY: &str = "plaza-test-boundary";
-pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake but well-headed png";
-const GIF: &[u8] = b"GIF89a tiny";
+/// A real 2 × 2 PNG (uploads are decoded, so test images must be images).
+pub const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x02\x00\x00\x00\x02\x08\x06\x00\x00\x00\x72\xb6\x0d\x24\x00\x00\x00\x11\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\xc0\xf0\x1f\x84\x19\x60\x0c\x00\x47\xca\x07\xf9\x67\x59\x6e\xb7\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+/// A real 1 × 1 GIF.
+const GIF: &[u8] = b"\x47\x49\x46\x38\x39\x61\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00\x21\xf9\x04\x01\x00\x00\x00\x00\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b";
 
 pub fn multipart(field: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
     let mut body = format!(
@@ -43,7 +45,13 @@ fn an_uploaded_avatar_is_served_with_its_type_and_a_replacement_removes_the_old_
     let image = app.get(&url);
     assert_eq!(image.status, 200);
     assert_eq!(image.header("content-type"), Some("image/png"));
-    assert_eq!(image.body, PNG);
+    assert!(image.body.starts_with(b"\x89PNG"), "an image, re-encoded");
+    assert_eq!(image.header("x-content-type-options"), Some("nosniff"));
+    let etag = image.header("etag").expect("served with an ETag").to_owned();
+    let again = app.request("GET", &url, &[("If-None-Match", &etag)], None);
+    assert_eq!(again.status, 304);
+    let part = app.request("GET", &url, &[("Range", "bytes=0-3")], None);
+    assert_eq!((part.status, part.body.as_slice()), (206, &b"\x89PNG"[..]));
     assert_eq!(
         app.get(&format!("/users/{alice}")).assert_ok()["avatar_url"],
         url.as_str()
@@ -58,12 +66,29 @@ fn an_uploaded_avatar_is_served_with_its_type_and_a_replacement_removes_the_old_
     .assert_ok();
     let new_url = replaced["avatar_url"].as_str().unwrap();
     assert!(
-        new_url.ends_with(".gif"),
-        "the type comes from the bytes: {new_url}"
+        new_url.ends_with(".png"),
+        "a GIF is stored re-encoded, as PNG: {new_url}"
     );
-    assert_eq!(app.get(new_url).header("content-type"), Some("image/gif"));
+    let served = app.get(new_url);
+    assert_eq!(served.header("content-type"), Some("image/png"));
+    assert!(served.body.starts_with(b"\x89PNG"));
     app.get(&url).assert_error(404, "not_found");
     assert_eq!(stored_files(&app), 1, "the replaced file is gone");
+}
+
+#[test]
+fn an_image_with_a_page_hidden_in_it_is_served_as_pixels_only() {
+    let app = TestApp::spawn();
+    let (alice, token) = app.user("alice");
+    let mut polyglot = PNG.to_vec();
+    polyglot.extend_from_slice(b"<html><script>alert(document.cookie)</script></html>");
+    let user = upload(&app, &token, alice, multipart("file", "image/png", &polyglot)).assert_ok();
+    let served = app.get(user["avatar_url"].as_str().unwrap());
+    assert_eq!(served.status, 200);
+    assert!(
+        !served.body.windows(7).any(|w| w == b"<script"),
+        "what was appended to the image is not served back"
+    );
 }
 
 #[test]

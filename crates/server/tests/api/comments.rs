@@ -132,7 +132,7 @@ fn when_notifications_cannot_be_written_the_comment_is_not_written_either() {
     let event = app.create_event(&alice_token, json!({}));
     let path = format!("/comments/{}", event["id"]);
 
-    let db = Database::open(&app.config.database()).unwrap();
+    let db = Database::open(&app.config.database().unwrap()).unwrap();
     db.execute_batch(
         "CREATE TRIGGER break_notifications BEFORE INSERT ON notifications \
          BEGIN SELECT RAISE(ABORT, 'notifications are broken'); END;",

@@ -1,0 +1,101 @@
+//! Request bodies must keep arriving: a body that stalls for [`BODY_IDLE`], or takes longer than
+//! [`BODY_TOTAL`] in all, ends in an error that the extractors answer with `408`, and the connection is
+//! closed. Without this a client could send `Content-Length: 1000`, one byte, and hold a connection (and
+//! its file descriptor) forever.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_web::HttpMessage;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::header;
+use actix_web::rt::time::{Instant, Sleep, sleep, sleep_until};
+use actix_web::web::Bytes;
+use futures_util::Stream;
+
+/// The longest a body may pause between two chunks.
+pub const BODY_IDLE: Duration = Duration::from_secs(10);
+/// The longest a whole body may take.
+pub const BODY_TOTAL: Duration = Duration::from_secs(60);
+
+/// A payload that fails with [`io::ErrorKind::TimedOut`] when it stalls or runs too long.
+struct Deadline {
+    inner: Payload,
+    idle: Pin<Box<Sleep>>,
+    total: Pin<Box<Sleep>>,
+    expired: bool,
+}
+
+impl Stream for Deadline {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.expired {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut self.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                self.idle.as_mut().reset(Instant::now() + BODY_IDLE);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(other) => Poll::Ready(other),
+            Poll::Pending => {
+                let stalled = self.idle.as_mut().poll(cx).is_ready();
+                let too_long = self.total.as_mut().poll(cx).is_ready();
+                if stalled || too_long {
+                    self.expired = true;
+                    Poll::Ready(Some(Err(PayloadError::Io(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the request body did not arrive in time",
+                    )))))
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+/// Whether a request says it carries a body.
+fn has_body(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|length| length.trim() != "0")
+}
+
+/// `wrap_fn` middleware: puts every request body under the deadline.
+pub fn limit_body_time<S, B>(
+    mut req: ServiceRequest,
+    service: &S,
+) -> impl Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    if has_body(&req) {
+        let inner = req.take_payload();
+        let started = Instant::now();
+        req.set_payload(Payload::Stream {
+            payload: Box::pin(Deadline {
+                inner,
+                idle: Box::pin(sleep(BODY_IDLE)),
+                total: Box::pin(sleep_until(started + BODY_TOTAL)),
+                expired: false,
+            }),
+        });
+    }
+    service.call(req)
+}
+
+/// Whether a payload error is the deadline's.
+pub fn is_timeout(error: &PayloadError) -> bool {
+    matches!(error, PayloadError::Io(io) if io.kind() == io::ErrorKind::TimedOut)
+}
