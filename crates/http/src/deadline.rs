@@ -1,7 +1,7 @@
-//! Request bodies must keep arriving: a body that stalls for [`BODY_IDLE`], or takes longer than
-//! [`BODY_TOTAL`] in all, ends in an error that the extractors answer with `408`, and the connection is
-//! closed. Without this a client could send `Content-Length: 1000`, one byte, and hold a connection (and
-//! its file descriptor) forever.
+//! Request bodies must keep arriving: a body that stalls for `body_idle`, or takes longer than
+//! `body_total` in all (see [`crate::HttpSettings`]), ends in an error that the extractors answer with `408`, and
+//! the connection is closed. Without this a client could send `Content-Length: 1000`, one byte, and hold a
+//! connection (and its file descriptor) forever.
 
 use std::future::Future;
 use std::io;
@@ -9,23 +9,20 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::state::AppState;
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::rt::time::{Instant, Sleep, sleep, sleep_until};
-use actix_web::web::Bytes;
+use actix_web::web::{self, Bytes};
 use futures_util::Stream;
-
-/// The longest a body may pause between two chunks.
-pub const BODY_IDLE: Duration = Duration::from_secs(10);
-/// The longest a whole body may take.
-pub const BODY_TOTAL: Duration = Duration::from_secs(60);
 
 /// A payload that fails with [`io::ErrorKind::TimedOut`] when it stalls or runs too long.
 struct Deadline {
     inner: Payload,
+    idle_for: Duration,
     idle: Pin<Box<Sleep>>,
     total: Pin<Box<Sleep>>,
     expired: bool,
@@ -40,7 +37,8 @@ impl Stream for Deadline {
         }
         match Pin::new(&mut self.inner).poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                self.idle.as_mut().reset(Instant::now() + BODY_IDLE);
+                let next = Instant::now() + self.idle_for;
+                self.idle.as_mut().reset(next);
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(other) => Poll::Ready(other),
@@ -80,14 +78,19 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
+    let settings = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.settings.clone())
+        .unwrap_or_default();
     if has_body(&req) {
         let inner = req.take_payload();
         let started = Instant::now();
         req.set_payload(Payload::Stream {
             payload: Box::pin(Deadline {
                 inner,
-                idle: Box::pin(sleep(BODY_IDLE)),
-                total: Box::pin(sleep_until(started + BODY_TOTAL)),
+                idle_for: settings.body_idle,
+                idle: Box::pin(sleep(settings.body_idle)),
+                total: Box::pin(sleep_until(started + settings.body_total)),
                 expired: false,
             }),
         });

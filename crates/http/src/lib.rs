@@ -34,7 +34,7 @@ use actix_web::{App, Error, web};
 use tracing_actix_web::TracingLogger;
 
 pub use error::ApiError;
-pub use state::AppState;
+pub use state::{AppState, HttpSettings};
 
 /// The whole application: routes, the contract's error bodies for whatever actix answers by itself, body
 /// limits, request tracing. The binary and the tests build it the same way.

@@ -75,6 +75,7 @@ pub const BEARER: &str = "bearerAuth";
             UnsupportedMediaType,
             RateLimited,
             Unavailable,
+            RequestTimeout,
             Internal
         )
     ),
@@ -120,14 +121,20 @@ pub struct PayloadTooLarge(pub ErrorBody);
 #[derive(ToResponse)]
 pub struct UnsupportedMediaType(pub ErrorBody);
 
-/// `429 rate_limited`: too many attempts from this client; retry after `Retry-After` seconds.
+/// `429 rate_limited`: too many attempts or connections from this client; retry after `Retry-After`
+/// seconds.
 #[derive(ToResponse)]
 #[response(headers(("Retry-After" = u64, description = "Seconds to wait before trying again")))]
 pub struct RateLimited(pub ErrorBody);
 
-/// `503 unavailable`: the database cannot be reached or stayed busy; try again shortly.
+/// `503 unavailable`: the database cannot be reached or stayed busy, every search connection is busy, or
+/// password hashing is saturated (then with `Retry-After`); try again shortly.
 #[derive(ToResponse)]
 pub struct Unavailable(pub ErrorBody);
+
+/// `408 request_timeout`: the request body stopped arriving; the connection is closed.
+#[derive(ToResponse)]
+pub struct RequestTimeout(pub ErrorBody);
 
 /// `500 internal`: a bug. The body says only `internal error`; the cause is logged under `X-Request-Id`.
 #[derive(ToResponse)]
@@ -159,7 +166,8 @@ impl Modify for Security {
     }
 }
 
-/// Answers any route can give: `500` (a bug), and `503` wherever storage is involved.
+/// Answers any route can give: `500` (a bug), `429` (a client over its connection cap), `408` wherever a
+/// body is read, and `503` wherever storage is involved.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -168,6 +176,10 @@ impl Modify for CommonResponses {
             let touches_storage = !is_static(path);
             for operation in operations_mut(item) {
                 add_response(operation, "500", "Internal");
+                add_response(operation, "429", "RateLimited");
+                if operation.request_body.is_some() {
+                    add_response(operation, "408", "RequestTimeout");
+                }
                 if touches_storage {
                     add_response(operation, "503", "Unavailable");
                 }

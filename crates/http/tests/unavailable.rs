@@ -39,7 +39,7 @@ async fn health_is_503_in_the_error_shape_when_the_database_does_not_answer() {
         tokens: Arc::new(TokenCodec::new(&[1u8; 32], 30).unwrap()),
         health: Arc::new(Unreachable),
     });
-    let app = test::init_service(plaza_http::app(plaza_http::AppState { services })).await;
+    let app = test::init_service(plaza_http::app(plaza_http::AppState::new(services))).await;
     let response = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
     assert_eq!(response.status().as_u16(), 503);
     let body: serde_json::Value = test::read_body_json(response).await;

@@ -76,6 +76,11 @@ pub struct Config {
     )]
     pub max_connections_per_client: usize,
 
+    /// Milliseconds a request body may pause between two chunks before the request is answered `408`
+    /// and its connection closed (a whole body may take at most 60 s).
+    #[arg(long, env = "BODY_IDLE_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    pub body_idle_timeout_ms: u64,
+
     /// Seconds a response may wait on a client that does not read it before the connection is cut off
     /// (Linux: TCP_USER_TIMEOUT). 0: the kernel's default, which takes many minutes.
     #[arg(
@@ -108,6 +113,7 @@ impl Config {
             database_pool_size: 8,
             workers: None,
             max_connections_per_client: 128,
+            body_idle_timeout_ms: 10_000,
             response_write_timeout_secs: 30,
             log_level: "info".into(),
         }

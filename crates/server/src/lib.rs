@@ -29,7 +29,13 @@ fn cut_off_clients_that_stop_reading(tcp: &actix_web::rt::net::TcpStream, timeou
 /// that port 0 works) — the caller awaits it.
 pub fn server(config: &Config) -> anyhow::Result<(actix_web::dev::Server, u16)> {
     let services = wiring::services(config)?;
-    let state = plaza_http::AppState { services };
+    let state = plaza_http::AppState {
+        services,
+        settings: plaza_http::HttpSettings {
+            body_idle: Duration::from_millis(config.body_idle_timeout_ms),
+            ..Default::default()
+        },
+    };
     let connections = ConnectionLimit::new(config.max_connections_per_client);
     let write_timeout = Duration::from_secs(config.response_write_timeout_secs);
     let mut server = actix_web::HttpServer::new(move || plaza_http::app(state.clone())).on_connect(

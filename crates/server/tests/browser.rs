@@ -5,11 +5,11 @@
 //! or `playwright-core` it says so and how to get them, instead of passing silently — and under CI
 //! (`CI=true`) a missing piece fails the run.
 
-use std::io::{BufRead, BufReader};
+#[path = "common/binary.rs"]
+mod binary;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::{Command, ExitCode, Stdio};
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -39,50 +39,6 @@ fn missing_prerequisite(tests: &Path) -> Option<String> {
     None
 }
 
-/// The `plaza` binary on a fresh database and a free port; returns the child and its base URL.
-fn start_server(data: &Path) -> Result<(Child, String, mpsc::Receiver<String>), String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_plaza"))
-        .args([
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--bcrypt-cost",
-            "4",
-        ])
-        .arg("--database-url")
-        .arg(data.join("plaza.db"))
-        .arg("--avatar-dir")
-        .arg(data.join("avatars"))
-        .env("LOG_LEVEL", "info")
-        .env_remove("JWT_SECRET")
-        .current_dir(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|error| format!("cannot start plaza: {error}"))?;
-    let stdout = child.stdout.take().ok_or("plaza has no stdout")?;
-    let (lines, log) = mpsc::channel();
-    // Keeps reading, so a busy log never blocks the server on a full pipe.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    loop {
-        let line = log
-            .recv_timeout(Duration::from_secs(30))
-            .map_err(|_| "plaza did not report its address within 30 s".to_owned())?;
-        if let Some(address) = line.split("listening on ").nth(1) {
-            let base = address.split_whitespace().next().unwrap_or_default().to_owned();
-            return Ok((child, base, log));
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let ci = std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false" && value != "0");
     let tests = workspace_root().join("crates/web/browser-tests");
@@ -105,7 +61,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (mut server, base, _log) = match start_server(data.path()) {
+    let server = match binary::Plaza::start(data.path(), &[], &[]) {
         Ok(started) => started,
         Err(why) => {
             eprintln!("browser journeys: {why}");
@@ -117,6 +73,7 @@ fn main() -> ExitCode {
     } else {
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
     };
+    let base = server.base.clone();
     println!(
         "\nbrowser journeys against {base} (screenshots in {})",
         screenshots.display()
@@ -130,8 +87,7 @@ fn main() -> ExitCode {
         .env("CHROMIUM_PATH", chromium())
         .stderr(Stdio::inherit())
         .output();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 
     let output = match run {
         Ok(output) => output,

@@ -125,3 +125,58 @@ fn repeated_failed_logins_are_throttled_per_user_name() {
     assert!((1..=300).contains(&retry_after), "{retry_after}");
     app.login("bob", PASSWORD).assert_ok();
 }
+
+/// A token signed with the server's own secret, with the claims given.
+fn forged(app: &TestApp, claims: &serde_json::Value, header: &jsonwebtoken::Header) -> String {
+    let secret = app.config.jwt_secret().unwrap();
+    jsonwebtoken::encode(header, claims, &jsonwebtoken::EncodingKey::from_secret(&secret)).unwrap()
+}
+
+#[test]
+fn a_token_from_the_second_of_registration_is_valid() {
+    let app = TestApp::spawn();
+    let user = app.register("alice");
+    let created = chrono::DateTime::parse_from_rfc3339(user["created_at"].as_str().unwrap())
+        .unwrap()
+        .timestamp();
+    let claims = json!({"sub": user["id"].to_string(), "iat": created, "exp": created + 600});
+    let token = forged(&app, &claims, &jsonwebtoken::Header::default());
+    app.get_as(&token, "/users/me").assert_ok();
+}
+
+#[test]
+fn tokens_not_yet_valid_from_the_future_or_with_critical_headers_are_refused() {
+    let app = TestApp::spawn();
+    let (id, good) = app.user("alice");
+    app.get_as(&good, "/users/me").assert_ok();
+    let now = chrono::Utc::now().timestamp();
+    let sub = id.to_string();
+    for claims in [
+        json!({"sub": sub, "iat": now, "exp": now + 600, "nbf": now + 120}),
+        json!({"sub": sub, "iat": now + 86_400 * 365, "exp": now + 86_400 * 366}),
+    ] {
+        let token = forged(&app, &claims, &jsonwebtoken::Header::default());
+        app.get_as(&token, "/users/me").assert_error(401, "unauthorized");
+    }
+    use base64::Engine;
+    let b64 = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    let claims = json!({"sub": sub, "iat": now, "exp": now + 600}).to_string();
+    let sign = |header: &str| {
+        let signing_input = format!("{}.{}", b64(header), b64(&claims));
+        let secret = app.config.jwt_secret().unwrap();
+        let signature = jsonwebtoken::crypto::sign(
+            signing_input.as_bytes(),
+            &jsonwebtoken::EncodingKey::from_secret(&secret),
+            jsonwebtoken::Algorithm::HS256,
+        )
+        .unwrap();
+        format!("{signing_input}.{signature}")
+    };
+    app.get_as(&sign(r#"{"alg":"HS256","typ":"JWT"}"#), "/users/me")
+        .assert_ok();
+    app.get_as(
+        &sign(r#"{"alg":"HS256","typ":"JWT","crit":["b64"]}"#),
+        "/users/me",
+    )
+    .assert_error(401, "unauthorized");
+}

@@ -176,3 +176,136 @@ fn protected_routes_need_a_token() {
         );
     }
 }
+
+#[test]
+fn head_answers_every_get_route_with_headers_and_no_body() {
+    let app = TestApp::spawn();
+    let (_id, token) = app.user("alice");
+    app.create_event(&token, json!({}));
+    for path in [
+        "/health",
+        "/events/",
+        "/events/1",
+        "/users/1",
+        "/",
+        "/openapi.json",
+    ] {
+        let head = app.request("HEAD", path, &[], None);
+        let get = app.get(path);
+        assert_eq!(head.status, get.status, "{path}");
+        assert!(head.body.is_empty(), "{path}");
+        assert_eq!(head.header("content-type"), get.header("content-type"), "{path}");
+    }
+    let list = app.request("HEAD", "/events/", &[], None);
+    assert_eq!(list.header("x-total-count"), Some("1"));
+}
+
+#[test]
+fn wrong_methods_on_the_notification_actions_are_405_with_allow() {
+    let app = TestApp::spawn();
+    for path in ["/notifications/read-all", "/notifications/1/read"] {
+        let response = app.get(path);
+        response.assert_error(405, "method_not_allowed");
+        assert_eq!(response.header("allow"), Some("POST"), "{path}");
+    }
+    let response = app.request("DELETE", "/events/1", &[], None);
+    assert_eq!(
+        response.status, 401,
+        "DELETE is a method of /events/{{id}}: it needs a token"
+    );
+    let response = app.request("PUT", "/events/1", &[], None);
+    response.assert_error(405, "method_not_allowed");
+    let allow = response.header("allow").unwrap();
+    for method in ["GET", "HEAD", "PATCH", "DELETE"] {
+        assert!(allow.contains(method), "{allow}");
+    }
+}
+
+#[test]
+fn an_id_list_with_an_empty_element_is_malformed() {
+    let app = TestApp::spawn();
+    for ids in ["4,,4", "4,", ",4", "1,%20,2"] {
+        app.get(&format!("/users/?ids={ids}"))
+            .assert_error(400, "bad_request");
+    }
+    app.get("/users/?ids=").assert_invalid("ids");
+}
+
+#[test]
+fn every_invalid_field_is_reported_at_once() {
+    let app = TestApp::spawn();
+    let (_id, token) = app.user("alice");
+    let body = app
+        .post_json(
+            "/events/",
+            Some(&token),
+            &json!({"name": "", "duration_hours": -1}),
+        )
+        .assert_error(400, "validation_failed");
+    let mut fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "description",
+            "duration_hours",
+            "duration_minutes",
+            "event_time",
+            "max_tickets",
+            "name"
+        ]
+    );
+    let body = app
+        .post_json("/users/", None, &json!({"username": 5, "email": null}))
+        .assert_error(400, "validation_failed");
+    assert_eq!(body["errors"].as_array().unwrap().len(), 3, "{body}");
+}
+
+#[test]
+fn a_body_that_is_not_an_object_marks_nothing_read() {
+    let app = TestApp::spawn();
+    let (alice, token) = app.user("alice");
+    let note = json!({"message": "hi", "sender": "me", "owner_id": alice});
+    app.post_json("/notifications/", Some(&token), &note).assert_ok();
+    for body in [json!([]), json!("all"), json!(42)] {
+        app.post_json("/notifications/read-all", Some(&token), &body)
+            .assert_invalid("body");
+    }
+    let inbox = app.get_as(&token, "/notifications/");
+    assert_eq!(inbox.header("x-unread-count"), Some("1"));
+}
+
+#[test]
+fn names_and_titles_refuse_invisible_and_reordering_characters() {
+    let app = TestApp::spawn();
+    let (id, token) = app.user("alice");
+    for name in ["\u{202E}tneve", "\u{200B}\u{200B}", "Party\u{0}", "two\nlines"] {
+        app.post_json("/events/", Some(&token), &event_body(json!({"name": name})))
+            .assert_invalid("name");
+        app.post_json("/posts/", Some(&token), &json!({"title": name, "content": "x"}))
+            .assert_invalid("title");
+        app.post_json(
+            "/notifications/",
+            Some(&token),
+            &json!({"message": "hello", "sender": name}),
+        )
+        .assert_invalid("sender");
+        app.send_json(
+            "PUT",
+            &format!("/users/{id}"),
+            Some(&token),
+            &json!({"username": "alice", "email": "alice@example.org", "full_name": name}),
+        )
+        .assert_invalid("full_name");
+    }
+    let fine = app.create_event(
+        &token,
+        json!({"name": "مرحبا Zoë 李雷 👩\u{200D}💻", "description": "line\nbreaks\tare fine"}),
+    );
+    assert_eq!(fine["description"], "line\nbreaks\tare fine");
+}

@@ -3,8 +3,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../common/binary.rs"]
+mod binary;
 mod helpers;
 
+mod abuse;
 mod auth;
 mod avatars;
 mod comments;
@@ -12,6 +15,7 @@ mod contract;
 mod errors;
 mod events;
 mod health;
+mod logs;
 mod notifications;
 mod posts;
 mod sample;
