@@ -50,3 +50,44 @@ fn the_log_keeps_secrets_out_escapes_headers_and_says_each_request_once() {
         "one real status field, one inside the quoted agent"
     );
 }
+
+#[test]
+fn loading_sample_data_does_not_log_the_sample_password() {
+    let data = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_plaza"))
+        .args(["init-db", "--sample-data", "--bcrypt-cost", "4"])
+        .arg("--database-url")
+        .arg(data.path().join("plaza.db"))
+        .arg("--avatar-dir")
+        .arg(data.path().join("avatars"))
+        .env("LOG_LEVEL", "debug")
+        .current_dir(data.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(printed.contains("sample data loaded"), "{printed}");
+    assert!(!printed.contains(plaza::sample::SAMPLE_PASSWORD), "{printed}");
+}
+
+#[test]
+fn a_failing_init_db_says_why() {
+    let data = tempfile::tempdir().unwrap();
+    let blocker = data.path().join("not-a-directory");
+    std::fs::write(&blocker, "a file where a directory should be").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_plaza"))
+        .arg("init-db")
+        .arg("--database-url")
+        .arg(blocker.join("plaza.db"))
+        .current_dir(data.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("opening the database"), "{stderr}");
+    assert!(stderr.contains("not-a-directory"), "the cause names the path: {stderr}");
+}
