@@ -1,11 +1,206 @@
-//! Who the client is: the address every per-client rule (login throttling, limits) and the log use.
+//! Who the client is: the one address that every per-client rule (login throttling, rate limits,
+//! connection caps) and the log use.
+//!
+//! It is the TCP peer — unless the peer is a configured trusted proxy (`TRUSTED_PROXIES`): then it is read
+//! from `X-Forwarded-For`, walked from the right (the entry the nearest proxy appended) past every trusted
+//! hop, or else from `Forwarded: for=…`. From any other peer those headers are ignored: any client can set
+//! them.
 
 use std::net::IpAddr;
+use std::str::FromStr;
 
-use actix_web::HttpRequest;
+use actix_web::http::header::HeaderMap;
+use actix_web::{HttpRequest, web};
+use ipnet::IpNet;
 
-/// The client's address: the TCP peer. A forwarded-for header is not evidence, since any client can set
-/// one.
+use crate::state::AppState;
+
+/// The proxies whose forwarding headers are believed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// A comma-separated list of addresses and CIDR blocks: `127.0.0.1, 10.0.0.0/8, ::1`.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                IpNet::from_str(item)
+                    .or_else(|_| IpAddr::from_str(item).map(IpNet::from))
+                    .map_err(|_| format!("{item:?} is not an IP address or CIDR block"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// IPv4-mapped IPv6 addresses as the IPv4 addresses they are.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// The client's address for `req` (see the module documentation).
 pub fn address(req: &HttpRequest) -> Option<IpAddr> {
-    req.peer_addr().map(|peer| peer.ip())
+    let peer = req.peer_addr()?.ip();
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| &state.settings.trusted_proxies);
+    Some(match trusted {
+        Some(trusted) => client_of(peer, req.headers(), trusted),
+        None => canonical(peer),
+    })
+}
+
+/// The client behind `peer`, given the request's headers.
+pub fn client_of(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
+    let peer = canonical(peer);
+    if trusted.is_empty() || !trusted.contains(peer) {
+        return peer;
+    }
+    let mut hops = forwarded_for(headers);
+    if hops.is_empty() {
+        hops = forwarded(headers);
+    }
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        match hop {
+            // An entry that is not an address ends the walk: the last one walked is the best known.
+            None => break,
+            Some(ip) => {
+                client = canonical(ip);
+                if !trusted.contains(client) {
+                    break;
+                }
+            }
+        }
+    }
+    client
+}
+
+/// The entries of every `X-Forwarded-For` header, in order; `None` for one that is not an address.
+fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    headers
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|entry| parse_node(entry.trim()))
+        .collect()
+}
+
+/// The `for=` parameters of every `Forwarded` header (RFC 7239), in order.
+fn forwarded(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    headers
+        .get_all("forwarded")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                name.trim()
+                    .eq_ignore_ascii_case("for")
+                    .then(|| parse_node(value.trim().trim_matches('"')))
+            })
+        })
+        .collect()
+}
+
+/// An address as proxies write it: `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1`, `[2001:db8::1]:443`.
+fn parse_node(node: &str) -> Option<IpAddr> {
+    if let Ok(ip) = IpAddr::from_str(node) {
+        return Some(ip);
+    }
+    if let Some(rest) = node.strip_prefix('[') {
+        return IpAddr::from_str(rest.split(']').next()?).ok();
+    }
+    let (host, port) = node.rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    IpAddr::from_str(host).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        map
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn an_untrusted_peer_is_the_client_whatever_it_claims() {
+        let trusted = TrustedProxies::parse("10.0.0.1").unwrap();
+        let spoofed = headers(&[("X-Forwarded-For", "1.1.1.1"), ("Forwarded", "for=2.2.2.2")]);
+        assert_eq!(
+            client_of(ip("203.0.113.9"), &spoofed, &trusted),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_of(ip("203.0.113.9"), &spoofed, &TrustedProxies::default()),
+            ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_first_untrusted_hop_from_the_right_is_the_client() {
+        let trusted = TrustedProxies::parse("10.0.0.0/8, 192.168.1.1").unwrap();
+        // The client forged the left entry; the proxies appended the rest.
+        let chain = headers(&[("X-Forwarded-For", "6.6.6.6, 198.51.100.7, 10.1.2.3")]);
+        assert_eq!(client_of(ip("192.168.1.1"), &chain, &trusted), ip("198.51.100.7"));
+        let two_headers = headers(&[
+            ("X-Forwarded-For", "6.6.6.6"),
+            ("X-Forwarded-For", "198.51.100.7:4431"),
+        ]);
+        assert_eq!(
+            client_of(ip("10.9.9.9"), &two_headers, &trusted),
+            ip("198.51.100.7")
+        );
+        let forwarded = headers(&[(
+            "Forwarded",
+            r#"for="[2001:db8::7]:443";proto=https, for=10.1.1.1"#,
+        )]);
+        assert_eq!(client_of(ip("10.0.0.5"), &forwarded, &trusted), ip("2001:db8::7"));
+        assert_eq!(
+            client_of(ip("10.0.0.5"), &HeaderMap::new(), &trusted),
+            ip("10.0.0.5"),
+            "no header"
+        );
+        let garbage = headers(&[("X-Forwarded-For", "198.51.100.7, nonsense")]);
+        assert_eq!(client_of(ip("10.0.0.5"), &garbage, &trusted), ip("10.0.0.5"));
+    }
+
+    #[test]
+    fn parses_addresses_and_blocks_and_refuses_anything_else() {
+        let trusted = TrustedProxies::parse(" 127.0.0.1 ,::1, 172.16.0.0/12 ").unwrap();
+        assert!(trusted.contains(ip("127.0.0.1")));
+        assert!(trusted.contains(ip("::ffff:127.0.0.1")));
+        assert!(trusted.contains(ip("172.31.255.255")));
+        assert!(!trusted.contains(ip("172.32.0.1")));
+        assert!(TrustedProxies::parse("localhost").is_err());
+        assert!(TrustedProxies::parse("").unwrap().is_empty());
+    }
 }

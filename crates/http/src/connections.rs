@@ -5,13 +5,12 @@
 //! block one subscriber usually gets.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceRequest;
 use actix_web::http::ConnectionType;
+use actix_web::{HttpResponse, ResponseError};
 
 use crate::error::ApiError;
 
@@ -86,32 +85,17 @@ fn client_key(peer: IpAddr) -> IpAddr {
     }
 }
 
-/// `wrap_fn` middleware: answers a connection past its client's cap with `429` and closes it.
-pub fn refuse_excess<S, B>(
-    req: ServiceRequest,
-    service: &S,
-) -> impl Future<Output = Result<ServiceResponse<EitherBody<B>>, actix_web::Error>> + use<S, B>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let over = req
-        .conn_data::<ConnectionSlot>()
-        .is_some_and(|slot| slot.over_limit);
-    let call = if over { Err(req) } else { Ok(service.call(req)) };
-    async move {
-        match call {
-            Ok(response) => response.await.map(ServiceResponse::map_into_left_body),
-            Err(req) => {
-                let mut response = actix_web::ResponseError::error_response(&ApiError::rate_limited(
-                    "too many connections from your address",
-                    1,
-                ));
-                response.head_mut().set_connection_type(ConnectionType::Close);
-                Ok(req.into_response(response).map_into_right_body())
-            }
-        }
-    }
+/// Whether the request's connection is one too many for its client.
+pub fn is_excess(req: &ServiceRequest) -> bool {
+    req.conn_data::<ConnectionSlot>()
+        .is_some_and(|slot| slot.over_limit)
+}
+
+/// The answer to an excess connection: `429`, and the connection closed.
+pub fn refusal() -> HttpResponse {
+    let mut response = ApiError::rate_limited("too many connections from your address", 1).error_response();
+    response.head_mut().set_connection_type(ConnectionType::Close);
+    response
 }
 
 #[cfg(test)]

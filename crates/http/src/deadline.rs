@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use crate::state::AppState;
 use actix_web::HttpMessage;
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::rt::time::{Instant, Sleep, sleep, sleep_until};
@@ -69,33 +68,26 @@ fn has_body(req: &ServiceRequest) -> bool {
             .is_some_and(|length| length.trim() != "0")
 }
 
-/// `wrap_fn` middleware: puts every request body under the deadline.
-pub fn limit_body_time<S, B>(
-    mut req: ServiceRequest,
-    service: &S,
-) -> impl Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
+/// Puts the request's body, if it has one, under the deadline.
+pub fn apply(req: &mut ServiceRequest) {
+    if !has_body(req) {
+        return;
+    }
     let settings = req
         .app_data::<web::Data<AppState>>()
         .map(|state| state.settings.clone())
         .unwrap_or_default();
-    if has_body(&req) {
-        let inner = req.take_payload();
-        let started = Instant::now();
-        req.set_payload(Payload::Stream {
-            payload: Box::pin(Deadline {
-                inner,
-                idle_for: settings.body_idle,
-                idle: Box::pin(sleep(settings.body_idle)),
-                total: Box::pin(sleep_until(started + settings.body_total)),
-                expired: false,
-            }),
-        });
-    }
-    service.call(req)
+    let inner = req.take_payload();
+    let started = Instant::now();
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(Deadline {
+            inner,
+            idle_for: settings.body_idle,
+            idle: Box::pin(sleep(settings.body_idle)),
+            total: Box::pin(sleep_until(started + settings.body_total)),
+            expired: false,
+        }),
+    });
 }
 
 /// Whether a payload error is the deadline's.

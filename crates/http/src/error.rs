@@ -330,11 +330,16 @@ pub fn ensure_error_body<B>(response: ServiceResponse<B>) -> actix_web::Result<E
     let status = response.status();
     let (request, original) = response.into_parts();
     let mut replacement = ApiError::for_status(status).error_response();
+    // Everything the original said about itself stays (Allow, Retry-After, CORS, …); only the body and
+    // what describes it change.
     for (name, value) in original.headers() {
-        if name == header::ALLOW || name == header::RETRY_AFTER {
-            replacement.headers_mut().insert(name.clone(), value.clone());
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            replacement.headers_mut().append(name.clone(), value.clone());
         }
     }
+    replacement
+        .head_mut()
+        .set_connection_type(original.head().connection_type());
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(request, replacement).map_into_right_body(),
     ))

@@ -7,6 +7,26 @@ use utoipa::ToSchema;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Liveness: `200` as long as the process serves HTTP. It touches nothing, so it stays `200` while the
+/// database is down or the server drains: an orchestrator restarts a process only when this fails.
+#[utoipa::path(
+    get,
+    path = "/livez",
+    tag = "service",
+    operation_id = "liveness",
+    responses((status = 200, description = "The process is alive", body = LivenessResponse))
+)]
+pub async fn liveness() -> HttpResponse {
+    HttpResponse::Ok().json(LivenessResponse { status: "alive" })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LivenessResponse {
+    /// `alive`.
+    #[schema(value_type = String, example = "alive")]
+    pub status: &'static str,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthResponse {
     /// `ok`.
@@ -17,7 +37,8 @@ pub struct HealthResponse {
     pub database: &'static str,
 }
 
-/// Readiness: `200` after a real query against the database answers, `503` when it cannot be reached.
+/// Readiness: `200` after a real query against the database answers; `503` when it cannot be reached, or
+/// while the server shuts down (so that load balancers stop sending traffic first).
 #[utoipa::path(
     get,
     path = "/health",
@@ -29,6 +50,9 @@ pub struct HealthResponse {
     )
 )]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.settings.lifecycle.is_draining() {
+        return Err(ApiError::unavailable("the server is shutting down"));
+    }
     let health = state.services.health.clone();
     match web::block(move || health.ping()).await {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(HealthResponse {

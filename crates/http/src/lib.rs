@@ -14,7 +14,10 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod field;
+pub mod guard;
 pub mod health;
+pub mod lifecycle;
+pub mod limits;
 pub mod logging;
 pub mod notifications;
 pub mod openapi;
@@ -29,12 +32,14 @@ pub mod web_client;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
+use actix_web::http::Method;
+use actix_web::http::header;
+use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlers, NormalizePath, TrailingSlash};
 use actix_web::{App, Error, web};
 use tracing_actix_web::TracingLogger;
 
 pub use error::ApiError;
-pub use state::{AppState, HttpSettings};
+pub use state::{AppState, HttpSettings, Lifecycle};
 
 /// The whole application: routes, the contract's error bodies for whatever actix answers by itself, body
 /// limits, request tracing. The binary and the tests build it the same way.
@@ -49,6 +54,9 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let cors = cors(&state.settings.cors_origins);
+    let security_headers = security_headers(state.settings.hsts);
+    // Innermost first: each `wrap` goes around everything before it.
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(extract::JSON_LIMIT))
@@ -57,10 +65,57 @@ pub fn app(
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such route"))
         }))
-        .wrap(ErrorHandlers::new().default_handler(error::ensure_error_body))
         .wrap(NormalizePath::new(TrailingSlash::Trim))
-        .wrap_fn(deadline::limit_body_time)
-        .wrap_fn(connections::refuse_excess)
-        .wrap_fn(request_id::echo)
+        .wrap_fn(guard::guard)
+        .wrap(Condition::new(cors.is_some(), cors.unwrap_or_default()))
+        .wrap(ErrorHandlers::new().default_handler(error::ensure_error_body))
+        .wrap(security_headers)
         .wrap(TracingLogger::<logging::RequestSpan>::new())
+}
+
+/// Headers every response carries: no content sniffing, no referrer leaking a path, no framing; and HSTS
+/// when Plaza serves HTTPS itself.
+fn security_headers(hsts: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"));
+    if hsts {
+        headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        headers
+    }
+}
+
+/// Cross-origin access for the configured origins (`*`: any), or `None` for none at all: by default only
+/// pages served by Plaza itself may call it from a browser.
+fn cors(origins: &[String]) -> Option<actix_cors::Cors> {
+    if origins.is_empty() {
+        return None;
+    }
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .expose_headers([
+            header::HeaderName::from_static("x-total-count"),
+            header::HeaderName::from_static("x-unread-count"),
+            header::HeaderName::from_static(request_id::HEADER),
+            header::RETRY_AFTER,
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    Some(cors)
 }

@@ -34,6 +34,7 @@ pub const BEARER: &str = "bearerAuth";
     ),
     paths(
         health::health,
+        health::liveness,
         token::issue,
         users::register,
         users::list_users,
@@ -190,7 +191,11 @@ impl Modify for CommonResponses {
 
 /// The web client, Swagger UI and this document are files in the binary.
 fn is_static(path: &str) -> bool {
-    path == "/" || path.starts_with("/app/") || path.starts_with("/docs") || path == "/openapi.json"
+    path == "/"
+        || path.starts_with("/app/")
+        || path.starts_with("/docs")
+        || path == "/openapi.json"
+        || path == "/livez"
 }
 
 fn add_response(operation: &mut Operation, status: &str, component: &str) {

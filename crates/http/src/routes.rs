@@ -85,6 +85,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         .get("/docs/{path:.+}", docs::swagger_ui)
         .get("/openapi.json", docs::openapi_json)
         .get("/health", health::health)
+        .get("/livez", health::liveness)
         .post("/token", token::issue)
         .post("/users", users::register)
         .get("/users", users::list_users)

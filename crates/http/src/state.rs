@@ -1,8 +1,13 @@
 //! What every handler can reach.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use plaza_app::Services;
+
+use crate::client::TrustedProxies;
+use crate::limits::RateLimits;
 
 /// The use cases and the HTTP adapter's own settings, shared by every worker.
 #[derive(Clone)]
@@ -36,6 +41,16 @@ pub struct HttpSettings {
     pub body_idle: Duration,
     /// The longest a whole request body may take.
     pub body_total: Duration,
+    /// Proxies whose forwarding headers name the client.
+    pub trusted_proxies: TrustedProxies,
+    /// Per-client request rates.
+    pub rate_limits: Arc<RateLimits>,
+    /// Origins other than Plaza's own that browsers may call it from (CORS); `*` for any.
+    pub cors_origins: Vec<String>,
+    /// Whether responses carry `Strict-Transport-Security` (when Plaza serves HTTPS itself).
+    pub hsts: bool,
+    /// Whether the server is shutting down.
+    pub lifecycle: Arc<Lifecycle>,
 }
 
 impl Default for HttpSettings {
@@ -43,6 +58,28 @@ impl Default for HttpSettings {
         Self {
             body_idle: Duration::from_secs(10),
             body_total: Duration::from_secs(60),
+            trusted_proxies: TrustedProxies::default(),
+            rate_limits: Arc::new(RateLimits::default()),
+            cors_origins: Vec::new(),
+            hsts: false,
+            lifecycle: Arc::default(),
         }
+    }
+}
+
+/// The server's phase, for readiness: once draining, `/health` answers `503` (so a load balancer stops
+/// sending traffic) and every response asks the client to close its connection.
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    draining: AtomicBool,
+}
+
+impl Lifecycle {
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
     }
 }

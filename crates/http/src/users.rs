@@ -83,13 +83,14 @@ pub struct RegisterBody {
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 100)]
     pub full_name: Field<String>,
-    /// 8–72 bytes.
+    /// 8–72 bytes; `null` counts as not sent.
     #[serde(default)]
-    #[schema(value_type = String, min_length = 8, max_length = 72)]
+    #[schema(value_type = Option<String>, min_length = 8, max_length = 72)]
     pub password: Field<String>,
-    /// The same plain password under the original design's name; used when `password` is not sent.
+    /// The same plain password under the original design's name; used when `password` is not sent, and
+    /// checked like it whenever it is sent.
     #[serde(default)]
-    #[schema(value_type = String, min_length = 8, max_length = 72)]
+    #[schema(value_type = Option<String>, min_length = 8, max_length = 72)]
     pub hashed_password: Field<String>,
 }
 
@@ -156,16 +157,19 @@ impl UserFields {
         let username = self.username.required("username", &mut errors, Username::parse);
         let email = self.email.required("email", &mut errors, Email::parse);
         let full_name = self.full_name.optional("full_name", &mut errors, FullName::parse);
-        let (field, raw_password) = match (self.password, self.hashed_password) {
-            (Field::Absent | Field::Null, hashed) => ("hashed_password", hashed),
-            (password, _) => ("password", password),
-        };
-        let password = if password_required && !matches!(raw_password, Field::Value(_) | Field::WrongType(_))
-        {
-            errors.push("password", crate::field::REQUIRED);
-            None
-        } else {
-            raw_password.optional(field, &mut errors, Password::parse)
+        // Both names are checked when both are sent; `password` wins.
+        let password = self.password.optional("password", &mut errors, Password::parse);
+        let hashed = self
+            .hashed_password
+            .optional("hashed_password", &mut errors, Password::parse);
+        let password = match (password, hashed) {
+            (Some(Some(password)), _) | (Some(None), Some(Some(password))) => Some(Some(password)),
+            (Some(None), Some(None)) if password_required => {
+                errors.push("password", crate::field::REQUIRED);
+                None
+            }
+            (Some(None), Some(None)) => Some(None),
+            _ => None,
         };
         match (username, email, full_name, password) {
             (Some(username), Some(email), Some(full_name), Some(password)) if errors.is_empty() => Ok((

@@ -103,6 +103,7 @@ fn protected_routes_and_only_they_require_a_token() {
         "GET /comments/{event_id}",
         "GET /avatars/{name}",
         "GET /health",
+        "GET /livez",
         "GET /openapi.json",
         "GET /docs",
         "GET /docs/{path}",

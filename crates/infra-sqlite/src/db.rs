@@ -125,6 +125,7 @@ type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
 /// pooled connection is busy.
 #[derive(Clone)]
 pub struct Database {
+    path: PathBuf,
     pool: SqlitePool,
     search_pool: SqlitePool,
     health: Arc<Mutex<SqliteConnection>>,
@@ -184,10 +185,24 @@ impl Database {
             .connection_customizer(pragmas())
             .build(ConnectionManager::<SqliteConnection>::new(url))?;
         Ok(Self {
+            path: config.path.clone(),
             pool,
             search_pool,
             health: Arc::new(Mutex::new(setup)),
         })
+    }
+
+    /// A connection of its own, outside the pools, for long maintenance work (backups, checkpoints).
+    pub(crate) fn dedicated_connection(&self) -> Result<SqliteConnection, OpenError> {
+        SqliteConnection::establish(&path_str(&self.path)).map_err(|source| OpenError::Connect {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Reads the schema from the file on the health check's own connection: the database is reachable

@@ -1,6 +1,7 @@
 //! Plaza's storage adapter: the domain's repository ports over one SQLite file, with Diesel and an r2d2
 //! pool. Nothing outside this crate sees a Diesel type or a line of SQL.
 
+mod backup;
 mod comments;
 mod db;
 mod error;
@@ -11,6 +12,7 @@ mod schema;
 mod search;
 mod users;
 
+pub use backup::{BackupError, BackupReport, verify as verify_backup};
 pub use comments::SqliteCommentRepository;
 pub use db::{Database, DatabaseConfig, OpenError, Synchronous, database_path};
 pub use events::SqliteEventRepository;

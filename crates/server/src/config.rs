@@ -91,6 +91,58 @@ pub struct Config {
     )]
     pub response_write_timeout_secs: u64,
 
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers name the client: addresses and CIDR blocks,
+    /// comma-separated (`127.0.0.1,10.0.0.0/8`). From any other peer those headers are ignored.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", global = true)]
+    pub trusted_proxies: String,
+
+    /// Requests per second one client address may make, in bursts of twice that (0: no limit).
+    #[arg(long, env = "RATE_LIMIT_PER_SECOND", default_value_t = 50, global = true)]
+    pub rate_limit_per_second: u32,
+
+    /// `POST /token` and `POST /users/` per minute one client address may make (0: no limit).
+    #[arg(long, env = "RATE_LIMIT_AUTH_PER_MINUTE", default_value_t = 20, global = true)]
+    pub rate_limit_auth_per_minute: u32,
+
+    /// Other origins whose pages may call the API from a browser (CORS), comma-separated
+    /// (`https://app.example.org`), or `*` for any. Empty: only Plaza's own pages.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "", global = true)]
+    pub cors_allowed_origins: String,
+
+    /// A PEM certificate chain: with `TLS_KEY_PATH`, Plaza serves HTTPS itself (re-read on SIGHUP).
+    #[arg(long, env = "TLS_CERT_PATH", requires = "tls_key_path", global = true)]
+    pub tls_cert_path: Option<PathBuf>,
+
+    /// The PEM private key of `TLS_CERT_PATH`.
+    #[arg(long, env = "TLS_KEY_PATH", requires = "tls_cert_path", global = true)]
+    pub tls_key_path: Option<PathBuf>,
+
+    /// With TLS: a plain-HTTP port that redirects every request to HTTPS (e.g. 80).
+    #[arg(long, env = "HTTP_REDIRECT_PORT", global = true)]
+    pub http_redirect_port: Option<u16>,
+
+    /// On SIGTERM/SIGINT: seconds `/health` answers `503` (so load balancers move away) before the server
+    /// stops accepting connections.
+    #[arg(long, env = "SHUTDOWN_DRAIN_SECS", default_value_t = 5, global = true)]
+    pub shutdown_drain_secs: u64,
+
+    /// Then, seconds requests in flight get to finish.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    pub shutdown_timeout_secs: u64,
+
+    /// Where scheduled backups go (each a database copy, the avatars and the generated JWT secret);
+    /// default: `backups/` beside the database.
+    #[arg(long, env = "BACKUP_DIR", global = true)]
+    pub backup_dir: Option<PathBuf>,
+
+    /// Minutes between scheduled backups while serving (0: none).
+    #[arg(long, env = "BACKUP_INTERVAL_MINUTES", default_value_t = 0, global = true)]
+    pub backup_interval_minutes: u64,
+
+    /// How many scheduled backups to keep; older ones are deleted.
+    #[arg(long, env = "BACKUP_KEEP", default_value_t = 7, global = true)]
+    pub backup_keep: usize,
+
     /// Log filter, as `tracing_subscriber`'s EnvFilter reads it: `info`, `plaza=debug,actix_web=info`, …
     #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
     pub log_level: String,
@@ -115,8 +167,56 @@ impl Config {
             max_connections_per_client: 128,
             body_idle_timeout_ms: 10_000,
             response_write_timeout_secs: 30,
+            trusted_proxies: String::new(),
+            rate_limit_per_second: 50,
+            rate_limit_auth_per_minute: 20,
+            cors_allowed_origins: String::new(),
+            tls_cert_path: None,
+            tls_key_path: None,
+            http_redirect_port: None,
+            shutdown_drain_secs: 5,
+            shutdown_timeout_secs: 30,
+            backup_dir: None,
+            backup_interval_minutes: 0,
+            backup_keep: 7,
             log_level: "info".into(),
         }
+    }
+
+    /// The proxies to trust, parsed.
+    pub fn trusted_proxies(&self) -> anyhow::Result<plaza_http::client::TrustedProxies> {
+        plaza_http::client::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|error| anyhow::anyhow!("TRUSTED_PROXIES: {error}"))
+    }
+
+    /// The CORS origins, parsed.
+    pub fn cors_origins(&self) -> Vec<String> {
+        self.cors_allowed_origins
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect()
+    }
+
+    /// The directory the database file is in.
+    pub fn data_dir(&self) -> PathBuf {
+        let path = database_path(&self.database_url);
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    }
+
+    /// Where the generated JWT secret lives (beside the database), whether or not it is used.
+    pub fn secret_file(&self) -> PathBuf {
+        self.data_dir().join(SECRET_FILE)
+    }
+
+    /// Where scheduled backups go.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir().join("backups"))
     }
 
     /// The SQLite database to open. A URL naming another store (`postgres://…`) is refused rather than
@@ -151,14 +251,7 @@ impl Config {
                 secret.len()
             ),
             Some(secret) => Ok(secret.as_bytes().to_vec()),
-            None => {
-                let path = database_path(&self.database_url);
-                let dir = path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                stored_secret(&dir.join(SECRET_FILE))
-            }
+            None => stored_secret(&self.secret_file()),
         }
     }
 }

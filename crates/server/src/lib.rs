@@ -1,14 +1,18 @@
 //! The Plaza server: configuration, wiring and the sample community, shared by the `plaza` binary and the
 //! end-to-end tests (which run the very same wiring on a temporary database).
 
+pub mod backup;
 pub mod config;
 pub mod sample;
+pub mod tls;
 pub mod wiring;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use plaza_http::connections::ConnectionLimit;
+use plaza_http::limits::RateLimits;
 
 pub use config::Config;
 
@@ -25,39 +29,133 @@ fn cut_off_clients_that_stop_reading(tcp: &actix_web::rt::net::TcpStream, timeou
     }
 }
 
-/// Binds `config.host:config.port` and returns the server, not yet running, with the port it bound (so
-/// that port 0 works) — the caller awaits it.
-pub fn server(config: &Config) -> anyhow::Result<(actix_web::dev::Server, u16)> {
-    let services = wiring::services(config)?;
+/// A server bound and ready to run, with what the binary needs to drive it.
+pub struct Running {
+    /// Await it to serve; stop it through its handle.
+    pub server: actix_web::dev::Server,
+    /// The port bound (so that port 0 works).
+    pub port: u16,
+    /// The plain-HTTP port that redirects to HTTPS, when there is one.
+    pub redirect: Option<(actix_web::dev::Server, u16)>,
+    pub lifecycle: Arc<plaza_http::Lifecycle>,
+    pub database: plaza_infra_sqlite::Database,
+    /// The TLS certificates, to reload on SIGHUP.
+    pub certificates: Option<Arc<tls::Certificates>>,
+    /// Held for as long as the server runs (see [`backup::DataLock`]).
+    pub lock: backup::DataLock,
+}
+
+/// Binds `config.host:config.port` (HTTPS when a certificate is configured) and returns the server, not
+/// yet running. Signals are the caller's: the binary drains on SIGTERM, the tests stop it by its handle.
+pub fn server(config: &Config) -> anyhow::Result<Running> {
+    let lock = backup::DataLock::acquire(&config.database()?.path)?;
+    let wired = wiring::wire(config)?;
+    let lifecycle = Arc::new(plaza_http::Lifecycle::default());
+    let trusted_proxies = config.trusted_proxies()?;
+    let certificates = match (&config.tls_cert_path, &config.tls_key_path) {
+        (Some(cert), Some(key)) => Some(tls::Certificates::load(cert, key)?),
+        _ => None,
+    };
     let state = plaza_http::AppState {
-        services,
+        services: wired.services,
         settings: plaza_http::HttpSettings {
             body_idle: Duration::from_millis(config.body_idle_timeout_ms),
+            trusted_proxies: trusted_proxies.clone(),
+            rate_limits: Arc::new(RateLimits::new(
+                config.rate_limit_per_second,
+                config.rate_limit_auth_per_minute,
+            )),
+            cors_origins: config.cors_origins(),
+            hsts: certificates.is_some(),
+            lifecycle: lifecycle.clone(),
             ..Default::default()
         },
     };
     let connections = ConnectionLimit::new(config.max_connections_per_client);
     let write_timeout = Duration::from_secs(config.response_write_timeout_secs);
-    let mut server = actix_web::HttpServer::new(move || plaza_http::app(state.clone())).on_connect(
-        move |connection, data| {
-            if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
-                if let Ok(peer) = tcp.peer_addr() {
+    let mut server = actix_web::HttpServer::new(move || plaza_http::app(state.clone()))
+        .on_connect(move |connection, data| {
+            let tcp = connection
+                .downcast_ref::<actix_web::rt::net::TcpStream>()
+                .or_else(|| {
+                    connection
+                        .downcast_ref::<actix_tls::accept::rustls_0_23::TlsStream<actix_web::rt::net::TcpStream>>()
+                        .map(|tls| tls.get_ref().0)
+                });
+            if let Some(tcp) = tcp {
+                // A proxy carries many clients on its connections: only direct clients are capped.
+                if let Ok(peer) = tcp.peer_addr()
+                    && !trusted_proxies.contains(peer.ip())
+                {
                     data.insert(connections.open(peer.ip()));
                 }
                 cut_off_clients_that_stop_reading(tcp, write_timeout);
             }
-        },
-    );
+        })
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_timeout_secs);
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
-    let server = server
-        .bind((config.host.as_str(), config.port))
-        .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
+    let address = (config.host.as_str(), config.port);
+    let server = match &certificates {
+        Some(certificates) => server
+            .bind_rustls_0_23(address, certificates.server_config()?)
+            .with_context(|| format!("cannot listen on {}:{} (HTTPS)", config.host, config.port))?,
+        None => server
+            .bind(address)
+            .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?,
+    };
     let port = server
         .addrs()
         .first()
         .map(|address| address.port())
         .unwrap_or(config.port);
+    let redirect = match (config.http_redirect_port, &certificates) {
+        (Some(plain), Some(_)) => Some(redirect_server(config, plain, port)?),
+        _ => None,
+    };
+    Ok(Running {
+        server: server.run(),
+        port,
+        redirect,
+        lifecycle,
+        database: wired.database,
+        certificates,
+        lock,
+    })
+}
+
+/// A plain-HTTP server that sends every request to the same path over HTTPS (`308`, so a `POST` stays a
+/// `POST`).
+fn redirect_server(config: &Config, plain: u16, https: u16) -> anyhow::Result<(actix_web::dev::Server, u16)> {
+    let server = actix_web::HttpServer::new(move || {
+        actix_web::App::new().default_service(actix_web::web::to(
+            move |req: actix_web::HttpRequest| async move {
+                let host = req.connection_info().host().to_owned();
+                let host = host
+                    .rsplit_once(':')
+                    .map_or(host.as_str(), |(name, _)| name)
+                    .to_owned();
+                let port = if https == 443 {
+                    String::new()
+                } else {
+                    format!(":{https}")
+                };
+                let target = format!(
+                    "https://{host}{port}{}",
+                    req.uri().path_and_query().map_or("/", |p| p.as_str())
+                );
+                actix_web::HttpResponse::PermanentRedirect()
+                    .insert_header((actix_web::http::header::LOCATION, target))
+                    .finish()
+            },
+        ))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind((config.host.as_str(), plain))
+    .with_context(|| format!("cannot listen on {}:{plain} (HTTP redirect)", config.host))?;
+    let port = server.addrs().first().map_or(plain, |address| address.port());
     Ok((server.run(), port))
 }

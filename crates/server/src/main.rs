@@ -1,9 +1,13 @@
 //! `plaza`: the Plaza server. `plaza serve` (the default) runs the HTTP API; `plaza init-db` creates and
-//! migrates the database, optionally with sample data.
+//! migrates the database, optionally with sample data; `plaza backup` and `plaza restore` copy a whole
+//! Plaza out and back.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use plaza::{Config, sample, wiring};
+use std::time::Duration;
+
+use actix_web::rt::signal::unix::{SignalKind, signal};
+use plaza::{Config, backup, sample, wiring};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -30,6 +34,18 @@ enum Command {
         #[arg(long)]
         sample_data: bool,
     },
+    /// Write a consistent backup of the live Plaza to FILE (with FILE.avatars/ and FILE.jwt_secret beside
+    /// it), check it, and report what it holds. A running server may keep serving meanwhile.
+    Backup {
+        /// The database copy to write; never overwritten.
+        file: std::path::PathBuf,
+    },
+    /// Replace the (stopped) Plaza's database, avatars and generated secret with backup FILE, after
+    /// checking it. Refuses while a server runs on the database.
+    Restore {
+        /// A database copy written by `plaza backup`.
+        file: std::path::PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -51,6 +67,29 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Backup { file } => {
+            let wired = wiring::wire(&cli.config)?;
+            let report = backup::backup(&wired.database, &cli.config, &file)?;
+            print_report("backup written and checked", &report);
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let report = backup::restore(&cli.config, &file)?;
+            print_report("restored", &report);
+            Ok(())
+        }
+    }
+}
+
+/// What a backup holds, for the operator at the terminal.
+fn print_report(what: &str, report: &plaza_infra_sqlite::BackupReport) {
+    println!(
+        "{what}: {} ({} bytes, integrity ok)",
+        report.path.display(),
+        report.bytes
+    );
+    for (table, rows) in &report.rows {
+        println!("  {table:<20} {rows:>10} rows");
     }
 }
 
@@ -75,8 +114,78 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Ok(limit) => tracing::debug!(open_files = limit, "open-file limit raised"),
         Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
     }
-    let (server, port) = plaza::server(&config)?;
-    tracing::info!("Plaza listening on http://{}:{port}", config.host);
-    // actix stops gracefully on SIGINT/SIGTERM: it stops accepting, and lets requests in flight finish.
-    server.await.context("the HTTP server failed")
+    let running = plaza::server(&config)?;
+    let scheme = if running.certificates.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!("Plaza listening on {scheme}://{}:{}", config.host, running.port);
+    if let Some((_, port)) = &running.redirect {
+        tracing::info!("plain HTTP on port {port} redirects to HTTPS");
+    }
+    let handle = running.server.handle();
+    let redirect_handle = running.redirect.as_ref().map(|(server, _)| server.handle());
+    let lifecycle = running.lifecycle.clone();
+    let drain = Duration::from_secs(config.shutdown_drain_secs);
+    actix_web::rt::spawn(async move {
+        let (Ok(mut terminate), Ok(mut interrupt)) =
+            (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+        else {
+            tracing::error!("cannot listen for SIGTERM/SIGINT; stop Plaza with SIGKILL");
+            return;
+        };
+        tokio_select(&mut terminate, &mut interrupt).await;
+        // Readiness goes first: load balancers stop sending traffic while requests still succeed.
+        lifecycle.start_draining();
+        tracing::info!(drain_secs = drain.as_secs(), "shutting down: draining");
+        actix_web::rt::time::sleep(drain).await;
+        tracing::info!("no longer accepting connections; finishing requests in flight");
+        if let Some(redirect) = redirect_handle {
+            redirect.stop(true).await;
+        }
+        handle.stop(true).await;
+    });
+    if let Some(certificates) = running.certificates.clone() {
+        actix_web::rt::spawn(async move {
+            let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+                tracing::error!("cannot listen for SIGHUP; restart Plaza to load a new certificate");
+                return;
+            };
+            while hangup.recv().await.is_some() {
+                match certificates.reload() {
+                    Ok(()) => tracing::info!("TLS certificate reloaded"),
+                    Err(error) => tracing::error!(
+                        cause = format!("{error:#}"),
+                        "TLS certificate not reloaded; the old one stays"
+                    ),
+                }
+            }
+        });
+    }
+    let _schedule = backup::schedule(running.database.clone(), config.clone());
+    if let Some((redirect, _)) = running.redirect {
+        actix_web::rt::spawn(redirect);
+    }
+    running.server.await.context("the HTTP server failed")?;
+    // Every committed write is in the WAL already; folding it into the database leaves one self-contained
+    // file behind.
+    if let Err(error) = running.database.checkpoint() {
+        tracing::warn!(
+            cause = format!("{error:#}"),
+            "could not checkpoint the database at exit"
+        );
+    }
+    tracing::info!("Plaza stopped");
+    Ok(())
+}
+
+/// Waits for the first of two signals.
+async fn tokio_select(
+    terminate: &mut actix_web::rt::signal::unix::Signal,
+    interrupt: &mut actix_web::rt::signal::unix::Signal,
+) {
+    let terminate = std::pin::pin!(terminate.recv());
+    let interrupt = std::pin::pin!(interrupt.recv());
+    futures_util::future::select(terminate, interrupt).await;
 }

@@ -12,8 +12,20 @@ use plaza_infra_sqlite::{
 
 use crate::config::Config;
 
+/// The use cases, and the storage they run on (for what only the binary does with it: backups, the final
+/// checkpoint).
+pub struct Wired {
+    pub services: Services,
+    pub database: Database,
+}
+
 /// Opens (creating and migrating) the database and the avatar directory, and wires the use cases.
 pub fn services(config: &Config) -> anyhow::Result<Services> {
+    wire(config).map(|wired| wired.services)
+}
+
+/// Like [`services`], keeping the database handle.
+pub fn wire(config: &Config) -> anyhow::Result<Wired> {
     let db = Database::open(&config.database()?).context("opening the database")?;
     let avatars = FsAvatarStore::open(&config.avatar_dir)
         .with_context(|| format!("opening the avatar directory {}", config.avatar_dir.display()))?;
@@ -21,7 +33,7 @@ pub fn services(config: &Config) -> anyhow::Result<Services> {
         .map_err(anyhow::Error::msg)?;
     let tokens = TokenCodec::new(&config.jwt_secret()?, config.access_token_expire_minutes)
         .map_err(anyhow::Error::msg)?;
-    Ok(Services::new(Ports {
+    let services = Services::new(Ports {
         users: Arc::new(SqliteUserRepository::new(db.clone())),
         events: Arc::new(SqliteEventRepository::new(db.clone())),
         posts: Arc::new(SqlitePostRepository::new(db.clone())),
@@ -31,6 +43,10 @@ pub fn services(config: &Config) -> anyhow::Result<Services> {
         avatar_images: Arc::new(ReencodedAvatars),
         passwords: Arc::new(passwords),
         tokens: Arc::new(tokens),
-        health: Arc::new(db),
-    }))
+        health: Arc::new(db.clone()),
+    });
+    Ok(Wired {
+        services,
+        database: db,
+    })
 }

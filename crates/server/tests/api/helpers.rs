@@ -13,7 +13,8 @@ pub struct TestApp {
     pub base: String,
     pub config: Config,
     agent: ureq::Agent,
-    handle: ServerHandle,
+    pub handle: ServerHandle,
+    pub lifecycle: std::sync::Arc<plaza_http::Lifecycle>,
     _dir: tempfile::TempDir,
 }
 
@@ -91,27 +92,43 @@ impl TestApp {
         let mut config = Config::in_dir(dir.path(), 4);
         config.port = 0;
         config.workers = Some(2);
+        // Tests drive many requests from one address; the tests of the limits turn them back on.
+        config.rate_limit_per_second = 0;
+        config.rate_limit_auth_per_minute = 0;
+        config.shutdown_drain_secs = 0;
         adjust(&mut config);
         let server_config = config.clone();
         let (ready, started) = mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let (server, port) = plaza::server(&server_config).expect("test server starts");
-                ready.send((port, server.handle())).unwrap();
-                let _ = server.await;
+                let running = plaza::server(&server_config).expect("test server starts");
+                ready
+                    .send((running.port, running.server.handle(), running.lifecycle.clone()))
+                    .unwrap();
+                if let Some((redirect, _)) = running.redirect {
+                    actix_web::rt::spawn(redirect);
+                }
+                let _ = running.server.await;
+                drop(running.lock);
             })
         });
-        let (port, handle) = started.recv().expect("test server reports its port");
+        let (port, handle, lifecycle) = started.recv().expect("test server reports its port");
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .build()
             .into();
+        let scheme = if config.tls_cert_path.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         Self {
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("{scheme}://127.0.0.1:{port}"),
             config,
             agent,
             handle,
+            lifecycle,
             _dir: dir,
         }
     }

@@ -89,5 +89,8 @@ fn a_failing_init_db_says_why() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("opening the database"), "{stderr}");
-    assert!(stderr.contains("not-a-directory"), "the cause names the path: {stderr}");
+    assert!(
+        stderr.contains("not-a-directory"),
+        "the cause names the path: {stderr}"
+    );
 }

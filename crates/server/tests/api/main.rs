@@ -18,6 +18,8 @@ mod health;
 mod logs;
 mod notifications;
 mod posts;
+mod production;
+mod reliability;
 mod sample;
 mod tickets;
 mod users;

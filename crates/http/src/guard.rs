@@ -1,0 +1,48 @@
+//! The one middleware of Plaza's own, in front of every route, doing in order: refuse a connection past
+//! its client's cap ([`connections`]), apply the rate limits ([`limits`]), put the body under its deadline
+//! ([`deadline`]); then, on the way out, ask clients to close their connection while the server drains
+//! ([`lifecycle`]) and echo the request id ([`request_id`]).
+//!
+//! One layer rather than five: every actix middleware layer nests the types of the ones inside it, and
+//! the response bodies are boxed here, so the app's types (and the size of every build) stay small.
+
+use std::future::Future;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::{Error, ResponseError};
+
+use crate::{connections, deadline, lifecycle, limits, request_id};
+
+/// `wrap_fn` middleware, inside `TracingLogger` (which assigns the request id).
+pub fn guard<S, B>(
+    mut req: ServiceRequest,
+    service: &S,
+) -> impl Future<Output = Result<ServiceResponse<BoxBody>, Error>> + use<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody + 'static,
+{
+    let id = request_id::of(&req);
+    let refused = if connections::is_excess(&req) {
+        Some(connections::refusal())
+    } else {
+        limits::check(&req).err().map(|error| error.error_response())
+    };
+    let call = match refused {
+        Some(response) => Err(req.into_response(response)),
+        None => {
+            deadline::apply(&mut req);
+            Ok(service.call(req))
+        }
+    };
+    async move {
+        let mut response = match call {
+            Ok(response) => response.await?.map_into_boxed_body(),
+            Err(refused) => refused,
+        };
+        lifecycle::close_if_draining(&mut response);
+        request_id::echo(id, &mut response);
+        Ok(response)
+    }
+}

@@ -1,0 +1,545 @@
+//! Running in production: rate limits, trusted proxies, security headers, CORS, HTTPS, backups and
+//! restores, and a clean shutdown — against the real server, and the real binary where signals matter.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::binary::Plaza;
+use crate::helpers::{PASSWORD, TestApp, event_body};
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+#[test]
+fn unauthenticated_writes_are_rate_limited_per_client() {
+    let app = TestApp::spawn_with(|config| config.rate_limit_auth_per_minute = 3);
+    app.register("alice");
+    for _ in 0..2 {
+        app.login("alice", PASSWORD).assert_ok();
+    }
+    let limited = app.login("alice", PASSWORD);
+    limited.assert_error(429, "rate_limited");
+    let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body = json!({"username": "bob", "email": "bob@example.org", "password": PASSWORD});
+    app.post_json("/users/", None, &body)
+        .assert_error(429, "rate_limited");
+    assert_eq!(
+        app.get("/events/").status,
+        204,
+        "other routes are not under this limit"
+    );
+}
+
+#[test]
+fn every_route_has_a_generous_limit_per_client() {
+    let app = TestApp::spawn_with(|config| config.rate_limit_per_second = 2);
+    let statuses: Vec<u16> = (0..12).map(|_| app.get("/health").status).collect();
+    assert!(
+        statuses.iter().take(4).all(|s| *s == 200),
+        "a burst of twice the rate: {statuses:?}"
+    );
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let limited = app.get("/health");
+    if limited.status == 429 {
+        limited.assert_error(429, "rate_limited");
+        assert!(limited.header("retry-after").is_some());
+    }
+}
+
+/// Logs in as `username` with a wrong password, from `forwarded_for` as the proxy says.
+fn wrong_login_via(app: &TestApp, username: &str, forwarded_for: &str) -> u16 {
+    app.request(
+        "POST",
+        "/token",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("X-Forwarded-For", forwarded_for),
+        ],
+        Some(format!("username={username}&password=not-it-at-all").into_bytes()),
+    )
+    .status
+}
+
+#[test]
+fn forwarded_for_from_an_untrusted_peer_changes_nothing() {
+    let app = TestApp::spawn();
+    app.register("alice");
+    // Each attempt claims another address; the peer is what counts.
+    for i in 0..10 {
+        assert_eq!(wrong_login_via(&app, "alice", &format!("203.0.113.{i}")), 401);
+    }
+    assert_eq!(wrong_login_via(&app, "alice", "198.51.100.99"), 429);
+}
+
+#[test]
+fn forwarded_for_from_a_trusted_proxy_names_the_client() {
+    let app = TestApp::spawn_with(|config| config.trusted_proxies = "127.0.0.1".into());
+    app.register("alice");
+    for _ in 0..10 {
+        assert_eq!(wrong_login_via(&app, "alice", "203.0.113.7"), 401);
+    }
+    assert_eq!(
+        wrong_login_via(&app, "alice", "203.0.113.7"),
+        429,
+        "that client is throttled"
+    );
+    assert_eq!(
+        wrong_login_via(&app, "alice", "6.6.6.6, 198.51.100.1"),
+        401,
+        "another client is not, and the forged left entry is ignored"
+    );
+}
+
+#[test]
+fn every_response_carries_the_security_headers() {
+    let app = TestApp::spawn();
+    for response in [
+        app.get("/health"),
+        app.get("/nowhere"),
+        app.get("/users/me"),
+        app.get("/"),
+    ] {
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(response.header("x-frame-options"), Some("DENY"));
+        assert_eq!(
+            response.header("strict-transport-security"),
+            None,
+            "no HSTS over plain HTTP"
+        );
+    }
+}
+
+fn preflight(app: &TestApp, origin: &str) -> crate::helpers::Response {
+    app.request(
+        "OPTIONS",
+        "/events/",
+        &[
+            ("Origin", origin),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "authorization, content-type"),
+        ],
+        None,
+    )
+}
+
+#[test]
+fn cross_origin_access_only_for_the_configured_origins() {
+    let closed = TestApp::spawn();
+    let response = preflight(&closed, "https://evil.example");
+    assert_eq!(response.header("access-control-allow-origin"), None);
+
+    let open = TestApp::spawn_with(|config| config.cors_allowed_origins = "https://app.example.org".into());
+    let allowed = preflight(&open, "https://app.example.org");
+    assert_eq!(allowed.status, 200);
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://app.example.org")
+    );
+    let methods = allowed
+        .header("access-control-allow-methods")
+        .unwrap()
+        .to_ascii_uppercase();
+    assert!(methods.contains("POST"), "{methods}");
+    let refused = preflight(&open, "https://evil.example");
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+    assert!(refused.status >= 400);
+    let simple = open.request("GET", "/events/", &[("Origin", "https://app.example.org")], None);
+    assert_eq!(
+        simple.header("access-control-allow-origin"),
+        Some("https://app.example.org")
+    );
+    let exposed = simple
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("x-total-count"), "{exposed}");
+}
+
+/// A self-signed certificate for 127.0.0.1, as PEM files in `dir`; returns its DER for the client.
+fn certificate(dir: &std::path::Path) -> Vec<u8> {
+    let generated = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    std::fs::write(dir.join("cert.pem"), generated.cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), generated.signing_key.serialize_pem()).unwrap();
+    generated.cert.der().to_vec()
+}
+
+fn trusting(der: &[u8]) -> ureq::Agent {
+    let roots =
+        ureq::tls::RootCerts::Specific(Arc::new(vec![ureq::tls::Certificate::from_der(der).to_owned()]));
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
+        .build()
+        .into()
+}
+
+#[test]
+fn https_is_served_with_a_certificate_that_verifies_and_hsts() {
+    let certs = tempfile::tempdir().unwrap();
+    let der = certificate(certs.path());
+    let app = TestApp::spawn_with(|config| {
+        config.tls_cert_path = Some(certs.path().join("cert.pem"));
+        config.tls_key_path = Some(certs.path().join("key.pem"));
+    });
+    assert!(app.base.starts_with("https://"), "{}", app.base);
+    let mut response = trusting(&der).get(format!("{}/health", app.base)).call().unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("strict-transport-security").is_some());
+    let body: Value = serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
+    assert_eq!(body["status"], "ok");
+    let untrusted = agent().get(format!("{}/health", app.base)).call();
+    assert!(
+        untrusted.is_err(),
+        "a client that does not trust the certificate is refused"
+    );
+}
+
+#[test]
+fn the_binary_reloads_its_certificate_on_sighup_and_redirects_plain_http() {
+    let data = tempfile::tempdir().unwrap();
+    let first = certificate(data.path());
+    let cert = data.path().join("cert.pem");
+    let key = data.path().join("key.pem");
+    let plaza = Plaza::start(
+        data.path(),
+        &[],
+        &[
+            ("TLS_CERT_PATH", cert.to_str().unwrap()),
+            ("TLS_KEY_PATH", key.to_str().unwrap()),
+            ("HTTP_REDIRECT_PORT", "0"),
+        ],
+    )
+    .unwrap();
+    assert!(plaza.base.starts_with("https://"), "{}", plaza.base);
+    assert_eq!(
+        trusting(&first)
+            .get(format!("{}/livez", plaza.base))
+            .call()
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let renewed = tempfile::tempdir().unwrap();
+    let second = certificate(renewed.path());
+    std::fs::copy(renewed.path().join("cert.pem"), &cert).unwrap();
+    std::fs::copy(renewed.path().join("key.pem"), &key).unwrap();
+    let pid = plaza.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let fresh = trusting(&second).get(format!("{}/livez", plaza.base)).call();
+        if fresh.is_ok_and(|response| response.status() == 200) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the renewed certificate is never served"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        trusting(&first)
+            .get(format!("{}/livez", plaza.base))
+            .call()
+            .is_err(),
+        "the old certificate is no longer served"
+    );
+
+    let redirect_port = plaza
+        .drain_log()
+        .iter()
+        .find_map(|line| {
+            line.split("plain HTTP on port ")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next()?.parse::<u16>().ok())
+        })
+        .expect("the redirect port is logged");
+    let https_port = plaza.base.rsplit(':').next().unwrap();
+    let response = agent()
+        .post(format!("http://127.0.0.1:{redirect_port}/token?x=1"))
+        .send("")
+        .unwrap();
+    assert_eq!(response.status(), 308);
+    assert_eq!(
+        response.headers().get("location").unwrap().to_str().unwrap(),
+        format!("https://127.0.0.1:{https_port}/token?x=1")
+    );
+}
+
+/// Creates events from `writers` threads until `stop`; returns the ids acknowledged, with when.
+fn write_events(
+    base: String,
+    token: String,
+    stop: Arc<AtomicBool>,
+    writers: usize,
+) -> Vec<std::thread::JoinHandle<Vec<(Instant, i64)>>> {
+    (0..writers)
+        .map(|w| {
+            let (base, token, stop) = (base.clone(), token.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let agent = agent();
+                let mut acknowledged = Vec::new();
+                let mut i = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    i += 1;
+                    let result = agent
+                        .post(format!("{base}/events/"))
+                        .header("Authorization", &format!("Bearer {token}"))
+                        .content_type("application/json")
+                        .send(event_body(json!({"name": format!("w{w} e{i}")})).to_string());
+                    if let Ok(mut response) = result
+                        && response.status() == 200
+                    {
+                        let body: Value =
+                            serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
+                        acknowledged.push((Instant::now(), body["id"].as_i64().unwrap()));
+                    }
+                }
+                acknowledged
+            })
+        })
+        .collect()
+}
+
+fn plaza_command(
+    args: &[&str],
+    database: &std::path::Path,
+    avatars: &std::path::Path,
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_plaza"))
+        .args(args)
+        .arg("--database-url")
+        .arg(database)
+        .arg("--avatar-dir")
+        .arg(avatars)
+        .env_remove("JWT_SECRET")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_backup_under_load_restores_every_write_acknowledged_before_it_began() {
+    let app = TestApp::spawn();
+    let (_id, token) = app.user("alice");
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers = write_events(app.base.clone(), token.clone(), stop.clone(), 4);
+    std::thread::sleep(Duration::from_millis(400));
+    let backup_dir = tempfile::tempdir().unwrap();
+    let target = backup_dir.path().join("plaza-backup.db");
+    let database = app.config.database().unwrap().path;
+    let began = Instant::now();
+    let backup = plaza_command(
+        &["backup", target.to_str().unwrap()],
+        &database,
+        &app.config.avatar_dir,
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, Ordering::SeqCst);
+    let acknowledged: Vec<(Instant, i64)> = writers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    let stdout = String::from_utf8_lossy(&backup.stdout);
+    assert!(
+        backup.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    assert!(
+        stdout.contains("integrity ok") && stdout.contains("events"),
+        "{stdout}"
+    );
+    let before: Vec<i64> = acknowledged
+        .iter()
+        .filter(|(at, _)| *at < began)
+        .map(|(_, id)| *id)
+        .collect();
+    assert!(before.len() > 10, "writes were going on: {}", before.len());
+    assert!(backup_dir.path().join("plaza-backup.db.jwt_secret").exists());
+
+    // Restoring under a running server is refused.
+    let refused = plaza_command(
+        &["restore", target.to_str().unwrap()],
+        &database,
+        &app.config.avatar_dir,
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("another Plaza process"));
+
+    let fresh = tempfile::tempdir().unwrap();
+    let restored_db = fresh.path().join("plaza.db");
+    let restored_avatars = fresh.path().join("avatars");
+    let restore = plaza_command(
+        &["restore", target.to_str().unwrap()],
+        &restored_db,
+        &restored_avatars,
+    );
+    assert!(
+        restore.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restore.stderr)
+    );
+    let restored = TestApp::spawn_with(|config| {
+        config.database_url = restored_db.to_string_lossy().into_owned();
+        config.avatar_dir = restored_avatars.clone();
+    });
+    for id in &before {
+        assert_eq!(
+            restored.get(&format!("/events/{id}")).status,
+            200,
+            "event {id} was acknowledged before the backup"
+        );
+    }
+    restored.get_as(&token, "/users/me").assert_ok();
+}
+
+/// What clients saw while the server shut down.
+#[derive(Default)]
+struct Tally {
+    answered: AtomicUsize,
+    server_errors: AtomicUsize,
+    draining: AtomicUsize,
+    resets: AtomicUsize,
+}
+
+/// Sixteen clients write and check `/health`, each leaving when readiness fails, as behind a load
+/// balancer; meanwhile SIGTERM.
+#[test]
+fn sigterm_drains_finishes_requests_and_exits_cleanly() {
+    let data = tempfile::tempdir().unwrap();
+    let plaza = Plaza::start(data.path(), &[], &[("SHUTDOWN_DRAIN_SECS", "2")]).unwrap();
+    let base = plaza.base.clone();
+    let register = json!({"username": "loader", "email": "loader@example.org", "password": PASSWORD});
+    let client = agent();
+    client
+        .post(format!("{base}/users/"))
+        .content_type("application/json")
+        .send(register.to_string())
+        .unwrap();
+    let mut login = client
+        .post(format!("{base}/token"))
+        .content_type("application/x-www-form-urlencoded")
+        .send(format!("username=loader&password={PASSWORD}"))
+        .unwrap();
+    let token: Value = serde_json::from_slice(&login.body_mut().read_to_vec().unwrap()).unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let tally = Arc::new(Tally::default());
+    let loaders: Vec<_> = (0..16)
+        .map(|w| {
+            let (base, token, tally) = (base.clone(), token.clone(), tally.clone());
+            std::thread::spawn(move || {
+                let agent = agent();
+                let started = Instant::now();
+                for i in 0.. {
+                    let result = if i % 3 == 0 {
+                        agent.get(format!("{base}/health")).call()
+                    } else {
+                        agent
+                            .post(format!("{base}/events/"))
+                            .header("Authorization", &format!("Bearer {token}"))
+                            .content_type("application/json")
+                            .send(event_body(json!({"name": format!("load {w} {i}")})).to_string())
+                    };
+                    match result {
+                        // Like a load balancer: once readiness fails, send this server nothing new.
+                        Ok(response) if response.status() == 503 && i % 3 == 0 => {
+                            tally.draining.fetch_add(1, Ordering::SeqCst);
+                            tally.answered.fetch_add(1, Ordering::SeqCst);
+                            break;
+                        }
+                        Ok(response) => {
+                            if response.status().is_server_error() {
+                                tally.server_errors.fetch_add(1, Ordering::SeqCst);
+                            }
+                            tally.answered.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Err(ureq::Error::Io(error))
+                            if error.kind() == std::io::ErrorKind::ConnectionRefused =>
+                        {
+                            break;
+                        }
+                        Err(ureq::Error::ConnectionFailed) => break,
+                        Err(error) => {
+                            eprintln!("reset: {error:?}");
+                            tally.resets.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                    if started.elapsed() > Duration::from_secs(30) {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = plaza.child.id().to_string();
+    let signalled = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut plaza = plaza;
+    let status = loop {
+        if let Some(status) = plaza.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(40),
+            "Plaza did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    for loader in loaders {
+        loader.join().unwrap();
+    }
+    assert!(status.success(), "exit status {status:?}");
+    assert!(signalled.elapsed() >= Duration::from_secs(2), "it drained first");
+    let (answered, errors, draining, resets) = (
+        tally.answered.load(Ordering::SeqCst),
+        tally.server_errors.load(Ordering::SeqCst),
+        tally.draining.load(Ordering::SeqCst),
+        tally.resets.load(Ordering::SeqCst),
+    );
+    println!("SIGTERM under 16 clients: {answered} answered, {errors} 5xx, {resets} reset");
+    assert_eq!(draining, 16, "every client heard /health say it was draining");
+    assert_eq!(errors, 0, "no 5xx but /health's");
+    assert_eq!(resets, 0, "no accepted connection was reset");
+    let log = plaza.drain_log().join("\n");
+    assert!(log.contains("Plaza stopped"), "{log}");
+    let wal = data.path().join("plaza.db-wal");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "the WAL was checkpointed"
+    );
+}
+
+#[test]
+fn liveness_touches_nothing_and_answers_head() {
+    let app = TestApp::spawn();
+    let response = app.get("/livez");
+    assert_eq!(response.assert_ok()["status"], "alive");
+    assert_eq!(app.request("HEAD", "/livez", &[], None).status, 200);
+    app.lifecycle.start_draining();
+    assert_eq!(app.get("/livez").status, 200, "alive while draining");
+    app.get("/health").assert_error(503, "unavailable");
+    assert_eq!(app.get("/events/").header("connection"), Some("close"));
+}

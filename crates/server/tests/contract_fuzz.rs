@@ -1,0 +1,143 @@
+//! Contract fuzzing: schemathesis generates thousands of requests from `/openapi.json` against the real
+//! `plaza` binary and checks every response: no 5xx, no undocumented status, content type, headers and
+//! body as documented, `405` with `Allow` for methods a path does not serve.
+//!
+//! Not checked: that every schema-valid request is accepted (`positive_data_acceptance`) and every
+//! schema-invalid one refused (`negative_data_rejection`): Plaza's rules say more than JSON Schema can (an
+//! image must decode, a name may not hold invisible characters), and unknown query parameters are ignored
+//! by design.
+//!
+//! A plain `main` (`harness = false`): without schemathesis it says so and how to install it, and under CI
+//! (`CI=true`) that fails the run.
+
+#[path = "common/binary.rs"]
+mod binary;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
+response_headers_conformance,response_schema_conformance,unsupported_method,allow_header_conformance";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `SCHEMATHESIS`, the virtual environment `.ci/run` makes, or `schemathesis` on the `PATH`.
+fn schemathesis() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("SCHEMATHESIS") {
+        return Some(PathBuf::from(path));
+    }
+    let venv = workspace_root().join("target/schemathesis/bin/schemathesis");
+    if venv.exists() {
+        return Some(venv);
+    }
+    Command::new("schemathesis")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|_| PathBuf::from("schemathesis"))
+}
+
+fn main() -> ExitCode {
+    let ci = std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false" && value != "0");
+    let Some(schemathesis) = schemathesis() else {
+        if ci {
+            eprintln!("contract fuzzing: FAILED to start under CI: schemathesis is not installed");
+            return ExitCode::FAILURE;
+        }
+        println!(
+            "\ncontract fuzzing: SKIPPED — schemathesis is not installed.\n  To run it: \
+             `python3 -m venv target/schemathesis && target/schemathesis/bin/pip install schemathesis`, \
+             then `cargo test --workspace` again.\n"
+        );
+        return ExitCode::SUCCESS;
+    };
+    let data = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            eprintln!("contract fuzzing: no temporary directory: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let plaza = match binary::Plaza::start(data.path(), &[], &[]) {
+        Ok(plaza) => plaza,
+        Err(why) => {
+            eprintln!("contract fuzzing: {why}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let token = match token(&plaza.base) {
+        Ok(token) => token,
+        Err(why) => {
+            eprintln!("contract fuzzing: cannot log in: {why}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "\ncontract fuzzing of {}/openapi.json with {}",
+        plaza.base,
+        schemathesis.display()
+    );
+    let run = Command::new(&schemathesis)
+        .current_dir(data.path())
+        .args(["run", &format!("{}/openapi.json", plaza.base)])
+        .args(["--header", &format!("Authorization: Bearer {token}")])
+        .args(["--checks", CHECKS])
+        .args(["--max-examples", "60", "--workers", "2", "--seed", "20261126"])
+        .args(["--suppress-health-check", "all"])
+        .output();
+    drop(plaza);
+    let output = match run {
+        Ok(output) => output,
+        Err(error) => {
+            eprintln!("contract fuzzing: cannot run schemathesis: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let ok = output.status.success();
+    // The whole report on failure; its summary otherwise.
+    if ok {
+        for line in printed.lines().skip_while(|line| !line.contains("SUMMARY")) {
+            println!("{line}");
+        }
+    } else {
+        print!("{printed}");
+        eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    }
+    println!(
+        "test result: {}. {} passed; {} failed; 0 ignored; 0 measured; 0 filtered out\n",
+        if ok { "ok" } else { "FAILED" },
+        u8::from(ok),
+        u8::from(!ok)
+    );
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// Registers a user and logs in, so protected routes are exercised too.
+fn token(base: &str) -> Result<String, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let body = serde_json::json!({"username": "fuzzer", "email": "fuzzer@example.org", "password": "fuzzer-password-1"});
+    agent
+        .post(format!("{base}/users/"))
+        .content_type("application/json")
+        .send(body.to_string())
+        .map_err(|error| error.to_string())?;
+    let mut response = agent
+        .post(format!("{base}/token"))
+        .content_type("application/x-www-form-urlencoded")
+        .send("username=fuzzer&password=fuzzer-password-1")
+        .map_err(|error| error.to_string())?;
+    let body: serde_json::Value =
+        serde_json::from_slice(&response.body_mut().read_to_vec().map_err(|e| e.to_string())?)
+            .map_err(|error| error.to_string())?;
+    body["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no token in {body}"))
+}
