@@ -48,14 +48,18 @@ impl CommentService {
     ) -> Result<PostedComment, AppError> {
         let display = author.display_name();
         let sender = SenderName::parse(truncate_chars(display, SenderName::MAX_CHARS)).map_err(internal)?;
-        let fan_out = CommentFanOut { author, sender };
+        let fan_out = CommentFanOut {
+            author: author.id,
+            author_name: display.to_owned(),
+            sender,
+        };
         let comment = NewComment {
             content,
             event_id,
             owner_id: author.id,
         };
         self.comments
-            .create_with_notifications(comment, &fan_out)
+            .create_with_notifications(comment, Box::new(fan_out))
             .or_not_found("event")
     }
 
@@ -67,14 +71,15 @@ impl CommentService {
 }
 
 /// The rule of who hears of a comment, applied by the storage adapter inside the write.
-struct CommentFanOut<'a> {
-    author: &'a User,
+struct CommentFanOut {
+    author: UserId,
+    author_name: String,
     sender: SenderName,
 }
 
-impl FanOut for CommentFanOut<'_> {
+impl FanOut for CommentFanOut {
     fn notifications(&self, event: &Event, participants: &[UserId]) -> Vec<NewNotification> {
-        let text = comment_message(self.author.display_name(), &event.name);
+        let text = comment_message(&self.author_name, &event.name);
         // Both names were validated when they were stored, and the message is cut to its limit: a message
         // that still fails is a bug, and notifying nobody is better than failing the comment.
         let Ok(message) = NotificationMessage::parse(truncate_chars(&text, NotificationMessage::MAX_CHARS))
@@ -84,12 +89,12 @@ impl FanOut for CommentFanOut<'_> {
         };
         let mut earlier = participants.to_vec();
         earlier.sort_unstable();
-        comment_recipients(event.owner_id, &earlier, self.author.id)
+        comment_recipients(event.owner_id, &earlier, self.author)
             .into_iter()
             .map(|recipient| NewNotification {
                 message: message.clone(),
                 sender: self.sender.clone(),
-                sender_id: self.author.id,
+                sender_id: self.author,
                 owner_id: recipient,
                 event_id: Some(event.id),
             })

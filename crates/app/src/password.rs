@@ -41,10 +41,11 @@ impl HashingLimit {
         }
     }
 
-    /// One running hash per core, twice as many waiting, for at most two seconds.
+    /// One running hash per core, and as many waiting as the cores can finish within the two seconds a
+    /// request may wait (six each at cost 12, ~0.3 s a hash).
     pub fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Self::new(cores, 2 * cores, Duration::from_secs(2))
+        Self::new(cores, 6 * cores, Duration::from_secs(2))
     }
 
     fn run<T>(&self, work: impl FnOnce() -> T) -> Result<T, AppError> {

@@ -60,7 +60,7 @@ pub trait CommentRepository: Send + Sync {
     fn create_with_notifications(
         &self,
         comment: NewComment,
-        fan_out: &dyn FanOut,
+        fan_out: Box<dyn FanOut + Send>,
     ) -> Result<PostedComment, RepoError>;
     /// Oldest first.
     fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError>;

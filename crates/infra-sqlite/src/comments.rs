@@ -61,9 +61,9 @@ impl CommentRepository for SqliteCommentRepository {
     fn create_with_notifications(
         &self,
         comment: NewComment,
-        fan_out: &dyn FanOut,
+        fan_out: Box<dyn FanOut + Send>,
     ) -> Result<PostedComment, RepoError> {
-        self.db.write(|conn| {
+        self.db.write(move |conn| {
             let event = find_event(conn, comment.event_id)?.ok_or(RepoError::NotFound)?;
             let participants: Vec<UserId> = event_participants::table
                 .filter(event_participants::event_id.eq(event.id.get()))
@@ -172,17 +172,22 @@ mod tests {
 
     /// Notifies the owner and every participant but the author (the app's rule, simplified), and records
     /// what it was shown.
+    #[derive(Clone)]
     struct Everyone {
         author: UserId,
-        seen: std::sync::Mutex<Vec<UserId>>,
+        seen: std::sync::Arc<std::sync::Mutex<Vec<UserId>>>,
     }
 
     impl Everyone {
         fn from(author: UserId) -> Self {
             Self {
                 author,
-                seen: std::sync::Mutex::new(Vec::new()),
+                seen: std::sync::Arc::default(),
             }
+        }
+
+        fn boxed(&self) -> Box<dyn FanOut + Send> {
+            Box::new(self.clone())
         }
     }
 
@@ -238,7 +243,7 @@ mod tests {
         let first = Everyone::from(f.bob);
         let posted = f
             .comments
-            .create_with_notifications(comment(f.event, f.bob, "first"), &first)
+            .create_with_notifications(comment(f.event, f.bob, "first"), first.boxed())
             .unwrap();
         assert!(first.seen.lock().unwrap().is_empty(), "nobody had commented yet");
         assert_eq!(posted.notifications.len(), 1);
@@ -250,12 +255,12 @@ mod tests {
 
         let second = Everyone::from(f.alice);
         f.comments
-            .create_with_notifications(comment(f.event, f.alice, "second"), &second)
+            .create_with_notifications(comment(f.event, f.alice, "second"), second.boxed())
             .unwrap();
         assert_eq!(*second.seen.lock().unwrap(), [f.bob], "the participants so far");
         let third = Everyone::from(f.bob);
         f.comments
-            .create_with_notifications(comment(f.event, f.bob, "third"), &third)
+            .create_with_notifications(comment(f.event, f.bob, "third"), third.boxed())
             .unwrap();
         let mut seen = third.seen.lock().unwrap().clone();
         seen.sort_unstable();
@@ -281,7 +286,7 @@ mod tests {
             .comments
             .create_with_notifications(
                 comment(f.event, f.bob, "hello all"),
-                &To(recipients.clone(), f.bob),
+                Box::new(To(recipients.clone(), f.bob)),
             )
             .unwrap();
         let owners: Vec<UserId> = posted.notifications.iter().map(|n| n.owner_id).collect();
@@ -303,8 +308,11 @@ mod tests {
             .map(|author| {
                 let (repo, author, event) = (f.comments.clone(), *author, f.event);
                 std::thread::spawn(move || {
-                    repo.create_with_notifications(comment(event, author, "me too"), &Everyone::from(author))
-                        .unwrap()
+                    repo.create_with_notifications(
+                        comment(event, author, "me too"),
+                        Everyone::from(author).boxed(),
+                    )
+                    .unwrap()
                 })
             })
             .collect();
@@ -324,14 +332,14 @@ mod tests {
         // The second recipient does not exist: its insert fails, and the whole transaction with it.
         let result = f.comments.create_with_notifications(
             comment(f.event, f.bob, "lost"),
-            &To(vec![f.alice, UserId(999)], f.bob),
+            Box::new(To(vec![f.alice, UserId(999)], f.bob)),
         );
         assert!(result.is_err());
         assert_eq!(f.comments.list(f.event, PageRequest::default()).unwrap().total, 0);
         assert_eq!(unread(&f.db, f.alice), 0, "no notification survives either");
         let later = Everyone::from(f.alice);
         f.comments
-            .create_with_notifications(comment(f.event, f.alice, "after"), &later)
+            .create_with_notifications(comment(f.event, f.alice, "after"), later.boxed())
             .unwrap();
         assert!(
             later.seen.lock().unwrap().is_empty(),
@@ -343,7 +351,7 @@ mod tests {
     fn deleting_the_event_takes_its_comments_and_keeps_the_notifications() {
         let f = fixture();
         f.comments
-            .create_with_notifications(comment(f.event, f.bob, "hi"), &Everyone::from(f.bob))
+            .create_with_notifications(comment(f.event, f.bob, "hi"), Everyone::from(f.bob).boxed())
             .unwrap();
         SqliteEventRepository::new(f.db.clone()).delete(f.event).unwrap();
         assert_eq!(f.comments.list(f.event, PageRequest::default()).unwrap().total, 0);
@@ -363,7 +371,7 @@ mod tests {
         let f = fixture();
         let result = f
             .comments
-            .create_with_notifications(comment(EventId(999), f.bob, "hi"), &Everyone::from(f.bob));
+            .create_with_notifications(comment(EventId(999), f.bob, "hi"), Everyone::from(f.bob).boxed());
         assert!(matches!(result, Err(RepoError::NotFound)));
     }
 }

@@ -11,6 +11,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use plaza_domain::RepoError;
 
 use crate::error::StoreError;
+use crate::writer::Writer;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
@@ -98,6 +99,8 @@ pub enum OpenError {
     Migrate(String),
     #[error("cannot build the connection pool: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
+    #[error("cannot start the writer thread: {0}")]
+    Writer(std::io::Error),
 }
 
 /// Pragmas every pooled connection needs. `journal_mode` is a property of the file, set once at open.
@@ -107,14 +110,20 @@ struct ConnectionPragmas {
     synchronous: Synchronous,
 }
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionPragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(&format!(
+impl ConnectionPragmas {
+    fn sql(&self) -> String {
+        format!(
             "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
             self.busy_timeout_ms,
             self.synchronous.pragma()
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
+        )
+    }
+}
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionPragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&self.sql())
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -126,6 +135,7 @@ type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
 #[derive(Clone)]
 pub struct Database {
     path: PathBuf,
+    pub(crate) writer: Writer,
     pool: SqlitePool,
     search_pool: SqlitePool,
     health: Arc<Mutex<SqliteConnection>>,
@@ -167,6 +177,19 @@ impl Database {
         // long says nothing a quick one would not.
         setup.batch_execute("PRAGMA busy_timeout = 1000;")?;
 
+        let mut write_connection =
+            SqliteConnection::establish(&url).map_err(|source| OpenError::Connect {
+                path: config.path.clone(),
+                source,
+            })?;
+        write_connection.batch_execute(
+            &ConnectionPragmas {
+                busy_timeout_ms: config.busy_timeout.as_millis(),
+                synchronous: config.synchronous,
+            }
+            .sql(),
+        )?;
+        let writer = Writer::start(write_connection).map_err(OpenError::Writer)?;
         let pragmas = || {
             Box::new(ConnectionPragmas {
                 busy_timeout_ms: config.busy_timeout.as_millis(),
@@ -186,6 +209,7 @@ impl Database {
             .build(ConnectionManager::<SqliteConnection>::new(url))?;
         Ok(Self {
             path: config.path.clone(),
+            writer,
             pool,
             search_pool,
             health: Arc::new(Mutex::new(setup)),
@@ -240,16 +264,14 @@ impl Database {
         conn.transaction(work).map_err(RepoError::from)
     }
 
-    /// Runs `work` in a `BEGIN IMMEDIATE` transaction: it takes the write lock up front (waiting up to the
-    /// busy timeout), so two writers never deadlock upgrading a read lock, and everything in it commits
-    /// together or not at all.
-    pub(crate) fn write<T>(
+    /// Runs `work` on the writer thread (see [`crate::writer`]), in a `BEGIN IMMEDIATE` transaction it may
+    /// share with other writes, inside a savepoint of its own: everything it does commits together or not
+    /// at all, and it is answered once committed.
+    pub(crate) fn write<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+        work: impl FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, RepoError> {
-        let mut pooled = self.pool.get().map_err(StoreError::from)?;
-        let conn: &mut SqliteConnection = &mut pooled;
-        conn.immediate_transaction(work).map_err(RepoError::from)
+        self.writer.write(work)
     }
 
     /// Runs raw SQL statements: for tests (fault injection) only.

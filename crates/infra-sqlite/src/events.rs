@@ -168,7 +168,7 @@ impl SqliteEventRepository {
 
 impl EventRepository for SqliteEventRepository {
     fn create(&self, event: NewEvent) -> Result<Event, RepoError> {
-        self.db.write(|conn| {
+        self.db.write(move |conn| {
             let row: EventRow = diesel::insert_into(events::table)
                 .values(EventInsert {
                     name: event.name.as_str(),
@@ -207,7 +207,7 @@ impl EventRepository for SqliteEventRepository {
     }
 
     fn update(&self, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {
-        self.db.write(|conn| {
+        self.db.write(move |conn| {
             let update = EventUpdate {
                 name: changes.name.as_ref().map(|name| name.as_str()),
                 event_time: changes.event_time.map(|time| time.naive_utc()),
@@ -237,7 +237,7 @@ impl EventRepository for SqliteEventRepository {
 
     fn delete(&self, id: EventId) -> Result<(), RepoError> {
         self.db.write(
-            |conn| match diesel::delete(events::table.find(id.get())).execute(conn)? {
+            move |conn| match diesel::delete(events::table.find(id.get())).execute(conn)? {
                 0 => Err(RepoError::NotFound.into()),
                 _ => Ok(unindex_event(conn, id.get())?),
             },
@@ -245,7 +245,7 @@ impl EventRepository for SqliteEventRepository {
     }
 
     fn purchase(&self, id: EventId, quantity: TicketQuantity) -> Result<Event, RepoError> {
-        self.db.write(|conn| {
+        self.db.write(move |conn| {
             // Check and write in one statement: the row changes only if the sale still fits.
             let sold = diesel::update(
                 events::table

@@ -11,6 +11,7 @@ mod posts;
 mod schema;
 mod search;
 mod users;
+mod writer;
 
 pub use backup::{BackupError, BackupReport, verify as verify_backup};
 pub use comments::SqliteCommentRepository;

@@ -112,7 +112,7 @@ impl SqliteNotificationRepository {
 
 impl NotificationRepository for SqliteNotificationRepository {
     fn create(&self, notification: NewNotification) -> Result<Notification, RepoError> {
-        self.db.write(|conn| {
+        self.db.write(move |conn| {
             let row = diesel::insert_into(notifications::table)
                 .values(NotificationInsert::new(&notification, now()))
                 .returning(NotificationRow::as_returning())
@@ -153,7 +153,7 @@ impl NotificationRepository for SqliteNotificationRepository {
     }
 
     fn mark_read(&self, owner: UserId, id: NotificationId) -> Result<Notification, RepoError> {
-        self.db.write(|conn| {
+        self.db.write(move |conn| {
             let row = diesel::update(
                 notifications::table
                     .find(id.get())
@@ -169,7 +169,7 @@ impl NotificationRepository for SqliteNotificationRepository {
     }
 
     fn mark_all_read(&self, owner: UserId, up_to: Option<NotificationId>) -> Result<u64, RepoError> {
-        self.db.write(|conn| {
+        self.db.write(move |conn| {
             let target = notifications::table
                 .filter(notifications::owner_id.eq(owner.get()))
                 .filter(notifications::is_read.eq(false))

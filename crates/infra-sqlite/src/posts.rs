@@ -61,7 +61,7 @@ impl SqlitePostRepository {
 
 impl PostRepository for SqlitePostRepository {
     fn create(&self, post: NewPost) -> Result<Post, RepoError> {
-        self.db.write(|conn| {
+        self.db.write(move |conn| {
             let row = diesel::insert_into(posts::table)
                 .values(PostInsert {
                     title: post.title.as_str(),
@@ -105,7 +105,7 @@ impl PostRepository for SqlitePostRepository {
 
     fn delete(&self, id: PostId) -> Result<(), RepoError> {
         self.db.write(
-            |conn| match diesel::delete(posts::table.find(id.get())).execute(conn)? {
+            move |conn| match diesel::delete(posts::table.find(id.get())).execute(conn)? {
                 0 => Err(RepoError::NotFound.into()),
                 _ => Ok(()),
             },

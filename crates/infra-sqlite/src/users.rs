@@ -79,7 +79,7 @@ fn find(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
 
 impl UserRepository for SqliteUserRepository {
     fn create(&self, user: NewUser) -> Result<User, RepoError> {
-        self.db.write(|conn| {
+        self.db.write(move |conn| {
             let created = now();
             let row = diesel::insert_into(users::table)
                 .values(UserInsert {
@@ -145,7 +145,7 @@ impl UserRepository for SqliteUserRepository {
     }
 
     fn update(&self, id: UserId, changes: UserChanges) -> Result<User, RepoError> {
-        self.db.write(|conn| {
+        self.db.write(move |conn| {
             let profile = ProfileUpdate {
                 username: changes.username.as_str(),
                 email: changes.email.as_str(),
@@ -171,7 +171,7 @@ impl UserRepository for SqliteUserRepository {
     }
 
     fn set_avatar(&self, id: UserId, avatar: String) -> Result<(User, Option<String>), RepoError> {
-        self.db.write(|conn| {
+        self.db.write(move |conn| {
             let previous = find(conn, id)?.ok_or(RepoError::NotFound)?.avatar;
             diesel::update(users::table.find(id.get()))
                 .set(users::avatar.eq(&avatar))

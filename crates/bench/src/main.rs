@@ -1,0 +1,53 @@
+//! `plaza-bench`: the load benchmark (see the library's documentation). `bench/run` builds the release
+//! binaries and runs it.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use plaza_bench::{Options, run, table};
+
+#[derive(Debug, Parser)]
+#[command(name = "plaza-bench", about = "Load benchmark of Plaza at 100,000 events")]
+struct Cli {
+    /// A small data set and one second a scenario (what CI runs).
+    #[arg(long)]
+    smoke: bool,
+    /// The plaza binary to measure (default: the one beside this program).
+    #[arg(long)]
+    plaza: Option<PathBuf>,
+    /// Seconds per scenario.
+    #[arg(long)]
+    seconds: Option<u32>,
+    /// wrk connections per scenario.
+    #[arg(long)]
+    connections: Option<u32>,
+    /// Also write the results as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let plaza = match cli.plaza {
+        Some(path) => path,
+        None => std::env::current_exe()
+            .context("cannot find this program")?
+            .with_file_name("plaza"),
+    };
+    let mut options = if cli.smoke {
+        Options::smoke(plaza)
+    } else {
+        Options::full(plaza)
+    };
+    if let Some(seconds) = cli.seconds {
+        options.seconds = seconds;
+    }
+    if let Some(connections) = cli.connections {
+        options.connections = connections;
+    }
+    options.json = cli.json;
+    let report = run(&options)?;
+    println!("\n{}\n{}", report.machine, table(&report));
+    Ok(())
+}

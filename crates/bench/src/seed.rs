@@ -1,0 +1,475 @@
+//! A realistic community, written through Plaza's own API (so the data is exactly what the API writes):
+//! events with varied words — one word in about 40% of them, one in 1%, some in Chinese — users, posts, an
+//! event whose comments notify 50 people, an event with thousands of comments, and an inbox with ten
+//! thousand notifications.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// A word in about 40% of the events.
+pub const COMMON_WORD: &str = "music";
+/// A word in 1% of the events.
+pub const RARE_WORD: &str = "zanzibar";
+/// A pair of Chinese characters inside the names of about 5% of the events.
+pub const CJK_QUERY: &str = "音乐";
+pub const CJK_QUERY_ENCODED: &str = "%E9%9F%B3%E4%B9%90";
+
+const PASSWORD: &str = "benchmark-password";
+/// Parallel clients while seeding.
+const SEEDERS: usize = 8;
+
+const WORDS: [&str; 64] = [
+    "garden",
+    "river",
+    "picnic",
+    "lecture",
+    "market",
+    "concert",
+    "workshop",
+    "festival",
+    "harbour",
+    "library",
+    "museum",
+    "theatre",
+    "cinema",
+    "bakery",
+    "cycling",
+    "hiking",
+    "chess",
+    "pottery",
+    "painting",
+    "poetry",
+    "dance",
+    "yoga",
+    "running",
+    "swimming",
+    "climbing",
+    "sailing",
+    "cooking",
+    "tasting",
+    "coffee",
+    "tea",
+    "board",
+    "games",
+    "quiz",
+    "trivia",
+    "science",
+    "history",
+    "robots",
+    "coding",
+    "rust",
+    "python",
+    "startup",
+    "networking",
+    "meetup",
+    "volunteer",
+    "cleanup",
+    "charity",
+    "auction",
+    "fair",
+    "parade",
+    "lantern",
+    "harvest",
+    "winter",
+    "summer",
+    "spring",
+    "autumn",
+    "evening",
+    "morning",
+    "weekend",
+    "night",
+    "family",
+    "kids",
+    "elders",
+    "neighbours",
+    "friends",
+];
+const CJK_NAMES: [&str; 4] = ["周末音乐会", "社区音乐节", "公园音乐晚会", "音乐与诗歌之夜"];
+
+/// How much to seed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sizes {
+    pub events: usize,
+    pub users: usize,
+    /// Earlier commenters of the fan-out event: each comment on it notifies them and the owner.
+    pub fan_out_commenters: usize,
+    /// Comments of the busiest event.
+    pub busy_comments: usize,
+    /// Notifications of the busiest inbox.
+    pub inbox_notifications: usize,
+    pub posts: usize,
+}
+
+impl Sizes {
+    pub fn full() -> Self {
+        Self {
+            events: 100_000,
+            users: 1_000,
+            fan_out_commenters: 50,
+            busy_comments: 5_000,
+            inbox_notifications: 10_000,
+            posts: 1_000,
+        }
+    }
+
+    pub fn smoke() -> Self {
+        Self {
+            events: 600,
+            users: 80,
+            fan_out_commenters: 10,
+            busy_comments: 150,
+            inbox_notifications: 200,
+            posts: 20,
+        }
+    }
+}
+
+/// What the scenarios need from the seeded data.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub deep_skip: usize,
+    pub plain_event: i64,
+    pub some_user: i64,
+    pub busy_event: i64,
+    pub busy_skip: usize,
+    pub inbox_token: String,
+    pub fan_out_event: i64,
+    pub fan_out_recipients: usize,
+    pub fan_out_tokens: Vec<String>,
+    pub ticket_event: i64,
+    pub ticket_token: String,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// POSTs JSON; like a well-behaved client, waits and tries again when told to (`503`/`429` with
+/// `Retry-After`).
+fn post(agent: &ureq::Agent, url: &str, token: Option<&str>, body: &Value) -> anyhow::Result<Value> {
+    for _ in 0..20 {
+        let mut request = agent.post(url).content_type("application/json");
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let mut response = request
+            .send(body.to_string())
+            .with_context(|| format!("POST {url}"))?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        let bytes = response.body_mut().read_to_vec()?;
+        if let (503 | 429, Some(seconds)) = (status.as_u16(), retry_after) {
+            std::thread::sleep(Duration::from_millis(200).max(Duration::from_secs(seconds) / 4));
+            continue;
+        }
+        if !status.is_success() {
+            bail!("POST {url}: {status} {}", String::from_utf8_lossy(&bytes));
+        }
+        return Ok(serde_json::from_slice(&bytes)?);
+    }
+    bail!("POST {url}: still told to wait after 20 tries")
+}
+
+fn login(agent: &ureq::Agent, base: &str, username: &str, password: &str) -> anyhow::Result<String> {
+    let mut response = agent
+        .post(format!("{base}/token"))
+        .content_type("application/x-www-form-urlencoded")
+        .send(format!("username={username}&password={password}"))?;
+    let body: Value = serde_json::from_slice(&response.body_mut().read_to_vec()?)?;
+    body["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("login of {username} failed: {body}"))
+}
+
+/// A small deterministic generator (xorshift), so every run seeds the same community.
+struct Words(u64);
+
+impl Words {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick(&mut self) -> &'static str {
+        WORDS[(self.next() % WORDS.len() as u64) as usize]
+    }
+
+    fn phrase(&mut self, words: usize) -> String {
+        (0..words).map(|_| self.pick()).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The event body of number `i`.
+fn event_body(i: usize, words: &mut Words) -> Value {
+    let mut name = words.phrase(3);
+    if i % 20 == 7 {
+        name = format!("{} {}", CJK_NAMES[i % CJK_NAMES.len()], words.pick());
+    }
+    let mut description = words.phrase(25);
+    if words.next() % 100 < 40 {
+        description.push(' ');
+        description.push_str(COMMON_WORD);
+    }
+    if i % 100 == 42 {
+        description.push(' ');
+        description.push_str(RARE_WORD);
+    }
+    json!({
+        "name": name,
+        "event_time": format!("2027-{:02}-{:02}T{:02}:{:02}:00Z", 1 + i % 12, 1 + i % 28, i % 24, i % 60),
+        "description": description,
+        "duration_hours": 1 + i % 5,
+        "duration_minutes": (i * 7) % 60,
+        "max_tickets": 100 + i % 400,
+    })
+}
+
+/// Runs `work(index, agent)` for every index in `0..count`, on `SEEDERS` threads.
+fn in_parallel(
+    count: usize,
+    work: impl Fn(usize, &ureq::Agent) -> anyhow::Result<()> + Send + Sync + 'static,
+) -> anyhow::Result<()> {
+    let work = Arc::new(work);
+    let threads: Vec<_> = (0..SEEDERS)
+        .map(|seeder| {
+            let work = work.clone();
+            std::thread::spawn(move || {
+                let agent = agent();
+                (seeder..count)
+                    .step_by(SEEDERS)
+                    .try_for_each(|index| work(index, &agent))
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread
+            .join()
+            .map_err(|_| anyhow!("a seeding thread panicked"))??;
+    }
+    Ok(())
+}
+
+/// Seeds the community into the server at `base`.
+pub fn seed(base: &str, sizes: &Sizes) -> anyhow::Result<Seeded> {
+    let started = Instant::now();
+    let base_owned = base.to_owned();
+    let ids = Arc::new(std::sync::Mutex::new(vec![0i64; sizes.users]));
+    {
+        let (base, ids) = (base_owned.clone(), ids.clone());
+        in_parallel(sizes.users, move |i, agent| {
+            let user = post(
+                agent,
+                &format!("{base}/users/"),
+                None,
+                &json!({
+                    "username": format!("member{i:05}"),
+                    "email": format!("member{i:05}@example.org"),
+                    "full_name": format!("Member {i}"),
+                    "password": PASSWORD,
+                }),
+            )?;
+            ids.lock().map_err(|_| anyhow!("poisoned"))?[i] = user["id"].as_i64().unwrap_or(0);
+            Ok(())
+        })?;
+    }
+    let ids = ids.lock().map_err(|_| anyhow!("poisoned"))?.clone();
+    let needed = sizes.fan_out_commenters + 30;
+    if sizes.users < needed {
+        bail!("{} users are too few: the scenarios need {needed}", sizes.users);
+    }
+    let agent = agent();
+    let token = |i: usize| login(&agent, base, &format!("member{i:05}"), PASSWORD);
+    let tokens: Vec<String> = (0..needed).map(token).collect::<anyhow::Result<_>>()?;
+    println!(
+        "  {} users in {:.1} s",
+        sizes.users,
+        started.elapsed().as_secs_f64()
+    );
+
+    let owners: Arc<Vec<String>> = Arc::new(tokens[..SEEDERS].to_vec());
+    let first_event = Arc::new(std::sync::Mutex::new(None::<i64>));
+    {
+        let (base, owners, first_event) = (base_owned.clone(), owners.clone(), first_event.clone());
+        in_parallel(sizes.events, move |i, agent| {
+            let mut words = Words(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1));
+            let event = post(
+                agent,
+                &format!("{base}/events/"),
+                Some(&owners[i % owners.len()]),
+                &event_body(i, &mut words),
+            )?;
+            if i == 0 {
+                *first_event.lock().map_err(|_| anyhow!("poisoned"))? = event["id"].as_i64();
+            }
+            Ok(())
+        })?;
+    }
+    println!(
+        "  {} events in {:.1} s",
+        sizes.events,
+        started.elapsed().as_secs_f64()
+    );
+    let plain_event = first_event.lock().map_err(|_| anyhow!("poisoned"))?.unwrap_or(1);
+
+    let special = |name: &str, owner: &str, max_tickets: i64| -> anyhow::Result<i64> {
+        let body = json!({"name": name, "event_time": "2027-06-01T18:00:00Z", "description": "benchmark",
+            "duration_hours": 2, "duration_minutes": 0, "max_tickets": max_tickets});
+        post(&agent, &format!("{base}/events/"), Some(owner), &body)?["id"]
+            .as_i64()
+            .ok_or_else(|| anyhow!("no event id"))
+    };
+    let fan_out_event = special("Fan-out discussion", &tokens[0], 10)?;
+    let busy_event = special("Busy discussion", &tokens[0], 10)?;
+    let ticket_event = special("Big concert", &tokens[0], 1_000_000)?;
+    let inbox_owner = sizes.fan_out_commenters + 1;
+    let inbox_event = special("Inbox of ten thousand", &tokens[inbox_owner], 10)?;
+
+    // The fan-out event: each of its participants comments once.
+    let participants: Vec<String> = tokens[1..=sizes.fan_out_commenters].to_vec();
+    for participant in &participants {
+        post(
+            &agent,
+            &format!("{base}/comments/{fan_out_event}"),
+            Some(participant),
+            &json!({"content": "count me in"}),
+        )?;
+    }
+    // The busy event: thousands of comments by twenty people.
+    let talkers: Arc<Vec<String>> = Arc::new(tokens[needed - 20..].to_vec());
+    {
+        let (base, talkers) = (base_owned.clone(), talkers.clone());
+        in_parallel(sizes.busy_comments, move |i, agent| {
+            post(
+                agent,
+                &format!("{base}/comments/{busy_event}"),
+                Some(&talkers[i % talkers.len()]),
+                &json!({"content": format!("busy comment {i}")}),
+            )
+            .map(drop)
+        })?;
+    }
+    // The inbox: two people comment on one owner's event, again and again.
+    let pair: Arc<Vec<String>> = Arc::new(vec![
+        tokens[inbox_owner + 1].clone(),
+        tokens[inbox_owner + 2].clone(),
+    ]);
+    {
+        let (base, pair) = (base_owned.clone(), pair.clone());
+        in_parallel(sizes.inbox_notifications, move |i, agent| {
+            post(
+                agent,
+                &format!("{base}/comments/{inbox_event}"),
+                Some(&pair[i % 2]),
+                &json!({"content": format!("inbox comment {i}")}),
+            )
+            .map(drop)
+        })?;
+    }
+    {
+        let (base, owners) = (base_owned.clone(), owners.clone());
+        in_parallel(sizes.posts, move |i, agent| {
+            post(
+                agent,
+                &format!("{base}/posts/"),
+                Some(&owners[i % owners.len()]),
+                &json!({"title": format!("Post {i}"), "content": "A few words about the community."}),
+            )
+            .map(drop)
+        })?;
+    }
+    println!(
+        "  comments, notifications and posts in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Seeded {
+        deep_skip: sizes.events / 2,
+        plain_event,
+        some_user: ids[ids.len() / 2],
+        busy_event,
+        busy_skip: sizes
+            .busy_comments
+            .saturating_sub(1_000)
+            .max(sizes.busy_comments * 4 / 5),
+        inbox_token: tokens[inbox_owner].clone(),
+        fan_out_event,
+        fan_out_recipients: sizes.fan_out_commenters,
+        fan_out_tokens: participants,
+        ticket_event,
+        ticket_token: tokens[1].clone(),
+    })
+}
+
+/// A user registered at the measured server's own bcrypt cost, for the login scenario.
+pub fn bcrypt_user(base: &str) -> anyhow::Result<(String, String)> {
+    let agent = agent();
+    post(
+        &agent,
+        &format!("{base}/users/"),
+        None,
+        &json!({
+            "username": "login-benchmark", "email": "login-benchmark@example.org", "password": PASSWORD,
+        }),
+    )?;
+    Ok(("login-benchmark".into(), PASSWORD.into()))
+}
+
+/// How many tickets the event has sold.
+pub fn tickets_sold(base: &str, event: i64) -> anyhow::Result<i64> {
+    let mut response = agent().get(format!("{base}/events/{event}")).call()?;
+    let body: Value = serde_json::from_slice(&response.body_mut().read_to_vec()?)?;
+    body["tickets_sold"]
+        .as_i64()
+        .ok_or_else(|| anyhow!("no tickets_sold in {body}"))
+}
+
+/// Samples the event's comment count every second while `counting`, recording the comments added in each.
+pub fn count_comments_each_second(
+    base: &str,
+    event: i64,
+    counting: &AtomicBool,
+    out: &std::sync::Mutex<Vec<u64>>,
+) {
+    let agent = agent();
+    let total = || -> Option<u64> {
+        let response = agent
+            .get(format!("{base}/comments/{event}?limit=1"))
+            .call()
+            .ok()?;
+        response
+            .headers()
+            .get("x-total-count")?
+            .to_str()
+            .ok()?
+            .parse()
+            .ok()
+    };
+    let Some(mut last) = total() else { return };
+    let mut tick = Instant::now();
+    while counting.load(Ordering::SeqCst) {
+        tick += Duration::from_secs(1);
+        std::thread::sleep(tick.saturating_duration_since(Instant::now()));
+        if !counting.load(Ordering::SeqCst) {
+            break;
+        }
+        if let Some(now) = total() {
+            if let Ok(mut seconds) = out.lock() {
+                seconds.push(now.saturating_sub(last));
+            }
+            last = now;
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Every write goes through one writer thread, which owns the only connection that writes. Writes that
+//! arrive while it commits are committed together in its next transaction — group commit — each inside a
+//! savepoint of its own:
+//!
+//! - a write is answered only after the transaction holding it has committed;
+//! - a write that fails (or panics) is rolled back to its savepoint and fails alone: the others in the
+//!   batch go on;
+//! - when the commit itself fails, every write of the batch fails, and none is visible;
+//! - many writes share one commit, so pages they all touch (the notification index entries of the people a
+//!   busy event's comments go to, say) are written to the log once per batch instead of once per write;
+//! - no request ever waits on SQLite's write lock, or sees it busy, except when another process writes.
+//!
+//! Durability is unchanged: a commit in WAL mode is durable across a crash of the process (and with
+//! `synchronous=FULL`, of the machine) exactly as before.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+
+use diesel::connection::SimpleConnection;
+use plaza_domain::RepoError;
+
+use crate::db::Conn;
+use crate::error::StoreError;
+
+/// The most writes one transaction takes; more wait for the next.
+const MAX_BATCH: usize = 256;
+
+/// What a write hands back after running: whether it succeeded, and how to tell its caller once the fate
+/// of the transaction is known.
+struct Outcome {
+    succeeded: bool,
+    deliver: Box<dyn FnOnce(Option<RepoError>) + Send>,
+}
+
+/// A write given its connection, or refused (the transaction could not even begin).
+enum Attempt<'a> {
+    Run(&'a mut Conn),
+    Refused(RepoError),
+}
+
+type Job = Box<dyn FnOnce(Attempt<'_>) -> Outcome + Send>;
+
+/// The queue in front of the writer thread.
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    jobs: mpsc::Sender<Job>,
+    /// Transactions committed so far.
+    commits: Arc<AtomicU64>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`. It ends when the last `Writer` is dropped.
+    pub(crate) fn start(conn: Conn) -> std::io::Result<Self> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let commits = Arc::new(AtomicU64::new(0));
+        let counted = commits.clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run(conn, queue, &counted))?;
+        Ok(Self { jobs, commits })
+    }
+
+    /// How many transactions the writer has committed.
+    pub(crate) fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+
+    /// Runs `work` in the next transaction and returns its result once that transaction has committed.
+    pub(crate) fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, RepoError> {
+        let (reply, answer) = mpsc::sync_channel::<Result<T, RepoError>>(1);
+        let job: Job = Box::new(move |attempt| {
+            let result = match attempt {
+                Attempt::Run(conn) => work(conn).map_err(RepoError::from),
+                Attempt::Refused(why) => Err(why),
+            };
+            let succeeded = result.is_ok();
+            Outcome {
+                succeeded,
+                deliver: Box::new(move |commit_failure| {
+                    let answer = match (result, commit_failure) {
+                        (Ok(_), Some(failure)) => Err(failure),
+                        (result, _) => result,
+                    };
+                    // The caller may have gone (a panicked request thread): nobody to tell.
+                    let _ = reply.send(answer);
+                }),
+            }
+        });
+        // Either failure is a bug: the writer thread lives as long as the database, and a job always answers
+        // unless it panicked.
+        self.jobs
+            .send(job)
+            .map_err(|_| RepoError::internal("the database writer has stopped"))?;
+        answer
+            .recv()
+            .map_err(|_| RepoError::internal("a write was abandoned (it panicked; see the log)"))?
+    }
+}
+
+fn run(mut conn: Conn, queue: mpsc::Receiver<Job>, commits: &AtomicU64) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&mut conn, batch);
+        commits.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// One transaction: each job in its own savepoint, then one commit.
+fn commit_batch(conn: &mut Conn, batch: Vec<Job>) {
+    if let Err(error) = conn.batch_execute("BEGIN IMMEDIATE") {
+        let failure = RepoError::from(StoreError::from(error));
+        for job in batch {
+            (job(Attempt::Refused(clone_error(&failure))).deliver)(None);
+        }
+        return;
+    }
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for job in batch {
+        let outcome = match conn.batch_execute("SAVEPOINT write") {
+            Err(error) => job(Attempt::Refused(RepoError::from(StoreError::from(error)))),
+            Ok(()) => {
+                let outcome = catch_unwind(AssertUnwindSafe(|| job(Attempt::Run(conn)))).unwrap_or_else(|panic| {
+                    // The job and its reply are gone with the panic: its caller hears that the writer stopped
+                    // for it, and the rest of the batch goes on.
+                    tracing::error!(panic = %panic_message(&panic), "a write panicked; rolled back alone");
+                    Outcome {
+                        succeeded: false,
+                        deliver: Box::new(|_| {}),
+                    }
+                });
+                let end = if outcome.succeeded {
+                    "RELEASE write"
+                } else {
+                    "ROLLBACK TO write; RELEASE write"
+                };
+                match conn.batch_execute(end) {
+                    Ok(()) => outcome,
+                    Err(error) => {
+                        // The savepoint cannot be closed: the transaction is unusable; end it here.
+                        let failure = RepoError::from(StoreError::from(error));
+                        let _ = conn.batch_execute("ROLLBACK");
+                        (outcome.deliver)(Some(clone_error(&failure)));
+                        for done in outcomes {
+                            let Outcome { deliver, .. } = done;
+                            deliver(Some(clone_error(&failure)));
+                        }
+                        return;
+                    }
+                }
+            }
+        };
+        outcomes.push(outcome);
+    }
+    let commit = conn.batch_execute("COMMIT");
+    let failure = match commit {
+        Ok(()) => None,
+        Err(error) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            Some(RepoError::from(StoreError::from(error)))
+        }
+    };
+    for outcome in outcomes {
+        (outcome.deliver)(failure.as_ref().map(clone_error));
+    }
+}
+
+/// `RepoError` holds a boxed source and is not `Clone`: what a batch shares is its message.
+fn clone_error(error: &RepoError) -> RepoError {
+    match error {
+        RepoError::NotFound => RepoError::NotFound,
+        RepoError::Conflict(conflict) => RepoError::Conflict(*conflict),
+        RepoError::Unavailable(why) => RepoError::Unavailable(why.clone()),
+        RepoError::Internal(source) => RepoError::internal(source.to_string()),
+    }
+}
+
+fn panic_message(panic: &Box<dyn Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
+
+    use super::*;
+    use crate::db::tests::temp_db;
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        count: i64,
+    }
+
+    fn table(db: &crate::Database) {
+        db.execute_batch("CREATE TABLE IF NOT EXISTS t (v INTEGER NOT NULL UNIQUE)")
+            .unwrap();
+    }
+
+    fn insert(db: &crate::Database, v: i64) -> Result<i64, RepoError> {
+        db.write(move |conn| {
+            diesel::sql_query("INSERT INTO t (v) VALUES (?)")
+                .bind::<BigInt, _>(v)
+                .execute(conn)?;
+            Ok(v)
+        })
+    }
+
+    fn count(db: &crate::Database) -> i64 {
+        db.read(|conn| {
+            Ok(diesel::sql_query("SELECT count(*) AS count FROM t")
+                .get_result::<Count>(conn)?
+                .count)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn concurrent_writes_share_commits_and_a_failure_fails_alone() {
+        let (_dir, db) = temp_db();
+        table(&db);
+        let before = db.writer.commits();
+        let threads: Vec<_> = (0..200)
+            .map(|i| {
+                let db = db.clone();
+                // Every tenth value is written twice: the second write breaks the UNIQUE rule.
+                std::thread::spawn(move || insert(&db, if i % 10 == 9 { i - 1 } else { i }))
+            })
+            .collect();
+        let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let failed = results.iter().filter(|r| r.is_err()).count();
+        assert_eq!(failed, 20, "each duplicate fails, and only it");
+        assert_eq!(count(&db), 180, "every other write committed");
+        let commits = db.writer.commits() - before;
+        assert!(
+            commits < 200,
+            "writes that arrive together commit together: {commits} commits"
+        );
+    }
+
+    #[test]
+    fn a_panicking_write_is_rolled_back_alone() {
+        let (_dir, db) = temp_db();
+        table(&db);
+        let panicking = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                db.write(|conn| {
+                    diesel::sql_query("INSERT INTO t (v) VALUES (-1)").execute(conn)?;
+                    #[allow(clippy::panic)]
+                    if conn.batch_execute("SELECT 1").is_ok() {
+                        panic!("a bug in a write");
+                    }
+                    Ok(())
+                })
+            })
+        };
+        let result = panicking.join().unwrap();
+        assert!(matches!(result, Err(RepoError::Internal(_))), "{result:?}");
+        assert_eq!(insert(&db, 7).unwrap(), 7, "the writer goes on");
+        assert_eq!(count(&db), 1, "the panicking write left nothing behind");
+    }
+
+    #[test]
+    fn a_write_is_answered_after_its_commit() {
+        let (_dir, db) = temp_db();
+        table(&db);
+        insert(&db, 1).unwrap();
+        // A reader on another connection sees it at once: it was committed before the answer.
+        assert_eq!(count(&db), 1);
+    }
+}
