@@ -6,10 +6,11 @@ use diesel::sqlite::Sqlite;
 use plaza_domain::comment::{Comment, CommentRepository, FanOut, NewComment, PostedComment};
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
-use crate::db::{Database, now, offset_limit};
+use crate::db::{Conn, Database, now, offset_limit};
 use crate::events::find as find_event;
 use crate::notifications::insert_all;
 use crate::schema::{comments, event_participants};
+use crate::sql::Sql;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = comments, check_for_backend(Sqlite))]
@@ -52,6 +53,21 @@ impl SqliteCommentRepository {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
+}
+
+#[derive(QueryableByName)]
+struct Total {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    comments: i64,
+}
+
+/// How many comments an event has, kept by triggers: one row, not a count.
+fn comment_total(conn: &mut Conn, event: EventId) -> QueryResult<i64> {
+    Ok(Sql::new("SELECT comments FROM comment_totals WHERE event_id = ?")
+        .int(event.get())
+        .get_result::<Total>(conn)
+        .optional()?
+        .map_or(0, |row| row.comments))
 }
 
 impl CommentRepository for SqliteCommentRepository {
@@ -101,7 +117,7 @@ impl CommentRepository for SqliteCommentRepository {
         self.db.read(|conn| {
             let of_event = comments::table.filter(comments::event_id.eq(event.get()));
             let (offset, limit) = offset_limit(page);
-            let total: i64 = of_event.count().get_result(conn)?;
+            let total = comment_total(conn, event)?;
             let rows = of_event
                 .order((comments::created_at.asc(), comments::id.asc()))
                 .offset(offset)

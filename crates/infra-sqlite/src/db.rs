@@ -69,7 +69,7 @@ impl DatabaseConfig {
             synchronous: Synchronous::Normal,
             busy_timeout: Duration::from_secs(5),
             pool_size: 8,
-            search_pool_size: 2,
+            search_pool_size: 4,
             search_wait: Duration::from_secs(2),
         }
     }
@@ -149,11 +149,39 @@ impl std::fmt::Debug for Database {
     }
 }
 
+/// Sets SQLite's process-wide options before its first connection opens (SQLite accepts them only then):
+///
+/// - multi-thread mode: no connection is ever used by two threads at once (each is lent by the pool to
+///   one request at a time, and the writer thread owns its own), so the mutex SQLite takes around every
+///   call on a connection protects nothing;
+/// - no memory statistics: keeping them takes a process-wide mutex on every allocation, contended by
+///   every connection at once.
+fn configure_sqlite_once() {
+    static CONFIGURED: std::sync::Once = std::sync::Once::new();
+    CONFIGURED.call_once(|| {
+        #[allow(unsafe_code)]
+        // SAFETY: sqlite3_config is called before any connection of this process is opened (the Once
+        // runs first thing in `Database::open`, the only place connections come from), with options that
+        // take an int; if SQLite was somehow initialised already it answers SQLITE_MISUSE and changes
+        // nothing.
+        let codes = unsafe {
+            [
+                libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD),
+                libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0),
+            ]
+        };
+        if codes.iter().any(|code| *code != libsqlite3_sys::SQLITE_OK) {
+            tracing::warn!(?codes, "SQLite was initialised before Plaza could configure it");
+        }
+    });
+}
+
 impl Database {
     /// Creates the file and its directory when missing, switches it to WAL and runs pending migrations on
     /// one plain connection, and only then builds the pool (connections opening all at once on a fresh
     /// file would race each other for the switch to WAL).
     pub fn open(config: &DatabaseConfig) -> Result<Self, OpenError> {
+        configure_sqlite_once();
         if let Some(parent) = config.path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| OpenError::Directory {
                 path: parent.to_path_buf(),
@@ -250,6 +278,17 @@ impl Database {
         conn.transaction(work).map_err(RepoError::from)
     }
 
+    /// Runs one statement on a pooled connection, outside any explicit transaction: a single statement
+    /// sees one snapshot anyway, and `BEGIN`/`COMMIT` around it would double the statements of a
+    /// one-row read.
+    pub(crate) fn read_one<T>(
+        &self,
+        statement: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, RepoError> {
+        let mut pooled = self.pool.get().map_err(StoreError::from)?;
+        statement(&mut pooled).map_err(RepoError::from)
+    }
+
     /// Like [`read`](Self::read), on the search connections: when they are all busy for longer than
     /// `search_wait`, the search is `Unavailable` while every other request goes on.
     pub(crate) fn read_for_search<T>(
@@ -272,6 +311,11 @@ impl Database {
         work: impl FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, RepoError> {
         self.writer.write(work)
+    }
+
+    /// Writes run and transactions committed since the database was opened.
+    pub fn write_stats(&self) -> crate::writer::WriteStats {
+        self.writer.stats()
     }
 
     /// Runs raw SQL statements: for tests (fault injection) only.

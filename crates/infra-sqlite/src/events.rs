@@ -1,9 +1,8 @@
 //! Events in the `events` table, searched through the `events_search` index.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::BigInt;
 use diesel::sqlite::Sqlite;
 use plaza_domain::event::{Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity};
 use plaza_domain::search::SearchTerms;
@@ -12,9 +11,10 @@ use plaza_domain::{Conflict, EventId, Page, RepoError, UserId};
 use crate::db::{Conn, Database, now, offset_limit};
 use crate::error::StoreError;
 use crate::schema::events;
-use crate::search::{index_event, match_expression, unindex_event};
+use crate::search::{Indexed, index_event, page_ids, prepare, reindex_event, unindex_event};
+use crate::sql::Sql;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = events, check_for_backend(Sqlite))]
 struct EventRow {
     id: i64,
@@ -27,6 +27,16 @@ struct EventRow {
     max_tickets: i64,
     owner_id: i64,
     created_at: NaiveDateTime,
+}
+
+impl EventRow {
+    fn indexed(&self) -> Indexed<'_> {
+        Indexed {
+            event_time: self.event_time,
+            name: &self.name,
+            description: &self.description,
+        }
+    }
 }
 
 impl From<EventRow> for Event {
@@ -82,65 +92,57 @@ impl EventUpdate<'_> {
     }
 }
 
-/// The events whose tokens match `expression`.
-fn matching(expression: &str) -> events::BoxedQuery<'static, Sqlite> {
-    events::table
-        .filter(
-            sql::<Bool>("events.id IN (SELECT rowid FROM events_search WHERE events_search MATCH ")
-                .bind::<Text, _>(expression.to_owned())
-                .sql(")"),
-        )
-        .into_boxed()
-}
-
 #[derive(QueryableByName)]
-struct Count {
+struct Total {
     #[diesel(sql_type = BigInt)]
-    count: i64,
+    events: i64,
 }
 
-/// How many events match: read from the index alone.
-fn count_matching(conn: &mut Conn, expression: &str) -> QueryResult<i64> {
-    diesel::sql_query("SELECT count(*) AS count FROM events_search WHERE events_search MATCH ?")
-        .bind::<Text, _>(expression)
-        .get_result::<Count>(conn)
-        .map(|row| row.count)
+/// How many events there are: one row kept by triggers, not a count.
+fn event_total(conn: &mut Conn) -> QueryResult<i64> {
+    Sql::new("SELECT events FROM event_total WHERE id = 1")
+        .get_result::<Total>(conn)
+        .map(|row| row.events)
 }
 
-/// One page of `selected`, in list order.
-fn ordered_page(
-    selected: events::BoxedQuery<'static, Sqlite>,
-    query: &EventQuery,
-) -> events::BoxedQuery<'static, Sqlite> {
-    let (offset, limit) = offset_limit(query.page);
-    selected
-        .order((events::event_time.asc(), events::id.asc()))
-        .offset(offset)
-        .limit(limit)
+/// Every column of `events`, for hand-written statements.
+macro_rules! event_columns {
+    () => {
+        "id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, max_tickets, \
+         owner_id, created_at"
+    };
 }
 
-fn page_of(
-    conn: &mut Conn,
-    selected: events::BoxedQuery<'static, Sqlite>,
-    query: &EventQuery,
-) -> QueryResult<Vec<Event>> {
-    Ok(ordered_page(selected, query)
-        .select(EventRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Event::from)
-        .collect())
+/// The events with these ids, in the order of `ids`. Pages are found as ids first, through an index that
+/// holds the list order, so that skipping rows never reads the rows skipped.
+fn load_in_order(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Event>> {
+    let mut rows: Vec<EventRow> = Sql::new(concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM events WHERE id IN (SELECT value FROM json_each(?))"
+    ))
+    .text(serde_json::to_string(ids).expect("a list of integers serialises to JSON"))
+    .load(conn)?;
+    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+    Ok(rows.into_iter().map(Event::from).collect())
 }
 
 /// A search page and its total, in one snapshot, on the search connections.
 fn search(db: &Database, terms: &SearchTerms, query: &EventQuery) -> Result<Page<Event>, RepoError> {
-    let expression = match_expression(terms);
+    let (offset, limit) = offset_limit(query.page);
     db.read_for_search(|conn| {
-        let total = count_matching(conn, &expression)?;
-        let items = page_of(conn, matching(&expression), query)?;
+        let prepared = prepare(conn, terms)?;
+        let total = prepared.total.unsigned_abs();
+        if total <= offset.unsigned_abs() {
+            return Ok(Page {
+                items: Vec::new(),
+                total,
+            });
+        }
+        let ids = page_ids(conn, &prepared, offset, limit)?;
         Ok(Page {
-            items,
-            total: total.unsigned_abs(),
+            items: load_in_order(conn, &ids)?,
+            total,
         })
     })
 }
@@ -183,25 +185,26 @@ impl EventRepository for SqliteEventRepository {
                 })
                 .returning(EventRow::as_returning())
                 .get_result(conn)?;
-            index_event(conn, row.id, &row.name, &row.description)?;
+            index_event(conn, row.id, row.indexed())?;
             Ok(row.into())
         })
     }
 
     fn find(&self, id: EventId) -> Result<Option<Event>, RepoError> {
-        self.db.read(|conn| find(conn, id))
+        self.db.read_one(|conn| find(conn, id))
     }
 
     fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError> {
         if let Some(terms) = &query.search {
             return search(&self.db, terms, query);
         }
+        let (offset, limit) = offset_limit(query.page);
         self.db.read(|conn| {
-            let total: i64 = events::table.count().get_result(conn)?;
-            let items = page_of(conn, events::table.into_boxed(), query)?;
+            let total = event_total(conn)?.unsigned_abs();
+            let ids = crate::order::page_ids(conn, offset, limit)?;
             Ok(Page {
-                items,
-                total: total.unsigned_abs(),
+                items: load_in_order(conn, &ids)?,
+                total,
             })
         })
     }
@@ -228,32 +231,41 @@ impl EventRepository for SqliteEventRepository {
                 .set(&update)
                 .returning(EventRow::as_returning())
                 .get_result(conn)?;
-            if update.name.is_some() || update.description.is_some() {
-                index_event(conn, row.id, &row.name, &row.description)?;
-            }
+            let before = Indexed {
+                event_time: current.event_time.naive_utc(),
+                name: &current.name,
+                description: &current.description,
+            };
+            reindex_event(conn, row.id, before, row.indexed())?;
             Ok(row.into())
         })
     }
 
     fn delete(&self, id: EventId) -> Result<(), RepoError> {
-        self.db.write(
-            move |conn| match diesel::delete(events::table.find(id.get())).execute(conn)? {
-                0 => Err(RepoError::NotFound.into()),
-                _ => Ok(unindex_event(conn, id.get())?),
-            },
-        )
+        self.db.write(move |conn| {
+            let event = find(conn, id)?.ok_or(RepoError::NotFound)?;
+            let indexed = Indexed {
+                event_time: event.event_time.naive_utc(),
+                name: &event.name,
+                description: &event.description,
+            };
+            unindex_event(conn, id.get(), indexed)?;
+            diesel::delete(events::table.find(id.get())).execute(conn)?;
+            Ok(())
+        })
     }
 
     fn purchase(&self, id: EventId, quantity: TicketQuantity) -> Result<Event, RepoError> {
         self.db.write(move |conn| {
             // Check and write in one statement: the row changes only if the sale still fits.
-            let sold = diesel::update(
-                events::table
-                    .find(id.get())
-                    .filter((events::tickets_sold + quantity.get()).le(events::max_tickets)),
-            )
-            .set(events::tickets_sold.eq(events::tickets_sold + quantity.get()))
-            .returning(EventRow::as_returning())
+            let sold: Option<EventRow> = Sql::new(concat!(
+                "UPDATE events SET tickets_sold = tickets_sold + ? ",
+                "WHERE id = ? AND tickets_sold + ? <= max_tickets RETURNING ",
+                event_columns!()
+            ))
+            .int(quantity.get())
+            .int(id.get())
+            .int(quantity.get())
             .get_result(conn)
             .optional()?;
             match sold {
@@ -402,54 +414,233 @@ pub(crate) mod tests {
         assert!(matches!(repo.delete(event.id), Err(RepoError::NotFound)));
     }
 
-    /// The SQL of a query object with its bound values written in as literals, for `EXPLAIN`.
-    fn with_literals(query: &events::BoxedQuery<'static, Sqlite>, binds: &[&str]) -> String {
-        let sql = diesel::debug_query::<Sqlite, _>(query).to_string();
-        let sql = sql.split(" -- binds:").next().unwrap().to_owned();
-        binds.iter().fold(sql, |sql, bind| sql.replacen('?', bind, 1))
+    /// Events with overlapping words in several scripts, at times that repeat (so ties are ordered by id).
+    fn varied_corpus(repo: &SqliteEventRepository, owner: UserId, count: u64) -> Vec<Event> {
+        const WORDS: [&str; 17] = [
+            "music",
+            "musical",
+            "musician",
+            "musicians",
+            "Rust",
+            "rusty",
+            "meetup",
+            "meet",
+            "Café",
+            "cafe",
+            "周末音乐会",
+            "音乐",
+            "公园",
+            "東京タワー",
+            "タワー",
+            "bread",
+            "b",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            usize::try_from(seed % bound).unwrap()
+        };
+        (0..count)
+            .map(|_| {
+                let name_words = 1 + next(3);
+                let name = (0..name_words)
+                    .map(|_| WORDS[next(WORDS.len() as u64)])
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let description_words = next(5);
+                let description = (0..description_words)
+                    .map(|_| WORDS[next(WORDS.len() as u64)])
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let day = u32::try_from(1 + next(20)).unwrap();
+                repo.create(new_event(owner, &name, &description, day, 10))
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    /// The ids matching `terms` by the domain's rule alone, in list order.
+    fn matches_by_rule(events: &[Event], terms: &SearchTerms) -> Vec<i64> {
+        let mut matching: Vec<&Event> = events
+            .iter()
+            .filter(|event| {
+                let mut tokens = plaza_domain::search::index_tokens(&event.name);
+                tokens.extend(plaza_domain::search::index_tokens(&event.description));
+                terms.terms().iter().all(|term| {
+                    tokens.iter().any(|token| {
+                        if term.prefix {
+                            token.starts_with(&term.token)
+                        } else {
+                            *token == term.token
+                        }
+                    })
+                })
+            })
+            .collect();
+        matching.sort_by_key(|event| (event.event_time, event.id.get()));
+        matching.iter().map(|event| event.id.get()).collect()
+    }
+
+    const QUERIES: [&str; 20] = [
+        "mus",
+        "music",
+        "musical",
+        "musician",
+        "musicians",
+        "m",
+        "rust",
+        "café",
+        "CAFE",
+        "音",
+        "音乐",
+        "乐会",
+        "周末 音乐",
+        "タワー",
+        "meet rust",
+        "b",
+        "bread music 公园",
+        "musician bread",
+        "musical rust",
+        "nothing",
+    ];
+
+    fn assert_search_agrees_with_the_rule(db: &Database, events: &[Event]) {
+        let in_list_order = {
+            let mut sorted: Vec<&Event> = events.iter().collect();
+            sorted.sort_by_key(|event| (event.event_time, event.id.get()));
+            sorted.iter().map(|event| event.id.get()).collect::<Vec<_>>()
+        };
+        let by_position = db
+            .read(|conn| {
+                Ok(
+                    diesel::sql_query("SELECT event_id AS id FROM event_order ORDER BY position")
+                        .load::<IdRow>(conn)?
+                        .into_iter()
+                        .map(|row| row.id)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .unwrap();
+        assert_eq!(by_position, in_list_order, "positions sort like the list");
+        for text in QUERIES {
+            let terms = SearchTerms::parse(text).unwrap();
+            let expected = matches_by_rule(events, &terms);
+            let prepared = db.read(|conn| Ok(prepare(conn, &terms)?)).unwrap();
+            assert_eq!(
+                prepared.total.unsigned_abs(),
+                expected.len() as u64,
+                "count of {text}"
+            );
+            for (offset, limit) in [(0usize, 10usize), (5, 7), (30, 50), (0, 1_000)] {
+                let want: Vec<i64> = expected.iter().copied().skip(offset).take(limit).collect();
+                let got = db
+                    .read(|conn| {
+                        Ok(page_ids(
+                            conn,
+                            &prepared,
+                            i64::try_from(offset).unwrap(),
+                            i64::try_from(limit).unwrap(),
+                        )?)
+                    })
+                    .unwrap();
+                assert_eq!(got, want, "page {offset}+{limit} of {text}");
+            }
+        }
+    }
+
+    #[derive(QueryableByName)]
+    struct IdRow {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
     }
 
     #[test]
-    fn search_over_100_000_events_uses_the_index_not_a_scan() {
+    fn search_pages_and_counts_agree_with_the_rule_through_edits() {
         let (_dir, db, repo, owner) = setup();
-        db.execute_batch(&format!(
-            "INSERT INTO events (name, event_time, description, duration_hours, duration_minutes, \
-                                 tickets_sold, max_tickets, owner_id, created_at) \
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) \
-             SELECT 'Event ' || i || CASE WHEN i % 1000 = 0 THEN ' meetup' ELSE '' END, \
-                    '2027-01-01 10:00:00', 'generated', 1, 0, 0, 10, {owner}, '2026-01-01 00:00:00' FROM n; \
-             INSERT INTO events_search (rowid, tokens) \
-             SELECT id, lower(name) || ' generated' FROM events; \
-             ANALYZE;"
-        ))
-        .unwrap();
-        let query = EventQuery {
-            search: SearchTerms::parse("MEETUP"),
-            page: PageRequest::default(),
-        };
-        let page = repo.list(&query).unwrap();
-        assert_eq!(page.total, 100);
-        assert_eq!(page.items.len(), 10);
+        let mut events = varied_corpus(&repo, owner, 300);
+        assert_search_agrees_with_the_rule(&db, &events);
 
-        // The very query the repository runs, with its values written in.
-        let expression = match_expression(query.search.as_ref().unwrap());
-        let sql = with_literals(
-            &ordered_page(matching(&expression), &query),
-            &[&format!("'{}'", expression.replace('\'', "''")), "10", "0"],
+        // Renames, moves in time (into crowded days: positions are spread out again and again) and
+        // deletions keep every position, count and page right.
+        for (at, event) in events.iter_mut().enumerate().filter(|(at, _)| at % 7 == 0) {
+            let day = 1 + u32::try_from(at % 3).unwrap();
+            let changes = EventChanges {
+                name: Some(
+                    EventName::parse(if at % 2 == 0 {
+                        "Rust bread"
+                    } else {
+                        "音乐 musician"
+                    })
+                    .unwrap(),
+                ),
+                event_time: Some(Utc.with_ymd_and_hms(2027, 1, day, 9, 0, 0).unwrap()),
+                ..Default::default()
+            };
+            *event = repo.update(event.id, changes).unwrap();
+        }
+        let deleted: Vec<EventId> = events.iter().step_by(11).map(|event| event.id).collect();
+        for id in &deleted {
+            repo.delete(*id).unwrap();
+        }
+        events.retain(|event| !deleted.contains(&event.id));
+        assert_search_agrees_with_the_rule(&db, &events);
+        let total = repo
+            .list(&EventQuery {
+                search: None,
+                page: PageRequest::default(),
+            })
+            .unwrap()
+            .total;
+        assert_eq!(total, events.len() as u64);
+
+        // A rebuild from scratch gives the same answers.
+        db.execute_batch("UPDATE search_index_state SET version = 0")
+            .unwrap();
+        let mut conn = db.dedicated_connection().unwrap();
+        crate::search::rebuild_if_stale(&mut conn).unwrap();
+        assert_search_agrees_with_the_rule(&db, &events);
+    }
+
+    #[test]
+    fn pages_read_indexes_in_list_order_without_sorting_the_matches() {
+        let (_dir, db, repo, owner) = setup();
+        varied_corpus(&repo, owner, 50);
+        db.execute_batch("ANALYZE;").unwrap();
+        let plan_of = |sql: &str| db.query_plan(sql).unwrap();
+
+        let search = plan_of(
+            &crate::search::PAGE_SQL
+                .replacen('?', "'music*'", 1)
+                .replace('?', "10"),
         );
-        assert!(sql.contains("events_search MATCH"), "{sql}");
-        let plan = db.query_plan(&sql).unwrap();
         assert!(
-            plan.iter()
-                .any(|line| line.contains("events_search VIRTUAL TABLE INDEX")),
-            "{plan:?}"
-        );
-        assert!(
-            !plan
+            search
                 .iter()
-                .any(|line| line.starts_with("SCAN events") && !line.contains("INDEX")),
-            "{plan:?}"
+                .any(|line| line.contains("events_search VIRTUAL TABLE INDEX")),
+            "{search:?}"
         );
+        assert!(
+            search.iter().any(|line| line.contains("COVERING INDEX")),
+            "{search:?}"
+        );
+        assert!(
+            !search
+                .iter()
+                .any(|line| line.contains("TEMP B-TREE") || line.starts_with("SCAN o")),
+            "{search:?}"
+        );
+
+        let list = plan_of(
+            "SELECT event_id AS id FROM event_order WHERE position >= 0 ORDER BY position LIMIT 10 OFFSET 500",
+        );
+        assert!(
+            list.iter()
+                .any(|line| line.contains("COVERING INDEX sqlite_autoindex_event_order_1")),
+            "{list:?}"
+        );
+        assert!(!list.iter().any(|line| line.contains("TEMP B-TREE")), "{list:?}");
     }
 
     #[test]

@@ -7,9 +7,11 @@ mod db;
 mod error;
 mod events;
 mod notifications;
+mod order;
 mod posts;
 mod schema;
 mod search;
+mod sql;
 mod users;
 mod writer;
 
@@ -20,3 +22,4 @@ pub use events::SqliteEventRepository;
 pub use notifications::SqliteNotificationRepository;
 pub use posts::SqlitePostRepository;
 pub use users::SqliteUserRepository;
+pub use writer::WriteStats;

@@ -9,8 +9,9 @@ use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 use crate::db::{Conn, Database, now, offset_limit};
 use crate::error::StoreError;
 use crate::schema::notifications;
+use crate::sql::Sql;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = notifications, check_for_backend(Sqlite))]
 struct NotificationRow {
     id: i64,
@@ -38,54 +39,56 @@ impl From<NotificationRow> for Notification {
     }
 }
 
-/// `event_id: None` is written as NULL, not left to the column default, so that a batch of rows is one
-/// multi-row `INSERT` (Diesel splits a SQLite batch into one statement per row otherwise).
-#[derive(Insertable)]
-#[diesel(table_name = notifications, treat_none_as_default_value = false)]
-struct NotificationInsert<'a> {
-    message: &'a str,
-    created_at: NaiveDateTime,
-    sender: &'a str,
-    sender_id: i64,
-    owner_id: i64,
-    event_id: Option<i64>,
-}
-
-impl<'a> NotificationInsert<'a> {
-    fn new(notification: &'a NewNotification, created_at: NaiveDateTime) -> Self {
-        Self {
-            message: notification.message.as_str(),
-            created_at,
-            sender: notification.sender.as_str(),
-            sender_id: notification.sender_id.get(),
-            owner_id: notification.owner_id.get(),
-            event_id: notification.event_id.map(EventId::get),
-        }
-    }
-}
-
-/// Rows per `INSERT`: 6 values a row stays well under SQLite's 32,766 bound parameters.
-const ROWS_PER_INSERT: usize = 1_000;
-
-/// Inserts every notification, stamped with one time, in multi-row statements; returns them as stored.
+/// Inserts every notification, stamped with one time, in one statement whose prepared form each connection
+/// keeps (the rows travel as one JSON array); returns them as stored, in the order given.
 pub(crate) fn insert_all(
     conn: &mut Conn,
     batch: &[NewNotification],
     created_at: NaiveDateTime,
 ) -> Result<Vec<Notification>, StoreError> {
-    let mut stored = Vec::with_capacity(batch.len());
-    for chunk in batch.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|n| NotificationInsert::new(n, created_at))
-            .collect();
-        let inserted: Vec<NotificationRow> = diesel::insert_into(notifications::table)
-            .values(&rows)
-            .returning(NotificationRow::as_returning())
-            .get_results(conn)?;
-        stored.extend(inserted.into_iter().map(Notification::from));
-    }
-    Ok(stored)
+    let rows: Vec<serde_json::Value> = batch
+        .iter()
+        .map(|n| {
+            serde_json::json!([
+                n.message.as_str(),
+                n.sender.as_str(),
+                n.sender_id.get(),
+                n.owner_id.get(),
+                n.event_id.map(EventId::get),
+            ])
+        })
+        .collect();
+    let mut inserted: Vec<NotificationRow> = Sql::new(concat!(
+        "INSERT INTO notifications (message, created_at, sender, sender_id, owner_id, event_id) ",
+        "SELECT value ->> 0, ?, value ->> 1, value ->> 2, value ->> 3, value ->> 4 ",
+        "FROM json_each(?) ORDER BY key ",
+        "RETURNING id, message, created_at, sender, sender_id, owner_id, event_id, is_read"
+    ))
+    .timestamp(created_at)
+    .text(serde_json::Value::Array(rows).to_string())
+    .load(conn)?;
+    // Rows are inserted in array order, so ids ascend with it; RETURNING promises no order of its own.
+    inserted.sort_by_key(|row| row.id);
+    Ok(inserted.into_iter().map(Notification::from).collect())
+}
+
+#[derive(QueryableByName, Default)]
+struct InboxCounts {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    total: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    unread: i64,
+}
+
+/// An inbox's totals, kept by triggers as notifications are written and read: one row, not a count.
+fn inbox_counts(conn: &mut Conn, owner: UserId) -> QueryResult<InboxCounts> {
+    Ok(
+        Sql::new("SELECT total, unread FROM inbox_counts WHERE owner_id = ?")
+            .int(owner.get())
+            .get_result(conn)
+            .optional()?
+            .unwrap_or_default(),
+    )
 }
 
 fn owned(owner: UserId, unread_only: bool) -> notifications::BoxedQuery<'static, Sqlite> {
@@ -113,11 +116,8 @@ impl SqliteNotificationRepository {
 impl NotificationRepository for SqliteNotificationRepository {
     fn create(&self, notification: NewNotification) -> Result<Notification, RepoError> {
         self.db.write(move |conn| {
-            let row = diesel::insert_into(notifications::table)
-                .values(NotificationInsert::new(&notification, now()))
-                .returning(NotificationRow::as_returning())
-                .get_result(conn)?;
-            Ok(row.into())
+            let stored = insert_all(conn, std::slice::from_ref(&notification), now())?;
+            Ok(stored.into_iter().next().expect("one row in, one row out"))
         })
     }
 
@@ -136,8 +136,13 @@ impl NotificationRepository for SqliteNotificationRepository {
     fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), RepoError> {
         self.db.read(|conn| {
             let (offset, limit) = offset_limit(query.page);
-            let total: i64 = owned(query.owner, query.unread_only).count().get_result(conn)?;
-            let unread: i64 = owned(query.owner, true).count().get_result(conn)?;
+            let counts = inbox_counts(conn, query.owner)?;
+            let total = if query.unread_only {
+                counts.unread
+            } else {
+                counts.total
+            };
+            let unread = counts.unread;
             let rows = owned(query.owner, query.unread_only)
                 .order((notifications::created_at.desc(), notifications::id.desc()))
                 .offset(offset)
@@ -242,6 +247,47 @@ mod tests {
             ["two"]
         );
         assert_eq!(unread, 1);
+    }
+
+    #[test]
+    fn the_kept_totals_match_counting_through_every_change() {
+        let (_dir, repo, alice, bob) = setup();
+        let assert_counts_match = |owner: UserId| {
+            let (page, unread) = repo
+                .list(NotificationQuery {
+                    owner,
+                    unread_only: false,
+                    page: PageRequest::new(None, Some(100)).unwrap(),
+                })
+                .unwrap();
+            let counted_unread = page.items.iter().filter(|n| !n.read).count() as u64;
+            assert_eq!((page.total, unread), (page.items.len() as u64, counted_unread));
+            let (unread_page, _) = repo.list(query(owner, true)).unwrap();
+            assert_eq!(unread_page.total, counted_unread);
+        };
+        let ids: Vec<_> = (0..6)
+            .map(|i| repo.create(note(alice, bob, &format!("n{i}"))).unwrap().id)
+            .collect();
+        repo.db
+            .write(move |conn| {
+                let batch: Vec<_> = [alice, bob, alice]
+                    .iter()
+                    .map(|to| note(*to, bob, "fan-out"))
+                    .collect();
+                insert_all(conn, &batch, crate::db::now())
+            })
+            .unwrap();
+        assert_counts_match(alice);
+        assert_counts_match(bob);
+        repo.mark_read(alice, ids[0]).unwrap();
+        repo.mark_read(alice, ids[0]).unwrap();
+        assert_counts_match(alice);
+        repo.mark_all_read(alice, Some(ids[3])).unwrap();
+        assert_counts_match(alice);
+        repo.mark_all_read(alice, None).unwrap();
+        assert_counts_match(alice);
+        assert_eq!(repo.list(query(alice, false)).unwrap().0.total, 8);
+        assert_counts_match(bob);
     }
 
     #[test]

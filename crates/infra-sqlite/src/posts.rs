@@ -76,7 +76,7 @@ impl PostRepository for SqlitePostRepository {
     }
 
     fn find(&self, id: PostId) -> Result<Option<Post>, RepoError> {
-        self.db.read(|conn| {
+        self.db.read_one(|conn| {
             Ok(posts::table
                 .find(id.get())
                 .select(PostRow::as_select())

@@ -97,11 +97,11 @@ impl UserRepository for SqliteUserRepository {
     }
 
     fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
-        self.db.read(|conn| find(conn, id))
+        self.db.read_one(|conn| find(conn, id))
     }
 
     fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError> {
-        self.db.read(|conn| {
+        self.db.read_one(|conn| {
             let row = users::table
                 .filter(
                     diesel::dsl::sql::<diesel::sql_types::Bool>("username = ")

@@ -46,25 +46,39 @@ type Job = Box<dyn FnOnce(Attempt<'_>) -> Outcome + Send>;
 #[derive(Debug, Clone)]
 pub(crate) struct Writer {
     jobs: mpsc::Sender<Job>,
-    /// Transactions committed so far.
-    commits: Arc<AtomicU64>,
+    counters: Arc<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    writes: AtomicU64,
+    transactions: AtomicU64,
+}
+
+/// How much group commit saved: writes run, and the transactions that committed them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteStats {
+    pub writes: u64,
+    pub transactions: u64,
 }
 
 impl Writer {
     /// Starts the writer thread on `conn`. It ends when the last `Writer` is dropped.
     pub(crate) fn start(conn: Conn) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
-        let commits = Arc::new(AtomicU64::new(0));
-        let counted = commits.clone();
+        let counters = Arc::new(Counters::default());
+        let counted = counters.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || run(conn, queue, &counted))?;
-        Ok(Self { jobs, commits })
+        Ok(Self { jobs, counters })
     }
 
-    /// How many transactions the writer has committed.
-    pub(crate) fn commits(&self) -> u64 {
-        self.commits.load(Ordering::Relaxed)
+    pub(crate) fn stats(&self) -> WriteStats {
+        WriteStats {
+            writes: self.counters.writes.load(Ordering::Relaxed),
+            transactions: self.counters.transactions.load(Ordering::Relaxed),
+        }
     }
 
     /// Runs `work` in the next transaction and returns its result once that transaction has committed.
@@ -102,7 +116,7 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Conn, queue: mpsc::Receiver<Job>, commits: &AtomicU64) {
+fn run(mut conn: Conn, queue: mpsc::Receiver<Job>, counters: &Counters) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -111,8 +125,10 @@ fn run(mut conn: Conn, queue: mpsc::Receiver<Job>, commits: &AtomicU64) {
                 Err(_) => break,
             }
         }
+        let writes = u64::try_from(batch.len()).expect("a batch is small");
         commit_batch(&mut conn, batch);
-        commits.fetch_add(1, Ordering::Relaxed);
+        counters.writes.fetch_add(writes, Ordering::Relaxed);
+        counters.transactions.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -234,7 +250,7 @@ mod tests {
     fn concurrent_writes_share_commits_and_a_failure_fails_alone() {
         let (_dir, db) = temp_db();
         table(&db);
-        let before = db.writer.commits();
+        let before = db.write_stats();
         let threads: Vec<_> = (0..200)
             .map(|i| {
                 let db = db.clone();
@@ -246,7 +262,9 @@ mod tests {
         let failed = results.iter().filter(|r| r.is_err()).count();
         assert_eq!(failed, 20, "each duplicate fails, and only it");
         assert_eq!(count(&db), 180, "every other write committed");
-        let commits = db.writer.commits() - before;
+        let after = db.write_stats();
+        let commits = after.transactions - before.transactions;
+        assert_eq!(after.writes - before.writes, 200, "every write is counted");
         assert!(
             commits < 200,
             "writes that arrive together commit together: {commits} commits"

@@ -66,6 +66,10 @@ pub struct Config {
     #[arg(long, env = "WORKERS", global = true)]
     pub workers: Option<usize>,
 
+    /// Threads per worker that run database work. Requests beyond them wait their turn in memory.
+    #[arg(long, env = "BLOCKING_THREADS", default_value_t = 32, global = true)]
+    pub blocking_threads: usize,
+
     /// Connections one client address may have open at once (0: no cap). Past it, `429` and the
     /// connection is closed.
     #[arg(
@@ -164,6 +168,7 @@ impl Config {
             sqlite_busy_timeout_ms: 5000,
             database_pool_size: 8,
             workers: None,
+            blocking_threads: 32,
             max_connections_per_client: 128,
             body_idle_timeout_ms: 10_000,
             response_write_timeout_secs: 30,

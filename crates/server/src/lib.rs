@@ -93,6 +93,7 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
             }
         })
         .disable_signals()
+        .worker_max_blocking_threads(config.blocking_threads.max(1))
         .shutdown_timeout(config.shutdown_timeout_secs);
     if let Some(workers) = config.workers {
         server = server.workers(workers);

@@ -176,7 +176,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             "could not checkpoint the database at exit"
         );
     }
-    tracing::info!("Plaza stopped");
+    let stats = running.database.write_stats();
+    tracing::info!(
+        writes = stats.writes,
+        transactions = stats.transactions,
+        "Plaza stopped"
+    );
     Ok(())
 }
 

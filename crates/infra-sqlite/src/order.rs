@@ -1,0 +1,394 @@
+//! Positions: an integer per event that sorts like the event list (`event_time`, then `id`), kept in
+//! `event_order`. The search index stores each event under its position, so matches come out of it
+//! already in list order and a page is read without sorting every match.
+//!
+//! A new position goes between its neighbours' positions, near the event's time scaled to an integer,
+//! so that positions keep gaps proportional to time. When two neighbours leave no gap, the positions of a
+//! window of events around the new one are spread out evenly; the window doubles until it has room, so
+//! the work stays small however the events arrive (the classic order-maintenance scheme).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
+
+use crate::db::Conn;
+use crate::sql::Sql;
+
+/// The position an event would take with no neighbour near it: its time in sixteenths of a microsecond,
+/// so events at different times leave room for many between them.
+#[cfg(not(test))]
+fn ideal(time: NaiveDateTime) -> i128 {
+    i128::from(time.and_utc().timestamp_micros()) * 16
+}
+
+/// In tests, four positions a day: gaps run out all the time, so spreading is exercised.
+#[cfg(test)]
+fn ideal(time: NaiveDateTime) -> i128 {
+    i128::from(time.and_utc().timestamp().div_euclid(86_400)) * 4
+}
+
+/// How far past its neighbour an event goes when its ideal position is taken (events at one time, in
+/// the order they were created).
+const STEP: i128 = if cfg!(test) { 1 } else { 1 << 16 };
+
+/// A position's bucket is the position shifted right by this many bits; `position_buckets` counts the events
+/// in each (the 40 in migration `2026-11-26-000006`).
+const BUCKET_BITS: u32 = 40;
+
+/// Below this offset a page steps over the rows before it directly; from it on, the bucket totals are
+/// added up first.
+const DIRECT_OFFSET: i64 = 1_000;
+
+/// The smallest window spread out when a gap runs out.
+const FIRST_WINDOW: i64 = 8;
+
+/// An event whose position changed to make room: the search index must move it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Moved {
+    pub event_id: i64,
+    pub from: i64,
+    pub to: i64,
+}
+
+#[derive(QueryableByName, Debug, Clone, Copy)]
+struct Neighbour {
+    #[diesel(sql_type = BigInt)]
+    event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    position: i64,
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Before,
+    After,
+}
+
+/// Up to `count` positioned events nearest to (`time`, `id`) on one side in list order, nearest first.
+fn neighbours(
+    conn: &mut Conn,
+    side: Side,
+    time: NaiveDateTime,
+    id: i64,
+    count: i64,
+) -> QueryResult<Vec<Neighbour>> {
+    let sql = match side {
+        Side::Before => {
+            "SELECT e.id AS event_id, o.position AS position \
+             FROM events AS e INDEXED BY events_by_time CROSS JOIN event_order AS o ON o.event_id = e.id \
+             WHERE (e.event_time, e.id) < (?, ?) ORDER BY e.event_time DESC, e.id DESC LIMIT ?"
+        }
+        Side::After => {
+            "SELECT e.id AS event_id, o.position AS position \
+             FROM events AS e INDEXED BY events_by_time CROSS JOIN event_order AS o ON o.event_id = e.id \
+             WHERE (e.event_time, e.id) > (?, ?) ORDER BY e.event_time, e.id LIMIT ?"
+        }
+    };
+    Sql::new(sql).timestamp(time).int(id).int(count).load(conn)
+}
+
+/// A free position strictly between `low` and `high` (no bound: the end of the range), as near `ideal`
+/// as the gap allows; `None` when there is no gap.
+fn between(low: Option<i64>, high: Option<i64>, ideal: i128) -> Option<i64> {
+    let lo = low.map_or(i128::from(i64::MIN), |p| i128::from(p) + 1);
+    let hi = high.map_or(i128::from(i64::MAX), |p| i128::from(p) - 1);
+    if lo > hi {
+        return None;
+    }
+    let room = (hi - lo) / 2;
+    let chosen = if ideal < lo {
+        lo + room.min(STEP - 1)
+    } else if ideal > hi {
+        hi - room.min(STEP - 1)
+    } else {
+        ideal
+    };
+    Some(i64::try_from(chosen).expect("a position between two i64 values fits in an i64"))
+}
+
+/// Records `event_id` at a `position` known to be free and in its list place.
+pub(crate) fn insert(conn: &mut Conn, event_id: i64, position: i64) -> QueryResult<()> {
+    Sql::new("INSERT INTO event_order (event_id, position) VALUES (?, ?)")
+        .int(event_id)
+        .int(position)
+        .execute(conn)
+        .map(drop)
+}
+
+#[derive(QueryableByName)]
+struct Position {
+    #[diesel(sql_type = BigInt)]
+    position: i64,
+}
+
+/// Forgets an event's position, returning it (`None` if it had none).
+pub(crate) fn remove(conn: &mut Conn, event_id: i64) -> QueryResult<Option<i64>> {
+    Sql::new("DELETE FROM event_order WHERE event_id = ? RETURNING position")
+        .int(event_id)
+        .get_result::<Position>(conn)
+        .optional()
+        .map(|row| row.map(|row| row.position))
+}
+
+/// Gives event `id`, whose list place is (`time`, `id`) and which has no position, its position; returns
+/// it with the events that moved to make room.
+pub(crate) fn place(conn: &mut Conn, id: i64, time: NaiveDateTime) -> QueryResult<(i64, Vec<Moved>)> {
+    let before = neighbours(conn, Side::Before, time, id, 1)?;
+    let after = neighbours(conn, Side::After, time, id, 1)?;
+    let free = between(
+        before.first().map(|n| n.position),
+        after.first().map(|n| n.position),
+        ideal(time),
+    );
+    if let Some(position) = free {
+        insert(conn, id, position)?;
+        return Ok((position, Vec::new()));
+    }
+    spread(conn, id, time)
+}
+
+/// Spreads out the positions of a window of events around (`time`, `id`) evenly between the window's
+/// outer neighbours, with the new event in its place among them.
+fn spread(conn: &mut Conn, id: i64, time: NaiveDateTime) -> QueryResult<(i64, Vec<Moved>)> {
+    let mut reach = FIRST_WINDOW;
+    loop {
+        let before = neighbours(conn, Side::Before, time, id, reach + 1)?;
+        let after = neighbours(conn, Side::After, time, id, reach + 1)?;
+        let inner = usize::try_from(reach).expect("the window is small and positive");
+        let low = before.get(inner).map(|n| n.position);
+        let high = after.get(inner).map(|n| n.position);
+        let mut members: Vec<Option<Neighbour>> =
+            before.iter().take(inner).rev().copied().map(Some).collect();
+        members.push(None);
+        members.extend(after.iter().take(inner).copied().map(Some));
+
+        let lo = low.map_or(i128::from(i64::MIN), |p| i128::from(p) + 1);
+        let hi = high.map_or(i128::from(i64::MAX), |p| i128::from(p) - 1);
+        let slots = hi - lo + 1;
+        let count = i128::try_from(members.len()).expect("the window is small");
+        // Four free slots per member leave room for the next insertions before spreading again.
+        if slots < count * 4 && (low.is_some() || high.is_some()) {
+            reach *= 2;
+            continue;
+        }
+        let mut moved = Vec::new();
+        let mut own = None;
+        let mut placed = Vec::with_capacity(members.len());
+        for (k, member) in (0i128..).zip(&members) {
+            let position = i64::try_from(lo + slots * (2 * k + 1) / (2 * count))
+                .expect("an even spread between two i64 values fits in an i64");
+            match member {
+                Some(neighbour) => {
+                    if neighbour.position != position {
+                        moved.push(Moved {
+                            event_id: neighbour.event_id,
+                            from: neighbour.position,
+                            to: position,
+                        });
+                    }
+                }
+                None => own = Some(position),
+            }
+            placed.push((member.map_or(id, |n| n.event_id), position));
+        }
+        // Old and new positions of the window overlap: free them all before taking the new ones.
+        for m in &moved {
+            remove(conn, m.event_id)?;
+        }
+        for (event_id, position) in placed {
+            if event_id == id || moved.iter().any(|m| m.event_id == event_id) {
+                insert(conn, event_id, position)?;
+            }
+        }
+        let own = own.expect("the new event is always in its own window");
+        return Ok((own, moved));
+    }
+}
+
+#[derive(QueryableByName)]
+struct BucketStart {
+    #[diesel(sql_type = BigInt)]
+    bucket: i64,
+    #[diesel(sql_type = BigInt)]
+    before: i64,
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// The ids of the events at `offset..offset + limit` in list order. A deep page first finds, from the
+/// bucket totals, the bucket its first event is in and how many events come before that bucket, then
+/// skips only the rest.
+pub(crate) fn page_ids(conn: &mut Conn, offset: i64, limit: i64) -> QueryResult<Vec<i64>> {
+    let (from, skip) = if offset < DIRECT_OFFSET {
+        (i64::MIN, offset)
+    } else {
+        let start: Option<BucketStart> = Sql::new(
+            "SELECT bucket, before FROM \
+             (SELECT bucket, events, sum(events) OVER (ORDER BY bucket) - events AS before FROM position_buckets) \
+             WHERE before + events > ? ORDER BY bucket LIMIT 1",
+        )
+        .int(offset)
+        .get_result(conn)
+        .optional()?;
+        match start {
+            Some(start) => (start.bucket << BUCKET_BITS, offset - start.before),
+            None => return Ok(Vec::new()),
+        }
+    };
+    let ids: Vec<Id> = Sql::new(
+        "SELECT event_id AS id FROM event_order WHERE position >= ? ORDER BY position LIMIT ? OFFSET ?",
+    )
+    .int(from)
+    .int(limit)
+    .int(skip)
+    .load(conn)?;
+    Ok(ids.into_iter().map(|row| row.id).collect())
+}
+
+/// Positions for every event, in list order, by time (or evenly by rank when times crowd the end of the
+/// range): used by the start-up rebuild. Returns each event's id and position.
+pub(crate) fn rebuild(conn: &mut Conn) -> QueryResult<Vec<(i64, i64)>> {
+    #[derive(QueryableByName)]
+    struct Listed {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+        #[diesel(sql_type = Timestamp)]
+        event_time: NaiveDateTime,
+    }
+    Sql::new("DELETE FROM event_order").execute(conn)?;
+    let events: Vec<Listed> =
+        Sql::new("SELECT id, event_time FROM events ORDER BY event_time, id").load(conn)?;
+    let mut placed = Vec::with_capacity(events.len());
+    let mut previous = None;
+    for event in &events {
+        let Some(position) = between(previous, None, ideal(event.event_time)) else {
+            break;
+        };
+        placed.push((event.id, position));
+        previous = Some(position);
+    }
+    if placed.len() < events.len() {
+        let slots = i128::from(u64::MAX) + 1;
+        let count = i128::try_from(events.len()).expect("an event count fits in i128");
+        placed = (0i128..)
+            .zip(&events)
+            .map(|(k, event)| {
+                let position = i128::from(i64::MIN) + slots * (2 * k + 1) / (2 * count);
+                (
+                    event.id,
+                    i64::try_from(position).expect("an even spread over i64 fits in i64"),
+                )
+            })
+            .collect();
+    }
+    for (event_id, position) in &placed {
+        insert(conn, *event_id, *position)?;
+    }
+    Ok(placed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::tests::temp_db;
+    use diesel::connection::SimpleConnection;
+
+    fn ids(conn: &mut Conn, sql: &str) -> Vec<i64> {
+        diesel::sql_query(sql)
+            .load::<Id>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|row| row.id)
+            .collect()
+    }
+
+    #[test]
+    fn crowded_times_spread_positions_and_keep_the_list_order() {
+        let (_dir, db) = temp_db();
+        let mut conn = db.dedicated_connection().unwrap();
+        conn.batch_execute(
+            "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
+             VALUES ('o', 'o@example.com', 'x', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        )
+        .unwrap();
+        let mut spreads = 0;
+        // Three times, visited in an order that keeps landing between taken positions.
+        for i in 0..400i64 {
+            let time = format!("2027-01-0{} 10:00:00", 1 + (i * 7) % 3);
+            conn.batch_execute(&format!(
+                "INSERT INTO events (id, name, event_time, description, duration_hours, duration_minutes, \
+                                     tickets_sold, max_tickets, owner_id, created_at) \
+                 VALUES ({}, 'e', '{time}', '', 1, 0, 0, 10, 1, '2026-01-01 00:00:00')",
+                1000 - i * 2 + (i % 5) * 1000,
+            ))
+            .unwrap();
+            let id = 1000 - i * 2 + (i % 5) * 1000;
+            let time = NaiveDateTime::parse_from_str(&time, "%Y-%m-%d %H:%M:%S").unwrap();
+            let (_, moved) = place(&mut conn, id, time).unwrap();
+            spreads += usize::from(!moved.is_empty());
+        }
+        assert!(
+            spreads > 10,
+            "the test's tiny gaps run out often ({spreads} spreads)"
+        );
+        assert_eq!(
+            ids(
+                &mut conn,
+                "SELECT event_id AS id FROM event_order ORDER BY position"
+            ),
+            ids(&mut conn, "SELECT id FROM events ORDER BY event_time, id"),
+        );
+    }
+
+    #[test]
+    fn deep_pages_through_bucket_totals_match_stepping_over_every_row() {
+        let (_dir, db) = temp_db();
+        let mut conn = db.dedicated_connection().unwrap();
+        // 3,000 positions over a few dozen buckets of uneven sizes, some negative.
+        let mut sql = String::from("INSERT INTO event_order (event_id, position) VALUES ");
+        let rows: Vec<String> = (0..3_000i64)
+            .map(|i| {
+                let bucket = (i * i) % 37 - 5;
+                format!("({}, {})", i + 1, (bucket << BUCKET_BITS) + i)
+            })
+            .collect();
+        sql.push_str(&rows.join(", "));
+        conn.batch_execute("PRAGMA foreign_keys = OFF").unwrap();
+        conn.batch_execute(&sql).unwrap();
+        for offset in [0, 5, 999, 1_000, 1_001, 1_777, 2_990, 2_999, 3_000, 5_000] {
+            for limit in [1, 10, 100] {
+                let stepped = ids(
+                    &mut conn,
+                    &format!(
+                        "SELECT event_id AS id FROM event_order ORDER BY position LIMIT {limit} OFFSET {offset}"
+                    ),
+                );
+                assert_eq!(
+                    page_ids(&mut conn, offset, limit).unwrap(),
+                    stepped,
+                    "{offset}+{limit}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_free_position_is_strictly_between_the_neighbours() {
+        assert_eq!(between(Some(10), Some(20), 15), Some(15));
+        assert_eq!(
+            between(Some(10), Some(20), 3),
+            Some(11),
+            "past the lower neighbour by a step"
+        );
+        assert_eq!(between(Some(10), Some(20), 99), Some(19));
+        assert_eq!(between(Some(10), Some(11), 10), None);
+        assert_eq!(between(Some(10), Some(12), 0), Some(11));
+        assert_eq!(between(None, None, 7), Some(7));
+        assert_eq!(between(Some(i64::MAX - 1), None, i128::MAX), Some(i64::MAX));
+        assert_eq!(between(Some(i64::MAX), None, 0), None);
+    }
+}

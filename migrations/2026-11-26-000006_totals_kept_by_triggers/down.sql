@@ -1,0 +1,11 @@
+DROP TRIGGER position_buckets_after_delete;
+DROP TRIGGER position_buckets_after_insert;
+DROP TABLE position_buckets;
+DROP TRIGGER comment_totals_after_delete;
+DROP TRIGGER comment_totals_after_insert;
+DROP TABLE comment_totals;
+DROP TRIGGER inbox_counts_after_delete;
+DROP TRIGGER inbox_counts_after_read;
+DROP TRIGGER inbox_counts_after_insert;
+DROP TRIGGER inbox_counts_for_new_user;
+DROP TABLE inbox_counts;
