@@ -25,6 +25,9 @@ struct Cli {
     /// Also write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Keep the data in this directory: seeded on the first run, reused by later ones.
+    #[arg(long)]
+    data: Option<PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -47,6 +50,7 @@ fn main() -> anyhow::Result<()> {
         options.connections = connections;
     }
     options.json = cli.json;
+    options.data = cli.data;
     let report = run(&options)?;
     println!("\n{}\n{}", report.machine, table(&report));
     Ok(())

@@ -8,11 +8,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// A word in about 40% of the events.
 pub const COMMON_WORD: &str = "music";
+/// Two words each in a third or more of the events, together in about one in seven.
+pub const TWO_COMMON_WORDS: &str = "music festival";
+pub const TWO_COMMON_WORDS_ENCODED: &str = "music%20festival";
 /// A word in 1% of the events.
 pub const RARE_WORD: &str = "zanzibar";
 /// A pair of Chinese characters inside the names of about 5% of the events.
@@ -130,19 +133,47 @@ impl Sizes {
 }
 
 /// What the scenarios need from the seeded data.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Seeded {
     pub deep_skip: usize,
     pub plain_event: i64,
     pub some_user: i64,
     pub busy_event: i64,
     pub busy_skip: usize,
-    pub inbox_token: String,
+    /// Members are named `member{n:05}`; the run signs them in afresh (tokens expire, data is reused).
+    pub inbox_member: usize,
     pub fan_out_event: i64,
     pub fan_out_recipients: usize,
-    pub fan_out_tokens: Vec<String>,
+    pub fan_out_members: Vec<usize>,
     pub ticket_event: i64,
-    pub ticket_token: String,
+    pub ticket_member: usize,
+}
+
+/// Fresh tokens of the members the scenarios act as.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub inbox: String,
+    pub fan_out: Vec<String>,
+    pub ticket: String,
+}
+
+fn member(n: usize) -> String {
+    format!("member{n:05}")
+}
+
+/// Signs in the members the scenarios act as.
+pub fn sign_in(base: &str, seeded: &Seeded) -> anyhow::Result<Tokens> {
+    let agent = agent();
+    let token = |n: usize| login(&agent, base, &member(n), PASSWORD);
+    Ok(Tokens {
+        inbox: token(seeded.inbox_member)?,
+        fan_out: seeded
+            .fan_out_members
+            .iter()
+            .map(|n| token(*n))
+            .collect::<anyhow::Result<_>>()?,
+        ticket: token(seeded.ticket_member)?,
+    })
 }
 
 fn agent() -> ureq::Agent {
@@ -213,8 +244,9 @@ impl Words {
     }
 }
 
-/// The event body of number `i`.
-fn event_body(i: usize, words: &mut Words) -> Value {
+/// The `POST /events/` body of the seeded event number `i` (the same every run).
+pub fn event_body(i: usize) -> Value {
+    let words = &mut Words(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1));
     let mut name = words.phrase(3);
     if i % 20 == 7 {
         name = format!("{} {}", CJK_NAMES[i % CJK_NAMES.len()], words.pick());
@@ -292,7 +324,7 @@ pub fn seed(base: &str, sizes: &Sizes) -> anyhow::Result<Seeded> {
         bail!("{} users are too few: the scenarios need {needed}", sizes.users);
     }
     let agent = agent();
-    let token = |i: usize| login(&agent, base, &format!("member{i:05}"), PASSWORD);
+    let token = |i: usize| login(&agent, base, &member(i), PASSWORD);
     let tokens: Vec<String> = (0..needed).map(token).collect::<anyhow::Result<_>>()?;
     println!(
         "  {} users in {:.1} s",
@@ -305,12 +337,11 @@ pub fn seed(base: &str, sizes: &Sizes) -> anyhow::Result<Seeded> {
     {
         let (base, owners, first_event) = (base_owned.clone(), owners.clone(), first_event.clone());
         in_parallel(sizes.events, move |i, agent| {
-            let mut words = Words(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1));
             let event = post(
                 agent,
                 &format!("{base}/events/"),
                 Some(&owners[i % owners.len()]),
-                &event_body(i, &mut words),
+                &event_body(i),
             )?;
             if i == 0 {
                 *first_event.lock().map_err(|_| anyhow!("poisoned"))? = event["id"].as_i64();
@@ -404,27 +435,29 @@ pub fn seed(base: &str, sizes: &Sizes) -> anyhow::Result<Seeded> {
             .busy_comments
             .saturating_sub(1_000)
             .max(sizes.busy_comments * 4 / 5),
-        inbox_token: tokens[inbox_owner].clone(),
+        inbox_member: inbox_owner,
         fan_out_event,
         fan_out_recipients: sizes.fan_out_commenters,
-        fan_out_tokens: participants,
+        fan_out_members: (1..=sizes.fan_out_commenters).collect(),
         ticket_event,
-        ticket_token: tokens[1].clone(),
+        ticket_member: 1,
     })
 }
 
-/// A user registered at the measured server's own bcrypt cost, for the login scenario.
+/// A user registered at the measured server's own bcrypt cost, for the login scenario: a new one each
+/// run, so a reused data set works too.
 pub fn bcrypt_user(base: &str) -> anyhow::Result<(String, String)> {
     let agent = agent();
+    let username = format!("login-benchmark-{}", std::process::id());
     post(
         &agent,
         &format!("{base}/users/"),
         None,
         &json!({
-            "username": "login-benchmark", "email": "login-benchmark@example.org", "password": PASSWORD,
+            "username": username, "email": format!("{username}@example.org"), "password": PASSWORD,
         }),
     )?;
-    Ok(("login-benchmark".into(), PASSWORD.into()))
+    Ok((username, PASSWORD.into()))
 }
 
 /// How many tickets the event has sold.

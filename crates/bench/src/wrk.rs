@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use crate::seed::Seeded;
+use crate::seed::Tokens;
 
 /// What one wrk run measured.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -147,9 +147,9 @@ pub struct Scripts {
 }
 
 impl Scripts {
-    pub fn write(dir: &Path, seeded: &Seeded, login: &(String, String)) -> anyhow::Result<Self> {
-        let tokens = seeded
-            .fan_out_tokens
+    pub fn write(dir: &Path, signed_in: &Tokens, login: &(String, String)) -> anyhow::Result<Self> {
+        let tokens = signed_in
+            .fan_out
             .iter()
             .map(|token| format!("\"{token}\""))
             .collect::<Vec<_>>()
@@ -176,7 +176,7 @@ wrk.body = '{{"quantity":1}}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer {}"
 "#,
-                seeded.ticket_token
+                signed_in.ticket
             ),
         )?;
         // Logins come from many clients behind one trusted proxy (the server trusts 127.0.0.1): one
