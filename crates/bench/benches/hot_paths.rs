@@ -217,8 +217,9 @@ fn raw_diesel_writes(c: &mut Criterion) {
         recipients.join(", ")
     );
     let comment = format!(
-        "INSERT INTO comments (content, event_id, owner_id, created_at) \
-         VALUES ('raw comment', {FAN_OUT_EVENT}, {USERS}, '2026-11-26 12:00:00')"
+        "INSERT INTO comments (content, event_id, owner_id, created_at, seq) \
+         SELECT 'raw comment', {FAN_OUT_EVENT}, {USERS}, '2026-11-26 12:00:00', coalesce(max(seq), 0) + 1 \
+         FROM comments WHERE event_id = {FAN_OUT_EVENT}"
     );
     let mut group = c.benchmark_group("raw Diesel");
     for per_transaction in [1usize, 16] {

@@ -6,6 +6,7 @@ use diesel::sqlite::Sqlite;
 use plaza_domain::comment::{Comment, CommentRepository, FanOut, NewComment, PostedComment};
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
+use crate::buckets::{self, BucketCount};
 use crate::db::{Conn, Database, now, offset_limit};
 use crate::events::find as find_event;
 use crate::notifications::insert_all;
@@ -41,7 +42,16 @@ struct CommentInsert<'a> {
     event_id: i64,
     owner_id: i64,
     created_at: NaiveDateTime,
+    seq: i64,
 }
+
+/// Comments are numbered in list order per event (`seq`); `comment_buckets` counts them per run of
+/// 2^`BUCKET_BITS` numbers (the 6 in migration `2026-11-26-000007`).
+const BUCKET_BITS: u32 = 6;
+
+/// Below this offset a page steps over the comments before it directly; from it on, the bucket counts
+/// are added up first.
+const DIRECT_OFFSET: i64 = 256;
 
 /// [`CommentRepository`] over SQLite.
 #[derive(Debug, Clone)]
@@ -71,9 +81,12 @@ fn comment_total(conn: &mut Conn, event: EventId) -> QueryResult<i64> {
 }
 
 impl CommentRepository for SqliteCommentRepository {
-    /// Inside one `BEGIN IMMEDIATE` transaction: the event and its participants are read, the fan-out
-    /// decided, the comment and its notifications written, and the author added to the participants. The
-    /// write lock is held from the first read, so the next comment on the event sees this one's author.
+    /// Inside one write (the writer's savepoint): the event and its participants are read, the fan-out
+    /// decided, the comment and its notifications written, and the author added to the participants.
+    /// Writes are serialised from the first read, so the next comment on the event sees this one's author.
+    ///
+    /// The comment takes the next number of its event and a time no earlier than the last comment's, so
+    /// that numbers follow the list order (`created_at`, then `id`) even if the clock steps back.
     fn create_with_notifications(
         &self,
         comment: NewComment,
@@ -89,13 +102,23 @@ impl CommentRepository for SqliteCommentRepository {
                 .map(UserId)
                 .collect();
             let notifications = fan_out.notifications(&event, &participants);
-            let created_at = now();
+            let last: Option<(i64, NaiveDateTime)> = comments::table
+                .filter(comments::event_id.eq(event.id.get()))
+                .order(comments::seq.desc())
+                .select((comments::seq, comments::created_at))
+                .first(conn)
+                .optional()?;
+            let (seq, created_at) = match last {
+                Some((seq, time)) => (seq + 1, now().max(time)),
+                None => (1, now()),
+            };
             let row: CommentRow = diesel::insert_into(comments::table)
                 .values(CommentInsert {
                     content: comment.content.as_str(),
                     event_id: comment.event_id.get(),
                     owner_id: comment.owner_id.get(),
                     created_at,
+                    seq,
                 })
                 .returning(CommentRow::as_returning())
                 .get_result(conn)?;
@@ -115,12 +138,19 @@ impl CommentRepository for SqliteCommentRepository {
 
     fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError> {
         self.db.read(|conn| {
-            let of_event = comments::table.filter(comments::event_id.eq(event.get()));
             let (offset, limit) = offset_limit(page);
             let total = comment_total(conn, event)?;
-            let rows = of_event
-                .order((comments::created_at.asc(), comments::id.asc()))
-                .offset(offset)
+            let Some((from, skip)) = page_start(conn, event, offset)? else {
+                return Ok(Page {
+                    items: Vec::new(),
+                    total: total.unsigned_abs(),
+                });
+            };
+            let rows = comments::table
+                .filter(comments::event_id.eq(event.get()))
+                .filter(comments::seq.ge(from))
+                .order(comments::seq.asc())
+                .offset(skip)
                 .limit(limit)
                 .select(CommentRow::as_select())
                 .load(conn)?;
@@ -130,6 +160,20 @@ impl CommentRepository for SqliteCommentRepository {
             })
         })
     }
+}
+
+/// Where the page at `offset` starts: the first number to look at and how many comments from it to skip.
+/// Deep pages find the bucket holding the offset from the event's bucket counts (one small row per 64
+/// comments), so at most one bucket is stepped over. `None`: the offset is past the last comment.
+fn page_start(conn: &mut Conn, event: EventId, offset: i64) -> QueryResult<Option<(i64, i64)>> {
+    if offset < DIRECT_OFFSET {
+        return Ok(Some((0, offset)));
+    }
+    let counts: Vec<BucketCount> =
+        Sql::new("SELECT bucket, comments AS count FROM comment_buckets WHERE event_id = ? ORDER BY bucket")
+            .int(event.get())
+            .load(conn)?;
+    Ok(buckets::locate(&counts, offset).map(|(bucket, before)| (bucket << BUCKET_BITS, offset - before)))
 }
 
 #[cfg(test)]
@@ -380,6 +424,104 @@ mod tests {
             .list(query)
             .unwrap();
         assert_eq!(page.items[0].event_id, None);
+    }
+
+    /// Every page, near or deep, is the slice of the list a plain sort would give, through deletions (which
+    /// leave gaps in the numbers) and a comment stamped later than the clock now reads.
+    #[test]
+    fn deep_pages_are_the_slices_of_the_sorted_list() {
+        let f = fixture();
+        let other = SqliteEventRepository::new(f.db.clone())
+            .create(new_event(f.alice, "Other", "", 2, 10))
+            .unwrap()
+            .id;
+        for i in 0..700 {
+            let (event, author) = if i % 3 == 0 {
+                (other, f.alice)
+            } else {
+                (f.event, f.bob)
+            };
+            f.comments
+                .create_with_notifications(
+                    comment(event, author, &format!("c{i}")),
+                    Box::new(To(vec![], author)),
+                )
+                .unwrap();
+        }
+        let stamp_later = |seconds: i64| {
+            f.db.write(move |conn| {
+                Sql::new(
+                    "UPDATE comments SET created_at = datetime(created_at, '+' || ? || ' seconds') \
+                     WHERE id = (SELECT max(id) FROM comments WHERE event_id = ?)",
+                )
+                .int(seconds)
+                .int(f.event.get())
+                .execute(conn)?;
+                Ok(())
+            })
+            .unwrap();
+        };
+        stamp_later(3600);
+        let after = f
+            .comments
+            .create_with_notifications(
+                comment(f.event, f.bob, "after the step back"),
+                Box::new(To(vec![], f.bob)),
+            )
+            .unwrap()
+            .comment;
+        f.db.write(|conn| {
+            Sql::new("DELETE FROM comments WHERE id % 7 = 0 OR (id > 100 AND id < 180)").execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+
+        let sorted: Vec<(NaiveDateTime, i64)> =
+            f.db.read(|conn| {
+                Ok(comments::table
+                    .filter(comments::event_id.eq(f.event.get()))
+                    .order((comments::created_at.asc(), comments::id.asc()))
+                    .select((comments::created_at, comments::id))
+                    .load(conn)?)
+            })
+            .unwrap();
+        assert_eq!(
+            sorted.last().map(|(_, id)| *id),
+            Some(after.id.get()),
+            "the newest comment lists last"
+        );
+        let total = sorted.len();
+        assert!(total > 300, "enough comments for deep pages: {total}");
+        for skip in [
+            0,
+            1,
+            63,
+            64,
+            255,
+            256,
+            257,
+            300,
+            320,
+            total - 5,
+            total,
+            total + 10,
+        ] {
+            for limit in [1, 7, 50] {
+                let page = f
+                    .comments
+                    .list(f.event, PageRequest::new(Some(skip as i64), Some(limit)).unwrap())
+                    .unwrap();
+                let expected: Vec<i64> = sorted
+                    .iter()
+                    .skip(skip)
+                    .take(limit as usize)
+                    .map(|(_, id)| *id)
+                    .collect();
+                let got: Vec<i64> = page.items.iter().map(|c| c.id.get()).collect();
+                assert_eq!(got, expected, "skip {skip}, limit {limit}");
+                assert_eq!(page.total, total as u64);
+            }
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! pool. Nothing outside this crate sees a Diesel type or a line of SQL.
 
 mod backup;
+mod buckets;
 mod comments;
 mod db;
 mod error;

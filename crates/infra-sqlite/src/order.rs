@@ -11,6 +11,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 
+use crate::buckets::{self, BucketCount};
 use crate::db::Conn;
 use crate::sql::Sql;
 
@@ -206,14 +207,6 @@ fn spread(conn: &mut Conn, id: i64, time: NaiveDateTime) -> QueryResult<(i64, Ve
 }
 
 #[derive(QueryableByName)]
-struct BucketStart {
-    #[diesel(sql_type = BigInt)]
-    bucket: i64,
-    #[diesel(sql_type = BigInt)]
-    before: i64,
-}
-
-#[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = BigInt)]
     id: i64,
@@ -226,16 +219,10 @@ pub(crate) fn page_ids(conn: &mut Conn, offset: i64, limit: i64) -> QueryResult<
     let (from, skip) = if offset < DIRECT_OFFSET {
         (i64::MIN, offset)
     } else {
-        let start: Option<BucketStart> = Sql::new(
-            "SELECT bucket, before FROM \
-             (SELECT bucket, events, sum(events) OVER (ORDER BY bucket) - events AS before FROM position_buckets) \
-             WHERE before + events > ? ORDER BY bucket LIMIT 1",
-        )
-        .int(offset)
-        .get_result(conn)
-        .optional()?;
-        match start {
-            Some(start) => (start.bucket << BUCKET_BITS, offset - start.before),
+        let counts: Vec<BucketCount> =
+            Sql::new("SELECT bucket, events AS count FROM position_buckets ORDER BY bucket").load(conn)?;
+        match buckets::locate(&counts, offset) {
+            Some((bucket, before)) => (bucket << BUCKET_BITS, offset - before),
             None => return Ok(Vec::new()),
         }
     };

@@ -46,6 +46,7 @@ diesel::table! {
         event_id -> BigInt,
         owner_id -> BigInt,
         created_at -> Timestamp,
+        seq -> BigInt,
     }
 }
 
