@@ -416,7 +416,7 @@ pub(crate) mod tests {
 
     /// Events with overlapping words in several scripts, at times that repeat (so ties are ordered by id).
     fn varied_corpus(repo: &SqliteEventRepository, owner: UserId, count: u64) -> Vec<Event> {
-        const WORDS: [&str; 17] = [
+        const WORDS: [&str; 20] = [
             "music",
             "musical",
             "musician",
@@ -434,6 +434,10 @@ pub(crate) mod tests {
             "タワー",
             "bread",
             "b",
+            // Letters by Rust's rule that a Unicode tokenizer would take for symbols or separators.
+            "🅿",
+            "free🅿",
+            "ǅx",
         ];
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = move |bound: u64| {
@@ -483,7 +487,11 @@ pub(crate) mod tests {
         matching.iter().map(|event| event.id.get()).collect()
     }
 
-    const QUERIES: [&str; 20] = [
+    const QUERIES: [&str; 24] = [
+        "🅿",
+        "free 🅿",
+        "free",
+        "ǅ",
         "mus",
         "music",
         "musical",

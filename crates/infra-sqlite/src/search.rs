@@ -159,7 +159,10 @@ pub(crate) fn reindex_event(conn: &mut Conn, id: i64, old: Indexed<'_>, new: Ind
     if old.event_time == new.event_time && old_tokens == new_tokens {
         return Ok(());
     }
-    let mut position = order::remove(conn, id)?.expect("every stored event has a position");
+    let Some(mut position) = order::remove(conn, id)? else {
+        // Every stored event has a position; one without was never indexed, so index it as new.
+        return index_event(conn, id, new);
+    };
     delete_tokens(conn, position)?;
     if old.event_time == new.event_time {
         order::insert(conn, id, position)?;

@@ -142,7 +142,8 @@ fn commit_batch(conn: &mut Conn, batch: Vec<Job>) {
         return;
     }
     let mut outcomes = Vec::with_capacity(batch.len());
-    for job in batch {
+    let mut jobs = batch.into_iter();
+    while let Some(job) = jobs.next() {
         let outcome = match conn.batch_execute("SAVEPOINT write") {
             Err(error) => job(Attempt::Refused(RepoError::from(StoreError::from(error)))),
             Ok(()) => {
@@ -171,6 +172,11 @@ fn commit_batch(conn: &mut Conn, batch: Vec<Job>) {
                             let Outcome { deliver, .. } = done;
                             deliver(Some(clone_error(&failure)));
                         }
+                        // The writes not yet run are refused with the same cause rather than dropped.
+                        for job in jobs.by_ref() {
+                            (job(Attempt::Refused(clone_error(&failure))).deliver)(None);
+                        }
+                        tracing::error!(error = %failure, "a savepoint could not be closed; the batch was rolled back");
                         return;
                     }
                 }
