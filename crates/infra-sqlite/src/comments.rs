@@ -12,6 +12,7 @@ use crate::events::find as find_event;
 use crate::notifications::insert_all;
 use crate::schema::{comments, event_participants};
 use crate::sql::Sql;
+use crate::time::StoredTime;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = comments, check_for_backend(Sqlite))]
@@ -20,7 +21,7 @@ struct CommentRow {
     content: String,
     event_id: i64,
     owner_id: i64,
-    created_at: NaiveDateTime,
+    created_at: StoredTime,
 }
 
 impl From<CommentRow> for Comment {
@@ -30,7 +31,7 @@ impl From<CommentRow> for Comment {
             content: row.content,
             event_id: EventId(row.event_id),
             owner_id: UserId(row.owner_id),
-            created_at: row.created_at.and_utc(),
+            created_at: row.created_at.utc(),
         }
     }
 }

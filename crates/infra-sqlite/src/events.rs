@@ -13,26 +13,27 @@ use crate::error::StoreError;
 use crate::schema::events;
 use crate::search::{Indexed, index_event, page_ids, prepare, reindex_event, unindex_event};
 use crate::sql::Sql;
+use crate::time::StoredTime;
 
 #[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = events, check_for_backend(Sqlite))]
 struct EventRow {
     id: i64,
     name: String,
-    event_time: NaiveDateTime,
+    event_time: StoredTime,
     description: String,
     duration_hours: i64,
     duration_minutes: i64,
     tickets_sold: i64,
     max_tickets: i64,
     owner_id: i64,
-    created_at: NaiveDateTime,
+    created_at: StoredTime,
 }
 
 impl EventRow {
     fn indexed(&self) -> Indexed<'_> {
         Indexed {
-            event_time: self.event_time,
+            event_time: self.event_time.0,
             name: &self.name,
             description: &self.description,
         }
@@ -44,14 +45,14 @@ impl From<EventRow> for Event {
         Event {
             id: EventId(row.id),
             name: row.name,
-            event_time: row.event_time.and_utc(),
+            event_time: row.event_time.utc(),
             description: row.description,
             duration_hours: row.duration_hours,
             duration_minutes: row.duration_minutes,
             tickets_sold: row.tickets_sold,
             max_tickets: row.max_tickets,
             owner_id: UserId(row.owner_id),
-            created_at: row.created_at.and_utc(),
+            created_at: row.created_at.utc(),
         }
     }
 }

@@ -13,6 +13,7 @@ mod posts;
 mod schema;
 mod search;
 mod sql;
+mod time;
 mod users;
 mod writer;
 

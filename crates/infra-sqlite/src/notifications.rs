@@ -10,13 +10,14 @@ use crate::db::{Conn, Database, now, offset_limit};
 use crate::error::StoreError;
 use crate::schema::notifications;
 use crate::sql::Sql;
+use crate::time::StoredTime;
 
 #[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = notifications, check_for_backend(Sqlite))]
 struct NotificationRow {
     id: i64,
     message: String,
-    created_at: NaiveDateTime,
+    created_at: StoredTime,
     sender: String,
     sender_id: i64,
     owner_id: i64,
@@ -29,7 +30,7 @@ impl From<NotificationRow> for Notification {
         Notification {
             id: NotificationId(row.id),
             message: row.message,
-            created_at: row.created_at.and_utc(),
+            created_at: row.created_at.utc(),
             sender: row.sender,
             sender_id: UserId(row.sender_id),
             owner_id: UserId(row.owner_id),

@@ -8,6 +8,7 @@ use plaza_domain::{Page, PageRequest, PostId, RepoError, UserId};
 
 use crate::db::{Database, now, offset_limit};
 use crate::schema::posts;
+use crate::time::StoredTime;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = posts, check_for_backend(Sqlite))]
@@ -16,7 +17,7 @@ struct PostRow {
     title: String,
     content: String,
     owner_id: i64,
-    created_at: NaiveDateTime,
+    created_at: StoredTime,
 }
 
 impl From<PostRow> for Post {
@@ -26,7 +27,7 @@ impl From<PostRow> for Post {
             title: row.title,
             content: row.content,
             owner_id: UserId(row.owner_id),
-            created_at: row.created_at.and_utc(),
+            created_at: row.created_at.utc(),
         }
     }
 }

@@ -8,6 +8,7 @@ use plaza_domain::{Page, PageRequest, RepoError, UserId};
 use crate::db::{Conn, Database, now, offset_limit};
 use crate::error::StoreError;
 use crate::schema::users;
+use crate::time::StoredTime;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]
@@ -18,8 +19,8 @@ struct UserRow {
     full_name: Option<String>,
     avatar: Option<String>,
     password_hash: String,
-    password_changed_at: NaiveDateTime,
-    created_at: NaiveDateTime,
+    password_changed_at: StoredTime,
+    created_at: StoredTime,
 }
 
 impl From<UserRow> for User {
@@ -31,8 +32,8 @@ impl From<UserRow> for User {
             full_name: row.full_name,
             avatar: row.avatar,
             password_hash: PasswordHash(row.password_hash),
-            password_changed_at: row.password_changed_at.and_utc(),
-            created_at: row.created_at.and_utc(),
+            password_changed_at: row.password_changed_at.utc(),
+            created_at: row.created_at.utc(),
         }
     }
 }
