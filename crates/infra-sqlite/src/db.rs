@@ -13,7 +13,7 @@ use plaza_domain::RepoError;
 use crate::error::StoreError;
 use crate::writer::Writer;
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
 pub(crate) type Conn = SqliteConnection;
 

@@ -4,6 +4,8 @@
 mod backup;
 mod buckets;
 mod comments;
+#[cfg(test)]
+mod contract;
 mod db;
 mod error;
 mod events;

@@ -1,0 +1,118 @@
+//! Comments in the `comments` table, written together with the notifications they cause.
+
+use chrono::NaiveDateTime;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use plaza_domain::comment::{Comment, CommentRepository, FanOut, NewComment, PostedComment};
+use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
+
+use crate::db::{Database, now, offset_limit};
+use crate::events::find_for_update as lock_event;
+use crate::notifications::insert_all;
+use crate::schema::{comments, event_participants};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = comments, check_for_backend(Pg))]
+struct CommentRow {
+    id: i64,
+    content: String,
+    event_id: i64,
+    owner_id: i64,
+    created_at: NaiveDateTime,
+}
+
+impl From<CommentRow> for Comment {
+    fn from(row: CommentRow) -> Self {
+        Comment {
+            id: CommentId(row.id),
+            content: row.content,
+            event_id: EventId(row.event_id),
+            owner_id: UserId(row.owner_id),
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = comments)]
+struct CommentInsert<'a> {
+    content: &'a str,
+    event_id: i64,
+    owner_id: i64,
+    created_at: NaiveDateTime,
+}
+
+/// [`CommentRepository`] over PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgCommentRepository {
+    db: Database,
+}
+
+impl PgCommentRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl CommentRepository for PgCommentRepository {
+    /// In one transaction that first locks the event's row: comments on one event are written one after
+    /// the other, so each reads the participants the previous one left (two first-time commenters posting
+    /// at once each notify the other), while comments on different events go on in parallel.
+    fn create_with_notifications(
+        &self,
+        comment: NewComment,
+        fan_out: Box<dyn FanOut + Send>,
+    ) -> Result<PostedComment, RepoError> {
+        self.db.write(|conn| {
+            let event = lock_event(conn, comment.event_id)?.ok_or(RepoError::NotFound)?;
+            let participants: Vec<UserId> = event_participants::table
+                .filter(event_participants::event_id.eq(event.id.get()))
+                .select(event_participants::user_id)
+                .load::<i64>(conn)?
+                .into_iter()
+                .map(UserId)
+                .collect();
+            let notifications = fan_out.notifications(&event, &participants);
+            let created_at = now();
+            let row: CommentRow = diesel::insert_into(comments::table)
+                .values(CommentInsert {
+                    content: comment.content.as_str(),
+                    event_id: comment.event_id.get(),
+                    owner_id: comment.owner_id.get(),
+                    created_at,
+                })
+                .returning(CommentRow::as_returning())
+                .get_result(conn)?;
+            let notifications = insert_all(conn, &notifications, created_at)?;
+            diesel::insert_into(event_participants::table)
+                .values((
+                    event_participants::event_id.eq(event.id.get()),
+                    event_participants::user_id.eq(comment.owner_id.get()),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            Ok(PostedComment {
+                comment: row.into(),
+                notifications,
+            })
+        })
+    }
+
+    fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError> {
+        self.db.read(|conn| {
+            let (offset, limit) = offset_limit(page);
+            let of_event = comments::table.filter(comments::event_id.eq(event.get()));
+            let total: i64 = of_event.count().get_result(conn)?;
+            let rows = of_event
+                .order((comments::created_at.asc(), comments::id.asc()))
+                .offset(offset)
+                .limit(limit)
+                .select(CommentRow::as_select())
+                .load(conn)?;
+            Ok(Page {
+                items: rows.into_iter().map(Comment::from).collect(),
+                total: total.unsigned_abs(),
+            })
+        })
+    }
+}

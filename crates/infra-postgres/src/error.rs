@@ -1,0 +1,79 @@
+//! Diesel's PostgreSQL errors in the domain's words.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use plaza_domain::{Conflict, RepoError};
+
+/// The error type inside this crate's transactions: Diesel errors convert into it, and so do domain
+/// answers decided mid-transaction (which roll it back).
+#[derive(Debug)]
+pub(crate) struct StoreError {
+    pub error: RepoError,
+    /// The transaction lost a race (serialization failure, deadlock) and may run again as it is.
+    pub retryable: bool,
+}
+
+impl From<RepoError> for StoreError {
+    fn from(error: RepoError) -> Self {
+        Self {
+            error,
+            retryable: false,
+        }
+    }
+}
+
+impl From<StoreError> for RepoError {
+    fn from(error: StoreError) -> Self {
+        error.error
+    }
+}
+
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        Self {
+            retryable: is_retryable(&error),
+            error: map_diesel_error(error),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for StoreError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        RepoError::Unavailable(format!("no database connection: {error}")).into()
+    }
+}
+
+/// Whether a transaction failed only because it raced another and may simply run again.
+pub(crate) fn is_retryable(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        DieselError::DatabaseError(_, info) => info.message().contains("deadlock detected"),
+        _ => false,
+    }
+}
+
+pub(crate) fn map_diesel_error(error: DieselError) -> RepoError {
+    if is_retryable(&error) {
+        return RepoError::Unavailable("the database kept refusing a racing write; try again".into());
+    }
+    match error {
+        DieselError::NotFound => RepoError::NotFound,
+        DieselError::DatabaseError(kind, info) => {
+            let constraint = info.constraint_name().unwrap_or_default();
+            match kind {
+                DatabaseErrorKind::UniqueViolation if constraint == "users_username_unique" => {
+                    RepoError::Conflict(Conflict::UsernameTaken)
+                }
+                DatabaseErrorKind::UniqueViolation if constraint == "users_email_unique" => {
+                    RepoError::Conflict(Conflict::EmailTaken)
+                }
+                // A row that names a user or event that is not (or no longer) there.
+                DatabaseErrorKind::ForeignKeyViolation => RepoError::NotFound,
+                DatabaseErrorKind::ClosedConnection => {
+                    RepoError::Unavailable("the database connection was lost".into())
+                }
+                _ => RepoError::internal(format!("{kind:?}: {}", info.message())),
+            }
+        }
+        other => RepoError::internal(other),
+    }
+}

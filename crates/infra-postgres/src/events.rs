@@ -1,0 +1,274 @@
+//! Events in the `events` table, their search tokens and their ticket sales.
+
+use chrono::NaiveDateTime;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use plaza_domain::event::{Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity};
+use plaza_domain::search::{SearchTerms, index_tokens};
+use plaza_domain::{Conflict, EventId, Page, RepoError, UserId};
+
+use crate::db::{Conn, Database, now, offset_limit};
+use crate::error::StoreError;
+use crate::schema::events;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = events, check_for_backend(Pg))]
+struct EventRow {
+    id: i64,
+    name: String,
+    event_time: NaiveDateTime,
+    description: String,
+    duration_hours: i64,
+    duration_minutes: i64,
+    tickets_sold: i64,
+    max_tickets: i64,
+    owner_id: i64,
+    created_at: NaiveDateTime,
+}
+
+impl From<EventRow> for Event {
+    fn from(row: EventRow) -> Self {
+        Event {
+            id: EventId(row.id),
+            name: row.name,
+            event_time: row.event_time.and_utc(),
+            description: row.description,
+            duration_hours: row.duration_hours,
+            duration_minutes: row.duration_minutes,
+            tickets_sold: row.tickets_sold,
+            max_tickets: row.max_tickets,
+            owner_id: UserId(row.owner_id),
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = events)]
+struct EventInsert<'a> {
+    name: &'a str,
+    event_time: NaiveDateTime,
+    description: &'a str,
+    duration_hours: i64,
+    duration_minutes: i64,
+    tickets_sold: i64,
+    max_tickets: i64,
+    owner_id: i64,
+    created_at: NaiveDateTime,
+    search_tokens: Vec<String>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = events)]
+struct EventUpdate<'a> {
+    name: Option<&'a str>,
+    event_time: Option<NaiveDateTime>,
+    description: Option<&'a str>,
+    duration_hours: Option<i64>,
+    duration_minutes: Option<i64>,
+    max_tickets: Option<i64>,
+    search_tokens: Option<Vec<String>>,
+}
+
+/// The tokens an event is found by (the domain's rule), each once.
+fn search_tokens(name: &str, description: &str) -> Vec<String> {
+    let mut tokens = index_tokens(name);
+    tokens.extend(index_tokens(description));
+    tokens.sort_unstable();
+    tokens.dedup();
+    tokens
+}
+
+/// A search as a `tsquery` value: every term must match, a prefix term as a prefix. Tokens are taken as
+/// they are (the value is cast, not parsed by a text-search configuration), quoted, and bound.
+fn tsquery(terms: &SearchTerms) -> String {
+    terms
+        .terms()
+        .iter()
+        .map(|term| {
+            let quoted = term.token.replace('\\', "\\\\").replace('\'', "''");
+            if term.prefix {
+                format!("'{quoted}':*")
+            } else {
+                format!("'{quoted}'")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// The events matching `terms`, through the GIN index on `search_vector`.
+fn matching(terms: &SearchTerms) -> Box<dyn BoxableExpression<events::table, Pg, SqlType = Bool>> {
+    Box::new(
+        diesel::dsl::sql::<Bool>("search_vector @@ CAST(")
+            .bind::<Text, _>(tsquery(terms))
+            .sql(" AS tsquery)"),
+    )
+}
+
+pub(crate) fn find(conn: &mut Conn, id: EventId) -> Result<Option<Event>, StoreError> {
+    Ok(events::table
+        .find(id.get())
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Event::from))
+}
+
+/// The event, locked for the rest of the transaction: comments on it, and changes of it, run one after
+/// the other.
+pub(crate) fn find_for_update(conn: &mut Conn, id: EventId) -> Result<Option<Event>, StoreError> {
+    Ok(events::table
+        .find(id.get())
+        .select(EventRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .map(Event::from))
+}
+
+/// [`EventRepository`] over PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgEventRepository {
+    db: Database,
+}
+
+impl PgEventRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl EventRepository for PgEventRepository {
+    fn create(&self, event: NewEvent) -> Result<Event, RepoError> {
+        self.db.write(|conn| {
+            let row: EventRow = diesel::insert_into(events::table)
+                .values(EventInsert {
+                    name: event.name.as_str(),
+                    event_time: event.event_time.naive_utc(),
+                    description: event.description.as_str(),
+                    duration_hours: event.duration_hours.get(),
+                    duration_minutes: event.duration_minutes.get(),
+                    tickets_sold: event.capacity.sold(),
+                    max_tickets: event.capacity.max().get(),
+                    owner_id: event.owner_id.get(),
+                    created_at: now(),
+                    search_tokens: search_tokens(event.name.as_str(), event.description.as_str()),
+                })
+                .returning(EventRow::as_returning())
+                .get_result(conn)?;
+            Ok(row.into())
+        })
+    }
+
+    fn find(&self, id: EventId) -> Result<Option<Event>, RepoError> {
+        self.db.read(|conn| find(conn, id))
+    }
+
+    fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError> {
+        let (offset, limit) = offset_limit(query.page);
+        self.db.read(|conn| {
+            let (total, rows): (i64, Vec<EventRow>) = match &query.search {
+                None => (
+                    events::table.count().get_result(conn)?,
+                    events::table
+                        .order((events::event_time, events::id))
+                        .offset(offset)
+                        .limit(limit)
+                        .select(EventRow::as_select())
+                        .load(conn)?,
+                ),
+                Some(terms) => (
+                    events::table.filter(matching(terms)).count().get_result(conn)?,
+                    events::table
+                        .filter(matching(terms))
+                        .order((events::event_time, events::id))
+                        .offset(offset)
+                        .limit(limit)
+                        .select(EventRow::as_select())
+                        .load(conn)?,
+                ),
+            };
+            Ok(Page {
+                items: rows.into_iter().map(Event::from).collect(),
+                total: total.unsigned_abs(),
+            })
+        })
+    }
+
+    fn update(&self, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {
+        self.db.write(|conn| {
+            let current = find_for_update(conn, id)?.ok_or(RepoError::NotFound)?;
+            let text_changed = changes.name.is_some() || changes.description.is_some();
+            let update = EventUpdate {
+                name: changes.name.as_ref().map(|name| name.as_str()),
+                event_time: changes.event_time.map(|time| time.naive_utc()),
+                description: changes.description.as_ref().map(|text| text.as_str()),
+                duration_hours: changes.duration_hours.map(|hours| hours.get()),
+                duration_minutes: changes.duration_minutes.map(|minutes| minutes.get()),
+                max_tickets: changes.max_tickets.map(|max| max.get()),
+                search_tokens: text_changed.then(|| {
+                    search_tokens(
+                        changes
+                            .name
+                            .as_ref()
+                            .map_or(current.name.as_str(), |name| name.as_str()),
+                        changes
+                            .description
+                            .as_ref()
+                            .map_or(current.description.as_str(), |text| text.as_str()),
+                    )
+                }),
+            };
+            if update.name.is_none()
+                && update.event_time.is_none()
+                && update.description.is_none()
+                && update.duration_hours.is_none()
+                && update.duration_minutes.is_none()
+                && update.max_tickets.is_none()
+            {
+                return Ok(current);
+            }
+            // The row is locked: no purchase can land between this check and the write.
+            if update.max_tickets.is_some_and(|max| max < current.tickets_sold) {
+                return Err(RepoError::Conflict(Conflict::CapacityBelowSold).into());
+            }
+            let row: EventRow = diesel::update(events::table.find(id.get()))
+                .set(&update)
+                .returning(EventRow::as_returning())
+                .get_result(conn)?;
+            Ok(row.into())
+        })
+    }
+
+    fn delete(&self, id: EventId) -> Result<(), RepoError> {
+        self.db.write(
+            |conn| match diesel::delete(events::table.find(id.get())).execute(conn)? {
+                0 => Err(RepoError::NotFound.into()),
+                _ => Ok(()),
+            },
+        )
+    }
+
+    fn purchase(&self, id: EventId, quantity: TicketQuantity) -> Result<Event, RepoError> {
+        self.db.write(|conn| {
+            // Check and write in one statement: the row changes only if the sale still fits. Racing
+            // purchases queue on the row lock, and each re-checks the condition on the row it then sees.
+            let sold: Option<EventRow> = diesel::update(
+                events::table
+                    .find(id.get())
+                    .filter((events::tickets_sold + quantity.get()).le(events::max_tickets)),
+            )
+            .set(events::tickets_sold.eq(events::tickets_sold + quantity.get()))
+            .returning(EventRow::as_returning())
+            .get_result(conn)
+            .optional()?;
+            match sold {
+                Some(row) => Ok(row.into()),
+                None if find(conn, id)?.is_some() => Err(RepoError::Conflict(Conflict::SoldOut).into()),
+                None => Err(RepoError::NotFound.into()),
+            }
+        })
+    }
+}

@@ -1,0 +1,32 @@
+//! Plaza's storage on PostgreSQL: every repository port of `plaza-domain`, for a database that several
+//! Plaza instances share. The same answers as the SQLite adapter (the port-contract suite runs against
+//! both); where PostgreSQL needs it, the same guarantees are had differently — row locks instead of
+//! SQLite's single writer, a GIN-indexed `tsvector` of the domain's search tokens instead of FTS5.
+
+mod comments;
+mod db;
+mod error;
+mod events;
+mod notifications;
+mod posts;
+mod schema;
+mod users;
+
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+
+#[cfg(test)]
+mod contract;
+
+pub use comments::PgCommentRepository;
+pub use db::{Database, PgConfig};
+pub use events::PgEventRepository;
+pub use notifications::PgNotificationRepository;
+pub use posts::PgPostRepository;
+pub use users::PgUserRepository;
+
+/// Whether `url` names a PostgreSQL database (`postgres://` or `postgresql://`).
+pub fn is_postgres_url(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}

@@ -1,0 +1,173 @@
+//! Notifications in the `notifications` table.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use plaza_domain::notification::{NewNotification, Notification, NotificationQuery, NotificationRepository};
+use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
+
+use crate::db::{Conn, Database, now, offset_limit};
+use crate::error::StoreError;
+use crate::schema::notifications;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = notifications, check_for_backend(Pg))]
+struct NotificationRow {
+    id: i64,
+    message: String,
+    created_at: NaiveDateTime,
+    sender: String,
+    sender_id: i64,
+    owner_id: i64,
+    event_id: Option<i64>,
+    is_read: bool,
+}
+
+impl From<NotificationRow> for Notification {
+    fn from(row: NotificationRow) -> Self {
+        Notification {
+            id: NotificationId(row.id),
+            message: row.message,
+            created_at: row.created_at.and_utc(),
+            sender: row.sender,
+            sender_id: UserId(row.sender_id),
+            owner_id: UserId(row.owner_id),
+            event_id: row.event_id.map(EventId),
+            read: row.is_read,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = notifications)]
+struct NotificationInsert<'a> {
+    message: &'a str,
+    created_at: NaiveDateTime,
+    sender: &'a str,
+    sender_id: i64,
+    owner_id: i64,
+    event_id: Option<i64>,
+}
+
+/// Writes `notifications` in one statement, returned in the order given (ids ascending).
+pub(crate) fn insert_all(
+    conn: &mut Conn,
+    notifications: &[NewNotification],
+    created_at: NaiveDateTime,
+) -> Result<Vec<Notification>, StoreError> {
+    if notifications.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<NotificationInsert<'_>> = notifications
+        .iter()
+        .map(|n| NotificationInsert {
+            message: n.message.as_str(),
+            created_at,
+            sender: n.sender.as_str(),
+            sender_id: n.sender_id.get(),
+            owner_id: n.owner_id.get(),
+            event_id: n.event_id.map(|event| event.get()),
+        })
+        .collect();
+    let mut inserted: Vec<NotificationRow> = diesel::insert_into(notifications::table)
+        .values(&rows)
+        .returning(NotificationRow::as_returning())
+        .get_results(conn)?;
+    // A multi-row INSERT takes its ids in the order of its rows; RETURNING promises no order of its own.
+    inserted.sort_by_key(|row| row.id);
+    Ok(inserted.into_iter().map(Notification::from).collect())
+}
+
+fn owned(owner: UserId, unread_only: bool) -> notifications::BoxedQuery<'static, Pg> {
+    let mut query = notifications::table
+        .filter(notifications::owner_id.eq(owner.get()))
+        .into_boxed();
+    if unread_only {
+        query = query.filter(notifications::is_read.eq(false));
+    }
+    query
+}
+
+/// [`NotificationRepository`] over PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgNotificationRepository {
+    db: Database,
+}
+
+impl PgNotificationRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl NotificationRepository for PgNotificationRepository {
+    fn create(&self, notification: NewNotification) -> Result<Notification, RepoError> {
+        self.db.write(|conn| {
+            let stored = insert_all(conn, std::slice::from_ref(&notification), now())?;
+            stored
+                .into_iter()
+                .next()
+                .ok_or_else(|| RepoError::internal("an INSERT of one row returned none").into())
+        })
+    }
+
+    fn sent_since(&self, sender: UserId, since: DateTime<Utc>) -> Result<u64, RepoError> {
+        self.db.read(|conn| {
+            let sent: i64 = notifications::table
+                .filter(notifications::sender_id.eq(sender.get()))
+                .filter(notifications::event_id.is_null())
+                .filter(notifications::created_at.ge(since.naive_utc()))
+                .count()
+                .get_result(conn)?;
+            Ok(sent.unsigned_abs())
+        })
+    }
+
+    fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), RepoError> {
+        self.db.read(|conn| {
+            let (offset, limit) = offset_limit(query.page);
+            let total: i64 = owned(query.owner, query.unread_only).count().get_result(conn)?;
+            let unread: i64 = owned(query.owner, true).count().get_result(conn)?;
+            let rows = owned(query.owner, query.unread_only)
+                .order((notifications::created_at.desc(), notifications::id.desc()))
+                .offset(offset)
+                .limit(limit)
+                .select(NotificationRow::as_select())
+                .load(conn)?;
+            let page = Page {
+                items: rows.into_iter().map(Notification::from).collect(),
+                total: total.unsigned_abs(),
+            };
+            Ok((page, unread.unsigned_abs()))
+        })
+    }
+
+    fn mark_read(&self, owner: UserId, id: NotificationId) -> Result<Notification, RepoError> {
+        self.db.write(|conn| {
+            let row = diesel::update(
+                notifications::table
+                    .find(id.get())
+                    .filter(notifications::owner_id.eq(owner.get())),
+            )
+            .set(notifications::is_read.eq(true))
+            .returning(NotificationRow::as_returning())
+            .get_result(conn)
+            .optional()?;
+            row.map(Notification::from)
+                .ok_or_else(|| RepoError::NotFound.into())
+        })
+    }
+
+    fn mark_all_read(&self, owner: UserId, up_to: Option<NotificationId>) -> Result<u64, RepoError> {
+        self.db.write(|conn| {
+            let target = notifications::table
+                .filter(notifications::owner_id.eq(owner.get()))
+                .filter(notifications::is_read.eq(false))
+                .filter(notifications::id.le(up_to.map_or(i64::MAX, NotificationId::get)));
+            let updated = diesel::update(target)
+                .set(notifications::is_read.eq(true))
+                .execute(conn)?;
+            Ok(updated as u64)
+        })
+    }
+}

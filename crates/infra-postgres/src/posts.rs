@@ -1,0 +1,114 @@
+//! Posts in the `posts` table.
+
+use chrono::NaiveDateTime;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use plaza_domain::post::{NewPost, Post, PostRepository};
+use plaza_domain::{Page, PageRequest, PostId, RepoError, UserId};
+
+use crate::db::{Database, now, offset_limit};
+use crate::schema::posts;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = posts, check_for_backend(Pg))]
+struct PostRow {
+    id: i64,
+    title: String,
+    content: String,
+    owner_id: i64,
+    created_at: NaiveDateTime,
+}
+
+impl From<PostRow> for Post {
+    fn from(row: PostRow) -> Self {
+        Post {
+            id: PostId(row.id),
+            title: row.title,
+            content: row.content,
+            owner_id: UserId(row.owner_id),
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = posts)]
+struct PostInsert<'a> {
+    title: &'a str,
+    content: &'a str,
+    owner_id: i64,
+    created_at: NaiveDateTime,
+}
+
+fn by_owner(owner: Option<UserId>) -> posts::BoxedQuery<'static, Pg> {
+    match owner {
+        Some(owner) => posts::table.filter(posts::owner_id.eq(owner.get())).into_boxed(),
+        None => posts::table.into_boxed(),
+    }
+}
+
+/// [`PostRepository`] over PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgPostRepository {
+    db: Database,
+}
+
+impl PgPostRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl PostRepository for PgPostRepository {
+    fn create(&self, post: NewPost) -> Result<Post, RepoError> {
+        self.db.write(|conn| {
+            let row = diesel::insert_into(posts::table)
+                .values(PostInsert {
+                    title: post.title.as_str(),
+                    content: post.content.as_str(),
+                    owner_id: post.owner_id.get(),
+                    created_at: now(),
+                })
+                .returning(PostRow::as_returning())
+                .get_result(conn)?;
+            Ok(row.into())
+        })
+    }
+
+    fn find(&self, id: PostId) -> Result<Option<Post>, RepoError> {
+        self.db.read(|conn| {
+            Ok(posts::table
+                .find(id.get())
+                .select(PostRow::as_select())
+                .first(conn)
+                .optional()?
+                .map(Post::from))
+        })
+    }
+
+    fn list(&self, owner: Option<UserId>, page: PageRequest) -> Result<Page<Post>, RepoError> {
+        self.db.read(|conn| {
+            let (offset, limit) = offset_limit(page);
+            let total: i64 = by_owner(owner).count().get_result(conn)?;
+            let rows = by_owner(owner)
+                .order((posts::created_at.desc(), posts::id.desc()))
+                .offset(offset)
+                .limit(limit)
+                .select(PostRow::as_select())
+                .load(conn)?;
+            Ok(Page {
+                items: rows.into_iter().map(Post::from).collect(),
+                total: total.unsigned_abs(),
+            })
+        })
+    }
+
+    fn delete(&self, id: PostId) -> Result<(), RepoError> {
+        self.db.write(
+            |conn| match diesel::delete(posts::table.find(id.get())).execute(conn)? {
+                0 => Err(RepoError::NotFound.into()),
+                _ => Ok(()),
+            },
+        )
+    }
+}

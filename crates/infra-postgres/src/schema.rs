@@ -1,0 +1,80 @@
+// The Diesel schema, kept by hand beside migrations/postgres. `events.search_vector` (a generated
+// tsvector) is left out: it is only ever queried with bound SQL.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        email -> Text,
+        full_name -> Nullable<Text>,
+        avatar -> Nullable<Text>,
+        password_hash -> Text,
+        password_changed_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        name -> Text,
+        event_time -> Timestamp,
+        description -> Text,
+        duration_hours -> BigInt,
+        duration_minutes -> BigInt,
+        tickets_sold -> BigInt,
+        max_tickets -> BigInt,
+        owner_id -> BigInt,
+        created_at -> Timestamp,
+        search_tokens -> Array<Text>,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        title -> Text,
+        content -> Text,
+        owner_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        content -> Text,
+        event_id -> BigInt,
+        owner_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        message -> Text,
+        created_at -> Timestamp,
+        sender -> Text,
+        sender_id -> BigInt,
+        owner_id -> BigInt,
+        event_id -> Nullable<BigInt>,
+        is_read -> Bool,
+    }
+}
+
+diesel::table! {
+    event_participants (event_id, user_id) {
+        event_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    events,
+    posts,
+    comments,
+    notifications,
+    event_participants
+);

@@ -1,0 +1,197 @@
+//! Accounts in the `users` table.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use plaza_domain::user::{NewUser, PasswordHash, User, UserChanges, UserRepository, token_epoch};
+use plaza_domain::{Page, PageRequest, RepoError, UserId};
+
+use crate::db::{Conn, Database, now, offset_limit};
+use crate::error::StoreError;
+use crate::schema::users;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(Pg))]
+struct UserRow {
+    id: i64,
+    username: String,
+    email: String,
+    full_name: Option<String>,
+    avatar: Option<String>,
+    password_hash: String,
+    password_changed_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        User {
+            id: UserId(row.id),
+            username: row.username,
+            email: row.email,
+            full_name: row.full_name,
+            avatar: row.avatar,
+            password_hash: PasswordHash(row.password_hash),
+            password_changed_at: row.password_changed_at.and_utc(),
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct UserInsert<'a> {
+    username: &'a str,
+    email: &'a str,
+    full_name: Option<&'a str>,
+    password_hash: &'a str,
+    password_changed_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+struct ProfileUpdate<'a> {
+    username: &'a str,
+    email: &'a str,
+    full_name: Option<&'a str>,
+}
+
+/// [`UserRepository`] over PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgUserRepository {
+    db: Database,
+}
+
+impl PgUserRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+fn find(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
+    Ok(users::table
+        .find(id.get())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(User::from))
+}
+
+/// The row locked for the rest of the transaction, so that two changes of one account run one after
+/// the other.
+fn find_for_update(conn: &mut Conn, id: UserId) -> Result<User, StoreError> {
+    Ok(users::table
+        .find(id.get())
+        .select(UserRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .map(User::from)
+        .ok_or(RepoError::NotFound)?)
+}
+
+impl UserRepository for PgUserRepository {
+    fn create(&self, user: NewUser) -> Result<User, RepoError> {
+        self.db.write(|conn| {
+            let created = now();
+            let row = diesel::insert_into(users::table)
+                .values(UserInsert {
+                    username: user.username.as_str(),
+                    email: user.email.as_str(),
+                    full_name: user.full_name.as_ref().map(|name| name.as_str()),
+                    password_hash: &user.password_hash.0,
+                    password_changed_at: token_epoch::at_registration(created.and_utc()).naive_utc(),
+                    created_at: created,
+                })
+                .returning(UserRow::as_returning())
+                .get_result(conn)?;
+            Ok(row.into())
+        })
+    }
+
+    fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
+        self.db.read(|conn| find(conn, id))
+    }
+
+    fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError> {
+        self.db.read(|conn| {
+            // The expression of the unique index, so the index answers it.
+            let row = users::table
+                .filter(
+                    diesel::dsl::sql::<Bool>("lower(username) = lower(")
+                        .bind::<Text, _>(username)
+                        .sql(")"),
+                )
+                .select(UserRow::as_select())
+                .first(conn)
+                .optional()?;
+            Ok(row.map(User::from))
+        })
+    }
+
+    fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError> {
+        let raw: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+        self.db.read(|conn| {
+            let rows = users::table
+                .filter(users::id.eq_any(&raw))
+                .order(users::id)
+                .select(UserRow::as_select())
+                .load(conn)?;
+            Ok(rows.into_iter().map(User::from).collect())
+        })
+    }
+
+    fn list(&self, page: PageRequest) -> Result<Page<User>, RepoError> {
+        self.db.read(|conn| {
+            let (offset, limit) = offset_limit(page);
+            let total: i64 = users::table.count().get_result(conn)?;
+            let rows = users::table
+                .order(users::id)
+                .offset(offset)
+                .limit(limit)
+                .select(UserRow::as_select())
+                .load(conn)?;
+            Ok(Page {
+                items: rows.into_iter().map(User::from).collect(),
+                total: total.unsigned_abs(),
+            })
+        })
+    }
+
+    fn update(&self, id: UserId, changes: UserChanges) -> Result<User, RepoError> {
+        self.db.write(|conn| {
+            let current = find_for_update(conn, id)?;
+            diesel::update(users::table.find(id.get()))
+                .set(&ProfileUpdate {
+                    username: changes.username.as_str(),
+                    email: changes.email.as_str(),
+                    full_name: changes.full_name.as_ref().map(|name| name.as_str()),
+                })
+                .execute(conn)?;
+            if let Some(password) = &changes.password {
+                // Read under the row lock: two changes at once cannot both start from the same epoch.
+                let epoch = token_epoch::after_password_change(current.password_changed_at, Utc::now());
+                diesel::update(users::table.find(id.get()))
+                    .set((
+                        users::password_hash.eq(&password.hash.0),
+                        users::password_changed_at.eq(epoch.naive_utc()),
+                    ))
+                    .execute(conn)?;
+            }
+            find(conn, id)?.ok_or_else(|| RepoError::NotFound.into())
+        })
+    }
+
+    fn set_avatar(&self, id: UserId, avatar: String) -> Result<(User, Option<String>), RepoError> {
+        self.db.write(|conn| {
+            let previous = find_for_update(conn, id)?.avatar;
+            let row = diesel::update(users::table.find(id.get()))
+                .set(users::avatar.eq(&avatar))
+                .returning(UserRow::as_returning())
+                .get_result(conn)?;
+            Ok((User::from(row), previous))
+        })
+    }
+}

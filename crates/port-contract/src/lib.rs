@@ -1,0 +1,749 @@
+//! The storage ports' contract, written once: what every adapter of `plaza-domain`'s repository ports
+//! must answer, whatever the database behind it. An adapter crate runs the whole suite against fresh,
+//! empty stores of its own with [`contract_tests!`]:
+//!
+//! ```ignore
+//! fn fresh() -> Option<plaza_port_contract::Stores> { /* a new empty database, its repositories */ }
+//! plaza_port_contract::contract_tests!(fresh);
+//! ```
+//!
+//! Each check is a plain function of [`Stores`]; a failed expectation panics, which fails the test that
+//! called it. What only one store can be asked (query plans, fault injection in its own SQL) stays in
+//! that adapter's own tests.
+#![allow(clippy::unwrap_used)] // a failed expectation is a failed test
+
+use std::sync::{Arc, Barrier};
+
+use chrono::{TimeZone, Utc};
+use plaza_domain::comment::{CommentContent, CommentRepository, FanOut, NewComment};
+use plaza_domain::event::{
+    Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, EventQuery,
+    EventRepository, MaxTickets, NewEvent, TicketQuantity,
+};
+use plaza_domain::health::StorageHealth;
+use plaza_domain::notification::{
+    NewNotification, NotificationMessage, NotificationQuery, NotificationRepository, SenderName,
+};
+use plaza_domain::post::{NewPost, PostContent, PostRepository, PostTitle};
+use plaza_domain::search::SearchTerms;
+use plaza_domain::user::{
+    Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, UserRepository, Username,
+};
+use plaza_domain::{Conflict, EventId, PageRequest, RepoError, UserId};
+
+/// One adapter's repositories over one fresh, empty store.
+pub struct Stores {
+    pub users: Arc<dyn UserRepository>,
+    pub events: Arc<dyn EventRepository>,
+    pub posts: Arc<dyn PostRepository>,
+    pub comments: Arc<dyn CommentRepository>,
+    pub notifications: Arc<dyn NotificationRepository>,
+    pub health: Arc<dyn StorageHealth>,
+    /// Whatever must live as long as the store (a temporary directory, a database to drop).
+    pub keep_alive: Box<dyn std::any::Any + Send + Sync>,
+}
+
+/// Generates one `#[test]` per contract check, each on fresh stores from `$fresh()`, which returns
+/// `Option<Stores>`: `None` when the store cannot be had here (the adapter says why, once).
+#[macro_export]
+macro_rules! contract_tests {
+    ($fresh:path) => {
+        $crate::contract_tests!(@each $fresh;
+            users_are_created_and_found,
+            user_names_and_emails_are_unique_ignoring_case,
+            a_password_change_moves_the_token_epoch_forward,
+            a_new_avatar_returns_the_one_it_replaces,
+            users_are_listed_and_found_in_id_order,
+            events_list_by_time_then_id_with_totals,
+            search_follows_the_rule,
+            search_follows_edits_and_deletes,
+            purchases_stop_at_capacity,
+            capacity_cannot_drop_below_sales,
+            concurrent_purchases_never_oversell,
+            posts_list_newest_first_optionally_by_author,
+            a_comment_notifies_the_owner_and_earlier_commenters_once,
+            comments_at_the_same_moment_each_notify_the_other,
+            a_failed_notification_leaves_no_comment,
+            commenting_on_a_missing_event_is_not_found,
+            deleting_an_event_takes_its_comments_and_keeps_the_notifications,
+            notifications_list_newest_first_with_the_unread_count,
+            marking_read_is_per_owner_and_up_to_an_id,
+            sent_since_counts_direct_notifications_only,
+            the_store_answers_pings,
+        );
+    };
+    (@each $fresh:path; $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                if let Some(stores) = $fresh() {
+                    $crate::$check(&stores);
+                }
+            }
+        )*
+    };
+}
+
+fn new_user(name: &str) -> NewUser {
+    NewUser {
+        username: Username::parse(name).unwrap(),
+        email: Email::parse(format!("{name}@example.org")).unwrap(),
+        full_name: Some(FullName::parse(format!("{name} Example")).unwrap()),
+        password_hash: PasswordHash("$2b$04$not-a-real-hash".into()),
+    }
+}
+
+fn user(stores: &Stores, name: &str) -> UserId {
+    stores.users.create(new_user(name)).unwrap().id
+}
+
+fn new_event(owner: UserId, name: &str, description: &str, day: u32, max: i64) -> NewEvent {
+    NewEvent {
+        name: EventName::parse(name).unwrap(),
+        event_time: Utc.with_ymd_and_hms(2027, 1, day, 18, 0, 0).unwrap(),
+        description: EventDescription::parse(description).unwrap(),
+        duration_hours: DurationHours::parse(2).unwrap(),
+        duration_minutes: DurationMinutes::parse(30).unwrap(),
+        capacity: Capacity::new(0, MaxTickets::parse(max).unwrap()).unwrap(),
+        owner_id: owner,
+    }
+}
+
+fn event(stores: &Stores, owner: UserId, name: &str, description: &str, day: u32) -> Event {
+    stores
+        .events
+        .create(new_event(owner, name, description, day, 10))
+        .unwrap()
+}
+
+fn page(skip: i64, limit: i64) -> PageRequest {
+    PageRequest::new(Some(skip), Some(limit)).unwrap()
+}
+
+fn search_names(stores: &Stores, text: &str) -> Vec<String> {
+    let query = EventQuery {
+        search: SearchTerms::parse(text),
+        page: page(0, 100),
+    };
+    let found = stores.events.list(&query).unwrap();
+    assert_eq!(found.total as usize, found.items.len(), "total of {text:?}");
+    found.items.into_iter().map(|event| event.name).collect()
+}
+
+fn comment(event: EventId, author: UserId, text: &str) -> NewComment {
+    NewComment {
+        content: CommentContent::parse(text).unwrap(),
+        event_id: event,
+        owner_id: author,
+    }
+}
+
+fn note(to: UserId, from: UserId, event: Option<EventId>, text: &str) -> NewNotification {
+    NewNotification {
+        message: NotificationMessage::parse(text).unwrap(),
+        sender: SenderName::parse("Sender").unwrap(),
+        sender_id: from,
+        owner_id: to,
+        event_id: event,
+    }
+}
+
+/// The app's rule, simplified: the owner and every participant, each once, never the author.
+struct Everyone(UserId);
+
+impl FanOut for Everyone {
+    fn notifications(&self, event: &Event, participants: &[UserId]) -> Vec<NewNotification> {
+        let mut recipients = vec![event.owner_id];
+        recipients.extend_from_slice(participants);
+        recipients.sort_unstable();
+        recipients.dedup();
+        recipients
+            .into_iter()
+            .filter(|to| *to != self.0)
+            .map(|to| note(to, self.0, Some(event.id), "x commented"))
+            .collect()
+    }
+}
+
+/// Sends to fixed recipients, whoever they are.
+struct To(Vec<UserId>, UserId);
+
+impl FanOut for To {
+    fn notifications(&self, event: &Event, _: &[UserId]) -> Vec<NewNotification> {
+        self.0
+            .iter()
+            .map(|to| note(*to, self.1, Some(event.id), "x commented"))
+            .collect()
+    }
+}
+
+fn inbox(stores: &Stores, owner: UserId, unread_only: bool) -> (Vec<String>, u64, u64) {
+    let (page, unread) = stores
+        .notifications
+        .list(NotificationQuery {
+            owner,
+            unread_only,
+            page: page(0, 100),
+        })
+        .unwrap();
+    (
+        page.items.into_iter().map(|n| n.message).collect(),
+        page.total,
+        unread,
+    )
+}
+
+pub fn users_are_created_and_found(stores: &Stores) {
+    let alice = stores.users.create(new_user("alice")).unwrap();
+    assert!(alice.id.get() > 0);
+    assert_eq!(alice.username, "alice");
+    assert_eq!(alice.full_name.as_deref(), Some("alice Example"));
+    assert!(
+        alice.password_changed_at < alice.created_at,
+        "registration is not a password change"
+    );
+    assert_eq!(stores.users.find(alice.id).unwrap(), Some(alice.clone()));
+    assert_eq!(stores.users.find_by_username("ALICE").unwrap(), Some(alice));
+    assert_eq!(stores.users.find(UserId(9_999)).unwrap(), None);
+    assert_eq!(stores.users.find_by_username("nobody").unwrap(), None);
+}
+
+pub fn user_names_and_emails_are_unique_ignoring_case(stores: &Stores) {
+    user(stores, "alice");
+    let mut same_name = new_user("Alice");
+    same_name.email = Email::parse("other@example.org").unwrap();
+    assert!(matches!(
+        stores.users.create(same_name),
+        Err(RepoError::Conflict(Conflict::UsernameTaken))
+    ));
+    let mut same_email = new_user("bob");
+    same_email.email = Email::parse("ALICE@example.org").unwrap();
+    assert!(matches!(
+        stores.users.create(same_email),
+        Err(RepoError::Conflict(Conflict::EmailTaken))
+    ));
+    let bob = user(stores, "bob");
+    let taking_alice = UserChanges {
+        username: Username::parse("ALICE").unwrap(),
+        email: Email::parse("bob@example.org").unwrap(),
+        full_name: None,
+        password: None,
+    };
+    assert!(matches!(
+        stores.users.update(bob, taking_alice),
+        Err(RepoError::Conflict(Conflict::UsernameTaken))
+    ));
+}
+
+pub fn a_password_change_moves_the_token_epoch_forward(stores: &Stores) {
+    let alice = stores.users.create(new_user("alice")).unwrap();
+    let changes = |password: Option<&str>| UserChanges {
+        username: Username::parse("alice2").unwrap(),
+        email: Email::parse("alice2@example.org").unwrap(),
+        full_name: None,
+        password: password.map(|hash| PasswordChange {
+            hash: PasswordHash(hash.into()),
+        }),
+    };
+    let renamed = stores.users.update(alice.id, changes(None)).unwrap();
+    assert_eq!((renamed.username.as_str(), renamed.full_name), ("alice2", None));
+    assert_eq!(
+        renamed.password_changed_at, alice.password_changed_at,
+        "no password, no new epoch"
+    );
+    let first = stores
+        .users
+        .update(alice.id, changes(Some("$2b$04$first")))
+        .unwrap();
+    let second = stores
+        .users
+        .update(alice.id, changes(Some("$2b$04$second")))
+        .unwrap();
+    assert_eq!(second.password_hash.0, "$2b$04$second");
+    assert!(first.password_changed_at > alice.password_changed_at);
+    assert!(
+        second.password_changed_at > first.password_changed_at,
+        "each change moves the epoch on"
+    );
+    assert!(matches!(
+        stores.users.update(UserId(9_999), changes(None)),
+        Err(RepoError::NotFound)
+    ));
+}
+
+pub fn a_new_avatar_returns_the_one_it_replaces(stores: &Stores) {
+    let alice = user(stores, "alice");
+    let (with_first, previous) = stores.users.set_avatar(alice, "a.png".into()).unwrap();
+    assert_eq!((with_first.avatar.as_deref(), previous), (Some("a.png"), None));
+    let (_, previous) = stores.users.set_avatar(alice, "b.png".into()).unwrap();
+    assert_eq!(previous.as_deref(), Some("a.png"));
+    assert!(matches!(
+        stores.users.set_avatar(UserId(9_999), "c.png".into()),
+        Err(RepoError::NotFound)
+    ));
+}
+
+pub fn users_are_listed_and_found_in_id_order(stores: &Stores) {
+    let ids: Vec<UserId> = ["carol", "alice", "bob"]
+        .iter()
+        .map(|name| user(stores, name))
+        .collect();
+    let listed = stores.users.list(page(1, 10)).unwrap();
+    assert_eq!(listed.total, 3);
+    assert_eq!(listed.items.iter().map(|u| u.id).collect::<Vec<_>>(), ids[1..]);
+    let found = stores.users.find_many(&[ids[2], UserId(9_999), ids[0]]).unwrap();
+    assert_eq!(found.iter().map(|u| u.id).collect::<Vec<_>>(), [ids[0], ids[2]]);
+}
+
+pub fn events_list_by_time_then_id_with_totals(stores: &Stores) {
+    let owner = user(stores, "owner");
+    let late = event(stores, owner, "Late", "", 9);
+    let early = event(stores, owner, "Early", "", 1);
+    let tie = event(stores, owner, "Same time as late", "", 9);
+    let all = stores
+        .events
+        .list(&EventQuery {
+            search: None,
+            page: page(0, 10),
+        })
+        .unwrap();
+    assert_eq!(all.total, 3);
+    assert_eq!(
+        all.items.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [early.id, late.id, tie.id]
+    );
+    let second = stores
+        .events
+        .list(&EventQuery {
+            search: None,
+            page: page(1, 1),
+        })
+        .unwrap();
+    assert_eq!((second.total, second.items[0].id), (3, late.id));
+    let beyond = stores
+        .events
+        .list(&EventQuery {
+            search: None,
+            page: page(5, 10),
+        })
+        .unwrap();
+    assert_eq!((beyond.total, beyond.items.len()), (3, 0));
+    assert_eq!(stores.events.find(early.id).unwrap(), Some(early));
+    assert_eq!(stores.events.find(EventId(9_999)).unwrap(), None);
+}
+
+pub fn search_follows_the_rule(stores: &Stores) {
+    let owner = user(stores, "owner");
+    event(stores, owner, "Rust Meetup", "talks and pizza", 1);
+    event(stores, owner, "Café crawl", "coffee", 2);
+    event(stores, owner, "周末音乐会", "在公园举行的户外活动", 3);
+    event(stores, owner, "東京タワー", "夜景", 4);
+    event(stores, owner, "Free 🅿 parking", "", 5);
+    event(stores, owner, "Musical evening", "rust belt songs", 6);
+    assert_eq!(search_names(stores, "meet"), ["Rust Meetup"], "a word's start");
+    assert_eq!(
+        search_names(stores, "rust"),
+        ["Rust Meetup", "Musical evening"],
+        "name or description, list order"
+    );
+    assert_eq!(search_names(stores, "rust meet"), ["Rust Meetup"], "every term");
+    assert_eq!(
+        search_names(stores, "CAFE"),
+        ["Café crawl"],
+        "case and accents ignored"
+    );
+    assert_eq!(search_names(stores, "café"), ["Café crawl"]);
+    assert_eq!(
+        search_names(stores, "音乐"),
+        ["周末音乐会"],
+        "a pair inside a run"
+    );
+    assert_eq!(search_names(stores, "音乐会"), ["周末音乐会"]);
+    assert_eq!(search_names(stores, "公园"), ["周末音乐会"], "in the description");
+    assert_eq!(search_names(stores, "タワー"), ["東京タワー"]);
+    assert_eq!(search_names(stores, "🅿"), ["Free 🅿 parking"]);
+    assert_eq!(search_names(stores, "free 🅿"), ["Free 🅿 parking"]);
+    assert!(search_names(stores, "meetups").is_empty(), "longer than any word");
+    assert!(
+        search_names(stores, "pizza \"' * OR NEAR( -x").is_empty(),
+        "syntax is data"
+    );
+    let paged = stores
+        .events
+        .list(&EventQuery {
+            search: SearchTerms::parse("rust"),
+            page: page(1, 1),
+        })
+        .unwrap();
+    assert_eq!(paged.total, 2);
+    assert_eq!(
+        paged.items.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+        ["Musical evening"]
+    );
+}
+
+pub fn search_follows_edits_and_deletes(stores: &Stores) {
+    let owner = user(stores, "owner");
+    let picnic = event(stores, owner, "Picnic", "bring bread", 1);
+    let concert = event(stores, owner, "Concert", "", 2);
+    stores
+        .events
+        .update(
+            picnic.id,
+            EventChanges {
+                name: Some(EventName::parse("Garden party").unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(search_names(stores, "picnic").is_empty());
+    assert_eq!(search_names(stores, "garden"), ["Garden party"]);
+    assert_eq!(
+        search_names(stores, "bread"),
+        ["Garden party"],
+        "the description kept"
+    );
+    stores
+        .events
+        .update(
+            concert.id,
+            EventChanges {
+                event_time: Some(Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()),
+                description: Some(EventDescription::parse("bread and music").unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        search_names(stores, "bread"),
+        ["Concert", "Garden party"],
+        "moved first in time"
+    );
+    stores.events.delete(concert.id).unwrap();
+    assert_eq!(search_names(stores, "bread"), ["Garden party"]);
+    assert!(matches!(
+        stores.events.delete(concert.id),
+        Err(RepoError::NotFound)
+    ));
+}
+
+pub fn purchases_stop_at_capacity(stores: &Stores) {
+    let owner = user(stores, "owner");
+    let show = stores.events.create(new_event(owner, "Show", "", 1, 5)).unwrap();
+    let three = TicketQuantity::parse(3).unwrap();
+    assert_eq!(stores.events.purchase(show.id, three).unwrap().tickets_sold, 3);
+    assert!(matches!(
+        stores.events.purchase(show.id, three),
+        Err(RepoError::Conflict(Conflict::SoldOut))
+    ));
+    let two = TicketQuantity::parse(2).unwrap();
+    assert_eq!(stores.events.purchase(show.id, two).unwrap().tickets_sold, 5);
+    assert!(matches!(
+        stores.events.purchase(EventId(9_999), two),
+        Err(RepoError::NotFound)
+    ));
+}
+
+pub fn capacity_cannot_drop_below_sales(stores: &Stores) {
+    let owner = user(stores, "owner");
+    let show = stores.events.create(new_event(owner, "Show", "", 1, 10)).unwrap();
+    stores
+        .events
+        .purchase(show.id, TicketQuantity::parse(4).unwrap())
+        .unwrap();
+    let to = |max| EventChanges {
+        max_tickets: Some(MaxTickets::parse(max).unwrap()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        stores.events.update(show.id, to(3)),
+        Err(RepoError::Conflict(Conflict::CapacityBelowSold))
+    ));
+    assert_eq!(stores.events.update(show.id, to(4)).unwrap().max_tickets, 4);
+    assert!(matches!(
+        stores.events.update(EventId(9_999), to(4)),
+        Err(RepoError::NotFound)
+    ));
+}
+
+pub fn concurrent_purchases_never_oversell(stores: &Stores) {
+    let owner = user(stores, "owner");
+    let show = stores.events.create(new_event(owner, "Show", "", 1, 50)).unwrap();
+    let threads = 8;
+    let start = Arc::new(Barrier::new(threads));
+    let sold: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (events, start) = (stores.events.clone(), start.clone());
+                scope.spawn(move || {
+                    start.wait();
+                    (0..20)
+                        .filter(|_| {
+                            events
+                                .purchase(show.id, TicketQuantity::parse(1).unwrap())
+                                .is_ok()
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().unwrap()).sum()
+    });
+    assert_eq!(sold, 50, "every ticket sold once, none more");
+    assert_eq!(stores.events.find(show.id).unwrap().unwrap().tickets_sold, 50);
+}
+
+pub fn posts_list_newest_first_optionally_by_author(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let post = |owner, title: &str| {
+        stores
+            .posts
+            .create(NewPost {
+                title: PostTitle::parse(title).unwrap(),
+                content: PostContent::parse("body").unwrap(),
+                owner_id: owner,
+            })
+            .unwrap()
+    };
+    let first = post(alice, "first");
+    post(bob, "second");
+    post(alice, "third");
+    let titles = |owner| {
+        let listed = stores.posts.list(owner, page(0, 10)).unwrap();
+        (
+            listed.total,
+            listed.items.into_iter().map(|p| p.title).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        titles(None),
+        (3, vec!["third".into(), "second".into(), "first".into()])
+    );
+    assert_eq!(titles(Some(alice)), (2, vec!["third".into(), "first".into()]));
+    assert_eq!(stores.posts.find(first.id).unwrap(), Some(first.clone()));
+    stores.posts.delete(first.id).unwrap();
+    assert_eq!(stores.posts.find(first.id).unwrap(), None);
+    assert!(matches!(stores.posts.delete(first.id), Err(RepoError::NotFound)));
+}
+
+pub fn a_comment_notifies_the_owner_and_earlier_commenters_once(stores: &Stores) {
+    let (alice, bob, carol) = (user(stores, "alice"), user(stores, "bob"), user(stores, "carol"));
+    let meetup = event(stores, alice, "Meetup", "", 1);
+    let posted = |author, text: &str| {
+        stores
+            .comments
+            .create_with_notifications(comment(meetup.id, author, text), Box::new(Everyone(author)))
+            .unwrap()
+    };
+    let first = posted(bob, "first");
+    assert_eq!(
+        first.notifications.iter().map(|n| n.owner_id).collect::<Vec<_>>(),
+        [alice]
+    );
+    assert!(first.notifications[0].id.get() > 0, "returned as stored");
+    assert_eq!(first.notifications[0].event_id, Some(meetup.id));
+    posted(carol, "second");
+    let third = posted(bob, "third");
+    let mut told: Vec<UserId> = third.notifications.iter().map(|n| n.owner_id).collect();
+    told.sort_unstable();
+    assert_eq!(
+        told,
+        [alice, carol],
+        "the owner and the other participant, once each"
+    );
+    let listed = stores.comments.list(meetup.id, page(0, 10)).unwrap();
+    assert_eq!(listed.total, 3);
+    assert_eq!(
+        listed
+            .items
+            .iter()
+            .map(|c| c.content.as_str())
+            .collect::<Vec<_>>(),
+        ["first", "second", "third"]
+    );
+    let deeper = stores.comments.list(meetup.id, page(2, 10)).unwrap();
+    assert_eq!((deeper.total, deeper.items[0].content.as_str()), (3, "third"));
+    assert_eq!(inbox(stores, alice, false).1, 3);
+}
+
+pub fn comments_at_the_same_moment_each_notify_the_other(stores: &Stores) {
+    let owner = user(stores, "owner");
+    for round in 0..5 {
+        let (first, second) = (
+            user(stores, &format!("first{round}")),
+            user(stores, &format!("second{round}")),
+        );
+        let meetup = event(stores, owner, "Meetup", "", 1);
+        let start = Arc::new(Barrier::new(2));
+        let told: Vec<Vec<UserId>> = std::thread::scope(|scope| {
+            [first, second]
+                .map(|author| {
+                    let (comments, start) = (stores.comments.clone(), start.clone());
+                    scope.spawn(move || {
+                        start.wait();
+                        comments
+                            .create_with_notifications(
+                                comment(meetup.id, author, "me too"),
+                                Box::new(Everyone(author)),
+                            )
+                            .unwrap()
+                            .notifications
+                            .iter()
+                            .map(|n| n.owner_id)
+                            .collect()
+                    })
+                })
+                .into_iter()
+                .map(|handle| handle.join().unwrap())
+                .collect()
+        });
+        let heard_of_the_other = told[0].contains(&second) || told[1].contains(&first);
+        assert!(
+            heard_of_the_other,
+            "whichever commits second notifies the first (round {round}): {told:?}"
+        );
+    }
+}
+
+pub fn a_failed_notification_leaves_no_comment(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let meetup = event(stores, alice, "Meetup", "", 1);
+    // The second recipient does not exist: its insert fails, and the whole write with it.
+    let result = stores.comments.create_with_notifications(
+        comment(meetup.id, bob, "lost"),
+        Box::new(To(vec![alice, UserId(9_999)], bob)),
+    );
+    assert!(result.is_err());
+    assert_eq!(stores.comments.list(meetup.id, page(0, 10)).unwrap().total, 0);
+    assert_eq!(
+        inbox(stores, alice, false).1,
+        0,
+        "no notification survives either"
+    );
+    let later = stores
+        .comments
+        .create_with_notifications(comment(meetup.id, alice, "after"), Box::new(Everyone(alice)))
+        .unwrap();
+    assert!(
+        later.notifications.is_empty(),
+        "the failed author did not join the participants"
+    );
+}
+
+pub fn commenting_on_a_missing_event_is_not_found(stores: &Stores) {
+    let bob = user(stores, "bob");
+    let result = stores
+        .comments
+        .create_with_notifications(comment(EventId(9_999), bob, "hi"), Box::new(Everyone(bob)));
+    assert!(matches!(result, Err(RepoError::NotFound)));
+}
+
+pub fn deleting_an_event_takes_its_comments_and_keeps_the_notifications(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let meetup = event(stores, alice, "Meetup", "", 1);
+    stores
+        .comments
+        .create_with_notifications(comment(meetup.id, bob, "hi"), Box::new(Everyone(bob)))
+        .unwrap();
+    stores.events.delete(meetup.id).unwrap();
+    assert_eq!(stores.comments.list(meetup.id, page(0, 10)).unwrap().total, 0);
+    let (page, _) = stores
+        .notifications
+        .list(NotificationQuery {
+            owner: alice,
+            unread_only: false,
+            page: page(0, 10),
+        })
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].event_id, None, "the inbox outlives the event");
+}
+
+pub fn notifications_list_newest_first_with_the_unread_count(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let first = stores
+        .notifications
+        .create(note(alice, bob, None, "one"))
+        .unwrap();
+    assert_eq!((first.read, first.sender_id, first.owner_id), (false, bob, alice));
+    stores
+        .notifications
+        .create(note(alice, bob, None, "two"))
+        .unwrap();
+    stores
+        .notifications
+        .create(note(bob, alice, None, "for bob"))
+        .unwrap();
+    assert_eq!(
+        inbox(stores, alice, false),
+        (vec!["two".into(), "one".into()], 2, 2)
+    );
+    stores.notifications.mark_read(alice, first.id).unwrap();
+    assert_eq!(inbox(stores, alice, true), (vec!["two".into()], 1, 1));
+    assert_eq!(inbox(stores, alice, false).1, 2);
+    assert!(matches!(
+        stores
+            .notifications
+            .create(note(UserId(9_999), bob, None, "nobody")),
+        Err(RepoError::NotFound)
+    ));
+}
+
+pub fn marking_read_is_per_owner_and_up_to_an_id(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let ids: Vec<_> = (0..4)
+        .map(|i| {
+            stores
+                .notifications
+                .create(note(alice, bob, None, &format!("n{i}")))
+                .unwrap()
+                .id
+        })
+        .collect();
+    let for_bob = stores
+        .notifications
+        .create(note(bob, alice, None, "bob's"))
+        .unwrap();
+    assert!(matches!(
+        stores.notifications.mark_read(alice, for_bob.id),
+        Err(RepoError::NotFound)
+    ));
+    assert_eq!(
+        stores.notifications.mark_all_read(alice, Some(ids[1])).unwrap(),
+        2
+    );
+    assert_eq!(inbox(stores, alice, false).2, 2);
+    assert_eq!(stores.notifications.mark_all_read(alice, None).unwrap(), 2);
+    assert_eq!(
+        stores.notifications.mark_all_read(alice, None).unwrap(),
+        0,
+        "only changes count"
+    );
+    assert_eq!(inbox(stores, bob, false).2, 1, "another inbox untouched");
+}
+
+pub fn sent_since_counts_direct_notifications_only(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let before = Utc::now() - chrono::Duration::minutes(1);
+    stores
+        .notifications
+        .create(note(alice, bob, None, "direct"))
+        .unwrap();
+    let meetup = event(stores, alice, "Meetup", "", 1);
+    stores
+        .comments
+        .create_with_notifications(comment(meetup.id, bob, "hi"), Box::new(Everyone(bob)))
+        .unwrap();
+    assert_eq!(stores.notifications.sent_since(bob, before).unwrap(), 1);
+    assert_eq!(
+        stores
+            .notifications
+            .sent_since(bob, Utc::now() + chrono::Duration::minutes(1))
+            .unwrap(),
+        0
+    );
+}
+
+pub fn the_store_answers_pings(stores: &Stores) {
+    stores.health.ping().unwrap();
+}
