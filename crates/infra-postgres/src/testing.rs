@@ -177,3 +177,11 @@ fn free_port() -> Result<u16, String> {
         .map(|address| address.port())
         .map_err(|e| format!("finding a free port: {e}"))
 }
+
+/// Runs `sql` on the database at `url`: fault injection for tests (a trigger that breaks inserts, say).
+pub fn execute(url: &str, sql: &str) {
+    let mut conn =
+        PgConnection::establish(url).unwrap_or_else(|error| panic!("connecting to {url}: {error}"));
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, sql)
+        .unwrap_or_else(|error| panic!("running test SQL: {error}"));
+}

@@ -8,15 +8,26 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use plaza_app::token::MIN_SECRET_BYTES;
+use plaza_infra_postgres::{PgConfig, is_postgres_url};
 use plaza_infra_sqlite::{DatabaseConfig, Synchronous, database_path};
 use secrecy::{ExposeSecret, SecretString};
+
+/// Where Plaza keeps its data.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// One SQLite file, one Plaza process.
+    Sqlite(DatabaseConfig),
+    /// A PostgreSQL database that any number of Plaza instances share.
+    Postgres(PgConfig),
+}
 
 /// The name of the generated secret's file, beside the database.
 pub const SECRET_FILE: &str = "jwt_secret";
 
 #[derive(Debug, Clone, Args)]
 pub struct Config {
-    /// The SQLite database file (a `sqlite://` prefix is accepted); its directory is created when missing.
+    /// The store: a SQLite database file (a `sqlite://` prefix is accepted; its directory is created when
+    /// missing), or a `postgres://`/`postgresql://` URL.
     #[arg(long, env = "DATABASE_URL", default_value = "data/plaza.db", global = true)]
     pub database_url: String,
 
@@ -224,9 +235,33 @@ impl Config {
             .unwrap_or_else(|| self.data_dir().join("backups"))
     }
 
-    /// The SQLite database to open. A URL naming another store (`postgres://…`) is refused rather than
-    /// taken for a file name.
+    /// The store `DATABASE_URL` names: PostgreSQL for a `postgres://` or `postgresql://` URL, otherwise
+    /// the SQLite file.
+    pub fn store(&self) -> anyhow::Result<Store> {
+        if is_postgres_url(&self.database_url) {
+            return Ok(Store::Postgres(PgConfig {
+                url: self.database_url.clone(),
+                pool_size: self.database_pool_size,
+                connection_timeout: Duration::from_secs(5),
+            }));
+        }
+        self.database().map(Store::Sqlite)
+    }
+
+    /// Whether the store is PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        is_postgres_url(&self.database_url)
+    }
+
+    /// The SQLite database to open. A PostgreSQL URL is refused with the reason (what calls this works on
+    /// the SQLite file only), and a URL naming another store is refused rather than taken for a file name.
     pub fn database(&self) -> anyhow::Result<DatabaseConfig> {
+        if self.on_postgres() {
+            bail!(
+                "DATABASE_URL names a PostgreSQL database, and this works on the SQLite store only \
+                 (back PostgreSQL up with pg_dump and restore it with pg_restore; see docs/operations.md)"
+            );
+        }
         if let Some((scheme, _)) = self.database_url.split_once(':')
             && scheme.len() > 1
             && scheme
@@ -256,6 +291,10 @@ impl Config {
                 secret.len()
             ),
             Some(secret) => Ok(secret.as_bytes().to_vec()),
+            None if self.on_postgres() => bail!(
+                "JWT_SECRET must be set when DATABASE_URL is PostgreSQL: every Plaza instance on the database \
+                 must sign and check tokens with the same secret (try `openssl rand -hex 32`)"
+            ),
             None => stored_secret(&self.secret_file()),
         }
     }
@@ -356,17 +395,36 @@ mod tests {
     }
 
     #[test]
-    fn a_url_of_another_store_refuses_to_start() {
-        for url in ["postgres://plaza@localhost/plaza", "postgresql://x", "mysql://y"] {
-            let error = config(&["--database-url", url])
-                .database()
-                .unwrap_err()
-                .to_string();
-            assert!(error.contains("does not serve"), "{url}: {error}");
+    fn the_url_chooses_the_store_and_unknown_stores_refuse_to_start() {
+        for url in [
+            "postgres://plaza@localhost/plaza",
+            "postgresql://x",
+            "POSTGRES://x",
+        ] {
+            let config = config(&["--database-url", url]);
+            assert!(matches!(config.store().unwrap(), Store::Postgres(_)), "{url}");
+            let error = config.database().unwrap_err().to_string();
+            assert!(error.contains("SQLite store only"), "{url}: {error}");
         }
+        let error = config(&["--database-url", "mysql://y"])
+            .store()
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("does not serve"), "{error}");
         for url in ["data/plaza.db", "sqlite://data/p.db", "sqlite:p.db", "./p.db"] {
-            assert!(config(&["--database-url", url]).database().is_ok(), "{url}");
+            let config = config(&["--database-url", url]);
+            assert!(matches!(config.store().unwrap(), Store::Sqlite(_)), "{url}");
         }
+    }
+
+    #[test]
+    fn postgres_needs_a_shared_secret() {
+        let config = Config {
+            jwt_secret: None,
+            ..config(&["--database-url", "postgres://plaza@localhost/plaza"])
+        };
+        let error = config.jwt_secret().unwrap_err().to_string();
+        assert!(error.contains("JWT_SECRET must be set"), "{error}");
     }
 
     #[test]

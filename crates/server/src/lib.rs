@@ -38,17 +38,21 @@ pub struct Running {
     /// The plain-HTTP port that redirects to HTTPS, when there is one.
     pub redirect: Option<(actix_web::dev::Server, u16)>,
     pub lifecycle: Arc<plaza_http::Lifecycle>,
-    pub database: plaza_infra_sqlite::Database,
+    pub database: wiring::Storage,
     /// The TLS certificates, to reload on SIGHUP.
     pub certificates: Option<Arc<tls::Certificates>>,
-    /// Held for as long as the server runs (see [`backup::DataLock`]).
-    pub lock: backup::DataLock,
+    /// Held for as long as the server runs on a SQLite file (see [`backup::DataLock`]); several instances
+    /// may share a PostgreSQL database.
+    pub lock: Option<backup::DataLock>,
 }
 
 /// Binds `config.host:config.port` (HTTPS when a certificate is configured) and returns the server, not
 /// yet running. Signals are the caller's: the binary drains on SIGTERM, the tests stop it by its handle.
 pub fn server(config: &Config) -> anyhow::Result<Running> {
-    let lock = backup::DataLock::acquire(&config.database()?.path)?;
+    let lock = match config.store()? {
+        config::Store::Sqlite(sqlite) => Some(backup::DataLock::acquire(&sqlite.path)?),
+        config::Store::Postgres(_) => None,
+    };
     let wired = wiring::wire(config)?;
     let lifecycle = Arc::new(plaza_http::Lifecycle::default());
     let trusted_proxies = config.trusted_proxies()?;

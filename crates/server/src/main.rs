@@ -60,16 +60,27 @@ fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
         Command::InitDb { sample_data } => {
-            let services = wiring::services(&cli.config)?;
-            tracing::info!(database = %cli.config.database()?.path.display(), "database ready");
+            let wired = wiring::wire(&cli.config)?;
+            let services = wired.services;
+            match wired.database.sqlite() {
+                Some(_) => {
+                    tracing::info!(database = %cli.config.database()?.path.display(), "database ready")
+                }
+                None => tracing::info!("PostgreSQL database ready"),
+            }
             if sample_data {
                 sample::load(&services)?;
             }
             Ok(())
         }
         Command::Backup { file } => {
+            cli.config.database()?;
             let wired = wiring::wire(&cli.config)?;
-            let report = backup::backup(&wired.database, &cli.config, &file)?;
+            let database = wired
+                .database
+                .sqlite()
+                .context("backups are of the SQLite store")?;
+            let report = backup::backup(database, &cli.config, &file)?;
             print_report("backup written and checked", &report);
             Ok(())
         }
@@ -163,25 +174,32 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             }
         });
     }
-    let _schedule = backup::schedule(running.database.clone(), config.clone());
+    let _schedule = running
+        .database
+        .sqlite()
+        .and_then(|database| backup::schedule(database.clone(), config.clone()));
     if let Some((redirect, _)) = running.redirect {
         actix_web::rt::spawn(redirect);
     }
     running.server.await.context("the HTTP server failed")?;
-    // Every committed write is in the WAL already; folding it into the database leaves one self-contained
-    // file behind.
-    if let Err(error) = running.database.checkpoint() {
-        tracing::warn!(
-            cause = format!("{error:#}"),
-            "could not checkpoint the database at exit"
+    if let Some(database) = running.database.sqlite() {
+        // Every committed write is in the WAL already; folding it into the database leaves one
+        // self-contained file behind.
+        if let Err(error) = database.checkpoint() {
+            tracing::warn!(
+                cause = format!("{error:#}"),
+                "could not checkpoint the database at exit"
+            );
+        }
+        let stats = database.write_stats();
+        tracing::info!(
+            writes = stats.writes,
+            transactions = stats.transactions,
+            "Plaza stopped"
         );
+    } else {
+        tracing::info!("Plaza stopped");
     }
-    let stats = running.database.write_stats();
-    tracing::info!(
-        writes = stats.writes,
-        transactions = stats.transactions,
-        "Plaza stopped"
-    );
     Ok(())
 }
 

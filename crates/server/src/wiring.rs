@@ -1,22 +1,85 @@
-//! Concrete adapters into use cases: the one place that knows which storage Plaza runs on.
+//! Concrete adapters into use cases: the one place that knows which storage Plaza runs on (SQLite or
+//! PostgreSQL, chosen by `DATABASE_URL`).
 
 use std::sync::Arc;
 
 use anyhow::Context;
 use plaza_app::{BcryptHasher, HashingLimit, Ports, ReencodedAvatars, Services, TokenCodec};
 use plaza_infra_fs::FsAvatarStore;
+use plaza_infra_postgres::{
+    PgCommentRepository, PgEventRepository, PgNotificationRepository, PgPostRepository, PgUserRepository,
+};
 use plaza_infra_sqlite::{
-    Database, SqliteCommentRepository, SqliteEventRepository, SqliteNotificationRepository,
-    SqlitePostRepository, SqliteUserRepository,
+    SqliteCommentRepository, SqliteEventRepository, SqliteNotificationRepository, SqlitePostRepository,
+    SqliteUserRepository,
 };
 
-use crate::config::Config;
+use crate::config::{Config, Store};
 
-/// The use cases, and the storage they run on (for what only the binary does with it: backups, the final
-/// checkpoint).
+/// The database the use cases run on, for what only the binary does with it.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    /// Backups, the final checkpoint and the write statistics are the SQLite file's.
+    Sqlite(plaza_infra_sqlite::Database),
+    /// PostgreSQL's own tools back it up; several instances share it.
+    Postgres(plaza_infra_postgres::Database),
+}
+
+impl Storage {
+    /// The SQLite database, when that is the store.
+    pub fn sqlite(&self) -> Option<&plaza_infra_sqlite::Database> {
+        match self {
+            Storage::Sqlite(db) => Some(db),
+            Storage::Postgres(_) => None,
+        }
+    }
+}
+
+/// The use cases, and the storage they run on.
 pub struct Wired {
     pub services: Services,
-    pub database: Database,
+    pub database: Storage,
+}
+
+/// The repositories of one store.
+struct Repositories {
+    users: Arc<dyn plaza_domain::user::UserRepository>,
+    events: Arc<dyn plaza_domain::event::EventRepository>,
+    posts: Arc<dyn plaza_domain::post::PostRepository>,
+    comments: Arc<dyn plaza_domain::comment::CommentRepository>,
+    notifications: Arc<dyn plaza_domain::notification::NotificationRepository>,
+    health: Arc<dyn plaza_domain::health::StorageHealth>,
+}
+
+/// Opens the store `DATABASE_URL` names (creating and migrating it) and its repositories.
+fn open(config: &Config) -> anyhow::Result<(Repositories, Storage)> {
+    Ok(match config.store()? {
+        Store::Sqlite(sqlite) => {
+            let db = plaza_infra_sqlite::Database::open(&sqlite).context("opening the database")?;
+            let repositories = Repositories {
+                users: Arc::new(SqliteUserRepository::new(db.clone())),
+                events: Arc::new(SqliteEventRepository::new(db.clone())),
+                posts: Arc::new(SqlitePostRepository::new(db.clone())),
+                comments: Arc::new(SqliteCommentRepository::new(db.clone())),
+                notifications: Arc::new(SqliteNotificationRepository::new(db.clone())),
+                health: Arc::new(db.clone()),
+            };
+            (repositories, Storage::Sqlite(db))
+        }
+        Store::Postgres(postgres) => {
+            let db =
+                plaza_infra_postgres::Database::open(&postgres).context("opening the PostgreSQL database")?;
+            let repositories = Repositories {
+                users: Arc::new(PgUserRepository::new(db.clone())),
+                events: Arc::new(PgEventRepository::new(db.clone())),
+                posts: Arc::new(PgPostRepository::new(db.clone())),
+                comments: Arc::new(PgCommentRepository::new(db.clone())),
+                notifications: Arc::new(PgNotificationRepository::new(db.clone())),
+                health: Arc::new(db.clone()),
+            };
+            (repositories, Storage::Postgres(db))
+        }
+    })
 }
 
 /// Opens (creating and migrating) the database and the avatar directory, and wires the use cases.
@@ -26,7 +89,7 @@ pub fn services(config: &Config) -> anyhow::Result<Services> {
 
 /// Like [`services`], keeping the database handle.
 pub fn wire(config: &Config) -> anyhow::Result<Wired> {
-    let db = Database::open(&config.database()?).context("opening the database")?;
+    let (repositories, database) = open(config)?;
     let avatars = FsAvatarStore::open(&config.avatar_dir)
         .with_context(|| format!("opening the avatar directory {}", config.avatar_dir.display()))?;
     let passwords = BcryptHasher::new(config.bcrypt_cost, HashingLimit::for_this_machine())
@@ -34,19 +97,16 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
     let tokens = TokenCodec::new(&config.jwt_secret()?, config.access_token_expire_minutes)
         .map_err(anyhow::Error::msg)?;
     let services = Services::new(Ports {
-        users: Arc::new(SqliteUserRepository::new(db.clone())),
-        events: Arc::new(SqliteEventRepository::new(db.clone())),
-        posts: Arc::new(SqlitePostRepository::new(db.clone())),
-        comments: Arc::new(SqliteCommentRepository::new(db.clone())),
-        notifications: Arc::new(SqliteNotificationRepository::new(db.clone())),
+        users: repositories.users,
+        events: repositories.events,
+        posts: repositories.posts,
+        comments: repositories.comments,
+        notifications: repositories.notifications,
         avatars: Arc::new(avatars),
         avatar_images: Arc::new(ReencodedAvatars),
         passwords: Arc::new(passwords),
         tokens: Arc::new(tokens),
-        health: Arc::new(db.clone()),
+        health: repositories.health,
     });
-    Ok(Wired {
-        services,
-        database: db,
-    })
+    Ok(Wired { services, database })
 }

@@ -132,12 +132,22 @@ fn when_notifications_cannot_be_written_the_comment_is_not_written_either() {
     let event = app.create_event(&alice_token, json!({}));
     let path = format!("/comments/{}", event["id"]);
 
-    let db = Database::open(&app.config.database().unwrap()).unwrap();
-    db.execute_batch(
-        "CREATE TRIGGER break_notifications BEFORE INSERT ON notifications \
-         BEGIN SELECT RAISE(ABORT, 'notifications are broken'); END;",
-    )
-    .unwrap();
+    if app.config.on_postgres() {
+        plaza_infra_postgres::testing::execute(
+            &app.config.database_url,
+            "CREATE FUNCTION break_notifications() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'notifications are broken'; END $$; \
+             CREATE TRIGGER break_notifications BEFORE INSERT ON notifications \
+             FOR EACH ROW EXECUTE FUNCTION break_notifications();",
+        );
+    } else {
+        let db = Database::open(&app.config.database().unwrap()).unwrap();
+        db.execute_batch(
+            "CREATE TRIGGER break_notifications BEFORE INSERT ON notifications \
+             BEGIN SELECT RAISE(ABORT, 'notifications are broken'); END;",
+        )
+        .unwrap();
+    }
     let response = app.post_json(&path, Some(&bob_token), &json!({"content": "will be lost"}));
     let body = response.assert_error(500, "internal");
     assert_eq!(body["detail"], "internal error");
@@ -148,7 +158,15 @@ fn when_notifications_cannot_be_written_the_comment_is_not_written_either() {
     assert!(!String::from_utf8_lossy(&response.body).contains("notifications are broken"));
     assert_eq!(app.get(&path).status, 204, "no comment without its notifications");
 
-    db.execute_batch("DROP TRIGGER break_notifications").unwrap();
+    if app.config.on_postgres() {
+        plaza_infra_postgres::testing::execute(
+            &app.config.database_url,
+            "DROP TRIGGER break_notifications ON notifications",
+        );
+    } else {
+        let db = Database::open(&app.config.database().unwrap()).unwrap();
+        db.execute_batch("DROP TRIGGER break_notifications").unwrap();
+    }
     app.post_json(&path, Some(&bob_token), &json!({"content": "now it works"}))
         .assert_ok();
     assert_eq!(contents(&app.get(&path).assert_ok()), ["now it works"]);

@@ -81,6 +81,18 @@ impl Response {
     }
 }
 
+/// Points `config` at a fresh PostgreSQL database (the throw-away cluster of the tests). Without
+/// PostgreSQL here the tests stay on SQLite, after one line saying the PostgreSQL run was skipped (under CI
+/// that fails instead).
+fn on_postgres(config: &mut Config) {
+    if let Some(url) = plaza_infra_postgres::testing::fresh_database() {
+        config.database_url = url;
+        config.jwt_secret = Some(secrecy::SecretString::from(
+            "a-test-secret-shared-by-every-instance-0123",
+        ));
+    }
+}
+
 impl TestApp {
     pub fn spawn() -> Self {
         Self::spawn_with(|_| {})
@@ -96,6 +108,9 @@ impl TestApp {
         config.rate_limit_per_second = 0;
         config.rate_limit_auth_per_minute = 0;
         config.shutdown_drain_secs = 0;
+        if crate::ON_POSTGRES {
+            on_postgres(&mut config);
+        }
         adjust(&mut config);
         let server_config = config.clone();
         let (ready, started) = mpsc::channel();

@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+/// These tests run on SQLite; `api_postgres` runs the store-independent ones again on PostgreSQL.
+const ON_POSTGRES: bool = false;
+
 #[path = "../common/binary.rs"]
 mod binary;
 mod helpers;

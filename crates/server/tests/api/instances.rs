@@ -1,0 +1,76 @@
+//! Two Plaza instances on one PostgreSQL database, as behind a load balancer: whatever one instance
+//! writes, the other answers with, and the guarantees hold across them.
+
+use std::sync::{Arc, Barrier};
+
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+/// Two servers on the same fresh database; `None` when the tests run without PostgreSQL.
+fn two_instances() -> Option<(TestApp, TestApp)> {
+    let a = TestApp::spawn();
+    if !a.config.on_postgres() {
+        return None;
+    }
+    let url = a.config.database_url.clone();
+    let b = TestApp::spawn_with(|config| config.database_url = url);
+    Some((a, b))
+}
+
+#[test]
+fn a_token_from_one_instance_works_on_the_other() {
+    let Some((a, b)) = two_instances() else { return };
+    let (alice, token) = a.user("alice");
+    let event = b.create_event(&token, json!({"name": "Made on B"}));
+    assert_eq!(event["owner_id"], alice);
+    assert_eq!(
+        a.get(&format!("/events/{}", event["id"])).assert_ok()["name"],
+        "Made on B"
+    );
+}
+
+#[test]
+fn buyers_split_across_instances_never_oversell() {
+    let Some((a, b)) = two_instances() else { return };
+    let (_, owner) = a.user("owner");
+    let event = a.create_event(&owner, json!({"max_tickets": 30}));
+    let (_, buyer) = b.user("buyer");
+    let path = format!("/events/{}/tickets", event["id"]);
+    let start = Arc::new(Barrier::new(50));
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..50)
+            .map(|i| {
+                let (app, path, buyer, start) =
+                    (if i % 2 == 0 { &a } else { &b }, &path, &buyer, start.clone());
+                scope.spawn(move || {
+                    start.wait();
+                    app.post_json(path, Some(buyer), &json!({"quantity": 1})).status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().unwrap()).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 30, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 409), "{statuses:?}");
+    let sold = b.get(&format!("/events/{}", event["id"])).assert_ok()["tickets_sold"].clone();
+    assert_eq!(sold, 30);
+}
+
+#[test]
+fn a_comment_posted_on_one_instance_notifies_readers_of_the_other() {
+    let Some((a, b)) = two_instances() else { return };
+    let (_, alice) = a.user("alice");
+    let (_, bob) = a.user("bob");
+    let event = a.create_event(&alice, json!({}));
+    a.post_json(
+        &format!("/comments/{}", event["id"]),
+        Some(&bob),
+        &json!({"content": "see you there"}),
+    )
+    .assert_ok();
+    let inbox = b.get_as(&alice, "/notifications/");
+    assert_eq!(inbox.header("x-unread-count"), Some("1"));
+    let items = inbox.assert_ok();
+    assert_eq!(items[0]["event_id"], event["id"]);
+}
