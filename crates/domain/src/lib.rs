@@ -16,6 +16,7 @@ pub mod page;
 pub mod post;
 pub mod search;
 pub mod text;
+pub mod transfer;
 pub mod user;
 
 pub use error::{Conflict, FieldError, Invalid, RepoError, ValidationErrors};

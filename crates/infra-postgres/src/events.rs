@@ -72,7 +72,7 @@ struct EventUpdate<'a> {
 }
 
 /// The tokens an event is found by (the domain's rule), each once.
-fn search_tokens(name: &str, description: &str) -> Vec<String> {
+pub(crate) fn search_tokens(name: &str, description: &str) -> Vec<String> {
     let mut tokens = index_tokens(name);
     tokens.extend(index_tokens(description));
     tokens.sort_unstable();

@@ -7,6 +7,7 @@ mod comments;
 mod db;
 mod error;
 mod events;
+pub mod import;
 mod notifications;
 mod posts;
 mod schema;

@@ -16,7 +16,7 @@ use crate::time::StoredTime;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = comments, check_for_backend(Sqlite))]
-struct CommentRow {
+pub(crate) struct CommentRow {
     id: i64,
     content: String,
     event_id: i64,

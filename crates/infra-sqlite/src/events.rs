@@ -17,7 +17,7 @@ use crate::time::StoredTime;
 
 #[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = events, check_for_backend(Sqlite))]
-struct EventRow {
+pub(crate) struct EventRow {
     id: i64,
     name: String,
     event_time: StoredTime,

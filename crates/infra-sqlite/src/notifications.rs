@@ -14,7 +14,7 @@ use crate::time::StoredTime;
 
 #[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = notifications, check_for_backend(Sqlite))]
-struct NotificationRow {
+pub(crate) struct NotificationRow {
     id: i64,
     message: String,
     created_at: StoredTime,

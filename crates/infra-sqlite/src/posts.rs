@@ -12,7 +12,7 @@ use crate::time::StoredTime;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = posts, check_for_backend(Sqlite))]
-struct PostRow {
+pub(crate) struct PostRow {
     id: i64,
     title: String,
     content: String,

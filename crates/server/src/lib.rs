@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod config;
+pub mod migrate;
 pub mod sample;
 pub mod tls;
 pub mod wiring;

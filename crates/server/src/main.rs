@@ -46,6 +46,16 @@ enum Command {
         /// A database copy written by `plaza backup`.
         file: std::path::PathBuf,
     },
+    /// Copy a SQLite community (stopped) into an empty PostgreSQL database, keeping every id; checks
+    /// the counts at the end. Avatars stay in AVATAR_DIR: give the PostgreSQL instances that directory.
+    MigrateData {
+        /// The SQLite database file to copy.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// The empty PostgreSQL database to copy into (postgres://…).
+        #[arg(long)]
+        to: String,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -82,6 +92,19 @@ fn main() -> anyhow::Result<()> {
                 .context("backups are of the SQLite store")?;
             let report = backup::backup(database, &cli.config, &file)?;
             print_report("backup written and checked", &report);
+            Ok(())
+        }
+        Command::MigrateData { from, to } => {
+            let moved = plaza::migrate::migrate_data(&from, &to)?;
+            println!(
+                "migrated: {} users, {} events, {} posts, {} comments, {} participants, {} notifications",
+                moved.users,
+                moved.events,
+                moved.posts,
+                moved.comments,
+                moved.participants,
+                moved.notifications
+            );
             Ok(())
         }
         Command::Restore { file } => {

@@ -27,6 +27,8 @@ mod events;
 mod health;
 #[path = "api/instances.rs"]
 mod instances;
+#[path = "api/migrate.rs"]
+mod migrate;
 #[path = "api/notifications.rs"]
 mod notifications;
 #[path = "api/posts.rs"]

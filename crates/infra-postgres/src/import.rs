@@ -1,0 +1,217 @@
+//! A whole community written in, keeping every id, for `plaza migrate-data` (see
+//! `plaza_domain::transfer`): into an empty database only, each batch in one transaction, and the id
+//! sequences moved past the highest id at the end, so that new rows do not collide with moved ones.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use plaza_domain::RepoError;
+use plaza_domain::transfer::{Batch, Counts};
+
+use crate::db::Database;
+use crate::events::search_tokens;
+use crate::schema::{comments, event_participants, events, notifications, posts, users};
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct UserRow<'a> {
+    id: i64,
+    username: &'a str,
+    email: &'a str,
+    full_name: Option<&'a str>,
+    avatar: Option<&'a str>,
+    password_hash: &'a str,
+    password_changed_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = events)]
+struct EventRow<'a> {
+    id: i64,
+    name: &'a str,
+    event_time: NaiveDateTime,
+    description: &'a str,
+    duration_hours: i64,
+    duration_minutes: i64,
+    tickets_sold: i64,
+    max_tickets: i64,
+    owner_id: i64,
+    created_at: NaiveDateTime,
+    search_tokens: Vec<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = posts)]
+struct PostRow<'a> {
+    id: i64,
+    title: &'a str,
+    content: &'a str,
+    owner_id: i64,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = comments)]
+struct CommentRow<'a> {
+    id: i64,
+    content: &'a str,
+    event_id: i64,
+    owner_id: i64,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = notifications)]
+struct NotificationRow<'a> {
+    id: i64,
+    message: &'a str,
+    created_at: NaiveDateTime,
+    sender: &'a str,
+    sender_id: i64,
+    owner_id: i64,
+    event_id: Option<i64>,
+    is_read: bool,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    rows: i64,
+}
+
+/// What the database holds now, table by table.
+pub fn counts(db: &Database) -> Result<Counts, RepoError> {
+    db.read(|conn| {
+        let mut count = |table: &str| -> Result<u64, crate::error::StoreError> {
+            let found: Count =
+                diesel::sql_query(format!("SELECT count(*) AS rows FROM {table}")).get_result(conn)?;
+            Ok(found.rows.unsigned_abs())
+        };
+        Ok(Counts {
+            users: count("users")?,
+            events: count("events")?,
+            posts: count("posts")?,
+            comments: count("comments")?,
+            participants: count("event_participants")?,
+            notifications: count("notifications")?,
+        })
+    })
+}
+
+/// Writes one batch, keeping its ids, in one transaction.
+pub fn import(db: &Database, batch: &Batch) -> Result<(), RepoError> {
+    let utc = |time: chrono::DateTime<chrono::Utc>| time.naive_utc();
+    db.write(|conn| {
+        match batch {
+            Batch::Users(rows) => {
+                let rows: Vec<UserRow<'_>> = rows
+                    .iter()
+                    .map(|u| UserRow {
+                        id: u.id.get(),
+                        username: &u.username,
+                        email: &u.email,
+                        full_name: u.full_name.as_deref(),
+                        avatar: u.avatar.as_deref(),
+                        password_hash: &u.password_hash.0,
+                        password_changed_at: utc(u.password_changed_at),
+                        created_at: utc(u.created_at),
+                    })
+                    .collect();
+                diesel::insert_into(users::table).values(&rows).execute(conn)?;
+            }
+            Batch::Events(rows) => {
+                let rows: Vec<EventRow<'_>> = rows
+                    .iter()
+                    .map(|e| EventRow {
+                        id: e.id.get(),
+                        name: &e.name,
+                        event_time: utc(e.event_time),
+                        description: &e.description,
+                        duration_hours: e.duration_hours,
+                        duration_minutes: e.duration_minutes,
+                        tickets_sold: e.tickets_sold,
+                        max_tickets: e.max_tickets,
+                        owner_id: e.owner_id.get(),
+                        created_at: utc(e.created_at),
+                        search_tokens: search_tokens(&e.name, &e.description),
+                    })
+                    .collect();
+                diesel::insert_into(events::table).values(&rows).execute(conn)?;
+            }
+            Batch::Posts(rows) => {
+                let rows: Vec<PostRow<'_>> = rows
+                    .iter()
+                    .map(|p| PostRow {
+                        id: p.id.get(),
+                        title: &p.title,
+                        content: &p.content,
+                        owner_id: p.owner_id.get(),
+                        created_at: utc(p.created_at),
+                    })
+                    .collect();
+                diesel::insert_into(posts::table).values(&rows).execute(conn)?;
+            }
+            Batch::Comments(rows) => {
+                let rows: Vec<CommentRow<'_>> = rows
+                    .iter()
+                    .map(|c| CommentRow {
+                        id: c.id.get(),
+                        content: &c.content,
+                        event_id: c.event_id.get(),
+                        owner_id: c.owner_id.get(),
+                        created_at: utc(c.created_at),
+                    })
+                    .collect();
+                diesel::insert_into(comments::table).values(&rows).execute(conn)?;
+            }
+            Batch::Participants(pairs) => {
+                let rows: Vec<_> = pairs
+                    .iter()
+                    .map(|(event, user)| {
+                        (
+                            event_participants::event_id.eq(event.get()),
+                            event_participants::user_id.eq(user.get()),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(event_participants::table)
+                    .values(&rows)
+                    .execute(conn)?;
+            }
+            Batch::Notifications(rows) => {
+                let rows: Vec<NotificationRow<'_>> = rows
+                    .iter()
+                    .map(|n| NotificationRow {
+                        id: n.id.get(),
+                        message: &n.message,
+                        created_at: utc(n.created_at),
+                        sender: &n.sender,
+                        sender_id: n.sender_id.get(),
+                        owner_id: n.owner_id.get(),
+                        event_id: n.event_id.map(|event| event.get()),
+                        is_read: n.read,
+                    })
+                    .collect();
+                diesel::insert_into(notifications::table)
+                    .values(&rows)
+                    .execute(conn)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Moves every id sequence past the highest id its table holds.
+pub fn reset_sequences(db: &Database) -> Result<(), RepoError> {
+    db.write(|conn| {
+        for table in ["users", "events", "posts", "comments", "notifications"] {
+            diesel::sql_query(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                 COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+            ))
+            .execute(conn)?;
+        }
+        Ok(())
+    })
+}
