@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
+use plaza_domain::login::{FailureLimits, SharedLoginFailures};
 use plaza_domain::user::{Password, User, UserRepository};
 
 use crate::error::AppError;
 use crate::password::PasswordHasher;
-use crate::throttle::LoginThrottle;
+use crate::throttle::{self, LoginThrottle};
 use crate::token::{IssuedToken, TokenCodec};
 
 /// One message for an unknown user and a wrong password alike.
@@ -22,6 +23,17 @@ pub struct AuthService {
     passwords: Arc<dyn PasswordHasher>,
     tokens: Arc<TokenCodec>,
     throttle: Arc<LoginThrottle>,
+    /// The failures every instance sees, when instances share a store.
+    shared: Option<Arc<dyn SharedLoginFailures>>,
+}
+
+/// The shared counts keep the same limits as each process's own.
+fn shared_limits() -> FailureLimits {
+    FailureLimits {
+        per_name: throttle::MAX_FAILURES as u64,
+        per_client: throttle::MAX_CLIENT_FAILURES as u64,
+        window: chrono::Duration::from_std(throttle::WINDOW).unwrap_or(chrono::Duration::minutes(5)),
+    }
 }
 
 impl AuthService {
@@ -35,7 +47,15 @@ impl AuthService {
             passwords,
             tokens,
             throttle: Arc::default(),
+            shared: None,
         }
+    }
+
+    /// Also counts failed logins in `shared`, which every instance on the same store sees.
+    #[must_use]
+    pub fn with_shared_failures(mut self, shared: Arc<dyn SharedLoginFailures>) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     /// Exchanges a user name (any case) and password for a token. An unknown user costs the same bcrypt
@@ -47,6 +67,20 @@ impl AuthService {
             .throttle
             .begin(client, username, Instant::now())
             .map_err(AppError::RateLimited)?;
+        let reservation = match &self.shared {
+            None => None,
+            Some(shared) => match shared.reserve(client, username, shared_limits(), Utc::now()) {
+                Ok(Ok(reservation)) => Some((shared, reservation)),
+                Ok(Err(wait)) => {
+                    attempt.cancelled();
+                    return Err(AppError::RateLimited(wait));
+                }
+                Err(error) => {
+                    attempt.cancelled();
+                    return Err(error.into());
+                }
+            },
+        };
         // bcrypt ignores what follows the 72nd byte: such a password matches no account (registration
         // refuses them), and must not log in as its first 72 bytes.
         if password.len() > Password::MAX_BYTES {
@@ -63,11 +97,25 @@ impl AuthService {
         match checked {
             Ok(Some(user)) => {
                 attempt.succeeded();
+                if let Some((shared, reservation)) = reservation {
+                    // A right password is not refused because the bookkeeping failed: the failure left
+                    // counted ages out with the window.
+                    if let Err(error) =
+                        shared.release(reservation, Some((client.to_owned(), username.to_owned())))
+                    {
+                        tracing::warn!(%error, "a successful login's reserved failure stays counted");
+                    }
+                }
                 self.tokens.issue(user.id, user.password_changed_at, Utc::now())
             }
             Ok(None) => Err(AppError::Unauthorized(BAD_CREDENTIALS)),
             Err(error) => {
                 attempt.cancelled();
+                if let Some((shared, reservation)) = reservation
+                    && let Err(error) = shared.release(reservation, None)
+                {
+                    tracing::warn!(%error, "an unchecked login's reserved failure stays counted");
+                }
                 Err(error)
             }
         }
@@ -137,6 +185,41 @@ mod tests {
 
         let token = auth.login("c", "ALICE", "right").unwrap();
         assert_eq!(auth.authenticate(&token.access_token).unwrap().id, UserId(1));
+    }
+
+    #[test]
+    fn the_shared_count_refuses_before_any_password_check_and_a_right_password_clears_it() {
+        use plaza_domain::login::{MockSharedLoginFailures, Reservation};
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_username()
+            .returning(|_| Ok(Some(user(1, "alice"))));
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().times(1).returning(|_, _| Ok(true));
+        let mut shared = MockSharedLoginFailures::new();
+        let mut answers = vec![Ok(Reservation(7)), Err(42)].into_iter();
+        shared
+            .expect_reserve()
+            .withf(|client, name, limits, _| {
+                client == "c" && name == "alice" && limits.per_name == MAX_FAILURES as u64
+            })
+            .times(2)
+            .returning(move |_, _, _, _| Ok(answers.next().unwrap()));
+        shared
+            .expect_release()
+            .withf(|reservation, clear| {
+                *reservation == Reservation(7) && *clear == Some(("c".to_owned(), "alice".to_owned()))
+            })
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec())
+            .with_shared_failures(Arc::new(shared));
+
+        auth.login("c", "alice", "right").unwrap();
+        assert!(
+            matches!(auth.login("c", "alice", "right"), Err(AppError::RateLimited(42))),
+            "another instance's failures count: refused before bcrypt runs again"
+        );
     }
 
     #[test]

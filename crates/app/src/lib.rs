@@ -63,6 +63,16 @@ pub struct Services {
 }
 
 impl Services {
+    /// Counts failed logins in `shared` too, which every instance on the same store sees.
+    #[must_use]
+    pub fn with_shared_login_failures(
+        mut self,
+        shared: Arc<dyn plaza_domain::login::SharedLoginFailures>,
+    ) -> Self {
+        self.auth = self.auth.with_shared_failures(shared);
+        self
+    }
+
     pub fn new(ports: Ports) -> Self {
         Self {
             users: UserService::new(

@@ -7,7 +7,8 @@ use anyhow::Context;
 use plaza_app::{BcryptHasher, HashingLimit, Ports, ReencodedAvatars, Services, TokenCodec};
 use plaza_infra_fs::FsAvatarStore;
 use plaza_infra_postgres::{
-    PgCommentRepository, PgEventRepository, PgNotificationRepository, PgPostRepository, PgUserRepository,
+    PgCommentRepository, PgEventRepository, PgLoginFailures, PgNotificationRepository, PgPostRepository,
+    PgUserRepository,
 };
 use plaza_infra_sqlite::{
     SqliteCommentRepository, SqliteEventRepository, SqliteNotificationRepository, SqlitePostRepository,
@@ -108,5 +109,12 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
         tokens: Arc::new(tokens),
         health: repositories.health,
     });
+    // Instances sharing a PostgreSQL database count failed logins together.
+    let services = match &database {
+        Storage::Postgres(db) => {
+            services.with_shared_login_failures(Arc::new(PgLoginFailures::new(db.clone())))
+        }
+        Storage::Sqlite(_) => services,
+    };
     Ok(Wired { services, database })
 }

@@ -74,3 +74,19 @@ fn a_comment_posted_on_one_instance_notifies_readers_of_the_other() {
     let items = inbox.assert_ok();
     assert_eq!(items[0]["event_id"], event["id"]);
 }
+
+#[test]
+fn failed_logins_split_across_instances_are_throttled_as_one() {
+    let Some((a, b)) = two_instances() else { return };
+    a.register("alice");
+    let limit = plaza_app::throttle::MAX_FAILURES;
+    for attempt in 0..limit {
+        let app = if attempt % 2 == 0 { &a } else { &b };
+        assert_eq!(app.login("alice", "wrong guess").status, 401, "attempt {attempt}");
+    }
+    for app in [&a, &b] {
+        let refused = app.login("alice", crate::helpers::PASSWORD);
+        refused.assert_error(429, "rate_limited");
+        assert!(refused.header("retry-after").is_some());
+    }
+}
