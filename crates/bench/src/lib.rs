@@ -37,6 +37,9 @@ pub struct Options {
     pub json: Option<PathBuf>,
     /// A data directory to keep (seeded once, reused by later runs) instead of a temporary one.
     pub data: Option<PathBuf>,
+    /// A PostgreSQL database to measure instead of a SQLite file in the data directory (it must be
+    /// empty on the first run; with `data`, later runs reuse what it holds).
+    pub database_url: Option<String>,
 }
 
 impl Options {
@@ -49,6 +52,7 @@ impl Options {
             connections: 64,
             json: None,
             data: None,
+            database_url: None,
         }
     }
 
@@ -61,6 +65,7 @@ impl Options {
             connections: 8,
             json: None,
             data: None,
+            database_url: None,
         }
     }
 }
@@ -105,13 +110,19 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(plaza: &Path, data: &Path, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+    /// Starts `plaza` on `database_url`, or on a SQLite file in `data` when there is none.
+    pub fn start(
+        plaza: &Path,
+        data: &Path,
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let log = fs::File::create(data.join("server.log"))?;
         let mut command = Command::new(plaza);
         command
             .args(["serve", "--host", "127.0.0.1", "--port", "0"])
             .arg("--database-url")
-            .arg(data.join("plaza.db"))
+            .arg(database_url.map_or_else(|| data.join("plaza.db").into_os_string(), Into::into))
             .arg("--avatar-dir")
             .arg(data.join("avatars"))
             // The benchmark drives all its load from one address: the per-client limits are for the
@@ -123,9 +134,14 @@ impl Server {
             // The login scenario stands for many clients behind a proxy on this address.
             .env("TRUSTED_PROXIES", "127.0.0.1")
             .env_remove("JWT_SECRET")
+            .env_remove("DATABASE_URL")
             .current_dir(data)
             .stdout(Stdio::from(log))
             .stderr(Stdio::inherit());
+        if database_url.is_some() {
+            // Instances on PostgreSQL sign tokens with a secret they are given.
+            command.env("JWT_SECRET", "the-benchmark's-own-secret-of-enough-bytes");
+        }
         for (name, value) in env {
             command.env(name, value);
         }
@@ -225,7 +241,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
             println!("seeding {:?} through the API …", options.sizes);
             // Accounts are seeded at bcrypt cost 4 (a hash keeps the cost it was made with); the measured
             // server then runs at the production cost, 12.
-            let seeding = Server::start(&options.plaza, &data, &[("BCRYPT_COST", "4")])?;
+            let seeding = Server::start(
+                &options.plaza,
+                &data,
+                options.database_url.as_deref(),
+                &[("BCRYPT_COST", "4")],
+            )?;
             let seeded = seed::seed(&seeding.base, &options.sizes)?;
             seeding.stop()?;
             fs::write(&seeded_file, serde_json::to_string(&seeded)?)?;
@@ -235,7 +256,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     let seeding_seconds = started.elapsed().as_secs_f64();
     println!("seeded in {seeding_seconds:.1} s");
 
-    let server = Server::start(&options.plaza, &data, &[("BCRYPT_COST", "12")])?;
+    let server = Server::start(
+        &options.plaza,
+        &data,
+        options.database_url.as_deref(),
+        &[("BCRYPT_COST", "12")],
+    )?;
     let base = server.base.clone();
     let login_user = seed::bcrypt_user(&base)?;
 

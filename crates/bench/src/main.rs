@@ -28,6 +28,9 @@ struct Cli {
     /// Keep the data in this directory: seeded on the first run, reused by later ones.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Measure Plaza on this PostgreSQL database (empty on the first run) instead of a SQLite file.
+    #[arg(long)]
+    database_url: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -51,6 +54,7 @@ fn main() -> anyhow::Result<()> {
     }
     options.json = cli.json;
     options.data = cli.data;
+    options.database_url = cli.database_url;
     let report = run(&options)?;
     println!("\n{}\n{}", report.machine, table(&report));
     Ok(())

@@ -9,7 +9,7 @@ use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 use crate::db::{Database, now, offset_limit};
 use crate::events::find_for_update as lock_event;
 use crate::notifications::insert_all;
-use crate::schema::{comments, event_participants};
+use crate::schema::{comment_totals, comments, event_participants};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = comments, check_for_backend(Pg))]
@@ -101,17 +101,27 @@ impl CommentRepository for PgCommentRepository {
     fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError> {
         self.db.read(|conn| {
             let (offset, limit) = offset_limit(page);
-            let of_event = comments::table.filter(comments::event_id.eq(event.get()));
-            let total: i64 = of_event.count().get_result(conn)?;
-            let rows = of_event
+            // The total is one row kept by a trigger; the page is stepped to through the index alone.
+            let total: Option<i64> = comment_totals::table
+                .find(event.get())
+                .select(comment_totals::comments)
+                .first(conn)
+                .optional()?;
+            let page_ids: Vec<i64> = comments::table
+                .filter(comments::event_id.eq(event.get()))
                 .order((comments::created_at.asc(), comments::id.asc()))
                 .offset(offset)
                 .limit(limit)
+                .select(comments::id)
+                .load(conn)?;
+            let rows = comments::table
+                .filter(comments::id.eq_any(&page_ids))
+                .order((comments::created_at.asc(), comments::id.asc()))
                 .select(CommentRow::as_select())
                 .load(conn)?;
             Ok(Page {
                 items: rows.into_iter().map(Comment::from).collect(),
-                total: total.unsigned_abs(),
+                total: total.unwrap_or(0).unsigned_abs(),
             })
         })
     }

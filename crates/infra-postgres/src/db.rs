@@ -38,7 +38,17 @@ pub struct PgConfig {
 #[derive(Clone)]
 pub struct Database {
     pool: Pool<ConnectionManager<PgConnection>>,
+    /// Searches have connections of their own, so however many arrive they cannot take the ones every
+    /// other request needs.
+    search_pool: Pool<ConnectionManager<PgConnection>>,
 }
+
+/// Connections for searches, per instance: PostgreSQL runs each search on a core of its own, and a
+/// search for a word in many events costs that core a long while (docs/performance.md).
+const SEARCH_POOL_SIZE: u32 = 2;
+
+/// The longest one search may run before it is cancelled and answered `503`.
+const SEARCH_TIMEOUT_MS: u32 = 2_000;
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,13 +74,18 @@ impl Database {
         let mut conn = PgConnection::establish(&config.url)
             .map_err(|error| RepoError::Unavailable(format!("cannot connect to PostgreSQL: {error}")))?;
         migrate(&mut conn)?;
-        let pool = Pool::builder()
-            .max_size(config.pool_size.max(1))
-            .connection_timeout(config.connection_timeout)
-            .error_handler(Box::new(LogErrors))
-            .build(ConnectionManager::new(config.url.clone()))
-            .map_err(|error| RepoError::Unavailable(format!("cannot open the PostgreSQL pool: {error}")))?;
-        Ok(Self { pool })
+        let pool = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .connection_timeout(config.connection_timeout)
+                .error_handler(Box::new(LogErrors))
+                .build(ConnectionManager::new(config.url.clone()))
+                .map_err(|error| RepoError::Unavailable(format!("cannot open the PostgreSQL pool: {error}")))
+        };
+        Ok(Self {
+            pool: pool(config.pool_size.max(1))?,
+            search_pool: pool(SEARCH_POOL_SIZE)?,
+        })
     }
 
     fn connection(&self) -> Result<PooledConnection<ConnectionManager<PgConnection>>, StoreError> {
@@ -89,6 +104,28 @@ impl Database {
             .read_only()
             .repeatable_read()
             .run(work)
+            .map_err(RepoError::from)
+    }
+
+    /// Like [`read`](Self::read), on the search connections: when they are all busy past the connection
+    /// timeout, the search is `Unavailable` while every other request goes on.
+    pub(crate) fn read_for_search<T>(
+        &self,
+        work: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, RepoError> {
+        let mut pooled = self
+            .search_pool
+            .get()
+            .map_err(|_| RepoError::Unavailable("every search connection is busy".into()))?;
+        let conn: &mut PgConnection = &mut pooled;
+        conn.build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(|conn| {
+                diesel::sql_query(format!("SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS}"))
+                    .execute(conn)?;
+                work(conn)
+            })
             .map_err(RepoError::from)
     }
 
@@ -153,4 +190,35 @@ pub(crate) fn offset_limit(page: PageRequest) -> (i64, i64) {
 pub(crate) fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_past_its_time_is_cancelled_as_unavailable_and_other_reads_go_on() {
+        let Some(url) = crate::testing::fresh_database() else {
+            return;
+        };
+        let db = Database::open(&PgConfig {
+            url,
+            pool_size: 2,
+            connection_timeout: Duration::from_secs(10),
+        })
+        .unwrap();
+        let slow = db.read_for_search(|conn| {
+            diesel::sql_query("SELECT pg_sleep(5)").execute(conn)?;
+            Ok(())
+        });
+        assert!(
+            matches!(&slow, Err(RepoError::Unavailable(why)) if why.contains("too long")),
+            "{slow:?}"
+        );
+        db.read(|conn| {
+            diesel::sql_query("SELECT pg_sleep(2.5)").execute(conn)?;
+            Ok(())
+        })
+        .expect("other reads have no such limit");
+    }
 }

@@ -71,6 +71,9 @@ pub(crate) fn map_diesel_error(error: DieselError) -> RepoError {
                 DatabaseErrorKind::ClosedConnection => {
                     RepoError::Unavailable("the database connection was lost".into())
                 }
+                _ if info.message().contains("statement timeout") => {
+                    RepoError::Unavailable("the query took too long and was cancelled".into())
+                }
                 _ => RepoError::internal(format!("{kind:?}: {}", info.message())),
             }
         }

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{Array, BigInt, Text};
 use plaza_domain::event::{Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity};
 use plaza_domain::search::{SearchTerms, index_tokens};
 use plaza_domain::{Conflict, EventId, Page, RepoError, UserId};
@@ -98,13 +98,13 @@ fn tsquery(terms: &SearchTerms) -> String {
         .join(" & ")
 }
 
-/// The events matching `terms`, through the GIN index on `search_vector`.
-fn matching(terms: &SearchTerms) -> Box<dyn BoxableExpression<events::table, Pg, SqlType = Bool>> {
-    Box::new(
-        diesel::dsl::sql::<Bool>("search_vector @@ CAST(")
-            .bind::<Text, _>(tsquery(terms))
-            .sql(" AS tsquery)"),
-    )
+/// One page of event ids in list order, and the total they are a page of.
+#[derive(QueryableByName)]
+struct PageIds {
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+    #[diesel(sql_type = Array<BigInt>)]
+    ids: Vec<i64>,
 }
 
 pub(crate) fn find(conn: &mut Conn, id: EventId) -> Result<Option<Event>, StoreError> {
@@ -168,33 +168,44 @@ impl EventRepository for PgEventRepository {
 
     fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError> {
         let (offset, limit) = offset_limit(query.page);
-        self.db.read(|conn| {
-            let (total, rows): (i64, Vec<EventRow>) = match &query.search {
-                None => (
-                    events::table.count().get_result(conn)?,
-                    events::table
-                        .order((events::event_time, events::id))
-                        .offset(offset)
-                        .limit(limit)
-                        .select(EventRow::as_select())
-                        .load(conn)?,
-                ),
-                Some(terms) => (
-                    events::table.filter(matching(terms)).count().get_result(conn)?,
-                    events::table
-                        .filter(matching(terms))
-                        .order((events::event_time, events::id))
-                        .offset(offset)
-                        .limit(limit)
-                        .select(EventRow::as_select())
-                        .load(conn)?,
-                ),
+        let read = |conn: &mut Conn| -> Result<Page<Event>, StoreError> {
+            let page: PageIds = match &query.search {
+                // The ids come from the time index alone (an index-only scan when the table is
+                // vacuumed); the total is one row kept by a trigger.
+                None => diesel::sql_query(
+                    "SELECT (SELECT events FROM event_total) AS total, \
+                     array(SELECT id FROM events ORDER BY event_time, id LIMIT $1 OFFSET $2) AS ids",
+                )
+                .bind::<BigInt, _>(limit)
+                .bind::<BigInt, _>(offset)
+                .get_result(conn)?,
+                // The matches come from the GIN index first (materialized, so the planner cannot
+                // instead walk the time index filtering every event), then are counted and paged.
+                Some(terms) => diesel::sql_query(
+                    "WITH matches AS MATERIALIZED \
+                       (SELECT id, event_time FROM events WHERE search_vector @@ CAST($1 AS tsquery)) \
+                     SELECT (SELECT count(*) FROM matches) AS total, \
+                       array(SELECT id FROM matches ORDER BY event_time, id LIMIT $2 OFFSET $3) AS ids",
+                )
+                .bind::<Text, _>(tsquery(terms))
+                .bind::<BigInt, _>(limit)
+                .bind::<BigInt, _>(offset)
+                .get_result(conn)?,
             };
+            let rows: Vec<EventRow> = events::table
+                .filter(events::id.eq_any(&page.ids))
+                .order((events::event_time, events::id))
+                .select(EventRow::as_select())
+                .load(conn)?;
             Ok(Page {
                 items: rows.into_iter().map(Event::from).collect(),
-                total: total.unsigned_abs(),
+                total: page.total.unsigned_abs(),
             })
-        })
+        };
+        match &query.search {
+            None => self.db.read(read),
+            Some(_) => self.db.read_for_search(read),
+        }
     }
 
     fn update(&self, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {

@@ -8,7 +8,7 @@ use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
 use crate::db::{Conn, Database, now, offset_limit};
 use crate::error::StoreError;
-use crate::schema::notifications;
+use crate::schema::{inbox_counts, notifications};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = notifications, check_for_backend(Pg))]
@@ -126,8 +126,14 @@ impl NotificationRepository for PgNotificationRepository {
     fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), RepoError> {
         self.db.read(|conn| {
             let (offset, limit) = offset_limit(query.page);
-            let total: i64 = owned(query.owner, query.unread_only).count().get_result(conn)?;
-            let unread: i64 = owned(query.owner, true).count().get_result(conn)?;
+            // One row kept by triggers, read in the same snapshot as the page.
+            let (all, unread): (i64, i64) = inbox_counts::table
+                .find(query.owner.get())
+                .select((inbox_counts::total, inbox_counts::unread))
+                .first(conn)
+                .optional()?
+                .unwrap_or((0, 0));
+            let total = if query.unread_only { unread } else { all };
             let rows = owned(query.owner, query.unread_only)
                 .order((notifications::created_at.desc(), notifications::id.desc()))
                 .offset(offset)

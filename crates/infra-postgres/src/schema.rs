@@ -70,6 +70,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comment_totals (event_id) {
+        event_id -> BigInt,
+        comments -> BigInt,
+    }
+}
+
+diesel::table! {
+    inbox_counts (owner_id) {
+        owner_id -> BigInt,
+        total -> BigInt,
+        unread -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     events,
