@@ -1,7 +1,7 @@
 //! The end-to-end tests of the HTTP contract again, on PostgreSQL: the same test files as `api`, each
-//! test on a fresh database of the throw-away cluster (see `plaza_infra_postgres::testing`). Left out:
-//! what is about the SQLite file itself (backups, restores, durability across SIGKILL, the binary's log
-//! of its path) and the floods, whose limits (the search pool) are SQLite's so far.
+//! test on a fresh database of the throw-away cluster (see `plaza_infra_postgres::testing`), the floods
+//! included. Left out: what is about the SQLite file itself (backups, restores, durability across
+//! SIGKILL, the binary's log of its path).
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,6 +11,8 @@ const ON_POSTGRES: bool = true;
 #[allow(dead_code)] // what only the SQLite-file tests use
 mod helpers;
 
+#[path = "api/abuse.rs"]
+mod abuse;
 #[path = "api/auth.rs"]
 mod auth;
 #[path = "api/avatars.rs"]
