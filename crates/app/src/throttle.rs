@@ -24,9 +24,6 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// The most keys kept per map: past it, the keys whose last failure is oldest are forgotten first, so a
 /// flood of made-up names cannot grow memory without bound.
 const MAX_KEYS: usize = 100_000;
-/// Longer names are cut: no account has one (user names are at most 32 characters), and a key must not
-/// hold a 256 KiB "user name".
-const MAX_NAME_CHARS: usize = 64;
 
 type NameKey = (String, String);
 
@@ -45,8 +42,7 @@ struct State {
 }
 
 fn name_key(client: &str, username: &str) -> NameKey {
-    let name: String = username.chars().take(MAX_NAME_CHARS).collect();
-    (client.to_owned(), name.to_ascii_lowercase())
+    (client.to_owned(), plaza_domain::login::name_key(username))
 }
 
 /// Seconds until the oldest of `times` leaves the window (at least 1).
@@ -333,6 +329,6 @@ mod tests {
             .map(|(_, name)| name.len())
             .max()
             .unwrap();
-        assert_eq!(longest, MAX_NAME_CHARS);
+        assert_eq!(longest, plaza_domain::login::MAX_NAME_CHARS);
     }
 }

@@ -6,6 +6,19 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::RepoError;
 
+/// Longer names are cut: no account has one (user names are at most 32 characters), and a key must
+/// not hold a 256 KiB "user name".
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// The user name as failures are counted under it: cut to [`MAX_NAME_CHARS`], ASCII letters folded (the
+/// user-name lookup ignores their case).
+pub fn name_key(name: &str) -> String {
+    name.chars()
+        .take(MAX_NAME_CHARS)
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
 /// How many failures are allowed, and over what sliding window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailureLimits {

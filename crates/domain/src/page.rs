@@ -50,6 +50,14 @@ impl PageRequest {
     pub fn limit(&self) -> u32 {
         self.limit
     }
+
+    /// The page as an SQL `OFFSET` and `LIMIT` (a skip past `i64::MAX` is clamped: nothing is there).
+    pub fn offset_and_limit(&self) -> (i64, i64) {
+        (
+            i64::try_from(self.skip).unwrap_or(i64::MAX),
+            i64::from(self.limit),
+        )
+    }
 }
 
 impl Default for PageRequest {

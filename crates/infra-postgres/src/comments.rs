@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use plaza_domain::comment::{Comment, CommentRepository, FanOut, NewComment, PostedComment};
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
-use crate::db::{Database, now, offset_limit};
+use crate::db::{Database, now};
 use crate::events::find_for_update as lock_event;
 use crate::notifications::insert_all;
 use crate::schema::{comment_totals, comments, event_participants};
@@ -100,7 +100,7 @@ impl CommentRepository for PgCommentRepository {
 
     fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError> {
         self.db.read(|conn| {
-            let (offset, limit) = offset_limit(page);
+            let (offset, limit) = page.offset_and_limit();
             // The total is one row kept by a trigger; the page is stepped to through the index alone.
             let total: Option<i64> = comment_totals::table
                 .find(event.get())

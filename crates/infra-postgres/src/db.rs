@@ -7,8 +7,8 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use plaza_domain::RepoError;
 use plaza_domain::health::StorageHealth;
-use plaza_domain::{PageRequest, RepoError};
 
 use crate::error::StoreError;
 
@@ -176,14 +176,6 @@ impl StorageHealth for Database {
             .map(drop)
             .map_err(|error| StoreError::from(error).into())
     }
-}
-
-/// Domain paging as SQL `OFFSET`/`LIMIT`.
-pub(crate) fn offset_limit(page: PageRequest) -> (i64, i64) {
-    (
-        i64::try_from(page.skip()).unwrap_or(i64::MAX),
-        i64::from(page.limit()),
-    )
 }
 
 /// Now, in UTC, to the millisecond (the precision Plaza stores and answers with on every store).

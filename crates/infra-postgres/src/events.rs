@@ -8,7 +8,7 @@ use plaza_domain::event::{Event, EventChanges, EventQuery, EventRepository, NewE
 use plaza_domain::search::{SearchTerms, index_tokens};
 use plaza_domain::{Conflict, EventId, Page, RepoError, UserId};
 
-use crate::db::{Conn, Database, now, offset_limit};
+use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::events;
 
@@ -167,7 +167,7 @@ impl EventRepository for PgEventRepository {
     }
 
     fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError> {
-        let (offset, limit) = offset_limit(query.page);
+        let (offset, limit) = query.page.offset_and_limit();
         let read = |conn: &mut Conn| -> Result<Page<Event>, StoreError> {
             let page: PageIds = match &query.search {
                 // The ids come from the time index alone (an index-only scan when the table is

@@ -4,13 +4,11 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 use plaza_domain::RepoError;
-use plaza_domain::login::{FailureLimits, Reservation, SharedLoginFailures};
+use plaza_domain::login::{FailureLimits, Reservation, SharedLoginFailures, name_key};
 
 use crate::db::{Conn, Database};
 use crate::error::StoreError;
 
-/// Longer names are cut (no account has one), so a key never holds a 256 KiB "user name".
-const MAX_NAME_CHARS: usize = 64;
 /// Expired rows removed per recorded failure: enough to keep up with any rate of new ones, few enough
 /// that no attempt pays for a backlog.
 const SWEEP_ROWS: i64 = 100;
@@ -39,13 +37,6 @@ impl PgLoginFailures {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
-}
-
-fn name_key(name: &str) -> String {
-    name.chars()
-        .take(MAX_NAME_CHARS)
-        .collect::<String>()
-        .to_ascii_lowercase()
 }
 
 /// Seconds until `oldest` leaves a window that ends at `now` (at least 1).

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use plaza_domain::notification::{NewNotification, Notification, NotificationQuery, NotificationRepository};
 use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
-use crate::db::{Conn, Database, now, offset_limit};
+use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::{inbox_counts, notifications};
 
@@ -125,7 +125,7 @@ impl NotificationRepository for PgNotificationRepository {
 
     fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), RepoError> {
         self.db.read(|conn| {
-            let (offset, limit) = offset_limit(query.page);
+            let (offset, limit) = query.page.offset_and_limit();
             // One row kept by triggers, read in the same snapshot as the page.
             let (all, unread): (i64, i64) = inbox_counts::table
                 .find(query.owner.get())

@@ -7,7 +7,7 @@ use plaza_domain::comment::{Comment, CommentRepository, FanOut, NewComment, Post
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::buckets::{self, BucketCount};
-use crate::db::{Conn, Database, now, offset_limit};
+use crate::db::{Conn, Database, now};
 use crate::events::find as find_event;
 use crate::notifications::insert_all;
 use crate::schema::{comments, event_participants};
@@ -139,7 +139,7 @@ impl CommentRepository for SqliteCommentRepository {
 
     fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError> {
         self.db.read(|conn| {
-            let (offset, limit) = offset_limit(page);
+            let (offset, limit) = page.offset_and_limit();
             let total = comment_total(conn, event)?;
             let Some((from, skip)) = page_start(conn, event, offset)? else {
                 return Ok(Page {

@@ -370,14 +370,6 @@ fn path_str(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// A page as SQL `OFFSET` and `LIMIT`.
-pub(crate) fn offset_limit(page: plaza_domain::PageRequest) -> (i64, i64) {
-    (
-        i64::try_from(page.skip()).unwrap_or(i64::MAX),
-        i64::from(page.limit()),
-    )
-}
-
 /// The current time as stored: UTC, millisecond precision.
 pub(crate) fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};

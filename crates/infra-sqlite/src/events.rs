@@ -8,7 +8,7 @@ use plaza_domain::event::{Event, EventChanges, EventQuery, EventRepository, NewE
 use plaza_domain::search::SearchTerms;
 use plaza_domain::{Conflict, EventId, Page, RepoError, UserId};
 
-use crate::db::{Conn, Database, now, offset_limit};
+use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::events;
 use crate::search::{Indexed, index_event, page_ids, prepare, reindex_event, unindex_event};
@@ -130,7 +130,7 @@ fn load_in_order(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Event>> {
 
 /// A search page and its total, in one snapshot, on the search connections.
 fn search(db: &Database, terms: &SearchTerms, query: &EventQuery) -> Result<Page<Event>, RepoError> {
-    let (offset, limit) = offset_limit(query.page);
+    let (offset, limit) = query.page.offset_and_limit();
     db.read_for_search(|conn| {
         let prepared = prepare(conn, terms)?;
         let total = prepared.total.unsigned_abs();
@@ -199,7 +199,7 @@ impl EventRepository for SqliteEventRepository {
         if let Some(terms) = &query.search {
             return search(&self.db, terms, query);
         }
-        let (offset, limit) = offset_limit(query.page);
+        let (offset, limit) = query.page.offset_and_limit();
         self.db.read(|conn| {
             let total = event_total(conn)?.unsigned_abs();
             let ids = crate::order::page_ids(conn, offset, limit)?;

@@ -6,7 +6,7 @@ use diesel::sqlite::Sqlite;
 use plaza_domain::notification::{NewNotification, Notification, NotificationQuery, NotificationRepository};
 use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
-use crate::db::{Conn, Database, now, offset_limit};
+use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::notifications;
 use crate::sql::Sql;
@@ -136,7 +136,7 @@ impl NotificationRepository for SqliteNotificationRepository {
 
     fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), RepoError> {
         self.db.read(|conn| {
-            let (offset, limit) = offset_limit(query.page);
+            let (offset, limit) = query.page.offset_and_limit();
             let counts = inbox_counts(conn, query.owner)?;
             let total = if query.unread_only {
                 counts.unread

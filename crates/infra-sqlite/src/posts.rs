@@ -6,7 +6,7 @@ use diesel::sqlite::Sqlite;
 use plaza_domain::post::{NewPost, Post, PostRepository};
 use plaza_domain::{Page, PageRequest, PostId, RepoError, UserId};
 
-use crate::db::{Database, now, offset_limit};
+use crate::db::{Database, now};
 use crate::schema::posts;
 use crate::time::StoredTime;
 
@@ -89,7 +89,7 @@ impl PostRepository for SqlitePostRepository {
 
     fn list(&self, owner: Option<UserId>, page: PageRequest) -> Result<Page<Post>, RepoError> {
         self.db.read(|conn| {
-            let (offset, limit) = offset_limit(page);
+            let (offset, limit) = page.offset_and_limit();
             let total: i64 = by_owner(owner).count().get_result(conn)?;
             let rows = by_owner(owner)
                 .order((posts::created_at.desc(), posts::id.desc()))

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use plaza_domain::user::{NewUser, PasswordHash, User, UserChanges, UserRepository, token_epoch};
 use plaza_domain::{Page, PageRequest, RepoError, UserId};
 
-use crate::db::{Conn, Database, now, offset_limit};
+use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::users;
 use crate::time::StoredTime;
@@ -130,7 +130,7 @@ impl UserRepository for SqliteUserRepository {
 
     fn list(&self, page: PageRequest) -> Result<Page<User>, RepoError> {
         self.db.read(|conn| {
-            let (offset, limit) = offset_limit(page);
+            let (offset, limit) = page.offset_and_limit();
             let total: i64 = users::table.count().get_result(conn)?;
             let rows = users::table
                 .order(users::id)
