@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
+use plaza_domain::UserId;
 use plaza_domain::login::{FailureLimits, SharedLoginFailures};
 use plaza_domain::user::{Password, User, UserRepository};
 
@@ -16,6 +17,15 @@ use crate::token::{IssuedToken, TokenCodec};
 /// One message for an unknown user and a wrong password alike.
 pub const BAD_CREDENTIALS: &str = "incorrect username or password";
 const INVALID_TOKEN: &str = "invalid or expired token";
+
+/// A signed-in user, as a token vouches for them until it expires.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    /// The token's `iat` and `exp`, in seconds since the epoch.
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
 
 #[derive(Clone)]
 pub struct AuthService {
@@ -124,16 +134,35 @@ impl AuthService {
     /// The user a bearer token stands for: valid signature and expiry, an existing user, and issued after
     /// that user's last password change.
     pub fn authenticate(&self, token: &str) -> Result<User, AppError> {
+        self.session(token).map(|session| session.user)
+    }
+
+    /// Like [`authenticate`](Self::authenticate), with the token's lifetime.
+    pub fn session(&self, token: &str) -> Result<Session, AppError> {
         let claims = self.tokens.decode(token)?;
         let id = TokenCodec::subject(&claims)?;
+        self.resume(id, claims.iat, claims.exp)
+    }
+
+    /// The session of a token issued to `id` at `issued_at`, checked again now: not expired, the user
+    /// still there, and no password change since it was issued.
+    pub fn resume(&self, id: UserId, issued_at: i64, expires_at: i64) -> Result<Session, AppError> {
+        // The same leeway as the token's own `exp` check.
+        if expires_at + crate::token::CLOCK_SKEW_SECONDS <= Utc::now().timestamp() {
+            return Err(AppError::Unauthorized(INVALID_TOKEN));
+        }
         let user = self
             .users
             .find(id)?
             .ok_or(AppError::Unauthorized(INVALID_TOKEN))?;
-        if TokenCodec::predates(claims.iat, user.password_changed_at) {
+        if TokenCodec::predates(issued_at, user.password_changed_at) {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
         }
-        Ok(user)
+        Ok(Session {
+            user,
+            issued_at,
+            expires_at,
+        })
     }
 }
 
@@ -144,7 +173,6 @@ mod tests {
     use crate::throttle::MAX_FAILURES;
     use crate::users::tests::user;
     use chrono::Duration;
-    use plaza_domain::UserId;
     use plaza_domain::user::MockUserRepository;
 
     fn codec() -> Arc<TokenCodec> {

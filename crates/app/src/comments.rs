@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use plaza_domain::comment::{Comment, CommentContent, CommentRepository, FanOut, NewComment, PostedComment};
 use plaza_domain::event::{Event, EventRepository};
+use plaza_domain::live::{NotificationBus, Signal};
 use plaza_domain::notification::{NewNotification, NotificationMessage, SenderName};
 use plaza_domain::user::User;
 use plaza_domain::{EventId, Page, PageRequest, UserId};
@@ -31,15 +32,25 @@ pub fn comment_message(author: &str, event_name: &str) -> String {
 pub struct CommentService {
     events: Arc<dyn EventRepository>,
     comments: Arc<dyn CommentRepository>,
+    bus: Arc<dyn NotificationBus>,
 }
 
 impl CommentService {
-    pub fn new(events: Arc<dyn EventRepository>, comments: Arc<dyn CommentRepository>) -> Self {
-        Self { events, comments }
+    pub fn new(
+        events: Arc<dyn EventRepository>,
+        comments: Arc<dyn CommentRepository>,
+        bus: Arc<dyn NotificationBus>,
+    ) -> Self {
+        Self {
+            events,
+            comments,
+            bus,
+        }
     }
 
     /// Posts a comment and notifies the people involved, in one transaction; the recipients are read in
-    /// that transaction too, so two comments landing together each notify the other's author.
+    /// that transaction too, so two comments landing together each notify the other's author. Their
+    /// open streams are signalled once it has committed.
     pub fn post(
         &self,
         author: &User,
@@ -58,9 +69,19 @@ impl CommentService {
             event_id,
             owner_id: author.id,
         };
-        self.comments
+        let posted = self
+            .comments
             .create_with_notifications(comment, Box::new(fan_out))
-            .or_not_found("event")
+            .or_not_found("event")?;
+        let signals: Vec<Signal> = posted
+            .notifications
+            .iter()
+            .map(|notification| Signal::Inbox(notification.owner_id))
+            .collect();
+        if !signals.is_empty() {
+            self.bus.publish(&signals);
+        }
+        Ok(posted)
     }
 
     /// Oldest first; `NotFound` for a missing event, so an empty list always means "no comments yet".
@@ -119,7 +140,15 @@ mod tests {
     use chrono::Utc;
     use plaza_domain::comment::MockCommentRepository;
     use plaza_domain::event::MockEventRepository;
+    use plaza_domain::live::MockNotificationBus;
     use plaza_domain::notification::Notification;
+
+    /// A bus that must be published to exactly `times` times.
+    fn quiet_or(times: usize) -> MockNotificationBus {
+        let mut bus = MockNotificationBus::new();
+        bus.expect_publish().times(times).return_const(());
+        bus
+    }
     use plaza_domain::{CommentId, NotificationId, RepoError};
 
     #[test]
@@ -175,7 +204,17 @@ mod tests {
                 let notifications = fan_out.notifications(&event(7, 1), &[UserId(3), UserId(2), UserId(1)]);
                 Ok(posted(comment, notifications))
             });
-        let service = CommentService::new(Arc::new(MockEventRepository::new()), Arc::new(comments));
+        // Once committed, the recipients' streams are woken; a failed post wakes nobody (below).
+        let mut bus = MockNotificationBus::new();
+        bus.expect_publish()
+            .withf(|signals: &[Signal]| signals == [Signal::Inbox(UserId(1)), Signal::Inbox(UserId(3))])
+            .times(1)
+            .return_const(());
+        let service = CommentService::new(
+            Arc::new(MockEventRepository::new()),
+            Arc::new(comments),
+            Arc::new(bus),
+        );
         let mut bob = user(2, "bob");
         bob.full_name = Some("Bob B.".into());
         let posted = service
@@ -202,7 +241,11 @@ mod tests {
         comments
             .expect_create_with_notifications()
             .returning(|comment, fan_out| Ok(posted(comment, fan_out.notifications(&event(7, 1), &[]))));
-        let service = CommentService::new(Arc::new(MockEventRepository::new()), Arc::new(comments));
+        let service = CommentService::new(
+            Arc::new(MockEventRepository::new()),
+            Arc::new(comments),
+            Arc::new(quiet_or(1)),
+        );
         let posted = service
             .post(&user(2, "bob"), EventId(7), CommentContent::parse("hi").unwrap())
             .unwrap();
@@ -217,7 +260,11 @@ mod tests {
         comments
             .expect_create_with_notifications()
             .returning(|_, _| Err(RepoError::NotFound));
-        let service = CommentService::new(Arc::new(MockEventRepository::new()), Arc::new(comments));
+        let service = CommentService::new(
+            Arc::new(MockEventRepository::new()),
+            Arc::new(comments),
+            Arc::new(quiet_or(0)),
+        );
         let result = service.post(&user(2, "bob"), EventId(7), CommentContent::parse("hi").unwrap());
         assert!(matches!(result, Err(AppError::NotFound("event"))));
     }

@@ -7,6 +7,7 @@ pub mod avatar_image;
 pub mod comments;
 pub mod error;
 pub mod events;
+pub mod live;
 pub mod notifications;
 pub mod password;
 pub mod posts;
@@ -19,6 +20,7 @@ pub use avatar_image::{AvatarImages, ReencodedAvatars};
 pub use comments::CommentService;
 pub use error::AppError;
 pub use events::EventService;
+pub use live::{Hub, LiveService, StreamLimits};
 pub use notifications::NotificationService;
 pub use password::{BcryptHasher, HashingLimit, PasswordHasher};
 pub use posts::PostService;
@@ -31,6 +33,7 @@ use plaza_domain::avatar::AvatarStore;
 use plaza_domain::comment::CommentRepository;
 use plaza_domain::event::EventRepository;
 use plaza_domain::health::StorageHealth;
+use plaza_domain::live::{NotificationBus, StreamTicketStore};
 use plaza_domain::notification::NotificationRepository;
 use plaza_domain::post::PostRepository;
 use plaza_domain::user::UserRepository;
@@ -48,6 +51,11 @@ pub struct Ports {
     pub passwords: Arc<dyn PasswordHasher>,
     pub tokens: Arc<TokenCodec>,
     pub health: Arc<dyn StorageHealth>,
+    /// Carries "this inbox changed" to the open streams of every instance.
+    pub bus: Arc<dyn NotificationBus>,
+    /// This instance's open streams, where the bus delivers.
+    pub hub: Arc<Hub>,
+    pub stream_tickets: Arc<dyn StreamTicketStore>,
 }
 
 /// Every use case, wired to one set of ports. Cheap to clone.
@@ -59,6 +67,7 @@ pub struct Services {
     pub posts: PostService,
     pub comments: CommentService,
     pub notifications: NotificationService,
+    pub live: LiveService,
     pub health: Arc<dyn StorageHealth>,
 }
 
@@ -70,22 +79,31 @@ impl Services {
         shared: Arc<dyn plaza_domain::login::SharedLoginFailures>,
     ) -> Self {
         self.auth = self.auth.with_shared_failures(shared);
+        self.live = self.live.with_auth(self.auth.clone());
         self
     }
 
     pub fn new(ports: Ports) -> Self {
+        let auth = AuthService::new(ports.users.clone(), ports.passwords.clone(), ports.tokens.clone());
         Self {
             users: UserService::new(
                 ports.users.clone(),
                 ports.passwords.clone(),
                 ports.avatars.clone(),
                 ports.avatar_images.clone(),
+                ports.bus.clone(),
             ),
-            auth: AuthService::new(ports.users.clone(), ports.passwords.clone(), ports.tokens.clone()),
+            live: LiveService::new(
+                ports.hub,
+                ports.notifications.clone(),
+                ports.stream_tickets,
+                auth.clone(),
+            ),
+            auth,
             events: EventService::new(ports.events.clone()),
             posts: PostService::new(ports.posts.clone()),
-            comments: CommentService::new(ports.events.clone(), ports.comments.clone()),
-            notifications: NotificationService::new(ports.notifications.clone()),
+            comments: CommentService::new(ports.events.clone(), ports.comments.clone(), ports.bus.clone()),
+            notifications: NotificationService::new(ports.notifications.clone(), ports.bus),
             health: ports.health,
         }
     }

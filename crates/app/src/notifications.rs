@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 
+use plaza_domain::live::{NotificationBus, Signal};
 use plaza_domain::notification::{
     NewNotification, Notification, NotificationMessage, NotificationQuery, NotificationRepository, SenderName,
 };
@@ -20,11 +21,12 @@ pub const SENT_PER_DAY: u64 = 200;
 #[derive(Clone)]
 pub struct NotificationService {
     notifications: Arc<dyn NotificationRepository>,
+    bus: Arc<dyn NotificationBus>,
 }
 
 impl NotificationService {
-    pub fn new(notifications: Arc<dyn NotificationRepository>) -> Self {
-        Self { notifications }
+    pub fn new(notifications: Arc<dyn NotificationRepository>, bus: Arc<dyn NotificationBus>) -> Self {
+        Self { notifications, bus }
     }
 
     /// Sends a notification from the caller to `recipient` (the caller when `None`), within the caller's
@@ -55,7 +57,9 @@ impl NotificationService {
             owner_id: recipient.unwrap_or(actor.id),
             event_id: None,
         };
-        self.notifications.create(new).or_not_found("recipient")
+        let sent = self.notifications.create(new).or_not_found("recipient")?;
+        self.bus.publish(&[Signal::Inbox(sent.owner_id)]);
+        Ok(sent)
     }
 
     /// A page of the caller's own notifications and how many of all of them are unread.
@@ -63,14 +67,22 @@ impl NotificationService {
         Ok(self.notifications.list(query)?)
     }
 
+    /// Marks one of the caller's notifications read; their other devices hear of the new unread count.
     pub fn mark_read(&self, actor: &User, id: NotificationId) -> Result<Notification, AppError> {
-        self.notifications
+        let read = self
+            .notifications
             .mark_read(actor.id, id)
-            .or_not_found("notification")
+            .or_not_found("notification")?;
+        self.bus.publish(&[Signal::Inbox(actor.id)]);
+        Ok(read)
     }
 
     pub fn mark_all_read(&self, actor: &User, up_to: Option<NotificationId>) -> Result<u64, AppError> {
-        Ok(self.notifications.mark_all_read(actor.id, up_to)?)
+        let updated = self.notifications.mark_all_read(actor.id, up_to)?;
+        if updated > 0 {
+            self.bus.publish(&[Signal::Inbox(actor.id)]);
+        }
+        Ok(updated)
     }
 }
 
@@ -79,7 +91,64 @@ mod tests {
     use super::*;
     use crate::users::tests::user;
     use plaza_domain::RepoError;
+    use plaza_domain::live::MockNotificationBus;
     use plaza_domain::notification::MockNotificationRepository;
+
+    fn silent_bus() -> Arc<MockNotificationBus> {
+        let mut bus = MockNotificationBus::new();
+        bus.expect_publish().never();
+        Arc::new(bus)
+    }
+
+    fn stored(owner: i64) -> Notification {
+        Notification {
+            id: NotificationId(5),
+            message: "hi".into(),
+            created_at: Utc::now(),
+            sender: "Alice".into(),
+            sender_id: UserId(1),
+            owner_id: UserId(owner),
+            event_id: None,
+            read: false,
+        }
+    }
+
+    #[test]
+    fn changes_that_committed_wake_the_owners_streams_and_nothing_else_does() {
+        let mut repo = MockNotificationRepository::new();
+        repo.expect_sent_since().returning(|_, _| Ok(0));
+        repo.expect_create().returning(|n| Ok(stored(n.owner_id.get())));
+        repo.expect_mark_read().returning(|_, _| Ok(stored(1)));
+        let mut updates = vec![0, 3].into_iter();
+        repo.expect_mark_all_read()
+            .returning(move |_, _| Ok(updates.next().unwrap()));
+        let mut bus = MockNotificationBus::new();
+        bus.expect_publish()
+            .withf(|signals: &[Signal]| signals == [Signal::Inbox(UserId(9))])
+            .times(1)
+            .return_const(());
+        bus.expect_publish()
+            .withf(|signals: &[Signal]| signals == [Signal::Inbox(UserId(1))])
+            .times(2) // one read, then a read-all that changed something
+            .return_const(());
+        let service = NotificationService::new(Arc::new(repo), Arc::new(bus));
+        let me = user(1, "alice");
+        service
+            .send(
+                &me,
+                NotificationMessage::parse("hi").unwrap(),
+                SenderName::parse("Alice").unwrap(),
+                Some(UserId(9)),
+            )
+            .unwrap();
+        service.mark_read(&me, NotificationId(5)).unwrap();
+        assert_eq!(
+            service.mark_all_read(&me, None).unwrap(),
+            0,
+            "nothing changed, nothing said"
+        );
+        assert_eq!(service.mark_all_read(&me, None).unwrap(), 3);
+    }
 
     #[test]
     fn each_account_sends_only_so_many() {
@@ -92,7 +161,7 @@ mod tests {
             })
         });
         repo.expect_create().never();
-        let service = NotificationService::new(Arc::new(repo));
+        let service = NotificationService::new(Arc::new(repo), silent_bus());
         let result = service.send(
             &user(1, "alice"),
             NotificationMessage::parse("hi").unwrap(),
@@ -110,7 +179,7 @@ mod tests {
             })
         });
         repo.expect_create().never();
-        let service = NotificationService::new(Arc::new(repo));
+        let service = NotificationService::new(Arc::new(repo), silent_bus());
         let result = service.send(
             &user(1, "alice"),
             NotificationMessage::parse("hi").unwrap(),
@@ -131,7 +200,7 @@ mod tests {
         repo.expect_create()
             .withf(|n| n.owner_id == UserId(9) && n.sender_id == UserId(1))
             .returning(|_| Err(RepoError::NotFound));
-        let service = NotificationService::new(Arc::new(repo));
+        let service = NotificationService::new(Arc::new(repo), silent_bus());
         let message = || NotificationMessage::parse("hi").unwrap();
         let sender = || SenderName::parse("Alice").unwrap();
         let me = user(1, "alice");
@@ -149,7 +218,7 @@ mod tests {
     fn someone_elses_notification_is_not_found() {
         let mut repo = MockNotificationRepository::new();
         repo.expect_mark_read().returning(|_, _| Err(RepoError::NotFound));
-        let service = NotificationService::new(Arc::new(repo));
+        let service = NotificationService::new(Arc::new(repo), silent_bus());
         assert!(matches!(
             service.mark_read(&user(1, "alice"), NotificationId(5)),
             Err(AppError::NotFound("notification"))

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use plaza_domain::avatar::{AvatarFile, AvatarStore};
+use plaza_domain::live::{NotificationBus, Signal};
 use plaza_domain::user::{
     Email, FullName, NewUser, Password, PasswordChange, User, UserChanges, UserRepository, Username,
 };
@@ -29,6 +30,7 @@ pub struct UserService {
     passwords: Arc<dyn PasswordHasher>,
     avatars: Arc<dyn AvatarStore>,
     images: Arc<dyn AvatarImages>,
+    bus: Arc<dyn NotificationBus>,
 }
 
 impl UserService {
@@ -37,12 +39,14 @@ impl UserService {
         passwords: Arc<dyn PasswordHasher>,
         avatars: Arc<dyn AvatarStore>,
         images: Arc<dyn AvatarImages>,
+        bus: Arc<dyn NotificationBus>,
     ) -> Self {
         Self {
             users,
             passwords,
             avatars,
             images,
+            bus,
         }
     }
 
@@ -88,6 +92,7 @@ impl UserService {
         password: Option<&Password>,
     ) -> Result<User, AppError> {
         self.ensure_self(actor, id)?;
+        let changes_password = password.is_some();
         let password = match password {
             Some(password) => Some(PasswordChange {
                 hash: self.passwords.hash(password)?,
@@ -100,7 +105,12 @@ impl UserService {
             full_name: profile.full_name,
             password,
         };
-        self.users.update(id, changes).or_not_found("user")
+        let updated = self.users.update(id, changes).or_not_found("user")?;
+        if changes_password {
+            // Streams opened with tokens from before the change end.
+            self.bus.publish(&[Signal::Credentials(id)]);
+        }
+        Ok(updated)
     }
 
     /// Stores a new avatar for `id` (only that user may) and removes the one it replaces. The image is
@@ -154,6 +164,7 @@ pub(crate) mod tests {
     use mockall::predicate::eq;
     use plaza_domain::avatar::ImageKind;
     use plaza_domain::avatar::MockAvatarStore;
+    use plaza_domain::live::MockNotificationBus;
     use plaza_domain::user::{MockUserRepository, PasswordHash};
     use plaza_domain::{Conflict, RepoError};
 
@@ -178,10 +189,22 @@ pub(crate) mod tests {
         }
     }
 
+    /// A service whose bus must stay silent: only a password change signals anything.
     fn service(
         users: MockUserRepository,
         hasher: MockPasswordHasher,
         avatars: MockAvatarStore,
+    ) -> UserService {
+        let mut bus = MockNotificationBus::new();
+        bus.expect_publish().never();
+        service_with_bus(users, hasher, avatars, bus)
+    }
+
+    fn service_with_bus(
+        users: MockUserRepository,
+        hasher: MockPasswordHasher,
+        avatars: MockAvatarStore,
+        bus: MockNotificationBus,
     ) -> UserService {
         let mut images = MockAvatarImages::new();
         images.expect_normalize().returning(|bytes| {
@@ -194,6 +217,7 @@ pub(crate) mod tests {
             Arc::new(hasher),
             Arc::new(avatars),
             Arc::new(images),
+            Arc::new(bus),
         )
     }
 
@@ -289,7 +313,13 @@ pub(crate) mod tests {
             .expect_hash()
             .times(1)
             .returning(|_| Ok(PasswordHash("new".into())));
-        let service = service(users, hasher, MockAvatarStore::new());
+        // Only after the change is stored: streams of older tokens end.
+        let mut bus = MockNotificationBus::new();
+        bus.expect_publish()
+            .withf(|signals: &[Signal]| signals == [Signal::Credentials(UserId(1))])
+            .times(1)
+            .return_const(());
+        let service = service_with_bus(users, hasher, MockAvatarStore::new(), bus);
         let password = Password::parse("brand new pw").unwrap();
         service
             .update(&user(1, "alice"), UserId(1), profile("alice"), Some(&password))

@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod health;
 pub mod ids;
+pub mod live;
 pub mod login;
 pub mod notification;
 pub mod page;

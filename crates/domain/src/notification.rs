@@ -54,6 +54,17 @@ pub struct NotificationQuery {
     pub page: PageRequest,
 }
 
+/// What an open stream reads when woken, in one snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InboxSince {
+    /// The owner's notifications with an id above the one asked for, lowest id first.
+    pub notifications: Vec<Notification>,
+    /// All of the owner's unread notifications.
+    pub unread: u64,
+    /// The owner's highest notification id, if they have any.
+    pub newest: Option<NotificationId>,
+}
+
 /// Storage of notifications.
 #[cfg_attr(feature = "mocks", mockall::automock)]
 pub trait NotificationRepository: Send + Sync {
@@ -64,6 +75,15 @@ pub trait NotificationRepository: Send + Sync {
     /// Newest first (`created_at`, then `id`, descending), with the owner's unread count read in the same
     /// snapshot as the page.
     fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), RepoError>;
+    /// `owner`'s notifications with an id above `after` (none when `after` is `None`), lowest first and at
+    /// most `limit`, with the unread count and the newest id. For one owner, ids must become visible in
+    /// the order they were given: a reader that has seen id `n` never later finds a new id below `n`.
+    fn since(
+        &self,
+        owner: UserId,
+        after: Option<NotificationId>,
+        limit: u32,
+    ) -> Result<InboxSince, RepoError>;
     /// Marks one of `owner`'s notifications read; `NotFound` for an id that is not theirs.
     fn mark_read(&self, owner: UserId, id: NotificationId) -> Result<Notification, RepoError>;
     /// Marks `owner`'s notifications read, only those with `id <= up_to` when given; returns how many

@@ -15,7 +15,7 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub User);
 
-fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+pub(crate) fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)

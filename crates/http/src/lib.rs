@@ -18,6 +18,7 @@ pub mod guard;
 pub mod health;
 pub mod lifecycle;
 pub mod limits;
+pub mod live;
 pub mod logging;
 pub mod notifications;
 pub mod openapi;

@@ -14,7 +14,7 @@ use utoipa::openapi::{RefOr, Response};
 use utoipa::{Modify, OpenApi, ToResponse};
 
 use crate::error::{ErrorBody, ErrorCode, FieldErrorBody};
-use crate::{avatars, comments, docs, events, health, notifications, posts, token, users, web_client};
+use crate::{avatars, comments, docs, events, health, live, notifications, posts, token, users, web_client};
 
 /// The OAuth2 password flow against `/token`: Swagger UI's *Authorize* asks for a user name and password.
 pub const OAUTH2: &str = "OAuth2PasswordBearer";
@@ -59,6 +59,8 @@ pub const BEARER: &str = "bearerAuth";
         notifications::list_notifications,
         notifications::mark_all_read,
         notifications::mark_read,
+        live::stream,
+        live::ticket,
         docs::openapi_json,
         docs::redirect,
         docs::swagger_ui,
@@ -66,7 +68,7 @@ pub const BEARER: &str = "bearerAuth";
         web_client::asset,
     ),
     components(
-        schemas(ErrorBody, ErrorCode, FieldErrorBody),
+        schemas(ErrorBody, ErrorCode, FieldErrorBody, live::UnreadEvent, live::EndEvent),
         responses(
             BadRequest,
             Unauthorized,

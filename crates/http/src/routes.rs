@@ -4,7 +4,7 @@
 use actix_web::http::Method;
 use actix_web::{FromRequest, Handler, Responder, Route, web};
 
-use crate::{avatars, comments, docs, events, health, notifications, posts, token, users, web_client};
+use crate::{avatars, comments, docs, events, health, live, notifications, posts, token, users, web_client};
 
 /// One method on one path.
 pub struct Endpoint {
@@ -109,6 +109,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         .post("/notifications", notifications::create)
         .get("/notifications", notifications::list_notifications)
         .post("/notifications/read-all", notifications::mark_all_read)
+        .get("/notifications/stream", live::stream)
+        .post("/notifications/stream/ticket", live::ticket)
         .post("/notifications/{id}/read", notifications::mark_read);
     table.0
 }

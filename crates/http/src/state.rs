@@ -68,15 +68,27 @@ impl Default for HttpSettings {
 }
 
 /// The server's phase, for readiness: once draining, `/health` answers `503` (so a load balancer stops
-/// sending traffic) and every response asks the client to close its connection.
+/// sending traffic), every response asks the client to close its connection, and live streams end.
 #[derive(Debug, Default)]
 pub struct Lifecycle {
     draining: AtomicBool,
+    streams: Option<Arc<plaza_app::Hub>>,
 }
 
 impl Lifecycle {
+    /// A lifecycle whose draining also ends the streams of `streams` (and refuses new ones).
+    pub fn ending_streams(streams: Arc<plaza_app::Hub>) -> Self {
+        Self {
+            draining: AtomicBool::new(false),
+            streams: Some(streams),
+        }
+    }
+
     pub fn start_draining(&self) {
         self.draining.store(true, Ordering::SeqCst);
+        if let Some(streams) = &self.streams {
+            streams.close();
+        }
     }
 
     pub fn is_draining(&self) -> bool {

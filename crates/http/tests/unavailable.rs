@@ -5,13 +5,16 @@
 use std::sync::Arc;
 
 use actix_web::test;
-use plaza_app::{BcryptHasher, HashingLimit, Ports, ReencodedAvatars, Services, TokenCodec};
+use plaza_app::live::InProcessBus;
+use plaza_app::{
+    BcryptHasher, HashingLimit, Hub, Ports, ReencodedAvatars, Services, StreamLimits, TokenCodec,
+};
 use plaza_domain::RepoError;
 use plaza_domain::health::StorageHealth;
 use plaza_infra_fs::FsAvatarStore;
 use plaza_infra_sqlite::{
     Database, DatabaseConfig, SqliteCommentRepository, SqliteEventRepository, SqliteNotificationRepository,
-    SqlitePostRepository, SqliteUserRepository,
+    SqlitePostRepository, SqliteStreamTickets, SqliteUserRepository,
 };
 
 /// Storage that cannot be reached.
@@ -27,17 +30,21 @@ impl StorageHealth for Unreachable {
 async fn health_is_503_in_the_error_shape_when_the_database_does_not_answer() {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::open(&DatabaseConfig::new(dir.path().join("p.db"))).unwrap();
+    let hub = Hub::new(StreamLimits::default());
     let services = Services::new(Ports {
         users: Arc::new(SqliteUserRepository::new(db.clone())),
         events: Arc::new(SqliteEventRepository::new(db.clone())),
         posts: Arc::new(SqlitePostRepository::new(db.clone())),
         comments: Arc::new(SqliteCommentRepository::new(db.clone())),
-        notifications: Arc::new(SqliteNotificationRepository::new(db)),
+        notifications: Arc::new(SqliteNotificationRepository::new(db.clone())),
         avatars: Arc::new(FsAvatarStore::open(dir.path().join("avatars")).unwrap()),
         avatar_images: Arc::new(ReencodedAvatars),
         passwords: Arc::new(BcryptHasher::new(4, HashingLimit::for_this_machine()).unwrap()),
         tokens: Arc::new(TokenCodec::new(&[1u8; 32], 30).unwrap()),
         health: Arc::new(Unreachable),
+        bus: Arc::new(InProcessBus::new(hub.clone())),
+        hub,
+        stream_tickets: Arc::new(SqliteStreamTickets::new(db)),
     });
     let app = test::init_service(plaza_http::app(plaza_http::AppState::new(services))).await;
     let response = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;

@@ -24,6 +24,7 @@ fn fresh() -> Option<Stores> {
         posts: Arc::new(PgPostRepository::new(db.clone())),
         comments: Arc::new(PgCommentRepository::new(db.clone())),
         notifications: Arc::new(PgNotificationRepository::new(db.clone())),
+        stream_tickets: Arc::new(crate::PgStreamTickets::new(db.clone())),
         health: Arc::new(db),
         keep_alive: Box::new(()),
     })

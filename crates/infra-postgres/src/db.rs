@@ -41,6 +41,8 @@ pub struct Database {
     /// Searches have connections of their own, so however many arrive they cannot take the ones every
     /// other request needs.
     search_pool: Pool<ConnectionManager<PgConnection>>,
+    /// For connections of their own outside the pools (the live-notification listener); never printed.
+    url: std::sync::Arc<str>,
 }
 
 /// Connections for searches, per instance: PostgreSQL runs each search on a core of its own, and a
@@ -85,7 +87,13 @@ impl Database {
         Ok(Self {
             pool: pool(config.pool_size.max(1))?,
             search_pool: pool(SEARCH_POOL_SIZE)?,
+            url: config.url.as_str().into(),
         })
+    }
+
+    /// The URL the database was opened with, for a connection of its own.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
     }
 
     fn connection(&self) -> Result<PooledConnection<ConnectionManager<PgConnection>>, StoreError> {

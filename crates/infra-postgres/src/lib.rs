@@ -3,6 +3,7 @@
 //! both); where PostgreSQL needs it, the same guarantees are had differently — row locks instead of
 //! SQLite's single writer, a GIN-indexed `tsvector` of the domain's search tokens instead of FTS5.
 
+pub mod bus;
 mod comments;
 mod db;
 mod error;
@@ -12,6 +13,7 @@ mod login_failures;
 mod notifications;
 mod posts;
 mod schema;
+mod stream_tickets;
 mod users;
 
 #[cfg(any(test, feature = "test-support"))]
@@ -26,6 +28,7 @@ pub use events::PgEventRepository;
 pub use login_failures::PgLoginFailures;
 pub use notifications::PgNotificationRepository;
 pub use posts::PgPostRepository;
+pub use stream_tickets::PgStreamTickets;
 pub use users::PgUserRepository;
 
 /// Whether `url` names a PostgreSQL database (`postgres://` or `postgresql://`).

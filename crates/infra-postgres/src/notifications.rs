@@ -3,7 +3,9 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use plaza_domain::notification::{NewNotification, Notification, NotificationQuery, NotificationRepository};
+use plaza_domain::notification::{
+    InboxSince, NewNotification, Notification, NotificationQuery, NotificationRepository,
+};
 use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
 use crate::db::{Conn, Database, now};
@@ -49,7 +51,7 @@ struct NotificationInsert<'a> {
     event_id: Option<i64>,
 }
 
-/// Writes `notifications` in one statement, returned in the order given (ids ascending).
+/// Writes `notifications` in one statement, in ascending recipient order; returned by ascending id.
 pub(crate) fn insert_all(
     conn: &mut Conn,
     notifications: &[NewNotification],
@@ -58,8 +60,12 @@ pub(crate) fn insert_all(
     if notifications.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<NotificationInsert<'_>> = notifications
-        .iter()
+    // Each row locks its recipient's inbox row until commit (the id trigger, migration 4): in ascending
+    // recipient order, two fan-outs with recipients in common wait for each other instead of deadlocking.
+    let mut ordered: Vec<&NewNotification> = notifications.iter().collect();
+    ordered.sort_by_key(|n| n.owner_id);
+    let rows: Vec<NotificationInsert<'_>> = ordered
+        .into_iter()
         .map(|n| NotificationInsert {
             message: n.message.as_str(),
             created_at,
@@ -145,6 +151,41 @@ impl NotificationRepository for PgNotificationRepository {
                 total: total.unsigned_abs(),
             };
             Ok((page, unread.unsigned_abs()))
+        })
+    }
+
+    fn since(
+        &self,
+        owner: UserId,
+        after: Option<NotificationId>,
+        limit: u32,
+    ) -> Result<InboxSince, RepoError> {
+        self.db.read(|conn| {
+            let unread: i64 = inbox_counts::table
+                .find(owner.get())
+                .select(inbox_counts::unread)
+                .first(conn)
+                .optional()?
+                .unwrap_or(0);
+            let newest: Option<i64> = notifications::table
+                .filter(notifications::owner_id.eq(owner.get()))
+                .select(diesel::dsl::max(notifications::id))
+                .first(conn)?;
+            let rows = match after {
+                None => Vec::new(),
+                Some(after) => notifications::table
+                    .filter(notifications::owner_id.eq(owner.get()))
+                    .filter(notifications::id.gt(after.get()))
+                    .order(notifications::id.asc())
+                    .limit(i64::from(limit))
+                    .select(NotificationRow::as_select())
+                    .load(conn)?,
+            };
+            Ok(InboxSince {
+                notifications: rows.into_iter().map(Notification::from).collect(),
+                unread: unread.unsigned_abs(),
+                newest: newest.map(NotificationId),
+            })
         })
     }
 

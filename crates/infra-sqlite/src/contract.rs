@@ -17,6 +17,7 @@ fn fresh() -> Option<Stores> {
         posts: Arc::new(SqlitePostRepository::new(db.clone())),
         comments: Arc::new(SqliteCommentRepository::new(db.clone())),
         notifications: Arc::new(SqliteNotificationRepository::new(db.clone())),
+        stream_tickets: Arc::new(crate::SqliteStreamTickets::new(db.clone())),
         health: Arc::new(db),
         keep_alive: Box::new(dir),
     })

@@ -3,7 +3,9 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
-use plaza_domain::notification::{NewNotification, Notification, NotificationQuery, NotificationRepository};
+use plaza_domain::notification::{
+    InboxSince, NewNotification, Notification, NotificationQuery, NotificationRepository,
+};
 use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
 use crate::db::{Conn, Database, now};
@@ -155,6 +157,36 @@ impl NotificationRepository for SqliteNotificationRepository {
                 total: total.unsigned_abs(),
             };
             Ok((page, unread.unsigned_abs()))
+        })
+    }
+
+    fn since(
+        &self,
+        owner: UserId,
+        after: Option<NotificationId>,
+        limit: u32,
+    ) -> Result<InboxSince, RepoError> {
+        self.db.read(|conn| {
+            let unread = inbox_counts(conn, owner)?.unread.unsigned_abs();
+            let newest: Option<i64> = notifications::table
+                .filter(notifications::owner_id.eq(owner.get()))
+                .select(diesel::dsl::max(notifications::id))
+                .first(conn)?;
+            let rows = match after {
+                None => Vec::new(),
+                Some(after) => notifications::table
+                    .filter(notifications::owner_id.eq(owner.get()))
+                    .filter(notifications::id.gt(after.get()))
+                    .order(notifications::id.asc())
+                    .limit(i64::from(limit))
+                    .select(NotificationRow::as_select())
+                    .load(conn)?,
+            };
+            Ok(InboxSince {
+                notifications: rows.into_iter().map(Notification::from).collect(),
+                unread,
+                newest: newest.map(NotificationId),
+            })
         })
     }
 

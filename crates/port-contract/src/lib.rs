@@ -21,6 +21,7 @@ use plaza_domain::event::{
     EventRepository, MaxTickets, NewEvent, TicketQuantity,
 };
 use plaza_domain::health::StorageHealth;
+use plaza_domain::live::{StreamTicket, StreamTicketStore};
 use plaza_domain::notification::{
     NewNotification, NotificationMessage, NotificationQuery, NotificationRepository, SenderName,
 };
@@ -29,7 +30,7 @@ use plaza_domain::search::SearchTerms;
 use plaza_domain::user::{
     Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, UserRepository, Username,
 };
-use plaza_domain::{Conflict, EventId, PageRequest, RepoError, UserId};
+use plaza_domain::{Conflict, EventId, NotificationId, PageRequest, RepoError, UserId};
 
 /// One adapter's repositories over one fresh, empty store.
 pub struct Stores {
@@ -39,6 +40,7 @@ pub struct Stores {
     pub comments: Arc<dyn CommentRepository>,
     pub notifications: Arc<dyn NotificationRepository>,
     pub health: Arc<dyn StorageHealth>,
+    pub stream_tickets: Arc<dyn StreamTicketStore>,
     /// Whatever must live as long as the store (a temporary directory, a database to drop).
     pub keep_alive: Box<dyn std::any::Any + Send + Sync>,
 }
@@ -69,6 +71,9 @@ macro_rules! contract_tests {
             notifications_list_newest_first_with_the_unread_count,
             marking_read_is_per_owner_and_up_to_an_id,
             sent_since_counts_direct_notifications_only,
+            an_inbox_is_read_after_an_id_in_id_order,
+            a_reader_following_an_inbox_misses_nothing_while_writers_race,
+            stream_tickets_are_redeemed_once_before_they_expire,
             the_store_answers_pings,
         );
     };
@@ -741,6 +746,193 @@ pub fn sent_since_counts_direct_notifications_only(stores: &Stores) {
             .sent_since(bob, Utc::now() + chrono::Duration::minutes(1))
             .unwrap(),
         0
+    );
+}
+
+pub fn an_inbox_is_read_after_an_id_in_id_order(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let empty = stores
+        .notifications
+        .since(alice, Some(NotificationId(0)), 10)
+        .unwrap();
+    assert_eq!(
+        (empty.notifications.len(), empty.unread, empty.newest),
+        (0, 0, None)
+    );
+    let mut mine = Vec::new();
+    for i in 0..5 {
+        mine.push(
+            stores
+                .notifications
+                .create(note(alice, bob, None, &format!("a{i}")))
+                .unwrap()
+                .id,
+        );
+        stores
+            .notifications
+            .create(note(bob, alice, None, "for bob"))
+            .unwrap();
+    }
+    stores.notifications.mark_read(alice, mine[0]).unwrap();
+
+    let counts_only = stores.notifications.since(alice, None, 10).unwrap();
+    assert!(
+        counts_only.notifications.is_empty(),
+        "no id given, no notifications read"
+    );
+    assert_eq!((counts_only.unread, counts_only.newest), (4, Some(mine[4])));
+
+    let after_first = stores.notifications.since(alice, Some(mine[0]), 2).unwrap();
+    let ids: Vec<_> = after_first.notifications.iter().map(|n| n.id).collect();
+    assert_eq!(
+        ids,
+        [mine[1], mine[2]],
+        "lowest first, at most the limit, only the owner's"
+    );
+    assert!(
+        after_first
+            .notifications
+            .iter()
+            .all(|n| n.owner_id == alice && !n.read)
+    );
+    assert_eq!(after_first.notifications[0].message, "a1");
+    let rest = stores.notifications.since(alice, Some(mine[2]), 100).unwrap();
+    assert_eq!(
+        rest.notifications.iter().map(|n| n.id).collect::<Vec<_>>(),
+        [mine[3], mine[4]]
+    );
+    assert!(
+        stores
+            .notifications
+            .since(alice, Some(mine[4]), 100)
+            .unwrap()
+            .notifications
+            .is_empty()
+    );
+}
+
+/// What a live stream does: read "after the last id seen" again and again while comments and direct
+/// notifications for the same recipient commit concurrently. Every notification must be seen exactly
+/// once: for one recipient, ids must become visible in the order they are given.
+pub fn a_reader_following_an_inbox_misses_nothing_while_writers_race(stores: &Stores) {
+    const WRITERS: usize = 4;
+    const EACH: usize = 24; // 96 in all: one page of the list
+    let alice = user(stores, "alice");
+    let writers: Vec<UserId> = (0..WRITERS)
+        .map(|i| user(stores, &format!("writer{i}")))
+        .collect();
+    let events: Vec<Event> = writers
+        .iter()
+        .enumerate()
+        .map(|(i, w)| event(stores, *w, &format!("Event {i}"), "", 1))
+        .collect();
+    // Alice takes part in every event, so each comment there notifies her (and the event's owner).
+    for meetup in &events {
+        stores
+            .comments
+            .create_with_notifications(comment(meetup.id, alice, "hello"), Box::new(Everyone(alice)))
+            .unwrap();
+    }
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let barrier = Barrier::new(WRITERS);
+    let seen = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut seen = Vec::new();
+            let mut cursor = NotificationId(0);
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let batch = stores.notifications.since(alice, Some(cursor), 7).unwrap();
+                for n in &batch.notifications {
+                    assert!(n.id > cursor, "ids after the cursor, in order");
+                    cursor = n.id;
+                    seen.push(n.id);
+                }
+                if finished && batch.notifications.is_empty() {
+                    return seen;
+                }
+            }
+        });
+        let handles: Vec<_> = writers
+            .iter()
+            .zip(&events)
+            .map(|(writer, meetup)| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    for i in 0..EACH {
+                        if i % 2 == 0 {
+                            stores
+                                .comments
+                                .create_with_notifications(
+                                    comment(meetup.id, *writer, "news"),
+                                    Box::new(Everyone(*writer)),
+                                )
+                                .unwrap();
+                        } else {
+                            stores
+                                .notifications
+                                .create(note(alice, *writer, None, "direct"))
+                                .unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        reader.join().unwrap()
+    });
+    let (all, _) = stores
+        .notifications
+        .list(NotificationQuery {
+            owner: alice,
+            unread_only: false,
+            page: page(0, 100),
+        })
+        .unwrap();
+    let mut stored: Vec<NotificationId> = all.items.iter().map(|n| n.id).collect();
+    stored.sort_unstable();
+    assert_eq!(stored.len(), WRITERS * EACH, "every write notified Alice");
+    assert_eq!(
+        seen, stored,
+        "the reader saw each notification once, none skipped"
+    );
+}
+
+pub fn stream_tickets_are_redeemed_once_before_they_expire(stores: &Stores) {
+    let alice = user(stores, "alice");
+    let now = Utc::now();
+    let ticket = StreamTicket {
+        user: alice,
+        token_issued_at: 1_700_000_000,
+        token_expires_at: 1_700_001_800,
+    };
+    let soon = now + chrono::Duration::seconds(60);
+    stores.stream_tickets.store("key-1", ticket, soon, now).unwrap();
+    stores.stream_tickets.store("key-2", ticket, soon, now).unwrap();
+    assert_eq!(stores.stream_tickets.redeem("unknown", now).unwrap(), None);
+    assert_eq!(stores.stream_tickets.redeem("key-1", now).unwrap(), Some(ticket));
+    assert_eq!(
+        stores.stream_tickets.redeem("key-1", now).unwrap(),
+        None,
+        "single use"
+    );
+    let later = soon + chrono::Duration::seconds(1);
+    assert_eq!(
+        stores.stream_tickets.redeem("key-2", later).unwrap(),
+        None,
+        "expired"
+    );
+    // Storing sweeps expired tickets; a fresh one stays redeemable.
+    stores
+        .stream_tickets
+        .store("key-3", ticket, later + chrono::Duration::seconds(60), later)
+        .unwrap();
+    assert_eq!(
+        stores.stream_tickets.redeem("key-3", later).unwrap(),
+        Some(ticket)
     );
 }
 

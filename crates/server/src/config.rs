@@ -91,6 +91,15 @@ pub struct Config {
     )]
     pub max_connections_per_client: usize,
 
+    /// Live notification streams (`GET /notifications/stream`) one user may hold open on this instance;
+    /// past it, `429`.
+    #[arg(long, env = "STREAMS_PER_USER", default_value_t = 5, global = true)]
+    pub streams_per_user: usize,
+
+    /// Live notification streams this instance holds open in all; past it, `503`.
+    #[arg(long, env = "STREAMS_TOTAL", default_value_t = 10_000, global = true)]
+    pub streams_total: usize,
+
     /// Milliseconds a request body may pause between two chunks before the request is answered `408`
     /// and its connection closed (a whole body may take at most 60 s).
     #[arg(long, env = "BODY_IDLE_TIMEOUT_MS", default_value_t = 10_000, global = true)]
@@ -181,6 +190,8 @@ impl Config {
             workers: None,
             blocking_threads: 32,
             max_connections_per_client: 128,
+            streams_per_user: 5,
+            streams_total: 10_000,
             body_idle_timeout_ms: 10_000,
             response_write_timeout_secs: 30,
             trusted_proxies: String::new(),
@@ -206,6 +217,13 @@ impl Config {
     }
 
     /// The CORS origins, parsed.
+    pub fn stream_limits(&self) -> plaza_app::StreamLimits {
+        plaza_app::StreamLimits {
+            per_user: self.streams_per_user,
+            total: self.streams_total,
+        }
+    }
+
     pub fn cors_origins(&self) -> Vec<String> {
         self.cors_allowed_origins
             .split(',')

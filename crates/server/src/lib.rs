@@ -45,6 +45,8 @@ pub struct Running {
     /// Held for as long as the server runs on a SQLite file (see [`backup::DataLock`]); several instances
     /// may share a PostgreSQL database.
     pub lock: Option<backup::DataLock>,
+    /// On PostgreSQL, the connection hearing other instances' live-notification signals.
+    pub listener: Option<plaza_infra_postgres::bus::Listener>,
 }
 
 /// Binds `config.host:config.port` (HTTPS when a certificate is configured) and returns the server, not
@@ -55,7 +57,10 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
         config::Store::Postgres(_) => None,
     };
     let wired = wiring::wire(config)?;
-    let lifecycle = Arc::new(plaza_http::Lifecycle::default());
+    // Draining ends the live streams at once: their clients reconnect to an instance that stays.
+    let lifecycle = Arc::new(plaza_http::Lifecycle::ending_streams(
+        wired.services.live.hub().clone(),
+    ));
     let trusted_proxies = config.trusted_proxies()?;
     let certificates = match (&config.tls_cert_path, &config.tls_key_path) {
         (Some(cert), Some(key)) => Some(tls::Certificates::load(cert, key)?),
@@ -98,6 +103,10 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
             }
         })
         .disable_signals()
+        // A client that closes its connection is noticed at once, not at the next write: a live
+        // notification stream writes only every few seconds, and until then would count against the
+        // stream limits. (HTTP clients do not half-close a connection while awaiting the answer.)
+        .h1_allow_half_closed(false)
         .worker_max_blocking_threads(config.blocking_threads.max(1))
         .shutdown_timeout(config.shutdown_timeout_secs);
     if let Some(workers) = config.workers {
@@ -129,6 +138,7 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
         database: wired.database,
         certificates,
         lock,
+        listener: wired.listener,
     })
 }
 

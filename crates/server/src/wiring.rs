@@ -4,15 +4,18 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use plaza_app::{BcryptHasher, HashingLimit, Ports, ReencodedAvatars, Services, TokenCodec};
+use plaza_app::live::InProcessBus;
+use plaza_app::{BcryptHasher, HashingLimit, Hub, Ports, ReencodedAvatars, Services, TokenCodec};
+use plaza_domain::live::{NotificationBus, SignalSink};
 use plaza_infra_fs::FsAvatarStore;
+use plaza_infra_postgres::bus::{Listener, PgNotificationBus};
 use plaza_infra_postgres::{
     PgCommentRepository, PgEventRepository, PgLoginFailures, PgNotificationRepository, PgPostRepository,
-    PgUserRepository,
+    PgStreamTickets, PgUserRepository,
 };
 use plaza_infra_sqlite::{
     SqliteCommentRepository, SqliteEventRepository, SqliteNotificationRepository, SqlitePostRepository,
-    SqliteUserRepository,
+    SqliteStreamTickets, SqliteUserRepository,
 };
 
 use crate::config::{Config, Store};
@@ -40,6 +43,9 @@ impl Storage {
 pub struct Wired {
     pub services: Services,
     pub database: Storage,
+    /// On PostgreSQL, this instance's connection listening for other instances' signals; it stops when
+    /// dropped.
+    pub listener: Option<Listener>,
 }
 
 /// The repositories of one store.
@@ -50,6 +56,7 @@ struct Repositories {
     comments: Arc<dyn plaza_domain::comment::CommentRepository>,
     notifications: Arc<dyn plaza_domain::notification::NotificationRepository>,
     health: Arc<dyn plaza_domain::health::StorageHealth>,
+    stream_tickets: Arc<dyn plaza_domain::live::StreamTicketStore>,
 }
 
 /// Opens the store `DATABASE_URL` names (creating and migrating it) and its repositories.
@@ -64,6 +71,7 @@ fn open(config: &Config) -> anyhow::Result<(Repositories, Storage)> {
                 comments: Arc::new(SqliteCommentRepository::new(db.clone())),
                 notifications: Arc::new(SqliteNotificationRepository::new(db.clone())),
                 health: Arc::new(db.clone()),
+                stream_tickets: Arc::new(SqliteStreamTickets::new(db.clone())),
             };
             (repositories, Storage::Sqlite(db))
         }
@@ -77,6 +85,7 @@ fn open(config: &Config) -> anyhow::Result<(Repositories, Storage)> {
                 comments: Arc::new(PgCommentRepository::new(db.clone())),
                 notifications: Arc::new(PgNotificationRepository::new(db.clone())),
                 health: Arc::new(db.clone()),
+                stream_tickets: Arc::new(PgStreamTickets::new(db.clone())),
             };
             (repositories, Storage::Postgres(db))
         }
@@ -97,6 +106,17 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
         .map_err(anyhow::Error::msg)?;
     let tokens = TokenCodec::new(&config.jwt_secret()?, config.access_token_expire_minutes)
         .map_err(anyhow::Error::msg)?;
+    let hub = Hub::new(config.stream_limits());
+    // One process on SQLite: signals go straight to its streams. On PostgreSQL they travel through the
+    // database, so that every instance's streams hear every instance's commits.
+    let (bus, listener): (Arc<dyn NotificationBus>, Option<Listener>) = match &database {
+        Storage::Sqlite(_) => (Arc::new(InProcessBus::new(hub.clone())), None),
+        Storage::Postgres(db) => {
+            let sink: Arc<dyn SignalSink> = hub.clone();
+            let listener = Listener::start(db, sink).context("starting the live-notification listener")?;
+            (Arc::new(PgNotificationBus::new(db)), Some(listener))
+        }
+    };
     let services = Services::new(Ports {
         users: repositories.users,
         events: repositories.events,
@@ -108,6 +128,9 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
         passwords: Arc::new(passwords),
         tokens: Arc::new(tokens),
         health: repositories.health,
+        bus,
+        hub,
+        stream_tickets: repositories.stream_tickets,
     });
     // Instances sharing a PostgreSQL database count failed logins together.
     let services = match &database {
@@ -116,5 +139,9 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
         }
         Storage::Sqlite(_) => services,
     };
-    Ok(Wired { services, database })
+    Ok(Wired {
+        services,
+        database,
+        listener,
+    })
 }

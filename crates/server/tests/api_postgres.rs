@@ -29,6 +29,8 @@ mod events;
 mod health;
 #[path = "api/instances.rs"]
 mod instances;
+#[path = "api/live.rs"]
+mod live;
 #[path = "api/migrate.rs"]
 mod migrate;
 #[path = "api/notifications.rs"]

@@ -90,3 +90,46 @@ fn failed_logins_split_across_instances_are_throttled_as_one() {
         assert!(refused.header("retry-after").is_some());
     }
 }
+
+#[test]
+fn a_comment_posted_on_one_instance_reaches_a_stream_on_the_other() {
+    use crate::live::EventStream;
+    let Some((a, b)) = two_instances() else { return };
+    let (_, alice) = a.user("alice");
+    let (_, bob) = a.user("bob");
+    let event = a.create_event(&alice, json!({"name": "Across"}));
+    // A ticket taken on A opens the stream on B, once.
+    let ticket = a
+        .call_as("POST", &alice, "/notifications/stream/ticket")
+        .assert_ok()["ticket"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/notifications/stream?ticket={ticket}");
+    let stream = EventStream::open(&b, &path, &[]).unwrap_or_else(|r| panic!("{r:?}"));
+    assert!(
+        EventStream::open(&a, &path, &[]).is_err(),
+        "single use on every instance"
+    );
+    assert_eq!(stream.expect("unread").json(), json!({"unread": 0}));
+
+    let started = std::time::Instant::now();
+    a.post_json(
+        &format!("/comments/{}", event["id"]),
+        Some(&bob),
+        &json!({"content": "from A"}),
+    )
+    .assert_ok();
+    let arrived = stream.expect("notification");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(arrived.json()["message"], "bob commented on \"Across\"");
+    assert_eq!(stream.expect("unread").json(), json!({"unread": 1}));
+    // Read on A: the stream on B hears of it.
+    a.post_json("/notifications/read-all", Some(&alice), &json!({}))
+        .assert_ok();
+    assert_eq!(stream.expect("unread").json(), json!({"unread": 0}));
+}

@@ -18,6 +18,7 @@ mod contract;
 mod errors;
 mod events;
 mod health;
+mod live;
 mod logs;
 mod notifications;
 mod posts;

@@ -1,0 +1,359 @@
+//! `GET /notifications/stream`: the caller's notifications as they happen, as Server-Sent Events; and
+//! `POST /notifications/stream/ticket` for clients that cannot send an `Authorization` header.
+//!
+//! A stream delivers, in id order, every notification of the caller above its cursor, then waits to be
+//! woken ([`plaza_app::live`]) and reads again. The cursor starts at `Last-Event-ID` or `after` (a
+//! replay), or else at the caller's newest notification; each delivered notification moves it. So a
+//! reconnect with the last id received continues exactly where the previous stream stopped.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use actix_web::http::header::{self, HeaderName};
+use actix_web::{HttpRequest, HttpResponse, Responder, web};
+use actix_web_lab::sse::{self, Sse};
+use plaza_app::auth::Session;
+use plaza_app::live::{READ_BATCH, Refusal, Subscription};
+use plaza_domain::NotificationId;
+use plaza_domain::notification::InboxSince;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::bearer_token;
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, blocking};
+use crate::notifications::NotificationResponse;
+use crate::openapi::{BadRequest, RateLimited, Unauthorized, Unavailable};
+use crate::state::AppState;
+
+/// A comment line this often keeps proxies and load balancers from closing a quiet stream.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// How long a browser waits before reconnecting on its own.
+pub const RETRY: Duration = Duration::from_secs(3);
+
+/// How often a quiet stream reads its inbox and checks its token anyway: a signal lost on its way (the
+/// PostgreSQL listener reconnecting, a `NOTIFY` that failed) delays a notification at most this long.
+pub const SAFETY_READ: Duration = Duration::from_secs(60);
+
+/// Seconds a client refused for a limit is asked to wait.
+const RETRY_AFTER_SECONDS: u64 = 5;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// Replay the caller's notifications with an id above this one first, then continue live. The
+    /// `Last-Event-ID` header does the same and wins. Without either, only what arrives from now on.
+    #[param(nullable = false, minimum = 0)]
+    after: Option<i64>,
+    /// A ticket from `POST /notifications/stream/ticket`, for clients that cannot send an
+    /// `Authorization` header (a browser's `EventSource`). Single use.
+    #[param(nullable = false)]
+    ticket: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamTicketResponse {
+    /// Opens one stream: `GET /notifications/stream?ticket=…`.
+    pub ticket: String,
+    /// Seconds it may wait to be used.
+    pub expires_in: i64,
+}
+
+/// The data of an `unread` event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadEvent {
+    /// All of the caller's unread notifications.
+    pub unread: u64,
+}
+
+/// The data of the `end` event, sent before the server closes a stream.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndEvent {
+    /// `token_expired` or `signed_out` (the password changed): the session is over, do not reconnect
+    /// with it. `shutting_down` (the instance is stopping) or `unavailable` (storage failed): reconnect
+    /// with `after`.
+    #[schema(example = "shutting_down")]
+    pub reason: &'static str,
+}
+
+/// A single-use ticket that opens one notification stream within a minute, for clients that cannot send
+/// an `Authorization` header. The stream it opens ends when the token that took it expires.
+#[utoipa::path(
+    post,
+    path = "/notifications/stream/ticket",
+    tag = "notifications",
+    operation_id = "issue_stream_ticket",
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "A ticket", body = StreamTicketResponse,
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 401, response = Unauthorized),
+    )
+)]
+pub async fn ticket(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let token = bearer_token(&req)?;
+    let issued = blocking(move || {
+        let session = state.services.auth.session(&token)?;
+        state.services.live.issue_ticket(&session)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(StreamTicketResponse {
+            ticket: issued.ticket,
+            expires_in: issued.expires_in,
+        }))
+}
+
+/// The caller's notifications as they happen (`text/event-stream`). Events: `unread` (`{"unread": n}`,
+/// at once and after every change of the count), `notification` (with `id:`, the same object as in the
+/// list), `end` (`{"reason": …}`, before the server closes the stream), and `: keep-alive` comments every
+/// 15 s. Authenticate with the `Authorization` header or a `ticket`.
+#[utoipa::path(
+    get,
+    path = "/notifications/stream",
+    tag = "notifications",
+    operation_id = "stream_notifications",
+    params(
+        StreamQuery,
+        ("Last-Event-ID" = Option<i64>, Header, description = "The id of the last notification received: \
+            replay from there (wins over `after`)"),
+    ),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = String,
+            headers(
+                ("Cache-Control" = String, description = "`no-cache`"),
+                ("X-Accel-Buffering" = String, description = "`no`: proxies must not buffer the stream"),
+            )),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub async fn stream(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: ApiQuery<StreamQuery>,
+) -> Result<impl Responder, ApiError> {
+    let StreamQuery { after, ticket } = query.0;
+    let session = authenticate(&state, &req, ticket).await?;
+    let after = match last_event_id(&req)? {
+        Some(id) => Some(id),
+        None => after.map(non_negative_id).transpose()?,
+    };
+    // Registered before the first read: whatever commits from here on wakes this stream.
+    let subscription = state.services.live.open(&session).map_err(refused)?;
+    let owner = session.user.id;
+    let (reader, checked) = (state.clone(), session.clone());
+    let first = blocking(move || {
+        // Checked again now that the stream is registered: a password change that landed in between
+        // signalled no stream of this one's.
+        if !reader.services.live.still_valid(&checked)? {
+            return Err(plaza_app::AppError::Unauthorized("invalid or expired token"));
+        }
+        reader.services.live.read(owner, after)
+    })
+    .await?;
+    let newest = first.newest.unwrap_or(NotificationId(0));
+    let mut stream = LiveStream {
+        state,
+        session,
+        subscription,
+        // An id beyond the newest (a stale client after a restore, say) would hide every new one below it.
+        cursor: after.map_or(newest, |after| after.min(newest)),
+        unread: None,
+        pending: VecDeque::new(),
+        more: false,
+        ended: false,
+    };
+    stream.take(first);
+    let events = futures_util::stream::unfold(stream, |mut stream| async move {
+        stream
+            .next()
+            .await
+            .map(|event| (Ok::<_, Infallible>(event), stream))
+    });
+    Ok(Sse::from_stream(events)
+        .with_keep_alive(KEEP_ALIVE)
+        .with_retry_duration(RETRY)
+        .customize()
+        .insert_header((HeaderName::from_static("x-accel-buffering"), "no")))
+}
+
+/// The session from the `Authorization` header, or else from a ticket.
+async fn authenticate(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    ticket: Option<String>,
+) -> Result<Session, ApiError> {
+    let state = state.clone();
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        let token = bearer_token(req)?;
+        return blocking(move || state.services.auth.session(&token)).await;
+    }
+    match ticket {
+        Some(ticket) => blocking(move || state.services.live.redeem_ticket(&ticket)).await,
+        None => Err(ApiError::unauthorized(
+            "not authenticated: send a Bearer token or a stream ticket",
+        )),
+    }
+}
+
+fn non_negative_id(id: i64) -> Result<NotificationId, ApiError> {
+    if id >= 0 {
+        Ok(NotificationId(id))
+    } else {
+        Err(ApiError::invalid_field(
+            "after",
+            "must be greater than or equal to 0",
+        ))
+    }
+}
+
+/// The `Last-Event-ID` a reconnecting `EventSource` sends: a notification id. Empty means none.
+fn last_event_id(req: &HttpRequest) -> Result<Option<NotificationId>, ApiError> {
+    let Some(value) = req.headers().get("last-event-id") else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or("!").trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<i64>() {
+        Ok(id) if id >= 0 => Ok(Some(NotificationId(id))),
+        _ => Err(ApiError::bad_request(
+            "Last-Event-ID must be the id of a notification (an integer >= 0)",
+        )),
+    }
+}
+
+fn refused(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::UserLimit(limit) => ApiError::rate_limited(
+            format!("too many open notification streams: at most {limit} per user; close one first"),
+            RETRY_AFTER_SECONDS,
+        ),
+        Refusal::ServerLimit(_) => ApiError::unavailable(
+            "this server holds as many notification streams as it can; try again shortly",
+        )
+        .retry_after(RETRY_AFTER_SECONDS),
+        Refusal::ShuttingDown => {
+            ApiError::unavailable("the server is shutting down; reconnect shortly").retry_after(1)
+        }
+    }
+}
+
+/// One open stream: what it has delivered, and what it has yet to send.
+struct LiveStream {
+    state: web::Data<AppState>,
+    session: Session,
+    subscription: Subscription,
+    /// The highest notification id delivered (or skipped, at the start without a replay).
+    cursor: NotificationId,
+    /// The unread count last sent.
+    unread: Option<u64>,
+    pending: VecDeque<sse::Event>,
+    /// The last read was a full batch: read again before waiting.
+    more: bool,
+    ended: bool,
+}
+
+impl LiveStream {
+    /// The next event, or `None` once the stream is over.
+    async fn next(&mut self) -> Option<sse::Event> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some(event);
+            }
+            if self.ended {
+                return None;
+            }
+            let mut periodic = false;
+            if !self.more {
+                tokio::select! {
+                    () = self.subscription.changed() => {}
+                    () = tokio::time::sleep(token_expiry(&self.session)) => {}
+                    () = tokio::time::sleep(SAFETY_READ) => periodic = true,
+                }
+            }
+            if self.subscription.is_closed() {
+                self.end("shutting_down");
+                continue;
+            }
+            if token_expiry(&self.session).is_zero() {
+                self.end("token_expired");
+                continue;
+            }
+            if self.subscription.take_recheck() || periodic {
+                let state = self.state.clone();
+                let session = self.session.clone();
+                match blocking(move || state.services.live.still_valid(&session)).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        self.end("signed_out");
+                        continue;
+                    }
+                    Err(error) => {
+                        self.fail(&error);
+                        continue;
+                    }
+                }
+            }
+            let state = self.state.clone();
+            let (owner, cursor) = (self.subscription.user(), self.cursor);
+            let turn = self.subscription.read_turn().await;
+            let read = blocking(move || state.services.live.read(owner, Some(cursor))).await;
+            drop(turn);
+            match read {
+                Ok(inbox) => self.take(inbox),
+                Err(error) => self.fail(&error),
+            }
+        }
+    }
+
+    /// Queues what a read found: new notifications in id order, then the unread count if it changed.
+    fn take(&mut self, inbox: InboxSince) {
+        self.more = inbox.notifications.len() >= READ_BATCH as usize;
+        for notification in inbox.notifications {
+            self.cursor = self.cursor.max(notification.id);
+            let id = notification.id.get().to_string();
+            match sse::Data::new_json(NotificationResponse::from(notification)) {
+                Ok(data) => self.pending.push_back(data.event("notification").id(id).into()),
+                Err(error) => tracing::error!(%error, "a notification could not be serialised"),
+            }
+        }
+        // Once a replay has caught up: the count belongs with the notifications it counts.
+        if !self.more && self.unread != Some(inbox.unread) {
+            self.unread = Some(inbox.unread);
+            self.push_json("unread", &UnreadEvent { unread: inbox.unread });
+        }
+    }
+
+    fn end(&mut self, reason: &'static str) {
+        self.push_json("end", &EndEvent { reason });
+        self.ended = true;
+    }
+
+    /// Storage failed: the client reconnects with its last id and loses nothing.
+    fn fail(&mut self, error: &ApiError) {
+        tracing::warn!(%error, "a notification stream ends: storage failed");
+        self.end("unavailable");
+    }
+
+    fn push_json(&mut self, event: &'static str, data: &impl Serialize) {
+        match sse::Data::new_json(data) {
+            Ok(data) => self.pending.push_back(data.event(event).into()),
+            Err(error) => tracing::error!(%error, "a stream event could not be serialised"),
+        }
+    }
+}
+
+/// Time left before the session's token expires (with the same leeway as its check).
+fn token_expiry(session: &Session) -> Duration {
+    let left = session.expires_at + plaza_app::token::CLOCK_SKEW_SECONDS - chrono::Utc::now().timestamp();
+    Duration::from_secs(left.max(0).unsigned_abs())
+}

@@ -1,0 +1,79 @@
+//! Stream tickets in the `stream_tickets` table, redeemable on any instance.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::RunQueryDsl;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+use plaza_domain::live::{StreamTicket, StreamTicketStore};
+use plaza_domain::{RepoError, UserId};
+
+use crate::db::Database;
+
+#[derive(diesel::QueryableByName)]
+struct Redeemed {
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    token_issued_at: i64,
+    #[diesel(sql_type = BigInt)]
+    token_expires_at: i64,
+    #[diesel(sql_type = Timestamp)]
+    expires_at: NaiveDateTime,
+}
+
+/// [`StreamTicketStore`] over PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgStreamTickets {
+    db: Database,
+}
+
+impl PgStreamTickets {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl StreamTicketStore for PgStreamTickets {
+    fn store(
+        &self,
+        key: &str,
+        ticket: StreamTicket,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        self.db.write(|conn| {
+            diesel::sql_query("DELETE FROM stream_tickets WHERE expires_at < $1")
+                .bind::<Timestamp, _>(now.naive_utc())
+                .execute(conn)?;
+            diesel::sql_query(
+                "INSERT INTO stream_tickets (key, user_id, token_issued_at, token_expires_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind::<Text, _>(key)
+            .bind::<BigInt, _>(ticket.user.get())
+            .bind::<BigInt, _>(ticket.token_issued_at)
+            .bind::<BigInt, _>(ticket.token_expires_at)
+            .bind::<Timestamp, _>(expires_at.naive_utc())
+            .execute(conn)?;
+            Ok(())
+        })
+    }
+
+    fn redeem(&self, key: &str, now: DateTime<Utc>) -> Result<Option<StreamTicket>, RepoError> {
+        let taken: Option<Redeemed> = self.db.write(|conn| {
+            let rows: Vec<Redeemed> = diesel::sql_query(
+                "DELETE FROM stream_tickets WHERE key = $1 \
+                 RETURNING user_id, token_issued_at, token_expires_at, expires_at",
+            )
+            .bind::<Text, _>(key)
+            .load(conn)?;
+            Ok(rows.into_iter().next())
+        })?;
+        Ok(taken
+            .filter(|row| row.expires_at > now.naive_utc())
+            .map(|row| StreamTicket {
+                user: UserId(row.user_id),
+                token_issued_at: row.token_issued_at,
+                token_expires_at: row.token_expires_at,
+            }))
+    }
+}

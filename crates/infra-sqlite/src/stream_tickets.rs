@@ -1,0 +1,82 @@
+//! Stream tickets in the `stream_tickets` table.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::RunQueryDsl;
+use diesel::sql_types::{BigInt, Timestamp};
+use plaza_domain::live::{StreamTicket, StreamTicketStore};
+use plaza_domain::{RepoError, UserId};
+
+use crate::db::Database;
+use crate::sql::Sql;
+
+#[derive(diesel::QueryableByName)]
+struct Redeemed {
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    token_issued_at: i64,
+    #[diesel(sql_type = BigInt)]
+    token_expires_at: i64,
+    #[diesel(sql_type = Timestamp)]
+    expires_at: NaiveDateTime,
+}
+
+/// [`StreamTicketStore`] over SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteStreamTickets {
+    db: Database,
+}
+
+impl SqliteStreamTickets {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl StreamTicketStore for SqliteStreamTickets {
+    fn store(
+        &self,
+        key: &str,
+        ticket: StreamTicket,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        let key = key.to_owned();
+        self.db.write(move |conn| {
+            Sql::new("DELETE FROM stream_tickets WHERE expires_at < ?")
+                .timestamp(now.naive_utc())
+                .execute(conn)?;
+            Sql::new(
+                "INSERT INTO stream_tickets (key, user_id, token_issued_at, token_expires_at, expires_at) \
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .text(key)
+            .int(ticket.user.get())
+            .int(ticket.token_issued_at)
+            .int(ticket.token_expires_at)
+            .timestamp(expires_at.naive_utc())
+            .execute(conn)?;
+            Ok(())
+        })
+    }
+
+    fn redeem(&self, key: &str, now: DateTime<Utc>) -> Result<Option<StreamTicket>, RepoError> {
+        let key = key.to_owned();
+        let taken: Option<Redeemed> = self.db.write(move |conn| {
+            let rows: Vec<Redeemed> = Sql::new(
+                "DELETE FROM stream_tickets WHERE key = ? \
+                 RETURNING user_id, token_issued_at, token_expires_at, expires_at",
+            )
+            .text(key)
+            .load(conn)?;
+            Ok(rows.into_iter().next())
+        })?;
+        Ok(taken
+            .filter(|row| row.expires_at > now.naive_utc())
+            .map(|row| StreamTicket {
+                user: UserId(row.user_id),
+                token_issued_at: row.token_issued_at,
+                token_expires_at: row.token_expires_at,
+            }))
+    }
+}

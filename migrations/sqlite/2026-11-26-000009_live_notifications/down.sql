@@ -1,0 +1,2 @@
+DROP TABLE stream_tickets;
+DROP INDEX notifications_since;
