@@ -69,6 +69,7 @@ const LAUNCH = {
 const STEP_TIMEOUT = 15_000; // one element or one condition
 const JOURNEY_TIMEOUT = 150_000; // one whole journey
 const POLL_WAIT = 25_000; // the badge polls every 10 s
+const LIVE_WAIT = 5_000; // what the live stream brings shows well before a poll could
 
 // ---------------------------------------------------------------- helpers
 
@@ -498,6 +499,83 @@ journey('a comment notifies the organiser, whose badge updates live', async (j, 
   await impostor.getByRole('button', { name: 'Mark as read' }).click();
   await see(a.page.getByRole('link', { name: 'Notifications, 1 unread' }), 'the badge with 1 unread after marking one read');
   await gone(impostor.getByRole('button', { name: 'Mark as read' }), 'the "Mark as read" button of the read notification');
+});
+
+journey('new notifications arrive live over the stream, and polling stands in without it', async (j, browser) => {
+  const owner = await registerViaApi(newUser('live', { full_name: 'Lena Live' }));
+  const event = await createEventViaApi(owner, { name: `Pub quiz ${runId}`, event_time: daysFromNow(3003) });
+  const isStream = (url) => new URL(url).pathname === '/notifications/stream';
+  /** Resolves once the page's live stream has been accepted (200, text/event-stream). */
+  const streamOpens = (page) => page.waitForResponse((response) => isStream(response.url()) && response.status() === 200, { timeout: STEP_TIMEOUT })
+    .catch(() => fail('the live stream did not open'));
+
+  // The owner in two windows: the notifications page, and the events page with its badge.
+  const list = await openSession(browser, j);
+  const listStream = streamOpens(list.page);
+  await logInInUi(list.page, owner);
+  await gotoPage(list.page, '/#/notifications');
+  await see(list.page.getByText(/^No notifications yet\./), 'the empty notifications page');
+  await listStream;
+  const other = await openSession(browser, j);
+  const otherStream = streamOpens(other.page);
+  await logInInUi(other.page, owner);
+  await see(h1(other.page, 'Events'), 'the events page');
+  await otherStream;
+  const lists = [];
+  for (const { page } of [list, other]) {
+    await page.evaluate(() => { window.journeyMarker = 'no reload'; });
+    page.on('request', (request) => {
+      if (request.method() === 'GET' && new URL(request.url()).pathname === '/notifications/') lists.push(request.url());
+    });
+  }
+
+  // Someone comments on the owner's event; then sends a note.
+  const pal = await registerViaApi(newUser('pal', { full_name: 'Pablo Pal' }));
+  await api('POST', `/comments/${event.id}`, { token: pal.token, json: { content: 'Count me in for the quiz!' } });
+  const rows = list.page.getByRole('list', { name: 'Notifications', exact: true }).getByRole('listitem');
+  const comment = rows.filter({ hasText: `Pablo Pal commented on "${event.name}"` });
+  await see(comment, 'the comment notification, shown live', LIVE_WAIT);
+  await see(comment.getByRole('link', { name: pal.username }), 'the sending account, linked');
+  await see(list.page.getByRole('link', { name: 'Notifications, 1 unread' }), 'the badge "Notifications, 1 unread" above the list', LIVE_WAIT);
+  await see(other.page.getByRole('link', { name: 'Notifications, 1 unread' }), 'the badge "Notifications, 1 unread" in the other window', LIVE_WAIT);
+  await see(list.page.getByText('Showing 1–1 of 1 · 1 unread'), 'the summary counting the new notification');
+  await api('POST', '/notifications/', { token: pal.token, json: { owner_id: owner.id, sender: 'Quiz desk', message: `Table 4 is yours ${runId}` } });
+  const note = rows.filter({ hasText: `Table 4 is yours ${runId}` });
+  await see(note, 'the note, shown live', LIVE_WAIT);
+  await see(other.page.getByRole('link', { name: 'Notifications, 2 unread' }), 'the badge "Notifications, 2 unread" in the other window', LIVE_WAIT);
+  await until(async () => (await rows.count()) === 2, 'exactly two notifications in the list');
+  if (!(await rows.first().innerText()).includes(`Table 4 is yours ${runId}`)) fail('the newest notification is not at the top');
+  await gone(list.page.getByText('New notifications have arrived.'), 'the offer to show new notifications, though they are shown');
+
+  // Reading one here lowers the badge in the other window too.
+  await note.getByRole('button', { name: 'Mark as read' }).click();
+  await see(other.page.getByRole('link', { name: 'Notifications, 1 unread' }), 'the badge back to 1 unread in the other window', LIVE_WAIT);
+  if (lists.length) fail(`the client fetched the list instead of following the stream: ${lists.join(', ')}`);
+  for (const { page } of [list, other]) {
+    if ((await page.evaluate(() => window.journeyMarker)) !== 'no reload') fail('a page was reloaded');
+  }
+
+  // Logging out closes the stream.
+  const closed = other.page.waitForEvent('requestfailed', { predicate: (request) => isStream(request.url()), timeout: STEP_TIMEOUT })
+    .catch(() => fail('the stream stayed open after logging out'));
+  await other.page.getByRole('button', { name: 'Log out' }).click();
+  await see(other.page.getByRole('link', { name: 'Log in' }), 'the "Log in" link after logging out');
+  await closed;
+
+  // Where no stream can be had (a proxy refusing it, say), the badge still follows by polling.
+  const fallback = await openSession(browser, j, { expectStatuses: [503] });
+  let refused = 0;
+  await fallback.page.route((url) => url.pathname.startsWith('/notifications/stream'), (route) => {
+    refused += 1;
+    return route.fulfill({ status: 503, contentType: 'application/json', body: '{"detail":"no streams here","code":"unavailable"}' });
+  });
+  await logInInUi(fallback.page, owner);
+  await see(fallback.page.getByRole('link', { name: 'Notifications, 1 unread' }), 'the badge "Notifications, 1 unread" without the stream');
+  await until(() => refused > 0, 'the client to ask for a stream');
+  await api('POST', `/comments/${event.id}`, { token: pal.token, json: { content: 'And my sister too.' } });
+  await see(fallback.page.getByRole('link', { name: 'Notifications, 2 unread' }), 'the badge "Notifications, 2 unread" by polling', POLL_WAIT);
+  await see(list.page.getByRole('link', { name: 'Notifications, 2 unread' }), 'the badge "Notifications, 2 unread" in the live window', LIVE_WAIT);
+  await until(async () => (await rows.count()) === 3, 'three notifications in the live list');
 });
 
 journey('buying past capacity shows sold out and explains a 409', async (j, browser) => {

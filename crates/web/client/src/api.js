@@ -183,4 +183,6 @@ export const notifications = {
   markRead: (notificationId) => data(request('POST', `/notifications/${id(notificationId)}/read`)),
   /** Marks read only what has ids up to `upToId` — what the user has actually been shown. */
   markAllRead: (upToId) => data(request('POST', '/notifications/read-all', { json: { up_to_id: upToId } })),
+  /** A single-use ticket (valid 60 s) that opens one live stream, since an EventSource cannot send the token. */
+  streamTicket: () => data(request('POST', '/notifications/stream/ticket')),
 };

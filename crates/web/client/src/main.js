@@ -8,6 +8,7 @@ import { currentTarget, navigate, refresh, route, setSiteName, start, location }
 import { endSession, followOtherTabs, isSignedIn, restoreSession, store } from './store.js';
 import { remember } from './users.js';
 import { initUnreadPolling, isPaused } from './unread.js';
+import { initLive } from './live.js';
 import { createHeader } from './components/header.js';
 import { toast, toastRegion } from './components/toast.js';
 
@@ -108,6 +109,7 @@ async function boot() {
   });
 
   initUnreadPolling();
+  initLive();
   if (restored) loadCurrentUser();
 
   await start(main, {

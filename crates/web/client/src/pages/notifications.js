@@ -1,11 +1,14 @@
 // Notifications, newest first, paged; optionally only the unread ones. Each names the account that
 // sent it (looked up from sender_id) beside the free-text `sender`, so no one can pass for "Admin".
 // "Mark all read" sends up_to_id = the highest id shown here, so nothing unseen is cleared.
+// While the live stream is open (live.js), a new notification joins the top of the first page as it
+// arrives; on later pages, or without the stream, a notice offers to show what is new instead.
 
 import * as api from '../api.js';
 import { h, intParam, replace } from '../dom.js';
 import { errorMessage } from '../errors.js';
 import { t, tNodes } from '../i18n.js';
+import { isLive, onNotification } from '../live.js';
 import { href, navigate } from '../router.js';
 import { store } from '../store.js';
 import { cachedUser, loadUsers } from '../users.js';
@@ -24,6 +27,10 @@ export default function NotificationsPage(ctx) {
   let unreadOnly = ctx.query.get('unread') === '1';
   let lastUnread = store.get().unread;
   const userId = () => store.get().user?.id ?? 'me';
+  /** What the loaded page shows ({ ids, list, pager, total }), null while it loads or after it failed. */
+  let view = null;
+  /** Notifications that arrived while the page was loading: shown once it has loaded, unless it has them. */
+  let early = [];
 
   const markAll = h('button', { type: 'button', class: 'btn btn-secondary', onClick: markAllRead }, t('notifications.markAll'));
   const { el: header } = pageHeader(t('notifications.title'), markAll);
@@ -45,9 +52,18 @@ export default function NotificationsPage(ctx) {
     highestShown.set(userId(), Math.max(highestShown.get(userId()) ?? 0, top));
   }
 
+  function drawSummary() {
+    const count = view.list?.children.length ?? 0;
+    summary.textContent = view.total > 0 ? `${rangeText({ skip, count, total: view.total })} · ${t('notifications.unreadCount', { count: store.get().unread })}` : '';
+  }
+
+  const newList = (items) => h('ul', { class: 'notification-list', 'aria-label': t('notifications.listLabel') }, items.map(item));
+
   async function load() {
     drawFilter();
     replace(fresh);
+    view = null;
+    early = [];
     try {
       const { items, total, unread } = await api.notifications.list({ skip, limit: LIMIT, unreadOnly }, { signal: ctx.signal });
       if (unread !== null) {
@@ -57,21 +73,61 @@ export default function NotificationsPage(ctx) {
       markAll.disabled = (unread ?? 0) === 0;
       await loadUsers(items.map((item) => item.sender_id), { signal: ctx.signal });
       seen(items);
-      summary.textContent = total > 0 ? `${rangeText({ skip, count: items.length, total })} · ${t('notifications.unreadCount', { count: unread ?? 0 })}` : '';
+      view = { ids: new Set(items.map((notification) => notification.id)), list: null, pager: null, total };
       if (items.length === 0) {
         replace(results, total > 0 ? emptyState(t('pager.pastEnd'), h('a', { href: link(0) }, t('pager.first'))) : emptyState(unreadOnly ? t('notifications.emptyUnread') : t('notifications.empty')));
-        return;
+      } else {
+        view.list = newList(items);
+        view.pager = pager({ skip, limit: LIMIT, total, link, label: t('notifications.pages') });
+        replace(results, view.list, view.pager);
       }
-      replace(
-        results,
-        h('ul', { class: 'notification-list', 'aria-label': t('notifications.listLabel') }, items.map(item)),
-        pager({ skip, limit: LIMIT, total, link, label: t('notifications.pages') }),
-      );
+      drawSummary();
+      for (const notification of early.splice(0)) show(notification);
     } catch (error) {
       if (error?.name === 'AbortError') return;
+      early = [];
       summary.textContent = '';
       replace(results, errorBox(error));
     }
+  }
+
+  /** A notification from the live stream: its sender's name first (for the row), then the row. */
+  async function arrived(notification) {
+    if (skip !== 0) return;
+    try {
+      await loadUsers([notification.sender_id], { signal: ctx.signal });
+    } catch (error) {
+      if (error?.name === 'AbortError') return;
+      // the row names the account by its id instead
+    }
+    if (ctx.signal.aborted) return;
+    if (view) show(notification);
+    else early.push(notification);
+  }
+
+  /** Puts a new notification in its place by id (newest first), once; the page keeps LIMIT rows. */
+  function show(notification) {
+    if (skip !== 0 || view.ids.has(notification.id) || (unreadOnly && notification.read)) return;
+    view.ids.add(notification.id);
+    if (!view.list) {
+      view.list = newList([]);
+      replace(results, view.list);
+    }
+    const row = item(notification);
+    const next = [...view.list.children].find((other) => Number(other.dataset.id) < notification.id);
+    view.list.insertBefore(row, next ?? null);
+    view.total += 1;
+    // The oldest row moves on to the next page, as a reload would show it.
+    while (view.list.children.length > LIMIT) {
+      view.ids.delete(Number(view.list.lastElementChild.dataset.id));
+      view.list.lastElementChild.remove();
+    }
+    seen([notification]);
+    const nextPager = pager({ skip, limit: LIMIT, total: view.total, link, label: t('notifications.pages') });
+    view.pager?.remove();
+    view.pager = nextPager;
+    if (nextPager) results.append(nextPager);
+    drawSummary();
   }
 
   function item(notification) {
@@ -84,6 +140,7 @@ export default function NotificationsPage(ctx) {
         onClick: async (event) => {
           const button = event.currentTarget;
           button.disabled = true;
+          const before = store.get().unread;
           try {
             await api.notifications.markRead(notification.id);
             const row = button.closest('li');
@@ -92,7 +149,9 @@ export default function NotificationsPage(ctx) {
             const next = row.querySelector('.notification-status');
             if (next) next.textContent = t('notifications.read');
             button.remove();
-            store.set({ unread: Math.max(0, store.get().unread - 1) });
+            // The live stream (or a poll) may have brought the new count already; subtracting again would
+            // count this one twice.
+            if (store.get().unread === before) store.set({ unread: Math.max(0, before - 1) });
             markAll.disabled = store.get().unread === 0;
             row.querySelector('.notification-message')?.focus();
           } catch (error) {
@@ -103,7 +162,7 @@ export default function NotificationsPage(ctx) {
       }, t('notifications.markRead'));
     return h(
       'li',
-      { class: ['notification', !notification.read && 'is-unread'] },
+      { class: ['notification', !notification.read && 'is-unread'], dataset: { id: String(notification.id) } },
       h('div', { class: 'notification-avatar' }, avatar(account, 'md')),
       h(
         'div',
@@ -145,15 +204,18 @@ export default function NotificationsPage(ctx) {
     }
   }
 
-  // New notifications arrived while this page is open (the header's poll saw the count rise): offer them.
+  // New notifications arrived while this page is open (the count rose): offer them, unless the stream
+  // brings them onto this very page.
   const unsubscribe = store.subscribe((state, previous, changed) => {
     if (!changed.includes('unread')) return;
-    if (state.unread > lastUnread) {
+    if (state.unread > lastUnread && !(skip === 0 && isLive())) {
       replace(fresh, h('div', { class: 'alert alert-info' }, h('span', {}, t('notifications.fresh')), ' ', h('button', { type: 'button', class: 'btn btn-small btn-secondary', onClick: () => navigate(link(0).slice(1)) }, t('notifications.showFresh'))));
     }
     lastUnread = state.unread;
     markAll.disabled = state.unread === 0;
+    if (view) drawSummary();
   });
+  const unlisten = onNotification(arrived);
 
   return {
     el,
@@ -164,6 +226,9 @@ export default function NotificationsPage(ctx) {
       unreadOnly = query.get('unread') === '1';
       load().then(() => summary.focus());
     },
-    destroy: unsubscribe,
+    destroy() {
+      unsubscribe();
+      unlisten();
+    },
   };
 }
