@@ -82,7 +82,7 @@ pub fn decode(payload: &str) -> Vec<Signal> {
 
 /// The connection parameters of the bus's own connections: a dead server or network is noticed in
 /// seconds (not after the kernel's retransmission timeout of many minutes).
-const LIVELY: &str = "connect_timeout=5&keepalives=1&keepalives_idle=10&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=15000";
+const LIVELY: &str = "application_name=plaza-live&connect_timeout=5&keepalives=1&keepalives_idle=10&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=15000";
 
 fn lively(url: &str) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };
@@ -326,6 +326,41 @@ mod tests {
         assert_eq!(got[1..=1_500], many[..], "in order, across several payloads");
         assert_eq!(got.last(), Some(&Signal::Credentials(UserId(7))));
         drop(listener);
+    }
+
+    #[test]
+    fn a_listener_that_loses_its_connection_reconnects_and_resyncs() {
+        let Some(url) = crate::testing::fresh_database() else {
+            return;
+        };
+        let db = Database::open(&crate::PgConfig {
+            url: url.clone(),
+            pool_size: 2,
+            connection_timeout: Duration::from_secs(10),
+        })
+        .unwrap();
+        let heard = Arc::new(Recorded::default());
+        let sink: Arc<dyn SignalSink> = heard.clone();
+        let _listener = Listener::start(&db, sink).unwrap();
+        wait_for(&heard, &[Signal::Resync]);
+        // What a failover or a restarted server does to the listening connection.
+        crate::testing::execute(
+            &url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = 'plaza-live' AND pid <> pg_backend_pid()",
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while heard.0.lock().unwrap().len() < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(
+            *heard.0.lock().unwrap(),
+            [Signal::Resync, Signal::Resync],
+            "reconnected, and every stream told to read again"
+        );
+        PgNotificationBus::new(&db).publish(&[Signal::Inbox(UserId(3))]);
+        let got = wait_for(&heard, &[Signal::Inbox(UserId(3))]);
+        assert_eq!(got.last(), Some(&Signal::Inbox(UserId(3))), "listening again");
     }
 
     #[test]

@@ -487,6 +487,48 @@ fn real_responses_of_every_route_match_the_published_document() {
     )
     .assert_error(400, "validation_failed");
 
+    // Live notifications: the refusals in the contract's shape, and the stream's own head.
+    c.send(
+        &app,
+        "POST",
+        "/notifications/stream/ticket",
+        "/notifications/stream/ticket",
+        None,
+        &json!({}),
+    )
+    .assert_error(401, "unauthorized");
+    let ticket = c
+        .send(
+            &app,
+            "POST",
+            "/notifications/stream/ticket",
+            "/notifications/stream/ticket",
+            Some(&alice_token),
+            &json!({}),
+        )
+        .assert_ok();
+    c.get(&app, "/notifications/stream", "/notifications/stream", None)
+        .assert_error(401, "unauthorized");
+    c.get(
+        &app,
+        "/notifications/stream",
+        "/notifications/stream?after=-1",
+        Some(&alice_token),
+    )
+    .assert_invalid("after");
+    let path = format!(
+        "/notifications/stream?ticket={}",
+        ticket["ticket"].as_str().unwrap()
+    );
+    let stream = crate::live::EventStream::open(&app, &path, &[]).unwrap_or_else(|r| panic!("{r:?}"));
+    let head = Response {
+        status: 200,
+        headers: stream.headers.clone(),
+        body: Vec::new(),
+    };
+    c.check("GET", "/notifications/stream", &head);
+    stream.close();
+
     // Posts.
     let post = c
         .send(
