@@ -11,7 +11,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderName};
-use actix_web::{HttpRequest, HttpResponse, Responder, web};
+use actix_web::{Either, HttpRequest, HttpResponse, Responder, web};
 use actix_web_lab::sse::{self, Sse};
 use plaza_app::auth::Session;
 use plaza_app::live::{READ_BATCH, Refusal, Subscription};
@@ -145,6 +145,16 @@ pub async fn stream(
         Some(id) => Some(id),
         None => after.map(non_negative_id).transpose()?,
     };
+    if req.method() == actix_web::http::Method::HEAD {
+        // The head of a stream without the stream: a `HEAD` must end, and holds no place under the limits.
+        return Ok(Either::Left(
+            HttpResponse::Ok()
+                .content_type("text/event-stream")
+                .insert_header((header::CACHE_CONTROL, "no-cache"))
+                .insert_header((HeaderName::from_static("x-accel-buffering"), "no"))
+                .finish(),
+        ));
+    }
     // Registered before the first read: whatever commits from here on wakes this stream.
     let subscription = state.services.live.open(&session).map_err(refused)?;
     let owner = session.user.id;
@@ -177,11 +187,13 @@ pub async fn stream(
             .await
             .map(|event| (Ok::<_, Infallible>(event), stream))
     });
-    Ok(Sse::from_stream(events)
-        .with_keep_alive(KEEP_ALIVE)
-        .with_retry_duration(RETRY)
-        .customize()
-        .insert_header((HeaderName::from_static("x-accel-buffering"), "no")))
+    Ok(Either::Right(
+        Sse::from_stream(events)
+            .with_keep_alive(KEEP_ALIVE)
+            .with_retry_duration(RETRY)
+            .customize()
+            .insert_header((HeaderName::from_static("x-accel-buffering"), "no")),
+    ))
 }
 
 /// The session from the `Authorization` header, or else from a ticket.

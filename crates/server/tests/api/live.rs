@@ -215,6 +215,11 @@ fn a_comment_reaches_the_event_owners_stream_as_it_happens() {
     assert_eq!(stream.headers["cache-control"], "no-cache");
     assert_eq!(stream.headers["x-accel-buffering"], "no");
     assert_eq!(stream.expect("unread").json(), json!({"unread": 0}));
+    // HEAD answers the stream's head at once, without holding a stream.
+    let head = app.call_as("HEAD", &alice, "/notifications/stream");
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-type"), Some("text/event-stream"));
+    assert_eq!(head.header("x-accel-buffering"), Some("no"));
 
     app.post_json(
         &format!("/comments/{}", event["id"]),
