@@ -323,6 +323,11 @@ mod tests {
             &heard,
             &[Signal::Inbox(UserId(1_500)), Signal::Credentials(UserId(7))],
         );
+        assert_eq!(
+            got.len(),
+            1_502,
+            "a resync, 1,500 inboxes, one credentials: {got:?}"
+        );
         assert_eq!(got[1..=1_500], many[..], "in order, across several payloads");
         assert_eq!(got.last(), Some(&Signal::Credentials(UserId(7))));
         drop(listener);
@@ -347,7 +352,8 @@ mod tests {
         crate::testing::execute(
             &url,
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE application_name = 'plaza-live' AND pid <> pg_backend_pid()",
+             WHERE application_name = 'plaza-live' AND datname = current_database() \
+             AND pid <> pg_backend_pid()",
         );
         let deadline = Instant::now() + Duration::from_secs(10);
         while heard.0.lock().unwrap().len() < 2 && Instant::now() < deadline {
