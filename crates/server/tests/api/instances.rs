@@ -121,8 +121,9 @@ fn a_comment_posted_on_one_instance_reaches_a_stream_on_the_other() {
     )
     .assert_ok();
     let arrived = stream.expect("notification");
+    // Live, not at the next safety read a minute later (the figures are in docs/performance.md).
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(2),
+        started.elapsed() < std::time::Duration::from_secs(5),
         "{:?}",
         started.elapsed()
     );
