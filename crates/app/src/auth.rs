@@ -151,6 +151,16 @@ impl AuthService {
         if expires_at + crate::token::CLOCK_SKEW_SECONDS <= Utc::now().timestamp() {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
         }
+        Ok(Session {
+            user: self.holder(id, issued_at)?,
+            issued_at,
+            expires_at,
+        })
+    }
+
+    /// The user a token issued to `id` at `issued_at` still stands for: they exist and have not changed
+    /// their password since. Expiry is not looked at.
+    pub fn holder(&self, id: UserId, issued_at: i64) -> Result<User, AppError> {
         let user = self
             .users
             .find(id)?
@@ -158,11 +168,7 @@ impl AuthService {
         if TokenCodec::predates(issued_at, user.password_changed_at) {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
         }
-        Ok(Session {
-            user,
-            issued_at,
-            expires_at,
-        })
+        Ok(user)
     }
 }
 

@@ -334,11 +334,7 @@ impl LiveService {
     /// Whether the session still holds: `Ok(true)`; `Ok(false)` once the user changed their password
     /// (or is gone). Expiry is the caller's to time.
     pub fn still_valid(&self, session: &Session) -> Result<bool, AppError> {
-        match self.auth.resume(
-            session.user.id,
-            session.issued_at,
-            i64::MAX - crate::token::CLOCK_SKEW_SECONDS,
-        ) {
+        match self.auth.holder(session.user.id, session.issued_at) {
             Ok(_) => Ok(true),
             Err(AppError::Unauthorized(_)) => Ok(false),
             Err(other) => Err(other),

@@ -5,6 +5,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
+use plaza_app::auth::Session;
 use plaza_domain::user::User;
 
 use crate::error::ApiError;
@@ -15,7 +16,7 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub User);
 
-pub(crate) fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -32,7 +33,11 @@ pub(crate) fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.trim().to_owned())
 }
 
-impl FromRequest for AuthUser {
+/// The authenticated caller with their token's lifetime (for what must end with the token).
+#[derive(Debug, Clone)]
+pub struct AuthSession(pub Session);
+
+impl FromRequest for AuthSession {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -43,9 +48,19 @@ impl FromRequest for AuthUser {
             let token = token?;
             let state = state
                 .ok_or_else(|| ApiError::internal(&std::io::Error::other("AppState is not registered")))?;
-            let user = blocking(move || state.services.auth.authenticate(&token)).await?;
-            Ok(AuthUser(user))
+            let session = blocking(move || state.services.auth.session(&token)).await?;
+            Ok(AuthSession(session))
         })
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = AuthSession::from_request(req, payload);
+        Box::pin(async move { session.await.map(|session| AuthUser(session.0.user)) })
     }
 }
 

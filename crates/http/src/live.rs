@@ -10,8 +10,9 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
+use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderName};
-use actix_web::{Either, HttpRequest, HttpResponse, Responder, web};
+use actix_web::{Either, FromRequest, HttpRequest, HttpResponse, Responder, web};
 use actix_web_lab::sse::{self, Sse};
 use plaza_app::auth::Session;
 use plaza_app::live::{READ_BATCH, Refusal, Subscription};
@@ -20,7 +21,7 @@ use plaza_domain::notification::InboxSince;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::bearer_token;
+use crate::auth::AuthSession;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, blocking};
 use crate::notifications::NotificationResponse;
@@ -92,13 +93,8 @@ pub struct EndEvent {
         (status = 401, response = Unauthorized),
     )
 )]
-pub async fn ticket(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let token = bearer_token(&req)?;
-    let issued = blocking(move || {
-        let session = state.services.auth.session(&token)?;
-        state.services.live.issue_ticket(&session)
-    })
-    .await?;
+pub async fn ticket(state: web::Data<AppState>, caller: AuthSession) -> Result<HttpResponse, ApiError> {
+    let issued = blocking(move || state.services.live.issue_ticket(&caller.0)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(StreamTicketResponse {
@@ -202,11 +198,13 @@ async fn authenticate(
     req: &HttpRequest,
     ticket: Option<String>,
 ) -> Result<Session, ApiError> {
-    let state = state.clone();
     if req.headers().contains_key(header::AUTHORIZATION) {
-        let token = bearer_token(req)?;
-        return blocking(move || state.services.auth.session(&token)).await;
+        // The session needs no body.
+        return AuthSession::from_request(req, &mut Payload::None)
+            .await
+            .map(|caller| caller.0);
     }
+    let state = state.clone();
     match ticket {
         Some(ticket) => blocking(move || state.services.live.redeem_ticket(&ticket)).await,
         None => Err(ApiError::unauthorized(
