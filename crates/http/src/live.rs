@@ -18,12 +18,12 @@ use plaza_app::auth::Session;
 use plaza_app::live::{READ_BATCH, Refusal, Subscription};
 use plaza_domain::NotificationId;
 use plaza_domain::notification::InboxSince;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthSession;
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, blocking};
+use crate::extract::blocking;
 use crate::notifications::NotificationResponse;
 use crate::openapi::{BadRequest, RateLimited, Unauthorized, Unavailable};
 use crate::state::AppState;
@@ -41,17 +41,53 @@ pub const SAFETY_READ: Duration = Duration::from_secs(60);
 /// Seconds a client refused for a limit is asked to wait.
 const RETRY_AFTER_SECONDS: u64 = 5;
 
-#[derive(Debug, Deserialize, IntoParams)]
+/// The stream's query, read leniently: every value as the text sent, so that nothing in it can be
+/// refused before the caller is authenticated (a `401` comes first, and a ticket is spent by the
+/// attempt). `after` is checked once the caller is known.
+#[derive(Debug, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Replay the caller's notifications with an id above this one first, then continue live. The
     /// `Last-Event-ID` header does the same and wins. Without either, only what arrives from now on.
-    #[param(nullable = false, minimum = 0)]
-    after: Option<i64>,
+    #[param(value_type = Option<i64>, nullable = false, minimum = 0)]
+    after: Vec<String>,
     /// A ticket from `POST /notifications/stream/ticket`, for clients that cannot send an
     /// `Authorization` header (a browser's `EventSource`). Single use.
-    #[param(nullable = false)]
-    ticket: Option<String>,
+    #[param(value_type = Option<String>, nullable = false)]
+    ticket: Vec<String>,
+}
+
+impl StreamQuery {
+    /// Every `after` and `ticket` of the query string, in order; other parameters are ignored. Never
+    /// fails: a value that is not valid UTF-8 or percent-encoding is read lossily.
+    fn read(query: &str) -> Self {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        let mut read = Self::default();
+        for (name, value) in pairs {
+            match name.as_str() {
+                "after" => read.after.push(value),
+                "ticket" => read.ticket.push(value),
+                _ => {}
+            }
+        }
+        read
+    }
+
+    /// `after`, once the caller is authenticated: at most one, an integer `>= 0`.
+    fn after(&self) -> Result<Option<NotificationId>, ApiError> {
+        match self.after.as_slice() {
+            [] => Ok(None),
+            [after] => match after.parse::<i64>() {
+                Ok(id) => non_negative_id(id).map(Some),
+                Err(_) => Err(ApiError::bad_request(
+                    "invalid query parameter: after must be an integer >= 0",
+                )),
+            },
+            _ => Err(ApiError::bad_request(
+                "invalid query parameter: after is given more than once",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -130,16 +166,18 @@ pub async fn ticket(state: web::Data<AppState>, caller: AuthSession) -> Result<H
         (status = 503, response = Unavailable),
     )
 )]
-pub async fn stream(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    query: ApiQuery<StreamQuery>,
-) -> Result<impl Responder, ApiError> {
-    let StreamQuery { after, ticket } = query.0;
-    let session = authenticate(&state, &req, ticket).await?;
+pub async fn stream(state: web::Data<AppState>, req: HttpRequest) -> Result<impl Responder, ApiError> {
+    let query = StreamQuery::read(req.query_string());
+    // Authentication first (spending a ticket), whatever else is wrong with the request.
+    let session = authenticate(&state, &req, query.ticket.first().cloned()).await?;
+    if query.ticket.len() > 1 {
+        return Err(ApiError::bad_request(
+            "invalid query parameter: ticket is given more than once",
+        ));
+    }
     let after = match last_event_id(&req)? {
         Some(id) => Some(id),
-        None => after.map(non_negative_id).transpose()?,
+        None => query.after()?,
     };
     if req.method() == actix_web::http::Method::HEAD {
         // The head of a stream without the stream: a `HEAD` must end, and holds no place under the limits.

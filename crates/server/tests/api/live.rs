@@ -352,6 +352,53 @@ fn a_ticket_opens_one_stream_once_and_nothing_else_does() {
 }
 
 #[test]
+fn authentication_comes_before_the_query_and_a_ticket_is_spent_by_a_bad_query() {
+    let app = TestApp::spawn();
+    let (_, alice) = app.user("alice");
+    for path in [
+        "/notifications/stream?after=abc",
+        "/notifications/stream?after=-1",
+        "/notifications/stream?after=1&after=2",
+        "/notifications/stream?ticket=forged&after=abc",
+    ] {
+        let refused = EventStream::open(&app, path, &[]).err().expect("refused");
+        refused.assert_error(401, "unauthorized");
+        assert!(refused.header("x-request-id").is_some(), "{path}");
+    }
+
+    let ticket = app
+        .call_as("POST", &alice, "/notifications/stream/ticket")
+        .assert_ok()["ticket"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bad = EventStream::open(
+        &app,
+        &format!("/notifications/stream?ticket={ticket}&after=abc"),
+        &[],
+    );
+    bad.err().expect("refused").assert_error(400, "bad_request");
+    let again = EventStream::open(
+        &app,
+        &format!("/notifications/stream?ticket={ticket}&after=0"),
+        &[],
+    );
+    again
+        .err()
+        .expect("the ticket was spent by the refused attempt")
+        .assert_error(401, "unauthorized");
+
+    let auth = format!("Bearer {alice}");
+    for path in [
+        "/notifications/stream?after=abc",
+        "/notifications/stream?after=1&after=2",
+    ] {
+        let bad = EventStream::open(&app, path, &[("Authorization", &auth)]);
+        bad.err().expect("refused").assert_error(400, "bad_request");
+    }
+}
+
+#[test]
 fn a_password_change_ends_the_streams_of_older_tokens() {
     let app = TestApp::spawn();
     let (alice_id, alice) = app.user("alice");
