@@ -106,6 +106,17 @@ impl Capacity {
     }
 }
 
+/// When an event starts, as every store keeps it: to the microsecond (finer digits are dropped, as
+/// PostgreSQL's timestamps would), and never a leap second (`23:59:60`), which one store would keep and
+/// another turn into the next day.
+pub fn event_time(time: DateTime<Utc>) -> Result<DateTime<Utc>, Invalid> {
+    use chrono::{SubsecRound, Timelike};
+    if time.nanosecond() >= 1_000_000_000 {
+        return Err(Invalid::new("must not be a leap second (23:59:60)"));
+    }
+    Ok(time.trunc_subsecs(6))
+}
+
 /// A stored event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -171,6 +182,23 @@ pub trait EventRepository: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_times_are_kept_to_the_microsecond_and_never_a_leap_second() {
+        use chrono::{NaiveDate, TimeZone};
+        let precise =
+            Utc.with_ymd_and_hms(2027, 1, 1, 18, 0, 0).unwrap() + chrono::Duration::nanoseconds(123_456_789);
+        assert_eq!(
+            event_time(precise).unwrap(),
+            Utc.with_ymd_and_hms(2027, 1, 1, 18, 0, 0).unwrap() + chrono::Duration::microseconds(123_456)
+        );
+        let leap = NaiveDate::from_ymd_opt(2026, 12, 31)
+            .unwrap()
+            .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+            .unwrap()
+            .and_utc();
+        assert!(event_time(leap).is_err());
+    }
 
     #[test]
     fn numbers_stay_in_their_ranges() {

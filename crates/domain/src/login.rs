@@ -10,13 +10,20 @@ use crate::RepoError;
 /// not hold a 256 KiB "user name".
 pub const MAX_NAME_CHARS: usize = 64;
 
-/// The user name as failures are counted under it: cut to [`MAX_NAME_CHARS`], ASCII letters folded (the
-/// user-name lookup ignores their case).
+/// The user name as failures are counted under it: cut to [`MAX_NAME_CHARS`], ASCII letters folded and
+/// nothing else (the user-name lookup ignores the case of ASCII letters only), NUL written as U+FFFD so
+/// that every store can keep the key as text.
 pub fn name_key(name: &str) -> String {
     name.chars()
         .take(MAX_NAME_CHARS)
-        .collect::<String>()
-        .to_ascii_lowercase()
+        .map(|c| {
+            if c == '\0' {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
 }
 
 /// How many failures are allowed, and over what sliding window.
@@ -55,4 +62,18 @@ pub trait SharedLoginFailures: Send + Sync {
         reservation: Reservation,
         clear_name: Option<(String, String)>,
     ) -> Result<(), RepoError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_keys_fold_ascii_letters_only() {
+        assert_eq!(name_key("KiKi"), "kiki");
+        assert_eq!(name_key("\u{212A}iki"), "\u{212A}iki", "KELVIN SIGN is not K");
+        assert_eq!(name_key("\u{130}da"), "\u{130}da");
+        assert_eq!(name_key("a\0b"), "a\u{FFFD}b");
+        assert_eq!(name_key(&"x".repeat(100)).len(), MAX_NAME_CHARS);
+    }
 }

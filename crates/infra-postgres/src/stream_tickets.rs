@@ -59,6 +59,10 @@ impl StreamTicketStore for PgStreamTickets {
     }
 
     fn redeem(&self, key: &str, now: DateTime<Utc>) -> Result<Option<StreamTicket>, RepoError> {
+        if key.contains('\0') {
+            // PostgreSQL text cannot hold NUL, so no issued key does.
+            return Ok(None);
+        }
         let taken: Option<Redeemed> = self.db.write(|conn| {
             let rows: Vec<Redeemed> = diesel::sql_query(
                 "DELETE FROM stream_tickets WHERE key = $1 \

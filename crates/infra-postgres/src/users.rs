@@ -58,6 +58,13 @@ struct ProfileUpdate<'a> {
     full_name: Option<&'a str>,
 }
 
+/// Folds ASCII letters and nothing else, as SQLite's `NOCASE` does: `lower()` would also fold lookalikes
+/// such as U+212A KELVIN SIGN into `k`. The unique index `users_username_unique` is on this expression.
+const ASCII_FOLDED_USERNAME: &str =
+    "translate(username, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+const FOLD_OPEN: &str = "translate(";
+const FOLD_CLOSE: &str = ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+
 /// [`UserRepository`] over PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PgUserRepository {
@@ -116,13 +123,17 @@ impl UserRepository for PgUserRepository {
     }
 
     fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError> {
+        if username.contains('\0') {
+            // PostgreSQL text cannot hold NUL, so no stored name does: asking would be an error, not a miss.
+            return Ok(None);
+        }
         self.db.read(|conn| {
-            // The expression of the unique index, so the index answers it.
+            // The expression of the unique index (ASCII letters folded, nothing else), so the index answers it.
             let row = users::table
                 .filter(
-                    diesel::dsl::sql::<Bool>("lower(username) = lower(")
+                    diesel::dsl::sql::<Bool>(&format!("{ASCII_FOLDED_USERNAME} = {FOLD_OPEN}"))
                         .bind::<Text, _>(username)
-                        .sql(")"),
+                        .sql(FOLD_CLOSE),
                 )
                 .select(UserRow::as_select())
                 .first(conn)
@@ -192,6 +203,25 @@ impl UserRepository for PgUserRepository {
                 .returning(UserRow::as_returning())
                 .get_result(conn)?;
             Ok((User::from(row), previous))
+        })
+    }
+
+    fn upgrade_password_hash(
+        &self,
+        id: UserId,
+        current: &PasswordHash,
+        upgraded: &PasswordHash,
+    ) -> Result<bool, RepoError> {
+        let (current, upgraded) = (current.0.clone(), upgraded.0.clone());
+        self.db.write(|conn| {
+            let changed = diesel::update(
+                users::table
+                    .find(id.get())
+                    .filter(users::password_hash.eq(&current)),
+            )
+            .set(users::password_hash.eq(&upgraded))
+            .execute(conn)?;
+            Ok(changed == 1)
         })
     }
 }

@@ -181,6 +181,25 @@ impl UserRepository for SqliteUserRepository {
             Ok((user, previous))
         })
     }
+
+    fn upgrade_password_hash(
+        &self,
+        id: UserId,
+        current: &PasswordHash,
+        upgraded: &PasswordHash,
+    ) -> Result<bool, RepoError> {
+        let (current, upgraded) = (current.0.clone(), upgraded.0.clone());
+        self.db.write(move |conn| {
+            let changed = diesel::update(
+                users::table
+                    .find(id.get())
+                    .filter(users::password_hash.eq(&current)),
+            )
+            .set(users::password_hash.eq(&upgraded))
+            .execute(conn)?;
+            Ok(changed == 1)
+        })
+    }
 }
 
 #[cfg(test)]

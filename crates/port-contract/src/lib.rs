@@ -53,10 +53,14 @@ macro_rules! contract_tests {
         $crate::contract_tests!(@each $fresh;
             users_are_created_and_found,
             user_names_and_emails_are_unique_ignoring_case,
+            only_ascii_letters_are_folded_in_names_and_emails,
+            nul_in_looked_up_text_finds_nothing,
             a_password_change_moves_the_token_epoch_forward,
+            an_upgraded_hash_keeps_the_epoch_and_never_undoes_a_change,
             a_new_avatar_returns_the_one_it_replaces,
             users_are_listed_and_found_in_id_order,
             events_list_by_time_then_id_with_totals,
+            event_times_are_kept_to_the_microsecond,
             search_follows_the_rule,
             search_follows_edits_and_deletes,
             purchases_stop_at_capacity,
@@ -240,6 +244,48 @@ pub fn user_names_and_emails_are_unique_ignoring_case(stores: &Stores) {
     ));
 }
 
+/// Lookalike letters are other letters: `lower()` in PostgreSQL folds U+212A KELVIN SIGN into `k` and
+/// U+0130 into `i`; the contract folds A-Z only, as SQLite's `NOCASE` does.
+pub fn only_ascii_letters_are_folded_in_names_and_emails(stores: &Stores) {
+    let kiki = user(stores, "kiki");
+    assert_eq!(
+        stores.users.find_by_username("KIKI").unwrap().map(|u| u.id),
+        Some(kiki)
+    );
+    assert_eq!(stores.users.find_by_username("\u{212A}iki").unwrap(), None);
+    assert_eq!(stores.users.find_by_username("k\u{130}ki").unwrap(), None);
+
+    let with_email = |name: &str, email: &str| {
+        let mut new = new_user(name);
+        new.email = Email::parse(email).unwrap();
+        stores.users.create(new)
+    };
+    with_email("kelvin", "\u{212A}elvin@example.org").unwrap();
+    with_email("kelly", "kelvin@example.org").expect("an ASCII k is not the KELVIN SIGN");
+    with_email("ida", "\u{130}da@example.org").unwrap();
+    with_email("ida2", "ida@example.org").expect("i is not U+0130");
+    assert!(matches!(
+        with_email("kelvin2", "KELVIN@example.org"),
+        Err(RepoError::Conflict(Conflict::EmailTaken))
+    ));
+}
+
+/// NUL cannot be stored as text on every database (PostgreSQL refuses it); validated values never hold it,
+/// and text that is only looked up finds nothing instead of failing.
+pub fn nul_in_looked_up_text_finds_nothing(stores: &Stores) {
+    user(stores, "alice");
+    assert_eq!(stores.users.find_by_username("ali\0ce").unwrap(), None);
+    assert_eq!(stores.users.find_by_username("\0").unwrap(), None);
+    assert_eq!(stores.stream_tickets.redeem("key\0", Utc::now()).unwrap(), None);
+    let owner = user(stores, "owner");
+    event(stores, owner, "Jazz night", "", 1);
+    assert_eq!(
+        search_names(stores, "jazz\0night"),
+        ["Jazz night"],
+        "NUL separates words"
+    );
+}
+
 pub fn a_password_change_moves_the_token_epoch_forward(stores: &Stores) {
     let alice = stores.users.create(new_user("alice")).unwrap();
     let changes = |password: Option<&str>| UserChanges {
@@ -274,6 +320,41 @@ pub fn a_password_change_moves_the_token_epoch_forward(stores: &Stores) {
         stores.users.update(UserId(9_999), changes(None)),
         Err(RepoError::NotFound)
     ));
+}
+
+pub fn an_upgraded_hash_keeps_the_epoch_and_never_undoes_a_change(stores: &Stores) {
+    let alice = stores.users.create(new_user("alice")).unwrap();
+    let stronger = PasswordHash("$2b$12$stronger".into());
+    assert!(
+        stores
+            .users
+            .upgrade_password_hash(alice.id, &alice.password_hash, &stronger)
+            .unwrap()
+    );
+    let upgraded = stores.users.find(alice.id).unwrap().unwrap();
+    assert_eq!(upgraded.password_hash, stronger);
+    assert_eq!(
+        upgraded.password_changed_at, alice.password_changed_at,
+        "the same password: tokens stay valid"
+    );
+    // A stale upgrade (the hash it started from is gone) changes nothing.
+    let late = PasswordHash("$2b$12$late".into());
+    assert!(
+        !stores
+            .users
+            .upgrade_password_hash(alice.id, &alice.password_hash, &late)
+            .unwrap()
+    );
+    assert_eq!(
+        stores.users.find(alice.id).unwrap().unwrap().password_hash,
+        stronger
+    );
+    assert!(
+        !stores
+            .users
+            .upgrade_password_hash(UserId(9_999), &stronger, &late)
+            .unwrap()
+    );
 }
 
 pub fn a_new_avatar_returns_the_one_it_replaces(stores: &Stores) {
@@ -335,6 +416,37 @@ pub fn events_list_by_time_then_id_with_totals(stores: &Stores) {
     assert_eq!((beyond.total, beyond.items.len()), (3, 0));
     assert_eq!(stores.events.find(early.id).unwrap(), Some(early));
     assert_eq!(stores.events.find(EventId(9_999)).unwrap(), None);
+}
+
+/// The domain keeps event times to the microsecond (`event::event_time`); every store keeps exactly that,
+/// on creation and on edit, whatever the day.
+pub fn event_times_are_kept_to_the_microsecond(stores: &Stores) {
+    let owner = user(stores, "owner");
+    let precise = plaza_domain::event::event_time(
+        Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap() + chrono::Duration::nanoseconds(999_999_999),
+    )
+    .unwrap();
+    let mut new = new_event(owner, "Midnight", "", 1, 10);
+    new.event_time = precise;
+    let created = stores.events.create(new).unwrap();
+    assert_eq!(created.event_time, precise);
+    assert_eq!(
+        stores.events.find(created.id).unwrap().unwrap().event_time,
+        precise
+    );
+    let later = precise + chrono::Duration::microseconds(1);
+    let edited = stores
+        .events
+        .update(
+            created.id,
+            EventChanges {
+                event_time: Some(later),
+                ..EventChanges::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(edited.event_time, later, "the next microsecond is the next day");
+    assert_eq!(stores.events.find(created.id).unwrap().unwrap().event_time, later);
 }
 
 pub fn search_follows_the_rule(stores: &Stores) {
