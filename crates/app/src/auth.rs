@@ -107,6 +107,7 @@ impl AuthService {
         match checked {
             Ok(Some(user)) => {
                 attempt.succeeded();
+                self.upgrade_hash(&user, password);
                 if let Some((shared, reservation)) = reservation {
                     // A right password is not refused because the bookkeeping failed: the failure left
                     // counted ages out with the window.
@@ -128,6 +129,25 @@ impl AuthService {
                 }
                 Err(error)
             }
+        }
+    }
+
+    /// After the hashing cost was raised, an account's hash is made again at the current cost the next
+    /// time its password is known to be right. A failure here only leaves the old hash in place.
+    fn upgrade_hash(&self, user: &User, password: &str) {
+        if !self.passwords.needs_rehash(&user.password_hash) {
+            return;
+        }
+        let Ok(password) = Password::parse(password) else {
+            return;
+        };
+        let upgraded = self.passwords.hash(&password).and_then(|upgraded| {
+            Ok(self
+                .users
+                .upgrade_password_hash(user.id, &user.password_hash, &upgraded)?)
+        });
+        if let Err(error) = upgraded {
+            tracing::warn!(%error, user = user.id.get(), "a password hash stays at its old cost");
         }
     }
 
@@ -215,10 +235,41 @@ mod tests {
         users.expect_find().returning(move |_| Ok(Some(stored.clone())));
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
+        hasher.expect_needs_rehash().returning(|_| false);
         let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
 
         let token = auth.login("c", "ALICE", "right").unwrap();
         assert_eq!(auth.authenticate(&token.access_token).unwrap().id, UserId(1));
+    }
+
+    #[test]
+    fn a_right_password_on_a_cheaper_hash_is_hashed_again_without_ending_sessions() {
+        use plaza_domain::user::PasswordHash;
+        let mut users = MockUserRepository::new();
+        let alice = user(1, "alice");
+        let old_hash = alice.password_hash.clone();
+        let stored = alice.clone();
+        users
+            .expect_find_by_username()
+            .returning(move |_| Ok(Some(stored.clone())));
+        users
+            .expect_upgrade_password_hash()
+            .times(1)
+            .withf(move |id, current, upgraded| {
+                *id == UserId(1) && *current == old_hash && upgraded.0 == "$2b$12$upgraded"
+            })
+            .returning(|_, _, _| Ok(true));
+        users.expect_update().never();
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().returning(|_, _| Ok(true));
+        hasher.expect_needs_rehash().returning(|_| true);
+        hasher
+            .expect_hash()
+            .times(1)
+            .withf(|password| password.expose() == "right password")
+            .returning(|_| Ok(PasswordHash("$2b$12$upgraded".into())));
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
+        auth.login("c", "alice", "right password").unwrap();
     }
 
     #[test]
@@ -230,6 +281,7 @@ mod tests {
             .returning(|_| Ok(Some(user(1, "alice"))));
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().times(1).returning(|_, _| Ok(true));
+        hasher.expect_needs_rehash().returning(|_| false);
         let mut shared = MockSharedLoginFailures::new();
         let mut answers = vec![Ok(Reservation(7)), Err(42)].into_iter();
         shared

@@ -25,7 +25,7 @@ pub enum AppError {
     RateLimited(u64),
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    /// Too much work of one kind is queued (password hashing); retry after this many seconds.
+    /// Too much work of one kind is queued (password hashing, image decoding); retry after this many seconds.
     #[error("busy, retry in {0} s")]
     Overloaded(u64),
     /// A bug or a broken dependency. Its cause is logged, never shown.

@@ -64,7 +64,8 @@ pub struct EventIdParam(
 );
 
 fn time(raw: String) -> Result<DateTime<Utc>, Invalid> {
-    parse_time(&raw).map_err(Invalid)
+    let time = parse_time(&raw).map_err(Invalid)?;
+    plaza_domain::event::event_time(time)
 }
 
 /// A new event. Every invalid field is reported at once.

@@ -130,6 +130,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         // Field-by-field structs would also read a JSON array positionally: `[]` must not mean "no fields".
         return Err(ApiError::invalid_field("body", "must be a JSON object"));
     }
+    if let Some(field) = field_with_nul(&document, "") {
+        return Err(ApiError::invalid_field(field, NUL_REFUSED));
+    }
     serde_path_to_error::deserialize(document).map_err(|error| {
         let path = error.path().to_string();
         let message = without_position(&error.into_inner().to_string());
@@ -148,6 +151,52 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::invalid_field(field, message)
     })
+}
+
+/// Why text holding U+0000 is refused wherever it enters: no store keeps it alike (PostgreSQL text
+/// cannot hold it at all), and no name, word or address needs it.
+pub(crate) const NUL_REFUSED: &str = "must not contain the NUL character (U+0000)";
+
+/// The path of the first string (or key) in `value` that holds NUL, as field errors name fields.
+fn field_with_nul(value: &serde_json::Value, path: &str) -> Option<String> {
+    let join = |key: &str| {
+        let key = key.replace('\0', "\u{FFFD}");
+        if path.is_empty() {
+            key
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => Some(if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }),
+        serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(index, item)| {
+            field_with_nul(
+                item,
+                &format!("{}[{index}]", if path.is_empty() { "body" } else { path }),
+            )
+        }),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(key))
+            } else {
+                field_with_nul(item, &join(key))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// The first name in URL-encoded `pairs` (a form or a query string) whose name or value holds NUL.
+pub(crate) fn pair_with_nul(encoded: &[u8]) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(encoded).ok()?;
+    pairs
+        .into_iter()
+        .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+        .map(|(name, _)| name.replace('\0', "\u{FFFD}"))
 }
 
 /// serde_json appends " at line L column C", which helps nobody reading a field error.
@@ -190,6 +239,11 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(name) = pair_with_nul(req.query_string().as_bytes()) {
+            return ready(Err(ApiError::bad_request(format!(
+                "query parameter {name} {NUL_REFUSED}"
+            ))));
+        }
         ready(
             serde_urlencoded::from_str::<T>(req.query_string())
                 .map(ApiQuery)
@@ -249,6 +303,30 @@ mod tests {
             ("validation_failed".into(), Some("body".into()))
         );
         assert!(parse_json::<Body>(br#"{"name":"x","count":1,"extra":true}"#).is_ok());
+    }
+
+    #[test]
+    fn nul_anywhere_in_a_document_names_its_field() {
+        let field_of = |body: &str| {
+            let error = parse_json::<serde_json::Value>(body.as_bytes()).unwrap_err();
+            assert_eq!(error.code(), "validation_failed");
+            error.body().errors.as_ref().unwrap()[0].field.clone()
+        };
+        assert_eq!(field_of(r#"{"name":"a\u0000b","count":1}"#), "name");
+        assert_eq!(field_of(r#"{"outer":{"inner":"\u0000"}}"#), "outer.inner");
+        assert_eq!(field_of(r#"{"list":["ok","\u0000"]}"#), "list[1]");
+        assert_eq!(field_of(r#"{"a\u0000":1}"#), "a\u{FFFD}");
+        assert!(parse_json::<serde_json::Value>(br#"{"name":"a\u0001b"}"#).is_ok());
+    }
+
+    #[test]
+    fn nul_in_a_form_or_query_is_found_by_name() {
+        assert_eq!(
+            pair_with_nul(b"username=a%00b&password=x"),
+            Some("username".into())
+        );
+        assert_eq!(pair_with_nul(b"a%00=1"), Some("a\u{FFFD}".into()));
+        assert_eq!(pair_with_nul(b"username=ab&password=x"), None);
     }
 
     #[test]

@@ -41,6 +41,9 @@ async fn credentials(req: HttpRequest, mut payload: Payload) -> Result<TokenRequ
     if is_json(&media) {
         return parse_json(&body);
     }
+    if let Some(name) = crate::extract::pair_with_nul(&body) {
+        return Err(ApiError::invalid_field(name, crate::extract::NUL_REFUSED));
+    }
     serde_urlencoded::from_bytes::<TokenRequest>(&body).map_err(|error| {
         let message = error.to_string();
         match message.strip_prefix("missing field `") {

@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use actix_web::test;
 use plaza_app::live::InProcessBus;
-use plaza_app::{
-    BcryptHasher, HashingLimit, Hub, Ports, ReencodedAvatars, Services, StreamLimits, TokenCodec,
-};
+use plaza_app::{BcryptHasher, Hub, Ports, ReencodedAvatars, Services, StreamLimits, TokenCodec, WorkLimit};
 use plaza_domain::RepoError;
 use plaza_domain::health::StorageHealth;
 use plaza_infra_fs::FsAvatarStore;
@@ -38,8 +36,8 @@ async fn health_is_503_in_the_error_shape_when_the_database_does_not_answer() {
         comments: Arc::new(SqliteCommentRepository::new(db.clone())),
         notifications: Arc::new(SqliteNotificationRepository::new(db.clone())),
         avatars: Arc::new(FsAvatarStore::open(dir.path().join("avatars")).unwrap()),
-        avatar_images: Arc::new(ReencodedAvatars),
-        passwords: Arc::new(BcryptHasher::new(4, HashingLimit::for_this_machine()).unwrap()),
+        avatar_images: Arc::new(ReencodedAvatars::for_this_machine()),
+        passwords: Arc::new(BcryptHasher::new(4, WorkLimit::for_this_machine()).unwrap()),
         tokens: Arc::new(TokenCodec::new(&[1u8; 32], 30).unwrap()),
         health: Arc::new(Unreachable),
         bus: Arc::new(InProcessBus::new(hub.clone())),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use plaza_app::live::InProcessBus;
-use plaza_app::{BcryptHasher, HashingLimit, Hub, Ports, ReencodedAvatars, Services, TokenCodec};
+use plaza_app::{BcryptHasher, Hub, Ports, ReencodedAvatars, Services, TokenCodec, WorkLimit};
 use plaza_domain::live::{NotificationBus, SignalSink};
 use plaza_infra_fs::FsAvatarStore;
 use plaza_infra_postgres::bus::{Listener, PgNotificationBus};
@@ -102,8 +102,8 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
     let (repositories, database) = open(config)?;
     let avatars = FsAvatarStore::open(&config.avatar_dir)
         .with_context(|| format!("opening the avatar directory {}", config.avatar_dir.display()))?;
-    let passwords = BcryptHasher::new(config.bcrypt_cost, HashingLimit::for_this_machine())
-        .map_err(anyhow::Error::msg)?;
+    let passwords =
+        BcryptHasher::new(config.bcrypt_cost, WorkLimit::for_this_machine()).map_err(anyhow::Error::msg)?;
     let tokens = TokenCodec::new(&config.jwt_secret()?, config.access_token_expire_minutes)
         .map_err(anyhow::Error::msg)?;
     let hub = Hub::new(config.stream_limits());
@@ -124,7 +124,7 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
         comments: repositories.comments,
         notifications: repositories.notifications,
         avatars: Arc::new(avatars),
-        avatar_images: Arc::new(ReencodedAvatars),
+        avatar_images: Arc::new(ReencodedAvatars::for_this_machine()),
         passwords: Arc::new(passwords),
         tokens: Arc::new(tokens),
         health: repositories.health,

@@ -180,3 +180,62 @@ fn tokens_not_yet_valid_from_the_future_or_with_critical_headers_are_refused() {
     )
     .assert_error(401, "unauthorized");
 }
+
+/// U+212A KELVIN SIGN looks like K and PostgreSQL's `lower()` folds it into `k`: it must not log in as
+/// `kiki`, nor escape `kiki`'s throttle, nor block an ASCII e-mail address, on either store.
+#[test]
+fn a_lookalike_letter_is_another_name() {
+    let app = TestApp::spawn();
+    app.register("kiki");
+    let kelvin_kiki = "%E2%84%AAiki"; // "\u{212A}iki", URL-encoded in the form
+    app.login(kelvin_kiki, PASSWORD).assert_error(401, "unauthorized");
+    app.login("KIKI", PASSWORD).assert_ok();
+    for _ in 0..10 {
+        app.login("kiki", "wrong-password-1")
+            .assert_error(401, "unauthorized");
+    }
+    app.login("kiki", PASSWORD).assert_error(429, "rate_limited");
+    app.login(kelvin_kiki, PASSWORD).assert_error(401, "unauthorized");
+
+    let register = |name: &str, email: &str| {
+        app.post_json(
+            "/users/",
+            None,
+            &json!({"username": name, "email": email, "password": PASSWORD}),
+        )
+    };
+    register("kelvin", "\u{212A}elvin@example.org").assert_ok();
+    register("kelly", "kelvin@example.org").assert_ok();
+    register("ida", "\u{130}da@example.org").assert_ok();
+    register("ida2", "ida@example.org").assert_ok();
+    register("kelvin2", "KELVIN@example.org").assert_error(409, "email_taken");
+}
+
+/// PostgreSQL cannot hold NUL in text and answered `500` to it; it is refused wherever text enters.
+#[test]
+fn nul_is_refused_wherever_text_enters() {
+    let app = TestApp::spawn();
+    let (_, token) = app.user("alice");
+    app.login("a%00b", PASSWORD).assert_invalid("username");
+    app.login("alice", "pass%00word").assert_invalid("password");
+    app.post_json(
+        "/token",
+        None,
+        &json!({"username": "a\u{0}b", "password": PASSWORD}),
+    )
+    .assert_invalid("username");
+    app.post_json(
+        "/users/",
+        None,
+        &json!({"username": "bob", "email": "bob@example.org", "password": PASSWORD, "full_name": "B\u{0}b"}),
+    )
+    .assert_invalid("full_name");
+    app.post_json(
+        "/posts/",
+        Some(&token),
+        &json!({"title": "Hi", "content": "a\u{0}b"}),
+    )
+    .assert_invalid("content");
+    app.get("/events/?search=a%00b").assert_error(400, "bad_request");
+    assert_eq!(app.get("/events/?search=jazz").status, 204, "no event, no error");
+}

@@ -223,3 +223,28 @@ fn only_the_owner_deletes_and_the_comments_go_with_the_event() {
     app.call_as("DELETE", &alice, &path)
         .assert_error(404, "not_found");
 }
+
+/// One rule on both stores: microseconds are kept, finer digits dropped, and a leap second refused
+/// (PostgreSQL turned `23:59:60` into the next day and cut nanoseconds; SQLite kept both).
+#[test]
+fn event_times_keep_microseconds_and_refuse_leap_seconds() {
+    let app = TestApp::spawn();
+    let (_, token) = app.user("alice");
+    let precise = app.create_event(&token, json!({"event_time": "2027-01-01T18:00:00.123456789Z"}));
+    assert_eq!(precise["event_time"], "2027-01-01T18:00:00.123456Z");
+    let read = app.get(&format!("/events/{}", precise["id"])).assert_ok();
+    assert_eq!(read["event_time"], "2027-01-01T18:00:00.123456Z");
+    app.post_json(
+        "/events/",
+        Some(&token),
+        &event_body(json!({"event_time": "2026-12-31T23:59:60Z"})),
+    )
+    .assert_invalid("event_time");
+    let edited = app.send_json(
+        "PATCH",
+        &format!("/events/{}", precise["id"]),
+        Some(&token),
+        &json!({"event_time": "2026-12-31T23:59:60Z"}),
+    );
+    edited.assert_invalid("event_time");
+}

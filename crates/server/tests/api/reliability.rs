@@ -394,3 +394,107 @@ fn tampered_tokens_are_refused() {
     )
     .assert_error(403, "forbidden");
 }
+
+/// The process's peak resident memory so far (`VmHWM`), in MiB.
+fn peak_rss_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/<pid>/status");
+    kib / 1024
+}
+
+/// A PNG of `width` × `height` RGBA pixels that compresses to little: what an attacker sends to make the
+/// server decode far more than it received.
+fn large_png(width: u32, height: u32) -> Vec<u8> {
+    let pixels = image::RgbaImage::from_fn(width, height, |x, y| {
+        image::Rgba([(x / 64 % 2 * 255) as u8, (y / 64 % 2 * 255) as u8, 0, 255])
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgba8(pixels)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png
+}
+
+/// 12 parallel uploads of an 8192 × 8192 PNG (~260 KB, 256 MiB to decode) took the server from 17 MB
+/// to 3.7 GB; the largest image still accepted (16 megapixels) is decoded a few at a time. Either way the
+/// server stays under 512 MiB and answers everyone else.
+#[test]
+fn a_flood_of_huge_avatars_keeps_memory_bounded_and_others_answered() {
+    let data = tempfile::tempdir().unwrap();
+    let plaza = Plaza::start(data.path(), &[], &[]).unwrap();
+    let base = plaza.base.clone();
+    let token = token_for(&base, "flooder");
+    let me = json_of(
+        &mut agent()
+            .get(format!("{base}/users/me"))
+            .header("Authorization", format!("Bearer {token}"))
+            .call()
+            .unwrap(),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let upload = |png: Arc<Vec<u8>>| {
+        let (base, token) = (base.clone(), token.clone());
+        std::thread::spawn(move || {
+            let body = crate::avatars::multipart("file", "image/png", &png);
+            let response = agent()
+                .put(format!("{base}/users/{me}/avatar"))
+                .header("Authorization", format!("Bearer {token}"))
+                .content_type("multipart/form-data; boundary=plaza-test-boundary")
+                .send(body)
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.headers().contains_key("retry-after"),
+            )
+        })
+    };
+    let huge = Arc::new(large_png(8192, 8192));
+    let largest = Arc::new(large_png(4096, 4096));
+    assert!(
+        huge.len() < 2 << 20 && largest.len() < 2 << 20,
+        "both within the 2 MiB body limit"
+    );
+
+    let mut health = Vec::new();
+    for (png, accepted) in [(huge, false), (largest, true)] {
+        let uploads: Vec<_> = (0..12).map(|_| upload(png.clone())).collect();
+        for _ in 0..5 {
+            let started = std::time::Instant::now();
+            let status = agent()
+                .get(format!("{base}/health"))
+                .call()
+                .unwrap()
+                .status()
+                .as_u16();
+            health.push((status, started.elapsed()));
+        }
+        let answers: Vec<(u16, bool)> = uploads.into_iter().map(|u| u.join().unwrap()).collect();
+        let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+        if accepted {
+            assert!(
+                statuses.contains(&200),
+                "the largest accepted image is stored: {statuses:?}"
+            );
+            assert!(
+                answers
+                    .iter()
+                    .all(|(status, retry)| *status == 200 || (*status == 503 && *retry)),
+                "stored, or told when to come back: {answers:?}"
+            );
+        } else {
+            assert!(
+                statuses.iter().all(|s| *s == 413),
+                "8192 × 8192 is refused: {statuses:?}"
+            );
+        }
+    }
+    let peak = peak_rss_mib(plaza.child.id());
+    println!("avatar flood: peak RSS {peak} MiB; /health during it: {health:?}");
+    assert!(peak <= 512, "peak RSS {peak} MiB");
+    assert!(health.iter().all(|(status, _)| *status == 200), "{health:?}");
+}
