@@ -87,6 +87,67 @@ pub(crate) fn check_characters(raw: &str, kind: TextKind) -> Result<(), Invalid>
     Ok(())
 }
 
+/// Refused anywhere in a name, as `[...]` class contents: controls, reordering marks, and the invisible
+/// characters that are not joiners.
+macro_rules! name_refused {
+    () => {
+        concat!(
+            "\\u0000-\\u001F\\u007F-\\u009F",
+            "\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069",
+            "\\u00AD\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F\\u200B",
+            "\\u2060-\\u2064\\u206A-\\u206F\\u3164\\uFEFF\\uFFA0\\uFFF9-\\uFFFB"
+        )
+    };
+}
+
+/// Allowed in a name, but not its one visible character: joiners, variation selectors, combining marks.
+macro_rules! invisible_allowed_in_names {
+    () => {
+        concat!(
+            "\\u200C\\u200D\\uFE00-\\uFE0F",
+            "\\u0300-\\u036F\\u1AB0-\\u1AFF\\u1DC0-\\u1DFF\\u20D0-\\u20FF\\uFE20-\\uFE2F"
+        )
+    };
+}
+
+/// Refused in free text: controls other than tab, line feed and carriage return.
+macro_rules! prose_refused {
+    () => {
+        "\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F"
+    };
+}
+
+/// The character rules as JSON Schema `pattern`s (ECMA-262 and Python syntax alike), for the OpenAPI
+/// document: generated clients and fuzzers learn the rules instead of guessing them. They say the same as
+/// [`check_characters`] for every character of the Basic Multilingual Plane (a test checks that); the
+/// invisible characters beyond it (musical format controls, tag characters) are left to the server.
+///
+/// A name: no control, invisible or reordering character, and, unless empty, one visible character.
+pub const NAME_PATTERN: &str = concat!(
+    "^(?:[^",
+    name_refused!(),
+    "]*",
+    "[^\\s",
+    name_refused!(),
+    invisible_allowed_in_names!(),
+    "]",
+    "[^",
+    name_refused!(),
+    "]*)?$"
+);
+/// Free text that may be empty: no control character but line breaks and tabs.
+pub const PROSE_PATTERN: &str = concat!("^[^", prose_refused!(), "]*$");
+/// Free text that must not be empty or only white space.
+pub const REQUIRED_PROSE_PATTERN: &str = concat!(
+    "^[^",
+    prose_refused!(),
+    "]*[^\\s",
+    prose_refused!(),
+    "][^",
+    prose_refused!(),
+    "]*$"
+);
+
 /// Checks `raw` against a `min..=max` character count.
 pub(crate) fn check_length(raw: &str, min: usize, max: usize) -> Result<(), Invalid> {
     if min > 0 && raw.trim().is_empty() {
@@ -146,6 +207,37 @@ mod tests {
 
     bounded_text!(Sample, 1, 3, Name);
     bounded_text!(Story, 0, 100, Prose);
+
+    /// Every character of the Basic Multilingual Plane (less the surrogates) alone, between letters, and
+    /// with a letter, against each pattern and the rule it describes.
+    #[test]
+    fn the_patterns_say_what_the_rules_say() {
+        let name = regex::Regex::new(NAME_PATTERN).unwrap();
+        let prose = regex::Regex::new(PROSE_PATTERN).unwrap();
+        let required = regex::Regex::new(REQUIRED_PROSE_PATTERN).unwrap();
+        let mut samples = vec![String::new(), " ".into(), "\t\n".into()];
+        for c in (0u32..=0xFFFF).filter_map(char::from_u32) {
+            samples.extend([
+                c.to_string(),
+                format!("a{c}b"),
+                format!("{c}{c}"),
+                format!(" {c}"),
+            ]);
+        }
+        for text in &samples {
+            let as_name = check_characters(text, TextKind::Name).is_ok();
+            assert_eq!(
+                name.is_match(text),
+                as_name,
+                "name {text:?} ({:?})",
+                text.chars().collect::<Vec<_>>()
+            );
+            let as_prose = check_characters(text, TextKind::Prose).is_ok();
+            assert_eq!(prose.is_match(text), as_prose, "prose {text:?}");
+            let as_required = as_prose && check_length(text, 1, usize::MAX).is_ok();
+            assert_eq!(required.is_match(text), as_required, "required prose {text:?}");
+        }
+    }
 
     #[test]
     fn counts_characters_not_bytes() {

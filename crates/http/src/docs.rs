@@ -5,16 +5,13 @@ use std::sync::{Arc, LazyLock};
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::Config;
 
 use crate::error::ApiError;
-use crate::openapi::ApiDoc;
 
 /// The document, rendered once.
 static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-    ApiDoc::openapi()
-        .to_pretty_json()
+    serde_json::to_string_pretty(&crate::openapi::document())
         .unwrap_or_else(|error| format!("{{\"error\":\"the OpenAPI document cannot be rendered: {error}\"}}"))
 });
 

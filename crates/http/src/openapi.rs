@@ -131,7 +131,7 @@ pub struct UnsupportedMediaType(pub ErrorBody);
 pub struct RateLimited(pub ErrorBody);
 
 /// `503 unavailable`: the database cannot be reached or stayed busy, every search connection is busy, or
-/// password hashing is saturated (then with `Retry-After`); try again shortly.
+/// password hashing or avatar decoding is saturated (then with `Retry-After`); try again shortly.
 #[derive(ToResponse)]
 pub struct Unavailable(pub ErrorBody);
 
@@ -294,4 +294,151 @@ pub fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<HttpMethod> {
         }
     }
     methods
+}
+
+/// The document as served: utoipa's, with what its types cannot say written in. Each event of
+/// `GET /notifications/stream` is described with its own data schema (`contentMediaType` +
+/// `contentSchema`, JSON Schema 2020-12 keywords that utoipa's schema types do not carry), so clients and
+/// fuzzers can check every event, not only that the stream is text.
+pub fn document() -> serde_json::Value {
+    use utoipa::OpenApi as _;
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(
+        |error| serde_json::json!({"error": format!("the OpenAPI document cannot be rendered: {error}")}),
+    );
+    describe_stream_events(&mut document);
+    describe_text_rules(&mut document);
+    document
+}
+
+/// Which body fields follow which character rule (`plaza_domain::text`) or time shape: written into the
+/// document as `pattern`s, so that generated clients and fuzzers send what the server accepts.
+const TEXT_RULES: &[(&str, &str, &str)] = {
+    use plaza_domain::text::{NAME_PATTERN, PROSE_PATTERN, REQUIRED_PROSE_PATTERN};
+    const TIME: &str = crate::respond::TIME_PATTERN;
+    &[
+        ("CreateEventBody", "name", NAME_PATTERN),
+        ("CreateEventBody", "event_time", TIME),
+        ("CreateEventBody", "description", PROSE_PATTERN),
+        ("PatchEventBody", "name", NAME_PATTERN),
+        ("PatchEventBody", "event_time", TIME),
+        ("PatchEventBody", "description", PROSE_PATTERN),
+        ("CreatePostBody", "title", NAME_PATTERN),
+        ("CreatePostBody", "content", REQUIRED_PROSE_PATTERN),
+        ("CreateCommentBody", "content", REQUIRED_PROSE_PATTERN),
+        ("CreateNotificationBody", "sender", NAME_PATTERN),
+        ("CreateNotificationBody", "message", REQUIRED_PROSE_PATTERN),
+        ("RegisterBody", "full_name", NAME_PATTERN),
+        ("UpdateUserBody", "full_name", NAME_PATTERN),
+    ]
+};
+
+fn describe_text_rules(document: &mut serde_json::Value) {
+    for (schema, field, pattern) in TEXT_RULES {
+        let Some(schema) = document.pointer_mut(&format!("/components/schemas/{schema}")) else {
+            continue;
+        };
+        // A plain object, or (RegisterBody) an `allOf` whose first part holds the fields.
+        let property = if schema.get("properties").is_some() {
+            schema.pointer_mut(&format!("/properties/{field}"))
+        } else {
+            schema.pointer_mut(&format!("/allOf/0/properties/{field}"))
+        };
+        if let Some(property) = property.and_then(serde_json::Value::as_object_mut) {
+            property.insert("pattern".to_owned(), serde_json::Value::from(*pattern));
+        }
+    }
+}
+
+fn describe_stream_events(document: &mut serde_json::Value) {
+    use serde_json::json;
+    let event = |name: &str, data: &str, with_id: bool| {
+        let mut properties = json!({
+            "event": {"const": name},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": format!("#/components/schemas/{data}")},
+            },
+            "retry": {"type": "integer", "minimum": 0},
+        });
+        let mut required = vec!["event", "data"];
+        if with_id {
+            properties["id"] = json!({"type": "string", "pattern": "^[1-9][0-9]*$"});
+            required.push("id");
+        }
+        json!({
+            "type": "object",
+            "description": format!("`{name}`: `data` holds a `{data}` as JSON"),
+            "required": required,
+            "properties": properties,
+        })
+    };
+    let stream_event = json!({
+        "description": "One event of the notification stream; `: keep-alive` comments carry no event.",
+        "oneOf": [
+            event("notification", "NotificationResponse", true),
+            event("unread", "UnreadEvent", false),
+            event("end", "EndEvent", false),
+        ],
+    });
+    if let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(|s| s.as_object_mut())
+    {
+        schemas.insert("StreamEvent".to_owned(), stream_event);
+    }
+    let reference = json!({"$ref": "#/components/schemas/StreamEvent"});
+    for method in ["get", "head"] {
+        let pointer = format!(
+            "/paths/~1notifications~1stream/{method}/responses/200/content/text~1event-stream/schema"
+        );
+        if let Some(schema) = document.pointer_mut(&pointer) {
+            *schema = reference.clone();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_rule_lands_on_a_field_of_the_document() {
+        let document = document();
+        for (schema, field, pattern) in TEXT_RULES {
+            let schema_value = &document["components"]["schemas"][schema];
+            let property = if schema_value.get("properties").is_some() {
+                &schema_value["properties"][field]
+            } else {
+                &schema_value["allOf"][0]["properties"][field]
+            };
+            assert_eq!(property["pattern"], *pattern, "{schema}.{field}");
+        }
+    }
+
+    #[test]
+    fn each_stream_event_has_its_data_schema() {
+        let document = document();
+        let events = document["components"]["schemas"]["StreamEvent"]["oneOf"]
+            .as_array()
+            .expect("StreamEvent is a oneOf");
+        let names: Vec<&str> = events
+            .iter()
+            .map(|event| event["properties"]["event"]["const"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["notification", "unread", "end"]);
+        for event in events {
+            let reference = event["properties"]["data"]["contentSchema"]["$ref"]
+                .as_str()
+                .unwrap_or_default();
+            let target = reference.trim_start_matches('#');
+            assert!(document.pointer(target).is_some(), "{reference} resolves");
+        }
+        assert_eq!(
+            document.pointer(
+                "/paths/~1notifications~1stream/get/responses/200/content/text~1event-stream/schema/$ref"
+            ),
+            Some(&serde_json::json!("#/components/schemas/StreamEvent"))
+        );
+    }
 }

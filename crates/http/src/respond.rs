@@ -39,6 +39,13 @@ pub fn serialize_time<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Res
 
 /// An input time: RFC 3339 with an offset (converted to UTC), or a naive `YYYY-MM-DDTHH:MM[:SS[.f]]`
 /// taken as UTC (a space instead of the `T` is accepted too).
+/// The shape [`parse_time`] reads, as a JSON Schema `pattern` for the OpenAPI document. A string of that
+/// shape may still name a day that does not exist (`2026-02-30`), which is refused too.
+pub const TIME_PATTERN: &str = concat!(
+    r"^\s*[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]",
+    r"(:[0-5][0-9](\.[0-9]{1,9})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?\s*$"
+);
+
 pub fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
     let raw = raw.trim();
     if let Ok(time) = DateTime::parse_from_rfc3339(raw) {
@@ -62,6 +69,37 @@ pub fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_time_pattern_describes_what_is_read() {
+        let pattern = regex::Regex::new(TIME_PATTERN).unwrap();
+        for good in [
+            "2026-12-01T18:00:00Z",
+            "2026-12-01T19:00:00+01:00",
+            "2026-12-01T18:00Z",
+            "2026-12-01T18:00:00",
+            "2026-12-01T18:00",
+            "2026-12-01 18:00",
+            "2026-12-01T20:00+02:00",
+            " 2026-12-31T23:59:59.123456789Z ",
+            "2026-01-31T00:00:00-11:30",
+        ] {
+            assert!(pattern.is_match(good), "{good} matches");
+            assert!(parse_time(good).is_ok(), "{good} is read");
+        }
+        for bad in [
+            "",
+            "tomorrow",
+            "2026-13-01T18:00",
+            "2026-12-01",
+            "2026-12-01T25:00",
+            "2026-12-31T23:59:60Z",
+            "2026-12-01T18:00:00.Z",
+            "12/01/2026 18:00",
+        ] {
+            assert!(!pattern.is_match(bad), "{bad} does not match");
+        }
+    }
 
     #[test]
     fn parses_the_accepted_time_forms() {

@@ -7,6 +7,9 @@
 
 const ON_POSTGRES: bool = true;
 
+#[path = "common/fuzz_verdict.rs"]
+#[allow(dead_code)] // run by tests/contract_fuzz.rs; only its tests run here
+mod fuzz_verdict;
 #[path = "api/helpers.rs"]
 #[allow(dead_code)] // what only the SQLite-file tests use
 mod helpers;

@@ -14,6 +14,10 @@
 
 #[path = "common/binary.rs"]
 mod binary;
+#[path = "common/fuzz_verdict.rs"]
+mod fuzz_verdict;
+
+use fuzz_verdict::{Verdict, verdict};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -82,34 +86,24 @@ fn main() -> ExitCode {
         plaza.base,
         schemathesis.display()
     );
-    let run = Command::new(&schemathesis)
-        .current_dir(data.path())
-        .args(["run", &format!("{}/openapi.json", plaza.base)])
-        .args(["--header", &format!("Authorization: Bearer {token}")])
-        .args(["--checks", CHECKS])
-        .args(["--max-examples", "60", "--workers", "2", "--seed", "20261126"])
-        .args(["--suppress-health-check", "all"])
-        .args(["--exclude-operation-id", "stream_notifications"])
-        .args(["--request-timeout", "30"])
-        .output();
+    let mut verdict = fuzz(&schemathesis, data.path(), &plaza.base, &token, 1);
+    if let Verdict::ToolCrashed(ref errors) = verdict {
+        // A crash inside schemathesis is not a finding about Plaza: say so loudly and try once more.
+        println!(
+            "\n!!! contract fuzzing: schemathesis itself CRASHED ({errors}); no check failed. \
+             Running it once more; a second crash fails the run.\n"
+        );
+        verdict = fuzz(&schemathesis, data.path(), &plaza.base, &token, 2);
+    }
     drop(plaza);
-    let output = match run {
-        Ok(output) => output,
-        Err(error) => {
-            eprintln!("contract fuzzing: cannot run schemathesis: {error}");
-            return ExitCode::FAILURE;
+    let ok = matches!(verdict, Verdict::Passed);
+    match &verdict {
+        Verdict::Passed => println!("contract fuzzing: no check failed"),
+        Verdict::Findings(what) => eprintln!("contract fuzzing: FINDINGS: {what}"),
+        Verdict::ToolCrashed(errors) => {
+            eprintln!("contract fuzzing: schemathesis crashed twice ({errors}): FAILED")
         }
-    };
-    let printed = String::from_utf8_lossy(&output.stdout);
-    let ok = output.status.success();
-    // The whole report on failure; its summary otherwise.
-    if ok {
-        for line in printed.lines().skip_while(|line| !line.contains("SUMMARY")) {
-            println!("{line}");
-        }
-    } else {
-        print!("{printed}");
-        eprint!("{}", String::from_utf8_lossy(&output.stderr));
+        Verdict::NotRun(why) => eprintln!("contract fuzzing: {why}"),
     }
     println!(
         "test result: {}. {} passed; {} failed; 0 ignored; 0 measured; 0 filtered out\n",
@@ -118,6 +112,50 @@ fn main() -> ExitCode {
         u8::from(!ok)
     );
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// One deterministic run: a fixed seed, a bounded number of examples per operation, one worker (so the
+/// server sees the same requests in the same order every time). The verdict is read from schemathesis'
+/// JSON report, which tells check failures from errors and names each error.
+fn fuzz(schemathesis: &Path, dir: &Path, base: &str, token: &str, attempt: u32) -> Verdict {
+    // Kept under target/ after the run, for whoever reads a failure.
+    let report = workspace_root().join(format!("target/schemathesis-report-{attempt}.json"));
+    let _ = std::fs::remove_file(&report);
+    let run = Command::new(schemathesis)
+        .current_dir(dir)
+        .args(["run", &format!("{base}/openapi.json")])
+        .args(["--header", &format!("Authorization: Bearer {token}")])
+        .args(["--checks", CHECKS])
+        .args(["--max-examples", "60", "--workers", "1", "--seed", "20261126"])
+        .args(["--suppress-health-check", "all"])
+        .args(["--exclude-operation-id", "stream_notifications"])
+        .args(["--request-timeout", "30"])
+        .args(["--report", "json", "--report-json-path"])
+        .arg(&report)
+        .output();
+    let output = match run {
+        Ok(output) => output,
+        Err(error) => return Verdict::NotRun(format!("cannot run schemathesis: {error}")),
+    };
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let verdict = verdict(output.status.success(), std::fs::read_to_string(&report).ok());
+    // The whole report unless it passed; its summary otherwise.
+    if matches!(verdict, Verdict::Passed) {
+        for line in printed.lines().skip_while(|line| !line.contains("SUMMARY")) {
+            println!("{line}");
+        }
+        if let Some(mismatch) = std::fs::read_to_string(&report)
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .map(|report| report["warnings"]["validation_mismatch"].clone())
+        {
+            println!("operations that mostly refused generated data: {mismatch}");
+        }
+    } else {
+        print!("{printed}");
+        eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    }
+    verdict
 }
 
 /// Registers a user and logs in, so protected routes are exercised too.

@@ -114,6 +114,33 @@ impl Contract {
         );
     }
 
+    /// One event of the notification stream against the document's `StreamEvent`: its name, its fields,
+    /// and its `data` against the `contentSchema` of the branch for that name (a JSON Schema validator only
+    /// annotates `contentSchema`, so it is applied here).
+    #[track_caller]
+    fn check_stream_event(&self, event: &crate::live::Sse) {
+        let schema = &self.document["paths"]["/notifications/stream"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+            ["schema"];
+        let mut instance = json!({"event": event.event, "data": event.data});
+        if let Some(id) = &event.id {
+            instance["id"] = json!(id);
+        }
+        self.validate(schema, &instance, &format!("stream event {instance}"));
+        let branch = self.resolve(schema)["oneOf"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|branch| branch["properties"]["event"]["const"] == event.event.as_str())
+            .unwrap_or_else(|| panic!("the event {:?} is not documented", event.event));
+        let data: Value = serde_json::from_str(&event.data)
+            .unwrap_or_else(|error| panic!("the data of {:?} is not JSON: {error}", event.event));
+        self.validate(
+            &branch["properties"]["data"]["contentSchema"],
+            &data,
+            &format!("the data of a {:?} event", event.event),
+        );
+    }
+
     /// `GET` and `HEAD` of the same path, both checked.
     #[track_caller]
     fn get(&mut self, app: &TestApp, template: &str, path: &str, token: Option<&str>) -> Response {
@@ -516,8 +543,9 @@ fn real_responses_of_every_route_match_the_published_document() {
         Some(&alice_token),
     )
     .assert_invalid("after");
+    // From the start (`after=0`): Alice's notifications replayed, then her unread count.
     let path = format!(
-        "/notifications/stream?ticket={}",
+        "/notifications/stream?ticket={}&after=0",
         ticket["ticket"].as_str().unwrap()
     );
     let stream = crate::live::EventStream::open(&app, &path, &[]).unwrap_or_else(|r| panic!("{r:?}"));
@@ -527,6 +555,15 @@ fn real_responses_of_every_route_match_the_published_document() {
         body: Vec::new(),
     };
     c.check("GET", "/notifications/stream", &head);
+    let mut kinds = BTreeSet::new();
+    while let Some(event) = stream.next_within(std::time::Duration::from_secs(1)) {
+        c.check_stream_event(&event);
+        kinds.insert(event.event);
+    }
+    assert!(
+        kinds.contains("notification") && kinds.contains("unread"),
+        "{kinds:?}"
+    );
     stream.close();
 
     // Posts.
@@ -574,4 +611,39 @@ fn the_checker_catches_a_body_that_breaks_its_schema() {
         &event,
         "a forged event",
     );
+}
+
+/// How `tests/contract_fuzz.rs` reads a schemathesis run: a failed check or an unanswered request is a
+/// finding; an exception inside schemathesis is the tool's own crash, retried once.
+#[test]
+fn a_check_failure_is_a_finding_and_a_crash_of_the_tool_is_not() {
+    let report =
+        |failures: &str, errors: &str| Some(format!(r#"{{"failures": [{failures}], "errors": [{errors}]}}"#));
+    assert!(matches!(
+        crate::fuzz_verdict::verdict(true, report("", "")),
+        crate::fuzz_verdict::Verdict::Passed
+    ));
+    assert!(matches!(
+        crate::fuzz_verdict::verdict(
+            false,
+            report(r#"{"title": "Server error"}"#, r#"{"title": "Runtime Error"}"#)
+        ),
+        crate::fuzz_verdict::Verdict::Findings(_)
+    ));
+    assert!(matches!(
+        crate::fuzz_verdict::verdict(false, report("", r#"{"title": "Runtime Error", "count": 1}"#)),
+        crate::fuzz_verdict::Verdict::ToolCrashed(_)
+    ));
+    assert!(matches!(
+        crate::fuzz_verdict::verdict(false, report("", r#"{"title": "Network Error"}"#)),
+        crate::fuzz_verdict::Verdict::Findings(_)
+    ));
+    assert!(matches!(
+        crate::fuzz_verdict::verdict(false, report("", r#"{"title": "Unresponsive Operation"}"#)),
+        crate::fuzz_verdict::Verdict::Findings(_)
+    ));
+    assert!(matches!(
+        crate::fuzz_verdict::verdict(false, None),
+        crate::fuzz_verdict::Verdict::ToolCrashed(_)
+    ));
 }

@@ -8,6 +8,9 @@ const ON_POSTGRES: bool = false;
 
 #[path = "../common/binary.rs"]
 mod binary;
+#[path = "../common/fuzz_verdict.rs"]
+#[allow(dead_code)] // run by tests/contract_fuzz.rs; only its tests run here
+mod fuzz_verdict;
 mod helpers;
 
 mod abuse;
