@@ -1,14 +1,16 @@
 //! A whole community written in, keeping every id, for `plaza migrate-data` (see
-//! `plaza_domain::transfer`): into an empty database only, each batch in one transaction, and the id
-//! sequences moved past the highest id at the end, so that new rows do not collide with moved ones.
+//! `plaza_domain::transfer`): into an empty database, all of it in one transaction with the id sequences
+//! moved past the highest ids (so that new rows do not collide with moved ones) and the tables counted,
+//! so that a copy that fails anywhere leaves the database as it was.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use plaza_domain::RepoError;
-use plaza_domain::transfer::{Batch, Counts};
+use plaza_domain::transfer::{Batch, Counts, Sink};
 
-use crate::db::Database;
+use crate::db::{Conn, Database};
+use crate::error::StoreError;
 use crate::events::search_tokens;
 use crate::schema::{comments, event_participants, events, notifications, posts, users};
 
@@ -82,136 +84,157 @@ struct Count {
 
 /// What the database holds now, table by table.
 pub fn counts(db: &Database) -> Result<Counts, RepoError> {
-    db.read(|conn| {
-        let mut count = |table: &str| -> Result<u64, crate::error::StoreError> {
-            let found: Count =
-                diesel::sql_query(format!("SELECT count(*) AS rows FROM {table}")).get_result(conn)?;
-            Ok(found.rows.unsigned_abs())
-        };
-        Ok(Counts {
-            users: count("users")?,
-            events: count("events")?,
-            posts: count("posts")?,
-            comments: count("comments")?,
-            participants: count("event_participants")?,
-            notifications: count("notifications")?,
-        })
+    db.read(count_rows)
+}
+
+fn count_rows(conn: &mut Conn) -> Result<Counts, StoreError> {
+    let mut count = |table: &str| -> Result<u64, StoreError> {
+        let found: Count =
+            diesel::sql_query(format!("SELECT count(*) AS rows FROM {table}")).get_result(conn)?;
+        Ok(found.rows.unsigned_abs())
+    };
+    Ok(Counts {
+        users: count("users")?,
+        events: count("events")?,
+        posts: count("posts")?,
+        comments: count("comments")?,
+        participants: count("event_participants")?,
+        notifications: count("notifications")?,
     })
 }
 
-/// Writes one batch, keeping its ids, in one transaction.
-pub fn import(db: &Database, batch: &Batch) -> Result<(), RepoError> {
-    let utc = |time: chrono::DateTime<chrono::Utc>| time.naive_utc();
+/// Writes a whole community in **one** transaction: `source` is handed the sink its batches go to (in
+/// the order of [`Batch`]) and answers what it read; then the id sequences are moved past the highest
+/// ids, and the tables are counted. Only when they hold what was read does the transaction commit: a
+/// failure anywhere — in the source, in a batch, in the count — rolls all of it back, so the database is
+/// left as it was and the copy can simply be run again.
+pub fn import_all(
+    db: &Database,
+    mut source: impl FnMut(&mut Sink<'_>) -> Result<Counts, RepoError>,
+) -> Result<Counts, RepoError> {
     db.write(|conn| {
-        match batch {
-            Batch::Users(rows) => {
-                let rows: Vec<UserRow<'_>> = rows
-                    .iter()
-                    .map(|u| UserRow {
-                        id: u.id.get(),
-                        username: &u.username,
-                        email: &u.email,
-                        full_name: u.full_name.as_deref(),
-                        avatar: u.avatar.as_deref(),
-                        password_hash: &u.password_hash.0,
-                        password_changed_at: utc(u.password_changed_at),
-                        created_at: utc(u.created_at),
-                    })
-                    .collect();
-                diesel::insert_into(users::table).values(&rows).execute(conn)?;
-            }
-            Batch::Events(rows) => {
-                let rows: Vec<EventRow<'_>> = rows
-                    .iter()
-                    .map(|e| EventRow {
-                        id: e.id.get(),
-                        name: &e.name,
-                        event_time: utc(e.event_time),
-                        description: &e.description,
-                        duration_hours: e.duration_hours,
-                        duration_minutes: e.duration_minutes,
-                        tickets_sold: e.tickets_sold,
-                        max_tickets: e.max_tickets,
-                        owner_id: e.owner_id.get(),
-                        created_at: utc(e.created_at),
-                        search_tokens: search_tokens(&e.name, &e.description),
-                    })
-                    .collect();
-                diesel::insert_into(events::table).values(&rows).execute(conn)?;
-            }
-            Batch::Posts(rows) => {
-                let rows: Vec<PostRow<'_>> = rows
-                    .iter()
-                    .map(|p| PostRow {
-                        id: p.id.get(),
-                        title: &p.title,
-                        content: &p.content,
-                        owner_id: p.owner_id.get(),
-                        created_at: utc(p.created_at),
-                    })
-                    .collect();
-                diesel::insert_into(posts::table).values(&rows).execute(conn)?;
-            }
-            Batch::Comments(rows) => {
-                let rows: Vec<CommentRow<'_>> = rows
-                    .iter()
-                    .map(|c| CommentRow {
-                        id: c.id.get(),
-                        content: &c.content,
-                        event_id: c.event_id.get(),
-                        owner_id: c.owner_id.get(),
-                        created_at: utc(c.created_at),
-                    })
-                    .collect();
-                diesel::insert_into(comments::table).values(&rows).execute(conn)?;
-            }
-            Batch::Participants(pairs) => {
-                let rows: Vec<_> = pairs
-                    .iter()
-                    .map(|(event, user)| {
-                        (
-                            event_participants::event_id.eq(event.get()),
-                            event_participants::user_id.eq(user.get()),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(event_participants::table)
-                    .values(&rows)
-                    .execute(conn)?;
-            }
-            Batch::Notifications(rows) => {
-                let rows: Vec<NotificationRow<'_>> = rows
-                    .iter()
-                    .map(|n| NotificationRow {
-                        id: n.id.get(),
-                        message: &n.message,
-                        created_at: utc(n.created_at),
-                        sender: &n.sender,
-                        sender_id: n.sender_id.get(),
-                        owner_id: n.owner_id.get(),
-                        event_id: n.event_id.map(|event| event.get()),
-                        is_read: n.read,
-                    })
-                    .collect();
-                diesel::insert_into(notifications::table)
-                    .values(&rows)
-                    .execute(conn)?;
-            }
+        let read = source(&mut |batch| insert(conn, &batch).map_err(RepoError::from))?;
+        reset_sequences(conn)?;
+        let written = count_rows(conn)?;
+        if written != read {
+            return Err(RepoError::internal(format!(
+                "the copy would leave {written:?} in PostgreSQL, but {read:?} were read; nothing was kept"
+            ))
+            .into());
         }
-        Ok(())
+        Ok(written)
     })
+}
+
+/// Writes one batch, keeping its ids.
+fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
+    let utc = |time: chrono::DateTime<chrono::Utc>| time.naive_utc();
+    match batch {
+        Batch::Users(rows) => {
+            let rows: Vec<UserRow<'_>> = rows
+                .iter()
+                .map(|u| UserRow {
+                    id: u.id.get(),
+                    username: &u.username,
+                    email: &u.email,
+                    full_name: u.full_name.as_deref(),
+                    avatar: u.avatar.as_deref(),
+                    password_hash: &u.password_hash.0,
+                    password_changed_at: utc(u.password_changed_at),
+                    created_at: utc(u.created_at),
+                })
+                .collect();
+            diesel::insert_into(users::table).values(&rows).execute(conn)?;
+        }
+        Batch::Events(rows) => {
+            let rows: Vec<EventRow<'_>> = rows
+                .iter()
+                .map(|e| EventRow {
+                    id: e.id.get(),
+                    name: &e.name,
+                    event_time: utc(e.event_time),
+                    description: &e.description,
+                    duration_hours: e.duration_hours,
+                    duration_minutes: e.duration_minutes,
+                    tickets_sold: e.tickets_sold,
+                    max_tickets: e.max_tickets,
+                    owner_id: e.owner_id.get(),
+                    created_at: utc(e.created_at),
+                    search_tokens: search_tokens(&e.name, &e.description),
+                })
+                .collect();
+            diesel::insert_into(events::table).values(&rows).execute(conn)?;
+        }
+        Batch::Posts(rows) => {
+            let rows: Vec<PostRow<'_>> = rows
+                .iter()
+                .map(|p| PostRow {
+                    id: p.id.get(),
+                    title: &p.title,
+                    content: &p.content,
+                    owner_id: p.owner_id.get(),
+                    created_at: utc(p.created_at),
+                })
+                .collect();
+            diesel::insert_into(posts::table).values(&rows).execute(conn)?;
+        }
+        Batch::Comments(rows) => {
+            let rows: Vec<CommentRow<'_>> = rows
+                .iter()
+                .map(|c| CommentRow {
+                    id: c.id.get(),
+                    content: &c.content,
+                    event_id: c.event_id.get(),
+                    owner_id: c.owner_id.get(),
+                    created_at: utc(c.created_at),
+                })
+                .collect();
+            diesel::insert_into(comments::table).values(&rows).execute(conn)?;
+        }
+        Batch::Participants(pairs) => {
+            let rows: Vec<_> = pairs
+                .iter()
+                .map(|(event, user)| {
+                    (
+                        event_participants::event_id.eq(event.get()),
+                        event_participants::user_id.eq(user.get()),
+                    )
+                })
+                .collect();
+            diesel::insert_into(event_participants::table)
+                .values(&rows)
+                .execute(conn)?;
+        }
+        Batch::Notifications(rows) => {
+            let rows: Vec<NotificationRow<'_>> = rows
+                .iter()
+                .map(|n| NotificationRow {
+                    id: n.id.get(),
+                    message: &n.message,
+                    created_at: utc(n.created_at),
+                    sender: &n.sender,
+                    sender_id: n.sender_id.get(),
+                    owner_id: n.owner_id.get(),
+                    event_id: n.event_id.map(|event| event.get()),
+                    is_read: n.read,
+                })
+                .collect();
+            diesel::insert_into(notifications::table)
+                .values(&rows)
+                .execute(conn)?;
+        }
+    }
+    Ok(())
 }
 
 /// Moves every id sequence past the highest id its table holds.
-pub fn reset_sequences(db: &Database) -> Result<(), RepoError> {
-    db.write(|conn| {
-        for table in ["users", "events", "posts", "comments", "notifications"] {
-            diesel::sql_query(format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                 COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
-            ))
-            .execute(conn)?;
-        }
-        Ok(())
-    })
+fn reset_sequences(conn: &mut Conn) -> Result<(), StoreError> {
+    for table in ["users", "events", "posts", "comments", "notifications"] {
+        diesel::sql_query(format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+             COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
 }

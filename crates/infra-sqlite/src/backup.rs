@@ -6,7 +6,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use crate::db::{Database, OpenError};
+use crate::db::{Database, OpenError, create_private_dir, create_private_file, read_only_uri};
 
 /// What a backup holds, as read back from the copy itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +56,8 @@ pub enum BackupError {
     Sqlite(#[from] diesel::result::Error),
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot create {path}: {source}")]
+    Create { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Database(#[from] OpenError),
 }
@@ -63,23 +65,42 @@ pub enum BackupError {
 impl Database {
     /// Writes a consistent copy of the database to `target` with `VACUUM INTO`, on a connection of its
     /// own: it reads one snapshot while writers go on (WAL), streams pages rather than loading the
-    /// database into memory, and never overwrites a file. The copy is then checked (see [`verify`]).
+    /// database into memory, and never overwrites a file. The copy is private to the owner (mode 0600,
+    /// and 0700 for a folder made for it), like the database. It is then checked (see [`verify`]).
     pub fn backup_into(&self, target: &Path) -> Result<BackupReport, BackupError> {
         if target.exists() {
             return Err(BackupError::Exists(target.to_path_buf()));
         }
         if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| BackupError::Directory {
+            create_private_dir(parent).map_err(|source| BackupError::Directory {
                 path: parent.to_path_buf(),
                 source,
             })?;
         }
+        // Created empty and private here (`VACUUM INTO` accepts an empty file, and keeps its mode):
+        // SQLite itself would create it 0644 less the umask.
+        create_private_file(target).map_err(|source| match source.kind() {
+            std::io::ErrorKind::AlreadyExists => BackupError::Exists(target.to_path_buf()),
+            _ => BackupError::Create {
+                path: target.to_path_buf(),
+                source,
+            },
+        })?;
+        if let Err(error) = self.vacuum_into(target) {
+            // Nothing but the empty file made above, or a partial copy: neither is a backup.
+            let _ = std::fs::remove_file(target);
+            return Err(error);
+        }
+        verify(target)
+    }
+
+    fn vacuum_into(&self, target: &Path) -> Result<(), BackupError> {
         let mut conn = self.dedicated_connection()?;
         conn.batch_execute("PRAGMA busy_timeout = 30000;")?;
         diesel::sql_query("VACUUM INTO ?")
             .bind::<Text, _>(target.to_string_lossy().into_owned())
             .execute(&mut conn)?;
-        verify(target)
+        Ok(())
     }
 
     /// Moves everything in the write-ahead log into the database file and empties the log: the file
@@ -99,13 +120,8 @@ pub fn verify(path: &Path) -> Result<BackupReport, BackupError> {
             source,
         })?
         .len();
-    // A URI, read-only: checking a copy must never change it. `%`, `?` and `#` would end the path early.
-    let escaped = path
-        .to_string_lossy()
-        .replace('%', "%25")
-        .replace('?', "%3f")
-        .replace('#', "%23");
-    let url = format!("file:{escaped}?mode=ro");
+    // A URI, read-only: checking a copy must never change it.
+    let url = read_only_uri(path);
     let mut conn = SqliteConnection::establish(&url).map_err(|source| BackupError::Open {
         path: path.to_path_buf(),
         source,
@@ -162,6 +178,18 @@ mod tests {
             "a copy of its moment"
         );
         db.checkpoint().unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_backup_and_the_folder_made_for_it_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, db) = temp_db();
+        let target = dir.path().join("backups/one.db");
+        db.backup_into(&target).unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("backups")), 0o700);
+        assert_eq!(mode(&target), 0o600);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use plaza_domain::RepoError;
 use crate::error::StoreError;
 use crate::writer::Writer;
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+pub(crate) const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
 pub(crate) type Conn = SqliteConnection;
 
@@ -88,6 +88,8 @@ pub fn database_path(url: &str) -> PathBuf {
 pub enum OpenError {
     #[error("cannot create the database directory {path}: {source}")]
     Directory { path: PathBuf, source: std::io::Error },
+    #[error("cannot create the database {path}: {source}")]
+    File { path: PathBuf, source: std::io::Error },
     #[error("cannot open the database {path}: {source}")]
     Connect {
         path: PathBuf,
@@ -156,7 +158,7 @@ impl std::fmt::Debug for Database {
 ///   call on a connection protects nothing;
 /// - no memory statistics: keeping them takes a process-wide mutex on every allocation, contended by
 ///   every connection at once.
-fn configure_sqlite_once() {
+pub(crate) fn configure_sqlite_once() {
     static CONFIGURED: std::sync::Once = std::sync::Once::new();
     CONFIGURED.call_once(|| {
         #[allow(unsafe_code)]
@@ -177,16 +179,26 @@ fn configure_sqlite_once() {
 }
 
 impl Database {
-    /// Creates the file and its directory when missing, switches it to WAL and runs pending migrations on
-    /// one plain connection, and only then builds the pool (connections opening all at once on a fresh
-    /// file would race each other for the switch to WAL).
+    /// Creates the file and its directory when missing (private to the owner: see [`create_private_file`]),
+    /// switches it to WAL and runs pending migrations on one plain connection, and only then builds the
+    /// pool (connections opening all at once on a fresh file would race each other for the switch to WAL).
     pub fn open(config: &DatabaseConfig) -> Result<Self, OpenError> {
         configure_sqlite_once();
         if let Some(parent) = config.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| OpenError::Directory {
+            create_private_dir(parent).map_err(|source| OpenError::Directory {
                 path: parent.to_path_buf(),
                 source,
             })?;
+        }
+        match create_private_file(&config.path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => warn_if_shared(&config.path),
+            Err(source) => {
+                return Err(OpenError::File {
+                    path: config.path.clone(),
+                    source,
+                });
+            }
         }
         let url = path_str(&config.path);
         let mut setup = SqliteConnection::establish(&url).map_err(|source| OpenError::Connect {
@@ -360,6 +372,14 @@ impl Database {
     }
 }
 
+/// Runs raw SQL on the SQLite file at `path`, on a plain connection of its own (no migrations, no pragmas):
+/// for tests that build a foreign or an outdated file.
+#[cfg(any(test, feature = "test-support"))]
+pub fn execute_on_file(path: &Path, sql: &str) -> Result<(), String> {
+    let mut conn = SqliteConnection::establish(&path_str(path)).map_err(|error| error.to_string())?;
+    conn.batch_execute(sql).map_err(|error| error.to_string())
+}
+
 impl plaza_domain::health::StorageHealth for Database {
     fn ping(&self) -> Result<(), RepoError> {
         Database::ping(self)
@@ -368,6 +388,64 @@ impl plaza_domain::health::StorageHealth for Database {
 
 fn path_str(path: &Path) -> String {
     path.to_string_lossy().into_owned()
+}
+
+/// `path` with `suffix` appended to its file name (`plaza.db` → `plaza.db-wal`).
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// A URI opening `path` read-only (`mode=ro`); more parameters may be appended with `&`. `%`, `?` and
+/// `#` would end the path early, so they are escaped.
+pub(crate) fn read_only_uri(path: &Path) -> String {
+    let escaped = path
+        .to_string_lossy()
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23");
+    format!("file:{escaped}?mode=ro")
+}
+
+/// Creates `dir` and its missing parents with mode 0700, whatever the umask: the database's folder is no
+/// one else's business. A folder that exists keeps its mode.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates `path` empty with mode 0600 (whatever the umask), or fails with `AlreadyExists`. SQLite would
+/// create a database 0644 less the umask — readable by every local user under the usual umask 022 — and
+/// gives the `-wal` and `-shm` files it makes beside a database the database file's own mode, so a file
+/// created private keeps all three private.
+pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
+/// Warns when an existing database (made before Plaza created it private, or opened up since) can be read
+/// by other users; its mode is the operator's to change.
+fn warn_if_shared(path: &Path) {
+    #[cfg(unix)]
+    if let Ok(metadata) = std::fs::metadata(path) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                database = %path.display(),
+                mode = format!("{mode:o}"),
+                "the database can be read by other users of this machine; `chmod 600` it and its -wal and \
+                 -shm files, and `chmod 700` its folder"
+            );
+        }
+    }
 }
 
 /// The current time as stored: UTC, millisecond precision.
@@ -413,6 +491,27 @@ pub(crate) mod tests {
                 .unwrap(),
             ["5000"]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_its_wal_and_the_folder_made_for_it_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, db) = temp_db();
+        db.execute_batch("CREATE TABLE scratch (x); INSERT INTO scratch VALUES (1);")
+            .unwrap();
+        let mode = |name: &str| {
+            std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("nested"), 0o700);
+        assert_eq!(mode("nested/plaza.db"), 0o600);
+        // SQLite gives the files it makes beside the database the database's own mode.
+        assert_eq!(mode("nested/plaza.db-wal"), 0o600);
+        assert_eq!(mode("nested/plaza.db-shm"), 0o600);
     }
 
     #[test]

@@ -1,6 +1,14 @@
-//! The whole community read out in batches, for `plaza migrate-data` (see `plaza_domain::transfer`).
+//! The whole community read out in batches, for `plaza migrate-data` (see `plaza_domain::transfer`), from
+//! a file opened read-only that must be a Plaza database of this very version: nothing is ever written to
+//! it, no migration runs on it, and a file that is not one is refused as it is.
 
+use std::path::{Path, PathBuf};
+
+use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationSource;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use diesel::sqlite::Sqlite;
 use plaza_domain::RepoError;
 use plaza_domain::comment::Comment;
 use plaza_domain::event::Event;
@@ -11,7 +19,7 @@ use plaza_domain::user::User;
 use plaza_domain::{EventId, UserId};
 
 use crate::comments::CommentRow;
-use crate::db::Database;
+use crate::db::{MIGRATIONS, read_only_uri, with_suffix};
 use crate::error::StoreError;
 use crate::events::EventRow;
 use crate::notifications::NotificationRow;
@@ -22,58 +30,241 @@ use crate::users::UserRow;
 /// Rows per batch.
 const BATCH: i64 = 1_000;
 
-/// Reads every table of `db` in one snapshot, in id order, handing each batch to `sink` in the order of
-/// [`Batch`]; returns what was read.
-pub fn export(db: &Database, sink: &mut Sink<'_>) -> Result<Counts, RepoError> {
-    db.read(|conn| {
-        let mut counts = Counts::default();
-        let mut send = |batch: Batch| -> Result<(), StoreError> {
-            counts.add(&batch);
-            sink(batch).map_err(StoreError::from)
+/// Why a file cannot be the source of a copy. Each says what to do; none changed the file.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot read {path} as a SQLite database: {cause}")]
+    Unreadable { path: PathBuf, cause: String },
+    #[error(
+        "{path} is not a Plaza database (it holds no record of Plaza's migrations); it was left as it was"
+    )]
+    NotPlaza { path: PathBuf },
+    #[error(
+        "{path} was written by a newer Plaza (it has migrations this one does not know: {unknown}); \
+         migrate it with that Plaza's binary"
+    )]
+    Newer { path: PathBuf, unknown: String },
+    #[error(
+        "{path} is a Plaza database of an older version (it lacks {missing} of this Plaza's migrations); \
+         bring it up to date first by running this Plaza on it once (`plaza init-db` with \
+         DATABASE_URL={path}), then migrate"
+    )]
+    Older { path: PathBuf, missing: usize },
+}
+
+/// A Plaza database of this version, open read-only as the source of a copy.
+pub struct Source {
+    path: PathBuf,
+    conn: SqliteConnection,
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source").field("path", &self.path).finish()
+    }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+#[derive(QueryableByName)]
+struct Version {
+    #[diesel(sql_type = Text)]
+    version: String,
+}
+
+impl Source {
+    /// Opens `path` read-only and checks that it is a Plaza database of exactly this Plaza's version:
+    /// its record of migrations holds every migration this binary carries and no other.
+    ///
+    /// Without a write-ahead log beside it (a stopped Plaza leaves none) the file is opened as
+    /// immutable, so that not even the empty `-wal` and `-shm` files a reader of a WAL database makes
+    /// appear beside it; with one, the log is read too, as SQLite reads it (a crashed Plaza's last
+    /// writes are in it).
+    pub fn open(path: &Path) -> Result<Self, SourceError> {
+        crate::db::configure_sqlite_once();
+        let unreadable = |cause: &dyn std::fmt::Display| SourceError::Unreadable {
+            path: path.to_path_buf(),
+            cause: cause.to_string(),
         };
-        // Keyset paging by id: each table is read once, whatever its size.
-        macro_rules! by_id {
-            ($table:ident, $row:ty, $entity:ty, $variant:ident) => {{
-                let mut after = 0i64;
-                loop {
-                    let rows: Vec<$entity> = $table::table
-                        .filter($table::id.gt(after))
-                        .order($table::id)
-                        .limit(BATCH)
-                        .select(<$row>::as_select())
-                        .load(conn)?
-                        .into_iter()
-                        .map(<$entity>::from)
-                        .collect();
-                    let Some(last) = rows.last() else { break };
-                    after = last.id.get();
-                    send(Batch::$variant(rows))?;
-                }
-            }};
+        let mut uri = read_only_uri(path);
+        if !with_suffix(path, "-wal").exists() {
+            uri.push_str("&immutable=1");
         }
-        by_id!(users, UserRow, User, Users);
-        by_id!(events, EventRow, Event, Events);
-        by_id!(posts, PostRow, Post, Posts);
-        by_id!(comments, CommentRow, Comment, Comments);
-        let mut offset = 0i64;
-        loop {
-            let pairs: Vec<(i64, i64)> = event_participants::table
-                .order((event_participants::event_id, event_participants::user_id))
-                .offset(offset)
-                .limit(BATCH)
-                .load(conn)?;
-            if pairs.is_empty() {
-                break;
-            }
-            offset += i64::try_from(pairs.len()).unwrap_or(BATCH);
-            send(Batch::Participants(
-                pairs
+        let mut conn = SqliteConnection::establish(&uri).map_err(|error| unreadable(&error))?;
+        conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+            .map_err(|error| unreadable(&error))?;
+        let recorded = diesel::sql_query(
+            "SELECT count(*) AS count FROM sqlite_schema \
+             WHERE type = 'table' AND name = '__diesel_schema_migrations'",
+        )
+        .get_result::<Count>(&mut conn)
+        .map_err(|error| unreadable(&error))?
+        .count
+            > 0;
+        let applied: Vec<String> = if recorded {
+            diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+                .load::<Version>(&mut conn)
+                .map_err(|error| unreadable(&error))?
+                .into_iter()
+                .map(|row| row.version)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        check_version(path, &known_migrations(), &applied)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            conn,
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads every table in one snapshot, in id order, handing each batch to `sink` in the order of
+    /// [`Batch`]; returns what was read.
+    pub fn export(&mut self, sink: &mut Sink<'_>) -> Result<Counts, RepoError> {
+        self.conn
+            .transaction(|conn| export(conn, sink))
+            .map_err(RepoError::from)
+    }
+}
+
+/// The versions of the migrations this binary carries, oldest first.
+fn known_migrations() -> Vec<String> {
+    // Embedded migrations are a list compiled in: reading it cannot fail.
+    MigrationSource::<Sqlite>::migrations(&MIGRATIONS)
+        .map(|migrations| {
+            migrations
+                .iter()
+                .map(|migration| migration.name().version().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A Plaza database of this version has run exactly the `known` migrations; one that has not even run
+/// the first is not a Plaza database at all.
+fn check_version(path: &Path, known: &[String], applied: &[String]) -> Result<(), SourceError> {
+    let path = path.to_path_buf();
+    if known.first().is_none_or(|first| !applied.contains(first)) {
+        return Err(SourceError::NotPlaza { path });
+    }
+    let unknown: Vec<&str> = applied
+        .iter()
+        .filter(|version| !known.contains(version))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(SourceError::Newer {
+            path,
+            unknown: unknown.join(", "),
+        });
+    }
+    let missing = known.iter().filter(|version| !applied.contains(version)).count();
+    if missing > 0 {
+        return Err(SourceError::Older { path, missing });
+    }
+    Ok(())
+}
+
+fn export(conn: &mut SqliteConnection, sink: &mut Sink<'_>) -> Result<Counts, StoreError> {
+    let mut counts = Counts::default();
+    let mut send = |batch: Batch| -> Result<(), StoreError> {
+        counts.add(&batch);
+        sink(batch).map_err(StoreError::from)
+    };
+    // Keyset paging by id: each table is read once, whatever its size.
+    macro_rules! by_id {
+        ($table:ident, $row:ty, $entity:ty, $variant:ident) => {{
+            let mut after = 0i64;
+            loop {
+                let rows: Vec<$entity> = $table::table
+                    .filter($table::id.gt(after))
+                    .order($table::id)
+                    .limit(BATCH)
+                    .select(<$row>::as_select())
+                    .load(conn)?
                     .into_iter()
-                    .map(|(event, user)| (EventId(event), UserId(user)))
-                    .collect(),
-            ))?;
+                    .map(<$entity>::from)
+                    .collect();
+                let Some(last) = rows.last() else { break };
+                after = last.id.get();
+                send(Batch::$variant(rows))?;
+            }
+        }};
+    }
+    by_id!(users, UserRow, User, Users);
+    by_id!(events, EventRow, Event, Events);
+    by_id!(posts, PostRow, Post, Posts);
+    by_id!(comments, CommentRow, Comment, Comments);
+    let mut offset = 0i64;
+    loop {
+        let pairs: Vec<(i64, i64)> = event_participants::table
+            .order((event_participants::event_id, event_participants::user_id))
+            .offset(offset)
+            .limit(BATCH)
+            .load(conn)?;
+        if pairs.is_empty() {
+            break;
         }
-        by_id!(notifications, NotificationRow, Notification, Notifications);
-        Ok(counts)
-    })
+        offset += i64::try_from(pairs.len()).unwrap_or(BATCH);
+        send(Batch::Participants(
+            pairs
+                .into_iter()
+                .map(|(event, user)| (EventId(event), UserId(user)))
+                .collect(),
+        ))?;
+    }
+    by_id!(notifications, NotificationRow, Notification, Notifications);
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn versions(list: &[&str]) -> Vec<String> {
+        list.iter().map(|v| (*v).to_owned()).collect()
+    }
+
+    #[test]
+    fn only_a_database_of_this_very_version_is_a_source() {
+        let path = Path::new("x.db");
+        let known = versions(&["1", "2", "3"]);
+        assert!(check_version(path, &known, &versions(&["3", "1", "2"])).is_ok());
+        assert!(matches!(
+            check_version(path, &known, &[]),
+            Err(SourceError::NotPlaza { .. })
+        ));
+        assert!(matches!(
+            check_version(path, &known, &versions(&["2", "3"])),
+            Err(SourceError::NotPlaza { .. })
+        ));
+        assert!(matches!(
+            check_version(path, &known, &versions(&["1", "2"])),
+            Err(SourceError::Older { missing: 1, .. })
+        ));
+        assert!(matches!(
+            check_version(path, &known, &versions(&["1", "2", "3", "4"])),
+            Err(SourceError::Newer { .. })
+        ));
+    }
+
+    #[test]
+    fn this_binary_knows_its_own_migrations_in_order() {
+        let known = known_migrations();
+        assert!(known.len() > 1);
+        assert!(known.windows(2).all(|pair| pair[0] < pair[1]), "{known:?}");
+        let (dir, db) = crate::db::tests::temp_db();
+        drop(db);
+        let source = Source::open(&dir.path().join("nested/plaza.db")).unwrap();
+        assert!(source.path().ends_with("plaza.db"));
+    }
 }

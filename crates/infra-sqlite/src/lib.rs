@@ -23,9 +23,11 @@ mod writer;
 
 pub use backup::{BackupError, BackupReport, verify as verify_backup};
 pub use comments::SqliteCommentRepository;
+#[cfg(any(test, feature = "test-support"))]
+pub use db::execute_on_file;
 pub use db::{Database, DatabaseConfig, OpenError, Synchronous, database_path};
 pub use events::SqliteEventRepository;
-pub use export::export;
+pub use export::{Source, SourceError};
 pub use notifications::SqliteNotificationRepository;
 pub use posts::SqlitePostRepository;
 pub use stream_tickets::SqliteStreamTickets;

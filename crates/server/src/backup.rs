@@ -1,8 +1,11 @@
 //! Backups and restores of a whole Plaza: the database (a consistent copy, see
 //! `plaza_infra_sqlite::Database::backup_into`), the avatars, and the generated JWT secret.
 //!
-//! A backup `NAME.db` is three things side by side: `NAME.db`, the directory `NAME.db.avatars/`, and
-//! `NAME.db.jwt_secret` (mode 0600, only when the secret is generated rather than set in `JWT_SECRET`).
+//! A backup `NAME.db` is three things side by side: `NAME.db` (mode 0600), the directory `NAME.db.avatars/`,
+//! and `NAME.db.jwt_secret` (mode 0600, only when the secret is generated rather than set in `JWT_SECRET`).
+//!
+//! What holds accounts and messages is private to the owner whatever the umask: the database and a
+//! backup or restored copy of it are created 0600, and the folders Plaza creates for them 0700.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,6 +25,16 @@ pub fn avatars_of(db: &Path) -> PathBuf {
 /// The JWT secret of backup `db`.
 pub fn secret_of(db: &Path) -> PathBuf {
     with_suffix(db, ".jwt_secret")
+}
+
+/// Creates `dir` and its missing parents with mode 0700, whatever the umask. A folder that exists keeps
+/// its mode.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
@@ -61,13 +74,26 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Copies `from` to `to` (replacing it), readable by the owner only from the first byte written: mode
+/// 0600 whatever the umask and whatever the mode of `from` or of a file `to` already was.
 fn copy_private(from: &Path, to: &Path) -> anyhow::Result<()> {
-    fs::copy(from, to).with_context(|| format!("cannot copy {}", from.display()))?;
+    let mut source = fs::File::open(from).with_context(|| format!("cannot read {}", from.display()))?;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut copy = options
+        .open(to)
+        .with_context(|| format!("cannot write {}", to.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(to, fs::Permissions::from_mode(0o600))?;
+        copy.set_permissions(fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot make {} private", to.display()))?;
     }
+    std::io::copy(&mut source, &mut copy)
+        .and_then(|_| copy.sync_all())
+        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
     Ok(())
 }
 
@@ -79,11 +105,11 @@ pub fn restore(config: &Config, source: &Path) -> anyhow::Result<BackupReport> {
     let database = config.database()?.path;
     let _lock = DataLock::acquire(&database).context("restoring")?;
     if let Some(dir) = database.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(dir)?;
+        create_private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     // Written beside, then renamed over: a crash mid-copy leaves the old database whole.
     let partial = with_suffix(&database, ".restoring");
-    fs::copy(source, &partial).with_context(|| format!("cannot copy {}", source.display()))?;
+    copy_private(source, &partial)?;
     for stale in [with_suffix(&database, "-wal"), with_suffix(&database, "-shm")] {
         match fs::remove_file(&stale) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
@@ -119,7 +145,7 @@ impl DataLock {
     pub fn acquire(database: &Path) -> anyhow::Result<Self> {
         let path = with_suffix(database, ".lock");
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(dir)?;
+            create_private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let file = fs::OpenOptions::new()
             .create(true)

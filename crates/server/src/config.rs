@@ -325,7 +325,7 @@ fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
 /// Reads the secret file, creating it with a fresh random secret (mode 0600) when there is none.
 pub fn stored_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        crate::backup::create_private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     match fs::read_to_string(path) {
         Ok(secret) => {
@@ -398,6 +398,11 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                fs::metadata(dir.path().join("db")).unwrap().permissions().mode() & 0o777,
+                0o700,
+                "the folder made for it"
+            );
         }
     }
 

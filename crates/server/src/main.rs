@@ -46,8 +46,10 @@ enum Command {
         /// A database copy written by `plaza backup`.
         file: std::path::PathBuf,
     },
-    /// Copy a SQLite community (stopped) into an empty PostgreSQL database, keeping every id; checks
-    /// the counts at the end. Avatars stay in AVATAR_DIR: give the PostgreSQL instances that directory.
+    /// Copy a SQLite community (stopped) into an empty PostgreSQL database, keeping every id, in one
+    /// transaction that commits only when the counts match. The SQLite file is only read, and must be a
+    /// Plaza database of this version. Avatars stay in AVATAR_DIR: give the PostgreSQL instances that
+    /// directory.
     MigrateData {
         /// The SQLite database file to copy.
         #[arg(long)]

@@ -6,14 +6,18 @@ use std::time::Duration;
 use anyhow::{Context, bail, ensure};
 use plaza_domain::transfer::Counts;
 use plaza_infra_postgres::{PgConfig, import, is_postgres_url};
-use plaza_infra_sqlite::DatabaseConfig;
+use plaza_infra_sqlite::Source;
 
 use crate::backup::DataLock;
 
-/// Copies everything in the SQLite database `from` into the empty PostgreSQL database `to`, batch by
-/// batch, then moves PostgreSQL's id sequences past the copied ids and checks that every table holds
-/// what was read. Refuses while a server holds `from` (writes after the copy began would be lost) and
-/// when `to` already holds a community.
+/// Copies everything in the SQLite database `from` into the empty PostgreSQL database `to` and checks
+/// that every table holds what was read.
+///
+/// `from` is opened read-only and must be a Plaza database of this version (see
+/// [`Source::open`]): anything else is refused before anything is touched, and no migration ever runs
+/// on it. Refused too while a server holds `from` (writes after the copy began would be lost) and when
+/// `to` already holds a community. The copy is one PostgreSQL transaction: if it fails, `to` is left as
+/// it was, and the command can be run again.
 pub fn migrate_data(from: &Path, to: &str) -> anyhow::Result<Counts> {
     ensure!(
         is_postgres_url(to),
@@ -22,9 +26,12 @@ pub fn migrate_data(from: &Path, to: &str) -> anyhow::Result<Counts> {
     if !from.is_file() {
         bail!("{} is not a SQLite database file", from.display());
     }
+    // Checked first, so that a file that is not a Plaza database of this version is not even given a
+    // lock file beside it.
+    drop(Source::open(from)?);
     let _lock = DataLock::acquire(from).context("migrating")?;
-    let source = plaza_infra_sqlite::Database::open(&DatabaseConfig::new(from.to_path_buf()))
-        .with_context(|| format!("opening {}", from.display()))?;
+    // Opened again under the lock: no server can have written to it since.
+    let mut source = Source::open(from)?;
     let target = plaza_infra_postgres::Database::open(&PgConfig {
         url: to.to_owned(),
         pool_size: 2,
@@ -35,13 +42,6 @@ pub fn migrate_data(from: &Path, to: &str) -> anyhow::Result<Counts> {
     if before != Counts::default() {
         bail!("the PostgreSQL database is not empty ({before:?}); migrate into a new, empty database");
     }
-    let read = plaza_infra_sqlite::export(&source, &mut |batch| import::import(&target, &batch))
-        .context("copying the community")?;
-    import::reset_sequences(&target).context("moving the id sequences")?;
-    let written = import::counts(&target).context("counting what was written")?;
-    ensure!(
-        written == read,
-        "PostgreSQL holds {written:?} after the copy, but {read:?} were read"
-    );
-    Ok(written)
+    import::import_all(&target, |sink| source.export(sink))
+        .context("copying the community (nothing was kept in PostgreSQL; the copy can be run again)")
 }

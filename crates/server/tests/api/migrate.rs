@@ -1,5 +1,13 @@
-//! `plaza migrate-data`: the sample community moved from SQLite to PostgreSQL answers the same.
+//! `plaza migrate-data`: the sample community moved from SQLite to PostgreSQL answers the same; a source
+//! that is not a Plaza database of this version is refused untouched, and a copy that fails leaves the
+//! target as it was.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use plaza_domain::transfer::Counts;
+use plaza_infra_postgres::{PgConfig, import, testing};
 use serde_json::Value;
 
 use crate::helpers::TestApp;
@@ -72,4 +80,175 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
         .unwrap();
     let created = new.create_event(&new_token, serde_json::json!({}));
     assert!(created["id"].as_i64().unwrap() > highest, "{created}");
+}
+
+/// A stopped Plaza's database holding the sample community, written by the binary (so that no connection
+/// of this process holds it open).
+fn stopped_sample(dir: &Path) -> PathBuf {
+    let file = dir.join("plaza.db");
+    let output = Command::new(env!("CARGO_BIN_EXE_plaza"))
+        .args(["init-db", "--sample-data", "--bcrypt-cost", "4"])
+        .arg("--database-url")
+        .arg(&file)
+        .arg("--avatar-dir")
+        .arg(dir.join("avatars"))
+        .env_remove("JWT_SECRET")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    file
+}
+
+/// Every file directly in `dir` with its bytes (a directory with none).
+fn snapshot(dir: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let bytes = entry
+                .file_type()
+                .unwrap()
+                .is_file()
+                .then(|| std::fs::read(entry.path()).unwrap());
+            (name, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// `plaza migrate-data --from FROM --to TO`, refused: its message.
+fn refused_migration(from: &Path, to: &str) -> String {
+    let output: Output = Command::new(env!("CARGO_BIN_EXE_plaza"))
+        .args(["migrate-data", "--from"])
+        .arg(from)
+        .args(["--to", to])
+        .env_remove("JWT_SECRET")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_file_that_is_not_a_plaza_database_is_refused_and_left_as_it_was() {
+    let Some(url) = testing::fresh_database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = dir.path().join("recipes.db");
+    plaza_infra_sqlite::execute_on_file(
+        &foreign,
+        "CREATE TABLE recipes (id INTEGER PRIMARY KEY, name TEXT NOT NULL); \
+         INSERT INTO recipes (name) VALUES ('soup');",
+    )
+    .unwrap();
+    let notes = dir.path().join("notes.db");
+    std::fs::write(&notes, "not a database, just notes\n".repeat(300)).unwrap();
+    let before = snapshot(dir.path());
+
+    let refusal = refused_migration(&foreign, &url);
+    assert!(refusal.contains("not a Plaza database"), "{refusal}");
+    let refusal = refused_migration(&notes, &url);
+    assert!(refusal.contains("as a SQLite database"), "{refusal}");
+    assert_eq!(
+        snapshot(dir.path()),
+        before,
+        "no table added, no file written beside them"
+    );
+}
+
+#[test]
+fn the_source_is_never_changed_not_even_when_the_copy_is_refused() {
+    let Some(url) = testing::fresh_database() else {
+        return;
+    };
+    // A Plaza database of this version, into a database that is not empty.
+    let dir = tempfile::tempdir().unwrap();
+    let file = stopped_sample(dir.path());
+    plaza::migrate::migrate_data(&file, &url).unwrap();
+    let before = snapshot(dir.path());
+    let refusal = refused_migration(&file, &url);
+    assert!(refusal.contains("not empty"), "{refusal}");
+    assert_eq!(snapshot(dir.path()), before);
+
+    // A Plaza database one migration behind this Plaza: refused, not migrated.
+    let older_dir = tempfile::tempdir().unwrap();
+    let older = stopped_sample(older_dir.path());
+    let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/sqlite");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&migrations)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    names.sort();
+    let undo = std::fs::read_to_string(names.last().unwrap().join("down.sql")).unwrap();
+    plaza_infra_sqlite::execute_on_file(
+        &older,
+        &format!(
+            "{undo}\nDELETE FROM __diesel_schema_migrations \
+             WHERE version = (SELECT max(version) FROM __diesel_schema_migrations);"
+        ),
+    )
+    .unwrap();
+    let before = snapshot(older_dir.path());
+    let empty = testing::fresh_database().unwrap();
+    let refusal = refused_migration(&older, &empty);
+    assert!(refusal.contains("older"), "{refusal}");
+    assert_eq!(snapshot(older_dir.path()), before);
+
+    // A Plaza database a newer Plaza wrote (a migration this one does not know): refused.
+    let newer_dir = tempfile::tempdir().unwrap();
+    let newer = stopped_sample(newer_dir.path());
+    plaza_infra_sqlite::execute_on_file(
+        &newer,
+        "INSERT INTO __diesel_schema_migrations (version) VALUES ('99991231000000');",
+    )
+    .unwrap();
+    let before = snapshot(newer_dir.path());
+    let refusal = refused_migration(&newer, &empty);
+    assert!(refusal.contains("newer"), "{refusal}");
+    assert_eq!(snapshot(newer_dir.path()), before);
+}
+
+#[test]
+fn a_copy_that_fails_midway_leaves_the_target_empty_and_can_be_run_again() {
+    let Some(url) = testing::fresh_database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = stopped_sample(dir.path());
+    let target = plaza_infra_postgres::Database::open(&PgConfig {
+        url: url.clone(),
+        pool_size: 1,
+        connection_timeout: Duration::from_secs(10),
+    })
+    .unwrap();
+    // Notifications are copied last: refusing them fails the copy after every other table was written.
+    testing::execute(
+        &url,
+        "ALTER TABLE notifications ADD CONSTRAINT refuses_every_row CHECK (id < 0)",
+    );
+    let error = format!("{:#}", plaza::migrate::migrate_data(&file, &url).unwrap_err());
+    assert!(error.contains("refuses_every_row"), "{error}");
+    assert_eq!(
+        import::counts(&target).unwrap(),
+        Counts::default(),
+        "nothing of the failed copy stays"
+    );
+
+    testing::execute(
+        &url,
+        "ALTER TABLE notifications DROP CONSTRAINT refuses_every_row",
+    );
+    let moved = plaza::migrate::migrate_data(&file, &url).unwrap();
+    assert_eq!(moved.users, 4);
+    assert!(moved.notifications > 0);
+    assert_eq!(import::counts(&target).unwrap(), moved);
 }

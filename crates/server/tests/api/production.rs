@@ -1,6 +1,8 @@
 //! Running in production: rate limits, trusted proxies, security headers, CORS, HTTPS, backups and
 //! restores, and a clean shutdown — against the real server, and the real binary where signals matter.
 
+use std::ffi::OsString;
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -407,6 +409,123 @@ fn a_backup_under_load_restores_every_write_acknowledged_before_it_began() {
         );
     }
     restored.get_as(&token, "/users/me").assert_ok();
+}
+
+/// `plaza ARGS` as a shell with the usual umask (022) starts it, whatever the test runner's umask is.
+fn plaza_under_umask_022(args: &[OsString]) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", r#"umask 022 && exec "$0" "$@""#])
+        .arg(env!("CARGO_BIN_EXE_plaza"))
+        .args(args)
+        .env_remove("JWT_SECRET")
+        .env("LOG_LEVEL", "info")
+        .env("RATE_LIMIT_PER_SECOND", "0")
+        .env("RATE_LIMIT_AUTH_PER_MINUTE", "0");
+    command
+}
+
+/// `words`, then the flags naming Plaza's database and avatars under `data`.
+fn args_over(data: &Path, words: &[&str]) -> Vec<OsString> {
+    let mut args: Vec<OsString> = words.iter().map(OsString::from).collect();
+    args.extend([
+        "--database-url".into(),
+        data.join("plaza.db").into_os_string(),
+        "--avatar-dir".into(),
+        data.join("avatars").into_os_string(),
+    ]);
+    args
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn the_database_its_wal_its_folder_and_backups_are_private_under_umask_022() {
+    use std::io::{BufRead, BufReader};
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let serve = [
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--bcrypt-cost",
+        "4",
+    ];
+    /// Stopped however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(
+        plaza_under_umask_022(&args_over(&data, &serve))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("plaza reports its address").unwrap();
+        if let Some(address) = line.split("listening on ").nth(1) {
+            break address.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let body = json!({"username": "alice", "email": "alice@example.org", "password": PASSWORD});
+    let created = agent()
+        .post(format!("{base}/users/"))
+        .content_type("application/json")
+        .send(body.to_string())
+        .unwrap();
+    assert!(created.status().is_success(), "{}", created.status());
+
+    // While the server runs: the folder it created, the database, and the files SQLite makes beside it.
+    assert_eq!(mode(&data), 0o700, "the data folder");
+    for file in ["plaza.db", "plaza.db-wal", "plaza.db-shm", "jwt_secret"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+
+    // A backup, and the folder made for it, while the server runs.
+    let backups = root.path().join("backups");
+    let target = backups.join("nightly.db");
+    let backup = plaza_under_umask_022(&args_over(&data, &["backup", target.to_str().unwrap()]))
+        .output()
+        .unwrap();
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    assert_eq!(mode(&backups), 0o700, "the backup folder");
+    assert_eq!(mode(&target), 0o600, "the backup");
+    assert_eq!(mode(&backups.join("nightly.db.jwt_secret")), 0o600);
+    drop(server);
+
+    // A restore writes a private database, even from a backup someone made readable to all.
+    std::fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let restored = root.path().join("restored");
+    let restore = plaza_under_umask_022(&args_over(&restored, &["restore", target.to_str().unwrap()]))
+        .output()
+        .unwrap();
+    assert!(
+        restore.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restore.stderr)
+    );
+    assert_eq!(mode(&restored), 0o700, "the restored data folder");
+    assert_eq!(mode(&restored.join("plaza.db")), 0o600, "the restored database");
+    assert_eq!(mode(&restored.join("jwt_secret")), 0o600);
 }
 
 /// What clients saw while the server shut down.
