@@ -10,7 +10,7 @@ use plaza_domain::UserId;
 use plaza_domain::avatar::ImageKind;
 
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::blocking;
 use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::state::AppState;
@@ -112,8 +112,10 @@ pub async fn upload(
         (status = 206, description = "The part asked for with `Range`"),
         (status = 304, description = "Unchanged since `If-None-Match` / `If-Modified-Since`"),
         (status = 404, response = NotFound),
-        (status = 412, description = "`If-Match` / `If-Unmodified-Since` did not hold"),
-        (status = 416, description = "The `Range` asked for is outside the image"),
+        (status = 412, description = "`precondition_failed`: `If-Match` / `If-Unmodified-Since` did not hold",
+            body = ErrorBody),
+        (status = 416, description = "`range_not_satisfiable`: the `Range` asked for is outside the image",
+            body = ErrorBody, headers(("Content-Range" = String, description = "`bytes */<length>`"))),
     )
 )]
 pub async fn download(

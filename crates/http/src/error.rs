@@ -35,10 +35,14 @@ pub enum ErrorCode {
     EmailTaken,
     /// `409`: not enough tickets are left for the purchase.
     SoldOut,
+    /// `412`: an `If-Match` or `If-Unmodified-Since` condition did not hold.
+    PreconditionFailed,
     /// `413`: the body is too large.
     PayloadTooLarge,
     /// `415`: the body's content type, or an avatar's bytes, are not accepted.
     UnsupportedMediaType,
+    /// `416`: the `Range` asked for lies outside the content (`Content-Range` gives its length).
+    RangeNotSatisfiable,
     /// `429`: too many attempts; `Retry-After` says when to try again.
     RateLimited,
     /// `503`: the database cannot be reached or stayed busy, or the server is shutting down or has too
@@ -61,8 +65,10 @@ impl ErrorCode {
             Self::UsernameTaken => "username_taken",
             Self::EmailTaken => "email_taken",
             Self::SoldOut => "sold_out",
+            Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
@@ -145,6 +151,10 @@ impl ApiError {
         Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, detail)
     }
 
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, detail)
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, detail)
     }
@@ -214,6 +224,15 @@ impl ApiError {
             }
             StatusCode::UNAUTHORIZED => (ErrorCode::Unauthorized, "not authenticated"),
             StatusCode::FORBIDDEN => (ErrorCode::Forbidden, "forbidden"),
+            // Served files (`NamedFile`) answer these two themselves, without a body.
+            StatusCode::PRECONDITION_FAILED => (
+                ErrorCode::PreconditionFailed,
+                "a precondition of the request did not hold",
+            ),
+            StatusCode::RANGE_NOT_SATISFIABLE => (
+                ErrorCode::RangeNotSatisfiable,
+                "the range asked for is outside the content",
+            ),
             StatusCode::TOO_MANY_REQUESTS => (ErrorCode::RateLimited, "too many requests"),
             StatusCode::SERVICE_UNAVAILABLE => (ErrorCode::Unavailable, "service unavailable"),
             s if s.is_client_error() => (ErrorCode::BadRequest, "bad request"),

@@ -1,7 +1,8 @@
 //! The one middleware of Plaza's own, in front of every route, doing in order: refuse a connection past
 //! its client's cap ([`connections`]), apply the rate limits ([`limits`]), put the body under its deadline
 //! ([`deadline`]); then, on the way out, ask clients to close their connection while the server drains
-//! ([`lifecycle`]) and echo the request id ([`request_id`]).
+//! ([`lifecycle`]). (The request id is echoed further out, by [`crate::cors::finish`], so that the
+//! answers CORS gives by itself carry it too.)
 //!
 //! One layer rather than five: every actix middleware layer nests the types of the ones inside it, and
 //! the response bodies are boxed here, so the app's types (and the size of every build) stay small.
@@ -12,9 +13,9 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::{Error, ResponseError};
 
-use crate::{connections, deadline, lifecycle, limits, request_id};
+use crate::{connections, deadline, lifecycle, limits};
 
-/// `wrap_fn` middleware, inside `TracingLogger` (which assigns the request id).
+/// `wrap_fn` middleware, inside CORS.
 pub fn guard<S, B>(
     mut req: ServiceRequest,
     service: &S,
@@ -23,7 +24,6 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
     B: MessageBody + 'static,
 {
-    let id = request_id::of(&req);
     let refused = if connections::is_excess(&req) {
         Some(connections::refusal())
     } else {
@@ -42,7 +42,6 @@ where
             Err(refused) => refused,
         };
         lifecycle::close_if_draining(&mut response);
-        request_id::echo(id, &mut response);
         Ok(response)
     }
 }

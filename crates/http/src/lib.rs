@@ -8,6 +8,7 @@ pub mod avatars;
 pub mod client;
 pub mod comments;
 pub mod connections;
+pub mod cors;
 pub mod deadline;
 pub mod docs;
 pub mod error;
@@ -33,7 +34,6 @@ pub mod web_client;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
 use actix_web::http::header;
 use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlers, NormalizePath, TrailingSlash};
 use actix_web::{App, Error, web};
@@ -55,7 +55,7 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let cors = cors(&state.settings.cors_origins);
+    let cors = cors::middleware(&state.settings.cors_origins);
     let security_headers = security_headers(state.settings.hsts);
     // Innermost first: each `wrap` goes around everything before it.
     App::new()
@@ -69,6 +69,9 @@ pub fn app(
         .wrap(NormalizePath::new(TrailingSlash::Trim))
         .wrap_fn(guard::guard)
         .wrap(Condition::new(cors.is_some(), cors.unwrap_or_default()))
+        // Outside CORS, which answers preflights itself: its refusals in the contract's shape, and the
+        // request id on every answer.
+        .wrap_fn(cors::finish)
         .wrap(ErrorHandlers::new().default_handler(error::ensure_error_body))
         .wrap(security_headers)
         .wrap(TracingLogger::<logging::RequestSpan>::new())
@@ -86,37 +89,4 @@ fn security_headers(hsts: bool) -> DefaultHeaders {
     } else {
         headers
     }
-}
-
-/// Cross-origin access for the configured origins (`*`: any), or `None` for none at all: by default only
-/// pages served by Plaza itself may call it from a browser.
-fn cors(origins: &[String]) -> Option<actix_cors::Cors> {
-    if origins.is_empty() {
-        return None;
-    }
-    let mut cors = actix_cors::Cors::default()
-        .allowed_methods([
-            Method::GET,
-            Method::HEAD,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-        ])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
-        .expose_headers([
-            header::HeaderName::from_static("x-total-count"),
-            header::HeaderName::from_static("x-unread-count"),
-            header::HeaderName::from_static(request_id::HEADER),
-            header::RETRY_AFTER,
-        ])
-        .max_age(3600);
-    for origin in origins {
-        cors = if origin == "*" {
-            cors.allow_any_origin()
-        } else {
-            cors.allowed_origin(origin)
-        };
-    }
-    Some(cors)
 }

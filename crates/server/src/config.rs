@@ -141,9 +141,16 @@ pub struct Config {
     #[arg(long, env = "TLS_KEY_PATH", requires = "tls_cert_path", global = true)]
     pub tls_key_path: Option<PathBuf>,
 
-    /// With TLS: a plain-HTTP port that redirects every request to HTTPS (e.g. 80).
+    /// With TLS: a plain-HTTP port that redirects every request to HTTPS (e.g. 80), at `PUBLIC_URL`,
+    /// which it needs.
     #[arg(long, env = "HTTP_REDIRECT_PORT", global = true)]
     pub http_redirect_port: Option<u16>,
+
+    /// The address people reach Plaza at: `https://` (or `http://`), a host name and an optional port,
+    /// nothing more (`https://plaza.example.org`). The HTTPS redirect sends clients there, never to the
+    /// host a request names.
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
 
     /// On SIGTERM/SIGINT: seconds `/health` answers `503` (so load balancers move away) before the server
     /// stops accepting connections.
@@ -201,6 +208,7 @@ impl Config {
             tls_cert_path: None,
             tls_key_path: None,
             http_redirect_port: None,
+            public_url: None,
             shutdown_drain_secs: 5,
             shutdown_timeout_secs: 30,
             backup_dir: None,
@@ -214,6 +222,35 @@ impl Config {
     pub fn trusted_proxies(&self) -> anyhow::Result<plaza_http::client::TrustedProxies> {
         plaza_http::client::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|error| anyhow::anyhow!("TRUSTED_PROXIES: {error}"))
+    }
+
+    /// `PUBLIC_URL` as an origin (`https://plaza.example.org:8443`, no trailing slash), when set; a value
+    /// that is not one is refused with the reason.
+    pub fn public_origin(&self) -> anyhow::Result<Option<String>> {
+        self.public_url.as_deref().map(public_origin).transpose()
+    }
+
+    /// Where the plain-HTTP port redirects to: `PUBLIC_URL`'s origin, which must be `https://`. `None`
+    /// when there is no such port (it needs TLS); without `PUBLIC_URL` the port is refused rather than
+    /// redirect to whatever host a request names. A `PUBLIC_URL` that is not an origin is refused
+    /// either way.
+    pub fn redirect_origin(&self) -> anyhow::Result<Option<String>> {
+        let public = self.public_origin()?;
+        let tls = self.tls_cert_path.is_some() && self.tls_key_path.is_some();
+        if self.http_redirect_port.is_none() || !tls {
+            return Ok(None);
+        }
+        match public {
+            Some(origin) if origin.starts_with("https://") => Ok(Some(origin)),
+            Some(origin) => bail!(
+                "PUBLIC_URL is {origin}, but HTTP_REDIRECT_PORT redirects to HTTPS: give the https:// address \
+                 people reach Plaza at"
+            ),
+            None => bail!(
+                "HTTP_REDIRECT_PORT needs PUBLIC_URL, the https:// address people reach Plaza at (e.g. \
+                 https://plaza.example.org): the redirect goes there, never to the host a request names"
+            ),
+        }
     }
 
     /// The CORS origins, parsed.
@@ -316,6 +353,41 @@ impl Config {
             None => stored_secret(&self.secret_file()),
         }
     }
+}
+
+/// `http(s)://host[:port]`, a trailing `/` allowed: the origin, lower-cased, without the slash.
+fn public_origin(url: &str) -> anyhow::Result<String> {
+    let refuse = |why: &str| {
+        anyhow::anyhow!(
+            "PUBLIC_URL {url:?} {why}: give the address people reach Plaza at, as \
+             https://host or https://host:port (e.g. https://plaza.example.org)"
+        )
+    };
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| refuse("has no scheme"))?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return Err(refuse("is neither https:// nor http://"));
+    }
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.contains(['/', '?', '#']) {
+        return Err(refuse("has a path, query or fragment"));
+    }
+    if authority.contains('@') {
+        return Err(refuse("holds a user name"));
+    }
+    let parsed: actix_web::http::uri::Authority =
+        authority.parse().map_err(|_| refuse("has no valid host"))?;
+    if parsed.host().is_empty() {
+        return Err(refuse("has no host"));
+    }
+    let port = &parsed.as_str()[parsed.host().len()..];
+    let digits = port
+        .strip_prefix(':')
+        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    if !port.is_empty() && digits.and_then(|p| p.parse::<u16>().ok()).is_none() {
+        return Err(refuse("has no valid port"));
+    }
+    Ok(format!("{scheme}://{}", parsed.as_str().to_ascii_lowercase()))
 }
 
 fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
@@ -448,6 +520,85 @@ mod tests {
         };
         let error = config.jwt_secret().unwrap_err().to_string();
         assert!(error.contains("JWT_SECRET must be set"), "{error}");
+    }
+
+    #[test]
+    fn public_url_is_an_origin_and_the_https_redirect_needs_an_https_one() {
+        for (url, origin) in [
+            ("https://plaza.example.org", "https://plaza.example.org"),
+            ("https://Plaza.Example.org/", "https://plaza.example.org"),
+            ("HTTPS://plaza.example.org:8443", "https://plaza.example.org:8443"),
+            ("http://127.0.0.1:8001/", "http://127.0.0.1:8001"),
+            ("https://[::1]:8443", "https://[::1]:8443"),
+        ] {
+            let config = config(&["--public-url", url]);
+            assert_eq!(config.public_origin().unwrap().as_deref(), Some(origin), "{url}");
+        }
+        for url in [
+            "plaza.example.org",
+            "ftp://plaza.example.org",
+            "https://",
+            "https:///x",
+            "https://plaza.example.org/plaza",
+            "https://plaza.example.org?x=1",
+            "https://plaza.example.org/#top",
+            "https://user@plaza.example.org",
+            "https://plaza.example.org:",
+            "https://plaza.example.org:99999",
+            "https://plaza.example.org:80x",
+            "https://pla za.example.org",
+        ] {
+            let error = config(&["--public-url", url])
+                .public_origin()
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("PUBLIC_URL"), "{url}: {error}");
+        }
+        assert_eq!(config(&[]).public_origin().unwrap(), None);
+
+        let tls = ["--tls-cert-path", "c.pem", "--tls-key-path", "k.pem"];
+        let with = |extra: &[&str]| config(&[&tls[..], extra].concat());
+        assert_eq!(with(&[]).redirect_origin().unwrap(), None, "no redirect port");
+        let error = config(&["--public-url", "https://plaza.example.org/x"])
+            .redirect_origin()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("PUBLIC_URL"),
+            "checked without a redirect too: {error}"
+        );
+        assert_eq!(
+            config(&["--http-redirect-port", "80"]).redirect_origin().unwrap(),
+            None,
+            "no TLS, no redirect"
+        );
+        let error = with(&["--http-redirect-port", "80"])
+            .redirect_origin()
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("HTTP_REDIRECT_PORT needs PUBLIC_URL"), "{error}");
+        let error = with(&[
+            "--http-redirect-port",
+            "80",
+            "--public-url",
+            "http://plaza.example.org",
+        ])
+        .redirect_origin()
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("https://"), "{error}");
+        assert_eq!(
+            with(&[
+                "--http-redirect-port",
+                "80",
+                "--public-url",
+                "https://plaza.example.org/"
+            ])
+            .redirect_origin()
+            .unwrap()
+            .as_deref(),
+            Some("https://plaza.example.org")
+        );
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct Running {
 /// Binds `config.host:config.port` (HTTPS when a certificate is configured) and returns the server, not
 /// yet running. Signals are the caller's: the binary drains on SIGTERM, the tests stop it by its handle.
 pub fn server(config: &Config) -> anyhow::Result<Running> {
+    // Checked before anything is opened: a redirect needs somewhere safe to go.
+    let redirect_origin = config.redirect_origin()?;
     let lock = match config.store()? {
         config::Store::Sqlite(sqlite) => Some(backup::DataLock::acquire(&sqlite.path)?),
         config::Store::Postgres(_) => None,
@@ -126,8 +128,8 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
         .first()
         .map(|address| address.port())
         .unwrap_or(config.port);
-    let redirect = match (config.http_redirect_port, &certificates) {
-        (Some(plain), Some(_)) => Some(redirect_server(config, plain, port)?),
+    let redirect = match (config.http_redirect_port, redirect_origin) {
+        (Some(plain), Some(origin)) => Some(redirect_server(config, plain, origin)?),
         _ => None,
     };
     Ok(Running {
@@ -142,31 +144,28 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
     })
 }
 
-/// A plain-HTTP server that sends every request to the same path over HTTPS (`308`, so a `POST` stays a
-/// `POST`).
-fn redirect_server(config: &Config, plain: u16, https: u16) -> anyhow::Result<(actix_web::dev::Server, u16)> {
+/// A plain-HTTP server that sends every request to the same path at `origin`, `PUBLIC_URL` over HTTPS
+/// (`308`, so a `POST` stays a `POST`). The host a request names (`Host`, an absolute URI,
+/// `X-Forwarded-Host`) is never used: it is the client's to choose, and would make this an open redirect.
+fn redirect_server(
+    config: &Config,
+    plain: u16,
+    origin: String,
+) -> anyhow::Result<(actix_web::dev::Server, u16)> {
+    let origin: std::sync::Arc<str> = origin.into();
     let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new().default_service(actix_web::web::to(
-            move |req: actix_web::HttpRequest| async move {
-                let host = req.connection_info().host().to_owned();
-                let host = host
-                    .rsplit_once(':')
-                    .map_or(host.as_str(), |(name, _)| name)
-                    .to_owned();
-                let port = if https == 443 {
-                    String::new()
-                } else {
-                    format!(":{https}")
-                };
-                let target = format!(
-                    "https://{host}{port}{}",
-                    req.uri().path_and_query().map_or("/", |p| p.as_str())
-                );
+        let origin = origin.clone();
+        actix_web::App::new().default_service(actix_web::web::to(move |req: actix_web::HttpRequest| {
+            let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            // An absolute path always (not `*`, not empty): the target stays on `origin`.
+            let path = if path.starts_with('/') { path } else { "/" };
+            let target = format!("{origin}{path}");
+            async move {
                 actix_web::HttpResponse::PermanentRedirect()
                     .insert_header((actix_web::http::header::LOCATION, target))
                     .finish()
-            },
-        ))
+            }
+        }))
     })
     .workers(1)
     .disable_signals()

@@ -52,6 +52,21 @@ fn an_uploaded_avatar_is_served_with_its_type_and_a_replacement_removes_the_old_
     assert_eq!(again.status, 304);
     let part = app.request("GET", &url, &[("Range", "bytes=0-3")], None);
     assert_eq!((part.status, part.body.as_slice()), (206, &b"\x89PNG"[..]));
+    for failed in [
+        app.request("GET", &url, &[("If-Match", "\"another\"")], None),
+        app.request(
+            "GET",
+            &url,
+            &[("If-Unmodified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")],
+            None,
+        ),
+    ] {
+        failed.assert_error(412, "precondition_failed");
+        assert!(failed.header("x-request-id").is_some());
+    }
+    let outside = app.request("GET", &url, &[("Range", "bytes=999999-")], None);
+    outside.assert_error(416, "range_not_satisfiable");
+    assert!(outside.header("content-range").is_some(), "{:?}", outside.headers);
     assert_eq!(
         app.get(&format!("/users/{alice}")).assert_ok()["avatar_url"],
         url.as_str()

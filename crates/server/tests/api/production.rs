@@ -168,6 +168,72 @@ fn cross_origin_access_only_for_the_configured_origins() {
     assert!(exposed.contains("x-total-count"), "{exposed}");
 }
 
+/// Whether `response` grants anything cross-origin.
+fn grants_cross_origin_access(response: &crate::helpers::Response) -> bool {
+    response
+        .headers
+        .keys()
+        .any(|name| name.starts_with("access-control-allow-"))
+}
+
+#[test]
+fn a_refused_preflight_is_403_in_the_error_shape_and_every_cors_answer_has_a_request_id() {
+    let open = TestApp::spawn_with(|config| config.cors_allowed_origins = "https://app.example.org".into());
+    let allowed = preflight(&open, "https://app.example.org");
+    assert_eq!(allowed.status, 200);
+    assert!(allowed.header("x-request-id").is_some(), "{:?}", allowed.headers);
+
+    let refusals = [
+        preflight(&open, "https://evil.example"),
+        open.request(
+            "OPTIONS",
+            "/events/",
+            &[
+                ("Origin", "https://app.example.org"),
+                ("Access-Control-Request-Method", "PROPFIND"),
+            ],
+            None,
+        ),
+        open.request(
+            "OPTIONS",
+            "/events/",
+            &[
+                ("Origin", "https://app.example.org"),
+                ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "x-not-allowed"),
+            ],
+            None,
+        ),
+    ];
+    for refused in &refusals {
+        refused.assert_error(403, "forbidden");
+        assert!(!grants_cross_origin_access(refused), "{:?}", refused.headers);
+        assert!(refused.header("x-request-id").is_some(), "{:?}", refused.headers);
+        assert_eq!(refused.header("x-content-type-options"), Some("nosniff"));
+    }
+
+    let no_origin = open.request(
+        "OPTIONS",
+        "/events/",
+        &[("Access-Control-Request-Method", "POST")],
+        None,
+    );
+    no_origin.assert_error(400, "bad_request");
+    assert!(!grants_cross_origin_access(&no_origin));
+    assert!(no_origin.header("x-request-id").is_some());
+
+    let foreign = open.request("GET", "/events/", &[("Origin", "https://evil.example")], None);
+    assert_eq!(foreign.status, 204);
+    assert!(!grants_cross_origin_access(&foreign), "{:?}", foreign.headers);
+    assert!(foreign.header("x-request-id").is_some());
+
+    let closed = TestApp::spawn();
+    let preflight = preflight(&closed, "https://app.example.org");
+    preflight.assert_error(405, "method_not_allowed");
+    assert!(!grants_cross_origin_access(&preflight));
+    assert!(preflight.header("x-request-id").is_some());
+}
+
 /// A self-signed certificate for 127.0.0.1, as PEM files in `dir`; returns its DER for the client.
 fn certificate(dir: &std::path::Path) -> Vec<u8> {
     let generated = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
@@ -221,6 +287,7 @@ fn the_binary_reloads_its_certificate_on_sighup_and_redirects_plain_http() {
             ("TLS_CERT_PATH", cert.to_str().unwrap()),
             ("TLS_KEY_PATH", key.to_str().unwrap()),
             ("HTTP_REDIRECT_PORT", "0"),
+            ("PUBLIC_URL", "https://plaza.test:8443/"),
         ],
     )
     .unwrap();
@@ -275,7 +342,6 @@ fn the_binary_reloads_its_certificate_on_sighup_and_redirects_plain_http() {
                 .and_then(|rest| rest.split(' ').next()?.parse::<u16>().ok())
         })
         .expect("the redirect port is logged");
-    let https_port = plaza.base.rsplit(':').next().unwrap();
     let response = agent()
         .post(format!("http://127.0.0.1:{redirect_port}/token?x=1"))
         .send("")
@@ -283,8 +349,117 @@ fn the_binary_reloads_its_certificate_on_sighup_and_redirects_plain_http() {
     assert_eq!(response.status(), 308);
     assert_eq!(
         response.headers().get("location").unwrap().to_str().unwrap(),
-        format!("https://127.0.0.1:{https_port}/token?x=1")
+        "https://plaza.test:8443/token?x=1",
+        "to PUBLIC_URL, whatever Host the client sent"
     );
+    for request in [
+        "GET /token?x=1 HTTP/1.1\r\nHost: evil.example\r\n",
+        "GET /token?x=1 HTTP/1.1\r\nHost: evil.example:80\r\n",
+        "GET http://evil.example/token?x=1 HTTP/1.1\r\nHost: evil.example\r\n",
+        "GET /token?x=1 HTTP/1.1\r\nHost: plaza.test@evil.example\r\n",
+        "GET /token?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Host: evil.example\r\n\
+         Forwarded: host=evil.example\r\n",
+    ] {
+        let (status, location) = raw_redirect(redirect_port, request);
+        assert_eq!(status, 308, "{request}");
+        assert_eq!(
+            location.as_deref(),
+            Some("https://plaza.test:8443/token?x=1"),
+            "{request}"
+        );
+    }
+}
+
+/// Sends `head` (a request line and headers, without the blank line) to the plain-HTTP port; returns the
+/// status and the `Location` of the answer.
+fn raw_redirect(port: u16, head: &str) -> (u16, Option<String>) {
+    use std::io::{BufRead, BufReader, Write};
+    let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    socket
+        .write_all(format!("{head}Connection: close\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut reader = BufReader::new(socket);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).unwrap();
+    let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut location = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 || line.trim_end().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("location")
+        {
+            location = Some(value.trim().to_owned());
+        }
+    }
+    (status, location)
+}
+
+#[test]
+fn the_https_redirect_needs_public_url_and_plaza_refuses_to_start_without_it() {
+    let data = tempfile::tempdir().unwrap();
+    certificate(data.path());
+    let cert = data.path().join("cert.pem");
+    let key = data.path().join("key.pem");
+    let started = |public_url: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_plaza"));
+        command
+            .args([
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--bcrypt-cost",
+                "4",
+            ])
+            .arg("--database-url")
+            .arg(data.path().join("plaza.db"))
+            .arg("--avatar-dir")
+            .arg(data.path().join("avatars"))
+            .env_remove("JWT_SECRET")
+            .env_remove("PUBLIC_URL")
+            .env("TLS_CERT_PATH", &cert)
+            .env("TLS_KEY_PATH", &key)
+            .env("HTTP_REDIRECT_PORT", "0")
+            .current_dir(data.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        if let Some(url) = public_url {
+            command.env("PUBLIC_URL", url);
+        }
+        let mut child = command.spawn().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("plaza started with HTTP_REDIRECT_PORT and PUBLIC_URL {public_url:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let output = child.wait_with_output().unwrap();
+        assert!(!output.status.success());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let missing = started(None);
+    assert!(
+        missing.contains("HTTP_REDIRECT_PORT") && missing.contains("PUBLIC_URL"),
+        "{missing}"
+    );
+    for wrong in [
+        "plaza.example.org",
+        "http://plaza.example.org",
+        "https://plaza.example.org/plaza",
+        "https://user@plaza.example.org",
+        "https://plaza.example.org/?x=1",
+    ] {
+        let refused = started(Some(wrong));
+        assert!(refused.contains("PUBLIC_URL"), "{wrong}: {refused}");
+    }
 }
 
 /// Creates events from `writers` threads until `stop`; returns the ids acknowledged, with when.
