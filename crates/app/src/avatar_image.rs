@@ -46,11 +46,12 @@ impl ReencodedAvatars {
         Self { limit }
     }
 
-    /// One decode per core, as many waiting, none longer than two seconds: with 2 cores at most about
-    /// 200 MiB is ever held by decoding, however many uploads arrive.
-    pub fn for_this_machine() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Self::new(WorkLimit::new(cores, cores, std::time::Duration::from_secs(2)))
+    /// Two decodes at once and two waiting, none longer than two seconds, however many cores there are:
+    /// decoding is bounded by memory, not CPU. A 16-megapixel image holds 64 MiB of pixels and about half
+    /// that again while it is scaled (a progressive JPEG's coefficients hold up to 96 MiB more while
+    /// it decodes), so decoding never holds much more than 300 MiB however many uploads arrive.
+    pub fn bounded() -> Self {
+        Self::new(WorkLimit::new(2, 2, std::time::Duration::from_secs(2)))
     }
 
     fn reader(uploaded: &[u8], format: ImageFormat) -> ImageReader<Cursor<&[u8]>> {
@@ -133,7 +134,7 @@ mod tests {
     use super::*;
 
     fn avatars() -> ReencodedAvatars {
-        ReencodedAvatars::for_this_machine()
+        ReencodedAvatars::bounded()
     }
 
     fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {

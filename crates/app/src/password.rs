@@ -25,7 +25,8 @@ pub trait PasswordHasher: Send + Sync {
 #[derive(Debug)]
 pub struct BcryptHasher {
     cost: u32,
-    nobody: OnceLock<PasswordHash>,
+    /// A hash no user has, per cost (bcrypt's costs are 4 to 31), made when first needed.
+    nobody: [OnceLock<PasswordHash>; 32],
     limit: WorkLimit,
 }
 
@@ -36,9 +37,35 @@ impl BcryptHasher {
         }
         Ok(Self {
             cost,
-            nobody: OnceLock::new(),
+            nobody: std::array::from_fn(|_| OnceLock::new()),
             limit,
         })
+    }
+}
+
+impl BcryptHasher {
+    /// The cost of `hash` when it is below the current one. A hash that is not bcrypt's at all matches
+    /// nothing and is never replaced here.
+    fn cheaper_cost(&self, hash: &PasswordHash) -> Option<u32> {
+        hash.0
+            .parse::<bcrypt::HashParts>()
+            .ok()
+            .map(|parts| parts.get_cost())
+            .filter(|cost| *cost < self.cost)
+    }
+
+    /// One check of `password` against a hash of `cost` that no user has: only the time it takes matters.
+    fn check_against_nobody(&self, password: &str, cost: u32) -> Result<(), AppError> {
+        let slot = usize::try_from(cost).unwrap_or(usize::MAX);
+        let Some(slot) = self.nobody.get(slot) else {
+            return Ok(());
+        };
+        let nobody = slot.get_or_init(|| {
+            PasswordHash(bcrypt::hash("no user has this password", cost).unwrap_or_default())
+        });
+        self.limit
+            .run(|| bcrypt::verify(password, &nobody.0).unwrap_or(false))
+            .map(|_| ())
     }
 }
 
@@ -54,29 +81,23 @@ impl PasswordHasher for BcryptHasher {
         let matched = self
             .limit
             .run(|| bcrypt::verify(password, &hash.0).unwrap_or(false))?;
-        if !matched && self.needs_rehash(hash) {
-            // A cheaper hash fails faster than an unknown name (which costs the current cost): spend
-            // that too, so a wrong password costs at least what an unknown user name does.
-            self.verify_nobody(password)?;
+        if !matched && let Some(old) = self.cheaper_cost(hash) {
+            // A cheaper hash fails faster than an unknown name, which costs one check at the current
+            // cost (2^current rounds). Checks at costs old, old + 1, …, current − 1 add 2^current − 2^old
+            // rounds to the 2^old just spent: a wrong password then costs exactly what an unknown name does.
+            for cost in old..self.cost {
+                self.check_against_nobody(password, cost)?;
+            }
         }
         Ok(matched)
     }
 
     fn verify_nobody(&self, password: &str) -> Result<(), AppError> {
-        let nobody = self.nobody.get_or_init(|| {
-            // A fixed input: only the time it takes matters, and it takes as long as any real hash.
-            PasswordHash(bcrypt::hash("no user has this password", self.cost).unwrap_or_default())
-        });
-        self.limit
-            .run(|| bcrypt::verify(password, &nobody.0).unwrap_or(false))
-            .map(|_| ())
+        self.check_against_nobody(password, self.cost)
     }
 
     fn needs_rehash(&self, hash: &PasswordHash) -> bool {
-        // A hash that is not bcrypt's at all matches nothing and is never replaced here.
-        hash.0
-            .parse::<bcrypt::HashParts>()
-            .is_ok_and(|parts| parts.get_cost() < self.cost)
+        self.cheaper_cost(hash).is_some()
     }
 }
 
@@ -120,14 +141,15 @@ mod tests {
         assert!(current.verify("correct horse", &old).unwrap());
 
         // Counted in bcrypt runs, not seconds (timing is noisy): a wrong password on the cheaper hash
-        // is checked and then pays a check at the current cost, as an unknown name does.
+        // is checked, then pays checks at each cost up to the current one.
         let runs = |work: &dyn Fn()| {
             let before = current.limit.completed();
             work();
             current.limit.completed() - before
         };
         assert_eq!(runs(&|| current.verify_nobody("wrong").unwrap()), 1);
-        assert_eq!(runs(&|| assert!(!current.verify("wrong", &old).unwrap())), 2);
+        // 2^4 rounds, then 2^4 + 2^5 + 2^6 + 2^7 more: 2^8, what an unknown name's one check costs.
+        assert_eq!(runs(&|| assert!(!current.verify("wrong", &old).unwrap())), 5);
         assert_eq!(
             runs(&|| assert!(current.verify("correct horse", &old).unwrap())),
             1

@@ -92,6 +92,10 @@ impl Password {
         if !(8..=Self::MAX_BYTES).contains(&raw.len()) {
             return Err(Invalid::new("must be 8 to 72 bytes"));
         }
+        if raw.contains('\0') {
+            // bcrypt implementations disagree on what follows a NUL; none of them should decide.
+            return Err(Invalid::new("must not contain the NUL character (U+0000)"));
+        }
         Ok(Self(raw))
     }
 
@@ -263,6 +267,7 @@ mod tests {
         // 36 two-byte characters are 72 bytes; one more is too many.
         assert!(Password::parse("é".repeat(36)).is_ok());
         assert!(Password::parse("é".repeat(37)).is_err());
+        assert!(Password::parse("correct\0horse").is_err());
     }
 
     #[test]

@@ -36,7 +36,7 @@ async fn health_is_503_in_the_error_shape_when_the_database_does_not_answer() {
         comments: Arc::new(SqliteCommentRepository::new(db.clone())),
         notifications: Arc::new(SqliteNotificationRepository::new(db.clone())),
         avatars: Arc::new(FsAvatarStore::open(dir.path().join("avatars")).unwrap()),
-        avatar_images: Arc::new(ReencodedAvatars::for_this_machine()),
+        avatar_images: Arc::new(ReencodedAvatars::bounded()),
         passwords: Arc::new(BcryptHasher::new(4, WorkLimit::for_this_machine()).unwrap()),
         tokens: Arc::new(TokenCodec::new(&[1u8; 32], 30).unwrap()),
         health: Arc::new(Unreachable),

@@ -104,8 +104,8 @@ fn count_rows(conn: &mut Conn) -> Result<Counts, StoreError> {
 }
 
 /// Writes a whole community in **one** transaction: `source` is handed the sink its batches go to (in
-/// the order of [`Batch`]) and answers what it read; then the id sequences are moved past the highest
-/// ids, and the tables are counted. Only when they hold what was read does the transaction commit: a
+/// the order of [`Batch`]) and answers what it read; then the tables are counted, and the id sequences
+/// moved past the highest ids. Only when they hold what was read does the transaction commit: a
 /// failure anywhere — in the source, in a batch, in the count — rolls all of it back, so the database is
 /// left as it was and the copy can simply be run again.
 pub fn import_all(
@@ -114,7 +114,6 @@ pub fn import_all(
 ) -> Result<Counts, RepoError> {
     db.write(|conn| {
         let read = source(&mut |batch| insert(conn, &batch).map_err(RepoError::from))?;
-        reset_sequences(conn)?;
         let written = count_rows(conn)?;
         if written != read {
             return Err(RepoError::internal(format!(
@@ -122,6 +121,8 @@ pub fn import_all(
             ))
             .into());
         }
+        // Last: `setval` is not undone by a rollback, so nothing that can still fail comes after it.
+        reset_sequences(conn)?;
         Ok(written)
     })
 }

@@ -169,13 +169,20 @@ impl SqliteEventRepository {
     }
 }
 
+/// An event time as every store keeps it: to the microsecond, finer digits dropped (PostgreSQL's
+/// timestamps hold no more).
+fn stored_time(time: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
+    use chrono::SubsecRound;
+    time.naive_utc().trunc_subsecs(6)
+}
+
 impl EventRepository for SqliteEventRepository {
     fn create(&self, event: NewEvent) -> Result<Event, RepoError> {
         self.db.write(move |conn| {
             let row: EventRow = diesel::insert_into(events::table)
                 .values(EventInsert {
                     name: event.name.as_str(),
-                    event_time: event.event_time.naive_utc(),
+                    event_time: stored_time(event.event_time),
                     description: event.description.as_str(),
                     duration_hours: event.duration_hours.get(),
                     duration_minutes: event.duration_minutes.get(),
@@ -214,7 +221,7 @@ impl EventRepository for SqliteEventRepository {
         self.db.write(move |conn| {
             let update = EventUpdate {
                 name: changes.name.as_ref().map(|name| name.as_str()),
-                event_time: changes.event_time.map(|time| time.naive_utc()),
+                event_time: changes.event_time.map(stored_time),
                 description: changes.description.as_ref().map(|text| text.as_str()),
                 duration_hours: changes.duration_hours.map(|hours| hours.get()),
                 duration_minutes: changes.duration_minutes.map(|minutes| minutes.get()),

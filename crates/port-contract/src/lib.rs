@@ -418,35 +418,35 @@ pub fn events_list_by_time_then_id_with_totals(stores: &Stores) {
     assert_eq!(stores.events.find(EventId(9_999)).unwrap(), None);
 }
 
-/// The domain keeps event times to the microsecond (`event::event_time`); every store keeps exactly that,
-/// on creation and on edit, whatever the day.
+/// Every store keeps event times to the microsecond, finer digits dropped, on creation and on edit,
+/// whatever the day (the domain's `event::event_time` says the same before a time reaches a store).
 pub fn event_times_are_kept_to_the_microsecond(stores: &Stores) {
     let owner = user(stores, "owner");
-    let precise = plaza_domain::event::event_time(
-        Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap() + chrono::Duration::nanoseconds(999_999_999),
-    )
-    .unwrap();
+    let last_second = Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap();
+    let sent = last_second + chrono::Duration::nanoseconds(999_999_999);
+    let kept = last_second + chrono::Duration::microseconds(999_999);
     let mut new = new_event(owner, "Midnight", "", 1, 10);
-    new.event_time = precise;
+    new.event_time = sent;
     let created = stores.events.create(new).unwrap();
-    assert_eq!(created.event_time, precise);
-    assert_eq!(
-        stores.events.find(created.id).unwrap().unwrap().event_time,
-        precise
-    );
-    let later = precise + chrono::Duration::microseconds(1);
+    assert_eq!(created.event_time, kept, "not rounded into the next year");
+    assert_eq!(stores.events.find(created.id).unwrap().unwrap().event_time, kept);
+    let next_day = last_second + chrono::Duration::nanoseconds(1_000_000_500);
     let edited = stores
         .events
         .update(
             created.id,
             EventChanges {
-                event_time: Some(later),
+                event_time: Some(next_day),
                 ..EventChanges::default()
             },
         )
         .unwrap();
-    assert_eq!(edited.event_time, later, "the next microsecond is the next day");
-    assert_eq!(stores.events.find(created.id).unwrap().unwrap().event_time, later);
+    let expected = last_second + chrono::Duration::seconds(1);
+    assert_eq!(edited.event_time, expected);
+    assert_eq!(
+        stores.events.find(created.id).unwrap().unwrap().event_time,
+        expected
+    );
 }
 
 pub fn search_follows_the_rule(stores: &Stores) {

@@ -124,7 +124,7 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
         comments: repositories.comments,
         notifications: repositories.notifications,
         avatars: Arc::new(avatars),
-        avatar_images: Arc::new(ReencodedAvatars::for_this_machine()),
+        avatar_images: Arc::new(ReencodedAvatars::bounded()),
         passwords: Arc::new(passwords),
         tokens: Arc::new(tokens),
         health: repositories.health,
