@@ -13,20 +13,13 @@ mod binary;
 mod fuzz_verdict;
 mod helpers;
 
-mod abuse;
-mod auth;
-mod avatars;
-mod comments;
-mod contract;
-mod errors;
-mod events;
-mod health;
-mod live;
-mod logs;
-mod notifications;
-mod posts;
-mod production;
-mod reliability;
-mod sample;
-mod tickets;
-mod users;
+/// What runs only on SQLite.
+macro_rules! sqlite_only {
+    ($($file:item)*) => { $($file)* };
+}
+/// What runs only on PostgreSQL: nothing here.
+macro_rules! postgres_only {
+    ($($file:item)*) => {};
+}
+
+include!("suite.rs");
