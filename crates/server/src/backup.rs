@@ -16,6 +16,7 @@ use chrono::Utc;
 use plaza_infra_sqlite::{BackupReport, Database, verify_backup};
 
 use crate::config::Config;
+use crate::private_dir::create_private_dir;
 
 /// The avatars of backup `db`.
 pub fn avatars_of(db: &Path) -> PathBuf {
@@ -25,16 +26,6 @@ pub fn avatars_of(db: &Path) -> PathBuf {
 /// The JWT secret of backup `db`.
 pub fn secret_of(db: &Path) -> PathBuf {
     with_suffix(db, ".jwt_secret")
-}
-
-/// Creates `dir` and its missing parents with mode 0700, whatever the umask. A folder that exists keeps
-/// its mode.
-pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

@@ -397,7 +397,8 @@ fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
 /// Reads the secret file, creating it with a fresh random secret (mode 0600) when there is none.
 pub fn stored_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     if let Some(dir) = path.parent() {
-        crate::backup::create_private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        crate::private_dir::create_private_dir(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
     }
     match fs::read_to_string(path) {
         Ok(secret) => {

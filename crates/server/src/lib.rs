@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod config;
 pub mod migrate;
+pub mod private_dir;
 pub mod sample;
 pub mod tls;
 pub mod wiring;
