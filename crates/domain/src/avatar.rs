@@ -5,9 +5,13 @@ use crate::error::RepoError;
 /// The image formats an avatar may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageKind {
+    /// PNG, recognised by its 8-byte signature.
     Png,
+    /// JPEG, recognised by `FF D8 FF`.
     Jpeg,
+    /// GIF, version 87a or 89a.
     Gif,
+    /// WebP: a RIFF container of `WEBP` data.
     Webp,
 }
 
@@ -26,6 +30,7 @@ impl ImageKind {
         }
     }
 
+    /// The file name extension the avatar store gives the format, without the dot.
     pub fn extension(self) -> &'static str {
         match self {
             Self::Png => "png",
@@ -35,12 +40,14 @@ impl ImageKind {
         }
     }
 
+    /// The format stored under `extension` (as given by [`extension`](Self::extension)), or `None`.
     pub fn from_extension(extension: &str) -> Option<Self> {
         [Self::Png, Self::Jpeg, Self::Gif, Self::Webp]
             .into_iter()
             .find(|kind| kind.extension() == extension)
     }
 
+    /// The `Content-Type` the format is served with.
     pub fn mime_type(self) -> &'static str {
         match self {
             Self::Png => "image/png",
@@ -54,8 +61,11 @@ impl ImageKind {
 /// A stored avatar, opened for reading: served from the file, never read whole into memory.
 #[derive(Debug)]
 pub struct AvatarFile {
+    /// The image's format, which decides its `Content-Type`.
     pub kind: ImageKind,
+    /// The file, open for reading from its start.
     pub file: std::fs::File,
+    /// Where the file lives, for serving it by path.
     pub path: std::path::PathBuf,
 }
 

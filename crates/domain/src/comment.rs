@@ -20,18 +20,26 @@ bounded_text!(
 /// A stored comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
+    /// Given by the store when the comment was written.
     pub id: CommentId,
+    /// The text, as accepted by [`CommentContent`].
     pub content: String,
+    /// The event commented on.
     pub event_id: EventId,
+    /// The comment's author.
     pub owner_id: UserId,
+    /// When it was written.
     pub created_at: DateTime<Utc>,
 }
 
 /// A comment to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewComment {
+    /// The text.
     pub content: CommentContent,
+    /// The event to comment on; the store answers `NotFound` when it does not exist.
     pub event_id: EventId,
+    /// The author, who becomes one of the event's participants.
     pub owner_id: UserId,
 }
 
@@ -46,7 +54,9 @@ pub trait FanOut {
 /// A comment as written, with the notifications written with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostedComment {
+    /// The comment as stored.
     pub comment: Comment,
+    /// The notifications stored with it, one per participant told.
     pub notifications: Vec<Notification>,
 }
 

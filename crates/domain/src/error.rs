@@ -7,6 +7,7 @@ use std::fmt;
 pub struct Invalid(pub String);
 
 impl Invalid {
+    /// An error saying what is wrong, worded to follow the field's name ("must be …").
     pub fn new(message: impl Into<String>) -> Self {
         Self(message.into())
     }
@@ -21,7 +22,9 @@ impl fmt::Display for Invalid {
 /// One invalid field of an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
+    /// The input field at fault, as the client named it (`max_tickets`, `limit`, …).
     pub field: String,
+    /// What is wrong with it, as in [`Invalid`].
     pub message: String,
 }
 
@@ -66,6 +69,7 @@ impl ValidationErrors {
         }
     }
 
+    /// Records that `field` is invalid, for rules that span fields or need no parser.
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(FieldError {
             field: field.into(),
@@ -73,6 +77,7 @@ impl ValidationErrors {
         });
     }
 
+    /// Whether no field was found invalid.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -81,7 +86,9 @@ impl ValidationErrors {
 /// A uniqueness or capacity rule that a write would break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Conflict {
+    /// Another account has this user name, compared without regard to ASCII case.
     UsernameTaken,
+    /// Another account has this e-mail address, compared without regard to ASCII case.
     EmailTaken,
     /// The purchase would take `tickets_sold` past `max_tickets`.
     SoldOut,
@@ -106,6 +113,7 @@ pub enum RepoError {
     /// The row the operation is about does not exist.
     #[error("not found")]
     NotFound,
+    /// The write would break a uniqueness or capacity rule; nothing was written.
     #[error("conflict: {0}")]
     Conflict(Conflict),
     /// Storage cannot be reached or stayed busy past its timeout; worth retrying later.
@@ -117,6 +125,7 @@ pub enum RepoError {
 }
 
 impl RepoError {
+    /// Wraps any error as [`RepoError::Internal`].
     pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Internal(error.into())
     }

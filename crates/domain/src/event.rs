@@ -32,9 +32,13 @@ macro_rules! bounded_int {
         pub struct $name(i64);
 
         impl $name {
+            /// The smallest value accepted.
             pub const MIN: i64 = $min;
+            /// The largest value accepted.
             pub const MAX: i64 = $max;
 
+            /// Accepts `raw` within [`MIN`](Self::MIN)`..=`[`MAX`](Self::MAX); anything else is refused
+            /// with "must be between MIN and MAX".
             pub fn parse(raw: i64) -> Result<Self, Invalid> {
                 if (Self::MIN..=Self::MAX).contains(&raw) {
                     Ok(Self(raw))
@@ -43,6 +47,7 @@ macro_rules! bounded_int {
                 }
             }
 
+            /// The number, known to be within the bounds.
             pub fn get(self) -> i64 {
                 self.0
             }
@@ -97,10 +102,12 @@ impl Capacity {
         Ok(Self { sold, max })
     }
 
+    /// Tickets sold so far: never negative, never above [`max`](Self::max).
     pub fn sold(self) -> i64 {
         self.sold
     }
 
+    /// How many tickets the event may sell in all.
     pub fn max(self) -> MaxTickets {
         self.max
     }
@@ -120,52 +127,80 @@ pub fn event_time(time: DateTime<Utc>) -> Result<DateTime<Utc>, Invalid> {
 /// A stored event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
+    /// Given by the store when the event was created.
     pub id: EventId,
+    /// The name, as accepted by [`EventName`].
     pub name: String,
+    /// When the event starts, to the microsecond (see [`event_time()`]).
     pub event_time: DateTime<Utc>,
+    /// The description, as accepted by [`EventDescription`]; may be empty.
     pub description: String,
+    /// Whole hours of its length ([`DurationHours`]).
     pub duration_hours: i64,
+    /// Minutes past the whole hours ([`DurationMinutes`]).
     pub duration_minutes: i64,
+    /// Tickets sold so far: `0 <= tickets_sold <= max_tickets`, moved only by
+    /// [`EventRepository::purchase`].
     pub tickets_sold: i64,
+    /// How many tickets the event may sell ([`MaxTickets`]).
     pub max_tickets: i64,
+    /// The account that created the event and may change or delete it.
     pub owner_id: UserId,
+    /// When the store created it.
     pub created_at: DateTime<Utc>,
 }
 
 /// An event to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
+    /// Its name.
     pub name: EventName,
+    /// When it starts; pass it through [`event_time()`] so that every store keeps the same instant.
     pub event_time: DateTime<Utc>,
+    /// Its description; may be empty.
     pub description: EventDescription,
+    /// Whole hours of its length.
     pub duration_hours: DurationHours,
+    /// Minutes past the whole hours.
     pub duration_minutes: DurationMinutes,
+    /// The tickets it starts with sold, and how many it may sell.
     pub capacity: Capacity,
+    /// The account creating it, which becomes its owner.
     pub owner_id: UserId,
 }
 
 /// A partial update; `None` leaves a field as it is. Sales change only through purchases.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventChanges {
+    /// A new name.
     pub name: Option<EventName>,
+    /// A new start, passed through [`event_time()`].
     pub event_time: Option<DateTime<Utc>>,
+    /// A new description (an empty one clears it).
     pub description: Option<EventDescription>,
+    /// New whole hours of its length.
     pub duration_hours: Option<DurationHours>,
+    /// New minutes past the whole hours.
     pub duration_minutes: Option<DurationMinutes>,
+    /// A new maximum; refused by the store when below the tickets already sold.
     pub max_tickets: Option<MaxTickets>,
 }
 
 /// Which events to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventQuery {
+    /// Only events whose name or description holds every term; `None` lists them all.
     pub search: Option<SearchTerms>,
+    /// Which slice of the ordered list.
     pub page: PageRequest,
 }
 
 /// Storage of events.
 #[cfg_attr(feature = "mocks", mockall::automock)]
 pub trait EventRepository: Send + Sync {
+    /// Stores a new event under a new id and returns it as stored.
     fn create(&self, event: NewEvent) -> Result<Event, RepoError>;
+    /// The event with this id, or `None`.
     fn find(&self, id: EventId) -> Result<Option<Event>, RepoError>;
     /// Ordered by `event_time`, then `id`.
     fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError>;

@@ -4,6 +4,12 @@
 //! Nothing here knows HTTP, SQL or a framework. Entities read back from storage carry plain values (they
 //! were validated on the way in); inputs to the ports carry validated values, so a repository can never be
 //! asked to store something the rules forbid.
+//!
+//! Other Rust services can reuse it the same way: build the values, implement the ports over a store of
+//! their own. `examples/in_memory_store.rs` does so with an in-memory
+//! [`PostRepository`](post::PostRepository) (`cargo run -p plaza-domain --example in_memory_store`).
+
+#![warn(missing_docs)]
 
 pub mod avatar;
 pub mod comment;

@@ -24,6 +24,7 @@ pub enum Signal {
 
 /// Where signals arrive on this instance: the registry of its open streams.
 pub trait SignalSink: Send + Sync {
+    /// Wakes the streams `signal` concerns (every one for [`Signal::Resync`]); they do the reading.
     fn deliver(&self, signal: Signal);
 }
 
@@ -38,9 +39,12 @@ pub trait NotificationBus: Send + Sync {
 /// What a stream ticket stands for: the bearer token that obtained it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamTicket {
+    /// The account whose notifications the stream carries.
     pub user: UserId,
-    /// The token's `iat` and `exp`, in seconds since the epoch: the stream ends when the token would.
+    /// The token's `iat`, in seconds since the epoch: the stream ends when a password change makes the
+    /// token invalid.
     pub token_issued_at: i64,
+    /// The token's `exp`, in seconds since the epoch: the stream ends when the token would.
     pub token_expires_at: i64,
 }
 

@@ -33,6 +33,7 @@ pub struct FailureLimits {
     pub per_name: u64,
     /// Per client address, whatever the names.
     pub per_client: u64,
+    /// How far back failures count: older ones are forgotten.
     pub window: Duration,
 }
 

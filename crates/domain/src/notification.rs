@@ -25,32 +25,47 @@ bounded_text!(
 /// A stored notification. `owner_id` is the recipient; `sender_id` the account that caused it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
+    /// Given by the store; for one owner, ids grow in the order notifications were written.
     pub id: NotificationId,
+    /// The text, as accepted by [`NotificationMessage`].
     pub message: String,
+    /// When it was written.
     pub created_at: DateTime<Utc>,
+    /// The sender's name as shown when it was sent ([`SenderName`]); not updated when they rename.
     pub sender: String,
+    /// The account that sent it or whose comment caused it.
     pub sender_id: UserId,
+    /// The recipient, the only account that may read it.
     pub owner_id: UserId,
     /// The event a comment notification is about.
     pub event_id: Option<EventId>,
+    /// Whether the recipient has marked it read; `false` when written.
     pub read: bool,
 }
 
 /// A notification to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewNotification {
+    /// The text.
     pub message: NotificationMessage,
+    /// The sender's name as it will be shown.
     pub sender: SenderName,
+    /// The account sending it.
     pub sender_id: UserId,
+    /// The recipient; the store answers `NotFound` when the account does not exist.
     pub owner_id: UserId,
+    /// The event a comment notification is about; `None` for a direct one.
     pub event_id: Option<EventId>,
 }
 
 /// Which of a recipient's notifications to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotificationQuery {
+    /// The recipient whose notifications are listed; nobody else's ever are.
     pub owner: UserId,
+    /// Only those not yet read.
     pub unread_only: bool,
+    /// Which slice of the ordered list.
     pub page: PageRequest,
 }
 

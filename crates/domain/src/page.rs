@@ -10,7 +10,9 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// How many items a page holds when the client does not say.
     pub const DEFAULT_LIMIT: u32 = 10;
+    /// The most items one page may hold.
     pub const MAX_LIMIT: u32 = 100;
 
     /// `skip >= 0`, `1 <= limit <= 100`; both fields are reported when both are wrong.
@@ -43,10 +45,12 @@ impl PageRequest {
         }
     }
 
+    /// How many items of the ordered list come before the page.
     pub fn skip(&self) -> u64 {
         self.skip
     }
 
+    /// The most items the page holds: `1..=MAX_LIMIT`.
     pub fn limit(&self) -> u32 {
         self.limit
     }
@@ -72,11 +76,14 @@ impl Default for PageRequest {
 /// One page of a list, and how many items the whole list holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
+    /// The items of the slice asked for, in the list's order; empty past the end.
     pub items: Vec<T>,
+    /// How many items the whole list holds, whatever the slice.
     pub total: u64,
 }
 
 impl<T> Page<T> {
+    /// The same page with each item converted; the total is kept.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),

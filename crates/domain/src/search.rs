@@ -63,6 +63,8 @@ impl SearchTerms {
         (!unique.is_empty()).then_some(Self(unique))
     }
 
+    /// The terms, each once, in the order of the search text; never empty, at most
+    /// [`MAX_TERMS`](Self::MAX_TERMS).
     pub fn terms(&self) -> &[SearchTerm] {
         &self.0
     }

@@ -119,7 +119,7 @@ macro_rules! prose_refused {
 
 /// The character rules as JSON Schema `pattern`s (ECMA-262 and Python syntax alike), for the OpenAPI
 /// document: generated clients and fuzzers learn the rules instead of guessing them. They say the same as
-/// [`check_characters`] for every character of the Basic Multilingual Plane (a test checks that); the
+/// the text values' `parse` for every character of the Basic Multilingual Plane (a test checks that); the
 /// invisible characters beyond it (musical format controls, tag characters) are left to the server.
 ///
 /// A name: no control, invisible or reordering character, and, unless empty, one visible character.
@@ -172,9 +172,15 @@ macro_rules! bounded_text {
         pub struct $name(String);
 
         impl $name {
+            /// The fewest characters the value holds; `0` means it may be empty. A required text made
+            /// only of white space counts as empty.
             pub const MIN_CHARS: usize = $min;
+            /// The most characters (Unicode scalar values, not bytes) the value holds.
             pub const MAX_CHARS: usize = $max;
 
+            /// Accepts `raw` as it is (nothing is trimmed or normalised) when its length is within
+            /// [`MIN_CHARS`](Self::MIN_CHARS)`..=`[`MAX_CHARS`](Self::MAX_CHARS) and it holds only the
+            /// characters its kind allows (see the [`text`](crate::text) module); otherwise says why not.
             pub fn parse(raw: impl Into<String>) -> Result<Self, $crate::error::Invalid> {
                 let raw = raw.into();
                 $crate::text::check_length(&raw, $min, $max)?;
@@ -182,10 +188,12 @@ macro_rules! bounded_text {
                 Ok(Self(raw))
             }
 
+            /// The text as it was accepted.
             pub fn as_str(&self) -> &str {
                 &self.0
             }
 
+            /// The text as it was accepted, taken out of the value (to store it, say).
             pub fn into_inner(self) -> String {
                 self.0
             }

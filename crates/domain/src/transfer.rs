@@ -13,23 +13,34 @@ use crate::{EventId, RepoError, UserId};
 /// valid: users, events, posts, comments, participants, notifications.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Batch {
+    /// Accounts, with their password hashes and token epochs.
     Users(Vec<User>),
+    /// Events, with their tickets sold.
     Events(Vec<Event>),
+    /// Posts, with their authors and creation times.
     Posts(Vec<Post>),
+    /// Comments on events.
     Comments(Vec<Comment>),
     /// Who has commented on which event (what the comment fan-out reads).
     Participants(Vec<(EventId, UserId)>),
+    /// Notifications, with their read marks.
     Notifications(Vec<Notification>),
 }
 
 /// How many rows of each table a store holds (or a transfer moved).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Rows of [`Batch::Users`].
     pub users: u64,
+    /// Rows of [`Batch::Events`].
     pub events: u64,
+    /// Rows of [`Batch::Posts`].
     pub posts: u64,
+    /// Rows of [`Batch::Comments`].
     pub comments: u64,
+    /// Rows of [`Batch::Participants`]: (event, commenter) pairs.
     pub participants: u64,
+    /// Rows of [`Batch::Notifications`].
     pub notifications: u64,
 }
 

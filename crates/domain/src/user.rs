@@ -12,6 +12,8 @@ use crate::text::bounded_text;
 pub struct Username(String);
 
 impl Username {
+    /// Accepts 3–32 characters, each an ASCII letter, digit, `_`, `.` or `-`; anything else is refused.
+    /// Case is kept as given.
     pub fn parse(raw: impl Into<String>) -> Result<Self, Invalid> {
         let raw = raw.into();
         let len = raw.chars().count();
@@ -29,6 +31,7 @@ impl Username {
         Ok(Self(raw))
     }
 
+    /// The name as it was accepted.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -40,8 +43,12 @@ impl Username {
 pub struct Email(String);
 
 impl Email {
+    /// The longest address accepted, in characters (the limit of SMTP's forward path).
     pub const MAX_CHARS: usize = 254;
 
+    /// Accepts an address of at most [`MAX_CHARS`](Self::MAX_CHARS) characters with exactly one `@`, a
+    /// local part of 1–64 bytes, a domain holding a dot but not at either end nor two in a row, and no
+    /// white space or control character. Kept as given (not lower-cased).
     pub fn parse(raw: impl Into<String>) -> Result<Self, Invalid> {
         let raw = raw.into();
         let invalid = || Invalid::new("must be a valid e-mail address");
@@ -66,6 +73,7 @@ impl Email {
         Ok(Self(raw))
     }
 
+    /// The address as it was accepted.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -87,6 +95,7 @@ impl Password {
     /// bcrypt reads no further than this many bytes.
     pub const MAX_BYTES: usize = 72;
 
+    /// Accepts 8–[`MAX_BYTES`](Self::MAX_BYTES) bytes of UTF-8 without a NUL character.
     pub fn parse(raw: impl Into<String>) -> Result<Self, Invalid> {
         let raw = raw.into();
         if !(8..=Self::MAX_BYTES).contains(&raw.len()) {
@@ -99,6 +108,7 @@ impl Password {
         Ok(Self(raw))
     }
 
+    /// The password itself, for the hasher only: never log or store it.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -123,16 +133,22 @@ impl std::fmt::Debug for PasswordHash {
 /// A stored account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
+    /// Given by the store when the account was created.
     pub id: UserId,
+    /// The user name as accepted by [`Username`]; unique without regard to ASCII case.
     pub username: String,
+    /// The e-mail address as accepted by [`Email`]; unique without regard to ASCII case.
     pub email: String,
+    /// The display name ([`FullName`]), if one was given; see [`display_name`](Self::display_name).
     pub full_name: Option<String>,
     /// The stored avatar's file name in the avatar store, if any.
     pub avatar: Option<String>,
+    /// The hash of the current password.
     pub password_hash: PasswordHash,
     /// The token epoch (see [`token_epoch`]): tokens issued at or before this second are refused. It moves
     /// with each password change and may run up to a second ahead of the clock.
     pub password_changed_at: DateTime<Utc>,
+    /// When the account was created.
     pub created_at: DateTime<Utc>,
 }
 
@@ -149,9 +165,13 @@ impl User {
 /// An account to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {
+    /// Refused by the store with [`Conflict::UsernameTaken`](crate::Conflict::UsernameTaken) when taken.
     pub username: Username,
+    /// Refused by the store with [`Conflict::EmailTaken`](crate::Conflict::EmailTaken) when registered.
     pub email: Email,
+    /// The display name, if any.
     pub full_name: Option<FullName>,
+    /// The hash of the chosen password; the plain password never reaches storage.
     pub password_hash: PasswordHash,
 }
 
@@ -159,6 +179,7 @@ pub struct NewUser {
 /// same transaction that stores the hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordChange {
+    /// The hash of the new password.
     pub hash: PasswordHash,
 }
 
@@ -186,9 +207,13 @@ pub mod token_epoch {
 /// A full replacement of an account's profile; `password: None` keeps the password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserChanges {
+    /// The user name from now on (the same conflicts as at creation).
     pub username: Username,
+    /// The e-mail address from now on (the same conflicts as at creation).
     pub email: Email,
+    /// The display name from now on; `None` removes it.
     pub full_name: Option<FullName>,
+    /// A new password, or `None` to keep the current one (and the token epoch).
     pub password: Option<PasswordChange>,
 }
 
@@ -197,6 +222,7 @@ pub struct UserChanges {
 pub trait UserRepository: Send + Sync {
     /// `Conflict::UsernameTaken` / `Conflict::EmailTaken` when either is already used (ignoring case).
     fn create(&self, user: NewUser) -> Result<User, RepoError>;
+    /// The account with this id, or `None`.
     fn find(&self, id: UserId) -> Result<Option<User>, RepoError>;
     /// Looks a user name up without regard to ASCII case.
     fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError>;
