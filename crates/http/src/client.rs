@@ -11,46 +11,9 @@ use std::str::FromStr;
 
 use actix_web::http::header::HeaderMap;
 use actix_web::{HttpRequest, web};
-use ipnet::IpNet;
 
+use crate::settings::{TrustedProxies, canonical};
 use crate::state::AppState;
-
-/// The proxies whose forwarding headers are believed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<IpNet>);
-
-impl TrustedProxies {
-    /// A comma-separated list of addresses and CIDR blocks: `127.0.0.1, 10.0.0.0/8, ::1`.
-    pub fn parse(list: &str) -> Result<Self, String> {
-        list.split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(|item| {
-                IpNet::from_str(item)
-                    .or_else(|_| IpAddr::from_str(item).map(IpNet::from))
-                    .map_err(|_| format!("{item:?} is not an IP address or CIDR block"))
-            })
-            .collect::<Result<_, _>>()
-            .map(Self)
-    }
-
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
-        self.0.iter().any(|net| net.contains(&ip))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-/// IPv4-mapped IPv6 addresses as the IPv4 addresses they are.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
 
 /// The client's address for `req` (see the module documentation).
 pub fn address(req: &HttpRequest) -> Option<IpAddr> {
@@ -191,16 +154,5 @@ mod tests {
         );
         let garbage = headers(&[("X-Forwarded-For", "198.51.100.7, nonsense")]);
         assert_eq!(client_of(ip("10.0.0.5"), &garbage, &trusted), ip("10.0.0.5"));
-    }
-
-    #[test]
-    fn parses_addresses_and_blocks_and_refuses_anything_else() {
-        let trusted = TrustedProxies::parse(" 127.0.0.1 ,::1, 172.16.0.0/12 ").unwrap();
-        assert!(trusted.contains(ip("127.0.0.1")));
-        assert!(trusted.contains(ip("::ffff:127.0.0.1")));
-        assert!(trusted.contains(ip("172.31.255.255")));
-        assert!(!trusted.contains(ip("172.32.0.1")));
-        assert!(TrustedProxies::parse("localhost").is_err());
-        assert!(TrustedProxies::parse("").unwrap().is_empty());
     }
 }

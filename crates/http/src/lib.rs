@@ -27,6 +27,7 @@ pub mod posts;
 pub mod request_id;
 pub mod respond;
 pub mod routes;
+pub mod settings;
 pub mod state;
 pub mod token;
 pub mod users;
@@ -40,7 +41,8 @@ use actix_web::{App, Error, web};
 use tracing_actix_web::TracingLogger;
 
 pub use error::ApiError;
-pub use state::{AppState, HttpSettings, Lifecycle};
+pub use settings::{HttpSettings, Lifecycle};
+pub use state::AppState;
 
 /// The whole application: routes, the contract's error bodies for whatever actix answers by itself, body
 /// limits, request tracing. The binary and the tests build it the same way.

@@ -219,8 +219,8 @@ impl Config {
     }
 
     /// The proxies to trust, parsed.
-    pub fn trusted_proxies(&self) -> anyhow::Result<plaza_http::client::TrustedProxies> {
-        plaza_http::client::TrustedProxies::parse(&self.trusted_proxies)
+    pub fn trusted_proxies(&self) -> anyhow::Result<plaza_http::settings::TrustedProxies> {
+        plaza_http::settings::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|error| anyhow::anyhow!("TRUSTED_PROXIES: {error}"))
     }
 

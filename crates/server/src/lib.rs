@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use plaza_http::connections::ConnectionLimit;
-use plaza_http::limits::RateLimits;
+use plaza_http::settings::RateLimits;
 
 pub use config::Config;
 
