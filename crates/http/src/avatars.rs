@@ -12,7 +12,9 @@ use plaza_domain::avatar::ImageKind;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::blocking;
-use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
+use crate::responses::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use crate::state::AppState;
 use crate::users::{UserIdParam, UserResponse};
 

@@ -12,8 +12,8 @@ use crate::error::ApiError;
 use crate::events::EventIdParam;
 use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
 use crate::field::Field;
-use crate::openapi::{BadRequest, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::respond::{list, serialize_time};
+use crate::responses::{BadRequest, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]

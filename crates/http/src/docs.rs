@@ -9,12 +9,6 @@ use utoipa_swagger_ui::Config;
 
 use crate::error::ApiError;
 
-/// The document, rendered once.
-static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-    serde_json::to_string_pretty(&crate::openapi::document())
-        .unwrap_or_else(|error| format!("{{\"error\":\"the OpenAPI document cannot be rendered: {error}\"}}"))
-});
-
 static SWAGGER: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
     Arc::new(
         Config::new(["/openapi.json"])
@@ -32,10 +26,10 @@ const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; frame-ancestors 'none'";
 
-/// The OpenAPI 3.1 document of every route.
-pub fn document() -> &'static str {
-    &DOCUMENT
-}
+/// The OpenAPI document as served, put in the app's data by `app()`: it is built from the route table,
+/// which names this module's handlers, so this module does not build it.
+#[derive(Debug, Clone, Copy)]
+pub struct Published(pub &'static str);
 
 /// This document: OpenAPI 3.1, generated from the code.
 #[utoipa::path(
@@ -45,11 +39,11 @@ pub fn document() -> &'static str {
     operation_id = "openapi",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
 )]
-pub async fn openapi_json() -> HttpResponse {
+pub async fn openapi_json(document: web::Data<Published>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(document())
+        .body(document.0)
 }
 
 /// The interactive docs (Swagger UI): redirects to the page, whose relative links need a path that ends in
@@ -82,7 +76,7 @@ pub async fn redirect() -> HttpResponse {
             (String = "text/javascript"),
             (Vec<u8> = "image/png"),
         )),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::responses::NotFound),
     )
 )]
 pub async fn swagger_ui(path: web::Path<String>) -> Result<HttpResponse, ApiError> {

@@ -15,8 +15,10 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
 use crate::field::{Field, accept};
-use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::respond::{list, parse_time, serialize_time};
+use crate::responses::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -46,7 +46,7 @@ pub struct HealthResponse {
     operation_id = "health",
     responses(
         (status = 200, description = "The service and its database answer", body = HealthResponse),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 503, response = crate::responses::Unavailable),
     )
 )]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

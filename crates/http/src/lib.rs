@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod posts;
 pub mod request_id;
 pub mod respond;
+pub mod responses;
 pub mod routes;
 pub mod settings;
 pub mod state;
@@ -64,6 +65,7 @@ pub fn app(
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(extract::JSON_LIMIT))
         .app_data(avatars::form_config())
+        .app_data(web::Data::new(docs::Published(openapi::json())))
         .configure(routes::configure)
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such route"))

@@ -25,7 +25,7 @@ use crate::auth::AuthSession;
 use crate::error::ApiError;
 use crate::extract::blocking;
 use crate::notifications::NotificationResponse;
-use crate::openapi::{BadRequest, RateLimited, Unauthorized, Unavailable};
+use crate::responses::{BadRequest, RateLimited, Unauthorized, Unavailable};
 use crate::state::AppState;
 
 /// A comment line this often keeps proxies and load balancers from closing a quiet stream.

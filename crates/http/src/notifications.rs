@@ -11,8 +11,8 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, OptionalJson, PathId, blocking, flag};
 use crate::field::Field;
-use crate::openapi::{BadRequest, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::respond::{list, serialize_time};
+use crate::responses::{BadRequest, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::state::AppState;
 
 /// The header with the caller's unread count, on every list response.

@@ -1,26 +1,36 @@
 //! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` annotations and the DTOs'
 //! `ToSchema` derives, served at `/openapi.json` and snapshotted in `docs/openapi.json`.
 //!
-//! Routes are registered from the table in [`crate::routes`], not by utoipa's route macros: that keeps
-//! one `resource` per path (so a wrong method is `405` with `Allow`). The tests compare that table with
-//! this document in both directions.
+//! Its paths come from the route table ([`routes::endpoints`]): each entry registers a handler with the
+//! router and its `#[utoipa::path]` with this document, so neither can gain a route the other lacks.
+//! Routes are not registered by utoipa's route macros: the table keeps one `resource` per path (so a wrong
+//! method is `405` with `Allow`).
 
-use utoipa::openapi::path::{HttpMethod, Operation};
+use std::sync::LazyLock;
+
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder};
 use utoipa::openapi::security::{
     Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
 };
 use utoipa::openapi::{RefOr, Response};
-use utoipa::{Modify, OpenApi, ToResponse};
+use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode, FieldErrorBody};
-use crate::{avatars, comments, docs, events, health, live, notifications, posts, token, users, web_client};
+use crate::live;
+use crate::responses::{
+    BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, RateLimited, RequestTimeout, Unauthorized,
+    Unavailable, UnsupportedMediaType,
+};
+use crate::routes;
 
 /// The OAuth2 password flow against `/token`: Swagger UI's *Authorize* asks for a user name and password.
 pub const OAUTH2: &str = "OAuth2PasswordBearer";
 /// The same token pasted by hand.
 pub const BEARER: &str = "bearerAuth";
 
+/// What the document says besides its paths: the title, the shared components, the tags. [`document`]
+/// adds the paths from the route table, then applies [`MODIFIERS`].
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -31,41 +41,6 @@ pub const BEARER: &str = "bearerAuth";
             rule this document cannot express, is `docs/api.md` in the repository. Paths with a trailing \
             slash answer the same without it. Every `GET` route also answers `HEAD`.",
         license(name = "MIT", identifier = "MIT"),
-    ),
-    paths(
-        health::health,
-        health::liveness,
-        token::issue,
-        users::register,
-        users::list_users,
-        users::me,
-        users::get,
-        users::update,
-        avatars::upload,
-        avatars::download,
-        events::create,
-        events::list_events,
-        events::get,
-        events::update,
-        events::delete,
-        events::purchase,
-        posts::create,
-        posts::list_posts,
-        posts::get,
-        posts::delete,
-        comments::create,
-        comments::list_comments,
-        notifications::create,
-        notifications::list_notifications,
-        notifications::mark_all_read,
-        notifications::mark_read,
-        live::stream,
-        live::ticket,
-        docs::openapi_json,
-        docs::redirect,
-        docs::swagger_ui,
-        web_client::index,
-        web_client::asset,
     ),
     components(
         schemas(ErrorBody, ErrorCode, FieldErrorBody, live::UnreadEvent, live::EndEvent),
@@ -82,7 +57,6 @@ pub const BEARER: &str = "bearerAuth";
             Internal
         )
     ),
-    modifiers(&Security, &CommonResponses, &HeadOperations, &RegistrationNeedsAPassword),
     tags(
         (name = "auth", description = "Tokens: the OAuth2 password flow"),
         (name = "users", description = "Accounts, profiles and avatars"),
@@ -95,53 +69,6 @@ pub const BEARER: &str = "bearerAuth";
     )
 )]
 pub struct ApiDoc;
-
-/// `400`: `bad_request` (a body that is not JSON or form data, a query or path parameter that cannot be
-/// parsed) or `validation_failed` (a field missing, of the wrong type or out of range; `errors` names
-/// every one).
-#[derive(ToResponse)]
-pub struct BadRequest(pub ErrorBody);
-
-/// `401 unauthorized`: no token, a malformed, forged or expired token, a token older than the user's last
-/// password change, or wrong credentials.
-#[derive(ToResponse)]
-#[response(headers(("WWW-Authenticate" = String, description = "Always `Bearer`")))]
-pub struct Unauthorized(pub ErrorBody);
-
-/// `403 forbidden`: authenticated, but not the owner of what is being changed.
-#[derive(ToResponse)]
-pub struct Forbidden(pub ErrorBody);
-
-/// `404 not_found`: the resource does not exist.
-#[derive(ToResponse)]
-pub struct NotFound(pub ErrorBody);
-
-/// `413 payload_too_large`: a JSON or form body over 256 KiB, an avatar over 2 MiB.
-#[derive(ToResponse)]
-pub struct PayloadTooLarge(pub ErrorBody);
-
-/// `415 unsupported_media_type`: the body's `Content-Type` is not one this route takes.
-#[derive(ToResponse)]
-pub struct UnsupportedMediaType(pub ErrorBody);
-
-/// `429 rate_limited`: too many attempts or connections from this client; retry after `Retry-After`
-/// seconds.
-#[derive(ToResponse)]
-#[response(headers(("Retry-After" = u64, description = "Seconds to wait before trying again")))]
-pub struct RateLimited(pub ErrorBody);
-
-/// `503 unavailable`: the database cannot be reached or stayed busy, every search connection is busy, or
-/// password hashing or avatar decoding is saturated (then with `Retry-After`); try again shortly.
-#[derive(ToResponse)]
-pub struct Unavailable(pub ErrorBody);
-
-/// `408 request_timeout`: the request body stopped arriving; the connection is closed.
-#[derive(ToResponse)]
-pub struct RequestTimeout(pub ErrorBody);
-
-/// `500 internal`: a bug. The body says only `internal error`; the cause is logged under `X-Request-Id`.
-#[derive(ToResponse)]
-pub struct Internal(pub ErrorBody);
 
 /// The two ways to send a token. Protected operations name both (either works); public ones name none.
 struct Security;
@@ -276,38 +203,43 @@ fn without_content(response: &Response) -> Response {
     response
 }
 
-/// The HTTP methods an operation of the document may have, for the router comparison.
-pub fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<HttpMethod> {
-    let mut methods = Vec::new();
-    for (method, operation) in [
-        (HttpMethod::Get, &item.get),
-        (HttpMethod::Put, &item.put),
-        (HttpMethod::Post, &item.post),
-        (HttpMethod::Delete, &item.delete),
-        (HttpMethod::Options, &item.options),
-        (HttpMethod::Head, &item.head),
-        (HttpMethod::Patch, &item.patch),
-        (HttpMethod::Trace, &item.trace),
-    ] {
-        if operation.is_some() {
-            methods.push(method);
-        }
-    }
-    methods
-}
+/// What annotations cannot say, applied once every path is in, in this order.
+const MODIFIERS: [&dyn Modify; 4] = [
+    &Security,
+    &CommonResponses,
+    &HeadOperations,
+    &RegistrationNeedsAPassword,
+];
 
-/// The document as served: utoipa's, with what its types cannot say written in. Each event of
-/// `GET /notifications/stream` is described with its own data schema (`contentMediaType` +
-/// `contentSchema`, JSON Schema 2020-12 keywords that utoipa's schema types do not carry), so clients and
-/// fuzzers can check every event, not only that the stream is text.
+/// The document as served: utoipa's, with the paths of every endpoint of the route table and what its
+/// types cannot say written in. Each event of `GET /notifications/stream` is described with its own data
+/// schema (`contentMediaType` + `contentSchema`, JSON Schema 2020-12 keywords that utoipa's schema types do
+/// not carry), so clients and fuzzers can check every event, not only that the stream is text.
 pub fn document() -> serde_json::Value {
-    use utoipa::OpenApi as _;
-    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(
+    let mut openapi = ApiDoc::openapi();
+    for endpoint in routes::endpoints() {
+        endpoint.document(&mut openapi);
+    }
+    for modifier in MODIFIERS {
+        modifier.modify(&mut openapi);
+    }
+    let mut document = serde_json::to_value(openapi).unwrap_or_else(
         |error| serde_json::json!({"error": format!("the OpenAPI document cannot be rendered: {error}")}),
     );
     describe_stream_events(&mut document);
     describe_text_rules(&mut document);
     document
+}
+
+/// [`document`] as pretty-printed JSON, rendered once: what `GET /openapi.json` serves and
+/// `docs/openapi.json` holds.
+pub fn json() -> &'static str {
+    static JSON: LazyLock<String> = LazyLock::new(|| {
+        serde_json::to_string_pretty(&document()).unwrap_or_else(|error| {
+            format!("{{\"error\":\"the OpenAPI document cannot be rendered: {error}\"}}")
+        })
+    });
+    &JSON
 }
 
 /// Which body fields follow which character rule (`plaza_domain::text`) or time shape: written into the

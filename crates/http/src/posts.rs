@@ -11,8 +11,10 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
 use crate::field::Field;
-use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::respond::{list, serialize_time};
+use crate::responses::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]

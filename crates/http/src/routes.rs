@@ -1,8 +1,11 @@
-//! The route table: every path and method Plaza serves, in one list. The router is built from it, and the
-//! OpenAPI tests compare it with the published document, so neither can gain a route the other lacks.
+//! The route table: every path and method Plaza serves, each registered once, with [`route!`]. An entry
+//! carries the handler, which the router serves, and the handler's `#[utoipa::path]`, which the OpenAPI
+//! document ([`endpoints`] feeds `openapi::document`) publishes; the tests compare the table with the
+//! document, so neither can gain a route the other lacks.
 
 use actix_web::http::Method;
 use actix_web::{FromRequest, Handler, Responder, Route, web};
+use utoipa::openapi::OpenApi;
 
 use crate::{avatars, comments, docs, events, health, live, notifications, posts, token, users, web_client};
 
@@ -12,9 +15,31 @@ pub struct Endpoint {
     /// The actix pattern, e.g. `/users/{user_id}` or `/app/{path:.+}`.
     pub pattern: &'static str,
     route: Route,
+    /// The handler's part of the document: its operation, with the schemas that operation names. `None`
+    /// for the `HEAD` twin of a `GET`, which the document derives from the `GET`.
+    operation: Option<fn() -> OpenApi>,
 }
 
 impl Endpoint {
+    fn new<F, Args>(
+        method: Method,
+        pattern: &'static str,
+        handler: F,
+        operation: Option<fn() -> OpenApi>,
+    ) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        Self {
+            route: web::method(method.clone()).to(handler),
+            method,
+            pattern,
+            operation,
+        }
+    }
+
     /// The path as the OpenAPI document writes it: `/app/{path:.+}` is `/app/{path}`.
     pub fn openapi_path(&self) -> String {
         let mut path = String::with_capacity(self.pattern.len());
@@ -32,87 +57,79 @@ impl Endpoint {
         }
         path
     }
+
+    /// Adds this endpoint's operation, and the schemas it names, to `openapi` (nothing for a `HEAD` twin).
+    pub fn document(&self, openapi: &mut OpenApi) {
+        if let Some(operation) = self.operation {
+            openapi.merge(operation());
+        }
+    }
 }
 
-/// Collects endpoints; `get` also answers `HEAD` (uptime checkers and load balancers send it), with the
-/// same headers and no body.
-#[derive(Default)]
-struct Table(Vec<Endpoint>);
-
-impl Table {
-    fn add<F, Args>(&mut self, method: Method, pattern: &'static str, handler: F) -> &mut Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.0.push(Endpoint {
-            route: web::method(method.clone()).to(handler),
-            method,
-            pattern,
-        });
-        self
-    }
-
-    fn get<F, Args>(&mut self, pattern: &'static str, handler: F) -> &mut Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.add(Method::GET, pattern, handler.clone())
-            .add(Method::HEAD, pattern, handler)
-    }
-
-    fn post<F, Args>(&mut self, pattern: &'static str, handler: F) -> &mut Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.add(Method::POST, pattern, handler)
-    }
+/// One registration: `route!(GET "/users" => users::list_users)` serves `users::list_users` at
+/// `GET /users` and documents it with that handler's `#[utoipa::path]` (which says `get` and `/users/`:
+/// the tests check that both agree). `GET` also answers `HEAD` (uptime checkers and load balancers send
+/// it), with the same headers and no body; the document's `HEAD` operations are derived from the `GET`s.
+macro_rules! route {
+    (@operation $($handler:ident)::+) => {{
+        /// The handler's `#[utoipa::path]` with the schemas it names, collected by utoipa's derive.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($handler)::+))]
+        struct Operation;
+        <Operation as utoipa::OpenApi>::openapi as fn() -> OpenApi
+    }};
+    (GET $pattern:literal => $($handler:ident)::+) => {
+        vec![
+            Endpoint::new(Method::GET, $pattern, $($handler)::+, Some(route!(@operation $($handler)::+))),
+            Endpoint::new(Method::HEAD, $pattern, $($handler)::+, None),
+        ]
+    };
+    ($method:ident $pattern:literal => $($handler:ident)::+) => {
+        vec![Endpoint::new(Method::$method, $pattern, $($handler)::+, Some(route!(@operation $($handler)::+)))]
+    };
 }
 
 /// Every endpoint, in matching order: a literal path (`/users/me`, `/notifications/read-all`) comes before
 /// the pattern it would otherwise match.
 pub fn endpoints() -> Vec<Endpoint> {
-    let mut table = Table::default();
-    table
-        .get("/", web_client::index)
-        .get("/app/{path:.+}", web_client::asset)
-        .get("/docs", docs::redirect)
-        .get("/docs/{path:.+}", docs::swagger_ui)
-        .get("/openapi.json", docs::openapi_json)
-        .get("/health", health::health)
-        .get("/livez", health::liveness)
-        .post("/token", token::issue)
-        .post("/users", users::register)
-        .get("/users", users::list_users)
-        .get("/users/me", users::me)
-        .get("/users/{user_id}", users::get)
-        .add(Method::PUT, "/users/{user_id}", users::update)
-        .add(Method::PUT, "/users/{user_id}/avatar", avatars::upload)
-        .get("/avatars/{name}", avatars::download)
-        .post("/events", events::create)
-        .get("/events", events::list_events)
-        .get("/events/{event_id}", events::get)
-        .add(Method::PATCH, "/events/{event_id}", events::update)
-        .add(Method::DELETE, "/events/{event_id}", events::delete)
-        .post("/events/{event_id}/tickets", events::purchase)
-        .post("/posts", posts::create)
-        .get("/posts", posts::list_posts)
-        .get("/posts/{post_id}", posts::get)
-        .add(Method::DELETE, "/posts/{post_id}", posts::delete)
-        .post("/comments/{event_id}", comments::create)
-        .get("/comments/{event_id}", comments::list_comments)
-        .post("/notifications", notifications::create)
-        .get("/notifications", notifications::list_notifications)
-        .post("/notifications/read-all", notifications::mark_all_read)
-        .get("/notifications/stream", live::stream)
-        .post("/notifications/stream/ticket", live::ticket)
-        .post("/notifications/{id}/read", notifications::mark_read);
-    table.0
+    [
+        route!(GET "/" => web_client::index),
+        route!(GET "/app/{path:.+}" => web_client::asset),
+        route!(GET "/docs" => docs::redirect),
+        route!(GET "/docs/{path:.+}" => docs::swagger_ui),
+        route!(GET "/openapi.json" => docs::openapi_json),
+        route!(GET "/health" => health::health),
+        route!(GET "/livez" => health::liveness),
+        route!(POST "/token" => token::issue),
+        route!(POST "/users" => users::register),
+        route!(GET "/users" => users::list_users),
+        route!(GET "/users/me" => users::me),
+        route!(GET "/users/{user_id}" => users::get),
+        route!(PUT "/users/{user_id}" => users::update),
+        route!(PUT "/users/{user_id}/avatar" => avatars::upload),
+        route!(GET "/avatars/{name}" => avatars::download),
+        route!(POST "/events" => events::create),
+        route!(GET "/events" => events::list_events),
+        route!(GET "/events/{event_id}" => events::get),
+        route!(PATCH "/events/{event_id}" => events::update),
+        route!(DELETE "/events/{event_id}" => events::delete),
+        route!(POST "/events/{event_id}/tickets" => events::purchase),
+        route!(POST "/posts" => posts::create),
+        route!(GET "/posts" => posts::list_posts),
+        route!(GET "/posts/{post_id}" => posts::get),
+        route!(DELETE "/posts/{post_id}" => posts::delete),
+        route!(POST "/comments/{event_id}" => comments::create),
+        route!(GET "/comments/{event_id}" => comments::list_comments),
+        route!(POST "/notifications" => notifications::create),
+        route!(GET "/notifications" => notifications::list_notifications),
+        route!(POST "/notifications/read-all" => notifications::mark_all_read),
+        route!(GET "/notifications/stream" => live::stream),
+        route!(POST "/notifications/stream/ticket" => live::ticket),
+        route!(POST "/notifications/{id}/read" => notifications::mark_read),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Registers every endpoint, one `resource` per path, so that a known path with another method answers
@@ -148,6 +165,45 @@ mod tests {
         let paths: Vec<String> = table.iter().map(Endpoint::openapi_path).collect();
         assert!(paths.contains(&"/app/{path}".to_owned()), "{paths:?}");
         assert!(paths.contains(&"/users/{user_id}".to_owned()));
+    }
+
+    /// The methods `item` documents.
+    fn methods(item: &utoipa::openapi::PathItem) -> Vec<Method> {
+        [
+            (Method::GET, &item.get),
+            (Method::PUT, &item.put),
+            (Method::POST, &item.post),
+            (Method::DELETE, &item.delete),
+            (Method::OPTIONS, &item.options),
+            (Method::HEAD, &item.head),
+            (Method::PATCH, &item.patch),
+            (Method::TRACE, &item.trace),
+        ]
+        .into_iter()
+        .filter(|(_, operation)| operation.is_some())
+        .map(|(method, _)| method)
+        .collect()
+    }
+
+    #[test]
+    fn each_entry_serves_the_path_and_method_its_handler_documents() {
+        for endpoint in endpoints() {
+            let name = format!("{} {}", endpoint.method, endpoint.pattern);
+            let Some(operation) = endpoint.operation else {
+                assert_eq!(endpoint.method, Method::HEAD, "{name} is documented");
+                continue;
+            };
+            let paths = operation().paths.paths;
+            assert_eq!(paths.len(), 1, "{name}: one path");
+            for (path, item) in paths {
+                let documented = match path.trim_end_matches('/') {
+                    "" => "/",
+                    trimmed => trimmed,
+                };
+                assert_eq!(documented, endpoint.openapi_path(), "{name}");
+                assert_eq!(methods(&item), std::slice::from_ref(&endpoint.method), "{name}");
+            }
+        }
     }
 
     #[test]

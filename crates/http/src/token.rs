@@ -95,11 +95,11 @@ impl FromRequest for Credentials {
     responses(
         (status = 200, description = "A bearer token", body = TokenResponse,
             headers(("Cache-Control" = String, description = "`no-store`"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::RateLimited),
+        (status = 400, response = crate::responses::BadRequest),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 413, response = crate::responses::PayloadTooLarge),
+        (status = 415, response = crate::responses::UnsupportedMediaType),
+        (status = 429, response = crate::responses::RateLimited),
     )
 )]
 pub async fn issue(state: web::Data<AppState>, credentials: Credentials) -> Result<HttpResponse, ApiError> {

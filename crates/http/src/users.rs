@@ -12,8 +12,10 @@ use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
 use crate::field::Field;
-use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::respond::{list, serialize_time};
+use crate::responses::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use crate::state::AppState;
 
 /// A user as others see them; `email` only when the caller is that user.

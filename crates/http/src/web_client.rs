@@ -45,7 +45,7 @@ pub async fn index(req: HttpRequest) -> Result<HttpResponse, ApiError> {
             (String = "application/json"),
         ), headers(("ETag" = String))),
         (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::responses::NotFound),
     )
 )]
 pub async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
