@@ -15,7 +15,7 @@ use actix_web::http::{Method, header};
 use actix_web::{Error, ResponseError};
 
 use crate::error::ApiError;
-use crate::request_id;
+use crate::{request_id, respond};
 
 /// Cross-origin access for the configured origins (`*`: any), or `None` for none at all: by default only
 /// pages served by Plaza itself may call it from a browser.
@@ -34,10 +34,10 @@ pub fn middleware(origins: &[String]) -> Option<actix_cors::Cors> {
         ])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
         .expose_headers([
-            header::HeaderName::from_static("x-total-count"),
-            header::HeaderName::from_static("x-unread-count"),
-            header::HeaderName::from_static(request_id::HEADER),
-            header::RETRY_AFTER,
+            respond::TOTAL_COUNT,
+            respond::UNREAD_COUNT,
+            request_id::HEADER,
+            header::RETRY_AFTER.as_str(),
         ])
         .max_age(3600);
     for origin in origins {
@@ -92,5 +92,35 @@ fn refusal(error: &CorsError) -> ApiError {
         }
         CorsError::HeadersNotAllowed => ApiError::forbidden("a header asked for is not allowed cross-origin"),
         other => ApiError::bad_request(format!("malformed CORS preflight: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, HttpResponse, test, web};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_cross_origin_caller_may_read_the_list_counts_the_request_id_and_retry_after() {
+        let cors = middleware(&["https://app.example.org".to_owned()]).unwrap();
+        let app = test::init_service(App::new().route("/", web::get().to(HttpResponse::Ok)).wrap(cors)).await;
+        let request = test::TestRequest::get()
+            .uri("/")
+            .insert_header((header::ORIGIN, "https://app.example.org"))
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        let exposed = response
+            .headers()
+            .get(header::ACCESS_CONTROL_EXPOSE_HEADERS)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let mut exposed: Vec<&str> = exposed.split(',').map(str::trim).collect();
+        exposed.sort_unstable();
+        assert_eq!(
+            exposed,
+            ["retry-after", "x-request-id", "x-total-count", "x-unread-count"]
+        );
     }
 }

@@ -11,68 +11,68 @@ use plaza_domain::{Conflict, FieldError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// The stable, machine-readable reason of an error response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// `400`: a field is missing, of the wrong type, or out of range; `errors` names each one.
-    ValidationFailed,
-    /// `400`: the body is not valid JSON or form data, or a query or path parameter cannot be parsed.
-    BadRequest,
-    /// `401`: no token, a malformed, forged or expired token, an unknown user, or wrong credentials.
-    Unauthorized,
-    /// `403`: authenticated, but not the owner of what is being changed.
-    Forbidden,
-    /// `404`: the resource or route does not exist.
-    NotFound,
-    /// `405`: the path exists, the method does not (see `Allow`).
-    MethodNotAllowed,
-    /// `408`: the request body did not arrive in time.
-    RequestTimeout,
-    /// `409`: the user name is taken (ignoring case).
-    UsernameTaken,
-    /// `409`: the e-mail address is registered (ignoring case).
-    EmailTaken,
-    /// `409`: not enough tickets are left for the purchase.
-    SoldOut,
-    /// `412`: an `If-Match` or `If-Unmodified-Since` condition did not hold.
-    PreconditionFailed,
-    /// `413`: the body is too large.
-    PayloadTooLarge,
-    /// `415`: the body's content type, or an avatar's bytes, are not accepted.
-    UnsupportedMediaType,
-    /// `416`: the `Range` asked for lies outside the content (`Content-Range` gives its length).
-    RangeNotSatisfiable,
-    /// `429`: too many attempts; `Retry-After` says when to try again.
-    RateLimited,
-    /// `503`: the database cannot be reached or stayed busy, or the server is shutting down or has too
-    /// much of one kind of work queued; try again shortly (after `Retry-After` seconds when it is sent).
-    Unavailable,
-    /// `500`: a bug; logged under the response's `X-Request-Id`.
-    Internal,
+/// Declares [`ErrorCode`] with each code's name written once: serde serializes a code as that name (which
+/// the OpenAPI document lists), and [`ErrorCode::as_str`] returns it.
+macro_rules! error_codes {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$variant_meta:meta])* $variant:ident = $code:tt,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+        pub enum $name {
+            $($(#[$variant_meta])* #[serde(rename = $code)] $variant,)*
+        }
+
+        impl $name {
+            /// Every code, in declaration order.
+            pub const ALL: &[Self] = &[$(Self::$variant,)*];
+
+            /// The code as the contract writes it: `validation_failed`, `not_found`, ...
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)*
+                }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ValidationFailed => "validation_failed",
-            Self::BadRequest => "bad_request",
-            Self::Unauthorized => "unauthorized",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::RequestTimeout => "request_timeout",
-            Self::UsernameTaken => "username_taken",
-            Self::EmailTaken => "email_taken",
-            Self::SoldOut => "sold_out",
-            Self::PreconditionFailed => "precondition_failed",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::RangeNotSatisfiable => "range_not_satisfiable",
-            Self::RateLimited => "rate_limited",
-            Self::Unavailable => "unavailable",
-            Self::Internal => "internal",
-        }
+error_codes! {
+    /// The stable, machine-readable reason of an error response.
+    pub enum ErrorCode {
+        /// `400`: a field is missing, of the wrong type, or out of range; `errors` names each one.
+        ValidationFailed = "validation_failed",
+        /// `400`: the body is not valid JSON or form data, or a query or path parameter cannot be parsed.
+        BadRequest = "bad_request",
+        /// `401`: no token, a malformed, forged or expired token, an unknown user, or wrong credentials.
+        Unauthorized = "unauthorized",
+        /// `403`: authenticated, but not the owner of what is being changed.
+        Forbidden = "forbidden",
+        /// `404`: the resource or route does not exist.
+        NotFound = "not_found",
+        /// `405`: the path exists, the method does not (see `Allow`).
+        MethodNotAllowed = "method_not_allowed",
+        /// `408`: the request body did not arrive in time.
+        RequestTimeout = "request_timeout",
+        /// `409`: the user name is taken (ignoring case).
+        UsernameTaken = "username_taken",
+        /// `409`: the e-mail address is registered (ignoring case).
+        EmailTaken = "email_taken",
+        /// `409`: not enough tickets are left for the purchase.
+        SoldOut = "sold_out",
+        /// `412`: an `If-Match` or `If-Unmodified-Since` condition did not hold.
+        PreconditionFailed = "precondition_failed",
+        /// `413`: the body is too large.
+        PayloadTooLarge = "payload_too_large",
+        /// `415`: the body's content type, or an avatar's bytes, are not accepted.
+        UnsupportedMediaType = "unsupported_media_type",
+        /// `416`: the `Range` asked for lies outside the content (`Content-Range` gives its length).
+        RangeNotSatisfiable = "range_not_satisfiable",
+        /// `429`: too many attempts; `Retry-After` says when to try again.
+        RateLimited = "rate_limited",
+        /// `503`: the database cannot be reached or stayed busy, or the server is shutting down or has too
+        /// much of one kind of work queued; try again shortly (after `Retry-After` seconds when it is sent).
+        Unavailable = "unavailable",
+        /// `500`: a bug; logged under the response's `X-Request-Id`.
+        Internal = "internal",
     }
 }
 
@@ -362,4 +362,24 @@ pub fn ensure_error_body<B>(response: ServiceResponse<B>) -> actix_web::Result<E
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(request, replacement).map_into_right_body(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_serializes_as_its_name_and_names_are_distinct() {
+        let mut names = std::collections::BTreeSet::new();
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::from(code.as_str()),
+                "{code:?}"
+            );
+            assert!(names.insert(code.as_str()), "{} twice", code.as_str());
+        }
+        assert_eq!(ErrorCode::ALL.len(), 17);
+        assert_eq!(ErrorCode::MethodNotAllowed.as_str(), "method_not_allowed");
+    }
 }

@@ -11,12 +11,9 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, OptionalJson, PathId, blocking, flag};
 use crate::field::Field;
-use crate::respond::{list, serialize_time};
+use crate::respond::{UNREAD_COUNT, list, serialize_time};
 use crate::responses::{BadRequest, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::state::AppState;
-
-/// The header with the caller's unread count, on every list response.
-pub const UNREAD_COUNT: &str = "X-Unread-Count";
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationResponse {

@@ -8,6 +8,9 @@ use serde::{Serialize, Serializer};
 /// The header with the number of items a list holds before `skip`/`limit`.
 pub const TOTAL_COUNT: &str = "X-Total-Count";
 
+/// The header with the caller's unread count, on every notification list response.
+pub const UNREAD_COUNT: &str = "X-Unread-Count";
+
 /// `200` with the items and `X-Total-Count`, or `204` with an empty body when there are none (the
 /// original design asks for that). The count is sent on `204` too: it costs nothing and tells a client
 /// that paged past the end how far the list goes.
