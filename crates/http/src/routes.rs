@@ -1,4 +1,4 @@
-//! The route table: every path and method Plaza serves, each registered once, with [`route!`]. An entry
+//! The route table: every path and method Plaza serves, each registered once, with `route!`. An entry
 //! carries the handler, which the router serves, and the handler's `#[utoipa::path]`, which the OpenAPI
 //! document ([`endpoints`] feeds `openapi::document`) publishes; the tests compare the table with the
 //! document, so neither can gain a route the other lacks.
