@@ -30,7 +30,7 @@ pub const OAUTH2: &str = "OAuth2PasswordBearer";
 pub const BEARER: &str = "bearerAuth";
 
 /// What the document says besides its paths: the title, the shared components, the tags. [`document`]
-/// adds the paths from the route table, then applies `MODIFIERS`.
+/// adds the paths from the route table, then applies [`MODIFIERS`].
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -68,7 +68,7 @@ pub const BEARER: &str = "bearerAuth";
         (name = "web", description = "The web client"),
     )
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
 /// The two ways to send a token. Protected operations name both (either works); public ones name none.
 struct Security;
