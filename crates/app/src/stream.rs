@@ -5,7 +5,7 @@
 //! `after`), or else at the user's newest notification; each delivered notification moves it. So a
 //! reconnect with the last id received continues exactly where the previous stream stopped.
 //!
-//! The stream does not wait, sleep or touch storage itself: [`LiveStream::next`] says what to do next
+//! The stream does not wait, sleep or touch storage itself: [`LiveStream::step`] says what to do next
 //! ([`Next`]), and the driver (the HTTP adapter) does it with its own timers and blocking pool, then
 //! reports back ([`LiveStream::woken`], [`LiveStream::checked`], [`LiveStream::read`]). The jobs that
 //! touch storage ([`Check`], [`Read`]) own what they need, so they can be moved to another thread.
@@ -210,7 +210,7 @@ impl LiveStream {
     }
 
     /// What to do next. Never waits and never touches storage.
-    pub fn next(&mut self) -> Next {
+    pub fn step(&mut self) -> Next {
         loop {
             if let Some(delivery) = self.pending.pop_front() {
                 return Next::Send(delivery);
@@ -429,7 +429,7 @@ mod tests {
     fn drain(stream: &mut LiveStream) -> (Vec<Delivery>, Next) {
         let mut sent = Vec::new();
         loop {
-            match stream.next() {
+            match stream.step() {
                 Next::Send(delivery) => sent.push(delivery),
                 Next::Check(check) => stream.checked(check.run()),
                 Next::Read(read) => stream.read(read.run()),
@@ -564,11 +564,11 @@ mod tests {
 
         hub.deliver(Signal::Credentials(ALICE));
         stream.woken(Woken::Signal);
-        assert!(matches!(stream.next(), Next::Check(_)), "checked before reading");
+        assert!(matches!(stream.step(), Next::Check(_)), "checked before reading");
         stream.checked(Ok::<_, AppError>(true));
-        assert!(matches!(stream.next(), Next::Read(_)));
+        assert!(matches!(stream.step(), Next::Read(_)));
         stream.read(Ok::<_, AppError>(inbox([], 0, 0)));
-        assert!(matches!(stream.next(), Next::Wait { .. }));
+        assert!(matches!(stream.step(), Next::Wait { .. }));
 
         hub.deliver(Signal::Credentials(ALICE));
         stream.woken(Woken::Signal);
@@ -588,13 +588,13 @@ mod tests {
 
         hub.deliver(Signal::Inbox(ALICE));
         stream.woken(Woken::Signal);
-        assert!(matches!(stream.next(), Next::Read(_)));
+        assert!(matches!(stream.step(), Next::Read(_)));
         stream.read(Ok::<_, AppError>(inbox([], 0, 0)));
 
         stream.woken(Woken::SafetyRead);
-        assert!(matches!(stream.next(), Next::Check(_)));
+        assert!(matches!(stream.step(), Next::Check(_)));
         stream.checked(Ok::<_, AppError>(true));
-        assert!(matches!(stream.next(), Next::Read(_)));
+        assert!(matches!(stream.step(), Next::Read(_)));
     }
 
     #[test]
@@ -607,8 +607,8 @@ mod tests {
         let live = service(&hub, users(vec![true]), repo);
         // Expired beyond the leeway: nothing is left to wait for.
         let mut stream = start(&hub, &live, session(-CLOCK_SKEW_SECONDS - 1), None).unwrap();
-        assert!(matches!(stream.next(), Next::Send(Delivery::Unread(2))));
-        match stream.next() {
+        assert!(matches!(stream.step(), Next::Send(Delivery::Unread(2))));
+        match stream.step() {
             Next::Wait { token_expires_in, .. } => assert!(token_expires_in.is_zero()),
             other => panic!("expected a wait, got {other:?}"),
         }
@@ -647,12 +647,12 @@ mod tests {
             .returning(|_, _, _| Err(plaza_domain::RepoError::Unavailable("down".into())));
         let live = service(&hub, users(vec![true]), repo);
         let mut stream = start(&hub, &live, session(600), None).unwrap();
-        assert!(matches!(stream.next(), Next::Send(Delivery::Unread(1))));
-        assert!(matches!(stream.next(), Next::Wait { .. }));
+        assert!(matches!(stream.step(), Next::Send(Delivery::Unread(1))));
+        assert!(matches!(stream.step(), Next::Wait { .. }));
         stream.woken(Woken::Signal);
         let (sent, next) = drain(&mut stream);
         assert_eq!(sent, [Delivery::End(EndReason::Unavailable)]);
         assert!(matches!(next, Next::Closed));
-        assert!(matches!(stream.next(), Next::Closed), "over stays over");
+        assert!(matches!(stream.step(), Next::Closed), "over stays over");
     }
 }

@@ -269,7 +269,7 @@ fn refused(refusal: Refusal) -> ApiError {
 /// to send.
 async fn next_event(stream: &mut LiveStream) -> Option<sse::Event> {
     loop {
-        match stream.next() {
+        match stream.step() {
             Next::Send(delivery) => {
                 if let Some(event) = frame(delivery) {
                     return Some(event);
