@@ -16,7 +16,7 @@ use crate::token::{IssuedToken, TokenCodec};
 
 /// One message for an unknown user and a wrong password alike.
 pub const BAD_CREDENTIALS: &str = "incorrect username or password";
-const INVALID_TOKEN: &str = "invalid or expired token";
+pub(crate) const INVALID_TOKEN: &str = "invalid or expired token";
 
 /// A signed-in user, as a token vouches for them until it expires.
 #[derive(Debug, Clone)]

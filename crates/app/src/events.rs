@@ -2,11 +2,27 @@
 
 use std::sync::Arc;
 
-use plaza_domain::event::{Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity};
+use chrono::{DateTime, Utc};
+use plaza_domain::event::{
+    Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, EventQuery,
+    EventRepository, NewEvent, TicketQuantity,
+};
+use plaza_domain::search::SearchTerms;
 use plaza_domain::user::User;
-use plaza_domain::{Conflict, EventId, Page, RepoError, ValidationErrors};
+use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, ValidationErrors};
 
 use crate::error::{AppError, Found, OrNotFound};
+
+/// A new event as its publisher describes it; whose it is, is the use case's to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDraft {
+    pub name: EventName,
+    pub event_time: DateTime<Utc>,
+    pub description: EventDescription,
+    pub duration_hours: DurationHours,
+    pub duration_minutes: DurationMinutes,
+    pub capacity: Capacity,
+}
 
 #[derive(Clone)]
 pub struct EventService {
@@ -18,17 +34,47 @@ impl EventService {
         Self { events }
     }
 
-    /// `event.owner_id` is the caller; the HTTP layer builds it from the authenticated user.
-    pub fn create(&self, event: NewEvent) -> Result<Event, AppError> {
-        Ok(self.events.create(event)?)
+    /// Publishes an event; whoever publishes it owns it.
+    pub fn create(&self, actor: &User, draft: EventDraft) -> Result<Event, AppError> {
+        let EventDraft {
+            name,
+            event_time,
+            description,
+            duration_hours,
+            duration_minutes,
+            capacity,
+        } = draft;
+        Ok(self.events.create(NewEvent {
+            name,
+            event_time,
+            description,
+            duration_hours,
+            duration_minutes,
+            capacity,
+            owner_id: actor.id,
+        })?)
     }
 
     pub fn get(&self, id: EventId) -> Result<Event, AppError> {
         self.events.find(id).found("event")
     }
 
-    pub fn list(&self, query: &EventQuery) -> Result<Page<Event>, AppError> {
-        Ok(self.events.list(query)?)
+    /// A page of events in list order, only those matching `search` when it holds any text. A search with
+    /// no word in it (only punctuation, say) matches nothing.
+    pub fn list(&self, search: Option<&str>, page: PageRequest) -> Result<Page<Event>, AppError> {
+        let search = match search.map(str::trim).filter(|text| !text.is_empty()) {
+            None => None,
+            Some(text) => match SearchTerms::parse(text) {
+                Some(terms) => Some(terms),
+                None => {
+                    return Ok(Page {
+                        items: Vec::new(),
+                        total: 0,
+                    });
+                }
+            },
+        };
+        Ok(self.events.list(&EventQuery { search, page })?)
     }
 
     /// Only the owner may change an event, and never `max_tickets` below the tickets already sold.
@@ -52,8 +98,11 @@ impl EventService {
         self.events.delete(id).or_not_found("event")
     }
 
-    /// Buys `quantity` tickets, all or none: `Conflict::SoldOut` when too few are left.
-    pub fn purchase(&self, id: EventId, quantity: TicketQuantity) -> Result<Event, AppError> {
+    /// Buys `quantity` tickets, all or none: `Conflict::SoldOut` when too few are left. Any signed-in
+    /// user may buy, the event's owner included, as many times as they like: being `buyer` is the whole
+    /// rule, and a purchase records no buyer.
+    pub fn purchase(&self, buyer: &User, id: EventId, quantity: TicketQuantity) -> Result<Event, AppError> {
+        let _anyone_signed_in = buyer;
         self.events.purchase(id, quantity).or_not_found("event")
     }
 
@@ -137,13 +186,95 @@ pub(crate) mod tests {
         });
         let service = EventService::new(Arc::new(events));
         let two = TicketQuantity::parse(2).unwrap();
+        let buyer = user(7, "carol");
         assert!(matches!(
-            service.purchase(EventId(1), two),
+            service.purchase(&buyer, EventId(1), two),
             Err(AppError::Conflict(Conflict::SoldOut))
         ));
         assert!(matches!(
-            service.purchase(EventId(2), two),
+            service.purchase(&buyer, EventId(2), two),
             Err(AppError::NotFound("event"))
         ));
+    }
+
+    #[test]
+    fn anyone_signed_in_buys_the_owner_included() {
+        let mut events = MockEventRepository::new();
+        events.expect_purchase().times(2).returning(|id, quantity| {
+            let mut bought = event(id.get(), 1);
+            bought.tickets_sold = quantity.get();
+            Ok(bought)
+        });
+        let service = EventService::new(Arc::new(events));
+        let one = TicketQuantity::parse(1).unwrap();
+        for buyer in [user(1, "alice"), user(2, "bob")] {
+            let bought = service.purchase(&buyer, EventId(5), one).unwrap();
+            assert_eq!(bought.tickets_sold, 1);
+        }
+    }
+
+    fn draft() -> EventDraft {
+        EventDraft {
+            name: EventName::parse("Rust meetup").unwrap(),
+            event_time: Utc::now(),
+            description: EventDescription::parse("").unwrap(),
+            duration_hours: DurationHours::parse(2).unwrap(),
+            duration_minutes: DurationMinutes::parse(0).unwrap(),
+            capacity: Capacity::new(0, MaxTickets::parse(10).unwrap()).unwrap(),
+        }
+    }
+
+    #[test]
+    fn whoever_publishes_an_event_owns_it() {
+        let mut events = MockEventRepository::new();
+        events
+            .expect_create()
+            .withf(|new: &NewEvent| new.owner_id == UserId(2) && new.name.as_ref() == "Rust meetup")
+            .times(1)
+            .returning(|new| Ok(event(8, new.owner_id.get())));
+        let service = EventService::new(Arc::new(events));
+        let created = service.create(&user(2, "bob"), draft()).unwrap();
+        assert_eq!(created.owner_id, UserId(2));
+    }
+
+    #[test]
+    fn a_search_without_a_word_matches_nothing_without_asking_storage() {
+        let mut events = MockEventRepository::new();
+        events.expect_list().never();
+        let service = EventService::new(Arc::new(events));
+        let page = PageRequest::new(Some(0), Some(5)).unwrap();
+        let found = service.list(Some(" %*- "), page).unwrap();
+        assert!(found.items.is_empty());
+        assert_eq!(found.total, 0);
+    }
+
+    #[test]
+    fn a_blank_search_lists_everything_and_words_become_terms() {
+        let mut events = MockEventRepository::new();
+        let page = PageRequest::new(Some(20), Some(5)).unwrap();
+        events
+            .expect_list()
+            .withf(move |query: &EventQuery| query.search.is_none() && query.page == page)
+            .times(2)
+            .returning(|_| {
+                Ok(Page {
+                    items: vec![event(1, 1)],
+                    total: 21,
+                })
+            });
+        events
+            .expect_list()
+            .withf(move |query: &EventQuery| query.search == SearchTerms::parse("rust") && query.page == page)
+            .times(1)
+            .returning(|_| {
+                Ok(Page {
+                    items: Vec::new(),
+                    total: 3,
+                })
+            });
+        let service = EventService::new(Arc::new(events));
+        assert_eq!(service.list(None, page).unwrap().total, 21);
+        assert_eq!(service.list(Some("   "), page).unwrap().total, 21);
+        assert_eq!(service.list(Some("  Rust "), page).unwrap().total, 3);
     }
 }

@@ -12,6 +12,7 @@ pub mod live;
 pub mod notifications;
 pub mod password;
 pub mod posts;
+pub mod stream;
 pub mod throttle;
 pub mod token;
 pub mod users;

@@ -1,4 +1,5 @@
-//! Live notifications: the streams open on this instance, and what a stream may read and when it ends.
+//! Live notifications: the streams open on this instance and what a stream may read; one stream's course
+//! from start to end is [`crate::stream`].
 //!
 //! A stream is woken, never fed: the [`Hub`] only remembers that a user's inbox changed (one permit per
 //! stream, however many signals arrive), and the stream then reads what it has not delivered yet from
@@ -37,12 +38,17 @@ pub struct StreamLimits {
     pub total: usize,
 }
 
+impl StreamLimits {
+    /// The limits when the operator sets none (`STREAMS_PER_USER`, `STREAMS_TOTAL`).
+    pub const DEFAULT: Self = Self {
+        per_user: 5,
+        total: 10_000,
+    };
+}
+
 impl Default for StreamLimits {
     fn default() -> Self {
-        Self {
-            per_user: 5,
-            total: 10_000,
-        }
+        Self::DEFAULT
     }
 }
 
@@ -333,7 +339,7 @@ impl LiveService {
 
     /// Whether the session still holds: `Ok(true)`; `Ok(false)` once the user changed their password
     /// (or is gone). Expiry is the caller's to time.
-    pub fn still_valid(&self, session: &Session) -> Result<bool, AppError> {
+    pub(crate) fn still_valid(&self, session: &Session) -> Result<bool, AppError> {
         match self.auth.holder(session.user.id, session.issued_at) {
             Ok(_) => Ok(true),
             Err(AppError::Unauthorized(_)) => Ok(false),
@@ -348,13 +354,8 @@ impl LiveService {
 
     /// What a stream delivers next: `owner`'s notifications after `after` (at most [`READ_BATCH`]), the
     /// unread count and the newest id. With `after: None`, only the count and the newest id.
-    pub fn read(&self, owner: UserId, after: Option<NotificationId>) -> Result<InboxSince, AppError> {
+    pub(crate) fn read(&self, owner: UserId, after: Option<NotificationId>) -> Result<InboxSince, AppError> {
         Ok(self.notifications.since(owner, after, READ_BATCH)?)
-    }
-
-    /// Ends every stream and refuses new ones.
-    pub fn shut_down(&self) {
-        self.hub.close();
     }
 }
 

@@ -9,7 +9,7 @@ use plaza_domain::notification::{
     NewNotification, Notification, NotificationMessage, NotificationQuery, NotificationRepository, SenderName,
 };
 use plaza_domain::user::User;
-use plaza_domain::{NotificationId, Page, UserId};
+use plaza_domain::{NotificationId, Page, PageRequest, UserId};
 
 use crate::error::{AppError, OrNotFound};
 
@@ -62,9 +62,19 @@ impl NotificationService {
         Ok(sent)
     }
 
-    /// A page of the caller's own notifications and how many of all of them are unread.
-    pub fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), AppError> {
-        Ok(self.notifications.list(query)?)
+    /// A page of the caller's own notifications (only the unread ones with `unread_only`) and how many of
+    /// all of them are unread. Nobody reads another's inbox.
+    pub fn list(
+        &self,
+        actor: &User,
+        unread_only: bool,
+        page: PageRequest,
+    ) -> Result<(Page<Notification>, u64), AppError> {
+        Ok(self.notifications.list(NotificationQuery {
+            owner: actor.id,
+            unread_only,
+            page,
+        })?)
     }
 
     /// Marks one of the caller's notifications read; their other devices hear of the new unread count.
@@ -223,5 +233,34 @@ mod tests {
             service.mark_read(&user(1, "alice"), NotificationId(5)),
             Err(AppError::NotFound("notification"))
         ));
+    }
+
+    #[test]
+    fn the_caller_reads_only_their_own_inbox() {
+        let mut repo = MockNotificationRepository::new();
+        let page = PageRequest::new(Some(10), Some(5)).unwrap();
+        repo.expect_list()
+            .withf(move |query: &NotificationQuery| {
+                *query
+                    == NotificationQuery {
+                        owner: UserId(4),
+                        unread_only: true,
+                        page,
+                    }
+            })
+            .times(1)
+            .returning(|_| {
+                Ok((
+                    Page {
+                        items: vec![stored(4)],
+                        total: 11,
+                    },
+                    2,
+                ))
+            });
+        let service = NotificationService::new(Arc::new(repo), silent_bus());
+        let (found, unread) = service.list(&user(4, "dora"), true, page).unwrap();
+        assert_eq!((found.total, unread), (11, 2));
+        assert_eq!(found.items[0].owner_id, UserId(4));
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use plaza_domain::post::{NewPost, Post, PostRepository};
+use plaza_domain::post::{NewPost, Post, PostContent, PostRepository, PostTitle};
 use plaza_domain::user::User;
 use plaza_domain::{Page, PageRequest, PostId, UserId};
 
@@ -18,8 +18,13 @@ impl PostService {
         Self { posts }
     }
 
-    pub fn create(&self, post: NewPost) -> Result<Post, AppError> {
-        Ok(self.posts.create(post)?)
+    /// Publishes a post; whoever writes it is its author.
+    pub fn create(&self, actor: &User, title: PostTitle, content: PostContent) -> Result<Post, AppError> {
+        Ok(self.posts.create(NewPost {
+            title,
+            content,
+            owner_id: actor.id,
+        })?)
     }
 
     pub fn get(&self, id: PostId) -> Result<Post, AppError> {
@@ -68,6 +73,25 @@ mod tests {
             Err(AppError::Forbidden(_))
         ));
         service.delete(&user(1, "alice"), PostId(3)).unwrap();
+    }
+
+    #[test]
+    fn whoever_writes_a_post_is_its_author() {
+        let mut posts = MockPostRepository::new();
+        posts
+            .expect_create()
+            .withf(|new: &NewPost| new.owner_id == UserId(2) && new.title.as_ref() == "Hello")
+            .times(1)
+            .returning(|new| Ok(post(new.owner_id.get())));
+        let service = PostService::new(Arc::new(posts));
+        let created = service
+            .create(
+                &user(2, "bob"),
+                PostTitle::parse("Hello").unwrap(),
+                PostContent::parse("world").unwrap(),
+            )
+            .unwrap();
+        assert_eq!(created.owner_id, UserId(2));
     }
 
     #[test]

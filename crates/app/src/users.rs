@@ -66,8 +66,9 @@ impl UserService {
         self.users.find(id).found("user")
     }
 
-    /// The users among `ids` that exist; unknown ids are left out.
-    pub fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>, AppError> {
+    /// A page of the users among `ids` that exist, by id; unknown ids are left out of the page and of its
+    /// total.
+    pub fn get_many(&self, ids: &[UserId], page: PageRequest) -> Result<Page<User>, AppError> {
         if ids.is_empty() || ids.len() > MAX_BATCH_IDS {
             return Err(
                 ValidationErrors::single("ids", format!("must name 1 to {MAX_BATCH_IDS} user ids")).into(),
@@ -76,7 +77,14 @@ impl UserService {
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
-        Ok(self.users.find_many(&ids)?)
+        let found = self.users.find_many(&ids)?;
+        let total = found.len() as u64;
+        let items = found
+            .into_iter()
+            .skip(usize::try_from(page.skip()).unwrap_or(usize::MAX))
+            .take(page.limit() as usize)
+            .collect();
+        Ok(Page { items, total })
     }
 
     pub fn list(&self, page: PageRequest) -> Result<Page<User>, AppError> {
@@ -334,19 +342,50 @@ pub(crate) mod tests {
             .withf(|ids| ids == [UserId(1), UserId(3)])
             .returning(|_| Ok(vec![user(1, "alice")]));
         let service = service(users, MockPasswordHasher::new(), MockAvatarStore::new());
-        assert_eq!(
-            service
-                .get_many(&[UserId(3), UserId(1), UserId(3)])
-                .unwrap()
-                .len(),
-            1
-        );
-        assert!(matches!(service.get_many(&[]), Err(AppError::Validation(_))));
-        let too_many: Vec<_> = (1..=101).map(UserId).collect();
+        let page = PageRequest::default();
+        let found = service
+            .get_many(&[UserId(3), UserId(1), UserId(3)], page)
+            .unwrap();
+        assert_eq!((found.items.len(), found.total), (1, 1));
         assert!(matches!(
-            service.get_many(&too_many),
+            service.get_many(&[], page),
             Err(AppError::Validation(_))
         ));
+        let too_many: Vec<_> = (1..=101).map(UserId).collect();
+        assert!(matches!(
+            service.get_many(&too_many, page),
+            Err(AppError::Validation(_))
+        ));
+    }
+
+    #[test]
+    fn batch_lookups_are_paged_over_the_users_found() {
+        let mut users = MockUserRepository::new();
+        users.expect_find_many().returning(|ids| {
+            Ok(ids
+                .iter()
+                .filter(|id| id.get() != 4)
+                .map(|id| user(id.get(), "u"))
+                .collect())
+        });
+        let service = service(users, MockPasswordHasher::new(), MockAvatarStore::new());
+        let ids: Vec<_> = (1..=6).map(UserId).collect();
+        let page = |skip, limit| PageRequest::with_default_limit(Some(skip), Some(limit), 100).unwrap();
+        let ids_of = |found: Page<User>| {
+            (
+                found.items.iter().map(|u| u.id.get()).collect::<Vec<_>>(),
+                found.total,
+            )
+        };
+        assert_eq!(
+            ids_of(service.get_many(&ids, page(1, 2)).unwrap()),
+            (vec![2, 3], 5)
+        );
+        assert_eq!(
+            ids_of(service.get_many(&ids, page(3, 100)).unwrap()),
+            (vec![5, 6], 5)
+        );
+        assert_eq!(ids_of(service.get_many(&ids, page(9, 1)).unwrap()), (vec![], 5));
     }
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n....";

@@ -2,12 +2,12 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use plaza_app::events::EventDraft;
 use plaza_domain::event::{
-    Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, EventQuery,
-    MaxTickets, NewEvent, TicketQuantity,
+    Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, MaxTickets,
+    TicketQuantity,
 };
-use plaza_domain::search::SearchTerms;
-use plaza_domain::{EventId, Invalid, Page, PageRequest, ValidationErrors};
+use plaza_domain::{EventId, Invalid, PageRequest, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -100,7 +100,7 @@ pub struct CreateEventBody {
 }
 
 impl CreateEventBody {
-    fn into_domain(self, owner: &plaza_domain::user::User) -> Result<NewEvent, ApiError> {
+    fn into_domain(self) -> Result<EventDraft, ApiError> {
         let mut errors = ValidationErrors::default();
         let name = self.name.required("name", &mut errors, EventName::parse);
         let event_time = self.event_time.required("event_time", &mut errors, time);
@@ -136,14 +136,13 @@ impl CreateEventBody {
                 Some(duration_hours),
                 Some(duration_minutes),
                 Some(capacity),
-            ) if errors.is_empty() => Ok(NewEvent {
+            ) if errors.is_empty() => Ok(EventDraft {
                 name,
                 event_time,
                 description,
                 duration_hours,
                 duration_minutes,
                 capacity,
-                owner_id: owner.id,
             }),
             _ => Err(errors.into()),
         }
@@ -267,8 +266,8 @@ pub async fn create(
     caller: AuthUser,
     body: ApiJson<CreateEventBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let new = body.0.into_domain(&caller.0)?;
-    let event = blocking(move || state.services.events.create(new)).await?;
+    let draft = body.0.into_domain()?;
+    let event = blocking(move || state.services.events.create(&caller.0, draft)).await?;
     Ok(HttpResponse::Ok().json(EventResponse::from(event)))
 }
 
@@ -294,22 +293,7 @@ pub async fn list_events(
 ) -> Result<HttpResponse, ApiError> {
     let EventListQuery { skip, limit, search } = query.0;
     let page = PageRequest::new(skip, limit)?;
-    let search = match search.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-        None => None,
-        Some(text) => match SearchTerms::parse(text) {
-            Some(terms) => Some(terms),
-            None => {
-                return Ok(list(
-                    Page::<EventResponse> {
-                        items: Vec::new(),
-                        total: 0,
-                    },
-                    &[],
-                ));
-            }
-        },
-    };
-    let events = blocking(move || state.services.events.list(&EventQuery { search, page })).await?;
+    let events = blocking(move || state.services.events.list(search.as_deref(), page)).await?;
     Ok(list(events.map(EventResponse::from), &[]))
 }
 
@@ -407,7 +391,7 @@ pub async fn delete(
 )]
 pub async fn purchase(
     state: web::Data<AppState>,
-    _caller: AuthUser,
+    caller: AuthUser,
     id: PathId<EventId>,
     body: ApiJson<PurchaseBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -419,6 +403,6 @@ pub async fn purchase(
     let Some(quantity) = quantity else {
         return Err(errors.into());
     };
-    let event = blocking(move || state.services.events.purchase(id.0, quantity)).await?;
+    let event = blocking(move || state.services.events.purchase(&caller.0, id.0, quantity)).await?;
     Ok(HttpResponse::Ok().json(EventResponse::from(event)))
 }

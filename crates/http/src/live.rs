@@ -1,12 +1,9 @@
 //! `GET /notifications/stream`: the caller's notifications as they happen, as Server-Sent Events; and
 //! `POST /notifications/stream/ticket` for clients that cannot send an `Authorization` header.
 //!
-//! A stream delivers, in id order, every notification of the caller above its cursor, then waits to be
-//! woken ([`plaza_app::live`]) and reads again. The cursor starts at `Last-Event-ID` or `after` (a
-//! replay), or else at the caller's newest notification; each delivered notification moves it. So a
-//! reconnect with the last id received continues exactly where the previous stream stopped.
+//! What a stream delivers and when it ends is [`plaza_app::stream`]'s; this module authenticates, drives
+//! a [`LiveStream`] with actix's timers and blocking pool, and frames what it delivers as SSE.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -15,9 +12,9 @@ use actix_web::http::header::{self, HeaderName};
 use actix_web::{Either, FromRequest, HttpRequest, HttpResponse, Responder, web};
 use actix_web_lab::sse::{self, Sse};
 use plaza_app::auth::Session;
-use plaza_app::live::{READ_BATCH, Refusal, Subscription};
+use plaza_app::live::Refusal;
+use plaza_app::stream::{Delivery, LiveStream, Next, Woken};
 use plaza_domain::NotificationId;
-use plaza_domain::notification::InboxSince;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -33,10 +30,6 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// How long a browser waits before reconnecting on its own.
 pub const RETRY: Duration = Duration::from_secs(3);
-
-/// How often a quiet stream reads its inbox and checks its token anyway: a signal lost on its way (the
-/// PostgreSQL listener reconnecting, a `NOTIFY` that failed) delays a notification at most this long.
-pub const SAFETY_READ: Duration = Duration::from_secs(60);
 
 /// Seconds a client refused for a limit is asked to wait.
 const RETRY_AFTER_SECONDS: u64 = 5;
@@ -191,33 +184,10 @@ pub async fn stream(state: web::Data<AppState>, req: HttpRequest) -> Result<impl
     }
     // Registered before the first read: whatever commits from here on wakes this stream.
     let subscription = state.services.live.open(&session).map_err(refused)?;
-    let owner = session.user.id;
-    let (reader, checked) = (state.clone(), session.clone());
-    let first = blocking(move || {
-        // Checked again now that the stream is registered: a password change that landed in between
-        // signalled no stream of this one's.
-        if !reader.services.live.still_valid(&checked)? {
-            return Err(plaza_app::AppError::Unauthorized("invalid or expired token"));
-        }
-        reader.services.live.read(owner, after)
-    })
-    .await?;
-    let newest = first.newest.unwrap_or(NotificationId(0));
-    let mut stream = LiveStream {
-        state,
-        session,
-        subscription,
-        // An id beyond the newest (a stale client after a restore, say) would hide every new one below it.
-        cursor: after.map_or(newest, |after| after.min(newest)),
-        unread: None,
-        pending: VecDeque::new(),
-        more: false,
-        ended: false,
-    };
-    stream.take(first);
+    let live = state.services.live.clone();
+    let stream = blocking(move || LiveStream::start(&live, session, subscription, after)).await?;
     let events = futures_util::stream::unfold(stream, |mut stream| async move {
-        stream
-            .next()
+        next_event(&mut stream)
             .await
             .map(|event| (Ok::<_, Infallible>(event), stream))
     });
@@ -295,113 +265,71 @@ fn refused(refusal: Refusal) -> ApiError {
     }
 }
 
-/// One open stream: what it has delivered, and what it has yet to send.
-struct LiveStream {
-    state: web::Data<AppState>,
-    session: Session,
-    subscription: Subscription,
-    /// The highest notification id delivered (or skipped, at the start without a replay).
-    cursor: NotificationId,
-    /// The unread count last sent.
-    unread: Option<u64>,
-    pending: VecDeque<sse::Event>,
-    /// The last read was a full batch: read again before waiting.
-    more: bool,
-    ended: bool,
-}
-
-impl LiveStream {
-    /// The next event, or `None` once the stream is over.
-    async fn next(&mut self) -> Option<sse::Event> {
-        loop {
-            if let Some(event) = self.pending.pop_front() {
-                return Some(event);
-            }
-            if self.ended {
-                return None;
-            }
-            let mut periodic = false;
-            if !self.more {
-                tokio::select! {
-                    () = self.subscription.changed() => {}
-                    () = tokio::time::sleep(token_expiry(&self.session)) => {}
-                    () = tokio::time::sleep(SAFETY_READ) => periodic = true,
+/// The stream's next event, or `None` once it is over: does what the stream asks until it has something
+/// to send.
+async fn next_event(stream: &mut LiveStream) -> Option<sse::Event> {
+    loop {
+        match stream.step() {
+            Next::Send(delivery) => {
+                if let Some(event) = frame(delivery) {
+                    return Some(event);
                 }
             }
-            if self.subscription.is_closed() {
-                self.end("shutting_down");
-                continue;
+            Next::Closed => return None,
+            Next::Wait {
+                token_expires_in,
+                safety_read,
+            } => {
+                let woken = tokio::select! {
+                    () = stream.changed() => Woken::Signal,
+                    () = tokio::time::sleep(token_expires_in) => Woken::Expiry,
+                    () = tokio::time::sleep(safety_read) => Woken::SafetyRead,
+                };
+                stream.woken(woken);
             }
-            if token_expiry(&self.session).is_zero() {
-                self.end("token_expired");
-                continue;
+            Next::Check(check) => {
+                let checked = blocking(move || check.run()).await;
+                stream.checked(checked);
             }
-            if self.subscription.take_recheck() || periodic {
-                let state = self.state.clone();
-                let session = self.session.clone();
-                match blocking(move || state.services.live.still_valid(&session)).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        self.end("signed_out");
-                        continue;
-                    }
-                    Err(error) => {
-                        self.fail(&error);
-                        continue;
-                    }
-                }
-            }
-            let state = self.state.clone();
-            let (owner, cursor) = (self.subscription.user(), self.cursor);
-            let turn = self.subscription.read_turn().await;
-            let read = blocking(move || state.services.live.read(owner, Some(cursor))).await;
-            drop(turn);
-            match read {
-                Ok(inbox) => self.take(inbox),
-                Err(error) => self.fail(&error),
+            Next::Read(read) => {
+                let turn = stream.read_turn().await;
+                let inbox = blocking(move || read.run()).await;
+                drop(turn);
+                stream.read(inbox);
             }
         }
     }
+}
 
-    /// Queues what a read found: new notifications in id order, then the unread count if it changed.
-    fn take(&mut self, inbox: InboxSince) {
-        self.more = inbox.notifications.len() >= READ_BATCH as usize;
-        for notification in inbox.notifications {
-            self.cursor = self.cursor.max(notification.id);
+/// A delivery as an SSE event: `notification` (with its id), `unread` or `end`.
+fn frame(delivery: Delivery) -> Option<sse::Event> {
+    match delivery {
+        Delivery::Notification(notification) => {
             let id = notification.id.get().to_string();
             match sse::Data::new_json(NotificationResponse::from(notification)) {
-                Ok(data) => self.pending.push_back(data.event("notification").id(id).into()),
-                Err(error) => tracing::error!(%error, "a notification could not be serialised"),
+                Ok(data) => Some(data.event("notification").id(id).into()),
+                Err(error) => {
+                    tracing::error!(%error, "a notification could not be serialised");
+                    None
+                }
             }
         }
-        // Once a replay has caught up: the count belongs with the notifications it counts.
-        if !self.more && self.unread != Some(inbox.unread) {
-            self.unread = Some(inbox.unread);
-            self.push_json("unread", &UnreadEvent { unread: inbox.unread });
-        }
-    }
-
-    fn end(&mut self, reason: &'static str) {
-        self.push_json("end", &EndEvent { reason });
-        self.ended = true;
-    }
-
-    /// Storage failed: the client reconnects with its last id and loses nothing.
-    fn fail(&mut self, error: &ApiError) {
-        tracing::warn!(%error, "a notification stream ends: storage failed");
-        self.end("unavailable");
-    }
-
-    fn push_json(&mut self, event: &'static str, data: &impl Serialize) {
-        match sse::Data::new_json(data) {
-            Ok(data) => self.pending.push_back(data.event(event).into()),
-            Err(error) => tracing::error!(%error, "a stream event could not be serialised"),
-        }
+        Delivery::Unread(unread) => json_event("unread", &UnreadEvent { unread }),
+        Delivery::End(reason) => json_event(
+            "end",
+            &EndEvent {
+                reason: reason.as_str(),
+            },
+        ),
     }
 }
 
-/// Time left before the session's token expires (with the same leeway as its check).
-fn token_expiry(session: &Session) -> Duration {
-    let left = session.expires_at + plaza_app::token::CLOCK_SKEW_SECONDS - chrono::Utc::now().timestamp();
-    Duration::from_secs(left.max(0).unsigned_abs())
+fn json_event(event: &'static str, data: &impl Serialize) -> Option<sse::Event> {
+    match sse::Data::new_json(data) {
+        Ok(data) => Some(data.event(event).into()),
+        Err(error) => {
+            tracing::error!(%error, "a stream event could not be serialised");
+            None
+        }
+    }
 }

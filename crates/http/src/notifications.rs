@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use plaza_domain::notification::{Notification, NotificationMessage, NotificationQuery, SenderName};
+use plaza_domain::notification::{Notification, NotificationMessage, SenderName};
 use plaza_domain::{NotificationId, PageRequest, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -197,12 +197,9 @@ pub async fn list_notifications(
         unread_only,
     } = query.0;
     let page = PageRequest::new(skip, limit)?;
-    let query = NotificationQuery {
-        owner: caller.0.id,
-        unread_only: unread_only.unwrap_or(false),
-        page,
-    };
-    let (notifications, unread) = blocking(move || state.services.notifications.list(query)).await?;
+    let unread_only = unread_only.unwrap_or(false);
+    let (notifications, unread) =
+        blocking(move || state.services.notifications.list(&caller.0, unread_only, page)).await?;
     Ok(list(
         notifications.map(NotificationResponse::from),
         &[(UNREAD_COUNT, unread.to_string())],

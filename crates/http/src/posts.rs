@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use plaza_domain::post::{NewPost, Post, PostContent, PostTitle};
+use plaza_domain::post::{Post, PostContent, PostTitle};
 use plaza_domain::{PageRequest, PostId, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -101,12 +101,7 @@ pub async fn create(
     let (Some(title), Some(content)) = (title, content) else {
         return Err(errors.into());
     };
-    let new = NewPost {
-        title,
-        content,
-        owner_id: caller.0.id,
-    };
-    let post = blocking(move || state.services.posts.create(new)).await?;
+    let post = blocking(move || state.services.posts.create(&caller.0, title, content)).await?;
     Ok(HttpResponse::Ok().json(PostResponse::from(post)))
 }
 

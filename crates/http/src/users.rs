@@ -300,14 +300,7 @@ pub async fn list_users(
         Some(raw) => {
             let ids = parse_ids(&raw)?;
             let page = PageRequest::with_default_limit(query.skip, query.limit, MAX_BATCH_IDS as u32)?;
-            let found = blocking(move || state.services.users.get_many(&ids)).await?;
-            let total = found.len() as u64;
-            let items = found
-                .into_iter()
-                .skip(usize::try_from(page.skip()).unwrap_or(usize::MAX))
-                .take(page.limit() as usize)
-                .collect();
-            plaza_domain::Page { items, total }
+            blocking(move || state.services.users.get_many(&ids, page)).await?
         }
         None => {
             let page = PageRequest::new(query.skip, query.limit)?;

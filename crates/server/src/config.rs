@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use plaza_app::StreamLimits;
 use plaza_app::token::MIN_SECRET_BYTES;
 use plaza_infra_postgres::{PgConfig, is_postgres_url};
 use plaza_infra_sqlite::{DatabaseConfig, Synchronous, database_path};
@@ -93,11 +94,21 @@ pub struct Config {
 
     /// Live notification streams (`GET /notifications/stream`) one user may hold open on this instance;
     /// past it, `429`.
-    #[arg(long, env = "STREAMS_PER_USER", default_value_t = 5, global = true)]
+    #[arg(
+        long,
+        env = "STREAMS_PER_USER",
+        default_value_t = StreamLimits::DEFAULT.per_user,
+        global = true
+    )]
     pub streams_per_user: usize,
 
     /// Live notification streams this instance holds open in all; past it, `503`.
-    #[arg(long, env = "STREAMS_TOTAL", default_value_t = 10_000, global = true)]
+    #[arg(
+        long,
+        env = "STREAMS_TOTAL",
+        default_value_t = StreamLimits::DEFAULT.total,
+        global = true
+    )]
     pub streams_total: usize,
 
     /// Milliseconds a request body may pause between two chunks before the request is answered `408`
@@ -197,8 +208,8 @@ impl Config {
             workers: None,
             blocking_threads: 32,
             max_connections_per_client: 128,
-            streams_per_user: 5,
-            streams_total: 10_000,
+            streams_per_user: StreamLimits::DEFAULT.per_user,
+            streams_total: StreamLimits::DEFAULT.total,
             body_idle_timeout_ms: 10_000,
             response_write_timeout_secs: 30,
             trusted_proxies: String::new(),
@@ -254,8 +265,8 @@ impl Config {
     }
 
     /// The CORS origins, parsed.
-    pub fn stream_limits(&self) -> plaza_app::StreamLimits {
-        plaza_app::StreamLimits {
+    pub fn stream_limits(&self) -> StreamLimits {
+        StreamLimits {
             per_user: self.streams_per_user,
             total: self.streams_total,
         }

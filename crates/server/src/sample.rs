@@ -3,14 +3,14 @@
 
 use anyhow::{Context, anyhow};
 use chrono::{Duration, DurationRound, Utc};
+use plaza_app::events::EventDraft;
 use plaza_app::users::Profile;
 use plaza_app::{AppError, Services};
 use plaza_domain::comment::CommentContent;
 use plaza_domain::event::{
-    Capacity, DurationHours, DurationMinutes, Event, EventDescription, EventName, MaxTickets, NewEvent,
-    TicketQuantity,
+    Capacity, DurationHours, DurationMinutes, Event, EventDescription, EventName, MaxTickets, TicketQuantity,
 };
-use plaza_domain::post::{NewPost, PostContent, PostTitle};
+use plaza_domain::post::{PostContent, PostTitle};
 use plaza_domain::user::{Email, FullName, Password, User, Username};
 use plaza_domain::{Conflict, Invalid};
 
@@ -54,22 +54,21 @@ fn event(
         .duration_trunc(Duration::hours(1))
         .map_err(|e| anyhow!("{e}"))?
         + Duration::days(days_ahead);
-    let new = NewEvent {
+    let draft = EventDraft {
         name: valid(EventName::parse(name))?,
         event_time: start,
         description: valid(EventDescription::parse(description))?,
         duration_hours: valid(DurationHours::parse(hours))?,
         duration_minutes: valid(DurationMinutes::parse(0))?,
         capacity: valid(Capacity::new(0, valid(MaxTickets::parse(max_tickets))?))?,
-        owner_id: owner.id,
     };
-    services.events.create(new).map_err(app)
+    services.events.create(owner, draft).map_err(app)
 }
 
-fn buy(services: &Services, event: &Event, quantity: i64) -> anyhow::Result<Event> {
+fn buy(services: &Services, buyer: &User, event: &Event, quantity: i64) -> anyhow::Result<Event> {
     services
         .events
-        .purchase(event.id, valid(TicketQuantity::parse(quantity))?)
+        .purchase(buyer, event.id, valid(TicketQuantity::parse(quantity))?)
         .map_err(app)
 }
 
@@ -82,12 +81,14 @@ fn comment(services: &Services, author: &User, event: &Event, text: &str) -> any
 }
 
 fn post(services: &Services, author: &User, title: &str, content: &str) -> anyhow::Result<()> {
-    let new = NewPost {
-        title: valid(PostTitle::parse(title))?,
-        content: valid(PostContent::parse(content))?,
-        owner_id: author.id,
-    };
-    services.posts.create(new).map_err(app)?;
+    services
+        .posts
+        .create(
+            author,
+            valid(PostTitle::parse(title))?,
+            valid(PostContent::parse(content))?,
+        )
+        .map_err(app)?;
     Ok(())
 }
 
@@ -113,7 +114,7 @@ pub fn load(services: &Services) -> anyhow::Result<()> {
         3,
         40,
     )?;
-    buy(services, &meetup, 12)?;
+    buy(services, &bob, &meetup, 12)?;
     let cinema = event(
         services,
         &bob,
@@ -123,7 +124,7 @@ pub fn load(services: &Services) -> anyhow::Result<()> {
         2,
         20,
     )?;
-    buy(services, &cinema, 20)?; // sold out
+    buy(services, &carol, &cinema, 20)?; // sold out
     let workshop = event(
         services,
         &carol,
@@ -133,8 +134,8 @@ pub fn load(services: &Services) -> anyhow::Result<()> {
         4,
         8,
     )?;
-    buy(services, &workshop, 5)?;
-    buy(services, &workshop, 3)?; // sold out
+    buy(services, &alice, &workshop, 5)?;
+    buy(services, &dave, &workshop, 3)?; // sold out
     event(
         services,
         &dave,
