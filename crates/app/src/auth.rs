@@ -239,7 +239,10 @@ mod tests {
         let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
 
         let token = auth.login("c", "ALICE", "right").unwrap();
-        assert_eq!(auth.authenticate(&token.access_token).unwrap().id, UserId(1));
+        assert_eq!(
+            auth.authenticate(&token.access_token).unwrap().id,
+            UserId::from_stored(1)
+        );
     }
 
     #[test]
@@ -256,7 +259,7 @@ mod tests {
             .expect_upgrade_password_hash()
             .times(1)
             .withf(move |id, current, upgraded| {
-                *id == UserId(1) && *current == old_hash && upgraded.0 == "$2b$12$upgraded"
+                *id == UserId::from_stored(1) && *current == old_hash && upgraded.0 == "$2b$12$upgraded"
             })
             .returning(|_, _, _| Ok(true));
         users.expect_update().never();
@@ -371,7 +374,11 @@ mod tests {
         let tokens = codec();
         let long_ago = Utc::now() - Duration::hours(2);
         let old = tokens
-            .issue(UserId(1), long_ago, Utc::now() - Duration::minutes(10))
+            .issue(
+                UserId::from_stored(1),
+                long_ago,
+                Utc::now() - Duration::minutes(10),
+            )
             .unwrap();
         let mut users = MockUserRepository::new();
         users.expect_find().returning(|_| Ok(Some(user(1, "alice")))); // password changed just now
@@ -386,7 +393,11 @@ mod tests {
     fn tokens_naming_a_missing_user_are_refused() {
         let tokens = codec();
         let token = tokens
-            .issue(UserId(42), Utc::now() - Duration::hours(1), Utc::now())
+            .issue(
+                UserId::from_stored(42),
+                Utc::now() - Duration::hours(1),
+                Utc::now(),
+            )
             .unwrap();
         let mut users = MockUserRepository::new();
         users.expect_find().returning(|_| Ok(None));

@@ -153,24 +153,34 @@ mod tests {
 
     #[test]
     fn recipients_are_owner_and_earlier_commenters_once_never_the_author() {
-        let ids = |raw: &[i64]| raw.iter().copied().map(UserId).collect::<Vec<_>>();
-        assert_eq!(comment_recipients(UserId(1), &[], UserId(2)), ids(&[1]));
+        let ids = |raw: &[i64]| raw.iter().copied().map(UserId::from_stored).collect::<Vec<_>>();
         assert_eq!(
-            comment_recipients(UserId(1), &ids(&[3, 1, 3, 4]), UserId(2)),
+            comment_recipients(UserId::from_stored(1), &[], UserId::from_stored(2)),
+            ids(&[1])
+        );
+        assert_eq!(
+            comment_recipients(
+                UserId::from_stored(1),
+                &ids(&[3, 1, 3, 4]),
+                UserId::from_stored(2)
+            ),
             ids(&[1, 3, 4])
         );
         assert_eq!(
-            comment_recipients(UserId(1), &ids(&[2, 3]), UserId(1)),
+            comment_recipients(UserId::from_stored(1), &ids(&[2, 3]), UserId::from_stored(1)),
             ids(&[2, 3])
         );
-        assert_eq!(comment_recipients(UserId(1), &ids(&[1]), UserId(1)), ids(&[]));
+        assert_eq!(
+            comment_recipients(UserId::from_stored(1), &ids(&[1]), UserId::from_stored(1)),
+            ids(&[])
+        );
     }
 
     fn posted(comment: NewComment, notifications: Vec<NewNotification>) -> PostedComment {
         let created_at = Utc::now();
         PostedComment {
             comment: Comment {
-                id: CommentId(1),
+                id: CommentId::from_stored(1),
                 content: comment.content.into_inner(),
                 event_id: comment.event_id,
                 owner_id: comment.owner_id,
@@ -180,7 +190,7 @@ mod tests {
                 .into_iter()
                 .enumerate()
                 .map(|(i, n)| Notification {
-                    id: NotificationId(i as i64 + 1),
+                    id: NotificationId::from_stored(i as i64 + 1),
                     message: n.message.into_inner(),
                     created_at,
                     sender: n.sender.into_inner(),
@@ -201,13 +211,26 @@ mod tests {
             .times(1)
             .returning(|comment, fan_out| {
                 // What the adapter reads inside its transaction: the event, and who commented before.
-                let notifications = fan_out.notifications(&event(7, 1), &[UserId(3), UserId(2), UserId(1)]);
+                let notifications = fan_out.notifications(
+                    &event(7, 1),
+                    &[
+                        UserId::from_stored(3),
+                        UserId::from_stored(2),
+                        UserId::from_stored(1),
+                    ],
+                );
                 Ok(posted(comment, notifications))
             });
         // Once committed, the recipients' streams are woken; a failed post wakes nobody (below).
         let mut bus = MockNotificationBus::new();
         bus.expect_publish()
-            .withf(|signals: &[Signal]| signals == [Signal::Inbox(UserId(1)), Signal::Inbox(UserId(3))])
+            .withf(|signals: &[Signal]| {
+                signals
+                    == [
+                        Signal::Inbox(UserId::from_stored(1)),
+                        Signal::Inbox(UserId::from_stored(3)),
+                    ]
+            })
             .times(1)
             .return_const(());
         let service = CommentService::new(
@@ -218,19 +241,23 @@ mod tests {
         let mut bob = user(2, "bob");
         bob.full_name = Some("Bob B.".into());
         let posted = service
-            .post(&bob, EventId(7), CommentContent::parse("see you there").unwrap())
+            .post(
+                &bob,
+                EventId::from_stored(7),
+                CommentContent::parse("see you there").unwrap(),
+            )
             .unwrap();
         assert_eq!(posted.comment.content, "see you there");
         let recipients: Vec<_> = posted.notifications.iter().map(|n| n.owner_id).collect();
         assert_eq!(
             recipients,
-            [UserId(1), UserId(3)],
+            [UserId::from_stored(1), UserId::from_stored(3)],
             "owner first, never the author, each once"
         );
         assert!(posted.notifications.iter().all(|n| {
             n.sender == "Bob B."
-                && n.sender_id == UserId(2)
-                && n.event_id == Some(EventId(7))
+                && n.sender_id == UserId::from_stored(2)
+                && n.event_id == Some(EventId::from_stored(7))
                 && n.message == "Bob B. commented on \"Rust meetup\""
         }));
     }
@@ -247,7 +274,11 @@ mod tests {
             Arc::new(quiet_or(1)),
         );
         let posted = service
-            .post(&user(2, "bob"), EventId(7), CommentContent::parse("hi").unwrap())
+            .post(
+                &user(2, "bob"),
+                EventId::from_stored(7),
+                CommentContent::parse("hi").unwrap(),
+            )
             .unwrap();
         assert_eq!(posted.notifications.len(), 1);
         assert_eq!(posted.notifications[0].sender, "bob");
@@ -265,7 +296,11 @@ mod tests {
             Arc::new(comments),
             Arc::new(quiet_or(0)),
         );
-        let result = service.post(&user(2, "bob"), EventId(7), CommentContent::parse("hi").unwrap());
+        let result = service.post(
+            &user(2, "bob"),
+            EventId::from_stored(7),
+            CommentContent::parse("hi").unwrap(),
+        );
         assert!(matches!(result, Err(AppError::NotFound("event"))));
     }
 }

@@ -125,7 +125,7 @@ pub(crate) mod tests {
 
     pub(crate) fn event(id: i64, owner: i64) -> Event {
         Event {
-            id: EventId(id),
+            id: EventId::from_stored(id),
             name: "Rust meetup".into(),
             event_time: Utc::now(),
             description: String::new(),
@@ -133,7 +133,7 @@ pub(crate) mod tests {
             duration_minutes: 0,
             tickets_sold: 0,
             max_tickets: 10,
-            owner_id: UserId(owner),
+            owner_id: UserId::from_stored(owner),
             created_at: Utc::now(),
         }
     }
@@ -147,11 +147,11 @@ pub(crate) mod tests {
         let service = EventService::new(Arc::new(events));
         let stranger = user(2, "bob");
         assert!(matches!(
-            service.update(&stranger, EventId(5), EventChanges::default()),
+            service.update(&stranger, EventId::from_stored(5), EventChanges::default()),
             Err(AppError::Forbidden(_))
         ));
         assert!(matches!(
-            service.delete(&stranger, EventId(5)),
+            service.delete(&stranger, EventId::from_stored(5)),
             Err(AppError::Forbidden(_))
         ));
     }
@@ -168,7 +168,7 @@ pub(crate) mod tests {
             max_tickets: Some(MaxTickets::parse(1).unwrap()),
             ..Default::default()
         };
-        match service.update(&user(1, "alice"), EventId(5), changes) {
+        match service.update(&user(1, "alice"), EventId::from_stored(5), changes) {
             Err(AppError::Validation(errors)) => assert_eq!(errors.0[0].field, "max_tickets"),
             other => panic!("expected a validation error, got {other:?}"),
         }
@@ -178,7 +178,7 @@ pub(crate) mod tests {
     fn purchases_report_sold_out_and_missing_events() {
         let mut events = MockEventRepository::new();
         events.expect_purchase().returning(|id, _| {
-            if id == EventId(1) {
+            if id == EventId::from_stored(1) {
                 Err(RepoError::Conflict(Conflict::SoldOut))
             } else {
                 Err(RepoError::NotFound)
@@ -188,11 +188,11 @@ pub(crate) mod tests {
         let two = TicketQuantity::parse(2).unwrap();
         let buyer = user(7, "carol");
         assert!(matches!(
-            service.purchase(&buyer, EventId(1), two),
+            service.purchase(&buyer, EventId::from_stored(1), two),
             Err(AppError::Conflict(Conflict::SoldOut))
         ));
         assert!(matches!(
-            service.purchase(&buyer, EventId(2), two),
+            service.purchase(&buyer, EventId::from_stored(2), two),
             Err(AppError::NotFound("event"))
         ));
     }
@@ -208,7 +208,7 @@ pub(crate) mod tests {
         let service = EventService::new(Arc::new(events));
         let one = TicketQuantity::parse(1).unwrap();
         for buyer in [user(1, "alice"), user(2, "bob")] {
-            let bought = service.purchase(&buyer, EventId(5), one).unwrap();
+            let bought = service.purchase(&buyer, EventId::from_stored(5), one).unwrap();
             assert_eq!(bought.tickets_sold, 1);
         }
     }
@@ -229,12 +229,14 @@ pub(crate) mod tests {
         let mut events = MockEventRepository::new();
         events
             .expect_create()
-            .withf(|new: &NewEvent| new.owner_id == UserId(2) && new.name.as_ref() == "Rust meetup")
+            .withf(|new: &NewEvent| {
+                new.owner_id == UserId::from_stored(2) && new.name.as_ref() == "Rust meetup"
+            })
             .times(1)
             .returning(|new| Ok(event(8, new.owner_id.get())));
         let service = EventService::new(Arc::new(events));
         let created = service.create(&user(2, "bob"), draft()).unwrap();
-        assert_eq!(created.owner_id, UserId(2));
+        assert_eq!(created.owner_id, UserId::from_stored(2));
     }
 
     #[test]

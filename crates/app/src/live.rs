@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
 use chrono::{Duration, Utc};
+use plaza_domain::UserId;
 use plaza_domain::live::{Signal, SignalSink, StreamTicket, StreamTicketStore};
-use plaza_domain::notification::{InboxSince, NotificationRepository};
-use plaza_domain::{NotificationId, UserId};
+use plaza_domain::notification::{InboxCursor, InboxSince, NotificationRepository};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
@@ -354,7 +354,7 @@ impl LiveService {
 
     /// What a stream delivers next: `owner`'s notifications after `after` (at most [`READ_BATCH`]), the
     /// unread count and the newest id. With `after: None`, only the count and the newest id.
-    pub(crate) fn read(&self, owner: UserId, after: Option<NotificationId>) -> Result<InboxSince, AppError> {
+    pub(crate) fn read(&self, owner: UserId, after: Option<InboxCursor>) -> Result<InboxSince, AppError> {
         Ok(self.notifications.since(owner, after, READ_BATCH)?)
     }
 }
@@ -380,19 +380,19 @@ mod tests {
     #[test]
     fn signals_wake_only_their_users_streams_and_coalesce() {
         let hub = Hub::new(limits(5, 100));
-        let alice = hub.subscribe(UserId(1)).unwrap();
-        let alice_phone = hub.subscribe(UserId(1)).unwrap();
-        let bob = hub.subscribe(UserId(2)).unwrap();
+        let alice = hub.subscribe(UserId::from_stored(1)).unwrap();
+        let alice_phone = hub.subscribe(UserId::from_stored(1)).unwrap();
+        let bob = hub.subscribe(UserId::from_stored(2)).unwrap();
         assert!(!woken(&alice), "nothing happened yet");
 
         for _ in 0..1_000 {
-            hub.deliver(Signal::Inbox(UserId(1)));
+            hub.deliver(Signal::Inbox(UserId::from_stored(1)));
         }
         assert!(woken(&alice) && woken(&alice_phone));
         assert!(!woken(&alice), "a thousand signals are one wake-up");
         assert!(!woken(&bob), "Bob's inbox did not change");
 
-        hub.deliver(Signal::Inbox(UserId(1)));
+        hub.deliver(Signal::Inbox(UserId::from_stored(1)));
         assert!(woken(&alice));
         assert!(!alice.take_recheck(), "an inbox change is not a password change");
         hub.deliver(Signal::Resync);
@@ -402,7 +402,7 @@ mod tests {
             "after missed signals, tokens are checked again too"
         );
 
-        hub.deliver(Signal::Credentials(UserId(2)));
+        hub.deliver(Signal::Credentials(UserId::from_stored(2)));
         assert!(woken(&bob) && bob.take_recheck());
         assert!(!bob.take_recheck(), "taken once");
         assert!(!woken(&alice));
@@ -411,36 +411,45 @@ mod tests {
     #[test]
     fn limits_per_user_and_in_all_and_dropped_streams_free_their_place() {
         let hub = Hub::new(limits(2, 3));
-        let first = hub.subscribe(UserId(1)).unwrap();
-        let _second = hub.subscribe(UserId(1)).unwrap();
-        assert_eq!(hub.subscribe(UserId(1)).unwrap_err(), Refusal::UserLimit(2));
-        let _bob = hub.subscribe(UserId(2)).unwrap();
-        assert_eq!(hub.subscribe(UserId(3)).unwrap_err(), Refusal::ServerLimit(3));
+        let first = hub.subscribe(UserId::from_stored(1)).unwrap();
+        let _second = hub.subscribe(UserId::from_stored(1)).unwrap();
+        assert_eq!(
+            hub.subscribe(UserId::from_stored(1)).unwrap_err(),
+            Refusal::UserLimit(2)
+        );
+        let _bob = hub.subscribe(UserId::from_stored(2)).unwrap();
+        assert_eq!(
+            hub.subscribe(UserId::from_stored(3)).unwrap_err(),
+            Refusal::ServerLimit(3)
+        );
         assert_eq!(hub.open_streams(), 3);
         drop(first);
         assert_eq!(hub.open_streams(), 2);
         let _again = hub
-            .subscribe(UserId(1))
+            .subscribe(UserId::from_stored(1))
             .expect("the dropped stream's place is free");
     }
 
     #[test]
     fn closing_wakes_every_stream_and_refuses_new_ones() {
         let hub = Hub::new(limits(5, 100));
-        let alice = hub.subscribe(UserId(1)).unwrap();
+        let alice = hub.subscribe(UserId::from_stored(1)).unwrap();
         hub.close();
         assert!(woken(&alice) && alice.is_closed());
-        assert_eq!(hub.subscribe(UserId(2)).unwrap_err(), Refusal::ShuttingDown);
+        assert_eq!(
+            hub.subscribe(UserId::from_stored(2)).unwrap_err(),
+            Refusal::ShuttingDown
+        );
     }
 
     #[test]
     fn a_waiting_stream_is_woken_from_another_thread() {
         let hub = Hub::new(limits(5, 100));
-        let alice = hub.subscribe(UserId(1)).unwrap();
+        let alice = hub.subscribe(UserId::from_stored(1)).unwrap();
         let signaller = hub.clone();
         let thread = std::thread::spawn(move || {
             std::thread::sleep(StdDuration::from_millis(20));
-            signaller.deliver(Signal::Inbox(UserId(1)));
+            signaller.deliver(Signal::Inbox(UserId::from_stored(1)));
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()

@@ -6,7 +6,8 @@ use chrono::{Duration, Utc};
 
 use plaza_domain::live::{NotificationBus, Signal};
 use plaza_domain::notification::{
-    NewNotification, Notification, NotificationMessage, NotificationQuery, NotificationRepository, SenderName,
+    InboxCursor, NewNotification, Notification, NotificationMessage, NotificationQuery,
+    NotificationRepository, SenderName,
 };
 use plaza_domain::user::User;
 use plaza_domain::{NotificationId, Page, PageRequest, UserId};
@@ -87,7 +88,7 @@ impl NotificationService {
         Ok(read)
     }
 
-    pub fn mark_all_read(&self, actor: &User, up_to: Option<NotificationId>) -> Result<u64, AppError> {
+    pub fn mark_all_read(&self, actor: &User, up_to: Option<InboxCursor>) -> Result<u64, AppError> {
         let updated = self.notifications.mark_all_read(actor.id, up_to)?;
         if updated > 0 {
             self.bus.publish(&[Signal::Inbox(actor.id)]);
@@ -112,12 +113,12 @@ mod tests {
 
     fn stored(owner: i64) -> Notification {
         Notification {
-            id: NotificationId(5),
+            id: NotificationId::from_stored(5),
             message: "hi".into(),
             created_at: Utc::now(),
             sender: "Alice".into(),
-            sender_id: UserId(1),
-            owner_id: UserId(owner),
+            sender_id: UserId::from_stored(1),
+            owner_id: UserId::from_stored(owner),
             event_id: None,
             read: false,
         }
@@ -134,11 +135,11 @@ mod tests {
             .returning(move |_, _| Ok(updates.next().unwrap()));
         let mut bus = MockNotificationBus::new();
         bus.expect_publish()
-            .withf(|signals: &[Signal]| signals == [Signal::Inbox(UserId(9))])
+            .withf(|signals: &[Signal]| signals == [Signal::Inbox(UserId::from_stored(9))])
             .times(1)
             .return_const(());
         bus.expect_publish()
-            .withf(|signals: &[Signal]| signals == [Signal::Inbox(UserId(1))])
+            .withf(|signals: &[Signal]| signals == [Signal::Inbox(UserId::from_stored(1))])
             .times(2) // one read, then a read-all that changed something
             .return_const(());
         let service = NotificationService::new(Arc::new(repo), Arc::new(bus));
@@ -148,10 +149,10 @@ mod tests {
                 &me,
                 NotificationMessage::parse("hi").unwrap(),
                 SenderName::parse("Alice").unwrap(),
-                Some(UserId(9)),
+                Some(UserId::from_stored(9)),
             )
             .unwrap();
-        service.mark_read(&me, NotificationId(5)).unwrap();
+        service.mark_read(&me, NotificationId::from_stored(5)).unwrap();
         assert_eq!(
             service.mark_all_read(&me, None).unwrap(),
             0,
@@ -176,7 +177,7 @@ mod tests {
             &user(1, "alice"),
             NotificationMessage::parse("hi").unwrap(),
             SenderName::parse("Alice").unwrap(),
-            Some(UserId(2)),
+            Some(UserId::from_stored(2)),
         );
         assert!(matches!(result, Err(AppError::RateLimited(60))));
 
@@ -204,11 +205,15 @@ mod tests {
         let mut repo = MockNotificationRepository::new();
         repo.expect_sent_since().returning(|_, _| Ok(0));
         repo.expect_create()
-            .withf(|n| n.owner_id == UserId(1) && n.sender_id == UserId(1) && n.event_id.is_none())
+            .withf(|n| {
+                n.owner_id == UserId::from_stored(1)
+                    && n.sender_id == UserId::from_stored(1)
+                    && n.event_id.is_none()
+            })
             .times(1)
             .returning(|_| Err(RepoError::Unavailable("test".into())));
         repo.expect_create()
-            .withf(|n| n.owner_id == UserId(9) && n.sender_id == UserId(1))
+            .withf(|n| n.owner_id == UserId::from_stored(9) && n.sender_id == UserId::from_stored(1))
             .returning(|_| Err(RepoError::NotFound));
         let service = NotificationService::new(Arc::new(repo), silent_bus());
         let message = || NotificationMessage::parse("hi").unwrap();
@@ -219,7 +224,7 @@ mod tests {
             Err(AppError::Unavailable(_))
         ));
         assert!(matches!(
-            service.send(&me, message(), sender(), Some(UserId(9))),
+            service.send(&me, message(), sender(), Some(UserId::from_stored(9))),
             Err(AppError::NotFound("recipient"))
         ));
     }
@@ -230,7 +235,7 @@ mod tests {
         repo.expect_mark_read().returning(|_, _| Err(RepoError::NotFound));
         let service = NotificationService::new(Arc::new(repo), silent_bus());
         assert!(matches!(
-            service.mark_read(&user(1, "alice"), NotificationId(5)),
+            service.mark_read(&user(1, "alice"), NotificationId::from_stored(5)),
             Err(AppError::NotFound("notification"))
         ));
     }
@@ -243,7 +248,7 @@ mod tests {
             .withf(move |query: &NotificationQuery| {
                 *query
                     == NotificationQuery {
-                        owner: UserId(4),
+                        owner: UserId::from_stored(4),
                         unread_only: true,
                         page,
                     }
@@ -261,6 +266,6 @@ mod tests {
         let service = NotificationService::new(Arc::new(repo), silent_bus());
         let (found, unread) = service.list(&user(4, "dora"), true, page).unwrap();
         assert_eq!((found.total, unread), (11, 2));
-        assert_eq!(found.items[0].owner_id, UserId(4));
+        assert_eq!(found.items[0].owner_id, UserId::from_stored(4));
     }
 }

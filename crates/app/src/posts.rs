@@ -54,10 +54,10 @@ mod tests {
 
     fn post(owner: i64) -> Post {
         Post {
-            id: PostId(3),
+            id: PostId::from_stored(3),
             title: "t".into(),
             content: "c".into(),
-            owner_id: UserId(owner),
+            owner_id: UserId::from_stored(owner),
             created_at: Utc::now(),
         }
     }
@@ -69,10 +69,10 @@ mod tests {
         posts.expect_delete().times(1).returning(|_| Ok(()));
         let service = PostService::new(Arc::new(posts));
         assert!(matches!(
-            service.delete(&user(2, "bob"), PostId(3)),
+            service.delete(&user(2, "bob"), PostId::from_stored(3)),
             Err(AppError::Forbidden(_))
         ));
-        service.delete(&user(1, "alice"), PostId(3)).unwrap();
+        service.delete(&user(1, "alice"), PostId::from_stored(3)).unwrap();
     }
 
     #[test]
@@ -80,7 +80,7 @@ mod tests {
         let mut posts = MockPostRepository::new();
         posts
             .expect_create()
-            .withf(|new: &NewPost| new.owner_id == UserId(2) && new.title.as_ref() == "Hello")
+            .withf(|new: &NewPost| new.owner_id == UserId::from_stored(2) && new.title.as_ref() == "Hello")
             .times(1)
             .returning(|new| Ok(post(new.owner_id.get())));
         let service = PostService::new(Arc::new(posts));
@@ -91,7 +91,7 @@ mod tests {
                 PostContent::parse("world").unwrap(),
             )
             .unwrap();
-        assert_eq!(created.owner_id, UserId(2));
+        assert_eq!(created.owner_id, UserId::from_stored(2));
     }
 
     #[test]
@@ -99,9 +99,12 @@ mod tests {
         let mut posts = MockPostRepository::new();
         posts.expect_find().returning(|_| Ok(None));
         let service = PostService::new(Arc::new(posts));
-        assert!(matches!(service.get(PostId(9)), Err(AppError::NotFound("post"))));
         assert!(matches!(
-            service.delete(&user(1, "alice"), PostId(9)),
+            service.get(PostId::from_stored(9)),
+            Err(AppError::NotFound("post"))
+        ));
+        assert!(matches!(
+            service.delete(&user(1, "alice"), PostId::from_stored(9)),
             Err(AppError::NotFound("post"))
         ));
     }

@@ -15,8 +15,8 @@ use std::fmt::Display;
 use std::time::Duration;
 
 use chrono::Utc;
-use plaza_domain::notification::{InboxSince, Notification};
-use plaza_domain::{NotificationId, UserId};
+use plaza_domain::UserId;
+use plaza_domain::notification::{InboxCursor, InboxSince, Notification};
 use tokio::sync::SemaphorePermit;
 
 use crate::auth::{INVALID_TOKEN, Session};
@@ -123,7 +123,7 @@ impl Check {
 pub struct Read {
     live: LiveService,
     owner: UserId,
-    cursor: NotificationId,
+    cursor: InboxCursor,
 }
 
 impl std::fmt::Debug for Read {
@@ -162,7 +162,7 @@ pub struct LiveStream {
     session: Session,
     subscription: Subscription,
     /// The highest notification id delivered (or skipped, at the start without a replay).
-    cursor: NotificationId,
+    cursor: InboxCursor,
     /// The unread count last queued.
     unread: Option<u64>,
     pending: VecDeque<Delivery>,
@@ -181,13 +181,13 @@ impl LiveStream {
         live: &LiveService,
         session: Session,
         subscription: Subscription,
-        after: Option<NotificationId>,
+        after: Option<InboxCursor>,
     ) -> Result<Self, AppError> {
         if !live.still_valid(&session)? {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
         }
         let first = live.read(session.user.id, after)?;
-        let newest = first.newest.unwrap_or(NotificationId(0));
+        let newest = first.newest.map_or(InboxCursor::Start, InboxCursor::At);
         let mut stream = Self {
             live: live.clone(),
             session,
@@ -205,7 +205,7 @@ impl LiveStream {
     }
 
     /// The highest notification id delivered so far.
-    pub fn cursor(&self) -> NotificationId {
+    pub fn cursor(&self) -> InboxCursor {
         self.cursor
     }
 
@@ -300,7 +300,7 @@ impl LiveStream {
     fn take(&mut self, inbox: InboxSince) {
         self.more = inbox.notifications.len() >= READ_BATCH as usize;
         for notification in inbox.notifications {
-            self.cursor = self.cursor.max(notification.id);
+            self.cursor = self.cursor.max(InboxCursor::At(notification.id));
             self.pending.push_back(Delivery::Notification(notification));
         }
         // Once a replay has caught up: the count belongs with the notifications it counts.
@@ -335,6 +335,7 @@ mod tests {
 
     use chrono::Duration as ChronoDuration;
     use mockall::predicate::eq;
+    use plaza_domain::NotificationId;
     use plaza_domain::live::{MockStreamTicketStore, Signal, SignalSink};
     use plaza_domain::notification::MockNotificationRepository;
     use plaza_domain::user::{MockUserRepository, User};
@@ -345,7 +346,7 @@ mod tests {
     use crate::token::TokenCodec;
     use crate::users::tests::user;
 
-    const ALICE: UserId = UserId(1);
+    const ALICE: UserId = UserId::from_stored(1);
 
     /// Alice, whose password last changed an hour ago.
     fn alice() -> User {
@@ -392,11 +393,11 @@ mod tests {
 
     fn notification(id: i64) -> Notification {
         Notification {
-            id: NotificationId(id),
+            id: NotificationId::from_stored(id),
             message: format!("n{id}"),
             created_at: Utc::now(),
             sender: "Bob".into(),
-            sender_id: UserId(2),
+            sender_id: UserId::from_stored(2),
             owner_id: ALICE,
             event_id: None,
             read: false,
@@ -407,8 +408,13 @@ mod tests {
         InboxSince {
             notifications: ids.into_iter().map(notification).collect(),
             unread,
-            newest: Some(NotificationId(newest)),
+            newest: Some(NotificationId::from_stored(newest)),
         }
+    }
+
+    /// The cursor at notification `id`.
+    fn at(id: i64) -> InboxCursor {
+        InboxCursor::At(NotificationId::from_stored(id))
     }
 
     fn hub() -> Arc<Hub> {
@@ -419,7 +425,7 @@ mod tests {
         hub: &Arc<Hub>,
         live: &LiveService,
         session: Session,
-        after: Option<NotificationId>,
+        after: Option<InboxCursor>,
     ) -> Result<LiveStream, AppError> {
         let subscription = hub.subscribe(ALICE).unwrap();
         LiveStream::start(live, session, subscription, after)
@@ -471,12 +477,12 @@ mod tests {
             .times(1)
             .returning(|_, _, _| Ok(inbox([], 3, 42)));
         repo.expect_since()
-            .with(eq(ALICE), eq(Some(NotificationId(42))), eq(READ_BATCH))
+            .with(eq(ALICE), eq(Some(at(42))), eq(READ_BATCH))
             .times(1)
             .returning(|_, _, _| Ok(inbox(43..=43, 4, 43)));
         let live = service(&hub, users(vec![true]), repo);
         let mut stream = start(&hub, &live, session(600), None).unwrap();
-        assert_eq!(stream.cursor(), NotificationId(42));
+        assert_eq!(stream.cursor(), at(42));
         let (sent, next) = drain(&mut stream);
         assert_eq!(sent, [Delivery::Unread(3)]);
         let Next::Wait {
@@ -495,7 +501,7 @@ mod tests {
         assert_eq!(ids(&sent), [43]);
         assert_eq!(sent.last(), Some(&Delivery::Unread(4)));
         assert!(matches!(next, Next::Wait { .. }));
-        assert_eq!(stream.cursor(), NotificationId(43));
+        assert_eq!(stream.cursor(), at(43));
     }
 
     #[test]
@@ -503,15 +509,15 @@ mod tests {
         let hub = hub();
         let mut repo = MockNotificationRepository::new();
         repo.expect_since()
-            .with(eq(ALICE), eq(Some(NotificationId(0))), eq(READ_BATCH))
+            .with(eq(ALICE), eq(Some(InboxCursor::Start)), eq(READ_BATCH))
             .times(1)
             .returning(|_, _, _| Ok(inbox(1..=100, 5, 102)));
         repo.expect_since()
-            .with(eq(ALICE), eq(Some(NotificationId(100))), eq(READ_BATCH))
+            .with(eq(ALICE), eq(Some(at(100))), eq(READ_BATCH))
             .times(1)
             .returning(|_, _, _| Ok(inbox(101..=102, 5, 102)));
         let live = service(&hub, users(vec![true]), repo);
-        let mut stream = start(&hub, &live, session(600), Some(NotificationId(0))).unwrap();
+        let mut stream = start(&hub, &live, session(600), Some(InboxCursor::Start)).unwrap();
         let (sent, next) = drain(&mut stream);
         assert_eq!(ids(&sent), (1..=102).collect::<Vec<_>>());
         assert_eq!(
@@ -530,12 +536,12 @@ mod tests {
         let hub = hub();
         let mut repo = MockNotificationRepository::new();
         repo.expect_since()
-            .with(eq(ALICE), eq(Some(NotificationId(900))), eq(READ_BATCH))
+            .with(eq(ALICE), eq(Some(at(900))), eq(READ_BATCH))
             .times(1)
             .returning(|_, _, _| Ok(inbox([], 0, 7)));
         let live = service(&hub, users(vec![true]), repo);
-        let stream = start(&hub, &live, session(600), Some(NotificationId(900))).unwrap();
-        assert_eq!(stream.cursor(), NotificationId(7));
+        let stream = start(&hub, &live, session(600), Some(at(900))).unwrap();
+        assert_eq!(stream.cursor(), at(7));
     }
 
     #[test]

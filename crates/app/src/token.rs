@@ -119,8 +119,9 @@ impl TokenCodec {
         claims
             .sub
             .parse::<i64>()
-            .map(UserId)
-            .map_err(|_| AppError::Unauthorized(INVALID_TOKEN))
+            .ok()
+            .and_then(|raw| UserId::parse(raw).ok())
+            .ok_or(AppError::Unauthorized(INVALID_TOKEN))
     }
 
     /// Whether a token issued at `iat` predates the password change at `password_changed_at`.
@@ -158,10 +159,12 @@ mod tests {
     #[test]
     fn round_trips_a_token() {
         let now = Utc::now();
-        let issued = codec().issue(UserId(7), now - Duration::hours(1), now).unwrap();
+        let issued = codec()
+            .issue(UserId::from_stored(7), now - Duration::hours(1), now)
+            .unwrap();
         assert_eq!(issued.expires_in, 1800);
         let claims = codec().decode(&issued.access_token).unwrap();
-        assert_eq!(TokenCodec::subject(&claims).unwrap(), UserId(7));
+        assert_eq!(TokenCodec::subject(&claims).unwrap(), UserId::from_stored(7));
         assert_eq!(claims.iat, now.timestamp());
         assert_eq!(claims.exp, now.timestamp() + 1800);
     }
@@ -175,7 +178,7 @@ mod tests {
     #[test]
     fn a_token_after_a_change_in_the_same_second_is_valid_and_older_ones_are_not() {
         let changed = Utc::now();
-        let issued = codec().issue(UserId(1), changed, changed).unwrap();
+        let issued = codec().issue(UserId::from_stored(1), changed, changed).unwrap();
         let claims = codec().decode(&issued.access_token).unwrap();
         assert!(!TokenCodec::predates(claims.iat, changed));
         assert!(TokenCodec::predates(changed.timestamp(), changed));
@@ -187,7 +190,7 @@ mod tests {
         use plaza_domain::user::token_epoch;
         let registered = Utc::now();
         let epoch = token_epoch::at_registration(registered);
-        let first_login = codec().issue(UserId(1), epoch, registered).unwrap();
+        let first_login = codec().issue(UserId::from_stored(1), epoch, registered).unwrap();
         let first_iat = codec().decode(&first_login.access_token).unwrap().iat;
         assert!(
             !TokenCodec::predates(first_iat, epoch),
@@ -199,7 +202,9 @@ mod tests {
             TokenCodec::predates(first_iat, changed),
             "the token from before the change is refused"
         );
-        let second_login = codec().issue(UserId(1), changed, registered).unwrap();
+        let second_login = codec()
+            .issue(UserId::from_stored(1), changed, registered)
+            .unwrap();
         let second_iat = codec().decode(&second_login.access_token).unwrap().iat;
         assert!(
             !TokenCodec::predates(second_iat, changed),
@@ -252,7 +257,7 @@ mod tests {
     fn rejects_tampered_foreign_and_expired_tokens() {
         let now = Utc::now();
         let token = codec()
-            .issue(UserId(1), now - Duration::days(1), now)
+            .issue(UserId::from_stored(1), now - Duration::days(1), now)
             .unwrap()
             .access_token;
         let other = TokenCodec::new(b"another secret of thirty-two bytes!!", 30).unwrap();

@@ -178,7 +178,7 @@ pub(crate) mod tests {
 
     pub(crate) fn user(id: i64, username: &str) -> User {
         User {
-            id: UserId(id),
+            id: UserId::from_stored(id),
             username: username.into(),
             email: format!("{username}@example.org"),
             full_name: None,
@@ -244,7 +244,7 @@ pub(crate) mod tests {
         let created = service
             .register(profile("alice"), &Password::parse("password1").unwrap())
             .unwrap();
-        assert_eq!(created.id, UserId(1));
+        assert_eq!(created.id, UserId::from_stored(1));
     }
 
     #[test]
@@ -267,12 +267,12 @@ pub(crate) mod tests {
         let mut users = MockUserRepository::new();
         users
             .expect_find()
-            .with(eq(UserId(2)))
+            .with(eq(UserId::from_stored(2)))
             .returning(|_| Ok(Some(user(2, "bob"))));
         users.expect_update().never();
         let service = service(users, MockPasswordHasher::new(), MockAvatarStore::new());
         let error = service
-            .update(&user(1, "alice"), UserId(2), profile("bob"), None)
+            .update(&user(1, "alice"), UserId::from_stored(2), profile("bob"), None)
             .unwrap_err();
         assert!(matches!(error, AppError::Forbidden(_)));
     }
@@ -283,7 +283,7 @@ pub(crate) mod tests {
         users.expect_find().returning(|_| Ok(None));
         let service = service(users, MockPasswordHasher::new(), MockAvatarStore::new());
         let error = service
-            .update(&user(1, "alice"), UserId(9), profile("x_y"), None)
+            .update(&user(1, "alice"), UserId::from_stored(9), profile("x_y"), None)
             .unwrap_err();
         assert!(matches!(error, AppError::NotFound("user")));
     }
@@ -293,13 +293,13 @@ pub(crate) mod tests {
         let mut users = MockUserRepository::new();
         users
             .expect_update()
-            .withf(|id, changes| *id == UserId(1) && changes.password.is_none())
+            .withf(|id, changes| *id == UserId::from_stored(1) && changes.password.is_none())
             .returning(|_, _| Ok(user(1, "alice2")));
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_hash().never();
         let service = service(users, hasher, MockAvatarStore::new());
         let updated = service
-            .update(&user(1, "alice"), UserId(1), profile("alice2"), None)
+            .update(&user(1, "alice"), UserId::from_stored(1), profile("alice2"), None)
             .unwrap();
         assert_eq!(updated.username, "alice2");
     }
@@ -324,13 +324,18 @@ pub(crate) mod tests {
         // Only after the change is stored: streams of older tokens end.
         let mut bus = MockNotificationBus::new();
         bus.expect_publish()
-            .withf(|signals: &[Signal]| signals == [Signal::Credentials(UserId(1))])
+            .withf(|signals: &[Signal]| signals == [Signal::Credentials(UserId::from_stored(1))])
             .times(1)
             .return_const(());
         let service = service_with_bus(users, hasher, MockAvatarStore::new(), bus);
         let password = Password::parse("brand new pw").unwrap();
         service
-            .update(&user(1, "alice"), UserId(1), profile("alice"), Some(&password))
+            .update(
+                &user(1, "alice"),
+                UserId::from_stored(1),
+                profile("alice"),
+                Some(&password),
+            )
             .unwrap();
     }
 
@@ -339,19 +344,26 @@ pub(crate) mod tests {
         let mut users = MockUserRepository::new();
         users
             .expect_find_many()
-            .withf(|ids| ids == [UserId(1), UserId(3)])
+            .withf(|ids| ids == [UserId::from_stored(1), UserId::from_stored(3)])
             .returning(|_| Ok(vec![user(1, "alice")]));
         let service = service(users, MockPasswordHasher::new(), MockAvatarStore::new());
         let page = PageRequest::default();
         let found = service
-            .get_many(&[UserId(3), UserId(1), UserId(3)], page)
+            .get_many(
+                &[
+                    UserId::from_stored(3),
+                    UserId::from_stored(1),
+                    UserId::from_stored(3),
+                ],
+                page,
+            )
             .unwrap();
         assert_eq!((found.items.len(), found.total), (1, 1));
         assert!(matches!(
             service.get_many(&[], page),
             Err(AppError::Validation(_))
         ));
-        let too_many: Vec<_> = (1..=101).map(UserId).collect();
+        let too_many: Vec<_> = (1..=101).map(UserId::from_stored).collect();
         assert!(matches!(
             service.get_many(&too_many, page),
             Err(AppError::Validation(_))
@@ -369,7 +381,7 @@ pub(crate) mod tests {
                 .collect())
         });
         let service = service(users, MockPasswordHasher::new(), MockAvatarStore::new());
-        let ids: Vec<_> = (1..=6).map(UserId).collect();
+        let ids: Vec<_> = (1..=6).map(UserId::from_stored).collect();
         let page = |skip, limit| PageRequest::with_default_limit(Some(skip), Some(limit), 100).unwrap();
         let ids_of = |found: Page<User>| {
             (
@@ -405,10 +417,12 @@ pub(crate) mod tests {
         let mut users = MockUserRepository::new();
         users
             .expect_set_avatar()
-            .with(eq(UserId(1)), eq("new.png".to_string()))
+            .with(eq(UserId::from_stored(1)), eq("new.png".to_string()))
             .returning(|_, _| Ok((user(1, "alice"), Some("old.png".into()))));
         let service = service(users, MockPasswordHasher::new(), avatars);
-        service.set_avatar(&user(1, "alice"), UserId(1), PNG).unwrap();
+        service
+            .set_avatar(&user(1, "alice"), UserId::from_stored(1), PNG)
+            .unwrap();
     }
 
     #[test]
@@ -417,7 +431,7 @@ pub(crate) mod tests {
         avatars.expect_save().never();
         let service = service(MockUserRepository::new(), MockPasswordHasher::new(), avatars);
         let error = service
-            .set_avatar(&user(1, "alice"), UserId(1), b"hello, I am a PNG")
+            .set_avatar(&user(1, "alice"), UserId::from_stored(1), b"hello, I am a PNG")
             .unwrap_err();
         assert!(matches!(error, AppError::UnsupportedMedia(_)));
     }
@@ -436,7 +450,9 @@ pub(crate) mod tests {
             .expect_set_avatar()
             .returning(|_, _| Err(RepoError::NotFound));
         let service = service(users, MockPasswordHasher::new(), avatars);
-        let error = service.set_avatar(&user(1, "alice"), UserId(1), PNG).unwrap_err();
+        let error = service
+            .set_avatar(&user(1, "alice"), UserId::from_stored(1), PNG)
+            .unwrap_err();
         assert!(matches!(error, AppError::NotFound("user")));
     }
 }

@@ -103,7 +103,11 @@ fn token_verification(c: &mut Criterion) {
     let codec =
         TokenCodec::new(b"a benchmark secret of at least thirty-two bytes", 30).expect("a valid secret");
     let token = codec
-        .issue(UserId(7), Utc::now() - chrono::Duration::days(1), Utc::now())
+        .issue(
+            UserId::from_stored(7),
+            Utc::now() - chrono::Duration::days(1),
+            Utc::now(),
+        )
         .expect("a token is issued")
         .access_token;
     c.bench_function("token: verify a valid token", |b| {
@@ -140,7 +144,7 @@ fn reads_at_100_000_events(c: &mut Criterion) {
         });
     }
     group.bench_function("event by id", |b| {
-        b.iter(|| events.find(EventId(5)).expect("the event is read"));
+        b.iter(|| events.find(EventId::from_stored(5)).expect("the event is read"));
     });
     group.finish();
 }
@@ -175,13 +179,13 @@ fn writes_through_the_repositories(c: &mut Criterion) {
     let db = community().db.clone();
     let comments = SqliteCommentRepository::new(db.clone());
     let events = SqliteEventRepository::new(db);
-    let author = UserId(USERS);
+    let author = UserId::from_stored(USERS);
     let mut group = c.benchmark_group("writes, one at a time");
     group.bench_function("comment with 50-recipient fan-out", |b| {
         b.iter(|| {
             let comment = NewComment {
                 content: CommentContent::parse("benchmark comment").expect("valid content"),
-                event_id: EventId(FAN_OUT_EVENT),
+                event_id: EventId::from_stored(FAN_OUT_EVENT),
                 owner_id: author,
             };
             let posted = comments
@@ -194,7 +198,7 @@ fn writes_through_the_repositories(c: &mut Criterion) {
     group.bench_function("ticket purchase", |b| {
         b.iter(|| {
             events
-                .purchase(EventId(TICKET_EVENT), one)
+                .purchase(EventId::from_stored(TICKET_EVENT), one)
                 .expect("a ticket is sold")
         });
     });

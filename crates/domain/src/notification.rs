@@ -69,6 +69,42 @@ pub struct NotificationQuery {
     pub page: PageRequest,
 }
 
+/// A place in one owner's notifications, in id order: before the first, or at one notification. A stream
+/// reads what comes after its cursor; "mark all read" marks what comes up to one. Ordered like the ids,
+/// with [`InboxCursor::Start`] before all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InboxCursor {
+    /// Before every notification (a client's `0`).
+    Start,
+    /// At this notification: it and every lower id are behind the cursor.
+    At(NotificationId),
+}
+
+impl InboxCursor {
+    /// The place a client's number names: `0` is the start, a positive number a notification id; `None`
+    /// below zero.
+    pub fn parse(raw: i64) -> Option<Self> {
+        match raw {
+            0 => Some(Self::Start),
+            _ => NotificationId::parse(raw).ok().map(Self::At),
+        }
+    }
+
+    /// The number of this place, for adapters to compare ids with: `0` for the start, else the id.
+    pub fn get(self) -> i64 {
+        match self {
+            Self::Start => 0,
+            Self::At(id) => id.get(),
+        }
+    }
+}
+
+impl From<NotificationId> for InboxCursor {
+    fn from(id: NotificationId) -> Self {
+        Self::At(id)
+    }
+}
+
 /// What an open stream reads when woken, in one snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InboxSince {
@@ -93,15 +129,27 @@ pub trait NotificationRepository: Send + Sync {
     /// `owner`'s notifications with an id above `after` (none when `after` is `None`), lowest first and at
     /// most `limit`, with the unread count and the newest id. For one owner, ids must become visible in
     /// the order they were given: a reader that has seen id `n` never later finds a new id below `n`.
-    fn since(
-        &self,
-        owner: UserId,
-        after: Option<NotificationId>,
-        limit: u32,
-    ) -> Result<InboxSince, RepoError>;
+    fn since(&self, owner: UserId, after: Option<InboxCursor>, limit: u32) -> Result<InboxSince, RepoError>;
     /// Marks one of `owner`'s notifications read; `NotFound` for an id that is not theirs.
     fn mark_read(&self, owner: UserId, id: NotificationId) -> Result<Notification, RepoError>;
     /// Marks `owner`'s notifications read, only those with `id <= up_to` when given; returns how many
     /// changed from unread to read.
-    fn mark_all_read(&self, owner: UserId, up_to: Option<NotificationId>) -> Result<u64, RepoError>;
+    fn mark_all_read(&self, owner: UserId, up_to: Option<InboxCursor>) -> Result<u64, RepoError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_is_zero_or_an_id_and_sorts_like_the_ids() {
+        let seven = NotificationId::from_stored(7);
+        assert_eq!(InboxCursor::parse(0), Some(InboxCursor::Start));
+        assert_eq!(InboxCursor::parse(7), Some(InboxCursor::At(seven)));
+        assert_eq!(InboxCursor::parse(-1), None);
+        assert_eq!(InboxCursor::Start.get(), 0);
+        assert_eq!(InboxCursor::from(seven).get(), 7);
+        assert!(InboxCursor::Start < InboxCursor::At(NotificationId::from_stored(1)));
+        assert!(InboxCursor::At(NotificationId::from_stored(2)) < InboxCursor::At(seven));
+    }
 }

@@ -323,7 +323,7 @@ mod tests {
     #[test]
     fn display_name_falls_back_to_the_username() {
         let mut user = User {
-            id: UserId(1),
+            id: UserId::from_stored(1),
             username: "alice".into(),
             email: "a@b.co".into(),
             full_name: None,

@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use plaza_app::AppError;
+use plaza_domain::ids::Id;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
@@ -208,7 +209,7 @@ fn without_position(message: &str) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct PathId<T>(pub T);
 
-impl<T: From<i64> + 'static> FromRequest for PathId<T> {
+impl<T: Id + 'static> FromRequest for PathId<T> {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
@@ -217,8 +218,8 @@ impl<T: From<i64> + 'static> FromRequest for PathId<T> {
             Some((name, raw)) => raw
                 .parse::<i64>()
                 .ok()
-                .filter(|id| *id > 0)
-                .map(|id| PathId(T::from(id)))
+                .and_then(|id| T::parse(id).ok())
+                .map(PathId)
                 .ok_or_else(|| {
                     ApiError::bad_request(format!("path parameter {name} must be a positive integer"))
                 }),

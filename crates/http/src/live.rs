@@ -14,7 +14,7 @@ use actix_web_lab::sse::{self, Sse};
 use plaza_app::auth::Session;
 use plaza_app::live::Refusal;
 use plaza_app::stream::{Delivery, LiveStream, Next, Woken};
-use plaza_domain::NotificationId;
+use plaza_domain::notification::InboxCursor;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -67,7 +67,7 @@ impl StreamQuery {
     }
 
     /// `after`, once the caller is authenticated: at most one, an integer `>= 0`.
-    fn after(&self) -> Result<Option<NotificationId>, ApiError> {
+    fn after(&self) -> Result<Option<InboxCursor>, ApiError> {
         match self.after.as_slice() {
             [] => Ok(None),
             [after] => match after.parse::<i64>() {
@@ -221,19 +221,13 @@ async fn authenticate(
     }
 }
 
-fn non_negative_id(id: i64) -> Result<NotificationId, ApiError> {
-    if id >= 0 {
-        Ok(NotificationId(id))
-    } else {
-        Err(ApiError::invalid_field(
-            "after",
-            "must be greater than or equal to 0",
-        ))
-    }
+fn non_negative_id(id: i64) -> Result<InboxCursor, ApiError> {
+    InboxCursor::parse(id)
+        .ok_or_else(|| ApiError::invalid_field("after", "must be greater than or equal to 0"))
 }
 
 /// The `Last-Event-ID` a reconnecting `EventSource` sends: a notification id. Empty means none.
-fn last_event_id(req: &HttpRequest) -> Result<Option<NotificationId>, ApiError> {
+fn last_event_id(req: &HttpRequest) -> Result<Option<InboxCursor>, ApiError> {
     let Some(value) = req.headers().get("last-event-id") else {
         return Ok(None);
     };
@@ -241,9 +235,9 @@ fn last_event_id(req: &HttpRequest) -> Result<Option<NotificationId>, ApiError> 
     if text.is_empty() {
         return Ok(None);
     }
-    match text.parse::<i64>() {
-        Ok(id) if id >= 0 => Ok(Some(NotificationId(id))),
-        _ => Err(ApiError::bad_request(
+    match text.parse::<i64>().ok().and_then(InboxCursor::parse) {
+        Some(cursor) => Ok(Some(cursor)),
+        None => Err(ApiError::bad_request(
             "Last-Event-ID must be the id of a notification (an integer >= 0)",
         )),
     }

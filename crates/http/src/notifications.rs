@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use plaza_domain::notification::{Notification, NotificationMessage, SenderName};
+use plaza_domain::notification::{InboxCursor, Notification, NotificationMessage, SenderName};
 use plaza_domain::{NotificationId, PageRequest, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -96,20 +96,8 @@ pub struct ReadAllBody {
     pub up_to_id: Field<i64>,
 }
 
-fn positive_id(id: i64) -> Result<UserId, plaza_domain::Invalid> {
-    if id > 0 {
-        Ok(UserId(id))
-    } else {
-        Err(plaza_domain::Invalid::new("must be a positive integer"))
-    }
-}
-
-fn non_negative(id: i64) -> Result<i64, plaza_domain::Invalid> {
-    if id >= 0 {
-        Ok(id)
-    } else {
-        Err(plaza_domain::Invalid::new("must be greater than or equal to 0"))
-    }
+fn non_negative(id: i64) -> Result<InboxCursor, plaza_domain::Invalid> {
+    InboxCursor::parse(id).ok_or_else(|| plaza_domain::Invalid::new("must be greater than or equal to 0"))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -149,7 +137,7 @@ pub async fn create(
     let mut errors = ValidationErrors::default();
     let message = message.required("message", &mut errors, NotificationMessage::parse);
     let sender = sender.required("sender", &mut errors, SenderName::parse);
-    let owner_id = owner_id.optional("owner_id", &mut errors, positive_id);
+    let owner_id = owner_id.optional("owner_id", &mut errors, UserId::parse);
     let (Some(message), Some(sender), Some(owner_id)) = (message, sender, owner_id) else {
         return Err(errors.into());
     };
@@ -260,12 +248,6 @@ pub async fn mark_all_read(
             .optional("up_to_id", &mut errors, non_negative)
             .ok_or_else(|| ApiError::from(std::mem::take(&mut errors)))?,
     };
-    let updated = blocking(move || {
-        state
-            .services
-            .notifications
-            .mark_all_read(&caller.0, up_to.map(NotificationId))
-    })
-    .await?;
+    let updated = blocking(move || state.services.notifications.mark_all_read(&caller.0, up_to)).await?;
     Ok(HttpResponse::Ok().json(ReadAllResponse { updated }))
 }

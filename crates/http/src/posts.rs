@@ -131,14 +131,18 @@ pub async fn list_posts(
     } = query.0;
     let page = PageRequest::new(skip, limit);
     let mut errors = page.clone().err().unwrap_or_default();
-    if owner_id.is_some_and(|id| id <= 0) {
-        errors.push("owner_id", "must be a positive integer");
-    }
+    let owner_id = match owner_id.map(UserId::parse).transpose() {
+        Ok(owner_id) => owner_id,
+        Err(invalid) => {
+            errors.push("owner_id", invalid.0);
+            None
+        }
+    };
     let page = match page {
         Ok(page) if errors.is_empty() => page,
         _ => return Err(errors.into()),
     };
-    let posts = blocking(move || state.services.posts.list(owner_id.map(UserId), page)).await?;
+    let posts = blocking(move || state.services.posts.list(owner_id, page)).await?;
     Ok(list(posts.map(PostResponse::from), &[]))
 }
 

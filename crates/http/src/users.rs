@@ -318,7 +318,7 @@ fn parse_ids(raw: &str) -> Result<Vec<UserId>, ApiError> {
     }
     raw.split(',')
         .map(str::trim)
-        .map(|part| part.parse::<i64>().ok().filter(|id| *id > 0).map(UserId))
+        .map(|part| part.parse::<i64>().ok().and_then(|id| UserId::parse(id).ok()))
         .collect::<Option<_>>()
         .ok_or_else(|| ApiError::bad_request("ids must be comma-separated positive integers"))
 }

@@ -70,7 +70,7 @@ pub fn decode(payload: &str) -> Vec<Signal> {
     payload
         .split(',')
         .map(|item| {
-            let user = || item.get(1..)?.parse::<i64>().ok().map(UserId);
+            let user = || UserId::parse(item.get(1..)?.parse::<i64>().ok()?).ok();
             match item.as_bytes().first() {
                 Some(b'i') => user().map_or(Signal::Resync, Signal::Inbox),
                 Some(b'c') => user().map_or(Signal::Resync, Signal::Credentials),
@@ -258,9 +258,9 @@ mod tests {
         let signals: Vec<Signal> = (1..=2_000)
             .map(|n| {
                 if n % 3 == 0 {
-                    Signal::Credentials(UserId(n))
+                    Signal::Credentials(UserId::from_stored(n))
                 } else {
-                    Signal::Inbox(UserId(n * 1_000_003))
+                    Signal::Inbox(UserId::from_stored(n * 1_000_003))
                 }
             })
             .chain([Signal::Resync])
@@ -315,13 +315,18 @@ mod tests {
             "a (re)connected listener resyncs"
         );
 
-        let many: Vec<Signal> = (1..=1_500).map(|n| Signal::Inbox(UserId(n))).collect();
+        let many: Vec<Signal> = (1..=1_500)
+            .map(|n| Signal::Inbox(UserId::from_stored(n)))
+            .collect();
         let bus = PgNotificationBus::new(&instance_a);
         bus.publish(&many);
-        bus.publish(&[Signal::Credentials(UserId(7))]);
+        bus.publish(&[Signal::Credentials(UserId::from_stored(7))]);
         let got = wait_for(
             &heard,
-            &[Signal::Inbox(UserId(1_500)), Signal::Credentials(UserId(7))],
+            &[
+                Signal::Inbox(UserId::from_stored(1_500)),
+                Signal::Credentials(UserId::from_stored(7)),
+            ],
         );
         assert_eq!(
             got.len(),
@@ -329,7 +334,7 @@ mod tests {
             "a resync, 1,500 inboxes, one credentials: {got:?}"
         );
         assert_eq!(got[1..=1_500], many[..], "in order, across several payloads");
-        assert_eq!(got.last(), Some(&Signal::Credentials(UserId(7))));
+        assert_eq!(got.last(), Some(&Signal::Credentials(UserId::from_stored(7))));
         drop(listener);
     }
 
@@ -364,9 +369,13 @@ mod tests {
             [Signal::Resync, Signal::Resync],
             "reconnected, and every stream told to read again"
         );
-        PgNotificationBus::new(&db).publish(&[Signal::Inbox(UserId(3))]);
-        let got = wait_for(&heard, &[Signal::Inbox(UserId(3))]);
-        assert_eq!(got.last(), Some(&Signal::Inbox(UserId(3))), "listening again");
+        PgNotificationBus::new(&db).publish(&[Signal::Inbox(UserId::from_stored(3))]);
+        let got = wait_for(&heard, &[Signal::Inbox(UserId::from_stored(3))]);
+        assert_eq!(
+            got.last(),
+            Some(&Signal::Inbox(UserId::from_stored(3))),
+            "listening again"
+        );
     }
 
     #[test]
@@ -374,11 +383,11 @@ mod tests {
         assert_eq!(
             decode("i12,x,c,ifoo,c7"),
             [
-                Signal::Inbox(UserId(12)),
+                Signal::Inbox(UserId::from_stored(12)),
                 Signal::Resync,
                 Signal::Resync,
                 Signal::Resync,
-                Signal::Credentials(UserId(7))
+                Signal::Credentials(UserId::from_stored(7))
             ]
         );
         assert!(encode(&[]).is_empty());

@@ -24,10 +24,10 @@ struct CommentRow {
 impl From<CommentRow> for Comment {
     fn from(row: CommentRow) -> Self {
         Comment {
-            id: CommentId(row.id),
+            id: CommentId::from_stored(row.id),
             content: row.content,
-            event_id: EventId(row.event_id),
-            owner_id: UserId(row.owner_id),
+            event_id: EventId::from_stored(row.event_id),
+            owner_id: UserId::from_stored(row.owner_id),
             created_at: row.created_at.and_utc(),
         }
     }
@@ -70,7 +70,7 @@ impl CommentRepository for PgCommentRepository {
                 .select(event_participants::user_id)
                 .load::<i64>(conn)?
                 .into_iter()
-                .map(UserId)
+                .map(UserId::from_stored)
                 .collect();
             let notifications = fan_out.notifications(&event, &participants);
             let created_at = now();

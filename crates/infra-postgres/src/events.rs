@@ -30,7 +30,7 @@ struct EventRow {
 impl From<EventRow> for Event {
     fn from(row: EventRow) -> Self {
         Event {
-            id: EventId(row.id),
+            id: EventId::from_stored(row.id),
             name: row.name,
             event_time: row.event_time.and_utc(),
             description: row.description,
@@ -38,7 +38,7 @@ impl From<EventRow> for Event {
             duration_minutes: row.duration_minutes,
             tickets_sold: row.tickets_sold,
             max_tickets: row.max_tickets,
-            owner_id: UserId(row.owner_id),
+            owner_id: UserId::from_stored(row.owner_id),
             created_at: row.created_at.and_utc(),
         }
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use plaza_domain::notification::{
-    InboxSince, NewNotification, Notification, NotificationQuery, NotificationRepository,
+    InboxCursor, InboxSince, NewNotification, Notification, NotificationQuery, NotificationRepository,
 };
 use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
@@ -28,13 +28,13 @@ struct NotificationRow {
 impl From<NotificationRow> for Notification {
     fn from(row: NotificationRow) -> Self {
         Notification {
-            id: NotificationId(row.id),
+            id: NotificationId::from_stored(row.id),
             message: row.message,
             created_at: row.created_at.and_utc(),
             sender: row.sender,
-            sender_id: UserId(row.sender_id),
-            owner_id: UserId(row.owner_id),
-            event_id: row.event_id.map(EventId),
+            sender_id: UserId::from_stored(row.sender_id),
+            owner_id: UserId::from_stored(row.owner_id),
+            event_id: row.event_id.map(EventId::from_stored),
             read: row.is_read,
         }
     }
@@ -154,12 +154,7 @@ impl NotificationRepository for PgNotificationRepository {
         })
     }
 
-    fn since(
-        &self,
-        owner: UserId,
-        after: Option<NotificationId>,
-        limit: u32,
-    ) -> Result<InboxSince, RepoError> {
+    fn since(&self, owner: UserId, after: Option<InboxCursor>, limit: u32) -> Result<InboxSince, RepoError> {
         self.db.read(|conn| {
             let unread: i64 = inbox_counts::table
                 .find(owner.get())
@@ -184,7 +179,7 @@ impl NotificationRepository for PgNotificationRepository {
             Ok(InboxSince {
                 notifications: rows.into_iter().map(Notification::from).collect(),
                 unread: unread.unsigned_abs(),
-                newest: newest.map(NotificationId),
+                newest: newest.map(NotificationId::from_stored),
             })
         })
     }
@@ -205,12 +200,12 @@ impl NotificationRepository for PgNotificationRepository {
         })
     }
 
-    fn mark_all_read(&self, owner: UserId, up_to: Option<NotificationId>) -> Result<u64, RepoError> {
+    fn mark_all_read(&self, owner: UserId, up_to: Option<InboxCursor>) -> Result<u64, RepoError> {
         self.db.write(|conn| {
             let target = notifications::table
                 .filter(notifications::owner_id.eq(owner.get()))
                 .filter(notifications::is_read.eq(false))
-                .filter(notifications::id.le(up_to.map_or(i64::MAX, NotificationId::get)));
+                .filter(notifications::id.le(up_to.map_or(i64::MAX, InboxCursor::get)));
             let updated = diesel::update(target)
                 .set(notifications::is_read.eq(true))
                 .execute(conn)?;

@@ -22,10 +22,10 @@ struct PostRow {
 impl From<PostRow> for Post {
     fn from(row: PostRow) -> Self {
         Post {
-            id: PostId(row.id),
+            id: PostId::from_stored(row.id),
             title: row.title,
             content: row.content,
-            owner_id: UserId(row.owner_id),
+            owner_id: UserId::from_stored(row.owner_id),
             created_at: row.created_at.and_utc(),
         }
     }

@@ -75,7 +75,7 @@ impl StreamTicketStore for PgStreamTickets {
         Ok(taken
             .filter(|row| row.expires_at > now.naive_utc())
             .map(|row| StreamTicket {
-                user: UserId(row.user_id),
+                user: UserId::from_stored(row.user_id),
                 token_issued_at: row.token_issued_at,
                 token_expires_at: row.token_expires_at,
             }))

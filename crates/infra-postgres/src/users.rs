@@ -27,7 +27,7 @@ struct UserRow {
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
         User {
-            id: UserId(row.id),
+            id: UserId::from_stored(row.id),
             username: row.username,
             email: row.email,
             full_name: row.full_name,

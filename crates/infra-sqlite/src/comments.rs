@@ -27,10 +27,10 @@ pub(crate) struct CommentRow {
 impl From<CommentRow> for Comment {
     fn from(row: CommentRow) -> Self {
         Comment {
-            id: CommentId(row.id),
+            id: CommentId::from_stored(row.id),
             content: row.content,
-            event_id: EventId(row.event_id),
-            owner_id: UserId(row.owner_id),
+            event_id: EventId::from_stored(row.event_id),
+            owner_id: UserId::from_stored(row.owner_id),
             created_at: row.created_at.utc(),
         }
     }
@@ -100,7 +100,7 @@ impl CommentRepository for SqliteCommentRepository {
                 .select(event_participants::user_id)
                 .load::<i64>(conn)?
                 .into_iter()
-                .map(UserId)
+                .map(UserId::from_stored)
                 .collect();
             let notifications = fan_out.notifications(&event, &participants);
             let last: Option<(i64, NaiveDateTime)> = comments::table
@@ -393,7 +393,7 @@ mod tests {
         // The second recipient does not exist: its insert fails, and the whole transaction with it.
         let result = f.comments.create_with_notifications(
             comment(f.event, f.bob, "lost"),
-            Box::new(To(vec![f.alice, UserId(999)], f.bob)),
+            Box::new(To(vec![f.alice, UserId::from_stored(999)], f.bob)),
         );
         assert!(result.is_err());
         assert_eq!(f.comments.list(f.event, PageRequest::default()).unwrap().total, 0);
@@ -528,9 +528,10 @@ mod tests {
     #[test]
     fn commenting_on_a_missing_event_is_not_found() {
         let f = fixture();
-        let result = f
-            .comments
-            .create_with_notifications(comment(EventId(999), f.bob, "hi"), Everyone::from(f.bob).boxed());
+        let result = f.comments.create_with_notifications(
+            comment(EventId::from_stored(999), f.bob, "hi"),
+            Everyone::from(f.bob).boxed(),
+        );
         assert!(matches!(result, Err(RepoError::NotFound)));
     }
 }

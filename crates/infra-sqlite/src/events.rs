@@ -43,7 +43,7 @@ impl EventRow {
 impl From<EventRow> for Event {
     fn from(row: EventRow) -> Self {
         Event {
-            id: EventId(row.id),
+            id: EventId::from_stored(row.id),
             name: row.name,
             event_time: row.event_time.utc(),
             description: row.description,
@@ -51,7 +51,7 @@ impl From<EventRow> for Event {
             duration_minutes: row.duration_minutes,
             tickets_sold: row.tickets_sold,
             max_tickets: row.max_tickets,
-            owner_id: UserId(row.owner_id),
+            owner_id: UserId::from_stored(row.owner_id),
             created_at: row.created_at.utc(),
         }
     }
@@ -699,7 +699,7 @@ pub(crate) mod tests {
             5
         );
         assert!(matches!(
-            repo.purchase(EventId(999), three),
+            repo.purchase(EventId::from_stored(999), three),
             Err(RepoError::NotFound)
         ));
     }
@@ -720,7 +720,7 @@ pub(crate) mod tests {
         ));
         assert_eq!(repo.update(event.id, lower(4)).unwrap().max_tickets, 4);
         assert!(matches!(
-            repo.update(EventId(999), lower(4)),
+            repo.update(EventId::from_stored(999), lower(4)),
             Err(RepoError::NotFound)
         ));
     }

@@ -218,7 +218,7 @@ fn export(conn: &mut SqliteConnection, sink: &mut Sink<'_>) -> Result<Counts, St
         send(Batch::Participants(
             pairs
                 .into_iter()
-                .map(|(event, user)| (EventId(event), UserId(user)))
+                .map(|(event, user)| (EventId::from_stored(event), UserId::from_stored(user)))
                 .collect(),
         ))?;
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 use plaza_domain::notification::{
-    InboxSince, NewNotification, Notification, NotificationQuery, NotificationRepository,
+    InboxCursor, InboxSince, NewNotification, Notification, NotificationQuery, NotificationRepository,
 };
 use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
@@ -30,13 +30,13 @@ pub(crate) struct NotificationRow {
 impl From<NotificationRow> for Notification {
     fn from(row: NotificationRow) -> Self {
         Notification {
-            id: NotificationId(row.id),
+            id: NotificationId::from_stored(row.id),
             message: row.message,
             created_at: row.created_at.utc(),
             sender: row.sender,
-            sender_id: UserId(row.sender_id),
-            owner_id: UserId(row.owner_id),
-            event_id: row.event_id.map(EventId),
+            sender_id: UserId::from_stored(row.sender_id),
+            owner_id: UserId::from_stored(row.owner_id),
+            event_id: row.event_id.map(EventId::from_stored),
             read: row.is_read,
         }
     }
@@ -160,12 +160,7 @@ impl NotificationRepository for SqliteNotificationRepository {
         })
     }
 
-    fn since(
-        &self,
-        owner: UserId,
-        after: Option<NotificationId>,
-        limit: u32,
-    ) -> Result<InboxSince, RepoError> {
+    fn since(&self, owner: UserId, after: Option<InboxCursor>, limit: u32) -> Result<InboxSince, RepoError> {
         self.db.read(|conn| {
             let unread = inbox_counts(conn, owner)?.unread.unsigned_abs();
             let newest: Option<i64> = notifications::table
@@ -185,7 +180,7 @@ impl NotificationRepository for SqliteNotificationRepository {
             Ok(InboxSince {
                 notifications: rows.into_iter().map(Notification::from).collect(),
                 unread,
-                newest: newest.map(NotificationId),
+                newest: newest.map(NotificationId::from_stored),
             })
         })
     }
@@ -206,12 +201,12 @@ impl NotificationRepository for SqliteNotificationRepository {
         })
     }
 
-    fn mark_all_read(&self, owner: UserId, up_to: Option<NotificationId>) -> Result<u64, RepoError> {
+    fn mark_all_read(&self, owner: UserId, up_to: Option<InboxCursor>) -> Result<u64, RepoError> {
         self.db.write(move |conn| {
             let target = notifications::table
                 .filter(notifications::owner_id.eq(owner.get()))
                 .filter(notifications::is_read.eq(false))
-                .filter(notifications::id.le(up_to.map_or(i64::MAX, NotificationId::get)));
+                .filter(notifications::id.le(up_to.map_or(i64::MAX, InboxCursor::get)));
             let updated = diesel::update(target)
                 .set(notifications::is_read.eq(true))
                 .execute(conn)?;
@@ -315,7 +310,7 @@ mod tests {
         repo.mark_read(alice, ids[0]).unwrap();
         repo.mark_read(alice, ids[0]).unwrap();
         assert_counts_match(alice);
-        repo.mark_all_read(alice, Some(ids[3])).unwrap();
+        repo.mark_all_read(alice, Some(ids[3].into())).unwrap();
         assert_counts_match(alice);
         repo.mark_all_read(alice, None).unwrap();
         assert_counts_match(alice);
@@ -332,7 +327,7 @@ mod tests {
             Err(RepoError::NotFound)
         ));
         assert!(matches!(
-            repo.mark_read(alice, NotificationId(999)),
+            repo.mark_read(alice, NotificationId::from_stored(999)),
             Err(RepoError::NotFound)
         ));
         assert!(repo.mark_read(alice, for_alice.id).unwrap().read);
@@ -345,8 +340,8 @@ mod tests {
             .map(|i| repo.create(note(alice, bob, &format!("n{i}"))).unwrap().id)
             .collect();
         repo.create(note(bob, alice, "bob's")).unwrap();
-        assert_eq!(repo.mark_all_read(alice, Some(ids[1])).unwrap(), 2);
-        assert_eq!(repo.mark_all_read(alice, Some(ids[1])).unwrap(), 0);
+        assert_eq!(repo.mark_all_read(alice, Some(ids[1].into())).unwrap(), 2);
+        assert_eq!(repo.mark_all_read(alice, Some(ids[1].into())).unwrap(), 0);
         assert_eq!(repo.list(query(alice, false)).unwrap().1, 2);
         assert_eq!(repo.mark_all_read(alice, None).unwrap(), 2);
         assert_eq!(repo.list(query(bob, false)).unwrap().1, 1, "bob's stay unread");
@@ -400,7 +395,7 @@ mod tests {
     fn an_unknown_recipient_is_not_found() {
         let (_dir, repo, alice, _bob) = setup();
         assert!(matches!(
-            repo.create(note(UserId(999), alice, "x")),
+            repo.create(note(UserId::from_stored(999), alice, "x")),
             Err(RepoError::NotFound)
         ));
     }

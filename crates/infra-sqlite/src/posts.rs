@@ -23,10 +23,10 @@ pub(crate) struct PostRow {
 impl From<PostRow> for Post {
     fn from(row: PostRow) -> Self {
         Post {
-            id: PostId(row.id),
+            id: PostId::from_stored(row.id),
             title: row.title,
             content: row.content,
-            owner_id: UserId(row.owner_id),
+            owner_id: UserId::from_stored(row.owner_id),
             created_at: row.created_at.utc(),
         }
     }
@@ -174,7 +174,7 @@ mod tests {
         let (_dir, db) = temp_db();
         let repo = SqlitePostRepository::new(db);
         assert!(matches!(
-            repo.create(new_post(UserId(42), "orphan")),
+            repo.create(new_post(UserId::from_stored(42), "orphan")),
             Err(RepoError::NotFound)
         ));
     }

@@ -26,7 +26,7 @@ pub(crate) struct UserRow {
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
         User {
-            id: UserId(row.id),
+            id: UserId::from_stored(row.id),
             username: row.username,
             email: row.email,
             full_name: row.full_name,
@@ -231,7 +231,7 @@ pub(crate) mod tests {
             Some(alice.id)
         );
         assert_eq!(repo.find_by_username("alic").unwrap(), None);
-        assert_eq!(repo.find(UserId(999)).unwrap(), None);
+        assert_eq!(repo.find(UserId::from_stored(999)).unwrap(), None);
     }
 
     #[test]
@@ -306,7 +306,7 @@ pub(crate) mod tests {
             Err(RepoError::Conflict(Conflict::UsernameTaken))
         ));
         assert!(matches!(
-            repo.update(UserId(999), steal_name),
+            repo.update(UserId::from_stored(999), steal_name),
             Err(RepoError::NotFound)
         ));
         assert_eq!(repo.find(bob.id).unwrap().unwrap().username, "bob");
@@ -320,7 +320,9 @@ pub(crate) mod tests {
             .iter()
             .map(|n| repo.create(new_user(n)).unwrap().id)
             .collect();
-        let found = repo.find_many(&[ids[2], UserId(999), ids[0]]).unwrap();
+        let found = repo
+            .find_many(&[ids[2], UserId::from_stored(999), ids[0]])
+            .unwrap();
         assert_eq!(
             found.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(),
             ["ann", "cat"]
@@ -340,7 +342,7 @@ pub(crate) mod tests {
         let (_, previous) = repo.set_avatar(alice.id, "b.png".into()).unwrap();
         assert_eq!(previous.as_deref(), Some("a.png"));
         assert!(matches!(
-            repo.set_avatar(UserId(999), "c.png".into()),
+            repo.set_avatar(UserId::from_stored(999), "c.png".into()),
             Err(RepoError::NotFound)
         ));
     }

@@ -23,7 +23,7 @@ use plaza_domain::event::{
 use plaza_domain::health::StorageHealth;
 use plaza_domain::live::{StreamTicket, StreamTicketStore};
 use plaza_domain::notification::{
-    NewNotification, NotificationMessage, NotificationQuery, NotificationRepository, SenderName,
+    InboxCursor, NewNotification, NotificationMessage, NotificationQuery, NotificationRepository, SenderName,
 };
 use plaza_domain::post::{NewPost, PostContent, PostRepository, PostTitle};
 use plaza_domain::search::SearchTerms;
@@ -213,7 +213,7 @@ pub fn users_are_created_and_found(stores: &Stores) {
     );
     assert_eq!(stores.users.find(alice.id).unwrap(), Some(alice.clone()));
     assert_eq!(stores.users.find_by_username("ALICE").unwrap(), Some(alice));
-    assert_eq!(stores.users.find(UserId(9_999)).unwrap(), None);
+    assert_eq!(stores.users.find(UserId::from_stored(9_999)).unwrap(), None);
     assert_eq!(stores.users.find_by_username("nobody").unwrap(), None);
 }
 
@@ -317,7 +317,7 @@ pub fn a_password_change_moves_the_token_epoch_forward(stores: &Stores) {
         "each change moves the epoch on"
     );
     assert!(matches!(
-        stores.users.update(UserId(9_999), changes(None)),
+        stores.users.update(UserId::from_stored(9_999), changes(None)),
         Err(RepoError::NotFound)
     ));
 }
@@ -352,7 +352,7 @@ pub fn an_upgraded_hash_keeps_the_epoch_and_never_undoes_a_change(stores: &Store
     assert!(
         !stores
             .users
-            .upgrade_password_hash(UserId(9_999), &stronger, &late)
+            .upgrade_password_hash(UserId::from_stored(9_999), &stronger, &late)
             .unwrap()
     );
 }
@@ -364,7 +364,9 @@ pub fn a_new_avatar_returns_the_one_it_replaces(stores: &Stores) {
     let (_, previous) = stores.users.set_avatar(alice, "b.png".into()).unwrap();
     assert_eq!(previous.as_deref(), Some("a.png"));
     assert!(matches!(
-        stores.users.set_avatar(UserId(9_999), "c.png".into()),
+        stores
+            .users
+            .set_avatar(UserId::from_stored(9_999), "c.png".into()),
         Err(RepoError::NotFound)
     ));
 }
@@ -377,7 +379,10 @@ pub fn users_are_listed_and_found_in_id_order(stores: &Stores) {
     let listed = stores.users.list(page(1, 10)).unwrap();
     assert_eq!(listed.total, 3);
     assert_eq!(listed.items.iter().map(|u| u.id).collect::<Vec<_>>(), ids[1..]);
-    let found = stores.users.find_many(&[ids[2], UserId(9_999), ids[0]]).unwrap();
+    let found = stores
+        .users
+        .find_many(&[ids[2], UserId::from_stored(9_999), ids[0]])
+        .unwrap();
     assert_eq!(found.iter().map(|u| u.id).collect::<Vec<_>>(), [ids[0], ids[2]]);
 }
 
@@ -415,7 +420,7 @@ pub fn events_list_by_time_then_id_with_totals(stores: &Stores) {
         .unwrap();
     assert_eq!((beyond.total, beyond.items.len()), (3, 0));
     assert_eq!(stores.events.find(early.id).unwrap(), Some(early));
-    assert_eq!(stores.events.find(EventId(9_999)).unwrap(), None);
+    assert_eq!(stores.events.find(EventId::from_stored(9_999)).unwrap(), None);
 }
 
 /// Every store keeps event times to the microsecond, finer digits dropped, on creation and on edit,
@@ -556,7 +561,7 @@ pub fn purchases_stop_at_capacity(stores: &Stores) {
     let two = TicketQuantity::parse(2).unwrap();
     assert_eq!(stores.events.purchase(show.id, two).unwrap().tickets_sold, 5);
     assert!(matches!(
-        stores.events.purchase(EventId(9_999), two),
+        stores.events.purchase(EventId::from_stored(9_999), two),
         Err(RepoError::NotFound)
     ));
 }
@@ -578,7 +583,7 @@ pub fn capacity_cannot_drop_below_sales(stores: &Stores) {
     ));
     assert_eq!(stores.events.update(show.id, to(4)).unwrap().max_tickets, 4);
     assert!(matches!(
-        stores.events.update(EventId(9_999), to(4)),
+        stores.events.update(EventId::from_stored(9_999), to(4)),
         Err(RepoError::NotFound)
     ));
 }
@@ -728,7 +733,7 @@ pub fn a_failed_notification_leaves_no_comment(stores: &Stores) {
     // The second recipient does not exist: its insert fails, and the whole write with it.
     let result = stores.comments.create_with_notifications(
         comment(meetup.id, bob, "lost"),
-        Box::new(To(vec![alice, UserId(9_999)], bob)),
+        Box::new(To(vec![alice, UserId::from_stored(9_999)], bob)),
     );
     assert!(result.is_err());
     assert_eq!(stores.comments.list(meetup.id, page(0, 10)).unwrap().total, 0);
@@ -749,9 +754,10 @@ pub fn a_failed_notification_leaves_no_comment(stores: &Stores) {
 
 pub fn commenting_on_a_missing_event_is_not_found(stores: &Stores) {
     let bob = user(stores, "bob");
-    let result = stores
-        .comments
-        .create_with_notifications(comment(EventId(9_999), bob, "hi"), Box::new(Everyone(bob)));
+    let result = stores.comments.create_with_notifications(
+        comment(EventId::from_stored(9_999), bob, "hi"),
+        Box::new(Everyone(bob)),
+    );
     assert!(matches!(result, Err(RepoError::NotFound)));
 }
 
@@ -801,7 +807,7 @@ pub fn notifications_list_newest_first_with_the_unread_count(stores: &Stores) {
     assert!(matches!(
         stores
             .notifications
-            .create(note(UserId(9_999), bob, None, "nobody")),
+            .create(note(UserId::from_stored(9_999), bob, None, "nobody")),
         Err(RepoError::NotFound)
     ));
 }
@@ -826,7 +832,10 @@ pub fn marking_read_is_per_owner_and_up_to_an_id(stores: &Stores) {
         Err(RepoError::NotFound)
     ));
     assert_eq!(
-        stores.notifications.mark_all_read(alice, Some(ids[1])).unwrap(),
+        stores
+            .notifications
+            .mark_all_read(alice, Some(ids[1].into()))
+            .unwrap(),
         2
     );
     assert_eq!(inbox(stores, alice, false).2, 2);
@@ -865,7 +874,7 @@ pub fn an_inbox_is_read_after_an_id_in_id_order(stores: &Stores) {
     let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
     let empty = stores
         .notifications
-        .since(alice, Some(NotificationId(0)), 10)
+        .since(alice, Some(InboxCursor::Start), 10)
         .unwrap();
     assert_eq!(
         (empty.notifications.len(), empty.unread, empty.newest),
@@ -894,7 +903,10 @@ pub fn an_inbox_is_read_after_an_id_in_id_order(stores: &Stores) {
     );
     assert_eq!((counts_only.unread, counts_only.newest), (4, Some(mine[4])));
 
-    let after_first = stores.notifications.since(alice, Some(mine[0]), 2).unwrap();
+    let after_first = stores
+        .notifications
+        .since(alice, Some(mine[0].into()), 2)
+        .unwrap();
     let ids: Vec<_> = after_first.notifications.iter().map(|n| n.id).collect();
     assert_eq!(
         ids,
@@ -908,7 +920,10 @@ pub fn an_inbox_is_read_after_an_id_in_id_order(stores: &Stores) {
             .all(|n| n.owner_id == alice && !n.read)
     );
     assert_eq!(after_first.notifications[0].message, "a1");
-    let rest = stores.notifications.since(alice, Some(mine[2]), 100).unwrap();
+    let rest = stores
+        .notifications
+        .since(alice, Some(mine[2].into()), 100)
+        .unwrap();
     assert_eq!(
         rest.notifications.iter().map(|n| n.id).collect::<Vec<_>>(),
         [mine[3], mine[4]]
@@ -916,7 +931,7 @@ pub fn an_inbox_is_read_after_an_id_in_id_order(stores: &Stores) {
     assert!(
         stores
             .notifications
-            .since(alice, Some(mine[4]), 100)
+            .since(alice, Some(mine[4].into()), 100)
             .unwrap()
             .notifications
             .is_empty()
@@ -950,13 +965,13 @@ pub fn a_reader_following_an_inbox_misses_nothing_while_writers_race(stores: &St
     let seen = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             let mut seen = Vec::new();
-            let mut cursor = NotificationId(0);
+            let mut cursor = InboxCursor::Start;
             loop {
                 let finished = done.load(std::sync::atomic::Ordering::SeqCst);
                 let batch = stores.notifications.since(alice, Some(cursor), 7).unwrap();
                 for n in &batch.notifications {
-                    assert!(n.id > cursor, "ids after the cursor, in order");
-                    cursor = n.id;
+                    assert!(InboxCursor::At(n.id) > cursor, "ids after the cursor, in order");
+                    cursor = InboxCursor::At(n.id);
                     seen.push(n.id);
                 }
                 if finished && batch.notifications.is_empty() {
