@@ -117,7 +117,7 @@ impl AuthService {
                         tracing::warn!(%error, "a successful login's reserved failure stays counted");
                     }
                 }
-                self.tokens.issue(user.id, user.password_changed_at, Utc::now())
+                self.tokens.issue(user.id, user.token_epoch, Utc::now())
             }
             Ok(None) => Err(AppError::Unauthorized(BAD_CREDENTIALS)),
             Err(error) => {
@@ -185,7 +185,7 @@ impl AuthService {
             .users
             .find(id)?
             .ok_or(AppError::Unauthorized(INVALID_TOKEN))?;
-        if TokenCodec::predates(issued_at, user.password_changed_at) {
+        if TokenCodec::predates(issued_at, user.token_epoch) {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
         }
         Ok(user)
@@ -226,7 +226,7 @@ mod tests {
     fn a_good_login_yields_a_token_that_authenticates() {
         let mut users = MockUserRepository::new();
         let mut alice = user(1, "alice");
-        alice.password_changed_at = Utc::now() - Duration::minutes(5);
+        alice.token_epoch = Utc::now() - Duration::minutes(5);
         let stored = alice.clone();
         users
             .expect_find_by_username()

@@ -351,7 +351,7 @@ mod tests {
     /// Alice, whose password last changed an hour ago.
     fn alice() -> User {
         let mut alice = user(1, "alice");
-        alice.password_changed_at = Utc::now() - ChronoDuration::hours(1);
+        alice.token_epoch = Utc::now() - ChronoDuration::hours(1);
         alice
     }
 
@@ -373,7 +373,7 @@ mod tests {
         users.expect_find().with(eq(ALICE)).returning(move |_| {
             let mut found = alice();
             if !answers.next().expect("no more look-ups expected") {
-                found.password_changed_at = Utc::now();
+                found.token_epoch = Utc::now();
             }
             Ok(Some(found))
         });

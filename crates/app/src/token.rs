@@ -79,10 +79,10 @@ impl TokenCodec {
     pub fn issue(
         &self,
         user: UserId,
-        password_changed_at: DateTime<Utc>,
+        token_epoch: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, AppError> {
-        let iat = now.timestamp().max(password_changed_at.timestamp() + 1);
+        let iat = now.timestamp().max(token_epoch.timestamp() + 1);
         let claims = Claims {
             sub: user.to_string(),
             iat,
@@ -124,9 +124,9 @@ impl TokenCodec {
             .ok_or(AppError::Unauthorized(INVALID_TOKEN))
     }
 
-    /// Whether a token issued at `iat` predates the password change at `password_changed_at`.
-    pub fn predates(iat: i64, password_changed_at: DateTime<Utc>) -> bool {
-        iat <= password_changed_at.timestamp()
+    /// Whether a token issued at `iat` predates the password change at `token_epoch`.
+    pub fn predates(iat: i64, token_epoch: DateTime<Utc>) -> bool {
+        iat <= token_epoch.timestamp()
     }
 }
 

@@ -184,7 +184,7 @@ pub(crate) mod tests {
             full_name: None,
             avatar: None,
             password_hash: PasswordHash("$2b$04$hash".into()),
-            password_changed_at: Utc::now(),
+            token_epoch: Utc::now(),
             created_at: Utc::now(),
         }
     }

@@ -147,7 +147,7 @@ pub struct User {
     pub password_hash: PasswordHash,
     /// The token epoch (see [`token_epoch`]): tokens issued at or before this second are refused. It moves
     /// with each password change and may run up to a second ahead of the clock.
-    pub password_changed_at: DateTime<Utc>,
+    pub token_epoch: DateTime<Utc>,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
 }
@@ -183,7 +183,7 @@ pub struct PasswordChange {
     pub hash: PasswordHash,
 }
 
-/// A user's *token epoch* (`User::password_changed_at`): tokens whose `iat` is at or before it are refused.
+/// A user's *token epoch* (`User::token_epoch`): tokens whose `iat` is at or before it are refused.
 /// JWT times have one-second resolution, so the epoch is always a whole second and tokens are stamped at
 /// least a second after it (see the token codec).
 pub mod token_epoch {
@@ -329,7 +329,7 @@ mod tests {
             full_name: None,
             avatar: None,
             password_hash: PasswordHash(String::new()),
-            password_changed_at: Utc::now(),
+            token_epoch: Utc::now(),
             created_at: Utc::now(),
         };
         assert_eq!(user.display_name(), "alice");

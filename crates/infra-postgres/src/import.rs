@@ -23,7 +23,9 @@ struct UserRow<'a> {
     full_name: Option<&'a str>,
     avatar: Option<&'a str>,
     password_hash: &'a str,
-    password_changed_at: NaiveDateTime,
+    // The column keeps the name it was born with: what moves the epoch is a password change.
+    #[diesel(column_name = password_changed_at)]
+    token_epoch: NaiveDateTime,
     created_at: NaiveDateTime,
 }
 
@@ -141,7 +143,7 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     full_name: u.full_name.as_deref(),
                     avatar: u.avatar.as_deref(),
                     password_hash: &u.password_hash.0,
-                    password_changed_at: utc(u.password_changed_at),
+                    token_epoch: utc(u.token_epoch),
                     created_at: utc(u.created_at),
                 })
                 .collect();

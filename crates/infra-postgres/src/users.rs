@@ -20,7 +20,9 @@ struct UserRow {
     full_name: Option<String>,
     avatar: Option<String>,
     password_hash: String,
-    password_changed_at: NaiveDateTime,
+    // The column keeps the name it was born with: what moves the epoch is a password change.
+    #[diesel(column_name = password_changed_at)]
+    token_epoch: NaiveDateTime,
     created_at: NaiveDateTime,
 }
 
@@ -33,7 +35,7 @@ impl From<UserRow> for User {
             full_name: row.full_name,
             avatar: row.avatar,
             password_hash: PasswordHash(row.password_hash),
-            password_changed_at: row.password_changed_at.and_utc(),
+            token_epoch: row.token_epoch.and_utc(),
             created_at: row.created_at.and_utc(),
         }
     }
@@ -46,7 +48,9 @@ struct UserInsert<'a> {
     email: &'a str,
     full_name: Option<&'a str>,
     password_hash: &'a str,
-    password_changed_at: NaiveDateTime,
+    // The column keeps the name it was born with: what moves the epoch is a password change.
+    #[diesel(column_name = password_changed_at)]
+    token_epoch: NaiveDateTime,
     created_at: NaiveDateTime,
 }
 
@@ -109,7 +113,7 @@ impl UserRepository for PgUserRepository {
                     email: user.email.as_str(),
                     full_name: user.full_name.as_ref().map(|name| name.as_str()),
                     password_hash: &user.password_hash.0,
-                    password_changed_at: token_epoch::at_registration(created.and_utc()).naive_utc(),
+                    token_epoch: token_epoch::at_registration(created.and_utc()).naive_utc(),
                     created_at: created,
                 })
                 .returning(UserRow::as_returning())
@@ -183,7 +187,7 @@ impl UserRepository for PgUserRepository {
                 .execute(conn)?;
             if let Some(password) = &changes.password {
                 // Read under the row lock: two changes at once cannot both start from the same epoch.
-                let epoch = token_epoch::after_password_change(current.password_changed_at, Utc::now());
+                let epoch = token_epoch::after_password_change(current.token_epoch, Utc::now());
                 diesel::update(users::table.find(id.get()))
                     .set((
                         users::password_hash.eq(&password.hash.0),

@@ -19,7 +19,9 @@ pub(crate) struct UserRow {
     full_name: Option<String>,
     avatar: Option<String>,
     password_hash: String,
-    password_changed_at: StoredTime,
+    // The column keeps the name it was born with: what moves the epoch is a password change.
+    #[diesel(column_name = password_changed_at)]
+    token_epoch: StoredTime,
     created_at: StoredTime,
 }
 
@@ -32,7 +34,7 @@ impl From<UserRow> for User {
             full_name: row.full_name,
             avatar: row.avatar,
             password_hash: PasswordHash(row.password_hash),
-            password_changed_at: row.password_changed_at.utc(),
+            token_epoch: row.token_epoch.utc(),
             created_at: row.created_at.utc(),
         }
     }
@@ -45,7 +47,9 @@ struct UserInsert<'a> {
     email: &'a str,
     full_name: Option<&'a str>,
     password_hash: &'a str,
-    password_changed_at: NaiveDateTime,
+    // The column keeps the name it was born with: what moves the epoch is a password change.
+    #[diesel(column_name = password_changed_at)]
+    token_epoch: NaiveDateTime,
     created_at: NaiveDateTime,
 }
 
@@ -88,7 +92,7 @@ impl UserRepository for SqliteUserRepository {
                     email: user.email.as_str(),
                     full_name: user.full_name.as_ref().map(|name| name.as_str()),
                     password_hash: &user.password_hash.0,
-                    password_changed_at: token_epoch::at_registration(created.and_utc()).naive_utc(),
+                    token_epoch: token_epoch::at_registration(created.and_utc()).naive_utc(),
                     created_at: created,
                 })
                 .returning(UserRow::as_returning())
@@ -159,7 +163,7 @@ impl UserRepository for SqliteUserRepository {
             if let Some(password) = &changes.password {
                 // Read and moved in the same write transaction: two changes at once cannot both start
                 // from the same epoch.
-                let epoch = token_epoch::after_password_change(current.password_changed_at, Utc::now());
+                let epoch = token_epoch::after_password_change(current.token_epoch, Utc::now());
                 diesel::update(users::table.find(id.get()))
                     .set((
                         users::password_hash.eq(&password.hash.0),
@@ -272,10 +276,10 @@ pub(crate) mod tests {
             ("alice_new", None)
         );
         assert_eq!(updated.password_hash, alice.password_hash);
-        assert_eq!(updated.password_changed_at, alice.password_changed_at);
+        assert_eq!(updated.token_epoch, alice.token_epoch);
 
         assert!(
-            alice.password_changed_at < alice.created_at,
+            alice.token_epoch < alice.created_at,
             "registration is not a password change: tokens from its second on are valid"
         );
         let new_password = || UserChanges {
@@ -288,10 +292,10 @@ pub(crate) mod tests {
         };
         let updated = repo.update(alice.id, new_password()).unwrap();
         assert_eq!(updated.password_hash.0, "$2b$04$other");
-        assert!(updated.password_changed_at > alice.password_changed_at);
+        assert!(updated.token_epoch > alice.token_epoch);
         let again = repo.update(alice.id, new_password()).unwrap();
         assert!(
-            again.password_changed_at > updated.password_changed_at,
+            again.token_epoch > updated.token_epoch,
             "each change moves the epoch, even within one second"
         );
 

@@ -208,7 +208,7 @@ pub fn users_are_created_and_found(stores: &Stores) {
     assert_eq!(alice.username, "alice");
     assert_eq!(alice.full_name.as_deref(), Some("alice Example"));
     assert!(
-        alice.password_changed_at < alice.created_at,
+        alice.token_epoch < alice.created_at,
         "registration is not a password change"
     );
     assert_eq!(stores.users.find(alice.id).unwrap(), Some(alice.clone()));
@@ -299,7 +299,7 @@ pub fn a_password_change_moves_the_token_epoch_forward(stores: &Stores) {
     let renamed = stores.users.update(alice.id, changes(None)).unwrap();
     assert_eq!((renamed.username.as_str(), renamed.full_name), ("alice2", None));
     assert_eq!(
-        renamed.password_changed_at, alice.password_changed_at,
+        renamed.token_epoch, alice.token_epoch,
         "no password, no new epoch"
     );
     let first = stores
@@ -311,9 +311,9 @@ pub fn a_password_change_moves_the_token_epoch_forward(stores: &Stores) {
         .update(alice.id, changes(Some("$2b$04$second")))
         .unwrap();
     assert_eq!(second.password_hash.0, "$2b$04$second");
-    assert!(first.password_changed_at > alice.password_changed_at);
+    assert!(first.token_epoch > alice.token_epoch);
     assert!(
-        second.password_changed_at > first.password_changed_at,
+        second.token_epoch > first.token_epoch,
         "each change moves the epoch on"
     );
     assert!(matches!(
@@ -334,7 +334,7 @@ pub fn an_upgraded_hash_keeps_the_epoch_and_never_undoes_a_change(stores: &Store
     let upgraded = stores.users.find(alice.id).unwrap().unwrap();
     assert_eq!(upgraded.password_hash, stronger);
     assert_eq!(
-        upgraded.password_changed_at, alice.password_changed_at,
+        upgraded.token_epoch, alice.token_epoch,
         "the same password: tokens stay valid"
     );
     // A stale upgrade (the hash it started from is gone) changes nothing.
