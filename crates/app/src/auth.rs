@@ -31,7 +31,7 @@ pub struct Session {
 pub struct AuthService {
     users: Arc<dyn UserRepository>,
     passwords: Arc<dyn PasswordHasher>,
-    tokens: Arc<TokenCodec>,
+    tokens: Arc<dyn TokenCodec>,
     throttle: Arc<LoginThrottle>,
     /// The failures every instance sees, when instances share a store.
     shared: Option<Arc<dyn SharedLoginFailures>>,
@@ -50,7 +50,7 @@ impl AuthService {
     pub fn new(
         users: Arc<dyn UserRepository>,
         passwords: Arc<dyn PasswordHasher>,
-        tokens: Arc<TokenCodec>,
+        tokens: Arc<dyn TokenCodec>,
     ) -> Self {
         Self {
             users,
@@ -160,7 +160,7 @@ impl AuthService {
     /// Like [`authenticate`](Self::authenticate), with the token's lifetime.
     pub fn session(&self, token: &str) -> Result<Session, AppError> {
         let claims = self.tokens.decode(token)?;
-        let id = TokenCodec::subject(&claims)?;
+        let id = claims.subject()?;
         self.resume(id, claims.iat, claims.exp)
     }
 
@@ -185,7 +185,7 @@ impl AuthService {
             .users
             .find(id)?
             .ok_or(AppError::Unauthorized(INVALID_TOKEN))?;
-        if TokenCodec::predates(issued_at, user.token_epoch) {
+        if crate::token::predates(issued_at, user.token_epoch) {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
         }
         Ok(user)
@@ -197,12 +197,13 @@ mod tests {
     use super::*;
     use crate::password::MockPasswordHasher;
     use crate::throttle::MAX_FAILURES;
+    use crate::token::JwtTokenCodec;
     use crate::users::tests::user;
     use chrono::Duration;
     use plaza_domain::user::MockUserRepository;
 
-    fn codec() -> Arc<TokenCodec> {
-        Arc::new(TokenCodec::new(&[7u8; 32], 30).unwrap())
+    fn codec() -> Arc<JwtTokenCodec> {
+        Arc::new(JwtTokenCodec::new(&[7u8; 32], 30).unwrap())
     }
 
     #[test]
@@ -243,6 +244,54 @@ mod tests {
             auth.authenticate(&token.access_token).unwrap().id,
             UserId::from_stored(1)
         );
+    }
+
+    #[test]
+    fn tokens_are_issued_and_checked_against_the_users_token_epoch() {
+        use crate::token::{Claims, MockTokenCodec};
+        let mut alice = user(1, "alice");
+        alice.token_epoch = Utc::now() - Duration::minutes(5);
+        let epoch = alice.token_epoch;
+        let mut users = MockUserRepository::new();
+        let stored = alice.clone();
+        users
+            .expect_find_by_username()
+            .returning(move |_| Ok(Some(stored.clone())));
+        users.expect_find().returning(move |_| Ok(Some(alice.clone())));
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().returning(|_, _| Ok(true));
+        hasher.expect_needs_rehash().returning(|_| false);
+        let mut tokens = MockTokenCodec::new();
+        tokens
+            .expect_issue()
+            .times(1)
+            .withf(move |user, token_epoch, _| *user == UserId::from_stored(1) && *token_epoch == epoch)
+            .returning(|_, _, _| {
+                Ok(IssuedToken {
+                    access_token: "issued".into(),
+                    expires_in: 60,
+                })
+            });
+        let claims = move |iat: i64| Claims {
+            sub: "1".into(),
+            iat,
+            exp: Utc::now().timestamp() + 60,
+            nbf: None,
+        };
+        tokens.expect_decode().returning(move |token| {
+            Ok(claims(match token {
+                "at the epoch" => epoch.timestamp(),
+                _ => epoch.timestamp() + 1,
+            }))
+        });
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), Arc::new(tokens));
+
+        assert_eq!(auth.login("c", "alice", "right").unwrap().access_token, "issued");
+        assert_eq!(auth.authenticate("after the epoch").unwrap().username, "alice");
+        assert!(matches!(
+            auth.authenticate("at the epoch"),
+            Err(AppError::Unauthorized(INVALID_TOKEN))
+        ));
     }
 
     #[test]

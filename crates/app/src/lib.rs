@@ -27,7 +27,7 @@ pub use live::{Hub, LiveService, StreamLimits};
 pub use notifications::NotificationService;
 pub use password::{BcryptHasher, PasswordHasher};
 pub use posts::PostService;
-pub use token::{IssuedToken, TokenCodec};
+pub use token::{IssuedToken, JwtTokenCodec, TokenCodec};
 pub use users::UserService;
 
 use std::sync::Arc;
@@ -52,7 +52,7 @@ pub struct Ports {
     pub avatars: Arc<dyn AvatarStore>,
     pub avatar_images: Arc<dyn AvatarImages>,
     pub passwords: Arc<dyn PasswordHasher>,
-    pub tokens: Arc<TokenCodec>,
+    pub tokens: Arc<dyn TokenCodec>,
     pub health: Arc<dyn StorageHealth>,
     /// Carries "this inbox changed" to the open streams of every instance.
     pub bus: Arc<dyn NotificationBus>,

@@ -1,4 +1,5 @@
-//! Access tokens: HS256 JWTs with `sub`, `iat` and `exp`, and nothing else accepted.
+//! Access tokens: the [`TokenCodec`] port, and [`JwtTokenCodec`], HS256 JWTs with `sub`, `iat` and `exp` and
+//! nothing else accepted.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -36,23 +37,58 @@ pub struct IssuedToken {
     pub expires_in: i64,
 }
 
-/// Issues and checks access tokens with one secret.
-pub struct TokenCodec {
+/// Issues access tokens and checks them: the port the use cases see, so that they do not depend on the
+/// token format. [`JwtTokenCodec`] is Plaza's.
+#[cfg_attr(test, mockall::automock)]
+pub trait TokenCodec: Send + Sync {
+    /// A token for `user`. Its `iat` is never at or before the second of the user's token epoch, so a
+    /// token taken right after a password change is accepted while every older one is refused, even within
+    /// the same second.
+    fn issue(
+        &self,
+        user: UserId,
+        token_epoch: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedToken, AppError>;
+
+    /// The token's claims when it is genuine and current; `Unauthorized` otherwise.
+    fn decode(&self, token: &str) -> Result<Claims, AppError>;
+}
+
+impl Claims {
+    /// The user a valid token names.
+    pub fn subject(&self) -> Result<UserId, AppError> {
+        self.sub
+            .parse::<i64>()
+            .ok()
+            .and_then(|raw| UserId::parse(raw).ok())
+            .ok_or(AppError::Unauthorized(INVALID_TOKEN))
+    }
+}
+
+/// Whether a token issued at `iat` predates the token epoch `token_epoch` (it was issued before the
+/// password change that moved the epoch there), and so is refused.
+pub fn predates(iat: i64, token_epoch: DateTime<Utc>) -> bool {
+    iat <= token_epoch.timestamp()
+}
+
+/// [`TokenCodec`] as HS256 JWTs with one secret.
+pub struct JwtTokenCodec {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
     ttl_seconds: i64,
 }
 
-impl std::fmt::Debug for TokenCodec {
+impl std::fmt::Debug for JwtTokenCodec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenCodec")
+        f.debug_struct("JwtTokenCodec")
             .field("ttl_seconds", &self.ttl_seconds)
             .finish_non_exhaustive()
     }
 }
 
-impl TokenCodec {
+impl JwtTokenCodec {
     /// Refuses secrets shorter than [`MIN_SECRET_BYTES`] and lifetimes under a minute.
     pub fn new(secret: &[u8], ttl_minutes: i64) -> Result<Self, String> {
         if secret.len() < MIN_SECRET_BYTES {
@@ -72,11 +108,10 @@ impl TokenCodec {
             ttl_seconds: ttl_minutes * 60,
         })
     }
+}
 
-    /// A token for `user`. Its `iat` is never at or before the second of the user's last password change,
-    /// so a token taken right after a change is accepted while every older one is refused, even within
-    /// the same second.
-    pub fn issue(
+impl TokenCodec for JwtTokenCodec {
+    fn issue(
         &self,
         user: UserId,
         token_epoch: DateTime<Utc>,
@@ -99,7 +134,7 @@ impl TokenCodec {
 
     /// The token's claims when its signature, algorithm, expiry and `nbf` hold, its `iat` is not in the
     /// future, and its header asks for no extension this codec does not implement (`crit`).
-    pub fn decode(&self, token: &str) -> Result<Claims, AppError> {
+    fn decode(&self, token: &str) -> Result<Claims, AppError> {
         let invalid = || AppError::Unauthorized(INVALID_TOKEN);
         if header_is_critical(token) {
             return Err(invalid());
@@ -112,21 +147,6 @@ impl TokenCodec {
             return Err(invalid());
         }
         Ok(claims)
-    }
-
-    /// The user a valid token names.
-    pub fn subject(claims: &Claims) -> Result<UserId, AppError> {
-        claims
-            .sub
-            .parse::<i64>()
-            .ok()
-            .and_then(|raw| UserId::parse(raw).ok())
-            .ok_or(AppError::Unauthorized(INVALID_TOKEN))
-    }
-
-    /// Whether a token issued at `iat` predates the password change at `token_epoch`.
-    pub fn predates(iat: i64, token_epoch: DateTime<Utc>) -> bool {
-        iat <= token_epoch.timestamp()
     }
 }
 
@@ -152,8 +172,8 @@ mod tests {
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
-    fn codec() -> TokenCodec {
-        TokenCodec::new(SECRET, 30).unwrap()
+    fn codec() -> JwtTokenCodec {
+        JwtTokenCodec::new(SECRET, 30).unwrap()
     }
 
     #[test]
@@ -164,15 +184,15 @@ mod tests {
             .unwrap();
         assert_eq!(issued.expires_in, 1800);
         let claims = codec().decode(&issued.access_token).unwrap();
-        assert_eq!(TokenCodec::subject(&claims).unwrap(), UserId::from_stored(7));
+        assert_eq!(claims.subject().unwrap(), UserId::from_stored(7));
         assert_eq!(claims.iat, now.timestamp());
         assert_eq!(claims.exp, now.timestamp() + 1800);
     }
 
     #[test]
     fn refuses_short_secrets_and_silly_lifetimes() {
-        assert!(TokenCodec::new(b"short", 30).is_err());
-        assert!(TokenCodec::new(SECRET, 0).is_err());
+        assert!(JwtTokenCodec::new(b"short", 30).is_err());
+        assert!(JwtTokenCodec::new(SECRET, 0).is_err());
     }
 
     #[test]
@@ -180,9 +200,9 @@ mod tests {
         let changed = Utc::now();
         let issued = codec().issue(UserId::from_stored(1), changed, changed).unwrap();
         let claims = codec().decode(&issued.access_token).unwrap();
-        assert!(!TokenCodec::predates(claims.iat, changed));
-        assert!(TokenCodec::predates(changed.timestamp(), changed));
-        assert!(TokenCodec::predates(changed.timestamp() - 5, changed));
+        assert!(!predates(claims.iat, changed));
+        assert!(predates(changed.timestamp(), changed));
+        assert!(predates(changed.timestamp() - 5, changed));
     }
 
     #[test]
@@ -193,13 +213,13 @@ mod tests {
         let first_login = codec().issue(UserId::from_stored(1), epoch, registered).unwrap();
         let first_iat = codec().decode(&first_login.access_token).unwrap().iat;
         assert!(
-            !TokenCodec::predates(first_iat, epoch),
+            !predates(first_iat, epoch),
             "a token from the second of registration works"
         );
         // The password changes within the same second as registration and login.
         let changed = token_epoch::after_password_change(epoch, registered);
         assert!(
-            TokenCodec::predates(first_iat, changed),
+            predates(first_iat, changed),
             "the token from before the change is refused"
         );
         let second_login = codec()
@@ -207,7 +227,7 @@ mod tests {
             .unwrap();
         let second_iat = codec().decode(&second_login.access_token).unwrap().iat;
         assert!(
-            !TokenCodec::predates(second_iat, changed),
+            !predates(second_iat, changed),
             "the token from after the change works"
         );
     }
@@ -260,7 +280,7 @@ mod tests {
             .issue(UserId::from_stored(1), now - Duration::days(1), now)
             .unwrap()
             .access_token;
-        let other = TokenCodec::new(b"another secret of thirty-two bytes!!", 30).unwrap();
+        let other = JwtTokenCodec::new(b"another secret of thirty-two bytes!!", 30).unwrap();
         assert!(other.decode(&token).is_err(), "bad signature");
         let mut tampered = token.clone();
         tampered.push('x');

@@ -12,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use plaza_app::token::TokenCodec;
+use plaza_app::token::{JwtTokenCodec, TokenCodec};
 use plaza_bench::seed::{self, COMMON_WORD, RARE_WORD};
 use plaza_domain::comment::{CommentContent, CommentRepository, FanOut, NewComment};
 use plaza_domain::event::{Event, EventQuery, EventRepository, TicketQuantity};
@@ -101,7 +101,7 @@ fn raw_connection(path: &std::path::Path) -> SqliteConnection {
 
 fn token_verification(c: &mut Criterion) {
     let codec =
-        TokenCodec::new(b"a benchmark secret of at least thirty-two bytes", 30).expect("a valid secret");
+        JwtTokenCodec::new(b"a benchmark secret of at least thirty-two bytes", 30).expect("a valid secret");
     let token = codec
         .issue(
             UserId::from_stored(7),

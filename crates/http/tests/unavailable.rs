@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use actix_web::test;
 use plaza_app::live::InProcessBus;
-use plaza_app::{BcryptHasher, Hub, Ports, ReencodedAvatars, Services, StreamLimits, TokenCodec, WorkLimit};
+use plaza_app::{
+    BcryptHasher, Hub, JwtTokenCodec, Ports, ReencodedAvatars, Services, StreamLimits, WorkLimit,
+};
 use plaza_domain::RepoError;
 use plaza_domain::health::StorageHealth;
 use plaza_infra_fs::FsAvatarStore;
@@ -38,7 +40,7 @@ async fn health_is_503_in_the_error_shape_when_the_database_does_not_answer() {
         avatars: Arc::new(FsAvatarStore::open(dir.path().join("avatars")).unwrap()),
         avatar_images: Arc::new(ReencodedAvatars::bounded()),
         passwords: Arc::new(BcryptHasher::new(4, WorkLimit::for_this_machine()).unwrap()),
-        tokens: Arc::new(TokenCodec::new(&[1u8; 32], 30).unwrap()),
+        tokens: Arc::new(JwtTokenCodec::new(&[1u8; 32], 30).unwrap()),
         health: Arc::new(Unreachable),
         bus: Arc::new(InProcessBus::new(hub.clone())),
         hub,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use plaza_app::live::InProcessBus;
-use plaza_app::{BcryptHasher, Hub, Ports, ReencodedAvatars, Services, TokenCodec, WorkLimit};
+use plaza_app::{BcryptHasher, Hub, JwtTokenCodec, Ports, ReencodedAvatars, Services, WorkLimit};
 use plaza_domain::live::{NotificationBus, SignalSink};
 use plaza_infra_fs::FsAvatarStore;
 use plaza_infra_postgres::bus::{Listener, PgNotificationBus};
@@ -104,7 +104,7 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
         .with_context(|| format!("opening the avatar directory {}", config.avatar_dir.display()))?;
     let passwords =
         BcryptHasher::new(config.bcrypt_cost, WorkLimit::for_this_machine()).map_err(anyhow::Error::msg)?;
-    let tokens = TokenCodec::new(&config.jwt_secret()?, config.access_token_expire_minutes)
+    let tokens = JwtTokenCodec::new(&config.jwt_secret()?, config.access_token_expire_minutes)
         .map_err(anyhow::Error::msg)?;
     let hub = Hub::new(config.stream_limits());
     // One process on SQLite: signals go straight to its streams. On PostgreSQL they travel through the
