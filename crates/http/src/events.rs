@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
-use crate::field::{Field, accept};
+use crate::field::{Field, Optional, accept};
 use crate::respond::{list, parse_time, serialize_time};
 use crate::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
@@ -118,7 +118,8 @@ impl CreateEventBody {
             .max_tickets
             .required("max_tickets", &mut errors, MaxTickets::parse);
         let capacity = match (max_tickets, tickets_sold) {
-            (Some(max), Some(sold)) => errors.check("tickets_sold", Capacity::new(sold.unwrap_or(0), max)),
+            (Some(max), Optional::Absent) => errors.check("tickets_sold", Capacity::new(0, max)),
+            (Some(max), Optional::Given(sold)) => errors.check("tickets_sold", Capacity::new(sold, max)),
             _ => None,
         };
         match (
@@ -192,27 +193,27 @@ impl PatchEventBody {
             name: self
                 .name
                 .optional_not_null("name", &mut errors, EventName::parse)
-                .flatten(),
+                .given(),
             event_time: self
                 .event_time
                 .optional_not_null("event_time", &mut errors, time)
-                .flatten(),
+                .given(),
             description: self
                 .description
                 .optional_not_null("description", &mut errors, EventDescription::parse)
-                .flatten(),
+                .given(),
             duration_hours: self
                 .duration_hours
                 .optional_not_null("duration_hours", &mut errors, DurationHours::parse)
-                .flatten(),
+                .given(),
             duration_minutes: self
                 .duration_minutes
                 .optional_not_null("duration_minutes", &mut errors, DurationMinutes::parse)
-                .flatten(),
+                .given(),
             max_tickets: self
                 .max_tickets
                 .optional_not_null("max_tickets", &mut errors, MaxTickets::parse)
-                .flatten(),
+                .given(),
         };
         if errors.is_empty() {
             Ok(changes)

@@ -54,16 +54,15 @@ impl<T> Field<T> {
         }
     }
 
-    /// An optional field where `null` means "not given". `Some(None)` when it was not given; `None` when
-    /// it was invalid (and recorded).
+    /// An optional field where `null` means "not given".
     pub fn optional<V>(
         self,
         name: &str,
         errors: &mut ValidationErrors,
         parse: impl FnOnce(T) -> Result<V, Invalid>,
-    ) -> Option<Option<V>> {
+    ) -> Optional<V> {
         match self {
-            Self::Absent | Self::Null => Some(None),
+            Self::Absent | Self::Null => Optional::Absent,
             other => other.optional_not_null(name, errors, parse),
         }
     }
@@ -74,17 +73,20 @@ impl<T> Field<T> {
         name: &str,
         errors: &mut ValidationErrors,
         parse: impl FnOnce(T) -> Result<V, Invalid>,
-    ) -> Option<Option<V>> {
+    ) -> Optional<V> {
         match self {
-            Self::Absent => Some(None),
+            Self::Absent => Optional::Absent,
             Self::Null => {
                 errors.push(name, NOT_NULL);
-                None
+                Optional::Invalid
             }
-            Self::Value(value) => errors.check(name, parse(value)).map(Some),
+            Self::Value(value) => match errors.check(name, parse(value)) {
+                Some(value) => Optional::Given(value),
+                None => Optional::Invalid,
+            },
             Self::WrongType(message) => {
                 errors.push(name, message);
-                None
+                Optional::Invalid
             }
         }
     }
@@ -92,6 +94,29 @@ impl<T> Field<T> {
     /// Whether anything at all was sent for this field, `null` included.
     pub fn is_sent(&self) -> bool {
         !matches!(self, Self::Absent)
+    }
+}
+
+/// What an optional field came to: left out, a valid value, or refused — and then the reason is recorded
+/// in the [`ValidationErrors`] it was checked with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Optional<V> {
+    /// Not sent (or `null`, where that means the same).
+    Absent,
+    /// Sent and valid.
+    Given(V),
+    /// Sent and refused.
+    Invalid,
+}
+
+impl<V> Optional<V> {
+    /// The value when one was given. [`Optional::Invalid`] reads as `None` too: only for a caller that
+    /// goes on only when no error was recorded (a `PATCH` whose changes are dropped if any field failed).
+    pub fn given(self) -> Option<V> {
+        match self {
+            Self::Given(value) => Some(value),
+            Self::Absent | Self::Invalid => None,
+        }
     }
 }
 
@@ -124,7 +149,10 @@ mod tests {
         let Body { name, count, note } = body(r#"{"count": "many", "note": null}"#);
         assert_eq!(name.required("name", &mut errors, accept), None);
         assert_eq!(count.required("count", &mut errors, accept), None);
-        assert_eq!(note.optional_not_null("note", &mut errors, accept), None);
+        assert_eq!(
+            note.optional_not_null("note", &mut errors, accept),
+            Optional::Invalid
+        );
         let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "count", "note"]);
         assert_eq!(errors.0[0].message, REQUIRED);
@@ -141,10 +169,41 @@ mod tests {
         let Body { name, note, .. } = body(r#"{"name": "x", "note": null}"#);
         assert_eq!(
             name.optional("name", &mut errors, accept),
-            Some(Some("x".to_owned()))
+            Optional::Given("x".to_owned())
         );
-        assert_eq!(note.optional("note", &mut errors, accept), Some(None));
+        assert_eq!(note.optional("note", &mut errors, accept), Optional::Absent);
         assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn an_invalid_optional_field_is_not_taken_for_an_absent_one() {
+        let mut errors = ValidationErrors::default();
+        let non_negative = |n: i64| {
+            if n < 0 {
+                Err(Invalid::new("negative"))
+            } else {
+                Ok(n)
+            }
+        };
+        let count = |json: &str| body(json).count;
+        assert_eq!(
+            count(r#"{"count": -1}"#).optional("count", &mut errors, non_negative),
+            Optional::Invalid
+        );
+        assert_eq!(
+            count(r#"{"count": "x"}"#).optional("count", &mut errors, non_negative),
+            Optional::Invalid
+        );
+        assert_eq!(
+            count("{}").optional("count", &mut errors, non_negative),
+            Optional::Absent
+        );
+        assert_eq!(
+            count(r#"{"count": 2}"#).optional("count", &mut errors, non_negative),
+            Optional::Given(2)
+        );
+        assert_eq!(errors.0.len(), 2, "{errors:?}");
+        assert_eq!(errors.0[0].message, "negative");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, OptionalJson, PathId, blocking, flag};
-use crate::field::Field;
+use crate::field::{Field, Optional};
 use crate::respond::{UNREAD_COUNT, list, serialize_time};
 use crate::responses::{BadRequest, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::state::AppState;
@@ -138,8 +138,13 @@ pub async fn create(
     let message = message.required("message", &mut errors, NotificationMessage::parse);
     let sender = sender.required("sender", &mut errors, SenderName::parse);
     let owner_id = owner_id.optional("owner_id", &mut errors, UserId::parse);
-    let (Some(message), Some(sender), Some(owner_id)) = (message, sender, owner_id) else {
+    let (Some(message), Some(sender)) = (message, sender) else {
         return Err(errors.into());
+    };
+    let owner_id = match owner_id {
+        Optional::Absent => None,
+        Optional::Given(owner_id) => Some(owner_id),
+        Optional::Invalid => return Err(errors.into()),
     };
     let notification = blocking(move || {
         state
@@ -243,10 +248,11 @@ pub async fn mark_all_read(
     let mut errors = ValidationErrors::default();
     let up_to = match body.0 {
         None => None,
-        Some(body) => body
-            .up_to_id
-            .optional("up_to_id", &mut errors, non_negative)
-            .ok_or_else(|| ApiError::from(std::mem::take(&mut errors)))?,
+        Some(body) => match body.up_to_id.optional("up_to_id", &mut errors, non_negative) {
+            Optional::Absent => None,
+            Optional::Given(up_to) => Some(up_to),
+            Optional::Invalid => return Err(errors.into()),
+        },
     };
     let updated = blocking(move || state.services.notifications.mark_all_read(&caller.0, up_to)).await?;
     Ok(HttpResponse::Ok().json(ReadAllResponse { updated }))

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
-use crate::field::Field;
+use crate::field::{Field, Optional};
 use crate::respond::{list, serialize_time};
 use crate::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
@@ -165,20 +165,22 @@ impl UserFields {
             .hashed_password
             .optional("hashed_password", &mut errors, Password::parse);
         let password = match (password, hashed) {
-            (Some(Some(password)), _) | (Some(None), Some(Some(password))) => Some(Some(password)),
-            (Some(None), Some(None)) if password_required => {
-                errors.push("password", crate::field::REQUIRED);
+            (Optional::Given(password), _) | (Optional::Absent, Optional::Given(password)) => Some(password),
+            (Optional::Absent, Optional::Absent) => {
+                if password_required {
+                    errors.push("password", crate::field::REQUIRED);
+                }
                 None
             }
-            (Some(None), Some(None)) => Some(None),
+            // Refused, and recorded.
             _ => None,
         };
-        match (username, email, full_name, password) {
-            (Some(username), Some(email), Some(full_name), Some(password)) if errors.is_empty() => Ok((
+        match (username, email) {
+            (Some(username), Some(email)) if errors.is_empty() => Ok((
                 Profile {
                     username,
                     email,
-                    full_name,
+                    full_name: full_name.given(),
                 },
                 password,
             )),
