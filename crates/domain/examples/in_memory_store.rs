@@ -67,12 +67,14 @@ impl PostRepository for InMemoryPosts {
     }
 }
 
+/// An id this store handed out.
 fn post_id(raw: i64) -> PostId {
-    PostId::from(raw)
+    PostId::from_stored(raw)
 }
 
+/// The id of one of the service's accounts, which a store of its own assigned.
 fn user_id(raw: i64) -> UserId {
-    UserId::from(raw)
+    UserId::from_stored(raw)
 }
 
 /// A post from raw input, every invalid field reported at once, as Plaza's use cases do.
@@ -118,6 +120,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(oversold.0, "must not exceed max_tickets (50)");
     assert!(EventName::parse(" \t").is_err(), "white space only is empty");
     assert!(TicketQuantity::parse(0).is_err() && TicketQuantity::parse(100).is_ok());
+    assert!(
+        UserId::parse(0).is_err() && UserId::parse(7).is_ok(),
+        "ids are positive"
+    );
     let page = PageRequest::new(Some(-1), Some(0)).expect_err("both fields are out of range");
     println!("refused page: {page}");
     assert_eq!(
