@@ -7,7 +7,8 @@ use plaza_domain::comment::{Comment, CommentRepository, FanOut, NewComment, Post
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::buckets::{self, BucketCount};
-use crate::db::{Conn, Database, now};
+use crate::conn::{Conn, now};
+use crate::db::Database;
 use crate::events::find as find_event;
 use crate::notifications::insert_all;
 use crate::schema::{comments, event_participants};

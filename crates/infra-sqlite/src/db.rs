@@ -10,12 +10,11 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use plaza_domain::RepoError;
 
+use crate::conn::Conn;
 use crate::error::StoreError;
 use crate::writer::Writer;
 
 pub(crate) const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
-
-pub(crate) type Conn = SqliteConnection;
 
 /// SQLite's `synchronous` setting: `Normal` loses at most the last transactions on power loss (never
 /// corrupts, with WAL); `Full` survives power loss at a large cost in write throughput.
@@ -446,12 +445,6 @@ fn warn_if_shared(path: &Path) {
             );
         }
     }
-}
-
-/// The current time as stored: UTC, millisecond precision.
-pub(crate) fn now() -> chrono::NaiveDateTime {
-    use chrono::{SubsecRound, Utc};
-    Utc::now().naive_utc().trunc_subsecs(3)
 }
 
 #[cfg(test)]

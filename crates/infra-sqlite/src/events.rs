@@ -8,7 +8,8 @@ use plaza_domain::event::{Event, EventChanges, EventQuery, EventRepository, NewE
 use plaza_domain::search::SearchTerms;
 use plaza_domain::{Conflict, EventId, Page, RepoError, UserId};
 
-use crate::db::{Conn, Database, now};
+use crate::conn::{Conn, now};
+use crate::db::Database;
 use crate::error::StoreError;
 use crate::schema::events;
 use crate::search::{Indexed, index_event, page_ids, prepare, reindex_event, unindex_event};

@@ -4,6 +4,7 @@
 mod backup;
 mod buckets;
 mod comments;
+mod conn;
 #[cfg(test)]
 mod contract;
 mod db;

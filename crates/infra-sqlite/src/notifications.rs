@@ -8,7 +8,8 @@ use plaza_domain::notification::{
 };
 use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
-use crate::db::{Conn, Database, now};
+use crate::conn::{Conn, now};
+use crate::db::Database;
 use crate::error::StoreError;
 use crate::schema::notifications;
 use crate::sql::Sql;
@@ -302,7 +303,7 @@ mod tests {
                     .iter()
                     .map(|to| note(*to, bob, "fan-out"))
                     .collect();
-                insert_all(conn, &batch, crate::db::now())
+                insert_all(conn, &batch, crate::conn::now())
             })
             .unwrap();
         assert_counts_match(alice);
@@ -367,7 +368,7 @@ mod tests {
         });
         conn.set_instrumentation(counter);
         let batch: Vec<_> = ids.iter().map(|to| note(*to, ids[0], "hello")).collect();
-        let stored = insert_all(&mut conn, &batch, crate::db::now()).unwrap();
+        let stored = insert_all(&mut conn, &batch, crate::conn::now()).unwrap();
         assert_eq!(stored.len(), 50);
         assert_eq!(stored.iter().map(|n| n.owner_id).collect::<Vec<_>>(), ids);
         let statements = statements.lock().unwrap();

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 
 use crate::buckets::{self, BucketCount};
-use crate::db::Conn;
+use crate::conn::Conn;
 use crate::sql::Sql;
 
 /// The position an event would take with no neighbour near it: its time in sixteenths of a microsecond,

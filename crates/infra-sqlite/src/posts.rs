@@ -6,7 +6,8 @@ use diesel::sqlite::Sqlite;
 use plaza_domain::post::{NewPost, Post, PostRepository};
 use plaza_domain::{Page, PageRequest, PostId, RepoError, UserId};
 
-use crate::db::{Database, now};
+use crate::conn::now;
+use crate::db::Database;
 use crate::schema::posts;
 use crate::time::StoredTime;
 

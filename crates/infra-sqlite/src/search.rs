@@ -15,7 +15,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use plaza_domain::search::{SearchTerms, index_tokens};
 
-use crate::db::Conn;
+use crate::conn::Conn;
 use crate::order::{self, Moved};
 use crate::sql::Sql;
 

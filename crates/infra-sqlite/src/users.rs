@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use plaza_domain::user::{NewUser, PasswordHash, User, UserChanges, UserRepository, token_epoch};
 use plaza_domain::{Page, PageRequest, RepoError, UserId};
 
-use crate::db::{Conn, Database, now};
+use crate::conn::{Conn, now};
+use crate::db::Database;
 use crate::error::StoreError;
 use crate::schema::users;
 use crate::time::StoredTime;

@@ -21,7 +21,7 @@ use std::sync::{Arc, mpsc};
 use diesel::connection::SimpleConnection;
 use plaza_domain::RepoError;
 
-use crate::db::Conn;
+use crate::conn::Conn;
 use crate::error::StoreError;
 
 /// The most writes one transaction takes; more wait for the next.
