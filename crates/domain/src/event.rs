@@ -88,18 +88,36 @@ pub struct Capacity {
 }
 
 impl Capacity {
+    /// The capacity rule, written once: `sold` tickets and `more` on top stay within `max`
+    /// (`sold + more <= max`, none of them negative). An event is created and kept within it, its
+    /// `max_tickets` never drops below it, and a purchase of `more` tickets happens only when it holds.
+    /// Each store also says it in its own SQL — a purchase's check-and-write in one conditional `UPDATE`,
+    /// which is what keeps racing buyers from overselling, and a `CHECK` on the table — and the port
+    /// contract (`purchases_follow_the_capacity_rule`) holds that SQL to this function at the boundary.
+    pub fn allows(sold: i64, more: i64, max: i64) -> bool {
+        sold >= 0 && more >= 0 && sold.checked_add(more).is_some_and(|total| total <= max)
+    }
+
     /// Errors name the field at fault: `tickets_sold` when it is negative or above the maximum.
     pub fn new(sold: i64, max: MaxTickets) -> Result<Self, Invalid> {
         if sold < 0 {
             return Err(Invalid::new("must be greater than or equal to 0"));
         }
-        if sold > max.get() {
+        if !Self::allows(sold, 0, max.get()) {
             return Err(Invalid::new(format!(
                 "must not exceed max_tickets ({})",
                 max.get()
             )));
         }
         Ok(Self { sold, max })
+    }
+
+    /// The capacity after a purchase of `quantity` tickets, or `None` when they do not fit (sold out).
+    pub fn sell(self, quantity: TicketQuantity) -> Option<Self> {
+        Self::allows(self.sold, quantity.get(), self.max.get()).then(|| Self {
+            sold: self.sold + quantity.get(),
+            max: self.max,
+        })
     }
 
     /// Tickets sold so far: never negative, never above [`max`](Self::max).
@@ -258,6 +276,30 @@ mod tests {
         assert_eq!(Capacity::new(10, max).unwrap().sold(), 10);
         assert!(Capacity::new(11, max).unwrap_err().0.contains("max_tickets"));
         assert!(Capacity::new(-1, max).is_err());
+    }
+
+    #[test]
+    fn a_purchase_fits_up_to_the_last_ticket() {
+        let max = MaxTickets::parse(10).unwrap();
+        let quantity = |n| TicketQuantity::parse(n).unwrap();
+        let sold = |capacity: Option<Capacity>| capacity.map(Capacity::sold);
+        assert_eq!(sold(Capacity::new(7, max).unwrap().sell(quantity(3))), Some(10));
+        assert_eq!(sold(Capacity::new(7, max).unwrap().sell(quantity(4))), None);
+        assert_eq!(sold(Capacity::new(10, max).unwrap().sell(quantity(1))), None);
+        assert_eq!(
+            sold(
+                Capacity::new(0, MaxTickets::parse(0).unwrap())
+                    .unwrap()
+                    .sell(quantity(1))
+            ),
+            None
+        );
+        assert!(Capacity::allows(0, 0, 0));
+        assert!(Capacity::allows(5, 5, 10));
+        assert!(!Capacity::allows(5, 6, 10));
+        assert!(!Capacity::allows(-1, 1, 10));
+        assert!(!Capacity::allows(1, -1, 10));
+        assert!(!Capacity::allows(i64::MAX, 1, i64::MAX));
     }
 
     #[test]

@@ -4,7 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text};
-use plaza_domain::event::{Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity};
+use plaza_domain::event::{
+    Capacity, Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity,
+};
 use plaza_domain::search::{SearchTerms, index_tokens};
 use plaza_domain::{Conflict, EventId, Page, RepoError, UserId};
 
@@ -242,7 +244,10 @@ impl EventRepository for PgEventRepository {
                 return Ok(current);
             }
             // The row is locked: no purchase can land between this check and the write.
-            if update.max_tickets.is_some_and(|max| max < current.tickets_sold) {
+            if changes
+                .max_tickets
+                .is_some_and(|max| Capacity::new(current.tickets_sold, max).is_err())
+            {
                 return Err(RepoError::Conflict(Conflict::CapacityBelowSold).into());
             }
             let row: EventRow = diesel::update(events::table.find(id.get()))

@@ -64,6 +64,7 @@ macro_rules! contract_tests {
             search_follows_the_rule,
             search_follows_edits_and_deletes,
             purchases_stop_at_capacity,
+            purchases_follow_the_capacity_rule,
             capacity_cannot_drop_below_sales,
             concurrent_purchases_never_oversell,
             posts_list_newest_first_optionally_by_author,
@@ -564,6 +565,74 @@ pub fn purchases_stop_at_capacity(stores: &Stores) {
         stores.events.purchase(EventId::from_stored(9_999), two),
         Err(RepoError::NotFound)
     ));
+}
+
+/// The store's own check-and-write (SQL, so that racing buyers cannot oversell) against the domain's
+/// rule ([`Capacity::allows`]) around the boundary: an empty event, a purchase that exactly fills it,
+/// one ticket over, nothing left, the largest capacity; and `max_tickets` just below, at and above the
+/// sales. The store must agree with the rule in every case, and a refused purchase changes nothing.
+pub fn purchases_follow_the_capacity_rule(stores: &Stores) {
+    let owner = user(stores, "owner");
+    let mut cases = 0;
+    for max in [0, 1, 2, 10, 100, MaxTickets::MAX] {
+        for quantity in [1, 2, 99, TicketQuantity::MAX] {
+            let mut solds = vec![
+                0,
+                max - quantity - 1,
+                max - quantity,
+                max - quantity + 1,
+                max - 1,
+                max,
+            ];
+            solds.retain(|sold| (0..=max).contains(sold));
+            solds.sort_unstable();
+            solds.dedup();
+            for sold in solds {
+                cases += 1;
+                let max_tickets = MaxTickets::parse(max).unwrap();
+                let quantity = TicketQuantity::parse(quantity).unwrap();
+                let capacity = Capacity::new(sold, max_tickets).unwrap();
+                let show = stores
+                    .events
+                    .create(NewEvent {
+                        capacity,
+                        ..new_event(owner, &format!("Show {cases}"), "", 1, max)
+                    })
+                    .unwrap();
+                assert_eq!((show.tickets_sold, show.max_tickets), (sold, max));
+                let case = format!("{sold} sold of {max}, buying {}", quantity.get());
+                let expected = capacity.sell(quantity);
+                match (stores.events.purchase(show.id, quantity), expected) {
+                    (Ok(bought), Some(after)) => assert_eq!(bought.tickets_sold, after.sold(), "{case}"),
+                    (Err(RepoError::Conflict(Conflict::SoldOut)), None) => {}
+                    (answer, _) => {
+                        panic!("{case}: the store answered {answer:?}, the rule says {expected:?}")
+                    }
+                }
+                let now_sold = expected.map_or(sold, Capacity::sold);
+                let stored = stores.events.find(show.id).unwrap().unwrap();
+                assert_eq!(stored.tickets_sold, now_sold, "{case}: what is stored");
+                for new_max in [now_sold - 1, now_sold, now_sold + 1] {
+                    let Ok(new_max) = MaxTickets::parse(new_max) else {
+                        continue;
+                    };
+                    let changes = EventChanges {
+                        max_tickets: Some(new_max),
+                        ..Default::default()
+                    };
+                    let allowed = Capacity::allows(now_sold, 0, new_max.get());
+                    match stores.events.update(show.id, changes) {
+                        Ok(event) => assert!(allowed, "{case}: max_tickets {} taken", event.max_tickets),
+                        Err(RepoError::Conflict(Conflict::CapacityBelowSold)) => {
+                            assert!(!allowed, "{case}: max_tickets {} refused", new_max.get());
+                        }
+                        Err(error) => panic!("{case}: {error:?}"),
+                    }
+                }
+            }
+        }
+    }
+    assert!(cases > 50, "{cases} cases");
 }
 
 pub fn capacity_cannot_drop_below_sales(stores: &Stores) {
