@@ -32,33 +32,24 @@ pub use users::UserService;
 
 use std::sync::Arc;
 
+use plaza_domain::Stores;
 use plaza_domain::avatar::AvatarStore;
-use plaza_domain::comment::CommentRepository;
-use plaza_domain::event::EventRepository;
 use plaza_domain::health::StorageHealth;
-use plaza_domain::live::{NotificationBus, StreamTicketStore};
-use plaza_domain::notification::NotificationRepository;
-use plaza_domain::post::PostRepository;
-use plaza_domain::user::UserRepository;
+use plaza_domain::live::NotificationBus;
 
 /// The adapters the use cases run on; the binary chooses them.
 #[derive(Clone)]
 pub struct Ports {
-    pub users: Arc<dyn UserRepository>,
-    pub events: Arc<dyn EventRepository>,
-    pub posts: Arc<dyn PostRepository>,
-    pub comments: Arc<dyn CommentRepository>,
-    pub notifications: Arc<dyn NotificationRepository>,
+    /// Every storage port, from the store's one constructor (`Database::stores`).
+    pub stores: Stores,
     pub avatars: Arc<dyn AvatarStore>,
     pub avatar_images: Arc<dyn AvatarImages>,
     pub passwords: Arc<dyn PasswordHasher>,
     pub tokens: Arc<dyn TokenCodec>,
-    pub health: Arc<dyn StorageHealth>,
     /// Carries "this inbox changed" to the open streams of every instance.
     pub bus: Arc<dyn NotificationBus>,
     /// This instance's open streams, where the bus delivers.
     pub hub: Arc<Hub>,
-    pub stream_tickets: Arc<dyn StreamTicketStore>,
 }
 
 /// Every use case, wired to one set of ports. Cheap to clone.
@@ -75,39 +66,37 @@ pub struct Services {
 }
 
 impl Services {
-    /// Counts failed logins in `shared` too, which every instance on the same store sees.
-    #[must_use]
-    pub fn with_shared_login_failures(
-        mut self,
-        shared: Arc<dyn plaza_domain::login::SharedLoginFailures>,
-    ) -> Self {
-        self.auth = self.auth.with_shared_failures(shared);
-        self.live = self.live.with_auth(self.auth.clone());
-        self
-    }
-
+    /// Builds each use case once, from the ports alone: what a store offers (failed logins that every
+    /// instance sees, on a shared store) is wired here, before any service that holds another is made.
     pub fn new(ports: Ports) -> Self {
-        let auth = AuthService::new(ports.users.clone(), ports.passwords.clone(), ports.tokens.clone());
+        let Ports {
+            stores,
+            avatars,
+            avatar_images,
+            passwords,
+            tokens,
+            bus,
+            hub,
+        } = ports;
+        let auth = AuthService::new(stores.users.clone(), passwords.clone(), tokens);
+        let auth = match stores.login_failures {
+            Some(shared) => auth.with_shared_failures(shared),
+            None => auth,
+        };
         Self {
-            users: UserService::new(
-                ports.users.clone(),
-                ports.passwords.clone(),
-                ports.avatars.clone(),
-                ports.avatar_images.clone(),
-                ports.bus.clone(),
-            ),
+            users: UserService::new(stores.users, passwords, avatars, avatar_images, bus.clone()),
             live: LiveService::new(
-                ports.hub,
-                ports.notifications.clone(),
-                ports.stream_tickets,
+                hub,
+                stores.notifications.clone(),
+                stores.stream_tickets,
                 auth.clone(),
             ),
             auth,
-            events: EventService::new(ports.events.clone()),
-            posts: PostService::new(ports.posts.clone()),
-            comments: CommentService::new(ports.events.clone(), ports.comments.clone(), ports.bus.clone()),
-            notifications: NotificationService::new(ports.notifications.clone(), ports.bus),
-            health: ports.health,
+            events: EventService::new(stores.events.clone()),
+            posts: PostService::new(stores.posts),
+            comments: CommentService::new(stores.events, stores.comments, bus.clone()),
+            notifications: NotificationService::new(stores.notifications, bus),
+            health: stores.health,
         }
     }
 }

@@ -287,13 +287,6 @@ impl LiveService {
         }
     }
 
-    /// Checks sessions with `auth` (the one that counts shared login failures, once wired).
-    #[must_use]
-    pub fn with_auth(mut self, auth: AuthService) -> Self {
-        self.auth = auth;
-        self
-    }
-
     pub fn hub(&self) -> &Arc<Hub> {
         &self.hub
     }

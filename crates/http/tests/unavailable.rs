@@ -10,12 +10,10 @@ use plaza_app::{
     BcryptHasher, Hub, JwtTokenCodec, Ports, ReencodedAvatars, Services, StreamLimits, WorkLimit,
 };
 use plaza_domain::RepoError;
+use plaza_domain::Stores;
 use plaza_domain::health::StorageHealth;
 use plaza_infra_fs::FsAvatarStore;
-use plaza_infra_sqlite::{
-    Database, DatabaseConfig, SqliteCommentRepository, SqliteEventRepository, SqliteNotificationRepository,
-    SqlitePostRepository, SqliteStreamTickets, SqliteUserRepository,
-};
+use plaza_infra_sqlite::{Database, DatabaseConfig};
 
 /// Storage that cannot be reached.
 struct Unreachable;
@@ -32,19 +30,16 @@ async fn health_is_503_in_the_error_shape_when_the_database_does_not_answer() {
     let db = Database::open(&DatabaseConfig::new(dir.path().join("p.db"))).unwrap();
     let hub = Hub::new(StreamLimits::default());
     let services = Services::new(Ports {
-        users: Arc::new(SqliteUserRepository::new(db.clone())),
-        events: Arc::new(SqliteEventRepository::new(db.clone())),
-        posts: Arc::new(SqlitePostRepository::new(db.clone())),
-        comments: Arc::new(SqliteCommentRepository::new(db.clone())),
-        notifications: Arc::new(SqliteNotificationRepository::new(db.clone())),
+        stores: Stores {
+            health: Arc::new(Unreachable),
+            ..db.stores()
+        },
         avatars: Arc::new(FsAvatarStore::open(dir.path().join("avatars")).unwrap()),
         avatar_images: Arc::new(ReencodedAvatars::bounded()),
         passwords: Arc::new(BcryptHasher::new(4, WorkLimit::for_this_machine()).unwrap()),
         tokens: Arc::new(JwtTokenCodec::new(&[1u8; 32], 30).unwrap()),
-        health: Arc::new(Unreachable),
         bus: Arc::new(InProcessBus::new(hub.clone())),
         hub,
-        stream_tickets: Arc::new(SqliteStreamTickets::new(db)),
     });
     let app = test::init_service(plaza_http::app(plaza_http::AppState::new(services))).await;
     let response = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;

@@ -1,16 +1,12 @@
 //! The ports' contract (crates/port-contract) against PostgreSQL, each test on a database of its own.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use plaza_port_contract::{Stores, contract_tests};
+use plaza_port_contract::{FreshStore, contract_tests};
 
-use crate::{
-    Database, PgCommentRepository, PgConfig, PgEventRepository, PgNotificationRepository, PgPostRepository,
-    PgUserRepository,
-};
+use crate::{Database, PgConfig};
 
-fn fresh() -> Option<Stores> {
+fn fresh() -> Option<FreshStore> {
     let url = crate::testing::fresh_database()?;
     let db = Database::open(&PgConfig {
         url,
@@ -18,14 +14,8 @@ fn fresh() -> Option<Stores> {
         connection_timeout: Duration::from_secs(10),
     })
     .unwrap_or_else(|error| panic!("opening the test database: {error}"));
-    Some(Stores {
-        users: Arc::new(PgUserRepository::new(db.clone())),
-        events: Arc::new(PgEventRepository::new(db.clone())),
-        posts: Arc::new(PgPostRepository::new(db.clone())),
-        comments: Arc::new(PgCommentRepository::new(db.clone())),
-        notifications: Arc::new(PgNotificationRepository::new(db.clone())),
-        stream_tickets: Arc::new(crate::PgStreamTickets::new(db.clone())),
-        health: Arc::new(db),
+    Some(FreshStore {
+        stores: db.stores(),
         keep_alive: Box::new(()),
     })
 }

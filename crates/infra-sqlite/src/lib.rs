@@ -17,6 +17,7 @@ mod posts;
 mod schema;
 mod search;
 mod sql;
+mod stores;
 mod stream_tickets;
 mod time;
 mod users;

@@ -3,7 +3,7 @@
 //! empty stores of its own with [`contract_tests!`]:
 //!
 //! ```ignore
-//! fn fresh() -> Option<plaza_port_contract::Stores> { /* a new empty database, its repositories */ }
+//! fn fresh() -> Option<plaza_port_contract::FreshStore> { /* a new empty database, its `stores()` */ }
 //! plaza_port_contract::contract_tests!(fresh);
 //! ```
 //!
@@ -15,38 +15,32 @@
 use std::sync::{Arc, Barrier};
 
 use chrono::{TimeZone, Utc};
-use plaza_domain::comment::{CommentContent, CommentRepository, FanOut, NewComment};
+use plaza_domain::comment::{CommentContent, FanOut, NewComment};
 use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, EventQuery,
-    EventRepository, MaxTickets, NewEvent, TicketQuantity,
+    MaxTickets, NewEvent, TicketQuantity,
 };
-use plaza_domain::health::StorageHealth;
-use plaza_domain::live::{StreamTicket, StreamTicketStore};
+use plaza_domain::live::StreamTicket;
 use plaza_domain::notification::{
-    InboxCursor, NewNotification, NotificationMessage, NotificationQuery, NotificationRepository, SenderName,
+    InboxCursor, NewNotification, NotificationMessage, NotificationQuery, SenderName,
 };
-use plaza_domain::post::{NewPost, PostContent, PostRepository, PostTitle};
+use plaza_domain::post::{NewPost, PostContent, PostTitle};
 use plaza_domain::search::SearchTerms;
-use plaza_domain::user::{
-    Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, UserRepository, Username,
-};
+use plaza_domain::user::{Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, Username};
 use plaza_domain::{Conflict, EventId, NotificationId, PageRequest, RepoError, UserId};
 
-/// One adapter's repositories over one fresh, empty store.
-pub struct Stores {
-    pub users: Arc<dyn UserRepository>,
-    pub events: Arc<dyn EventRepository>,
-    pub posts: Arc<dyn PostRepository>,
-    pub comments: Arc<dyn CommentRepository>,
-    pub notifications: Arc<dyn NotificationRepository>,
-    pub health: Arc<dyn StorageHealth>,
-    pub stream_tickets: Arc<dyn StreamTicketStore>,
-    /// Whatever must live as long as the store (a temporary directory, a database to drop).
+pub use plaza_domain::Stores;
+
+/// One adapter's ports over one fresh, empty store, as its one constructor gives them (for instance
+/// `Database::stores`), and whatever must live as long as that store.
+pub struct FreshStore {
+    pub stores: Stores,
+    /// A temporary directory, a database to drop: kept until the check is over.
     pub keep_alive: Box<dyn std::any::Any + Send + Sync>,
 }
 
 /// Generates one `#[test]` per contract check, each on fresh stores from `$fresh()`, which returns
-/// `Option<Stores>`: `None` when the store cannot be had here (the adapter says why, once).
+/// `Option<FreshStore>`: `None` when the store cannot be had here (the adapter says why, once).
 #[macro_export]
 macro_rules! contract_tests {
     ($fresh:path) => {
@@ -86,8 +80,8 @@ macro_rules! contract_tests {
         $(
             #[test]
             fn $check() {
-                if let Some(stores) = $fresh() {
-                    $crate::$check(&stores);
+                if let Some(fresh) = $fresh() {
+                    $crate::$check(&fresh.stores);
                 }
             }
         )*

@@ -1,22 +1,17 @@
-//! Concrete adapters into use cases: the one place that knows which storage Plaza runs on (SQLite or
-//! PostgreSQL, chosen by `DATABASE_URL`).
+//! Concrete adapters into use cases: the one place that picks the store the use cases run on (SQLite or
+//! PostgreSQL, as `DATABASE_URL` says: see `Config::store`), opens it and hands its ports (its
+//! `Database::stores()`) to the services. What only one store has — the SQLite file's backups, the
+//! PostgreSQL listener — is in `backup`, `migrate` and the binary.
 
 use std::sync::Arc;
 
 use anyhow::Context;
 use plaza_app::live::InProcessBus;
 use plaza_app::{BcryptHasher, Hub, JwtTokenCodec, Ports, ReencodedAvatars, Services, WorkLimit};
+use plaza_domain::Stores;
 use plaza_domain::live::{NotificationBus, SignalSink};
 use plaza_infra_fs::FsAvatarStore;
 use plaza_infra_postgres::bus::{Listener, PgNotificationBus};
-use plaza_infra_postgres::{
-    PgCommentRepository, PgEventRepository, PgLoginFailures, PgNotificationRepository, PgPostRepository,
-    PgStreamTickets, PgUserRepository,
-};
-use plaza_infra_sqlite::{
-    SqliteCommentRepository, SqliteEventRepository, SqliteNotificationRepository, SqlitePostRepository,
-    SqliteStreamTickets, SqliteUserRepository,
-};
 
 use crate::config::{Config, Store};
 
@@ -48,46 +43,17 @@ pub struct Wired {
     pub listener: Option<Listener>,
 }
 
-/// The repositories of one store.
-struct Repositories {
-    users: Arc<dyn plaza_domain::user::UserRepository>,
-    events: Arc<dyn plaza_domain::event::EventRepository>,
-    posts: Arc<dyn plaza_domain::post::PostRepository>,
-    comments: Arc<dyn plaza_domain::comment::CommentRepository>,
-    notifications: Arc<dyn plaza_domain::notification::NotificationRepository>,
-    health: Arc<dyn plaza_domain::health::StorageHealth>,
-    stream_tickets: Arc<dyn plaza_domain::live::StreamTicketStore>,
-}
-
-/// Opens the store `DATABASE_URL` names (creating and migrating it) and its repositories.
-fn open(config: &Config) -> anyhow::Result<(Repositories, Storage)> {
+/// Opens the store `DATABASE_URL` names (creating and migrating it), with every port over it.
+fn open(config: &Config) -> anyhow::Result<(Stores, Storage)> {
     Ok(match config.store()? {
         Store::Sqlite(sqlite) => {
             let db = plaza_infra_sqlite::Database::open(&sqlite).context("opening the database")?;
-            let repositories = Repositories {
-                users: Arc::new(SqliteUserRepository::new(db.clone())),
-                events: Arc::new(SqliteEventRepository::new(db.clone())),
-                posts: Arc::new(SqlitePostRepository::new(db.clone())),
-                comments: Arc::new(SqliteCommentRepository::new(db.clone())),
-                notifications: Arc::new(SqliteNotificationRepository::new(db.clone())),
-                health: Arc::new(db.clone()),
-                stream_tickets: Arc::new(SqliteStreamTickets::new(db.clone())),
-            };
-            (repositories, Storage::Sqlite(db))
+            (db.stores(), Storage::Sqlite(db))
         }
         Store::Postgres(postgres) => {
             let db =
                 plaza_infra_postgres::Database::open(&postgres).context("opening the PostgreSQL database")?;
-            let repositories = Repositories {
-                users: Arc::new(PgUserRepository::new(db.clone())),
-                events: Arc::new(PgEventRepository::new(db.clone())),
-                posts: Arc::new(PgPostRepository::new(db.clone())),
-                comments: Arc::new(PgCommentRepository::new(db.clone())),
-                notifications: Arc::new(PgNotificationRepository::new(db.clone())),
-                health: Arc::new(db.clone()),
-                stream_tickets: Arc::new(PgStreamTickets::new(db.clone())),
-            };
-            (repositories, Storage::Postgres(db))
+            (db.stores(), Storage::Postgres(db))
         }
     })
 }
@@ -99,7 +65,7 @@ pub fn services(config: &Config) -> anyhow::Result<Services> {
 
 /// Like [`services`], keeping the database handle.
 pub fn wire(config: &Config) -> anyhow::Result<Wired> {
-    let (repositories, database) = open(config)?;
+    let (stores, database) = open(config)?;
     let avatars = FsAvatarStore::open(&config.avatar_dir)
         .with_context(|| format!("opening the avatar directory {}", config.avatar_dir.display()))?;
     let passwords =
@@ -117,28 +83,16 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
             (Arc::new(PgNotificationBus::new(db)), Some(listener))
         }
     };
+    // Instances sharing a PostgreSQL database count failed logins together: its `stores()` offers them.
     let services = Services::new(Ports {
-        users: repositories.users,
-        events: repositories.events,
-        posts: repositories.posts,
-        comments: repositories.comments,
-        notifications: repositories.notifications,
+        stores,
         avatars: Arc::new(avatars),
         avatar_images: Arc::new(ReencodedAvatars::bounded()),
         passwords: Arc::new(passwords),
         tokens: Arc::new(tokens),
-        health: repositories.health,
         bus,
         hub,
-        stream_tickets: repositories.stream_tickets,
     });
-    // Instances sharing a PostgreSQL database count failed logins together.
-    let services = match &database {
-        Storage::Postgres(db) => {
-            services.with_shared_login_failures(Arc::new(PgLoginFailures::new(db.clone())))
-        }
-        Storage::Sqlite(_) => services,
-    };
     Ok(Wired {
         services,
         database,

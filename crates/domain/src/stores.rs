@@ -1,0 +1,37 @@
+//! Every storage port of one store, as one value: what a storage adapter hands out (one constructor for
+//! all of its ports) and what the use cases and the port contract take.
+
+use std::sync::Arc;
+
+use crate::comment::CommentRepository;
+use crate::event::EventRepository;
+use crate::health::StorageHealth;
+use crate::live::StreamTicketStore;
+use crate::login::SharedLoginFailures;
+use crate::notification::NotificationRepository;
+use crate::post::PostRepository;
+use crate::user::UserRepository;
+
+/// The repositories and other storage ports of one store. Adding a port means adding it here, and the
+/// compiler then asks every adapter for it. Cheap to clone.
+#[derive(Clone)]
+pub struct Stores {
+    /// Users, their credentials and avatars' names.
+    pub users: Arc<dyn UserRepository>,
+    /// Events and their ticket sales.
+    pub events: Arc<dyn EventRepository>,
+    /// Posts.
+    pub posts: Arc<dyn PostRepository>,
+    /// Comments, written together with the notifications they send.
+    pub comments: Arc<dyn CommentRepository>,
+    /// Inboxes.
+    pub notifications: Arc<dyn NotificationRepository>,
+    /// Whether the store answers.
+    pub health: Arc<dyn StorageHealth>,
+    /// The single-use tickets that open live streams.
+    pub stream_tickets: Arc<dyn StreamTicketStore>,
+    /// Failed logins counted where every instance on the store sees them: `Some` on a store several
+    /// instances share (PostgreSQL), `None` where one process owns the store (SQLite), whose own count
+    /// is then the whole count.
+    pub login_failures: Option<Arc<dyn SharedLoginFailures>>,
+}

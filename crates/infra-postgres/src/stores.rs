@@ -1,0 +1,31 @@
+//! Every storage port over one PostgreSQL database, from one constructor.
+
+use std::sync::Arc;
+
+use plaza_domain::Stores;
+
+use crate::comments::PgCommentRepository;
+use crate::db::Database;
+use crate::events::PgEventRepository;
+use crate::login_failures::PgLoginFailures;
+use crate::notifications::PgNotificationRepository;
+use crate::posts::PgPostRepository;
+use crate::stream_tickets::PgStreamTickets;
+use crate::users::PgUserRepository;
+
+impl Database {
+    /// Every port of the store over this database, failed logins included: instances sharing the
+    /// database count them together.
+    pub fn stores(&self) -> Stores {
+        Stores {
+            users: Arc::new(PgUserRepository::new(self.clone())),
+            events: Arc::new(PgEventRepository::new(self.clone())),
+            posts: Arc::new(PgPostRepository::new(self.clone())),
+            comments: Arc::new(PgCommentRepository::new(self.clone())),
+            notifications: Arc::new(PgNotificationRepository::new(self.clone())),
+            health: Arc::new(self.clone()),
+            stream_tickets: Arc::new(PgStreamTickets::new(self.clone())),
+            login_failures: Some(Arc::new(PgLoginFailures::new(self.clone()))),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Every storage port over one SQLite database, from one constructor.
+
+use std::sync::Arc;
+
+use plaza_domain::Stores;
+
+use crate::comments::SqliteCommentRepository;
+use crate::db::Database;
+use crate::events::SqliteEventRepository;
+use crate::notifications::SqliteNotificationRepository;
+use crate::posts::SqlitePostRepository;
+use crate::stream_tickets::SqliteStreamTickets;
+use crate::users::SqliteUserRepository;
+
+impl Database {
+    /// Every port of the store over this database. Failed logins are not shared: one process owns a
+    /// SQLite file, and its own count is the whole count.
+    pub fn stores(&self) -> Stores {
+        Stores {
+            users: Arc::new(SqliteUserRepository::new(self.clone())),
+            events: Arc::new(SqliteEventRepository::new(self.clone())),
+            posts: Arc::new(SqlitePostRepository::new(self.clone())),
+            comments: Arc::new(SqliteCommentRepository::new(self.clone())),
+            notifications: Arc::new(SqliteNotificationRepository::new(self.clone())),
+            health: Arc::new(self.clone()),
+            stream_tickets: Arc::new(SqliteStreamTickets::new(self.clone())),
+            login_failures: None,
+        }
+    }
+}
