@@ -27,6 +27,71 @@ pub enum Batch {
     Notifications(Vec<Notification>),
 }
 
+/// Declares [`Table`] and its complete list [`Table::ALL`] from one list of names.
+macro_rules! tables {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        /// What a transfer copies: one kind of row each, which every adapter maps to its table (an
+        /// exhaustive `match`, so a new kind is a compile error until each store says where it lives).
+        /// The adapters' tests check the other way round: every table their migrations create is one of
+        /// these, or on their list of tables not copied (derived, ephemeral), with the reason.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Table {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Table {
+            /// Every kind, in the order the batches arrive.
+            pub const ALL: &'static [Table] = &[$(Table::$name),*];
+        }
+    };
+}
+
+tables!(
+    /// [`Batch::Users`].
+    Users,
+    /// [`Batch::Events`].
+    Events,
+    /// [`Batch::Posts`].
+    Posts,
+    /// [`Batch::Comments`].
+    Comments,
+    /// [`Batch::Participants`].
+    Participants,
+    /// [`Batch::Notifications`].
+    Notifications,
+);
+
+impl Batch {
+    /// The kind of rows it holds.
+    pub fn table(&self) -> Table {
+        match self {
+            Batch::Users(_) => Table::Users,
+            Batch::Events(_) => Table::Events,
+            Batch::Posts(_) => Table::Posts,
+            Batch::Comments(_) => Table::Comments,
+            Batch::Participants(_) => Table::Participants,
+            Batch::Notifications(_) => Table::Notifications,
+        }
+    }
+
+    /// How many rows it holds.
+    pub fn len(&self) -> usize {
+        match self {
+            Batch::Users(rows) => rows.len(),
+            Batch::Events(rows) => rows.len(),
+            Batch::Posts(rows) => rows.len(),
+            Batch::Comments(rows) => rows.len(),
+            Batch::Participants(rows) => rows.len(),
+            Batch::Notifications(rows) => rows.len(),
+        }
+    }
+
+    /// Whether it holds no row.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// How many rows of each table a store holds (or a transfer moved).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -47,15 +112,26 @@ pub struct Counts {
 impl Counts {
     /// Adds a batch's rows.
     pub fn add(&mut self, batch: &Batch) {
-        let (count, rows) = match batch {
-            Batch::Users(rows) => (&mut self.users, rows.len()),
-            Batch::Events(rows) => (&mut self.events, rows.len()),
-            Batch::Posts(rows) => (&mut self.posts, rows.len()),
-            Batch::Comments(rows) => (&mut self.comments, rows.len()),
-            Batch::Participants(rows) => (&mut self.participants, rows.len()),
-            Batch::Notifications(rows) => (&mut self.notifications, rows.len()),
-        };
-        *count += u64::try_from(rows).unwrap_or(u64::MAX);
+        let rows = u64::try_from(batch.len()).unwrap_or(u64::MAX);
+        *self.of_mut(batch.table()) += rows;
+    }
+
+    /// The rows of one kind.
+    pub fn of(&self, table: Table) -> u64 {
+        let mut counts = *self;
+        *counts.of_mut(table)
+    }
+
+    /// The count of one kind, to set or add to.
+    pub fn of_mut(&mut self, table: Table) -> &mut u64 {
+        match table {
+            Table::Users => &mut self.users,
+            Table::Events => &mut self.events,
+            Table::Posts => &mut self.posts,
+            Table::Comments => &mut self.comments,
+            Table::Participants => &mut self.participants,
+            Table::Notifications => &mut self.notifications,
+        }
     }
 }
 

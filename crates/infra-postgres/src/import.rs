@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use plaza_domain::RepoError;
-use plaza_domain::transfer::{Batch, Counts, Sink};
+use plaza_domain::transfer::{Batch, Counts, Sink, Table};
 
 use crate::db::{Conn, Database};
 use crate::error::StoreError;
@@ -89,20 +89,32 @@ pub fn counts(db: &Database) -> Result<Counts, RepoError> {
     db.read(count_rows)
 }
 
+/// The table each kind of row is written to: what the copy counts to check that it is complete, and
+/// whose id sequence it moves on.
+fn table_name(table: Table) -> &'static str {
+    match table {
+        Table::Users => "users",
+        Table::Events => "events",
+        Table::Posts => "posts",
+        Table::Comments => "comments",
+        Table::Participants => "event_participants",
+        Table::Notifications => "notifications",
+    }
+}
+
+/// Whether the table's rows carry an `id` from a sequence.
+fn has_id_sequence(table: Table) -> bool {
+    table != Table::Participants
+}
+
 fn count_rows(conn: &mut Conn) -> Result<Counts, StoreError> {
-    let mut count = |table: &str| -> Result<u64, StoreError> {
-        let found: Count =
-            diesel::sql_query(format!("SELECT count(*) AS rows FROM {table}")).get_result(conn)?;
-        Ok(found.rows.unsigned_abs())
-    };
-    Ok(Counts {
-        users: count("users")?,
-        events: count("events")?,
-        posts: count("posts")?,
-        comments: count("comments")?,
-        participants: count("event_participants")?,
-        notifications: count("notifications")?,
-    })
+    let mut counts = Counts::default();
+    for table in Table::ALL {
+        let found: Count = diesel::sql_query(format!("SELECT count(*) AS rows FROM {}", table_name(*table)))
+            .get_result(conn)?;
+        *counts.of_mut(*table) = found.rows.unsigned_abs();
+    }
+    Ok(counts)
 }
 
 /// Writes a whole community in **one** transaction: `source` is handed the sink its batches go to (in
@@ -232,7 +244,8 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
 
 /// Moves every id sequence past the highest id its table holds.
 fn reset_sequences(conn: &mut Conn) -> Result<(), StoreError> {
-    for table in ["users", "events", "posts", "comments", "notifications"] {
+    for table in Table::ALL.iter().copied().filter(|table| has_id_sequence(*table)) {
+        let table = table_name(table);
         diesel::sql_query(format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
              COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
@@ -240,4 +253,91 @@ fn reset_sequences(conn: &mut Conn) -> Result<(), StoreError> {
         .execute(conn)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::sql_types::Text;
+
+    /// The tables `migrate-data` leaves empty, and why. A table the migrations create must be here or
+    /// copied (a [`Table`] of the transfer).
+    const NOT_COPIED: &[(&str, &str)] = &[
+        (
+            "__diesel_schema_migrations",
+            "the migrations' own record, written when they ran",
+        ),
+        (
+            "stream_tickets",
+            "single use, valid for seconds: a client whose ticket is gone takes a new one",
+        ),
+        (
+            "login_failures",
+            "recent failed logins, kept for minutes; SQLite keeps none to copy",
+        ),
+        (
+            "event_total",
+            "a count kept by triggers as the copied rows are written",
+        ),
+        (
+            "comment_totals",
+            "counts kept by triggers as the copied rows are written",
+        ),
+        (
+            "inbox_counts",
+            "counts kept by triggers as the copied rows are written",
+        ),
+    ];
+
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+
+    #[test]
+    fn every_table_the_migrations_create_is_copied_or_said_why_not() {
+        let Some(url) = crate::testing::fresh_database() else {
+            return;
+        };
+        let db = Database::open(&crate::PgConfig {
+            url,
+            pool_size: 2,
+            connection_timeout: std::time::Duration::from_secs(10),
+        })
+        .unwrap();
+        let tables: Vec<String> = db
+            .read(|conn| {
+                Ok(diesel::sql_query(
+                    "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()",
+                )
+                .load::<Name>(conn)?)
+            })
+            .unwrap()
+            .into_iter()
+            .map(|row| row.name)
+            .collect();
+        assert!(tables.iter().any(|name| name == "users"), "{tables:?}");
+        let copied: Vec<&str> = Table::ALL.iter().map(|table| table_name(*table)).collect();
+        for table in &tables {
+            assert!(
+                copied.contains(&table.as_str()) || NOT_COPIED.iter().any(|(name, _)| name == table),
+                "migrate-data does not copy the table {table}: add it to the transfer \
+                 (plaza_domain::transfer::Table, export and import) or to NOT_COPIED with the reason"
+            );
+        }
+        for name in copied.iter().chain(NOT_COPIED.iter().map(|(name, _)| name)) {
+            assert!(
+                tables.iter().any(|table| table == name),
+                "no table {name}: {tables:?}"
+            );
+        }
+        assert!(
+            copied
+                .iter()
+                .all(|name| !NOT_COPIED.iter().any(|(not, _)| not == name))
+        );
+        // What the copy checks itself against reads every copied table of this empty database.
+        assert_eq!(counts(&db).unwrap(), Counts::default());
+    }
 }

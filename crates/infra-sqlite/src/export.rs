@@ -14,7 +14,7 @@ use plaza_domain::comment::Comment;
 use plaza_domain::event::Event;
 use plaza_domain::notification::Notification;
 use plaza_domain::post::Post;
-use plaza_domain::transfer::{Batch, Counts, Sink};
+use plaza_domain::transfer::{Batch, Counts, Sink, Table};
 use plaza_domain::user::User;
 use plaza_domain::{EventId, UserId};
 
@@ -200,35 +200,176 @@ fn export(conn: &mut SqliteConnection, sink: &mut Sink<'_>) -> Result<Counts, St
             }
         }};
     }
-    by_id!(users, UserRow, User, Users);
-    by_id!(events, EventRow, Event, Events);
-    by_id!(posts, PostRow, Post, Posts);
-    by_id!(comments, CommentRow, Comment, Comments);
-    let mut offset = 0i64;
-    loop {
-        let pairs: Vec<(i64, i64)> = event_participants::table
-            .order((event_participants::event_id, event_participants::user_id))
-            .offset(offset)
-            .limit(BATCH)
-            .load(conn)?;
-        if pairs.is_empty() {
-            break;
+    // Every kind the transfer knows, in its order; the `match` makes a new kind a compile error here
+    // until it is read out.
+    for table in Table::ALL {
+        match table {
+            Table::Users => by_id!(users, UserRow, User, Users),
+            Table::Events => by_id!(events, EventRow, Event, Events),
+            Table::Posts => by_id!(posts, PostRow, Post, Posts),
+            Table::Comments => by_id!(comments, CommentRow, Comment, Comments),
+            Table::Participants => {
+                let mut offset = 0i64;
+                loop {
+                    let pairs: Vec<(i64, i64)> = event_participants::table
+                        .order((event_participants::event_id, event_participants::user_id))
+                        .offset(offset)
+                        .limit(BATCH)
+                        .load(conn)?;
+                    if pairs.is_empty() {
+                        break;
+                    }
+                    offset += i64::try_from(pairs.len()).unwrap_or(BATCH);
+                    send(Batch::Participants(
+                        pairs
+                            .into_iter()
+                            .map(|(event, user)| (EventId::from_stored(event), UserId::from_stored(user)))
+                            .collect(),
+                    ))?;
+                }
+            }
+            Table::Notifications => by_id!(notifications, NotificationRow, Notification, Notifications),
         }
-        offset += i64::try_from(pairs.len()).unwrap_or(BATCH);
-        send(Batch::Participants(
-            pairs
-                .into_iter()
-                .map(|(event, user)| (EventId::from_stored(event), UserId::from_stored(user)))
-                .collect(),
-        ))?;
     }
-    by_id!(notifications, NotificationRow, Notification, Notifications);
     Ok(counts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plaza_domain::comment::{CommentContent, FanOut, NewComment};
+    use plaza_domain::notification::{NewNotification, NotificationMessage, SenderName};
+    use plaza_domain::post::{NewPost, PostContent, PostTitle};
+
+    /// The table each kind of row is read from (checked against what [`export`] reads, below).
+    fn table_name(table: Table) -> &'static str {
+        match table {
+            Table::Users => "users",
+            Table::Events => "events",
+            Table::Posts => "posts",
+            Table::Comments => "comments",
+            Table::Participants => "event_participants",
+            Table::Notifications => "notifications",
+        }
+    }
+
+    /// The tables `migrate-data` leaves behind, and why. A table the migrations create must be here or
+    /// copied (a [`Table`] of the transfer).
+    const NOT_COPIED: &[(&str, &str)] = &[
+        (
+            "__diesel_schema_migrations",
+            "the target records its own migrations",
+        ),
+        (
+            "stream_tickets",
+            "single use, valid for seconds: a client whose ticket is gone takes a new one",
+        ),
+        (
+            "event_order",
+            "list positions, derived from each event's time and id",
+        ),
+        ("events_search", "the search index, derived from the events' text"),
+        (
+            "search_index_state",
+            "which rule built the search index; the target builds its own",
+        ),
+        ("search_counts", "counts kept with the search index"),
+        ("event_total", "a count kept by triggers from the copied rows"),
+        ("position_buckets", "counts kept by triggers from the copied rows"),
+        ("comment_totals", "counts kept by triggers from the copied rows"),
+        ("comment_buckets", "counts kept by triggers from the copied rows"),
+        ("inbox_counts", "counts kept by triggers from the copied rows"),
+    ];
+
+    /// Notifies the event's owner, from the author.
+    struct Owner(UserId);
+
+    impl FanOut for Owner {
+        fn notifications(&self, event: &Event, _: &[UserId]) -> Vec<NewNotification> {
+            vec![NewNotification {
+                message: NotificationMessage::parse("a comment").unwrap(),
+                sender: SenderName::parse("Guest").unwrap(),
+                sender_id: self.0,
+                owner_id: event.owner_id,
+                event_id: Some(event.id),
+            }]
+        }
+    }
+
+    #[test]
+    fn every_table_the_migrations_create_is_copied_or_said_why_not() {
+        let (dir, db) = crate::db::tests::temp_db();
+        let tables = db
+            .query_strings(
+                "SELECT name AS value FROM pragma_table_list \
+                 WHERE schema = 'main' AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+            )
+            .unwrap();
+        assert!(tables.iter().any(|name| name == "users"), "{tables:?}");
+        let copied: Vec<&str> = Table::ALL.iter().map(|table| table_name(*table)).collect();
+        for table in &tables {
+            assert!(
+                copied.contains(&table.as_str()) || NOT_COPIED.iter().any(|(name, _)| name == table),
+                "migrate-data does not copy the table {table}: add it to the transfer \
+                 (plaza_domain::transfer::Table, export and import) or to NOT_COPIED with the reason"
+            );
+        }
+        for name in copied.iter().chain(NOT_COPIED.iter().map(|(name, _)| name)) {
+            assert!(
+                tables.iter().any(|table| table == name),
+                "no table {name}: {tables:?}"
+            );
+        }
+        assert!(
+            copied
+                .iter()
+                .all(|name| !NOT_COPIED.iter().any(|(not, _)| not == name))
+        );
+
+        // A row in every copied table, and the export reads each of them from the table named above.
+        let stores = db.stores();
+        let owner = stores
+            .users
+            .create(crate::users::tests::new_user("owner"))
+            .unwrap();
+        let guest = stores
+            .users
+            .create(crate::users::tests::new_user("guest"))
+            .unwrap();
+        let event = stores
+            .events
+            .create(crate::events::tests::new_event(owner.id, "Show", "", 1, 10))
+            .unwrap();
+        stores
+            .posts
+            .create(NewPost {
+                title: PostTitle::parse("Hello").unwrap(),
+                content: PostContent::parse("Hi").unwrap(),
+                owner_id: owner.id,
+            })
+            .unwrap();
+        stores
+            .comments
+            .create_with_notifications(
+                NewComment {
+                    content: CommentContent::parse("Nice").unwrap(),
+                    event_id: event.id,
+                    owner_id: guest.id,
+                },
+                Box::new(Owner(guest.id)),
+            )
+            .unwrap();
+        let mut source = Source::open(&dir.path().join("nested/plaza.db")).unwrap();
+        let counts = source.export(&mut |_| Ok(())).unwrap();
+        for table in Table::ALL {
+            let name = table_name(*table);
+            let rows = db
+                .query_strings(&format!("SELECT CAST(count(*) AS TEXT) AS value FROM {name}"))
+                .unwrap();
+            assert_eq!(rows, [counts.of(*table).to_string()], "{table:?} from {name}");
+            assert!(counts.of(*table) > 0, "{table:?}");
+        }
+    }
 
     fn versions(list: &[&str]) -> Vec<String> {
         list.iter().map(|v| (*v).to_owned()).collect()
