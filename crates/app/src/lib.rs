@@ -100,3 +100,56 @@ impl Services {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avatar_image::MockAvatarImages;
+    use crate::password::MockPasswordHasher;
+    use plaza_domain::avatar::MockAvatarStore;
+    use plaza_domain::comment::MockCommentRepository;
+    use plaza_domain::event::MockEventRepository;
+    use plaza_domain::health::MockStorageHealth;
+    use plaza_domain::live::{MockNotificationBus, MockStreamTicketStore};
+    use plaza_domain::login::{MockSharedLoginFailures, SharedLoginFailures};
+    use plaza_domain::notification::MockNotificationRepository;
+    use plaza_domain::post::MockPostRepository;
+    use plaza_domain::user::MockUserRepository;
+
+    /// Ports that answer nothing (a call fails the test), with `login_failures` as given.
+    fn ports(login_failures: Option<Arc<dyn SharedLoginFailures>>) -> Ports {
+        Ports {
+            stores: Stores {
+                users: Arc::new(MockUserRepository::new()),
+                events: Arc::new(MockEventRepository::new()),
+                posts: Arc::new(MockPostRepository::new()),
+                comments: Arc::new(MockCommentRepository::new()),
+                notifications: Arc::new(MockNotificationRepository::new()),
+                health: Arc::new(MockStorageHealth::new()),
+                stream_tickets: Arc::new(MockStreamTicketStore::new()),
+                login_failures,
+            },
+            avatars: Arc::new(MockAvatarStore::new()),
+            avatar_images: Arc::new(MockAvatarImages::new()),
+            passwords: Arc::new(MockPasswordHasher::new()),
+            tokens: Arc::new(JwtTokenCodec::new(&[7u8; 32], 30).unwrap()),
+            bus: Arc::new(MockNotificationBus::new()),
+            hub: Hub::new(StreamLimits::default()),
+        }
+    }
+
+    #[test]
+    fn the_one_auth_service_counts_failed_logins_where_the_store_shares_them() {
+        let mut shared = MockSharedLoginFailures::new();
+        shared
+            .expect_reserve()
+            .times(1)
+            .returning(|_, _, _, _| Ok(Err(42)));
+        let services = Services::new(ports(Some(Arc::new(shared))));
+        // Refused by the shared count before the user is even looked up (the users mock would panic).
+        assert!(matches!(
+            services.auth.login("c", "alice", "pw"),
+            Err(AppError::RateLimited(42))
+        ));
+    }
+}

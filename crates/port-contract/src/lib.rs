@@ -34,6 +34,7 @@ pub use plaza_domain::Stores;
 /// One adapter's ports over one fresh, empty store, as its one constructor gives them (for instance
 /// `Database::stores`), and whatever must live as long as that store.
 pub struct FreshStore {
+    /// What the checks run on.
     pub stores: Stores,
     /// A temporary directory, a database to drop: kept until the check is over.
     pub keep_alive: Box<dyn std::any::Any + Send + Sync>,

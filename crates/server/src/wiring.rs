@@ -1,7 +1,7 @@
 //! Concrete adapters into use cases: the one place that picks the store the use cases run on (SQLite or
-//! PostgreSQL, as `DATABASE_URL` says: see `Config::store`), opens it and hands its ports (its
-//! `Database::stores()`) to the services. What only one store has — the SQLite file's backups, the
-//! PostgreSQL listener — is in `backup`, `migrate` and the binary.
+//! PostgreSQL, as `DATABASE_URL` says: see `Config::store`), opens it, and hands its ports
+//! (`Database::stores()`) and the bus that store needs to the services. The commands for one store only
+//! (backups of the SQLite file, `migrate-data`) are in `backup` and `migrate`.
 
 use std::sync::Arc;
 
