@@ -7,14 +7,12 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use diesel_migrations::MigrationHarness;
 use plaza_domain::RepoError;
 
-use crate::conn::Conn;
+use crate::conn::{Conn, MIGRATIONS};
 use crate::error::StoreError;
 use crate::writer::Writer;
-
-pub(crate) const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
 /// SQLite's `synchronous` setting: `Normal` loses at most the last transactions on power loss (never
 /// corrupts, with WAL); `Full` survives power loss at a large cost in write throughput.

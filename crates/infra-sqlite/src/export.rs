@@ -19,7 +19,8 @@ use plaza_domain::user::User;
 use plaza_domain::{EventId, UserId};
 
 use crate::comments::CommentRow;
-use crate::db::{MIGRATIONS, read_only_uri, with_suffix};
+use crate::conn::MIGRATIONS;
+use crate::db::{read_only_uri, with_suffix};
 use crate::error::StoreError;
 use crate::events::EventRow;
 use crate::notifications::NotificationRow;

@@ -281,7 +281,7 @@ pub(crate) fn rebuild(conn: &mut Conn) -> QueryResult<Vec<(i64, i64)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::tests::temp_db;
+    use crate::conn::tests::migrated;
     use diesel::connection::SimpleConnection;
 
     fn ids(conn: &mut Conn, sql: &str) -> Vec<i64> {
@@ -295,8 +295,7 @@ mod tests {
 
     #[test]
     fn crowded_times_spread_positions_and_keep_the_list_order() {
-        let (_dir, db) = temp_db();
-        let mut conn = db.dedicated_connection().unwrap();
+        let (_dir, mut conn) = migrated();
         conn.batch_execute(
             "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
              VALUES ('o', 'o@example.com', 'x', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
@@ -333,8 +332,7 @@ mod tests {
 
     #[test]
     fn deep_pages_through_bucket_totals_match_stepping_over_every_row() {
-        let (_dir, db) = temp_db();
-        let mut conn = db.dedicated_connection().unwrap();
+        let (_dir, mut conn) = migrated();
         // 3,000 positions over a few dozen buckets of uneven sizes, some negative.
         let mut sql = String::from("INSERT INTO event_order (event_id, position) VALUES ");
         let rows: Vec<String> = (0..3_000i64)

@@ -93,7 +93,7 @@ impl QueryFragment<Sqlite> for Sql {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::tests::temp_db;
+    use crate::conn::tests::migrated;
     use diesel::QueryableByName;
     use diesel::connection::{Instrumentation, InstrumentationEvent};
     use std::sync::{Arc, Mutex};
@@ -108,8 +108,7 @@ mod tests {
 
     #[test]
     fn binds_in_order_and_prepares_once_per_connection() {
-        let (_dir, db) = temp_db();
-        let mut conn = db.dedicated_connection().unwrap();
+        let (_dir, mut conn) = migrated();
         let prepared = Arc::new(Mutex::new(0usize));
         let counted = prepared.clone();
         let counter: Box<dyn Instrumentation> = Box::new(move |event: InstrumentationEvent<'_>| {
@@ -137,8 +136,7 @@ mod tests {
 
     #[test]
     fn a_missing_value_is_an_error_not_a_wrong_query() {
-        let (_dir, db) = temp_db();
-        let mut conn = db.dedicated_connection().unwrap();
+        let (_dir, mut conn) = migrated();
         let result = Sql::new("SELECT ? AS n, ? AS s")
             .int(1)
             .get_result::<Row>(&mut conn);

@@ -221,7 +221,6 @@ mod tests {
     use diesel::sql_types::BigInt;
 
     use super::*;
-    use crate::db::tests::temp_db;
 
     #[derive(QueryableByName)]
     struct Count {
@@ -229,13 +228,23 @@ mod tests {
         count: i64,
     }
 
-    fn table(db: &crate::Database) {
-        db.execute_batch("CREATE TABLE IF NOT EXISTS t (v INTEGER NOT NULL UNIQUE)")
-            .unwrap();
+    /// A writer over a fresh file holding table `t`, and a connection of its own that reads it.
+    fn writer() -> (tempfile::TempDir, Writer, Conn) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("w.db").to_string_lossy().into_owned();
+        let mut conn = Conn::establish(&url).unwrap();
+        conn.batch_execute(
+            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+             CREATE TABLE t (v INTEGER NOT NULL UNIQUE)",
+        )
+        .unwrap();
+        let mut reader = Conn::establish(&url).unwrap();
+        reader.batch_execute("PRAGMA busy_timeout = 5000;").unwrap();
+        (dir, Writer::start(conn).unwrap(), reader)
     }
 
-    fn insert(db: &crate::Database, v: i64) -> Result<i64, RepoError> {
-        db.write(move |conn| {
+    fn insert(writer: &Writer, v: i64) -> Result<i64, RepoError> {
+        writer.write(move |conn| {
             diesel::sql_query("INSERT INTO t (v) VALUES (?)")
                 .bind::<BigInt, _>(v)
                 .execute(conn)?;
@@ -243,32 +252,29 @@ mod tests {
         })
     }
 
-    fn count(db: &crate::Database) -> i64 {
-        db.read(|conn| {
-            Ok(diesel::sql_query("SELECT count(*) AS count FROM t")
-                .get_result::<Count>(conn)?
-                .count)
-        })
-        .unwrap()
+    fn count(reader: &mut Conn) -> i64 {
+        diesel::sql_query("SELECT count(*) AS count FROM t")
+            .get_result::<Count>(reader)
+            .unwrap()
+            .count
     }
 
     #[test]
     fn concurrent_writes_share_commits_and_a_failure_fails_alone() {
-        let (_dir, db) = temp_db();
-        table(&db);
-        let before = db.write_stats();
+        let (_dir, writer, mut reader) = writer();
+        let before = writer.stats();
         let threads: Vec<_> = (0..200)
             .map(|i| {
-                let db = db.clone();
+                let writer = writer.clone();
                 // Every tenth value is written twice: the second write breaks the UNIQUE rule.
-                std::thread::spawn(move || insert(&db, if i % 10 == 9 { i - 1 } else { i }))
+                std::thread::spawn(move || insert(&writer, if i % 10 == 9 { i - 1 } else { i }))
             })
             .collect();
         let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
         let failed = results.iter().filter(|r| r.is_err()).count();
         assert_eq!(failed, 20, "each duplicate fails, and only it");
-        assert_eq!(count(&db), 180, "every other write committed");
-        let after = db.write_stats();
+        assert_eq!(count(&mut reader), 180, "every other write committed");
+        let after = writer.stats();
         let commits = after.transactions - before.transactions;
         assert_eq!(after.writes - before.writes, 200, "every write is counted");
         assert!(
@@ -279,12 +285,11 @@ mod tests {
 
     #[test]
     fn a_panicking_write_is_rolled_back_alone() {
-        let (_dir, db) = temp_db();
-        table(&db);
+        let (_dir, writer, mut reader) = writer();
         let panicking = {
-            let db = db.clone();
+            let writer = writer.clone();
             std::thread::spawn(move || {
-                db.write(|conn| {
+                writer.write(|conn| {
                     diesel::sql_query("INSERT INTO t (v) VALUES (-1)").execute(conn)?;
                     #[allow(clippy::panic)]
                     if conn.batch_execute("SELECT 1").is_ok() {
@@ -296,16 +301,15 @@ mod tests {
         };
         let result = panicking.join().unwrap();
         assert!(matches!(result, Err(RepoError::Internal(_))), "{result:?}");
-        assert_eq!(insert(&db, 7).unwrap(), 7, "the writer goes on");
-        assert_eq!(count(&db), 1, "the panicking write left nothing behind");
+        assert_eq!(insert(&writer, 7).unwrap(), 7, "the writer goes on");
+        assert_eq!(count(&mut reader), 1, "the panicking write left nothing behind");
     }
 
     #[test]
     fn a_write_is_answered_after_its_commit() {
-        let (_dir, db) = temp_db();
-        table(&db);
-        insert(&db, 1).unwrap();
+        let (_dir, writer, mut reader) = writer();
+        insert(&writer, 1).unwrap();
         // A reader on another connection sees it at once: it was committed before the answer.
-        assert_eq!(count(&db), 1);
+        assert_eq!(count(&mut reader), 1);
     }
 }
