@@ -308,23 +308,8 @@ mod tests {
             .unwrap();
         assert!(tables.iter().any(|name| name == "users"), "{tables:?}");
         let copied: Vec<&str> = Table::ALL.iter().map(|table| table_name(*table)).collect();
-        for table in &tables {
-            assert!(
-                copied.contains(&table.as_str()) || NOT_COPIED.iter().any(|(name, _)| name == table),
-                "migrate-data does not copy the table {table}: add it to the transfer \
-                 (plaza_domain::transfer::Table, export and import) or to NOT_COPIED with the reason"
-            );
-        }
-        for name in copied.iter().chain(NOT_COPIED.iter().map(|(name, _)| name)) {
-            assert!(
-                tables.iter().any(|table| table == name),
-                "no table {name}: {tables:?}"
-            );
-        }
-        assert!(
-            copied
-                .iter()
-                .all(|name| !NOT_COPIED.iter().any(|(not, _)| not == name))
+        plaza_port_contract::migrated_tables::every_table_is_copied_or_said_why_not(
+            &tables, &copied, NOT_COPIED,
         );
 
         // A row in every copied table, and the export reads each of them from the table named above.

@@ -31,6 +31,8 @@ use plaza_domain::{Conflict, EventId, NotificationId, PageRequest, RepoError, Us
 
 pub use plaza_domain::Stores;
 
+pub mod migrated_tables;
+
 /// One adapter's ports over one fresh, empty store, as its one constructor gives them (for instance
 /// `Database::stores`), and whatever must live as long as that store.
 pub struct FreshStore {
