@@ -169,3 +169,142 @@ fn every_error_code_is_an_enum_value_and_lists_carry_their_headers() {
     assert!(notifications["204"]["headers"].get("X-Unread-Count").is_some());
     assert_eq!(document["openapi"], "3.1.0");
 }
+
+fn api_md() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/api.md");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// The rows of docs/api.md's "Routes at a glance" table, as (path, method).
+fn routes_at_a_glance(api_md: &str) -> BTreeSet<(String, String)> {
+    let table = api_md
+        .split("## Routes at a glance")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("docs/api.md has a \"Routes at a glance\" section");
+    table
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line
+                .split('|')
+                .map(|cell| cell.trim().trim_matches('`'))
+                .collect();
+            match cells.as_slice() {
+                ["", method, path, ..] if path.starts_with('/') => {
+                    Some((normalize(path), (*method).to_owned()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// A new route is written into docs/api.md too: the table of routes there and the document list the same
+/// routes (`HEAD` twins aside, and the files under `/docs/…` and `/app/…`, which the rows of `/docs` and `/`
+/// stand for).
+#[test]
+fn docs_api_md_lists_every_route_of_the_document() {
+    let document = document();
+    let documented: BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(path, _)| !matches!(path.as_str(), "/docs/{path}" | "/app/{path}"))
+        .flat_map(|(path, item)| {
+            METHODS
+                .iter()
+                .filter(|method| **method != "head" && item.get(**method).is_some())
+                .map(|method| (normalize(path), method.to_ascii_uppercase()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let written = routes_at_a_glance(&api_md());
+    let unwritten: Vec<_> = documented.difference(&written).collect();
+    let unknown: Vec<_> = written.difference(&documented).collect();
+    assert!(
+        unwritten.is_empty(),
+        "in the document but not in docs/api.md's routes at a glance: {unwritten:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "in docs/api.md's routes at a glance but not in the document: {unknown:?}"
+    );
+    assert!(written.len() > 25, "the table was read whole: {}", written.len());
+}
+
+#[test]
+fn the_routes_at_a_glance_reader_sees_rows_and_skips_the_header() {
+    let sample = "## Routes at a glance\n\n| method | path | auth |\n|---|---|---|\n\
+                  | `GET` | `/events/` | public |\n| `POST` | `/token` | public |\n\n## Next\n| `PUT` | `/x` | |\n";
+    let rows = routes_at_a_glance(sample);
+    let expected: BTreeSet<(String, String)> = [("/events", "GET"), ("/token", "POST")]
+        .into_iter()
+        .map(|(path, method)| (path.to_owned(), method.to_owned()))
+        .collect();
+    assert_eq!(rows, expected);
+}
+
+/// The operation id of every handler under `crates/http/src` that carries a `#[utoipa::path]`: its
+/// `operation_id`, or its function's name (utoipa's default).
+fn annotated_handlers() -> BTreeSet<String> {
+    let source_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut ids = BTreeSet::new();
+    for entry in std::fs::read_dir(&source_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|extension| extension != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        let mut lines = source.lines().map(str::trim);
+        while let Some(line) = lines.next() {
+            if !line.starts_with("#[utoipa::path(") {
+                continue;
+            }
+            let mut operation_id = None;
+            for line in lines.by_ref() {
+                if let Some(id) = line.strip_prefix("operation_id = \"") {
+                    operation_id = id.split('"').next().map(str::to_owned);
+                }
+                let function = line
+                    .split_once("fn ")
+                    .filter(|(before, _)| matches!(before.trim(), "pub async" | "pub" | "async" | ""));
+                if let Some((_, rest)) = function {
+                    let name = rest.split(['(', '<']).next().unwrap().trim().to_owned();
+                    ids.insert(operation_id.take().unwrap_or(name));
+                    break;
+                }
+            }
+        }
+    }
+    ids
+}
+
+/// A handler written with its `#[utoipa::path]` but left out of the route table would be neither served
+/// nor documented; this finds it.
+#[test]
+fn every_annotated_handler_is_in_the_route_table() {
+    let document = document();
+    let registered: BTreeSet<String> = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| {
+            METHODS
+                .iter()
+                .filter(|method| **method != "head")
+                .filter_map(|method| item.get(*method)?["operationId"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let annotated = annotated_handlers();
+    let unregistered: Vec<_> = annotated.difference(&registered).collect();
+    assert!(
+        unregistered.is_empty(),
+        "handlers with #[utoipa::path] missing from routes::endpoints(): {unregistered:?}"
+    );
+    assert_eq!(
+        annotated.len(),
+        registered.len(),
+        "the scan found every handler: {annotated:?}"
+    );
+}
