@@ -5,11 +5,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, EventQuery,
-    EventRepository, NewEvent, TicketQuantity,
+    EventRepository, NewEvent, TicketQuantity, TimeWindow,
 };
+use plaza_domain::place::Place;
 use plaza_domain::search::SearchTerms;
 use plaza_domain::user::User;
-use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, ValidationErrors};
+use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId, ValidationErrors};
 
 use crate::error::{AppError, Found, OrNotFound};
 
@@ -22,6 +23,30 @@ pub struct EventDraft {
     pub duration_hours: DurationHours,
     pub duration_minutes: DurationMinutes,
     pub capacity: Capacity,
+    pub place: Place,
+}
+
+/// Which events a list holds by their start: the `when` of the API.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum When {
+    /// Not started yet, soonest first: what people look for, so the default.
+    #[default]
+    Upcoming,
+    /// Started already, latest first.
+    Past,
+    /// Every event, earliest first: the list as it was before `when` existed.
+    All,
+}
+
+impl When {
+    /// The window as of `now`.
+    pub fn at(self, now: DateTime<Utc>) -> TimeWindow {
+        match self {
+            When::Upcoming => TimeWindow::Upcoming(now),
+            When::Past => TimeWindow::Past(now),
+            When::All => TimeWindow::All,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -43,6 +68,7 @@ impl EventService {
             duration_hours,
             duration_minutes,
             capacity,
+            place,
         } = draft;
         Ok(self.events.create(NewEvent {
             name,
@@ -52,6 +78,7 @@ impl EventService {
             duration_minutes,
             capacity,
             owner_id: actor.id,
+            place,
         })?)
     }
 
@@ -59,9 +86,9 @@ impl EventService {
         self.events.find(id).found("event")
     }
 
-    /// A page of events in list order, only those matching `search` when it holds any text. A search with
-    /// no word in it (only punctuation, say) matches nothing.
-    pub fn list(&self, search: Option<&str>, page: PageRequest) -> Result<Page<Event>, AppError> {
+    /// A page of the events `when` selects, in its order, only those matching `search` when it holds any
+    /// text. A search with no word in it (only punctuation, say) matches nothing.
+    pub fn list(&self, search: Option<&str>, when: When, page: PageRequest) -> Result<Page<Event>, AppError> {
         let search = match search.map(str::trim).filter(|text| !text.is_empty()) {
             None => None,
             Some(text) => match SearchTerms::parse(text) {
@@ -74,7 +101,17 @@ impl EventService {
                 }
             },
         };
-        Ok(self.events.list(&EventQuery { search, page })?)
+        Ok(self.events.list(&EventQuery {
+            search,
+            window: when.at(Utc::now()),
+            page,
+        })?)
+    }
+
+    /// A page of the events one person published, as `when` selects them; `404` for no such person.
+    pub fn list_by_owner(&self, owner: &User, when: When, page: PageRequest) -> Result<Page<Event>, AppError> {
+        let owner: UserId = owner.id;
+        Ok(self.events.list_by_owner(owner, when.at(Utc::now()), page)?)
     }
 
     /// Only the owner may change an event, and never `max_tickets` below the tickets already sold.
@@ -98,11 +135,19 @@ impl EventService {
         self.events.delete(id).or_not_found("event")
     }
 
-    /// Buys `quantity` tickets, all or none: `Conflict::SoldOut` when too few are left. Any signed-in
-    /// user may buy, the event's owner included, as many times as they like: being `buyer` is the whole
-    /// rule, and a purchase records no buyer.
+    /// Buys `quantity` tickets, all or none: `Conflict::SoldOut` when too few are left,
+    /// `Conflict::EventStarted` once the event has started. Any signed-in user may buy, the event's owner
+    /// included, as many times as they like: being `buyer` is the whole rule, and a purchase records no
+    /// buyer.
+    ///
+    /// The start is checked before the sale is written, not in the same statement: an owner moving the
+    /// start into the past in the same instant may let that one purchase through, which sells nothing the
+    /// event does not have.
     pub fn purchase(&self, buyer: &User, id: EventId, quantity: TicketQuantity) -> Result<Event, AppError> {
         let _anyone_signed_in = buyer;
+        if self.get(id)?.has_started(Utc::now()) {
+            return Err(AppError::Conflict(Conflict::EventStarted));
+        }
         self.events.purchase(id, quantity).or_not_found("event")
     }
 
@@ -127,7 +172,7 @@ pub(crate) mod tests {
         Event {
             id: EventId::from_stored(id),
             name: "Rust meetup".into(),
-            event_time: Utc::now(),
+            event_time: Utc::now() + chrono::Duration::days(30),
             description: String::new(),
             duration_hours: 2,
             duration_minutes: 0,
@@ -135,6 +180,7 @@ pub(crate) mod tests {
             max_tickets: 10,
             owner_id: UserId::from_stored(owner),
             created_at: Utc::now(),
+            place: Default::default(),
         }
     }
 
@@ -177,6 +223,9 @@ pub(crate) mod tests {
     #[test]
     fn purchases_report_sold_out_and_missing_events() {
         let mut events = MockEventRepository::new();
+        events
+            .expect_find()
+            .returning(|id| Ok((id == EventId::from_stored(1)).then(|| event(1, 1))));
         events.expect_purchase().returning(|id, _| {
             if id == EventId::from_stored(1) {
                 Err(RepoError::Conflict(Conflict::SoldOut))
@@ -198,8 +247,51 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_event_that_has_started_sells_nothing() {
+        let mut events = MockEventRepository::new();
+        events.expect_find().returning(|id| {
+            let mut started = event(id.get(), 1);
+            started.event_time = Utc::now() - chrono::Duration::seconds(1);
+            Ok(Some(started))
+        });
+        events.expect_purchase().never();
+        let service = EventService::new(Arc::new(events));
+        let one = TicketQuantity::parse(1).unwrap();
+        assert!(matches!(
+            service.purchase(&user(2, "bob"), EventId::from_stored(5), one),
+            Err(AppError::Conflict(Conflict::EventStarted))
+        ));
+    }
+
+    #[test]
+    fn lists_ask_for_the_window_of_their_when_as_of_now() {
+        let mut events = MockEventRepository::new();
+        let before = Utc::now();
+        events
+            .expect_list()
+            .withf(move |query: &EventQuery| {
+                matches!(query.window, TimeWindow::Upcoming(now) if now >= before && now <= Utc::now())
+            })
+            .times(1)
+            .returning(|_| Ok(Page { items: Vec::new(), total: 0 }));
+        events
+            .expect_list_by_owner()
+            .withf(move |owner, window, _| {
+                *owner == UserId::from_stored(3) && matches!(window, TimeWindow::Past(now) if *now >= before)
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(Page { items: Vec::new(), total: 0 }));
+        let service = EventService::new(Arc::new(events));
+        let page = PageRequest::default();
+        service.list(None, When::default(), page).unwrap();
+        service.list_by_owner(&user(3, "cleo"), When::Past, page).unwrap();
+        assert_eq!(When::All.at(before), TimeWindow::All);
+    }
+
+    #[test]
     fn anyone_signed_in_buys_the_owner_included() {
         let mut events = MockEventRepository::new();
+        events.expect_find().returning(|id| Ok(Some(event(id.get(), 1))));
         events.expect_purchase().times(2).returning(|id, quantity| {
             let mut bought = event(id.get(), 1);
             bought.tickets_sold = quantity.get();
@@ -221,6 +313,7 @@ pub(crate) mod tests {
             duration_hours: DurationHours::parse(2).unwrap(),
             duration_minutes: DurationMinutes::parse(0).unwrap(),
             capacity: Capacity::new(0, MaxTickets::parse(10).unwrap()).unwrap(),
+            place: Place::default(),
         }
     }
 
@@ -245,7 +338,7 @@ pub(crate) mod tests {
         events.expect_list().never();
         let service = EventService::new(Arc::new(events));
         let page = PageRequest::new(Some(0), Some(5)).unwrap();
-        let found = service.list(Some(" %*- "), page).unwrap();
+        let found = service.list(Some(" %*- "), When::All, page).unwrap();
         assert!(found.items.is_empty());
         assert_eq!(found.total, 0);
     }
@@ -275,8 +368,8 @@ pub(crate) mod tests {
                 })
             });
         let service = EventService::new(Arc::new(events));
-        assert_eq!(service.list(None, page).unwrap().total, 21);
-        assert_eq!(service.list(Some("   "), page).unwrap().total, 21);
-        assert_eq!(service.list(Some("  Rust "), page).unwrap().total, 3);
+        assert_eq!(service.list(None, When::All, page).unwrap().total, 21);
+        assert_eq!(service.list(Some("   "), When::All, page).unwrap().total, 21);
+        assert_eq!(service.list(Some("  Rust "), When::All, page).unwrap().total, 3);
     }
 }

@@ -15,7 +15,7 @@ use diesel::sql_types::{BigInt, Text};
 use plaza_app::token::{JwtTokenCodec, TokenCodec};
 use plaza_bench::seed::{self, COMMON_WORD, RARE_WORD};
 use plaza_domain::comment::{CommentContent, CommentRepository, FanOut, NewComment};
-use plaza_domain::event::{Event, EventQuery, EventRepository, TicketQuantity};
+use plaza_domain::event::{Event, EventQuery, EventRepository, TicketQuantity, TimeWindow};
 use plaza_domain::notification::{NewNotification, NotificationMessage, SenderName};
 use plaza_domain::search::SearchTerms;
 use plaza_domain::{EventId, PageRequest, UserId};
@@ -122,6 +122,8 @@ fn token_verification(c: &mut Criterion) {
 fn query(search: Option<&str>, skip: i64, limit: i64) -> EventQuery {
     EventQuery {
         search: search.and_then(SearchTerms::parse),
+        // What the API asks by default: the events still to come.
+        window: TimeWindow::Upcoming(Utc::now()),
         page: PageRequest::new(Some(skip), Some(limit)).expect("a valid page"),
     }
 }

@@ -94,6 +94,8 @@ pub enum Conflict {
     SoldOut,
     /// A new `max_tickets` below the tickets already sold.
     CapacityBelowSold,
+    /// The event has started: its tickets no longer sell.
+    EventStarted,
 }
 
 impl fmt::Display for Conflict {
@@ -103,6 +105,7 @@ impl fmt::Display for Conflict {
             Conflict::EmailTaken => "e-mail already registered",
             Conflict::SoldOut => "not enough tickets left",
             Conflict::CapacityBelowSold => "max_tickets below tickets already sold",
+            Conflict::EventStarted => "the event has already started: its tickets no longer sell",
         })
     }
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::error::{Invalid, RepoError};
 use crate::ids::{EventId, UserId};
 use crate::page::{Page, PageRequest};
+use crate::place::{Place, PlaceChanges, StoredPlace};
 use crate::search::SearchTerms;
 use crate::text::bounded_text;
 
@@ -166,6 +167,16 @@ pub struct Event {
     pub owner_id: UserId,
     /// When the store created it.
     pub created_at: DateTime<Utc>,
+    /// Where it happens.
+    pub place: StoredPlace,
+}
+
+impl Event {
+    /// Whether it has started by `now`: from its start on, its tickets no longer sell, and it is listed
+    /// among the past events.
+    pub fn has_started(&self, now: DateTime<Utc>) -> bool {
+        self.event_time <= now
+    }
 }
 
 /// An event to create.
@@ -185,6 +196,8 @@ pub struct NewEvent {
     pub capacity: Capacity,
     /// The account creating it, which becomes its owner.
     pub owner_id: UserId,
+    /// Where it happens.
+    pub place: Place,
 }
 
 /// A partial update; `None` leaves a field as it is. Sales change only through purchases.
@@ -202,6 +215,43 @@ pub struct EventChanges {
     pub duration_minutes: Option<DurationMinutes>,
     /// A new maximum; refused by the store when below the tickets already sold.
     pub max_tickets: Option<MaxTickets>,
+    /// Changes to where it happens.
+    pub place: PlaceChanges,
+}
+
+impl EventChanges {
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        let Self {
+            name,
+            event_time,
+            description,
+            duration_hours,
+            duration_minutes,
+            max_tickets,
+            place,
+        } = self;
+        name.is_none()
+            && event_time.is_none()
+            && description.is_none()
+            && duration_hours.is_none()
+            && duration_minutes.is_none()
+            && max_tickets.is_none()
+            && place.is_empty()
+    }
+}
+
+/// Which events to list by their start, as of an instant the use case fixes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TimeWindow {
+    /// Events starting at or after the instant, soonest first (`event_time`, then `id`).
+    Upcoming(DateTime<Utc>),
+    /// Events that started before the instant, latest first (`event_time`, then `id`, both descending):
+    /// the exact reverse of the list order.
+    Past(DateTime<Utc>),
+    /// Every event in list order (`event_time`, then `id`).
+    #[default]
+    All,
 }
 
 /// Which events to list.
@@ -209,6 +259,8 @@ pub struct EventChanges {
 pub struct EventQuery {
     /// Only events whose name or description holds every term; `None` lists them all.
     pub search: Option<SearchTerms>,
+    /// Only events on one side of an instant, and in which order.
+    pub window: TimeWindow,
     /// Which slice of the ordered list.
     pub page: PageRequest,
 }
@@ -220,8 +272,15 @@ pub trait EventRepository: Send + Sync {
     fn create(&self, event: NewEvent) -> Result<Event, RepoError>;
     /// The event with this id, or `None`.
     fn find(&self, id: EventId) -> Result<Option<Event>, RepoError>;
-    /// Ordered by `event_time`, then `id`.
+    /// The events `query` asks for, in the order of its [`TimeWindow`].
     fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError>;
+    /// The events `owner` created, within `window` and in its order.
+    fn list_by_owner(
+        &self,
+        owner: UserId,
+        window: TimeWindow,
+        page: PageRequest,
+    ) -> Result<Page<Event>, RepoError>;
     /// `NotFound`, or `Conflict::CapacityBelowSold` when `max_tickets` would drop below the tickets sold
     /// at the moment of the write.
     fn update(&self, id: EventId, changes: EventChanges) -> Result<Event, RepoError>;

@@ -21,6 +21,7 @@ pub mod live;
 pub mod login;
 pub mod notification;
 pub mod page;
+pub mod place;
 pub mod post;
 pub mod search;
 pub mod stores;

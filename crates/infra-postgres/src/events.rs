@@ -3,12 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text};
+use diesel::sql_types::{Array, BigInt, Text, Timestamp};
 use plaza_domain::event::{
-    Capacity, Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity,
+    Capacity, Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity, TimeWindow,
 };
+use plaza_domain::place::StoredPlace;
 use plaza_domain::search::{SearchTerms, index_tokens};
-use plaza_domain::{Conflict, EventId, Page, RepoError, UserId};
+use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
@@ -27,6 +28,11 @@ struct EventRow {
     max_tickets: i64,
     owner_id: i64,
     created_at: NaiveDateTime,
+    venue: Option<String>,
+    address: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    online_url: Option<String>,
 }
 
 impl From<EventRow> for Event {
@@ -42,6 +48,12 @@ impl From<EventRow> for Event {
             max_tickets: row.max_tickets,
             owner_id: UserId::from_stored(row.owner_id),
             created_at: row.created_at.and_utc(),
+            place: StoredPlace {
+                venue: row.venue,
+                address: row.address,
+                coordinates: StoredPlace::coordinates_from(row.latitude, row.longitude),
+                online_url: row.online_url,
+            },
         }
     }
 }
@@ -59,6 +71,11 @@ struct EventInsert<'a> {
     owner_id: i64,
     created_at: NaiveDateTime,
     search_tokens: Vec<String>,
+    venue: Option<&'a str>,
+    address: Option<&'a str>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    online_url: Option<&'a str>,
 }
 
 #[derive(AsChangeset)]
@@ -71,6 +88,11 @@ struct EventUpdate<'a> {
     duration_minutes: Option<i64>,
     max_tickets: Option<i64>,
     search_tokens: Option<Vec<String>>,
+    venue: Option<Option<&'a str>>,
+    address: Option<Option<&'a str>>,
+    latitude: Option<Option<f64>>,
+    longitude: Option<Option<f64>>,
+    online_url: Option<Option<&'a str>>,
 }
 
 /// The tokens an event is found by (the domain's rule), each once.
@@ -130,6 +152,16 @@ pub(crate) fn find_for_update(conn: &mut Conn, id: EventId) -> Result<Option<Eve
         .map(Event::from))
 }
 
+/// The events with these ids, in the order of `ids`.
+fn load_in_order(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Event>, StoreError> {
+    let mut rows: Vec<EventRow> = events::table
+        .filter(events::id.eq_any(ids))
+        .select(EventRow::as_select())
+        .load(conn)?;
+    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+    Ok(rows.into_iter().map(Event::from).collect())
+}
+
 /// [`EventRepository`] over PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PgEventRepository {
@@ -157,6 +189,11 @@ impl EventRepository for PgEventRepository {
                     owner_id: event.owner_id.get(),
                     created_at: now(),
                     search_tokens: search_tokens(event.name.as_str(), event.description.as_str()),
+                    venue: event.place.venue.as_ref().map(|venue| venue.as_str()),
+                    address: event.place.address.as_ref().map(|address| address.as_str()),
+                    latitude: event.place.coordinates.map(|point| point.latitude()),
+                    longitude: event.place.coordinates.map(|point| point.longitude()),
+                    online_url: event.place.online_url.as_ref().map(|url| url.as_str()),
                 })
                 .returning(EventRow::as_returning())
                 .get_result(conn)?;
@@ -171,36 +208,63 @@ impl EventRepository for PgEventRepository {
     fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError> {
         let (offset, limit) = query.page.offset_and_limit();
         let read = |conn: &mut Conn| -> Result<Page<Event>, StoreError> {
-            let page: PageIds = match &query.search {
+            let page: PageIds = match (&query.search, query.window) {
                 // The ids come from the time index alone (an index-only scan when the table is
                 // vacuumed); the total is one row kept by a trigger.
-                None => diesel::sql_query(
+                (None, TimeWindow::All) => diesel::sql_query(
                     "SELECT (SELECT events FROM event_total) AS total, \
                      array(SELECT id FROM events ORDER BY event_time, id LIMIT $1 OFFSET $2) AS ids",
                 )
                 .bind::<BigInt, _>(limit)
                 .bind::<BigInt, _>(offset)
                 .get_result(conn)?,
-                // The matches come from the GIN index first (materialized, so the planner cannot
-                // instead walk the time index filtering every event), then are counted and paged.
-                Some(terms) => diesel::sql_query(
-                    "WITH matches AS MATERIALIZED \
-                       (SELECT id, event_time FROM events WHERE search_vector @@ CAST($1 AS tsquery)) \
-                     SELECT (SELECT count(*) FROM matches) AS total, \
-                       array(SELECT id FROM matches ORDER BY event_time, id LIMIT $2 OFFSET $3) AS ids",
+                // One side of the instant, counted on the time index.
+                (None, TimeWindow::Upcoming(now)) => diesel::sql_query(
+                    "SELECT (SELECT count(*) FROM events WHERE event_time >= $1) AS total, \
+                     array(SELECT id FROM events WHERE event_time >= $1 \
+                           ORDER BY event_time, id LIMIT $2 OFFSET $3) AS ids",
                 )
-                .bind::<Text, _>(tsquery(terms))
+                .bind::<Timestamp, _>(now.naive_utc())
                 .bind::<BigInt, _>(limit)
                 .bind::<BigInt, _>(offset)
                 .get_result(conn)?,
+                (None, TimeWindow::Past(now)) => diesel::sql_query(
+                    "SELECT (SELECT count(*) FROM events WHERE event_time < $1) AS total, \
+                     array(SELECT id FROM events WHERE event_time < $1 \
+                           ORDER BY event_time DESC, id DESC LIMIT $2 OFFSET $3) AS ids",
+                )
+                .bind::<Timestamp, _>(now.naive_utc())
+                .bind::<BigInt, _>(limit)
+                .bind::<BigInt, _>(offset)
+                .get_result(conn)?,
+                // The matches come from the GIN index first (materialized, so the planner cannot
+                // instead walk the time index filtering every event), then are counted and paged.
+                (Some(terms), window) => {
+                    let (condition, order) = match window {
+                        TimeWindow::All => ("true", "event_time, id"),
+                        TimeWindow::Upcoming(_) => ("event_time >= $4", "event_time, id"),
+                        TimeWindow::Past(_) => ("event_time < $4", "event_time DESC, id DESC"),
+                    };
+                    let now = match window {
+                        TimeWindow::Upcoming(now) | TimeWindow::Past(now) => now.naive_utc(),
+                        TimeWindow::All => NaiveDateTime::MIN,
+                    };
+                    diesel::sql_query(format!(
+                        "WITH matches AS MATERIALIZED \
+                           (SELECT id, event_time FROM events \
+                            WHERE search_vector @@ CAST($1 AS tsquery) AND {condition}) \
+                         SELECT (SELECT count(*) FROM matches) AS total, \
+                           array(SELECT id FROM matches ORDER BY {order} LIMIT $2 OFFSET $3) AS ids"
+                    ))
+                    .bind::<Text, _>(tsquery(terms))
+                    .bind::<BigInt, _>(limit)
+                    .bind::<BigInt, _>(offset)
+                    .bind::<Timestamp, _>(now)
+                    .get_result(conn)?
+                }
             };
-            let rows: Vec<EventRow> = events::table
-                .filter(events::id.eq_any(&page.ids))
-                .order((events::event_time, events::id))
-                .select(EventRow::as_select())
-                .load(conn)?;
             Ok(Page {
-                items: rows.into_iter().map(Event::from).collect(),
+                items: load_in_order(conn, &page.ids)?,
                 total: page.total.unsigned_abs(),
             })
         };
@@ -210,10 +274,42 @@ impl EventRepository for PgEventRepository {
         }
     }
 
+    fn list_by_owner(
+        &self,
+        owner: UserId,
+        window: TimeWindow,
+        page: PageRequest,
+    ) -> Result<Page<Event>, RepoError> {
+        let (offset, limit) = page.offset_and_limit();
+        self.db.read(|conn| {
+            // One organiser's events are few: counted and paged on their own index.
+            let (condition, order, now) = match window {
+                TimeWindow::All => ("true", "event_time, id", NaiveDateTime::MIN),
+                TimeWindow::Upcoming(now) => ("event_time >= $2", "event_time, id", now.naive_utc()),
+                TimeWindow::Past(now) => ("event_time < $2", "event_time DESC, id DESC", now.naive_utc()),
+            };
+            let page: PageIds = diesel::sql_query(format!(
+                "SELECT (SELECT count(*) FROM events WHERE owner_id = $1 AND {condition}) AS total, \
+                 array(SELECT id FROM events WHERE owner_id = $1 AND {condition} \
+                       ORDER BY {order} LIMIT $3 OFFSET $4) AS ids"
+            ))
+            .bind::<BigInt, _>(owner.get())
+            .bind::<Timestamp, _>(now)
+            .bind::<BigInt, _>(limit)
+            .bind::<BigInt, _>(offset)
+            .get_result(conn)?;
+            Ok(Page {
+                items: load_in_order(conn, &page.ids)?,
+                total: page.total.unsigned_abs(),
+            })
+        })
+    }
+
     fn update(&self, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {
         self.db.write(|conn| {
             let current = find_for_update(conn, id)?.ok_or(RepoError::NotFound)?;
             let text_changed = changes.name.is_some() || changes.description.is_some();
+            let place = &changes.place;
             let update = EventUpdate {
                 name: changes.name.as_ref().map(|name| name.as_str()),
                 event_time: changes.event_time.map(|time| time.naive_utc()),
@@ -233,14 +329,13 @@ impl EventRepository for PgEventRepository {
                             .map_or(current.description.as_str(), |text| text.as_str()),
                     )
                 }),
+                venue: place.venue.as_ref().map(|venue| venue.as_ref().map(|v| v.as_str())),
+                address: place.address.as_ref().map(|address| address.as_ref().map(|a| a.as_str())),
+                latitude: place.coordinates.map(|point| point.map(|p| p.latitude())),
+                longitude: place.coordinates.map(|point| point.map(|p| p.longitude())),
+                online_url: place.online_url.as_ref().map(|url| url.as_ref().map(|u| u.as_str())),
             };
-            if update.name.is_none()
-                && update.event_time.is_none()
-                && update.description.is_none()
-                && update.duration_hours.is_none()
-                && update.duration_minutes.is_none()
-                && update.max_tickets.is_none()
-            {
+            if changes.is_empty() {
                 return Ok(current);
             }
             // The row is locked: no purchase can land between this check and the write.

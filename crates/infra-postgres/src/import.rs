@@ -43,6 +43,11 @@ struct EventRow<'a> {
     owner_id: i64,
     created_at: NaiveDateTime,
     search_tokens: Vec<String>,
+    venue: Option<&'a str>,
+    address: Option<&'a str>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    online_url: Option<&'a str>,
 }
 
 #[derive(Insertable)]
@@ -176,6 +181,11 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     owner_id: e.owner_id.get(),
                     created_at: utc(e.created_at),
                     search_tokens: search_tokens(&e.name, &e.description),
+                    venue: e.place.venue.as_deref(),
+                    address: e.place.address.as_deref(),
+                    latitude: e.place.coordinates.map(|point| point.latitude()),
+                    longitude: e.place.coordinates.map(|point| point.longitude()),
+                    online_url: e.place.online_url.as_deref(),
                 })
                 .collect();
             diesel::insert_into(events::table).values(&rows).execute(conn)?;

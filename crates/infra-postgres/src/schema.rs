@@ -26,6 +26,11 @@ diesel::table! {
         max_tickets -> BigInt,
         owner_id -> BigInt,
         created_at -> Timestamp,
+        venue -> Nullable<Text>,
+        address -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        online_url -> Nullable<Text>,
         search_tokens -> Array<Text>,
     }
 }

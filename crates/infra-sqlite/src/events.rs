@@ -5,16 +5,19 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::sqlite::Sqlite;
 use plaza_domain::event::{
-    Capacity, Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity,
+    Capacity, Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity, TimeWindow,
 };
+use plaza_domain::place::StoredPlace;
 use plaza_domain::search::SearchTerms;
-use plaza_domain::{Conflict, EventId, Page, RepoError, UserId};
+use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::conn::{Conn, now};
 use crate::db::Database;
 use crate::error::StoreError;
 use crate::schema::events;
-use crate::search::{Indexed, index_event, page_ids, prepare, reindex_event, unindex_event};
+use crate::search::{
+    Indexed, SearchRange, count_in, index_event, page_ids, prepare, reindex_event, unindex_event,
+};
 use crate::sql::Sql;
 use crate::time::StoredTime;
 
@@ -31,6 +34,11 @@ pub(crate) struct EventRow {
     max_tickets: i64,
     owner_id: i64,
     created_at: StoredTime,
+    venue: Option<String>,
+    address: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    online_url: Option<String>,
 }
 
 impl EventRow {
@@ -56,6 +64,12 @@ impl From<EventRow> for Event {
             max_tickets: row.max_tickets,
             owner_id: UserId::from_stored(row.owner_id),
             created_at: row.created_at.utc(),
+            place: StoredPlace {
+                venue: row.venue,
+                address: row.address,
+                coordinates: StoredPlace::coordinates_from(row.latitude, row.longitude),
+                online_url: row.online_url,
+            },
         }
     }
 }
@@ -72,6 +86,11 @@ struct EventInsert<'a> {
     max_tickets: i64,
     owner_id: i64,
     created_at: NaiveDateTime,
+    venue: Option<&'a str>,
+    address: Option<&'a str>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    online_url: Option<&'a str>,
 }
 
 #[derive(AsChangeset)]
@@ -83,16 +102,29 @@ struct EventUpdate<'a> {
     duration_hours: Option<i64>,
     duration_minutes: Option<i64>,
     max_tickets: Option<i64>,
+    venue: Option<Option<&'a str>>,
+    address: Option<Option<&'a str>>,
+    latitude: Option<Option<f64>>,
+    longitude: Option<Option<f64>>,
+    online_url: Option<Option<&'a str>>,
 }
 
-impl EventUpdate<'_> {
-    fn is_empty(&self) -> bool {
-        self.name.is_none()
-            && self.event_time.is_none()
-            && self.description.is_none()
-            && self.duration_hours.is_none()
-            && self.duration_minutes.is_none()
-            && self.max_tickets.is_none()
+impl<'a> EventUpdate<'a> {
+    fn new(changes: &'a EventChanges) -> Self {
+        let place = &changes.place;
+        Self {
+            name: changes.name.as_ref().map(|name| name.as_str()),
+            event_time: changes.event_time.map(stored_time),
+            description: changes.description.as_ref().map(|text| text.as_str()),
+            duration_hours: changes.duration_hours.map(|hours| hours.get()),
+            duration_minutes: changes.duration_minutes.map(|minutes| minutes.get()),
+            max_tickets: changes.max_tickets.map(|max| max.get()),
+            venue: place.venue.as_ref().map(|venue| venue.as_ref().map(|v| v.as_str())),
+            address: place.address.as_ref().map(|address| address.as_ref().map(|a| a.as_str())),
+            latitude: place.coordinates.map(|point| point.map(|p| p.latitude())),
+            longitude: place.coordinates.map(|point| point.map(|p| p.longitude())),
+            online_url: place.online_url.as_ref().map(|url| url.as_ref().map(|u| u.as_str())),
+        }
     }
 }
 
@@ -113,7 +145,7 @@ fn event_total(conn: &mut Conn) -> QueryResult<i64> {
 macro_rules! event_columns {
     () => {
         "id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, max_tickets, \
-         owner_id, created_at"
+         owner_id, created_at, venue, address, latitude, longitude, online_url"
     };
 }
 
@@ -131,19 +163,113 @@ fn load_in_order(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Event>> {
     Ok(rows.into_iter().map(Event::from).collect())
 }
 
+/// Where a time window's events lie among all events in list order: a window is always one run of the
+/// list, so it is known by how many events come before its boundary.
+#[derive(Debug, Clone, Copy)]
+enum Split {
+    /// Every event, in list order.
+    All,
+    /// The events from `position` on (`None`: no event is that late), after the `before` earlier ones.
+    From { position: Option<i64>, before: i64 },
+    /// The `before` events below `position` (`None`: every event), read backwards.
+    Below { position: Option<i64>, before: i64 },
+}
+
+fn split(conn: &mut Conn, window: TimeWindow, all: i64) -> QueryResult<Split> {
+    let boundary = |conn: &mut Conn, now: chrono::DateTime<chrono::Utc>| -> QueryResult<(Option<i64>, i64)> {
+        match crate::order::first_from(conn, stored_time(now))? {
+            Some(position) => Ok((Some(position), crate::order::count_before(conn, position)?)),
+            None => Ok((None, all)),
+        }
+    };
+    Ok(match window {
+        TimeWindow::All => Split::All,
+        TimeWindow::Upcoming(now) => {
+            let (position, before) = boundary(conn, now)?;
+            Split::From { position, before }
+        }
+        TimeWindow::Past(now) => {
+            let (position, before) = boundary(conn, now)?;
+            Split::Below { position, before }
+        }
+    })
+}
+
+/// A page of the events of `split` and how many it holds: positions counted through the bucket totals, so
+/// neither the boundary nor a deep page costs a walk over the events before it.
+fn list_page(conn: &mut Conn, split: Split, all: i64, offset: i64, limit: i64) -> QueryResult<(i64, Vec<i64>)> {
+    match split {
+        Split::All => Ok((all, crate::order::page_ids(conn, offset, limit)?)),
+        Split::From { before, .. } => {
+            let total = all - before;
+            let ids = if offset < total {
+                crate::order::page_ids(conn, before + offset, limit)?
+            } else {
+                Vec::new()
+            };
+            Ok((total, ids))
+        }
+        Split::Below { before, .. } => {
+            // The past, latest first, is the list read backwards from its boundary.
+            let end = before - offset;
+            if end <= 0 {
+                return Ok((before, Vec::new()));
+            }
+            let start = (end - limit).max(0);
+            let mut ids = crate::order::page_ids(conn, start, end - start)?;
+            ids.reverse();
+            Ok((before, ids))
+        }
+    }
+}
+
 /// A search page and its total, in one snapshot, on the search connections.
 fn search(db: &Database, terms: &SearchTerms, query: &EventQuery) -> Result<Page<Event>, RepoError> {
     let (offset, limit) = query.page.offset_and_limit();
     db.read_for_search(|conn| {
         let prepared = prepare(conn, terms)?;
-        let total = prepared.total.unsigned_abs();
+        let all = event_total(conn)?;
+        let (range, complement) = match split(conn, query.window, all)? {
+            Split::All => (SearchRange::All, None),
+            Split::From { position: None, .. } => {
+                return Ok(Page {
+                    items: Vec::new(),
+                    total: 0,
+                });
+            }
+            Split::From {
+                position: Some(position),
+                before,
+            } => (
+                SearchRange::From(position),
+                Some((SearchRange::BelowBackwards(position), all - before, before)),
+            ),
+            Split::Below { position: None, .. } => (SearchRange::AllBackwards, None),
+            Split::Below {
+                position: Some(position),
+                before,
+            } => (
+                SearchRange::BelowBackwards(position),
+                Some((SearchRange::From(position), before, all - before)),
+            ),
+        };
+        let total = match (prepared.counted, complement) {
+            (Some(matches), None) => matches,
+            // With every match counted already, count the matches on the side of the boundary that holds
+            // fewer events and take them from the whole.
+            (Some(matches), Some((other, inside, outside))) if outside < inside => {
+                matches - count_in(conn, &prepared, other)?
+            }
+            _ => count_in(conn, &prepared, range)?,
+        };
+        let total = total.unsigned_abs();
         if total <= offset.unsigned_abs() {
             return Ok(Page {
                 items: Vec::new(),
                 total,
             });
         }
-        let ids = page_ids(conn, &prepared, offset, limit)?;
+        let ids = page_ids(conn, &prepared, range, offset, limit)?;
         Ok(Page {
             items: load_in_order(conn, &ids)?,
             total,
@@ -193,6 +319,11 @@ impl EventRepository for SqliteEventRepository {
                     max_tickets: event.capacity.max().get(),
                     owner_id: event.owner_id.get(),
                     created_at: now(),
+                    venue: event.place.venue.as_ref().map(|venue| venue.as_str()),
+                    address: event.place.address.as_ref().map(|address| address.as_str()),
+                    latitude: event.place.coordinates.map(|point| point.latitude()),
+                    longitude: event.place.coordinates.map(|point| point.longitude()),
+                    online_url: event.place.online_url.as_ref().map(|url| url.as_str()),
                 })
                 .returning(EventRow::as_returning())
                 .get_result(conn)?;
@@ -211,29 +342,80 @@ impl EventRepository for SqliteEventRepository {
         }
         let (offset, limit) = query.page.offset_and_limit();
         self.db.read(|conn| {
-            let total = event_total(conn)?.unsigned_abs();
-            let ids = crate::order::page_ids(conn, offset, limit)?;
+            let all = event_total(conn)?;
+            let split = split(conn, query.window, all)?;
+            let (total, ids) = list_page(conn, split, all, offset, limit)?;
             Ok(Page {
                 items: load_in_order(conn, &ids)?,
-                total,
+                total: total.unsigned_abs(),
+            })
+        })
+    }
+
+    fn list_by_owner(
+        &self,
+        owner: UserId,
+        window: TimeWindow,
+        page: PageRequest,
+    ) -> Result<Page<Event>, RepoError> {
+        let (offset, limit) = page.offset_and_limit();
+        self.db.read(|conn| {
+            // One organiser's events are few: counted and paged through their own index.
+            let (bound, total_sql, page_sql) = match window {
+                TimeWindow::All => (
+                    None,
+                    "SELECT count(*) AS events FROM events WHERE owner_id = ?",
+                    concat!(
+                        "SELECT ",
+                        event_columns!(),
+                        " FROM events INDEXED BY events_by_owner_time WHERE owner_id = ? \
+                         ORDER BY event_time, id LIMIT ? OFFSET ?"
+                    ),
+                ),
+                TimeWindow::Upcoming(now) => (
+                    Some(now),
+                    "SELECT count(*) AS events FROM events WHERE owner_id = ? AND event_time >= ?",
+                    concat!(
+                        "SELECT ",
+                        event_columns!(),
+                        " FROM events INDEXED BY events_by_owner_time WHERE owner_id = ? AND event_time >= ? \
+                         ORDER BY event_time, id LIMIT ? OFFSET ?"
+                    ),
+                ),
+                TimeWindow::Past(now) => (
+                    Some(now),
+                    "SELECT count(*) AS events FROM events WHERE owner_id = ? AND event_time < ?",
+                    concat!(
+                        "SELECT ",
+                        event_columns!(),
+                        " FROM events INDEXED BY events_by_owner_time WHERE owner_id = ? AND event_time < ? \
+                         ORDER BY event_time DESC, id DESC LIMIT ? OFFSET ?"
+                    ),
+                ),
+            };
+            let bind = |sql: &'static str| {
+                let query = Sql::new(sql).int(owner.get());
+                match bound {
+                    Some(now) => query.timestamp(stored_time(now)),
+                    None => query,
+                }
+            };
+            let total = bind(total_sql).get_result::<Total>(conn)?.events;
+            let rows: Vec<EventRow> = bind(page_sql).int(limit).int(offset).load(conn)?;
+            Ok(Page {
+                items: rows.into_iter().map(Event::from).collect(),
+                total: total.unsigned_abs(),
             })
         })
     }
 
     fn update(&self, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {
         self.db.write(move |conn| {
-            let update = EventUpdate {
-                name: changes.name.as_ref().map(|name| name.as_str()),
-                event_time: changes.event_time.map(stored_time),
-                description: changes.description.as_ref().map(|text| text.as_str()),
-                duration_hours: changes.duration_hours.map(|hours| hours.get()),
-                duration_minutes: changes.duration_minutes.map(|minutes| minutes.get()),
-                max_tickets: changes.max_tickets.map(|max| max.get()),
-            };
             let current = find(conn, id)?.ok_or(RepoError::NotFound)?;
-            if update.is_empty() {
+            if changes.is_empty() {
                 return Ok(current);
             }
+            let update = EventUpdate::new(&changes);
             // Inside the immediate transaction no purchase can land between this check and the write.
             if changes
                 .max_tickets
@@ -313,6 +495,7 @@ pub(crate) mod tests {
             duration_minutes: DurationMinutes::parse(30).unwrap(),
             capacity: Capacity::new(0, MaxTickets::parse(max).unwrap()).unwrap(),
             owner_id: owner,
+            place: Default::default(),
         }
     }
 
@@ -328,6 +511,7 @@ pub(crate) mod tests {
     fn search(repo: &SqliteEventRepository, text: &str) -> Vec<String> {
         let query = EventQuery {
             search: SearchTerms::parse(text),
+            window: TimeWindow::All,
             page: PageRequest::default(),
         };
         repo.list(&query)
@@ -347,6 +531,7 @@ pub(crate) mod tests {
         let page = repo
             .list(&EventQuery {
                 search: None,
+                window: TimeWindow::All,
                 page: PageRequest::new(Some(1), Some(5)).unwrap(),
             })
             .unwrap();
@@ -397,6 +582,7 @@ pub(crate) mod tests {
         ] {
             let query = EventQuery {
                 search: SearchTerms::parse(text),
+                window: TimeWindow::All,
                 page: PageRequest::default(),
             };
             assert!(repo.list(&query).is_ok(), "{text}");
@@ -550,11 +736,13 @@ pub(crate) mod tests {
             let terms = SearchTerms::parse(text).unwrap();
             let expected = matches_by_rule(events, &terms);
             let prepared = db.read(|conn| Ok(prepare(conn, &terms)?)).unwrap();
-            assert_eq!(
-                prepared.total.unsigned_abs(),
-                expected.len() as u64,
-                "count of {text}"
-            );
+            let counted = db
+                .read(|conn| Ok(count_in(conn, &prepared, SearchRange::All)?))
+                .unwrap();
+            assert_eq!(counted.unsigned_abs(), expected.len() as u64, "count of {text}");
+            if let Some(kept) = prepared.counted {
+                assert_eq!(kept, counted, "kept count of {text}");
+            }
             for (offset, limit) in [(0usize, 10usize), (5, 7), (30, 50), (0, 1_000)] {
                 let want: Vec<i64> = expected.iter().copied().skip(offset).take(limit).collect();
                 let got = db
@@ -562,6 +750,7 @@ pub(crate) mod tests {
                         Ok(page_ids(
                             conn,
                             &prepared,
+                            SearchRange::All,
                             i64::try_from(offset).unwrap(),
                             i64::try_from(limit).unwrap(),
                         )?)
@@ -611,6 +800,7 @@ pub(crate) mod tests {
         let total = repo
             .list(&EventQuery {
                 search: None,
+                window: TimeWindow::All,
                 page: PageRequest::default(),
             })
             .unwrap()
@@ -633,10 +823,31 @@ pub(crate) mod tests {
         let plan_of = |sql: &str| db.query_plan(sql).unwrap();
 
         let search = plan_of(
-            &crate::search::PAGE_SQL
+            &SearchRange::All
+                .page_sql()
                 .replacen('?', "'music*'", 1)
                 .replace('?', "10"),
         );
+        for range in [SearchRange::From(0), SearchRange::BelowBackwards(0)] {
+            let windowed = plan_of(
+                &range
+                    .page_sql()
+                    .replacen('?', "'music*'", 1)
+                    .replacen('?', "0", 1)
+                    .replace('?', "10"),
+            );
+            assert!(
+                !windowed
+                    .iter()
+                    .any(|line| line.contains("TEMP B-TREE") || line.starts_with("SCAN o")),
+                "{range:?}: {windowed:?}"
+            );
+        }
+        let owned = plan_of(
+            "SELECT id FROM events INDEXED BY events_by_owner_time WHERE owner_id = 1 AND event_time < '2027' \
+             ORDER BY event_time DESC, id DESC LIMIT 10",
+        );
+        assert!(!owned.iter().any(|line| line.contains("TEMP B-TREE")), "{owned:?}");
         assert!(
             search
                 .iter()

@@ -236,6 +236,41 @@ pub(crate) fn page_ids(conn: &mut Conn, offset: i64, limit: i64) -> QueryResult<
     Ok(ids.into_iter().map(|row| row.id).collect())
 }
 
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+/// The position of the first event in list order starting at or after `time`; `None` when every event
+/// starts before it.
+pub(crate) fn first_from(conn: &mut Conn, time: NaiveDateTime) -> QueryResult<Option<i64>> {
+    Sql::new(
+        "SELECT o.position AS position \
+         FROM events AS e INDEXED BY events_by_time CROSS JOIN event_order AS o ON o.event_id = e.id \
+         WHERE e.event_time >= ? ORDER BY e.event_time, e.id LIMIT 1",
+    )
+    .timestamp(time)
+    .get_result::<Position>(conn)
+    .optional()
+    .map(|row| row.map(|row| row.position))
+}
+
+/// How many events come before `position` in list order: the bucket totals before its bucket, plus the
+/// positions below it within its bucket. Reads the bucket rows and at most one bucket's positions.
+pub(crate) fn count_before(conn: &mut Conn, position: i64) -> QueryResult<i64> {
+    let bucket = position >> BUCKET_BITS;
+    Sql::new(
+        "SELECT (SELECT coalesce(sum(events), 0) FROM position_buckets WHERE bucket < ?) \
+              + (SELECT count(*) FROM event_order WHERE position >= ? AND position < ?) AS count",
+    )
+    .int(bucket)
+    .int(bucket << BUCKET_BITS)
+    .int(position)
+    .get_result::<Count>(conn)
+    .map(|row| row.count)
+}
+
 /// Positions for every event, in list order, by time (or evenly by rank when times crowd the end of the
 /// range): used by the start-up rebuild. Returns each event's id and position.
 pub(crate) fn rebuild(conn: &mut Conn) -> QueryResult<Vec<(i64, i64)>> {
@@ -358,6 +393,31 @@ mod tests {
                     "{offset}+{limit}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn counts_before_a_position_match_counting_every_row() {
+        let (_dir, mut conn) = migrated();
+        let mut sql = String::from("INSERT INTO event_order (event_id, position) VALUES ");
+        let rows: Vec<String> = (0..2_000i64)
+            .map(|i| {
+                let bucket = (i * i) % 23 - 7;
+                format!("({}, {})", i + 1, (bucket << BUCKET_BITS) + i * 3)
+            })
+            .collect();
+        sql.push_str(&rows.join(", "));
+        conn.batch_execute("PRAGMA foreign_keys = OFF").unwrap();
+        conn.batch_execute(&sql).unwrap();
+        let probes = [i64::MIN, -(7 << BUCKET_BITS), -1, 0, 1, 3 << BUCKET_BITS, (5 << BUCKET_BITS) + 1_500, i64::MAX];
+        for position in probes {
+            let counted = diesel::sql_query(format!(
+                "SELECT count(*) AS count FROM event_order WHERE position < {position}"
+            ))
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .count;
+            assert_eq!(count_before(&mut conn, position).unwrap(), counted, "{position}");
         }
     }
 

@@ -218,7 +218,8 @@ const INDEXED_PREFIX: usize = 6;
 /// A search ready to run: its total and the FTS5 query of its pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PreparedSearch {
-    pub total: i64,
+    /// How many events match in all, when the kept counts tell it without counting matches.
+    pub counted: Option<i64>,
     expression: String,
 }
 
@@ -261,23 +262,87 @@ pub(crate) fn prepare(conn: &mut Conn, terms: &SearchTerms) -> QueryResult<Prepa
         parts.push(if prefix { quoted + "*" } else { quoted });
     }
     let expression = parts.join(" ");
-    let total = match total {
-        Some(total) => total,
-        None => {
-            Sql::new("SELECT count(*) AS count FROM events_search WHERE events_search MATCH ?")
-                .text(&expression)
-                .get_result::<Count>(conn)?
-                .count
-        }
-    };
-    Ok(PreparedSearch { total, expression })
+    Ok(PreparedSearch {
+        counted: total,
+        expression,
+    })
 }
 
-/// One page of matches, read from the index in position order and stopping after the page: the event
-/// ids, in list order.
-pub(crate) const PAGE_SQL: &str = "SELECT o.event_id AS id FROM \
-     (SELECT rowid AS position FROM events_search WHERE events_search MATCH ? ORDER BY rowid LIMIT ? OFFSET ?) \
-     AS page CROSS JOIN event_order AS o ON o.position = page.position ORDER BY page.position";
+/// Which positions a search reads, and in which direction: the list order, or backwards for the
+/// latest-first list of past events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SearchRange {
+    /// Every match, in list order.
+    All,
+    /// Every match, latest first.
+    AllBackwards,
+    /// The matches from this position on, in list order.
+    From(i64),
+    /// The matches below this position, latest first.
+    BelowBackwards(i64),
+}
+
+/// A page of matches: the subquery reads the index in position order (FTS5 applies the rowid bounds while
+/// it reads) and stops after the page; the join turns positions into event ids.
+macro_rules! page_sql {
+    ($bounds:literal, $direction:literal) => {
+        concat!(
+            "SELECT o.event_id AS id FROM \
+             (SELECT rowid AS position FROM events_search WHERE events_search MATCH ?",
+            $bounds,
+            " ORDER BY rowid",
+            $direction,
+            " LIMIT ? OFFSET ?) \
+             AS page CROSS JOIN event_order AS o ON o.position = page.position ORDER BY page.position",
+            $direction
+        )
+    };
+}
+
+/// A count of the matches within bounds.
+macro_rules! count_sql {
+    ($bounds:literal) => {
+        concat!(
+            "SELECT count(*) AS count FROM events_search WHERE events_search MATCH ?",
+            $bounds
+        )
+    };
+}
+
+impl SearchRange {
+    /// The statement of one page in this range: the expression, the bound if any, limit and offset.
+    pub(crate) fn page_sql(self) -> &'static str {
+        match self {
+            Self::All => page_sql!("", ""),
+            Self::AllBackwards => page_sql!("", " DESC"),
+            Self::From(_) => page_sql!(" AND rowid >= ?", ""),
+            Self::BelowBackwards(_) => page_sql!(" AND rowid < ?", " DESC"),
+        }
+    }
+
+    fn count_sql(self) -> &'static str {
+        match self {
+            Self::All | Self::AllBackwards => count_sql!(""),
+            Self::From(_) => count_sql!(" AND rowid >= ?"),
+            Self::BelowBackwards(_) => count_sql!(" AND rowid < ?"),
+        }
+    }
+
+    fn bind(self, query: Sql) -> Sql {
+        match self {
+            Self::All | Self::AllBackwards => query,
+            Self::From(position) | Self::BelowBackwards(position) => query.int(position),
+        }
+    }
+}
+
+/// How many events in `range` match, counted in the index.
+pub(crate) fn count_in(conn: &mut Conn, search: &PreparedSearch, range: SearchRange) -> QueryResult<i64> {
+    Ok(range
+        .bind(Sql::new(range.count_sql()).text(&search.expression))
+        .get_result::<Count>(conn)?
+        .count)
+}
 
 #[derive(QueryableByName)]
 struct Id {
@@ -285,15 +350,16 @@ struct Id {
     id: i64,
 }
 
-/// The ids of one page of matches, in list order (`event_time`, then `id`).
+/// The ids of one page of matches in `range`, in its order.
 pub(crate) fn page_ids(
     conn: &mut Conn,
     search: &PreparedSearch,
+    range: SearchRange,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
-    Ok(Sql::new(PAGE_SQL)
-        .text(&search.expression)
+    Ok(range
+        .bind(Sql::new(range.page_sql()).text(&search.expression))
         .int(limit)
         .int(offset)
         .load::<Id>(conn)?

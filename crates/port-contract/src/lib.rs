@@ -18,8 +18,9 @@ use chrono::{TimeZone, Utc};
 use plaza_domain::comment::{CommentContent, FanOut, NewComment};
 use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, EventQuery,
-    MaxTickets, NewEvent, TicketQuantity,
+    MaxTickets, NewEvent, TicketQuantity, TimeWindow,
 };
+use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, PlaceChanges, StoredPlace, Venue};
 use plaza_domain::live::StreamTicket;
 use plaza_domain::notification::{
     InboxCursor, NewNotification, NotificationMessage, NotificationQuery, SenderName,
@@ -57,6 +58,9 @@ macro_rules! contract_tests {
             a_new_avatar_returns_the_one_it_replaces,
             users_are_listed_and_found_in_id_order,
             events_list_by_time_then_id_with_totals,
+            time_windows_split_the_list_at_an_instant,
+            an_organisers_events_are_listed_by_window,
+            places_are_kept_and_changed_part_by_part,
             event_times_are_kept_to_the_microsecond,
             search_follows_the_rule,
             search_follows_edits_and_deletes,
@@ -113,6 +117,7 @@ fn new_event(owner: UserId, name: &str, description: &str, day: u32, max: i64) -
         duration_minutes: DurationMinutes::parse(30).unwrap(),
         capacity: Capacity::new(0, MaxTickets::parse(max).unwrap()).unwrap(),
         owner_id: owner,
+        place: Place::default(),
     }
 }
 
@@ -130,6 +135,7 @@ fn page(skip: i64, limit: i64) -> PageRequest {
 fn search_names(stores: &Stores, text: &str) -> Vec<String> {
     let query = EventQuery {
         search: SearchTerms::parse(text),
+        window: TimeWindow::All,
         page: page(0, 100),
     };
     let found = stores.events.list(&query).unwrap();
@@ -393,6 +399,7 @@ pub fn events_list_by_time_then_id_with_totals(stores: &Stores) {
         .events
         .list(&EventQuery {
             search: None,
+            window: TimeWindow::All,
             page: page(0, 10),
         })
         .unwrap();
@@ -405,6 +412,7 @@ pub fn events_list_by_time_then_id_with_totals(stores: &Stores) {
         .events
         .list(&EventQuery {
             search: None,
+            window: TimeWindow::All,
             page: page(1, 1),
         })
         .unwrap();
@@ -413,12 +421,164 @@ pub fn events_list_by_time_then_id_with_totals(stores: &Stores) {
         .events
         .list(&EventQuery {
             search: None,
+            window: TimeWindow::All,
             page: page(5, 10),
         })
         .unwrap();
     assert_eq!((beyond.total, beyond.items.len()), (3, 0));
     assert_eq!(stores.events.find(early.id).unwrap(), Some(early));
     assert_eq!(stores.events.find(EventId::from_stored(9_999)).unwrap(), None);
+}
+
+/// `Upcoming(now)` lists the events starting at or after `now` in list order, `Past(now)` the others latest
+/// first, both paged and counted like the whole list, searched or not; checked against that rule on a list
+/// with ties, at instants before, between, on and after the events.
+pub fn time_windows_split_the_list_at_an_instant(stores: &Stores) {
+    let owner = user(stores, "owner");
+    let mut events = Vec::new();
+    for (at, day) in [3u32, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7].into_iter().enumerate() {
+        let text = if at % 3 == 0 { "rust talks" } else { "knitting" };
+        events.push(event(stores, owner, &format!("Event {at}"), text, day));
+    }
+    let day = |d: u32, h: u32| Utc.with_ymd_and_hms(2027, 1, d, h, 0, 0).unwrap();
+    for now in [day(1, 0), day(3, 18), day(5, 17), day(5, 18), day(5, 19), day(9, 19), day(20, 0)] {
+        for search in [None, Some("rust"), Some("knit")] {
+            let matching: Vec<&Event> = events
+                .iter()
+                .filter(|e| search.is_none_or(|s| e.description.contains(s)))
+                .collect();
+            let mut upcoming: Vec<EventId> = Vec::new();
+            let mut past: Vec<EventId> = Vec::new();
+            let mut ordered = matching.clone();
+            ordered.sort_by_key(|e| (e.event_time, e.id));
+            for e in &ordered {
+                if e.event_time >= now {
+                    upcoming.push(e.id);
+                } else {
+                    past.push(e.id);
+                }
+            }
+            past.reverse();
+            for (window, expected) in [(TimeWindow::Upcoming(now), &upcoming), (TimeWindow::Past(now), &past)] {
+                for (skip, limit) in [(0, 100), (0, 1), (1, 2), (3, 3), (5, 10), (20, 5)] {
+                    let found = stores
+                        .events
+                        .list(&EventQuery {
+                            search: search.and_then(SearchTerms::parse),
+                            window,
+                            page: page(skip, limit),
+                        })
+                        .unwrap();
+                    let want: Vec<EventId> = expected
+                        .iter()
+                        .copied()
+                        .skip(skip as usize)
+                        .take(limit as usize)
+                        .collect();
+                    let what = format!("{window:?} {search:?} {skip}+{limit}");
+                    assert_eq!(found.total as usize, expected.len(), "total of {what}");
+                    assert_eq!(
+                        found.items.iter().map(|e| e.id).collect::<Vec<_>>(),
+                        want,
+                        "{what}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// One organiser's events, by the same windows, and nobody else's.
+pub fn an_organisers_events_are_listed_by_window(stores: &Stores) {
+    let alice = user(stores, "alice");
+    let bob = user(stores, "bob");
+    let first = event(stores, alice, "First", "", 2);
+    let third = event(stores, alice, "Third", "", 6);
+    let second = event(stores, alice, "Second", "", 4);
+    event(stores, bob, "Bob's", "", 5);
+    let now = Utc.with_ymd_and_hms(2027, 1, 4, 18, 0, 0).unwrap();
+    let ids = |window, skip, limit| {
+        let found = stores
+            .events
+            .list_by_owner(alice, window, page(skip, limit))
+            .unwrap();
+        (found.total, found.items.iter().map(|e| e.id).collect::<Vec<_>>())
+    };
+    assert_eq!(ids(TimeWindow::All, 0, 10), (3, vec![first.id, second.id, third.id]));
+    assert_eq!(ids(TimeWindow::Upcoming(now), 0, 10), (2, vec![second.id, third.id]));
+    assert_eq!(ids(TimeWindow::Upcoming(now), 1, 10), (2, vec![third.id]));
+    assert_eq!(ids(TimeWindow::Past(now), 0, 10), (1, vec![first.id]));
+    assert_eq!(ids(TimeWindow::All, 1, 1), (3, vec![second.id]));
+    let nobody = user(stores, "nobody");
+    let none = stores
+        .events
+        .list_by_owner(nobody, TimeWindow::All, page(0, 10))
+        .unwrap();
+    assert_eq!((none.total, none.items.len()), (0, 0));
+}
+
+/// Every part of a place comes back as it was given (coordinates to the last bit), changes one part at a
+/// time, and an event without one has none.
+pub fn places_are_kept_and_changed_part_by_part(stores: &Stores) {
+    let owner = user(stores, "owner");
+    let bare = event(stores, owner, "Somewhere", "", 1);
+    assert_eq!(bare.place, StoredPlace::default());
+    let mut new = new_event(owner, "Meetup", "", 2, 10);
+    new.place = Place {
+        venue: Some(Venue::parse("Café Central").unwrap()),
+        address: Some(Address::parse("Herrengasse 14\n1010 Wien").unwrap()),
+        coordinates: Some(Coordinates::new(48.210_033_123_456_78, -16.363_449_987_654_32).unwrap()),
+        online_url: Some(OnlineUrl::parse("https://meet.example.org/rust?room=1").unwrap()),
+    };
+    let created = stores.events.create(new.clone()).unwrap();
+    assert_eq!(created.place, StoredPlace::from(new.place.clone()));
+    assert_eq!(stores.events.find(created.id).unwrap().unwrap().place, created.place);
+    let changed = stores
+        .events
+        .update(
+            created.id,
+            EventChanges {
+                place: PlaceChanges {
+                    venue: Some(None),
+                    coordinates: Some(Some(Coordinates::new(-90.0, 180.0).unwrap())),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let expected = StoredPlace {
+        venue: None,
+        coordinates: Some(Coordinates::new(-90.0, 180.0).unwrap()),
+        ..created.place.clone()
+    };
+    assert_eq!(changed.place, expected);
+    assert_eq!(changed.name, "Meetup", "the rest kept");
+    let listed = stores
+        .events
+        .list(&EventQuery {
+            search: SearchTerms::parse("meetup"),
+            window: TimeWindow::All,
+            page: page(0, 10),
+        })
+        .unwrap();
+    assert_eq!(listed.items[0].place, expected, "lists carry the place too");
+    let cleared = stores
+        .events
+        .update(
+            created.id,
+            EventChanges {
+                place: PlaceChanges {
+                    address: Some(None),
+                    coordinates: Some(None),
+                    online_url: Some(None),
+                    venue: None,
+                },
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(cleared.place, StoredPlace::default());
 }
 
 /// Every store keeps event times to the microsecond, finer digits dropped, on creation and on edit,
@@ -492,6 +652,7 @@ pub fn search_follows_the_rule(stores: &Stores) {
         .events
         .list(&EventQuery {
             search: SearchTerms::parse("rust"),
+            window: TimeWindow::All,
             page: page(1, 1),
         })
         .unwrap();
