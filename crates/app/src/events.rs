@@ -109,7 +109,12 @@ impl EventService {
     }
 
     /// A page of the events one person published, as `when` selects them; `404` for no such person.
-    pub fn list_by_owner(&self, owner: &User, when: When, page: PageRequest) -> Result<Page<Event>, AppError> {
+    pub fn list_by_owner(
+        &self,
+        owner: &User,
+        when: When,
+        page: PageRequest,
+    ) -> Result<Page<Event>, AppError> {
         let owner: UserId = owner.id;
         Ok(self.events.list_by_owner(owner, when.at(Utc::now()), page)?)
     }
@@ -280,7 +285,12 @@ pub(crate) mod tests {
                 *owner == UserId::from_stored(3) && matches!(window, TimeWindow::Past(now) if *now >= before)
             })
             .times(1)
-            .returning(|_, _, _| Ok(Page { items: Vec::new(), total: 0 }));
+            .returning(|_, _, _| {
+                Ok(Page {
+                    items: Vec::new(),
+                    total: 0,
+                })
+            });
         let service = EventService::new(Arc::new(events));
         let page = PageRequest::default();
         service.list(None, When::default(), page).unwrap();

@@ -262,7 +262,7 @@ pub fn event_body(i: usize) -> Value {
     }
     json!({
         "name": name,
-        "event_time": format!("2027-{:02}-{:02}T{:02}:{:02}:00Z", 1 + i % 12, 1 + i % 28, i % 24, i % 60),
+        "event_time": format!("2031-{:02}-{:02}T{:02}:{:02}:00Z", 1 + i % 12, 1 + i % 28, i % 24, i % 60),
         "description": description,
         "duration_hours": 1 + i % 5,
         "duration_minutes": (i * 7) % 60,
@@ -357,7 +357,7 @@ pub fn seed(base: &str, sizes: &Sizes) -> anyhow::Result<Seeded> {
     let plain_event = first_event.lock().map_err(|_| anyhow!("poisoned"))?.unwrap_or(1);
 
     let special = |name: &str, owner: &str, max_tickets: i64| -> anyhow::Result<i64> {
-        let body = json!({"name": name, "event_time": "2027-06-01T18:00:00Z", "description": "benchmark",
+        let body = json!({"name": name, "event_time": "2031-06-01T18:00:00Z", "description": "benchmark",
             "duration_hours": 2, "duration_minutes": 0, "max_tickets": max_tickets});
         post(&agent, &format!("{base}/events/"), Some(owner), &body)?["id"]
             .as_i64()

@@ -41,10 +41,7 @@ impl Coordinates {
         if !(-180.0..=180.0).contains(&longitude) {
             return Err(("longitude", Invalid::new("must be between -180 and 180")));
         }
-        Ok(Self {
-            latitude,
-            longitude,
-        })
+        Ok(Self { latitude, longitude })
     }
 
     /// Degrees north of the equator (negative: south).
@@ -129,7 +126,10 @@ pub struct PlaceChanges {
 impl PlaceChanges {
     /// Whether nothing changes.
     pub fn is_empty(&self) -> bool {
-        self.venue.is_none() && self.address.is_none() && self.coordinates.is_none() && self.online_url.is_none()
+        self.venue.is_none()
+            && self.address.is_none()
+            && self.coordinates.is_none()
+            && self.online_url.is_none()
     }
 }
 

@@ -58,6 +58,8 @@ error_codes! {
         EmailTaken = "email_taken",
         /// `409`: not enough tickets are left for the purchase.
         SoldOut = "sold_out",
+        /// `409`: the event has started; its tickets no longer sell.
+        EventStarted = "event_started",
         /// `412`: an `If-Match` or `If-Unmodified-Since` condition did not hold.
         PreconditionFailed = "precondition_failed",
         /// `413`: the body is too large.
@@ -289,6 +291,7 @@ impl From<AppError> for ApiError {
                     Conflict::UsernameTaken => ErrorCode::UsernameTaken,
                     Conflict::EmailTaken => ErrorCode::EmailTaken,
                     Conflict::SoldOut => ErrorCode::SoldOut,
+                    Conflict::EventStarted => ErrorCode::EventStarted,
                     // The use case turns this into a validation error; reaching here is a bug.
                     Conflict::CapacityBelowSold => {
                         return Self::invalid_field("max_tickets", conflict.to_string());

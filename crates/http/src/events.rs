@@ -2,12 +2,13 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use plaza_app::events::EventDraft;
+use plaza_app::events::{EventDraft, When};
 use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, MaxTickets,
     TicketQuantity,
 };
-use plaza_domain::{EventId, Invalid, PageRequest, ValidationErrors};
+use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, PlaceChanges, Venue};
+use plaza_domain::{EventId, Invalid, PageRequest, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -20,6 +21,7 @@ use crate::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
 use crate::state::AppState;
+use crate::users::UserIdParam;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventResponse {
@@ -37,6 +39,16 @@ pub struct EventResponse {
     #[serde(serialize_with = "serialize_time")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
+    /// The venue's name; `null` when not given.
+    pub venue: Option<String>,
+    /// The postal address, possibly on several lines; `null` when not given.
+    pub address: Option<String>,
+    /// Degrees north (WGS 84); `null` unless `longitude` is given too.
+    pub latitude: Option<f64>,
+    /// Degrees east (WGS 84); `null` unless `latitude` is given too.
+    pub longitude: Option<f64>,
+    /// An `http` or `https` link to join online; `null` when not given.
+    pub online_url: Option<String>,
 }
 
 impl From<Event> for EventResponse {
@@ -52,6 +64,86 @@ impl From<Event> for EventResponse {
             max_tickets: event.max_tickets,
             owner_id: event.owner_id.get(),
             created_at: event.created_at,
+            venue: event.place.venue,
+            address: event.place.address,
+            latitude: event.place.coordinates.map(Coordinates::latitude),
+            longitude: event.place.coordinates.map(Coordinates::longitude),
+            online_url: event.place.online_url,
+        }
+    }
+}
+
+/// A text part of a place: blank reads as "none" (a form's empty input), anything else must parse.
+fn blank_or<V>(
+    parse: impl FnOnce(String) -> Result<V, Invalid>,
+) -> impl FnOnce(String) -> Result<Option<V>, Invalid> {
+    move |raw| {
+        if raw.trim().is_empty() {
+            Ok(None)
+        } else {
+            parse(raw).map(Some)
+        }
+    }
+}
+
+/// The place fields of a body, each as sent.
+struct PlaceFields {
+    venue: Field<String>,
+    address: Field<String>,
+    latitude: Field<f64>,
+    longitude: Field<f64>,
+    online_url: Field<String>,
+}
+
+impl PlaceFields {
+    /// Each part: `None` when left out, `Some(None)` when `null` or blank, `Some(Some(_))` when given. The
+    /// two coordinates go together: both numbers, or both left out or `null`.
+    fn parse(self, errors: &mut ValidationErrors) -> PlaceChanges {
+        let venue = self.venue.clearable("venue", errors, blank_or(Venue::parse));
+        let address = self
+            .address
+            .clearable("address", errors, blank_or(Address::parse));
+        let online_url = self
+            .online_url
+            .clearable("online_url", errors, blank_or(OnlineUrl::parse));
+        let latitude = self
+            .latitude
+            .clearable("latitude", errors, |value| Ok(Some(value)));
+        let longitude = self
+            .longitude
+            .clearable("longitude", errors, |value| Ok(Some(value)));
+        let coordinates = match (latitude, longitude) {
+            (None, None) => None,
+            (Some(Some(latitude)), Some(Some(longitude))) => match Coordinates::new(latitude, longitude) {
+                Ok(point) => Some(Some(point)),
+                Err((field, invalid)) => {
+                    errors.push(field, invalid.0);
+                    None
+                }
+            },
+            (Some(None), Some(None)) => Some(None),
+            (_, Some(Some(_))) => {
+                errors.push("latitude", "must be given with longitude");
+                None
+            }
+            (Some(Some(_)), _) => {
+                errors.push("longitude", "must be given with latitude");
+                None
+            }
+            (Some(None), None) => {
+                errors.push("longitude", "must be cleared with latitude");
+                None
+            }
+            (None, Some(None)) => {
+                errors.push("latitude", "must be cleared with longitude");
+                None
+            }
+        };
+        PlaceChanges {
+            venue,
+            address,
+            coordinates,
+            online_url,
         }
     }
 }
@@ -97,6 +189,27 @@ pub struct CreateEventBody {
     #[serde(default)]
     #[schema(value_type = i64, required = true, minimum = 0, maximum = 1000000)]
     pub max_tickets: Field<i64>,
+    /// The venue's name, one line. Left out, `null` or blank: none.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub venue: Field<String>,
+    /// The postal address; line breaks allowed. Left out, `null` or blank: none.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub address: Field<String>,
+    /// Degrees north, −90 to 90; given with `longitude` or not at all.
+    #[serde(default)]
+    #[schema(value_type = Option<f64>, minimum = -90, maximum = 90)]
+    pub latitude: Field<f64>,
+    /// Degrees east, −180 to 180; given with `latitude` or not at all.
+    #[serde(default)]
+    #[schema(value_type = Option<f64>, minimum = -180, maximum = 180)]
+    pub longitude: Field<f64>,
+    /// An `http` or `https` link to join online (no user name or password in it), at most 2,000
+    /// characters. Left out, `null` or blank: none.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub online_url: Field<String>,
 }
 
 impl CreateEventBody {
@@ -122,6 +235,20 @@ impl CreateEventBody {
             (Some(max), Optional::Given(sold)) => errors.check("tickets_sold", Capacity::new(sold, max)),
             _ => None,
         };
+        let place = PlaceFields {
+            venue: self.venue,
+            address: self.address,
+            latitude: self.latitude,
+            longitude: self.longitude,
+            online_url: self.online_url,
+        }
+        .parse(&mut errors);
+        let place = Place {
+            venue: place.venue.flatten(),
+            address: place.address.flatten(),
+            coordinates: place.coordinates.flatten(),
+            online_url: place.online_url.flatten(),
+        };
         match (
             name,
             event_time,
@@ -144,6 +271,7 @@ impl CreateEventBody {
                 duration_hours,
                 duration_minutes,
                 capacity,
+                place,
             }),
             _ => Err(errors.into()),
         }
@@ -178,6 +306,26 @@ pub struct PatchEventBody {
     #[serde(default)]
     #[schema(ignore)]
     pub tickets_sold: Field<serde_json::Value>,
+    /// A new venue; `null` or blank removes it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub venue: Field<String>,
+    /// A new address; `null` or blank removes it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub address: Field<String>,
+    /// Sent with `longitude`: both numbers move the point, both `null` remove it.
+    #[serde(default)]
+    #[schema(value_type = Option<f64>, minimum = -90, maximum = 90)]
+    pub latitude: Field<f64>,
+    /// Sent with `latitude`.
+    #[serde(default)]
+    #[schema(value_type = Option<f64>, minimum = -180, maximum = 180)]
+    pub longitude: Field<f64>,
+    /// A new link; `null` or blank removes it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub online_url: Field<String>,
 }
 
 impl PatchEventBody {
@@ -214,6 +362,14 @@ impl PatchEventBody {
                 .max_tickets
                 .optional_not_null("max_tickets", &mut errors, MaxTickets::parse)
                 .given(),
+            place: PlaceFields {
+                venue: self.venue,
+                address: self.address,
+                latitude: self.latitude,
+                longitude: self.longitude,
+                online_url: self.online_url,
+            }
+            .parse(&mut errors),
         };
         if errors.is_empty() {
             Ok(changes)
@@ -244,6 +400,46 @@ pub struct EventListQuery {
     /// ignored); in Chinese or Japanese text any two or more consecutive characters match. Empty: no filter.
     #[param(nullable = false)]
     search: Option<String>,
+    /// `upcoming` (the default): events not started yet, soonest first; `past`: events that have
+    /// started, latest first; `all`: every event, earliest first.
+    #[param(nullable = false, inline)]
+    when: Option<WhenParam>,
+}
+
+/// Which events a list holds by their start.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(default = "upcoming")]
+pub enum WhenParam {
+    #[default]
+    Upcoming,
+    Past,
+    All,
+}
+
+impl From<WhenParam> for When {
+    fn from(when: WhenParam) -> Self {
+        match when {
+            WhenParam::Upcoming => When::Upcoming,
+            WhenParam::Past => When::Past,
+            WhenParam::All => When::All,
+        }
+    }
+}
+
+/// Paging and time window of one organiser's events.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OwnerEventsQuery {
+    /// How many events to skip.
+    #[param(nullable = false, minimum = 0, default = 0)]
+    skip: Option<i64>,
+    /// How many events to return.
+    #[param(nullable = false, minimum = 1, maximum = 100, default = 10)]
+    limit: Option<i64>,
+    /// As for `GET /events/`: `upcoming` (default), `past` or `all`.
+    #[param(nullable = false, inline)]
+    when: Option<WhenParam>,
 }
 
 /// Publishes an event; the caller becomes its owner.
@@ -272,8 +468,9 @@ pub async fn create(
     Ok(HttpResponse::Ok().json(EventResponse::from(event)))
 }
 
-/// Lists events by `event_time`, then `id`, optionally only those matching `search`. A search with no
-/// word in it (only punctuation) matches nothing.
+/// Lists the events `when` selects — by default those not started yet, soonest first (`event_time`, then
+/// `id`) — optionally only those matching `search`. A search with no word in it (only punctuation)
+/// matches nothing.
 #[utoipa::path(
     get,
     path = "/events/",
@@ -292,9 +489,48 @@ pub async fn list_events(
     state: web::Data<AppState>,
     query: ApiQuery<EventListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let EventListQuery { skip, limit, search } = query.0;
+    let EventListQuery {
+        skip,
+        limit,
+        search,
+        when,
+    } = query.0;
     let page = PageRequest::new(skip, limit)?;
-    let events = blocking(move || state.services.events.list(search.as_deref(), page)).await?;
+    let when = When::from(when.unwrap_or_default());
+    let events = blocking(move || state.services.events.list(search.as_deref(), when, page)).await?;
+    Ok(list(events.map(EventResponse::from), &[]))
+}
+
+/// The events one person published, as `when` selects them (by default those not started yet, soonest
+/// first). `404` when there is no such user.
+#[utoipa::path(
+    get,
+    path = "/users/{user_id}/events",
+    tag = "events",
+    operation_id = "list_user_events",
+    params(UserIdParam, OwnerEventsQuery),
+    responses(
+        (status = 200, description = "A page of the user's events", body = [EventResponse],
+            headers(("X-Total-Count" = u64, description = "Events matching, before `skip` and `limit`"))),
+        (status = 204, description = "No event on this page",
+            headers(("X-Total-Count" = u64, description = "Events matching, before `skip` and `limit`"))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+pub async fn list_by_owner(
+    state: web::Data<AppState>,
+    id: PathId<UserId>,
+    query: ApiQuery<OwnerEventsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let OwnerEventsQuery { skip, limit, when } = query.0;
+    let page = PageRequest::new(skip, limit)?;
+    let when = When::from(when.unwrap_or_default());
+    let events = blocking(move || {
+        let owner = state.services.users.get(id.0)?;
+        state.services.events.list_by_owner(&owner, when, page)
+    })
+    .await?;
     Ok(list(events.map(EventResponse::from), &[]))
 }
 
@@ -371,7 +607,8 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Buys tickets: all of them, atomically, or `409 sold_out` when fewer are left. Never oversells.
+/// Buys tickets: all of them, atomically, or `409 sold_out` when fewer are left. Never oversells. Once the
+/// event has started its tickets no longer sell: `409 event_started`.
 #[utoipa::path(
     post,
     path = "/events/{event_id}/tickets",
@@ -385,7 +622,8 @@ pub async fn delete(
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
-        (status = 409, description = "`sold_out`: not enough tickets left; nothing was sold", body = ErrorBody),
+        (status = 409, description = "`sold_out`: not enough tickets left; `event_started`: the event has \
+            started. Nothing was sold", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
     )

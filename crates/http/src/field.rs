@@ -91,6 +91,25 @@ impl<T> Field<T> {
         }
     }
 
+    /// An optional field that a `PATCH` may clear: left out changes nothing (`None`), `null` clears it
+    /// (`Some(None)`), a value is checked by `parse`, which may itself read it as clearing (a blank text).
+    pub fn clearable<V>(
+        self,
+        name: &str,
+        errors: &mut ValidationErrors,
+        parse: impl FnOnce(T) -> Result<Option<V>, Invalid>,
+    ) -> Option<Option<V>> {
+        match self {
+            Self::Absent => None,
+            Self::Null => Some(None),
+            Self::Value(value) => errors.check(name, parse(value)),
+            Self::WrongType(message) => {
+                errors.push(name, message);
+                None
+            }
+        }
+    }
+
     /// Whether anything at all was sent for this field, `null` included.
     pub fn is_sent(&self) -> bool {
         !matches!(self, Self::Absent)

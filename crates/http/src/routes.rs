@@ -107,6 +107,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(GET "/users/{user_id}" => users::get),
         route!(PUT "/users/{user_id}" => users::update),
         route!(PUT "/users/{user_id}/avatar" => avatars::upload),
+        route!(GET "/users/{user_id}/events" => events::list_by_owner),
         route!(GET "/avatars/{name}" => avatars::download),
         route!(POST "/events" => events::create),
         route!(GET "/events" => events::list_events),

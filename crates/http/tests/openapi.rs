@@ -96,6 +96,7 @@ fn protected_routes_and_only_they_require_a_token() {
         "POST /users/",
         "GET /users/",
         "GET /users/{user_id}",
+        "GET /users/{user_id}/events",
         "GET /events/",
         "GET /events/{event_id}",
         "GET /posts/",

@@ -245,9 +245,10 @@ impl EventRepository for PgEventRepository {
                         TimeWindow::Upcoming(_) => ("event_time >= $4", "event_time, id"),
                         TimeWindow::Past(_) => ("event_time < $4", "event_time DESC, id DESC"),
                     };
+                    // `$4` is bound whatever the window; the whole list does not read it.
                     let now = match window {
                         TimeWindow::Upcoming(now) | TimeWindow::Past(now) => now.naive_utc(),
-                        TimeWindow::All => NaiveDateTime::MIN,
+                        TimeWindow::All => chrono::DateTime::UNIX_EPOCH.naive_utc(),
                     };
                     diesel::sql_query(format!(
                         "WITH matches AS MATERIALIZED \
@@ -284,7 +285,7 @@ impl EventRepository for PgEventRepository {
         self.db.read(|conn| {
             // One organiser's events are few: counted and paged on their own index.
             let (condition, order, now) = match window {
-                TimeWindow::All => ("true", "event_time, id", NaiveDateTime::MIN),
+                TimeWindow::All => ("true", "event_time, id", chrono::DateTime::UNIX_EPOCH.naive_utc()),
                 TimeWindow::Upcoming(now) => ("event_time >= $2", "event_time, id", now.naive_utc()),
                 TimeWindow::Past(now) => ("event_time < $2", "event_time DESC, id DESC", now.naive_utc()),
             };
@@ -329,11 +330,20 @@ impl EventRepository for PgEventRepository {
                             .map_or(current.description.as_str(), |text| text.as_str()),
                     )
                 }),
-                venue: place.venue.as_ref().map(|venue| venue.as_ref().map(|v| v.as_str())),
-                address: place.address.as_ref().map(|address| address.as_ref().map(|a| a.as_str())),
+                venue: place
+                    .venue
+                    .as_ref()
+                    .map(|venue| venue.as_ref().map(|v| v.as_str())),
+                address: place
+                    .address
+                    .as_ref()
+                    .map(|address| address.as_ref().map(|a| a.as_str())),
                 latitude: place.coordinates.map(|point| point.map(|p| p.latitude())),
                 longitude: place.coordinates.map(|point| point.map(|p| p.longitude())),
-                online_url: place.online_url.as_ref().map(|url| url.as_ref().map(|u| u.as_str())),
+                online_url: place
+                    .online_url
+                    .as_ref()
+                    .map(|url| url.as_ref().map(|u| u.as_str())),
             };
             if changes.is_empty() {
                 return Ok(current);

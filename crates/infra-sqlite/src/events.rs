@@ -119,11 +119,20 @@ impl<'a> EventUpdate<'a> {
             duration_hours: changes.duration_hours.map(|hours| hours.get()),
             duration_minutes: changes.duration_minutes.map(|minutes| minutes.get()),
             max_tickets: changes.max_tickets.map(|max| max.get()),
-            venue: place.venue.as_ref().map(|venue| venue.as_ref().map(|v| v.as_str())),
-            address: place.address.as_ref().map(|address| address.as_ref().map(|a| a.as_str())),
+            venue: place
+                .venue
+                .as_ref()
+                .map(|venue| venue.as_ref().map(|v| v.as_str())),
+            address: place
+                .address
+                .as_ref()
+                .map(|address| address.as_ref().map(|a| a.as_str())),
             latitude: place.coordinates.map(|point| point.map(|p| p.latitude())),
             longitude: place.coordinates.map(|point| point.map(|p| p.longitude())),
-            online_url: place.online_url.as_ref().map(|url| url.as_ref().map(|u| u.as_str())),
+            online_url: place
+                .online_url
+                .as_ref()
+                .map(|url| url.as_ref().map(|u| u.as_str())),
         }
     }
 }
@@ -197,7 +206,13 @@ fn split(conn: &mut Conn, window: TimeWindow, all: i64) -> QueryResult<Split> {
 
 /// A page of the events of `split` and how many it holds: positions counted through the bucket totals, so
 /// neither the boundary nor a deep page costs a walk over the events before it.
-fn list_page(conn: &mut Conn, split: Split, all: i64, offset: i64, limit: i64) -> QueryResult<(i64, Vec<i64>)> {
+fn list_page(
+    conn: &mut Conn,
+    split: Split,
+    all: i64,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(i64, Vec<i64>)> {
     match split {
         Split::All => Ok((all, crate::order::page_ids(conn, offset, limit)?)),
         Split::From { before, .. } => {
@@ -847,7 +862,10 @@ pub(crate) mod tests {
             "SELECT id FROM events INDEXED BY events_by_owner_time WHERE owner_id = 1 AND event_time < '2027' \
              ORDER BY event_time DESC, id DESC LIMIT 10",
         );
-        assert!(!owned.iter().any(|line| line.contains("TEMP B-TREE")), "{owned:?}");
+        assert!(
+            !owned.iter().any(|line| line.contains("TEMP B-TREE")),
+            "{owned:?}"
+        );
         assert!(
             search
                 .iter()

@@ -409,7 +409,16 @@ mod tests {
         sql.push_str(&rows.join(", "));
         conn.batch_execute("PRAGMA foreign_keys = OFF").unwrap();
         conn.batch_execute(&sql).unwrap();
-        let probes = [i64::MIN, -(7 << BUCKET_BITS), -1, 0, 1, 3 << BUCKET_BITS, (5 << BUCKET_BITS) + 1_500, i64::MAX];
+        let probes = [
+            i64::MIN,
+            -(7 << BUCKET_BITS),
+            -1,
+            0,
+            1,
+            3 << BUCKET_BITS,
+            (5 << BUCKET_BITS) + 1_500,
+            i64::MAX,
+        ];
         for position in probes {
             let counted = diesel::sql_query(format!(
                 "SELECT count(*) AS count FROM event_order WHERE position < {position}"

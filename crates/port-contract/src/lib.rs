@@ -20,11 +20,11 @@ use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, EventQuery,
     MaxTickets, NewEvent, TicketQuantity, TimeWindow,
 };
-use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, PlaceChanges, StoredPlace, Venue};
 use plaza_domain::live::StreamTicket;
 use plaza_domain::notification::{
     InboxCursor, NewNotification, NotificationMessage, NotificationQuery, SenderName,
 };
+use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, PlaceChanges, StoredPlace, Venue};
 use plaza_domain::post::{NewPost, PostContent, PostTitle};
 use plaza_domain::search::SearchTerms;
 use plaza_domain::user::{Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, Username};
@@ -436,12 +436,23 @@ pub fn events_list_by_time_then_id_with_totals(stores: &Stores) {
 pub fn time_windows_split_the_list_at_an_instant(stores: &Stores) {
     let owner = user(stores, "owner");
     let mut events = Vec::new();
-    for (at, day) in [3u32, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7].into_iter().enumerate() {
+    for (at, day) in [3u32, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7]
+        .into_iter()
+        .enumerate()
+    {
         let text = if at % 3 == 0 { "rust talks" } else { "knitting" };
         events.push(event(stores, owner, &format!("Event {at}"), text, day));
     }
     let day = |d: u32, h: u32| Utc.with_ymd_and_hms(2027, 1, d, h, 0, 0).unwrap();
-    for now in [day(1, 0), day(3, 18), day(5, 17), day(5, 18), day(5, 19), day(9, 19), day(20, 0)] {
+    for now in [
+        day(1, 0),
+        day(3, 18),
+        day(5, 17),
+        day(5, 18),
+        day(5, 19),
+        day(9, 19),
+        day(20, 0),
+    ] {
         for search in [None, Some("rust"), Some("knit")] {
             let matching: Vec<&Event> = events
                 .iter()
@@ -459,7 +470,10 @@ pub fn time_windows_split_the_list_at_an_instant(stores: &Stores) {
                 }
             }
             past.reverse();
-            for (window, expected) in [(TimeWindow::Upcoming(now), &upcoming), (TimeWindow::Past(now), &past)] {
+            for (window, expected) in [
+                (TimeWindow::Upcoming(now), &upcoming),
+                (TimeWindow::Past(now), &past),
+            ] {
                 for (skip, limit) in [(0, 100), (0, 1), (1, 2), (3, 3), (5, 10), (20, 5)] {
                     let found = stores
                         .events
@@ -504,8 +518,14 @@ pub fn an_organisers_events_are_listed_by_window(stores: &Stores) {
             .unwrap();
         (found.total, found.items.iter().map(|e| e.id).collect::<Vec<_>>())
     };
-    assert_eq!(ids(TimeWindow::All, 0, 10), (3, vec![first.id, second.id, third.id]));
-    assert_eq!(ids(TimeWindow::Upcoming(now), 0, 10), (2, vec![second.id, third.id]));
+    assert_eq!(
+        ids(TimeWindow::All, 0, 10),
+        (3, vec![first.id, second.id, third.id])
+    );
+    assert_eq!(
+        ids(TimeWindow::Upcoming(now), 0, 10),
+        (2, vec![second.id, third.id])
+    );
     assert_eq!(ids(TimeWindow::Upcoming(now), 1, 10), (2, vec![third.id]));
     assert_eq!(ids(TimeWindow::Past(now), 0, 10), (1, vec![first.id]));
     assert_eq!(ids(TimeWindow::All, 1, 1), (3, vec![second.id]));
@@ -532,7 +552,10 @@ pub fn places_are_kept_and_changed_part_by_part(stores: &Stores) {
     };
     let created = stores.events.create(new.clone()).unwrap();
     assert_eq!(created.place, StoredPlace::from(new.place.clone()));
-    assert_eq!(stores.events.find(created.id).unwrap().unwrap().place, created.place);
+    assert_eq!(
+        stores.events.find(created.id).unwrap().unwrap().place,
+        created.place
+    );
     let changed = stores
         .events
         .update(

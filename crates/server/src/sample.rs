@@ -10,6 +10,7 @@ use plaza_domain::comment::CommentContent;
 use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventDescription, EventName, MaxTickets, TicketQuantity,
 };
+use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, Venue};
 use plaza_domain::post::{PostContent, PostTitle};
 use plaza_domain::user::{Email, FullName, Password, User, Username};
 use plaza_domain::{Conflict, Invalid};
@@ -46,9 +47,9 @@ fn event(
     owner: &User,
     name: &str,
     description: &str,
-    days_ahead: i64,
-    hours: i64,
+    (days_ahead, hours): (i64, i64),
     max_tickets: i64,
+    place: Place,
 ) -> anyhow::Result<Event> {
     let start = Utc::now()
         .duration_trunc(Duration::hours(1))
@@ -61,8 +62,32 @@ fn event(
         duration_hours: valid(DurationHours::parse(hours))?,
         duration_minutes: valid(DurationMinutes::parse(0))?,
         capacity: valid(Capacity::new(0, valid(MaxTickets::parse(max_tickets))?))?,
+        place,
     };
     services.events.create(owner, draft).map_err(app)
+}
+
+/// A place with a venue and an address, and a point on the map when `at` gives one.
+fn venue(name: &str, address: &str, at: Option<(f64, f64)>) -> anyhow::Result<Place> {
+    Ok(Place {
+        venue: Some(valid(Venue::parse(name))?),
+        address: Some(valid(Address::parse(address))?),
+        coordinates: match at {
+            Some((latitude, longitude)) => Some(
+                Coordinates::new(latitude, longitude)
+                    .map_err(|(field, invalid)| anyhow!("sample {field} is invalid: {invalid}"))?,
+            ),
+            None => None,
+        },
+        online_url: None,
+    })
+}
+
+fn online(link: &str) -> anyhow::Result<Place> {
+    Ok(Place {
+        online_url: Some(valid(OnlineUrl::parse(link))?),
+        ..Place::default()
+    })
 }
 
 fn buy(services: &Services, buyer: &User, event: &Event, quantity: i64) -> anyhow::Result<Event> {
@@ -110,9 +135,13 @@ pub fn load(services: &Services) -> anyhow::Result<()> {
         &alice,
         "Rust meetup",
         "Monthly meetup: two talks on async Rust and SQLite, then pizza.",
-        7,
-        3,
+        (7, 3),
         40,
+        venue(
+            "Café Central",
+            "Herrengasse 14\n1010 Wien",
+            Some((48.210_33, 16.365_38)),
+        )?,
     )?;
     buy(services, &bob, &meetup, 12)?;
     let cinema = event(
@@ -120,9 +149,9 @@ pub fn load(services: &Services) -> anyhow::Result<()> {
         &bob,
         "Open-air cinema",
         "Classic films under the stars. Bring a blanket.",
-        14,
-        2,
+        (14, 2),
         20,
+        venue("Stadtpark meadow", "Johannesgasse 33\n1010 Wien", None)?,
     )?;
     buy(services, &carol, &cinema, 20)?; // sold out
     let workshop = event(
@@ -130,9 +159,9 @@ pub fn load(services: &Services) -> anyhow::Result<()> {
         &carol,
         "Pottery workshop",
         "Hands-on, beginners welcome; all clay provided.",
-        3,
-        4,
+        (3, 4),
         8,
+        venue("Clay Studio", "Gumpendorfer Straße 10\n1060 Wien", None)?,
     )?;
     buy(services, &alice, &workshop, 5)?;
     buy(services, &dave, &workshop, 3)?; // sold out
@@ -141,18 +170,18 @@ pub fn load(services: &Services) -> anyhow::Result<()> {
         &dave,
         "Board game night",
         "Catan, Carcassonne and whatever you bring.",
-        10,
-        5,
+        (10, 5),
         30,
+        Place::default(),
     )?;
     event(
         services,
         &alice,
         "Meetup planning call",
         "Open planning for next quarter's meetups.",
-        21,
-        1,
+        (21, 1),
         0,
+        online("https://meet.example.org/plaza-planning")?,
     )?;
 
     comment(

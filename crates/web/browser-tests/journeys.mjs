@@ -420,6 +420,13 @@ journey('a comment notifies the organiser, whose badge updates live', async (j, 
   await a.page.getByLabel('Minutes').fill('15');
   await a.page.getByLabel('Tickets available').fill('3');
   await a.page.getByLabel('Description').fill('Live music on the roof.\nBring a jacket.');
+  await a.page.getByLabel('Venue').fill('Skyline Rooftop');
+  await a.page.getByLabel('Address').fill('Neubaugasse 7\n1070 Wien');
+  await a.page.getByLabel('Latitude').fill('48.2019');
+  await a.page.getByRole('button', { name: 'Create event' }).click();
+  const longitude = a.page.getByLabel('Longitude');
+  await until(async () => (await accessibleDescription(longitude)).includes('Enter both latitude and longitude, or neither.'), 'the longitude field to ask for both coordinates');
+  await longitude.fill('16.3494');
   await a.page.getByRole('button', { name: 'Create event' }).click();
   await see(h1(a.page, eventName), 'the new event\'s page');
   await see(a.page.getByText('3 of 3 tickets left'), 'the remaining capacity (3 of 3)');
@@ -427,6 +434,7 @@ journey('a comment notifies the organiser, whose badge updates live', async (j, 
   const stored = await api('GET', `/events/${eventId}`);
   if (stored.duration_hours !== 3 || stored.duration_minutes !== 15 || stored.max_tickets !== 3) fail(`the event was stored as ${JSON.stringify(stored)}`);
   if (stored.event_time !== '2031-06-20T17:30:00Z') fail(`19:30 in Berlin should be 17:30 UTC, the server has ${stored.event_time}`);
+  if (stored.venue !== 'Skyline Rooftop' || stored.address !== 'Neubaugasse 7\n1070 Wien' || stored.latitude !== 48.2019 || stored.longitude !== 16.3494 || stored.online_url !== null) fail(`the place was stored as ${JSON.stringify(stored)}`);
   await a.page.evaluate(() => { window.journeyMarker = 'no reload'; });
   await see(a.page.getByRole('link', { name: 'Notifications', exact: true }), 'the notifications link without unread count');
 
@@ -615,6 +623,77 @@ journey('buying past capacity shows sold out and explains a 409', async (j, brow
   await page.getByLabel('Search events').fill(`Tiny concert ${runId}`);
   const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: event.name }) });
   await see(card.getByText('Sold out', { exact: true }), 'the sold-out tag in the events list');
+});
+
+journey('events show where they happen, past ones stop selling, in English and Chinese', async (j, browser) => {
+  const host = await registerViaApi(newUser('where'));
+  const fan = newUser('goer');
+  await registerViaApi(fan);
+  const tag = `Whereabouts${runId}`;
+  const placed = await createEventViaApi(host, {
+    name: `${tag} picnic`, event_time: daysFromNow(3004), max_tickets: 10,
+    venue: 'Augarten meadow', address: 'Obere Augartenstraße 1\n1020 Wien', latitude: 48.2249, longitude: 16.3752,
+    online_url: 'https://stream.example.org/picnic',
+  });
+  const past = await createEventViaApi(host, { name: `${tag} last year`, event_time: daysFromNow(-300), max_tickets: 10 });
+  const online = await createEventViaApi(host, { name: `${tag} call`, event_time: daysFromNow(3005), online_url: 'https://meet.example.org/call' });
+
+  const { page } = await openSession(browser, j);
+  await logInInUi(page, fan);
+  await page.goto(`${BASE}/#/events?search=${tag.toLowerCase()}`);
+  const list = page.getByRole('list', { name: 'Events' });
+  await see(list.getByRole('link', { name: placed.name }), 'the upcoming event in the default list');
+  await see(list.getByText('Augarten meadow'), 'the venue on its card');
+  await see(page.getByRole('listitem').filter({ has: page.getByRole('link', { name: online.name }) }).getByText('Online', { exact: true }), '"Online" on the online event\'s card');
+  if (await list.getByRole('link', { name: past.name }).count()) fail('a past event is in the upcoming list');
+
+  await page.getByRole('navigation', { name: 'Which events' }).getByRole('link', { name: 'Past' }).click();
+  await see(list.getByRole('link', { name: past.name }), 'the past event under "Past"');
+  if (!page.url().includes('when=past')) fail(`the URL does not keep the choice: ${page.url()}`);
+  await page.reload();
+  await see(page.getByRole('list', { name: 'Events' }).getByRole('link', { name: past.name }), 'the past list after a reload');
+  const pastLink = page.getByRole('navigation', { name: 'Which events' }).getByRole('link', { name: 'Past' });
+  if ((await pastLink.getAttribute('aria-current')) !== 'page') fail('the "Past" tab is not marked current');
+
+  await page.getByRole('link', { name: past.name }).click();
+  await see(h1(page, past.name), 'the past event\'s page');
+  await see(page.getByText('This event has started; tickets are no longer sold.'), 'why nothing sells');
+  await gone(page.getByRole('button', { name: 'Buy tickets' }), 'the buy button of a past event');
+  await see(page.getByText('Place to be announced.'), 'the missing place said');
+  await pageBasics(page, 'a past event');
+
+  await page.goto(`${BASE}/#/events/${placed.id}`);
+  await see(h1(page, placed.name), 'the placed event\'s page');
+  await see(page.getByText('Augarten meadow'), 'the venue');
+  await see(page.getByText('Obere Augartenstraße 1'), 'the address');
+  const maps = await page.getByRole('link', { name: 'Open in maps' }).getAttribute('href');
+  if (!maps.startsWith('geo:48.2249,16.3752?q=') || !maps.includes(encodeURIComponent('Augarten meadow'))) fail(`the map link is ${maps}`);
+  const osm = await page.getByRole('link', { name: 'Find on OpenStreetMap' }).getAttribute('href');
+  if (!osm.startsWith('https://www.openstreetmap.org/search?query=')) fail(`the address link is ${osm}`);
+  if ((await page.getByRole('link', { name: 'Join online' }).getAttribute('href')) !== 'https://stream.example.org/picnic') fail('the online link is wrong');
+  await pageBasics(page, 'an event with a place');
+
+  // A purchase the start overtook is explained, not offered again.
+  await api('PATCH', `/events/${placed.id}`, { token: host.token, json: { event_time: daysFromNow(-1) } });
+  const late = await openSession(browser, j, { expectStatuses: [409] });
+  await logInInUi(late.page, fan);
+  await late.page.goto(`${BASE}/#/events/${online.id}`);
+  await see(late.page.getByRole('button', { name: 'Buy tickets' }), 'the buy form of an event still to come');
+  await api('PATCH', `/events/${online.id}`, { token: host.token, json: { event_time: daysFromNow(-1) } });
+  await late.page.getByRole('button', { name: 'Buy tickets' }).click();
+  await see(late.page.getByRole('alert').filter({ hasText: 'This event has already started' }), 'the 409 event_started explained');
+  await gone(late.page.getByRole('button', { name: 'Buy tickets' }), 'the buy button once the event started');
+
+  const zh = await openSession(browser, j, { locale: 'zh-CN' });
+  await zh.page.goto(`${BASE}/#/events/${past.id}`);
+  await see(zh.page.getByText('地点待定。'), 'the missing place in Chinese');
+  await see(zh.page.getByText('活动已经开始，门票已停止销售。'), 'why nothing sells, in Chinese');
+  await zh.page.goto(`${BASE}/#/events?when=past&search=${tag.toLowerCase()}`);
+  await see(zh.page.getByRole('navigation', { name: '显示哪些活动' }).getByRole('link', { name: '往期' }), 'the Chinese "past" tab');
+  await see(zh.page.getByRole('link', { name: placed.name }), 'the now-past event in the Chinese past list');
+  await zh.page.goto(`${BASE}/#/events/${placed.id}`);
+  await see(zh.page.getByRole('link', { name: '在地图中打开' }), 'the Chinese map link');
+  await pageBasics(zh.page, 'an event with a place, in Chinese');
 });
 
 journey('a bad e-mail address is explained beside the e-mail field', async (j, browser) => {

@@ -347,7 +347,7 @@ fn real_responses_of_every_route_match_the_published_document() {
             "/events/",
             "/events/",
             Some(&alice_token),
-            &event_body(json!({"max_tickets": 3})),
+            &event_body(json!({"max_tickets": 3, "venue": "Hall", "address": "Main St 1", "latitude": 1.5, "longitude": -2.25, "online_url": "https://example.org/"})),
         )
         .assert_ok();
     let event_path = format!("/events/{}", event["id"]);
@@ -375,6 +375,19 @@ fn real_responses_of_every_route_match_the_published_document() {
     c.get(&app, "/events/{event_id}", &event_path, None).assert_ok();
     c.get(&app, "/events/{event_id}", "/events/12345", None)
         .assert_error(404, "not_found");
+    c.get(&app, "/events/", "/events/?when=past", None);
+    c.get(&app, "/events/", "/events/?when=all&search=meetup", None)
+        .assert_ok();
+    c.get(&app, "/events/", "/events/?when=soon", None)
+        .assert_error(400, "bad_request");
+    let owned = "/users/{user_id}/events";
+    c.get(&app, owned, &format!("/users/{alice_id}/events"), None)
+        .assert_ok();
+    c.get(&app, owned, &format!("/users/{alice_id}/events?when=past"), None);
+    c.get(&app, owned, "/users/999/events", None)
+        .assert_error(404, "not_found");
+    c.get(&app, owned, "/users/abc/events", None)
+        .assert_error(400, "bad_request");
     c.send(
         &app,
         "PATCH",

@@ -16,11 +16,11 @@ fn creating_an_event_makes_the_caller_its_owner() {
     let (alice, token) = app.user("alice");
     let event = app.create_event(
         &token,
-        json!({"event_time": "2026-12-01T19:00:00+01:00", "tickets_sold": 3}),
+        json!({"event_time": "2036-12-01T19:00:00+01:00", "tickets_sold": 3}),
     );
     assert_eq!(event["owner_id"], alice);
     assert_eq!(
-        event["event_time"], "2026-12-01T18:00:00Z",
+        event["event_time"], "2036-12-01T18:00:00Z",
         "offsets are converted to UTC"
     );
     assert_eq!(event["tickets_sold"], 3);
@@ -33,8 +33,8 @@ fn creating_an_event_makes_the_caller_its_owner() {
     );
     let fetched = app.get(&format!("/events/{}", event["id"])).assert_ok();
     assert_eq!(fetched, event);
-    let naive = app.create_event(&token, json!({"event_time": "2026-12-01T18:00"}));
-    assert_eq!(naive["event_time"], "2026-12-01T18:00:00Z", "a naive time is UTC");
+    let naive = app.create_event(&token, json!({"event_time": "2036-12-01T18:00"}));
+    assert_eq!(naive["event_time"], "2036-12-01T18:00:00Z", "a naive time is UTC");
 }
 
 #[test]
@@ -71,10 +71,10 @@ fn lists_are_ordered_by_time_then_id_and_paged() {
     let app = TestApp::spawn();
     let (_id, token) = app.user("alice");
     for (name, time) in [
-        ("c", "2026-12-03T10:00:00Z"),
-        ("a", "2026-12-01T10:00:00Z"),
-        ("b1", "2026-12-02T10:00:00Z"),
-        ("b2", "2026-12-02T10:00:00Z"),
+        ("c", "2036-12-03T10:00:00Z"),
+        ("a", "2036-12-01T10:00:00Z"),
+        ("b1", "2036-12-02T10:00:00Z"),
+        ("b2", "2036-12-02T10:00:00Z"),
     ] {
         app.create_event(&token, json!({"name": name, "event_time": time}));
     }
@@ -103,12 +103,12 @@ fn search_finds_word_prefixes_case_insensitively_and_treats_syntax_as_data() {
     let (_id, token) = app.user("alice");
     app.create_event(
         &token,
-        json!({"name": "Rust Meetup", "description": "talks", "event_time": "2026-12-01T10:00:00Z"}),
+        json!({"name": "Rust Meetup", "description": "talks", "event_time": "2036-12-01T10:00:00Z"}),
     );
-    app.create_event(&token, json!({"name": "Pottery", "description": "bring RUST-coloured clay", "event_time": "2026-12-02T10:00:00Z"}));
+    app.create_event(&token, json!({"name": "Pottery", "description": "bring RUST-coloured clay", "event_time": "2036-12-02T10:00:00Z"}));
     app.create_event(
         &token,
-        json!({"name": "100% fun_night", "description": "", "event_time": "2026-12-03T10:00:00Z"}),
+        json!({"name": "100% fun_night", "description": "", "event_time": "2036-12-03T10:00:00Z"}),
     );
 
     assert_eq!(
@@ -230,10 +230,10 @@ fn only_the_owner_deletes_and_the_comments_go_with_the_event() {
 fn event_times_keep_microseconds_and_refuse_leap_seconds() {
     let app = TestApp::spawn();
     let (_, token) = app.user("alice");
-    let precise = app.create_event(&token, json!({"event_time": "2027-01-01T18:00:00.123456789Z"}));
-    assert_eq!(precise["event_time"], "2027-01-01T18:00:00.123456Z");
+    let precise = app.create_event(&token, json!({"event_time": "2037-01-01T18:00:00.123456789Z"}));
+    assert_eq!(precise["event_time"], "2037-01-01T18:00:00.123456Z");
     let read = app.get(&format!("/events/{}", precise["id"])).assert_ok();
-    assert_eq!(read["event_time"], "2027-01-01T18:00:00.123456Z");
+    assert_eq!(read["event_time"], "2037-01-01T18:00:00.123456Z");
     app.post_json(
         "/events/",
         Some(&token),
@@ -247,4 +247,185 @@ fn event_times_keep_microseconds_and_refuse_leap_seconds() {
         &json!({"event_time": "2026-12-31T23:59:60Z"}),
     );
     edited.assert_invalid("event_time");
+}
+
+#[test]
+fn upcoming_is_the_default_past_is_latest_first_and_all_keeps_the_old_order() {
+    let app = TestApp::spawn();
+    let (_id, token) = app.user("alice");
+    for (name, time) in [
+        ("next year", "2036-01-10T10:00:00Z"),
+        ("long ago", "2019-05-01T10:00:00Z"),
+        ("soon", "2035-01-01T10:00:00Z"),
+        ("last summer", "2025-07-01T10:00:00Z"),
+        ("rust past", "2024-03-01T10:00:00Z"),
+        ("rust future", "2037-03-01T10:00:00Z"),
+    ] {
+        app.create_event(&token, json!({"name": name, "event_time": time}));
+    }
+    let upcoming = app.get("/events/");
+    assert_eq!(
+        names(&upcoming.assert_ok()),
+        ["soon", "next year", "rust future"]
+    );
+    assert_eq!(upcoming.header("x-total-count"), Some("3"));
+    assert_eq!(
+        names(&app.get("/events/?when=upcoming&skip=1&limit=1").assert_ok()),
+        ["next year"]
+    );
+    let past = app.get("/events/?when=past");
+    assert_eq!(
+        names(&past.assert_ok()),
+        ["last summer", "rust past", "long ago"],
+        "latest first"
+    );
+    assert_eq!(past.header("x-total-count"), Some("3"));
+    assert_eq!(
+        names(&app.get("/events/?when=past&skip=2").assert_ok()),
+        ["long ago"]
+    );
+    assert_eq!(app.get("/events/?when=past&skip=3").status, 204);
+    let all = app.get("/events/?when=all");
+    assert_eq!(
+        names(&all.assert_ok()),
+        ["long ago", "rust past", "last summer", "soon", "next year", "rust future"]
+    );
+    assert_eq!(
+        names(&app.get("/events/?search=rust").assert_ok()),
+        ["rust future"]
+    );
+    assert_eq!(
+        names(&app.get("/events/?search=rust&when=past").assert_ok()),
+        ["rust past"]
+    );
+    assert_eq!(
+        names(&app.get("/events/?search=rust&when=all").assert_ok()),
+        ["rust past", "rust future"]
+    );
+    for bad in ["later", "UPCOMING", "", "1"] {
+        app.get(&format!("/events/?when={bad}"))
+            .assert_error(400, "bad_request");
+    }
+}
+
+#[test]
+fn an_event_that_has_started_sells_nothing() {
+    let app = TestApp::spawn();
+    let (_id, token) = app.user("alice");
+    let (_bob, bob) = app.user("bob");
+    let started = app.create_event(&token, json!({"event_time": "2025-06-01T18:00:00Z", "max_tickets": 10}));
+    let path = format!("/events/{}/tickets", started["id"]);
+    app.post_json(&path, Some(&bob), &json!({"quantity": 1}))
+        .assert_error(409, "event_started");
+    let read = app.get(&format!("/events/{}", started["id"])).assert_ok();
+    assert_eq!(read["tickets_sold"], 0, "nothing sold");
+    let coming = app.create_event(&token, json!({"max_tickets": 10}));
+    let bought = app
+        .post_json(&format!("/events/{}/tickets", coming["id"]), Some(&bob), &json!({"quantity": 2}))
+        .assert_ok();
+    assert_eq!(bought["tickets_sold"], 2);
+}
+
+#[test]
+fn an_organisers_events_are_listed_by_when() {
+    let app = TestApp::spawn();
+    let (alice, token) = app.user("alice");
+    let (bob, bob_token) = app.user("bob");
+    for (name, time) in [
+        ("alice later", "2036-02-01T10:00:00Z"),
+        ("alice sooner", "2036-01-01T10:00:00Z"),
+        ("alice before", "2024-01-01T10:00:00Z"),
+    ] {
+        app.create_event(&token, json!({"name": name, "event_time": time}));
+    }
+    app.create_event(&bob_token, json!({"name": "bob's"}));
+    let mine = app.get(&format!("/users/{alice}/events"));
+    assert_eq!(names(&mine.assert_ok()), ["alice sooner", "alice later"]);
+    assert_eq!(mine.header("x-total-count"), Some("2"));
+    assert_eq!(
+        names(&app.get(&format!("/users/{alice}/events?when=past")).assert_ok()),
+        ["alice before"]
+    );
+    assert_eq!(
+        names(&app.get(&format!("/users/{alice}/events?when=all&skip=1&limit=1")).assert_ok()),
+        ["alice sooner"]
+    );
+    assert_eq!(
+        names(&app.get(&format!("/users/{bob}/events")).assert_ok()),
+        ["bob's"]
+    );
+    let (carol, _) = app.user("carol");
+    assert_eq!(app.get(&format!("/users/{carol}/events")).status, 204);
+    app.get("/users/999999/events").assert_error(404, "not_found");
+    app.get("/users/abc/events").assert_error(400, "bad_request");
+    app.get(&format!("/users/{alice}/events?when=soon"))
+        .assert_error(400, "bad_request");
+    app.get(&format!("/users/{alice}/events?limit=0"))
+        .assert_invalid("limit");
+}
+
+#[test]
+fn a_place_is_checked_kept_changed_and_cleared() {
+    let app = TestApp::spawn();
+    let (_id, token) = app.user("alice");
+    let bare = app.create_event(&token, json!({}));
+    for field in ["venue", "address", "latitude", "longitude", "online_url"] {
+        assert!(bare[field].is_null(), "{field} of an event without a place: {bare}");
+    }
+    let place = json!({
+        "venue": "Café Central",
+        "address": "Herrengasse 14\n1010 Wien",
+        "latitude": 48.21033,
+        "longitude": 16.36538,
+        "online_url": "https://meet.example.org/rust?room=1"
+    });
+    let event = app.create_event(&token, place.clone());
+    for (field, value) in place.as_object().unwrap() {
+        assert_eq!(&event[field], value, "{field}");
+    }
+    let path = format!("/events/{}", event["id"]);
+    assert_eq!(app.get(&path).assert_ok()["latitude"], 48.21033);
+    assert_eq!(
+        app.get("/events/").assert_ok()[1]["venue"],
+        "Café Central",
+        "lists carry the place"
+    );
+
+    for (body, field) in [
+        (json!({"latitude": 90.5, "longitude": 0}), "latitude"),
+        (json!({"latitude": 0, "longitude": -181}), "longitude"),
+        (json!({"latitude": 10}), "longitude"),
+        (json!({"longitude": 10, "latitude": null}), "latitude"),
+        (json!({"latitude": "north", "longitude": 1}), "latitude"),
+        (json!({"online_url": "javascript:alert(1)"}), "online_url"),
+        (json!({"online_url": "https://user:pw@example.org/"}), "online_url"),
+        (json!({"online_url": "example.org"}), "online_url"),
+        (json!({"venue": "Hall\nB"}), "venue"),
+        (json!({"venue": "x".repeat(201)}), "venue"),
+        (json!({"address": "x".repeat(501)}), "address"),
+    ] {
+        app.post_json("/events/", Some(&token), &event_body(body.clone()))
+            .assert_invalid(field);
+        app.send_json("PATCH", &path, Some(&token), &body)
+            .assert_invalid(field);
+    }
+    let blank = app.create_event(&token, json!({"venue": "  ", "address": "", "online_url": null}));
+    assert!(blank["venue"].is_null() && blank["address"].is_null() && blank["online_url"].is_null());
+
+    let changed = app
+        .send_json("PATCH", &path, Some(&token), &json!({"venue": null, "online_url": ""}))
+        .assert_ok();
+    assert!(changed["venue"].is_null() && changed["online_url"].is_null());
+    assert_eq!(changed["address"], "Herrengasse 14\n1010 Wien", "left as it was");
+    assert_eq!(changed["longitude"], 16.36538);
+    let moved = app
+        .send_json("PATCH", &path, Some(&token), &json!({"latitude": -33.8568, "longitude": 151.2153}))
+        .assert_ok();
+    assert_eq!((moved["latitude"].clone(), moved["longitude"].clone()), (json!(-33.8568), json!(151.2153)));
+    let cleared = app
+        .send_json("PATCH", &path, Some(&token), &json!({"latitude": null, "longitude": null}))
+        .assert_ok();
+    assert!(cleared["latitude"].is_null() && cleared["longitude"].is_null());
+    app.send_json("PATCH", &path, Some(&token), &json!({"latitude": null}))
+        .assert_invalid("longitude");
 }

@@ -256,7 +256,7 @@ impl TestApp {
 pub fn event_body(overrides: Value) -> Value {
     let mut body = json!({
         "name": "Rust meetup",
-        "event_time": "2026-12-01T18:00:00Z",
+        "event_time": "2036-12-01T18:00:00Z",
         "description": "Talks and pizza",
         "duration_hours": 2,
         "duration_minutes": 30,

@@ -156,7 +156,8 @@ export const users = {
 };
 
 export const events = {
-  list: ({ skip, limit, search } = {}, options) => list('/events/', { skip, limit, search }, options),
+  list: ({ skip, limit, search, when } = {}, options) => list('/events/', { skip, limit, search, when }, options),
+  byOwner: (userId, { skip, limit, when } = {}, options) => list(`/users/${id(userId)}/events`, { skip, limit, when }, options),
   get: (eventId, options) => data(request('GET', `/events/${id(eventId)}`, options)),
   create: (body) => data(request('POST', '/events/', { json: body })),
   update: (eventId, patch) => data(request('PATCH', `/events/${id(eventId)}`, { json: patch })),

@@ -36,6 +36,15 @@ const FIELD_MESSAGES = [
   [/^must not exceed max_tickets \((\d+)\)$/, 'field.aboveMax', ['max']],
   [/^must be at most 2 MiB$/, 'field.fileTooLarge'],
   [/^invalid type/, 'field.type'],
+  [/^must not contain invisible or direction-changing characters$/, 'field.invisible'],
+  [/^must be one line without control characters$/, 'field.oneLine'],
+  [/^must contain a visible character$/, 'field.visible'],
+  [/^must not contain control characters/, 'field.control'],
+  [/^must be (given|cleared) with (latitude|longitude)$/, 'eventForm.pointTogether'],
+  [/^must be an http or https link/, 'eventForm.onlineUrlInvalid'],
+  [/^must name a host$/, 'eventForm.onlineUrlInvalid'],
+  [/^must be a link without spaces$/, 'eventForm.onlineUrlInvalid'],
+  [/^must not contain a user name or password$/, 'field.noCredentials'],
 ];
 
 /** A field message from the server in the reader's language (the server's own words when unknown). */

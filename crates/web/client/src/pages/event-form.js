@@ -11,6 +11,14 @@ import { toast } from '../components/toast.js';
 
 const pad = (number) => String(number).padStart(2, '0');
 
+/** A coordinate field: empty, or a number within its range. */
+function coordinate(value, min, max) {
+  const text = String(value).trim();
+  if (text === '') return null;
+  const number = Number(text);
+  return Number.isFinite(number) && number >= min && number <= max ? null : t('field.between', { min, max });
+}
+
 /** An API date-time as the value of a datetime-local input, in the reader's zone. */
 function toLocalInput(iso) {
   const date = new Date(iso);
@@ -61,6 +69,11 @@ export default function EventFormPage(ctx) {
       duration_minutes: String(event?.duration_minutes ?? 0),
       max_tickets: String(event?.max_tickets ?? 50),
       description: event?.description ?? '',
+      venue: event?.venue ?? '',
+      address: event?.address ?? '',
+      latitude: event?.latitude == null ? '' : String(event.latitude),
+      longitude: event?.longitude == null ? '' : String(event.longitude),
+      online_url: event?.online_url ?? '',
     };
     const minTickets = event?.tickets_sold ?? 0;
     const fields = [
@@ -70,6 +83,11 @@ export default function EventFormPage(ctx) {
       field({ name: 'duration_minutes', label: t('eventForm.minutes'), type: 'number', value: initial.duration_minutes, min: 0, max: 59, step: 1, inputmode: 'numeric', required: true }),
       field({ name: 'max_tickets', label: t('eventForm.maxTickets'), type: 'number', value: initial.max_tickets, min: minTickets, max: 1000000, step: 1, inputmode: 'numeric', required: true, hint: event ? t('eventForm.maxTicketsSold', { count: minTickets, sold: minTickets }) : t('eventForm.maxTicketsHint') }),
       field({ name: 'description', label: t('eventForm.description'), value: initial.description, multiline: true, rows: 6, maxlength: 10000, optional: true }),
+      field({ name: 'venue', label: t('eventForm.venue'), value: initial.venue, maxlength: 200, optional: true, autocomplete: 'off' }),
+      field({ name: 'address', label: t('eventForm.address'), value: initial.address, multiline: true, rows: 3, maxlength: 500, optional: true, autocomplete: 'street-address' }),
+      field({ name: 'latitude', label: t('eventForm.latitude'), type: 'number', value: initial.latitude, min: -90, max: 90, step: 'any', inputmode: 'decimal', optional: true }),
+      field({ name: 'longitude', label: t('eventForm.longitude'), type: 'number', value: initial.longitude, min: -180, max: 180, step: 'any', inputmode: 'decimal', optional: true }),
+      field({ name: 'online_url', label: t('eventForm.onlineUrl'), type: 'url', value: initial.online_url, maxlength: 2000, optional: true, placeholder: 'https://', hint: t('eventForm.onlineUrlHint') }),
     ];
     const form = createForm({
       fields,
@@ -81,6 +99,16 @@ export default function EventFormPage(ctx) {
         h('fieldset', { class: 'fieldset' }, h('legend', {}, t('eventForm.duration')), h('div', { class: 'field-row' }, fields[2].el, fields[3].el)),
         fields[4].el,
         fields[5].el,
+        h(
+          'fieldset',
+          { class: 'fieldset' },
+          h('legend', {}, t('eventForm.where')),
+          h('p', { class: 'field-hint' }, t('eventForm.whereHint')),
+          fields[6].el,
+          fields[7].el,
+          h('div', { class: 'field-row' }, fields[8].el, fields[9].el),
+          fields[10].el,
+        ),
       ],
       validate: (values) => ({
         name: checks.required(values.name) ?? checks.maxChars(values.name, 200),
@@ -89,6 +117,11 @@ export default function EventFormPage(ctx) {
         duration_minutes: checks.integer(values.duration_minutes, 0, 59),
         max_tickets: checks.integer(values.max_tickets, minTickets, 1000000),
         description: checks.maxChars(values.description, 10000),
+        venue: checks.maxChars(values.venue, 200),
+        address: checks.maxChars(values.address, 500),
+        latitude: coordinate(values.latitude, -90, 90) ?? (values.latitude.trim() === '' && values.longitude.trim() !== '' ? t('eventForm.pointTogether') : null),
+        longitude: coordinate(values.longitude, -180, 180) ?? (values.longitude.trim() === '' && values.latitude.trim() !== '' ? t('eventForm.pointTogether') : null),
+        online_url: values.online_url.trim() && !/^https?:\/\/[^\s/]+/i.test(values.online_url.trim()) ? t('eventForm.onlineUrlInvalid') : null,
       }),
       onSubmit: async (values) => {
         const body = {
@@ -98,6 +131,11 @@ export default function EventFormPage(ctx) {
           duration_minutes: Number(values.duration_minutes),
           max_tickets: Number(values.max_tickets),
           description: values.description,
+          venue: values.venue.trim() ? values.venue : null,
+          address: values.address.trim() ? values.address : null,
+          latitude: values.latitude.trim() === '' ? null : Number(values.latitude),
+          longitude: values.longitude.trim() === '' ? null : Number(values.longitude),
+          online_url: values.online_url.trim() ? values.online_url.trim() : null,
         };
         if (!event) {
           const created = await api.events.create(body);
@@ -109,6 +147,8 @@ export default function EventFormPage(ctx) {
         for (const key of Object.keys(body)) {
           if (values[key] !== initial[key]) patch[key] = body[key];
         }
+        // The two coordinates travel together, as the API wants them.
+        if ('latitude' in patch || 'longitude' in patch) Object.assign(patch, { latitude: body.latitude, longitude: body.longitude });
         if (Object.keys(patch).length > 0) await api.events.update(event.id, patch);
         toast(Object.keys(patch).length > 0 ? t('eventForm.saved') : t('eventForm.unchanged'), { kind: Object.keys(patch).length ? 'success' : 'info' });
         navigate(`/events/${event.id}`);

@@ -12,6 +12,7 @@ import { confirmDialog } from '../components/dialog.js';
 import { checks, createForm, field } from '../components/form.js';
 import { duration, emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
 import { pager, rangeText } from '../components/pager.js';
+import { hasStarted, pastTag, placeFacts } from '../components/place.js';
 import { toast } from '../components/toast.js';
 import { avatar, userLink } from '../components/user.js';
 
@@ -63,6 +64,7 @@ export default function EventPage(ctx) {
       el,
       h('p', { class: 'breadcrumb' }, h('a', { href: '#/events' }, t('event.backToList'))),
       header,
+      hasStarted(event) ? h('p', { class: 'event-status' }, pastTag(event), ' ', t('event.startedNote')) : null,
       h(
         'div',
         { class: 'event-layout' },
@@ -74,6 +76,7 @@ export default function EventPage(ctx) {
             { class: 'facts' },
             h('div', {}, h('dt', {}, t('event.when')), h('dd', {}, time(event.event_time, { dateStyle: 'full', timeStyle: 'short' }))),
             h('div', {}, h('dt', {}, t('event.duration')), h('dd', {}, duration(event.duration_hours, event.duration_minutes))),
+            placeFacts(event),
             h('div', {}, h('dt', {}, t('event.organiser')), h('dd', {}, userLink(event.owner_id, { withAvatar: true }))),
           ),
           event.description ? h('div', { class: 'prose' }, h('h2', { class: 'visually-hidden' }, t('event.description')), h('p', { class: 'pre-wrap' }, event.description)) : h('p', { class: 'muted' }, t('event.noDescription')),
@@ -90,7 +93,9 @@ export default function EventPage(ctx) {
     const soldOut = event.tickets_sold >= event.max_tickets;
     const progressId = uid('progress');
     let action;
-    if (event.max_tickets === 0) {
+    if (hasStarted(event)) {
+      action = h('p', { class: 'soldout-note' }, h('span', { class: 'tag tag-past' }, t('event.past')), ' ', t('tickets.startedText'));
+    } else if (event.max_tickets === 0) {
       action = h('p', { class: 'soldout-note' }, h('span', { class: 'tag tag-none' }, t('tickets.none')), ' ', t('tickets.noneText'));
     } else if (soldOut) {
       action = h('p', { class: 'soldout-note' }, h('span', { class: 'tag tag-soldout' }, t('tickets.soldOut')), ' ', t('tickets.soldOutText'));
@@ -130,6 +135,12 @@ export default function EventPage(ctx) {
         try {
           event = await api.events.buy(event.id, count);
         } catch (error) {
+          if (error?.code === 'event_started') {
+            // The start passed while the page was open: say so instead of offering the form again.
+            event = { ...event, event_time: new Date(Math.min(Date.now(), new Date(event.event_time).getTime())).toISOString() };
+            drawTickets(t('error.event_started'));
+            return;
+          }
           if (error?.code !== 'sold_out') throw error;
           // Someone bought first: show what is left now, and why the purchase did not happen.
           try {

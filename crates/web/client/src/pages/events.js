@@ -7,8 +7,13 @@ import { href, replaceQuery } from '../router.js';
 import { isSignedIn } from '../store.js';
 import { pager, rangeText } from '../components/pager.js';
 import { duration, emptyState, errorBox, loading, pageHeader, time } from '../components/page.js';
+import { pastTag, placeLine } from '../components/place.js';
 
 const LIMIT = 10;
+const WHENS = ['upcoming', 'past', 'all'];
+
+/** The `when` of a query string: one the API knows, `upcoming` otherwise. */
+const whenParam = (value) => (WHENS.includes(value) ? value : 'upcoming');
 
 /** The tickets line of an event: "3 of 40 left" or a sold-out badge. */
 export function ticketsSummary(event) {
@@ -33,14 +38,16 @@ function eventCard(event) {
       { class: 'event-card-body' },
       h('h2', { class: 'card-title' }, h('a', { href: `#/events/${event.id}` }, event.name)),
       h('p', { class: 'meta' }, time(event.event_time, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }), h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '), duration(event.duration_hours, event.duration_minutes)),
+      placeLine(event) ? h('p', { class: 'meta' }, placeLine(event)) : null,
       event.description ? h('p', { class: 'card-text clamp' }, event.description) : null,
-      h('p', { class: 'card-footer' }, ticketsSummary(event)),
+      h('p', { class: 'card-footer' }, pastTag(event) ?? ticketsSummary(event)),
     ),
   );
 }
 
 export default function EventsPage(ctx) {
   let search = ctx.query.get('search') ?? '';
+  let when = whenParam(ctx.query.get('when'));
   let skip = intParam(ctx.query.get('skip'), 0);
   let controller = null;
 
@@ -56,18 +63,25 @@ export default function EventsPage(ctx) {
   );
   const summary = h('p', { class: 'summary', role: 'status', tabindex: '-1' });
   const results = h('div', { class: 'results' }, loading());
-  const el = h('section', { class: 'page page-events' }, header, searchBox, summary, results);
+  const filter = h('nav', { class: 'tabs', 'aria-label': t('events.when') });
+  const el = h('section', { class: 'page page-events' }, header, searchBox, filter, summary, results);
 
   ctx.signal.addEventListener('abort', () => controller?.abort());
-  const link = (target) => href('/events', { search, skip: target || null });
+  const link = (target, which = when) => href('/events', { search: search || null, when: which === 'upcoming' ? null : which, skip: target || null });
+
+  function drawFilter() {
+    const tab = (which) => h('a', { class: 'tab', href: link(0, which), 'aria-current': which === when ? 'page' : null }, t(`events.when.${which}`));
+    replace(filter, WHENS.map(tab));
+  }
 
   async function load() {
     controller?.abort();
     controller = new AbortController();
     const { signal } = controller;
     el.setAttribute('aria-busy', 'true');
+    drawFilter();
     try {
-      const { items, total } = await api.events.list({ skip, limit: LIMIT, search: search.trim() || undefined }, { signal });
+      const { items, total } = await api.events.list({ skip, limit: LIMIT, search: search.trim() || undefined, when }, { signal });
       if (search.trim()) summary.textContent = t('events.found', { count: total, query: search.trim() });
       else summary.textContent = total > 0 ? rangeText({ skip, count: items.length, total }) : '';
       if (items.length === 0) {
@@ -75,7 +89,7 @@ export default function EventsPage(ctx) {
           results,
           total > 0
             ? emptyState(t('pager.pastEnd'), h('a', { href: link(0) }, t('pager.first')))
-            : emptyState(search.trim() ? t('events.noMatch', { query: search.trim() }) : t('events.empty'), isSignedIn() && !search.trim() ? h('a', { class: 'btn btn-primary', href: '#/events/new' }, t('events.new')) : null),
+            : emptyState(search.trim() ? t('events.noMatch', { query: search.trim() }) : t(`events.empty.${when}`), isSignedIn() && !search.trim() && when !== 'past' ? h('a', { class: 'btn btn-primary', href: '#/events/new' }, t('events.new')) : null),
         );
       } else {
         replace(
@@ -100,7 +114,7 @@ export default function EventsPage(ctx) {
     if (value === search) return;
     search = value;
     skip = 0;
-    replaceQuery({ search: search || null });
+    replaceQuery({ search: search || null, when: when === 'upcoming' ? null : when });
     load();
   }
   const runSearch = debounce(applySearch, 300);
@@ -113,9 +127,11 @@ export default function EventsPage(ctx) {
     onQuery(query) {
       const nextSearch = query.get('search') ?? '';
       const nextSkip = intParam(query.get('skip'), 0);
-      const paged = nextSkip !== skip;
+      const nextWhen = whenParam(query.get('when'));
+      const paged = nextSkip !== skip || nextWhen !== when;
       search = nextSearch;
       skip = nextSkip;
+      when = nextWhen;
       if (input.value !== search) input.value = search;
       load().then(() => {
         if (paged) summary.focus();
