@@ -2,8 +2,11 @@
 //! guessing one account's password is slow while one attacker cannot lock anyone else out; and per client
 //! address across names, so one address cannot try name after name. Every attempt is *reserved* as a
 //! failure before the password is checked, and given back only when it succeeds: however many attempts
-//! run at once, no key ever gets more password checks than its allowance. A client may also have only a
-//! few attempts in progress at once, so one address cannot occupy every core with bcrypt.
+//! run at once, no key ever gets more password checks than its allowance. One user name may have only one
+//! attempt in progress per address, and one address only a few in all, so one address cannot occupy every
+//! core with bcrypt — while the many people behind one address (a venue's Wi-Fi, a campus, a carrier's
+//! shared address) still log in side by side, each waiting out a second's `Retry-After` at most now and
+//! then.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -14,9 +17,13 @@ pub const MAX_FAILURES: usize = 10;
 /// Failures allowed per client address, whatever the names, in one window. Behind a reverse proxy every
 /// client shares the proxy's address unless the proxy is trusted (`TRUSTED_PROXIES`).
 pub const MAX_CLIENT_FAILURES: usize = 100;
-/// Attempts one client address may have in progress at once: one, so that one address never has more than
-/// one core hashing for it.
-pub const MAX_IN_PROGRESS: usize = 1;
+/// Attempts one client address may have in progress at once, whatever the names: a few, so that people
+/// behind one address log in side by side, and one address holds at most that many of the password
+/// checks the server runs at once (`WorkLimit`).
+pub const MAX_IN_PROGRESS: usize = 4;
+/// Attempts one user name may have in progress at once from one address: parallel guesses at one account
+/// wait for each other.
+pub const MAX_IN_PROGRESS_PER_NAME: usize = 1;
 /// The sliding window.
 pub const WINDOW: Duration = Duration::from_secs(5 * 60);
 /// Expired keys are swept out at most this often (a sweep walks every key).
@@ -38,6 +45,7 @@ struct State {
     by_name: HashMap<NameKey, Vec<Instant>>,
     by_client: HashMap<String, Vec<Instant>>,
     in_progress: HashMap<String, usize>,
+    in_progress_by_name: HashMap<NameKey, usize>,
     last_sweep: Option<Instant>,
 }
 
@@ -96,12 +104,20 @@ where
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
         let mut state = self.throttle.lock();
-        let client = &self.key.0;
-        if let Some(count) = state.in_progress.get_mut(client) {
-            *count -= 1;
-            if *count == 0 {
-                state.in_progress.remove(client);
-            }
+        release(&mut state.in_progress, &self.key.0);
+        release(&mut state.in_progress_by_name, &self.key);
+    }
+}
+
+/// One attempt in progress fewer for `key`.
+fn release<K: Eq + std::hash::Hash + ?Sized, Q>(counts: &mut HashMap<Q, usize>, key: &K)
+where
+    Q: std::borrow::Borrow<K> + Eq + std::hash::Hash,
+{
+    if let Some(count) = counts.get_mut(key) {
+        *count -= 1;
+        if *count == 0 {
+            counts.remove(key);
         }
     }
 }
@@ -117,7 +133,9 @@ impl LoginThrottle {
         let key = name_key(client, username);
         let mut state = self.lock();
         state.sweep(now);
-        if state.in_progress.get(client).copied().unwrap_or(0) >= MAX_IN_PROGRESS {
+        if state.in_progress.get(client).copied().unwrap_or(0) >= MAX_IN_PROGRESS
+            || state.in_progress_by_name.get(&key).copied().unwrap_or(0) >= MAX_IN_PROGRESS_PER_NAME
+        {
             return Err(1);
         }
         if let Some(times) = state.by_name.get_mut(&key)
@@ -139,6 +157,7 @@ impl LoginThrottle {
         state.by_name.entry(key.clone()).or_default().push(now);
         state.by_client.entry(client.to_owned()).or_default().push(now);
         *state.in_progress.entry(client.to_owned()).or_default() += 1;
+        *state.in_progress_by_name.entry(key.clone()).or_default() += 1;
         drop(state);
         Ok(Attempt {
             throttle: self,
@@ -235,17 +254,31 @@ mod tests {
     }
 
     #[test]
-    fn one_client_has_one_attempt_in_progress_at_a_time() {
+    fn one_name_has_one_attempt_in_progress_per_client_and_a_client_a_few() {
         let throttle = LoginThrottle::default();
         let now = Instant::now();
         let first = throttle.begin("c", "a", now).unwrap();
-        assert_eq!(throttle.begin("c", "d", now).map(drop), Err(1));
+        assert_eq!(
+            throttle.begin("c", "A", now).map(drop),
+            Err(1),
+            "the same name (any case) waits"
+        );
         assert!(
-            throttle.begin("other", "d", now).is_ok(),
+            throttle.begin("other", "a", now).is_ok(),
             "another client is not held up"
         );
+        let mut others: Vec<_> = (1..MAX_IN_PROGRESS)
+            .map(|i| throttle.begin("c", &format!("name{i}"), now).unwrap())
+            .collect();
+        assert_eq!(
+            throttle.begin("c", "one-too-many", now).map(drop),
+            Err(1),
+            "a client has at most MAX_IN_PROGRESS at once"
+        );
+        others.pop();
+        assert!(throttle.begin("c", "one-too-many", now).is_ok());
         drop(first);
-        assert!(throttle.begin("c", "d", now).is_ok());
+        assert!(throttle.begin("c", "a", now).is_ok());
     }
 
     #[test]

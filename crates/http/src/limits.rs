@@ -11,11 +11,19 @@ use actix_web::http::Method;
 use actix_web::web;
 
 use crate::error::ApiError;
+use crate::settings::UnauthenticatedWrite;
 use crate::state::AppState;
 
 /// `POST /token` and `POST /users/`, with or without the slash.
-fn is_unauthenticated_write(req: &ServiceRequest) -> bool {
-    req.method() == Method::POST && matches!(req.path().trim_end_matches('/'), "/token" | "/users")
+fn unauthenticated_write(req: &ServiceRequest) -> Option<UnauthenticatedWrite> {
+    if req.method() != Method::POST {
+        return None;
+    }
+    match req.path().trim_end_matches('/') {
+        "/token" => Some(UnauthenticatedWrite::Login),
+        "/users" => Some(UnauthenticatedWrite::Registration),
+        _ => None,
+    }
 }
 
 /// `Err` (`429 rate_limited` with `Retry-After`) when the request's client is over a limit.
@@ -29,7 +37,7 @@ pub fn check(req: &ServiceRequest) -> Result<(), ApiError> {
     state
         .settings
         .rate_limits
-        .check(client, is_unauthenticated_write(req))
+        .check(client, unauthenticated_write(req))
         .map_err(|seconds| {
             ApiError::rate_limited(
                 format!("too many requests, try again in {seconds} seconds"),

@@ -87,32 +87,48 @@ pub(crate) fn canonical(ip: IpAddr) -> IpAddr {
 const SWEEP_EVERY: u64 = 4096;
 
 /// The limits of one server, shared by its workers.
+/// The unauthenticated writes that cost a bcrypt hash each, limited apart from the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnauthenticatedWrite {
+    /// `POST /token`.
+    Login,
+    /// `POST /users/`.
+    Registration,
+}
+
 #[derive(Debug, Default)]
 pub struct RateLimits {
     everything: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    unauthenticated_writes: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    logins: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    registrations: Option<DefaultKeyedRateLimiter<IpAddr>>,
     checks: AtomicU64,
 }
 
 impl RateLimits {
     /// `per_second` requests of any kind (with bursts of twice that), and `auth_per_minute` of `POST /token`
-    /// and `POST /users/`, per client; `0` turns either off.
+    /// and, separately, of `POST /users/`, per client, with bursts of three times that: the people behind
+    /// one address (a venue's Wi-Fi) who log in at once all get in, and a flood from one address still
+    /// runs dry within the minute. `0` turns either off.
     pub fn new(per_second: u32, auth_per_minute: u32) -> Self {
+        let per_minute = |rate: NonZeroU32| {
+            let burst = rate.saturating_mul(NonZeroU32::MIN.saturating_add(2));
+            DefaultKeyedRateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst))
+        };
         Self {
             everything: NonZeroU32::new(per_second).map(|rate| {
                 let burst = rate.saturating_mul(NonZeroU32::MIN.saturating_add(1));
                 DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
             }),
-            unauthenticated_writes: NonZeroU32::new(auth_per_minute)
-                .map(|rate| DefaultKeyedRateLimiter::keyed(Quota::per_minute(rate))),
+            logins: NonZeroU32::new(auth_per_minute).map(per_minute),
+            registrations: NonZeroU32::new(auth_per_minute).map(per_minute),
             checks: AtomicU64::new(0),
         }
     }
 
     /// `Err(seconds)` when `client` must wait before this request.
-    pub fn check(&self, client: IpAddr, unauthenticated_write: bool) -> Result<(), u64> {
+    pub fn check(&self, client: IpAddr, write: Option<UnauthenticatedWrite>) -> Result<(), u64> {
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            for limiter in [&self.everything, &self.unauthenticated_writes]
+            for limiter in [&self.everything, &self.logins, &self.registrations]
                 .into_iter()
                 .flatten()
             {
@@ -121,9 +137,11 @@ impl RateLimits {
         }
         let limiters = [
             self.everything.as_ref(),
-            self.unauthenticated_writes
-                .as_ref()
-                .filter(|_| unauthenticated_write),
+            match write {
+                Some(UnauthenticatedWrite::Login) => self.logins.as_ref(),
+                Some(UnauthenticatedWrite::Registration) => self.registrations.as_ref(),
+                None => None,
+            },
         ];
         for limiter in limiters.into_iter().flatten() {
             if let Err(not_until) = limiter.check_key(&client) {
@@ -184,17 +202,24 @@ mod tests {
     }
 
     #[test]
-    fn each_client_gets_its_own_allowance() {
+    fn each_client_gets_its_own_allowance_with_bursts_of_three_minutes() {
+        let login = Some(UnauthenticatedWrite::Login);
         let limits = RateLimits::new(0, 3);
-        for _ in 0..3 {
-            assert!(limits.check(ip("10.0.0.1"), true).is_ok());
+        for _ in 0..9 {
+            assert!(limits.check(ip("10.0.0.1"), login).is_ok());
         }
-        let wait = limits.check(ip("10.0.0.1"), true).unwrap_err();
-        assert!((1..=60).contains(&wait), "{wait}");
-        assert!(limits.check(ip("10.0.0.2"), true).is_ok(), "another client");
+        let wait = limits.check(ip("10.0.0.1"), login).unwrap_err();
+        assert!((1..=20).contains(&wait), "{wait}");
+        assert!(limits.check(ip("10.0.0.2"), login).is_ok(), "another client");
         assert!(
-            limits.check(ip("10.0.0.1"), false).is_ok(),
+            limits.check(ip("10.0.0.1"), None).is_ok(),
             "other requests are not limited here"
+        );
+        assert!(
+            limits
+                .check(ip("10.0.0.1"), Some(UnauthenticatedWrite::Registration))
+                .is_ok(),
+            "registrations have their own allowance"
         );
     }
 
@@ -202,7 +227,7 @@ mod tests {
     fn the_general_limit_allows_bursts_of_twice_the_rate() {
         let limits = RateLimits::new(5, 0);
         let allowed = (0..50)
-            .filter(|_| limits.check(ip("10.0.0.1"), false).is_ok())
+            .filter(|_| limits.check(ip("10.0.0.1"), None).is_ok())
             .count();
         assert!((10..=11).contains(&allowed), "{allowed}");
     }
@@ -210,6 +235,10 @@ mod tests {
     #[test]
     fn zero_turns_a_limit_off() {
         let limits = RateLimits::new(0, 0);
-        assert!((0..10_000).all(|_| limits.check(ip("10.0.0.1"), true).is_ok()));
+        assert!((0..10_000).all(|_| {
+            limits
+                .check(ip("10.0.0.1"), Some(UnauthenticatedWrite::Login))
+                .is_ok()
+        }));
     }
 }

@@ -135,7 +135,8 @@ pub struct Config {
     #[arg(long, env = "RATE_LIMIT_PER_SECOND", default_value_t = 50, global = true)]
     pub rate_limit_per_second: u32,
 
-    /// `POST /token` and `POST /users/` per minute one client address may make (0: no limit).
+    /// `POST /token`, and separately `POST /users/`, per minute one client address may make, with bursts
+    /// of three times that (0: no limit).
     #[arg(long, env = "RATE_LIMIT_AUTH_PER_MINUTE", default_value_t = 20, global = true)]
     pub rate_limit_auth_per_minute: u32,
 

@@ -696,6 +696,29 @@ journey('events show where they happen, past ones stop selling, in English and C
   await pageBasics(zh.page, 'an event with a place, in Chinese');
 });
 
+journey('a login told to wait a moment (a crowded network) waits by itself and gets in', async (j, browser) => {
+  const user = newUser('crowd');
+  await registerViaApi(user);
+  const { page } = await openSession(browser, j, { expectStatuses: [429] });
+  let refused = 0;
+  await page.route('**/token', async (route) => {
+    if (refused < 2) {
+      refused += 1;
+      await route.fulfill({ status: 429, headers: { 'Retry-After': '1', 'Content-Type': 'application/json' }, body: JSON.stringify({ detail: 'too many requests, try again in 1 seconds', code: 'rate_limited' }) });
+      return;
+    }
+    await route.continue();
+  });
+  await page.goto(`${BASE}/#/login`);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await see(page.getByRole('status').filter({ hasText: 'Many people are logging in from your network' }), 'the wait explained while it lasts');
+  await see(page.getByRole('button', { name: 'Log out' }), 'the session after waiting out two 429s');
+  if (refused !== 2) fail(`the server was asked ${refused} times before the login went through`);
+  if (await page.getByRole('alert').count()) fail(`an error was shown: ${await page.getByRole('alert').first().textContent()}`);
+});
+
 journey('a bad e-mail address is explained beside the e-mail field', async (j, browser) => {
   const taken = await registerViaApi(newUser('taken'));
   const user = newUser('mail');

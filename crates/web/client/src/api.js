@@ -135,9 +135,26 @@ async function list(path, query, options = {}) {
 const data = async (promise) => (await promise).data;
 const id = (value) => encodeURIComponent(String(value));
 
+/** The longest `Retry-After` a login waits out by itself (many people behind one address); longer ones
+ * (too many failed attempts) are the reader's to know about. */
+const LOGIN_WAIT_LIMIT = 10;
+
+async function loginWaitingOutShortLimits(username, password, onWait) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await data(request('POST', '/token', { form: { username, password }, auth: false }));
+    } catch (error) {
+      const seconds = error?.code === 'rate_limited' ? error.retryAfter : null;
+      if (seconds === null || seconds > LOGIN_WAIT_LIMIT || attempt >= 5) throw error;
+      onWait?.(seconds);
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    }
+  }
+}
+
 export const auth = {
   /** POST /token (form): { access_token, token_type, expires_in }. Sent without any old token. */
-  login: (username, password) => data(request('POST', '/token', { form: { username, password }, auth: false })),
+  login: (username, password, { onWait } = {}) => loginWaitingOutShortLimits(username, password, onWait),
 };
 
 export const users = {

@@ -100,6 +100,7 @@ export default {
   'auth.registerLink': 'Create an account',
   'auth.haveAccount': 'Already have an account?',
   'auth.loginLink': 'Log in',
+  'auth.busyWaiting': 'Many people are logging in from your network; trying again in {seconds} s…',
   'auth.wrongCredentials': 'Incorrect username or password.',
   'auth.sessionEnded': 'Your session has ended. Please log in again.',
   'auth.loginFirst': 'Log in to continue.',

@@ -16,8 +16,8 @@ export function safeNext(value) {
 }
 
 /** Logs in and loads the user; throws the ApiError of either step. */
-export async function logIn(username, password) {
-  const token = await api.auth.login(username, password);
+export async function logIn(username, password, { onWait } = {}) {
+  const token = await api.auth.login(username, password, { onWait });
   startSession({ token: token.access_token, expiresIn: token.expires_in });
   const user = await api.users.me();
   remember(user);
@@ -36,13 +36,20 @@ export default function LoginPage(ctx) {
     messages: { unauthorized: t('auth.wrongCredentials') },
     validate: (values) => ({ username: checks.required(values.username), password: checks.required(values.password) }),
     onSubmit: async (values) => {
-      const user = await logIn(values.username, values.password);
+      const user = await logIn(values.username, values.password, {
+        onWait: (seconds) => {
+          waiting.textContent = t('auth.busyWaiting', { seconds });
+        },
+      });
+      waiting.textContent = '';
       toast(t('auth.welcomeBack', { name: user.full_name?.trim() || user.username }));
       // (unless the user went elsewhere meanwhile)
       if (!ctx.signal.aborted && location().path === '/login') navigate(next, { replace: true, force: true });
     },
   });
 
+  const waiting = h('p', { class: 'muted', role: 'status' });
+  form.el.append(waiting);
   let banner = null;
   if (reason === 'expired') banner = h('div', { class: 'alert alert-warning', role: 'alert' }, t('auth.sessionEnded'));
   else if (ctx.query.has('next')) banner = notice(t('auth.loginFirst'));
