@@ -37,7 +37,9 @@ pub mod web_client;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlers, NormalizePath, TrailingSlash};
+use actix_web::middleware::{
+    Compress, Condition, DefaultHeaders, ErrorHandlers, NormalizePath, TrailingSlash,
+};
 use actix_web::{App, Error, web};
 use tracing_actix_web::TracingLogger;
 
@@ -77,6 +79,9 @@ pub fn app(
         // request id on every answer.
         .wrap_fn(cors::finish)
         .wrap(ErrorHandlers::new().default_handler(error::ensure_error_body))
+        // Brotli or gzip as the client accepts them; images (already compressed), partial content and the
+        // live stream (which says `identity`) are sent as they are.
+        .wrap(Compress::default())
         .wrap(security_headers)
         .wrap(TracingLogger::<logging::RequestSpan>::new())
 }

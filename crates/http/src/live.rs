@@ -179,6 +179,7 @@ pub async fn stream(state: web::Data<AppState>, req: HttpRequest) -> Result<impl
                 .content_type("text/event-stream")
                 .insert_header((header::CACHE_CONTROL, "no-cache"))
                 .insert_header((HeaderName::from_static("x-accel-buffering"), "no"))
+                .insert_header((header::CONTENT_ENCODING, "identity"))
                 .finish(),
         ));
     }
@@ -196,7 +197,10 @@ pub async fn stream(state: web::Data<AppState>, req: HttpRequest) -> Result<impl
             .with_keep_alive(KEEP_ALIVE)
             .with_retry_duration(RETRY)
             .customize()
-            .insert_header((HeaderName::from_static("x-accel-buffering"), "no")),
+            .insert_header((HeaderName::from_static("x-accel-buffering"), "no"))
+            // Not compressed: an encoder holds small writes back until it has a block, and an event must
+            // leave at once.
+            .insert_header((header::CONTENT_ENCODING, "identity")),
     ))
 }
 
