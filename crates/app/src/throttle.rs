@@ -245,7 +245,7 @@ mod tests {
             if let Ok(attempt) = throttle.begin("attacker", "alice", now) {
                 admitted += 1;
                 attempts.push(attempt);
-                if attempts.len() == MAX_IN_PROGRESS {
+                if attempts.len() == MAX_IN_PROGRESS_PER_NAME {
                     attempts.clear(); // those checks finish (and fail)
                 }
             }

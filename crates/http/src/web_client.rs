@@ -26,7 +26,16 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 )]
 pub async fn index(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let page = plaza_web::index().ok_or_else(|| ApiError::not_found("the web client is not built in"))?;
-    Ok(serve(&req, page))
+    Ok(serve(&req, page, Caching::Revalidate))
+}
+
+/// How long a browser may keep a file without asking again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caching {
+    /// Ask every time (`no-cache`): the page, and files asked for without this build's version.
+    Revalidate,
+    /// Keep for a year without asking (`immutable`): a file under this build's version never changes.
+    Forever,
 }
 
 /// A file of the web client (scripts, styles, images, translations).
@@ -35,7 +44,8 @@ pub async fn index(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     path = "/app/{path}",
     tag = "web",
     operation_id = "web_client_file",
-    params(("path" = String, Path, description = "The file, e.g. `src/main.js`")),
+    params(("path" = String, Path, description = "The file, e.g. `src/main.js`, or under this build's \
+        version, `v-1a2b3c4d5e6f/src/main.js`: those are cached for good")),
     responses(
         (status = 200, description = "The file", content(
             (String = "text/javascript"),
@@ -49,13 +59,24 @@ pub async fn index(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     )
 )]
 pub async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let file = plaza_web::asset(&path).ok_or_else(|| ApiError::not_found("no such file"))?;
-    Ok(serve(&req, file))
+    let (path, current) = plaza_web::unversioned(&path);
+    let file = plaza_web::asset(path).ok_or_else(|| ApiError::not_found("no such file"))?;
+    Ok(serve(
+        &req,
+        file,
+        if current {
+            Caching::Forever
+        } else {
+            Caching::Revalidate
+        },
+    ))
 }
 
-/// Every file is revalidated on each load (`no-cache`) against its content hash (`ETag`): an unchanged file
-/// costs a `304`, and a new release is picked up at the next load without renaming files.
-fn serve(req: &HttpRequest, file: plaza_web::Asset) -> HttpResponse {
+/// The page names every file under this build's version (`/app/v-…/`), so those are cached for a year
+/// without a question (`immutable`); the page itself, and a file asked for without the version or with an
+/// older one, is revalidated on each load (`no-cache`) against its content hash (`ETag`): an unchanged
+/// file costs a `304`, and a new release is picked up at the next load.
+fn serve(req: &HttpRequest, file: plaza_web::Asset, caching: Caching) -> HttpResponse {
     let unchanged = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -71,7 +92,13 @@ fn serve(req: &HttpRequest, file: plaza_web::Asset) -> HttpResponse {
     };
     response
         .insert_header((header::ETAG, file.etag.as_str()))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((
+            header::CACHE_CONTROL,
+            match caching {
+                Caching::Revalidate => "no-cache",
+                Caching::Forever => "public, max-age=31536000, immutable",
+            },
+        ))
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),

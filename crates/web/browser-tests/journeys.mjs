@@ -719,6 +719,56 @@ journey('a login told to wait a moment (a crowded network) waits by itself and g
   if (await page.getByRole('alert').count()) fail(`an error was shown: ${await page.getByRole('alert').first().textContent()}`);
 });
 
+journey('an event page loads light on a slow network: compressed, preloaded, cached for good, one language', async (j, browser) => {
+  const host = await registerViaApi(newUser('fast'));
+  const event = await createEventViaApi(host, { name: `Fast page ${runId}`, event_time: daysFromNow(3006), venue: 'Quick hall', description: 'Measured on Fast 3G.' });
+  await api('POST', `/comments/${event.id}`, { token: host.token, json: { content: 'The first comment.' } });
+
+  /** Loads the event page on DevTools' "Fast 3G" and reports what crossed the network. */
+  async function measure(context, page, { reload = false } = {}) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 562.5, downloadThroughput: (1.6 * 1024 * 1024 * 0.9) / 8, uploadThroughput: (750 * 1024 * 0.9) / 8 });
+    const requests = new Map();
+    const fromCache = new Set();
+    cdp.on('Network.requestServedFromCache', ({ requestId }) => fromCache.add(requestId));
+    cdp.on('Network.responseReceived', ({ requestId, response }) => {
+      requests.set(requestId, { id: requestId, url: response.url, cached: Boolean(response.fromDiskCache || response.fromMemoryCache), encoding: response.headers['content-encoding'] ?? response.headers['Content-Encoding'] ?? null, status: response.status, bytes: 0 });
+    });
+    cdp.on('Network.loadingFinished', ({ requestId, encodedDataLength }) => {
+      const entry = requests.get(requestId);
+      if (entry) entry.bytes = encodedDataLength;
+    });
+    // A later visit (not a reload, which revalidates on purpose): leave, then come back.
+    if (reload) await page.goto('about:blank');
+    const started = Date.now();
+    await page.goto(`${BASE}/#/events/${event.id}`);
+    await see(h1(page, event.name), 'the event on Fast 3G', 30_000);
+    await see(page.getByText('The first comment.'), 'its comment on Fast 3G', 30_000);
+    const elapsed = Date.now() - started;
+    await cdp.detach();
+    const fetched = [...requests.values()].filter((entry) => !entry.cached && !fromCache.has(entry.id));
+    return { elapsed, fetched, bytes: fetched.reduce((sum, entry) => sum + entry.bytes, 0) };
+  }
+
+  const { context, page } = await openSession(browser, j);
+  const cold = await measure(context, page);
+  for (const entry of cold.fetched.filter((item) => /\/app\/.*\.(js|css)$/.test(item.url))) {
+    if (!/\/app\/v-[0-9a-f]{12}\//.test(entry.url)) fail(`${entry.url} is not under the build's version`);
+    if (!['br', 'gzip'].includes(entry.encoding)) fail(`${entry.url} came ${entry.encoding ?? 'uncompressed'}`);
+  }
+  if (cold.fetched.some((item) => item.url.includes('/i18n/zh-CN.js'))) fail('an English reader loaded the Chinese messages');
+  const warm = await measure(context, page, { reload: true });
+  const revalidated = warm.fetched.filter((item) => /\/app\/v-/.test(item.url));
+  if (revalidated.length) fail(`a warm load asked again for ${revalidated.map((item) => item.url).join(', ')}`);
+  console.log(`# event page on Fast 3G: cold ${cold.fetched.length} requests, ${Math.round(cold.bytes / 1024)} KiB, content after ${cold.elapsed} ms; warm ${warm.fetched.length} requests, ${Math.round(warm.bytes / 1024)} KiB, ${warm.elapsed} ms`);
+
+  const zh = await openSession(browser, j, { locale: 'zh-CN' });
+  const chinese = await measure(zh.context, zh.page);
+  if (chinese.fetched.some((item) => item.url.includes('/i18n/en.js'))) fail('a Chinese reader loaded the English messages too');
+  if (!chinese.fetched.some((item) => item.url.includes('/i18n/zh-CN.js'))) fail('the Chinese messages were not loaded');
+});
+
 journey('a bad e-mail address is explained beside the e-mail field', async (j, browser) => {
   const taken = await registerViaApi(newUser('taken'));
   const user = newUser('mail');

@@ -69,7 +69,9 @@ function savedChoice(available) {
 export async function initI18n() {
   const available = availableLocales();
   const chosen = savedChoice(available) ?? negotiate(navigator.languages ?? [navigator.language], available);
-  fallbackMessages = await catalog(FALLBACK);
+  // Only the chosen language is loaded: every language defines every key English has (a browser journey
+  // checks), so English is fetched only when it is the one chosen.
+  if (chosen === FALLBACK) fallbackMessages = await catalog(FALLBACK);
   await useLocale(chosen);
 }
 
@@ -95,10 +97,12 @@ export async function setLocale(tag) {
 
 export const currentLocale = () => locale;
 
-/** Each language's own name ("English", "简体中文"), for the language switcher. */
+/** Each language's own name ("English", "简体中文"), for the language switcher: the server writes them into
+ * the page, so that naming a language does not load its messages. */
 export async function localeNames() {
   const tags = availableLocales();
-  const names = await Promise.all(tags.map(async (tag) => (await catalog(tag))['meta.name'] ?? tag));
+  const given = (document.querySelector('meta[name="plaza-locale-names"]')?.content ?? '').split(',');
+  const names = tags.map((tag, index) => given[index]?.trim() || tag);
   return tags.map((tag, index) => ({ tag, name: names[index] }));
 }
 

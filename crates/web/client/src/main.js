@@ -4,7 +4,7 @@ import { configureApi } from './api.js';
 import * as api from './api.js';
 import { h, replace } from './dom.js';
 import { initI18n, t } from './i18n.js';
-import { currentTarget, navigate, refresh, route, setSiteName, start, location } from './router.js';
+import { currentTarget, navigate, preloadCurrentPage, refresh, route, setSiteName, start, location } from './router.js';
 import { endSession, followOtherTabs, isSignedIn, restoreSession, store } from './store.js';
 import { remember } from './users.js';
 import { initUnreadPolling, isPaused } from './unread.js';
@@ -86,6 +86,7 @@ function footer() {
 }
 
 async function boot() {
+  preloadCurrentPage();
   await initI18n();
   setSiteName(t('app.name'));
   const restored = restoreSession();

@@ -34,6 +34,12 @@ export function route(pattern, load, options = {}) {
   routes.push({ pattern, regex: new RegExp(`^${source}/?$`), names, load, options });
 }
 
+/** Starts loading the module of the page the address names, without rendering it: the first page's
+ * code then arrives while the language loads, not after it. */
+export function preloadCurrentPage() {
+  match(location().path)?.route.load().catch(() => {});
+}
+
 /** The current location: { path, query: URLSearchParams }. */
 export function location() {
   const raw = window.location.hash.replace(/^#/, '') || '/';

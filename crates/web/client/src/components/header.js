@@ -54,7 +54,7 @@ export function createHeader({ onLogout }) {
       h(
         'div',
         { class: 'header-inner' },
-        h('a', { class: 'brand', href: '#/' }, h('img', { class: 'brand-mark', src: '/app/assets/favicon.svg', alt: '', width: 28, height: 28 }), h('span', { class: 'brand-name' }, t('app.name'))),
+        h('a', { class: 'brand', href: '#/' }, h('img', { class: 'brand-mark', src: new URL('../../assets/favicon.svg', import.meta.url).href, alt: '', width: 28, height: 28 }), h('span', { class: 'brand-name' }, t('app.name'))),
         h(
           'nav',
           { class: 'main-nav', 'aria-label': t('nav.label') },
