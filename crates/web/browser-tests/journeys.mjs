@@ -330,14 +330,14 @@ journey('at phone width (360 px) nothing scrolls sideways', async (j, browser) =
   const fan = await registerViaApi(newUser('fan', { full_name: 'Farid Fan' }));
   // A few events, near in time so they lead the list (journeys' other events are years away).
   const showcase = [
-    { name: 'Community garden day', description: 'Plant, weed and share lunch in the community garden. Gloves provided.', max_tickets: 40, days: 2, hours: 4 },
-    { name: 'Open mic night', description: 'Five minutes each: music, poetry, comedy. Sign up at the door.', max_tickets: 12, days: 5, hours: 3 },
+    { name: 'Community garden day', description: 'Plant, weed and share lunch in the community garden. Gloves provided.', max_tickets: 40, days: 2, hours: 4, place: { venue: 'Hillside community garden', address: 'Gartenweg 3\n1140 Wien', latitude: 48.2082, longitude: 16.2974 } },
+    { name: 'Open mic night', description: 'Five minutes each: music, poetry, comedy. Sign up at the door.', max_tickets: 12, days: 5, hours: 3, place: { venue: 'The Corner Café', online_url: 'https://stream.example.org/open-mic' } },
     { name: 'Intro to sourdough', description: 'Mix, fold, shape and bake. Take home a starter.', max_tickets: 8, days: 8, hours: 2, sold: 8 },
     { name: 'Night photography walk', description: 'Tripods welcome; we meet at the old bridge.', max_tickets: 15, days: 12, hours: 2, sold: 13 },
   ];
   const events = [];
   for (const item of showcase) {
-    const created = await createEventViaApi(host, { name: item.name, description: item.description, max_tickets: item.max_tickets, tickets_sold: item.sold ?? 0, duration_hours: item.hours, event_time: daysFromNow(item.days) });
+    const created = await createEventViaApi(host, { name: item.name, description: item.description, max_tickets: item.max_tickets, tickets_sold: item.sold ?? 0, duration_hours: item.hours, event_time: daysFromNow(item.days), ...item.place });
     events.push(created);
   }
   await api('POST', `/comments/${events[0].id}`, { token: fan.token, json: { content: 'I can bring spare seedlings!' } });
