@@ -546,6 +546,7 @@ journey('new notifications arrive live over the stream, and polling stands in wi
   await see(comment.getByRole('link', { name: pal.username }), 'the sending account, linked');
   await see(list.page.getByRole('link', { name: 'Notifications, 1 unread' }), 'the badge "Notifications, 1 unread" above the list', LIVE_WAIT);
   await see(other.page.getByRole('link', { name: 'Notifications, 1 unread' }), 'the badge "Notifications, 1 unread" in the other window', LIVE_WAIT);
+  await see(other.page.locator('[role="status"][aria-live="polite"]').filter({ hasText: 'Notifications, 1 unread' }), 'the new notification announced to screen readers');
   await see(list.page.getByText('Showing 1–1 of 1 · 1 unread'), 'the summary counting the new notification');
   await api('POST', '/notifications/', { token: pal.token, json: { owner_id: owner.id, sender: 'Quiz desk', message: `Table 4 is yours ${runId}` } });
   const note = rows.filter({ hasText: `Table 4 is yours ${runId}` });
@@ -767,6 +768,112 @@ journey('an event page loads light on a slow network: compressed, preloaded, cac
   const chinese = await measure(zh.context, zh.page);
   if (chinese.fetched.some((item) => item.url.includes('/i18n/en.js'))) fail('a Chinese reader loaded the English messages too');
   if (!chinese.fetched.some((item) => item.url.includes('/i18n/zh-CN.js'))) fail('the Chinese messages were not loaded');
+});
+
+journey('a notification opens the comment it announces, on its page, and reads it', async (j, browser) => {
+  const owner = newUser('talk');
+  const account = await registerViaApi(owner);
+  const chatty = await registerViaApi(newUser('chat'));
+  const event = await createEventViaApi(account, { name: `Long thread ${runId}`, event_time: daysFromNow(3007) });
+  // 25 comments: the last ones are on the second page of twenty.
+  for (let n = 1; n <= 25; n += 1) {
+    await api('POST', `/comments/${event.id}`, { token: chatty.token, json: { content: `Comment number ${n}` } });
+  }
+  const { page } = await openSession(browser, j);
+  await logInInUi(page, owner);
+  await page.goto(`${BASE}/#/notifications`);
+  const newest = page.getByRole('listitem').filter({ hasText: `commented on "${event.name}"` }).first();
+  await see(newest, 'the newest comment notification');
+  await newest.getByRole('link', { name: 'View event' }).click();
+  await see(h1(page, event.name), 'the event page from the notification');
+  const target = page.getByRole('listitem').filter({ hasText: 'Comment number 25' });
+  await see(target, 'the announced comment, on the second page');
+  await until(async () => target.evaluate((el) => el === document.activeElement), 'focus on the announced comment');
+  if (!page.url().includes('cskip=20')) fail(`the page of the comment is not in the URL: ${page.url()}`);
+  const { access_token: ownerToken } = await api('POST', '/token', { form: { username: owner.username, password: owner.password } });
+  await until(async () => {
+    const response = await fetch(`${BASE}/notifications/?limit=1`, { headers: { Authorization: `Bearer ${ownerToken}` } });
+    return response.headers.get('X-Unread-Count') === '24';
+  }, 'the followed notification to be read (24 unread left)');
+});
+
+journey('the light or dark theme is the reader\'s choice and is remembered; toasts stay on their page', async (j, browser) => {
+  const { page } = await openSession(browser, j, { colorScheme: 'light' });
+  await page.goto(`${BASE}/#/events`);
+  const toggle = page.getByRole('button', { name: 'Dark theme' });
+  await see(toggle, 'the theme toggle');
+  if ((await toggle.getAttribute('aria-pressed')) !== 'false') fail('dark is on before it was chosen');
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await background();
+  await toggle.click();
+  await until(async () => (await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark', 'the page to turn dark');
+  if ((await background()) === light) fail('the background did not change with the theme');
+  await page.reload();
+  await see(page.getByRole('button', { name: 'Dark theme', pressed: true }), 'dark remembered after a reload');
+  await pageBasics(page, 'the events list in dark');
+  await page.getByRole('button', { name: 'Dark theme' }).click();
+  await until(async () => (await background()) === light, 'the light theme again');
+
+  // A toast from one page does not follow the reader to the next.
+  await page.evaluate(async () => {
+    const { toast } = await import(document.querySelector('script[type="module"]').src.replace('main.js', 'components/toast.js'));
+    toast('A message about the events list');
+  });
+  await see(page.getByText('A message about the events list'), 'the toast');
+  await page.waitForTimeout(1600);
+  await page.getByRole('link', { name: 'Posts', exact: true }).click();
+  await see(h1(page, 'Posts'), 'the posts page');
+  await gone(page.getByText('A message about the events list'), 'the toast after navigating away');
+});
+
+journey('keyboard only: buy tickets, comment, copy the link; focus follows each result; errors offer Retry', async (j, browser) => {
+  const host = await registerViaApi(newUser('keys'));
+  const buyer = newUser('kbd');
+  await registerViaApi(buyer);
+  const event = await createEventViaApi(host, { name: `Keyboard gig ${runId}`, event_time: daysFromNow(3008), max_tickets: 10 });
+  const { context, page } = await openSession(browser, j, { expectStatuses: [503] });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  await logInInUi(page, buyer);
+  await page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(page, event.name), 'the event page');
+
+  // Tab to the quantity, type, Enter: nothing but the keyboard.
+  const focusedName = () => page.evaluate(() => document.activeElement?.getAttribute('name'));
+  for (let presses = 0; presses < 60 && (await focusedName()) !== 'quantity'; presses += 1) await page.keyboard.press('Tab');
+  if ((await focusedName()) !== 'quantity') fail('Tab never reached the number of tickets');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('2');
+  await page.keyboard.press('Enter');
+  await see(page.getByText('8 of 10 tickets left'), 'the purchase made with the keyboard');
+  await until(async () => page.evaluate(() => document.activeElement?.classList.contains('tickets-count')), 'focus on the tickets left after buying');
+
+  // Posting a comment leaves focus on it.
+  await page.getByLabel('Your comment').fill('Typed without a mouse.');
+  await page.getByRole('button', { name: 'Post comment' }).click();
+  const mine = page.getByRole('listitem').filter({ hasText: 'Typed without a mouse.' });
+  await see(mine, 'the new comment');
+  await until(async () => mine.evaluate((el) => el === document.activeElement), 'focus on the new comment');
+
+  // The link goes to the clipboard.
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await see(page.getByText('The link to this event is copied.'), 'the copy confirmed');
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  if (copied !== `${BASE}/#/events/${event.id}`) fail(`the clipboard holds ${copied}`);
+
+  // A failing list offers Retry, and Retry loads it.
+  let failures = 0;
+  await page.route('**/events/?*', async (route) => {
+    if (route.request().resourceType() === 'fetch' && failures < 1) {
+      failures += 1;
+      await route.fulfill({ status: 503, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ detail: 'busy', code: 'unavailable' }) });
+      return;
+    }
+    await route.continue();
+  });
+  await page.goto(`${BASE}/#/events?when=all&search=${encodeURIComponent(`keyboard gig ${runId}`)}`);
+  await see(page.getByRole('alert').filter({ hasText: 'temporarily unavailable' }), 'the error');
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await see(page.getByRole('link', { name: event.name }), 'the list after Retry');
 });
 
 journey('a bad e-mail address is explained beside the e-mail field', async (j, browser) => {

@@ -9,8 +9,9 @@ import { endSession, followOtherTabs, isSignedIn, restoreSession, store } from '
 import { remember } from './users.js';
 import { initUnreadPolling, isPaused } from './unread.js';
 import { initLive } from './live.js';
+import { applyTheme } from './theme.js';
 import { createHeader } from './components/header.js';
-import { toast, toastRegion } from './components/toast.js';
+import { clearStaleToasts, toast, toastRegion } from './components/toast.js';
 
 const pages = {
   events: () => import('./pages/events.js'),
@@ -85,7 +86,20 @@ function footer() {
   return el;
 }
 
+/** A polite live region that says so when new notifications arrive (the badge itself is not announced:
+ * it is redrawn, and a screen reader would read it out of context or not at all). */
+function unreadAnnouncer() {
+  const el = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+  store.subscribe((state, previous, changed) => {
+    if (!changed.includes('unread') || !isSignedIn()) return;
+    const before = previous.unread ?? 0;
+    if (state.unread > before) el.textContent = t('nav.notificationsUnread', { count: state.unread });
+  });
+  return el;
+}
+
 async function boot() {
+  applyTheme();
   preloadCurrentPage();
   await initI18n();
   setSiteName(t('app.name'));
@@ -94,7 +108,7 @@ async function boot() {
 
   const header = createHeader({ onLogout: logout });
   const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
-  document.getElementById('app').replaceChildren(header.el, main, footer(), toastRegion());
+  document.getElementById('app').replaceChildren(header.el, main, footer(), toastRegion(), unreadAnnouncer());
   await header.init();
 
   store.subscribe((state, previous, changed) => {
@@ -123,6 +137,7 @@ async function boot() {
     },
     afterRender(target, loc) {
       header.markCurrent(loc.path);
+      clearStaleToasts();
     },
   });
 }

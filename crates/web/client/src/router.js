@@ -173,7 +173,8 @@ export async function render({ keepFocus = false } = {}) {
     // the page shows its own error
   }
   if (mine !== generation) return;
-  if (!firstRender && !keepFocus) focusHeading(outlet);
+  // A page may know better where the reader is headed (the comment a notification announced).
+  if (!firstRender && !keepFocus && !page.focus?.()) focusHeading(outlet);
   firstRender = false;
 }
 

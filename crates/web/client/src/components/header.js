@@ -6,6 +6,7 @@ import { h, replace, uid } from '../dom.js';
 import { localeNames, setLocale, t, currentLocale } from '../i18n.js';
 import { store } from '../store.js';
 import { avatar } from './user.js';
+import { currentTheme, toggleTheme } from '../theme.js';
 
 /** The badge link: "Notifications, 3 unread" for assistive technology, a number bubble for the eye. */
 function notificationsLink(unread) {
@@ -68,6 +69,7 @@ export function createHeader({ onLogout }) {
           ),
         ),
         languageSwitcher(),
+        themeToggle(),
         signedIn
           ? h(
             'div',
@@ -117,6 +119,18 @@ export function createHeader({ onLogout }) {
     },
     markCurrent,
   };
+}
+
+/** A button between light and dark; it says what pressing it does, and whether dark is on. */
+function themeToggle() {
+  const dark = currentTheme() === 'dark';
+  const button = h('button', { type: 'button', class: 'btn btn-ghost btn-small theme-toggle', 'aria-pressed': String(dark), title: t('theme.dark'), 'aria-label': t('theme.dark') }, h('span', { 'aria-hidden': 'true' }, dark ? '☾' : '☀'));
+  button.addEventListener('click', () => {
+    const now = toggleTheme() === 'dark';
+    button.setAttribute('aria-pressed', String(now));
+    button.firstChild.textContent = now ? '☾' : '☀';
+  });
+  return button;
 }
 
 function skipToContent(event) {

@@ -16,8 +16,17 @@ export function pageHeader(title, ...given) {
 
 export const loading = (text = t('status.loading')) => h('p', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
 
-/** An error in words (see errors.js), announced at once. */
-export const errorBox = (error, overrides) => h('div', { class: 'alert alert-error', role: 'alert' }, errorMessage(error, overrides));
+/** Whether trying the same request again may help: the network, a busy or failing server, a limit. */
+const retryable = (error) => error?.name === 'ApiError' && (error.isNetwork || error.status === 429 || error.status >= 500);
+
+/** An error in words (see errors.js), announced at once; with a Retry button when `retry` is given and
+ * trying again may help. */
+export function errorBox(error, overrides = {}, retry = null) {
+  const again = retry && retryable(error)
+    ? h('button', { type: 'button', class: 'btn btn-secondary btn-small alert-action', onClick: () => retry() }, t('action.retry'))
+    : null;
+  return h('div', { class: 'alert alert-error', role: 'alert' }, h('p', { class: 'alert-text' }, errorMessage(error, overrides)), again);
+}
 
 export const notice = (text, kind = 'info') => h('div', { class: ['alert', `alert-${kind}`], role: 'status' }, text);
 

@@ -11,13 +11,21 @@ export function toastRegion() {
   return region;
 }
 
+/** Removes the toasts that belong to an earlier page: navigating leaves them behind, except one shown
+ * just now (the "saved" of the action that navigated). */
+export function clearStaleToasts(now = Date.now()) {
+  for (const item of region?.querySelectorAll('.toast') ?? []) {
+    if (now - Number(item.dataset.shown) > 1500) item.remove();
+  }
+}
+
 /** Shows `message` for a few seconds. kind: 'success' | 'info' | 'error'. */
 export function toast(message, { kind = 'success', timeout = 6000 } = {}) {
   if (!region) return;
   const close = () => item.remove();
   const item = h(
     'div',
-    { class: ['toast', `toast-${kind}`] },
+    { class: ['toast', `toast-${kind}`], dataset: { shown: String(Date.now()) } },
     h('p', { class: 'toast-text' }, message),
     h('button', { type: 'button', class: 'toast-close', onClick: close }, h('span', { class: 'visually-hidden' }, t('action.dismiss')), h('span', { 'aria-hidden': 'true' }, '×')),
   );

@@ -17,8 +17,23 @@ export function avatar(user, size = 'sm') {
   return el;
 }
 
-/** A link to the profile of user `id` (from the cache filled by loadUsers), with avatar if asked. */
+/** A person, the same way everywhere: the full name with the user name after it (`Gus Guest @gus`), or
+ * the user name alone when there is no full name. */
+export function displayName(user) {
+  const full = user?.full_name?.trim();
+  return full ? `${full} @${user.username}` : user?.username ?? '';
+}
+
+/** A link to the profile of user `id` (from the cache filled by loadUsers), with avatar if asked: the full
+ * name with the user name after it (see displayName). */
 export function userLink(id, { withAvatar = false, user = cachedUser(id) } = {}) {
-  const name = user ? user.username : t('user.unknown', { id });
-  return h('a', { class: 'user-link', href: `#/users/${id}` }, withAvatar ? avatar(user, 'sm') : null, h('span', { class: 'user-link-name' }, name));
+  const full = user?.full_name?.trim();
+  const name = user ? (full || user.username) : t('user.unknown', { id });
+  return h(
+    'a',
+    { class: 'user-link', href: `#/users/${id}` },
+    withAvatar ? avatar(user, 'sm') : null,
+    h('span', { class: 'user-link-name' }, name),
+    full ? h('span', { class: 'user-link-handle' }, `@${user.username}`) : null,
+  );
 }

@@ -8,6 +8,7 @@ export default {
 
   'app.name': 'Plaza',
   'header.skip': 'Skip to content',
+  'theme.dark': 'Dark theme',
   'header.language': 'Language',
   'nav.label': 'Main',
   'nav.events': 'Events',
@@ -25,6 +26,7 @@ export default {
   'action.delete': 'Delete',
   'action.edit': 'Edit',
   'action.save': 'Save changes',
+  'action.retry': 'Retry',
   'action.dismiss': 'Dismiss',
   'status.loading': 'Loading…',
 
@@ -130,6 +132,10 @@ export default {
   'event.when': 'When',
   'event.duration': 'Duration',
   'event.organiser': 'Organiser',
+  'event.share': 'Share',
+  'event.copyLink': 'Copy link',
+  'event.linkCopied': 'The link to this event is copied.',
+  'event.linkCopyFailed': 'The link could not be copied: {url}',
   'event.where': 'Where',
   'event.startedNote': 'This event has started.',
   'event.past': 'Past',

@@ -6,6 +6,7 @@ export default {
 
   'app.name': 'Plaza',
   'header.skip': '跳到正文',
+  'theme.dark': '深色主题',
   'header.language': '语言',
   'nav.label': '主导航',
   'nav.events': '活动',
@@ -23,6 +24,7 @@ export default {
   'action.delete': '删除',
   'action.edit': '编辑',
   'action.save': '保存更改',
+  'action.retry': '重试',
   'action.dismiss': '关闭',
   'status.loading': '正在加载…',
 
@@ -128,6 +130,10 @@ export default {
   'event.when': '时间',
   'event.duration': '时长',
   'event.organiser': '组织者',
+  'event.share': '分享',
+  'event.copyLink': '复制链接',
+  'event.linkCopied': '已复制活动链接。',
+  'event.linkCopyFailed': '无法复制链接：{url}',
   'event.where': '地点',
   'event.startedNote': '该活动已经开始。',
   'event.past': '往期',

@@ -48,7 +48,7 @@ export default function EventFormPage(ctx) {
         event = await api.events.get(ctx.params.id, { signal: ctx.signal });
       } catch (error) {
         if (error?.name === 'AbortError') return;
-        replace(el, pageHeader(error?.code === 'not_found' ? t('event.missing') : title).el, errorBox(error));
+        replace(el, pageHeader(error?.code === 'not_found' ? t('event.missing') : title).el, errorBox(error, {}, load));
         return;
       }
       const me = currentUser() ?? (await waitForUser());

@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { h, intParam, replace, uid } from '../dom.js';
 import { errorMessage } from '../errors.js';
 import { t } from '../i18n.js';
-import { currentTarget, href, navigate } from '../router.js';
+import { currentTarget, href, navigate, replaceQuery } from '../router.js';
 import { currentUser, isSignedIn, store } from '../store.js';
 import { cachedUser, loadUsers } from '../users.js';
 import { confirmDialog } from '../components/dialog.js';
@@ -23,6 +23,15 @@ export default function EventPage(ctx) {
   const el = h('div', { class: 'page page-event' }, pageHeader(t('event.title')).el, loading());
   let event = null;
   let commentsSkip = intParam(ctx.query.get('cskip'), 0);
+  // A notification links here with its time: the comment it announces has the same `created_at`.
+  const commentAt = ctx.query.get('comment_at');
+  let jumpTarget = null;
+  const focusJumpTarget = () => {
+    if (!jumpTarget?.isConnected) return false;
+    jumpTarget.scrollIntoView({ block: 'center' });
+    jumpTarget.focus({ preventScroll: true });
+    return true;
+  };
   let commentsTotal = 0;
 
   const ticketsBox = h('section', { class: 'panel tickets', 'aria-labelledby': 'tickets-heading' });
@@ -33,14 +42,14 @@ export default function EventPage(ctx) {
   async function load() {
     if (!isId(id)) return showMissing();
     // The comments are asked for with the event, not after it: one round trip instead of two.
-    const firstComments = api.comments.list(id, { skip: commentsSkip, limit: COMMENTS_PER_PAGE }, { signal: ctx.signal });
-    firstComments.catch(() => {}); // an event that fails to load says so; its comments' error is not news
+    const firstComments = commentAt ? null : api.comments.list(id, { skip: commentsSkip, limit: COMMENTS_PER_PAGE }, { signal: ctx.signal });
+    firstComments?.catch(() => {}); // an event that fails to load says so; its comments' error is not news
     try {
       event = await api.events.get(id, { signal: ctx.signal });
     } catch (error) {
       if (error?.name === 'AbortError') return;
       if (error?.code === 'not_found') return showMissing();
-      replace(el, pageHeader(t('event.title')).el, errorBox(error));
+      replace(el, pageHeader(t('event.title')).el, errorBox(error, {}, load));
       return;
     }
     try {
@@ -50,7 +59,36 @@ export default function EventPage(ctx) {
     }
     ctx.setTitle(event.name);
     draw();
-    await loadComments({ pending: firstComments });
+    if (commentAt) await jumpToComment(commentAt);
+    else await loadComments({ pending: firstComments });
+  }
+
+  /** Shows the page holding the comment posted at `at` (newest pages first: a notification is usually
+   * about a recent comment), scrolls to it and focuses it. */
+  async function jumpToComment(at) {
+    const options = { signal: ctx.signal };
+    try {
+      const { total } = await api.comments.list(id, { skip: 0, limit: 1 }, options);
+      let skip = Math.max(0, Math.floor((total - 1) / COMMENTS_PER_PAGE) * COMMENTS_PER_PAGE);
+      let page = await api.comments.list(id, { skip, limit: COMMENTS_PER_PAGE }, options);
+      for (let tries = 0; tries < 10 && skip > 0 && page.items.length > 0 && page.items[0].created_at > at; tries += 1) {
+        skip -= COMMENTS_PER_PAGE;
+        page = await api.comments.list(id, { skip, limit: COMMENTS_PER_PAGE }, options);
+      }
+      commentsSkip = skip;
+      replaceQuery({ cskip: skip || null, comment_at: null });
+      await loadComments({ pending: Promise.resolve(page) });
+      const target = page.items.find((comment) => comment.created_at === at) ?? page.items.find((comment) => comment.created_at >= at);
+      const item = target ? commentsList.querySelector(`[data-comment-id="${target.id}"]`) : null;
+      if (item) {
+        item.classList.add('is-target');
+        jumpTarget = item;
+        focusJumpTarget();
+      }
+    } catch (error) {
+      if (error?.name === 'AbortError') return;
+      await loadComments();
+    }
   }
 
   function showMissing() {
@@ -59,9 +97,10 @@ export default function EventPage(ctx) {
   }
 
   function draw() {
+    const share = h('button', { type: 'button', class: 'btn btn-secondary', onClick: shareLink }, navigator.share ? t('event.share') : t('event.copyLink'));
     const actions = isOwner()
-      ? [h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/edit` }, t('action.edit')), h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.delete'))]
-      : [];
+      ? [share, h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/edit` }, t('action.edit')), h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.delete'))]
+      : [share];
     const { el: header } = pageHeader(event.name, ...actions);
     replace(
       el,
@@ -101,7 +140,7 @@ export default function EventPage(ctx) {
     } else if (event.max_tickets === 0) {
       action = h('p', { class: 'soldout-note' }, h('span', { class: 'tag tag-none' }, t('tickets.none')), ' ', t('tickets.noneText'));
     } else if (soldOut) {
-      action = h('p', { class: 'soldout-note' }, h('span', { class: 'tag tag-soldout' }, t('tickets.soldOut')), ' ', t('tickets.soldOutText'));
+      action = h('p', { class: 'soldout-note', tabindex: '-1' }, h('span', { class: 'tag tag-soldout' }, t('tickets.soldOut')), ' ', t('tickets.soldOutText'));
     } else if (!isSignedIn()) {
       action = h('p', {}, h('a', { class: 'btn btn-primary', href: href('/login', { next: currentTarget() }) }, t('tickets.loginToBuy')));
     } else {
@@ -112,7 +151,7 @@ export default function EventPage(ctx) {
       h('h2', { id: 'tickets-heading' }, t('tickets.title')),
       message ? h('div', { class: 'alert alert-error', role: 'alert' }, message) : null,
       event.max_tickets > 0 ? [
-        h('p', { class: 'tickets-count', id: progressId }, soldOut ? t('tickets.allSold', { max: event.max_tickets }) : t('tickets.leftOf', { count: left, left, max: event.max_tickets })),
+        h('p', { class: 'tickets-count', id: progressId, tabindex: '-1' }, soldOut ? t('tickets.allSold', { max: event.max_tickets }) : t('tickets.leftOf', { count: left, left, max: event.max_tickets })),
         h('progress', { class: 'tickets-progress', max: event.max_tickets, value: event.tickets_sold, 'aria-labelledby': progressId }),
         h('p', { class: 'muted small' }, t('tickets.sold', { count: event.tickets_sold, sold: event.tickets_sold })),
       ] : null,
@@ -158,9 +197,27 @@ export default function EventPage(ctx) {
         }
         drawTickets();
         toast(t('tickets.bought', { count }));
+        // The result of the purchase, where the reader's focus was: the tickets left now.
+        ticketsBox.querySelector('.tickets-count, .soldout-note')?.focus();
       },
     });
     return form.el;
+  }
+
+  /** The system's share sheet where there is one; otherwise the link goes to the clipboard. */
+  async function shareLink() {
+    const url = `${window.location.origin}/#/events/${event.id}`;
+    try {
+      if (navigator.share) {
+        await navigator.share({ title: event.name, url });
+        return;
+      }
+      await navigator.clipboard.writeText(url);
+      toast(t('event.linkCopied'), { kind: 'info' });
+    } catch (error) {
+      if (error?.name === 'AbortError') return; // the reader closed the share sheet
+      toast(t('event.linkCopyFailed', { url }), { kind: 'error' });
+    }
   }
 
   async function remove() {
@@ -195,7 +252,7 @@ export default function EventPage(ctx) {
       }
     } catch (error) {
       if (error?.name === 'AbortError') return;
-      replace(commentsList, errorBox(error));
+      replace(commentsList, errorBox(error, {}, () => loadComments()));
     } finally {
       commentsList.removeAttribute('aria-busy');
     }
@@ -205,7 +262,7 @@ export default function EventPage(ctx) {
   function commentItem(comment) {
     return h(
       'li',
-      { class: 'comment' },
+      { class: 'comment', tabindex: '-1', dataset: { commentId: String(comment.id) } },
       h('div', { class: 'comment-avatar' }, avatar(cachedUser(comment.owner_id), 'sm')),
       h(
         'div',
@@ -236,6 +293,9 @@ export default function EventPage(ctx) {
           navigate(`/events/${event.id}?cskip=${lastPage}`);
         } else {
           await loadComments();
+          // The result of posting, where the reader's focus was: the new comment, last in the list.
+          const items = commentsList.querySelectorAll('.comment');
+          items[items.length - 1]?.focus();
         }
       },
     });
@@ -251,6 +311,7 @@ export default function EventPage(ctx) {
     el,
     title: t('event.title'),
     ready: load(),
+    focus: focusJumpTarget,
     onQuery(query) {
       const next = intParam(query.get('cskip'), 0);
       if (next === commentsSkip || !event) return;

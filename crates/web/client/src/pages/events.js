@@ -103,7 +103,7 @@ export default function EventsPage(ctx) {
     } catch (error) {
       if (error?.name === 'AbortError') return;
       summary.textContent = '';
-      replace(results, errorBox(error));
+      replace(results, errorBox(error, {}, load));
     } finally {
       el.removeAttribute('aria-busy');
     }

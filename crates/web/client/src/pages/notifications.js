@@ -87,7 +87,7 @@ export default function NotificationsPage(ctx) {
       if (error?.name === 'AbortError') return;
       early = [];
       summary.textContent = '';
-      replace(results, errorBox(error));
+      replace(results, errorBox(error, {}, load));
     }
   }
 
@@ -128,6 +128,21 @@ export default function NotificationsPage(ctx) {
     view.pager = nextPager;
     if (nextPager) results.append(nextPager);
     drawSummary();
+  }
+
+  /** Following a notification to what it announces reads it: marked read on the way, without waiting. */
+  function openedNotification(notification) {
+    if (notification.read) return;
+    notification.read = true;
+    const before = store.get().unread;
+    api.notifications
+      .markRead(notification.id)
+      .then(() => {
+        if (store.get().unread === before) store.set({ unread: Math.max(0, before - 1) });
+      })
+      .catch(() => {
+        notification.read = false; // still unread; the list says so when it is next shown
+      });
   }
 
   function item(notification) {
@@ -182,7 +197,7 @@ export default function NotificationsPage(ctx) {
           time(notification.created_at),
           h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '),
           h('span', { class: 'notification-status' }, notification.read ? t('notifications.read') : t('notifications.unreadOne')),
-          notification.event_id !== null ? [h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '), h('a', { href: `#/events/${notification.event_id}` }, t('notifications.viewEvent'))] : null,
+          notification.event_id !== null ? [h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '), h('a', { href: href(`/events/${notification.event_id}`, { comment_at: notification.created_at }), onClick: () => openedNotification(notification) }, t('notifications.viewEvent'))] : null,
         ),
       ),
       h('div', { class: 'notification-actions' }, readButton),

@@ -50,7 +50,7 @@ export default function PeoplePage(ctx) {
       );
     } catch (error) {
       if (error?.name === 'AbortError') return;
-      replace(results, errorBox(error));
+      replace(results, errorBox(error, {}, load));
     }
   }
 

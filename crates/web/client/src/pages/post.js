@@ -27,7 +27,7 @@ export default function PostPage(ctx) {
     } catch (error) {
       if (error?.name === 'AbortError') return;
       if (error?.code === 'not_found') return missing();
-      replace(el, pageHeader(t('post.title')).el, errorBox(error));
+      replace(el, pageHeader(t('post.title')).el, errorBox(error, {}, load));
       return;
     }
     ctx.setTitle(post.title);

@@ -59,7 +59,7 @@ export default function PostsPage(ctx) {
     } catch (error) {
       if (error?.name === 'AbortError') return;
       summary.textContent = '';
-      replace(results, errorBox(error));
+      replace(results, errorBox(error, {}, load));
     }
   }
 

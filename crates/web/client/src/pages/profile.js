@@ -35,7 +35,7 @@ export default function ProfilePage(ctx) {
     } catch (error) {
       if (error?.name === 'AbortError') return;
       if (error?.code === 'not_found') return missing();
-      replace(el, pageHeader(t('profile.title')).el, errorBox(error));
+      replace(el, pageHeader(t('profile.title')).el, errorBox(error, {}, load));
       return;
     }
     remember(user);
@@ -84,7 +84,7 @@ export default function ProfilePage(ctx) {
       }
     } catch (error) {
       if (error?.name === 'AbortError') return;
-      replace(postsBody, errorBox(error));
+      replace(postsBody, errorBox(error, {}, () => loadPosts()));
     }
     if (focus) postsHeading.focus();
   }

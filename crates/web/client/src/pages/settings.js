@@ -27,7 +27,7 @@ export default function SettingsPage(ctx) {
       user = await api.users.me({ signal: ctx.signal });
     } catch (error) {
       if (error?.name === 'AbortError') return;
-      replace(el, pageHeader(t('settings.title')).el, errorBox(error));
+      replace(el, pageHeader(t('settings.title')).el, errorBox(error, {}, load));
       return;
     }
     store.set({ user });
