@@ -364,6 +364,21 @@ journey('at phone width (360 px) nothing scrolls sideways', async (j, browser) =
   await desktop.page.getByRole('link', { name: 'Previous' }).click();
   await see(desktop.page.getByRole('link', { name: `${word} number 1`, exact: true }), 'the first page again');
 
+  // Back returns to where the reader was in the list, not to its top.
+  await desktop.page.setViewportSize({ width: 1280, height: 400 });
+  const deepLink = desktop.page.getByRole('link', { name: `${word} number 9`, exact: true });
+  await deepLink.scrollIntoViewIfNeeded();
+  await desktop.page.evaluate(() => window.scrollBy(0, 40));
+  await desktop.page.waitForTimeout(200);
+  const scrolled = await desktop.page.evaluate(() => window.scrollY);
+  if (scrolled < 200) fail(`the list did not scroll (${scrolled})`);
+  await deepLink.click();
+  await see(h1(desktop.page, `${word} number 9`), 'an event from deep in the list');
+  await desktop.page.goBack();
+  await see(desktop.page.getByRole('link', { name: `${word} number 9`, exact: true }), 'the list again after Back');
+  await until(async () => Math.abs((await desktop.page.evaluate(() => window.scrollY)) - scrolled) < 30, `the scroll position (${scrolled}) restored after Back`);
+  await desktop.page.setViewportSize({ width: 1280, height: 900 });
+
   // Long unbroken words must wrap, not widen the page.
   events.push(await createEventViaApi(host, { name: `Supercalifragilisticexpialidocious-unbreakable-name-${'x'.repeat(60)}`, description: `A long unbroken word: ${'y'.repeat(150)}`, max_tickets: 5, event_time: daysFromNow(14) }));
 

@@ -109,8 +109,30 @@ export function start(element, options = {}) {
   outlet = element;
   hooks = { ...hooks, ...options };
   window.addEventListener('hashchange', () => render());
+  rememberScroll();
   return render();
 }
+
+/** Keeps the scroll position in the history entry, so that Back (or a reload) returns to where the reader
+ * was in a list instead of to its top. */
+function rememberScroll() {
+  if ('scrollRestoration' in window.history) window.history.scrollRestoration = 'manual';
+  let pending = false;
+  window.addEventListener('scroll', () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      window.history.replaceState({ ...(window.history.state ?? {}), scroll: window.scrollY }, '');
+    });
+  }, { passive: true });
+}
+
+/** Where this history entry was scrolled to when the reader left it; null for an entry never shown. */
+const savedScroll = () => {
+  const value = window.history.state?.scroll;
+  return typeof value === 'number' ? value : null;
+};
 
 /** Renders the current location again (e.g. after the language changed). */
 export function refresh() {
@@ -142,6 +164,8 @@ export async function render({ keepFocus = false } = {}) {
 
   generation += 1;
   const mine = generation;
+  // Read before this render scrolls to the top (which records 0 in the entry).
+  const returning = keepFocus ? null : savedScroll();
   if (current) {
     current.controller.abort();
     current.page.destroy?.();
@@ -174,16 +198,17 @@ export async function render({ keepFocus = false } = {}) {
   }
   if (mine !== generation) return;
   // A page may know better where the reader is headed (the comment a notification announced).
-  if (!firstRender && !keepFocus && !page.focus?.()) focusHeading(outlet);
+  if (!firstRender && !keepFocus && !page.focus?.()) focusHeading(outlet, { preventScroll: returning !== null });
+  if (returning !== null) window.scrollTo(0, returning);
   firstRender = false;
 }
 
 /** Moves focus to the page's h1, so keyboard and screen reader users start at the new content. */
-export function focusHeading(container = outlet) {
+export function focusHeading(container = outlet, { preventScroll = false } = {}) {
   const heading = container?.querySelector('h1');
   if (!heading) return;
   heading.setAttribute('tabindex', '-1');
-  heading.focus({ preventScroll: false });
+  heading.focus({ preventScroll });
 }
 
 let siteName = 'Plaza';
