@@ -33,8 +33,10 @@ fn missing_prerequisite(tests: &Path) -> Option<String> {
             chromium().display()
         ));
     }
-    if !tests.join("node_modules/playwright-core").exists() {
-        return Some(format!("playwright-core is not installed in {}", tests.display()));
+    for package in ["playwright-core", "axe-core"] {
+        if !tests.join("node_modules").join(package).exists() {
+            return Some(format!("{package} is not installed in {}", tests.display()));
+        }
     }
     None
 }
