@@ -910,6 +910,29 @@ journey('keyboard only: buy tickets, comment, copy the link; focus follows each 
   await see(page.getByRole('link', { name: event.name }), 'the list after Retry');
 });
 
+journey('an ended session keeps the comment being written and the user name, and returns to both', async (j, browser) => {
+  const host = await registerViaApi(newUser('draft'));
+  const writer = await registerViaApi(newUser('writer'));
+  const event = await createEventViaApi(host, { name: `Draft rescue ${runId}`, event_time: daysFromNow(3009) });
+  const { page } = await openSession(browser, j, { expectStatuses: [401] });
+  await logInInUi(page, writer);
+  await page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(page, event.name), 'the event page');
+  const words = 'Half a thought about the venue, and another half I must not lose.';
+  await page.getByLabel('Your comment').fill(words);
+
+  // The session ends while the page sits idle (here: the password changed elsewhere); the badge's next
+  // poll finds out.
+  await api('PUT', `/users/${writer.id}`, { token: writer.token, json: { username: writer.username, email: writer.email, password: `${writer.password}-new` } });
+  await see(page.getByRole('alert').getByText('Your session has ended. Please log in again.'), 'the session-ended message', POLL_WAIT);
+  if ((await page.getByLabel('Username').inputValue()) !== writer.username) fail('the user name is not filled in');
+  await page.getByLabel('Password').fill(`${writer.password}-new`);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await see(h1(page, event.name), 'the event page again after logging in');
+  await until(async () => (await page.getByLabel('Your comment').inputValue()) === words, 'the unsent comment back in its field');
+  await see(page.getByText('What you were writing before your session ended is back.'), 'a word that it was kept');
+});
+
 journey('a bad e-mail address is explained beside the e-mail field', async (j, browser) => {
   const taken = await registerViaApi(newUser('taken'));
   const user = newUser('mail');

@@ -10,6 +10,7 @@ import { remember } from './users.js';
 import { initUnreadPolling, isPaused } from './unread.js';
 import { initLive } from './live.js';
 import { applyTheme } from './theme.js';
+import { restoreDrafts, saveDrafts } from './drafts.js';
 import { createHeader } from './components/header.js';
 import { clearStaleToasts, toast, toastRegion } from './components/toast.js';
 
@@ -59,9 +60,13 @@ function sessionEnded() {
   if (!isSignedIn() || isPaused()) return;
   const { path } = location();
   const next = path === '/login' || path === '/register' ? null : currentTarget();
+  // What the reader was writing waits for them, and their name is filled in on the login page.
+  if (next) saveDrafts(next, document.getElementById('main'));
+  const username = store.get().user?.username;
   endSession();
   const query = new URLSearchParams({ reason: 'expired' });
   if (next) query.set('next', next);
+  if (username) query.set('username', username);
   navigate(`/login?${query}`, { replace: true, force: true });
 }
 
@@ -134,6 +139,9 @@ async function boot() {
       }
       if (target.options.guestOnly && isSignedIn()) return '/events';
       return null;
+    },
+    afterReady() {
+      if (restoreDrafts(currentTarget(), document.getElementById('main')) > 0) toast(t('drafts.restored'), { kind: 'info' });
     },
     afterRender(target, loc) {
       header.markCurrent(loc.path);

@@ -197,6 +197,7 @@ export async function render({ keepFocus = false } = {}) {
     // the page shows its own error
   }
   if (mine !== generation) return;
+  hooks.afterReady?.(found.route, loc);
   // A page may know better where the reader is headed (the comment a notification announced).
   if (!firstRender && !keepFocus && !page.focus?.()) focusHeading(outlet, { preventScroll: returning !== null });
   if (returning !== null) window.scrollTo(0, returning);

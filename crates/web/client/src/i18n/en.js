@@ -102,6 +102,7 @@ export default {
   'auth.registerLink': 'Create an account',
   'auth.haveAccount': 'Already have an account?',
   'auth.loginLink': 'Log in',
+  'drafts.restored': 'What you were writing before your session ended is back.',
   'auth.busyWaiting': 'Many people are logging in from your network; trying again in {seconds} s…',
   'auth.wrongCredentials': 'Incorrect username or password.',
   'auth.sessionEnded': 'Your session has ended. Please log in again.',

@@ -100,6 +100,7 @@ export default {
   'auth.registerLink': '创建账号',
   'auth.haveAccount': '已有账号？',
   'auth.loginLink': '登录',
+  'drafts.restored': '会话结束前你正在写的内容已恢复。',
   'auth.busyWaiting': '你所在网络中有很多人正在登录，{seconds} 秒后自动重试…',
   'auth.wrongCredentials': '用户名或密码不正确。',
   'auth.sessionEnded': '你的登录已失效，请重新登录。',
