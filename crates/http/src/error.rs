@@ -382,7 +382,7 @@ mod tests {
             );
             assert!(names.insert(code.as_str()), "{} twice", code.as_str());
         }
-        assert_eq!(ErrorCode::ALL.len(), 17);
+        assert_eq!(ErrorCode::ALL.len(), 18);
         assert_eq!(ErrorCode::MethodNotAllowed.as_str(), "method_not_allowed");
     }
 }
