@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use std::time::Instant;
 
-use chrono::Utc;
-use plaza_domain::UserId;
+use chrono::{DateTime, Duration, Utc};
+use plaza_domain::live::{NotificationBus, Signal};
 use plaza_domain::login::{FailureLimits, SharedLoginFailures};
+use plaza_domain::session::{self as sessions, Device, Expiry, NewSession, Renewal, SessionRepository};
 use plaza_domain::user::{Password, User, UserRepository};
+use plaza_domain::{SessionId, UserId};
 
 use crate::error::AppError;
 use crate::password::PasswordHasher;
@@ -17,6 +19,37 @@ use crate::token::{IssuedToken, TokenCodec};
 /// One message for an unknown user and a wrong password alike.
 pub const BAD_CREDENTIALS: &str = "incorrect username or password";
 pub(crate) const INVALID_TOKEN: &str = "invalid or expired token";
+/// A refresh token that is unknown, expired, or whose session ended.
+pub const INVALID_REFRESH_TOKEN: &str = "invalid or expired refresh token";
+/// A refresh token presented again after it was spent.
+pub const REFRESH_TOKEN_REUSED: &str =
+    "this refresh token was already used: the session has ended, log in again";
+
+/// How long a session lasts without renewal when the person asked to stay signed in ("Remember me").
+pub const REMEMBERED_SESSION: Duration = Duration::days(30);
+/// How long any other session lasts without renewal.
+pub const SESSION: Duration = Duration::hours(12);
+
+/// What a successful login or renewal hands out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    /// The access token, and how long it lasts.
+    pub access: IssuedToken,
+    /// The secret that renews the session once; only its digest is stored.
+    pub refresh_token: String,
+    /// Seconds until the session ends unless renewed.
+    pub refresh_expires_in: i64,
+    /// The session both belong to.
+    pub session: SessionId,
+}
+
+/// One of the caller's sessions, as they see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionView {
+    pub session: sessions::Session,
+    /// Whether it is the session of the token that asked.
+    pub current: bool,
+}
 
 /// A signed-in user, as a token vouches for them until it expires.
 #[derive(Debug, Clone)]
@@ -25,6 +58,8 @@ pub struct Session {
     /// The token's `iat` and `exp`, in seconds since the epoch.
     pub issued_at: i64,
     pub expires_at: i64,
+    /// The login the token descends from (`None` for tokens from before sessions were kept).
+    pub session: Option<SessionId>,
 }
 
 #[derive(Clone)]
@@ -32,9 +67,17 @@ pub struct AuthService {
     users: Arc<dyn UserRepository>,
     passwords: Arc<dyn PasswordHasher>,
     tokens: Arc<dyn TokenCodec>,
+    sessions: Arc<dyn SessionRepository>,
     throttle: Arc<LoginThrottle>,
     /// The failures every instance sees, when instances share a store.
     shared: Option<Arc<dyn SharedLoginFailures>>,
+    /// Where an ended session is announced, so that the live streams it opened close.
+    bus: Option<Arc<dyn NotificationBus>>,
+}
+
+/// How long a session lasts without renewal.
+pub fn session_lifetime(remember: bool) -> Duration {
+    if remember { REMEMBERED_SESSION } else { SESSION }
 }
 
 /// The shared counts keep the same limits as each process's own.
@@ -51,14 +94,24 @@ impl AuthService {
         users: Arc<dyn UserRepository>,
         passwords: Arc<dyn PasswordHasher>,
         tokens: Arc<dyn TokenCodec>,
+        sessions: Arc<dyn SessionRepository>,
     ) -> Self {
         Self {
             users,
             passwords,
             tokens,
+            sessions,
             throttle: Arc::default(),
             shared: None,
+            bus: None,
         }
+    }
+
+    /// Announces ended sessions on `bus`, so that the streams they opened close.
+    #[must_use]
+    pub fn with_bus(mut self, bus: Arc<dyn NotificationBus>) -> Self {
+        self.bus = Some(bus);
+        self
     }
 
     /// Also counts failed logins in `shared`, which every instance on the same store sees.
@@ -68,11 +121,137 @@ impl AuthService {
         self
     }
 
-    /// Exchanges a user name (any case) and password for a token. An unknown user costs the same bcrypt
-    /// work as a wrong password, so neither answer nor timing says which it was. `client` identifies the
-    /// caller (its address) for throttling (see [`LoginThrottle`]): the attempt is counted as a failure
-    /// before the password is checked, so parallel guesses get no more checks than sequential ones.
-    pub fn login(&self, client: &str, username: &str, password: &str) -> Result<IssuedToken, AppError> {
+    /// Exchanges a user name and password for a new session on `device`: an access token and the refresh
+    /// token that renews it (see [`check_credentials`](Self::check_credentials) for the checks).
+    pub fn login(
+        &self,
+        client: &str,
+        username: &str,
+        password: &str,
+        device: Device,
+        remember: bool,
+    ) -> Result<SignedIn, AppError> {
+        let user = self.check_credentials(client, username, password)?;
+        let now = Utc::now();
+        let refresh_token = crate::secret::new_secret()?;
+        let expires_at = now + session_lifetime(remember);
+        let session = self.sessions.start(NewSession {
+            user: user.id,
+            device,
+            remember,
+            signed_in_at: crate::token::first_valid_second(now, user.token_epoch),
+            refresh_key: crate::secret::digest(&refresh_token),
+            now,
+            expires_at,
+        })?;
+        self.signed_in(&user, session.id, refresh_token, expires_at, now)
+    }
+
+    fn signed_in(
+        &self,
+        user: &User,
+        session: SessionId,
+        refresh_token: String,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<SignedIn, AppError> {
+        Ok(SignedIn {
+            access: self.tokens.issue(user.id, user.token_epoch, Some(session), now)?,
+            refresh_token,
+            refresh_expires_in: (expires_at - now).num_seconds(),
+            session,
+        })
+    }
+
+    /// Spends `refresh_token` for a new access token and the next refresh token of the same session. A
+    /// token spent before ends its whole session ([`AppError::RefreshTokenReused`]): one of its copies is
+    /// in someone else's hands. A session from before a password change has ended too.
+    pub fn refresh(&self, refresh_token: &str) -> Result<SignedIn, AppError> {
+        let invalid = || AppError::Unauthorized(INVALID_REFRESH_TOKEN);
+        if refresh_token.is_empty() || refresh_token.len() > 512 {
+            return Err(invalid());
+        }
+        let now = Utc::now();
+        let next = crate::secret::new_secret()?;
+        let expiry = Expiry {
+            remembered: now + session_lifetime(true),
+            otherwise: now + session_lifetime(false),
+        };
+        let renewal = self.sessions.renew(
+            &crate::secret::digest(refresh_token),
+            &crate::secret::digest(&next),
+            now,
+            expiry,
+        )?;
+        let session = match renewal {
+            Renewal::Renewed(session) => session,
+            Renewal::Reused { session, user } => {
+                tracing::warn!(
+                    session = session.get(),
+                    user = user.get(),
+                    "a spent refresh token came back: its session has ended"
+                );
+                self.publish_ended(user);
+                return Err(AppError::RefreshTokenReused);
+            }
+            Renewal::Unknown => return Err(invalid()),
+        };
+        let expires_at = session.expires_at;
+        let user = self.users.find(session.user)?.ok_or_else(invalid)?;
+        if crate::token::predates(session.signed_in_at, user.token_epoch) {
+            self.sessions.end(user.id, session.id)?;
+            return Err(invalid());
+        }
+        self.signed_in(&user, session.id, next, expires_at, now)
+    }
+
+    /// Ends the session `session` was authenticated with (nothing for a token from before sessions).
+    pub fn logout(&self, session: &Session) -> Result<(), AppError> {
+        if let Some(id) = session.session
+            && self.sessions.end(session.user.id, id)?
+        {
+            self.publish_ended(session.user.id);
+        }
+        Ok(())
+    }
+
+    /// The caller's sessions that still hold, the most recently used first.
+    pub fn sessions(&self, caller: &Session) -> Result<Vec<SessionView>, AppError> {
+        let user = &caller.user;
+        Ok(self
+            .sessions
+            .list(user.id, Utc::now())?
+            .into_iter()
+            .filter(|session| !crate::token::predates(session.signed_in_at, user.token_epoch))
+            .map(|session| SessionView {
+                current: Some(session.id) == caller.session,
+                session,
+            })
+            .collect())
+    }
+
+    /// Ends one of the caller's sessions; `NotFound` when they have no such session.
+    pub fn end_session(&self, caller: &User, id: SessionId) -> Result<(), AppError> {
+        if self.sessions.end(caller.id, id)? {
+            self.publish_ended(caller.id);
+            Ok(())
+        } else {
+            Err(AppError::NotFound("session"))
+        }
+    }
+
+    /// Live streams of `user` check whether their session still holds.
+    fn publish_ended(&self, user: UserId) {
+        if let Some(bus) = &self.bus {
+            bus.publish(&[Signal::Credentials(user)]);
+        }
+    }
+
+    /// Checks a user name (any case) and password. An unknown user costs the same bcrypt work as a wrong
+    /// password, so neither answer nor timing says which it was. `client` identifies the caller (its
+    /// address) for throttling (see [`LoginThrottle`]): the attempt is counted as a failure before the
+    /// password is checked, so parallel guesses get no more checks than sequential ones.
+    pub fn check_credentials(&self, client: &str, username: &str, password: &str) -> Result<User, AppError> {
         let attempt = self
             .throttle
             .begin(client, username, Instant::now())
@@ -117,7 +296,7 @@ impl AuthService {
                         tracing::warn!(%error, "a successful login's reserved failure stays counted");
                     }
                 }
-                self.tokens.issue(user.id, user.token_epoch, Utc::now())
+                Ok(user)
             }
             Ok(None) => Err(AppError::Unauthorized(BAD_CREDENTIALS)),
             Err(error) => {
@@ -161,32 +340,46 @@ impl AuthService {
     pub fn session(&self, token: &str) -> Result<Session, AppError> {
         let claims = self.tokens.decode(token)?;
         let id = claims.subject()?;
-        self.resume(id, claims.iat, claims.exp)
+        self.resume(id, claims.session()?, claims.iat, claims.exp)
     }
 
-    /// The session of a token issued to `id` at `issued_at`, checked again now: not expired, the user
-    /// still there, and no password change since it was issued.
-    pub fn resume(&self, id: UserId, issued_at: i64, expires_at: i64) -> Result<Session, AppError> {
+    /// The session of a token issued to `id` at `issued_at` in `session`, checked again now: not
+    /// expired, the user still there, no password change since it was issued, and its session not ended.
+    pub fn resume(
+        &self,
+        id: UserId,
+        session: Option<SessionId>,
+        issued_at: i64,
+        expires_at: i64,
+    ) -> Result<Session, AppError> {
         // The same leeway as the token's own `exp` check.
         if expires_at + crate::token::CLOCK_SKEW_SECONDS <= Utc::now().timestamp() {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
         }
         Ok(Session {
-            user: self.holder(id, issued_at)?,
+            user: self.holder(id, session, issued_at)?,
             issued_at,
             expires_at,
+            session,
         })
     }
 
-    /// The user a token issued to `id` at `issued_at` still stands for: they exist and have not changed
-    /// their password since. Expiry is not looked at.
-    pub fn holder(&self, id: UserId, issued_at: i64) -> Result<User, AppError> {
+    /// The user a token issued to `id` at `issued_at` in `session` still stands for: they exist, have not
+    /// changed their password since, and the session has not ended (by logout, by being ended from
+    /// another device, or by a reused refresh token). Expiry is not looked at.
+    pub fn holder(&self, id: UserId, session: Option<SessionId>, issued_at: i64) -> Result<User, AppError> {
         let user = self
             .users
             .find(id)?
             .ok_or(AppError::Unauthorized(INVALID_TOKEN))?;
         if crate::token::predates(issued_at, user.token_epoch) {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
+        }
+        if let Some(session) = session {
+            let open = self.sessions.find(session)?.is_some_and(|found| found.user == id);
+            if !open {
+                return Err(AppError::Unauthorized(INVALID_TOKEN));
+            }
         }
         Ok(user)
     }
@@ -200,7 +393,13 @@ mod tests {
     use crate::token::JwtTokenCodec;
     use crate::users::tests::user;
     use chrono::Duration;
+    use plaza_domain::session::MockSessionRepository;
     use plaza_domain::user::MockUserRepository;
+
+    /// Sessions that must not be touched: any call fails the test.
+    fn no_sessions() -> Arc<MockSessionRepository> {
+        Arc::new(MockSessionRepository::new())
+    }
 
     fn codec() -> Arc<JwtTokenCodec> {
         Arc::new(JwtTokenCodec::new(&[7u8; 32], 30).unwrap())
@@ -215,16 +414,40 @@ mod tests {
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().times(1).returning(|_, _| Ok(false));
         hasher.expect_verify_nobody().times(1).returning(|_| Ok(()));
-        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec(), no_sessions());
 
-        let wrong_password = auth.login("c", "alice", "nope").unwrap_err();
-        let unknown_user = auth.login("c", "mallory", "nope").unwrap_err();
+        let wrong_password = auth.check_credentials("c", "alice", "nope").unwrap_err();
+        let unknown_user = auth.check_credentials("c", "mallory", "nope").unwrap_err();
         assert_eq!(wrong_password.to_string(), unknown_user.to_string());
         assert!(matches!(unknown_user, AppError::Unauthorized(BAD_CREDENTIALS)));
     }
 
+    fn stored_session(id: i64, user: i64, remember: bool, signed_in_at: i64) -> sessions::Session {
+        let now = Utc::now();
+        sessions::Session {
+            id: SessionId::from_stored(id),
+            user: UserId::from_stored(user),
+            device: "Firefox".into(),
+            remember,
+            signed_in_at,
+            created_at: now,
+            last_used_at: now,
+            expires_at: now + session_lifetime(remember),
+        }
+    }
+
+    /// Starts every session as number 7, and remembers the digest of its first refresh token.
+    fn starting_sessions(first_key: Arc<std::sync::Mutex<String>>) -> MockSessionRepository {
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_start().returning(move |new| {
+            *first_key.lock().unwrap() = new.refresh_key.clone();
+            Ok(stored_session(7, new.user.get(), new.remember, new.signed_in_at))
+        });
+        sessions
+    }
+
     #[test]
-    fn a_good_login_yields_a_token_that_authenticates() {
+    fn a_login_starts_a_session_whose_token_authenticates_until_the_session_ends() {
         let mut users = MockUserRepository::new();
         let mut alice = user(1, "alice");
         alice.token_epoch = Utc::now() - Duration::minutes(5);
@@ -237,13 +460,158 @@ mod tests {
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
         hasher.expect_needs_rehash().returning(|_| false);
-        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
+        let first_key = Arc::new(std::sync::Mutex::new(String::new()));
+        let mut sessions = starting_sessions(first_key.clone());
+        let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = ended.clone();
+        sessions.expect_find().returning(move |id| {
+            Ok((!seen.load(std::sync::atomic::Ordering::SeqCst))
+                .then(|| stored_session(id.get(), 1, true, 0)))
+        });
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec(), Arc::new(sessions));
 
-        let token = auth.login("c", "ALICE", "right").unwrap();
+        let signed_in = auth
+            .login("c", "ALICE", "right", Device::describe(Some("Firefox")), true)
+            .unwrap();
+        assert_eq!(signed_in.session, SessionId::from_stored(7));
         assert_eq!(
-            auth.authenticate(&token.access_token).unwrap().id,
-            UserId::from_stored(1)
+            *first_key.lock().unwrap(),
+            crate::secret::digest(&signed_in.refresh_token)
         );
+        assert_eq!(signed_in.refresh_expires_in, REMEMBERED_SESSION.num_seconds());
+        let session = auth.session(&signed_in.access.access_token).unwrap();
+        assert_eq!(session.user.id, UserId::from_stored(1));
+        assert_eq!(session.session, Some(SessionId::from_stored(7)));
+
+        ended.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(matches!(
+            auth.authenticate(&signed_in.access.access_token),
+            Err(AppError::Unauthorized(INVALID_TOKEN))
+        ));
+    }
+
+    /// Alice (signed in long after her last password change) and sessions that answer `renew` by the
+    /// presented token: "good" renews session 7, "spent" was spent before, anything else is unknown.
+    fn renewing(remember: bool, signed_in_at: i64) -> (MockUserRepository, MockSessionRepository) {
+        let mut users = MockUserRepository::new();
+        let mut alice = user(1, "alice");
+        alice.token_epoch = Utc::now() - Duration::hours(1);
+        users.expect_find().returning(move |_| Ok(Some(alice.clone())));
+        let mut sessions = MockSessionRepository::new();
+        sessions
+            .expect_renew()
+            .returning(move |presented, next, now, expiry| {
+                assert_ne!(presented, next, "the next token is a new one");
+                assert_eq!(expiry.remembered - now, REMEMBERED_SESSION);
+                assert_eq!(expiry.otherwise - now, SESSION);
+                Ok(if presented == crate::secret::digest("good") {
+                    let mut session = stored_session(7, 1, remember, signed_in_at);
+                    session.expires_at = expiry.of(remember);
+                    Renewal::Renewed(session)
+                } else if presented == crate::secret::digest("spent") {
+                    Renewal::Reused {
+                        session: SessionId::from_stored(7),
+                        user: UserId::from_stored(1),
+                    }
+                } else {
+                    Renewal::Unknown
+                })
+            });
+        (users, sessions)
+    }
+
+    #[test]
+    fn renewing_spends_the_token_and_a_spent_one_ends_the_session() {
+        let (users, sessions) = renewing(false, Utc::now().timestamp() - 60);
+        let mut bus = plaza_domain::live::MockNotificationBus::new();
+        bus.expect_publish()
+            .times(1)
+            .withf(|signals| signals == [Signal::Credentials(UserId::from_stored(1))])
+            .return_const(());
+        let auth = AuthService::new(
+            Arc::new(users),
+            Arc::new(MockPasswordHasher::new()),
+            codec(),
+            Arc::new(sessions),
+        )
+        .with_bus(Arc::new(bus));
+
+        let renewed = auth.refresh("good").unwrap();
+        assert_eq!(renewed.session, SessionId::from_stored(7));
+        assert_ne!(renewed.refresh_token, "good");
+        assert_eq!(renewed.refresh_expires_in, SESSION.num_seconds());
+        let claims = codec().decode(&renewed.access.access_token).unwrap();
+        assert_eq!((claims.sub.as_str(), claims.sid), ("1", Some(7)));
+
+        assert!(matches!(auth.refresh("spent"), Err(AppError::RefreshTokenReused)));
+        for unknown in ["never issued", "", &"x".repeat(600)] {
+            assert!(matches!(
+                auth.refresh(unknown),
+                Err(AppError::Unauthorized(INVALID_REFRESH_TOKEN))
+            ));
+        }
+    }
+
+    #[test]
+    fn a_session_from_before_a_password_change_cannot_be_renewed_and_ends() {
+        let (users, mut sessions) = renewing(true, Utc::now().timestamp() - 7200);
+        sessions
+            .expect_end()
+            .times(1)
+            .withf(|user, id| *user == UserId::from_stored(1) && *id == SessionId::from_stored(7))
+            .returning(|_, _| Ok(true));
+        let auth = AuthService::new(
+            Arc::new(users),
+            Arc::new(MockPasswordHasher::new()),
+            codec(),
+            Arc::new(sessions),
+        );
+        assert!(matches!(
+            auth.refresh("good"),
+            Err(AppError::Unauthorized(INVALID_REFRESH_TOKEN))
+        ));
+    }
+
+    #[test]
+    fn the_list_marks_the_current_session_and_leaves_out_those_a_password_change_ended() {
+        let mut alice = user(1, "alice");
+        alice.token_epoch = Utc::now() - Duration::hours(1);
+        let epoch = alice.token_epoch.timestamp();
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_list().returning(move |_, _| {
+            Ok(vec![
+                stored_session(9, 1, false, epoch + 60),
+                stored_session(8, 1, true, epoch),
+                stored_session(7, 1, true, epoch + 1),
+            ])
+        });
+        sessions
+            .expect_end()
+            .withf(|user, id| *user == UserId::from_stored(1) && id.get() == 3)
+            .returning(|_, _| Ok(false));
+        let auth = AuthService::new(
+            Arc::new(MockUserRepository::new()),
+            Arc::new(MockPasswordHasher::new()),
+            codec(),
+            Arc::new(sessions),
+        );
+        let caller = Session {
+            user: alice.clone(),
+            issued_at: epoch + 100,
+            expires_at: epoch + 1000,
+            session: Some(SessionId::from_stored(7)),
+        };
+        let listed: Vec<(i64, bool)> = auth
+            .sessions(&caller)
+            .unwrap()
+            .into_iter()
+            .map(|view| (view.session.id.get(), view.current))
+            .collect();
+        assert_eq!(listed, [(9, false), (7, true)]);
+        assert!(matches!(
+            auth.end_session(&alice, SessionId::from_stored(3)),
+            Err(AppError::NotFound("session"))
+        ));
     }
 
     #[test]
@@ -265,8 +633,9 @@ mod tests {
         tokens
             .expect_issue()
             .times(1)
-            .withf(move |user, token_epoch, _| *user == UserId::from_stored(1) && *token_epoch == epoch)
-            .returning(|_, _, _| {
+            .withf(move |user, token_epoch, _, _| *user == UserId::from_stored(1) && *token_epoch == epoch)
+            .returning(|_, _, session, _| {
+                assert_eq!(session, Some(SessionId::from_stored(7)));
                 Ok(IssuedToken {
                     access_token: "issued".into(),
                     expires_in: 60,
@@ -277,6 +646,7 @@ mod tests {
             iat,
             exp: Utc::now().timestamp() + 60,
             nbf: None,
+            sid: None,
         };
         tokens.expect_decode().returning(move |token| {
             Ok(claims(match token {
@@ -284,9 +654,16 @@ mod tests {
                 _ => epoch.timestamp() + 1,
             }))
         });
-        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), Arc::new(tokens));
+        let sessions = starting_sessions(Arc::default());
+        let auth = AuthService::new(
+            Arc::new(users),
+            Arc::new(hasher),
+            Arc::new(tokens),
+            Arc::new(sessions),
+        );
 
-        assert_eq!(auth.login("c", "alice", "right").unwrap().access_token, "issued");
+        let signed_in = auth.login("c", "alice", "right", Device::describe(None), false);
+        assert_eq!(signed_in.unwrap().access.access_token, "issued");
         assert_eq!(auth.authenticate("after the epoch").unwrap().username, "alice");
         assert!(matches!(
             auth.authenticate("at the epoch"),
@@ -320,8 +697,8 @@ mod tests {
             .times(1)
             .withf(|password| password.expose() == "right password")
             .returning(|_| Ok(PasswordHash("$2b$12$upgraded".into())));
-        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
-        auth.login("c", "alice", "right password").unwrap();
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec(), no_sessions());
+        auth.check_credentials("c", "alice", "right password").unwrap();
     }
 
     #[test]
@@ -350,12 +727,15 @@ mod tests {
             })
             .times(1)
             .returning(|_, _| Ok(()));
-        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec())
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec(), no_sessions())
             .with_shared_failures(Arc::new(shared));
 
-        auth.login("c", "alice", "right").unwrap();
+        auth.check_credentials("c", "alice", "right").unwrap();
         assert!(
-            matches!(auth.login("c", "alice", "right"), Err(AppError::RateLimited(42))),
+            matches!(
+                auth.check_credentials("c", "alice", "right"),
+                Err(AppError::RateLimited(42))
+            ),
             "another instance's failures count: refused before bcrypt runs again"
         );
     }
@@ -371,14 +751,14 @@ mod tests {
             .expect_verify()
             .times(MAX_FAILURES)
             .returning(|_, _| Ok(false));
-        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec(), no_sessions());
         for _ in 0..MAX_FAILURES {
             assert!(matches!(
-                auth.login("c", "alice", "guess"),
+                auth.check_credentials("c", "alice", "guess"),
                 Err(AppError::Unauthorized(_))
             ));
         }
-        match auth.login("c", "alice", "guess") {
+        match auth.check_credentials("c", "alice", "guess") {
             Err(AppError::RateLimited(seconds)) => assert!((1..=300).contains(&seconds), "{seconds}"),
             other => panic!("expected a rate limit, got {other:?}"),
         }
@@ -390,10 +770,10 @@ mod tests {
         users.expect_find_by_username().never();
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().never();
-        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec(), no_sessions());
         let long = format!("{}zzz", "p".repeat(72));
         assert!(matches!(
-            auth.login("c", "alice", &long),
+            auth.check_credentials("c", "alice", &long),
             Err(AppError::Unauthorized(BAD_CREDENTIALS))
         ));
     }
@@ -409,10 +789,10 @@ mod tests {
             .expect_verify()
             .times(MAX_FAILURES + 5)
             .returning(|_, _| Err(AppError::Overloaded(2)));
-        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec());
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec(), no_sessions());
         for _ in 0..MAX_FAILURES + 5 {
             assert!(matches!(
-                auth.login("c", "alice", "right"),
+                auth.check_credentials("c", "alice", "right"),
                 Err(AppError::Overloaded(2))
             ));
         }
@@ -426,12 +806,18 @@ mod tests {
             .issue(
                 UserId::from_stored(1),
                 long_ago,
+                None,
                 Utc::now() - Duration::minutes(10),
             )
             .unwrap();
         let mut users = MockUserRepository::new();
         users.expect_find().returning(|_| Ok(Some(user(1, "alice")))); // password changed just now
-        let auth = AuthService::new(Arc::new(users), Arc::new(MockPasswordHasher::new()), tokens);
+        let auth = AuthService::new(
+            Arc::new(users),
+            Arc::new(MockPasswordHasher::new()),
+            tokens,
+            no_sessions(),
+        );
         assert!(matches!(
             auth.authenticate(&old.access_token),
             Err(AppError::Unauthorized(_))
@@ -445,12 +831,18 @@ mod tests {
             .issue(
                 UserId::from_stored(42),
                 Utc::now() - Duration::hours(1),
+                None,
                 Utc::now(),
             )
             .unwrap();
         let mut users = MockUserRepository::new();
         users.expect_find().returning(|_| Ok(None));
-        let auth = AuthService::new(Arc::new(users), Arc::new(MockPasswordHasher::new()), tokens);
+        let auth = AuthService::new(
+            Arc::new(users),
+            Arc::new(MockPasswordHasher::new()),
+            tokens,
+            no_sessions(),
+        );
         assert!(matches!(
             auth.authenticate(&token.access_token),
             Err(AppError::Unauthorized(_))

@@ -12,6 +12,9 @@ pub enum AppError {
     /// Why the caller could not be authenticated; the same words for every credential failure.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// A refresh token came back after it was spent: its session has ended.
+    #[error("{}", crate::auth::REFRESH_TOKEN_REUSED)]
+    RefreshTokenReused,
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0}")]

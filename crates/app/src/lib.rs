@@ -12,6 +12,7 @@ pub mod live;
 pub mod notifications;
 pub mod password;
 pub mod posts;
+pub mod secret;
 pub mod stream;
 pub mod throttle;
 pub mod token;
@@ -78,7 +79,8 @@ impl Services {
             bus,
             hub,
         } = ports;
-        let auth = AuthService::new(stores.users.clone(), passwords.clone(), tokens);
+        let auth = AuthService::new(stores.users.clone(), passwords.clone(), tokens, stores.sessions)
+            .with_bus(bus.clone());
         let auth = match stores.login_failures {
             Some(shared) => auth.with_shared_failures(shared),
             None => auth,
@@ -127,6 +129,7 @@ mod tests {
                 notifications: Arc::new(MockNotificationRepository::new()),
                 health: Arc::new(MockStorageHealth::new()),
                 stream_tickets: Arc::new(MockStreamTicketStore::new()),
+                sessions: Arc::new(plaza_domain::session::MockSessionRepository::new()),
                 login_failures,
             },
             avatars: Arc::new(MockAvatarStore::new()),
@@ -148,7 +151,7 @@ mod tests {
         let services = Services::new(ports(Some(Arc::new(shared))));
         // Refused by the shared count before the user is even looked up (the users mock would panic).
         assert!(matches!(
-            services.auth.login("c", "alice", "pw"),
+            services.auth.check_credentials("c", "alice", "pw"),
             Err(AppError::RateLimited(42))
         ));
     }

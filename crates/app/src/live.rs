@@ -10,12 +10,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use base64::Engine;
 use chrono::{Duration, Utc};
 use plaza_domain::UserId;
 use plaza_domain::live::{Signal, SignalSink, StreamTicket, StreamTicketStore};
 use plaza_domain::notification::{InboxCursor, InboxSince, NotificationRepository};
-use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
 use crate::auth::{AuthService, Session};
@@ -264,14 +262,6 @@ pub struct LiveService {
     auth: AuthService,
 }
 
-/// What is stored for a ticket: its digest, so a copy of the table opens nothing.
-fn ticket_key(ticket: &str) -> String {
-    Sha256::digest(ticket.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
 impl LiveService {
     pub fn new(
         hub: Arc<Hub>,
@@ -294,17 +284,16 @@ impl LiveService {
     /// A single-use ticket that opens one stream for the session's user within [`TICKET_SECONDS`], and
     /// ends with the session.
     pub fn issue_ticket(&self, session: &Session) -> Result<IssuedTicket, AppError> {
-        let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).map_err(|error| AppError::internal(error.to_string()))?;
-        let ticket = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        let ticket = crate::secret::new_secret()?;
         let now = Utc::now();
         let stored = StreamTicket {
             user: session.user.id,
             token_issued_at: session.issued_at,
             token_expires_at: session.expires_at,
+            session: session.session,
         };
         self.tickets.store(
-            &ticket_key(&ticket),
+            &crate::secret::digest(&ticket),
             stored,
             now + Duration::seconds(TICKET_SECONDS),
             now,
@@ -320,10 +309,15 @@ impl LiveService {
     pub fn redeem_ticket(&self, ticket: &str) -> Result<Session, AppError> {
         let stored = self
             .tickets
-            .redeem(&ticket_key(ticket), Utc::now())?
+            .redeem(&crate::secret::digest(ticket), Utc::now())?
             .ok_or(AppError::Unauthorized(INVALID_TICKET))?;
         self.auth
-            .resume(stored.user, stored.token_issued_at, stored.token_expires_at)
+            .resume(
+                stored.user,
+                stored.session,
+                stored.token_issued_at,
+                stored.token_expires_at,
+            )
             .map_err(|error| match error {
                 AppError::Unauthorized(_) => AppError::Unauthorized(INVALID_TICKET),
                 other => other,
@@ -333,7 +327,10 @@ impl LiveService {
     /// Whether the session still holds: `Ok(true)`; `Ok(false)` once the user changed their password
     /// (or is gone). Expiry is the caller's to time.
     pub(crate) fn still_valid(&self, session: &Session) -> Result<bool, AppError> {
-        match self.auth.holder(session.user.id, session.issued_at) {
+        match self
+            .auth
+            .holder(session.user.id, session.session, session.issued_at)
+        {
             Ok(_) => Ok(true),
             Err(AppError::Unauthorized(_)) => Ok(false),
             Err(other) => Err(other),
@@ -454,13 +451,5 @@ mod tests {
                 .expect("woken by the other thread");
         });
         thread.join().unwrap();
-    }
-
-    #[test]
-    fn ticket_keys_are_digests() {
-        let key = ticket_key("abc");
-        assert_eq!(key.len(), 64);
-        assert_ne!(key, ticket_key("abd"));
-        assert!(!key.contains("abc"));
     }
 }

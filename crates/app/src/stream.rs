@@ -362,6 +362,7 @@ mod tests {
             user: alice(),
             issued_at: now - 60,
             expires_at: now + expires_in,
+            session: None,
         }
     }
 
@@ -382,7 +383,12 @@ mod tests {
 
     fn service(hub: &Arc<Hub>, users: MockUserRepository, inbox: MockNotificationRepository) -> LiveService {
         let tokens = Arc::new(JwtTokenCodec::new(&[7u8; 32], 30).unwrap());
-        let auth = AuthService::new(Arc::new(users), Arc::new(MockPasswordHasher::new()), tokens);
+        let auth = AuthService::new(
+            Arc::new(users),
+            Arc::new(MockPasswordHasher::new()),
+            tokens,
+            Arc::new(plaza_domain::session::MockSessionRepository::new()),
+        );
         LiveService::new(
             hub.clone(),
             Arc::new(inbox),

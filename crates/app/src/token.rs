@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use plaza_domain::UserId;
+use plaza_domain::{SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -27,6 +27,10 @@ pub struct Claims {
     /// Not before: optional, but honoured when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
+    /// The session the token belongs to: when it ends, so does the token. Tokens from before sessions
+    /// existed have none, and live out their (short) lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<i64>,
 }
 
 /// A freshly issued token.
@@ -48,6 +52,7 @@ pub trait TokenCodec: Send + Sync {
         &self,
         user: UserId,
         token_epoch: DateTime<Utc>,
+        session: Option<SessionId>,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, AppError>;
 
@@ -64,12 +69,25 @@ impl Claims {
             .and_then(|raw| UserId::parse(raw).ok())
             .ok_or(AppError::Unauthorized(INVALID_TOKEN))
     }
+
+    /// The session a valid token belongs to, if it names one.
+    pub fn session(&self) -> Result<Option<SessionId>, AppError> {
+        self.sid
+            .map(|raw| SessionId::parse(raw).map_err(|_| AppError::Unauthorized(INVALID_TOKEN)))
+            .transpose()
+    }
 }
 
 /// Whether a token issued at `iat` predates the token epoch `token_epoch` (it was issued before the
 /// password change that moved the epoch there), and so is refused.
 pub fn predates(iat: i64, token_epoch: DateTime<Utc>) -> bool {
     iat <= token_epoch.timestamp()
+}
+
+/// The `iat` of a token issued at `now`: never at or before the token epoch's second, so that a token
+/// taken right after a password change is accepted.
+pub fn first_valid_second(now: DateTime<Utc>, token_epoch: DateTime<Utc>) -> i64 {
+    now.timestamp().max(token_epoch.timestamp() + 1)
 }
 
 /// [`TokenCodec`] as HS256 JWTs with one secret.
@@ -115,14 +133,16 @@ impl TokenCodec for JwtTokenCodec {
         &self,
         user: UserId,
         token_epoch: DateTime<Utc>,
+        session: Option<SessionId>,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, AppError> {
-        let iat = now.timestamp().max(token_epoch.timestamp() + 1);
+        let iat = first_valid_second(now, token_epoch);
         let claims = Claims {
             sub: user.to_string(),
             iat,
             exp: now.timestamp() + self.ttl_seconds,
             nbf: None,
+            sid: session.map(SessionId::get),
         };
         let access_token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(AppError::internal)?;
@@ -180,7 +200,7 @@ mod tests {
     fn round_trips_a_token() {
         let now = Utc::now();
         let issued = codec()
-            .issue(UserId::from_stored(7), now - Duration::hours(1), now)
+            .issue(UserId::from_stored(7), now - Duration::hours(1), None, now)
             .unwrap();
         assert_eq!(issued.expires_in, 1800);
         let claims = codec().decode(&issued.access_token).unwrap();
@@ -198,7 +218,9 @@ mod tests {
     #[test]
     fn a_token_after_a_change_in_the_same_second_is_valid_and_older_ones_are_not() {
         let changed = Utc::now();
-        let issued = codec().issue(UserId::from_stored(1), changed, changed).unwrap();
+        let issued = codec()
+            .issue(UserId::from_stored(1), changed, None, changed)
+            .unwrap();
         let claims = codec().decode(&issued.access_token).unwrap();
         assert!(!predates(claims.iat, changed));
         assert!(predates(changed.timestamp(), changed));
@@ -210,7 +232,9 @@ mod tests {
         use plaza_domain::user::token_epoch;
         let registered = Utc::now();
         let epoch = token_epoch::at_registration(registered);
-        let first_login = codec().issue(UserId::from_stored(1), epoch, registered).unwrap();
+        let first_login = codec()
+            .issue(UserId::from_stored(1), epoch, None, registered)
+            .unwrap();
         let first_iat = codec().decode(&first_login.access_token).unwrap().iat;
         assert!(
             !predates(first_iat, epoch),
@@ -223,7 +247,7 @@ mod tests {
             "the token from before the change is refused"
         );
         let second_login = codec()
-            .issue(UserId::from_stored(1), changed, registered)
+            .issue(UserId::from_stored(1), changed, None, registered)
             .unwrap();
         let second_iat = codec().decode(&second_login.access_token).unwrap().iat;
         assert!(
@@ -277,7 +301,7 @@ mod tests {
     fn rejects_tampered_foreign_and_expired_tokens() {
         let now = Utc::now();
         let token = codec()
-            .issue(UserId::from_stored(1), now - Duration::days(1), now)
+            .issue(UserId::from_stored(1), now - Duration::days(1), None, now)
             .unwrap()
             .access_token;
         let other = JwtTokenCodec::new(b"another secret of thirty-two bytes!!", 30).unwrap();
@@ -292,6 +316,7 @@ mod tests {
             iat: now.timestamp() - 100,
             exp: now.timestamp() - CLOCK_SKEW_SECONDS - 1,
             nbf: None,
+            sid: None,
         };
         let expired = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -306,6 +331,7 @@ mod tests {
             iat: now.timestamp(),
             exp: now.timestamp() + 60,
             nbf: None,
+            sid: None,
         };
         let hs512 = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),

@@ -88,6 +88,10 @@ id_type!(
     /// Identifies a notification.
     NotificationId
 );
+id_type!(
+    /// Identifies a session (one login on one device).
+    SessionId
+);
 
 #[cfg(test)]
 mod tests {

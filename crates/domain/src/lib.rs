@@ -24,12 +24,13 @@ pub mod page;
 pub mod place;
 pub mod post;
 pub mod search;
+pub mod session;
 pub mod stores;
 pub mod text;
 pub mod transfer;
 pub mod user;
 
 pub use error::{Conflict, FieldError, Invalid, RepoError, ValidationErrors};
-pub use ids::{CommentId, EventId, NotificationId, PostId, UserId};
+pub use ids::{CommentId, EventId, NotificationId, PostId, SessionId, UserId};
 pub use page::{Page, PageRequest};
 pub use stores::Stores;

@@ -46,6 +46,8 @@ pub struct StreamTicket {
     pub token_issued_at: i64,
     /// The token's `exp`, in seconds since the epoch: the stream ends when the token would.
     pub token_expires_at: i64,
+    /// The token's session: the stream ends when the session does.
+    pub session: Option<crate::ids::SessionId>,
 }
 
 /// Storage of stream tickets, shared by every instance so that a ticket taken from one works on any other,

@@ -10,6 +10,7 @@ use crate::live::StreamTicketStore;
 use crate::login::SharedLoginFailures;
 use crate::notification::NotificationRepository;
 use crate::post::PostRepository;
+use crate::session::SessionRepository;
 use crate::user::UserRepository;
 
 /// The repositories and other storage ports of one store. Adding a port means adding it here, and the
@@ -26,6 +27,8 @@ pub struct Stores {
     pub comments: Arc<dyn CommentRepository>,
     /// Inboxes.
     pub notifications: Arc<dyn NotificationRepository>,
+    /// Sessions and the digests of their refresh tokens.
+    pub sessions: Arc<dyn SessionRepository>,
     /// Whether the store answers.
     pub health: Arc<dyn StorageHealth>,
     /// The single-use tickets that open live streams.

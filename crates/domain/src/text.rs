@@ -66,6 +66,11 @@ fn joins(c: char) -> bool {
 }
 
 /// Checks the characters of `raw` for a text of `kind`.
+/// Invisible or reordering: what no one-line text shown to people may carry.
+pub(crate) fn is_invisible_or_bidi(c: char) -> bool {
+    reorders(c) || invisible(c)
+}
+
 pub(crate) fn check_characters(raw: &str, kind: TextKind) -> Result<(), Invalid> {
     let control = |c: char| c.is_control() && !(kind == TextKind::Prose && matches!(c, '\t' | '\n' | '\r'));
     if raw.chars().any(control) {

@@ -44,6 +44,8 @@ error_codes! {
         BadRequest = "bad_request",
         /// `401`: no token, a malformed, forged or expired token, an unknown user, or wrong credentials.
         Unauthorized = "unauthorized",
+        /// `401`: a refresh token was presented after it had been spent; its session has ended.
+        RefreshTokenReused = "refresh_token_reused",
         /// `403`: authenticated, but not the owner of what is being changed.
         Forbidden = "forbidden",
         /// `404`: the resource or route does not exist.
@@ -285,6 +287,11 @@ impl From<AppError> for ApiError {
             AppError::Validation(errors) => Self::validation(errors.0),
             AppError::NotFound(what) => Self::not_found(format!("{} not found", capitalize(what))),
             AppError::Unauthorized(why) => Self::unauthorized(why),
+            AppError::RefreshTokenReused => Self::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::RefreshTokenReused,
+                plaza_app::auth::REFRESH_TOKEN_REUSED,
+            ),
             AppError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why),
             AppError::Conflict(conflict) => {
                 let code = match conflict {
@@ -382,7 +389,7 @@ mod tests {
             );
             assert!(names.insert(code.as_str()), "{} twice", code.as_str());
         }
-        assert_eq!(ErrorCode::ALL.len(), 18);
+        assert_eq!(ErrorCode::ALL.len(), 19);
         assert_eq!(ErrorCode::MethodNotAllowed.as_str(), "method_not_allowed");
     }
 }

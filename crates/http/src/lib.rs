@@ -28,6 +28,7 @@ pub mod request_id;
 pub mod respond;
 pub mod responses;
 pub mod routes;
+pub mod sessions;
 pub mod settings;
 pub mod state;
 pub mod token;

@@ -7,7 +7,9 @@ use actix_web::http::Method;
 use actix_web::{FromRequest, Handler, Responder, Route, web};
 use utoipa::openapi::OpenApi;
 
-use crate::{avatars, comments, docs, events, health, live, notifications, posts, token, users, web_client};
+use crate::{
+    avatars, comments, docs, events, health, live, notifications, posts, sessions, token, users, web_client,
+};
 
 /// One method on one path.
 pub struct Endpoint {
@@ -101,9 +103,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(GET "/health" => health::health),
         route!(GET "/livez" => health::liveness),
         route!(POST "/token" => token::issue),
+        route!(POST "/token/refresh" => token::refresh),
+        route!(POST "/logout" => sessions::logout),
         route!(POST "/users" => users::register),
         route!(GET "/users" => users::list_users),
         route!(GET "/users/me" => users::me),
+        route!(GET "/users/me/sessions" => sessions::list),
+        route!(DELETE "/users/me/sessions/{session_id}" => sessions::end),
         route!(GET "/users/{user_id}" => users::get),
         route!(PUT "/users/{user_id}" => users::update),
         route!(PUT "/users/{user_id}/avatar" => avatars::upload),

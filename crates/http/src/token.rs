@@ -1,9 +1,14 @@
-//! `POST /token`: the OAuth2 password flow, as FastAPI clients expect it.
+//! `POST /token`: the OAuth2 password flow, as FastAPI clients expect it, and `POST /token/refresh`, which
+//! renews a session with its refresh token.
 
 use actix_web::dev::Payload;
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::FutureExt;
 use futures_util::future::LocalBoxFuture;
+use plaza_app::auth::SignedIn;
+use plaza_domain::session::Device;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -17,6 +22,36 @@ use crate::state::AppState;
 pub struct TokenRequest {
     pub username: String,
     pub password: String,
+    /// Stay signed in on this device: the session lasts 30 days from its last renewal instead of 12
+    /// hours. `true`/`false`; a form may also send `on`/`off`, `1`/`0` or `yes`/`no`.
+    #[serde(default, deserialize_with = "flag")]
+    #[schema(value_type = bool, default = false)]
+    pub remember_me: bool,
+}
+
+/// A boolean as JSON sends it, or as a form does (a checkbox sends `on`).
+fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Text(String),
+    }
+    match Flag::deserialize(deserializer)? {
+        Flag::Bool(value) => Ok(value),
+        Flag::Text(text) => match text.to_ascii_lowercase().as_str() {
+            "true" | "on" | "1" | "yes" => Ok(true),
+            "false" | "off" | "0" | "no" | "" => Ok(false),
+            _ => Err(serde::de::Error::custom("remember_me must be true or false")),
+        },
+    }
+}
+
+/// A session's renewal.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    /// The refresh token the last login or renewal answered; it can be used once.
+    pub refresh_token: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -25,16 +60,43 @@ pub struct TokenResponse {
     /// Always `bearer`.
     #[schema(value_type = String, example = "bearer")]
     pub token_type: &'static str,
-    /// Seconds until the token expires.
+    /// Seconds until the access token expires.
     pub expires_in: i64,
+    /// Renews the session once (`POST /token/refresh`) for a new access token and the next refresh
+    /// token. Keep it secret: presenting it a second time ends the session.
+    pub refresh_token: String,
+    /// Seconds until the session ends unless renewed.
+    pub refresh_expires_in: i64,
+    /// The session (see `GET /users/me/sessions`).
+    pub session_id: i64,
 }
 
-async fn credentials(req: HttpRequest, mut payload: Payload) -> Result<TokenRequest, ApiError> {
+impl From<SignedIn> for TokenResponse {
+    fn from(signed_in: SignedIn) -> Self {
+        Self {
+            access_token: signed_in.access.access_token,
+            token_type: "bearer",
+            expires_in: signed_in.access.expires_in,
+            refresh_token: signed_in.refresh_token,
+            refresh_expires_in: signed_in.refresh_expires_in,
+            session_id: signed_in.session.get(),
+        }
+    }
+}
+
+fn issued(signed_in: SignedIn) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TokenResponse::from(signed_in))
+}
+
+/// A body sent as a URL-encoded form or as JSON, as OAuth2 clients send theirs.
+async fn form_or_json<T: DeserializeOwned>(req: HttpRequest, mut payload: Payload) -> Result<T, ApiError> {
     let media = media_type(&req).unwrap_or_default();
     let is_form = media == "application/x-www-form-urlencoded";
     if !is_form && !is_json(&media) {
         return Err(ApiError::unsupported_media_type(
-            "send the credentials as a URL-encoded form or JSON",
+            "send the body as a URL-encoded form or JSON",
         ));
     }
     let body = read_body(&req, &mut payload).await?;
@@ -44,7 +106,7 @@ async fn credentials(req: HttpRequest, mut payload: Payload) -> Result<TokenRequ
     if let Some(name) = crate::extract::pair_with_nul(&body) {
         return Err(ApiError::invalid_field(name, crate::extract::NUL_REFUSED));
     }
-    serde_urlencoded::from_bytes::<TokenRequest>(&body).map_err(|error| {
+    serde_urlencoded::from_bytes::<T>(&body).map_err(|error| {
         let message = error.to_string();
         match message.strip_prefix("missing field `") {
             Some(rest) => {
@@ -55,11 +117,13 @@ async fn credentials(req: HttpRequest, mut payload: Payload) -> Result<TokenRequ
     })
 }
 
-/// The credentials of a token request, whichever way they were sent, and the address they came from.
+/// The credentials of a token request, whichever way they were sent, the address they came from, and
+/// the device they came from (its `User-Agent`).
 #[derive(Debug)]
 pub struct Credentials {
     request: TokenRequest,
     client: String,
+    device: Device,
 }
 
 impl FromRequest for Credentials {
@@ -70,16 +134,25 @@ impl FromRequest for Credentials {
         let client = crate::client::address(req)
             .map(|address| address.to_string())
             .unwrap_or_default();
-        Box::pin(
-            credentials(req.clone(), payload.take())
-                .map(|result| result.map(|request| Credentials { request, client })),
-        )
+        let device = Device::describe(
+            req.headers()
+                .get(header::USER_AGENT)
+                .and_then(|value| value.to_str().ok()),
+        );
+        Box::pin(form_or_json(req.clone(), payload.take()).map(|result| {
+            result.map(|request| Credentials {
+                request,
+                client,
+                device,
+            })
+        }))
     }
 }
 
-/// Exchanges a user name (any case) and password for a bearer token (the OAuth2 password flow). After 10
-/// failed attempts for one user name from one client address within 5 minutes, further attempts are
-/// `429` until the oldest failure ages out.
+/// Exchanges a user name (any case) and password for a bearer token (the OAuth2 password flow) and starts
+/// a session on the calling device (named after its `User-Agent`): the answer also holds the session's
+/// first refresh token. After 10 failed attempts for one user name from one client address within 5
+/// minutes, further attempts are `429` until the oldest failure ages out.
 #[utoipa::path(
     post,
     path = "/token",
@@ -93,7 +166,7 @@ impl FromRequest for Credentials {
         )
     ),
     responses(
-        (status = 200, description = "A bearer token", body = TokenResponse,
+        (status = 200, description = "A bearer token and the session's refresh token", body = TokenResponse,
             headers(("Cache-Control" = String, description = "`no-store`"))),
         (status = 400, response = crate::responses::BadRequest),
         (status = 401, response = crate::responses::Unauthorized),
@@ -104,15 +177,65 @@ impl FromRequest for Credentials {
 )]
 pub async fn issue(state: web::Data<AppState>, credentials: Credentials) -> Result<HttpResponse, ApiError> {
     let Credentials {
-        request: TokenRequest { username, password },
+        request: TokenRequest {
+            username,
+            password,
+            remember_me,
+        },
         client,
+        device,
     } = credentials;
-    let token = blocking(move || state.services.auth.login(&client, &username, &password)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(TokenResponse {
-            access_token: token.access_token,
-            token_type: "bearer",
-            expires_in: token.expires_in,
-        }))
+    let signed_in = blocking(move || {
+        state
+            .services
+            .auth
+            .login(&client, &username, &password, device, remember_me)
+    })
+    .await?;
+    Ok(issued(signed_in))
+}
+
+/// A renewal request's body, as a form or JSON.
+#[derive(Debug)]
+pub struct Refresh(RefreshRequest);
+
+impl FromRequest for Refresh {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        Box::pin(form_or_json(req.clone(), payload.take()).map(|result| result.map(Refresh)))
+    }
+}
+
+/// Renews a session: spends the refresh token for a new access token and the session's next refresh
+/// token. A refresh token presented a second time is `401 refresh_token_reused`, and the whole session
+/// ends (each of its tokens, and its access tokens, stop working): someone else holds a copy. An unknown
+/// or expired refresh token, or one of a session that has ended (logout, password change, ended from
+/// another device), is `401 unauthorized`.
+#[utoipa::path(
+    post,
+    path = "/token/refresh",
+    tag = "auth",
+    operation_id = "refresh_token",
+    request_body(
+        description = "The refresh token, as JSON or a form.",
+        content(
+            (RefreshRequest = "application/json"),
+            (RefreshRequest = "application/x-www-form-urlencoded"),
+        )
+    ),
+    responses(
+        (status = 200, description = "A new access token and the next refresh token", body = TokenResponse,
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, response = crate::responses::BadRequest),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 413, response = crate::responses::PayloadTooLarge),
+        (status = 415, response = crate::responses::UnsupportedMediaType),
+    )
+)]
+pub async fn refresh(state: web::Data<AppState>, body: Refresh) -> Result<HttpResponse, ApiError> {
+    let Refresh(RefreshRequest { refresh_token }) = body;
+    let signed_in = blocking(move || state.services.auth.refresh(&refresh_token)).await?;
+    Ok(issued(signed_in))
 }

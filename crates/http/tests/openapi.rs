@@ -93,6 +93,7 @@ fn protected_routes_and_only_they_require_a_token() {
     let document = document();
     let public = [
         "POST /token",
+        "POST /token/refresh",
         "POST /users/",
         "GET /users/",
         "GET /users/{user_id}",

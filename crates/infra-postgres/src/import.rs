@@ -282,6 +282,14 @@ mod tests {
             "single use, valid for seconds: a client whose ticket is gone takes a new one",
         ),
         (
+            "sessions",
+            "sign-ins, not content: after moving the data everyone logs in once more",
+        ),
+        (
+            "refresh_tokens",
+            "they belong to the sessions, which are not copied",
+        ),
+        (
             "login_failures",
             "recent failed logins, kept for minutes; SQLite keeps none to copy",
         ),

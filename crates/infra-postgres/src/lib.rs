@@ -13,6 +13,7 @@ mod login_failures;
 mod notifications;
 mod posts;
 mod schema;
+mod sessions;
 mod stores;
 mod stream_tickets;
 mod users;

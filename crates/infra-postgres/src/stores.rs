@@ -10,6 +10,7 @@ use crate::events::PgEventRepository;
 use crate::login_failures::PgLoginFailures;
 use crate::notifications::PgNotificationRepository;
 use crate::posts::PgPostRepository;
+use crate::sessions::PgSessions;
 use crate::stream_tickets::PgStreamTickets;
 use crate::users::PgUserRepository;
 
@@ -25,6 +26,7 @@ impl Database {
             notifications: Arc::new(PgNotificationRepository::new(self.clone())),
             health: Arc::new(self.clone()),
             stream_tickets: Arc::new(PgStreamTickets::new(self.clone())),
+            sessions: Arc::new(PgSessions::new(self.clone())),
             login_failures: Some(Arc::new(PgLoginFailures::new(self.clone()))),
         }
     }

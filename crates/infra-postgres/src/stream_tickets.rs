@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::RunQueryDsl;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 use plaza_domain::live::{StreamTicket, StreamTicketStore};
-use plaza_domain::{RepoError, UserId};
+use plaza_domain::{RepoError, SessionId, UserId};
 
 use crate::db::Database;
 
@@ -16,6 +16,8 @@ struct Redeemed {
     token_issued_at: i64,
     #[diesel(sql_type = BigInt)]
     token_expires_at: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    session_id: Option<i64>,
     #[diesel(sql_type = Timestamp)]
     expires_at: NaiveDateTime,
 }
@@ -45,14 +47,16 @@ impl StreamTicketStore for PgStreamTickets {
                 .bind::<Timestamp, _>(now.naive_utc())
                 .execute(conn)?;
             diesel::sql_query(
-                "INSERT INTO stream_tickets (key, user_id, token_issued_at, token_expires_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO stream_tickets \
+                 (key, user_id, token_issued_at, token_expires_at, expires_at, session_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind::<Text, _>(key)
             .bind::<BigInt, _>(ticket.user.get())
             .bind::<BigInt, _>(ticket.token_issued_at)
             .bind::<BigInt, _>(ticket.token_expires_at)
             .bind::<Timestamp, _>(expires_at.naive_utc())
+            .bind::<diesel::sql_types::Nullable<BigInt>, _>(ticket.session.map(SessionId::get))
             .execute(conn)?;
             Ok(())
         })
@@ -66,7 +70,7 @@ impl StreamTicketStore for PgStreamTickets {
         let taken: Option<Redeemed> = self.db.write(|conn| {
             let rows: Vec<Redeemed> = diesel::sql_query(
                 "DELETE FROM stream_tickets WHERE key = $1 \
-                 RETURNING user_id, token_issued_at, token_expires_at, expires_at",
+                 RETURNING user_id, token_issued_at, token_expires_at, session_id, expires_at",
             )
             .bind::<Text, _>(key)
             .load(conn)?;
@@ -78,6 +82,7 @@ impl StreamTicketStore for PgStreamTickets {
                 user: UserId::from_stored(row.user_id),
                 token_issued_at: row.token_issued_at,
                 token_expires_at: row.token_expires_at,
+                session: row.session_id.map(SessionId::from_stored),
             }))
     }
 }

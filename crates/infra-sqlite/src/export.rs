@@ -266,6 +266,14 @@ mod tests {
             "single use, valid for seconds: a client whose ticket is gone takes a new one",
         ),
         (
+            "sessions",
+            "sign-ins, not content: after moving the data everyone logs in once more",
+        ),
+        (
+            "refresh_tokens",
+            "they belong to the sessions, which are not copied",
+        ),
+        (
             "event_order",
             "list positions, derived from each event's time and id",
         ),

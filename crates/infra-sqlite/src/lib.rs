@@ -16,6 +16,7 @@ mod order;
 mod posts;
 mod schema;
 mod search;
+mod sessions;
 mod sql;
 mod stores;
 mod stream_tickets;

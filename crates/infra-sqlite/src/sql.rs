@@ -8,7 +8,7 @@
 use chrono::NaiveDateTime;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::result::Error::QueryBuilderError;
-use diesel::sql_types::{BigInt, Text, Timestamp, Untyped};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp, Untyped};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 
@@ -16,6 +16,7 @@ use diesel::{QueryResult, RunQueryDsl};
 enum Bind {
     Text(String),
     BigInt(i64),
+    NullableBigInt(Option<i64>),
     Timestamp(NaiveDateTime),
 }
 
@@ -42,6 +43,11 @@ impl Sql {
 
     pub(crate) fn int(mut self, value: i64) -> Self {
         self.binds.push(Bind::BigInt(value));
+        self
+    }
+
+    pub(crate) fn nullable_int(mut self, value: Option<i64>) -> Self {
+        self.binds.push(Bind::NullableBigInt(value));
         self
     }
 
@@ -82,6 +88,7 @@ impl QueryFragment<Sqlite> for Sql {
             match bind {
                 Bind::Text(value) => out.push_bind_param::<Text, String>(value)?,
                 Bind::BigInt(value) => out.push_bind_param::<BigInt, i64>(value)?,
+                Bind::NullableBigInt(value) => out.push_bind_param::<Nullable<BigInt>, Option<i64>>(value)?,
                 Bind::Timestamp(value) => out.push_bind_param::<Timestamp, NaiveDateTime>(value)?,
             }
             out.push_sql(piece);

@@ -9,6 +9,7 @@ use crate::db::Database;
 use crate::events::SqliteEventRepository;
 use crate::notifications::SqliteNotificationRepository;
 use crate::posts::SqlitePostRepository;
+use crate::sessions::SqliteSessions;
 use crate::stream_tickets::SqliteStreamTickets;
 use crate::users::SqliteUserRepository;
 
@@ -24,6 +25,7 @@ impl Database {
             notifications: Arc::new(SqliteNotificationRepository::new(self.clone())),
             health: Arc::new(self.clone()),
             stream_tickets: Arc::new(SqliteStreamTickets::new(self.clone())),
+            sessions: Arc::new(SqliteSessions::new(self.clone())),
             login_failures: None,
         }
     }

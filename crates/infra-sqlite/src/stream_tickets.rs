@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::RunQueryDsl;
 use diesel::sql_types::{BigInt, Timestamp};
 use plaza_domain::live::{StreamTicket, StreamTicketStore};
-use plaza_domain::{RepoError, UserId};
+use plaza_domain::{RepoError, SessionId, UserId};
 
 use crate::db::Database;
 use crate::sql::Sql;
@@ -17,6 +17,8 @@ struct Redeemed {
     token_issued_at: i64,
     #[diesel(sql_type = BigInt)]
     token_expires_at: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    session_id: Option<i64>,
     #[diesel(sql_type = Timestamp)]
     expires_at: NaiveDateTime,
 }
@@ -47,14 +49,16 @@ impl StreamTicketStore for SqliteStreamTickets {
                 .timestamp(now.naive_utc())
                 .execute(conn)?;
             Sql::new(
-                "INSERT INTO stream_tickets (key, user_id, token_issued_at, token_expires_at, expires_at) \
-                 VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO stream_tickets \
+                 (key, user_id, token_issued_at, token_expires_at, expires_at, session_id) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
             )
             .text(key)
             .int(ticket.user.get())
             .int(ticket.token_issued_at)
             .int(ticket.token_expires_at)
             .timestamp(expires_at.naive_utc())
+            .nullable_int(ticket.session.map(SessionId::get))
             .execute(conn)?;
             Ok(())
         })
@@ -65,7 +69,7 @@ impl StreamTicketStore for SqliteStreamTickets {
         let taken: Option<Redeemed> = self.db.write(move |conn| {
             let rows: Vec<Redeemed> = Sql::new(
                 "DELETE FROM stream_tickets WHERE key = ? \
-                 RETURNING user_id, token_issued_at, token_expires_at, expires_at",
+                 RETURNING user_id, token_issued_at, token_expires_at, session_id, expires_at",
             )
             .text(key)
             .load(conn)?;
@@ -77,6 +81,7 @@ impl StreamTicketStore for SqliteStreamTickets {
                 user: UserId::from_stored(row.user_id),
                 token_issued_at: row.token_issued_at,
                 token_expires_at: row.token_expires_at,
+                session: row.session_id.map(SessionId::from_stored),
             }))
     }
 }

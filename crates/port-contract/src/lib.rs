@@ -27,8 +27,9 @@ use plaza_domain::notification::{
 use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, PlaceChanges, StoredPlace, Venue};
 use plaza_domain::post::{NewPost, PostContent, PostTitle};
 use plaza_domain::search::SearchTerms;
+use plaza_domain::session::{Device, Expiry, MAX_PER_USER, NewSession, Renewal, Session};
 use plaza_domain::user::{Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, Username};
-use plaza_domain::{Conflict, EventId, NotificationId, PageRequest, RepoError, UserId};
+use plaza_domain::{Conflict, EventId, NotificationId, PageRequest, RepoError, SessionId, UserId};
 
 pub use plaza_domain::Stores;
 
@@ -80,6 +81,10 @@ macro_rules! contract_tests {
             an_inbox_is_read_after_an_id_in_id_order,
             a_reader_following_an_inbox_misses_nothing_while_writers_race,
             stream_tickets_are_redeemed_once_before_they_expire,
+            sessions_renew_once_and_a_spent_token_ends_them,
+            sessions_expire_are_listed_and_ended_per_user,
+            an_account_keeps_its_most_recently_used_sessions,
+            racing_renewals_of_one_token_renew_once,
             the_store_answers_pings,
         );
     };
@@ -1285,6 +1290,7 @@ pub fn stream_tickets_are_redeemed_once_before_they_expire(stores: &Stores) {
         user: alice,
         token_issued_at: 1_700_000_000,
         token_expires_at: 1_700_001_800,
+        session: None,
     };
     let soon = now + chrono::Duration::seconds(60);
     stores.stream_tickets.store("key-1", ticket, soon, now).unwrap();
@@ -1310,6 +1316,260 @@ pub fn stream_tickets_are_redeemed_once_before_they_expire(stores: &Stores) {
     assert_eq!(
         stores.stream_tickets.redeem("key-3", later).unwrap(),
         Some(ticket)
+    );
+}
+
+/// Now, to the millisecond (what every store keeps).
+fn now_ms() -> chrono::DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(3)
+}
+
+fn start(stores: &Stores, user: UserId, key: &str, remember: bool, at: chrono::DateTime<Utc>) -> Session {
+    stores
+        .sessions
+        .start(NewSession {
+            user,
+            device: Device::describe(Some(&format!("device of {key}"))),
+            remember,
+            signed_in_at: at.timestamp(),
+            refresh_key: key.into(),
+            now: at,
+            expires_at: at + chrono::Duration::hours(1),
+        })
+        .unwrap()
+}
+
+fn expiry(at: chrono::DateTime<Utc>) -> Expiry {
+    Expiry {
+        remembered: at + chrono::Duration::days(30),
+        otherwise: at + chrono::Duration::hours(12),
+    }
+}
+
+pub fn sessions_renew_once_and_a_spent_token_ends_them(stores: &Stores) {
+    let alice = user(stores, "alice");
+    let t0 = now_ms();
+    let started = start(stores, alice, "a0", false, t0);
+    assert_eq!(
+        (
+            started.user,
+            started.device.as_str(),
+            started.remember,
+            started.signed_in_at
+        ),
+        (alice, "device of a0", false, t0.timestamp())
+    );
+    assert_eq!((started.created_at, started.last_used_at), (t0, t0));
+    assert_eq!(started.expires_at, t0 + chrono::Duration::hours(1));
+    assert_eq!(stores.sessions.find(started.id).unwrap(), Some(started.clone()));
+
+    let t1 = t0 + chrono::Duration::minutes(20);
+    let Renewal::Renewed(renewed) = stores.sessions.renew("a0", "a1", t1, expiry(t1)).unwrap() else {
+        panic!("a current token renews");
+    };
+    assert_eq!(renewed.id, started.id);
+    assert_eq!((renewed.created_at, renewed.last_used_at), (t0, t1));
+    assert_eq!(
+        renewed.expires_at,
+        expiry(t1).otherwise,
+        "not remembered: the shorter lifetime"
+    );
+    // A stream ticket of the session goes when the session does.
+    let ticket = StreamTicket {
+        user: alice,
+        token_issued_at: t1.timestamp(),
+        token_expires_at: t1.timestamp() + 1800,
+        session: Some(started.id),
+    };
+    let soon = t1 + chrono::Duration::seconds(60);
+    stores.stream_tickets.store("ticket", ticket, soon, t1).unwrap();
+
+    assert_eq!(
+        stores.sessions.renew("a0", "a2", t1, expiry(t1)).unwrap(),
+        Renewal::Reused {
+            session: started.id,
+            user: alice
+        },
+        "a spent token presented again"
+    );
+    assert_eq!(
+        stores.sessions.find(started.id).unwrap(),
+        None,
+        "the whole session ended"
+    );
+    assert_eq!(
+        stores.sessions.renew("a1", "a3", t1, expiry(t1)).unwrap(),
+        Renewal::Unknown,
+        "its newest token ended with it"
+    );
+    assert_eq!(stores.stream_tickets.redeem("ticket", t1).unwrap(), None);
+    assert_eq!(
+        stores
+            .sessions
+            .renew("never issued", "x", t1, expiry(t1))
+            .unwrap(),
+        Renewal::Unknown
+    );
+    assert_eq!(
+        stores.sessions.renew("a\0", "x", t1, expiry(t1)).unwrap(),
+        Renewal::Unknown
+    );
+
+    // A remembered session renews for the longer lifetime, token after token.
+    let kept = start(stores, alice, "k0", true, t1);
+    let mut key = "k0".to_owned();
+    for step in 1..=3 {
+        let at = t1 + chrono::Duration::minutes(step);
+        let next = format!("k{step}");
+        let Renewal::Renewed(session) = stores.sessions.renew(&key, &next, at, expiry(at)).unwrap() else {
+            panic!("step {step} renews");
+        };
+        assert_eq!((session.id, session.expires_at), (kept.id, expiry(at).remembered));
+        key = next;
+    }
+    assert!(matches!(
+        stores.sessions.renew("k1", "x", t1, expiry(t1)).unwrap(),
+        Renewal::Reused { .. }
+    ));
+}
+
+pub fn sessions_expire_are_listed_and_ended_per_user(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let t0 = now_ms();
+    let a1 = start(stores, alice, "a1", false, t0);
+    let a2 = start(stores, alice, "a2", true, t0 + chrono::Duration::seconds(1));
+    let b1 = start(stores, bob, "b1", false, t0);
+    let ids = |user, at| -> Vec<SessionId> {
+        stores
+            .sessions
+            .list(user, at)
+            .unwrap()
+            .into_iter()
+            .map(|session| session.id)
+            .collect()
+    };
+    assert_eq!(ids(alice, t0), [a2.id, a1.id], "the most recently used first");
+    assert_eq!(ids(bob, t0), [b1.id]);
+    let t1 = t0 + chrono::Duration::seconds(2);
+    assert!(matches!(
+        stores.sessions.renew("a1", "a1'", t1, expiry(t1)).unwrap(),
+        Renewal::Renewed(_)
+    ));
+    assert_eq!(ids(alice, t1), [a1.id, a2.id], "renewing uses a session");
+
+    assert!(!stores.sessions.end(bob, a1.id).unwrap(), "not bob's");
+    assert!(stores.sessions.find(a1.id).unwrap().is_some());
+    assert!(stores.sessions.end(alice, a1.id).unwrap());
+    assert!(!stores.sessions.end(alice, a1.id).unwrap(), "ended already");
+    assert_eq!(
+        stores.sessions.renew("a1'", "x", t1, expiry(t1)).unwrap(),
+        Renewal::Unknown
+    );
+
+    // Past its expiry a session is neither listed nor renewed, and renewing ends it.
+    let late = a2.expires_at + chrono::Duration::seconds(1);
+    assert_eq!(ids(alice, late), Vec::<SessionId>::new());
+    assert_eq!(
+        stores.sessions.renew("a2", "x", late, expiry(late)).unwrap(),
+        Renewal::Unknown
+    );
+    assert_eq!(stores.sessions.find(a2.id).unwrap(), None);
+
+    assert_eq!(stores.sessions.end_all(bob).unwrap(), 1);
+    assert_eq!(ids(bob, t0), Vec::<SessionId>::new());
+    // Ended sessions' numbers are not given again.
+    let again = start(stores, bob, "b2", false, t0);
+    assert!(again.id > a2.id && again.id > b1.id, "{again:?}");
+}
+
+pub fn an_account_keeps_its_most_recently_used_sessions(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let t0 = now_ms();
+    let bobs = start(stores, bob, "bob", false, t0);
+    let first: Vec<Session> = (0..MAX_PER_USER)
+        .map(|n| {
+            start(
+                stores,
+                alice,
+                &format!("s{n}"),
+                false,
+                t0 + chrono::Duration::seconds(n),
+            )
+        })
+        .collect();
+    let at = t0 + chrono::Duration::seconds(MAX_PER_USER);
+    assert_eq!(
+        stores.sessions.list(alice, at).unwrap().len() as i64,
+        MAX_PER_USER
+    );
+    // The oldest is used again, so the second oldest is the least recently used.
+    assert!(matches!(
+        stores.sessions.renew("s0", "s0'", at, expiry(at)).unwrap(),
+        Renewal::Renewed(_)
+    ));
+    let one_more = start(stores, alice, "new", false, at + chrono::Duration::seconds(1));
+    let listed: Vec<SessionId> = stores
+        .sessions
+        .list(alice, at)
+        .unwrap()
+        .into_iter()
+        .map(|session| session.id)
+        .collect();
+    assert_eq!(listed.len() as i64, MAX_PER_USER);
+    assert_eq!(listed[0], one_more.id);
+    assert!(listed.contains(&first[0].id));
+    assert!(!listed.contains(&first[1].id), "the least recently used ended");
+    assert_eq!(stores.sessions.find(first[1].id).unwrap(), None);
+    assert!(
+        stores.sessions.find(bobs.id).unwrap().is_some(),
+        "other accounts keep theirs"
+    );
+}
+
+pub fn racing_renewals_of_one_token_renew_once(stores: &Stores) {
+    let alice = user(stores, "alice");
+    let t0 = now_ms();
+    let session = start(stores, alice, "raced", true, t0);
+    const RACERS: usize = 8;
+    let barrier = Arc::new(Barrier::new(RACERS));
+    let answers: Vec<Renewal> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..RACERS)
+            .map(|n| {
+                let barrier = barrier.clone();
+                scope.spawn(move || {
+                    barrier.wait();
+                    let at = now_ms();
+                    stores
+                        .sessions
+                        .renew("raced", &format!("next {n}"), at, expiry(at))
+                        .unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().unwrap()).collect()
+    });
+    let renewed = answers
+        .iter()
+        .filter(|a| matches!(a, Renewal::Renewed(_)))
+        .count();
+    let reused = answers
+        .iter()
+        .filter(|a| matches!(a, Renewal::Reused { .. }))
+        .count();
+    assert_eq!(renewed, 1, "{answers:?}");
+    assert!(
+        reused >= 1,
+        "the others found the token spent, or the session ended: {answers:?}"
+    );
+    assert_eq!(
+        renewed + reused + answers.iter().filter(|a| **a == Renewal::Unknown).count(),
+        RACERS
+    );
+    assert_eq!(
+        stores.sessions.find(session.id).unwrap(),
+        None,
+        "reuse ended the session"
     );
 }
 

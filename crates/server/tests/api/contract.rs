@@ -282,6 +282,52 @@ fn real_responses_of_every_route_match_the_published_document() {
     c.check("POST", "/token", &throttled);
     throttled.assert_error(429, "rate_limited");
 
+    // Sessions: renewal, reuse, the list, ending one, logout.
+    let second = login(form("alice", "wonderland42")).assert_ok();
+    let renewed = c.send(
+        &app,
+        "POST",
+        "/token/refresh",
+        "/token/refresh",
+        None,
+        &json!({"refresh_token": second["refresh_token"]}),
+    );
+    let renewed_token = renewed.assert_ok()["access_token"].as_str().unwrap().to_owned();
+    c.send(
+        &app,
+        "POST",
+        "/token/refresh",
+        "/token/refresh",
+        None,
+        &json!({"refresh_token": second["refresh_token"]}),
+    )
+    .assert_error(401, "refresh_token_reused");
+    c.send(&app, "POST", "/token/refresh", "/token/refresh", None, &json!({}))
+        .assert_invalid("refresh_token");
+    let third = login(form("alice", "wonderland42")).assert_ok();
+    let third_token = third["access_token"].as_str().unwrap().to_owned();
+    c.get(&app, "/users/me/sessions", "/users/me/sessions", Some(&alice_token))
+        .assert_ok();
+    c.get(&app, "/users/me/sessions", "/users/me/sessions", None)
+        .assert_error(401, "unauthorized");
+    let path = format!("/users/me/sessions/{}", third["session_id"]);
+    let ended = app.call_as("DELETE", &alice_token, &path);
+    c.check("DELETE", "/users/me/sessions/{session_id}", &ended);
+    assert_eq!(ended.status, 204);
+    let again = app.call_as("DELETE", &alice_token, &path);
+    c.check("DELETE", "/users/me/sessions/{session_id}", &again);
+    again.assert_error(404, "not_found");
+    app.get_as(&third_token, "/users/me").assert_error(401, "unauthorized");
+    app.get_as(&renewed_token, "/users/me")
+        .assert_error(401, "unauthorized");
+    let fourth = login(form("alice", "wonderland42")).assert_ok();
+    let logout = app.call_as("POST", fourth["access_token"].as_str().unwrap(), "/logout");
+    c.check("POST", "/logout", &logout);
+    assert_eq!(logout.status, 204);
+    let logout = app.request("POST", "/logout", &[], None);
+    c.check("POST", "/logout", &logout);
+    logout.assert_error(401, "unauthorized");
+
     c.get(&app, "/users/me", "/users/me", Some(&alice_token))
         .assert_ok();
     c.get(&app, "/users/me", "/users/me", None)

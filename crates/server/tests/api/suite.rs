@@ -15,6 +15,7 @@ mod live;
 mod notifications;
 mod posts;
 mod sample;
+mod sessions;
 mod tickets;
 mod users;
 
