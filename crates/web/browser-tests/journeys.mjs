@@ -1094,6 +1094,65 @@ journey('logging out protects pages, and a revoked session ends with a message',
   await see(page.getByRole('link', { name: 'Log in' }), 'the logged-out header');
 });
 
+journey('a session lasts: renewed before it expires, Remember me, each device listed and signed out, in English and Chinese', async (j, browser) => {
+  const user = await registerViaApi(newUser('stay'));
+  const { page } = await openSession(browser, j, { expectStatuses: [401] });
+  // The page's clock is ours to move: half an hour passes in a moment.
+  await page.clock.install();
+  await page.goto(`${BASE}/#/login`);
+  await see(h1(page, 'Log in'), 'the login page');
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByLabel('Keep me signed in on this device').check();
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await see(page.getByRole('button', { name: 'Log out' }), 'the "Log out" button');
+  const saved = () => page.evaluate(() => JSON.parse(localStorage.getItem('plaza.session')));
+  const first = await saved();
+  if (typeof first.refreshToken !== 'string' || first.remember !== true) fail('the session was not kept with its refresh token and "Remember me"');
+
+  // The access token lasts 30 minutes; 29½ minutes later the page has renewed it by itself.
+  await page.clock.fastForward('29:30');
+  await until(async () => (await saved()).refreshToken !== first.refreshToken, 'the session to be renewed before the token expired');
+  const renewed = await saved();
+  if (renewed.sessionId !== first.sessionId) fail('renewing started another session');
+  await page.getByRole('link', { name: 'Notifications', exact: true }).click();
+  await see(h1(page, 'Notifications'), 'the notifications page with the renewed token');
+  const [session] = (await api('GET', '/users/me/sessions', { token: renewed.token })).filter((item) => item.current);
+  if (!session?.remember_me) fail(`the server does not list a remembered session: ${JSON.stringify(session)}`);
+
+  // A second device; the first lists both and signs the second out.
+  const phone = await openSession(browser, j, { expectStatuses: [401], userAgent: 'PlazaTest Phone' });
+  await logInInUi(phone.page, user);
+  await page.goto(`${BASE}/#/settings`);
+  await see(page.getByRole('heading', { name: 'Where you are signed in' }), 'the list of sessions');
+  await see(page.getByText('This device'), 'this device marked');
+  await see(page.getByRole('heading', { name: 'PlazaTest Phone' }), 'the phone listed by its name');
+  await page.getByRole('button', { name: 'Sign out PlazaTest Phone' }).click();
+  await gone(page.getByRole('heading', { name: 'PlazaTest Phone' }), 'the phone in the list');
+  await see(page.getByRole('status').getByText('PlazaTest Phone was signed out.'), 'the sign-out announced');
+  await phone.page.getByRole('link', { name: 'Notifications', exact: true }).click();
+  await see(phone.page.getByRole('alert').getByText('Your session has ended. Please log in again.'), 'the phone told its session ended');
+
+  // Logging out ends the session on the server too: its token is refused from then on.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await see(page.getByRole('link', { name: 'Log in' }), 'the "Log in" link');
+  await until(async () => (await fetch(`${BASE}/users/me`, { headers: { Authorization: `Bearer ${renewed.token}` } })).status === 401, 'the logged-out token to be refused');
+
+  // The same in Chinese.
+  const zh = await openSession(browser, j, { locale: 'zh-CN' });
+  await zh.page.goto(`${BASE}/#/login`);
+  await see(h1(zh.page, '登录'), 'the Chinese login page');
+  await zh.page.getByLabel('用户名').fill(user.username);
+  await zh.page.getByLabel('密码').fill(user.password);
+  await zh.page.getByLabel('在此设备上保持登录').check();
+  await zh.page.getByRole('button', { name: '登录', exact: true }).click();
+  await see(zh.page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
+  await zh.page.goto(`${BASE}/#/settings`);
+  await see(zh.page.getByRole('heading', { name: '已登录的设备' }), 'the Chinese list of sessions');
+  await see(zh.page.getByText('此设备'), 'this device marked in Chinese');
+  await see(zh.page.getByText('保持登录', { exact: false }).first(), 'the remembered session marked in Chinese');
+});
+
 journey('the API docs authorize with a password and call GET /users/me', async (j, browser) => {
   const user = await registerViaApi(newUser('docs', { full_name: 'Dora Docs' }));
   const spec = await api('GET', '/openapi.json');

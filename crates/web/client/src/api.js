@@ -4,7 +4,8 @@
 // - a 204 (an empty list) becomes an empty array; `X-Total-Count` and `X-Unread-Count` are read;
 // - any error response becomes an ApiError with status, code, detail, errors[], retryAfter, requestId;
 // - a network failure is an ApiError with status 0 and code "network";
-// - a 401 on a call made with the stored token tells the session (configureApi's onUnauthorized).
+// - a 401 on a call made with the stored token renews the session once and repeats the call
+//   (configureApi's renew); when the session cannot be renewed, it tells the session (onUnauthorized).
 
 export class ApiError extends Error {
   constructor({ status = 0, code = 'network', detail = '', errors = [], retryAfter = null, requestId = null } = {}) {
@@ -36,12 +37,16 @@ function codeForStatus(status) {
 const settings = {
   getToken: () => null,
   onUnauthorized: () => {},
+  /** Renews the session of a refused token: 'renewed', 'ended' or 'failed' (see session.js). */
+  renew: async () => 'ended',
 };
 
-/** Wires the module to the session: where the token comes from, and what a rejected token does. */
-export function configureApi({ getToken, onUnauthorized }) {
+/** Wires the module to the session: where the token comes from, how a refused one is renewed, and what
+ * a session that cannot be renewed does. */
+export function configureApi({ getToken, onUnauthorized, renew }) {
   if (getToken) settings.getToken = getToken;
   if (onUnauthorized) settings.onUnauthorized = onUnauthorized;
+  if (renew) settings.renew = renew;
 }
 
 function intHeader(response, name) {
@@ -54,10 +59,13 @@ function intHeader(response, name) {
  * - query: object of query parameters (null/undefined/'' left out)
  * - json: a body sent as JSON; form: an object sent as a URL-encoded form; multipart: a FormData
  * - auth: false to send no token (the default sends the session's token if there is one)
+ * - token: send this token instead of the session's (one that was just let go of)
  * - signal: an AbortSignal (an abort rejects with the DOMException, not an ApiError)
  * Resolves to { data, status, total, unread, requestId }; data is null for an empty body.
  */
-export async function request(method, path, { query, json, form, multipart, auth = true, signal } = {}) {
+export async function request(method, path, options = {}) {
+  const { query, json, form, multipart, auth = true, signal, renewed = false } = options;
+  const given = options.token;
   const url = new URL(path, window.location.origin);
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== null && value !== undefined && value !== '') url.searchParams.set(key, String(value));
@@ -72,7 +80,7 @@ export async function request(method, path, { query, json, form, multipart, auth
   } else if (multipart !== undefined) {
     body = multipart;
   }
-  const token = auth ? settings.getToken() : null;
+  const token = given ?? (auth ? settings.getToken() : null);
   if (token) headers.Authorization = `Bearer ${token}`;
 
   let response;
@@ -118,7 +126,11 @@ export async function request(method, path, { query, json, form, multipart, auth
     requestId: meta.requestId,
   });
   // Only a token we still hold can have ended: a late answer to an older token changes nothing.
-  if (response.status === 401 && token && settings.getToken() === token) settings.onUnauthorized(error);
+  if (response.status === 401 && token && settings.getToken() === token) {
+    const outcome = renewed ? 'ended' : await settings.renew(token);
+    if (outcome === 'renewed') return request(method, path, { ...options, renewed: true });
+    if (outcome === 'ended' && settings.getToken() === token) settings.onUnauthorized(error);
+  }
   throw error;
 }
 
@@ -139,10 +151,11 @@ const id = (value) => encodeURIComponent(String(value));
  * (too many failed attempts) are the reader's to know about. */
 const LOGIN_WAIT_LIMIT = 10;
 
-async function loginWaitingOutShortLimits(username, password, onWait) {
+async function loginWaitingOutShortLimits(username, password, remember, onWait) {
+  const form = { username, password, remember_me: remember ? 'true' : 'false' };
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await data(request('POST', '/token', { form: { username, password }, auth: false }));
+      return await data(request('POST', '/token', { form, auth: false }));
     } catch (error) {
       const seconds = error?.code === 'rate_limited' ? error.retryAfter : null;
       if (seconds === null || seconds > LOGIN_WAIT_LIMIT || attempt >= 5) throw error;
@@ -153,8 +166,17 @@ async function loginWaitingOutShortLimits(username, password, onWait) {
 }
 
 export const auth = {
-  /** POST /token (form): { access_token, token_type, expires_in }. Sent without any old token. */
-  login: (username, password, { onWait } = {}) => loginWaitingOutShortLimits(username, password, onWait),
+  /** POST /token (form): { access_token, token_type, expires_in, refresh_token, refresh_expires_in,
+   * session_id }. Sent without any old token. */
+  login: (username, password, { onWait, remember = false } = {}) => loginWaitingOutShortLimits(username, password, remember, onWait),
+  /** POST /token/refresh: the same shape as login; the refresh token sent is spent. */
+  refresh: (refreshToken) => data(request('POST', '/token/refresh', { json: { refresh_token: refreshToken }, auth: false })),
+  /** POST /logout: ends the session of `token` (already let go of here, so a refusal changes nothing). */
+  logout: (token) => request('POST', '/logout', { token }),
+  /** GET /users/me/sessions: the caller's sessions, the current one marked. */
+  sessions: (options) => data(request('GET', '/users/me/sessions', options)),
+  /** DELETE /users/me/sessions/{id}: signs that device out. */
+  endSession: (sessionId) => request('DELETE', `/users/me/sessions/${id(sessionId)}`),
 };
 
 export const users = {

@@ -11,6 +11,7 @@ import { initUnreadPolling, isPaused } from './unread.js';
 import { initLive } from './live.js';
 import { applyTheme } from './theme.js';
 import { restoreDrafts, saveDrafts } from './drafts.js';
+import { keepSessionAlive, renewSession } from './session.js';
 import { createHeader } from './components/header.js';
 import { clearStaleToasts, toast, toastRegion } from './components/toast.js';
 
@@ -55,7 +56,8 @@ async function loadCurrentUser() {
   }
 }
 
-/** A stored token was refused (expired, or revoked by a password change): back to the login page. */
+/** A stored token was refused and its session could not be renewed (ended on another device, by a
+ * password change, or past its lifetime): back to the login page. */
 function sessionEnded() {
   if (!isSignedIn() || isPaused()) return;
   const { path } = location();
@@ -71,7 +73,11 @@ function sessionEnded() {
 }
 
 function logout() {
+  // Forgotten here first (the live stream closes at once), then ended on the server; its answer is not
+  // waited for.
+  const { token } = store.get();
   endSession();
+  if (token) api.auth.logout(token).catch(() => {});
   toast(t('auth.loggedOut'), { kind: 'info' });
   navigate('/events', { force: true });
 }
@@ -109,7 +115,8 @@ async function boot() {
   await initI18n();
   setSiteName(t('app.name'));
   const restored = restoreSession();
-  configureApi({ getToken: () => store.get().token, onUnauthorized: sessionEnded });
+  configureApi({ getToken: () => store.get().token, onUnauthorized: sessionEnded, renew: renewSession });
+  keepSessionAlive();
 
   const header = createHeader({ onLogout: logout });
   const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });

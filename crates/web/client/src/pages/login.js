@@ -16,9 +16,9 @@ export function safeNext(value) {
 }
 
 /** Logs in and loads the user; throws the ApiError of either step. */
-export async function logIn(username, password, { onWait } = {}) {
-  const token = await api.auth.login(username, password, { onWait });
-  startSession({ token: token.access_token, expiresIn: token.expires_in });
+export async function logIn(username, password, { onWait, keepSignedIn = false } = {}) {
+  const answer = await api.auth.login(username, password, { onWait, remember: keepSignedIn });
+  startSession(answer, { user: null, remember: keepSignedIn });
   const user = await api.users.me();
   remember(user);
   store.set({ user });
@@ -30,13 +30,15 @@ export default function LoginPage(ctx) {
   const reason = ctx.query.get('reason');
   const username = field({ name: 'username', label: t('auth.username'), required: true, autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', value: ctx.query.get('username') ?? '' });
   const password = field({ name: 'password', label: t('auth.password'), type: 'password', required: true, autocomplete: 'current-password' });
+  const rememberMe = field({ name: 'remember_me', label: t('auth.rememberMe'), type: 'checkbox', hint: t('auth.rememberMeHint') });
   const form = createForm({
-    fields: [username, password],
+    fields: [username, password, rememberMe],
     submitLabel: t('auth.login'),
     messages: { unauthorized: t('auth.wrongCredentials') },
     validate: (values) => ({ username: checks.required(values.username), password: checks.required(values.password) }),
     onSubmit: async (values) => {
       const user = await logIn(values.username, values.password, {
+        keepSignedIn: values.remember_me === true,
         onWait: (seconds) => {
           waiting.textContent = t('auth.busyWaiting', { seconds });
         },

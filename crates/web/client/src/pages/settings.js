@@ -4,8 +4,8 @@
 import * as api from '../api.js';
 import { h, replace, uid } from '../dom.js';
 import { errorMessage } from '../errors.js';
-import { formatNumber, t } from '../i18n.js';
-import { startSession, store } from '../store.js';
+import { formatDateTime, formatNumber, t } from '../i18n.js';
+import { readSaved, startSession, store } from '../store.js';
 import { remember } from '../users.js';
 import { whilePaused } from '../unread.js';
 import { checks, createForm, field } from '../components/form.js';
@@ -38,7 +38,55 @@ export default function SettingsPage(ctx) {
       section(t('settings.avatar'), avatarForm()),
       section(t('settings.profile'), profileForm()),
       section(t('settings.password'), passwordForm()),
+      section(t('settings.sessions'), sessionList()),
     );
+  }
+
+  /** Where the account is signed in: each session (device, last use), and a button that signs it out. */
+  function sessionList() {
+    const el = h('div', { class: 'sessions' }, loading());
+    const status = h('p', { class: 'visually-hidden', role: 'status' });
+    async function draw() {
+      let sessions;
+      try {
+        sessions = await api.auth.sessions({ signal: ctx.signal });
+      } catch (error) {
+        if (error?.name === 'AbortError') return;
+        replace(el, errorBox(error, {}, draw));
+        return;
+      }
+      const rows = sessions.map((session) => {
+        const name = h('span', { class: 'session-device' }, session.device);
+        const facts = h(
+          'p',
+          { class: 'muted' },
+          t('settings.sessionUsed', { when: formatDateTime(session.last_used_at) }),
+          session.remember_me ? ` · ${t('settings.sessionRemembered')}` : '',
+        );
+        const action = session.current
+          ? h('span', { class: 'tag' }, t('settings.thisDevice'))
+          : h('button', {
+              type: 'button',
+              class: 'btn btn-ghost btn-small',
+              'aria-label': t('settings.signOutDevice', { device: session.device }),
+              onClick: async (event) => {
+                event.currentTarget.disabled = true;
+                try {
+                  await api.auth.endSession(session.id);
+                  status.textContent = t('settings.signedOutDevice', { device: session.device });
+                } catch (error) {
+                  if (error?.code !== 'not_found') toast(errorMessage(error), { kind: 'error' });
+                }
+                await draw();
+                el.querySelector('h3, .session-device')?.closest('li')?.focus();
+              },
+            }, t('settings.signOut'));
+        return h('li', { class: 'session', tabindex: '-1' }, h('div', {}, h('h3', { class: 'session-title' }, name), facts), action);
+      });
+      replace(el, h('p', { class: 'field-hint' }, t('settings.sessionsHint')), h('ul', { class: 'session-list' }, rows), status);
+    }
+    draw();
+    return el;
   }
 
   const section = (title, content) => {
@@ -94,8 +142,9 @@ export default function SettingsPage(ctx) {
         whilePaused(async () => {
           const next = await api.users.update(user.id, profileBody({ password: values.password }));
           // Every token from before the change is refused now, ours included: take a new one.
-          const token = await api.auth.login(next.username, values.password);
-          startSession({ token: token.access_token, expiresIn: token.expires_in, user: next });
+          const remember = readSaved()?.remember === true;
+          const answer = await api.auth.login(next.username, values.password, { remember });
+          startSession(answer, { user: next, remember });
           updated(next);
           form.reset();
           toast(t('settings.passwordChanged'));
