@@ -13,9 +13,15 @@ use crate::limit::WorkLimit;
 /// Turns uploaded bytes into the image that is stored.
 #[cfg_attr(test, mockall::automock)]
 pub trait AvatarImages: Send + Sync {
-    /// The image to store and its kind; `UnsupportedMedia` for bytes that are not a readable PNG, JPEG,
-    /// GIF or WebP, `PayloadTooLarge` for an image with too many pixels.
-    fn normalize(&self, uploaded: &[u8]) -> Result<(ImageKind, Vec<u8>), AppError>;
+    /// The image to store and its kind, scaled down to at most `largest_side` pixels a side;
+    /// `UnsupportedMedia` for bytes that are not a readable PNG, JPEG, GIF or WebP, `PayloadTooLarge` for an
+    /// image with too many pixels.
+    fn normalize_within(&self, uploaded: &[u8], largest_side: u32) -> Result<(ImageKind, Vec<u8>), AppError>;
+
+    /// [`normalize_within`](Self::normalize_within) avatar size.
+    fn normalize(&self, uploaded: &[u8]) -> Result<(ImageKind, Vec<u8>), AppError> {
+        self.normalize_within(uploaded, ReencodedAvatars::AVATAR_SIDE)
+    }
 }
 
 /// Re-encodes with the `image` crate: photos (JPEG) as JPEG, everything else as PNG (which keeps
@@ -40,6 +46,8 @@ impl ReencodedAvatars {
     pub const MAX_DECODE_BYTES: u64 = 64 * 1024 * 1024;
     /// The largest side of a stored avatar: larger images are scaled down to fit.
     pub const AVATAR_SIDE: u32 = 512;
+    /// The largest side of a stored event picture.
+    pub const EVENT_IMAGE_SIDE: u32 = 1600;
     const JPEG_QUALITY: u8 = 85;
 
     pub fn new(limit: WorkLimit) -> Self {
@@ -65,9 +73,9 @@ impl ReencodedAvatars {
     }
 }
 
-const UNREADABLE: &str = "the avatar must be a PNG, JPEG, GIF or WebP image";
+const UNREADABLE: &str = "the image must be a PNG, JPEG, GIF or WebP image";
 const TOO_LARGE: &str =
-    "the avatar may have at most 16 megapixels (such as 4096 × 4096) and 8192 pixels a side";
+    "the image may have at most 16 megapixels (such as 4096 × 4096) and 8192 pixels a side";
 
 fn decode_error(error: image::ImageError) -> AppError {
     match error {
@@ -77,7 +85,7 @@ fn decode_error(error: image::ImageError) -> AppError {
 }
 
 impl AvatarImages for ReencodedAvatars {
-    fn normalize(&self, uploaded: &[u8]) -> Result<(ImageKind, Vec<u8>), AppError> {
+    fn normalize_within(&self, uploaded: &[u8], largest_side: u32) -> Result<(ImageKind, Vec<u8>), AppError> {
         let kind = ImageKind::sniff(uploaded).ok_or(AppError::UnsupportedMedia(UNREADABLE))?;
         let format = match kind {
             ImageKind::Png => ImageFormat::Png,
@@ -92,7 +100,8 @@ impl AvatarImages for ReencodedAvatars {
         if u64::from(width) * u64::from(height) > Self::MAX_PIXELS {
             return Err(AppError::PayloadTooLarge(TOO_LARGE));
         }
-        self.limit.run(|| Self::reencode(uploaded, format, kind))?
+        self.limit
+            .run(|| Self::reencode(uploaded, format, kind, largest_side))?
     }
 }
 
@@ -101,14 +110,11 @@ impl ReencodedAvatars {
         uploaded: &[u8],
         format: ImageFormat,
         kind: ImageKind,
+        largest_side: u32,
     ) -> Result<(ImageKind, Vec<u8>), AppError> {
         let image = Self::reader(uploaded, format).decode().map_err(decode_error)?;
-        let image = if image.width() > Self::AVATAR_SIDE || image.height() > Self::AVATAR_SIDE {
-            image.resize(
-                Self::AVATAR_SIDE,
-                Self::AVATAR_SIDE,
-                image::imageops::FilterType::Triangle,
-            )
+        let image = if image.width() > largest_side || image.height() > largest_side {
+            image.resize(largest_side, largest_side, image::imageops::FilterType::Triangle)
         } else {
             image
         };

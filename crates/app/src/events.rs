@@ -3,15 +3,17 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use plaza_domain::avatar::AvatarStore;
 use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, EventQuery,
-    EventRepository, NewEvent, TicketQuantity, TimeWindow,
+    EventRepository, ImageAlt, NewEvent, TicketQuantity, TimeWindow,
 };
 use plaza_domain::place::Place;
 use plaza_domain::search::SearchTerms;
 use plaza_domain::user::User;
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId, ValidationErrors};
 
+use crate::avatar_image::{AvatarImages, ReencodedAvatars};
 use crate::error::{AppError, Found, OrNotFound};
 
 /// A new event as its publisher describes it; whose it is, is the use case's to say.
@@ -52,11 +54,63 @@ impl When {
 #[derive(Clone)]
 pub struct EventService {
     events: Arc<dyn EventRepository>,
+    /// Where pictures are kept (the avatars' store: names are the store's, never a client's).
+    images: Arc<dyn AvatarStore>,
+    /// How an uploaded picture becomes what is stored.
+    reencode: Arc<dyn AvatarImages>,
 }
 
 impl EventService {
-    pub fn new(events: Arc<dyn EventRepository>) -> Self {
-        Self { events }
+    pub fn new(
+        events: Arc<dyn EventRepository>,
+        images: Arc<dyn AvatarStore>,
+        reencode: Arc<dyn AvatarImages>,
+    ) -> Self {
+        Self {
+            events,
+            images,
+            reencode,
+        }
+    }
+
+    /// Gives an event a picture (only its owner may), described by `alt`. The upload is decoded and
+    /// re-encoded first, at most [`ReencodedAvatars::EVENT_IMAGE_SIDE`] pixels a side: what is stored is
+    /// only ever pixels. The picture it replaces is removed.
+    pub fn set_image(
+        &self,
+        actor: &User,
+        id: EventId,
+        image: &[u8],
+        alt: ImageAlt,
+    ) -> Result<Event, AppError> {
+        self.owned_by(actor, id)?;
+        let (kind, clean) = self
+            .reencode
+            .normalize_within(image, ReencodedAvatars::EVENT_IMAGE_SIDE)?;
+        let name = self.images.save(kind, &clean)?;
+        match self.events.set_image(id, name.clone(), alt) {
+            Ok((event, replaced)) => {
+                if let Some(old) = replaced {
+                    self.forget_image(&old);
+                }
+                Ok(event)
+            }
+            Err(error) => {
+                // The event went away meanwhile: the new file belongs to nothing.
+                self.forget_image(&name);
+                Err(match error {
+                    RepoError::NotFound => AppError::NotFound("event"),
+                    other => other.into(),
+                })
+            }
+        }
+    }
+
+    /// A file nothing refers to any more is only wasted space: failing to remove it fails no request.
+    fn forget_image(&self, name: &str) {
+        if let Err(error) = self.images.delete(name) {
+            tracing::warn!(%error, file = %name, "could not remove an event picture");
+        }
     }
 
     /// Publishes an event; whoever publishes it owns it.
@@ -136,8 +190,12 @@ impl EventService {
 
     /// Only the owner may delete an event; its comments go with it.
     pub fn delete(&self, actor: &User, id: EventId) -> Result<(), AppError> {
-        self.owned_by(actor, id)?;
-        self.events.delete(id).or_not_found("event")
+        let event = self.owned_by(actor, id)?;
+        self.events.delete(id).or_not_found("event")?;
+        if let Some(image) = event.image {
+            self.forget_image(&image.name);
+        }
+        Ok(())
     }
 
     /// Buys `quantity` tickets, all or none: `Conflict::SoldOut` when too few are left,
@@ -171,7 +229,7 @@ pub(crate) mod tests {
     use crate::users::tests::user;
     use chrono::Utc;
     use plaza_domain::UserId;
-    use plaza_domain::event::{MaxTickets, MockEventRepository};
+    use plaza_domain::event::{EventImage, MaxTickets, MockEventRepository};
 
     pub(crate) fn event(id: i64, owner: i64) -> Event {
         Event {
@@ -186,7 +244,80 @@ pub(crate) mod tests {
             owner_id: UserId::from_stored(owner),
             created_at: Utc::now(),
             place: Default::default(),
+            image: None,
         }
+    }
+
+    /// The service over `events`, with image ports that must not be touched.
+    fn service(events: MockEventRepository) -> EventService {
+        EventService::new(
+            Arc::new(events),
+            Arc::new(plaza_domain::avatar::MockAvatarStore::new()),
+            Arc::new(crate::avatar_image::MockAvatarImages::new()),
+        )
+    }
+
+    #[test]
+    fn a_picture_is_reencoded_stored_and_replaces_the_old_one_which_is_removed() {
+        use plaza_domain::avatar::{ImageKind, MockAvatarStore};
+        let mut events = MockEventRepository::new();
+        events.expect_find().returning(|id| {
+            let mut found = event(id.get(), 1);
+            found.image = Some(EventImage {
+                name: "old.png".into(),
+                alt: "before".into(),
+            });
+            Ok(Some(found))
+        });
+        events
+            .expect_set_image()
+            .times(1)
+            .withf(|id, name, alt| id.get() == 5 && name == "new.jpg" && alt.as_str() == "A crowded hall")
+            .returning(|id, name, alt| {
+                let mut changed = event(id.get(), 1);
+                changed.image = Some(EventImage {
+                    name,
+                    alt: alt.into_inner(),
+                });
+                Ok((changed, Some("old.png".into())))
+            });
+        events.expect_delete().times(1).returning(|_| Ok(()));
+        let mut reencode = crate::avatar_image::MockAvatarImages::new();
+        reencode
+            .expect_normalize_within()
+            .times(1)
+            .withf(|bytes, side| bytes == b"uploaded" && *side == ReencodedAvatars::EVENT_IMAGE_SIDE)
+            .returning(|_, _| Ok((ImageKind::Jpeg, b"clean".to_vec())));
+        let mut images = MockAvatarStore::new();
+        images
+            .expect_save()
+            .times(1)
+            .withf(|kind, bytes| *kind == ImageKind::Jpeg && bytes == b"clean")
+            .returning(|_, _| Ok("new.jpg".into()));
+        images
+            .expect_delete()
+            .times(2)
+            .withf(|name| name == "old.png")
+            .returning(|_| Ok(()));
+        let service = EventService::new(Arc::new(events), Arc::new(images), Arc::new(reencode));
+        let owner = user(1, "owner");
+        let alt = ImageAlt::parse("A crowded hall").unwrap();
+
+        assert!(matches!(
+            service.set_image(
+                &user(2, "other"),
+                EventId::from_stored(5),
+                b"uploaded",
+                alt.clone()
+            ),
+            Err(AppError::Forbidden(_))
+        ));
+        let changed = service
+            .set_image(&owner, EventId::from_stored(5), b"uploaded", alt)
+            .unwrap();
+        assert_eq!(changed.image.unwrap().name, "new.jpg");
+        // Deleting the event removes its picture too (the mock's find still answers old.png).
+        service.delete(&owner, EventId::from_stored(5)).unwrap();
     }
 
     #[test]
@@ -195,7 +326,7 @@ pub(crate) mod tests {
         events.expect_find().returning(|id| Ok(Some(event(id.get(), 1))));
         events.expect_update().never();
         events.expect_delete().never();
-        let service = EventService::new(Arc::new(events));
+        let service = service(events);
         let stranger = user(2, "bob");
         assert!(matches!(
             service.update(&stranger, EventId::from_stored(5), EventChanges::default()),
@@ -214,7 +345,7 @@ pub(crate) mod tests {
         events
             .expect_update()
             .returning(|_, _| Err(RepoError::Conflict(Conflict::CapacityBelowSold)));
-        let service = EventService::new(Arc::new(events));
+        let service = service(events);
         let changes = EventChanges {
             max_tickets: Some(MaxTickets::parse(1).unwrap()),
             ..Default::default()
@@ -238,7 +369,7 @@ pub(crate) mod tests {
                 Err(RepoError::NotFound)
             }
         });
-        let service = EventService::new(Arc::new(events));
+        let service = service(events);
         let two = TicketQuantity::parse(2).unwrap();
         let buyer = user(7, "carol");
         assert!(matches!(
@@ -260,7 +391,7 @@ pub(crate) mod tests {
             Ok(Some(started))
         });
         events.expect_purchase().never();
-        let service = EventService::new(Arc::new(events));
+        let service = service(events);
         let one = TicketQuantity::parse(1).unwrap();
         assert!(matches!(
             service.purchase(&user(2, "bob"), EventId::from_stored(5), one),
@@ -291,7 +422,7 @@ pub(crate) mod tests {
                     total: 0,
                 })
             });
-        let service = EventService::new(Arc::new(events));
+        let service = service(events);
         let page = PageRequest::default();
         service.list(None, When::default(), page).unwrap();
         service.list_by_owner(&user(3, "cleo"), When::Past, page).unwrap();
@@ -307,7 +438,7 @@ pub(crate) mod tests {
             bought.tickets_sold = quantity.get();
             Ok(bought)
         });
-        let service = EventService::new(Arc::new(events));
+        let service = service(events);
         let one = TicketQuantity::parse(1).unwrap();
         for buyer in [user(1, "alice"), user(2, "bob")] {
             let bought = service.purchase(&buyer, EventId::from_stored(5), one).unwrap();
@@ -337,7 +468,7 @@ pub(crate) mod tests {
             })
             .times(1)
             .returning(|new| Ok(event(8, new.owner_id.get())));
-        let service = EventService::new(Arc::new(events));
+        let service = service(events);
         let created = service.create(&user(2, "bob"), draft()).unwrap();
         assert_eq!(created.owner_id, UserId::from_stored(2));
     }
@@ -346,7 +477,7 @@ pub(crate) mod tests {
     fn a_search_without_a_word_matches_nothing_without_asking_storage() {
         let mut events = MockEventRepository::new();
         events.expect_list().never();
-        let service = EventService::new(Arc::new(events));
+        let service = service(events);
         let page = PageRequest::new(Some(0), Some(5)).unwrap();
         let found = service.list(Some(" %*- "), When::All, page).unwrap();
         assert!(found.items.is_empty());
@@ -377,7 +508,7 @@ pub(crate) mod tests {
                     total: 3,
                 })
             });
-        let service = EventService::new(Arc::new(events));
+        let service = service(events);
         assert_eq!(service.list(None, When::All, page).unwrap().total, 21);
         assert_eq!(service.list(Some("   "), When::All, page).unwrap().total, 21);
         assert_eq!(service.list(Some("  Rust "), When::All, page).unwrap().total, 3);

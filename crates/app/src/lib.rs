@@ -86,7 +86,13 @@ impl Services {
             None => auth,
         };
         Self {
-            users: UserService::new(stores.users, passwords, avatars, avatar_images, bus.clone()),
+            users: UserService::new(
+                stores.users,
+                passwords,
+                avatars.clone(),
+                avatar_images.clone(),
+                bus.clone(),
+            ),
             live: LiveService::new(
                 hub,
                 stores.notifications.clone(),
@@ -94,7 +100,7 @@ impl Services {
                 auth.clone(),
             ),
             auth,
-            events: EventService::new(stores.events.clone()),
+            events: EventService::new(stores.events.clone(), avatars, avatar_images),
             posts: PostService::new(stores.posts),
             comments: CommentService::new(stores.events, stores.comments, bus.clone()),
             notifications: NotificationService::new(stores.notifications, bus),

@@ -106,6 +106,7 @@ fn token_verification(c: &mut Criterion) {
         .issue(
             UserId::from_stored(7),
             Utc::now() - chrono::Duration::days(1),
+            None,
             Utc::now(),
         )
         .expect("a token is issued")

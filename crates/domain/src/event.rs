@@ -25,6 +25,24 @@ bounded_text!(
     Prose
 );
 
+bounded_text!(
+    /// What an event's picture shows, in the organiser's words, for people who cannot see it (its `alt`
+    /// text): 1–300 characters on one line.
+    ImageAlt,
+    1,
+    300,
+    Name
+);
+
+/// An event's picture: the stored image's name in the image store, and its `alt` text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventImage {
+    /// The file's name in the image store (chosen by the store).
+    pub name: String,
+    /// What it shows ([`ImageAlt`]).
+    pub alt: String,
+}
+
 /// Declares an integer value that only exists within `min..=max`.
 macro_rules! bounded_int {
     ($(#[$meta:meta])* $name:ident, $min:expr, $max:expr) => {
@@ -169,6 +187,8 @@ pub struct Event {
     pub created_at: DateTime<Utc>,
     /// Where it happens.
     pub place: StoredPlace,
+    /// Its picture, if the organiser gave one.
+    pub image: Option<EventImage>,
 }
 
 impl Event {
@@ -286,6 +306,15 @@ pub trait EventRepository: Send + Sync {
     fn update(&self, id: EventId, changes: EventChanges) -> Result<Event, RepoError>;
     /// Removes the event with its comments. `NotFound` when there is none.
     fn delete(&self, id: EventId) -> Result<(), RepoError>;
+    /// Gives the event the picture stored as `name`, described by `alt`, and answers the event with the
+    /// name of the picture it replaced (to be removed from the image store). `NotFound` when there is
+    /// no such event.
+    fn set_image(
+        &self,
+        id: EventId,
+        name: String,
+        alt: ImageAlt,
+    ) -> Result<(Event, Option<String>), RepoError>;
     /// Adds `quantity` to the tickets sold in one atomic check-and-write: `Conflict::SoldOut` when it
     /// would pass `max_tickets`, `NotFound` when there is no such event.
     fn purchase(&self, id: EventId, quantity: TicketQuantity) -> Result<Event, RepoError>;

@@ -1,4 +1,5 @@
-//! Avatar upload (`PUT /users/{user_id}/avatar`) and download (`GET /avatars/{name}`).
+//! Images: avatar upload (`PUT /users/{user_id}/avatar`), event pictures (`PUT /events/{event_id}/image`),
+//! and their download (`GET /avatars/{name}`, `GET /images/{name}`: one store, served the same way).
 
 use actix_files::NamedFile;
 use actix_multipart::MultipartError;
@@ -6,8 +7,9 @@ use actix_multipart::form::bytes::Bytes as FileBytes;
 use actix_multipart::form::{MultipartForm, MultipartFormConfig};
 use actix_web::http::header::{self, ContentDisposition, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use plaza_domain::UserId;
 use plaza_domain::avatar::ImageKind;
+use plaza_domain::event::ImageAlt;
+use plaza_domain::{EventId, UserId, ValidationErrors};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
@@ -53,10 +55,10 @@ fn multipart_error(error: MultipartError) -> ApiError {
         | MultipartError::ContentTypeParse
         | MultipartError::ContentTypeIncompatible
         | MultipartError::BoundaryMissing => {
-            ApiError::unsupported_media_type("the avatar must be sent as multipart/form-data")
+            ApiError::unsupported_media_type("the image must be sent as multipart/form-data")
         }
         MultipartError::Payload(actix_web::error::PayloadError::Overflow) => ApiError::payload_too_large(
-            format!("the avatar exceeds {} MiB", ImageKind::MAX_BYTES / (1024 * 1024)),
+            format!("the image exceeds {} MiB", ImageKind::MAX_BYTES / (1024 * 1024)),
         ),
         MultipartError::Payload(ref error) if crate::deadline::is_timeout(error) => {
             ApiError::request_timeout()
@@ -125,7 +127,107 @@ pub async fn download(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = name.into_inner();
+    serve(req, state, name.into_inner()).await
+}
+
+/// An event's picture, with its content type. Only names the server handed out (in `image_url`) resolve.
+#[utoipa::path(
+    get,
+    path = "/images/{name}",
+    tag = "events",
+    operation_id = "get_image",
+    params(("name" = String, Path, description = "The file name from an event's `image_url`")),
+    responses(
+        (status = 200, description = "The image: PNG or JPEG (uploads are re-encoded)", content(
+            (Vec<u8> = "image/png"),
+            (Vec<u8> = "image/jpeg"),
+        ), headers(("ETag" = String), ("Last-Modified" = String))),
+        (status = 206, description = "The part asked for with `Range`"),
+        (status = 304, description = "Unchanged since `If-None-Match` / `If-Modified-Since`"),
+        (status = 404, response = NotFound),
+        (status = 412, description = "`precondition_failed`: `If-Match` / `If-Unmodified-Since` did not hold",
+            body = ErrorBody),
+        (status = 416, description = "`range_not_satisfiable`: the `Range` asked for is outside the image",
+            body = ErrorBody, headers(("Content-Range" = String, description = "`bytes */<length>`"))),
+    )
+)]
+pub async fn download_image(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    serve(req, state, name.into_inner()).await
+}
+
+/// The event picture form: the image and what it shows.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct EventImageForm {
+    /// A PNG, JPEG, GIF or WebP image (recognised by its bytes), at most 2 MiB and 8192 pixels wide and
+    /// high. It is stored re-encoded: scaled down to at most 1600 pixels, as JPEG (photos) or PNG.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    /// What the picture shows, for people who cannot see it (its `alt` text): 1–300 characters on one
+    /// line.
+    #[schema(min_length = 1, max_length = 300)]
+    alt: String,
+}
+
+/// The upload as read: the first `file` and `alt` fields; other fields are read past and dropped.
+#[derive(MultipartForm)]
+pub struct EventImageUpload {
+    file: Option<FileBytes>,
+    alt: Option<actix_multipart::form::text::Text<String>>,
+}
+
+/// Gives an event its picture (only its owner may), replacing the one it had: a PNG, JPEG, GIF or WebP
+/// image, judged by its bytes, at most 2 MiB, with `alt`, what it shows.
+#[utoipa::path(
+    put,
+    path = "/events/{event_id}/image",
+    tag = "events",
+    operation_id = "upload_event_image",
+    params(crate::events::EventIdParam),
+    request_body(content = EventImageForm, content_type = "multipart/form-data"),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The event with its new `image_url` and `image_alt`",
+            body = crate::events::EventResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
+pub async fn upload_event_image(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: crate::extract::PathId<EventId>,
+    form: MultipartForm<EventImageUpload>,
+) -> Result<HttpResponse, ApiError> {
+    let EventImageUpload { file, alt } = form.into_inner();
+    let mut errors = ValidationErrors::default();
+    let alt = match alt {
+        None => {
+            errors.push("alt", crate::field::REQUIRED);
+            None
+        }
+        Some(text) => errors.check("alt", ImageAlt::parse(text.into_inner())),
+    };
+    if file.is_none() {
+        errors.push("file", crate::field::REQUIRED);
+    }
+    let (Some(file), Some(alt)) = (file, alt) else {
+        return Err(errors.into());
+    };
+    let image = file.data;
+    let event = blocking(move || state.services.events.set_image(&caller.0, id.0, &image, alt)).await?;
+    Ok(HttpResponse::Ok().json(crate::events::EventResponse::from(event)))
+}
+
+async fn serve(req: HttpRequest, state: web::Data<AppState>, name: String) -> Result<HttpResponse, ApiError> {
     let avatar = blocking(move || state.services.users.avatar(&name)).await?;
     let file = NamedFile::from_file(avatar.file, &avatar.path)
         .map_err(|error| ApiError::internal(&error))?

@@ -49,6 +49,11 @@ pub struct EventResponse {
     pub longitude: Option<f64>,
     /// An `http` or `https` link to join online; `null` when not given.
     pub online_url: Option<String>,
+    /// Where the event's picture is served, relative to the API's root: `/images/<name>`; `null` when it
+    /// has none (`PUT /events/{event_id}/image` gives it one).
+    pub image_url: Option<String>,
+    /// What the picture shows, in the organiser's words (for its `alt` attribute); `null` without one.
+    pub image_alt: Option<String>,
 }
 
 impl From<Event> for EventResponse {
@@ -69,6 +74,11 @@ impl From<Event> for EventResponse {
             latitude: event.place.coordinates.map(Coordinates::latitude),
             longitude: event.place.coordinates.map(Coordinates::longitude),
             online_url: event.place.online_url,
+            image_url: event
+                .image
+                .as_ref()
+                .map(|image| format!("/images/{}", image.name)),
+            image_alt: event.image.map(|image| image.alt),
         }
     }
 }

@@ -5,7 +5,8 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamp};
 use plaza_domain::event::{
-    Capacity, Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity, TimeWindow,
+    Capacity, Event, EventChanges, EventImage, EventQuery, EventRepository, ImageAlt, NewEvent,
+    TicketQuantity, TimeWindow,
 };
 use plaza_domain::place::StoredPlace;
 use plaza_domain::search::{SearchTerms, index_tokens};
@@ -33,6 +34,8 @@ struct EventRow {
     latitude: Option<f64>,
     longitude: Option<f64>,
     online_url: Option<String>,
+    image: Option<String>,
+    image_alt: Option<String>,
 }
 
 impl From<EventRow> for Event {
@@ -54,6 +57,10 @@ impl From<EventRow> for Event {
                 coordinates: StoredPlace::coordinates_from(row.latitude, row.longitude),
                 online_url: row.online_url,
             },
+            image: row
+                .image
+                .zip(row.image_alt)
+                .map(|(name, alt)| EventImage { name, alt }),
         }
     }
 }
@@ -370,6 +377,24 @@ impl EventRepository for PgEventRepository {
                 _ => Ok(()),
             },
         )
+    }
+
+    fn set_image(
+        &self,
+        id: EventId,
+        name: String,
+        alt: ImageAlt,
+    ) -> Result<(Event, Option<String>), RepoError> {
+        let alt = alt.into_inner();
+        self.db.write(|conn| {
+            // Locked: of two pictures given at once, each replaces the one the other left.
+            let replaced = find_for_update(conn, id)?.ok_or(RepoError::NotFound)?.image;
+            let row: EventRow = diesel::update(events::table.find(id.get()))
+                .set((events::image.eq(&name), events::image_alt.eq(&alt)))
+                .returning(EventRow::as_returning())
+                .get_result(conn)?;
+            Ok((row.into(), replaced.map(|image| image.name)))
+        })
     }
 
     fn purchase(&self, id: EventId, quantity: TicketQuantity) -> Result<Event, RepoError> {

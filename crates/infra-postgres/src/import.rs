@@ -48,6 +48,8 @@ struct EventRow<'a> {
     latitude: Option<f64>,
     longitude: Option<f64>,
     online_url: Option<&'a str>,
+    image: Option<&'a str>,
+    image_alt: Option<&'a str>,
 }
 
 #[derive(Insertable)]
@@ -186,6 +188,8 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     latitude: e.place.coordinates.map(|point| point.latitude()),
                     longitude: e.place.coordinates.map(|point| point.longitude()),
                     online_url: e.place.online_url.as_deref(),
+                    image: e.image.as_ref().map(|image| image.name.as_str()),
+                    image_alt: e.image.as_ref().map(|image| image.alt.as_str()),
                 })
                 .collect();
             diesel::insert_into(events::table).values(&rows).execute(conn)?;

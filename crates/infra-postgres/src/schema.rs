@@ -31,6 +31,8 @@ diesel::table! {
         latitude -> Nullable<Double>,
         longitude -> Nullable<Double>,
         online_url -> Nullable<Text>,
+        image -> Nullable<Text>,
+        image_alt -> Nullable<Text>,
         search_tokens -> Array<Text>,
     }
 }

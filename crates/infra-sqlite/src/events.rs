@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::sqlite::Sqlite;
 use plaza_domain::event::{
-    Capacity, Event, EventChanges, EventQuery, EventRepository, NewEvent, TicketQuantity, TimeWindow,
+    Capacity, Event, EventChanges, EventImage, EventQuery, EventRepository, ImageAlt, NewEvent,
+    TicketQuantity, TimeWindow,
 };
 use plaza_domain::place::StoredPlace;
 use plaza_domain::search::SearchTerms;
@@ -39,6 +40,8 @@ pub(crate) struct EventRow {
     latitude: Option<f64>,
     longitude: Option<f64>,
     online_url: Option<String>,
+    image: Option<String>,
+    image_alt: Option<String>,
 }
 
 impl EventRow {
@@ -70,6 +73,10 @@ impl From<EventRow> for Event {
                 coordinates: StoredPlace::coordinates_from(row.latitude, row.longitude),
                 online_url: row.online_url,
             },
+            image: row
+                .image
+                .zip(row.image_alt)
+                .map(|(name, alt)| EventImage { name, alt }),
         }
     }
 }
@@ -154,7 +161,7 @@ fn event_total(conn: &mut Conn) -> QueryResult<i64> {
 macro_rules! event_columns {
     () => {
         "id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, max_tickets, \
-         owner_id, created_at, venue, address, latitude, longitude, online_url"
+         owner_id, created_at, venue, address, latitude, longitude, online_url, image, image_alt"
     };
 }
 
@@ -463,6 +470,22 @@ impl EventRepository for SqliteEventRepository {
             unindex_event(conn, id.get(), indexed)?;
             diesel::delete(events::table.find(id.get())).execute(conn)?;
             Ok(())
+        })
+    }
+
+    fn set_image(
+        &self,
+        id: EventId,
+        name: String,
+        alt: ImageAlt,
+    ) -> Result<(Event, Option<String>), RepoError> {
+        self.db.write(move |conn| {
+            let replaced = find(conn, id)?.ok_or(RepoError::NotFound)?.image;
+            let row: EventRow = diesel::update(events::table.find(id.get()))
+                .set((events::image.eq(name), events::image_alt.eq(alt.into_inner())))
+                .returning(EventRow::as_returning())
+                .get_result(conn)?;
+            Ok((row.into(), replaced.map(|image| image.name)))
         })
     }
 

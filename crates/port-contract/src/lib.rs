@@ -17,8 +17,8 @@ use std::sync::{Arc, Barrier};
 use chrono::{TimeZone, Utc};
 use plaza_domain::comment::{CommentContent, FanOut, NewComment};
 use plaza_domain::event::{
-    Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, EventQuery,
-    MaxTickets, NewEvent, TicketQuantity, TimeWindow,
+    Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventImage, EventName,
+    EventQuery, ImageAlt, MaxTickets, NewEvent, TicketQuantity, TimeWindow,
 };
 use plaza_domain::live::StreamTicket;
 use plaza_domain::notification::{
@@ -62,6 +62,7 @@ macro_rules! contract_tests {
             time_windows_split_the_list_at_an_instant,
             an_organisers_events_are_listed_by_window,
             places_are_kept_and_changed_part_by_part,
+            a_picture_is_kept_listed_and_replaced,
             event_times_are_kept_to_the_microsecond,
             search_follows_the_rule,
             search_follows_edits_and_deletes,
@@ -544,6 +545,61 @@ pub fn an_organisers_events_are_listed_by_window(stores: &Stores) {
 
 /// Every part of a place comes back as it was given (coordinates to the last bit), changes one part at a
 /// time, and an event without one has none.
+pub fn a_picture_is_kept_listed_and_replaced(stores: &Stores) {
+    let owner = user(stores, "organiser");
+    let pictured = event(stores, owner, "Pictured", "", 3);
+    let other = event(stores, owner, "Other", "", 4);
+    assert_eq!(pictured.image, None);
+    let alt = |text: &str| ImageAlt::parse(text).unwrap();
+
+    let (changed, replaced) = stores
+        .events
+        .set_image(pictured.id, "first.jpg".into(), alt("A full hall"))
+        .unwrap();
+    assert_eq!(replaced, None);
+    let first = EventImage {
+        name: "first.jpg".into(),
+        alt: "A full hall".into(),
+    };
+    assert_eq!(changed.image.as_ref(), Some(&first));
+    assert_eq!(changed.name, "Pictured", "nothing else changes");
+    assert_eq!(
+        stores.events.find(pictured.id).unwrap().unwrap().image,
+        Some(first)
+    );
+
+    let (changed, replaced) = stores
+        .events
+        .set_image(pictured.id, "second.png".into(), alt("舞台上的乐队"))
+        .unwrap();
+    assert_eq!(replaced.as_deref(), Some("first.jpg"));
+    assert_eq!(
+        changed.image.as_ref().map(|image| image.alt.as_str()),
+        Some("舞台上的乐队")
+    );
+    let listed = stores
+        .events
+        .list(&EventQuery {
+            search: None,
+            window: TimeWindow::All,
+            page: page(0, 10),
+        })
+        .unwrap();
+    let images: Vec<Option<&str>> = listed
+        .items
+        .iter()
+        .map(|event| event.image.as_ref().map(|image| image.name.as_str()))
+        .collect();
+    assert_eq!(images, [Some("second.png"), None], "lists carry the picture");
+    assert_eq!(stores.events.find(other.id).unwrap().unwrap().image, None);
+    assert!(matches!(
+        stores
+            .events
+            .set_image(EventId::from_stored(999_999), "x.png".into(), alt("x")),
+        Err(RepoError::NotFound)
+    ));
+}
+
 pub fn places_are_kept_and_changed_part_by_part(stores: &Stores) {
     let owner = user(stores, "owner");
     let bare = event(stores, owner, "Somewhere", "", 1);

@@ -113,6 +113,16 @@ async function registerViaApi(user) {
   return { ...user, id: created.id, token };
 }
 
+/** Gives `event` a picture through the API (a multipart form, as the client sends it). */
+async function pictureViaApi(owner, event, alt) {
+  const form = new FormData();
+  form.append('alt', alt);
+  form.append('file', new Blob([gradientPng(640, 360)], { type: 'image/png' }), 'picture.png');
+  const response = await fetch(`${BASE}/events/${event.id}/image`, { method: 'PUT', headers: { Authorization: `Bearer ${owner.token}` }, body: form });
+  if (!response.ok) fail(`set-up PUT /events/${event.id}/image answered ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
 /** An RFC 3339 time `days` from now at 18:30 UTC. */
 function daysFromNow(days, hour = 18) {
   const date = new Date(Date.now() + days * 86_400_000);
@@ -131,8 +141,9 @@ function crc32(bytes) {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** A real PNG (a soft diagonal gradient), for avatar uploads. */
-function gradientPng(size = 96) {
+/** A real PNG (a soft diagonal gradient), for avatar and event picture uploads. */
+function gradientPng(width = 96, height = width) {
+  const size = Math.max(width, height);
   const chunk = (type, data) => {
     const out = Buffer.alloc(12 + data.length);
     out.writeUInt32BE(data.length, 0);
@@ -142,14 +153,14 @@ function gradientPng(size = 96) {
     return out;
   };
   const header = Buffer.alloc(13);
-  header.writeUInt32BE(size, 0);
-  header.writeUInt32BE(size, 4);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
   header[8] = 8; // bit depth
   header[9] = 2; // RGB
-  const rows = Buffer.alloc(size * (1 + size * 3));
-  for (let y = 0; y < size; y += 1) {
-    const row = y * (1 + size * 3);
-    for (let x = 0; x < size; x += 1) {
+  const rows = Buffer.alloc(height * (1 + width * 3));
+  for (let y = 0; y < height; y += 1) {
+    const row = y * (1 + width * 3);
+    for (let x = 0; x < width; x += 1) {
       const t = (x + y) / (2 * size);
       rows[row + 1 + x * 3] = Math.round(79 + t * 166);
       rows[row + 2 + x * 3] = Math.round(70 + t * 88);
@@ -273,7 +284,17 @@ async function screenshot(page, name, { fullPage = true } = {}) {
   if (!options.screenshots) return;
   // Close the toasts, as a user would, so they do not cover the page.
   for (const button of await page.getByRole('button', { name: 'Dismiss' }).all()) await button.click().catch(() => {});
-  await page.evaluate(() => document.activeElement?.blur?.());
+  await page.evaluate(() => {
+    document.activeElement?.blur?.();
+    // A full-page capture of a scrolled page draws the sticky header where the view was.
+    window.scrollTo(0, 0);
+  });
+  // Pictures below the fold load lazily: the capture shows the whole page, so load them all first.
+  await page.evaluate(() => Promise.all([...document.images].map((img) => {
+    img.loading = 'eager';
+    return img.complete ? null : new Promise((resolve) => { img.onload = resolve; img.onerror = resolve; });
+  })));
+  await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(options.screenshots, name), fullPage, animations: 'disabled' });
 }
 
@@ -359,6 +380,7 @@ journey('at phone width (360 px) nothing scrolls sideways', async (j, browser) =
     const created = await createEventViaApi(host, { name: item.name, description: item.description, max_tickets: item.max_tickets, tickets_sold: item.sold ?? 0, duration_hours: item.hours, event_time: daysFromNow(item.days), ...item.place });
     events.push(created);
   }
+  await pictureViaApi(host, events[0], 'Raised beds and watering cans in the community garden');
   await api('POST', `/comments/${events[0].id}`, { token: fan.token, json: { content: 'I can bring spare seedlings!' } });
   const post = await api('POST', '/posts/', { token: host.token, json: { title: 'Garden day: what to bring', content: `Gloves, water, a hat. ${'And-a-very-long-unbroken-word-'.repeat(5)}` } });
 
@@ -457,17 +479,23 @@ journey('a comment notifies the organiser, whose badge updates live', async (j, 
   await a.page.getByLabel('Venue').fill('Skyline Rooftop');
   await a.page.getByLabel('Address').fill('Neubaugasse 7\n1070 Wien');
   await a.page.getByLabel('Latitude').fill('48.2019');
+  await a.page.getByLabel('A picture of the event').setInputFiles({ name: 'rooftop.png', mimeType: 'image/png', buffer: gradientPng(640, 360) });
   await a.page.getByRole('button', { name: 'Create event' }).click();
   const longitude = a.page.getByLabel('Longitude');
   await until(async () => (await accessibleDescription(longitude)).includes('Enter both latitude and longitude, or neither.'), 'the longitude field to ask for both coordinates');
+  const alt = a.page.getByLabel('What the picture shows');
+  if ((await alt.getAttribute('aria-invalid')) !== 'true') fail('a picture without a description was not refused');
   await longitude.fill('16.3494');
+  await alt.fill('The rooftop at dusk, string lights over the tables');
   await a.page.getByRole('button', { name: 'Create event' }).click();
   await see(h1(a.page, eventName), 'the new event\'s page');
+  await see(a.page.getByRole('img', { name: 'The rooftop at dusk, string lights over the tables' }), 'the event\'s picture, described');
   await see(a.page.getByText('3 of 3 tickets left'), 'the remaining capacity (3 of 3)');
   const eventId = Number(/#\/events\/(\d+)/.exec(a.page.url())?.[1] ?? fail(`no event id in ${a.page.url()}`));
   const stored = await api('GET', `/events/${eventId}`);
   if (stored.duration_hours !== 3 || stored.duration_minutes !== 15 || stored.max_tickets !== 3) fail(`the event was stored as ${JSON.stringify(stored)}`);
   if (stored.event_time !== '2031-06-20T17:30:00Z') fail(`19:30 in Berlin should be 17:30 UTC, the server has ${stored.event_time}`);
+  if (!stored.image_url?.startsWith('/images/') || stored.image_alt !== 'The rooftop at dusk, string lights over the tables') fail(`the picture was stored as ${stored.image_url} / ${stored.image_alt}`);
   if (stored.venue !== 'Skyline Rooftop' || stored.address !== 'Neubaugasse 7\n1070 Wien' || stored.latitude !== 48.2019 || stored.longitude !== 16.3494 || stored.online_url !== null) fail(`the place was stored as ${JSON.stringify(stored)}`);
   await a.page.evaluate(() => { window.journeyMarker = 'no reload'; });
   await see(a.page.getByRole('link', { name: 'Notifications', exact: true }), 'the notifications link without unread count');
@@ -670,6 +698,7 @@ journey('events show where they happen, past ones stop selling, in English and C
     venue: 'Augarten meadow', address: 'Obere Augartenstraße 1\n1020 Wien', latitude: 48.2249, longitude: 16.3752,
     online_url: 'https://stream.example.org/picnic',
   });
+  await pictureViaApi(host, placed, 'Blankets on the grass under chestnut trees');
   const past = await createEventViaApi(host, { name: `${tag} last year`, event_time: daysFromNow(-300), max_tickets: 10 });
   const online = await createEventViaApi(host, { name: `${tag} call`, event_time: daysFromNow(3005), online_url: 'https://meet.example.org/call' });
 
@@ -679,6 +708,7 @@ journey('events show where they happen, past ones stop selling, in English and C
   const list = page.getByRole('list', { name: 'Events' });
   await see(list.getByRole('link', { name: placed.name }), 'the upcoming event in the default list');
   await see(list.getByText('Augarten meadow'), 'the venue on its card');
+  await see(list.getByRole('img', { name: 'Blankets on the grass under chestnut trees' }), 'the picture on its card, described');
   await see(page.getByRole('listitem').filter({ has: page.getByRole('link', { name: online.name }) }).getByText('Online', { exact: true }), '"Online" on the online event\'s card');
   if (await list.getByRole('link', { name: past.name }).count()) fail('a past event is in the upcoming list');
 
@@ -728,6 +758,7 @@ journey('events show where they happen, past ones stop selling, in English and C
   await see(zh.page.getByRole('link', { name: placed.name }), 'the now-past event in the Chinese past list');
   await zh.page.goto(`${BASE}/#/events/${placed.id}`);
   await see(zh.page.getByRole('link', { name: '在地图中打开' }), 'the Chinese map link');
+  await see(zh.page.getByRole('img', { name: 'Blankets on the grass under chestnut trees' }), 'the picture with its description on the Chinese page');
   await pageBasics(zh.page, 'an event with a place, in Chinese');
 });
 

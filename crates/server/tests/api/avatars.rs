@@ -184,3 +184,95 @@ fn a_form_that_streams_past_its_limit_in_other_fields_is_413() {
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
     upload(&app, &token, alice, body).assert_error(413, "payload_too_large");
 }
+
+/// A multipart body with a `file` field (a PNG) and, when given, an `alt` field.
+pub fn picture_form(alt: Option<&str>) -> Vec<u8> {
+    let mut body = Vec::new();
+    if let Some(alt) = alt {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\n{alt}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(&multipart("file", "image/png", PNG));
+    body
+}
+
+pub fn put_picture(app: &TestApp, token: &str, event: &serde_json::Value, body: Vec<u8>) -> Response {
+    let auth = format!("Bearer {token}");
+    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+    app.request(
+        "PUT",
+        &format!("/events/{}/image", event["id"]),
+        &[("Authorization", &auth), ("Content-Type", &content_type)],
+        Some(body),
+    )
+}
+
+#[test]
+fn an_event_picture_is_reencoded_served_with_its_alt_and_replaced() {
+    let app = TestApp::spawn();
+    let (_, alice) = app.user("alice");
+    let event = app.create_event(&alice, serde_json::json!({}));
+    assert_eq!(event["image_url"], serde_json::Value::Null);
+    assert_eq!(event["image_alt"], serde_json::Value::Null);
+    let files_before = stored_files(&app);
+
+    let pictured = put_picture(&app, &alice, &event, picture_form(Some("The hall, full of people"))).assert_ok();
+    let url = pictured["image_url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("/images/") && url.ends_with(".png"), "{url}");
+    assert_eq!(pictured["image_alt"], "The hall, full of people");
+    assert_eq!(pictured["name"], event["name"]);
+    let image = app.get(&url);
+    assert_eq!(image.status, 200);
+    assert_eq!(image.header("content-type"), Some("image/png"));
+    assert!(image.body.starts_with(b"\x89PNG"));
+    assert_eq!(
+        image.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    let listed = app.get("/events/?when=all").assert_ok();
+    assert_eq!(listed[0]["image_url"], url.as_str(), "lists carry the picture");
+    assert_eq!(stored_files(&app), files_before + 1);
+
+    // A new picture replaces the old one, whose file goes.
+    let replaced = put_picture(&app, &alice, &event, picture_form(Some("舞台"))).assert_ok();
+    assert_ne!(replaced["image_url"], url.as_str());
+    assert_eq!(replaced["image_alt"], "舞台");
+    app.get(&url).assert_error(404, "not_found");
+    assert_eq!(stored_files(&app), files_before + 1);
+
+    // Deleting the event removes its picture.
+    let deleted = app.call_as("DELETE", &alice, &format!("/events/{}", event["id"]));
+    assert_eq!(deleted.status, 204);
+    assert_eq!(stored_files(&app), files_before);
+}
+
+#[test]
+fn an_event_picture_needs_the_owner_a_file_and_its_alt_text() {
+    let app = TestApp::spawn();
+    let (_, alice) = app.user("alice");
+    let (_, bob) = app.user("bob");
+    let event = app.create_event(&alice, serde_json::json!({}));
+    put_picture(&app, &bob, &event, picture_form(Some("mine now")))
+        .assert_error(403, "forbidden");
+    put_picture(&app, &alice, &event, picture_form(None)).assert_invalid("alt");
+    put_picture(&app, &alice, &event, picture_form(Some("   "))).assert_invalid("alt");
+    put_picture(&app, &alice, &event, picture_form(Some(&"x".repeat(301)))).assert_invalid("alt");
+    put_picture(&app, &alice, &event, picture_form(Some("line\u{202e}turn"))).assert_invalid("alt");
+    let no_file = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nA picture\r\n--{BOUNDARY}--\r\n"
+    );
+    put_picture(&app, &alice, &event, no_file.into_bytes()).assert_invalid("file");
+    let mut text = Vec::new();
+    text.extend_from_slice(
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nA picture\r\n").as_bytes(),
+    );
+    text.extend_from_slice(&multipart("file", "image/png", b"I am definitely a PNG"));
+    put_picture(&app, &alice, &event, text).assert_error(415, "unsupported_media_type");
+    let missing = serde_json::json!({"id": 999_999});
+    put_picture(&app, &alice, &missing, picture_form(Some("x"))).assert_error(404, "not_found");
+    app.request("GET", "/images/nothing-here.png", &[], None)
+        .assert_error(404, "not_found");
+    let unchanged = app.get(&format!("/events/{}", event["id"])).assert_ok();
+    assert_eq!(unchanged["image_url"], serde_json::Value::Null);
+}

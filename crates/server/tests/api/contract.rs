@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::avatars::{PNG, multipart, upload};
+use crate::avatars::{PNG, multipart, picture_form, put_picture, upload};
 use crate::helpers::{Response, TestApp, event_body};
 
 struct Contract {
@@ -419,6 +419,18 @@ fn real_responses_of_every_route_match_the_published_document() {
     c.get(&app, "/events/", "/events/?limit=500", None)
         .assert_error(400, "validation_failed");
     c.get(&app, "/events/{event_id}", &event_path, None).assert_ok();
+    let pictured = put_picture(&app, &alice_token, &event, picture_form(Some("A full hall")));
+    c.check("PUT", "/events/{event_id}/image", &pictured);
+    let image_url = pictured.assert_ok()["image_url"].as_str().unwrap().to_owned();
+    let refused = put_picture(&app, &bob_token, &event, picture_form(Some("mine")));
+    c.check("PUT", "/events/{event_id}/image", &refused);
+    refused.assert_error(403, "forbidden");
+    let undescribed = put_picture(&app, &alice_token, &event, picture_form(None));
+    c.check("PUT", "/events/{event_id}/image", &undescribed);
+    undescribed.assert_invalid("alt");
+    assert_eq!(c.get(&app, "/images/{name}", &image_url, None).status, 200);
+    c.get(&app, "/images/{name}", "/images/missing.png", None)
+        .assert_error(404, "not_found");
     c.get(&app, "/events/{event_id}", "/events/12345", None)
         .assert_error(404, "not_found");
     c.get(&app, "/events/", "/events/?when=past", None);

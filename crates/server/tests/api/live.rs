@@ -427,6 +427,35 @@ fn a_password_change_ends_the_streams_of_older_tokens() {
 }
 
 #[test]
+fn ending_a_session_ends_its_streams_and_tickets_and_no_other() {
+    let app = TestApp::spawn();
+    let (_, phone) = app.user("alice");
+    let laptop = app.login("alice", crate::helpers::PASSWORD).assert_ok();
+    let laptop = laptop["access_token"].as_str().unwrap().to_owned();
+    let phone_stream = EventStream::open_as(&app, &phone, "/notifications/stream", &[]);
+    phone_stream.expect("unread");
+    let laptop_stream = EventStream::open_as(&app, &laptop, "/notifications/stream", &[]);
+    laptop_stream.expect("unread");
+    let ticket = app
+        .call_as("POST", &phone, "/notifications/stream/ticket")
+        .assert_ok()["ticket"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    assert_eq!(app.call_as("POST", &phone, "/logout").status, 204);
+    assert_eq!(phone_stream.expect("end").json(), json!({"reason": "signed_out"}));
+    assert!(phone_stream.ends_within(Duration::from_secs(5)), "the server closes it");
+    EventStream::open(&app, &format!("/notifications/stream?ticket={ticket}"), &[])
+        .err()
+        .expect("a ticket of the ended session")
+        .assert_error(401, "unauthorized");
+    // The laptop's session goes on: its stream still delivers.
+    send_to_self(&app, &laptop, "still here");
+    assert_eq!(laptop_stream.expect("notification").json()["message"], "still here");
+}
+
+#[test]
 fn a_stream_ends_when_its_token_expires() {
     let app = TestApp::spawn();
     let (alice_id, _) = app.user("alice");

@@ -202,6 +202,13 @@ export const events = {
   update: (eventId, patch) => data(request('PATCH', `/events/${id(eventId)}`, { json: patch })),
   remove: (eventId) => request('DELETE', `/events/${id(eventId)}`),
   buy: (eventId, quantity) => data(request('POST', `/events/${id(eventId)}/tickets`, { json: { quantity } })),
+  /** PUT /events/{id}/image: the picture (re-encoded by the server) and what it shows. */
+  setImage: (eventId, file, alt) => {
+    const form = new FormData();
+    form.append('alt', alt);
+    form.append('file', file, file.name || 'picture');
+    return data(request('PUT', `/events/${id(eventId)}/image`, { multipart: form }));
+  },
 };
 
 export const posts = {

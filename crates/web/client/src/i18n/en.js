@@ -316,4 +316,11 @@ export default {
   'settings.signOut': 'Sign out',
   'settings.signOutDevice': 'Sign out {device}',
   'settings.signedOutDevice': '{device} was signed out.',
+  'eventForm.picture': 'Picture',
+  'eventForm.image': 'A picture of the event',
+  'eventForm.newImage': 'Replace the picture',
+  'eventForm.imageHint': 'PNG, JPEG, GIF or WebP, at most 2 MiB. Shown on the event page and in lists.',
+  'eventForm.imageAlt': 'What the picture shows',
+  'eventForm.imageAltHint': 'Needed with a picture: a short description for people who cannot see it.',
+  'eventForm.imageFailed': 'The event was saved, but its picture was not: {reason}',
 };

@@ -314,4 +314,11 @@ export default {
   'settings.signOut': '退出登录',
   'settings.signOutDevice': '将 {device} 退出登录',
   'settings.signedOutDevice': '{device} 已退出登录。',
+  'eventForm.picture': '图片',
+  'eventForm.image': '活动图片',
+  'eventForm.newImage': '更换图片',
+  'eventForm.imageHint': 'PNG、JPEG、GIF 或 WebP，最大 2 MiB。显示在活动页面和列表中。',
+  'eventForm.imageAlt': '图片内容',
+  'eventForm.imageAltHint': '上传图片时必填：为看不到图片的人写一段简短描述。',
+  'eventForm.imageFailed': '活动已保存，但图片未保存：{reason}',
 };

@@ -8,6 +8,7 @@ import { currentUser, store } from '../store.js';
 import { checks, createForm, field } from '../components/form.js';
 import { emptyState, errorBox, isId, loading, pageHeader } from '../components/page.js';
 import { toast } from '../components/toast.js';
+import { errorMessage } from '../errors.js';
 
 const pad = (number) => String(number).padStart(2, '0');
 
@@ -74,6 +75,7 @@ export default function EventFormPage(ctx) {
       latitude: event?.latitude == null ? '' : String(event.latitude),
       longitude: event?.longitude == null ? '' : String(event.longitude),
       online_url: event?.online_url ?? '',
+      image_alt: event?.image_alt ?? '',
     };
     const minTickets = event?.tickets_sold ?? 0;
     const fields = [
@@ -88,7 +90,10 @@ export default function EventFormPage(ctx) {
       field({ name: 'latitude', label: t('eventForm.latitude'), type: 'number', value: initial.latitude, min: -90, max: 90, step: 'any', inputmode: 'decimal', optional: true }),
       field({ name: 'longitude', label: t('eventForm.longitude'), type: 'number', value: initial.longitude, min: -180, max: 180, step: 'any', inputmode: 'decimal', optional: true }),
       field({ name: 'online_url', label: t('eventForm.onlineUrl'), type: 'url', value: initial.online_url, maxlength: 2000, optional: true, placeholder: 'https://', hint: t('eventForm.onlineUrlHint') }),
+      field({ name: 'image', label: event?.image_url ? t('eventForm.newImage') : t('eventForm.image'), type: 'file', accept: IMAGE_TYPES.join(','), optional: true, hint: t('eventForm.imageHint') }),
+      field({ name: 'image_alt', label: t('eventForm.imageAlt'), value: initial.image_alt, maxlength: 300, autocomplete: 'off', hint: t('eventForm.imageAltHint') }),
     ];
+    const chosenImage = () => fields[11].input.files?.[0] ?? null;
     const form = createForm({
       fields,
       submitLabel: event ? t('action.save') : t('eventForm.create'),
@@ -109,6 +114,14 @@ export default function EventFormPage(ctx) {
           h('div', { class: 'field-row' }, fields[8].el, fields[9].el),
           fields[10].el,
         ),
+        h(
+          'fieldset',
+          { class: 'fieldset' },
+          h('legend', {}, t('eventForm.picture')),
+          event?.image_url ? h('img', { class: 'event-image-current', src: event.image_url, alt: event.image_alt ?? '' }) : null,
+          fields[11].el,
+          fields[12].el,
+        ),
       ],
       validate: (values) => ({
         name: checks.required(values.name) ?? checks.maxChars(values.name, 200),
@@ -122,6 +135,8 @@ export default function EventFormPage(ctx) {
         latitude: coordinate(values.latitude, -90, 90) ?? (values.latitude.trim() === '' && values.longitude.trim() !== '' ? t('eventForm.pointTogether') : null),
         longitude: coordinate(values.longitude, -180, 180) ?? (values.longitude.trim() === '' && values.latitude.trim() !== '' ? t('eventForm.pointTogether') : null),
         online_url: values.online_url.trim() && !/^https?:\/\/[^\s/]+/i.test(values.online_url.trim()) ? t('eventForm.onlineUrlInvalid') : null,
+        image: imageProblem(chosenImage()),
+        image_alt: chosenImage() ? (checks.required(values.image_alt.trim()) ?? checks.maxChars(values.image_alt, 300)) : null,
       }),
       onSubmit: async (values) => {
         const body = {
@@ -137,10 +152,23 @@ export default function EventFormPage(ctx) {
           longitude: values.longitude.trim() === '' ? null : Number(values.longitude),
           online_url: values.online_url.trim() ? values.online_url.trim() : null,
         };
+        const image = chosenImage();
+        /** The picture goes up once the event exists; if it is refused, the event stays and says why. */
+        const upload = async (eventId) => {
+          if (!image) return true;
+          try {
+            await api.events.setImage(eventId, image, values.image_alt.trim());
+            return true;
+          } catch (error) {
+            toast(t('eventForm.imageFailed', { reason: errorMessage(error, { payload_too_large: t('settings.avatarTooLarge'), unsupported_media_type: t('settings.avatarUnsupported') }) }), { kind: 'error' });
+            return false;
+          }
+        };
         if (!event) {
           const created = await api.events.create(body);
+          const pictured = await upload(created.id);
           toast(t('eventForm.created'));
-          navigate(`/events/${created.id}`);
+          navigate(pictured ? `/events/${created.id}` : `/events/${created.id}/edit`);
           return;
         }
         const patch = {};
@@ -150,7 +178,9 @@ export default function EventFormPage(ctx) {
         // The two coordinates travel together, as the API wants them.
         if ('latitude' in patch || 'longitude' in patch) Object.assign(patch, { latitude: body.latitude, longitude: body.longitude });
         if (Object.keys(patch).length > 0) await api.events.update(event.id, patch);
-        toast(Object.keys(patch).length > 0 ? t('eventForm.saved') : t('eventForm.unchanged'), { kind: Object.keys(patch).length ? 'success' : 'info' });
+        if (!(await upload(event.id))) return;
+        const changed = Object.keys(patch).length > 0 || image !== null;
+        toast(changed ? t('eventForm.saved') : t('eventForm.unchanged'), { kind: changed ? 'success' : 'info' });
         navigate(`/events/${event.id}`);
       },
     });
@@ -160,6 +190,17 @@ export default function EventFormPage(ctx) {
   }
 
   return { el, title, ready: load() };
+}
+
+const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+const IMAGE_MAX_BYTES = 2 * 1024 * 1024;
+
+/** Why a chosen picture cannot go up, checked before sending (the server checks its bytes again). */
+function imageProblem(file) {
+  if (!file) return null;
+  if (!IMAGE_TYPES.includes(file.type)) return t('settings.avatarType');
+  if (file.size > IMAGE_MAX_BYTES) return t('settings.avatarSize', { size: (file.size / (1024 * 1024)).toFixed(1) });
+  return null;
 }
 
 /** The signed-in user once /users/me has answered (right after a reload it may still be on its way). */

@@ -36,6 +36,7 @@ function eventCard(event) {
     h(
       'div',
       { class: 'event-card-body' },
+      event.image_url ? h('img', { class: 'event-card-image', src: event.image_url, alt: event.image_alt ?? '', loading: 'lazy', decoding: 'async', width: 320, height: 180 }) : null,
       h('h2', { class: 'card-title' }, h('a', { href: `#/events/${event.id}` }, event.name)),
       h('p', { class: 'meta' }, time(event.event_time, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }), h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '), duration(event.duration_hours, event.duration_minutes)),
       placeLine(event) ? h('p', { class: 'meta' }, placeLine(event)) : null,

@@ -1,0 +1,2 @@
+ALTER TABLE events DROP COLUMN image_alt;
+ALTER TABLE events DROP COLUMN image;
