@@ -75,6 +75,13 @@ pub struct AuthService {
     bus: Option<Arc<dyn NotificationBus>>,
 }
 
+/// Now, to the millisecond every store keeps: a session's expiry reads back exactly as it was computed, so
+/// `refresh_expires_in` is the whole lifetime.
+fn stored_now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(3)
+}
+
 /// How long a session lasts without renewal.
 pub fn session_lifetime(remember: bool) -> Duration {
     if remember { REMEMBERED_SESSION } else { SESSION }
@@ -132,7 +139,7 @@ impl AuthService {
         remember: bool,
     ) -> Result<SignedIn, AppError> {
         let user = self.check_credentials(client, username, password)?;
-        let now = Utc::now();
+        let now = stored_now();
         let refresh_token = crate::secret::new_secret()?;
         let expires_at = now + session_lifetime(remember);
         let session = self.sessions.start(NewSession {
@@ -171,7 +178,7 @@ impl AuthService {
         if refresh_token.is_empty() || refresh_token.len() > 512 {
             return Err(invalid());
         }
-        let now = Utc::now();
+        let now = stored_now();
         let next = crate::secret::new_secret()?;
         let expiry = Expiry {
             remembered: now + session_lifetime(true),

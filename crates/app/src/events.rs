@@ -201,17 +201,13 @@ impl EventService {
     /// Buys `quantity` tickets, all or none: `Conflict::SoldOut` when too few are left,
     /// `Conflict::EventStarted` once the event has started. Any signed-in user may buy, the event's owner
     /// included, as many times as they like: being `buyer` is the whole rule, and a purchase records no
-    /// buyer.
-    ///
-    /// The start is checked before the sale is written, not in the same statement: an owner moving the
-    /// start into the past in the same instant may let that one purchase through, which sells nothing the
-    /// event does not have.
+    /// buyer. The start and the capacity are checked in the same write as the sale, so an owner moving the
+    /// start into the past cannot race a purchase past it.
     pub fn purchase(&self, buyer: &User, id: EventId, quantity: TicketQuantity) -> Result<Event, AppError> {
         let _anyone_signed_in = buyer;
-        if self.get(id)?.has_started(Utc::now()) {
-            return Err(AppError::Conflict(Conflict::EventStarted));
-        }
-        self.events.purchase(id, quantity).or_not_found("event")
+        self.events
+            .purchase(id, quantity, Utc::now())
+            .or_not_found("event")
     }
 
     fn owned_by(&self, actor: &User, id: EventId) -> Result<Event, AppError> {
@@ -359,10 +355,7 @@ pub(crate) mod tests {
     #[test]
     fn purchases_report_sold_out_and_missing_events() {
         let mut events = MockEventRepository::new();
-        events
-            .expect_find()
-            .returning(|id| Ok((id == EventId::from_stored(1)).then(|| event(1, 1))));
-        events.expect_purchase().returning(|id, _| {
+        events.expect_purchase().returning(|id, _, _| {
             if id == EventId::from_stored(1) {
                 Err(RepoError::Conflict(Conflict::SoldOut))
             } else {
@@ -383,14 +376,14 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn an_event_that_has_started_sells_nothing() {
+    fn an_event_that_has_started_sells_nothing_as_of_the_moment_of_the_purchase() {
         let mut events = MockEventRepository::new();
-        events.expect_find().returning(|id| {
-            let mut started = event(id.get(), 1);
-            started.event_time = Utc::now() - chrono::Duration::seconds(1);
-            Ok(Some(started))
-        });
-        events.expect_purchase().never();
+        let before = Utc::now();
+        events
+            .expect_purchase()
+            .times(1)
+            .withf(move |_, _, now| *now >= before && *now <= Utc::now())
+            .returning(|_, _, _| Err(RepoError::Conflict(Conflict::EventStarted)));
         let service = service(events);
         let one = TicketQuantity::parse(1).unwrap();
         assert!(matches!(
@@ -432,8 +425,7 @@ pub(crate) mod tests {
     #[test]
     fn anyone_signed_in_buys_the_owner_included() {
         let mut events = MockEventRepository::new();
-        events.expect_find().returning(|id| Ok(Some(event(id.get(), 1))));
-        events.expect_purchase().times(2).returning(|id, quantity| {
+        events.expect_purchase().times(2).returning(|id, quantity, _| {
             let mut bought = event(id.get(), 1);
             bought.tickets_sold = quantity.get();
             Ok(bought)

@@ -201,7 +201,11 @@ fn writes_through_the_repositories(c: &mut Criterion) {
     group.bench_function("ticket purchase", |b| {
         b.iter(|| {
             events
-                .purchase(EventId::from_stored(TICKET_EVENT), one)
+                .purchase(
+                    EventId::from_stored(TICKET_EVENT),
+                    one,
+                    chrono::DateTime::UNIX_EPOCH,
+                )
                 .expect("a ticket is sold")
         });
     });

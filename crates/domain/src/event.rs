@@ -197,6 +197,16 @@ impl Event {
     pub fn has_started(&self, now: DateTime<Utc>) -> bool {
         self.event_time <= now
     }
+
+    /// Why a purchase that changed nothing was refused, from the event as it is now (`None`: there is no
+    /// such event): it has started, or else the sale did not fit.
+    pub fn why_unsold(event: Option<Event>, now: DateTime<Utc>) -> RepoError {
+        match event {
+            None => RepoError::NotFound,
+            Some(event) if event.has_started(now) => RepoError::Conflict(crate::Conflict::EventStarted),
+            Some(_) => RepoError::Conflict(crate::Conflict::SoldOut),
+        }
+    }
 }
 
 /// An event to create.
@@ -315,9 +325,11 @@ pub trait EventRepository: Send + Sync {
         name: String,
         alt: ImageAlt,
     ) -> Result<(Event, Option<String>), RepoError>;
-    /// Adds `quantity` to the tickets sold in one atomic check-and-write: `Conflict::SoldOut` when it
-    /// would pass `max_tickets`, `NotFound` when there is no such event.
-    fn purchase(&self, id: EventId, quantity: TicketQuantity) -> Result<Event, RepoError>;
+    /// Adds `quantity` to the tickets sold in one atomic check-and-write, if the event has not started by
+    /// `now` and the sale fits: `Conflict::EventStarted` when it has started ([`Event::has_started`]),
+    /// `Conflict::SoldOut` when the sale would pass `max_tickets`, `NotFound` when there is no such event.
+    fn purchase(&self, id: EventId, quantity: TicketQuantity, now: DateTime<Utc>)
+    -> Result<Event, RepoError>;
 }
 
 #[cfg(test)]

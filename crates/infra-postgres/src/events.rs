@@ -397,14 +397,20 @@ impl EventRepository for PgEventRepository {
         })
     }
 
-    fn purchase(&self, id: EventId, quantity: TicketQuantity) -> Result<Event, RepoError> {
+    fn purchase(
+        &self,
+        id: EventId,
+        quantity: TicketQuantity,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Event, RepoError> {
         self.db.write(|conn| {
             // Check and write in one statement: the row changes only if the sale still fits. Racing
             // purchases queue on the row lock, and each re-checks the condition on the row it then sees.
             let sold: Option<EventRow> = diesel::update(
                 events::table
                     .find(id.get())
-                    .filter((events::tickets_sold + quantity.get()).le(events::max_tickets)),
+                    .filter((events::tickets_sold + quantity.get()).le(events::max_tickets))
+                    .filter(events::event_time.gt(now.naive_utc())),
             )
             .set(events::tickets_sold.eq(events::tickets_sold + quantity.get()))
             .returning(EventRow::as_returning())
@@ -412,8 +418,7 @@ impl EventRepository for PgEventRepository {
             .optional()?;
             match sold {
                 Some(row) => Ok(row.into()),
-                None if find(conn, id)?.is_some() => Err(RepoError::Conflict(Conflict::SoldOut).into()),
-                None => Err(RepoError::NotFound.into()),
+                None => Err(StoreError::from(Event::why_unsold(find(conn, id)?, now))),
             }
         })
     }

@@ -489,23 +489,29 @@ impl EventRepository for SqliteEventRepository {
         })
     }
 
-    fn purchase(&self, id: EventId, quantity: TicketQuantity) -> Result<Event, RepoError> {
+    fn purchase(
+        &self,
+        id: EventId,
+        quantity: TicketQuantity,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Event, RepoError> {
         self.db.write(move |conn| {
-            // Check and write in one statement: the row changes only if the sale still fits.
+            // Check and write in one statement: the row changes only if the event has not started and the
+            // sale still fits.
             let sold: Option<EventRow> = Sql::new(concat!(
                 "UPDATE events SET tickets_sold = tickets_sold + ? ",
-                "WHERE id = ? AND tickets_sold + ? <= max_tickets RETURNING ",
+                "WHERE id = ? AND tickets_sold + ? <= max_tickets AND event_time > ? RETURNING ",
                 event_columns!()
             ))
             .int(quantity.get())
             .int(id.get())
             .int(quantity.get())
+            .timestamp(stored_time(now))
             .get_result(conn)
             .optional()?;
             match sold {
                 Some(row) => Ok(row.into()),
-                None if find(conn, id)?.is_some() => Err(RepoError::Conflict(Conflict::SoldOut).into()),
-                None => Err(RepoError::NotFound.into()),
+                None => Err(StoreError::from(Event::why_unsold(find(conn, id)?, now))),
             }
         })
     }
@@ -945,19 +951,28 @@ pub(crate) mod tests {
         let (_dir, _db, repo, owner) = setup();
         let event = repo.create(new_event(owner, "Small", "", 1, 5)).unwrap();
         let three = TicketQuantity::parse(3).unwrap();
-        assert_eq!(repo.purchase(event.id, three).unwrap().tickets_sold, 3);
+        assert_eq!(
+            repo.purchase(event.id, three, chrono::DateTime::UNIX_EPOCH)
+                .unwrap()
+                .tickets_sold,
+            3
+        );
         assert!(matches!(
-            repo.purchase(event.id, three),
+            repo.purchase(event.id, three, chrono::DateTime::UNIX_EPOCH),
             Err(RepoError::Conflict(Conflict::SoldOut))
         ));
         assert_eq!(
-            repo.purchase(event.id, TicketQuantity::parse(2).unwrap())
-                .unwrap()
-                .tickets_sold,
+            repo.purchase(
+                event.id,
+                TicketQuantity::parse(2).unwrap(),
+                chrono::DateTime::UNIX_EPOCH
+            )
+            .unwrap()
+            .tickets_sold,
             5
         );
         assert!(matches!(
-            repo.purchase(EventId::from_stored(999), three),
+            repo.purchase(EventId::from_stored(999), three, chrono::DateTime::UNIX_EPOCH),
             Err(RepoError::NotFound)
         ));
     }
@@ -966,8 +981,12 @@ pub(crate) mod tests {
     fn capacity_cannot_drop_below_sales() {
         let (_dir, _db, repo, owner) = setup();
         let event = repo.create(new_event(owner, "Small", "", 1, 5)).unwrap();
-        repo.purchase(event.id, TicketQuantity::parse(4).unwrap())
-            .unwrap();
+        repo.purchase(
+            event.id,
+            TicketQuantity::parse(4).unwrap(),
+            chrono::DateTime::UNIX_EPOCH,
+        )
+        .unwrap();
         let lower = |max| EventChanges {
             max_tickets: Some(MaxTickets::parse(max).unwrap()),
             ..Default::default()
@@ -992,7 +1011,14 @@ pub(crate) mod tests {
                 let repo = repo.clone();
                 std::thread::spawn(move || {
                     (0..20)
-                        .filter(|_| repo.purchase(event.id, TicketQuantity::parse(1).unwrap()).is_ok())
+                        .filter(|_| {
+                            repo.purchase(
+                                event.id,
+                                TicketQuantity::parse(1).unwrap(),
+                                chrono::DateTime::UNIX_EPOCH,
+                            )
+                            .is_ok()
+                        })
                         .count()
                 })
             })

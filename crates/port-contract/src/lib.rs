@@ -67,6 +67,7 @@ macro_rules! contract_tests {
             search_follows_the_rule,
             search_follows_edits_and_deletes,
             purchases_stop_at_capacity,
+            a_started_event_sells_nothing_from_its_start_on,
             purchases_follow_the_capacity_rule,
             capacity_cannot_drop_below_sales,
             concurrent_purchases_never_oversell,
@@ -132,6 +133,11 @@ fn event(stores: &Stores, owner: UserId, name: &str, description: &str, day: u32
         .events
         .create(new_event(owner, name, description, day, 10))
         .unwrap()
+}
+
+/// When the purchases of the checks happen: before every event they make (those are in 2027).
+fn sale_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
 }
 
 fn page(skip: i64, limit: i64) -> PageRequest {
@@ -792,19 +798,79 @@ pub fn search_follows_edits_and_deletes(stores: &Stores) {
     ));
 }
 
+pub fn a_started_event_sells_nothing_from_its_start_on(stores: &Stores) {
+    let owner = user(stores, "organiser");
+    let show = stores
+        .events
+        .create(new_event(owner, "Matinee", "", 3, 10))
+        .unwrap();
+    let one = TicketQuantity::parse(1).unwrap();
+    let just_before = show.event_time - chrono::Duration::microseconds(1);
+    assert_eq!(
+        stores
+            .events
+            .purchase(show.id, one, just_before)
+            .unwrap()
+            .tickets_sold,
+        1
+    );
+    for now in [show.event_time, show.event_time + chrono::Duration::hours(1)] {
+        assert!(
+            matches!(
+                stores.events.purchase(show.id, one, now),
+                Err(RepoError::Conflict(Conflict::EventStarted))
+            ),
+            "at {now}"
+        );
+    }
+    let full = stores
+        .events
+        .create(new_event(owner, "Full house", "", 4, 1))
+        .unwrap();
+    stores.events.purchase(full.id, one, sale_time()).unwrap();
+    assert!(
+        matches!(
+            stores.events.purchase(full.id, one, full.event_time),
+            Err(RepoError::Conflict(Conflict::EventStarted))
+        ),
+        "a started event is started, full or not"
+    );
+    assert_eq!(
+        stores.events.find(show.id).unwrap().unwrap().tickets_sold,
+        1,
+        "refusals sell nothing"
+    );
+}
+
 pub fn purchases_stop_at_capacity(stores: &Stores) {
     let owner = user(stores, "owner");
     let show = stores.events.create(new_event(owner, "Show", "", 1, 5)).unwrap();
     let three = TicketQuantity::parse(3).unwrap();
-    assert_eq!(stores.events.purchase(show.id, three).unwrap().tickets_sold, 3);
+    assert_eq!(
+        stores
+            .events
+            .purchase(show.id, three, sale_time())
+            .unwrap()
+            .tickets_sold,
+        3
+    );
     assert!(matches!(
-        stores.events.purchase(show.id, three),
+        stores.events.purchase(show.id, three, sale_time()),
         Err(RepoError::Conflict(Conflict::SoldOut))
     ));
     let two = TicketQuantity::parse(2).unwrap();
-    assert_eq!(stores.events.purchase(show.id, two).unwrap().tickets_sold, 5);
+    assert_eq!(
+        stores
+            .events
+            .purchase(show.id, two, sale_time())
+            .unwrap()
+            .tickets_sold,
+        5
+    );
     assert!(matches!(
-        stores.events.purchase(EventId::from_stored(9_999), two),
+        stores
+            .events
+            .purchase(EventId::from_stored(9_999), two, sale_time()),
         Err(RepoError::NotFound)
     ));
 }
@@ -844,7 +910,7 @@ pub fn purchases_follow_the_capacity_rule(stores: &Stores) {
                 assert_eq!((show.tickets_sold, show.max_tickets), (sold, max));
                 let case = format!("{sold} sold of {max}, buying {}", quantity.get());
                 let expected = capacity.sell(quantity);
-                match (stores.events.purchase(show.id, quantity), expected) {
+                match (stores.events.purchase(show.id, quantity, sale_time()), expected) {
                     (Ok(bought), Some(after)) => assert_eq!(bought.tickets_sold, after.sold(), "{case}"),
                     (Err(RepoError::Conflict(Conflict::SoldOut)), None) => {}
                     (answer, _) => {
@@ -882,7 +948,7 @@ pub fn capacity_cannot_drop_below_sales(stores: &Stores) {
     let show = stores.events.create(new_event(owner, "Show", "", 1, 10)).unwrap();
     stores
         .events
-        .purchase(show.id, TicketQuantity::parse(4).unwrap())
+        .purchase(show.id, TicketQuantity::parse(4).unwrap(), sale_time())
         .unwrap();
     let to = |max| EventChanges {
         max_tickets: Some(MaxTickets::parse(max).unwrap()),
@@ -913,7 +979,7 @@ pub fn concurrent_purchases_never_oversell(stores: &Stores) {
                     (0..20)
                         .filter(|_| {
                             events
-                                .purchase(show.id, TicketQuantity::parse(1).unwrap())
+                                .purchase(show.id, TicketQuantity::parse(1).unwrap(), sale_time())
                                 .is_ok()
                         })
                         .count()
