@@ -21,9 +21,6 @@ pub const BAD_CREDENTIALS: &str = "incorrect username or password";
 pub(crate) const INVALID_TOKEN: &str = "invalid or expired token";
 /// A refresh token that is unknown, expired, or whose session ended.
 pub const INVALID_REFRESH_TOKEN: &str = "invalid or expired refresh token";
-/// A refresh token presented again after it was spent.
-pub const REFRESH_TOKEN_REUSED: &str =
-    "this refresh token was already used: the session has ended, log in again";
 
 /// How long a session lasts without renewal when the person asked to stay signed in ("Remember me").
 pub const REMEMBERED_SESSION: Duration = Duration::days(30);

@@ -2,6 +2,10 @@
 
 use plaza_domain::{Conflict, RepoError, ValidationErrors};
 
+/// What [`AppError::RefreshTokenReused`] says.
+pub const REFRESH_TOKEN_REUSED: &str =
+    "this refresh token was already used: the session has ended, log in again";
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
@@ -13,7 +17,7 @@ pub enum AppError {
     #[error("{0}")]
     Unauthorized(&'static str),
     /// A refresh token came back after it was spent: its session has ended.
-    #[error("{}", crate::auth::REFRESH_TOKEN_REUSED)]
+    #[error("{}", REFRESH_TOKEN_REUSED)]
     RefreshTokenReused,
     #[error("{0}")]
     Forbidden(&'static str),

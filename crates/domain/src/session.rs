@@ -11,7 +11,7 @@ use crate::error::RepoError;
 use crate::ids::{SessionId, UserId};
 
 /// How many sessions one account keeps at most: starting one more ends the least recently used.
-pub const MAX_PER_USER: i64 = 50;
+pub const MAX_PER_USER: i64 = 200;
 
 /// How many spent tokens a session remembers, to recognise them if presented again. An older spent token
 /// is then merely unknown.

@@ -290,7 +290,7 @@ impl From<AppError> for ApiError {
             AppError::RefreshTokenReused => Self::new(
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::RefreshTokenReused,
-                plaza_app::auth::REFRESH_TOKEN_REUSED,
+                plaza_app::error::REFRESH_TOKEN_REUSED,
             ),
             AppError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why),
             AppError::Conflict(conflict) => {

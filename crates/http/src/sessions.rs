@@ -81,7 +81,7 @@ pub async fn logout(state: web::Data<AppState>, caller: AuthSession) -> Result<H
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The caller's sessions that have not ended or expired, the most recently used first (at most 50: a
+/// The caller's sessions that have not ended or expired, the most recently used first (at most 200: a
 /// new login beyond that ends the least recently used). `current` marks the one asking. Always `200`
 /// with an array, never paged.
 #[utoipa::path(
