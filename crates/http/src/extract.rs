@@ -253,15 +253,20 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
     }
 }
 
-/// A query flag as people write them: `true/false`, `1/0`, `yes/no`, `on/off`.
+/// A boolean as people write one, in any case: `true/false`, `1/0`, `yes/no`, `on/off`.
+pub fn flag_word(raw: &str) -> Option<bool> {
+    match raw.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// A query flag as people write them ([`flag_word`]).
 pub fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
     let raw = Option::<String>::deserialize(deserializer)?;
-    raw.map(|raw| match raw.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(serde::de::Error::custom(format!(
-            "expected a boolean, not {raw:?}"
-        ))),
+    raw.map(|raw| {
+        flag_word(&raw).ok_or_else(|| serde::de::Error::custom(format!("expected a boolean, not {raw:?}")))
     })
     .transpose()
 }

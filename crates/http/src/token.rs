@@ -39,11 +39,10 @@ fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Er
     }
     match Flag::deserialize(deserializer)? {
         Flag::Bool(value) => Ok(value),
-        Flag::Text(text) => match text.to_ascii_lowercase().as_str() {
-            "true" | "on" | "1" | "yes" => Ok(true),
-            "false" | "off" | "0" | "no" | "" => Ok(false),
-            _ => Err(serde::de::Error::custom("remember_me must be true or false")),
-        },
+        // An empty form field is an unticked box.
+        Flag::Text(text) if text.is_empty() => Ok(false),
+        Flag::Text(text) => crate::extract::flag_word(&text)
+            .ok_or_else(|| serde::de::Error::custom("remember_me must be true or false")),
     }
 }
 
