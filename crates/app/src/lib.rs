@@ -10,6 +10,7 @@ pub mod events;
 pub mod limit;
 pub mod live;
 pub mod notifications;
+pub mod overview;
 pub mod password;
 pub mod posts;
 pub mod secret;
@@ -26,6 +27,7 @@ pub use events::EventService;
 pub use limit::WorkLimit;
 pub use live::{Hub, LiveService, StreamLimits};
 pub use notifications::NotificationService;
+pub use overview::OverviewService;
 pub use password::{BcryptHasher, PasswordHasher};
 pub use posts::PostService;
 pub use token::{IssuedToken, JwtTokenCodec, TokenCodec};
@@ -61,6 +63,8 @@ pub struct Services {
     pub events: EventService,
     pub posts: PostService,
     pub comments: CommentService,
+    /// An event's page in one read: the event, a page of comments, the people they name.
+    pub overview: OverviewService,
     pub notifications: NotificationService,
     pub live: LiveService,
     pub health: Arc<dyn StorageHealth>,
@@ -86,6 +90,11 @@ impl Services {
             None => auth,
         };
         Self {
+            overview: OverviewService::new(
+                stores.events.clone(),
+                stores.comments.clone(),
+                stores.users.clone(),
+            ),
             users: UserService::new(
                 stores.users,
                 passwords,

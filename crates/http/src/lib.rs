@@ -23,6 +23,7 @@ pub mod live;
 pub mod logging;
 pub mod notifications;
 pub mod openapi;
+pub mod overview;
 pub mod posts;
 pub mod request_id;
 pub mod respond;

@@ -8,7 +8,8 @@ use actix_web::{FromRequest, Handler, Responder, Route, web};
 use utoipa::openapi::OpenApi;
 
 use crate::{
-    avatars, comments, docs, events, health, live, notifications, posts, sessions, token, users, web_client,
+    avatars, comments, docs, events, health, live, notifications, overview, posts, sessions, token, users,
+    web_client,
 };
 
 /// One method on one path.
@@ -119,6 +120,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(POST "/events" => events::create),
         route!(GET "/events" => events::list_events),
         route!(GET "/events/{event_id}" => events::get),
+        route!(GET "/events/{event_id}/overview" => overview::get),
         route!(PATCH "/events/{event_id}" => events::update),
         route!(DELETE "/events/{event_id}" => events::delete),
         route!(POST "/events/{event_id}/tickets" => events::purchase),

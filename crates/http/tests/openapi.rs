@@ -100,6 +100,7 @@ fn protected_routes_and_only_they_require_a_token() {
         "GET /users/{user_id}/events",
         "GET /events/",
         "GET /events/{event_id}",
+        "GET /events/{event_id}/overview",
         "GET /posts/",
         "GET /posts/{post_id}",
         "GET /comments/{event_id}",

@@ -171,3 +171,45 @@ fn when_notifications_cannot_be_written_the_comment_is_not_written_either() {
         .assert_ok();
     assert_eq!(contents(&app.get(&path).assert_ok()), ["now it works"]);
 }
+
+#[test]
+fn an_event_overview_holds_the_event_a_page_of_comments_and_the_people_they_name() {
+    let app = TestApp::spawn();
+    let (alice, alice_token) = app.user("alice");
+    let (bob, bob_token) = app.user("bob");
+    let (_carol, carol_token) = app.user("carol");
+    let event = app.create_event(&alice_token, json!({"name": "Overview night"}));
+    let path = format!("/comments/{}", event["id"]);
+    for (n, token) in [&bob_token, &alice_token, &bob_token].into_iter().enumerate() {
+        app.post_json(&path, Some(token), &json!({"content": format!("comment {n}")}))
+            .assert_ok();
+    }
+    app.post_json(&path, Some(&carol_token), &json!({"content": "last"}))
+        .assert_ok();
+
+    let overview = app
+        .get(&format!("/events/{}/overview?skip=1&limit=2", event["id"]))
+        .assert_ok();
+    assert_eq!(overview["event"], app.get(&format!("/events/{}", event["id"])).assert_ok());
+    assert_eq!(contents(&overview["comments"]), ["comment 1", "comment 2"]);
+    assert_eq!(overview["comments"], app.get(&format!("{path}?skip=1&limit=2")).assert_ok());
+    assert_eq!(overview["comments_total"], 4);
+    let people: Vec<&Value> = overview["people"].as_array().unwrap().iter().map(|p| &p["id"]).collect();
+    assert_eq!(people, [&json!(alice), &json!(bob)], "the owner and this page's authors, once, by id");
+    assert!(
+        overview["people"].as_array().unwrap().iter().all(|person| person.get("email").is_none()),
+        "public profiles only: {overview}"
+    );
+
+    let past_the_end = app
+        .get(&format!("/events/{}/overview?skip=10", event["id"]))
+        .assert_ok();
+    assert_eq!(past_the_end["comments"], json!([]));
+    assert_eq!(past_the_end["comments_total"], 4);
+    assert_eq!(past_the_end["people"].as_array().unwrap().len(), 1, "the owner alone");
+
+    app.get("/events/999/overview").assert_error(404, "not_found");
+    app.get("/events/0/overview").assert_error(400, "bad_request");
+    app.get(&format!("/events/{}/overview?limit=101", event["id"]))
+        .assert_error(400, "validation_failed");
+}

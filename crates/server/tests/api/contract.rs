@@ -516,6 +516,12 @@ fn real_responses_of_every_route_match_the_published_document() {
     c.get(&app, "/comments/{event_id}", &comments, None).assert_ok();
     c.get(&app, "/comments/{event_id}", "/comments/999", None)
         .assert_error(404, "not_found");
+    let overview = c
+        .get(&app, "/events/{event_id}/overview", &format!("/events/{}/overview", event["id"]), None)
+        .assert_ok();
+    assert_eq!(overview["comments_total"], 1);
+    c.get(&app, "/events/{event_id}/overview", "/events/999/overview", None)
+        .assert_error(404, "not_found");
 
     let inbox = c.get(&app, "/notifications/", "/notifications/", Some(&alice_token));
     let first = inbox.assert_ok()[0]["id"].as_i64().unwrap();
