@@ -6,11 +6,19 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::ApiError;
 
-/// Only the client's own files run, and nothing can frame it. `img-src` allows `blob:` for the local
-/// preview of an avatar before it is uploaded.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' blob: data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
-     form-action 'self'; frame-ancestors 'none'";
+/// Only the client's own files run — and the page's inline code, allowed by its hashes: the boot script,
+/// and the bundled code and styles — and nothing can frame it. `img-src` allows `blob:` for the local
+/// preview of an avatar before it is uploaded, and `data:` for the icons written into the styles.
+pub fn content_security_policy() -> String {
+    let inline = plaza_web::inline_sources();
+    format!(
+        "default-src 'self'; script-src 'self' {scripts}; style-src 'self' {styles}; \
+         img-src 'self' blob: data:; connect-src 'self'; font-src 'self'; worker-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        scripts = inline.scripts,
+        styles = inline.styles,
+    )
+}
 
 /// The web client's page.
 #[utoipa::path(
@@ -61,7 +69,7 @@ enum Caching {
 pub async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (path, current) = plaza_web::unversioned(&path);
     let file = plaza_web::asset(path).ok_or_else(|| ApiError::not_found("no such file"))?;
-    Ok(serve(
+    let mut response = serve(
         &req,
         file,
         if current {
@@ -69,7 +77,15 @@ pub async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
         } else {
             Caching::Revalidate
         },
-    ))
+    );
+    if path == plaza_web::SERVICE_WORKER {
+        // The worker lives under /app/ but keeps the page at /, so it may act for the whole site.
+        response.headers_mut().insert(
+            header::HeaderName::from_static("service-worker-allowed"),
+            HeaderValue::from_static("/"),
+        );
+    }
+    Ok(response)
 }
 
 /// The page names every file under this build's version (`/app/v-…/`), so those are cached for a year
@@ -99,10 +115,7 @@ fn serve(req: &HttpRequest, file: plaza_web::Asset, caching: Caching) -> HttpRes
                 Caching::Forever => "public, max-age=31536000, immutable",
             },
         ))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        ));
+        .insert_header((header::CONTENT_SECURITY_POLICY, content_security_policy()));
     if unchanged {
         return response.finish();
     }

@@ -1,10 +1,13 @@
-//! Plaza's web client. The files under `client/` — plain HTML, CSS and JavaScript modules, no build step —
-//! are embedded into the binary by `rust-embed`: a release binary serves them with no file beside it, while
-//! a debug build reads them from disk at each request, so a browser reload shows an edit at once.
+//! Plaza's web client. The files under `client/` — plain HTML, CSS and JavaScript modules, and the bundle
+//! `bundler/` makes of them (`client/dist/`) — are embedded into the binary by `rust-embed`: a release
+//! binary serves them with no file beside it, while a debug build reads them from disk at each request,
+//! so a browser reload shows an edit at once.
 //!
-//! This crate only hands out the files; the HTTP adapter decides how they are served.
+//! This crate hands out the files and fills in the page (with the bundle written in while it matches the
+//! sources); the HTTP adapter decides how they are served.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use rust_embed::RustEmbed;
 
@@ -31,11 +34,30 @@ pub struct Asset {
 /// The file at `path` (relative to the client's root, e.g. `src/main.js`), or `None` when there is no
 /// such file. Paths that try to leave the root are never looked up.
 pub fn asset(path: &str) -> Option<Asset> {
-    // The page is served only as `index()`, with its placeholder filled in.
-    if path == INDEX {
-        return None;
+    match path {
+        // The page is served only as `index()`, with its placeholders filled in, and the boot script only
+        // inside it.
+        INDEX | BOOT => None,
+        SERVICE_WORKER => service_worker(),
+        _ => file(path),
     }
-    file(path)
+}
+
+/// The service worker's script, with this build's version written in: a new release is a new worker.
+fn service_worker() -> Option<Asset> {
+    let script = file(SERVICE_WORKER)?;
+    let text = String::from_utf8_lossy(&script.bytes).replace(VERSION_PLACEHOLDER, &version());
+    Some(filled(text, script.content_type))
+}
+
+/// An asset made from a file with its placeholders filled; its validator is the digest of what is served.
+fn filled(text: String, content_type: String) -> Asset {
+    use sha2::Digest;
+    Asset {
+        etag: etag_of(&sha2::Sha256::digest(text.as_bytes())),
+        bytes: Cow::Owned(text.into_bytes()),
+        content_type,
+    }
 }
 
 fn file(path: &str) -> Option<Asset> {
@@ -67,29 +89,165 @@ fn etag_of(digest: &[u8]) -> String {
     format!("\"{hex}\"")
 }
 
-/// The client's page, with the languages it ships written into its `plaza-locales` meta tag (the page
-/// may run no inline script, and this saves a request before the first render), its files named under
-/// this build's [`asset_prefix`], and a `modulepreload` link for every module the first render needs, so
-/// the browser fetches them at once instead of one import after another. Its validator is the digest of
-/// the page as served, so any change of the client changes it.
+/// The client's page: the languages it ships written into its `plaza-locales` meta tag (listing them
+/// costs no request), its files named under this build's [`asset_prefix`], the boot script
+/// ([`boot_script`]) written in, and the client's code and styles. When the bundle is built from the
+/// current sources ([`bundle_is_current`]), both are written into the page too: a first visit gets
+/// everything the first screen needs in one answer, while the link would otherwise sit idle waiting for
+/// the next round trip (a service worker keeps the page for later visits). Without a current bundle, the
+/// page names the modules, with a `modulepreload` link for every module the first render needs. Its
+/// validator is the digest of the page as served, so any change of the client changes it.
 pub fn index() -> Option<Asset> {
-    use sha2::Digest;
+    static PAGE: OnceLock<Option<Asset>> = OnceLock::new();
+    once_per_build(&PAGE, || page(bundle().as_ref()))
+}
+
+/// Every inline script and style of [`index`] as Content-Security-Policy sources (`'sha256-…'`,
+/// space-separated): the only inline code the page may run.
+pub fn inline_sources() -> InlineSources {
+    static SOURCES: OnceLock<InlineSources> = OnceLock::new();
+    once_per_build(&SOURCES, compute_inline_sources)
+}
+
+fn compute_inline_sources() -> InlineSources {
+    let mut scripts = vec![hash_source(&boot_script())];
+    let mut styles = Vec::new();
+    if let Some(bundle) = bundle() {
+        scripts.push(hash_source(&bundle.script));
+        styles.push(hash_source(&bundle.style));
+    }
+    InlineSources {
+        scripts: scripts.join(" "),
+        styles: styles.join(" "),
+    }
+}
+
+/// What [`inline_sources`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineSources {
+    /// For `script-src`.
+    pub scripts: String,
+    /// For `style-src` (empty when the page has no inline style).
+    pub styles: String,
+}
+
+/// The page, with the bundle written in or (`None`) naming the modules.
+fn page(bundle: Option<&Bundle>) -> Option<Asset> {
     let page = file(INDEX)?;
     let prefix = asset_prefix();
-    let preload: String = static_imports(ENTRY)
-        .iter()
-        .map(|module| format!("  <link rel=\"modulepreload\" href=\"{prefix}/{module}\">\n"))
-        .collect();
+    let (style, code) = match bundle {
+        Some(bundle) => (
+            format!("<style>{}</style>", bundle.style),
+            format!("<script type=\"module\">{}</script>", bundle.script),
+        ),
+        None => {
+            let preload: String = static_imports(ENTRY)
+                .iter()
+                .map(|module| format!("  <link rel=\"modulepreload\" href=\"{prefix}/{module}\">\n"))
+                .collect();
+            (
+                format!("<link rel=\"stylesheet\" href=\"{prefix}/{STYLE}\">"),
+                format!(
+                    "{}\n  <script type=\"module\" src=\"{prefix}/{ENTRY}\"></script>",
+                    preload.trim()
+                ),
+            )
+        }
+    };
+    // The bundle goes in last: nothing in it is taken for a placeholder.
     let html = String::from_utf8_lossy(&page.bytes)
+        .replace(BOOT_PLACEHOLDER, &boot_script())
         .replace(LOCALE_NAMES_PLACEHOLDER, &locale_names().join(","))
         .replace(LOCALES_PLACEHOLDER, &locales().join(","))
-        .replace(PRELOAD_PLACEHOLDER, preload.trim_end())
         .replace(ASSETS_PLACEHOLDER, &prefix);
-    Some(Asset {
-        etag: etag_of(&sha2::Sha256::digest(html.as_bytes())),
-        bytes: Cow::Owned(html.into_bytes()),
-        content_type: page.content_type,
-    })
+    let html = html
+        .replacen(STYLE_PLACEHOLDER, &style, 1)
+        .replacen(CODE_PLACEHOLDER, &code, 1);
+    Some(filled(html, page.content_type))
+}
+
+/// The script the page runs first, inline (`boot.js`): it picks the language and starts the first
+/// screen's reads while the client's code loads. Empty if the file is missing.
+pub fn boot_script() -> String {
+    file(BOOT)
+        .map(|script| String::from_utf8_lossy(&script.bytes).trim_end().to_owned())
+        .unwrap_or_default()
+}
+
+/// `text`'s Content-Security-Policy hash source.
+fn hash_source(text: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// The client in two files made by `crates/web/bundler`: its code and its styles.
+#[derive(Debug, Clone)]
+struct Bundle {
+    script: String,
+    style: String,
+}
+
+/// The bundle, when it was built from the sources as they are (the first line of each file names the
+/// [`sources_digest`] it was built from) and can be written into the page as it is. A stale bundle is
+/// never served: the page falls back to the modules, so an edit shows at once in development, and a test
+/// keeps a release from shipping one.
+fn bundle() -> Option<Bundle> {
+    let digest = sources_digest();
+    let read = |path: &str, header: &str| {
+        let file = file(path)?;
+        let text = String::from_utf8_lossy(&file.bytes).into_owned();
+        let (first, rest) = text.split_once('\n')?;
+        let built_from = first.strip_prefix(header)?.trim_end_matches(" */").trim();
+        (built_from == digest).then(|| rest.to_owned())
+    };
+    let bundle = Bundle {
+        script: read(SCRIPT_BUNDLE, "// plaza-bundle sources=")?,
+        style: read(STYLE_BUNDLE, "/* plaza-bundle sources=")?,
+    };
+    // Text that would end the element early, or change how the HTML parser reads a script, stays out.
+    let lower = |text: &str| text.to_ascii_lowercase();
+    let script = lower(&bundle.script);
+    let safe =
+        !script.contains("</script") && !script.contains("<!--") && !lower(&bundle.style).contains("</style");
+    safe.then_some(bundle)
+}
+
+/// Whether the page carries the bundle (see [`bundle`]).
+pub fn bundle_is_current() -> bool {
+    bundle().is_some()
+}
+
+/// A digest of the sources the bundle is made of (every file under `src/` and `assets/`, names and
+/// contents): SHA-256 over each path in byte order followed by the SHA-256 of its content, in hex. The
+/// bundler computes the same.
+pub fn sources_digest() -> String {
+    hex(&files_digest(|path| {
+        SOURCES.iter().any(|folder| path.starts_with(folder))
+    }))
+}
+
+/// SHA-256 over the path and content digest of each file of the client `wanted` keeps, in path order.
+fn files_digest(wanted: impl Fn(&str) -> bool) -> Vec<u8> {
+    use sha2::Digest;
+    let mut paths: Vec<_> = Client::iter().filter(|path| wanted(path)).collect();
+    paths.sort();
+    let mut digest = sha2::Sha256::new();
+    for path in paths {
+        if let Some(file) = Client::get(&path) {
+            digest.update(path.as_bytes());
+            digest.update(file.metadata.sha256_hash());
+        }
+    }
+    digest.finalize().to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Stands in `index.html` for the list of languages.
@@ -98,37 +256,43 @@ const LOCALES_PLACEHOLDER: &str = "%PLAZA_LOCALES%";
 const LOCALE_NAMES_PLACEHOLDER: &str = "%PLAZA_LOCALE_NAMES%";
 /// Stands in `index.html` for where the files are served from ([`asset_prefix`]).
 const ASSETS_PLACEHOLDER: &str = "%PLAZA_ASSETS%";
-/// Stands in `index.html` for the `modulepreload` links.
-const PRELOAD_PLACEHOLDER: &str = "%PLAZA_PRELOAD%";
+/// Stands in `index.html` for the boot script.
+const BOOT_PLACEHOLDER: &str = "%PLAZA_BOOT%";
+/// Stands in `index.html` for the styles: the bundle's, or a link to the stylesheet.
+const STYLE_PLACEHOLDER: &str = "%PLAZA_STYLE%";
+/// Stands in `index.html` for the code: the bundle, or the first module and its preload links.
+const CODE_PLACEHOLDER: &str = "%PLAZA_CODE%";
+/// Stands in `sw.js` for this build's version.
+const VERSION_PLACEHOLDER: &str = "%PLAZA_VERSION%";
 /// The module the page starts.
 const ENTRY: &str = "src/main.js";
+/// The stylesheet.
+const STYLE: &str = "assets/style.css";
+/// Where the bundle's sources live.
+const SOURCES: [&str; 2] = ["src/", "assets/"];
+/// The client's code in one module, made from [`ENTRY`] by `crates/web/bundler`.
+const SCRIPT_BUNDLE: &str = "dist/plaza.js";
+/// The client's styles in one sheet, made from [`STYLE`] by `crates/web/bundler`.
+const STYLE_BUNDLE: &str = "dist/plaza.css";
+/// The inline script the page starts with.
+const BOOT: &str = "boot.js";
+/// The service worker, served as `/app/sw.js` for the whole site.
+pub const SERVICE_WORKER: &str = "sw.js";
 
 /// A digest of every file of the client (names and contents), 12 hex digits: it changes whenever any file
 /// does. A release binary computes it once; a debug build, which reads the files from disk, at each call.
 pub fn version() -> String {
-    fn compute() -> String {
-        use sha2::Digest;
-        let mut paths: Vec<_> = Client::iter().collect();
-        paths.sort();
-        let mut digest = sha2::Sha256::new();
-        for path in paths {
-            if let Some(file) = Client::get(&path) {
-                digest.update(path.as_bytes());
-                digest.update(file.metadata.sha256_hash());
-            }
-        }
-        digest
-            .finalize()
-            .iter()
-            .take(6)
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
-    }
+    static VERSION: OnceLock<String> = OnceLock::new();
+    once_per_build(&VERSION, || hex(&files_digest(|_| true)[..6]))
+}
+
+/// `compute`'s answer, kept in `cell` by a release binary, whose files are built in; a debug build reads
+/// them from disk, so it computes again at each call and shows an edit at once.
+fn once_per_build<T: Clone>(cell: &OnceLock<T>, compute: impl FnOnce() -> T) -> T {
     if cfg!(debug_assertions) {
         return compute();
     }
-    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    VERSION.get_or_init(compute).clone()
+    cell.get_or_init(compute).clone()
 }
 
 /// Where the page names the client's files: `/app/v-<version>`. Every release that changes a file changes
@@ -303,15 +467,18 @@ mod tests {
     }
 
     #[test]
-    fn the_page_names_its_files_under_the_version_and_preloads_what_main_imports() {
-        let html = String::from_utf8(index().unwrap().bytes.into_owned()).unwrap();
+    fn the_page_names_its_files_under_the_version_and_preloads_what_main_imports_without_a_bundle() {
+        let html = String::from_utf8(page(None).unwrap().bytes.into_owned()).unwrap();
         let prefix = asset_prefix();
         assert!(!html.contains('%'), "every placeholder filled: {html}");
         assert!(html.contains(&format!("src=\"{prefix}/src/main.js\"")), "{html}");
         assert!(
-            html.contains(&format!("href=\"{prefix}/assets/style.css\"")),
+            html.contains(&format!(
+                "<link rel=\"stylesheet\" href=\"{prefix}/assets/style.css\">"
+            )),
             "{html}"
         );
+        assert!(html.contains(&format!("<meta name=\"plaza-assets\" content=\"{prefix}\">")));
         for module in [
             "src/api.js",
             "src/i18n.js",
@@ -332,6 +499,63 @@ mod tests {
         assert!(
             !html.contains("i18n/zh-CN.js"),
             "languages are chosen in the browser"
+        );
+    }
+
+    #[test]
+    fn the_bundle_is_built_from_the_current_sources_and_written_into_the_page() {
+        let bundle = bundle().unwrap_or_else(|| {
+            panic!(
+                "client/dist/ was not built from the sources as they are ({}): run \
+                 `npm ci --prefix crates/web/bundler && npm run bundle --prefix crates/web/bundler`",
+                sources_digest()
+            )
+        });
+        assert!(bundle.script.len() > 10_000 && bundle.style.len() > 1_000);
+        let html = String::from_utf8(index().unwrap().bytes.into_owned()).unwrap();
+        assert!(html.contains(&format!("<script type=\"module\">{}</script>", bundle.script)));
+        assert!(html.contains(&format!("<style>{}</style>", bundle.style)));
+        assert!(
+            !html.contains("<link rel=\"modulepreload\""),
+            "nothing to preload: {}",
+            &html[..2000]
+        );
+        assert!(!html.contains("plaza-bundle"), "the digests stay out of the page");
+        let sources = inline_sources();
+        assert_eq!(sources.scripts.split(' ').count(), 2, "{sources:?}");
+        assert_eq!(sources.styles, hash_source(&bundle.style));
+        assert!(sources.scripts.contains(&hash_source(&bundle.script)));
+    }
+
+    #[test]
+    fn the_boot_script_is_written_into_the_page_and_allowed_by_its_hash() {
+        let html = String::from_utf8(index().unwrap().bytes.into_owned()).unwrap();
+        let boot = boot_script();
+        assert!(boot.contains("plazaBoot"), "{boot}");
+        assert!(html.contains(&format!("<script>{boot}</script>")), "{html}");
+        assert!(
+            !boot.contains("</script"),
+            "the script cannot end the element early"
+        );
+        let source = hash_source(&boot);
+        assert!(
+            source.starts_with("'sha256-") && source.ends_with('\'') && source.len() == 53,
+            "{source}"
+        );
+        assert!(inline_sources().scripts.starts_with(&source));
+        assert!(asset(BOOT).is_none(), "served only inside the page");
+    }
+
+    #[test]
+    fn the_service_worker_carries_the_version() {
+        let worker = asset(SERVICE_WORKER).expect("the client has a service worker");
+        let text = String::from_utf8(worker.bytes.into_owned()).unwrap();
+        assert!(text.contains(&format!("'{}'", version())), "{text}");
+        assert!(!text.contains('%'), "{text}");
+        assert!(
+            worker.content_type.starts_with("text/javascript"),
+            "{}",
+            worker.content_type
         );
     }
 

@@ -867,3 +867,62 @@ fn liveness_touches_nothing_and_answers_head() {
     app.get("/health").assert_error(503, "unavailable");
     assert_eq!(app.get("/events/").header("connection"), Some("close"));
 }
+
+/// The page runs only the inline code it was built with: every inline script and style it carries is
+/// named by its hash in the policy, and nothing else inline is allowed.
+#[test]
+fn the_page_allows_exactly_its_own_inline_code_and_its_worker_may_keep_it() {
+    use base64::Engine;
+    use sha2::Digest;
+    let app = TestApp::spawn();
+    let page = app.get("/");
+    assert_eq!(page.status, 200);
+    let policy = page.header("content-security-policy").expect("the page has a policy").to_owned();
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    let html = String::from_utf8_lossy(&page.body).into_owned();
+    let inline = |open: &str, close: &str| -> Vec<String> {
+        html.split(open)
+            .skip(1)
+            .map(|rest| rest.split_once(close).expect("the element is closed").0.to_owned())
+            .collect()
+    };
+    let hash = |text: &str| {
+        let digest = sha2::Sha256::digest(text.as_bytes());
+        format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
+    };
+    let scripts: Vec<String> = [inline("<script>", "</script>"), inline("<script type=\"module\">", "</script>")].concat();
+    let styles = inline("<style>", "</style>");
+    assert_eq!(scripts.len(), 2, "the boot script and the bundle");
+    assert_eq!(styles.len(), 1, "the bundled styles");
+    let directive = |name: &str| {
+        policy
+            .split(';')
+            .map(str::trim)
+            .find(|part| part.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {policy}"))
+            .to_owned()
+    };
+    let script_src = directive("script-src ");
+    let style_src = directive("style-src ");
+    for script in &scripts {
+        assert!(script_src.contains(&hash(script)), "{script_src} allows {:.80}", script);
+    }
+    assert_eq!(script_src.matches("'sha256-").count(), 2, "{script_src}");
+    assert!(style_src.contains(&hash(&styles[0])), "{style_src}");
+    assert_eq!(style_src.matches("'sha256-").count(), 1, "{style_src}");
+
+    let worker = app.get("/app/sw.js");
+    assert_eq!(worker.status, 200);
+    assert_eq!(worker.header("service-worker-allowed"), Some("/"));
+    assert_eq!(worker.header("cache-control"), Some("no-cache"));
+    assert!(worker.header("content-type").is_some_and(|kind| kind.starts_with("text/javascript")));
+    let script = String::from_utf8_lossy(&worker.body);
+    let version = html
+        .split("<meta name=\"plaza-assets\" content=\"/app/v-")
+        .nth(1)
+        .and_then(|rest| rest.split_once('"'))
+        .expect("the page names its version")
+        .0;
+    assert!(script.contains(&format!("'{version}'")), "the worker is this build's: {script}");
+    assert_eq!(app.get("/app/boot.js").status, 404, "the boot script lives only in the page");
+}

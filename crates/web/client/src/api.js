@@ -85,7 +85,9 @@ export async function request(method, path, options = {}) {
 
   let response;
   try {
-    response = await fetch(url, { method, headers, body, signal, cache: 'no-store', credentials: 'same-origin' });
+    const early = method === 'GET' ? takeEarly(url) : null;
+    response = await (early ?? fetch(url, { method, headers, body, signal, cache: 'no-store', credentials: 'same-origin' }));
+    signal?.throwIfAborted();
   } catch (error) {
     if (error?.name === 'AbortError') throw error;
     throw new ApiError({ status: 0, code: 'network', detail: String(error?.message ?? error) });
@@ -132,6 +134,25 @@ export async function request(method, path, options = {}) {
     if (outcome === 'ended' && settings.getToken() === token) settings.onUnauthorized(error);
   }
   throw error;
+}
+
+/** A read the page's boot script started before this code loaded (see boot.js): the first screen's
+ * public data, asked for while the scripts were still on their way. Each is taken once, by the first
+ * request for the same address, and only until the first page has drawn ({@link forgetEarlyReads}):
+ * after that an answer from then would be stale. */
+function takeEarly(url) {
+  const early = window.plazaBoot?.early;
+  if (!early || url.origin !== window.location.origin) return null;
+  const key = url.pathname + url.search;
+  const pending = early[key];
+  if (!pending) return null;
+  delete early[key];
+  return pending;
+}
+
+/** The first page has drawn: reads the boot script started and nobody took are not used any more. */
+export function forgetEarlyReads() {
+  if (window.plazaBoot) window.plazaBoot.early = {};
 }
 
 /** A list endpoint: { items, total, unread }. A 204 is an empty list. */
@@ -198,6 +219,9 @@ export const events = {
   list: ({ skip, limit, search, when } = {}, options) => list('/events/', { skip, limit, search, when }, options),
   byOwner: (userId, { skip, limit, when } = {}, options) => list(`/users/${id(userId)}/events`, { skip, limit, when }, options),
   get: (eventId, options) => data(request('GET', `/events/${id(eventId)}`, options)),
+  /** GET /events/{id}/overview: the event, a page of its comments and the people they name, at once. */
+  overview: (eventId, { skip, limit } = {}, options) =>
+    data(request('GET', `/events/${id(eventId)}/overview`, { query: { skip, limit }, ...options })),
   create: (body) => data(request('POST', '/events/', { json: body })),
   update: (eventId, patch) => data(request('PATCH', `/events/${id(eventId)}`, { json: patch })),
   remove: (eventId) => request('DELETE', `/events/${id(eventId)}`),

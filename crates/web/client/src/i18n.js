@@ -1,12 +1,14 @@
 // Translations and locale-aware formatting.
 //
 // The languages are the modules in src/i18n/ (the server lists them in <meta name="plaza-locales">), so
-// adding a language is adding one file. The choice comes from the user (saved in localStorage) or else
-// from navigator.languages; English fills any key a language lacks.
+// adding a language is adding one file. The page's boot script (boot.js) makes the first choice — the
+// user's (saved in localStorage) or else the best for navigator.languages — and preloads its messages;
+// English fills any key a language lacks.
 //
 // A message is a string with {placeholders}, or an object of plural forms ({ one, other }) chosen with
 // Intl.PluralRules by the `count` parameter. Numbers in parameters are formatted for the locale.
 
+import { assetUrl } from './assets.js';
 import { store } from './store.js';
 
 const FALLBACK = 'en';
@@ -28,26 +30,12 @@ export function availableLocales() {
   return tags.length > 0 ? tags : [FALLBACK];
 }
 
-/** The best of `available` for the preferred tags: exact (any case), then same base language, then English. */
-export function negotiate(preferred, available) {
-  const byLower = new Map(available.map((tag) => [tag.toLowerCase(), tag]));
-  for (const tag of preferred) {
-    const hit = byLower.get(String(tag).toLowerCase());
-    if (hit) return hit;
-  }
-  for (const tag of preferred) {
-    const base = String(tag).toLowerCase().split('-')[0];
-    const hit = available.find((candidate) => candidate.toLowerCase().split('-')[0] === base);
-    if (hit) return hit;
-  }
-  return available.includes(FALLBACK) ? FALLBACK : available[0];
-}
-
 async function catalog(tag) {
   if (!catalogs.has(tag)) {
     catalogs.set(
       tag,
-      import(`./i18n/${tag}.js`).then(
+      // By its address under the build's version, so that a bundle does not take every language in.
+      import(assetUrl(`src/i18n/${tag}.js`)).then(
         (module) => module.default ?? {},
         () => ({}),
       ),
@@ -56,19 +44,11 @@ async function catalog(tag) {
   return catalogs.get(tag);
 }
 
-function savedChoice(available) {
-  try {
-    const saved = window.localStorage.getItem(CHOICE_KEY);
-    return saved && available.includes(saved) ? saved : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Picks and loads the language. Call once before the first render. */
 export async function initI18n() {
   const available = availableLocales();
-  const chosen = savedChoice(available) ?? negotiate(navigator.languages ?? [navigator.language], available);
+  const booted = window.plazaBoot?.locale;
+  const chosen = available.includes(booted) ? booted : available.includes(FALLBACK) ? FALLBACK : available[0];
   // Only the chosen language is loaded: every language defines every key English has (a browser journey
   // checks), so English is fetched only when it is the one chosen.
   if (chosen === FALLBACK) fallbackMessages = await catalog(FALLBACK);

@@ -1,6 +1,6 @@
 // Boot: language first (every string depends on it), then the session, the page frame, the routes.
 
-import { configureApi } from './api.js';
+import { configureApi, forgetEarlyReads } from './api.js';
 import * as api from './api.js';
 import { h, replace } from './dom.js';
 import { initI18n, t } from './i18n.js';
@@ -148,6 +148,7 @@ async function boot() {
       return null;
     },
     afterReady() {
+      forgetEarlyReads();
       if (restoreDrafts(currentTarget(), document.getElementById('main')) > 0) toast(t('drafts.restored'), { kind: 'info' });
     },
     afterRender(target, loc) {

@@ -5,6 +5,7 @@
 import { h, replace, uid } from '../dom.js';
 import { localeNames, setLocale, t, currentLocale } from '../i18n.js';
 import { store } from '../store.js';
+import { assetUrl } from '../assets.js';
 import { avatar } from './user.js';
 import { currentTheme, toggleTheme } from '../theme.js';
 
@@ -55,7 +56,7 @@ export function createHeader({ onLogout }) {
       h(
         'div',
         { class: 'header-inner' },
-        h('a', { class: 'brand', href: '#/' }, h('img', { class: 'brand-mark', src: new URL('../../assets/favicon.svg', import.meta.url).href, alt: '', width: 28, height: 28 }), h('span', { class: 'brand-name' }, t('app.name'))),
+        h('a', { class: 'brand', href: '#/' }, h('img', { class: 'brand-mark', src: assetUrl('assets/favicon.svg'), alt: '', width: 28, height: 28 }), h('span', { class: 'brand-name' }, t('app.name'))),
         h(
           'nav',
           { class: 'main-nav', 'aria-label': t('nav.label') },

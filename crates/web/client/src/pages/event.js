@@ -7,7 +7,7 @@ import { errorMessage } from '../errors.js';
 import { t } from '../i18n.js';
 import { currentTarget, href, navigate, replaceQuery } from '../router.js';
 import { currentUser, isSignedIn, store } from '../store.js';
-import { cachedUser, loadUsers } from '../users.js';
+import { cachedUser, loadUsers, remember } from '../users.js';
 import { confirmDialog } from '../components/dialog.js';
 import { checks, createForm, field } from '../components/form.js';
 import { duration, emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
@@ -41,11 +41,18 @@ export default function EventPage(ctx) {
 
   async function load() {
     if (!isId(id)) return showMissing();
-    // The comments are asked for with the event, not after it: one round trip instead of two.
-    const firstComments = commentAt ? null : api.comments.list(id, { skip: commentsSkip, limit: COMMENTS_PER_PAGE }, { signal: ctx.signal });
-    firstComments?.catch(() => {}); // an event that fails to load says so; its comments' error is not news
+    // The event, its first page of comments and the people they name come in one answer: one round trip
+    // instead of three. (Jumping to a comment first looks for its page, so it reads the event alone.)
+    let firstComments = null;
     try {
-      event = await api.events.get(id, { signal: ctx.signal });
+      if (commentAt) {
+        event = await api.events.get(id, { signal: ctx.signal });
+      } else {
+        const overview = await api.events.overview(id, { skip: commentsSkip, limit: COMMENTS_PER_PAGE }, { signal: ctx.signal });
+        overview.people.forEach(remember);
+        event = overview.event;
+        firstComments = Promise.resolve({ items: overview.comments, total: overview.comments_total });
+      }
     } catch (error) {
       if (error?.name === 'AbortError') return;
       if (error?.code === 'not_found') return showMissing();
