@@ -13,6 +13,7 @@ use plaza_domain::{SessionId, UserId};
 
 use crate::error::AppError;
 use crate::password::PasswordHasher;
+use crate::stored_now;
 use crate::throttle::{self, LoginThrottle};
 use crate::token::{IssuedToken, TokenCodec};
 
@@ -70,13 +71,6 @@ pub struct AuthService {
     shared: Option<Arc<dyn SharedLoginFailures>>,
     /// Where an ended session is announced, so that the live streams it opened close.
     bus: Option<Arc<dyn NotificationBus>>,
-}
-
-/// Now, to the millisecond every store keeps: a session's expiry reads back exactly as it was computed, so
-/// `refresh_expires_in` is the whole lifetime.
-fn stored_now() -> DateTime<Utc> {
-    use chrono::SubsecRound;
-    Utc::now().trunc_subsecs(3)
 }
 
 /// How long a session lasts without renewal.

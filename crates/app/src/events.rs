@@ -10,11 +10,13 @@ use plaza_domain::event::{
 };
 use plaza_domain::place::Place;
 use plaza_domain::search::SearchTerms;
+use plaza_domain::ticket::Sale;
 use plaza_domain::user::User;
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId, ValidationErrors};
 
 use crate::avatar_image::{AvatarImages, ReencodedAvatars};
 use crate::error::{AppError, Found, OrNotFound};
+use crate::tickets::new_ticket_code;
 
 /// A new event as its publisher describes it; whose it is, is the use case's to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,15 +200,22 @@ impl EventService {
         Ok(())
     }
 
-    /// Buys `quantity` tickets, all or none: `Conflict::SoldOut` when too few are left,
-    /// `Conflict::EventStarted` once the event has started. Any signed-in user may buy, the event's owner
-    /// included, as many times as they like: being `buyer` is the whole rule, and a purchase records no
-    /// buyer. The start and the capacity are checked in the same write as the sale, so an owner moving the
-    /// start into the past cannot race a purchase past it.
+    /// Buys `quantity` tickets, all or none, held by `buyer`, each with a fresh secret code:
+    /// `Conflict::SoldOut` when too few are left, `Conflict::EventStarted` once the event has started.
+    /// Any signed-in user may buy, the event's owner included, as many times as they like. The start and
+    /// the capacity are checked in the same write as the sale, so an owner moving the start into the past
+    /// cannot race a purchase past it.
     pub fn purchase(&self, buyer: &User, id: EventId, quantity: TicketQuantity) -> Result<Event, AppError> {
-        let _anyone_signed_in = buyer;
+        let codes = (0..quantity.get())
+            .map(|_| new_ticket_code())
+            .collect::<Result<_, _>>()?;
         self.events
-            .purchase(id, quantity, Utc::now())
+            .purchase(Sale {
+                event: id,
+                holder: buyer.id,
+                codes,
+                now: crate::stored_now(),
+            })
             .or_not_found("event")
     }
 
@@ -355,8 +364,8 @@ pub(crate) mod tests {
     #[test]
     fn purchases_report_sold_out_and_missing_events() {
         let mut events = MockEventRepository::new();
-        events.expect_purchase().returning(|id, _, _| {
-            if id == EventId::from_stored(1) {
+        events.expect_purchase().returning(|sale| {
+            if sale.event == EventId::from_stored(1) {
                 Err(RepoError::Conflict(Conflict::SoldOut))
             } else {
                 Err(RepoError::NotFound)
@@ -378,12 +387,12 @@ pub(crate) mod tests {
     #[test]
     fn an_event_that_has_started_sells_nothing_as_of_the_moment_of_the_purchase() {
         let mut events = MockEventRepository::new();
-        let before = Utc::now();
+        let before = crate::stored_now();
         events
             .expect_purchase()
             .times(1)
-            .withf(move |_, _, now| *now >= before && *now <= Utc::now())
-            .returning(|_, _, _| Err(RepoError::Conflict(Conflict::EventStarted)));
+            .withf(move |sale| sale.now >= before && sale.now <= Utc::now())
+            .returning(|_| Err(RepoError::Conflict(Conflict::EventStarted)));
         let service = service(events);
         let one = TicketQuantity::parse(1).unwrap();
         assert!(matches!(
@@ -423,19 +432,42 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn anyone_signed_in_buys_the_owner_included() {
+    fn anyone_signed_in_buys_the_owner_included_and_holds_tickets_with_fresh_codes() {
+        use std::sync::Mutex;
+        let codes = Arc::new(Mutex::new(Vec::new()));
+        let seen = codes.clone();
         let mut events = MockEventRepository::new();
-        events.expect_purchase().times(2).returning(|id, quantity, _| {
-            let mut bought = event(id.get(), 1);
-            bought.tickets_sold = quantity.get();
+        events.expect_purchase().times(2).returning(move |sale| {
+            seen.lock()
+                .unwrap()
+                .extend(sale.codes.iter().map(|code| code.as_str().to_owned()));
+            let mut bought = event(sale.event.get(), 1);
+            bought.tickets_sold = sale.quantity();
+            assert_eq!(sale.holder.get(), if sale.quantity() == 1 { 1 } else { 2 });
             Ok(bought)
         });
         let service = service(events);
-        let one = TicketQuantity::parse(1).unwrap();
-        for buyer in [user(1, "alice"), user(2, "bob")] {
-            let bought = service.purchase(&buyer, EventId::from_stored(5), one).unwrap();
-            assert_eq!(bought.tickets_sold, 1);
-        }
+        let (one, three) = (
+            TicketQuantity::parse(1).unwrap(),
+            TicketQuantity::parse(3).unwrap(),
+        );
+        let bought = service
+            .purchase(&user(1, "alice"), EventId::from_stored(5), one)
+            .unwrap();
+        assert_eq!(bought.tickets_sold, 1);
+        let bought = service
+            .purchase(&user(2, "bob"), EventId::from_stored(5), three)
+            .unwrap();
+        assert_eq!(bought.tickets_sold, 3);
+        let mut codes = codes.lock().unwrap().clone();
+        assert_eq!(codes.len(), 4);
+        assert!(
+            codes.iter().all(|code| code.len() == 43),
+            "256 bits each: {codes:?}"
+        );
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 4, "every code differs");
     }
 
     fn draft() -> EventDraft {

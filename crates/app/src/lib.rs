@@ -16,6 +16,7 @@ pub mod posts;
 pub mod secret;
 pub mod stream;
 pub mod throttle;
+pub mod tickets;
 pub mod token;
 pub mod users;
 
@@ -30,15 +31,25 @@ pub use notifications::NotificationService;
 pub use overview::OverviewService;
 pub use password::{BcryptHasher, PasswordHasher};
 pub use posts::PostService;
+pub use tickets::TicketService;
 pub use token::{IssuedToken, JwtTokenCodec, TokenCodec};
 pub use users::UserService;
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use plaza_domain::Stores;
 use plaza_domain::avatar::AvatarStore;
 use plaza_domain::health::StorageHealth;
 use plaza_domain::live::NotificationBus;
+
+/// Now, to the millisecond: the precision every store keeps and every answer gives, so that a time read
+/// back is the time written, on SQLite and on PostgreSQL alike.
+pub(crate) fn stored_now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(3)
+}
 
 /// The adapters the use cases run on; the binary chooses them.
 #[derive(Clone)]
@@ -66,6 +77,8 @@ pub struct Services {
     /// An event's page in one read: the event, a page of comments, the people they name.
     pub overview: OverviewService,
     pub notifications: NotificationService,
+    /// The tickets people hold.
+    pub tickets: TicketService,
     pub live: LiveService,
     pub health: Arc<dyn StorageHealth>,
 }
@@ -111,6 +124,7 @@ impl Services {
             auth,
             events: EventService::new(stores.events.clone(), avatars, avatar_images),
             posts: PostService::new(stores.posts),
+            tickets: TicketService::new(stores.tickets),
             comments: CommentService::new(stores.events, stores.comments, bus.clone()),
             notifications: NotificationService::new(stores.notifications, bus),
             health: stores.health,
@@ -145,6 +159,7 @@ mod tests {
                 health: Arc::new(MockStorageHealth::new()),
                 stream_tickets: Arc::new(MockStreamTicketStore::new()),
                 sessions: Arc::new(plaza_domain::session::MockSessionRepository::new()),
+                tickets: Arc::new(plaza_domain::ticket::MockTicketRepository::new()),
                 login_failures,
             },
             avatars: Arc::new(MockAvatarStore::new()),

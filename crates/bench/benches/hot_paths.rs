@@ -15,9 +15,10 @@ use diesel::sql_types::{BigInt, Text};
 use plaza_app::token::{JwtTokenCodec, TokenCodec};
 use plaza_bench::seed::{self, COMMON_WORD, RARE_WORD};
 use plaza_domain::comment::{CommentContent, CommentRepository, FanOut, NewComment};
-use plaza_domain::event::{Event, EventQuery, EventRepository, TicketQuantity, TimeWindow};
+use plaza_domain::event::{Event, EventQuery, EventRepository, TimeWindow};
 use plaza_domain::notification::{NewNotification, NotificationMessage, SenderName};
 use plaza_domain::search::SearchTerms;
+use plaza_domain::ticket::{Sale, TicketCode};
 use plaza_domain::{EventId, PageRequest, UserId};
 use plaza_infra_sqlite::{Database, DatabaseConfig, SqliteCommentRepository, SqliteEventRepository};
 
@@ -197,15 +198,20 @@ fn writes_through_the_repositories(c: &mut Criterion) {
             assert_eq!(posted.notifications.len(), 51);
         });
     });
-    let one = TicketQuantity::parse(1).expect("a valid quantity");
+    // Each purchase writes a ticket with a code of its own, as the use case's would.
+    let mut sold = 0u64;
     group.bench_function("ticket purchase", |b| {
         b.iter(|| {
+            sold += 1;
             events
-                .purchase(
-                    EventId::from_stored(TICKET_EVENT),
-                    one,
-                    chrono::DateTime::UNIX_EPOCH,
-                )
+                .purchase(Sale {
+                    event: EventId::from_stored(TICKET_EVENT),
+                    holder: author,
+                    codes: vec![
+                        TicketCode::parse(&format!("bench-ticket-{sold:020}")).expect("a valid code"),
+                    ],
+                    now: chrono::DateTime::UNIX_EPOCH,
+                })
                 .expect("a ticket is sold")
         });
     });

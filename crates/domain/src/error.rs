@@ -94,8 +94,12 @@ pub enum Conflict {
     SoldOut,
     /// A new `max_tickets` below the tickets already sold.
     CapacityBelowSold,
-    /// The event has started: its tickets no longer sell.
+    /// The event has started: its tickets no longer sell, nor can they be given back.
     EventStarted,
+    /// The ticket was given back already.
+    AlreadyCancelled,
+    /// The ticket was used at the door already.
+    AlreadyCheckedIn,
 }
 
 impl fmt::Display for Conflict {
@@ -106,6 +110,8 @@ impl fmt::Display for Conflict {
             Conflict::SoldOut => "not enough tickets left",
             Conflict::CapacityBelowSold => "max_tickets below tickets already sold",
             Conflict::EventStarted => "the event has already started: its tickets no longer sell",
+            Conflict::AlreadyCancelled => "the ticket is cancelled already",
+            Conflict::AlreadyCheckedIn => "the ticket was checked in already",
         })
     }
 }

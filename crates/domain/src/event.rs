@@ -325,11 +325,12 @@ pub trait EventRepository: Send + Sync {
         name: String,
         alt: ImageAlt,
     ) -> Result<(Event, Option<String>), RepoError>;
-    /// Adds `quantity` to the tickets sold in one atomic check-and-write, if the event has not started by
-    /// `now` and the sale fits: `Conflict::EventStarted` when it has started ([`Event::has_started`]),
-    /// `Conflict::SoldOut` when the sale would pass `max_tickets`, `NotFound` when there is no such event.
-    fn purchase(&self, id: EventId, quantity: TicketQuantity, now: DateTime<Utc>)
-    -> Result<Event, RepoError>;
+    /// Makes `sale`: adds its quantity to the tickets sold in one atomic check-and-write, if the event
+    /// has not started by `sale.now` and the sale fits, and stores its tickets (active, held by its
+    /// buyer) in the same transaction. `Conflict::EventStarted` when the event has started
+    /// ([`Event::has_started`]), `Conflict::SoldOut` when the sale would pass `max_tickets`, `NotFound`
+    /// when there is no such event; nothing is written then.
+    fn purchase(&self, sale: crate::ticket::Sale) -> Result<Event, RepoError>;
 }
 
 #[cfg(test)]

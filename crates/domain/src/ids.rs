@@ -92,6 +92,10 @@ id_type!(
     /// Identifies a session (one login on one device).
     SessionId
 );
+id_type!(
+    /// Identifies a ticket.
+    TicketId
+);
 
 #[cfg(test)]
 mod tests {

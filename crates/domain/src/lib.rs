@@ -27,10 +27,11 @@ pub mod search;
 pub mod session;
 pub mod stores;
 pub mod text;
+pub mod ticket;
 pub mod transfer;
 pub mod user;
 
 pub use error::{Conflict, FieldError, Invalid, RepoError, ValidationErrors};
-pub use ids::{CommentId, EventId, NotificationId, PostId, SessionId, UserId};
+pub use ids::{CommentId, EventId, NotificationId, PostId, SessionId, TicketId, UserId};
 pub use page::{Page, PageRequest};
 pub use stores::Stores;

@@ -11,6 +11,7 @@ use crate::login::SharedLoginFailures;
 use crate::notification::NotificationRepository;
 use crate::post::PostRepository;
 use crate::session::SessionRepository;
+use crate::ticket::TicketRepository;
 use crate::user::UserRepository;
 
 /// The repositories and other storage ports of one store. Adding a port means adding it here, and the
@@ -21,6 +22,8 @@ pub struct Stores {
     pub users: Arc<dyn UserRepository>,
     /// Events and their ticket sales.
     pub events: Arc<dyn EventRepository>,
+    /// The tickets sales made: who holds them, and giving them back.
+    pub tickets: Arc<dyn TicketRepository>,
     /// Posts.
     pub posts: Arc<dyn PostRepository>,
     /// Comments, written together with the notifications they send.

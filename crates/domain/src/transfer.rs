@@ -6,11 +6,12 @@ use crate::comment::Comment;
 use crate::event::Event;
 use crate::notification::Notification;
 use crate::post::Post;
+use crate::ticket::Ticket;
 use crate::user::User;
 use crate::{EventId, RepoError, UserId};
 
 /// Rows of one table, in id order. Batches arrive table by table, in an order that keeps every reference
-/// valid: users, events, posts, comments, participants, notifications.
+/// valid: users, events, posts, comments, participants, notifications, tickets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Batch {
     /// Accounts, with their password hashes and token epochs.
@@ -25,6 +26,8 @@ pub enum Batch {
     Participants(Vec<(EventId, UserId)>),
     /// Notifications, with their read marks.
     Notifications(Vec<Notification>),
+    /// Tickets, with their codes and where they stand.
+    Tickets(Vec<Ticket>),
 }
 
 /// Declares [`Table`] and its complete list [`Table::ALL`] from one list of names.
@@ -59,6 +62,8 @@ tables!(
     Participants,
     /// [`Batch::Notifications`].
     Notifications,
+    /// [`Batch::Tickets`].
+    Tickets,
 );
 
 impl Batch {
@@ -71,6 +76,7 @@ impl Batch {
             Batch::Comments(_) => Table::Comments,
             Batch::Participants(_) => Table::Participants,
             Batch::Notifications(_) => Table::Notifications,
+            Batch::Tickets(_) => Table::Tickets,
         }
     }
 
@@ -83,6 +89,7 @@ impl Batch {
             Batch::Comments(rows) => rows.len(),
             Batch::Participants(rows) => rows.len(),
             Batch::Notifications(rows) => rows.len(),
+            Batch::Tickets(rows) => rows.len(),
         }
     }
 
@@ -107,6 +114,8 @@ pub struct Counts {
     pub participants: u64,
     /// Rows of [`Batch::Notifications`].
     pub notifications: u64,
+    /// Rows of [`Batch::Tickets`].
+    pub tickets: u64,
 }
 
 impl Counts {
@@ -131,6 +140,7 @@ impl Counts {
             Table::Comments => &mut self.comments,
             Table::Participants => &mut self.participants,
             Table::Notifications => &mut self.notifications,
+            Table::Tickets => &mut self.tickets,
         }
     }
 }

@@ -60,8 +60,12 @@ error_codes! {
         EmailTaken = "email_taken",
         /// `409`: not enough tickets are left for the purchase.
         SoldOut = "sold_out",
-        /// `409`: the event has started; its tickets no longer sell.
+        /// `409`: the event has started; its tickets no longer sell and can no longer be given back.
         EventStarted = "event_started",
+        /// `409`: the ticket is cancelled already.
+        AlreadyCancelled = "already_cancelled",
+        /// `409`: the ticket was checked in already.
+        AlreadyCheckedIn = "already_checked_in",
         /// `412`: an `If-Match` or `If-Unmodified-Since` condition did not hold.
         PreconditionFailed = "precondition_failed",
         /// `413`: the body is too large.
@@ -299,6 +303,8 @@ impl From<AppError> for ApiError {
                     Conflict::EmailTaken => ErrorCode::EmailTaken,
                     Conflict::SoldOut => ErrorCode::SoldOut,
                     Conflict::EventStarted => ErrorCode::EventStarted,
+                    Conflict::AlreadyCancelled => ErrorCode::AlreadyCancelled,
+                    Conflict::AlreadyCheckedIn => ErrorCode::AlreadyCheckedIn,
                     // The use case turns this into a validation error; reaching here is a bug.
                     Conflict::CapacityBelowSold => {
                         return Self::invalid_field("max_tickets", conflict.to_string());
@@ -389,7 +395,7 @@ mod tests {
             );
             assert!(names.insert(code.as_str()), "{} twice", code.as_str());
         }
-        assert_eq!(ErrorCode::ALL.len(), 19);
+        assert_eq!(ErrorCode::ALL.len(), 21);
         assert_eq!(ErrorCode::MethodNotAllowed.as_str(), "method_not_allowed");
     }
 }

@@ -32,6 +32,7 @@ pub mod routes;
 pub mod sessions;
 pub mod settings;
 pub mod state;
+pub mod tickets;
 pub mod token;
 pub mod users;
 pub mod web_client;

@@ -61,6 +61,7 @@ pub const BEARER: &str = "bearerAuth";
         (name = "auth", description = "Tokens: the OAuth2 password flow"),
         (name = "users", description = "Accounts, profiles and avatars"),
         (name = "events", description = "Events, search and ticket sales"),
+        (name = "tickets", description = "The tickets people hold: listing, showing and giving them back"),
         (name = "posts", description = "Posts"),
         (name = "comments", description = "Comments on events; each notifies the people involved"),
         (name = "notifications", description = "The caller's inbox"),

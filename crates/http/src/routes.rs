@@ -8,8 +8,8 @@ use actix_web::{FromRequest, Handler, Responder, Route, web};
 use utoipa::openapi::OpenApi;
 
 use crate::{
-    avatars, comments, docs, events, health, live, notifications, overview, posts, sessions, token, users,
-    web_client,
+    avatars, comments, docs, events, health, live, notifications, overview, posts, sessions, tickets, token,
+    users, web_client,
 };
 
 /// One method on one path.
@@ -111,6 +111,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(GET "/users/me" => users::me),
         route!(GET "/users/me/sessions" => sessions::list),
         route!(DELETE "/users/me/sessions/{session_id}" => sessions::end),
+        route!(GET "/users/me/tickets" => tickets::list_mine),
         route!(GET "/users/{user_id}" => users::get),
         route!(PUT "/users/{user_id}" => users::update),
         route!(PUT "/users/{user_id}/avatar" => avatars::upload),
@@ -125,6 +126,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(DELETE "/events/{event_id}" => events::delete),
         route!(POST "/events/{event_id}/tickets" => events::purchase),
         route!(PUT "/events/{event_id}/image" => avatars::upload_event_image),
+        route!(GET "/tickets/{ticket_id}" => tickets::get),
+        route!(POST "/tickets/{ticket_id}/cancel" => tickets::cancel),
+        route!(GET "/tickets/{ticket_id}/qr.svg" => tickets::qr_code),
         route!(POST "/posts" => posts::create),
         route!(GET "/posts" => posts::list_posts),
         route!(GET "/posts/{post_id}" => posts::get),

@@ -5,11 +5,11 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamp};
 use plaza_domain::event::{
-    Capacity, Event, EventChanges, EventImage, EventQuery, EventRepository, ImageAlt, NewEvent,
-    TicketQuantity, TimeWindow,
+    Capacity, Event, EventChanges, EventImage, EventQuery, EventRepository, ImageAlt, NewEvent, TimeWindow,
 };
 use plaza_domain::place::StoredPlace;
 use plaza_domain::search::{SearchTerms, index_tokens};
+use plaza_domain::ticket::Sale;
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::db::{Conn, Database, now};
@@ -397,27 +397,26 @@ impl EventRepository for PgEventRepository {
         })
     }
 
-    fn purchase(
-        &self,
-        id: EventId,
-        quantity: TicketQuantity,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Event, RepoError> {
+    fn purchase(&self, sale: Sale) -> Result<Event, RepoError> {
+        let (id, quantity, now) = (sale.event, sale.quantity(), sale.now);
         self.db.write(|conn| {
             // Check and write in one statement: the row changes only if the sale still fits. Racing
             // purchases queue on the row lock, and each re-checks the condition on the row it then sees.
             let sold: Option<EventRow> = diesel::update(
                 events::table
                     .find(id.get())
-                    .filter((events::tickets_sold + quantity.get()).le(events::max_tickets))
+                    .filter((events::tickets_sold + quantity).le(events::max_tickets))
                     .filter(events::event_time.gt(now.naive_utc())),
             )
-            .set(events::tickets_sold.eq(events::tickets_sold + quantity.get()))
+            .set(events::tickets_sold.eq(events::tickets_sold + quantity))
             .returning(EventRow::as_returning())
             .get_result(conn)
             .optional()?;
             match sold {
-                Some(row) => Ok(row.into()),
+                Some(row) => {
+                    crate::tickets::issue(conn, &sale)?;
+                    Ok(row.into())
+                }
                 None => Err(StoreError::from(Event::why_unsold(find(conn, id)?, now))),
             }
         })

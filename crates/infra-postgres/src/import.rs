@@ -106,6 +106,7 @@ fn table_name(table: Table) -> &'static str {
         Table::Comments => "comments",
         Table::Participants => "event_participants",
         Table::Notifications => "notifications",
+        Table::Tickets => "tickets",
     }
 }
 
@@ -251,6 +252,24 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
             diesel::insert_into(notifications::table)
                 .values(&rows)
                 .execute(conn)?;
+        }
+        Batch::Tickets(rows) => {
+            use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+            for ticket in rows {
+                diesel::sql_query(
+                    "INSERT INTO tickets (id, event_id, holder_id, status, code, created_at, cancelled_at, \
+                     checked_in_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind::<BigInt, _>(ticket.id.get())
+                .bind::<BigInt, _>(ticket.event_id.get())
+                .bind::<BigInt, _>(ticket.holder_id.get())
+                .bind::<Text, _>(ticket.status.as_str())
+                .bind::<Text, _>(&ticket.code)
+                .bind::<Timestamp, _>(utc(ticket.created_at))
+                .bind::<Nullable<Timestamp>, _>(ticket.cancelled_at.map(utc))
+                .bind::<Nullable<Timestamp>, _>(ticket.checked_in_at.map(utc))
+                .execute(conn)?;
+            }
         }
     }
     Ok(())

@@ -16,6 +16,7 @@ mod schema;
 mod sessions;
 mod stores;
 mod stream_tickets;
+mod tickets;
 mod users;
 
 #[cfg(any(test, feature = "test-support"))]

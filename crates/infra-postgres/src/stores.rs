@@ -12,6 +12,7 @@ use crate::notifications::PgNotificationRepository;
 use crate::posts::PgPostRepository;
 use crate::sessions::PgSessions;
 use crate::stream_tickets::PgStreamTickets;
+use crate::tickets::PgTickets;
 use crate::users::PgUserRepository;
 
 impl Database {
@@ -21,6 +22,7 @@ impl Database {
         Stores {
             users: Arc::new(PgUserRepository::new(self.clone())),
             events: Arc::new(PgEventRepository::new(self.clone())),
+            tickets: Arc::new(PgTickets::new(self.clone())),
             posts: Arc::new(PgPostRepository::new(self.clone())),
             comments: Arc::new(PgCommentRepository::new(self.clone())),
             notifications: Arc::new(PgNotificationRepository::new(self.clone())),

@@ -5,11 +5,11 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::sqlite::Sqlite;
 use plaza_domain::event::{
-    Capacity, Event, EventChanges, EventImage, EventQuery, EventRepository, ImageAlt, NewEvent,
-    TicketQuantity, TimeWindow,
+    Capacity, Event, EventChanges, EventImage, EventQuery, EventRepository, ImageAlt, NewEvent, TimeWindow,
 };
 use plaza_domain::place::StoredPlace;
 use plaza_domain::search::SearchTerms;
+use plaza_domain::ticket::Sale;
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::conn::{Conn, now};
@@ -489,12 +489,7 @@ impl EventRepository for SqliteEventRepository {
         })
     }
 
-    fn purchase(
-        &self,
-        id: EventId,
-        quantity: TicketQuantity,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Event, RepoError> {
+    fn purchase(&self, sale: Sale) -> Result<Event, RepoError> {
         self.db.write(move |conn| {
             // Check and write in one statement: the row changes only if the event has not started and the
             // sale still fits.
@@ -503,15 +498,21 @@ impl EventRepository for SqliteEventRepository {
                 "WHERE id = ? AND tickets_sold + ? <= max_tickets AND event_time > ? RETURNING ",
                 event_columns!()
             ))
-            .int(quantity.get())
-            .int(id.get())
-            .int(quantity.get())
-            .timestamp(stored_time(now))
+            .int(sale.quantity())
+            .int(sale.event.get())
+            .int(sale.quantity())
+            .timestamp(stored_time(sale.now))
             .get_result(conn)
             .optional()?;
             match sold {
-                Some(row) => Ok(row.into()),
-                None => Err(StoreError::from(Event::why_unsold(find(conn, id)?, now))),
+                Some(row) => {
+                    crate::tickets::issue(conn, &sale)?;
+                    Ok(row.into())
+                }
+                None => Err(StoreError::from(Event::why_unsold(
+                    find(conn, sale.event)?,
+                    sale.now,
+                ))),
             }
         })
     }
@@ -526,7 +527,7 @@ pub(crate) mod tests {
     use chrono::{TimeZone, Utc};
     use plaza_domain::PageRequest;
     use plaza_domain::event::{
-        Capacity, DurationHours, DurationMinutes, EventDescription, EventName, MaxTickets,
+        Capacity, DurationHours, DurationMinutes, EventDescription, EventName, MaxTickets, TicketQuantity,
     };
     use plaza_domain::user::UserRepository;
 
@@ -952,27 +953,43 @@ pub(crate) mod tests {
         let event = repo.create(new_event(owner, "Small", "", 1, 5)).unwrap();
         let three = TicketQuantity::parse(3).unwrap();
         assert_eq!(
-            repo.purchase(event.id, three, chrono::DateTime::UNIX_EPOCH)
-                .unwrap()
-                .tickets_sold,
+            repo.purchase(plaza_port_contract::sale(
+                event.id,
+                owner,
+                three,
+                chrono::DateTime::UNIX_EPOCH
+            ))
+            .unwrap()
+            .tickets_sold,
             3
         );
         assert!(matches!(
-            repo.purchase(event.id, three, chrono::DateTime::UNIX_EPOCH),
+            repo.purchase(plaza_port_contract::sale(
+                event.id,
+                owner,
+                three,
+                chrono::DateTime::UNIX_EPOCH
+            )),
             Err(RepoError::Conflict(Conflict::SoldOut))
         ));
         assert_eq!(
-            repo.purchase(
+            repo.purchase(plaza_port_contract::sale(
                 event.id,
+                owner,
                 TicketQuantity::parse(2).unwrap(),
                 chrono::DateTime::UNIX_EPOCH
-            )
+            ))
             .unwrap()
             .tickets_sold,
             5
         );
         assert!(matches!(
-            repo.purchase(EventId::from_stored(999), three, chrono::DateTime::UNIX_EPOCH),
+            repo.purchase(plaza_port_contract::sale(
+                EventId::from_stored(999),
+                owner,
+                three,
+                chrono::DateTime::UNIX_EPOCH
+            )),
             Err(RepoError::NotFound)
         ));
     }
@@ -981,11 +998,12 @@ pub(crate) mod tests {
     fn capacity_cannot_drop_below_sales() {
         let (_dir, _db, repo, owner) = setup();
         let event = repo.create(new_event(owner, "Small", "", 1, 5)).unwrap();
-        repo.purchase(
+        repo.purchase(plaza_port_contract::sale(
             event.id,
+            owner,
             TicketQuantity::parse(4).unwrap(),
             chrono::DateTime::UNIX_EPOCH,
-        )
+        ))
         .unwrap();
         let lower = |max| EventChanges {
             max_tickets: Some(MaxTickets::parse(max).unwrap()),
@@ -1012,11 +1030,12 @@ pub(crate) mod tests {
                 std::thread::spawn(move || {
                     (0..20)
                         .filter(|_| {
-                            repo.purchase(
+                            repo.purchase(plaza_port_contract::sale(
                                 event.id,
+                                owner,
                                 TicketQuantity::parse(1).unwrap(),
                                 chrono::DateTime::UNIX_EPOCH,
-                            )
+                            ))
                             .is_ok()
                         })
                         .count()

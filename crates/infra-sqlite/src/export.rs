@@ -230,6 +230,15 @@ fn export(conn: &mut SqliteConnection, sink: &mut Sink<'_>) -> Result<Counts, St
                 }
             }
             Table::Notifications => by_id!(notifications, NotificationRow, Notification, Notifications),
+            Table::Tickets => {
+                let mut after = 0i64;
+                loop {
+                    let rows = crate::tickets::after(conn, after, BATCH)?;
+                    let Some(last) = rows.last() else { break };
+                    after = last.id.get();
+                    send(Batch::Tickets(rows))?;
+                }
+            }
         }
     }
     Ok(counts)
@@ -251,6 +260,7 @@ mod tests {
             Table::Comments => "comments",
             Table::Participants => "event_participants",
             Table::Notifications => "notifications",
+            Table::Tickets => "tickets",
         }
     }
 
@@ -352,6 +362,15 @@ mod tests {
                 },
                 Box::new(Owner(guest.id)),
             )
+            .unwrap();
+        stores
+            .events
+            .purchase(plaza_port_contract::sale(
+                event.id,
+                guest.id,
+                plaza_domain::event::TicketQuantity::parse(2).unwrap(),
+                chrono::DateTime::UNIX_EPOCH,
+            ))
             .unwrap();
         let mut source = Source::open(&dir.path().join("nested/plaza.db")).unwrap();
         let counts = source.export(&mut |_| Ok(())).unwrap();

@@ -20,6 +20,7 @@ mod sessions;
 mod sql;
 mod stores;
 mod stream_tickets;
+mod tickets;
 mod time;
 mod users;
 mod writer;

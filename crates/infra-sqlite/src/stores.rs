@@ -11,6 +11,7 @@ use crate::notifications::SqliteNotificationRepository;
 use crate::posts::SqlitePostRepository;
 use crate::sessions::SqliteSessions;
 use crate::stream_tickets::SqliteStreamTickets;
+use crate::tickets::SqliteTickets;
 use crate::users::SqliteUserRepository;
 
 impl Database {
@@ -20,6 +21,7 @@ impl Database {
         Stores {
             users: Arc::new(SqliteUserRepository::new(self.clone())),
             events: Arc::new(SqliteEventRepository::new(self.clone())),
+            tickets: Arc::new(SqliteTickets::new(self.clone())),
             posts: Arc::new(SqlitePostRepository::new(self.clone())),
             comments: Arc::new(SqliteCommentRepository::new(self.clone())),
             notifications: Arc::new(SqliteNotificationRepository::new(self.clone())),

@@ -28,8 +28,9 @@ use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, PlaceChanges, 
 use plaza_domain::post::{NewPost, PostContent, PostTitle};
 use plaza_domain::search::SearchTerms;
 use plaza_domain::session::{Device, Expiry, MAX_PER_USER, NewSession, Renewal, Session};
+use plaza_domain::ticket::{Sale, TicketCode, TicketStatus};
 use plaza_domain::user::{Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, Username};
-use plaza_domain::{Conflict, EventId, NotificationId, PageRequest, RepoError, SessionId, UserId};
+use plaza_domain::{Conflict, EventId, NotificationId, PageRequest, RepoError, SessionId, TicketId, UserId};
 
 pub use plaza_domain::Stores;
 
@@ -71,6 +72,9 @@ macro_rules! contract_tests {
             purchases_follow_the_capacity_rule,
             capacity_cannot_drop_below_sales,
             concurrent_purchases_never_oversell,
+            a_purchase_issues_tickets_held_by_its_buyer,
+            a_ticket_is_given_back_once_by_its_holder_before_the_start,
+            racing_cancellations_of_one_ticket_cancel_it_once,
             posts_list_newest_first_optionally_by_author,
             a_comment_notifies_the_owner_and_earlier_commenters_once,
             comments_at_the_same_moment_each_notify_the_other,
@@ -136,6 +140,25 @@ fn event(stores: &Stores, owner: UserId, name: &str, description: &str, day: u32
 }
 
 /// When the purchases of the checks happen: before every event they make (those are in 2027).
+/// A sale of `quantity` tickets to `holder` at `now`, each with a code no other sale of this process has
+/// (adapters' own tests use it too).
+pub fn sale(event: EventId, holder: UserId, quantity: TicketQuantity, now: chrono::DateTime<Utc>) -> Sale {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let codes = (0..quantity.get())
+        .map(|_| {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            TicketCode::parse(&format!("code-{}-{n:020}", std::process::id())).unwrap()
+        })
+        .collect();
+    Sale {
+        event,
+        holder,
+        codes,
+        now,
+    }
+}
+
 fn sale_time() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
 }
@@ -809,7 +832,7 @@ pub fn a_started_event_sells_nothing_from_its_start_on(stores: &Stores) {
     assert_eq!(
         stores
             .events
-            .purchase(show.id, one, just_before)
+            .purchase(sale(show.id, owner, one, just_before))
             .unwrap()
             .tickets_sold,
         1
@@ -817,7 +840,7 @@ pub fn a_started_event_sells_nothing_from_its_start_on(stores: &Stores) {
     for now in [show.event_time, show.event_time + chrono::Duration::hours(1)] {
         assert!(
             matches!(
-                stores.events.purchase(show.id, one, now),
+                stores.events.purchase(sale(show.id, owner, one, now)),
                 Err(RepoError::Conflict(Conflict::EventStarted))
             ),
             "at {now}"
@@ -827,10 +850,13 @@ pub fn a_started_event_sells_nothing_from_its_start_on(stores: &Stores) {
         .events
         .create(new_event(owner, "Full house", "", 4, 1))
         .unwrap();
-    stores.events.purchase(full.id, one, sale_time()).unwrap();
+    stores
+        .events
+        .purchase(sale(full.id, owner, one, sale_time()))
+        .unwrap();
     assert!(
         matches!(
-            stores.events.purchase(full.id, one, full.event_time),
+            stores.events.purchase(sale(full.id, owner, one, full.event_time)),
             Err(RepoError::Conflict(Conflict::EventStarted))
         ),
         "a started event is started, full or not"
@@ -849,20 +875,20 @@ pub fn purchases_stop_at_capacity(stores: &Stores) {
     assert_eq!(
         stores
             .events
-            .purchase(show.id, three, sale_time())
+            .purchase(sale(show.id, owner, three, sale_time()))
             .unwrap()
             .tickets_sold,
         3
     );
     assert!(matches!(
-        stores.events.purchase(show.id, three, sale_time()),
+        stores.events.purchase(sale(show.id, owner, three, sale_time())),
         Err(RepoError::Conflict(Conflict::SoldOut))
     ));
     let two = TicketQuantity::parse(2).unwrap();
     assert_eq!(
         stores
             .events
-            .purchase(show.id, two, sale_time())
+            .purchase(sale(show.id, owner, two, sale_time()))
             .unwrap()
             .tickets_sold,
         5
@@ -870,7 +896,7 @@ pub fn purchases_stop_at_capacity(stores: &Stores) {
     assert!(matches!(
         stores
             .events
-            .purchase(EventId::from_stored(9_999), two, sale_time()),
+            .purchase(sale(EventId::from_stored(9_999), owner, two, sale_time())),
         Err(RepoError::NotFound)
     ));
 }
@@ -910,7 +936,12 @@ pub fn purchases_follow_the_capacity_rule(stores: &Stores) {
                 assert_eq!((show.tickets_sold, show.max_tickets), (sold, max));
                 let case = format!("{sold} sold of {max}, buying {}", quantity.get());
                 let expected = capacity.sell(quantity);
-                match (stores.events.purchase(show.id, quantity, sale_time()), expected) {
+                match (
+                    stores
+                        .events
+                        .purchase(sale(show.id, owner, quantity, sale_time())),
+                    expected,
+                ) {
                     (Ok(bought), Some(after)) => assert_eq!(bought.tickets_sold, after.sold(), "{case}"),
                     (Err(RepoError::Conflict(Conflict::SoldOut)), None) => {}
                     (answer, _) => {
@@ -948,7 +979,12 @@ pub fn capacity_cannot_drop_below_sales(stores: &Stores) {
     let show = stores.events.create(new_event(owner, "Show", "", 1, 10)).unwrap();
     stores
         .events
-        .purchase(show.id, TicketQuantity::parse(4).unwrap(), sale_time())
+        .purchase(sale(
+            show.id,
+            owner,
+            TicketQuantity::parse(4).unwrap(),
+            sale_time(),
+        ))
         .unwrap();
     let to = |max| EventChanges {
         max_tickets: Some(MaxTickets::parse(max).unwrap()),
@@ -979,7 +1015,12 @@ pub fn concurrent_purchases_never_oversell(stores: &Stores) {
                     (0..20)
                         .filter(|_| {
                             events
-                                .purchase(show.id, TicketQuantity::parse(1).unwrap(), sale_time())
+                                .purchase(sale(
+                                    show.id,
+                                    owner,
+                                    TicketQuantity::parse(1).unwrap(),
+                                    sale_time(),
+                                ))
                                 .is_ok()
                         })
                         .count()
@@ -990,6 +1031,203 @@ pub fn concurrent_purchases_never_oversell(stores: &Stores) {
     });
     assert_eq!(sold, 50, "every ticket sold once, none more");
     assert_eq!(stores.events.find(show.id).unwrap().unwrap().tickets_sold, 50);
+}
+
+pub fn a_purchase_issues_tickets_held_by_its_buyer(stores: &Stores) {
+    let (owner, buyer, other) = (
+        user(stores, "owner"),
+        user(stores, "buyer"),
+        user(stores, "other"),
+    );
+    // Two tickets sold before tickets were records: counted, without rows.
+    let show = stores
+        .events
+        .create(NewEvent {
+            capacity: Capacity::new(2, MaxTickets::parse(10).unwrap()).unwrap(),
+            ..new_event(owner, "Show", "", 1, 10)
+        })
+        .unwrap();
+    let first = sale(show.id, buyer, TicketQuantity::parse(3).unwrap(), sale_time());
+    let second = sale(show.id, buyer, TicketQuantity::parse(2).unwrap(), sale_time());
+    let mut codes: Vec<String> = [&second, &first]
+        .iter()
+        .flat_map(|sale| sale.codes.iter().rev().map(|code| code.as_str().to_owned()))
+        .collect();
+    assert_eq!(stores.events.purchase(first).unwrap().tickets_sold, 5);
+    assert_eq!(stores.events.purchase(second).unwrap().tickets_sold, 7);
+    let refused = sale(show.id, buyer, TicketQuantity::parse(4).unwrap(), sale_time());
+    assert!(matches!(
+        stores.events.purchase(refused),
+        Err(RepoError::Conflict(Conflict::SoldOut))
+    ));
+
+    let held = stores.tickets.list_held(buyer, None, page(0, 10)).unwrap();
+    assert_eq!(held.total, 5, "a refused sale issues nothing");
+    let ids: Vec<i64> = held.items.iter().map(|held| held.ticket.id.get()).collect();
+    assert!(
+        ids.windows(2).all(|pair| pair[0] > pair[1]),
+        "newest first: {ids:?}"
+    );
+    let listed: Vec<String> = held.items.iter().map(|held| held.ticket.code.clone()).collect();
+    assert_eq!(listed, codes, "the codes of the sale, newest first");
+    for item in &held.items {
+        assert_eq!(item.ticket.status, TicketStatus::Active);
+        assert_eq!((item.ticket.event_id, item.ticket.holder_id), (show.id, buyer));
+        assert_eq!(item.ticket.created_at, sale_time());
+        assert_eq!(
+            (item.ticket.cancelled_at, item.ticket.checked_in_at),
+            (None, None)
+        );
+        assert_eq!(
+            (
+                item.event.id,
+                item.event.name.as_str(),
+                item.event.event_time,
+                item.event.owner_id
+            ),
+            (show.id, "Show", show.event_time, owner)
+        );
+    }
+    let second_page = stores.tickets.list_held(buyer, None, page(3, 10)).unwrap();
+    assert_eq!((second_page.items.len(), second_page.total), (2, 5));
+    assert_eq!(
+        stores
+            .tickets
+            .list_held(buyer, Some(TicketStatus::Active), page(0, 10))
+            .unwrap()
+            .total,
+        5
+    );
+    for status in [TicketStatus::Cancelled, TicketStatus::CheckedIn] {
+        let none = stores
+            .tickets
+            .list_held(buyer, Some(status), page(0, 10))
+            .unwrap();
+        assert_eq!((none.items.len(), none.total), (0, 0), "{status}");
+    }
+    let nobodys = stores.tickets.list_held(other, None, page(0, 10)).unwrap();
+    assert_eq!((nobodys.items.len(), nobodys.total), (0, 0));
+
+    let found = stores.tickets.find(held.items[0].ticket.id).unwrap().unwrap();
+    assert_eq!(found, held.items[0]);
+    assert_eq!(
+        stores.tickets.find(TicketId::from_stored(9_999_999)).unwrap(),
+        None
+    );
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 5);
+}
+
+/// An organiser's show of `max` places and a buyer who bought `quantity` of them.
+fn show_with_tickets(stores: &Stores, max: i64, quantity: i64) -> (UserId, UserId, Event) {
+    let (owner, buyer) = (user(stores, "owner"), user(stores, "buyer"));
+    let show = stores
+        .events
+        .create(new_event(owner, "Show", "", 1, max))
+        .unwrap();
+    let show = stores
+        .events
+        .purchase(sale(
+            show.id,
+            buyer,
+            TicketQuantity::parse(quantity).unwrap(),
+            sale_time(),
+        ))
+        .unwrap();
+    (owner, buyer, show)
+}
+
+pub fn a_ticket_is_given_back_once_by_its_holder_before_the_start(stores: &Stores) {
+    let (owner, buyer, show) = show_with_tickets(stores, 5, 2);
+    let held = stores.tickets.list_held(buyer, None, page(0, 10)).unwrap();
+    let (ticket, kept) = (held.items[0].ticket.id, held.items[1].ticket.id);
+    let later = sale_time() + chrono::Duration::minutes(5);
+
+    for someone_else in [owner, user(stores, "stranger")] {
+        assert!(matches!(
+            stores.tickets.cancel(ticket, someone_else, later),
+            Err(RepoError::NotFound)
+        ));
+    }
+    assert!(matches!(
+        stores
+            .tickets
+            .cancel(TicketId::from_stored(9_999_999), buyer, later),
+        Err(RepoError::NotFound)
+    ));
+    assert!(matches!(
+        stores.tickets.cancel(kept, buyer, show.event_time),
+        Err(RepoError::Conflict(Conflict::EventStarted))
+    ));
+    assert_eq!(
+        stores.events.find(show.id).unwrap().unwrap().tickets_sold,
+        2,
+        "refusals change nothing"
+    );
+
+    let cancelled = stores.tickets.cancel(ticket, buyer, later).unwrap().ticket;
+    assert_eq!(cancelled.status, TicketStatus::Cancelled);
+    assert_eq!(cancelled.cancelled_at, Some(later));
+    assert_eq!(cancelled.checked_in_at, None);
+    assert_eq!(
+        stores.events.find(show.id).unwrap().unwrap().tickets_sold,
+        1,
+        "the place is free"
+    );
+    assert!(matches!(
+        stores.tickets.cancel(ticket, buyer, later),
+        Err(RepoError::Conflict(Conflict::AlreadyCancelled))
+    ));
+    assert_eq!(stores.events.find(show.id).unwrap().unwrap().tickets_sold, 1);
+    let by_status = |status| {
+        stores
+            .tickets
+            .list_held(buyer, Some(status), page(0, 10))
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|held| held.ticket.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by_status(TicketStatus::Cancelled), [ticket]);
+    assert_eq!(by_status(TicketStatus::Active), [kept]);
+    assert_eq!(stores.tickets.find(ticket).unwrap().unwrap().ticket, cancelled);
+    // The freed place sells again.
+    stores
+        .events
+        .purchase(sale(show.id, owner, TicketQuantity::parse(4).unwrap(), later))
+        .unwrap();
+}
+
+pub fn racing_cancellations_of_one_ticket_cancel_it_once(stores: &Stores) {
+    let (_owner, buyer, show) = show_with_tickets(stores, 5, 1);
+    let ticket = stores.tickets.list_held(buyer, None, page(0, 1)).unwrap().items[0]
+        .ticket
+        .id;
+    let threads = 8;
+    let start = Arc::new(Barrier::new(threads));
+    let cancelled = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (tickets, start) = (stores.tickets.clone(), start.clone());
+                scope.spawn(move || {
+                    start.wait();
+                    match tickets.cancel(ticket, buyer, sale_time()) {
+                        Ok(_) => 1,
+                        Err(RepoError::Conflict(Conflict::AlreadyCancelled)) => 0,
+                        Err(error) => panic!("{error:?}"),
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .sum::<usize>()
+    });
+    assert_eq!(cancelled, 1);
+    assert_eq!(stores.events.find(show.id).unwrap().unwrap().tickets_sold, 0);
 }
 
 pub fn posts_list_newest_first_optionally_by_author(stores: &Stores) {

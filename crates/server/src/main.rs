@@ -99,13 +99,14 @@ fn main() -> anyhow::Result<()> {
         Command::MigrateData { from, to } => {
             let moved = plaza::migrate::migrate_data(&from, &to)?;
             println!(
-                "migrated: {} users, {} events, {} posts, {} comments, {} participants, {} notifications",
+                "migrated: {} users, {} events, {} posts, {} comments, {} participants, {} notifications, {} tickets",
                 moved.users,
                 moved.events,
                 moved.posts,
                 moved.comments,
                 moved.participants,
-                moved.notifications
+                moved.notifications,
+                moved.tickets
             );
             Ok(())
         }

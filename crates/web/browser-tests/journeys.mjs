@@ -863,6 +863,57 @@ journey('an event page loads light on a slow network: one answer for the code, o
   console.log(`# event page on Fast 3G in Chinese: cold ${chinese.fetched.length} requests, ${Math.round(chinese.bytes / 1024)} KiB, content after ${chinese.visibleAfter} ms`);
 });
 
+journey('tickets people hold: buy, see each with its code and QR code, give one back (English and Chinese)', async (j, browser) => {
+  const host = await registerViaApi(newUser('door'));
+  const event = await createEventViaApi(host, { name: `Held night ${runId}`, event_time: daysFromNow(3010), max_tickets: 3 });
+  const buyer = newUser('hold');
+  await registerViaApi(buyer);
+  const { page } = await openSession(browser, j);
+  await logInInUi(page, buyer);
+  await page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(page, event.name), 'the event');
+  await page.getByLabel('Number of tickets').fill('2');
+  await page.getByRole('button', { name: 'Buy tickets' }).click();
+  await see(page.getByText('You bought 2 tickets.'), 'the purchase');
+  await page.getByRole('link', { name: 'See my tickets' }).click();
+  await see(h1(page, 'My tickets'), 'my tickets');
+  const held = page.getByRole('listitem').filter({ hasText: event.name });
+  await until(async () => (await held.count()) === 2, 'both tickets listed');
+  const qrCodes = page.getByRole('img', { name: `QR code of your ticket for ${event.name}` });
+  await until(async () => (await qrCodes.count()) === 2, 'a QR code on each ticket');
+  await until(() => qrCodes.first().evaluate((img) => img.complete && img.naturalWidth >= 200), 'the QR code drawn');
+  const codes = await page.locator('.ticket-code code').allTextContents();
+  if (codes.length !== 2 || codes.some((code) => !/^[A-Za-z0-9_-]{43}$/.test(code)) || codes[0] === codes[1]) fail(`the codes shown: ${codes.join(', ')}`);
+  await pageBasics(page, 'my tickets');
+  await screenshot(page, 'tickets.png');
+
+  await held.first().getByRole('button', { name: `Cancel ticket for ${event.name}` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel this ticket?' });
+  await see(dialog, 'the confirmation');
+  await dialog.getByRole('button', { name: 'Cancel ticket' }).click();
+  await see(page.getByText(`Your ticket for "${event.name}" is cancelled.`), 'the cancellation');
+  await until(async () => page.evaluate(() => document.activeElement?.classList.contains('summary')), 'focus on the list after cancelling');
+  await see(held.filter({ hasText: 'Cancelled' }), 'the cancelled ticket marked');
+  await until(async () => (await qrCodes.count()) === 1, 'no QR code on the cancelled ticket');
+  await until(async () => (await api('GET', `/events/${event.id}`)).tickets_sold === 1, 'the place freed');
+  await page.getByRole('link', { name: 'Cancelled', exact: true }).click();
+  await until(async () => (await held.count()) === 1, 'the cancelled one alone under "Cancelled"');
+
+  // The same page in Chinese.
+  const zh = await openSession(browser, j, { locale: 'zh-CN' });
+  await zh.page.goto(`${BASE}/#/login`);
+  await see(h1(zh.page, '登录'), 'the Chinese login page');
+  await zh.page.getByLabel('用户名').fill(buyer.username);
+  await zh.page.getByLabel('密码').fill(buyer.password);
+  await zh.page.getByRole('button', { name: '登录', exact: true }).click();
+  await see(zh.page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
+  await zh.page.getByRole('link', { name: '我的门票' }).click();
+  await see(h1(zh.page, '我的门票'), 'my tickets in Chinese');
+  await see(zh.page.getByRole('button', { name: `取消门票：${event.name}` }), 'the Chinese cancel button');
+  await see(zh.page.getByText('已取消').first(), 'the cancelled ticket in Chinese');
+  await pageBasics(zh.page, 'my tickets in Chinese');
+});
+
 journey('a notification opens the comment it announces, on its page, and reads it', async (j, browser) => {
   const owner = newUser('talk');
   const account = await registerViaApi(owner);

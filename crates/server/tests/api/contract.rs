@@ -493,6 +493,25 @@ fn real_responses_of_every_route_match_the_published_document() {
     )
     .assert_error(400, "validation_failed");
 
+    // The tickets that purchase made: listed, shown, drawn, given back.
+    let held = c
+        .get(&app, "/users/me/tickets", "/users/me/tickets?status=active", Some(&bob_token))
+        .assert_ok();
+    let ticket = format!("/tickets/{}", held[0]["id"]);
+    c.get(&app, "/users/me/tickets", "/users/me/tickets?status=checked_in", Some(&bob_token));
+    c.get(&app, "/tickets/{ticket_id}", &ticket, Some(&bob_token)).assert_ok();
+    c.get(&app, "/tickets/{ticket_id}", &ticket, Some(&alice_token))
+        .assert_ok();
+    c.get(&app, "/tickets/{ticket_id}", "/tickets/999999", Some(&bob_token))
+        .assert_error(404, "not_found");
+    let qr = c.get(&app, "/tickets/{ticket_id}/qr.svg", &format!("{ticket}/qr.svg"), Some(&bob_token));
+    assert_eq!(qr.status, 200);
+    let cancel = format!("{ticket}/cancel");
+    c.send(&app, "POST", "/tickets/{ticket_id}/cancel", &cancel, Some(&bob_token), &json!({}))
+        .assert_ok();
+    c.send(&app, "POST", "/tickets/{ticket_id}/cancel", &cancel, Some(&bob_token), &json!({}))
+        .assert_error(409, "already_cancelled");
+
     // Comments and the notifications they cause.
     let comments = format!("/comments/{}", event["id"]);
     c.send(

@@ -25,6 +25,7 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
     let moved = plaza::migrate::migrate_data(&file, &url).unwrap();
     assert_eq!(moved.users, 4);
     assert!(moved.events >= 4 && moved.comments > 0 && moved.participants > 0 && moved.notifications > 0);
+    assert!(moved.tickets > 0, "{moved:?}");
     let again = plaza::migrate::migrate_data(&file, &url).unwrap_err().to_string();
     assert!(again.contains("not empty"), "{again}");
 
@@ -69,6 +70,20 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
     );
     assert_eq!(before.body, after.body);
     assert_eq!(before.header("x-unread-count"), after.header("x-unread-count"));
+    // And the tickets with their holders and codes.
+    for user in ["alice", "bob", "carol", "dave"] {
+        let token = |app: &TestApp| {
+            app.login(user, plaza::sample::SAMPLE_PASSWORD).assert_ok()["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let (before, after) = (
+            old.get_as(&token(&old), "/users/me/tickets?limit=100"),
+            new.get_as(&token(&new), "/users/me/tickets?limit=100"),
+        );
+        assert_eq!((before.status, &before.body), (after.status, &after.body), "{user}");
+    }
 
     // New rows take ids past the moved ones.
     let highest = events

@@ -95,3 +95,110 @@ fn concurrent_purchases_through_http_never_oversell() {
     let stored = app.get(&format!("/events/{}", event["id"])).assert_ok();
     assert_eq!(stored["tickets_sold"], sold);
 }
+
+/// The caller's tickets, as `GET /users/me/tickets` lists them.
+fn my_tickets(app: &TestApp, token: &str, query: &str) -> crate::helpers::Response {
+    app.get_as(token, &format!("/users/me/tickets{query}"))
+}
+
+#[test]
+fn a_purchase_gives_the_buyer_tickets_with_codes_that_only_holder_and_owner_see() {
+    let app = TestApp::spawn();
+    let (alice, alice_token) = app.user("alice");
+    let (bob, bob_token) = app.user("bob");
+    let (_carol, carol_token) = app.user("carol");
+    let event = app.create_event(&alice_token, json!({"name": "Ticketed night", "max_tickets": 10}));
+    let other = app.create_event(&alice_token, json!({"name": "Other night"}));
+    let buy = |event: &serde_json::Value, quantity: i64| {
+        app.post_json(
+            &format!("/events/{}/tickets", event["id"]),
+            Some(&bob_token),
+            &json!({"quantity": quantity}),
+        )
+        .assert_ok()
+    };
+    assert_eq!(buy(&event, 2)["tickets_sold"], 2, "the answer is the event, as before");
+    buy(&other, 1);
+
+    let listed = my_tickets(&app, &bob_token, "");
+    assert_eq!(listed.header("x-total-count"), Some("3"));
+    assert_eq!(listed.header("cache-control"), Some("private, no-store"));
+    let tickets = listed.assert_ok();
+    let tickets = tickets.as_array().unwrap();
+    assert_eq!(tickets[0]["event"], json!({"id": other["id"], "name": "Other night", "event_time": other["event_time"]}));
+    let ticket = &tickets[1];
+    assert_eq!(ticket["event_id"], event["id"]);
+    assert_eq!(ticket["holder_id"], bob);
+    assert_eq!(ticket["status"], "active");
+    assert_eq!((&ticket["cancelled_at"], &ticket["checked_in_at"]), (&json!(null), &json!(null)));
+    let code = ticket["code"].as_str().unwrap();
+    assert!(code.len() >= 22 && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{code}");
+    let ids: Vec<i64> = tickets.iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|pair| pair[0] > pair[1]), "newest first: {ids:?}");
+    assert_eq!(my_tickets(&app, &bob_token, "?skip=1&limit=1").assert_ok()[0]["id"], ids[1]);
+    assert_eq!(my_tickets(&app, &bob_token, "?status=active").header("x-total-count"), Some("3"));
+    let none = my_tickets(&app, &bob_token, "?status=cancelled");
+    assert_eq!((none.status, none.header("x-total-count")), (204, Some("0")));
+    my_tickets(&app, &bob_token, "?status=lost").assert_error(400, "bad_request");
+    assert_eq!(my_tickets(&app, &carol_token, "").status, 204, "nobody else's tickets");
+    app.get("/users/me/tickets").assert_error(401, "unauthorized");
+
+    let path = format!("/tickets/{}", ticket["id"]);
+    let holder_view = app.get_as(&bob_token, &path);
+    assert_eq!(holder_view.header("cache-control"), Some("private, no-store"));
+    assert_eq!(&holder_view.assert_ok(), ticket);
+    assert_eq!(&app.get_as(&alice_token, &path).assert_ok()["code"], &ticket["code"], "the owner checks it at the door");
+    assert_ne!(alice, bob);
+    app.get_as(&carol_token, &path).assert_error(404, "not_found");
+    app.get_as(&carol_token, "/tickets/999999").assert_error(404, "not_found");
+    app.get_as(&carol_token, "/tickets/0").assert_error(400, "bad_request");
+    app.get(&path).assert_error(401, "unauthorized");
+
+    let qr = app.get_as(&bob_token, &format!("{path}/qr.svg"));
+    assert_eq!(qr.status, 200);
+    assert_eq!(qr.header("content-type"), Some("image/svg+xml; charset=utf-8"));
+    assert_eq!(qr.header("cache-control"), Some("private, no-store"));
+    assert!(String::from_utf8_lossy(&qr.body).contains("<svg"));
+    assert_eq!(app.get_as(&alice_token, &format!("{path}/qr.svg")).status, 200);
+    app.get_as(&carol_token, &format!("{path}/qr.svg")).assert_error(404, "not_found");
+}
+
+#[test]
+fn a_ticket_is_given_back_by_its_holder_once_and_its_place_sells_again() {
+    let app = TestApp::spawn();
+    let (_alice, alice_token) = app.user("alice");
+    let (_bob, bob_token) = app.user("bob");
+    let event = app.create_event(&alice_token, json!({"max_tickets": 2}));
+    let tickets = format!("/events/{}/tickets", event["id"]);
+    app.post_json(&tickets, Some(&bob_token), &json!({"quantity": 2})).assert_ok();
+    app.post_json(&tickets, Some(&alice_token), &json!({"quantity": 1}))
+        .assert_error(409, "sold_out");
+    let held = my_tickets(&app, &bob_token, "").assert_ok();
+    let (first, second) = (&held[0], &held[1]);
+    let cancel = |token: &str, ticket: &serde_json::Value| {
+        app.call_as("POST", token, &format!("/tickets/{}/cancel", ticket["id"]))
+    };
+
+    cancel(&alice_token, first).assert_error(404, "not_found");
+    app.call_as("POST", &bob_token, "/tickets/999999/cancel").assert_error(404, "not_found");
+    let cancelled = cancel(&bob_token, first).assert_ok();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert!(cancelled["cancelled_at"].is_string(), "{cancelled}");
+    assert_eq!(cancelled["code"], first["code"]);
+    assert_eq!(app.get(&format!("/events/{}", event["id"])).assert_ok()["tickets_sold"], 1);
+    cancel(&bob_token, first).assert_error(409, "already_cancelled");
+    assert_eq!(my_tickets(&app, &bob_token, "?status=cancelled").assert_ok()[0]["id"], first["id"]);
+    app.post_json(&tickets, Some(&alice_token), &json!({"quantity": 1}))
+        .assert_ok();
+
+    // Once the event has started, a ticket is kept.
+    app.send_json(
+        "PATCH",
+        &format!("/events/{}", event["id"]),
+        Some(&alice_token),
+        &json!({"event_time": "2020-01-01T18:00:00Z"}),
+    )
+    .assert_ok();
+    cancel(&bob_token, second).assert_error(409, "event_started");
+    assert_eq!(app.get(&format!("/events/{}", event["id"])).assert_ok()["tickets_sold"], 2);
+}

@@ -61,10 +61,11 @@ function intHeader(response, name) {
  * - auth: false to send no token (the default sends the session's token if there is one)
  * - token: send this token instead of the session's (one that was just let go of)
  * - signal: an AbortSignal (an abort rejects with the DOMException, not an ApiError)
+ * - as: 'blob' to take a successful answer's body as a Blob (an image) instead of JSON
  * Resolves to { data, status, total, unread, requestId }; data is null for an empty body.
  */
 export async function request(method, path, options = {}) {
-  const { query, json, form, multipart, auth = true, signal, renewed = false } = options;
+  const { query, json, form, multipart, auth = true, signal, renewed = false, as = 'json' } = options;
   const given = options.token;
   const url = new URL(path, window.location.origin);
   for (const [key, value] of Object.entries(query ?? {})) {
@@ -101,6 +102,7 @@ export async function request(method, path, options = {}) {
   };
 
   if (response.ok) {
+    if (as === 'blob') return { data: await response.blob(), ...meta };
     const text = response.status === 204 ? '' : await response.text();
     let data = null;
     if (text) {
@@ -240,6 +242,15 @@ export const posts = {
   get: (postId, options) => data(request('GET', `/posts/${id(postId)}`, options)),
   create: (body) => data(request('POST', '/posts/', { json: body })),
   remove: (postId) => request('DELETE', `/posts/${id(postId)}`),
+};
+
+export const tickets = {
+  /** GET /users/me/tickets: the caller's tickets, newest first; `status` keeps one kind. */
+  mine: ({ skip, limit, status } = {}, options) => list('/users/me/tickets', { skip, limit, status }, options),
+  get: (ticketId, options) => data(request('GET', `/tickets/${id(ticketId)}`, options)),
+  cancel: (ticketId) => data(request('POST', `/tickets/${id(ticketId)}/cancel`)),
+  /** The ticket's QR code, an SVG Blob: an <img> cannot send the token, so it is fetched and shown from a blob: URL. */
+  qrCode: (ticketId, options) => data(request('GET', `/tickets/${id(ticketId)}/qr.svg`, { ...options, as: 'blob' })),
 };
 
 export const comments = {

@@ -25,6 +25,7 @@ const pages = {
   profile: () => import('./pages/profile.js'),
   settings: () => import('./pages/settings.js'),
   notifications: () => import('./pages/notifications.js'),
+  tickets: () => import('./pages/tickets.js'),
   login: () => import('./pages/login.js'),
   register: () => import('./pages/register.js'),
   notFound: () => import('./pages/not-found.js'),
@@ -41,6 +42,7 @@ route('/users', pages.people);
 route('/users/:id', pages.profile);
 route('/settings', pages.settings, { auth: true });
 route('/notifications', pages.notifications, { auth: true });
+route('/tickets', pages.tickets, { auth: true });
 route('/login', pages.login, { guestOnly: true });
 route('/register', pages.register, { guestOnly: true });
 route('/404', pages.notFound);

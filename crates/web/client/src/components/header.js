@@ -66,6 +66,7 @@ export function createHeader({ onLogout }) {
             navItem('/events', t('nav.events')),
             navItem('/posts', t('nav.posts')),
             navItem('/users', t('nav.people')),
+            signedIn ? navItem('/tickets', t('nav.tickets')) : null,
             signedIn ? h('li', {}, badgeLink) : null,
           ),
         ),

@@ -164,6 +164,7 @@ export default function EventPage(ctx) {
         h('p', { class: 'muted small' }, t('tickets.sold', { count: event.tickets_sold, sold: event.tickets_sold })),
       ] : null,
       action,
+      isSignedIn() ? h('p', { class: 'small' }, h('a', { href: href('/tickets') }, t('myTickets.link'))) : null,
     );
   }
 

@@ -1,0 +1,167 @@
+//! The tickets people hold: listing them, showing one, giving one back.
+
+use std::sync::Arc;
+
+use plaza_domain::ticket::{HeldTicket, TicketCode, TicketRepository, TicketStatus};
+use plaza_domain::user::User;
+use plaza_domain::{Page, PageRequest, TicketId};
+
+use crate::error::{AppError, Found, OrNotFound};
+use crate::secret::new_secret;
+
+/// A fresh admission code: 256 random bits (see [`new_secret`]).
+pub fn new_ticket_code() -> Result<TicketCode, AppError> {
+    TicketCode::parse(&new_secret()?)
+        .map_err(|_| AppError::internal("a new secret is not a valid ticket code"))
+}
+
+#[derive(Clone)]
+pub struct TicketService {
+    tickets: Arc<dyn TicketRepository>,
+}
+
+impl TicketService {
+    pub fn new(tickets: Arc<dyn TicketRepository>) -> Self {
+        Self { tickets }
+    }
+
+    /// The caller's own tickets, newest first, only those in `status` when given.
+    pub fn held_by(
+        &self,
+        holder: &User,
+        status: Option<TicketStatus>,
+        page: PageRequest,
+    ) -> Result<Page<HeldTicket>, AppError> {
+        Ok(self.tickets.list_held(holder.id, status, page)?)
+    }
+
+    /// One ticket, for its holder or its event's owner; to anyone else it does not exist (`NotFound`), so
+    /// that nobody learns which ticket ids are taken.
+    pub fn get(&self, viewer: &User, id: TicketId) -> Result<HeldTicket, AppError> {
+        let held = self.tickets.find(id).found("ticket")?;
+        if held.ticket.holder_id == viewer.id || held.event.owner_id == viewer.id {
+            Ok(held)
+        } else {
+            Err(AppError::NotFound("ticket"))
+        }
+    }
+
+    /// Gives the caller's ticket back: its place is freed. Only its holder may (`NotFound` for anyone
+    /// else, the event's owner included); refused once the ticket is cancelled or used, or the event has
+    /// started.
+    pub fn cancel(&self, holder: &User, id: TicketId) -> Result<HeldTicket, AppError> {
+        self.tickets
+            .cancel(id, holder.id, crate::stored_now())
+            .or_not_found("ticket")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::users::tests::user;
+    use chrono::Utc;
+    use plaza_domain::ticket::{EventSummary, MockTicketRepository, Ticket};
+    use plaza_domain::{Conflict, EventId, RepoError, UserId};
+
+    fn held(id: i64, holder: i64, owner: i64) -> HeldTicket {
+        let now = Utc::now();
+        HeldTicket {
+            ticket: Ticket {
+                id: TicketId::from_stored(id),
+                event_id: EventId::from_stored(9),
+                holder_id: UserId::from_stored(holder),
+                status: TicketStatus::Active,
+                code: "c".repeat(43),
+                created_at: now,
+                cancelled_at: None,
+                checked_in_at: None,
+            },
+            event: EventSummary {
+                id: EventId::from_stored(9),
+                name: "Rust meetup".into(),
+                event_time: now,
+                owner_id: UserId::from_stored(owner),
+            },
+        }
+    }
+
+    #[test]
+    fn a_ticket_is_shown_to_its_holder_and_its_events_owner_and_to_nobody_else() {
+        let mut tickets = MockTicketRepository::new();
+        tickets
+            .expect_find()
+            .returning(|id| Ok((id.get() == 4).then(|| held(4, 2, 1))));
+        let service = TicketService::new(Arc::new(tickets));
+        let id = TicketId::from_stored(4);
+        assert_eq!(service.get(&user(2, "holder"), id).unwrap().ticket.id, id);
+        assert_eq!(service.get(&user(1, "owner"), id).unwrap().ticket.id, id);
+        assert!(matches!(
+            service.get(&user(3, "stranger"), id),
+            Err(AppError::NotFound("ticket"))
+        ));
+        assert!(matches!(
+            service.get(&user(2, "holder"), TicketId::from_stored(5)),
+            Err(AppError::NotFound("ticket"))
+        ));
+    }
+
+    #[test]
+    fn cancelling_asks_the_store_for_the_callers_ticket_as_of_now_and_names_what_is_missing() {
+        let before = crate::stored_now();
+        let mut tickets = MockTicketRepository::new();
+        tickets
+            .expect_cancel()
+            .withf(move |id, holder, now| {
+                id.get() == 4 && holder.get() == 2 && *now >= before && *now <= Utc::now()
+            })
+            .times(1)
+            .returning(|_, _, _| Err(RepoError::Conflict(Conflict::AlreadyCheckedIn)));
+        tickets
+            .expect_cancel()
+            .returning(|_, _, _| Err(RepoError::NotFound));
+        let service = TicketService::new(Arc::new(tickets));
+        assert!(matches!(
+            service.cancel(&user(2, "holder"), TicketId::from_stored(4)),
+            Err(AppError::Conflict(Conflict::AlreadyCheckedIn))
+        ));
+        assert!(matches!(
+            service.cancel(&user(2, "holder"), TicketId::from_stored(5)),
+            Err(AppError::NotFound("ticket"))
+        ));
+    }
+
+    #[test]
+    fn a_list_is_the_callers_own_with_the_status_asked_for() {
+        let mut tickets = MockTicketRepository::new();
+        tickets
+            .expect_list_held()
+            .withf(|holder, status, page| {
+                holder.get() == 2 && *status == Some(TicketStatus::Cancelled) && page.limit() == 5
+            })
+            .times(1)
+            .returning(|_, _, _| {
+                Ok(Page {
+                    items: vec![held(4, 2, 1)],
+                    total: 1,
+                })
+            });
+        let service = TicketService::new(Arc::new(tickets));
+        let page = service
+            .held_by(
+                &user(2, "holder"),
+                Some(TicketStatus::Cancelled),
+                PageRequest::new(None, Some(5)).unwrap(),
+            )
+            .unwrap();
+        assert_eq!(page.total, 1);
+    }
+
+    #[test]
+    fn codes_are_fresh_and_valid() {
+        let a = new_ticket_code().unwrap();
+        let b = new_ticket_code().unwrap();
+        assert_ne!(a, b);
+        assert!(TicketCode::parse(a.as_str()).is_ok());
+    }
+}

@@ -1,0 +1,197 @@
+//! Tickets as records, in the `tickets` table shared by every instance: made by a purchase
+//! (`events::purchase`), listed, given back.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::RunQueryDsl;
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
+use plaza_domain::ticket::{EventSummary, HeldTicket, Sale, Ticket, TicketRepository, TicketStatus};
+use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, TicketId, UserId};
+
+use crate::db::{Conn, Database};
+use crate::error::StoreError;
+
+/// A ticket's columns with its event's, as [`Row`] reads them (tickets `t`, events `e`).
+macro_rules! held_columns {
+    () => {
+        "t.id, t.event_id, t.holder_id, t.status, t.code, t.created_at, t.cancelled_at, t.checked_in_at, \
+         e.name AS event_name, e.event_time, e.owner_id AS event_owner_id"
+    };
+}
+
+#[derive(diesel::QueryableByName)]
+struct Row {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    holder_id: i64,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = Timestamp)]
+    created_at: NaiveDateTime,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    cancelled_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    checked_in_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Text)]
+    event_name: String,
+    #[diesel(sql_type = Timestamp)]
+    event_time: NaiveDateTime,
+    #[diesel(sql_type = BigInt)]
+    event_owner_id: i64,
+}
+
+impl TryFrom<Row> for HeldTicket {
+    type Error = StoreError;
+
+    fn try_from(row: Row) -> Result<Self, StoreError> {
+        let status = TicketStatus::parse(&row.status)
+            .map_err(|_| RepoError::Internal(format!("unknown ticket status {:?}", row.status).into()))?;
+        Ok(HeldTicket {
+            ticket: Ticket {
+                id: TicketId::from_stored(row.id),
+                event_id: EventId::from_stored(row.event_id),
+                holder_id: UserId::from_stored(row.holder_id),
+                status,
+                code: row.code,
+                created_at: row.created_at.and_utc(),
+                cancelled_at: row.cancelled_at.map(|time| time.and_utc()),
+                checked_in_at: row.checked_in_at.map(|time| time.and_utc()),
+            },
+            event: EventSummary {
+                id: EventId::from_stored(row.event_id),
+                name: row.event_name,
+                event_time: row.event_time.and_utc(),
+                owner_id: UserId::from_stored(row.event_owner_id),
+            },
+        })
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+fn held(rows: Vec<Row>) -> Result<Vec<HeldTicket>, StoreError> {
+    rows.into_iter().map(HeldTicket::try_from).collect()
+}
+
+/// The ticket with its event; `for update` locks the ticket's row until the transaction ends.
+fn find(conn: &mut Conn, id: TicketId, for_update: bool) -> Result<Option<HeldTicket>, StoreError> {
+    let query = if for_update {
+        concat!(
+            "SELECT ",
+            held_columns!(),
+            " FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = $1 FOR UPDATE OF t"
+        )
+    } else {
+        concat!(
+            "SELECT ",
+            held_columns!(),
+            " FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = $1"
+        )
+    };
+    let rows: Vec<Row> = diesel::sql_query(query).bind::<BigInt, _>(id.get()).load(conn)?;
+    Ok(held(rows)?.into_iter().next())
+}
+
+/// Stores `sale`'s tickets, active and held by its buyer, in one statement: inside the purchase's
+/// transaction, after its count was taken.
+pub(crate) fn issue(conn: &mut Conn, sale: &Sale) -> Result<(), StoreError> {
+    let codes: Vec<&str> = sale.codes.iter().map(|code| code.as_str()).collect();
+    diesel::sql_query(
+        "INSERT INTO tickets (event_id, holder_id, code, created_at) \
+         SELECT $1, $2, code, $4 FROM unnest($3::text[]) WITH ORDINALITY AS sold (code, n) ORDER BY n",
+    )
+    .bind::<BigInt, _>(sale.event.get())
+    .bind::<BigInt, _>(sale.holder.get())
+    .bind::<Array<Text>, _>(codes)
+    .bind::<Timestamp, _>(sale.now.naive_utc())
+    .execute(conn)?;
+    Ok(())
+}
+
+/// [`TicketRepository`] over PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgTickets {
+    db: Database,
+}
+
+impl PgTickets {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl TicketRepository for PgTickets {
+    fn list_held(
+        &self,
+        holder: UserId,
+        status: Option<TicketStatus>,
+        page: PageRequest,
+    ) -> Result<Page<HeldTicket>, RepoError> {
+        // `$2` null asks for every status.
+        let status = status.map(TicketStatus::as_str);
+        self.db.read(|conn| {
+            let rows: Vec<Row> = diesel::sql_query(concat!(
+                "SELECT ",
+                held_columns!(),
+                " FROM tickets t JOIN events e ON e.id = t.event_id \
+                 WHERE t.holder_id = $1 AND ($2::text IS NULL OR t.status = $2) \
+                 ORDER BY t.id DESC LIMIT $3 OFFSET $4"
+            ))
+            .bind::<BigInt, _>(holder.get())
+            .bind::<Nullable<Text>, _>(status)
+            .bind::<BigInt, _>(i64::from(page.limit()))
+            .bind::<BigInt, _>(i64::try_from(page.skip()).unwrap_or(i64::MAX))
+            .load(conn)?;
+            let count: Vec<Count> = diesel::sql_query(
+                "SELECT COUNT(*) AS count FROM tickets \
+                 WHERE holder_id = $1 AND ($2::text IS NULL OR status = $2)",
+            )
+            .bind::<BigInt, _>(holder.get())
+            .bind::<Nullable<Text>, _>(status)
+            .load(conn)?;
+            Ok(Page {
+                items: held(rows)?,
+                total: count.first().map_or(0, |count| count.count.max(0) as u64),
+            })
+        })
+    }
+
+    fn find(&self, id: TicketId) -> Result<Option<HeldTicket>, RepoError> {
+        self.db.read(|conn| find(conn, id, false))
+    }
+
+    fn cancel(&self, id: TicketId, holder: UserId, now: DateTime<Utc>) -> Result<HeldTicket, RepoError> {
+        self.db.write(|conn| {
+            // Locked: of two cancellations racing, the second waits and then sees the first's answer.
+            let Some(found) = find(conn, id, true)?.filter(|found| found.ticket.holder_id == holder) else {
+                return Err(RepoError::NotFound.into());
+            };
+            match found.ticket.status {
+                TicketStatus::Cancelled => return Err(RepoError::Conflict(Conflict::AlreadyCancelled).into()),
+                TicketStatus::CheckedIn => return Err(RepoError::Conflict(Conflict::AlreadyCheckedIn).into()),
+                TicketStatus::Active => {}
+            }
+            if found.event.event_time <= now {
+                return Err(RepoError::Conflict(Conflict::EventStarted).into());
+            }
+            diesel::sql_query("UPDATE tickets SET status = 'cancelled', cancelled_at = $1 WHERE id = $2")
+                .bind::<Timestamp, _>(now.naive_utc())
+                .bind::<BigInt, _>(id.get())
+                .execute(conn)?;
+            diesel::sql_query("UPDATE events SET tickets_sold = tickets_sold - 1 WHERE id = $1")
+                .bind::<BigInt, _>(found.event.id.get())
+                .execute(conn)?;
+            let cancelled = find(conn, id, false)?
+                .ok_or_else(|| RepoError::Internal("a cancelled ticket was not found".into()))?;
+            Ok(cancelled)
+        })
+    }
+}

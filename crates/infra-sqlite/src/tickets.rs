@@ -1,0 +1,216 @@
+//! Tickets as records, in the `tickets` table: made by a purchase (`events::purchase`), listed, given back.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::RunQueryDsl;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+use plaza_domain::ticket::{EventSummary, HeldTicket, Sale, Ticket, TicketRepository, TicketStatus};
+use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, TicketId, UserId};
+
+use crate::conn::Conn;
+use crate::db::Database;
+use crate::error::StoreError;
+use crate::sql::Sql;
+use crate::time::StoredTime;
+
+/// A ticket's columns with its event's, as [`Row`] reads them (tickets `t`, events `e`).
+macro_rules! held_columns {
+    () => {
+        "t.id, t.event_id, t.holder_id, t.status, t.code, t.created_at, t.cancelled_at, t.checked_in_at, \
+         e.name AS event_name, e.event_time, e.owner_id AS event_owner_id"
+    };
+}
+
+#[derive(diesel::QueryableByName)]
+struct Row {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    holder_id: i64,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = Timestamp)]
+    created_at: StoredTime,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    cancelled_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    checked_in_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Text)]
+    event_name: String,
+    #[diesel(sql_type = Timestamp)]
+    event_time: StoredTime,
+    #[diesel(sql_type = BigInt)]
+    event_owner_id: i64,
+}
+
+impl TryFrom<Row> for HeldTicket {
+    type Error = StoreError;
+
+    fn try_from(row: Row) -> Result<Self, StoreError> {
+        let status = TicketStatus::parse(&row.status)
+            .map_err(|_| RepoError::Internal(format!("unknown ticket status {:?}", row.status).into()))?;
+        Ok(HeldTicket {
+            ticket: Ticket {
+                id: TicketId::from_stored(row.id),
+                event_id: EventId::from_stored(row.event_id),
+                holder_id: UserId::from_stored(row.holder_id),
+                status,
+                code: row.code,
+                created_at: row.created_at.utc(),
+                cancelled_at: row.cancelled_at.map(|time| time.and_utc()),
+                checked_in_at: row.checked_in_at.map(|time| time.and_utc()),
+            },
+            event: EventSummary {
+                id: EventId::from_stored(row.event_id),
+                name: row.event_name,
+                event_time: row.event_time.utc(),
+                owner_id: UserId::from_stored(row.event_owner_id),
+            },
+        })
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+fn held(rows: Vec<Row>) -> Result<Vec<HeldTicket>, StoreError> {
+    rows.into_iter().map(HeldTicket::try_from).collect()
+}
+
+fn find(conn: &mut Conn, id: TicketId) -> Result<Option<HeldTicket>, StoreError> {
+    let rows: Vec<Row> = Sql::new(concat!(
+        "SELECT ",
+        held_columns!(),
+        " FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = ?"
+    ))
+    .int(id.get())
+    .load(conn)?;
+    Ok(held(rows)?.into_iter().next())
+}
+
+/// Stores `sale`'s tickets, active and held by its buyer: inside the purchase's transaction, after its
+/// count was taken.
+pub(crate) fn issue(conn: &mut Conn, sale: &Sale) -> Result<(), StoreError> {
+    let now = sale.now.naive_utc();
+    for code in &sale.codes {
+        Sql::new("INSERT INTO tickets (event_id, holder_id, code, created_at) VALUES (?, ?, ?, ?)")
+            .int(sale.event.get())
+            .int(sale.holder.get())
+            .text(code.as_str())
+            .timestamp(now)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Up to `limit` tickets with ids above `after`, in id order: what `migrate-data` reads out.
+pub(crate) fn after(conn: &mut Conn, after: i64, limit: i64) -> Result<Vec<Ticket>, StoreError> {
+    let rows: Vec<Row> = Sql::new(concat!(
+        "SELECT ",
+        held_columns!(),
+        " FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id > ? ORDER BY t.id LIMIT ?"
+    ))
+    .int(after)
+    .int(limit)
+    .load(conn)?;
+    Ok(held(rows)?.into_iter().map(|held| held.ticket).collect())
+}
+
+/// [`TicketRepository`] over SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteTickets {
+    db: Database,
+}
+
+impl SqliteTickets {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl TicketRepository for SqliteTickets {
+    fn list_held(
+        &self,
+        holder: UserId,
+        status: Option<TicketStatus>,
+        page: PageRequest,
+    ) -> Result<Page<HeldTicket>, RepoError> {
+        self.db.read(|conn| {
+            let (rows, count): (Vec<Row>, Vec<Count>) = match status {
+                None => (
+                    Sql::new(concat!(
+                        "SELECT ",
+                        held_columns!(),
+                        " FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.holder_id = ? \
+                         ORDER BY t.id DESC LIMIT ? OFFSET ?"
+                    ))
+                    .int(holder.get())
+                    .int(i64::from(page.limit()))
+                    .int(i64::try_from(page.skip()).unwrap_or(i64::MAX))
+                    .load(conn)?,
+                    Sql::new("SELECT COUNT(*) AS count FROM tickets WHERE holder_id = ?")
+                        .int(holder.get())
+                        .load(conn)?,
+                ),
+                Some(status) => (
+                    Sql::new(concat!(
+                        "SELECT ",
+                        held_columns!(),
+                        " FROM tickets t JOIN events e ON e.id = t.event_id \
+                         WHERE t.holder_id = ? AND t.status = ? ORDER BY t.id DESC LIMIT ? OFFSET ?"
+                    ))
+                    .int(holder.get())
+                    .text(status.as_str())
+                    .int(i64::from(page.limit()))
+                    .int(i64::try_from(page.skip()).unwrap_or(i64::MAX))
+                    .load(conn)?,
+                    Sql::new("SELECT COUNT(*) AS count FROM tickets WHERE holder_id = ? AND status = ?")
+                        .int(holder.get())
+                        .text(status.as_str())
+                        .load(conn)?,
+                ),
+            };
+            Ok(Page {
+                items: held(rows)?,
+                total: count.first().map_or(0, |count| count.count.max(0) as u64),
+            })
+        })
+    }
+
+    fn find(&self, id: TicketId) -> Result<Option<HeldTicket>, RepoError> {
+        self.db.read_one(|conn| find(conn, id))
+    }
+
+    fn cancel(&self, id: TicketId, holder: UserId, now: DateTime<Utc>) -> Result<HeldTicket, RepoError> {
+        self.db.write(move |conn| {
+            let Some(found) = find(conn, id)?.filter(|found| found.ticket.holder_id == holder) else {
+                return Err(RepoError::NotFound.into());
+            };
+            match found.ticket.status {
+                TicketStatus::Cancelled => return Err(RepoError::Conflict(Conflict::AlreadyCancelled).into()),
+                TicketStatus::CheckedIn => return Err(RepoError::Conflict(Conflict::AlreadyCheckedIn).into()),
+                TicketStatus::Active => {}
+            }
+            if found.event.event_time <= now {
+                return Err(RepoError::Conflict(Conflict::EventStarted).into());
+            }
+            // One writer runs at a time, so nothing changed since the read above.
+            Sql::new("UPDATE tickets SET status = 'cancelled', cancelled_at = ? WHERE id = ?")
+                .timestamp(now.naive_utc())
+                .int(id.get())
+                .execute(conn)?;
+            Sql::new("UPDATE events SET tickets_sold = tickets_sold - 1 WHERE id = ?")
+                .int(found.event.id.get())
+                .execute(conn)?;
+            let cancelled = find(conn, id)?
+                .ok_or_else(|| RepoError::Internal("a cancelled ticket was not found".into()))?;
+            Ok(cancelled)
+        })
+    }
+}

@@ -1,0 +1,21 @@
+-- Tickets as records: every ticket a purchase sells, held by its buyer, with the secret code that admits
+-- it. `events.tickets_sold` keeps counting them (active and checked in), plus whatever was sold before
+-- this table existed: those stay counted, without rows. AUTOINCREMENT: a ticket id is never reused.
+CREATE TABLE tickets (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id      INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    holder_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cancelled', 'checked_in')),
+    code          TEXT NOT NULL UNIQUE CHECK (length(code) BETWEEN 22 AND 64),
+    created_at    TIMESTAMP NOT NULL,
+    cancelled_at  TIMESTAMP,
+    checked_in_at TIMESTAMP,
+    CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL)),
+    CHECK ((status = 'checked_in') = (checked_in_at IS NOT NULL))
+);
+
+-- "My tickets", newest first, all or by status.
+CREATE INDEX tickets_by_holder ON tickets (holder_id, id);
+CREATE INDEX tickets_by_holder_and_status ON tickets (holder_id, status, id);
+-- An event's attendees.
+CREATE INDEX tickets_by_event ON tickets (event_id, id);
