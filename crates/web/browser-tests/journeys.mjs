@@ -907,7 +907,7 @@ journey('tickets people hold: buy, see each with its code and QR code, give one 
   await zh.page.getByLabel('密码').fill(buyer.password);
   await zh.page.getByRole('button', { name: '登录', exact: true }).click();
   await see(zh.page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
-  await zh.page.getByRole('link', { name: '我的门票' }).click();
+  await zh.page.getByRole('link', { name: '门票', exact: true }).click();
   await see(h1(zh.page, '我的门票'), 'my tickets in Chinese');
   await see(zh.page.getByRole('button', { name: `取消门票：${event.name}` }), 'the Chinese cancel button');
   await see(zh.page.getByText('已取消').first(), 'the cancelled ticket in Chinese');

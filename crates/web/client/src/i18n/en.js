@@ -14,7 +14,7 @@ export default {
   'nav.events': 'Events',
   'nav.posts': 'Posts',
   'nav.people': 'People',
-  'nav.tickets': 'My tickets',
+  'nav.tickets': 'Tickets',
   'nav.notifications': 'Notifications',
   'nav.notificationsUnread': 'Notifications, {count} unread',
   'nav.login': 'Log in',

@@ -12,7 +12,7 @@ export default {
   'nav.events': '活动',
   'nav.posts': '帖子',
   'nav.people': '成员',
-  'nav.tickets': '我的门票',
+  'nav.tickets': '门票',
   'nav.notifications': '通知',
   'nav.notificationsUnread': '通知，{count} 条未读',
   'nav.login': '登录',
