@@ -124,7 +124,7 @@ impl Services {
             auth,
             events: EventService::new(stores.events.clone(), avatars, avatar_images),
             posts: PostService::new(stores.posts),
-            tickets: TicketService::new(stores.tickets),
+            tickets: TicketService::new(stores.tickets, stores.events.clone()),
             comments: CommentService::new(stores.events, stores.comments, bus.clone()),
             notifications: NotificationService::new(stores.notifications, bus),
             health: stores.health,

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use plaza_domain::ticket::{HeldTicket, TicketCode, TicketRepository, TicketStatus};
+use plaza_domain::event::EventRepository;
+use plaza_domain::ticket::{CheckIn, CheckInNonce, HeldTicket, TicketCode, TicketRepository, TicketStatus};
 use plaza_domain::user::User;
-use plaza_domain::{Page, PageRequest, TicketId};
+use plaza_domain::{EventId, Page, PageRequest, TicketId};
 
 use crate::error::{AppError, Found, OrNotFound};
 use crate::secret::new_secret;
@@ -18,11 +19,12 @@ pub fn new_ticket_code() -> Result<TicketCode, AppError> {
 #[derive(Clone)]
 pub struct TicketService {
     tickets: Arc<dyn TicketRepository>,
+    events: Arc<dyn EventRepository>,
 }
 
 impl TicketService {
-    pub fn new(tickets: Arc<dyn TicketRepository>) -> Self {
-        Self { tickets }
+    pub fn new(tickets: Arc<dyn TicketRepository>, events: Arc<dyn EventRepository>) -> Self {
+        Self { tickets, events }
     }
 
     /// The caller's own tickets, newest first, only those in `status` when given.
@@ -54,6 +56,26 @@ impl TicketService {
             .cancel(id, holder.id, crate::stored_now())
             .or_not_found("ticket")
     }
+
+    /// A scan of `code` at the door of `event`, which only its owner may run (`Forbidden` for anyone
+    /// else; `NotFound` for a missing event, or a code no ticket of this event has).
+    pub fn check_in(
+        &self,
+        door: &User,
+        event: EventId,
+        code: &TicketCode,
+        nonce: &CheckInNonce,
+    ) -> Result<CheckIn, AppError> {
+        let found = self.events.find(event).found("event")?;
+        if found.owner_id != door.id {
+            return Err(AppError::Forbidden(
+                "only the event's owner checks its tickets in",
+            ));
+        }
+        self.tickets
+            .check_in(event, code, nonce, crate::stored_now())
+            .or_not_found("ticket")
+    }
 }
 
 #[cfg(test)]
@@ -61,6 +83,7 @@ mod tests {
     use super::*;
     use crate::users::tests::user;
     use chrono::Utc;
+    use plaza_domain::event::MockEventRepository;
     use plaza_domain::ticket::{EventSummary, MockTicketRepository, Ticket};
     use plaza_domain::{Conflict, EventId, RepoError, UserId};
 
@@ -92,7 +115,7 @@ mod tests {
         tickets
             .expect_find()
             .returning(|id| Ok((id.get() == 4).then(|| held(4, 2, 1))));
-        let service = TicketService::new(Arc::new(tickets));
+        let service = TicketService::new(Arc::new(tickets), Arc::new(MockEventRepository::new()));
         let id = TicketId::from_stored(4);
         assert_eq!(service.get(&user(2, "holder"), id).unwrap().ticket.id, id);
         assert_eq!(service.get(&user(1, "owner"), id).unwrap().ticket.id, id);
@@ -120,7 +143,7 @@ mod tests {
         tickets
             .expect_cancel()
             .returning(|_, _, _| Err(RepoError::NotFound));
-        let service = TicketService::new(Arc::new(tickets));
+        let service = TicketService::new(Arc::new(tickets), Arc::new(MockEventRepository::new()));
         assert!(matches!(
             service.cancel(&user(2, "holder"), TicketId::from_stored(4)),
             Err(AppError::Conflict(Conflict::AlreadyCheckedIn))
@@ -146,7 +169,7 @@ mod tests {
                     total: 1,
                 })
             });
-        let service = TicketService::new(Arc::new(tickets));
+        let service = TicketService::new(Arc::new(tickets), Arc::new(MockEventRepository::new()));
         let page = service
             .held_by(
                 &user(2, "holder"),
@@ -155,6 +178,46 @@ mod tests {
             )
             .unwrap();
         assert_eq!(page.total, 1);
+    }
+
+    #[test]
+    fn only_the_events_owner_checks_in_and_a_missing_code_is_a_missing_ticket() {
+        let mut events = MockEventRepository::new();
+        events
+            .expect_find()
+            .returning(|id| Ok((id.get() == 9).then(|| crate::events::tests::event(9, 1))));
+        let mut tickets = MockTicketRepository::new();
+        tickets
+            .expect_check_in()
+            .withf(|event, code, nonce, _| {
+                event.get() == 9 && code.as_str() == "c".repeat(43) && nonce.as_str() == "scan-1"
+            })
+            .times(1)
+            .returning(|_, _, _, _| Ok(CheckIn::Admitted(held(4, 2, 1))));
+        tickets
+            .expect_check_in()
+            .returning(|_, _, _, _| Err(RepoError::NotFound));
+        let service = TicketService::new(Arc::new(tickets), Arc::new(events));
+        let code = TicketCode::parse(&"c".repeat(43)).unwrap();
+        let nonce = CheckInNonce::parse("scan-1").unwrap();
+        let event = EventId::from_stored(9);
+        assert!(matches!(
+            service.check_in(&user(2, "holder"), event, &code, &nonce),
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(matches!(
+            service.check_in(&user(1, "owner"), EventId::from_stored(8), &code, &nonce),
+            Err(AppError::NotFound("event"))
+        ));
+        assert!(matches!(
+            service.check_in(&user(1, "owner"), event, &code, &nonce),
+            Ok(CheckIn::Admitted(_))
+        ));
+        let other = TicketCode::parse(&"d".repeat(43)).unwrap();
+        assert!(matches!(
+            service.check_in(&user(1, "owner"), event, &other, &nonce),
+            Err(AppError::NotFound("ticket"))
+        ));
     }
 
     #[test]

@@ -100,6 +100,8 @@ pub enum Conflict {
     AlreadyCancelled,
     /// The ticket was used at the door already.
     AlreadyCheckedIn,
+    /// The ticket was given back: it admits nobody.
+    TicketCancelled,
 }
 
 impl fmt::Display for Conflict {
@@ -112,6 +114,7 @@ impl fmt::Display for Conflict {
             Conflict::EventStarted => "the event has already started: its tickets no longer sell",
             Conflict::AlreadyCancelled => "the ticket is cancelled already",
             Conflict::AlreadyCheckedIn => "the ticket was checked in already",
+            Conflict::TicketCancelled => "the ticket was cancelled: it admits nobody",
         })
     }
 }

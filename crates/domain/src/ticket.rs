@@ -95,6 +95,39 @@ impl fmt::Debug for TicketCode {
     }
 }
 
+/// What a door scanner sends with each scan, so that a retry (after an answer was lost) is told apart
+/// from a second scan: 1 to 100 visible ASCII characters, chosen by the scanner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckInNonce(String);
+
+impl CheckInNonce {
+    /// The most characters a nonce has.
+    pub const MAX_CHARS: usize = 100;
+
+    /// `raw` as a nonce: 1 to 100 visible ASCII characters (no space or control character).
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        if (1..=Self::MAX_CHARS).contains(&raw.len()) && raw.bytes().all(|byte| byte.is_ascii_graphic()) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(Invalid::new("must be 1 to 100 visible ASCII characters"))
+        }
+    }
+
+    /// The nonce.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a scan at the door found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckIn {
+    /// Let in: this scan (or the first scan of the same nonce, repeated) checked the ticket in.
+    Admitted(HeldTicket),
+    /// Used already, by another scan: `checked_in_at` says when.
+    AlreadyCheckedIn(HeldTicket),
+}
+
 /// A sale to make: one ticket per code, all held by `holder`, all or none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sale {
@@ -177,6 +210,18 @@ pub trait TicketRepository: Send + Sync {
     /// once the event has started by `now` ([`crate::event::Event::has_started`]). Two cancellations of
     /// one ticket racing cancel it once.
     fn cancel(&self, id: TicketId, holder: UserId, now: DateTime<Utc>) -> Result<HeldTicket, RepoError>;
+    /// Scans `code` at `event`'s door at `now`, in one atomic check-and-write: an active ticket becomes
+    /// checked in (remembering `nonce`) and is [`CheckIn::Admitted`]; a checked-in one is admitted again
+    /// only for the same `nonce` (a retry), else [`CheckIn::AlreadyCheckedIn`]. `Conflict::TicketCancelled`
+    /// for a cancelled ticket; `NotFound` for a code no ticket of `event` has. Two scans of one code racing
+    /// admit it once.
+    fn check_in(
+        &self,
+        event: EventId,
+        code: &TicketCode,
+        nonce: &CheckInNonce,
+        now: DateTime<Utc>,
+    ) -> Result<CheckIn, RepoError>;
 }
 
 #[cfg(test)]
@@ -193,6 +238,18 @@ mod tests {
         assert!(TicketStatus::Active.holds_a_place());
         assert!(TicketStatus::CheckedIn.holds_a_place());
         assert!(!TicketStatus::Cancelled.holds_a_place());
+    }
+
+    #[test]
+    fn nonces_are_short_visible_ascii() {
+        assert_eq!(
+            CheckInNonce::parse("door-1:scan-42").unwrap().as_str(),
+            "door-1:scan-42"
+        );
+        for bad in ["", " ", "a b", "tab\t", &"n".repeat(101), "é"] {
+            assert!(CheckInNonce::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(CheckInNonce::parse(&"n".repeat(100)).is_ok());
     }
 
     #[test]

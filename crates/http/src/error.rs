@@ -66,6 +66,8 @@ error_codes! {
         AlreadyCancelled = "already_cancelled",
         /// `409`: the ticket was checked in already.
         AlreadyCheckedIn = "already_checked_in",
+        /// `409`: the ticket was cancelled; it admits nobody.
+        TicketCancelled = "ticket_cancelled",
         /// `412`: an `If-Match` or `If-Unmodified-Since` condition did not hold.
         PreconditionFailed = "precondition_failed",
         /// `413`: the body is too large.
@@ -305,6 +307,7 @@ impl From<AppError> for ApiError {
                     Conflict::EventStarted => ErrorCode::EventStarted,
                     Conflict::AlreadyCancelled => ErrorCode::AlreadyCancelled,
                     Conflict::AlreadyCheckedIn => ErrorCode::AlreadyCheckedIn,
+                    Conflict::TicketCancelled => ErrorCode::TicketCancelled,
                     // The use case turns this into a validation error; reaching here is a bug.
                     Conflict::CapacityBelowSold => {
                         return Self::invalid_field("max_tickets", conflict.to_string());
@@ -395,7 +398,7 @@ mod tests {
             );
             assert!(names.insert(code.as_str()), "{} twice", code.as_str());
         }
-        assert_eq!(ErrorCode::ALL.len(), 21);
+        assert_eq!(ErrorCode::ALL.len(), 22);
         assert_eq!(ErrorCode::MethodNotAllowed.as_str(), "method_not_allowed");
     }
 }

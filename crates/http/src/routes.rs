@@ -126,6 +126,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(DELETE "/events/{event_id}" => events::delete),
         route!(POST "/events/{event_id}/tickets" => events::purchase),
         route!(PUT "/events/{event_id}/image" => avatars::upload_event_image),
+        route!(POST "/events/{event_id}/check-ins" => tickets::check_in),
         route!(GET "/tickets/{ticket_id}" => tickets::get),
         route!(POST "/tickets/{ticket_id}/cancel" => tickets::cancel),
         route!(GET "/tickets/{ticket_id}/qr.svg" => tickets::qr_code),

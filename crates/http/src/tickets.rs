@@ -3,16 +3,20 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use plaza_domain::ticket::{HeldTicket, TicketStatus};
-use plaza_domain::{PageRequest, TicketId};
+use plaza_domain::ticket::{CheckIn, CheckInNonce, HeldTicket, TicketCode, TicketStatus};
+use plaza_domain::{EventId, PageRequest, TicketId, ValidationErrors};
 use serde::{Deserialize, Serialize, Serializer};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiQuery, PathId, blocking};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::events::EventIdParam;
+use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
+use crate::field::Field;
 use crate::respond::{list, serialize_time};
-use crate::responses::{BadRequest, NotFound, Unauthorized};
+use crate::responses::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use crate::state::AppState;
 
 /// Where a ticket stands.
@@ -247,6 +251,97 @@ pub async fn qr_code(
     Ok(private(HttpResponse::Ok())
         .content_type("image/svg+xml; charset=utf-8")
         .body(svg))
+}
+
+/// A scan at the door.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CheckInBody {
+    /// The ticket's code, as its QR code holds it.
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1)]
+    pub code: Field<String>,
+    /// Chosen by the scanner for this scan (1–100 visible ASCII characters): sent again when the scan is
+    /// retried after a lost answer, so that the retry gets the first answer instead of a `409`.
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    pub nonce: Field<String>,
+}
+
+/// A ticket let in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckInResponse {
+    /// Always `true`: a scan that does not let anyone in is not a `200`.
+    pub admitted: bool,
+    pub ticket: TicketResponse,
+}
+
+/// A scan that lets nobody in: the error body, with when the ticket was let in for `already_checked_in`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckInRefusedBody {
+    pub detail: String,
+    /// `already_checked_in` or `ticket_cancelled`.
+    pub code: ErrorCode,
+    /// When the ticket was let in: present with `already_checked_in`.
+    #[serde(
+        serialize_with = "serialize_optional_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime, nullable = false)]
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+/// Scans a ticket at the event's door; the event's owner only (`403` for anyone else). The first scan of
+/// an active ticket of this event lets it in. A later scan is `409 already_checked_in` (with when it was
+/// let in) — except the same `nonce` again, a retried scan, which gets the first answer again. A
+/// cancelled ticket is `409 ticket_cancelled`; a code no ticket of this event has, `404`. Two doors
+/// scanning one code at once let it in once.
+#[utoipa::path(
+    post,
+    path = "/events/{event_id}/check-ins",
+    tag = "tickets",
+    operation_id = "check_in",
+    params(EventIdParam),
+    request_body = CheckInBody,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "Let in", body = CheckInResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`already_checked_in` (with `checked_in_at`), or `ticket_cancelled`: \
+            nobody is let in", body = CheckInRefusedBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
+pub async fn check_in(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    event: PathId<EventId>,
+    body: ApiJson<CheckInBody>,
+) -> Result<HttpResponse, ApiError> {
+    let CheckInBody { code, nonce } = body.0;
+    let mut errors = ValidationErrors::default();
+    let code = code.required("code", &mut errors, Ok);
+    let nonce = nonce.required("nonce", &mut errors, |raw: String| CheckInNonce::parse(&raw));
+    let (Some(code), Some(nonce)) = (code, nonce) else {
+        return Err(errors.into());
+    };
+    // Text that is not a ticket code (another QR code, a typo) is a code no ticket has.
+    let code = TicketCode::parse(&code).map_err(|_| ApiError::not_found("Ticket not found"))?;
+    let scan = blocking(move || state.services.tickets.check_in(&caller.0, event.0, &code, &nonce)).await?;
+    Ok(match scan {
+        CheckIn::Admitted(ticket) => private(HttpResponse::Ok()).json(CheckInResponse {
+            admitted: true,
+            ticket: TicketResponse::from(ticket),
+        }),
+        CheckIn::AlreadyCheckedIn(ticket) => private(HttpResponse::Conflict()).json(CheckInRefusedBody {
+            detail: "the ticket was checked in already".into(),
+            code: ErrorCode::AlreadyCheckedIn,
+            checked_in_at: ticket.ticket.checked_in_at,
+        }),
+    })
 }
 
 /// `code` as an SVG QR code, sized for a phone screen, with the quiet zone scanners need.

@@ -4,7 +4,9 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::RunQueryDsl;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
-use plaza_domain::ticket::{EventSummary, HeldTicket, Sale, Ticket, TicketRepository, TicketStatus};
+use plaza_domain::ticket::{
+    CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, Ticket, TicketCode, TicketRepository, TicketStatus,
+};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, TicketId, UserId};
 
 use crate::db::{Conn, Database};
@@ -100,6 +102,22 @@ fn find(conn: &mut Conn, id: TicketId, for_update: bool) -> Result<Option<HeldTi
     Ok(held(rows)?.into_iter().next())
 }
 
+#[derive(diesel::QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Scanned {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    check_in_nonce: Option<String>,
+}
+
 /// Stores `sale`'s tickets, active and held by its buyer, in one statement: inside the purchase's
 /// transaction, after its count was taken.
 pub(crate) fn issue(conn: &mut Conn, sale: &Sale) -> Result<(), StoreError> {
@@ -192,6 +210,51 @@ impl TicketRepository for PgTickets {
             let cancelled = find(conn, id, false)?
                 .ok_or_else(|| RepoError::Internal("a cancelled ticket was not found".into()))?;
             Ok(cancelled)
+        })
+    }
+
+    fn check_in(
+        &self,
+        event: EventId,
+        code: &TicketCode,
+        nonce: &CheckInNonce,
+        now: DateTime<Utc>,
+    ) -> Result<CheckIn, RepoError> {
+        let held = |conn: &mut Conn, id: i64| -> Result<HeldTicket, StoreError> {
+            find(conn, TicketId::from_stored(id), false)?
+                .ok_or_else(|| RepoError::Internal("a scanned ticket was not found".into()).into())
+        };
+        self.db.write(|conn| {
+            // Check and write in one statement: of two doors scanning one code at once, the second waits
+            // for the first's row lock, then finds the ticket no longer active.
+            let admitted: Vec<Id> = diesel::sql_query(
+                "UPDATE tickets SET status = 'checked_in', checked_in_at = $3, check_in_nonce = $4 \
+                 WHERE code = $1 AND event_id = $2 AND status = 'active' RETURNING id",
+            )
+            .bind::<Text, _>(code.as_str())
+            .bind::<BigInt, _>(event.get())
+            .bind::<Timestamp, _>(now.naive_utc())
+            .bind::<Text, _>(nonce.as_str())
+            .load(conn)?;
+            if let Some(row) = admitted.first() {
+                return Ok(CheckIn::Admitted(held(conn, row.id)?));
+            }
+            let scanned: Vec<Scanned> = diesel::sql_query(
+                "SELECT id, status, check_in_nonce FROM tickets WHERE code = $1 AND event_id = $2",
+            )
+            .bind::<Text, _>(code.as_str())
+            .bind::<BigInt, _>(event.get())
+            .load(conn)?;
+            let Some(scanned) = scanned.into_iter().next() else {
+                return Err(RepoError::NotFound.into());
+            };
+            match scanned.status.as_str() {
+                "cancelled" => Err(RepoError::Conflict(Conflict::TicketCancelled).into()),
+                _ if scanned.check_in_nonce.as_deref() == Some(nonce.as_str()) => {
+                    Ok(CheckIn::Admitted(held(conn, scanned.id)?))
+                }
+                _ => Ok(CheckIn::AlreadyCheckedIn(held(conn, scanned.id)?)),
+            }
         })
     }
 }

@@ -3,7 +3,9 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::RunQueryDsl;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
-use plaza_domain::ticket::{EventSummary, HeldTicket, Sale, Ticket, TicketRepository, TicketStatus};
+use plaza_domain::ticket::{
+    CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, Ticket, TicketCode, TicketRepository, TicketStatus,
+};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, TicketId, UserId};
 
 use crate::conn::Conn;
@@ -92,6 +94,38 @@ fn find(conn: &mut Conn, id: TicketId) -> Result<Option<HeldTicket>, StoreError>
     .int(id.get())
     .load(conn)?;
     Ok(held(rows)?.into_iter().next())
+}
+
+/// The ticket of `event` with this code, and the nonce of the scan that checked it in.
+fn find_by_code(
+    conn: &mut Conn,
+    event: EventId,
+    code: &str,
+) -> Result<Option<(HeldTicket, Option<String>)>, StoreError> {
+    let rows: Vec<Row> = Sql::new(concat!(
+        "SELECT ",
+        held_columns!(),
+        " FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.code = ? AND t.event_id = ?"
+    ))
+    .text(code)
+    .int(event.get())
+    .load(conn)?;
+    let Some(found) = held(rows)?.into_iter().next() else {
+        return Ok(None);
+    };
+    let nonces: Vec<Nonce> = Sql::new("SELECT check_in_nonce FROM tickets WHERE id = ?")
+        .int(found.ticket.id.get())
+        .load(conn)?;
+    Ok(Some((
+        found,
+        nonces.into_iter().next().and_then(|row| row.check_in_nonce),
+    )))
+}
+
+#[derive(diesel::QueryableByName)]
+struct Nonce {
+    #[diesel(sql_type = Nullable<Text>)]
+    check_in_nonce: Option<String>,
 }
 
 /// Stores `sale`'s tickets, active and held by its buyer: inside the purchase's transaction, after its
@@ -211,6 +245,42 @@ impl TicketRepository for SqliteTickets {
             let cancelled = find(conn, id)?
                 .ok_or_else(|| RepoError::Internal("a cancelled ticket was not found".into()))?;
             Ok(cancelled)
+        })
+    }
+
+    fn check_in(
+        &self,
+        event: EventId,
+        code: &TicketCode,
+        nonce: &CheckInNonce,
+        now: DateTime<Utc>,
+    ) -> Result<CheckIn, RepoError> {
+        let (code, nonce) = (code.as_str().to_owned(), nonce.as_str().to_owned());
+        self.db.write(move |conn| {
+            let Some((found, scanned_with)) = find_by_code(conn, event, &code)? else {
+                return Err(RepoError::NotFound.into());
+            };
+            match found.ticket.status {
+                TicketStatus::Cancelled => Err(RepoError::Conflict(Conflict::TicketCancelled).into()),
+                TicketStatus::CheckedIn if scanned_with.as_deref() == Some(nonce.as_str()) => {
+                    Ok(CheckIn::Admitted(found))
+                }
+                TicketStatus::CheckedIn => Ok(CheckIn::AlreadyCheckedIn(found)),
+                TicketStatus::Active => {
+                    // One writer runs at a time, so the ticket is still active.
+                    Sql::new(
+                        "UPDATE tickets SET status = 'checked_in', checked_in_at = ?, check_in_nonce = ? \
+                         WHERE id = ?",
+                    )
+                    .timestamp(now.naive_utc())
+                    .text(nonce)
+                    .int(found.ticket.id.get())
+                    .execute(conn)?;
+                    let admitted = find(conn, found.ticket.id)?
+                        .ok_or_else(|| RepoError::Internal("a checked-in ticket was not found".into()))?;
+                    Ok(CheckIn::Admitted(admitted))
+                }
+            }
         })
     }
 }

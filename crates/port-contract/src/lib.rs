@@ -28,7 +28,7 @@ use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, PlaceChanges, 
 use plaza_domain::post::{NewPost, PostContent, PostTitle};
 use plaza_domain::search::SearchTerms;
 use plaza_domain::session::{Device, Expiry, MAX_PER_USER, NewSession, Renewal, Session};
-use plaza_domain::ticket::{Sale, TicketCode, TicketStatus};
+use plaza_domain::ticket::{CheckIn, CheckInNonce, Sale, TicketCode, TicketStatus};
 use plaza_domain::user::{Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, Username};
 use plaza_domain::{Conflict, EventId, NotificationId, PageRequest, RepoError, SessionId, TicketId, UserId};
 
@@ -75,6 +75,8 @@ macro_rules! contract_tests {
             a_purchase_issues_tickets_held_by_its_buyer,
             a_ticket_is_given_back_once_by_its_holder_before_the_start,
             racing_cancellations_of_one_ticket_cancel_it_once,
+            a_ticket_is_checked_in_once_and_a_retried_scan_is_answered_the_same,
+            racing_check_ins_of_one_code_admit_it_once,
             posts_list_newest_first_optionally_by_author,
             a_comment_notifies_the_owner_and_earlier_commenters_once,
             comments_at_the_same_moment_each_notify_the_other,
@@ -1228,6 +1230,121 @@ pub fn racing_cancellations_of_one_ticket_cancel_it_once(stores: &Stores) {
     });
     assert_eq!(cancelled, 1);
     assert_eq!(stores.events.find(show.id).unwrap().unwrap().tickets_sold, 0);
+}
+
+pub fn a_ticket_is_checked_in_once_and_a_retried_scan_is_answered_the_same(stores: &Stores) {
+    let (owner, buyer, show) = show_with_tickets(stores, 5, 3);
+    let other = stores.events.create(new_event(owner, "Other", "", 2, 5)).unwrap();
+    let held = stores.tickets.list_held(buyer, None, page(0, 10)).unwrap().items;
+    let code = |index: usize| TicketCode::parse(&held[index].ticket.code).unwrap();
+    let nonce = |text: &str| CheckInNonce::parse(text).unwrap();
+    let at = sale_time() + chrono::Duration::hours(1);
+
+    let first = stores
+        .tickets
+        .check_in(show.id, &code(0), &nonce("door-a-1"), at)
+        .unwrap();
+    let CheckIn::Admitted(admitted) = first.clone() else {
+        panic!("the first scan admits: {first:?}")
+    };
+    assert_eq!(admitted.ticket.id, held[0].ticket.id);
+    assert_eq!(admitted.ticket.status, TicketStatus::CheckedIn);
+    assert_eq!(admitted.ticket.checked_in_at, Some(at));
+    let later = at + chrono::Duration::minutes(1);
+    assert_eq!(
+        stores
+            .tickets
+            .check_in(show.id, &code(0), &nonce("door-a-1"), later)
+            .unwrap(),
+        first,
+        "the same scan retried gets the first answer again"
+    );
+    match stores
+        .tickets
+        .check_in(show.id, &code(0), &nonce("door-b-7"), later)
+        .unwrap()
+    {
+        CheckIn::AlreadyCheckedIn(used) => assert_eq!(used.ticket.checked_in_at, Some(at)),
+        answer => panic!("a second scan is refused: {answer:?}"),
+    }
+    assert!(
+        matches!(
+            stores
+                .tickets
+                .check_in(other.id, &code(1), &nonce("door-a-2"), at),
+            Err(RepoError::NotFound)
+        ),
+        "another event's ticket admits nobody here"
+    );
+    let unknown = TicketCode::parse(&"u".repeat(43)).unwrap();
+    assert!(matches!(
+        stores.tickets.check_in(show.id, &unknown, &nonce("door-a-3"), at),
+        Err(RepoError::NotFound)
+    ));
+    stores.tickets.cancel(held[1].ticket.id, buyer, at).unwrap();
+    assert!(matches!(
+        stores.tickets.check_in(show.id, &code(1), &nonce("door-a-4"), at),
+        Err(RepoError::Conflict(Conflict::TicketCancelled))
+    ));
+    assert!(
+        matches!(
+            stores.tickets.cancel(held[0].ticket.id, buyer, at),
+            Err(RepoError::Conflict(Conflict::AlreadyCheckedIn))
+        ),
+        "a used ticket is kept"
+    );
+    let by_status = |status| {
+        stores
+            .tickets
+            .list_held(buyer, Some(status), page(0, 10))
+            .unwrap()
+            .total
+    };
+    assert_eq!(
+        (
+            by_status(TicketStatus::Active),
+            by_status(TicketStatus::CheckedIn),
+            by_status(TicketStatus::Cancelled)
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        stores.events.find(show.id).unwrap().unwrap().tickets_sold,
+        2,
+        "a checked-in ticket keeps its place"
+    );
+}
+
+pub fn racing_check_ins_of_one_code_admit_it_once(stores: &Stores) {
+    let (_owner, buyer, show) = show_with_tickets(stores, 5, 1);
+    let code = TicketCode::parse(
+        &stores.tickets.list_held(buyer, None, page(0, 1)).unwrap().items[0]
+            .ticket
+            .code,
+    )
+    .unwrap();
+    let doors = 8;
+    let start = Arc::new(Barrier::new(doors));
+    let admitted = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..doors)
+            .map(|door| {
+                let (tickets, start, code) = (stores.tickets.clone(), start.clone(), code.clone());
+                scope.spawn(move || {
+                    start.wait();
+                    let nonce = CheckInNonce::parse(&format!("door-{door}")).unwrap();
+                    match tickets.check_in(show.id, &code, &nonce, sale_time()).unwrap() {
+                        CheckIn::Admitted(_) => 1,
+                        CheckIn::AlreadyCheckedIn(_) => 0,
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .sum::<usize>()
+    });
+    assert_eq!(admitted, 1, "one door lets the ticket in");
 }
 
 pub fn posts_list_newest_first_optionally_by_author(stores: &Stores) {

@@ -914,6 +914,62 @@ journey('tickets people hold: buy, see each with its code and QR code, give one 
   await pageBasics(zh.page, 'my tickets in Chinese');
 });
 
+journey('check-in at the door: admitted, then already checked in, then not valid (English and Chinese)', async (j, browser) => {
+  const owner = newUser('gate');
+  const host = await registerViaApi(owner);
+  const event = await createEventViaApi(host, { name: `Door night ${runId}`, event_time: daysFromNow(3011), max_tickets: 5 });
+  const guest = await registerViaApi(newUser('guest'));
+  await api('POST', `/events/${event.id}/tickets`, { token: guest.token, json: { quantity: 2 } });
+  const held = await api('GET', '/users/me/tickets', { token: guest.token });
+  const [first, second] = held.map((ticket) => ticket.code);
+  await api('POST', `/tickets/${held[1].id}/cancel`, { token: guest.token });
+
+  const { page } = await openSession(browser, j, { expectStatuses: [404, 409] });
+  await logInInUi(page, owner);
+  await page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(page, event.name), 'the event');
+  await page.getByRole('link', { name: 'Check in', exact: true }).click();
+  await see(h1(page, 'Check-in at the door'), 'the door page');
+  const code = page.getByLabel('Ticket code');
+  // Keyboard only: type the code, press Enter; after each answer the field is ready for the next code.
+  await code.fill(first);
+  await code.press('Enter');
+  const result = page.getByRole('status').filter({ hasText: /Admitted|Already|Not valid/ });
+  await see(page.getByText('Admitted', { exact: true }), 'the admission');
+  await until(() => code.evaluate((el) => el === document.activeElement && el.value === ''), 'the code field empty and focused again');
+  await pageBasics(page, 'the door page');
+  await code.fill(first);
+  await code.press('Enter');
+  await see(page.getByText('Already checked in', { exact: true }), 'the second scan refused');
+  await see(page.getByText(/This ticket was let in on/), 'when it was let in');
+  await code.fill(second);
+  await page.getByRole('button', { name: 'Check in', exact: true }).click();
+  await see(page.getByText('Not valid', { exact: true }), 'the cancelled ticket refused');
+  await see(page.getByText('This ticket was cancelled by its holder.'), 'why it is not valid');
+  await code.fill('not-a-ticket-code');
+  await code.press('Enter');
+  await see(page.getByText('No ticket of this event has this code.'), 'an unknown code refused');
+  if ((await result.count()) !== 1) fail('the answer is not one live region');
+  const mine = await api('GET', '/users/me/tickets?status=checked_in', { token: guest.token });
+  if (mine.length !== 1 || mine[0].code !== first) fail(`checked in: ${JSON.stringify(mine)}`);
+  await noHorizontalOverflow(page, 1280, 'the door page');
+
+  const zh = await openSession(browser, j, { locale: 'zh-CN', viewport: { width: 360, height: 740 }, expectStatuses: [409] });
+  await zh.page.goto(`${BASE}/#/login`);
+  await see(h1(zh.page, '登录'), 'the Chinese login page');
+  await zh.page.getByLabel('用户名').fill(owner.username);
+  await zh.page.getByLabel('密码').fill(owner.password);
+  await zh.page.getByRole('button', { name: '登录', exact: true }).click();
+  await see(zh.page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
+  await zh.page.goto(`${BASE}/#/events/${event.id}/check-in`);
+  await see(h1(zh.page, '入场检票'), 'the door page in Chinese');
+  await zh.page.getByLabel('票码').fill(first);
+  await zh.page.getByLabel('票码').press('Enter');
+  await see(zh.page.getByText('已经入场', { exact: true }), 'already checked in, in Chinese');
+  await noHorizontalOverflow(zh.page, 360, 'the door page on a phone');
+  await pageBasics(zh.page, 'the door page in Chinese');
+});
+
 journey('a notification opens the comment it announces, on its page, and reads it', async (j, browser) => {
   const owner = newUser('talk');
   const account = await registerViaApi(owner);

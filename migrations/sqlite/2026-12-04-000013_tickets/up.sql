@@ -10,12 +10,15 @@ CREATE TABLE tickets (
     created_at    TIMESTAMP NOT NULL,
     cancelled_at  TIMESTAMP,
     checked_in_at TIMESTAMP,
+    -- What the scan that checked it in sent: the same nonce again is that scan retried, not a second one.
+    check_in_nonce TEXT CHECK (length(check_in_nonce) BETWEEN 1 AND 100),
     CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL)),
-    CHECK ((status = 'checked_in') = (checked_in_at IS NOT NULL))
+    CHECK ((status = 'checked_in') = (checked_in_at IS NOT NULL)),
+    CHECK (check_in_nonce IS NULL OR checked_in_at IS NOT NULL)
 );
 
 -- "My tickets", newest first, all or by status.
 CREATE INDEX tickets_by_holder ON tickets (holder_id, id);
 CREATE INDEX tickets_by_holder_and_status ON tickets (holder_id, status, id);
--- An event's attendees.
+-- An event's attendees. (A scan finds its ticket by the unique code.)
 CREATE INDEX tickets_by_event ON tickets (event_id, id);

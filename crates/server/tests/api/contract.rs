@@ -506,6 +506,15 @@ fn real_responses_of_every_route_match_the_published_document() {
         .assert_error(404, "not_found");
     let qr = c.get(&app, "/tickets/{ticket_id}/qr.svg", &format!("{ticket}/qr.svg"), Some(&bob_token));
     assert_eq!(qr.status, 200);
+    let door = format!("/events/{}/check-ins", event["id"]);
+    let admitted = c
+        .send(&app, "POST", "/events/{event_id}/check-ins", &door, Some(&alice_token), &json!({"code": held[1]["code"], "nonce": "door-1"}))
+        .assert_ok();
+    assert_eq!(admitted["admitted"], true);
+    let again = c.send(&app, "POST", "/events/{event_id}/check-ins", &door, Some(&alice_token), &json!({"code": held[1]["code"], "nonce": "door-2"}));
+    assert_eq!(again.status, 409);
+    c.send(&app, "POST", "/events/{event_id}/check-ins", &door, Some(&bob_token), &json!({"code": held[1]["code"], "nonce": "door-3"}))
+        .assert_error(403, "forbidden");
     let cancel = format!("{ticket}/cancel");
     c.send(&app, "POST", "/tickets/{ticket_id}/cancel", &cancel, Some(&bob_token), &json!({}))
         .assert_ok();

@@ -202,3 +202,79 @@ fn a_ticket_is_given_back_by_its_holder_once_and_its_place_sells_again() {
     cancel(&bob_token, second).assert_error(409, "event_started");
     assert_eq!(app.get(&format!("/events/{}", event["id"])).assert_ok()["tickets_sold"], 2);
 }
+
+#[test]
+fn the_door_lets_a_ticket_in_once_answers_a_retried_scan_the_same_and_refuses_the_rest() {
+    let app = TestApp::spawn();
+    let (_alice, alice_token) = app.user("alice");
+    let (_bob, bob_token) = app.user("bob");
+    let event = app.create_event(&alice_token, json!({"max_tickets": 10}));
+    let other = app.create_event(&alice_token, json!({"name": "Elsewhere"}));
+    app.post_json(&format!("/events/{}/tickets", event["id"]), Some(&bob_token), &json!({"quantity": 2}))
+        .assert_ok();
+    let held = my_tickets(&app, &bob_token, "").assert_ok();
+    let code = |index: usize| held[index]["code"].as_str().unwrap().to_owned();
+    let door = format!("/events/{}/check-ins", event["id"]);
+    let scan = |token: &str, path: &str, code: &str, nonce: &str| {
+        app.post_json(path, Some(token), &json!({"code": code, "nonce": nonce}))
+    };
+
+    let first = scan(&alice_token, &door, &code(0), "door-1-a");
+    assert_eq!(first.header("cache-control"), Some("private, no-store"));
+    let first = first.assert_ok();
+    assert_eq!(first["admitted"], true);
+    assert_eq!(first["ticket"]["id"], held[0]["id"]);
+    assert_eq!(first["ticket"]["status"], "checked_in");
+    let checked_in_at = first["ticket"]["checked_in_at"].clone();
+    assert!(checked_in_at.is_string());
+    assert_eq!(scan(&alice_token, &door, &code(0), "door-1-a").assert_ok(), first, "a retry gets the first answer");
+    let again = scan(&alice_token, &door, &code(0), "door-2-a");
+    assert_eq!(again.status, 409);
+    let again = again.json();
+    assert_eq!(again["code"], "already_checked_in");
+    assert_eq!(again["checked_in_at"], checked_in_at);
+    assert!(again["detail"].is_string());
+
+    scan(&bob_token, &door, &code(1), "door-1-b").assert_error(403, "forbidden");
+    scan(&alice_token, &format!("/events/{}/check-ins", other["id"]), &code(1), "door-1-c")
+        .assert_error(404, "not_found");
+    scan(&alice_token, &door, "https://example.org/not-a-ticket", "door-1-d").assert_error(404, "not_found");
+    scan(&alice_token, "/events/999999/check-ins", &code(1), "door-1-e").assert_error(404, "not_found");
+    app.post_json(&door, Some(&alice_token), &json!({"code": code(1)})).assert_invalid("nonce");
+    scan(&alice_token, &door, &code(1), "has space").assert_invalid("nonce");
+    app.post_json(&door, Some(&alice_token), &json!({"nonce": "door-1-f"})).assert_invalid("code");
+    app.post_json(&door, None, &json!({"code": code(1), "nonce": "door-1-g"})).assert_error(401, "unauthorized");
+
+    app.call_as("POST", &bob_token, &format!("/tickets/{}/cancel", held[0]["id"]))
+        .assert_error(409, "already_checked_in");
+    app.call_as("POST", &bob_token, &format!("/tickets/{}/cancel", held[1]["id"])).assert_ok();
+    scan(&alice_token, &door, &code(1), "door-1-h").assert_error(409, "ticket_cancelled");
+    assert_eq!(my_tickets(&app, &bob_token, "?status=checked_in").assert_ok()[0]["id"], held[0]["id"]);
+}
+
+#[test]
+fn doors_scanning_one_code_at_once_let_it_in_once() {
+    let app = Arc::new(TestApp::spawn());
+    let (_alice, alice_token) = app.user("alice");
+    let (_bob, bob_token) = app.user("bob");
+    let event = app.create_event(&alice_token, json!({"max_tickets": 10}));
+    app.post_json(&format!("/events/{}/tickets", event["id"]), Some(&bob_token), &json!({"quantity": 1}))
+        .assert_ok();
+    let code = my_tickets(&app, &bob_token, "").assert_ok()[0]["code"].as_str().unwrap().to_owned();
+    let door = format!("/events/{}/check-ins", event["id"]);
+    let start = Arc::new(std::sync::Barrier::new(6));
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|n| {
+                let (app, start, door, code, token) = (app.clone(), start.clone(), door.clone(), code.clone(), alice_token.clone());
+                scope.spawn(move || {
+                    start.wait();
+                    app.post_json(&door, Some(&token), &json!({"code": code, "nonce": format!("door-{n}")})).status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().unwrap()).collect()
+    });
+    assert_eq!(statuses.iter().filter(|status| **status == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|status| **status == 409).count(), 5, "{statuses:?}");
+}

@@ -8,7 +8,7 @@
 //   (configureApi's renew); when the session cannot be renewed, it tells the session (onUnauthorized).
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = 'network', detail = '', errors = [], retryAfter = null, requestId = null } = {}) {
+  constructor({ status = 0, code = 'network', detail = '', errors = [], retryAfter = null, requestId = null, body = {} } = {}) {
     super(detail || code);
     this.name = 'ApiError';
     this.status = status;
@@ -17,6 +17,8 @@ export class ApiError extends Error {
     this.errors = Array.isArray(errors) ? errors : [];
     this.retryAfter = retryAfter;
     this.requestId = requestId;
+    /** The whole error body, for the fields some answers add (`checked_in_at` of a second scan). */
+    this.body = body && typeof body === 'object' ? body : {};
   }
 
   get isNetwork() {
@@ -128,6 +130,7 @@ export async function request(method, path, options = {}) {
     errors: payload.errors,
     retryAfter: intHeader(response, 'Retry-After'),
     requestId: meta.requestId,
+    body: payload,
   });
   // Only a token we still hold can have ended: a late answer to an older token changes nothing.
   if (response.status === 401 && token && settings.getToken() === token) {
@@ -228,6 +231,8 @@ export const events = {
   update: (eventId, patch) => data(request('PATCH', `/events/${id(eventId)}`, { json: patch })),
   remove: (eventId) => request('DELETE', `/events/${id(eventId)}`),
   buy: (eventId, quantity) => data(request('POST', `/events/${id(eventId)}/tickets`, { json: { quantity } })),
+  /** A scan at the door: `nonce` is the same for every retry of one scan. */
+  checkIn: (eventId, code, nonce) => data(request('POST', `/events/${id(eventId)}/check-ins`, { json: { code, nonce } })),
   /** PUT /events/{id}/image: the picture (re-encoded by the server) and what it shows. */
   setImage: (eventId, file, alt) => {
     const form = new FormData();

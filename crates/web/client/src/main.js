@@ -26,6 +26,7 @@ const pages = {
   settings: () => import('./pages/settings.js'),
   notifications: () => import('./pages/notifications.js'),
   tickets: () => import('./pages/tickets.js'),
+  checkIn: () => import('./pages/check-in.js'),
   login: () => import('./pages/login.js'),
   register: () => import('./pages/register.js'),
   notFound: () => import('./pages/not-found.js'),
@@ -36,6 +37,7 @@ route('/events', pages.events);
 route('/events/new', pages.eventForm, { auth: true });
 route('/events/:id', pages.event);
 route('/events/:id/edit', pages.eventForm, { auth: true });
+route('/events/:id/check-in', pages.checkIn, { auth: true });
 route('/posts', pages.posts);
 route('/posts/:id', pages.post);
 route('/users', pages.people);

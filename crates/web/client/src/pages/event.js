@@ -106,7 +106,7 @@ export default function EventPage(ctx) {
   function draw() {
     const share = h('button', { type: 'button', class: 'btn btn-secondary', onClick: shareLink }, navigator.share ? t('event.share') : t('event.copyLink'));
     const actions = isOwner()
-      ? [share, h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/edit` }, t('action.edit')), h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.delete'))]
+      ? [share, h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/check-in` }, t('checkIn.open')), h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/edit` }, t('action.edit')), h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.delete'))]
       : [share];
     const { el: header } = pageHeader(event.name, ...actions);
     replace(
