@@ -397,6 +397,29 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     );
     let tickets_sold = seed::tickets_sold(&base, seeded.ticket_event)? - sold_before;
 
+    let mine = format!("{base}/users/me/tickets?limit=10");
+    measure(
+        &format!("my tickets, a holder of {tickets_sold}+"),
+        "GET /users/me/tickets?limit=10 (Bearer)".into(),
+        load.get(&mine, Some(&tokens.ticket))?,
+    );
+    let codes = seed::ticket_codes(&base, &tokens.ticket, 60_000)?;
+    anyhow::ensure!(!codes.is_empty(), "the purchases left no ticket to check in");
+    let door = format!("{base}/events/{}/check-ins", seeded.ticket_event);
+    let check_in_script = wrk::check_in_script(&data, &tokens.door, &codes)?;
+    let scanned = load.script(&door, &check_in_script)?;
+    println!(
+        "  check-in: {} codes, {} scans: {} first scans, the rest retried scans",
+        codes.len(),
+        scanned.requests,
+        scanned.requests.min(codes.len() as u64)
+    );
+    measure(
+        "check-in at the door",
+        format!("POST /events/{}/check-ins", seeded.ticket_event),
+        scanned,
+    );
+
     let login = load.script(&format!("{base}/token"), &scripts.login)?;
     measure("login (bcrypt cost 12, by design)", "POST /token".into(), login);
 

@@ -147,6 +147,9 @@ pub struct Seeded {
     pub fan_out_members: Vec<usize>,
     pub ticket_event: i64,
     pub ticket_member: usize,
+    /// Who owns the ticket event, and so checks its tickets in (the first member created it).
+    #[serde(default)]
+    pub ticket_owner: usize,
 }
 
 /// Fresh tokens of the members the scenarios act as.
@@ -155,6 +158,8 @@ pub struct Tokens {
     pub inbox: String,
     pub fan_out: Vec<String>,
     pub ticket: String,
+    /// The ticket event's owner, at its door.
+    pub door: String,
 }
 
 fn member(n: usize) -> String {
@@ -173,6 +178,7 @@ pub fn sign_in(base: &str, seeded: &Seeded) -> anyhow::Result<Tokens> {
             .map(|n| token(*n))
             .collect::<anyhow::Result<_>>()?,
         ticket: token(seeded.ticket_member)?,
+        door: token(seeded.ticket_owner)?,
     })
 }
 
@@ -441,6 +447,7 @@ pub fn seed(base: &str, sizes: &Sizes) -> anyhow::Result<Seeded> {
         fan_out_members: (1..=sizes.fan_out_commenters).collect(),
         ticket_event,
         ticket_member: 1,
+        ticket_owner: 0,
     })
 }
 
@@ -458,6 +465,34 @@ pub fn bcrypt_user(base: &str) -> anyhow::Result<(String, String)> {
         }),
     )?;
     Ok((username, PASSWORD.into()))
+}
+
+/// Up to `most` codes of the active tickets `token`'s member holds, newest first.
+pub fn ticket_codes(base: &str, token: &str, most: usize) -> anyhow::Result<Vec<String>> {
+    let agent = agent();
+    let mut codes = Vec::new();
+    while codes.len() < most {
+        let mut response = agent
+            .get(format!(
+                "{base}/users/me/tickets?status=active&limit=100&skip={}",
+                codes.len()
+            ))
+            .header("Authorization", format!("Bearer {token}"))
+            .call()?;
+        if response.status() == 204 {
+            break;
+        }
+        let page: Value = serde_json::from_slice(&response.body_mut().read_to_vec()?)?;
+        let Some(page) = page.as_array().filter(|page| !page.is_empty()) else {
+            break;
+        };
+        codes.extend(
+            page.iter()
+                .filter_map(|ticket| ticket["code"].as_str().map(str::to_owned)),
+        );
+    }
+    codes.truncate(most);
+    Ok(codes)
 }
 
 /// How many tickets the event has sold.

@@ -203,6 +203,40 @@ end
     }
 }
 
+/// Scans at the door: each request checks in the next code of `codes` (wrk's two threads take alternate
+/// ones) with a nonce of that code's own. Once the codes run out they come round again with the same
+/// nonces: retried scans, answered as the first ones were (`200`, a read instead of a write).
+pub fn check_in_script(dir: &Path, door: &str, codes: &[String]) -> anyhow::Result<PathBuf> {
+    let list = codes
+        .iter()
+        .map(|code| format!("\"{code}\""))
+        .collect::<Vec<_>>()
+        .join(",\n");
+    let script = dir.join("check-in.lua");
+    fs::write(
+        &script,
+        format!(
+            r#"local codes = {{{list}}}
+local n = 0
+local threads = 0
+setup = function(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
+init = function(args)
+  n = first or 0
+end
+request = function()
+  n = n + 2
+  local i = (n % #codes) + 1
+  return wrk.format("POST", nil, {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {door}"}}, '{{"code":"' .. codes[i] .. '","nonce":"bench-' .. i .. '"}}')
+end
+"#
+        ),
+    )?;
+    Ok(script)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

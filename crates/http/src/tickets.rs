@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use plaza_domain::ticket::{CheckIn, CheckInNonce, HeldTicket, TicketCode, TicketStatus};
+use plaza_domain::ticket::{CheckIn, CheckInNonce, HeldTicket, TicketStatus};
 use plaza_domain::{EventId, PageRequest, TicketId, ValidationErrors};
 use serde::{Deserialize, Serialize, Serializer};
 use utoipa::{IntoParams, ToSchema};
@@ -323,13 +323,18 @@ pub async fn check_in(
 ) -> Result<HttpResponse, ApiError> {
     let CheckInBody { code, nonce } = body.0;
     let mut errors = ValidationErrors::default();
-    let code = code.required("code", &mut errors, Ok);
+    let code = code.required("code", &mut errors, |raw: String| {
+        let raw = raw.trim().to_owned();
+        if raw.is_empty() {
+            Err(plaza_domain::Invalid::new("must not be empty"))
+        } else {
+            Ok(raw)
+        }
+    });
     let nonce = nonce.required("nonce", &mut errors, |raw: String| CheckInNonce::parse(&raw));
     let (Some(code), Some(nonce)) = (code, nonce) else {
         return Err(errors.into());
     };
-    // Text that is not a ticket code (another QR code, a typo) is a code no ticket has.
-    let code = TicketCode::parse(&code).map_err(|_| ApiError::not_found("Ticket not found"))?;
     let scan = blocking(move || state.services.tickets.check_in(&caller.0, event.0, &code, &nonce)).await?;
     Ok(match scan {
         CheckIn::Admitted(ticket) => private(HttpResponse::Ok()).json(CheckInResponse {

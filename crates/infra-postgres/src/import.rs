@@ -328,6 +328,10 @@ mod tests {
             "inbox_counts",
             "counts kept by triggers as the copied rows are written",
         ),
+        (
+            "ticket_counts",
+            "counts kept by triggers as the copied rows are written",
+        ),
     ];
 
     #[derive(QueryableByName)]

@@ -169,7 +169,7 @@ impl TicketRepository for PgTickets {
             .bind::<BigInt, _>(i64::try_from(page.skip()).unwrap_or(i64::MAX))
             .load(conn)?;
             let count: Vec<Count> = diesel::sql_query(
-                "SELECT COUNT(*) AS count FROM tickets \
+                "SELECT COALESCE(SUM(count), 0)::BIGINT AS count FROM ticket_counts \
                  WHERE holder_id = $1 AND ($2::text IS NULL OR status = $2)",
             )
             .bind::<BigInt, _>(holder.get())
@@ -204,9 +204,17 @@ impl TicketRepository for PgTickets {
                 .bind::<Timestamp, _>(now.naive_utc())
                 .bind::<BigInt, _>(id.get())
                 .execute(conn)?;
-            diesel::sql_query("UPDATE events SET tickets_sold = tickets_sold - 1 WHERE id = $1")
-                .bind::<BigInt, _>(found.event.id.get())
-                .execute(conn)?;
+            // The start is checked again under the event's row lock: an owner moving it into the past
+            // while this cancellation ran wins, and the ticket is kept.
+            let freed = diesel::sql_query(
+                "UPDATE events SET tickets_sold = tickets_sold - 1 WHERE id = $1 AND event_time > $2",
+            )
+            .bind::<BigInt, _>(found.event.id.get())
+            .bind::<Timestamp, _>(now.naive_utc())
+            .execute(conn)?;
+            if freed == 0 {
+                return Err(RepoError::Conflict(Conflict::EventStarted).into());
+            }
             let cancelled = find(conn, id, false)?
                 .ok_or_else(|| RepoError::Internal("a cancelled ticket was not found".into()))?;
             Ok(cancelled)

@@ -298,6 +298,7 @@ mod tests {
         ("comment_totals", "counts kept by triggers from the copied rows"),
         ("comment_buckets", "counts kept by triggers from the copied rows"),
         ("inbox_counts", "counts kept by triggers from the copied rows"),
+        ("ticket_counts", "counts kept by triggers from the copied rows"),
     ];
 
     /// Notifies the event's owner, from the author.

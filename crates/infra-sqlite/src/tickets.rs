@@ -188,9 +188,11 @@ impl TicketRepository for SqliteTickets {
                     .int(i64::from(page.limit()))
                     .int(i64::try_from(page.skip()).unwrap_or(i64::MAX))
                     .load(conn)?,
-                    Sql::new("SELECT COUNT(*) AS count FROM tickets WHERE holder_id = ?")
-                        .int(holder.get())
-                        .load(conn)?,
+                    Sql::new(
+                        "SELECT COALESCE(SUM(count), 0) AS count FROM ticket_counts WHERE holder_id = ?",
+                    )
+                    .int(holder.get())
+                    .load(conn)?,
                 ),
                 Some(status) => (
                     Sql::new(concat!(
@@ -204,7 +206,7 @@ impl TicketRepository for SqliteTickets {
                     .int(i64::from(page.limit()))
                     .int(i64::try_from(page.skip()).unwrap_or(i64::MAX))
                     .load(conn)?,
-                    Sql::new("SELECT COUNT(*) AS count FROM tickets WHERE holder_id = ? AND status = ?")
+                    Sql::new("SELECT count FROM ticket_counts WHERE holder_id = ? AND status = ?")
                         .int(holder.get())
                         .text(status.as_str())
                         .load(conn)?,
@@ -239,8 +241,9 @@ impl TicketRepository for SqliteTickets {
                 .timestamp(now.naive_utc())
                 .int(id.get())
                 .execute(conn)?;
-            Sql::new("UPDATE events SET tickets_sold = tickets_sold - 1 WHERE id = ?")
+            Sql::new("UPDATE events SET tickets_sold = tickets_sold - 1 WHERE id = ? AND event_time > ?")
                 .int(found.event.id.get())
+                .timestamp(now.naive_utc())
                 .execute(conn)?;
             let cancelled = find(conn, id)?
                 .ok_or_else(|| RepoError::Internal("a cancelled ticket was not found".into()))?;
@@ -282,5 +285,45 @@ impl TicketRepository for SqliteTickets {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::db::tests::temp_db;
+
+    /// "My tickets" reads one page from the holder's index, newest first, and its total from the counts:
+    /// the cost follows the page, not how many tickets the holder has.
+    #[test]
+    fn a_holders_tickets_are_read_from_their_index_and_counted_from_the_totals() {
+        let (_dir, db) = temp_db();
+        for (sql, index) in [
+            (
+                concat!(
+                    "SELECT ",
+                    held_columns!(),
+                    " FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.holder_id = 1 \
+                     ORDER BY t.id DESC LIMIT 10 OFFSET 0"
+                ),
+                "tickets_by_holder",
+            ),
+            (
+                concat!(
+                    "SELECT ",
+                    held_columns!(),
+                    " FROM tickets t JOIN events e ON e.id = t.event_id \
+                     WHERE t.holder_id = 1 AND t.status = 'active' ORDER BY t.id DESC LIMIT 10 OFFSET 0"
+                ),
+                "tickets_by_holder_and_status",
+            ),
+        ] {
+            let plan = db.query_plan(sql).unwrap();
+            assert!(plan.iter().any(|step| step.contains(index)), "{plan:?}");
+            assert!(!plan.iter().any(|step| step.contains("TEMP B-TREE")), "{plan:?}");
+        }
+        let count = db
+            .query_plan("SELECT COALESCE(SUM(count), 0) AS count FROM ticket_counts WHERE holder_id = 1")
+            .unwrap();
+        assert!(count.iter().any(|step| step.contains("PRIMARY KEY")), "{count:?}");
     }
 }

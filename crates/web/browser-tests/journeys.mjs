@@ -924,11 +924,19 @@ journey('check-in at the door: admitted, then already checked in, then not valid
   const [first, second] = held.map((ticket) => ticket.code);
   await api('POST', `/tickets/${held[1].id}/cancel`, { token: guest.token });
 
-  const { page } = await openSession(browser, j, { expectStatuses: [404, 409] });
+  const { page } = await openSession(browser, j, { expectStatuses: [404, 409], expectOffline: true });
   await logInInUi(page, owner);
   await page.goto(`${BASE}/#/events/${event.id}`);
   await see(h1(page, event.name), 'the event');
   await page.getByRole('link', { name: 'Check in', exact: true }).click();
+  // The first scan reaches the server, but its answer is lost on the way back: the page must retry with
+  // the same nonce and say "Admitted", not "Already checked in".
+  let lostAnswers = 0;
+  await page.route('**/check-ins', async (route) => {
+    await route.fetch();
+    lostAnswers += 1;
+    await route.abort('internetdisconnected');
+  }, { times: 1 });
   await see(h1(page, 'Check-in at the door'), 'the door page');
   const code = page.getByLabel('Ticket code');
   // Keyboard only: type the code, press Enter; after each answer the field is ready for the next code.
@@ -936,6 +944,7 @@ journey('check-in at the door: admitted, then already checked in, then not valid
   await code.press('Enter');
   const result = page.getByRole('status').filter({ hasText: /Admitted|Already|Not valid/ });
   await see(page.getByText('Admitted', { exact: true }), 'the admission');
+  if (lostAnswers !== 1) fail(`the first answer was lost ${lostAnswers} times, not once`);
   await until(() => code.evaluate((el) => el === document.activeElement && el.value === ''), 'the code field empty and focused again');
   await pageBasics(page, 'the door page');
   await code.fill(first);

@@ -9,13 +9,20 @@ const VERSION = '%PLAZA_VERSION%';
 const CACHE = `plaza-page-${VERSION}`;
 const PAGE = '/';
 
+/** The page, kept only if it is this worker's own build: during a rolling release another instance may
+ * still answer with the previous page, and keeping that one would serve it for the whole release. A
+ * failed install is tried again at the next visit. */
+async function keepPage() {
+  const response = await fetch(new Request(PAGE, { cache: 'no-store' }));
+  if (!response.ok) throw new Error(`the page answered ${response.status}`);
+  const text = await response.clone().text();
+  if (!text.includes(`/app/v-${VERSION}`)) throw new Error('the page is of another build');
+  const cache = await caches.open(CACHE);
+  await cache.put(PAGE, response);
+}
+
 self.addEventListener('install', (event) => {
-  event.waitUntil(
-    caches
-      .open(CACHE)
-      .then((cache) => cache.add(new Request(PAGE, { cache: 'no-store' })))
-      .then(() => self.skipWaiting()),
-  );
+  event.waitUntil(keepPage().then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {

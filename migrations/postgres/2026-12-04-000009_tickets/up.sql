@@ -22,3 +22,28 @@ CREATE INDEX tickets_by_holder ON tickets (holder_id, id);
 CREATE INDEX tickets_by_holder_and_status ON tickets (holder_id, status, id);
 -- An event's attendees. (A scan finds its ticket by the unique code.)
 CREATE INDEX tickets_by_event ON tickets (event_id, id);
+
+-- How many tickets each holder has in each status, kept by triggers in the same transaction as the
+-- tickets: "my tickets" answers its total without counting a big holder's rows (as on SQLite).
+CREATE TABLE ticket_counts (
+    holder_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    status    TEXT NOT NULL,
+    count     BIGINT NOT NULL CHECK (count >= 0),
+    PRIMARY KEY (holder_id, status)
+);
+
+CREATE FUNCTION ticket_counts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE ticket_counts SET count = count - 1 WHERE holder_id = OLD.holder_id AND status = OLD.status;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO ticket_counts (holder_id, status, count) VALUES (NEW.holder_id, NEW.status, 1)
+        ON CONFLICT (holder_id, status) DO UPDATE SET count = ticket_counts.count + 1;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER ticket_counts_follow AFTER INSERT OR DELETE ON tickets
+    FOR EACH ROW EXECUTE FUNCTION ticket_counts_follow();
+CREATE TRIGGER ticket_counts_follow_status AFTER UPDATE OF status ON tickets
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION ticket_counts_follow();

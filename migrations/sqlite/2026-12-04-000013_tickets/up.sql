@@ -22,3 +22,27 @@ CREATE INDEX tickets_by_holder ON tickets (holder_id, id);
 CREATE INDEX tickets_by_holder_and_status ON tickets (holder_id, status, id);
 -- An event's attendees. (A scan finds its ticket by the unique code.)
 CREATE INDEX tickets_by_event ON tickets (event_id, id);
+
+-- How many tickets each holder has in each status, kept by triggers in the same transaction as the
+-- tickets: "my tickets" answers its total without counting a big holder's rows.
+CREATE TABLE ticket_counts (
+    holder_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    status    TEXT NOT NULL,
+    count     INTEGER NOT NULL CHECK (count >= 0),
+    PRIMARY KEY (holder_id, status)
+) WITHOUT ROWID;
+
+CREATE TRIGGER ticket_counts_on_insert AFTER INSERT ON tickets BEGIN
+    INSERT INTO ticket_counts (holder_id, status, count) VALUES (NEW.holder_id, NEW.status, 1)
+    ON CONFLICT (holder_id, status) DO UPDATE SET count = count + 1;
+END;
+
+CREATE TRIGGER ticket_counts_on_status AFTER UPDATE OF status ON tickets WHEN OLD.status <> NEW.status BEGIN
+    UPDATE ticket_counts SET count = count - 1 WHERE holder_id = OLD.holder_id AND status = OLD.status;
+    INSERT INTO ticket_counts (holder_id, status, count) VALUES (NEW.holder_id, NEW.status, 1)
+    ON CONFLICT (holder_id, status) DO UPDATE SET count = count + 1;
+END;
+
+CREATE TRIGGER ticket_counts_on_delete AFTER DELETE ON tickets BEGIN
+    UPDATE ticket_counts SET count = count - 1 WHERE holder_id = OLD.holder_id AND status = OLD.status;
+END;

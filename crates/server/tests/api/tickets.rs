@@ -236,6 +236,8 @@ fn the_door_lets_a_ticket_in_once_answers_a_retried_scan_the_same_and_refuses_th
     assert!(again["detail"].is_string());
 
     scan(&bob_token, &door, &code(1), "door-1-b").assert_error(403, "forbidden");
+    scan(&bob_token, &door, "not a code", "door-1-b2").assert_error(403, "forbidden");
+    scan(&alice_token, &door, "  ", "door-1-b3").assert_invalid("code");
     scan(&alice_token, &format!("/events/{}/check-ins", other["id"]), &code(1), "door-1-c")
         .assert_error(404, "not_found");
     scan(&alice_token, &door, "https://example.org/not-a-ticket", "door-1-d").assert_error(404, "not_found");

@@ -196,6 +196,7 @@ export default {
   'checkIn.unknownDetail': 'No ticket of this event has this code.',
   'checkIn.cancelledDetail': 'This ticket was cancelled by its holder.',
   'checkIn.failed': 'Could not check',
+  'checkIn.retry': 'No answer came back. Check in again: a ticket already let in by this scan is answered as admitted.',
   'checkIn.notOwner': 'Only the organiser of this event checks its tickets in.',
   'myTickets.title': 'My tickets',
   'myTickets.link': 'See my tickets',

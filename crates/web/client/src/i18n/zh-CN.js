@@ -194,6 +194,7 @@ export default {
   'checkIn.unknownDetail': '本活动没有这个票码的门票。',
   'checkIn.cancelledDetail': '这张门票已被持有人取消。',
   'checkIn.failed': '无法检查',
+  'checkIn.retry': '没有收到回应。请再次检票：本次扫描已放行的门票仍会显示为准许入场。',
   'checkIn.notOwner': '只有本活动的组织者可以检票。',
   'myTickets.title': '我的门票',
   'myTickets.link': '查看我的门票',

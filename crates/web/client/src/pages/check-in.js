@@ -17,6 +17,12 @@ export default function CheckInPage(ctx) {
   const el = h('section', { class: 'page page-check-in' }, pageHeader(t('checkIn.title')).el, loading());
   let event = null;
   let stopCamera = () => {};
+  // The scan still without a definite answer (the network failed, or a gateway did): scanning the same
+  // code again sends the same nonce, so a check-in whose answer was lost is answered "admitted", never
+  // "already checked in".
+  let pending = null;
+  // The last code the camera read: it is not scanned again until another one is, or the scan failed.
+  let lastRead = null;
 
   const resultId = uid('check-in-result');
   const result = h('div', { class: 'check-in-result', id: resultId, role: 'status', 'aria-live': 'assertive', tabindex: '-1' });
@@ -29,21 +35,26 @@ export default function CheckInPage(ctx) {
     replace(result, h('p', { class: 'check-in-verdict' }, heading), detail ? h('p', { class: 'check-in-detail' }, detail) : null);
   }
 
-  /** Sends one scan; a network failure is retried with the same nonce, so a lost answer never turns a
-   * first scan into "already checked in". */
+  /** Whether an answer leaves the scan's outcome unknown: no answer at all, or a gateway's. */
+  const undecided = (error) => error?.code === 'network' || [502, 503, 504].includes(error?.status);
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** Sends one scan, retrying an undecided answer with the same nonce (after 0.3 s, then 1 s). */
   async function scan(code) {
-    const nonce = newNonce();
+    const nonce = pending?.code === code ? pending.nonce : newNonce();
+    pending = { code, nonce };
     submit.disabled = true;
     show('pending', t('checkIn.checking'));
+    let decided = true;
     try {
-      for (let attempt = 1; ; attempt += 1) {
+      for (const wait of [0, 300, 1000]) {
+        if (wait) await pause(wait);
         try {
-          const { ticket } = await api.events.checkIn(event.id, code, nonce);
+          await api.events.checkIn(event.id, code, nonce);
           show('admitted', t('checkIn.admitted'), t('checkIn.admittedDetail', { code: code.slice(0, 8) }));
-          return ticket;
+          return;
         } catch (error) {
-          if (error?.code === 'network' && attempt < 3) continue;
-          throw error;
+          if (!undecided(error) || wait === 1000) throw error;
         }
       }
     } catch (error) {
@@ -53,12 +64,19 @@ export default function CheckInPage(ctx) {
       } else if (error?.code === 'not_found' || error?.code === 'ticket_cancelled') {
         show('invalid', t('checkIn.invalid'), error.code === 'ticket_cancelled' ? t('checkIn.cancelledDetail') : t('checkIn.unknownDetail'));
       } else {
-        show('invalid', t('checkIn.failed'), errorMessage(error));
+        decided = !undecided(error);
+        show(decided ? 'invalid' : 'pending', t('checkIn.failed'), decided ? errorMessage(error) : t('checkIn.retry'));
       }
-      return null;
     } finally {
       submit.disabled = false;
-      input.value = '';
+      if (decided) {
+        pending = null;
+        input.value = '';
+      } else {
+        // Kept for another try with the same nonce: the code stays in the field, the camera may read it again.
+        input.value = code;
+        lastRead = null;
+      }
       input.focus();
     }
   }
@@ -69,7 +87,6 @@ export default function CheckInPage(ctx) {
     const video = h('video', { class: 'check-in-video', muted: true, playsinline: true, hidden: true });
     const button = h('button', { type: 'button', class: 'btn btn-secondary', 'aria-pressed': 'false' }, t('checkIn.camera'));
     let stream = null;
-    let last = null;
     let running = false;
     stopCamera = () => {
       running = false;
@@ -96,8 +113,8 @@ export default function CheckInPage(ctx) {
         if (!running) return;
         try {
           const [found] = await detector.detect(video);
-          if (found?.rawValue && found.rawValue !== last && !submit.disabled) {
-            last = found.rawValue;
+          if (found?.rawValue && found.rawValue !== lastRead && !submit.disabled) {
+            lastRead = found.rawValue;
             await scan(found.rawValue);
           }
         } catch {
