@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use plaza_domain::event::EventRepository;
-use plaza_domain::ticket::{CheckIn, CheckInNonce, HeldTicket, TicketCode, TicketRepository, TicketStatus};
+use plaza_domain::ticket::{
+    Attendee, CheckIn, CheckInNonce, HeldTicket, TicketCode, TicketRepository, TicketStatus,
+};
 use plaza_domain::user::User;
 use plaza_domain::{EventId, Page, PageRequest, TicketId};
 
@@ -55,6 +57,43 @@ impl TicketService {
         self.tickets
             .cancel(id, holder.id, crate::stored_now())
             .or_not_found("ticket")
+    }
+
+    /// A page of `event`'s attendee list (every ticket with its holder, in the order they were sold), for
+    /// its owner only (`Forbidden` for anyone else; `NotFound` for a missing event).
+    pub fn attendees(
+        &self,
+        owner: &User,
+        event: EventId,
+        page: PageRequest,
+    ) -> Result<Page<Attendee>, AppError> {
+        self.ensure_owner(owner, event)?;
+        Ok(self.tickets.attendees(event, page)?)
+    }
+
+    /// The next batch of `event`'s attendee list after `after`, for its owner: what an export reads, batch
+    /// by batch. The owner is checked at every batch, so an export stops if the event changes hands or
+    /// goes away.
+    pub fn attendees_after(
+        &self,
+        owner: &User,
+        event: EventId,
+        after: Option<TicketId>,
+        limit: u32,
+    ) -> Result<Vec<Attendee>, AppError> {
+        self.ensure_owner(owner, event)?;
+        Ok(self.tickets.attendees_after(event, after, limit)?)
+    }
+
+    fn ensure_owner(&self, owner: &User, event: EventId) -> Result<(), AppError> {
+        let found = self.events.find(event).found("event")?;
+        if found.owner_id == owner.id {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "only the event's owner sees who holds its tickets",
+            ))
+        }
     }
 
     /// A scan of `code` at the door of `event`, which only its owner may run (`Forbidden` for anyone

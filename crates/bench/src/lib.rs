@@ -403,6 +403,25 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         "GET /users/me/tickets?limit=10 (Bearer)".into(),
         load.get(&mine, Some(&tokens.ticket))?,
     );
+    let attendees = format!("{base}/events/{}/attendees?limit=10", seeded.ticket_event);
+    measure(
+        &format!("attendee page, an event of {tickets_sold}+ tickets"),
+        format!("GET /events/{}/attendees?limit=10 (owner)", seeded.ticket_event),
+        load.get(&attendees, Some(&tokens.door))?,
+    );
+    let export = seed::csv_export(
+        &format!("{base}/events/{}/attendees", seeded.ticket_event),
+        &tokens.door,
+        || memory_kib(server.pid).map(|(rss, _)| rss),
+    )?;
+    println!(
+        "  attendee CSV: {} rows, {:.1} MiB in {:.0} ms; server RSS {:.1} MiB before, at most {:.1} MiB while streaming",
+        export.rows,
+        export.bytes as f64 / 1_048_576.0,
+        export.millis,
+        export.rss_before_kib as f64 / 1024.0,
+        export.rss_peak_kib as f64 / 1024.0
+    );
     let codes = seed::ticket_codes(&base, &tokens.ticket, 60_000)?;
     anyhow::ensure!(!codes.is_empty(), "the purchases left no ticket to check in");
     let door = format!("{base}/events/{}/check-ins", seeded.ticket_event);

@@ -495,6 +495,63 @@ pub fn ticket_codes(base: &str, token: &str, most: usize) -> anyhow::Result<Vec<
     Ok(codes)
 }
 
+/// What one attendee CSV download cost.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvExport {
+    pub rows: usize,
+    pub bytes: usize,
+    pub millis: f64,
+    /// The server's resident memory before the download, and the most seen while it ran.
+    pub rss_before_kib: u64,
+    pub rss_peak_kib: u64,
+}
+
+/// Downloads the attendee list at `url` as CSV, sampling the server's memory (`rss`) every few
+/// milliseconds meanwhile.
+pub fn csv_export(
+    url: &str,
+    token: &str,
+    rss: impl Fn() -> Option<u64> + Send + Sync,
+) -> anyhow::Result<CsvExport> {
+    let before = rss().unwrap_or(0);
+    let peak = std::sync::atomic::AtomicU64::new(before);
+    let done = AtomicBool::new(false);
+    let started = std::time::Instant::now();
+    let body = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if let Some(now) = rss() {
+                    peak.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        });
+        let read = (|| -> anyhow::Result<Vec<u8>> {
+            let mut response = agent()
+                .get(url)
+                .header("Authorization", format!("Bearer {token}"))
+                .header("Accept", "text/csv")
+                .call()?;
+            Ok(response.body_mut().with_config().limit(1 << 30).read_to_vec()?)
+        })();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        read
+    })?;
+    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    let rows = body
+        .split(|byte| *byte == b'\n')
+        .filter(|line| !line.is_empty())
+        .count()
+        .saturating_sub(1);
+    Ok(CsvExport {
+        rows,
+        bytes: body.len(),
+        millis,
+        rss_before_kib: before,
+        rss_peak_kib: peak.into_inner(),
+    })
+}
+
 /// How many tickets the event has sold.
 pub fn tickets_sold(base: &str, event: i64) -> anyhow::Result<i64> {
     let mut response = agent().get(format!("{base}/events/{event}")).call()?;

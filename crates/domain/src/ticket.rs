@@ -192,6 +192,17 @@ pub struct HeldTicket {
     pub event: EventSummary,
 }
 
+/// A ticket of an event, with who holds it: a line of the organiser's attendee list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attendee {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Its holder's user name.
+    pub username: String,
+    /// Its holder's full name, if they gave one.
+    pub full_name: Option<String>,
+}
+
 /// Storage of tickets. Tickets are made by a purchase ([`crate::event::EventRepository::purchase`]).
 #[cfg_attr(feature = "mocks", mockall::automock)]
 pub trait TicketRepository: Send + Sync {
@@ -210,6 +221,17 @@ pub trait TicketRepository: Send + Sync {
     /// once the event has started by `now` ([`crate::event::Event::has_started`]). Two cancellations of
     /// one ticket racing cancel it once.
     fn cancel(&self, id: TicketId, holder: UserId, now: DateTime<Utc>) -> Result<HeldTicket, RepoError>;
+    /// Every ticket of `event` (any status) with its holder, in ticket id order (the order they were
+    /// sold), a page at a time, with the event's total.
+    fn attendees(&self, event: EventId, page: PageRequest) -> Result<Page<Attendee>, RepoError>;
+    /// Up to `limit` tickets of `event` with ids above `after` (from the start when `None`), in id order:
+    /// the whole list read in batches, however long it is.
+    fn attendees_after(
+        &self,
+        event: EventId,
+        after: Option<TicketId>,
+        limit: u32,
+    ) -> Result<Vec<Attendee>, RepoError>;
     /// Scans `code` at `event`'s door at `now`, in one atomic check-and-write: an active ticket becomes
     /// checked in (remembering `nonce`) and is [`CheckIn::Admitted`]; a checked-in one is admitted again
     /// only for the same `nonce` (a retry), else [`CheckIn::AlreadyCheckedIn`]. `Conflict::TicketCancelled`

@@ -3,6 +3,7 @@
 //! validate input into domain values, call one use case on the blocking pool, and map the result — or the
 //! error, in exactly one place ([`error`]) — into the contract's JSON.
 
+pub mod attendees;
 pub mod auth;
 pub mod avatars;
 pub mod client;

@@ -8,8 +8,8 @@ use actix_web::{FromRequest, Handler, Responder, Route, web};
 use utoipa::openapi::OpenApi;
 
 use crate::{
-    avatars, comments, docs, events, health, live, notifications, overview, posts, sessions, tickets, token,
-    users, web_client,
+    attendees, avatars, comments, docs, events, health, live, notifications, overview, posts, sessions,
+    tickets, token, users, web_client,
 };
 
 /// One method on one path.
@@ -127,6 +127,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(POST "/events/{event_id}/tickets" => events::purchase),
         route!(PUT "/events/{event_id}/image" => avatars::upload_event_image),
         route!(POST "/events/{event_id}/check-ins" => tickets::check_in),
+        route!(GET "/events/{event_id}/attendees" => attendees::list_attendees),
         route!(GET "/tickets/{ticket_id}" => tickets::get),
         route!(POST "/tickets/{ticket_id}/cancel" => tickets::cancel),
         route!(GET "/tickets/{ticket_id}/qr.svg" => tickets::qr_code),

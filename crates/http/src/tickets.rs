@@ -82,7 +82,7 @@ pub struct TicketResponse {
     pub event: TicketEventResponse,
 }
 
-fn serialize_optional_time<S: Serializer>(
+pub(crate) fn serialize_optional_time<S: Serializer>(
     time: &Option<DateTime<Utc>>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {

@@ -332,6 +332,10 @@ mod tests {
             "ticket_counts",
             "counts kept by triggers as the copied rows are written",
         ),
+        (
+            "event_ticket_totals",
+            "counts kept by triggers as the copied rows are written",
+        ),
     ];
 
     #[derive(QueryableByName)]

@@ -299,6 +299,10 @@ mod tests {
         ("comment_buckets", "counts kept by triggers from the copied rows"),
         ("inbox_counts", "counts kept by triggers from the copied rows"),
         ("ticket_counts", "counts kept by triggers from the copied rows"),
+        (
+            "event_ticket_totals",
+            "counts kept by triggers from the copied rows",
+        ),
     ];
 
     /// Notifies the event's owner, from the author.

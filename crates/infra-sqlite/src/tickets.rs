@@ -1,10 +1,11 @@
 //! Tickets as records, in the `tickets` table: made by a purchase (`events::purchase`), listed, given back.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::RunQueryDsl;
+use diesel::{QueryableByName, RunQueryDsl};
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use plaza_domain::ticket::{
-    CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, Ticket, TicketCode, TicketRepository, TicketStatus,
+    Attendee, CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, Ticket, TicketCode, TicketRepository,
+    TicketStatus,
 };
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, TicketId, UserId};
 
@@ -22,8 +23,9 @@ macro_rules! held_columns {
     };
 }
 
+/// A ticket's own columns, in both lists' rows.
 #[derive(diesel::QueryableByName)]
-struct Row {
+struct TicketColumns {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = BigInt)]
@@ -40,6 +42,31 @@ struct Row {
     cancelled_at: Option<NaiveDateTime>,
     #[diesel(sql_type = Nullable<Timestamp>)]
     checked_in_at: Option<NaiveDateTime>,
+}
+
+impl TryFrom<TicketColumns> for Ticket {
+    type Error = StoreError;
+
+    fn try_from(row: TicketColumns) -> Result<Self, StoreError> {
+        let status = TicketStatus::parse(&row.status)
+            .map_err(|_| RepoError::Internal(format!("unknown ticket status {:?}", row.status).into()))?;
+        Ok(Ticket {
+            id: TicketId::from_stored(row.id),
+            event_id: EventId::from_stored(row.event_id),
+            holder_id: UserId::from_stored(row.holder_id),
+            status,
+            code: row.code,
+            created_at: row.created_at.utc(),
+            cancelled_at: row.cancelled_at.map(|time| time.and_utc()),
+            checked_in_at: row.checked_in_at.map(|time| time.and_utc()),
+        })
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Row {
+    #[diesel(embed)]
+    ticket: TicketColumns,
     #[diesel(sql_type = Text)]
     event_name: String,
     #[diesel(sql_type = Timestamp)]
@@ -52,27 +79,51 @@ impl TryFrom<Row> for HeldTicket {
     type Error = StoreError;
 
     fn try_from(row: Row) -> Result<Self, StoreError> {
-        let status = TicketStatus::parse(&row.status)
-            .map_err(|_| RepoError::Internal(format!("unknown ticket status {:?}", row.status).into()))?;
+        let ticket = Ticket::try_from(row.ticket)?;
         Ok(HeldTicket {
-            ticket: Ticket {
-                id: TicketId::from_stored(row.id),
-                event_id: EventId::from_stored(row.event_id),
-                holder_id: UserId::from_stored(row.holder_id),
-                status,
-                code: row.code,
-                created_at: row.created_at.utc(),
-                cancelled_at: row.cancelled_at.map(|time| time.and_utc()),
-                checked_in_at: row.checked_in_at.map(|time| time.and_utc()),
-            },
             event: EventSummary {
-                id: EventId::from_stored(row.event_id),
+                id: ticket.event_id,
                 name: row.event_name,
                 event_time: row.event_time.utc(),
                 owner_id: UserId::from_stored(row.event_owner_id),
             },
+            ticket,
         })
     }
+}
+
+/// A ticket's columns with its holder's names (tickets `t`, users `u`), as [`AttendeeRow`] reads them.
+macro_rules! attendee_columns {
+    () => {
+        "t.id, t.event_id, t.holder_id, t.status, t.code, t.created_at, t.cancelled_at, t.checked_in_at, \
+         u.username, u.full_name"
+    };
+}
+
+#[derive(diesel::QueryableByName)]
+struct AttendeeRow {
+    #[diesel(embed)]
+    ticket: TicketColumns,
+    #[diesel(sql_type = Text)]
+    username: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    full_name: Option<String>,
+}
+
+impl TryFrom<AttendeeRow> for Attendee {
+    type Error = StoreError;
+
+    fn try_from(row: AttendeeRow) -> Result<Self, StoreError> {
+        Ok(Attendee {
+            ticket: Ticket::try_from(row.ticket)?,
+            username: row.username,
+            full_name: row.full_name,
+        })
+    }
+}
+
+fn attendees(rows: Vec<AttendeeRow>) -> Result<Vec<Attendee>, StoreError> {
+    rows.into_iter().map(Attendee::try_from).collect()
 }
 
 #[derive(diesel::QueryableByName)]
@@ -251,6 +302,49 @@ impl TicketRepository for SqliteTickets {
         })
     }
 
+    fn attendees(&self, event: EventId, page: PageRequest) -> Result<Page<Attendee>, RepoError> {
+        self.db.read(|conn| {
+            let rows: Vec<AttendeeRow> = Sql::new(concat!(
+                "SELECT ",
+                attendee_columns!(),
+                " FROM tickets t JOIN users u ON u.id = t.holder_id WHERE t.event_id = ? \
+                 ORDER BY t.id LIMIT ? OFFSET ?"
+            ))
+            .int(event.get())
+            .int(i64::from(page.limit()))
+            .int(i64::try_from(page.skip()).unwrap_or(i64::MAX))
+            .load(conn)?;
+            let count: Vec<Count> = Sql::new("SELECT count FROM event_ticket_totals WHERE event_id = ?")
+                .int(event.get())
+                .load(conn)?;
+            Ok(Page {
+                items: attendees(rows)?,
+                total: count.first().map_or(0, |count| count.count.max(0) as u64),
+            })
+        })
+    }
+
+    fn attendees_after(
+        &self,
+        event: EventId,
+        after: Option<TicketId>,
+        limit: u32,
+    ) -> Result<Vec<Attendee>, RepoError> {
+        self.db.read_one(|conn| {
+            let rows: Vec<AttendeeRow> = Sql::new(concat!(
+                "SELECT ",
+                attendee_columns!(),
+                " FROM tickets t JOIN users u ON u.id = t.holder_id WHERE t.event_id = ? AND t.id > ? \
+                 ORDER BY t.id LIMIT ?"
+            ))
+            .int(event.get())
+            .int(after.map_or(0, TicketId::get))
+            .int(i64::from(limit))
+            .load(conn)?;
+            attendees(rows)
+        })
+    }
+
     fn check_in(
         &self,
         event: EventId,
@@ -321,6 +415,22 @@ mod tests {
             assert!(plan.iter().any(|step| step.contains(index)), "{plan:?}");
             assert!(!plan.iter().any(|step| step.contains("TEMP B-TREE")), "{plan:?}");
         }
+        let attendees = db
+            .query_plan(concat!(
+                "SELECT ",
+                attendee_columns!(),
+                " FROM tickets t JOIN users u ON u.id = t.holder_id WHERE t.event_id = 1 AND t.id > 0 \
+                 ORDER BY t.id LIMIT 500"
+            ))
+            .unwrap();
+        assert!(
+            attendees.iter().any(|step| step.contains("tickets_by_event")),
+            "{attendees:?}"
+        );
+        assert!(
+            !attendees.iter().any(|step| step.contains("TEMP B-TREE")),
+            "{attendees:?}"
+        );
         let count = db
             .query_plan("SELECT COALESCE(SUM(count), 0) AS count FROM ticket_counts WHERE holder_id = 1")
             .unwrap();

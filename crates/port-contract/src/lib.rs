@@ -77,6 +77,7 @@ macro_rules! contract_tests {
             racing_cancellations_of_one_ticket_cancel_it_once,
             a_ticket_is_checked_in_once_and_a_retried_scan_is_answered_the_same,
             racing_check_ins_of_one_code_admit_it_once,
+            an_events_attendees_are_listed_in_sale_order_with_their_holders,
             posts_list_newest_first_optionally_by_author,
             a_comment_notifies_the_owner_and_earlier_commenters_once,
             comments_at_the_same_moment_each_notify_the_other,
@@ -1345,6 +1346,78 @@ pub fn racing_check_ins_of_one_code_admit_it_once(stores: &Stores) {
             .sum::<usize>()
     });
     assert_eq!(admitted, 1, "one door lets the ticket in");
+}
+
+pub fn an_events_attendees_are_listed_in_sale_order_with_their_holders(stores: &Stores) {
+    let (owner, ann, bo) = (user(stores, "owner"), user(stores, "anne"), user(stores, "boris"));
+    let show = stores.events.create(new_event(owner, "Show", "", 1, 50)).unwrap();
+    let other = stores
+        .events
+        .create(new_event(owner, "Other", "", 2, 50))
+        .unwrap();
+    let buy = |event: EventId, holder, quantity| {
+        stores
+            .events
+            .purchase(sale(
+                event,
+                holder,
+                TicketQuantity::parse(quantity).unwrap(),
+                sale_time(),
+            ))
+            .unwrap();
+    };
+    buy(show.id, ann, 2);
+    buy(other.id, ann, 1);
+    buy(show.id, bo, 3);
+    let bos = stores.tickets.list_held(bo, None, page(0, 10)).unwrap().items;
+    stores.tickets.cancel(bos[0].ticket.id, bo, sale_time()).unwrap();
+
+    let listed = stores.tickets.attendees(show.id, page(0, 10)).unwrap();
+    assert_eq!(
+        listed.total, 5,
+        "every ticket of the event, the cancelled one included"
+    );
+    let ids: Vec<i64> = listed.items.iter().map(|a| a.ticket.id.get()).collect();
+    assert!(
+        ids.windows(2).all(|pair| pair[0] < pair[1]),
+        "in sale order: {ids:?}"
+    );
+    let holders: Vec<&str> = listed.items.iter().map(|a| a.username.as_str()).collect();
+    assert_eq!(holders, ["anne", "anne", "boris", "boris", "boris"]);
+    for attendee in &listed.items {
+        let holder = stores.users.find(attendee.ticket.holder_id).unwrap().unwrap();
+        assert_eq!(attendee.full_name, holder.full_name);
+        assert_eq!(attendee.ticket.event_id, show.id);
+    }
+    assert_eq!(
+        listed
+            .items
+            .iter()
+            .filter(|a| a.ticket.status == TicketStatus::Cancelled)
+            .count(),
+        1
+    );
+    let second = stores.tickets.attendees(show.id, page(2, 2)).unwrap();
+    assert_eq!((second.total, second.items.len()), (5, 2));
+    assert_eq!(second.items[0].ticket.id.get(), ids[2]);
+
+    let mut batched = Vec::new();
+    let mut after = None;
+    loop {
+        let batch = stores.tickets.attendees_after(show.id, after, 2).unwrap();
+        let Some(last) = batch.last() else { break };
+        after = Some(last.ticket.id);
+        batched.extend(batch.iter().map(|a| a.ticket.id.get()));
+    }
+    assert_eq!(batched, ids, "the batches read the whole list once, in order");
+    assert_eq!(
+        stores
+            .tickets
+            .attendees(EventId::from_stored(9_999), page(0, 10))
+            .unwrap()
+            .total,
+        0
+    );
 }
 
 pub fn posts_list_newest_first_optionally_by_author(stores: &Stores) {

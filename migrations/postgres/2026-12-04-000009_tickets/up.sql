@@ -47,3 +47,22 @@ CREATE TRIGGER ticket_counts_follow AFTER INSERT OR DELETE ON tickets
     FOR EACH ROW EXECUTE FUNCTION ticket_counts_follow();
 CREATE TRIGGER ticket_counts_follow_status AFTER UPDATE OF status ON tickets
     FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION ticket_counts_follow();
+
+-- How many tickets each event has, in any status (its attendee list's total), kept the same way.
+CREATE TABLE event_ticket_totals (
+    event_id BIGINT PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+    count    BIGINT NOT NULL CHECK (count >= 0)
+);
+
+CREATE FUNCTION event_ticket_totals_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO event_ticket_totals (event_id, count) VALUES (NEW.event_id, 1)
+        ON CONFLICT (event_id) DO UPDATE SET count = event_ticket_totals.count + 1;
+    ELSE
+        UPDATE event_ticket_totals SET count = count - 1 WHERE event_id = OLD.event_id;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER event_ticket_totals_follow AFTER INSERT OR DELETE ON tickets
+    FOR EACH ROW EXECUTE FUNCTION event_ticket_totals_follow();

@@ -1,2 +1,3 @@
+DROP TABLE event_ticket_totals;
 DROP TABLE ticket_counts;
 DROP TABLE tickets;

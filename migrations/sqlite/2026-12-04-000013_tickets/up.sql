@@ -46,3 +46,18 @@ END;
 CREATE TRIGGER ticket_counts_on_delete AFTER DELETE ON tickets BEGIN
     UPDATE ticket_counts SET count = count - 1 WHERE holder_id = OLD.holder_id AND status = OLD.status;
 END;
+
+-- How many tickets each event has, in any status (its attendee list's total), kept the same way.
+CREATE TABLE event_ticket_totals (
+    event_id INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+    count    INTEGER NOT NULL CHECK (count >= 0)
+);
+
+CREATE TRIGGER event_ticket_totals_on_insert AFTER INSERT ON tickets BEGIN
+    INSERT INTO event_ticket_totals (event_id, count) VALUES (NEW.event_id, 1)
+    ON CONFLICT (event_id) DO UPDATE SET count = count + 1;
+END;
+
+CREATE TRIGGER event_ticket_totals_on_delete AFTER DELETE ON tickets BEGIN
+    UPDATE event_ticket_totals SET count = count - 1 WHERE event_id = OLD.event_id;
+END;

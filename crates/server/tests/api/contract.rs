@@ -506,6 +506,13 @@ fn real_responses_of_every_route_match_the_published_document() {
         .assert_error(404, "not_found");
     let qr = c.get(&app, "/tickets/{ticket_id}/qr.svg", &format!("{ticket}/qr.svg"), Some(&bob_token));
     assert_eq!(qr.status, 200);
+    let attendees = format!("/events/{}/attendees", event["id"]);
+    let listed = c
+        .get(&app, "/events/{event_id}/attendees", &attendees, Some(&alice_token))
+        .assert_ok();
+    assert!(listed.as_array().unwrap().len() >= 2);
+    c.get(&app, "/events/{event_id}/attendees", &attendees, Some(&bob_token))
+        .assert_error(403, "forbidden");
     let door = format!("/events/{}/check-ins", event["id"]);
     let admitted = c
         .send(&app, "POST", "/events/{event_id}/check-ins", &door, Some(&alice_token), &json!({"code": held[1]["code"], "nonce": "door-1"}))

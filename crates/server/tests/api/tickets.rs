@@ -280,3 +280,67 @@ fn doors_scanning_one_code_at_once_let_it_in_once() {
     assert_eq!(statuses.iter().filter(|status| **status == 200).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|status| **status == 409).count(), 5, "{statuses:?}");
 }
+
+#[test]
+fn the_owner_lists_who_holds_tickets_as_pages_and_as_one_csv_file() {
+    let app = TestApp::spawn();
+    let (_alice, alice_token) = app.user("alice");
+    let (bob, bob_token) = app.user("bob");
+    // A full name a spreadsheet would run as a formula.
+    let (carol, carol_token) = app.user("carol");
+    app.send_json(
+        "PUT",
+        &format!("/users/{carol}"),
+        Some(&carol_token),
+        &json!({"username": "carol", "email": "carol@example.org", "full_name": "=HYPERLINK(\"x\", \"y\")"}),
+    )
+    .assert_ok();
+    let event = app.create_event(&alice_token, json!({"max_tickets": 1000}));
+    let tickets = format!("/events/{}/tickets", event["id"]);
+    app.post_json(&tickets, Some(&carol_token), &json!({"quantity": 1})).assert_ok();
+    for _ in 0..6 {
+        app.post_json(&tickets, Some(&bob_token), &json!({"quantity": 100})).assert_ok();
+    }
+    let path = format!("/events/{}/attendees", event["id"]);
+
+    let page = app.get_as(&alice_token, &format!("{path}?limit=2"));
+    assert_eq!(page.header("x-total-count"), Some("601"));
+    assert_eq!(page.header("cache-control"), Some("private, no-store"));
+    let page = page.assert_ok();
+    assert_eq!(page[0]["username"], "carol", "in the order they were sold");
+    assert_eq!(page[0]["full_name"], "=HYPERLINK(\"x\", \"y\")", "JSON carries the name as it is");
+    assert_eq!(page[1]["holder_id"], bob);
+    assert_eq!(page[1]["status"], "active");
+    assert!(page[1]["code"].as_str().unwrap().len() >= 22);
+    app.get_as(&bob_token, &path).assert_error(403, "forbidden");
+    app.get_as(&alice_token, "/events/999999/attendees").assert_error(404, "not_found");
+    app.get(&path).assert_error(401, "unauthorized");
+
+    let auth = format!("Bearer {alice_token}");
+    let csv = app.request("GET", &path, &[("Authorization", &auth), ("Accept", "text/csv")], None);
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(csv.header("cache-control"), Some("private, no-store"));
+    assert_eq!(
+        csv.header("content-disposition"),
+        Some(format!("attachment; filename=\"event-{}-attendees.csv\"", event["id"]).as_str())
+    );
+    let text = String::from_utf8(csv.body.clone()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "ticket_id,status,code,holder_id,username,full_name,created_at,checked_in_at,cancelled_at"
+    );
+    assert_eq!(lines.len(), 1 + 601 + 1, "a header, every ticket across batches, a final CRLF");
+    assert_eq!(lines[602], "");
+    assert!(
+        lines[1].contains(",carol,\"'=HYPERLINK(\"\"x\"\", \"\"y\"\")\","),
+        "the name made safe and quoted: {}",
+        lines[1]
+    );
+    let ids: Vec<i64> = lines[1..602].iter().map(|line| line.split(',').next().unwrap().parse().unwrap()).collect();
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "each ticket once, in order");
+    let refused = app.request("GET", &path, &[("Authorization", &format!("Bearer {bob_token}")), ("Accept", "text/csv")], None);
+    assert_eq!(refused.status, 403, "a refusal is still the JSON error");
+    assert_eq!(refused.json()["code"], "forbidden");
+}
