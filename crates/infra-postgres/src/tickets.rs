@@ -2,8 +2,8 @@
 //! (`events::purchase`), listed, given back.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::{QueryableByName, RunQueryDsl};
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
+use diesel::{QueryableByName, RunQueryDsl};
 use plaza_domain::ticket::{
     Attendee, CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, Ticket, TicketCode, TicketRepository,
     TicketStatus,

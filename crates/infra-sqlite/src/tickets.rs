@@ -1,8 +1,8 @@
 //! Tickets as records, in the `tickets` table: made by a purchase (`events::purchase`), listed, given back.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::{QueryableByName, RunQueryDsl};
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+use diesel::{QueryableByName, RunQueryDsl};
 use plaza_domain::ticket::{
     Attendee, CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, Ticket, TicketCode, TicketRepository,
     TicketStatus,
