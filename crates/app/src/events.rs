@@ -16,7 +16,7 @@ use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId, Vali
 
 use crate::avatar_image::{AvatarImages, ReencodedAvatars};
 use crate::error::{AppError, Found, OrNotFound};
-use crate::tickets::new_ticket_code;
+use crate::secret::new_ticket_code;
 
 /// A new event as its publisher describes it; whose it is, is the use case's to say.
 #[derive(Debug, Clone, PartialEq, Eq)]

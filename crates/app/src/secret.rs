@@ -14,6 +14,12 @@ pub fn new_secret() -> Result<String, AppError> {
     Ok(URL_SAFE_NO_PAD.encode(secret))
 }
 
+/// A fresh ticket admission code: 256 random bits (see [`new_secret`]).
+pub fn new_ticket_code() -> Result<plaza_domain::ticket::TicketCode, AppError> {
+    plaza_domain::ticket::TicketCode::parse(&new_secret()?)
+        .map_err(|_| AppError::internal("a new secret is not a valid ticket code"))
+}
+
 /// What is stored for `secret`: its SHA-256 digest, in lower-case hex. (A fast digest is enough: the
 /// secrets are random, not chosen by people, so there is nothing to guess.)
 pub fn digest(secret: &str) -> String {
