@@ -29,7 +29,8 @@ const CSV_BATCH: u32 = 500;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttendeeResponse {
     /// The ticket's id.
-    pub ticket_id: i64,
+    pub id: i64,
+    pub event_id: i64,
     pub status: TicketStatusName,
     /// The admission code (the owner checks tickets in with it).
     pub code: String,
@@ -56,7 +57,8 @@ impl From<Attendee> for AttendeeResponse {
         }: Attendee,
     ) -> Self {
         Self {
-            ticket_id: ticket.id.get(),
+            id: ticket.id.get(),
+            event_id: ticket.event_id.get(),
             status: ticket.status.into(),
             code: ticket.code,
             holder_id: ticket.holder_id.get(),

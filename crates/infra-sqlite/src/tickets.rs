@@ -153,28 +153,29 @@ fn find_by_code(
     event: EventId,
     code: &str,
 ) -> Result<Option<(HeldTicket, Option<String>)>, StoreError> {
-    let rows: Vec<Row> = Sql::new(concat!(
+    let rows: Vec<Scanned> = Sql::new(concat!(
         "SELECT ",
         held_columns!(),
-        " FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.code = ? AND t.event_id = ?"
+        ", t.check_in_nonce FROM tickets t JOIN events e ON e.id = t.event_id \
+         WHERE t.code = ? AND t.event_id = ?"
     ))
     .text(code)
     .int(event.get())
     .load(conn)?;
-    let Some(found) = held(rows)?.into_iter().next() else {
+    let Some(scanned) = rows.into_iter().next() else {
         return Ok(None);
     };
-    let nonces: Vec<Nonce> = Sql::new("SELECT check_in_nonce FROM tickets WHERE id = ?")
-        .int(found.ticket.id.get())
-        .load(conn)?;
     Ok(Some((
-        found,
-        nonces.into_iter().next().and_then(|row| row.check_in_nonce),
+        HeldTicket::try_from(scanned.held)?,
+        scanned.check_in_nonce,
     )))
 }
 
+/// A ticket found by its code, with the nonce of the scan that checked it in: one read per scan.
 #[derive(diesel::QueryableByName)]
-struct Nonce {
+struct Scanned {
+    #[diesel(embed)]
+    held: Row,
     #[diesel(sql_type = Nullable<Text>)]
     check_in_nonce: Option<String>,
 }
