@@ -60,7 +60,7 @@ impl TicketService {
         event: EventId,
         page: PageRequest,
     ) -> Result<Page<Attendee>, AppError> {
-        self.ensure_owner(owner, event)?;
+        self.ensure_owner(owner, event, "only the event's owner sees who holds its tickets")?;
         Ok(self.tickets.attendees(event, page)?)
     }
 
@@ -74,18 +74,17 @@ impl TicketService {
         after: Option<TicketId>,
         limit: u32,
     ) -> Result<Vec<Attendee>, AppError> {
-        self.ensure_owner(owner, event)?;
+        self.ensure_owner(owner, event, "only the event's owner sees who holds its tickets")?;
         Ok(self.tickets.attendees_after(event, after, limit)?)
     }
 
-    fn ensure_owner(&self, owner: &User, event: EventId) -> Result<(), AppError> {
+    /// `NotFound` for a missing event, `Forbidden` (saying `why`) unless `owner` owns it.
+    fn ensure_owner(&self, owner: &User, event: EventId, why: &'static str) -> Result<(), AppError> {
         let found = self.events.find(event).found("event")?;
         if found.owner_id == owner.id {
             Ok(())
         } else {
-            Err(AppError::Forbidden(
-                "only the event's owner sees who holds its tickets",
-            ))
+            Err(AppError::Forbidden(why))
         }
     }
 
@@ -99,12 +98,7 @@ impl TicketService {
         code: &str,
         nonce: &CheckInNonce,
     ) -> Result<CheckIn, AppError> {
-        let found = self.events.find(event).found("event")?;
-        if found.owner_id != door.id {
-            return Err(AppError::Forbidden(
-                "only the event's owner checks its tickets in",
-            ));
-        }
+        self.ensure_owner(door, event, "only the event's owner checks its tickets in")?;
         let code = TicketCode::parse(code).map_err(|_| AppError::NotFound("ticket"))?;
         self.tickets
             .check_in(event, &code, nonce, crate::stored_now())
