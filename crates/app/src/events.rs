@@ -8,6 +8,7 @@ use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventChanges, EventDescription, EventName, EventQuery,
     EventRepository, ImageAlt, NewEvent, TicketQuantity, TimeWindow,
 };
+use plaza_domain::live::NotificationBus;
 use plaza_domain::place::Place;
 use plaza_domain::search::SearchTerms;
 use plaza_domain::ticket::Sale;
@@ -17,6 +18,7 @@ use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId, Vali
 use crate::avatar_image::{AvatarImages, ReencodedAvatars};
 use crate::error::{AppError, Found, OrNotFound};
 use crate::secret::new_ticket_code;
+use crate::waitlist::{TicketNotices, wake};
 
 /// A new event as its publisher describes it; whose it is, is the use case's to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +62,8 @@ pub struct EventService {
     images: Arc<dyn AvatarStore>,
     /// How an uploaded picture becomes what is stored.
     reencode: Arc<dyn AvatarImages>,
+    /// Wakes the streams of ticket holders told of a change.
+    bus: Arc<dyn NotificationBus>,
 }
 
 impl EventService {
@@ -67,11 +71,13 @@ impl EventService {
         events: Arc<dyn EventRepository>,
         images: Arc<dyn AvatarStore>,
         reencode: Arc<dyn AvatarImages>,
+        bus: Arc<dyn NotificationBus>,
     ) -> Self {
         Self {
             events,
             images,
             reencode,
+            bus,
         }
     }
 
@@ -175,25 +181,36 @@ impl EventService {
         Ok(self.events.list_by_owner(owner, when.at(Utc::now()), page)?)
     }
 
-    /// Only the owner may change an event, and never `max_tickets` below the tickets already sold.
+    /// Only the owner may change an event, and never `max_tickets` below the tickets already sold. In the
+    /// same transaction, a new start is told to every holder of an active ticket, and a raised
+    /// `max_tickets` fills the waitlist.
     pub fn update(&self, actor: &User, id: EventId, changes: EventChanges) -> Result<Event, AppError> {
         self.owned_by(actor, id)?;
-        self.events.update(id, changes).map_err(|error| match error {
-            RepoError::Conflict(Conflict::CapacityBelowSold) => {
-                AppError::Validation(ValidationErrors::single(
-                    "max_tickets",
-                    "must not be below the number of tickets already sold",
-                ))
-            }
-            RepoError::NotFound => AppError::NotFound("event"),
-            other => other.into(),
-        })
+        let updated = self
+            .events
+            .update(id, changes, crate::stored_now(), TicketNotices::boxed())
+            .map_err(|error| match error {
+                RepoError::Conflict(Conflict::CapacityBelowSold) => {
+                    AppError::Validation(ValidationErrors::single(
+                        "max_tickets",
+                        "must not be below the number of tickets already sold",
+                    ))
+                }
+                RepoError::NotFound => AppError::NotFound("event"),
+                other => other.into(),
+            })?;
+        Ok(wake(self.bus.as_ref(), updated))
     }
 
-    /// Only the owner may delete an event; its comments go with it.
+    /// Only the owner may delete an event; its comments, tickets and waitlist go with it, and every holder
+    /// of an active ticket is told.
     pub fn delete(&self, actor: &User, id: EventId) -> Result<(), AppError> {
         let event = self.owned_by(actor, id)?;
-        self.events.delete(id).or_not_found("event")?;
+        let deleted = self
+            .events
+            .delete(id, TicketNotices::boxed())
+            .or_not_found("event")?;
+        wake(self.bus.as_ref(), deleted);
         if let Some(image) = event.image {
             self.forget_image(&image.name);
         }
@@ -235,6 +252,8 @@ pub(crate) mod tests {
     use chrono::Utc;
     use plaza_domain::UserId;
     use plaza_domain::event::{EventImage, MaxTickets, MockEventRepository};
+    use plaza_domain::live::{MockNotificationBus, Signal};
+    use plaza_domain::ticket::Notified;
 
     pub(crate) fn event(id: i64, owner: i64) -> Event {
         Event {
@@ -259,6 +278,7 @@ pub(crate) mod tests {
             Arc::new(events),
             Arc::new(plaza_domain::avatar::MockAvatarStore::new()),
             Arc::new(crate::avatar_image::MockAvatarImages::new()),
+            Arc::new(plaza_domain::live::MockNotificationBus::new()),
         )
     }
 
@@ -286,7 +306,10 @@ pub(crate) mod tests {
                 });
                 Ok((changed, Some("old.png".into())))
             });
-        events.expect_delete().times(1).returning(|_| Ok(()));
+        events
+            .expect_delete()
+            .times(1)
+            .returning(|_, _| Ok(Notified::quietly(())));
         let mut reencode = crate::avatar_image::MockAvatarImages::new();
         reencode
             .expect_normalize_within()
@@ -304,7 +327,12 @@ pub(crate) mod tests {
             .times(2)
             .withf(|name| name == "old.png")
             .returning(|_| Ok(()));
-        let service = EventService::new(Arc::new(events), Arc::new(images), Arc::new(reencode));
+        let service = EventService::new(
+            Arc::new(events),
+            Arc::new(images),
+            Arc::new(reencode),
+            Arc::new(plaza_domain::live::MockNotificationBus::new()),
+        );
         let owner = user(1, "owner");
         let alt = ImageAlt::parse("A crowded hall").unwrap();
 
@@ -344,12 +372,56 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn holders_told_of_a_change_or_a_deletion_are_woken_once_it_committed() {
+        let mut events = MockEventRepository::new();
+        events.expect_find().returning(|id| Ok(Some(event(id.get(), 1))));
+        events.expect_update().times(1).returning(|id, _, _, _| {
+            Ok(Notified {
+                value: event(id.get(), 1),
+                recipients: vec![UserId::from_stored(3)],
+            })
+        });
+        events.expect_delete().times(1).returning(|_, _| {
+            Ok(Notified {
+                value: (),
+                recipients: vec![UserId::from_stored(3), UserId::from_stored(4)],
+            })
+        });
+        let mut bus = MockNotificationBus::new();
+        bus.expect_publish()
+            .withf(|signals: &[Signal]| signals == [Signal::Inbox(UserId::from_stored(3))])
+            .times(1)
+            .return_const(());
+        bus.expect_publish()
+            .withf(|signals: &[Signal]| {
+                signals
+                    == [
+                        Signal::Inbox(UserId::from_stored(3)),
+                        Signal::Inbox(UserId::from_stored(4)),
+                    ]
+            })
+            .times(1)
+            .return_const(());
+        let service = EventService::new(
+            Arc::new(events),
+            Arc::new(plaza_domain::avatar::MockAvatarStore::new()),
+            Arc::new(crate::avatar_image::MockAvatarImages::new()),
+            Arc::new(bus),
+        );
+        let owner = user(1, "alice");
+        service
+            .update(&owner, EventId::from_stored(5), EventChanges::default())
+            .unwrap();
+        service.delete(&owner, EventId::from_stored(5)).unwrap();
+    }
+
+    #[test]
     fn lowering_capacity_below_sales_is_a_validation_error() {
         let mut events = MockEventRepository::new();
         events.expect_find().returning(|id| Ok(Some(event(id.get(), 1))));
         events
             .expect_update()
-            .returning(|_, _| Err(RepoError::Conflict(Conflict::CapacityBelowSold)));
+            .returning(|_, _, _, _| Err(RepoError::Conflict(Conflict::CapacityBelowSold)));
         let service = service(events);
         let changes = EventChanges {
             max_tickets: Some(MaxTickets::parse(1).unwrap()),

@@ -19,6 +19,7 @@ pub mod throttle;
 pub mod tickets;
 pub mod token;
 pub mod users;
+pub mod waitlist;
 
 pub use auth::AuthService;
 pub use avatar_image::{AvatarImages, ReencodedAvatars};
@@ -34,6 +35,7 @@ pub use posts::PostService;
 pub use tickets::TicketService;
 pub use token::{IssuedToken, JwtTokenCodec, TokenCodec};
 pub use users::UserService;
+pub use waitlist::WaitlistService;
 
 use std::sync::Arc;
 
@@ -79,6 +81,8 @@ pub struct Services {
     pub notifications: NotificationService,
     /// The tickets people hold.
     pub tickets: TicketService,
+    /// Who waits for places at sold-out events.
+    pub waitlist: WaitlistService,
     pub live: LiveService,
     pub health: Arc<dyn StorageHealth>,
 }
@@ -122,9 +126,10 @@ impl Services {
                 auth.clone(),
             ),
             auth,
-            events: EventService::new(stores.events.clone(), avatars, avatar_images),
+            events: EventService::new(stores.events.clone(), avatars, avatar_images, bus.clone()),
             posts: PostService::new(stores.posts),
-            tickets: TicketService::new(stores.tickets, stores.events.clone()),
+            tickets: TicketService::new(stores.tickets, stores.events.clone(), bus.clone()),
+            waitlist: WaitlistService::new(stores.waitlists),
             comments: CommentService::new(stores.events, stores.comments, bus.clone()),
             notifications: NotificationService::new(stores.notifications, bus),
             health: stores.health,
@@ -160,6 +165,7 @@ mod tests {
                 stream_tickets: Arc::new(MockStreamTicketStore::new()),
                 sessions: Arc::new(plaza_domain::session::MockSessionRepository::new()),
                 tickets: Arc::new(plaza_domain::ticket::MockTicketRepository::new()),
+                waitlists: Arc::new(plaza_domain::waitlist::MockWaitlistRepository::new()),
                 login_failures,
             },
             avatars: Arc::new(MockAvatarStore::new()),

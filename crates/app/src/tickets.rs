@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use plaza_domain::event::EventRepository;
+use plaza_domain::live::NotificationBus;
 use plaza_domain::ticket::{
     Attendee, CheckIn, CheckInNonce, HeldTicket, TicketCode, TicketRepository, TicketStatus,
 };
@@ -10,16 +11,22 @@ use plaza_domain::user::User;
 use plaza_domain::{EventId, Page, PageRequest, TicketId};
 
 use crate::error::{AppError, Found, OrNotFound};
+use crate::waitlist::{TicketNotices, wake};
 
 #[derive(Clone)]
 pub struct TicketService {
     tickets: Arc<dyn TicketRepository>,
     events: Arc<dyn EventRepository>,
+    bus: Arc<dyn NotificationBus>,
 }
 
 impl TicketService {
-    pub fn new(tickets: Arc<dyn TicketRepository>, events: Arc<dyn EventRepository>) -> Self {
-        Self { tickets, events }
+    pub fn new(
+        tickets: Arc<dyn TicketRepository>,
+        events: Arc<dyn EventRepository>,
+        bus: Arc<dyn NotificationBus>,
+    ) -> Self {
+        Self { tickets, events, bus }
     }
 
     /// The caller's own tickets, newest first, only those in `status` when given.
@@ -43,13 +50,16 @@ impl TicketService {
         }
     }
 
-    /// Gives the caller's ticket back: its place is freed. Only its holder may (`NotFound` for anyone
-    /// else, the event's owner included); refused once the ticket is cancelled or used, or the event has
+    /// Gives the caller's ticket back: its place is freed and, in the same transaction, offered to the
+    /// event's waitlist; whoever it fills is notified. Only its holder may (`NotFound` for anyone else,
+    /// the event's owner included); refused once the ticket is cancelled or used, or the event has
     /// started.
     pub fn cancel(&self, holder: &User, id: TicketId) -> Result<HeldTicket, AppError> {
-        self.tickets
-            .cancel(id, holder.id, crate::stored_now())
-            .or_not_found("ticket")
+        let cancelled = self
+            .tickets
+            .cancel(id, holder.id, crate::stored_now(), TicketNotices::boxed())
+            .or_not_found("ticket")?;
+        Ok(wake(self.bus.as_ref(), cancelled))
     }
 
     /// A page of `event`'s attendee list (every ticket with its holder, in the order they were sold), for
@@ -112,6 +122,8 @@ mod tests {
     use crate::users::tests::user;
     use chrono::Utc;
     use plaza_domain::event::MockEventRepository;
+    use plaza_domain::live::{MockNotificationBus, Signal};
+    use plaza_domain::ticket::Notified;
     use plaza_domain::ticket::{EventSummary, MockTicketRepository, Ticket};
     use plaza_domain::{Conflict, EventId, RepoError, UserId};
 
@@ -143,7 +155,7 @@ mod tests {
         tickets
             .expect_find()
             .returning(|id| Ok((id.get() == 4).then(|| held(4, 2, 1))));
-        let service = TicketService::new(Arc::new(tickets), Arc::new(MockEventRepository::new()));
+        let service = TicketService::new(Arc::new(tickets), Arc::new(MockEventRepository::new()), quiet());
         let id = TicketId::from_stored(4);
         assert_eq!(service.get(&user(2, "holder"), id).unwrap().ticket.id, id);
         assert_eq!(service.get(&user(1, "owner"), id).unwrap().ticket.id, id);
@@ -163,15 +175,15 @@ mod tests {
         let mut tickets = MockTicketRepository::new();
         tickets
             .expect_cancel()
-            .withf(move |id, holder, now| {
+            .withf(move |id, holder, now, _| {
                 id.get() == 4 && holder.get() == 2 && *now >= before && *now <= Utc::now()
             })
             .times(1)
-            .returning(|_, _, _| Err(RepoError::Conflict(Conflict::AlreadyCheckedIn)));
+            .returning(|_, _, _, _| Err(RepoError::Conflict(Conflict::AlreadyCheckedIn)));
         tickets
             .expect_cancel()
-            .returning(|_, _, _| Err(RepoError::NotFound));
-        let service = TicketService::new(Arc::new(tickets), Arc::new(MockEventRepository::new()));
+            .returning(|_, _, _, _| Err(RepoError::NotFound));
+        let service = TicketService::new(Arc::new(tickets), Arc::new(MockEventRepository::new()), quiet());
         assert!(matches!(
             service.cancel(&user(2, "holder"), TicketId::from_stored(4)),
             Err(AppError::Conflict(Conflict::AlreadyCheckedIn))
@@ -180,6 +192,46 @@ mod tests {
             service.cancel(&user(2, "holder"), TicketId::from_stored(5)),
             Err(AppError::NotFound("ticket"))
         ));
+    }
+
+    /// A bus nothing may be published to.
+    fn quiet() -> Arc<MockNotificationBus> {
+        let mut bus = MockNotificationBus::new();
+        bus.expect_publish().never();
+        Arc::new(bus)
+    }
+
+    #[test]
+    fn a_cancellation_that_fills_the_waitlist_wakes_the_people_it_gave_places_to() {
+        let mut tickets = MockTicketRepository::new();
+        tickets.expect_cancel().times(1).returning(|id, _, _, notices| {
+            // The store asks for the filled entry's codes inside its write.
+            assert_eq!(notices.codes(2).unwrap().len(), 2);
+            Ok(Notified {
+                value: held(id.get(), 2, 1),
+                recipients: vec![UserId::from_stored(7), UserId::from_stored(8)],
+            })
+        });
+        let mut bus = MockNotificationBus::new();
+        bus.expect_publish()
+            .withf(|signals: &[Signal]| {
+                signals
+                    == [
+                        Signal::Inbox(UserId::from_stored(7)),
+                        Signal::Inbox(UserId::from_stored(8)),
+                    ]
+            })
+            .times(1)
+            .return_const(());
+        let service = TicketService::new(
+            Arc::new(tickets),
+            Arc::new(MockEventRepository::new()),
+            Arc::new(bus),
+        );
+        let cancelled = service
+            .cancel(&user(2, "holder"), TicketId::from_stored(4))
+            .unwrap();
+        assert_eq!(cancelled.ticket.id, TicketId::from_stored(4));
     }
 
     #[test]
@@ -197,7 +249,7 @@ mod tests {
                     total: 1,
                 })
             });
-        let service = TicketService::new(Arc::new(tickets), Arc::new(MockEventRepository::new()));
+        let service = TicketService::new(Arc::new(tickets), Arc::new(MockEventRepository::new()), quiet());
         let page = service
             .held_by(
                 &user(2, "holder"),
@@ -225,7 +277,7 @@ mod tests {
         tickets
             .expect_check_in()
             .returning(|_, _, _, _| Err(RepoError::NotFound));
-        let service = TicketService::new(Arc::new(tickets), Arc::new(events));
+        let service = TicketService::new(Arc::new(tickets), Arc::new(events), quiet());
         let code = "c".repeat(43);
         let nonce = CheckInNonce::parse("scan-1").unwrap();
         let event = EventId::from_stored(9);

@@ -102,6 +102,10 @@ pub enum Conflict {
     AlreadyCheckedIn,
     /// The ticket was given back: it admits nobody.
     TicketCancelled,
+    /// At least the tickets asked for are left: buy them instead of waiting.
+    TicketsAvailable,
+    /// The user is on this event's waitlist already.
+    AlreadyWaiting,
 }
 
 impl fmt::Display for Conflict {
@@ -115,6 +119,8 @@ impl fmt::Display for Conflict {
             Conflict::AlreadyCancelled => "the ticket is cancelled already",
             Conflict::AlreadyCheckedIn => "the ticket was checked in already",
             Conflict::TicketCancelled => "the ticket was cancelled: it admits nobody",
+            Conflict::TicketsAvailable => "enough tickets are left: buy them instead of waiting",
+            Conflict::AlreadyWaiting => "already on this event's waitlist",
         })
     }
 }

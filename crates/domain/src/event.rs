@@ -8,6 +8,7 @@ use crate::page::{Page, PageRequest};
 use crate::place::{Place, PlaceChanges, StoredPlace};
 use crate::search::SearchTerms;
 use crate::text::bounded_text;
+use crate::ticket::{HolderNotices, Notified};
 
 bounded_text!(
     /// An event's name: 1–200 characters, not only white space.
@@ -312,10 +313,20 @@ pub trait EventRepository: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<Event>, RepoError>;
     /// `NotFound`, or `Conflict::CapacityBelowSold` when `max_tickets` would drop below the tickets sold
-    /// at the moment of the write.
-    fn update(&self, id: EventId, changes: EventChanges) -> Result<Event, RepoError>;
-    /// Removes the event with its comments. `NotFound` when there is none.
-    fn delete(&self, id: EventId) -> Result<(), RepoError>;
+    /// at the moment of the write. In the same transaction: when `event_time` changes, each holder of an
+    /// active ticket is told once ([`HolderNotices::time_changed`]); when `max_tickets` rises and the
+    /// event has not started by `now`, the waitlist is filled from the new places
+    /// ([`crate::waitlist::FreePlaces`]).
+    fn update(
+        &self,
+        id: EventId,
+        changes: EventChanges,
+        now: DateTime<Utc>,
+        notices: Box<dyn HolderNotices>,
+    ) -> Result<Notified<Event>, RepoError>;
+    /// Removes the event with its comments, tickets and waitlist, telling each holder of an active ticket
+    /// once ([`HolderNotices::event_deleted`]) in the same transaction. `NotFound` when there is none.
+    fn delete(&self, id: EventId, notices: Box<dyn HolderNotices>) -> Result<Notified<()>, RepoError>;
     /// Gives the event the picture stored as `name`, described by `alt`, and answers the event with the
     /// name of the picture it replaced (to be removed from the image store). `NotFound` when there is
     /// no such event.

@@ -30,6 +30,7 @@ pub mod text;
 pub mod ticket;
 pub mod transfer;
 pub mod user;
+pub mod waitlist;
 
 pub use error::{Conflict, FieldError, Invalid, RepoError, ValidationErrors};
 pub use ids::{CommentId, EventId, NotificationId, PostId, SessionId, TicketId, UserId};

@@ -13,6 +13,7 @@ use crate::post::PostRepository;
 use crate::session::SessionRepository;
 use crate::ticket::TicketRepository;
 use crate::user::UserRepository;
+use crate::waitlist::WaitlistRepository;
 
 /// The repositories and other storage ports of one store. Adding a port means adding it here, and the
 /// compiler then asks every adapter for it. Cheap to clone.
@@ -24,6 +25,8 @@ pub struct Stores {
     pub events: Arc<dyn EventRepository>,
     /// The tickets sales made: who holds them, and giving them back.
     pub tickets: Arc<dyn TicketRepository>,
+    /// Who waits for places at sold-out events.
+    pub waitlists: Arc<dyn WaitlistRepository>,
     /// Posts.
     pub posts: Arc<dyn PostRepository>,
     /// Comments, written together with the notifications they send.

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Invalid, RepoError};
 use crate::ids::{EventId, TicketId, UserId};
+use crate::notification::NewNotification;
 use crate::page::{Page, PageRequest};
 
 /// Where a ticket stands.
@@ -203,6 +204,56 @@ pub struct Attendee {
     pub full_name: Option<String>,
 }
 
+/// What the use case decides for ticket holders when a write frees places or changes an event; the
+/// storage adapter asks it inside that write, for the people it finds there, so that the tickets, the
+/// waitlist and the notifications commit together.
+pub trait HolderNotices: Send {
+    /// Fresh admission codes for the `quantity` tickets a filled entry receives.
+    fn codes(&self, quantity: i64) -> Result<Vec<TicketCode>, RepoError>;
+    /// What `recipient` reads when the waitlist gave them `quantity` tickets for `event`, organised by
+    /// the account `event.owner_id` called `organiser`.
+    fn places_given(
+        &self,
+        event: &EventSummary,
+        organiser: &str,
+        recipient: UserId,
+        quantity: i64,
+    ) -> Option<NewNotification>;
+    /// What a holder of `event`'s tickets reads when it moved to `event.event_time`.
+    fn time_changed(
+        &self,
+        event: &EventSummary,
+        organiser: &str,
+        recipient: UserId,
+    ) -> Option<NewNotification>;
+    /// What a holder of `event`'s tickets reads when it was deleted.
+    fn event_deleted(
+        &self,
+        event: &EventSummary,
+        organiser: &str,
+        recipient: UserId,
+    ) -> Option<NewNotification>;
+}
+
+/// A write's answer with the people it notified: their live streams are woken once it committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notified<T> {
+    /// What the write answers.
+    pub value: T,
+    /// Everyone a notification was written for, each once.
+    pub recipients: Vec<UserId>,
+}
+
+impl<T> Notified<T> {
+    /// `value`, notifying nobody.
+    pub fn quietly(value: T) -> Self {
+        Self {
+            value,
+            recipients: Vec::new(),
+        }
+    }
+}
+
 /// Storage of tickets. Tickets are made by a purchase ([`crate::event::EventRepository::purchase`]).
 #[cfg_attr(feature = "mocks", mockall::automock)]
 pub trait TicketRepository: Send + Sync {
@@ -215,12 +266,20 @@ pub trait TicketRepository: Send + Sync {
     ) -> Result<Page<HeldTicket>, RepoError>;
     /// The ticket with this id, with its event, or `None`.
     fn find(&self, id: TicketId) -> Result<Option<HeldTicket>, RepoError>;
-    /// Gives `holder`'s ticket back in one transaction and answers it as it then is: the ticket becomes cancelled at `now` and its
-    /// event's `tickets_sold` drops by one. `NotFound` when there is no such ticket or `holder` does not
-    /// hold it; `Conflict::AlreadyCancelled`, `Conflict::AlreadyCheckedIn`, or `Conflict::EventStarted`
-    /// once the event has started by `now` ([`crate::event::Event::has_started`]). Two cancellations of
-    /// one ticket racing cancel it once.
-    fn cancel(&self, id: TicketId, holder: UserId, now: DateTime<Utc>) -> Result<HeldTicket, RepoError>;
+    /// Gives `holder`'s ticket back in one transaction and answers it as it then is: the ticket becomes
+    /// cancelled at `now`, its event's `tickets_sold` drops by one, and the freed place goes to the
+    /// waitlist ([`crate::waitlist::FreePlaces`]; `notices` makes the new tickets' codes and the filled
+    /// entries' notifications). `NotFound` when there is no such ticket or `holder` does not hold it;
+    /// `Conflict::AlreadyCancelled`, `Conflict::AlreadyCheckedIn`, or `Conflict::EventStarted` once the
+    /// event has started by `now` ([`crate::event::Event::has_started`]). Two cancellations of one ticket
+    /// racing cancel it once.
+    fn cancel(
+        &self,
+        id: TicketId,
+        holder: UserId,
+        now: DateTime<Utc>,
+        notices: Box<dyn HolderNotices>,
+    ) -> Result<Notified<HeldTicket>, RepoError>;
     /// Every ticket of `event` (any status) with its holder, in ticket id order (the order they were
     /// sold), a page at a time, with the event's total.
     fn attendees(&self, event: EventId, page: PageRequest) -> Result<Page<Attendee>, RepoError>;

@@ -8,10 +8,11 @@ use crate::notification::Notification;
 use crate::post::Post;
 use crate::ticket::Ticket;
 use crate::user::User;
+use crate::waitlist::StoredEntry;
 use crate::{EventId, RepoError, UserId};
 
 /// Rows of one table, in id order. Batches arrive table by table, in an order that keeps every reference
-/// valid: users, events, posts, comments, participants, notifications, tickets.
+/// valid: users, events, posts, comments, participants, notifications, tickets, waitlist entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Batch {
     /// Accounts, with their password hashes and token epochs.
@@ -28,6 +29,8 @@ pub enum Batch {
     Notifications(Vec<Notification>),
     /// Tickets, with their codes and where they stand.
     Tickets(Vec<Ticket>),
+    /// Waitlist entries, in join order.
+    Waitlist(Vec<StoredEntry>),
 }
 
 /// Declares [`Table`] and its complete list [`Table::ALL`] from one list of names.
@@ -64,6 +67,8 @@ tables!(
     Notifications,
     /// [`Batch::Tickets`].
     Tickets,
+    /// [`Batch::Waitlist`].
+    Waitlist,
 );
 
 impl Batch {
@@ -77,6 +82,7 @@ impl Batch {
             Batch::Participants(_) => Table::Participants,
             Batch::Notifications(_) => Table::Notifications,
             Batch::Tickets(_) => Table::Tickets,
+            Batch::Waitlist(_) => Table::Waitlist,
         }
     }
 
@@ -90,6 +96,7 @@ impl Batch {
             Batch::Participants(rows) => rows.len(),
             Batch::Notifications(rows) => rows.len(),
             Batch::Tickets(rows) => rows.len(),
+            Batch::Waitlist(rows) => rows.len(),
         }
     }
 
@@ -116,6 +123,8 @@ pub struct Counts {
     pub notifications: u64,
     /// Rows of [`Batch::Tickets`].
     pub tickets: u64,
+    /// Rows of [`Batch::Waitlist`].
+    pub waitlist: u64,
 }
 
 impl Counts {
@@ -141,6 +150,7 @@ impl Counts {
             Table::Participants => &mut self.participants,
             Table::Notifications => &mut self.notifications,
             Table::Tickets => &mut self.tickets,
+            Table::Waitlist => &mut self.waitlist,
         }
     }
 }

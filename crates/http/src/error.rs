@@ -68,6 +68,10 @@ error_codes! {
         AlreadyCheckedIn = "already_checked_in",
         /// `409`: the ticket was cancelled; it admits nobody.
         TicketCancelled = "ticket_cancelled",
+        /// `409`: at least the tickets asked for are left: buy them instead of joining the waitlist.
+        TicketsAvailable = "tickets_available",
+        /// `409`: the caller is on this event's waitlist already.
+        AlreadyWaiting = "already_waiting",
         /// `412`: an `If-Match` or `If-Unmodified-Since` condition did not hold.
         PreconditionFailed = "precondition_failed",
         /// `413`: the body is too large.
@@ -308,6 +312,8 @@ impl From<AppError> for ApiError {
                     Conflict::AlreadyCancelled => ErrorCode::AlreadyCancelled,
                     Conflict::AlreadyCheckedIn => ErrorCode::AlreadyCheckedIn,
                     Conflict::TicketCancelled => ErrorCode::TicketCancelled,
+                    Conflict::TicketsAvailable => ErrorCode::TicketsAvailable,
+                    Conflict::AlreadyWaiting => ErrorCode::AlreadyWaiting,
                     // The use case turns this into a validation error; reaching here is a bug.
                     Conflict::CapacityBelowSold => {
                         return Self::invalid_field("max_tickets", conflict.to_string());
@@ -398,7 +404,7 @@ mod tests {
             );
             assert!(names.insert(code.as_str()), "{} twice", code.as_str());
         }
-        assert_eq!(ErrorCode::ALL.len(), 22);
+        assert_eq!(ErrorCode::ALL.len(), 24);
         assert_eq!(ErrorCode::MethodNotAllowed.as_str(), "method_not_allowed");
     }
 }

@@ -601,7 +601,8 @@ pub async fn update(
     params(EventIdParam),
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 204, description = "Deleted, with its comments, tickets and waitlist. Allowed while people \
+            hold tickets: each holder of an active ticket is notified once, in the same transaction"),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -615,6 +616,14 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     blocking(move || state.services.events.delete(&caller.0, id.0)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A body's `quantity` of tickets: required, 1–100.
+pub(crate) fn ticket_quantity(field: Field<i64>) -> Result<TicketQuantity, ApiError> {
+    let mut errors = ValidationErrors::default();
+    field
+        .required("quantity", &mut errors, TicketQuantity::parse)
+        .ok_or_else(|| errors.into())
 }
 
 /// Buys tickets: all of them, atomically, or `409 sold_out` when fewer are left. Never oversells. Once the
@@ -644,14 +653,7 @@ pub async fn purchase(
     id: PathId<EventId>,
     body: ApiJson<PurchaseBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = ValidationErrors::default();
-    let quantity = body
-        .0
-        .quantity
-        .required("quantity", &mut errors, TicketQuantity::parse);
-    let Some(quantity) = quantity else {
-        return Err(errors.into());
-    };
+    let quantity = ticket_quantity(body.0.quantity)?;
     let event = blocking(move || state.services.events.purchase(&caller.0, id.0, quantity)).await?;
     Ok(HttpResponse::Ok().json(EventResponse::from(event)))
 }

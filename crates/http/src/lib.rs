@@ -36,6 +36,7 @@ pub mod state;
 pub mod tickets;
 pub mod token;
 pub mod users;
+pub mod waitlist;
 pub mod web_client;
 
 use actix_web::body::MessageBody;

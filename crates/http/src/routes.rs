@@ -9,7 +9,7 @@ use utoipa::openapi::OpenApi;
 
 use crate::{
     attendees, avatars, comments, docs, events, health, live, notifications, overview, posts, sessions,
-    tickets, token, users, web_client,
+    tickets, token, users, waitlist, web_client,
 };
 
 /// One method on one path.
@@ -112,6 +112,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(GET "/users/me/sessions" => sessions::list),
         route!(DELETE "/users/me/sessions/{session_id}" => sessions::end),
         route!(GET "/users/me/tickets" => tickets::list_mine),
+        route!(GET "/users/me/waitlist" => waitlist::list_mine),
         route!(GET "/users/{user_id}" => users::get),
         route!(PUT "/users/{user_id}" => users::update),
         route!(PUT "/users/{user_id}/avatar" => avatars::upload),
@@ -128,6 +129,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(PUT "/events/{event_id}/image" => avatars::upload_event_image),
         route!(POST "/events/{event_id}/check-ins" => tickets::check_in),
         route!(GET "/events/{event_id}/attendees" => attendees::list_attendees),
+        route!(POST "/events/{event_id}/waitlist" => waitlist::join),
+        route!(GET "/events/{event_id}/waitlist" => waitlist::get_mine),
+        route!(DELETE "/events/{event_id}/waitlist" => waitlist::leave),
         route!(GET "/tickets/{ticket_id}" => tickets::get),
         route!(POST "/tickets/{ticket_id}/cancel" => tickets::cancel),
         route!(GET "/tickets/{ticket_id}/qr.svg" => tickets::qr_code),

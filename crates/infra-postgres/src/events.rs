@@ -1,6 +1,6 @@
 //! Events in the `events` table, their search tokens and their ticket sales.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamp};
@@ -10,11 +10,13 @@ use plaza_domain::event::{
 use plaza_domain::place::StoredPlace;
 use plaza_domain::search::{SearchTerms, index_tokens};
 use plaza_domain::ticket::Sale;
+use plaza_domain::ticket::{HolderNotices, Notified};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::events;
+use crate::waitlist;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = events, check_for_backend(Pg))]
@@ -313,7 +315,13 @@ impl EventRepository for PgEventRepository {
         })
     }
 
-    fn update(&self, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {
+    fn update(
+        &self,
+        id: EventId,
+        changes: EventChanges,
+        now: DateTime<Utc>,
+        notices: Box<dyn HolderNotices>,
+    ) -> Result<Notified<Event>, RepoError> {
         self.db.write(|conn| {
             let current = find_for_update(conn, id)?.ok_or(RepoError::NotFound)?;
             let text_changed = changes.name.is_some() || changes.description.is_some();
@@ -353,7 +361,7 @@ impl EventRepository for PgEventRepository {
                     .map(|url| url.as_ref().map(|u| u.as_str())),
             };
             if changes.is_empty() {
-                return Ok(current);
+                return Ok(Notified::quietly(current));
             }
             // The row is locked: no purchase can land between this check and the write.
             if changes
@@ -366,17 +374,52 @@ impl EventRepository for PgEventRepository {
                 .set(&update)
                 .returning(EventRow::as_returning())
                 .get_result(conn)?;
-            Ok(row.into())
+            let updated = Event::from(row);
+            let mut recipients = Vec::new();
+            if updated.event_time != current.event_time {
+                let event = waitlist::lock_event(conn, id)?.ok_or(RepoError::NotFound)?;
+                recipients = waitlist::tell_holders(conn, &event, now, |event, organiser, holder| {
+                    notices.time_changed(event, organiser, holder)
+                })?;
+            }
+            if updated.max_tickets > current.max_tickets {
+                let given = waitlist::fill(conn, id, now, notices.as_ref())?;
+                let filled = !given.is_empty();
+                for user in given {
+                    if !recipients.contains(&user) {
+                        recipients.push(user);
+                    }
+                }
+                if filled {
+                    // The fill sold places: answer the count as it now is.
+                    let event = find(conn, id)?.ok_or(RepoError::NotFound)?;
+                    return Ok(Notified {
+                        value: event,
+                        recipients,
+                    });
+                }
+            }
+            Ok(Notified {
+                value: updated,
+                recipients,
+            })
         })
     }
 
-    fn delete(&self, id: EventId) -> Result<(), RepoError> {
-        self.db.write(
-            |conn| match diesel::delete(events::table.find(id.get())).execute(conn)? {
-                0 => Err(RepoError::NotFound.into()),
-                _ => Ok(()),
-            },
-        )
+    fn delete(&self, id: EventId, notices: Box<dyn HolderNotices>) -> Result<Notified<()>, RepoError> {
+        self.db.write(|conn| {
+            // Locked: no ticket sells between telling the holders and the delete.
+            let event = waitlist::lock_event(conn, id)?.ok_or(RepoError::NotFound)?;
+            let recipients =
+                waitlist::tell_holders(conn, &event, now().and_utc(), |event, organiser, holder| {
+                    notices.event_deleted(event, organiser, holder)
+                })?;
+            diesel::delete(events::table.find(id.get())).execute(conn)?;
+            Ok(Notified {
+                value: (),
+                recipients,
+            })
+        })
     }
 
     fn set_image(
@@ -414,7 +457,7 @@ impl EventRepository for PgEventRepository {
             .optional()?;
             match sold {
                 Some(row) => {
-                    crate::tickets::issue(conn, &sale)?;
+                    crate::issue::issue(conn, &sale)?;
                     Ok(row.into())
                 }
                 None => Err(StoreError::from(Event::why_unsold(find(conn, id)?, now))),

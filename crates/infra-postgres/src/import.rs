@@ -107,6 +107,7 @@ fn table_name(table: Table) -> &'static str {
         Table::Participants => "event_participants",
         Table::Notifications => "notifications",
         Table::Tickets => "tickets",
+        Table::Waitlist => "waitlist_entries",
     }
 }
 
@@ -268,6 +269,21 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                 .bind::<Timestamp, _>(utc(ticket.created_at))
                 .bind::<Nullable<Timestamp>, _>(ticket.cancelled_at.map(utc))
                 .bind::<Nullable<Timestamp>, _>(ticket.checked_in_at.map(utc))
+                .execute(conn)?;
+            }
+        }
+        Batch::Waitlist(rows) => {
+            use diesel::sql_types::{BigInt, Timestamp};
+            for entry in rows {
+                diesel::sql_query(
+                    "INSERT INTO waitlist_entries (id, event_id, user_id, quantity, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind::<BigInt, _>(entry.id)
+                .bind::<BigInt, _>(entry.event_id.get())
+                .bind::<BigInt, _>(entry.user_id.get())
+                .bind::<BigInt, _>(entry.quantity)
+                .bind::<Timestamp, _>(utc(entry.created_at))
                 .execute(conn)?;
             }
         }

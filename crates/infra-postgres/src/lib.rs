@@ -9,6 +9,7 @@ mod db;
 mod error;
 mod events;
 pub mod import;
+mod issue;
 mod login_failures;
 mod notifications;
 mod posts;
@@ -18,6 +19,7 @@ mod stores;
 mod stream_tickets;
 mod tickets;
 mod users;
+mod waitlist;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
@@ -33,6 +35,7 @@ pub use notifications::PgNotificationRepository;
 pub use posts::PgPostRepository;
 pub use stream_tickets::PgStreamTickets;
 pub use users::PgUserRepository;
+pub use waitlist::PgWaitlists;
 
 /// Whether `url` names a PostgreSQL database (`postgres://` or `postgresql://`).
 pub fn is_postgres_url(url: &str) -> bool {

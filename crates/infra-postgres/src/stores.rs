@@ -14,6 +14,7 @@ use crate::sessions::PgSessions;
 use crate::stream_tickets::PgStreamTickets;
 use crate::tickets::PgTickets;
 use crate::users::PgUserRepository;
+use crate::waitlist::PgWaitlists;
 
 impl Database {
     /// Every port of the store over this database, failed logins included: instances sharing the
@@ -23,6 +24,7 @@ impl Database {
             users: Arc::new(PgUserRepository::new(self.clone())),
             events: Arc::new(PgEventRepository::new(self.clone())),
             tickets: Arc::new(PgTickets::new(self.clone())),
+            waitlists: Arc::new(PgWaitlists::new(self.clone())),
             posts: Arc::new(PgPostRepository::new(self.clone())),
             comments: Arc::new(PgCommentRepository::new(self.clone())),
             notifications: Arc::new(PgNotificationRepository::new(self.clone())),

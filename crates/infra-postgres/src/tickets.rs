@@ -2,12 +2,13 @@
 //! (`events::purchase`), listed, given back.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use diesel::{QueryableByName, RunQueryDsl};
 use plaza_domain::ticket::{
-    Attendee, CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, Ticket, TicketCode, TicketRepository,
+    Attendee, CheckIn, CheckInNonce, EventSummary, HeldTicket, Ticket, TicketCode, TicketRepository,
     TicketStatus,
 };
+use plaza_domain::ticket::{HolderNotices, Notified};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, TicketId, UserId};
 
 use crate::db::{Conn, Database};
@@ -169,22 +170,6 @@ struct Scanned {
     check_in_nonce: Option<String>,
 }
 
-/// Stores `sale`'s tickets, active and held by its buyer, in one statement: inside the purchase's
-/// transaction, after its count was taken.
-pub(crate) fn issue(conn: &mut Conn, sale: &Sale) -> Result<(), StoreError> {
-    let codes: Vec<&str> = sale.codes.iter().map(|code| code.as_str()).collect();
-    diesel::sql_query(
-        "INSERT INTO tickets (event_id, holder_id, code, created_at) \
-         SELECT $1, $2, code, $4 FROM unnest($3::text[]) WITH ORDINALITY AS sold (code, n) ORDER BY n",
-    )
-    .bind::<BigInt, _>(sale.event.get())
-    .bind::<BigInt, _>(sale.holder.get())
-    .bind::<Array<Text>, _>(codes)
-    .bind::<Timestamp, _>(sale.now.naive_utc())
-    .execute(conn)?;
-    Ok(())
-}
-
 /// [`TicketRepository`] over PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PgTickets {
@@ -237,7 +222,13 @@ impl TicketRepository for PgTickets {
         self.db.read(|conn| find(conn, id, false))
     }
 
-    fn cancel(&self, id: TicketId, holder: UserId, now: DateTime<Utc>) -> Result<HeldTicket, RepoError> {
+    fn cancel(
+        &self,
+        id: TicketId,
+        holder: UserId,
+        now: DateTime<Utc>,
+        notices: Box<dyn HolderNotices>,
+    ) -> Result<Notified<HeldTicket>, RepoError> {
         self.db.write(|conn| {
             // Locked: of two cancellations racing, the second waits and then sees the first's answer.
             let Some(found) = find(conn, id, true)?.filter(|found| found.ticket.holder_id == holder) else {
@@ -266,9 +257,14 @@ impl TicketRepository for PgTickets {
             if freed == 0 {
                 return Err(RepoError::Conflict(Conflict::EventStarted).into());
             }
+            // Still under the event's row lock: the freed place goes to the waitlist before anyone else.
+            let recipients = crate::waitlist::fill(conn, found.event.id, now, notices.as_ref())?;
             let cancelled = find(conn, id, false)?
                 .ok_or_else(|| RepoError::Internal("a cancelled ticket was not found".into()))?;
-            Ok(cancelled)
+            Ok(Notified {
+                value: cancelled,
+                recipients,
+            })
         })
     }
 

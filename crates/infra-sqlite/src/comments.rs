@@ -415,7 +415,9 @@ mod tests {
         f.comments
             .create_with_notifications(comment(f.event, f.bob, "hi"), Everyone::from(f.bob).boxed())
             .unwrap();
-        SqliteEventRepository::new(f.db.clone()).delete(f.event).unwrap();
+        SqliteEventRepository::new(f.db.clone())
+            .delete(f.event, plaza_port_contract::notices())
+            .unwrap();
         assert_eq!(f.comments.list(f.event, PageRequest::default()).unwrap().total, 0);
         let query = NotificationQuery {
             owner: f.alice,

@@ -1,6 +1,6 @@
 //! Events in the `events` table, searched through the `events_search` index.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::sqlite::Sqlite;
@@ -10,6 +10,7 @@ use plaza_domain::event::{
 use plaza_domain::place::StoredPlace;
 use plaza_domain::search::SearchTerms;
 use plaza_domain::ticket::Sale;
+use plaza_domain::ticket::{HolderNotices, Notified};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::conn::{Conn, now};
@@ -21,6 +22,7 @@ use crate::search::{
 };
 use crate::sql::Sql;
 use crate::time::StoredTime;
+use crate::waitlist;
 
 #[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = events, check_for_backend(Sqlite))]
@@ -431,11 +433,17 @@ impl EventRepository for SqliteEventRepository {
         })
     }
 
-    fn update(&self, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {
+    fn update(
+        &self,
+        id: EventId,
+        changes: EventChanges,
+        now: DateTime<Utc>,
+        notices: Box<dyn HolderNotices>,
+    ) -> Result<Notified<Event>, RepoError> {
         self.db.write(move |conn| {
             let current = find(conn, id)?.ok_or(RepoError::NotFound)?;
             if changes.is_empty() {
-                return Ok(current);
+                return Ok(Notified::quietly(current));
             }
             let update = EventUpdate::new(&changes);
             // Inside the immediate transaction no purchase can land between this check and the write.
@@ -455,13 +463,46 @@ impl EventRepository for SqliteEventRepository {
                 description: &current.description,
             };
             reindex_event(conn, row.id, before, row.indexed())?;
-            Ok(row.into())
+            let updated = Event::from(row);
+            let mut recipients = Vec::new();
+            if updated.event_time != current.event_time {
+                let event = waitlist::notice_event(conn, id)?.ok_or(RepoError::NotFound)?;
+                recipients = waitlist::tell_holders(conn, &event, now, |event, organiser, holder| {
+                    notices.time_changed(event, organiser, holder)
+                })?;
+            }
+            if updated.max_tickets > current.max_tickets {
+                let given = waitlist::fill(conn, id, now, notices.as_ref())?;
+                let filled = !given.is_empty();
+                for user in given {
+                    if !recipients.contains(&user) {
+                        recipients.push(user);
+                    }
+                }
+                if filled {
+                    // The fill sold places: answer the count as it now is.
+                    let event = find(conn, id)?.ok_or(RepoError::NotFound)?;
+                    return Ok(Notified {
+                        value: event,
+                        recipients,
+                    });
+                }
+            }
+            Ok(Notified {
+                value: updated,
+                recipients,
+            })
         })
     }
 
-    fn delete(&self, id: EventId) -> Result<(), RepoError> {
+    fn delete(&self, id: EventId, notices: Box<dyn HolderNotices>) -> Result<Notified<()>, RepoError> {
         self.db.write(move |conn| {
             let event = find(conn, id)?.ok_or(RepoError::NotFound)?;
+            let told = waitlist::notice_event(conn, id)?.ok_or(RepoError::NotFound)?;
+            let now = crate::conn::now().and_utc();
+            let recipients = waitlist::tell_holders(conn, &told, now, |event, organiser, holder| {
+                notices.event_deleted(event, organiser, holder)
+            })?;
             let indexed = Indexed {
                 event_time: event.event_time.naive_utc(),
                 name: &event.name,
@@ -469,7 +510,10 @@ impl EventRepository for SqliteEventRepository {
             };
             unindex_event(conn, id.get(), indexed)?;
             diesel::delete(events::table.find(id.get())).execute(conn)?;
-            Ok(())
+            Ok(Notified {
+                value: (),
+                recipients,
+            })
         })
     }
 
@@ -506,7 +550,7 @@ impl EventRepository for SqliteEventRepository {
             .optional()?;
             match sold {
                 Some(row) => {
-                    crate::tickets::issue(conn, &sale)?;
+                    crate::issue::issue(conn, &sale)?;
                     Ok(row.into())
                 }
                 None => Err(StoreError::from(Event::why_unsold(
@@ -651,12 +695,22 @@ pub(crate) mod tests {
             name: Some(EventName::parse("Fresh title").unwrap()),
             ..Default::default()
         };
-        repo.update(event.id, changes).unwrap();
+        repo.update(
+            event.id,
+            changes,
+            chrono::Utc::now(),
+            plaza_port_contract::notices(),
+        )
+        .map(|n| n.value)
+        .unwrap();
         assert!(search(&repo, "old").is_empty());
         assert_eq!(search(&repo, "fresh"), ["Fresh title"]);
-        repo.delete(event.id).unwrap();
+        repo.delete(event.id, plaza_port_contract::notices()).unwrap();
         assert!(search(&repo, "fresh").is_empty());
-        assert!(matches!(repo.delete(event.id), Err(RepoError::NotFound)));
+        assert!(matches!(
+            repo.delete(event.id, plaza_port_contract::notices()),
+            Err(RepoError::NotFound)
+        ));
     }
 
     /// Events with overlapping words in several scripts, at times that repeat (so ties are ordered by id).
@@ -834,11 +888,19 @@ pub(crate) mod tests {
                 event_time: Some(Utc.with_ymd_and_hms(2027, 1, day, 9, 0, 0).unwrap()),
                 ..Default::default()
             };
-            *event = repo.update(event.id, changes).unwrap();
+            *event = repo
+                .update(
+                    event.id,
+                    changes,
+                    chrono::Utc::now(),
+                    plaza_port_contract::notices(),
+                )
+                .map(|n| n.value)
+                .unwrap();
         }
         let deleted: Vec<EventId> = events.iter().step_by(11).map(|event| event.id).collect();
         for id in &deleted {
-            repo.delete(*id).unwrap();
+            repo.delete(*id, plaza_port_contract::notices()).unwrap();
         }
         events.retain(|event| !deleted.contains(&event.id));
         assert_search_agrees_with_the_rule(&db, &events);
@@ -1010,12 +1072,34 @@ pub(crate) mod tests {
             ..Default::default()
         };
         assert!(matches!(
-            repo.update(event.id, lower(3)),
+            repo.update(
+                event.id,
+                lower(3),
+                chrono::Utc::now(),
+                plaza_port_contract::notices()
+            )
+            .map(|n| n.value),
             Err(RepoError::Conflict(Conflict::CapacityBelowSold))
         ));
-        assert_eq!(repo.update(event.id, lower(4)).unwrap().max_tickets, 4);
+        assert_eq!(
+            repo.update(
+                event.id,
+                lower(4),
+                chrono::Utc::now(),
+                plaza_port_contract::notices()
+            )
+            .map(|n| n.value)
+            .unwrap()
+            .max_tickets,
+            4
+        );
         assert!(matches!(
-            repo.update(EventId::from_stored(999), lower(4)),
+            repo.update(
+                EventId::from_stored(999),
+                lower(4),
+                chrono::Utc::now(),
+                plaza_port_contract::notices()
+            ),
             Err(RepoError::NotFound)
         ));
     }

@@ -239,6 +239,15 @@ fn export(conn: &mut SqliteConnection, sink: &mut Sink<'_>) -> Result<Counts, St
                     send(Batch::Tickets(rows))?;
                 }
             }
+            Table::Waitlist => {
+                let mut after = 0i64;
+                loop {
+                    let rows = crate::waitlist::after(conn, after, BATCH)?;
+                    let Some(last) = rows.last() else { break };
+                    after = last.id;
+                    send(Batch::Waitlist(rows))?;
+                }
+            }
         }
     }
     Ok(counts)
@@ -261,6 +270,7 @@ mod tests {
             Table::Participants => "event_participants",
             Table::Notifications => "notifications",
             Table::Tickets => "tickets",
+            Table::Waitlist => "waitlist_entries",
         }
     }
 
@@ -376,6 +386,15 @@ mod tests {
                 plaza_domain::event::TicketQuantity::parse(2).unwrap(),
                 chrono::DateTime::UNIX_EPOCH,
             ))
+            .unwrap();
+        stores
+            .waitlists
+            .join(
+                event.id,
+                owner.id,
+                plaza_domain::event::TicketQuantity::parse(9).unwrap(),
+                chrono::DateTime::UNIX_EPOCH,
+            )
             .unwrap();
         let mut source = Source::open(&dir.path().join("nested/plaza.db")).unwrap();
         let counts = source.export(&mut |_| Ok(())).unwrap();

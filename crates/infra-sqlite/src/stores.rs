@@ -13,6 +13,7 @@ use crate::sessions::SqliteSessions;
 use crate::stream_tickets::SqliteStreamTickets;
 use crate::tickets::SqliteTickets;
 use crate::users::SqliteUserRepository;
+use crate::waitlist::SqliteWaitlists;
 
 impl Database {
     /// Every port of the store over this database. Failed logins are not shared: one process owns a
@@ -22,6 +23,7 @@ impl Database {
             users: Arc::new(SqliteUserRepository::new(self.clone())),
             events: Arc::new(SqliteEventRepository::new(self.clone())),
             tickets: Arc::new(SqliteTickets::new(self.clone())),
+            waitlists: Arc::new(SqliteWaitlists::new(self.clone())),
             posts: Arc::new(SqlitePostRepository::new(self.clone())),
             comments: Arc::new(SqliteCommentRepository::new(self.clone())),
             notifications: Arc::new(SqliteNotificationRepository::new(self.clone())),

@@ -4,9 +4,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use diesel::{QueryableByName, RunQueryDsl};
 use plaza_domain::ticket::{
-    Attendee, CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, Ticket, TicketCode, TicketRepository,
+    Attendee, CheckIn, CheckInNonce, EventSummary, HeldTicket, Ticket, TicketCode, TicketRepository,
     TicketStatus,
 };
+use plaza_domain::ticket::{HolderNotices, Notified};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, TicketId, UserId};
 
 use crate::conn::Conn;
@@ -180,21 +181,6 @@ struct Scanned {
     check_in_nonce: Option<String>,
 }
 
-/// Stores `sale`'s tickets, active and held by its buyer: inside the purchase's transaction, after its
-/// count was taken.
-pub(crate) fn issue(conn: &mut Conn, sale: &Sale) -> Result<(), StoreError> {
-    let now = sale.now.naive_utc();
-    for code in &sale.codes {
-        Sql::new("INSERT INTO tickets (event_id, holder_id, code, created_at) VALUES (?, ?, ?, ?)")
-            .int(sale.event.get())
-            .int(sale.holder.get())
-            .text(code.as_str())
-            .timestamp(now)
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
 /// Up to `limit` tickets with ids above `after`, in id order: what `migrate-data` reads out.
 pub(crate) fn after(conn: &mut Conn, after: i64, limit: i64) -> Result<Vec<Ticket>, StoreError> {
     let rows: Vec<Row> = Sql::new(concat!(
@@ -275,7 +261,13 @@ impl TicketRepository for SqliteTickets {
         self.db.read_one(|conn| find(conn, id))
     }
 
-    fn cancel(&self, id: TicketId, holder: UserId, now: DateTime<Utc>) -> Result<HeldTicket, RepoError> {
+    fn cancel(
+        &self,
+        id: TicketId,
+        holder: UserId,
+        now: DateTime<Utc>,
+        notices: Box<dyn HolderNotices>,
+    ) -> Result<Notified<HeldTicket>, RepoError> {
         self.db.write(move |conn| {
             let Some(found) = find(conn, id)?.filter(|found| found.ticket.holder_id == holder) else {
                 return Err(RepoError::NotFound.into());
@@ -297,9 +289,13 @@ impl TicketRepository for SqliteTickets {
                 .int(found.event.id.get())
                 .timestamp(now.naive_utc())
                 .execute(conn)?;
+            let recipients = crate::waitlist::fill(conn, found.event.id, now, notices.as_ref())?;
             let cancelled = find(conn, id)?
                 .ok_or_else(|| RepoError::Internal("a cancelled ticket was not found".into()))?;
-            Ok(cancelled)
+            Ok(Notified {
+                value: cancelled,
+                recipients,
+            })
         })
     }
 

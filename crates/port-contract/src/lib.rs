@@ -28,7 +28,10 @@ use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, PlaceChanges, 
 use plaza_domain::post::{NewPost, PostContent, PostTitle};
 use plaza_domain::search::SearchTerms;
 use plaza_domain::session::{Device, Expiry, MAX_PER_USER, NewSession, Renewal, Session};
-use plaza_domain::ticket::{CheckIn, CheckInNonce, Sale, TicketCode, TicketStatus};
+use plaza_domain::ticket::HolderNotices;
+use plaza_domain::ticket::{
+    CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, TicketCode, TicketRepository, TicketStatus,
+};
 use plaza_domain::user::{Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, Username};
 use plaza_domain::{Conflict, EventId, NotificationId, PageRequest, RepoError, SessionId, TicketId, UserId};
 
@@ -78,6 +81,10 @@ macro_rules! contract_tests {
             a_ticket_is_checked_in_once_and_a_retried_scan_is_answered_the_same,
             racing_check_ins_of_one_code_admit_it_once,
             an_events_attendees_are_listed_in_sale_order_with_their_holders,
+            a_waitlist_is_joined_only_while_too_few_are_left_once_per_person,
+            freed_places_fill_the_waitlist_whole_in_join_order,
+            holders_are_told_once_when_their_event_moves_or_goes,
+            racing_cancellations_joins_and_purchases_never_lose_or_oversell_a_place,
             posts_list_newest_first_optionally_by_author,
             a_comment_notifies_the_owner_and_earlier_commenters_once,
             comments_at_the_same_moment_each_notify_the_other,
@@ -160,6 +167,104 @@ pub fn sale(event: EventId, holder: UserId, quantity: TicketQuantity, now: chron
         codes,
         now,
     }
+}
+
+/// A [`HolderNotices`] for the checks: codes like [`sale`]'s, and notices that say what happened.
+pub struct TestNotices;
+
+/// [`TestNotices`], boxed as the ports take them.
+pub fn notices() -> Box<dyn HolderNotices> {
+    Box::new(TestNotices)
+}
+
+impl HolderNotices for TestNotices {
+    fn codes(&self, quantity: i64) -> Result<Vec<TicketCode>, RepoError> {
+        let quantity =
+            TicketQuantity::parse(quantity).map_err(|error| RepoError::Internal(error.to_string().into()))?;
+        Ok(sale(
+            EventId::from_stored(1),
+            UserId::from_stored(1),
+            quantity,
+            sale_time(),
+        )
+        .codes)
+    }
+
+    fn places_given(
+        &self,
+        event: &EventSummary,
+        organiser: &str,
+        recipient: UserId,
+        quantity: i64,
+    ) -> Option<NewNotification> {
+        Some(told(
+            event,
+            organiser,
+            recipient,
+            &format!("given {quantity}"),
+            true,
+        ))
+    }
+
+    fn time_changed(
+        &self,
+        event: &EventSummary,
+        organiser: &str,
+        recipient: UserId,
+    ) -> Option<NewNotification> {
+        Some(told(event, organiser, recipient, "moved", true))
+    }
+
+    fn event_deleted(
+        &self,
+        event: &EventSummary,
+        organiser: &str,
+        recipient: UserId,
+    ) -> Option<NewNotification> {
+        Some(told(event, organiser, recipient, "deleted", false))
+    }
+}
+
+/// A notice "`what` `event name`" from the organiser.
+fn told(
+    event: &EventSummary,
+    organiser: &str,
+    recipient: UserId,
+    what: &str,
+    about: bool,
+) -> NewNotification {
+    NewNotification {
+        message: NotificationMessage::parse(format!("{what} {}", event.name)).unwrap(),
+        sender: SenderName::parse(organiser).unwrap(),
+        sender_id: event.owner_id,
+        owner_id: recipient,
+        event_id: about.then_some(event.id),
+    }
+}
+
+/// Changes an event as the owner does, at [`sale_time`], answering the event.
+fn change(stores: &Stores, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {
+    stores
+        .events
+        .update(id, changes, sale_time(), notices())
+        .map(|notified| notified.value)
+}
+
+/// Deletes an event as the owner does.
+fn remove(stores: &Stores, id: EventId) -> Result<(), RepoError> {
+    stores.events.delete(id, notices()).map(|notified| notified.value)
+}
+
+/// Gives a ticket back, answering it.
+fn give_back(
+    tickets: &dyn TicketRepository,
+    id: TicketId,
+    holder: UserId,
+    now: chrono::DateTime<Utc>,
+) -> Result<HeldTicket, RepoError> {
+    tickets
+        .cancel(id, holder, now, notices())
+        .map(|notified| notified.value)
 }
 
 fn sale_time() -> chrono::DateTime<Utc> {
@@ -649,20 +754,19 @@ pub fn places_are_kept_and_changed_part_by_part(stores: &Stores) {
         stores.events.find(created.id).unwrap().unwrap().place,
         created.place
     );
-    let changed = stores
-        .events
-        .update(
-            created.id,
-            EventChanges {
-                place: PlaceChanges {
-                    venue: Some(None),
-                    coordinates: Some(Some(Coordinates::new(-90.0, 180.0).unwrap())),
-                    ..Default::default()
-                },
+    let changed = change(
+        stores,
+        created.id,
+        EventChanges {
+            place: PlaceChanges {
+                venue: Some(None),
+                coordinates: Some(Some(Coordinates::new(-90.0, 180.0).unwrap())),
                 ..Default::default()
             },
-        )
-        .unwrap();
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let expected = StoredPlace {
         venue: None,
         coordinates: Some(Coordinates::new(-90.0, 180.0).unwrap()),
@@ -679,21 +783,20 @@ pub fn places_are_kept_and_changed_part_by_part(stores: &Stores) {
         })
         .unwrap();
     assert_eq!(listed.items[0].place, expected, "lists carry the place too");
-    let cleared = stores
-        .events
-        .update(
-            created.id,
-            EventChanges {
-                place: PlaceChanges {
-                    address: Some(None),
-                    coordinates: Some(None),
-                    online_url: Some(None),
-                    venue: None,
-                },
-                ..Default::default()
+    let cleared = change(
+        stores,
+        created.id,
+        EventChanges {
+            place: PlaceChanges {
+                address: Some(None),
+                coordinates: Some(None),
+                online_url: Some(None),
+                venue: None,
             },
-        )
-        .unwrap();
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(cleared.place, StoredPlace::default());
 }
 
@@ -710,16 +813,15 @@ pub fn event_times_are_kept_to_the_microsecond(stores: &Stores) {
     assert_eq!(created.event_time, kept, "not rounded into the next year");
     assert_eq!(stores.events.find(created.id).unwrap().unwrap().event_time, kept);
     let next_day = last_second + chrono::Duration::nanoseconds(1_000_000_500);
-    let edited = stores
-        .events
-        .update(
-            created.id,
-            EventChanges {
-                event_time: Some(next_day),
-                ..EventChanges::default()
-            },
-        )
-        .unwrap();
+    let edited = change(
+        stores,
+        created.id,
+        EventChanges {
+            event_time: Some(next_day),
+            ..EventChanges::default()
+        },
+    )
+    .unwrap();
     let expected = last_second + chrono::Duration::seconds(1);
     assert_eq!(edited.event_time, expected);
     assert_eq!(
@@ -783,16 +885,15 @@ pub fn search_follows_edits_and_deletes(stores: &Stores) {
     let owner = user(stores, "owner");
     let picnic = event(stores, owner, "Picnic", "bring bread", 1);
     let concert = event(stores, owner, "Concert", "", 2);
-    stores
-        .events
-        .update(
-            picnic.id,
-            EventChanges {
-                name: Some(EventName::parse("Garden party").unwrap()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    change(
+        stores,
+        picnic.id,
+        EventChanges {
+            name: Some(EventName::parse("Garden party").unwrap()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert!(search_names(stores, "picnic").is_empty());
     assert_eq!(search_names(stores, "garden"), ["Garden party"]);
     assert_eq!(
@@ -800,28 +901,24 @@ pub fn search_follows_edits_and_deletes(stores: &Stores) {
         ["Garden party"],
         "the description kept"
     );
-    stores
-        .events
-        .update(
-            concert.id,
-            EventChanges {
-                event_time: Some(Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()),
-                description: Some(EventDescription::parse("bread and music").unwrap()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    change(
+        stores,
+        concert.id,
+        EventChanges {
+            event_time: Some(Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()),
+            description: Some(EventDescription::parse("bread and music").unwrap()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(
         search_names(stores, "bread"),
         ["Concert", "Garden party"],
         "moved first in time"
     );
-    stores.events.delete(concert.id).unwrap();
+    remove(stores, concert.id).unwrap();
     assert_eq!(search_names(stores, "bread"), ["Garden party"]);
-    assert!(matches!(
-        stores.events.delete(concert.id),
-        Err(RepoError::NotFound)
-    ));
+    assert!(matches!(remove(stores, concert.id), Err(RepoError::NotFound)));
 }
 
 pub fn a_started_event_sells_nothing_from_its_start_on(stores: &Stores) {
@@ -963,7 +1060,7 @@ pub fn purchases_follow_the_capacity_rule(stores: &Stores) {
                         ..Default::default()
                     };
                     let allowed = Capacity::allows(now_sold, 0, new_max.get());
-                    match stores.events.update(show.id, changes) {
+                    match change(stores, show.id, changes) {
                         Ok(event) => assert!(allowed, "{case}: max_tickets {} taken", event.max_tickets),
                         Err(RepoError::Conflict(Conflict::CapacityBelowSold)) => {
                             assert!(!allowed, "{case}: max_tickets {} refused", new_max.get());
@@ -994,12 +1091,12 @@ pub fn capacity_cannot_drop_below_sales(stores: &Stores) {
         ..Default::default()
     };
     assert!(matches!(
-        stores.events.update(show.id, to(3)),
+        change(stores, show.id, to(3)),
         Err(RepoError::Conflict(Conflict::CapacityBelowSold))
     ));
-    assert_eq!(stores.events.update(show.id, to(4)).unwrap().max_tickets, 4);
+    assert_eq!(change(stores, show.id, to(4)).unwrap().max_tickets, 4);
     assert!(matches!(
-        stores.events.update(EventId::from_stored(9_999), to(4)),
+        change(stores, EventId::from_stored(9_999), to(4)),
         Err(RepoError::NotFound)
     ));
 }
@@ -1149,18 +1246,21 @@ pub fn a_ticket_is_given_back_once_by_its_holder_before_the_start(stores: &Store
 
     for someone_else in [owner, user(stores, "stranger")] {
         assert!(matches!(
-            stores.tickets.cancel(ticket, someone_else, later),
+            give_back(stores.tickets.as_ref(), ticket, someone_else, later),
             Err(RepoError::NotFound)
         ));
     }
     assert!(matches!(
-        stores
-            .tickets
-            .cancel(TicketId::from_stored(9_999_999), buyer, later),
+        give_back(
+            stores.tickets.as_ref(),
+            TicketId::from_stored(9_999_999),
+            buyer,
+            later
+        ),
         Err(RepoError::NotFound)
     ));
     assert!(matches!(
-        stores.tickets.cancel(kept, buyer, show.event_time),
+        give_back(stores.tickets.as_ref(), kept, buyer, show.event_time),
         Err(RepoError::Conflict(Conflict::EventStarted))
     ));
     assert_eq!(
@@ -1169,7 +1269,9 @@ pub fn a_ticket_is_given_back_once_by_its_holder_before_the_start(stores: &Store
         "refusals change nothing"
     );
 
-    let cancelled = stores.tickets.cancel(ticket, buyer, later).unwrap().ticket;
+    let cancelled = give_back(stores.tickets.as_ref(), ticket, buyer, later)
+        .unwrap()
+        .ticket;
     assert_eq!(cancelled.status, TicketStatus::Cancelled);
     assert_eq!(cancelled.cancelled_at, Some(later));
     assert_eq!(cancelled.checked_in_at, None);
@@ -1179,7 +1281,7 @@ pub fn a_ticket_is_given_back_once_by_its_holder_before_the_start(stores: &Store
         "the place is free"
     );
     assert!(matches!(
-        stores.tickets.cancel(ticket, buyer, later),
+        give_back(stores.tickets.as_ref(), ticket, buyer, later),
         Err(RepoError::Conflict(Conflict::AlreadyCancelled))
     ));
     assert_eq!(stores.events.find(show.id).unwrap().unwrap().tickets_sold, 1);
@@ -1216,7 +1318,7 @@ pub fn racing_cancellations_of_one_ticket_cancel_it_once(stores: &Stores) {
                 let (tickets, start) = (stores.tickets.clone(), start.clone());
                 scope.spawn(move || {
                     start.wait();
-                    match tickets.cancel(ticket, buyer, sale_time()) {
+                    match give_back(tickets.as_ref(), ticket, buyer, sale_time()) {
                         Ok(_) => 1,
                         Err(RepoError::Conflict(Conflict::AlreadyCancelled)) => 0,
                         Err(error) => panic!("{error:?}"),
@@ -1282,14 +1384,14 @@ pub fn a_ticket_is_checked_in_once_and_a_retried_scan_is_answered_the_same(store
         stores.tickets.check_in(show.id, &unknown, &nonce("door-a-3"), at),
         Err(RepoError::NotFound)
     ));
-    stores.tickets.cancel(held[1].ticket.id, buyer, at).unwrap();
+    give_back(stores.tickets.as_ref(), held[1].ticket.id, buyer, at).unwrap();
     assert!(matches!(
         stores.tickets.check_in(show.id, &code(1), &nonce("door-a-4"), at),
         Err(RepoError::Conflict(Conflict::TicketCancelled))
     ));
     assert!(
         matches!(
-            stores.tickets.cancel(held[0].ticket.id, buyer, at),
+            give_back(stores.tickets.as_ref(), held[0].ticket.id, buyer, at),
             Err(RepoError::Conflict(Conflict::AlreadyCheckedIn))
         ),
         "a used ticket is kept"
@@ -1370,7 +1472,7 @@ pub fn an_events_attendees_are_listed_in_sale_order_with_their_holders(stores: &
     buy(other.id, ann, 1);
     buy(show.id, bo, 3);
     let bos = stores.tickets.list_held(bo, None, page(0, 10)).unwrap().items;
-    stores.tickets.cancel(bos[0].ticket.id, bo, sale_time()).unwrap();
+    give_back(stores.tickets.as_ref(), bos[0].ticket.id, bo, sale_time()).unwrap();
 
     let listed = stores.tickets.attendees(show.id, page(0, 10)).unwrap();
     assert_eq!(
@@ -1418,6 +1520,342 @@ pub fn an_events_attendees_are_listed_in_sale_order_with_their_holders(stores: &
             .total,
         0
     );
+}
+
+fn quantity(n: i64) -> TicketQuantity {
+    TicketQuantity::parse(n).unwrap()
+}
+
+/// The users waiting for `event`, in line order, with what they wait for.
+fn line(stores: &Stores, users: &[UserId], event: EventId) -> Vec<(UserId, i64, u64)> {
+    let mut waiting: Vec<_> = users
+        .iter()
+        .filter_map(|&user| stores.waitlists.find(event, user).unwrap())
+        .map(|entry| (entry.user_id, entry.quantity, entry.position))
+        .collect();
+    waiting.sort_by_key(|&(_, _, position)| position);
+    waiting
+}
+
+/// How many active tickets `holder` has for `event`.
+fn active_tickets(stores: &Stores, holder: UserId, event: EventId) -> usize {
+    stores
+        .tickets
+        .list_held(holder, Some(TicketStatus::Active), page(0, 100))
+        .unwrap()
+        .items
+        .iter()
+        .filter(|held| held.ticket.event_id == event)
+        .count()
+}
+
+pub fn a_waitlist_is_joined_only_while_too_few_are_left_once_per_person(stores: &Stores) {
+    let (owner, _buyer, show) = show_with_tickets(stores, 5, 3);
+    let (ann, bob) = (user(stores, "ann"), user(stores, "bob"));
+    let now = sale_time();
+    assert!(matches!(
+        stores.waitlists.join(show.id, ann, quantity(2), now),
+        Err(RepoError::Conflict(Conflict::TicketsAvailable))
+    ));
+    assert!(matches!(
+        stores
+            .waitlists
+            .join(EventId::from_stored(9_999_999), ann, quantity(3), now),
+        Err(RepoError::NotFound)
+    ));
+    assert!(matches!(
+        stores.waitlists.join(show.id, ann, quantity(3), show.event_time),
+        Err(RepoError::Conflict(Conflict::EventStarted))
+    ));
+    let first = stores.waitlists.join(show.id, ann, quantity(3), now).unwrap();
+    assert_eq!((first.user_id, first.quantity, first.position), (ann, 3, 1));
+    assert_eq!((first.event.id, first.event.name.as_str()), (show.id, "Show"));
+    assert_eq!(first.created_at, now);
+    assert!(matches!(
+        stores.waitlists.join(show.id, ann, quantity(4), now),
+        Err(RepoError::Conflict(Conflict::AlreadyWaiting))
+    ));
+    let second = stores.waitlists.join(show.id, bob, quantity(5), now).unwrap();
+    assert_eq!(second.position, 2);
+    let other = stores.events.create(new_event(owner, "Other", "", 2, 1)).unwrap();
+    stores
+        .events
+        .purchase(sale(other.id, owner, quantity(1), now))
+        .unwrap();
+    stores.waitlists.join(other.id, bob, quantity(1), now).unwrap();
+
+    let bobs = stores.waitlists.list_for(bob, page(0, 10)).unwrap();
+    assert_eq!(bobs.total, 2);
+    let places: Vec<_> = bobs
+        .items
+        .iter()
+        .map(|entry| (entry.event.id, entry.position))
+        .collect();
+    assert_eq!(
+        places,
+        [(show.id, 2), (other.id, 1)],
+        "oldest first, each with its place"
+    );
+    assert_eq!(
+        stores.waitlists.list_for(bob, page(1, 10)).unwrap().items.len(),
+        1
+    );
+
+    stores.waitlists.leave(show.id, ann).unwrap();
+    assert!(matches!(
+        stores.waitlists.leave(show.id, ann),
+        Err(RepoError::NotFound)
+    ));
+    assert_eq!(stores.waitlists.find(show.id, ann).unwrap(), None);
+    assert_eq!(
+        stores.waitlists.find(show.id, bob).unwrap().unwrap().position,
+        1,
+        "the line moves up"
+    );
+    assert_eq!(stores.waitlists.list_for(ann, page(0, 10)).unwrap().total, 0);
+}
+
+pub fn freed_places_fill_the_waitlist_whole_in_join_order(stores: &Stores) {
+    let (owner, buyer, show) = show_with_tickets(stores, 5, 5);
+    let now = sale_time();
+    let [ann, bob, cat, dan] = ["ann", "bob", "cat", "dan"].map(|name| user(stores, name));
+    for (who, wants) in [(ann, 3), (bob, 1), (cat, 2), (dan, 1)] {
+        stores.waitlists.join(show.id, who, quantity(wants), now).unwrap();
+    }
+    let everyone = [ann, bob, cat, dan];
+    let held: Vec<TicketId> = stores
+        .tickets
+        .list_held(buyer, None, page(0, 10))
+        .unwrap()
+        .items
+        .iter()
+        .map(|held| held.ticket.id)
+        .collect();
+
+    // One place: Ann (3) is passed over, Bob (1) behind her takes it; Dan (1) is further back.
+    let freed = stores.tickets.cancel(held[0], buyer, now, notices()).unwrap();
+    assert_eq!(freed.recipients, [bob]);
+    assert_eq!(freed.value.ticket.status, TicketStatus::Cancelled);
+    assert_eq!(active_tickets(stores, bob, show.id), 1);
+    assert_eq!(stores.events.find(show.id).unwrap().unwrap().tickets_sold, 5);
+    assert_eq!(
+        line(stores, &everyone, show.id),
+        [(ann, 3, 1), (cat, 2, 2), (dan, 1, 3)]
+    );
+    assert_eq!(inbox(stores, bob, false).0, ["given 1 Show"]);
+
+    // Another place: neither Ann (3) nor Cat (2) fits, Dan (1) at the back does.
+    let freed = stores.tickets.cancel(held[1], buyer, now, notices()).unwrap();
+    assert_eq!(freed.recipients, [dan]);
+    assert_eq!(line(stores, &everyone, show.id), [(ann, 3, 1), (cat, 2, 2)]);
+    // One place fits nobody: it stays free, and the line stays as it is.
+    let freed = stores.tickets.cancel(held[2], buyer, now, notices()).unwrap();
+    assert!(freed.recipients.is_empty(), "{:?}", freed.recipients);
+    assert_eq!(stores.events.find(show.id).unwrap().unwrap().tickets_sold, 4);
+    assert_eq!(line(stores, &everyone, show.id), [(ann, 3, 1), (cat, 2, 2)]);
+    // Two places: still not Ann's three; Cat's two.
+    let freed = stores.tickets.cancel(held[3], buyer, now, notices()).unwrap();
+    assert_eq!(freed.recipients, [cat]);
+    assert_eq!(active_tickets(stores, cat, show.id), 2);
+    assert_eq!(stores.events.find(show.id).unwrap().unwrap().tickets_sold, 5);
+    assert_eq!(line(stores, &everyone, show.id), [(ann, 3, 1)]);
+
+    // Raising the capacity fills from the front, whole.
+    let raised = stores
+        .events
+        .update(
+            show.id,
+            EventChanges {
+                max_tickets: Some(MaxTickets::parse(8).unwrap()),
+                ..Default::default()
+            },
+            now,
+            notices(),
+        )
+        .unwrap();
+    assert!(raised.recipients.contains(&ann), "{:?}", raised.recipients);
+    assert_eq!(active_tickets(stores, ann, show.id), 3);
+    assert_eq!(
+        raised.value.tickets_sold,
+        stores.events.find(show.id).unwrap().unwrap().tickets_sold,
+        "the answer counts what the fill sold"
+    );
+    assert!(raised.value.tickets_sold <= 8);
+    assert!(line(stores, &everyone, show.id).is_empty());
+    let sold_as_records: usize = [buyer, ann, bob, cat, dan]
+        .iter()
+        .map(|&who| active_tickets(stores, who, show.id))
+        .sum();
+    assert_eq!(
+        raised.value.tickets_sold, sold_as_records as i64,
+        "every place is a ticket"
+    );
+    assert!(inbox(stores, ann, false).0.contains(&"given 3 Show".to_owned()));
+    assert_eq!(inbox(stores, ann, false).0.len(), 1, "told once");
+    let _ = owner;
+}
+
+pub fn holders_are_told_once_when_their_event_moves_or_goes(stores: &Stores) {
+    let (owner, buyer, show) = show_with_tickets(stores, 10, 2);
+    let (ann, gone) = (user(stores, "ann"), user(stores, "gone"));
+    let now = sale_time();
+    stores
+        .events
+        .purchase(sale(show.id, ann, quantity(1), now))
+        .unwrap();
+    stores
+        .events
+        .purchase(sale(show.id, gone, quantity(1), now))
+        .unwrap();
+    let given_back = stores.tickets.list_held(gone, None, page(0, 1)).unwrap().items[0]
+        .ticket
+        .id;
+    give_back(stores.tickets.as_ref(), given_back, gone, now).unwrap();
+
+    let renamed = stores
+        .events
+        .update(
+            show.id,
+            EventChanges {
+                name: Some(EventName::parse("Show!").unwrap()),
+                ..Default::default()
+            },
+            now,
+            notices(),
+        )
+        .unwrap();
+    assert!(renamed.recipients.is_empty(), "a new name alone tells nobody");
+    let moved = stores
+        .events
+        .update(
+            show.id,
+            EventChanges {
+                event_time: Some(show.event_time + chrono::Duration::days(1)),
+                ..Default::default()
+            },
+            now,
+            notices(),
+        )
+        .unwrap();
+    let mut told = moved.recipients.clone();
+    told.sort();
+    let mut holders = vec![buyer, ann];
+    holders.sort();
+    assert_eq!(
+        told, holders,
+        "each holder once (the buyer holds two); not who gave theirs back"
+    );
+    assert_eq!(inbox(stores, buyer, false).0, ["moved Show!"]);
+    assert!(inbox(stores, gone, false).0.is_empty());
+    assert!(inbox(stores, owner, false).0.is_empty());
+
+    let deleted = stores.events.delete(show.id, notices()).unwrap();
+    let mut told = deleted.recipients.clone();
+    told.sort();
+    assert_eq!(told, holders);
+    assert_eq!(inbox(stores, ann, false).0, ["deleted Show!", "moved Show!"]);
+    assert!(matches!(
+        stores.events.delete(show.id, notices()),
+        Err(RepoError::NotFound)
+    ));
+    assert_eq!(
+        stores.tickets.list_held(ann, None, page(0, 10)).unwrap().total,
+        0,
+        "its tickets go with it"
+    );
+}
+
+pub fn racing_cancellations_joins_and_purchases_never_lose_or_oversell_a_place(stores: &Stores) {
+    let max = 12;
+    let owner = user(stores, "owner");
+    let show = stores
+        .events
+        .create(new_event(owner, "Race", "", 1, max))
+        .unwrap();
+    let holders: Vec<UserId> = (0..max).map(|n| user(stores, &format!("holder{n}"))).collect();
+    for &holder in &holders {
+        stores
+            .events
+            .purchase(sale(show.id, holder, quantity(1), sale_time()))
+            .unwrap();
+    }
+    let joiners: Vec<UserId> = (0..12).map(|n| user(stores, &format!("joiner{n}"))).collect();
+    let buyers: Vec<UserId> = (0..6).map(|n| user(stores, &format!("buyer{n}"))).collect();
+    let start = Arc::new(Barrier::new(holders.len() + joiners.len() + buyers.len()));
+    std::thread::scope(|scope| {
+        for &holder in &holders {
+            let (tickets, start) = (stores.tickets.clone(), start.clone());
+            scope.spawn(move || {
+                let mine = tickets.list_held(holder, None, page(0, 1)).unwrap().items[0]
+                    .ticket
+                    .id;
+                start.wait();
+                give_back(tickets.as_ref(), mine, holder, sale_time()).unwrap();
+            });
+        }
+        for (n, &joiner) in joiners.iter().enumerate() {
+            let (waitlists, events, start) = (stores.waitlists.clone(), stores.events.clone(), start.clone());
+            scope.spawn(move || {
+                let wants = quantity(1 + n as i64 % 3);
+                start.wait();
+                // Wait, or buy when enough are left; a purchase racing away the places sends back to the line.
+                for _ in 0..50 {
+                    match waitlists.join(show.id, joiner, wants, sale_time()) {
+                        Ok(_) => return,
+                        Err(RepoError::Conflict(Conflict::TicketsAvailable)) => {}
+                        Err(error) => panic!("{error:?}"),
+                    }
+                    match events.purchase(sale(show.id, joiner, wants, sale_time())) {
+                        Ok(_) => return,
+                        Err(RepoError::Conflict(Conflict::SoldOut)) => {}
+                        Err(error) => panic!("{error:?}"),
+                    }
+                }
+                panic!("neither joined nor bought");
+            });
+        }
+        for &buyer in &buyers {
+            let (events, start) = (stores.events.clone(), start.clone());
+            scope.spawn(move || {
+                start.wait();
+                match events.purchase(sale(show.id, buyer, quantity(1), sale_time())) {
+                    Ok(_) | Err(RepoError::Conflict(Conflict::SoldOut)) => {}
+                    Err(error) => panic!("{error:?}"),
+                }
+            });
+        }
+    });
+    let sold = stores.events.find(show.id).unwrap().unwrap().tickets_sold;
+    let everyone: Vec<UserId> = holders.iter().chain(&joiners).chain(&buyers).copied().collect();
+    let active: usize = everyone
+        .iter()
+        .map(|&who| active_tickets(stores, who, show.id))
+        .sum();
+    assert!(sold <= max, "never oversold: {sold}");
+    assert_eq!(
+        sold, active as i64,
+        "every counted place is an active ticket, none lost"
+    );
+    let waiting = line(stores, &joiners, show.id);
+    for &(joiner, wants, _) in &waiting {
+        assert!(
+            wants > max - sold,
+            "{joiner:?} waits for {wants} with {} free",
+            max - sold
+        );
+        assert_eq!(
+            active_tickets(stores, joiner, show.id),
+            0,
+            "waiting and served at once"
+        );
+    }
+    for (position, entry) in waiting.iter().enumerate() {
+        assert_eq!(entry.2, position as u64 + 1, "positions are 1, 2, 3…");
+    }
+    for (n, &joiner) in joiners.iter().enumerate() {
+        let got = active_tickets(stores, joiner, show.id);
+        assert!(got == 0 || got == 1 + n % 3, "whole or nothing: {got}");
+    }
 }
 
 pub fn posts_list_newest_first_optionally_by_author(stores: &Stores) {
@@ -1573,7 +2011,7 @@ pub fn deleting_an_event_takes_its_comments_and_keeps_the_notifications(stores: 
         .comments
         .create_with_notifications(comment(meetup.id, bob, "hi"), Box::new(Everyone(bob)))
         .unwrap();
-    stores.events.delete(meetup.id).unwrap();
+    remove(stores, meetup.id).unwrap();
     assert_eq!(stores.comments.list(meetup.id, page(0, 10)).unwrap().total, 0);
     let (page, _) = stores
         .notifications

@@ -522,9 +522,37 @@ fn real_responses_of_every_route_match_the_published_document() {
     assert_eq!(again.status, 409);
     c.send(&app, "POST", "/events/{event_id}/check-ins", &door, Some(&bob_token), &json!({"code": held[1]["code"], "nonce": "door-3"}))
         .assert_error(403, "forbidden");
+    // Too few are left for two more: the waitlist, joined, shown, listed, left and joined again.
+    let waitlist = format!("/events/{}/waitlist", event["id"]);
+    let entry = c
+        .send(&app, "POST", "/events/{event_id}/waitlist", &waitlist, Some(&alice_token), &json!({"quantity": 2}))
+        .assert_ok();
+    assert_eq!(entry["position"], 1);
+    c.send(&app, "POST", "/events/{event_id}/waitlist", &waitlist, Some(&alice_token), &json!({"quantity": 2}))
+        .assert_error(409, "already_waiting");
+    c.send(&app, "POST", "/events/{event_id}/waitlist", &waitlist, Some(&alice_token), &json!({"quantity": 0}))
+        .assert_error(400, "validation_failed");
+    c.get(&app, "/events/{event_id}/waitlist", &waitlist, Some(&alice_token)).assert_ok();
+    c.get(&app, "/events/{event_id}/waitlist", &waitlist, Some(&bob_token))
+        .assert_error(404, "not_found");
+    c.get(&app, "/users/me/waitlist", "/users/me/waitlist", Some(&alice_token)).assert_ok();
+    assert_eq!(c.get(&app, "/users/me/waitlist", "/users/me/waitlist", Some(&bob_token)).status, 204);
+    let left = app.call_as("DELETE", &alice_token, &waitlist);
+    c.check("DELETE", "/events/{event_id}/waitlist", &left);
+    assert_eq!(left.status, 204);
+    let again = app.call_as("DELETE", &alice_token, &waitlist);
+    c.check("DELETE", "/events/{event_id}/waitlist", &again);
+    again.assert_error(404, "not_found");
+    c.send(&app, "POST", "/events/{event_id}/waitlist", &waitlist, Some(&bob_token), &json!({"quantity": 1}))
+        .assert_error(409, "tickets_available");
+    c.send(&app, "POST", "/events/{event_id}/waitlist", &waitlist, Some(&alice_token), &json!({"quantity": 2}))
+        .assert_ok();
     let cancel = format!("{ticket}/cancel");
     c.send(&app, "POST", "/tickets/{ticket_id}/cancel", &cancel, Some(&bob_token), &json!({}))
         .assert_ok();
+    // Bob's place went to Alice, first in line, whole.
+    c.get(&app, "/events/{event_id}/waitlist", &waitlist, Some(&alice_token))
+        .assert_error(404, "not_found");
     c.send(&app, "POST", "/tickets/{ticket_id}/cancel", &cancel, Some(&bob_token), &json!({}))
         .assert_error(409, "already_cancelled");
 

@@ -134,3 +134,100 @@ fn a_comment_posted_on_one_instance_reaches_a_stream_on_the_other() {
         .assert_ok();
     assert_eq!(stream.expect("unread").json(), json!({"unread": 0}));
 }
+
+/// How many active tickets of `event` the token's holder has.
+fn active_for(app: &TestApp, token: &str, event: &serde_json::Value) -> i64 {
+    let page = app.get_as(token, "/users/me/tickets?status=active&limit=100");
+    if page.status == 204 {
+        return 0;
+    }
+    page.assert_ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|ticket| ticket["event_id"] == *event)
+        .count() as i64
+}
+
+#[test]
+fn buyers_cancellers_and_waitlist_joiners_split_across_instances_never_oversell_or_lose_a_place() {
+    let Some((a, b)) = two_instances() else { return };
+    let max = 20;
+    let (_, owner) = a.user("owner");
+    let event = a.create_event(&owner, json!({"max_tickets": max}));
+    let id = event["id"].clone();
+    let (tickets, waitlist) = (format!("/events/{id}/tickets"), format!("/events/{id}/waitlist"));
+    let people: Vec<(usize, String)> = (0..50)
+        .map(|n| (n, if n % 2 == 0 { &a } else { &b }.user(&format!("person{n}")).1))
+        .collect();
+    // The first 15 hold a ticket each, and give it back in the race.
+    for (_, token) in &people[..15] {
+        a.post_json(&tickets, Some(token), &json!({"quantity": 1})).assert_ok();
+    }
+    let mine: Vec<serde_json::Value> = people[..15]
+        .iter()
+        .map(|(_, token)| a.get_as(token, "/users/me/tickets").assert_ok()[0]["id"].clone())
+        .collect();
+    let start = Arc::new(Barrier::new(people.len()));
+    std::thread::scope(|scope| {
+        for (n, token) in &people {
+            let app = if n % 2 == 0 { &a } else { &b };
+            let (start, tickets, waitlist, mine) = (start.clone(), &tickets, &waitlist, &mine);
+            scope.spawn(move || {
+                start.wait();
+                match n {
+                    // Cancellers: each frees one place, which the waitlist takes first.
+                    0..15 => {
+                        app.call_as("POST", token, &format!("/tickets/{}/cancel", mine[*n]))
+                            .assert_ok();
+                    }
+                    // Joiners: wait for 1 to 3, or buy when that many are left.
+                    15..35 => {
+                        let wants = 1 + *n as i64 % 3;
+                        for _ in 0..100 {
+                            let joined = app.post_json(waitlist, Some(token), &json!({"quantity": wants}));
+                            match joined.status {
+                                200 => return,
+                                409 => assert_eq!(joined.json()["code"], "tickets_available"),
+                                other => panic!("{other}: {:?}", joined.body),
+                            }
+                            let bought = app.post_json(tickets, Some(token), &json!({"quantity": wants}));
+                            match bought.status {
+                                200 => return,
+                                409 => assert_eq!(bought.json()["code"], "sold_out"),
+                                other => panic!("{other}: {:?}", bought.body),
+                            }
+                        }
+                        panic!("neither joined nor bought");
+                    }
+                    // Buyers: one each, if any is left.
+                    _ => {
+                        let bought = app.post_json(tickets, Some(token), &json!({"quantity": 1}));
+                        assert!(bought.status == 200 || bought.status == 409, "{:?}", bought.body);
+                    }
+                }
+            });
+        }
+    });
+    let sold = b.get(&format!("/events/{id}")).assert_ok()["tickets_sold"].as_i64().unwrap();
+    assert!(sold <= max, "oversold: {sold}");
+    let active: i64 = people.iter().map(|(_, token)| active_for(&a, token, &id)).sum();
+    assert_eq!(sold, active, "every counted place is a ticket someone holds");
+    let free = max - sold;
+    let mut positions = Vec::new();
+    for (n, token) in &people[15..35] {
+        let entry = b.get_as(token, &waitlist);
+        let got = active_for(&a, token, &id);
+        let wants = 1 + *n as i64 % 3;
+        if entry.status == 200 {
+            let entry = entry.json();
+            assert!(entry["quantity"].as_i64().unwrap() > free, "{entry} waits with {free} free");
+            assert_eq!(got, 0, "person{n} waits and holds tickets");
+            positions.push(entry["position"].as_u64().unwrap());
+        } else {
+            assert_eq!(got, wants, "person{n}: served whole");
+        }
+    }
+    positions.sort_unstable();
+    assert_eq!(positions, (1..=positions.len() as u64).collect::<Vec<_>>(), "one line, no gaps");
+}

@@ -344,3 +344,152 @@ fn the_owner_lists_who_holds_tickets_as_pages_and_as_one_csv_file() {
     assert_eq!(refused.status, 403, "a refusal is still the JSON error");
     assert_eq!(refused.json()["code"], "forbidden");
 }
+
+/// The caller's notification messages, newest first.
+fn messages(app: &TestApp, token: &str) -> Vec<String> {
+    let inbox = app.get_as(token, "/notifications");
+    if inbox.status == 204 {
+        return Vec::new();
+    }
+    inbox.assert_ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_waitlist_is_joined_when_too_few_are_left_and_freed_places_fill_it_in_join_order() {
+    let app = TestApp::spawn();
+    let (_alice, alice) = app.user("alice");
+    let (_bob, bob) = app.user("bob");
+    let (carol_id, carol) = app.user("carol");
+    let (dave_id, dave) = app.user("dave");
+    let event = app.create_event(&alice, json!({"name": "Tiny", "max_tickets": 2}));
+    let id = event["id"].as_i64().unwrap();
+    let waitlist = format!("/events/{id}/waitlist");
+    app.post_json(&waitlist, Some(&carol), &json!({"quantity": 2}))
+        .assert_error(409, "tickets_available");
+    app.post_json(&format!("/events/{id}/tickets"), Some(&bob), &json!({"quantity": 2}))
+        .assert_ok();
+
+    for bad in [json!({}), json!({"quantity": 0}), json!({"quantity": 101}), json!({"quantity": "1"})] {
+        app.post_json(&waitlist, Some(&carol), &bad).assert_invalid("quantity");
+    }
+    app.post_json("/events/999999/waitlist", Some(&carol), &json!({"quantity": 1}))
+        .assert_error(404, "not_found");
+    assert_eq!(app.post_json(&waitlist, None, &json!({"quantity": 1})).status, 401);
+    let entry = app
+        .post_json(&waitlist, Some(&carol), &json!({"quantity": 1}))
+        .assert_ok();
+    assert_eq!(entry["position"], 1);
+    assert_eq!(entry["quantity"], 1);
+    assert_eq!(entry["user_id"], carol_id);
+    assert_eq!(entry["event_id"], id);
+    assert_eq!(entry["event"]["name"], "Tiny");
+    assert!(entry["created_at"].is_string());
+    app.post_json(&waitlist, Some(&carol), &json!({"quantity": 2}))
+        .assert_error(409, "already_waiting");
+    assert_eq!(
+        app.post_json(&waitlist, Some(&dave), &json!({"quantity": 2}))
+            .assert_ok()["position"],
+        2
+    );
+    assert_eq!(app.get_as(&dave, &waitlist).assert_ok()["position"], 2);
+    app.get_as(&bob, &waitlist).assert_error(404, "not_found");
+    app.call_as("DELETE", &bob, &waitlist).assert_error(404, "not_found");
+    let mine = app.get_as(&dave, "/users/me/waitlist");
+    assert_eq!(mine.header("x-total-count"), Some("1"));
+    assert_eq!(mine.assert_ok()[0]["event_id"], id);
+    assert_eq!(app.get_as(&bob, "/users/me/waitlist").status, 204);
+
+    // Bob gives one back: Carol's one, first in line, takes it; Dave's two would not have fitted.
+    let held = my_tickets(&app, &bob, "").assert_ok();
+    app.call_as("POST", &bob, &format!("/tickets/{}/cancel", held[0]["id"]))
+        .assert_ok();
+    let carols = my_tickets(&app, &carol, "").assert_ok();
+    assert_eq!(carols.as_array().unwrap().len(), 1);
+    assert_eq!(carols[0]["status"], "active");
+    assert_eq!(carols[0]["event_id"], id);
+    assert_eq!(messages(&app, &carol), ["You have 1 ticket for \"Tiny\" from the waitlist"]);
+    app.get_as(&carol, &waitlist).assert_error(404, "not_found");
+    assert_eq!(app.get_as(&dave, &waitlist).assert_ok()["position"], 1, "the line moved up");
+    assert_eq!(app.get(&format!("/events/{id}")).assert_ok()["tickets_sold"], 2);
+
+    // The organiser makes room for two more: Dave's entry is filled whole.
+    let raised = app
+        .send_json("PATCH", &format!("/events/{id}"), Some(&alice), &json!({"max_tickets": 4}))
+        .assert_ok();
+    assert_eq!(raised["tickets_sold"], 4, "the answer counts the places the waitlist took");
+    assert_eq!(my_tickets(&app, &dave, "?status=active").header("x-total-count"), Some("2"));
+    assert_eq!(messages(&app, &dave), ["You have 2 tickets for \"Tiny\" from the waitlist"]);
+    assert_eq!(app.get_as(&dave, "/users/me/waitlist").status, 204);
+    let notification = &app.get_as(&dave, "/notifications").assert_ok()[0];
+    assert_eq!(notification["event_id"], id);
+    let _ = dave_id;
+
+    // Leaving: a new entry, then gone.
+    app.post_json(&waitlist, Some(&bob), &json!({"quantity": 3})).assert_ok();
+    assert_eq!(app.call_as("DELETE", &bob, &waitlist).status, 204);
+    app.get_as(&bob, &waitlist).assert_error(404, "not_found");
+}
+
+#[test]
+fn holders_are_told_once_each_when_their_event_moves_or_is_deleted() {
+    let app = TestApp::spawn();
+    let (_alice, alice) = app.user("alice");
+    let (_bob, bob) = app.user("bob");
+    let (_carol, carol) = app.user("carol");
+    let event = app.create_event(&alice, json!({"name": "Gig", "event_time": "2030-05-01T18:00:00Z"}));
+    let id = &event["id"];
+    app.post_json(&format!("/events/{id}/tickets"), Some(&bob), &json!({"quantity": 2}))
+        .assert_ok();
+    app.post_json(&format!("/events/{id}/tickets"), Some(&carol), &json!({"quantity": 1}))
+        .assert_ok();
+    let carols = my_tickets(&app, &carol, "").assert_ok();
+    app.call_as("POST", &carol, &format!("/tickets/{}/cancel", carols[0]["id"]))
+        .assert_ok();
+
+    app.send_json("PATCH", &format!("/events/{id}"), Some(&alice), &json!({"description": "Louder"}))
+        .assert_ok();
+    assert!(messages(&app, &bob).is_empty(), "only a new time is news");
+    app.send_json(
+        "PATCH",
+        &format!("/events/{id}"),
+        Some(&alice),
+        &json!({"event_time": "2030-05-02T19:30:00Z"}),
+    )
+    .assert_ok();
+    assert_eq!(messages(&app, &bob), ["\"Gig\" now starts at 2030-05-02 19:30 UTC"]);
+    assert!(messages(&app, &carol).is_empty(), "she gave her ticket back");
+    assert!(messages(&app, &alice).is_empty());
+
+    assert_eq!(app.call_as("DELETE", &alice, &format!("/events/{id}")).status, 204);
+    let told = messages(&app, &bob);
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert_eq!(told[0], "\"Gig\" was cancelled by its organiser: your tickets no longer admit you");
+    assert_eq!(my_tickets(&app, &bob, "").status, 204, "the tickets went with the event");
+}
+
+#[test]
+fn a_place_the_waitlist_gives_arrives_live_on_the_stream() {
+    use crate::live::EventStream;
+    let app = TestApp::spawn();
+    let (_alice, alice) = app.user("alice");
+    let (_bob, bob) = app.user("bob");
+    let event = app.create_event(&alice, json!({"name": "Live", "max_tickets": 1}));
+    let id = &event["id"];
+    app.post_json(&format!("/events/{id}/tickets"), Some(&alice), &json!({"quantity": 1}))
+        .assert_ok();
+    app.post_json(&format!("/events/{id}/waitlist"), Some(&bob), &json!({"quantity": 1}))
+        .assert_ok();
+    let stream = EventStream::open_as(&app, &bob, "/notifications/stream", &[]);
+    assert_eq!(stream.expect("unread").json(), json!({"unread": 0}));
+    let held = my_tickets(&app, &alice, "").assert_ok();
+    app.call_as("POST", &alice, &format!("/tickets/{}/cancel", held[0]["id"]))
+        .assert_ok();
+    let arrived = stream.expect("notification");
+    assert_eq!(arrived.json()["message"], "You have 1 ticket for \"Live\" from the waitlist");
+    assert_eq!(stream.expect("unread").json(), json!({"unread": 1}));
+}

@@ -1,0 +1,331 @@
+//! The waitlists of sold-out events (`waitlist_entries`, shared by every instance), their filling inside
+//! the writes that free places, and the notices to ticket holders written in the writes that change or
+//! delete an event. Every write that frees places or joins a line holds the event's row lock, so they
+//! take turns per event across instances.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::{OptionalExtension, QueryableByName, RunQueryDsl};
+use plaza_domain::event::TicketQuantity;
+use plaza_domain::notification::NewNotification;
+use plaza_domain::ticket::{EventSummary, HolderNotices, Sale};
+use plaza_domain::waitlist::{FreePlaces, Waiting, WaitlistEntry, WaitlistRepository};
+use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
+
+use crate::db::{Conn, Database};
+use crate::error::StoreError;
+
+/// Entries read at a time while a fill walks the line.
+const FILL_BATCH: i64 = 200;
+
+/// An entry with its event and its position (entries `w`, events `e`).
+macro_rules! entry_columns {
+    () => {
+        "w.user_id, w.quantity, w.created_at, e.id AS event_id, e.name AS event_name, e.event_time, \
+         e.owner_id AS event_owner_id, \
+         (SELECT count(*) FROM waitlist_entries l WHERE l.event_id = w.event_id AND l.id <= w.id) AS position"
+    };
+}
+
+#[derive(QueryableByName)]
+struct EntryRow {
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    quantity: i64,
+    #[diesel(sql_type = Timestamp)]
+    created_at: NaiveDateTime,
+    #[diesel(sql_type = BigInt)]
+    event_id: i64,
+    #[diesel(sql_type = Text)]
+    event_name: String,
+    #[diesel(sql_type = Timestamp)]
+    event_time: NaiveDateTime,
+    #[diesel(sql_type = BigInt)]
+    event_owner_id: i64,
+    #[diesel(sql_type = BigInt)]
+    position: i64,
+}
+
+impl From<EntryRow> for WaitlistEntry {
+    fn from(row: EntryRow) -> Self {
+        WaitlistEntry {
+            event: EventSummary {
+                id: EventId::from_stored(row.event_id),
+                name: row.event_name,
+                event_time: row.event_time.and_utc(),
+                owner_id: UserId::from_stored(row.event_owner_id),
+            },
+            user_id: UserId::from_stored(row.user_id),
+            quantity: row.quantity,
+            position: row.position.max(1).unsigned_abs(),
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+fn find(conn: &mut Conn, event: EventId, user: UserId) -> Result<Option<WaitlistEntry>, StoreError> {
+    let row: Option<EntryRow> = diesel::sql_query(concat!(
+        "SELECT ",
+        entry_columns!(),
+        " FROM waitlist_entries w JOIN events e ON e.id = w.event_id WHERE w.event_id = $1 AND w.user_id = $2"
+    ))
+    .bind::<BigInt, _>(event.get())
+    .bind::<BigInt, _>(user.get())
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(WaitlistEntry::from))
+}
+
+#[derive(QueryableByName)]
+struct EventPlaces {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Timestamp)]
+    event_time: NaiveDateTime,
+    #[diesel(sql_type = BigInt)]
+    owner_id: i64,
+    #[diesel(sql_type = BigInt)]
+    max_tickets: i64,
+    #[diesel(sql_type = BigInt)]
+    tickets_sold: i64,
+    #[diesel(sql_type = Text)]
+    organiser: String,
+}
+
+/// An event as a notice names it, with its free places and its organiser's shown name.
+pub(crate) struct NoticeEvent {
+    pub(crate) summary: EventSummary,
+    pub(crate) free: FreePlaces,
+    pub(crate) organiser: String,
+}
+
+/// `event` as [`NoticeEvent`], its row locked until the transaction ends; `None` when it does not exist.
+pub(crate) fn lock_event(conn: &mut Conn, event: EventId) -> Result<Option<NoticeEvent>, StoreError> {
+    // The shown name as `User::display_name` picks it: the full name unless blank, else the user name.
+    let row: Option<EventPlaces> = diesel::sql_query(
+        "SELECT e.name, e.event_time, e.owner_id, e.max_tickets, e.tickets_sold, \
+         CASE WHEN btrim(COALESCE(u.full_name, '')) = '' THEN u.username ELSE u.full_name END AS organiser \
+         FROM events e JOIN users u ON u.id = e.owner_id WHERE e.id = $1 FOR UPDATE OF e",
+    )
+    .bind::<BigInt, _>(event.get())
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(|row| NoticeEvent {
+        summary: EventSummary {
+            id: event,
+            name: row.name,
+            event_time: row.event_time.and_utc(),
+            owner_id: UserId::from_stored(row.owner_id),
+        },
+        free: FreePlaces::new(row.max_tickets, row.tickets_sold),
+        organiser: row.organiser,
+    }))
+}
+
+#[derive(QueryableByName)]
+struct WaitingRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    quantity: i64,
+}
+
+/// Fills `event`'s waitlist from its free places, inside the write that freed them (which holds the
+/// event's row lock): entries in join order, each whole or passed over ([`FreePlaces`]); a filled entry
+/// becomes active tickets, leaves the line and gets a notice. Nothing once the event has started by
+/// `now`. Answers who was given places.
+pub(crate) fn fill(
+    conn: &mut Conn,
+    event: EventId,
+    now: DateTime<Utc>,
+    notices: &dyn HolderNotices,
+) -> Result<Vec<UserId>, StoreError> {
+    let Some(NoticeEvent {
+        summary,
+        mut free,
+        organiser,
+    }) = lock_event(conn, event)?
+    else {
+        return Ok(Vec::new());
+    };
+    if summary.event_time <= now {
+        return Ok(Vec::new());
+    }
+    let mut given = Vec::new();
+    let mut notes: Vec<NewNotification> = Vec::new();
+    let mut taken = 0;
+    let mut after = 0;
+    while free.left() > 0 {
+        // Locked as read: an entry its user is leaving at this moment is skipped once they have left.
+        let line: Vec<WaitingRow> = diesel::sql_query(
+            "SELECT id, user_id, quantity FROM waitlist_entries \
+             WHERE event_id = $1 AND id > $2 AND quantity <= $3 ORDER BY id LIMIT $4 FOR UPDATE",
+        )
+        .bind::<BigInt, _>(event.get())
+        .bind::<BigInt, _>(after)
+        .bind::<BigInt, _>(free.left())
+        .bind::<BigInt, _>(FILL_BATCH)
+        .load(conn)?;
+        let Some(last) = line.last() else { break };
+        after = last.id;
+        for row in line {
+            let waiting = Waiting {
+                user_id: UserId::from_stored(row.user_id),
+                quantity: row.quantity,
+            };
+            if !free.take(waiting) {
+                continue;
+            }
+            let sale = Sale {
+                event,
+                holder: waiting.user_id,
+                codes: notices.codes(waiting.quantity)?,
+                now,
+            };
+            crate::issue::issue(conn, &sale)?;
+            diesel::sql_query("DELETE FROM waitlist_entries WHERE id = $1")
+                .bind::<BigInt, _>(row.id)
+                .execute(conn)?;
+            taken += waiting.quantity;
+            given.push(waiting.user_id);
+            notes.extend(notices.places_given(&summary, &organiser, waiting.user_id, waiting.quantity));
+        }
+    }
+    if taken > 0 {
+        diesel::sql_query("UPDATE events SET tickets_sold = tickets_sold + $1 WHERE id = $2")
+            .bind::<BigInt, _>(taken)
+            .bind::<BigInt, _>(event.get())
+            .execute(conn)?;
+        crate::notifications::insert_all(conn, &notes, now.naive_utc())?;
+    }
+    Ok(given)
+}
+
+#[derive(QueryableByName)]
+struct Holder {
+    #[diesel(sql_type = BigInt)]
+    holder_id: i64,
+}
+
+/// Writes one notice per holder of an active ticket of `event`, as `notice` words it; answers who got
+/// one. The caller holds the event's row lock, so no ticket is sold meanwhile.
+pub(crate) fn tell_holders(
+    conn: &mut Conn,
+    event: &NoticeEvent,
+    now: DateTime<Utc>,
+    notice: impl Fn(&EventSummary, &str, UserId) -> Option<NewNotification>,
+) -> Result<Vec<UserId>, StoreError> {
+    let holders: Vec<Holder> = diesel::sql_query(
+        "SELECT DISTINCT holder_id FROM tickets WHERE event_id = $1 AND status = 'active' ORDER BY holder_id",
+    )
+    .bind::<BigInt, _>(event.summary.id.get())
+    .load(conn)?;
+    let notes: Vec<NewNotification> = holders
+        .into_iter()
+        .filter_map(|holder| {
+            notice(
+                &event.summary,
+                &event.organiser,
+                UserId::from_stored(holder.holder_id),
+            )
+        })
+        .collect();
+    crate::notifications::insert_all(conn, &notes, now.naive_utc())?;
+    Ok(notes.iter().map(|note| note.owner_id).collect())
+}
+
+/// [`WaitlistRepository`] over PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgWaitlists {
+    db: Database,
+}
+
+impl PgWaitlists {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl WaitlistRepository for PgWaitlists {
+    fn join(
+        &self,
+        event: EventId,
+        user: UserId,
+        quantity: TicketQuantity,
+        now: DateTime<Utc>,
+    ) -> Result<WaitlistEntry, RepoError> {
+        self.db.write(|conn| {
+            // Under the event's row lock: no place frees or sells between this check and the insert.
+            let found = lock_event(conn, event)?.ok_or(RepoError::NotFound)?;
+            if found.summary.event_time <= now {
+                return Err(RepoError::Conflict(Conflict::EventStarted).into());
+            }
+            if found.free.left() >= quantity.get() {
+                return Err(RepoError::Conflict(Conflict::TicketsAvailable).into());
+            }
+            let inserted = diesel::sql_query(
+                "INSERT INTO waitlist_entries (event_id, user_id, quantity, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (event_id, user_id) DO NOTHING",
+            )
+            .bind::<BigInt, _>(event.get())
+            .bind::<BigInt, _>(user.get())
+            .bind::<BigInt, _>(quantity.get())
+            .bind::<Timestamp, _>(now.naive_utc())
+            .execute(conn)?;
+            if inserted == 0 {
+                return Err(RepoError::Conflict(Conflict::AlreadyWaiting).into());
+            }
+            find(conn, event, user)?
+                .ok_or_else(|| RepoError::Internal("a waitlist entry just written was not found".into()).into())
+        })
+    }
+
+    fn leave(&self, event: EventId, user: UserId) -> Result<(), RepoError> {
+        self.db.write(|conn| {
+            match diesel::sql_query("DELETE FROM waitlist_entries WHERE event_id = $1 AND user_id = $2")
+                .bind::<BigInt, _>(event.get())
+                .bind::<BigInt, _>(user.get())
+                .execute(conn)?
+            {
+                0 => Err(RepoError::NotFound.into()),
+                _ => Ok(()),
+            }
+        })
+    }
+
+    fn find(&self, event: EventId, user: UserId) -> Result<Option<WaitlistEntry>, RepoError> {
+        self.db.read(|conn| find(conn, event, user))
+    }
+
+    fn list_for(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, RepoError> {
+        self.db.read(|conn| {
+            let rows: Vec<EntryRow> = diesel::sql_query(concat!(
+                "SELECT ",
+                entry_columns!(),
+                " FROM waitlist_entries w JOIN events e ON e.id = w.event_id WHERE w.user_id = $1 \
+                 ORDER BY w.id LIMIT $2 OFFSET $3"
+            ))
+            .bind::<BigInt, _>(user.get())
+            .bind::<BigInt, _>(i64::from(page.limit()))
+            .bind::<BigInt, _>(i64::try_from(page.skip()).unwrap_or(i64::MAX))
+            .load(conn)?;
+            #[derive(QueryableByName)]
+            struct Total {
+                #[diesel(sql_type = BigInt)]
+                entries: i64,
+            }
+            // One person waits for few events: counted through their own index.
+            let total: Total =
+                diesel::sql_query("SELECT count(*) AS entries FROM waitlist_entries WHERE user_id = $1")
+                    .bind::<BigInt, _>(user.get())
+                    .get_result(conn)?;
+            Ok(Page {
+                items: rows.into_iter().map(WaitlistEntry::from).collect(),
+                total: total.entries.unsigned_abs(),
+            })
+        })
+    }
+}

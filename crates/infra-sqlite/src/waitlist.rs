@@ -1,0 +1,370 @@
+//! The waitlists of sold-out events (`waitlist_entries`), their filling inside the writes that free
+//! places, and the notices to ticket holders written in the writes that change or delete an event.
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::{OptionalExtension, QueryableByName, RunQueryDsl};
+use plaza_domain::event::TicketQuantity;
+use plaza_domain::notification::NewNotification;
+use plaza_domain::ticket::{EventSummary, HolderNotices, Sale};
+use plaza_domain::waitlist::{FreePlaces, StoredEntry, Waiting, WaitlistEntry, WaitlistRepository};
+use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
+
+use crate::conn::Conn;
+use crate::db::Database;
+use crate::error::StoreError;
+use crate::sql::Sql;
+use crate::time::StoredTime;
+
+/// Entries read at a time while a fill walks the line.
+const FILL_BATCH: i64 = 200;
+
+/// An entry with its event and its position (entries `w`, events `e`).
+macro_rules! entry_columns {
+    () => {
+        "w.id, w.user_id, w.quantity, w.created_at, e.id AS event_id, e.name AS event_name, e.event_time, \
+         e.owner_id AS event_owner_id, \
+         (SELECT count(*) FROM waitlist_entries l WHERE l.event_id = w.event_id AND l.id <= w.id) AS position"
+    };
+}
+
+#[derive(QueryableByName)]
+struct EntryRow {
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    quantity: i64,
+    #[diesel(sql_type = Timestamp)]
+    created_at: StoredTime,
+    #[diesel(sql_type = BigInt)]
+    event_id: i64,
+    #[diesel(sql_type = Text)]
+    event_name: String,
+    #[diesel(sql_type = Timestamp)]
+    event_time: StoredTime,
+    #[diesel(sql_type = BigInt)]
+    event_owner_id: i64,
+    #[diesel(sql_type = BigInt)]
+    position: i64,
+}
+
+impl From<EntryRow> for WaitlistEntry {
+    fn from(row: EntryRow) -> Self {
+        WaitlistEntry {
+            event: EventSummary {
+                id: EventId::from_stored(row.event_id),
+                name: row.event_name,
+                event_time: row.event_time.utc(),
+                owner_id: UserId::from_stored(row.event_owner_id),
+            },
+            user_id: UserId::from_stored(row.user_id),
+            quantity: row.quantity,
+            position: row.position.max(1).unsigned_abs(),
+            created_at: row.created_at.utc(),
+        }
+    }
+}
+
+fn find(conn: &mut Conn, event: EventId, user: UserId) -> Result<Option<WaitlistEntry>, StoreError> {
+    let row: Option<EntryRow> = Sql::new(concat!(
+        "SELECT ",
+        entry_columns!(),
+        " FROM waitlist_entries w JOIN events e ON e.id = w.event_id WHERE w.event_id = ? AND w.user_id = ?"
+    ))
+    .int(event.get())
+    .int(user.get())
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(WaitlistEntry::from))
+}
+
+/// What a fill or a notice reads of an event: its summary, its places and its organiser's name.
+#[derive(QueryableByName)]
+struct EventPlaces {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Timestamp)]
+    event_time: StoredTime,
+    #[diesel(sql_type = BigInt)]
+    owner_id: i64,
+    #[diesel(sql_type = BigInt)]
+    max_tickets: i64,
+    #[diesel(sql_type = BigInt)]
+    tickets_sold: i64,
+    #[diesel(sql_type = Text)]
+    organiser: String,
+}
+
+/// An event as a notice names it, with its free places and its organiser's shown name.
+pub(crate) struct NoticeEvent {
+    pub(crate) summary: EventSummary,
+    pub(crate) free: FreePlaces,
+    pub(crate) organiser: String,
+}
+
+/// `event` as [`NoticeEvent`], or `None` when it does not exist.
+pub(crate) fn notice_event(conn: &mut Conn, event: EventId) -> Result<Option<NoticeEvent>, StoreError> {
+    // The shown name as `User::display_name` picks it: the full name unless blank, else the user name.
+    let row: Option<EventPlaces> = Sql::new(
+        "SELECT e.name, e.event_time, e.owner_id, e.max_tickets, e.tickets_sold, \
+         CASE WHEN trim(COALESCE(u.full_name, '')) = '' THEN u.username ELSE u.full_name END AS organiser \
+         FROM events e JOIN users u ON u.id = e.owner_id WHERE e.id = ?",
+    )
+    .int(event.get())
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(|row| NoticeEvent {
+        summary: EventSummary {
+            id: event,
+            name: row.name,
+            event_time: row.event_time.utc(),
+            owner_id: UserId::from_stored(row.owner_id),
+        },
+        free: FreePlaces::new(row.max_tickets, row.tickets_sold),
+        organiser: row.organiser,
+    }))
+}
+
+#[derive(QueryableByName)]
+struct WaitingRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    quantity: i64,
+}
+
+/// Fills `event`'s waitlist from its free places, inside the write that freed them: entries in join
+/// order, each whole or passed over ([`FreePlaces`]); a filled entry becomes active tickets, leaves the
+/// line and gets a notice. Nothing once the event has started by `now`. Answers who was given places.
+pub(crate) fn fill(
+    conn: &mut Conn,
+    event: EventId,
+    now: DateTime<Utc>,
+    notices: &dyn HolderNotices,
+) -> Result<Vec<UserId>, StoreError> {
+    let Some(NoticeEvent {
+        summary,
+        mut free,
+        organiser,
+    }) = notice_event(conn, event)?
+    else {
+        return Ok(Vec::new());
+    };
+    if summary.event_time <= now {
+        return Ok(Vec::new());
+    }
+    let mut given = Vec::new();
+    let mut notes: Vec<NewNotification> = Vec::new();
+    let mut taken = 0;
+    let mut after = 0;
+    // Entries larger than what is left would be passed over: the read leaves them out.
+    while free.left() > 0 {
+        let line: Vec<WaitingRow> = Sql::new(
+            "SELECT id, user_id, quantity FROM waitlist_entries \
+             WHERE event_id = ? AND id > ? AND quantity <= ? ORDER BY id LIMIT ?",
+        )
+        .int(event.get())
+        .int(after)
+        .int(free.left())
+        .int(FILL_BATCH)
+        .load(conn)?;
+        let Some(last) = line.last() else { break };
+        after = last.id;
+        for row in line {
+            let waiting = Waiting {
+                user_id: UserId::from_stored(row.user_id),
+                quantity: row.quantity,
+            };
+            if !free.take(waiting) {
+                continue;
+            }
+            let sale = Sale {
+                event,
+                holder: waiting.user_id,
+                codes: notices.codes(waiting.quantity)?,
+                now,
+            };
+            crate::issue::issue(conn, &sale)?;
+            Sql::new("DELETE FROM waitlist_entries WHERE id = ?")
+                .int(row.id)
+                .execute(conn)?;
+            taken += waiting.quantity;
+            given.push(waiting.user_id);
+            notes.extend(notices.places_given(&summary, &organiser, waiting.user_id, waiting.quantity));
+        }
+    }
+    if taken > 0 {
+        Sql::new("UPDATE events SET tickets_sold = tickets_sold + ? WHERE id = ?")
+            .int(taken)
+            .int(event.get())
+            .execute(conn)?;
+        crate::notifications::insert_all(conn, &notes, now.naive_utc())?;
+    }
+    Ok(given)
+}
+
+#[derive(QueryableByName)]
+struct Holder {
+    #[diesel(sql_type = BigInt)]
+    holder_id: i64,
+}
+
+/// Every holder of an active ticket of `event`, each once, in id order.
+pub(crate) fn active_holders(conn: &mut Conn, event: EventId) -> Result<Vec<UserId>, StoreError> {
+    let rows: Vec<Holder> = Sql::new(
+        "SELECT DISTINCT holder_id FROM tickets WHERE event_id = ? AND status = 'active' ORDER BY holder_id",
+    )
+    .int(event.get())
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| UserId::from_stored(row.holder_id))
+        .collect())
+}
+
+/// Writes one notice per holder of an active ticket of `event`, as `notice` words it; answers who got one.
+pub(crate) fn tell_holders(
+    conn: &mut Conn,
+    event: &NoticeEvent,
+    now: DateTime<Utc>,
+    notice: impl Fn(&EventSummary, &str, UserId) -> Option<NewNotification>,
+) -> Result<Vec<UserId>, StoreError> {
+    let holders = active_holders(conn, event.summary.id)?;
+    let notes: Vec<NewNotification> = holders
+        .iter()
+        .filter_map(|&holder| notice(&event.summary, &event.organiser, holder))
+        .collect();
+    if !notes.is_empty() {
+        crate::notifications::insert_all(conn, &notes, now.naive_utc())?;
+    }
+    Ok(notes.iter().map(|note| note.owner_id).collect())
+}
+
+#[derive(QueryableByName)]
+struct StoredRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    quantity: i64,
+    #[diesel(sql_type = Timestamp)]
+    created_at: StoredTime,
+}
+
+/// Up to `limit` entries with ids above `after`, in id order: what `migrate-data` reads out.
+pub(crate) fn after(conn: &mut Conn, after: i64, limit: i64) -> Result<Vec<StoredEntry>, StoreError> {
+    let rows: Vec<StoredRow> = Sql::new(
+        "SELECT id, event_id, user_id, quantity, created_at FROM waitlist_entries WHERE id > ? ORDER BY id LIMIT ?",
+    )
+    .int(after)
+    .int(limit)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| StoredEntry {
+            id: row.id,
+            event_id: EventId::from_stored(row.event_id),
+            user_id: UserId::from_stored(row.user_id),
+            quantity: row.quantity,
+            created_at: row.created_at.utc(),
+        })
+        .collect())
+}
+
+/// [`WaitlistRepository`] over SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteWaitlists {
+    db: Database,
+}
+
+impl SqliteWaitlists {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl WaitlistRepository for SqliteWaitlists {
+    fn join(
+        &self,
+        event: EventId,
+        user: UserId,
+        quantity: TicketQuantity,
+        now: DateTime<Utc>,
+    ) -> Result<WaitlistEntry, RepoError> {
+        self.db.write(move |conn| {
+            // One writer runs at a time: nothing sells or frees between this read and the insert.
+            let found = notice_event(conn, event)?.ok_or(RepoError::NotFound)?;
+            if found.summary.event_time <= now {
+                return Err(RepoError::Conflict(Conflict::EventStarted).into());
+            }
+            if found.free.left() >= quantity.get() {
+                return Err(RepoError::Conflict(Conflict::TicketsAvailable).into());
+            }
+            let inserted = Sql::new(
+                "INSERT INTO waitlist_entries (event_id, user_id, quantity, created_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (event_id, user_id) DO NOTHING",
+            )
+            .int(event.get())
+            .int(user.get())
+            .int(quantity.get())
+            .timestamp(now.naive_utc())
+            .execute(conn)?;
+            if inserted == 0 {
+                return Err(RepoError::Conflict(Conflict::AlreadyWaiting).into());
+            }
+            find(conn, event, user)?.ok_or_else(|| {
+                RepoError::Internal("a waitlist entry just written was not found".into()).into()
+            })
+        })
+    }
+
+    fn leave(&self, event: EventId, user: UserId) -> Result<(), RepoError> {
+        self.db.write(move |conn| {
+            match Sql::new("DELETE FROM waitlist_entries WHERE event_id = ? AND user_id = ?")
+                .int(event.get())
+                .int(user.get())
+                .execute(conn)?
+            {
+                0 => Err(RepoError::NotFound.into()),
+                _ => Ok(()),
+            }
+        })
+    }
+
+    fn find(&self, event: EventId, user: UserId) -> Result<Option<WaitlistEntry>, RepoError> {
+        self.db.read_one(|conn| find(conn, event, user))
+    }
+
+    fn list_for(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, RepoError> {
+        self.db.read(|conn| {
+            let rows: Vec<EntryRow> = Sql::new(concat!(
+                "SELECT ",
+                entry_columns!(),
+                " FROM waitlist_entries w JOIN events e ON e.id = w.event_id WHERE w.user_id = ? \
+                 ORDER BY w.id LIMIT ? OFFSET ?"
+            ))
+            .int(user.get())
+            .int(i64::from(page.limit()))
+            .int(i64::try_from(page.skip()).unwrap_or(i64::MAX))
+            .load(conn)?;
+            #[derive(QueryableByName)]
+            struct Total {
+                #[diesel(sql_type = BigInt)]
+                entries: i64,
+            }
+            // One person waits for few events: counted through their own index.
+            let total: Total = Sql::new("SELECT count(*) AS entries FROM waitlist_entries WHERE user_id = ?")
+                .int(user.get())
+                .get_result(conn)?;
+            Ok(Page {
+                items: rows.into_iter().map(WaitlistEntry::from).collect(),
+                total: total.entries.unsigned_abs(),
+            })
+        })
+    }
+}
