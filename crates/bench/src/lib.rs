@@ -100,6 +100,9 @@ pub struct Report {
     /// Tickets sold during the purchase scenario, against what the purchases answered `200` bought.
     pub tickets_sold: i64,
     pub tickets_acknowledged: i64,
+    /// Cancellations per second when each hands its place to the next on a waitlist.
+    #[serde(default)]
+    pub waitlist_fills_per_second: f64,
 }
 
 /// A `plaza serve` child on a data directory, its log in a file.
@@ -439,6 +442,25 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         scanned,
     );
 
+    // Members past those the scenarios act as (fan-out commenters, the inbox, the talkers) wait.
+    let waiting = options
+        .sizes
+        .users
+        .saturating_sub(options.sizes.fan_out_commenters + 40)
+        .min(500);
+    let fills = seed::waitlist_fills(
+        &base,
+        &tokens.door,
+        &tokens.ticket,
+        options.sizes.fan_out_commenters + 40,
+        waiting,
+    )?;
+    println!(
+        "  waitlist: {} cancellations, each handing its place to the next in line, in {:.0} ms ({:.0}/s)",
+        fills.fills,
+        fills.millis,
+        fills.fills as f64 * 1000.0 / fills.millis.max(0.001)
+    );
     let login = load.script(&format!("{base}/token"), &scripts.login)?;
     measure("login (bcrypt cost 12, by design)", "POST /token".into(), login);
 
@@ -499,6 +521,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         peak_rss_mib: peak_kib as f64 / 1024.0,
         tickets_sold,
         tickets_acknowledged,
+        waitlist_fills_per_second: fills.fills as f64 * 1000.0 / fills.millis.max(0.001),
     };
     if let Some(path) = &options.json {
         fs::write(path, serde_json::to_string_pretty(&report)?)?;

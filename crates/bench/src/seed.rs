@@ -598,3 +598,92 @@ pub fn count_comments_each_second(
         }
     }
 }
+
+/// What handing freed places to a waitlist cost.
+#[derive(Debug, Clone, Copy)]
+pub struct WaitlistFills {
+    /// Cancellations made, each of which filled one waiting entry.
+    pub fills: usize,
+    pub millis: f64,
+}
+
+/// Members `first..first + count` (by name) wait for one place each at a new sold-out event of the door's
+/// owner, whose places the ticket holder bought; then the holder gives every ticket back on `SEEDERS`
+/// connections, and each cancellation fills the next entry in the same transaction. Checks that every
+/// place went to the line (the event stays full, the line empty).
+pub fn waitlist_fills(
+    base: &str,
+    door: &str,
+    holder: &str,
+    first: usize,
+    count: usize,
+) -> anyhow::Result<WaitlistFills> {
+    let agent = agent();
+    let body = json!({"name": "Waitlist concert", "event_time": "2031-06-01T18:00:00Z",
+        "description": "benchmark", "duration_hours": 2, "duration_minutes": 0, "max_tickets": count});
+    let event = post(&agent, &format!("{base}/events/"), Some(door), &body)?["id"]
+        .as_i64()
+        .ok_or_else(|| anyhow!("no event id"))?;
+    let tickets = format!("{base}/events/{event}/tickets");
+    let mut bought = 0;
+    while bought < count {
+        let quantity = (count - bought).min(100);
+        post(&agent, &tickets, Some(holder), &json!({"quantity": quantity}))?;
+        bought += quantity;
+    }
+    let waiters: Vec<String> = (first..first + count)
+        .map(|n| login(&agent, base, &member(n), PASSWORD))
+        .collect::<anyhow::Result<_>>()?;
+    let waiters = Arc::new(waiters);
+    {
+        let (base, waiters) = (base.to_owned(), waiters.clone());
+        in_parallel(count, move |i, agent| {
+            post(
+                agent,
+                &format!("{base}/events/{event}/waitlist"),
+                Some(&waiters[i]),
+                &json!({"quantity": 1}),
+            )
+            .map(drop)
+        })?;
+    }
+    // The holder's newest tickets are this event's.
+    let mut ids = Vec::new();
+    while ids.len() < count {
+        let mut response = agent
+            .get(format!("{base}/users/me/tickets?limit=100&skip={}", ids.len()))
+            .header("Authorization", format!("Bearer {holder}"))
+            .call()?;
+        let page: Value = serde_json::from_slice(&response.body_mut().read_to_vec()?)?;
+        let Some(page) = page.as_array().filter(|page| !page.is_empty()) else {
+            break;
+        };
+        ids.extend(
+            page.iter()
+                .filter(|ticket| ticket["event_id"] == event)
+                .filter_map(|ticket| ticket["id"].as_i64()),
+        );
+    }
+    anyhow::ensure!(ids.len() == count, "found {} of the {count} tickets", ids.len());
+    let ids = Arc::new(ids);
+    let started = Instant::now();
+    {
+        let (base, holder, ids) = (base.to_owned(), holder.to_owned(), ids.clone());
+        in_parallel(count, move |i, agent| {
+            post(
+                agent,
+                &format!("{base}/tickets/{}/cancel", ids[i]),
+                Some(&holder),
+                &json!({}),
+            )
+            .map(drop)
+        })?;
+    }
+    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    let sold = tickets_sold(base, event)?;
+    anyhow::ensure!(
+        sold == count as i64,
+        "the waitlist took {sold} of the {count} freed places"
+    );
+    Ok(WaitlistFills { fills: count, millis })
+}

@@ -656,7 +656,8 @@ journey('buying past capacity shows sold out and explains a 409', async (j, brow
   const rival = await registerViaApi(newUser('rival'));
   const event = await createEventViaApi(owner, { name: `Tiny concert ${runId}`, max_tickets: 3, event_time: daysFromNow(3001) });
 
-  const { page } = await openSession(browser, j, { expectStatuses: [409] });
+  // 404: once sold out, the page asks whether the buyer is on its waitlist, and they are not.
+  const { page } = await openSession(browser, j, { expectStatuses: [404, 409] });
   await logInInUi(page, buyer);
   await page.goto(`${BASE}/#/events/${event.id}`);
   await see(page.getByText('3 of 3 tickets left'), 'three tickets left');
@@ -680,6 +681,7 @@ journey('buying past capacity shows sold out and explains a 409', async (j, brow
   await see(page.getByText('Sold out', { exact: true }), 'the sold-out state');
   await see(page.getByText('All 3 tickets are sold.'), '"All 3 tickets are sold."');
   await gone(page.getByRole('button', { name: 'Buy tickets' }), 'the "Buy tickets" button');
+  await see(page.getByRole('button', { name: 'Join the waitlist' }), 'the waitlist offered instead');
 
   // The list says so too.
   await page.getByRole('link', { name: 'All events' }).click();
@@ -977,6 +979,152 @@ journey('check-in at the door: admitted, then already checked in, then not valid
   await see(zh.page.getByText('已经入场', { exact: true }), 'already checked in, in Chinese');
   await noHorizontalOverflow(zh.page, 360, 'the door page on a phone');
   await pageBasics(zh.page, 'the door page in Chinese');
+});
+
+journey('buy → my tickets → cancel → waitlist filled: the one waiting gets the ticket and is told', async (j, browser) => {
+  const host = await registerViaApi(newUser('line'));
+  const event = await createEventViaApi(host, { name: `Last seat ${runId}`, event_time: daysFromNow(3012), max_tickets: 1 });
+  const holder = newUser('seat');
+  await registerViaApi(holder);
+  const hopeful = newUser('wait');
+  const waiter = await registerViaApi(hopeful);
+
+  // The first buys the only ticket. (404: a sold-out page asks whether its reader waits, and they do not.)
+  const a = await openSession(browser, j, { expectStatuses: [404] });
+  await logInInUi(a.page, holder);
+  await a.page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(a.page, event.name), 'the event');
+  await a.page.getByRole('button', { name: 'Buy tickets' }).click();
+  await see(a.page.getByText('You bought 1 ticket.'), 'the purchase');
+  await see(a.page.getByText('Sold out', { exact: true }), 'the event sold out');
+
+  // The second finds it sold out and joins the waitlist.
+  const b = await openSession(browser, j, { expectStatuses: [404] });
+  await logInInUi(b.page, hopeful);
+  await b.page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(b.page, event.name), 'the sold-out event');
+  await see(b.page.getByText('Sold out', { exact: true }), 'the sold-out state');
+  await gone(b.page.getByRole('button', { name: 'Buy tickets' }), 'the buy button of a sold-out event');
+  await b.page.getByLabel('Number of tickets').fill('1');
+  await b.page.getByRole('button', { name: 'Join the waitlist' }).click();
+  await see(b.page.getByText('You are number 1 on the waitlist for 1 ticket.'), 'the place in line');
+  await until(() => b.page.evaluate(() => document.activeElement?.classList.contains('waitlist-status')), 'focus on the place in line');
+  await see(b.page.getByRole('button', { name: 'Leave the waitlist' }), 'the way to leave the waitlist');
+  await pageBasics(b.page, 'a sold-out event with its waitlist');
+  const entry = await api('GET', `/events/${event.id}/waitlist`, { token: waiter.token });
+  if (entry.position !== 1 || entry.quantity !== 1) fail(`the server has the place as ${JSON.stringify(entry)}`);
+  await b.page.reload();
+  await see(b.page.getByText('You are number 1 on the waitlist for 1 ticket.'), 'the place in line after a reload');
+  await b.page.getByRole('link', { name: 'See my tickets' }).click();
+  await see(h1(b.page, 'My tickets'), 'my tickets, waiting');
+  const line = b.page.getByRole('region', { name: 'Waitlist' });
+  const place = line.getByRole('listitem').filter({ hasText: event.name });
+  await see(place.getByText('Number 1 in line for 1 ticket'), 'the place on My tickets');
+  await see(place.getByRole('button', { name: `Leave the waitlist for ${event.name}` }), 'the Leave button on My tickets');
+  await see(b.page.getByText('You hold no tickets yet.'), 'no ticket held yet');
+  await pageBasics(b.page, 'my tickets with a waitlist');
+
+  // The first gives the ticket back, on My tickets, after confirming.
+  await a.page.getByRole('link', { name: 'See my tickets' }).click();
+  await see(h1(a.page, 'My tickets'), 'my tickets, holding');
+  await a.page.getByRole('button', { name: `Cancel ticket for ${event.name}` }).click();
+  const dialog = a.page.getByRole('dialog', { name: 'Cancel this ticket?' });
+  await see(dialog, 'the confirmation');
+  await dialog.getByRole('button', { name: 'Cancel ticket' }).click();
+  await see(a.page.getByText(`Your ticket for "${event.name}" is cancelled.`), 'the cancellation');
+
+  // The place goes to the one waiting, who is told (live, or by the next poll at the latest) …
+  await see(b.page.getByRole('link', { name: 'Notifications, 1 unread' }), 'the badge "Notifications, 1 unread" of the one waiting', POLL_WAIT);
+  await b.page.getByRole('link', { name: 'Notifications, 1 unread' }).click();
+  await see(h1(b.page, 'Notifications'), 'the notifications page');
+  await see(b.page.getByRole('listitem').filter({ hasText: 'You have 1 ticket' }).filter({ hasText: event.name }), 'the notification of the tickets');
+  // … and holds it, off the waitlist.
+  await b.page.getByRole('link', { name: 'Tickets', exact: true }).click();
+  await see(h1(b.page, 'My tickets'), 'my tickets, filled');
+  const held = b.page.getByRole('listitem').filter({ hasText: event.name }).filter({ hasText: 'Active' });
+  await see(held, 'the active ticket from the waitlist');
+  await see(held.getByRole('img', { name: `QR code of your ticket for ${event.name}` }), 'its QR code');
+  await gone(b.page.getByRole('region', { name: 'Waitlist' }), 'the waitlist section');
+  const tickets = await api('GET', '/users/me/tickets', { token: waiter.token });
+  if (tickets?.length !== 1 || tickets[0].status !== 'active' || tickets[0].event.id !== event.id) fail(`the one waiting holds ${JSON.stringify(tickets)}`);
+  const waiting = await api('GET', '/users/me/waitlist', { token: waiter.token });
+  if (waiting?.length) fail(`still waiting: ${JSON.stringify(waiting)}`);
+  if ((await api('GET', `/events/${event.id}`)).tickets_sold !== 1) fail('the event does not count the ticket from the waitlist as sold');
+});
+
+journey('the organiser\'s attendee list: checked in or not, and the whole list as a CSV file (English and Chinese)', async (j, browser) => {
+  const owner = newUser('roll');
+  const host = await registerViaApi(owner);
+  const event = await createEventViaApi(host, { name: `Guest list ${runId}`, event_time: daysFromNow(3013), max_tickets: 5 });
+  const guest = await registerViaApi(newUser('came', { full_name: 'Cora Came' }));
+  const other = await registerViaApi(newUser('away'));
+  await api('POST', `/events/${event.id}/tickets`, { token: guest.token, json: { quantity: 1 } });
+  await api('POST', `/events/${event.id}/tickets`, { token: other.token, json: { quantity: 2 } });
+  const [guestTicket] = await api('GET', '/users/me/tickets', { token: guest.token });
+  const [, givenBack] = await api('GET', '/users/me/tickets', { token: other.token });
+  await api('POST', `/tickets/${givenBack.id}/cancel`, { token: other.token });
+
+  const { page } = await openSession(browser, j);
+  await logInInUi(page, owner);
+  await page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(page, event.name), 'the event');
+  await page.getByRole('link', { name: 'Attendees', exact: true }).click();
+  await see(h1(page, 'Attendees'), 'the attendee list');
+  const table = page.getByRole('table');
+  const guestRow = table.getByRole('row').filter({ hasText: guest.username });
+  await see(guestRow.getByText('Not checked in', { exact: true }), 'the guest not checked in yet');
+  await see(guestRow.getByText('Cora Came', { exact: true }), 'the guest\'s full name');
+  await see(page.getByText('Showing 1–3 of 3 · 0 checked in on this page'), 'the totals before the door opens');
+
+  // A check-in at the door shows on the list.
+  await page.getByRole('link', { name: 'Check in', exact: true }).click();
+  await see(h1(page, 'Check-in at the door'), 'the door page');
+  await page.getByLabel('Ticket code').fill(guestTicket.code);
+  await page.getByLabel('Ticket code').press('Enter');
+  await see(page.getByText('Admitted', { exact: true }), 'the guest admitted');
+  await page.goBack();
+  await see(h1(page, 'Attendees'), 'the attendee list again');
+  // The time alone on the event's day; here, years before it, the date too.
+  await see(guestRow.getByText(/^Checked in at \S.*\d{1,2}:\d{2}( [AP]M)?$/), 'the guest checked in, with the time');
+  const otherRows = table.getByRole('row').filter({ hasText: other.username });
+  await until(async () => (await otherRows.count()) === 2, 'both of the other holder\'s tickets listed');
+  await see(otherRows.getByText('Cancelled', { exact: true }), 'the ticket given back, cancelled');
+  await see(otherRows.getByText('Not checked in', { exact: true }), 'the other ticket, not checked in');
+  await see(page.getByText('Showing 1–3 of 3 · 1 checked in on this page'), 'the totals after the check-in');
+  await pageBasics(page, 'the attendee list');
+
+  // The whole list as CSV, fetched with the session's token and saved under the event's name.
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: STEP_TIMEOUT }),
+    page.getByRole('button', { name: 'Download CSV' }).click(),
+  ]);
+  if (download.suggestedFilename() !== `event-${event.id}-attendees.csv`) fail(`the file is named ${download.suggestedFilename()}`);
+  const csv = await readFile(await download.path(), 'utf8');
+  const lines = csv.split('\r\n').filter(Boolean);
+  if (lines[0] !== 'ticket_id,status,code,holder_id,username,full_name,created_at,checked_in_at,cancelled_at') fail(`the CSV's header row is ${JSON.stringify(lines[0])}`);
+  if (lines.length !== 4) fail(`the CSV has ${lines.length - 1} rows, not 3`);
+  const guestLine = lines.find((item) => item.includes(guestTicket.code)) ?? fail('the guest\'s ticket is not in the CSV');
+  // (A code starting with "-" is written with a leading "'", so that no spreadsheet runs it.)
+  const cells = guestLine.split(',');
+  if (cells[0] !== String(guestTicket.id) || cells[1] !== 'checked_in' || cells[2].replace(/^'/, '') !== guestTicket.code || cells[3] !== String(guest.id) || cells[4] !== guest.username || cells[5] !== 'Cora Came' || !cells[7]) fail(`the guest's row is ${guestLine}`);
+  await see(page.getByText(`The whole list is being saved as event-${event.id}-attendees.csv.`), 'the download announced');
+
+  // In Chinese, on a phone.
+  const zh = await openSession(browser, j, { locale: 'zh-CN', viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  await zh.page.goto(`${BASE}/#/login`);
+  await see(h1(zh.page, '登录'), 'the Chinese login page');
+  await zh.page.getByLabel('用户名').fill(owner.username);
+  await zh.page.getByLabel('密码').fill(owner.password);
+  await zh.page.getByRole('button', { name: '登录', exact: true }).click();
+  await see(zh.page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
+  await zh.page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(zh.page, event.name), 'the event in Chinese');
+  await zh.page.getByRole('link', { name: '参加者', exact: true }).click();
+  await see(h1(zh.page, '参加者名单'), 'the attendee list in Chinese');
+  await see(zh.page.getByRole('row').filter({ hasText: guest.username }).getByText(/^已于 .+ 入场$/), 'the guest checked in, in Chinese');
+  await see(zh.page.getByRole('button', { name: '下载 CSV' }), 'the Chinese download button');
+  await noHorizontalOverflow(zh.page, 360, 'the attendee list on a phone');
+  await pageBasics(zh.page, 'the attendee list in Chinese on a phone');
 });
 
 journey('a notification opens the comment it announces, on its page, and reads it', async (j, browser) => {

@@ -63,17 +63,19 @@ function intHeader(response, name) {
  * - auth: false to send no token (the default sends the session's token if there is one)
  * - token: send this token instead of the session's (one that was just let go of)
  * - signal: an AbortSignal (an abort rejects with the DOMException, not an ApiError)
- * - as: 'blob' to take a successful answer's body as a Blob (an image) instead of JSON
+ * - as: 'blob' to take a successful answer's body as a Blob (an image, a file) instead of JSON
+ * - accept: the media type asked for (default application/json; e.g. text/csv for a file); an error
+ *   answer is still read as JSON
  * Resolves to { data, status, total, unread, requestId }; data is null for an empty body.
  */
 export async function request(method, path, options = {}) {
-  const { query, json, form, multipart, auth = true, signal, renewed = false, as = 'json' } = options;
+  const { query, json, form, multipart, auth = true, signal, renewed = false, as = 'json', accept = 'application/json' } = options;
   const given = options.token;
   const url = new URL(path, window.location.origin);
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== null && value !== undefined && value !== '') url.searchParams.set(key, String(value));
   }
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: accept };
   let body;
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -231,6 +233,11 @@ export const events = {
   update: (eventId, patch) => data(request('PATCH', `/events/${id(eventId)}`, { json: patch })),
   remove: (eventId) => request('DELETE', `/events/${id(eventId)}`),
   buy: (eventId, quantity) => data(request('POST', `/events/${id(eventId)}/tickets`, { json: { quantity } })),
+  /** GET /events/{id}/attendees: the owner's page of the event's tickets with their holders, in sale order. */
+  attendees: (eventId, { skip, limit } = {}, options) => list(`/events/${id(eventId)}/attendees`, { skip, limit }, options),
+  /** The whole attendee list as a CSV Blob (`Accept: text/csv`): fetched with the token, which a plain
+   * link cannot send, and saved from a blob: URL. */
+  attendeesCsv: (eventId, options) => data(request('GET', `/events/${id(eventId)}/attendees`, { ...options, accept: 'text/csv', as: 'blob' })),
   /** A scan at the door: `nonce` is the same for every retry of one scan. */
   checkIn: (eventId, code, nonce) => data(request('POST', `/events/${id(eventId)}/check-ins`, { json: { code, nonce } })),
   /** PUT /events/{id}/image: the picture (re-encoded by the server) and what it shows. */
@@ -256,6 +263,25 @@ export const tickets = {
   cancel: (ticketId) => data(request('POST', `/tickets/${id(ticketId)}/cancel`)),
   /** The ticket's QR code, an SVG Blob: an <img> cannot send the token, so it is fetched and shown from a blob: URL. */
   qrCode: (ticketId, options) => data(request('GET', `/tickets/${id(ticketId)}/qr.svg`, { ...options, as: 'blob' })),
+};
+
+export const waitlist = {
+  /** POST /events/{id}/waitlist: a place in line for `quantity` tickets of a sold-out event (the
+   * WaitlistEntry, with its `position`, 1 for the first in line). */
+  join: (eventId, quantity) => data(request('POST', `/events/${id(eventId)}/waitlist`, { json: { quantity } })),
+  /** GET /events/{id}/waitlist: the caller's WaitlistEntry for the event, or null when they are not waiting (404). */
+  get: async (eventId, options) => {
+    try {
+      return await data(request('GET', `/events/${id(eventId)}/waitlist`, options));
+    } catch (error) {
+      if (error?.name === 'ApiError' && error.status === 404) return null;
+      throw error;
+    }
+  },
+  /** DELETE /events/{id}/waitlist: gives the place in line up (404 when there is none any more). */
+  leave: (eventId) => request('DELETE', `/events/${id(eventId)}/waitlist`),
+  /** GET /users/me/waitlist: the caller's places in line, oldest first. */
+  mine: ({ skip, limit } = {}, options) => list('/users/me/waitlist', { skip, limit }, options),
 };
 
 export const comments = {

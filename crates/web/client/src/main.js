@@ -27,6 +27,7 @@ const pages = {
   notifications: () => import('./pages/notifications.js'),
   tickets: () => import('./pages/tickets.js'),
   checkIn: () => import('./pages/check-in.js'),
+  attendees: () => import('./pages/attendees.js'),
   login: () => import('./pages/login.js'),
   register: () => import('./pages/register.js'),
   notFound: () => import('./pages/not-found.js'),
@@ -38,6 +39,7 @@ route('/events/new', pages.eventForm, { auth: true });
 route('/events/:id', pages.event);
 route('/events/:id/edit', pages.eventForm, { auth: true });
 route('/events/:id/check-in', pages.checkIn, { auth: true });
+route('/events/:id/attendees', pages.attendees, { auth: true });
 route('/posts', pages.posts);
 route('/posts/:id', pages.post);
 route('/users', pages.people);

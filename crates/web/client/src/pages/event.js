@@ -1,5 +1,5 @@
-// One event: details, tickets (remaining capacity, sold out, buying), the owner's edit/delete, and the
-// comments (oldest first, paged, with a form to write one).
+// One event: details, tickets (remaining capacity, sold out, buying, the waitlist of a sold-out event), the
+// owner's door, attendee list, edit and delete, and the comments (oldest first, paged, with a form to write one).
 
 import * as api from '../api.js';
 import { h, intParam, replace, uid } from '../dom.js';
@@ -33,6 +33,11 @@ export default function EventPage(ctx) {
     return true;
   };
   let commentsTotal = 0;
+  // The reader's place on the waitlist of a sold-out event: undefined until asked (or after it may have
+  // changed), null when not waiting, else the WaitlistEntry.
+  let waiting;
+  let waitingAsked = 0;
+  const waitBox = h('div', { class: 'waitlist' });
 
   const ticketsBox = h('section', { class: 'panel tickets', 'aria-labelledby': 'tickets-heading' });
   const commentsList = h('div', { class: 'comments-body' });
@@ -106,7 +111,7 @@ export default function EventPage(ctx) {
   function draw() {
     const share = h('button', { type: 'button', class: 'btn btn-secondary', onClick: shareLink }, navigator.share ? t('event.share') : t('event.copyLink'));
     const actions = isOwner()
-      ? [share, h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/check-in` }, t('checkIn.open')), h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/edit` }, t('action.edit')), h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.delete'))]
+      ? [share, h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/check-in` }, t('checkIn.open')), h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/attendees` }, t('attendees.open')), h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/edit` }, t('action.edit')), h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.delete'))]
       : [share];
     const { el: header } = pageHeader(event.name, ...actions);
     replace(
@@ -148,7 +153,7 @@ export default function EventPage(ctx) {
     } else if (event.max_tickets === 0) {
       action = h('p', { class: 'soldout-note' }, h('span', { class: 'tag tag-none' }, t('tickets.none')), ' ', t('tickets.noneText'));
     } else if (soldOut) {
-      action = h('p', { class: 'soldout-note', tabindex: '-1' }, h('span', { class: 'tag tag-soldout' }, t('tickets.soldOut')), ' ', t('tickets.soldOutText'));
+      action = [h('p', { class: 'soldout-note', tabindex: '-1' }, h('span', { class: 'tag tag-soldout' }, t('tickets.soldOut')), ' ', t('tickets.soldOutText')), waitlist()];
     } else if (!isSignedIn()) {
       action = h('p', {}, h('a', { class: 'btn btn-primary', href: href('/login', { next: currentTarget() }) }, t('tickets.loginToBuy')));
     } else {
@@ -166,6 +171,116 @@ export default function EventPage(ctx) {
       action,
       isSignedIn() ? h('p', { class: 'small' }, h('a', { href: href('/tickets') }, t('myTickets.link'))) : null,
     );
+  }
+
+  /** The waitlist of a sold-out event: a link to log in, nothing for its owner, else the reader's place in
+   * line or the form to join it. */
+  function waitlist() {
+    if (!isSignedIn()) {
+      return h('p', {}, h('a', { class: 'btn btn-secondary', href: href('/login', { next: currentTarget() }) }, t('waitlist.loginToJoin')));
+    }
+    // Whose event it is is known once the session's user has loaded (the page redraws then).
+    if (!currentUser() || isOwner()) return null;
+    drawWaitlist();
+    return waitBox;
+  }
+
+  function drawWaitlist() {
+    if (waiting === undefined) {
+      replace(waitBox, loading());
+      askWaiting();
+      return;
+    }
+    replace(waitBox, waiting ? waitingNote(waiting) : joinForm());
+  }
+
+  /** GET /events/{id}/waitlist: whether the reader waits (404 is "no"). */
+  async function askWaiting() {
+    waitingAsked += 1;
+    const asked = waitingAsked;
+    waitBox.setAttribute('aria-busy', 'true');
+    try {
+      const entry = await api.waitlist.get(event.id, { signal: ctx.signal });
+      if (asked !== waitingAsked) return;
+      waiting = entry;
+      drawWaitlist();
+    } catch (error) {
+      if (error?.name === 'AbortError' || asked !== waitingAsked) return;
+      replace(waitBox, errorBox(error, {}, () => drawWaitlist()));
+    } finally {
+      if (asked === waitingAsked) waitBox.removeAttribute('aria-busy');
+    }
+  }
+
+  function waitingNote(entry) {
+    return [
+      h('p', { class: 'waitlist-status', tabindex: '-1' }, t('waitlist.position', { position: entry.position, quantity: entry.quantity, count: entry.quantity })),
+      h('p', { class: 'muted small' }, t('waitlist.hint')),
+      h('button', { type: 'button', class: 'btn btn-secondary', onClick: leaveWaitlist }, t('waitlist.leave')),
+    ];
+  }
+
+  async function leaveWaitlist() {
+    const ok = await confirmDialog({ title: t('waitlist.leaveTitle'), message: t('waitlist.leaveText', { name: event.name }), confirmLabel: t('waitlist.leaveConfirm') });
+    if (!ok) return;
+    try {
+      await api.waitlist.leave(event.id);
+      toast(t('waitlist.left', { name: event.name }));
+      waiting = null;
+    } catch (error) {
+      if (error?.status !== 404) {
+        toast(errorMessage(error), { kind: 'error' });
+        return;
+      }
+      // Not waiting any more (the tickets came through, or another tab left): say so, and ask again.
+      toast(t('waitlist.notWaiting'), { kind: 'info' });
+      waiting = undefined;
+    }
+    drawTickets();
+    ticketsBox.querySelector('.soldout-note')?.focus();
+  }
+
+  function joinForm() {
+    const quantity = field({ name: 'quantity', label: t('tickets.quantity'), type: 'number', value: '1', min: 1, max: 100, step: 1, inputmode: 'numeric', hint: t('waitlist.hint') });
+    const form = createForm({
+      fields: [quantity],
+      submitLabel: t('waitlist.join'),
+      className: 'form-inline',
+      validate: ({ quantity: value }) => ({ quantity: checks.integer(value, 1, 100) }),
+      onSubmit: async ({ quantity: value }) => {
+        try {
+          waiting = await api.waitlist.join(event.id, Number(value));
+        } catch (error) {
+          if (error?.code === 'event_started') {
+            event = { ...event, event_time: new Date(Math.min(Date.now(), new Date(event.event_time).getTime())).toISOString() };
+            drawTickets(t('error.event_started'));
+            return;
+          }
+          if (error?.code === 'already_waiting') {
+            // Joined meanwhile (another tab): show that place.
+            toast(t('error.already_waiting'), { kind: 'info' });
+            waiting = undefined;
+            drawTickets();
+            return;
+          }
+          if (error?.code !== 'tickets_available') throw error;
+          // Places freed up since the page was drawn: buying is possible, so show the numbers and the form.
+          try {
+            event = await api.events.get(event.id);
+          } catch {
+            // keep the old numbers
+          }
+          drawTickets(t('error.tickets_available'));
+          ticketsBox.querySelector('[role="alert"]')?.scrollIntoView({ block: 'nearest' });
+          return;
+        }
+        drawTickets();
+        toast(t('waitlist.joined', { position: waiting.position }));
+        // The result, where the reader's focus was: their place in line.
+        waitBox.querySelector('.waitlist-status')?.focus();
+      },
+    });
+    return form.el;
   }
 
   function buyForm(left) {
@@ -313,7 +428,9 @@ export default function EventPage(ctx) {
 
   // re-draw the parts that depend on who is logged in (e.g. the badge poller ended the session)
   const unsubscribe = store.subscribe((state, previous, changed) => {
-    if (event && changed.includes('user')) draw();
+    if (!event || !changed.includes('user')) return;
+    waiting = undefined;
+    draw();
   });
 
   return {

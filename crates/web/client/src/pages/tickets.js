@@ -1,8 +1,9 @@
 // My tickets: what the reader holds, upcoming first then past, each with its code (as text and as a QR
-// code for the door) and a way to give it back while the event has not started.
+// code for the door) and a way to give it back while the event has not started; above them, the
+// waitlists the reader is on, each with their place in line and a way to leave it.
 
 import * as api from '../api.js';
-import { h, intParam, replace } from '../dom.js';
+import { h, intParam, replace, uid } from '../dom.js';
 import { errorMessage } from '../errors.js';
 import { t } from '../i18n.js';
 import { href } from '../router.js';
@@ -13,6 +14,8 @@ import { hasStarted, pastTag } from '../components/place.js';
 import { toast } from '../components/toast.js';
 
 const LIMIT = 20;
+/** Waitlist entries shown at once: one page, as a reader waits for few events at a time. */
+const WAITLIST_LIMIT = 100;
 const STATUSES = ['active', 'checked_in', 'cancelled'];
 
 export default function TicketsPage(ctx) {
@@ -27,7 +30,11 @@ export default function TicketsPage(ctx) {
   const filter = h('nav', { class: 'tabs', 'aria-label': t('myTickets.filter') });
   const summary = h('p', { class: 'summary', role: 'status', tabindex: '-1' });
   const results = h('div', { class: 'results' }, loading());
-  const el = h('section', { class: 'page page-tickets' }, header, filter, summary, results);
+  const waitlistHeadingId = uid('waitlist-heading');
+  const waitlist = h('section', { class: 'ticket-group waitlist-group', 'aria-labelledby': waitlistHeadingId, hidden: true });
+  let waitlistController = null;
+  ctx.signal.addEventListener('abort', () => waitlistController?.abort());
+  const el = h('section', { class: 'page page-tickets' }, header, waitlist, filter, summary, results);
 
   const link = (target, only = status) => href('/tickets', { status: only, skip: target || null });
 
@@ -68,7 +75,7 @@ export default function TicketsPage(ctx) {
     try {
       await api.tickets.cancel(ticket.id);
       toast(t('myTickets.cancelled', { name: ticket.event.name }));
-      await load();
+      await Promise.all([load(), loadWaitlist()]);
       summary.focus();
     } catch (error) {
       toast(errorMessage(error), { kind: 'error' });
@@ -95,6 +102,58 @@ export default function TicketsPage(ctx) {
           : null,
       ),
     );
+  }
+
+  /** The reader's places in line; the section stays hidden while there are none. */
+  async function loadWaitlist() {
+    waitlistController?.abort();
+    waitlistController = new AbortController();
+    const { signal } = waitlistController;
+    try {
+      const { items, total } = await api.waitlist.mine({ limit: WAITLIST_LIMIT }, { signal });
+      waitlist.hidden = items.length === 0;
+      replace(
+        waitlist,
+        h('h2', { id: waitlistHeadingId }, t('waitlist.title')),
+        total > items.length ? h('p', { class: 'muted small' }, rangeText({ skip: 0, count: items.length, total })) : null,
+        items.length ? h('ul', { class: 'card-list waitlist-list' }, items.map(waitlistCard)) : null,
+      );
+    } catch (error) {
+      if (error?.name === 'AbortError') return;
+      waitlist.hidden = false;
+      replace(waitlist, h('h2', { id: waitlistHeadingId }, t('waitlist.title')), errorBox(error, {}, loadWaitlist));
+    }
+  }
+
+  function waitlistCard(entry) {
+    const { event } = entry;
+    return h(
+      'li',
+      { class: 'card waitlist-card', dataset: { eventId: String(event.id) } },
+      h('h3', { class: 'card-title' }, h('a', { href: href(`/events/${event.id}`) }, event.name)),
+      h('p', { class: 'meta' }, time(event.event_time, { dateStyle: 'medium', timeStyle: 'short' }), ' ', pastTag(event)),
+      h('p', { class: 'waitlist-place' }, t('waitlist.entry', { position: entry.position, quantity: entry.quantity, count: entry.quantity })),
+      h('button', { type: 'button', class: 'btn btn-secondary btn-small', onClick: () => leave(entry), 'aria-label': t('waitlist.leaveFor', { name: event.name }) }, t('waitlist.leave')),
+    );
+  }
+
+  async function leave(entry) {
+    const { name } = entry.event;
+    const ok = await confirmDialog({ title: t('waitlist.leaveTitle'), message: t('waitlist.leaveText', { name }), confirmLabel: t('waitlist.leaveConfirm') });
+    if (!ok) return;
+    try {
+      await api.waitlist.leave(entry.event.id);
+      toast(t('waitlist.left', { name }));
+    } catch (error) {
+      if (error?.status !== 404) {
+        toast(errorMessage(error), { kind: 'error' });
+        return;
+      }
+      // Gone already (the tickets came through, or another tab left): the lists say how things are now.
+      toast(t('waitlist.notWaiting'), { kind: 'info' });
+    }
+    await Promise.all([load(), loadWaitlist()]);
+    summary.focus();
   }
 
   function section(titleKey, tickets) {
@@ -133,7 +192,7 @@ export default function TicketsPage(ctx) {
   return {
     el,
     title: t('myTickets.title'),
-    ready: load(),
+    ready: Promise.all([load(), loadWaitlist()]),
     onQuery(query) {
       skip = intParam(query.get('skip'), 0);
       status = STATUSES.includes(query.get('status')) ? query.get('status') : null;
