@@ -15,9 +15,6 @@ use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 use crate::db::{Conn, Database};
 use crate::error::StoreError;
 
-/// Entries read at a time while a fill walks the line.
-const FILL_BATCH: i64 = 200;
-
 /// An entry with its event and its position (entries `w`, events `e`).
 macro_rules! entry_columns {
     () => {
@@ -124,6 +121,12 @@ pub(crate) fn lock_event(conn: &mut Conn, event: EventId) -> Result<Option<Notic
 }
 
 #[derive(QueryableByName)]
+struct WaitingId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+#[derive(QueryableByName)]
 struct WaitingRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
@@ -157,42 +160,51 @@ pub(crate) fn fill(
     let mut given = Vec::new();
     let mut notes: Vec<NewNotification> = Vec::new();
     let mut taken = 0;
-    let mut after = 0;
+    // The earliest entry that fits what is left: one seek per quantity up to it, in the
+    // `(event_id, quantity, id)` index, so a fill costs what it fills however long the line is. An entry
+    // it does not reach is larger than what is left: passed over, as the rule says.
     while free.left() > 0 {
-        // Locked as read: an entry its user is leaving at this moment is skipped once they have left.
-        let line: Vec<WaitingRow> = diesel::sql_query(
-            "SELECT id, user_id, quantity FROM waitlist_entries \
-             WHERE event_id = $1 AND id > $2 AND quantity <= $3 ORDER BY id LIMIT $4 FOR UPDATE",
+        let next: Option<WaitingId> = diesel::sql_query(
+            "SELECT w.id FROM generate_series(1, $2::bigint) AS wanted (n) \
+             CROSS JOIN LATERAL (SELECT id FROM waitlist_entries \
+                                 WHERE event_id = $1 AND quantity = wanted.n ORDER BY id LIMIT 1) AS w \
+             ORDER BY w.id LIMIT 1",
         )
         .bind::<BigInt, _>(event.get())
-        .bind::<BigInt, _>(after)
-        .bind::<BigInt, _>(free.left())
-        .bind::<BigInt, _>(FILL_BATCH)
-        .load(conn)?;
-        let Some(last) = line.last() else { break };
-        after = last.id;
-        for row in line {
-            let waiting = Waiting {
-                user_id: UserId::from_stored(row.user_id),
-                quantity: row.quantity,
-            };
-            if !free.take(waiting) {
-                continue;
-            }
-            let sale = Sale {
-                event,
-                holder: waiting.user_id,
-                codes: notices.codes(waiting.quantity)?,
-                now,
-            };
-            crate::issue::issue(conn, &sale)?;
-            diesel::sql_query("DELETE FROM waitlist_entries WHERE id = $1")
-                .bind::<BigInt, _>(row.id)
-                .execute(conn)?;
-            taken += waiting.quantity;
-            given.push(waiting.user_id);
-            notes.extend(notices.places_given(&summary, &organiser, waiting.user_id, waiting.quantity));
+        .bind::<BigInt, _>(free.left().min(TicketQuantity::MAX))
+        .get_result(conn)
+        .optional()?;
+        let Some(next) = next else { break };
+        // Locked as taken: an entry its user left meanwhile is gone once they have, and the next read
+        // no longer sees it.
+        let row: Option<WaitingRow> =
+            diesel::sql_query("SELECT id, user_id, quantity FROM waitlist_entries WHERE id = $1 FOR UPDATE")
+                .bind::<BigInt, _>(next.id)
+                .get_result(conn)
+                .optional()?;
+        let Some(row) = row else { continue };
+        let waiting = Waiting {
+            user_id: UserId::from_stored(row.user_id),
+            quantity: row.quantity,
+        };
+        if !free.take(waiting) {
+            return Err(
+                RepoError::Internal("the waitlist read an entry larger than the free places".into()).into(),
+            );
         }
+        let sale = Sale {
+            event,
+            holder: waiting.user_id,
+            codes: notices.codes(waiting.quantity)?,
+            now,
+        };
+        crate::issue::issue(conn, &sale)?;
+        diesel::sql_query("DELETE FROM waitlist_entries WHERE id = $1")
+            .bind::<BigInt, _>(row.id)
+            .execute(conn)?;
+        taken += waiting.quantity;
+        given.push(waiting.user_id);
+        notes.extend(notices.places_given(&summary, &organiser, waiting.user_id, waiting.quantity));
     }
     if taken > 0 {
         diesel::sql_query("UPDATE events SET tickets_sold = tickets_sold + $1 WHERE id = $2")

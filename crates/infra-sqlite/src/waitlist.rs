@@ -16,9 +16,6 @@ use crate::error::StoreError;
 use crate::sql::Sql;
 use crate::time::StoredTime;
 
-/// Entries read at a time while a fill walks the line.
-const FILL_BATCH: i64 = 200;
-
 /// An entry with its event and its position (entries `w`, events `e`).
 macro_rules! entry_columns {
     () => {
@@ -135,6 +132,12 @@ struct WaitingRow {
     quantity: i64,
 }
 
+/// The earliest entry of an event (`?2`) that wants at most `?1` tickets.
+const NEXT_THAT_FITS: &str = "WITH RECURSIVE wanted(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM wanted WHERE n < ?) \
+     SELECT id, user_id, quantity FROM waitlist_entries WHERE id = \
+     (SELECT min((SELECT id FROM waitlist_entries WHERE event_id = ? AND quantity = wanted.n \
+                  ORDER BY id LIMIT 1)) FROM wanted)";
+
 /// Fills `event`'s waitlist from its free places, inside the write that freed them: entries in join
 /// order, each whole or passed over ([`FreePlaces`]); a filled entry becomes active tickets, leaves the
 /// line and gets a notice. Nothing once the event has started by `now`. Answers who was given places.
@@ -158,42 +161,38 @@ pub(crate) fn fill(
     let mut given = Vec::new();
     let mut notes: Vec<NewNotification> = Vec::new();
     let mut taken = 0;
-    let mut after = 0;
-    // Entries larger than what is left would be passed over: the read leaves them out.
+    // The earliest entry that fits what is left: one seek per quantity up to it, in the
+    // `(event_id, quantity, id)` index, so a fill costs what it fills however long the line is. An entry
+    // it does not reach is larger than what is left: passed over, as the rule says.
     while free.left() > 0 {
-        let line: Vec<WaitingRow> = Sql::new(
-            "SELECT id, user_id, quantity FROM waitlist_entries \
-             WHERE event_id = ? AND id > ? AND quantity <= ? ORDER BY id LIMIT ?",
-        )
-        .int(event.get())
-        .int(after)
-        .int(free.left())
-        .int(FILL_BATCH)
-        .load(conn)?;
-        let Some(last) = line.last() else { break };
-        after = last.id;
-        for row in line {
-            let waiting = Waiting {
-                user_id: UserId::from_stored(row.user_id),
-                quantity: row.quantity,
-            };
-            if !free.take(waiting) {
-                continue;
-            }
-            let sale = Sale {
-                event,
-                holder: waiting.user_id,
-                codes: notices.codes(waiting.quantity)?,
-                now,
-            };
-            crate::issue::issue(conn, &sale)?;
-            Sql::new("DELETE FROM waitlist_entries WHERE id = ?")
-                .int(row.id)
-                .execute(conn)?;
-            taken += waiting.quantity;
-            given.push(waiting.user_id);
-            notes.extend(notices.places_given(&summary, &organiser, waiting.user_id, waiting.quantity));
+        let next: Option<WaitingRow> = Sql::new(NEXT_THAT_FITS)
+            .int(free.left().min(TicketQuantity::MAX))
+            .int(event.get())
+            .get_result(conn)
+            .optional()?;
+        let Some(row) = next else { break };
+        let waiting = Waiting {
+            user_id: UserId::from_stored(row.user_id),
+            quantity: row.quantity,
+        };
+        if !free.take(waiting) {
+            return Err(
+                RepoError::Internal("the waitlist read an entry larger than the free places".into()).into(),
+            );
         }
+        let sale = Sale {
+            event,
+            holder: waiting.user_id,
+            codes: notices.codes(waiting.quantity)?,
+            now,
+        };
+        crate::issue::issue(conn, &sale)?;
+        Sql::new("DELETE FROM waitlist_entries WHERE id = ?")
+            .int(row.id)
+            .execute(conn)?;
+        taken += waiting.quantity;
+        given.push(waiting.user_id);
+        notes.extend(notices.places_given(&summary, &organiser, waiting.user_id, waiting.quantity));
     }
     if taken > 0 {
         Sql::new("UPDATE events SET tickets_sold = tickets_sold + ? WHERE id = ?")
@@ -366,5 +365,33 @@ impl WaitlistRepository for SqliteWaitlists {
                 total: total.entries.unsigned_abs(),
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::tests::temp_db;
+
+    #[test]
+    fn a_fill_seeks_the_first_entry_that_fits_without_walking_the_line() {
+        let (_dir, db) = temp_db();
+        let plan = db
+            .query_plan(&NEXT_THAT_FITS.replacen('?', "3", 1).replacen('?', "1", 1))
+            .unwrap();
+        let entries: Vec<&String> = plan
+            .iter()
+            .filter(|step| step.contains("waitlist_entries"))
+            .collect();
+        assert!(
+            entries
+                .iter()
+                .any(|step| step.contains("waitlist_by_quantity (event_id=? AND quantity=?)")),
+            "{plan:?}"
+        );
+        assert!(
+            entries.iter().all(|step| step.starts_with("SEARCH")),
+            "no scan of the line: {plan:?}"
+        );
     }
 }

@@ -12,5 +12,8 @@ CREATE TABLE waitlist_entries (
 
 -- An event's line, in join order: what a fill reads and what a position counts.
 CREATE INDEX waitlist_in_line ON waitlist_entries (event_id, id);
+-- The earliest entry of each quantity: what a fill seeks, one quantity at a time, to find the first entry
+-- that fits the free places without walking the entries too large for them.
+CREATE INDEX waitlist_by_quantity ON waitlist_entries (event_id, quantity, id);
 -- Someone's entries, oldest first.
 CREATE INDEX waitlist_by_user ON waitlist_entries (user_id, id);
