@@ -244,6 +244,19 @@ pub struct Notified<T> {
     pub recipients: Vec<UserId>,
 }
 
+impl Notified<()> {
+    /// Everyone `notes` are for, each once, in the order of the notes.
+    pub fn recipients_of(notes: &[NewNotification]) -> Vec<UserId> {
+        let mut recipients: Vec<UserId> = Vec::with_capacity(notes.len());
+        for note in notes {
+            if !recipients.contains(&note.owner_id) {
+                recipients.push(note.owner_id);
+            }
+        }
+        recipients
+    }
+}
+
 impl<T> Notified<T> {
     /// `value`, notifying nobody.
     pub fn quietly(value: T) -> Self {
@@ -319,6 +332,23 @@ mod tests {
         assert!(TicketStatus::Active.holds_a_place());
         assert!(TicketStatus::CheckedIn.holds_a_place());
         assert!(!TicketStatus::Cancelled.holds_a_place());
+    }
+
+    #[test]
+    fn a_writes_recipients_are_each_named_once_in_the_order_of_its_notices() {
+        let note = |to: i64| NewNotification {
+            message: crate::notification::NotificationMessage::parse("moved").unwrap(),
+            sender: crate::notification::SenderName::parse("Ada").unwrap(),
+            sender_id: UserId::from_stored(1),
+            owner_id: UserId::from_stored(to),
+            event_id: None,
+        };
+        let ids = |raw: &[i64]| raw.iter().copied().map(UserId::from_stored).collect::<Vec<_>>();
+        assert_eq!(
+            Notified::recipients_of(&[note(3), note(2), note(3), note(5)]),
+            ids(&[3, 2, 5])
+        );
+        assert!(Notified::recipients_of(&[]).is_empty());
     }
 
     #[test]

@@ -375,34 +375,28 @@ impl EventRepository for PgEventRepository {
                 .returning(EventRow::as_returning())
                 .get_result(conn)?;
             let updated = Event::from(row);
-            let mut recipients = Vec::new();
-            if updated.event_time != current.event_time {
+            let moved = updated.event_time != current.event_time;
+            let mut notes = Vec::new();
+            if moved {
                 let event = waitlist::lock_event(conn, id)?.ok_or(RepoError::NotFound)?;
-                recipients = waitlist::tell_holders(conn, &event, now, |event, organiser, holder| {
+                notes = waitlist::tell_holders(conn, &event, |event, organiser, holder| {
                     notices.time_changed(event, organiser, holder)
                 })?;
             }
-            if updated.max_tickets > current.max_tickets {
-                let given = waitlist::fill(conn, id, now, notices.as_ref())?;
-                let filled = !given.is_empty();
-                for user in given {
-                    if !recipients.contains(&user) {
-                        recipients.push(user);
-                    }
-                }
-                if filled {
-                    // The fill sold places: answer the count as it now is.
-                    let event = find(conn, id)?.ok_or(RepoError::NotFound)?;
-                    return Ok(Notified {
-                        value: event,
-                        recipients,
-                    });
-                }
+            // New places, or places an event moved back before its start offers again: the line first.
+            let offered = moved || updated.max_tickets > current.max_tickets;
+            if offered {
+                notes.extend(waitlist::fill(conn, id, now, notices.as_ref())?);
             }
-            Ok(Notified {
-                value: updated,
-                recipients,
-            })
+            // One write of every notice, in recipient order (on PostgreSQL, the order inbox rows lock in).
+            let recipients = waitlist::notify(conn, &notes, now)?;
+            // A fill may have sold places: answer the count as it now is.
+            let value = if offered {
+                find(conn, id)?.ok_or(RepoError::NotFound)?
+            } else {
+                updated
+            };
+            Ok(Notified { value, recipients })
         })
     }
 
@@ -410,10 +404,10 @@ impl EventRepository for PgEventRepository {
         self.db.write(|conn| {
             // Locked: no ticket sells between telling the holders and the delete.
             let event = waitlist::lock_event(conn, id)?.ok_or(RepoError::NotFound)?;
-            let recipients =
-                waitlist::tell_holders(conn, &event, now().and_utc(), |event, organiser, holder| {
-                    notices.event_deleted(event, organiser, holder)
-                })?;
+            let notes = waitlist::tell_holders(conn, &event, |event, organiser, holder| {
+                notices.event_deleted(event, organiser, holder)
+            })?;
+            let recipients = waitlist::notify(conn, &notes, now().and_utc())?;
             diesel::delete(events::table.find(id.get())).execute(conn)?;
             Ok(Notified {
                 value: (),

@@ -51,7 +51,11 @@ struct NotificationInsert<'a> {
     event_id: Option<i64>,
 }
 
-/// Writes `notifications` in one statement, in ascending recipient order; returned by ascending id.
+/// Rows of one `INSERT`: 6 values each, well below PostgreSQL's 65,535 bound values per statement.
+const ROWS_PER_STATEMENT: usize = 5_000;
+
+/// Writes `notifications` in as few statements as the bound-value limit allows, in ascending recipient
+/// order; returned by ascending id.
 pub(crate) fn insert_all(
     conn: &mut Conn,
     notifications: &[NewNotification],
@@ -75,10 +79,17 @@ pub(crate) fn insert_all(
             event_id: n.event_id.map(|event| event.get()),
         })
         .collect();
-    let mut inserted: Vec<NotificationRow> = diesel::insert_into(notifications::table)
-        .values(&rows)
-        .returning(NotificationRow::as_returning())
-        .get_results(conn)?;
+    // PostgreSQL binds at most 65,535 values to a statement: a large batch (an event's every holder) goes
+    // in several statements, still in ascending recipient order.
+    let mut inserted: Vec<NotificationRow> = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        inserted.extend(
+            diesel::insert_into(notifications::table)
+                .values(chunk)
+                .returning(NotificationRow::as_returning())
+                .get_results::<NotificationRow>(conn)?,
+        );
+    }
     // A multi-row INSERT takes its ids in the order of its rows; RETURNING promises no order of its own.
     inserted.sort_by_key(|row| row.id);
     Ok(inserted.into_iter().map(Notification::from).collect())

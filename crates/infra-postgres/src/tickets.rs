@@ -258,7 +258,8 @@ impl TicketRepository for PgTickets {
                 return Err(RepoError::Conflict(Conflict::EventStarted).into());
             }
             // Still under the event's row lock: the freed place goes to the waitlist before anyone else.
-            let recipients = crate::waitlist::fill(conn, found.event.id, now, notices.as_ref())?;
+            let notes = crate::waitlist::fill(conn, found.event.id, now, notices.as_ref())?;
+            let recipients = crate::waitlist::notify(conn, &notes, now)?;
             let cancelled = find(conn, id, false)?
                 .ok_or_else(|| RepoError::Internal("a cancelled ticket was not found".into()))?;
             Ok(Notified {

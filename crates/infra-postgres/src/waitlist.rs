@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use diesel::{OptionalExtension, QueryableByName, RunQueryDsl};
 use plaza_domain::event::TicketQuantity;
 use plaza_domain::notification::NewNotification;
-use plaza_domain::ticket::{EventSummary, HolderNotices, Sale};
+use plaza_domain::ticket::{EventSummary, HolderNotices, Notified, Sale};
 use plaza_domain::waitlist::{FreePlaces, Waiting, WaitlistEntry, WaitlistRepository};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 
@@ -139,13 +139,13 @@ struct WaitingRow {
 /// Fills `event`'s waitlist from its free places, inside the write that freed them (which holds the
 /// event's row lock): entries in join order, each whole or passed over ([`FreePlaces`]); a filled entry
 /// becomes active tickets, leaves the line and gets a notice. Nothing once the event has started by
-/// `now`. Answers who was given places.
+/// `now`. Answers the notices, for the caller to write with the rest of its write's ([`notify`]).
 pub(crate) fn fill(
     conn: &mut Conn,
     event: EventId,
     now: DateTime<Utc>,
     notices: &dyn HolderNotices,
-) -> Result<Vec<UserId>, StoreError> {
+) -> Result<Vec<NewNotification>, StoreError> {
     let Some(NoticeEvent {
         summary,
         mut free,
@@ -157,7 +157,6 @@ pub(crate) fn fill(
     if summary.event_time <= now {
         return Ok(Vec::new());
     }
-    let mut given = Vec::new();
     let mut notes: Vec<NewNotification> = Vec::new();
     let mut taken = 0;
     // The earliest entry that fits what is left: one seek per quantity up to it, in the
@@ -203,7 +202,6 @@ pub(crate) fn fill(
             .bind::<BigInt, _>(row.id)
             .execute(conn)?;
         taken += waiting.quantity;
-        given.push(waiting.user_id);
         notes.extend(notices.places_given(&summary, &organiser, waiting.user_id, waiting.quantity));
     }
     if taken > 0 {
@@ -211,9 +209,8 @@ pub(crate) fn fill(
             .bind::<BigInt, _>(taken)
             .bind::<BigInt, _>(event.get())
             .execute(conn)?;
-        crate::notifications::insert_all(conn, &notes, now.naive_utc())?;
     }
-    Ok(given)
+    Ok(notes)
 }
 
 #[derive(QueryableByName)]
@@ -222,14 +219,13 @@ struct Holder {
     holder_id: i64,
 }
 
-/// Writes one notice per holder of an active ticket of `event`, as `notice` words it; answers who got
-/// one. The caller holds the event's row lock, so no ticket is sold meanwhile.
+/// One notice per holder of an active ticket of `event`, as `notice` words it, for the caller to write
+/// ([`notify`]). The caller holds the event's row lock, so no ticket is sold meanwhile.
 pub(crate) fn tell_holders(
     conn: &mut Conn,
     event: &NoticeEvent,
-    now: DateTime<Utc>,
     notice: impl Fn(&EventSummary, &str, UserId) -> Option<NewNotification>,
-) -> Result<Vec<UserId>, StoreError> {
+) -> Result<Vec<NewNotification>, StoreError> {
     let holders: Vec<Holder> = diesel::sql_query(
         "SELECT DISTINCT holder_id FROM tickets WHERE event_id = $1 AND status = 'active' ORDER BY holder_id",
     )
@@ -245,8 +241,21 @@ pub(crate) fn tell_holders(
             )
         })
         .collect();
-    crate::notifications::insert_all(conn, &notes, now.naive_utc())?;
-    Ok(notes.iter().map(|note| note.owner_id).collect())
+    Ok(notes)
+}
+
+/// Writes a write's notices to holders together, at `now`, and answers who got one, each once, in the
+/// order of the notices.
+pub(crate) fn notify(
+    conn: &mut Conn,
+    notes: &[NewNotification],
+    now: DateTime<Utc>,
+) -> Result<Vec<UserId>, StoreError> {
+    if notes.is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::notifications::insert_all(conn, notes, now.naive_utc())?;
+    Ok(Notified::recipients_of(notes))
 }
 
 /// [`WaitlistRepository`] over PostgreSQL.

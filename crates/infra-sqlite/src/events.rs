@@ -464,34 +464,28 @@ impl EventRepository for SqliteEventRepository {
             };
             reindex_event(conn, row.id, before, row.indexed())?;
             let updated = Event::from(row);
-            let mut recipients = Vec::new();
-            if updated.event_time != current.event_time {
+            let moved = updated.event_time != current.event_time;
+            let mut notes = Vec::new();
+            if moved {
                 let event = waitlist::notice_event(conn, id)?.ok_or(RepoError::NotFound)?;
-                recipients = waitlist::tell_holders(conn, &event, now, |event, organiser, holder| {
+                notes = waitlist::tell_holders(conn, &event, |event, organiser, holder| {
                     notices.time_changed(event, organiser, holder)
                 })?;
             }
-            if updated.max_tickets > current.max_tickets {
-                let given = waitlist::fill(conn, id, now, notices.as_ref())?;
-                let filled = !given.is_empty();
-                for user in given {
-                    if !recipients.contains(&user) {
-                        recipients.push(user);
-                    }
-                }
-                if filled {
-                    // The fill sold places: answer the count as it now is.
-                    let event = find(conn, id)?.ok_or(RepoError::NotFound)?;
-                    return Ok(Notified {
-                        value: event,
-                        recipients,
-                    });
-                }
+            // New places, or places an event moved back before its start offers again: the line first.
+            let offered = moved || updated.max_tickets > current.max_tickets;
+            if offered {
+                notes.extend(waitlist::fill(conn, id, now, notices.as_ref())?);
             }
-            Ok(Notified {
-                value: updated,
-                recipients,
-            })
+            // One write of every notice, in recipient order (on PostgreSQL, the order inbox rows lock in).
+            let recipients = waitlist::notify(conn, &notes, now)?;
+            // A fill may have sold places: answer the count as it now is.
+            let value = if offered {
+                find(conn, id)?.ok_or(RepoError::NotFound)?
+            } else {
+                updated
+            };
+            Ok(Notified { value, recipients })
         })
     }
 
@@ -499,10 +493,10 @@ impl EventRepository for SqliteEventRepository {
         self.db.write(move |conn| {
             let event = find(conn, id)?.ok_or(RepoError::NotFound)?;
             let told = waitlist::notice_event(conn, id)?.ok_or(RepoError::NotFound)?;
-            let now = crate::conn::now().and_utc();
-            let recipients = waitlist::tell_holders(conn, &told, now, |event, organiser, holder| {
+            let notes = waitlist::tell_holders(conn, &told, |event, organiser, holder| {
                 notices.event_deleted(event, organiser, holder)
             })?;
+            let recipients = waitlist::notify(conn, &notes, crate::conn::now().and_utc())?;
             let indexed = Indexed {
                 event_time: event.event_time.naive_utc(),
                 name: &event.name,

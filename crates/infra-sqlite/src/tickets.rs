@@ -289,7 +289,8 @@ impl TicketRepository for SqliteTickets {
                 .int(found.event.id.get())
                 .timestamp(now.naive_utc())
                 .execute(conn)?;
-            let recipients = crate::waitlist::fill(conn, found.event.id, now, notices.as_ref())?;
+            let notes = crate::waitlist::fill(conn, found.event.id, now, notices.as_ref())?;
+            let recipients = crate::waitlist::notify(conn, &notes, now)?;
             let cancelled = find(conn, id)?
                 .ok_or_else(|| RepoError::Internal("a cancelled ticket was not found".into()))?;
             Ok(Notified {

@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use diesel::{OptionalExtension, QueryableByName, RunQueryDsl};
 use plaza_domain::event::TicketQuantity;
 use plaza_domain::notification::NewNotification;
-use plaza_domain::ticket::{EventSummary, HolderNotices, Sale};
+use plaza_domain::ticket::{EventSummary, HolderNotices, Notified, Sale};
 use plaza_domain::waitlist::{FreePlaces, StoredEntry, Waiting, WaitlistEntry, WaitlistRepository};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 
@@ -140,13 +140,14 @@ const NEXT_THAT_FITS: &str = "WITH RECURSIVE wanted(n) AS (SELECT 1 UNION ALL SE
 
 /// Fills `event`'s waitlist from its free places, inside the write that freed them: entries in join
 /// order, each whole or passed over ([`FreePlaces`]); a filled entry becomes active tickets, leaves the
-/// line and gets a notice. Nothing once the event has started by `now`. Answers who was given places.
+/// line and gets a notice. Nothing once the event has started by `now`. Answers the notices, for the
+/// caller to write with the rest of its write's ([`notify`]).
 pub(crate) fn fill(
     conn: &mut Conn,
     event: EventId,
     now: DateTime<Utc>,
     notices: &dyn HolderNotices,
-) -> Result<Vec<UserId>, StoreError> {
+) -> Result<Vec<NewNotification>, StoreError> {
     let Some(NoticeEvent {
         summary,
         mut free,
@@ -158,7 +159,6 @@ pub(crate) fn fill(
     if summary.event_time <= now {
         return Ok(Vec::new());
     }
-    let mut given = Vec::new();
     let mut notes: Vec<NewNotification> = Vec::new();
     let mut taken = 0;
     // The earliest entry that fits what is left: one seek per quantity up to it, in the
@@ -191,7 +191,6 @@ pub(crate) fn fill(
             .int(row.id)
             .execute(conn)?;
         taken += waiting.quantity;
-        given.push(waiting.user_id);
         notes.extend(notices.places_given(&summary, &organiser, waiting.user_id, waiting.quantity));
     }
     if taken > 0 {
@@ -199,9 +198,8 @@ pub(crate) fn fill(
             .int(taken)
             .int(event.get())
             .execute(conn)?;
-        crate::notifications::insert_all(conn, &notes, now.naive_utc())?;
     }
-    Ok(given)
+    Ok(notes)
 }
 
 #[derive(QueryableByName)]
@@ -223,22 +221,19 @@ pub(crate) fn active_holders(conn: &mut Conn, event: EventId) -> Result<Vec<User
         .collect())
 }
 
-/// Writes one notice per holder of an active ticket of `event`, as `notice` words it; answers who got one.
+/// One notice per holder of an active ticket of `event`, as `notice` words it, for the caller to write
+/// ([`notify`]).
 pub(crate) fn tell_holders(
     conn: &mut Conn,
     event: &NoticeEvent,
-    now: DateTime<Utc>,
     notice: impl Fn(&EventSummary, &str, UserId) -> Option<NewNotification>,
-) -> Result<Vec<UserId>, StoreError> {
+) -> Result<Vec<NewNotification>, StoreError> {
     let holders = active_holders(conn, event.summary.id)?;
     let notes: Vec<NewNotification> = holders
         .iter()
         .filter_map(|&holder| notice(&event.summary, &event.organiser, holder))
         .collect();
-    if !notes.is_empty() {
-        crate::notifications::insert_all(conn, &notes, now.naive_utc())?;
-    }
-    Ok(notes.iter().map(|note| note.owner_id).collect())
+    Ok(notes)
 }
 
 #[derive(QueryableByName)]
@@ -273,6 +268,20 @@ pub(crate) fn after(conn: &mut Conn, after: i64, limit: i64) -> Result<Vec<Store
             created_at: row.created_at.utc(),
         })
         .collect())
+}
+
+/// Writes a write's notices to holders together, at `now`, and answers who got one, each once, in the
+/// order of the notices.
+pub(crate) fn notify(
+    conn: &mut Conn,
+    notes: &[NewNotification],
+    now: DateTime<Utc>,
+) -> Result<Vec<UserId>, StoreError> {
+    if notes.is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::notifications::insert_all(conn, notes, now.naive_utc())?;
+    Ok(Notified::recipients_of(notes))
 }
 
 /// [`WaitlistRepository`] over SQLite.

@@ -83,6 +83,7 @@ macro_rules! contract_tests {
             an_events_attendees_are_listed_in_sale_order_with_their_holders,
             a_waitlist_is_joined_only_while_too_few_are_left_once_per_person,
             freed_places_fill_the_waitlist_whole_in_join_order,
+            places_offered_again_by_moving_an_event_before_its_start_go_to_the_line,
             holders_are_told_once_when_their_event_moves_or_goes,
             racing_cancellations_joins_and_purchases_never_lose_or_oversell_a_place,
             posts_list_newest_first_optionally_by_author,
@@ -1693,6 +1694,43 @@ pub fn freed_places_fill_the_waitlist_whole_in_join_order(stores: &Stores) {
     assert!(inbox(stores, ann, false).0.contains(&"given 3 Show".to_owned()));
     assert_eq!(inbox(stores, ann, false).0.len(), 1, "told once");
     let _ = owner;
+}
+
+pub fn places_offered_again_by_moving_an_event_before_its_start_go_to_the_line(stores: &Stores) {
+    let (_owner, buyer, show) = show_with_tickets(stores, 2, 2);
+    let ann = user(stores, "ann");
+    let now = sale_time();
+    stores.waitlists.join(show.id, ann, quantity(2), now).unwrap();
+    let change = |changes: EventChanges| stores.events.update(show.id, changes, now, notices()).unwrap();
+    // Moved into the past and given room: a started event fills nothing.
+    change(EventChanges {
+        event_time: Some(now - chrono::Duration::days(1)),
+        ..Default::default()
+    });
+    let raised = change(EventChanges {
+        max_tickets: Some(MaxTickets::parse(4).unwrap()),
+        ..Default::default()
+    });
+    assert!(raised.recipients.is_empty());
+    assert_eq!(raised.value.tickets_sold, 2);
+    // Moved back before its start: the free places go to the line, not to whoever buys first.
+    let moved = change(EventChanges {
+        event_time: Some(show.event_time),
+        ..Default::default()
+    });
+    // The buyer hears of the new time; Ann, of her places: each once.
+    let mut told = moved.recipients.clone();
+    told.sort();
+    let mut expected = vec![buyer, ann];
+    expected.sort();
+    assert_eq!(told, expected);
+    assert_eq!(
+        moved.value.tickets_sold, 4,
+        "the answer counts the places the line took"
+    );
+    assert_eq!(active_tickets(stores, ann, show.id), 2);
+    assert_eq!(stores.waitlists.find(show.id, ann).unwrap(), None);
+    assert_eq!(inbox(stores, ann, false).0, ["given 2 Show"]);
 }
 
 pub fn holders_are_told_once_when_their_event_moves_or_goes(stores: &Stores) {

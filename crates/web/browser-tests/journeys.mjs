@@ -1052,6 +1052,31 @@ journey('buy → my tickets → cancel → waitlist filled: the one waiting gets
   if ((await api('GET', `/events/${event.id}`)).tickets_sold !== 1) fail('the event does not count the ticket from the waitlist as sold');
 });
 
+journey('wanting more tickets than are left: the waitlist for all of them, with the place in line', async (j, browser) => {
+  const host = await registerViaApi(newUser('room'));
+  const event = await createEventViaApi(host, { name: `Few left ${runId}`, event_time: daysFromNow(3013), max_tickets: 3 });
+  const early = await registerViaApi(newUser('early'));
+  await api('POST', `/events/${event.id}/tickets`, { token: early.token, json: { quantity: 2 } });
+  const group = newUser('group');
+  const grouped = await registerViaApi(group);
+
+  // 404: asking whether the reader waits, before they do.
+  const { page } = await openSession(browser, j, { expectStatuses: [404] });
+  await logInInUi(page, group);
+  await page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(page, event.name), 'the event');
+  await see(page.getByText('1 of 3 tickets left'), 'one ticket left');
+  await page.getByRole('button', { name: 'Need more than 1? Join the waitlist' }).click();
+  await see(page.getByRole('button', { name: 'Join the waitlist' }), 'the form to join the waitlist');
+  await page.locator('.waitlist').getByLabel('Number of tickets').fill('2');
+  await page.getByRole('button', { name: 'Join the waitlist' }).click();
+  await see(page.getByText('You are number 1 on the waitlist for 2 tickets.'), 'the place in line for two');
+  await see(page.getByRole('button', { name: 'Buy tickets' }), 'buying the one left still offered');
+  const entry = await api('GET', `/events/${event.id}/waitlist`, { token: grouped.token });
+  if (entry.quantity !== 2 || entry.position !== 1) fail(`the server has the place as ${JSON.stringify(entry)}`);
+  await pageBasics(page, 'an event with a few tickets left and the reader waiting for more');
+});
+
 journey('the organiser\'s attendee list: checked in or not, and the whole list as a CSV file (English and Chinese)', async (j, browser) => {
   const owner = newUser('roll');
   const host = await registerViaApi(owner);

@@ -224,6 +224,7 @@ export default {
   'myTickets.cancelled': 'Your ticket for "{name}" is cancelled.',
 
   'waitlist.title': 'Waitlist',
+  'waitlist.wantMore': 'Need more than {left}? Join the waitlist',
   'waitlist.join': 'Join the waitlist',
   'waitlist.hint': 'When places free up, the waitlist gets them in the order people joined, each getting all the tickets they asked for at once. You will be notified.',
   'waitlist.loginToJoin': 'Log in to join the waitlist',

@@ -222,6 +222,7 @@ export default {
   'myTickets.cancelled': '你的“{name}”门票已取消。',
 
   'waitlist.title': '候补名单',
+  'waitlist.wantMore': '需要超过 {left} 张？加入候补名单',
   'waitlist.join': '加入候补名单',
   'waitlist.hint': '有名额空出时，候补名单上的人按加入顺序获得门票，每人一次获得所需的全部门票。届时你会收到通知。',
   'waitlist.loginToJoin': '登录后加入候补名单',

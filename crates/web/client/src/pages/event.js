@@ -37,6 +37,8 @@ export default function EventPage(ctx) {
   // changed), null when not waiting, else the WaitlistEntry.
   let waiting;
   let waitingAsked = 0;
+  // Whether the reader asked for the waitlist while tickets are left (they want more than are left).
+  let wantsMore = false;
   const waitBox = h('div', { class: 'waitlist' });
 
   const ticketsBox = h('section', { class: 'panel tickets', 'aria-labelledby': 'tickets-heading' });
@@ -156,8 +158,15 @@ export default function EventPage(ctx) {
       action = [h('p', { class: 'soldout-note', tabindex: '-1' }, h('span', { class: 'tag tag-soldout' }, t('tickets.soldOut')), ' ', t('tickets.soldOutText')), waitlist()];
     } else if (!isSignedIn()) {
       action = h('p', {}, h('a', { class: 'btn btn-primary', href: href('/login', { next: currentTarget() }) }, t('tickets.loginToBuy')));
+    } else if (wantsMore && currentUser() && !isOwner()) {
+      action = [buyForm(left), waitlist()];
     } else {
-      action = buyForm(left);
+      action = [
+        buyForm(left),
+        currentUser() && !isOwner()
+          ? h('p', { class: 'small' }, h('button', { type: 'button', class: 'btn btn-ghost btn-small want-more', onClick: () => { wantsMore = true; drawTickets(); waitBox.querySelector('input, .waitlist-status')?.focus(); } }, t('waitlist.wantMore', { count: left, left })))
+          : null,
+      ];
     }
     replace(
       ticketsBox,
