@@ -164,6 +164,10 @@ export async function render({ keepFocus = false } = {}) {
 
   generation += 1;
   const mine = generation;
+  // Only the page the app opens on keeps focus where the browser put it; every later one takes it, even
+  // when the reader moved on before the first page had its data.
+  const opening = firstRender;
+  firstRender = false;
   // Read before this render scrolls to the top (which records 0 in the entry).
   const returning = keepFocus ? null : savedScroll();
   if (current) {
@@ -199,9 +203,8 @@ export async function render({ keepFocus = false } = {}) {
   if (mine !== generation) return;
   hooks.afterReady?.(found.route, loc);
   // A page may know better where the reader is headed (the comment a notification announced).
-  if (!firstRender && !keepFocus && !page.focus?.()) focusHeading(outlet, { preventScroll: returning !== null });
+  if (!opening && !keepFocus && !page.focus?.()) focusHeading(outlet, { preventScroll: returning !== null });
   if (returning !== null) window.scrollTo(0, returning);
-  firstRender = false;
 }
 
 /** Moves focus to the page's h1, so keyboard and screen reader users start at the new content. */
