@@ -366,18 +366,13 @@ impl AuthService {
     /// changed their password since, and the session has not ended (by logout, by being ended from
     /// another device, or by a reused refresh token). Expiry is not looked at.
     pub fn holder(&self, id: UserId, session: Option<SessionId>, issued_at: i64) -> Result<User, AppError> {
-        let user = self
-            .users
-            .find(id)?
-            .ok_or(AppError::Unauthorized(INVALID_TOKEN))?;
+        let user = match session {
+            Some(session) => self.users.find_signed_in(id, session)?,
+            None => self.users.find(id)?,
+        }
+        .ok_or(AppError::Unauthorized(INVALID_TOKEN))?;
         if crate::token::predates(issued_at, user.token_epoch) {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
-        }
-        if let Some(session) = session {
-            let open = self.sessions.find(session)?.is_some_and(|found| found.user == id);
-            if !open {
-                return Err(AppError::Unauthorized(INVALID_TOKEN));
-            }
         }
         Ok(user)
     }
@@ -453,19 +448,19 @@ mod tests {
         users
             .expect_find_by_username()
             .returning(move |_| Ok(Some(stored.clone())));
+        // The store answers for the session the login started (7) until it ends.
+        let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = ended.clone();
         let stored = alice.clone();
-        users.expect_find().returning(move |_| Ok(Some(stored.clone())));
+        users.expect_find_signed_in().returning(move |id, session| {
+            assert_eq!((id, session), (UserId::from_stored(1), SessionId::from_stored(7)));
+            Ok((!seen.load(std::sync::atomic::Ordering::SeqCst)).then(|| stored.clone()))
+        });
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
         hasher.expect_needs_rehash().returning(|_| false);
         let first_key = Arc::new(std::sync::Mutex::new(String::new()));
-        let mut sessions = starting_sessions(first_key.clone());
-        let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let seen = ended.clone();
-        sessions.expect_find().returning(move |id| {
-            Ok((!seen.load(std::sync::atomic::Ordering::SeqCst))
-                .then(|| stored_session(id.get(), 1, true, 0)))
-        });
+        let sessions = starting_sessions(first_key.clone());
         let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec(), Arc::new(sessions));
 
         let signed_in = auth

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::{Invalid, RepoError};
-use crate::ids::UserId;
+use crate::ids::{SessionId, UserId};
 use crate::page::{Page, PageRequest};
 use crate::text::bounded_text;
 
@@ -224,6 +224,9 @@ pub trait UserRepository: Send + Sync {
     fn create(&self, user: NewUser) -> Result<User, RepoError>;
     /// The account with this id, or `None`.
     fn find(&self, id: UserId) -> Result<Option<User>, RepoError>;
+    /// The account `id` while its session `session` is open (the session is theirs and has not ended;
+    /// its expiry is not looked at), or `None`: what every authenticated request checks, in one read.
+    fn find_signed_in(&self, id: UserId, session: SessionId) -> Result<Option<User>, RepoError>;
     /// Looks a user name up without regard to ASCII case.
     fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError>;
     /// The users among `ids` that exist, in id order.

@@ -3,15 +3,15 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 use plaza_domain::user::{NewUser, PasswordHash, User, UserChanges, UserRepository, token_epoch};
-use plaza_domain::{Page, PageRequest, RepoError, UserId};
+use plaza_domain::{Page, PageRequest, RepoError, SessionId, UserId};
 
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::users;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = users, check_for_backend(Pg))]
 struct UserRow {
     id: i64,
@@ -124,6 +124,18 @@ impl UserRepository for PgUserRepository {
 
     fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
         self.db.read(|conn| find(conn, id))
+    }
+
+    fn find_signed_in(&self, id: UserId, session: SessionId) -> Result<Option<User>, RepoError> {
+        self.db.read(|conn| {
+            let rows: Vec<UserRow> = diesel::sql_query(
+                "SELECT u.* FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.id = $1 AND s.id = $2",
+            )
+            .bind::<BigInt, _>(id.get())
+            .bind::<BigInt, _>(session.get())
+            .load(conn)?;
+            Ok(rows.into_iter().next().map(User::from))
+        })
     }
 
     fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError> {

@@ -3,15 +3,16 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use plaza_domain::user::{NewUser, PasswordHash, User, UserChanges, UserRepository, token_epoch};
-use plaza_domain::{Page, PageRequest, RepoError, UserId};
+use plaza_domain::{Page, PageRequest, RepoError, SessionId, UserId};
 
 use crate::conn::{Conn, now};
 use crate::db::Database;
 use crate::error::StoreError;
 use crate::schema::users;
+use crate::sql::Sql;
 use crate::time::StoredTime;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]
 pub(crate) struct UserRow {
     id: i64,
@@ -104,6 +105,18 @@ impl UserRepository for SqliteUserRepository {
 
     fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
         self.db.read_one(|conn| find(conn, id))
+    }
+
+    fn find_signed_in(&self, id: UserId, session: SessionId) -> Result<Option<User>, RepoError> {
+        self.db.read_one(|conn| {
+            let rows: Vec<UserRow> = Sql::new(
+                "SELECT u.* FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.id = ? AND s.id = ?",
+            )
+            .int(id.get())
+            .int(session.get())
+            .load(conn)?;
+            Ok(rows.into_iter().next().map(User::from))
+        })
     }
 
     fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError> {

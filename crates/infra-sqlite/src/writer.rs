@@ -134,7 +134,7 @@ fn run(mut conn: Conn, queue: mpsc::Receiver<Job>, counters: &Counters) {
 
 /// One transaction: each job in its own savepoint, then one commit.
 fn commit_batch(conn: &mut Conn, batch: Vec<Job>) {
-    if let Err(error) = conn.batch_execute("BEGIN IMMEDIATE") {
+    if let Err(error) = control(conn, "BEGIN IMMEDIATE") {
         let failure = RepoError::from(StoreError::from(error));
         for job in batch {
             (job(Attempt::Refused(clone_error(&failure))).deliver)(None);
@@ -144,7 +144,7 @@ fn commit_batch(conn: &mut Conn, batch: Vec<Job>) {
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut jobs = batch.into_iter();
     while let Some(job) = jobs.next() {
-        let outcome = match conn.batch_execute("SAVEPOINT write") {
+        let outcome = match control(conn, "SAVEPOINT write") {
             Err(error) => job(Attempt::Refused(RepoError::from(StoreError::from(error)))),
             Ok(()) => {
                 let outcome = catch_unwind(AssertUnwindSafe(|| job(Attempt::Run(conn)))).unwrap_or_else(|panic| {
@@ -157,11 +157,11 @@ fn commit_batch(conn: &mut Conn, batch: Vec<Job>) {
                     }
                 });
                 let end = if outcome.succeeded {
-                    "RELEASE write"
+                    control(conn, "RELEASE write")
                 } else {
-                    "ROLLBACK TO write; RELEASE write"
+                    conn.batch_execute("ROLLBACK TO write; RELEASE write")
                 };
-                match conn.batch_execute(end) {
+                match end {
                     Ok(()) => outcome,
                     Err(error) => {
                         // The savepoint cannot be closed: the transaction is unusable; end it here.
@@ -184,7 +184,7 @@ fn commit_batch(conn: &mut Conn, batch: Vec<Job>) {
         };
         outcomes.push(outcome);
     }
-    let commit = conn.batch_execute("COMMIT");
+    let commit = control(conn, "COMMIT");
     let failure = match commit {
         Ok(()) => None,
         Err(error) => {
@@ -195,6 +195,13 @@ fn commit_batch(conn: &mut Conn, batch: Vec<Job>) {
     for outcome in outcomes {
         (outcome.deliver)(failure.as_ref().map(clone_error));
     }
+}
+
+/// Runs a transaction-control statement the connection keeps prepared: every write opens and closes a
+/// savepoint, and `batch_execute` would parse that text again each time.
+fn control(conn: &mut Conn, statement: &'static str) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    crate::sql::Sql::new(statement).execute(conn).map(drop)
 }
 
 /// `RepoError` holds a boxed source and is not `Clone`: what a batch shares is its message.

@@ -101,6 +101,7 @@ macro_rules! contract_tests {
             sessions_renew_once_and_a_spent_token_ends_them,
             sessions_expire_are_listed_and_ended_per_user,
             an_account_keeps_its_most_recently_used_sessions,
+            a_user_is_found_signed_in_only_while_their_session_is_open,
             racing_renewals_of_one_token_renew_once,
             the_store_answers_pings,
         );
@@ -2507,6 +2508,38 @@ pub fn sessions_expire_are_listed_and_ended_per_user(stores: &Stores) {
     // Ended sessions' numbers are not given again.
     let again = start(stores, bob, "b2", false, t0);
     assert!(again.id > a2.id && again.id > b1.id, "{again:?}");
+}
+
+pub fn a_user_is_found_signed_in_only_while_their_session_is_open(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let t0 = now_ms();
+    let a1 = start(stores, alice, "a1", false, t0);
+    let b1 = start(stores, bob, "b1", false, t0);
+    let signed_in = |user, session| {
+        stores
+            .users
+            .find_signed_in(user, session)
+            .unwrap()
+            .map(|found| found.id)
+    };
+    assert_eq!(signed_in(alice, a1.id), Some(alice));
+    assert_eq!(
+        stores.users.find_signed_in(alice, a1.id).unwrap(),
+        stores.users.find(alice).unwrap(),
+        "the whole account, as `find` reads it"
+    );
+    assert_eq!(signed_in(bob, b1.id), Some(bob));
+    assert_eq!(signed_in(alice, b1.id), None, "bob's session is not alice's");
+    assert_eq!(signed_in(UserId::from_stored(i64::MAX), a1.id), None);
+    assert_eq!(signed_in(alice, SessionId::from_stored(i64::MAX)), None);
+
+    // Its expiry is for the caller to judge: a session past it still names its user until it ends.
+    let late = a1.expires_at + chrono::Duration::days(1);
+    assert_eq!(stores.sessions.list(alice, late).unwrap(), Vec::new());
+    assert_eq!(signed_in(alice, a1.id), Some(alice));
+    assert!(stores.sessions.end(alice, a1.id).unwrap());
+    assert_eq!(signed_in(alice, a1.id), None, "ended");
+    assert_eq!(signed_in(bob, b1.id), Some(bob), "bob's session goes on");
 }
 
 pub fn an_account_keeps_its_most_recently_used_sessions(stores: &Stores) {
