@@ -128,7 +128,7 @@ impl UserService {
         self.ensure_self(actor, id)?;
         let (kind, clean) = self.images.normalize(image)?;
         let name = self.avatars.save(kind, &clean)?;
-        match self.users.set_avatar(id, name.clone()) {
+        match self.users.set_avatar(id, Some(name.clone())) {
             Ok((user, replaced)) => {
                 if let Some(old) = replaced {
                     // The new avatar is in place; a stale file is only wasted space, so it must not fail the request.
@@ -146,6 +146,22 @@ impl UserService {
                 }))
             }
         }
+    }
+
+    /// Removes the avatar of `id` (only that user may), file and all; without one, nothing changes.
+    pub fn remove_avatar(&self, actor: &User, id: UserId) -> Result<User, AppError> {
+        self.ensure_self(actor, id)?;
+        let (user, removed) = self.users.set_avatar(id, None).map_err(|error| match error {
+            plaza_domain::RepoError::NotFound => AppError::NotFound("user"),
+            other => AppError::from(other),
+        })?;
+        if let Some(old) = removed {
+            // The account no longer names the file: a file left behind is only wasted space.
+            if let Err(error) = self.avatars.delete(&old) {
+                tracing::warn!(%error, file = %old, "could not remove an avatar taken down");
+            }
+        }
+        Ok(user)
     }
 
     /// An avatar image by its stored name.
@@ -417,12 +433,63 @@ pub(crate) mod tests {
         let mut users = MockUserRepository::new();
         users
             .expect_set_avatar()
-            .with(eq(UserId::from_stored(1)), eq("new.png".to_string()))
+            .with(eq(UserId::from_stored(1)), eq(Some("new.png".to_string())))
             .returning(|_, _| Ok((user(1, "alice"), Some("old.png".into()))));
         let service = service(users, MockPasswordHasher::new(), avatars);
         service
             .set_avatar(&user(1, "alice"), UserId::from_stored(1), PNG)
             .unwrap();
+    }
+
+    #[test]
+    fn a_removed_avatar_takes_its_file_with_it() {
+        let mut avatars = MockAvatarStore::new();
+        avatars
+            .expect_delete()
+            .with(eq("old.png"))
+            .times(1)
+            .returning(|_| Ok(()));
+        let mut users = MockUserRepository::new();
+        users
+            .expect_set_avatar()
+            .with(eq(UserId::from_stored(1)), eq(None))
+            .times(1)
+            .returning(|_, _| Ok((user(1, "alice"), Some("old.png".into()))));
+        let service = service(users, MockPasswordHasher::new(), avatars);
+        let alice = service
+            .remove_avatar(&user(1, "alice"), UserId::from_stored(1))
+            .unwrap();
+        assert_eq!(alice.avatar, None);
+    }
+
+    #[test]
+    fn without_an_avatar_removing_it_deletes_no_file() {
+        let mut avatars = MockAvatarStore::new();
+        avatars.expect_delete().never();
+        let mut users = MockUserRepository::new();
+        users
+            .expect_set_avatar()
+            .returning(|_, _| Ok((user(1, "alice"), None)));
+        let service = service(users, MockPasswordHasher::new(), avatars);
+        service
+            .remove_avatar(&user(1, "alice"), UserId::from_stored(1))
+            .unwrap();
+    }
+
+    #[test]
+    fn nobody_removes_another_users_avatar() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find()
+            .returning(|id| Ok(Some(user(id.get(), "bob"))));
+        users.expect_set_avatar().never();
+        let mut avatars = MockAvatarStore::new();
+        avatars.expect_delete().never();
+        let service = service(users, MockPasswordHasher::new(), avatars);
+        let error = service
+            .remove_avatar(&user(1, "alice"), UserId::from_stored(2))
+            .unwrap_err();
+        assert!(matches!(error, AppError::Forbidden(_)));
     }
 
     #[test]

@@ -235,8 +235,9 @@ pub trait UserRepository: Send + Sync {
     fn list(&self, page: PageRequest) -> Result<Page<User>, RepoError>;
     /// `NotFound`, or the same conflicts as `create`.
     fn update(&self, id: UserId, changes: UserChanges) -> Result<User, RepoError>;
-    /// Sets the avatar file name and returns the updated user with the name it replaced.
-    fn set_avatar(&self, id: UserId, avatar: String) -> Result<(User, Option<String>), RepoError>;
+    /// Sets the avatar file name (`None`: no avatar) and returns the updated user with the name it
+    /// replaced.
+    fn set_avatar(&self, id: UserId, avatar: Option<String>) -> Result<(User, Option<String>), RepoError>;
     /// Replaces the hash of the same password by a stronger one (after the hashing cost was raised),
     /// only while the stored hash is still `current`, so a password changed meanwhile is never undone.
     /// Not a password change: tokens stay valid. Whether it replaced the hash.

@@ -101,6 +101,31 @@ pub async fn upload(
     Ok(HttpResponse::Ok().json(UserResponse::private(user)))
 }
 
+/// Removes the caller's avatar, and its image file: the profile shows none again. Removing an avatar
+/// that is not there changes nothing and answers the same.
+#[utoipa::path(
+    delete,
+    path = "/users/{user_id}/avatar",
+    tag = "users",
+    operation_id = "remove_avatar",
+    params(UserIdParam),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The user, with `avatar_url` null", body = UserResponse),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: crate::extract::PathId<UserId>,
+) -> Result<HttpResponse, ApiError> {
+    let user = blocking(move || state.services.users.remove_avatar(&caller.0, id.0)).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::private(user)))
+}
+
 /// An avatar image, with its content type. Only names the server handed out (in `avatar_url`) resolve.
 #[utoipa::path(
     get,

@@ -116,6 +116,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(GET "/users/{user_id}" => users::get),
         route!(PUT "/users/{user_id}" => users::update),
         route!(PUT "/users/{user_id}/avatar" => avatars::upload),
+        route!(DELETE "/users/{user_id}/avatar" => avatars::remove),
         route!(GET "/users/{user_id}/events" => events::list_by_owner),
         route!(GET "/avatars/{name}" => avatars::download),
         route!(GET "/images/{name}" => avatars::download_image),

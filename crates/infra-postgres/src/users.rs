@@ -211,7 +211,7 @@ impl UserRepository for PgUserRepository {
         })
     }
 
-    fn set_avatar(&self, id: UserId, avatar: String) -> Result<(User, Option<String>), RepoError> {
+    fn set_avatar(&self, id: UserId, avatar: Option<String>) -> Result<(User, Option<String>), RepoError> {
         self.db.write(|conn| {
             let previous = find_for_update(conn, id)?.avatar;
             let row = diesel::update(users::table.find(id.get()))

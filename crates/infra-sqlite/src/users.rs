@@ -189,7 +189,7 @@ impl UserRepository for SqliteUserRepository {
         })
     }
 
-    fn set_avatar(&self, id: UserId, avatar: String) -> Result<(User, Option<String>), RepoError> {
+    fn set_avatar(&self, id: UserId, avatar: Option<String>) -> Result<(User, Option<String>), RepoError> {
         self.db.write(move |conn| {
             let previous = find(conn, id)?.ok_or(RepoError::NotFound)?.avatar;
             diesel::update(users::table.find(id.get()))
@@ -355,12 +355,12 @@ pub(crate) mod tests {
         let (_dir, db) = temp_db();
         let repo = SqliteUserRepository::new(db);
         let alice = repo.create(new_user("alice")).unwrap();
-        let (user, previous) = repo.set_avatar(alice.id, "a.png".into()).unwrap();
+        let (user, previous) = repo.set_avatar(alice.id, Some("a.png".into())).unwrap();
         assert_eq!((user.avatar.as_deref(), previous), (Some("a.png"), None));
-        let (_, previous) = repo.set_avatar(alice.id, "b.png".into()).unwrap();
+        let (_, previous) = repo.set_avatar(alice.id, Some("b.png".into())).unwrap();
         assert_eq!(previous.as_deref(), Some("a.png"));
         assert!(matches!(
-            repo.set_avatar(UserId::from_stored(999), "c.png".into()),
+            repo.set_avatar(UserId::from_stored(999), Some("c.png".into())),
             Err(RepoError::NotFound)
         ));
     }

@@ -61,6 +61,7 @@ macro_rules! contract_tests {
             a_password_change_moves_the_token_epoch_forward,
             an_upgraded_hash_keeps_the_epoch_and_never_undoes_a_change,
             a_new_avatar_returns_the_one_it_replaces,
+            a_removed_avatar_returns_the_one_it_was,
             users_are_listed_and_found_in_id_order,
             events_list_by_time_then_id_with_totals,
             time_windows_split_the_list_at_an_instant,
@@ -508,14 +509,37 @@ pub fn an_upgraded_hash_keeps_the_epoch_and_never_undoes_a_change(stores: &Store
 
 pub fn a_new_avatar_returns_the_one_it_replaces(stores: &Stores) {
     let alice = user(stores, "alice");
-    let (with_first, previous) = stores.users.set_avatar(alice, "a.png".into()).unwrap();
+    let (with_first, previous) = stores.users.set_avatar(alice, Some("a.png".into())).unwrap();
     assert_eq!((with_first.avatar.as_deref(), previous), (Some("a.png"), None));
-    let (_, previous) = stores.users.set_avatar(alice, "b.png".into()).unwrap();
+    let (_, previous) = stores.users.set_avatar(alice, Some("b.png".into())).unwrap();
     assert_eq!(previous.as_deref(), Some("a.png"));
     assert!(matches!(
         stores
             .users
-            .set_avatar(UserId::from_stored(9_999), "c.png".into()),
+            .set_avatar(UserId::from_stored(9_999), Some("c.png".into())),
+        Err(RepoError::NotFound)
+    ));
+}
+
+pub fn a_removed_avatar_returns_the_one_it_was(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    stores.users.set_avatar(alice, Some("a.png".into())).unwrap();
+    stores.users.set_avatar(bob, Some("b.png".into())).unwrap();
+    let (without, previous) = stores.users.set_avatar(alice, None).unwrap();
+    assert_eq!((without.avatar, previous.as_deref()), (None, Some("a.png")));
+    assert_eq!(stores.users.find(alice).unwrap().unwrap().avatar, None);
+    assert_eq!(
+        stores.users.set_avatar(alice, None).unwrap().1,
+        None,
+        "nothing to remove the second time"
+    );
+    assert_eq!(
+        stores.users.find(bob).unwrap().unwrap().avatar.as_deref(),
+        Some("b.png"),
+        "only alice's"
+    );
+    assert!(matches!(
+        stores.users.set_avatar(UserId::from_stored(9_999), None),
         Err(RepoError::NotFound)
     ));
 }

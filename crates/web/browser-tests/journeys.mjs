@@ -1571,6 +1571,22 @@ journey('a member edits their profile, avatar, password, posts and events', asyn
   const headerAvatar = page.locator('header img.avatar');
   await until(async () => (await headerAvatar.getAttribute('src'))?.startsWith('/avatars/'), 'the new avatar in the header');
   await until(async () => page.evaluate(() => [...document.querySelectorAll('img.avatar:not([hidden])')].every((img) => img.complete && img.naturalWidth > 0)), 'the avatar images to load');
+  const uploadedUrl = await headerAvatar.getAttribute('src');
+
+  // Removing the picture asks first; afterwards the initial stands in, and the file is gone.
+  const removePicture = page.getByRole('button', { name: 'Remove picture' });
+  await removePicture.click();
+  const asked = page.getByRole('dialog', { name: 'Remove your picture?' });
+  await see(asked, 'the removal asked first');
+  await asked.getByRole('button', { name: 'Cancel' }).click();
+  if ((await headerAvatar.getAttribute('src')) !== uploadedUrl) fail('a cancelled removal changed the picture');
+  await removePicture.click();
+  await asked.getByRole('button', { name: 'Remove picture' }).click();
+  await see(page.getByRole('status').getByText('Your picture was removed.'), 'the removal confirmed');
+  await until(async () => (await page.locator('header img.avatar').count()) === 0 && (await page.locator('header .avatar-initial').count()) === 1, 'the initial in the header instead of the picture');
+  if (await removePicture.isVisible()) fail('"Remove picture" still offered without a picture');
+  const removedFile = await fetch(`${BASE}${uploadedUrl}`);
+  if (removedFile.status !== 404) fail(`the removed picture still answers ${removedFile.status}`);
 
   await page.getByLabel('Full name').fill('Mia M. Member');
   await page.getByRole('button', { name: 'Save profile' }).click();

@@ -92,6 +92,44 @@ fn an_uploaded_avatar_is_served_with_its_type_and_a_replacement_removes_the_old_
 }
 
 #[test]
+fn a_removed_avatar_takes_its_file_and_only_its_owner_removes_it() {
+    let app = TestApp::spawn();
+    let (alice, alice_token) = app.user("alice");
+    let (bob, bob_token) = app.user("bob");
+    let url = upload(&app, &alice_token, alice, multipart("file", "image/png", PNG)).assert_ok()
+        ["avatar_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    upload(&app, &bob_token, bob, multipart("file", "image/png", PNG)).assert_ok();
+    let avatar = format!("/users/{alice}/avatar");
+    app.call_as("DELETE", &bob_token, &avatar)
+        .assert_error(403, "forbidden");
+    app.request("DELETE", &avatar, &[], None)
+        .assert_error(401, "unauthorized");
+    app.call_as("DELETE", &alice_token, "/users/999999/avatar")
+        .assert_error(404, "not_found");
+    assert_eq!(app.get(&url).status, 200, "refused removals left it in place");
+
+    let removed = app.call_as("DELETE", &alice_token, &avatar).assert_ok();
+    assert_eq!(removed["avatar_url"], serde_json::Value::Null);
+    assert_eq!(removed["email"], "alice@example.org");
+    app.get(&url).assert_error(404, "not_found");
+    assert_eq!(
+        app.get(&format!("/users/{alice}")).assert_ok()["avatar_url"],
+        serde_json::Value::Null
+    );
+    assert_eq!(stored_files(&app), 1, "alice's file is gone, bob's stays");
+    assert!(
+        app.get(&format!("/users/{bob}")).assert_ok()["avatar_url"].is_string(),
+        "bob keeps his"
+    );
+    // Removing it again changes nothing.
+    let again = app.call_as("DELETE", &alice_token, &avatar).assert_ok();
+    assert_eq!(again["avatar_url"], serde_json::Value::Null);
+}
+
+#[test]
 fn an_image_with_a_page_hidden_in_it_is_served_as_pixels_only() {
     let app = TestApp::spawn();
     let (alice, token) = app.user("alice");

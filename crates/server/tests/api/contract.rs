@@ -384,6 +384,15 @@ fn real_responses_of_every_route_match_the_published_document() {
     assert_eq!(c.get(&app, "/avatars/{name}", &avatar_url, None).status, 200);
     c.get(&app, "/avatars/{name}", "/avatars/missing.png", None)
         .assert_error(404, "not_found");
+    let avatar = format!("/users/{alice_id}/avatar");
+    let not_hers = app.call_as("DELETE", &bob_token, &avatar);
+    c.check("DELETE", "/users/{user_id}/avatar", &not_hers);
+    not_hers.assert_error(403, "forbidden");
+    let removed = app.call_as("DELETE", &alice_token, &avatar);
+    c.check("DELETE", "/users/{user_id}/avatar", &removed);
+    assert_eq!(removed.assert_ok()["avatar_url"], Value::Null);
+    c.get(&app, "/avatars/{name}", &avatar_url, None)
+        .assert_error(404, "not_found");
 
     // Events and tickets.
     let event = c

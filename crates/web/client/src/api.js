@@ -220,6 +220,7 @@ export const users = {
     form.append('file', file, file.name || 'avatar');
     return data(request('PUT', `/users/${id(userId)}/avatar`, { multipart: form }));
   },
+  removeAvatar: (userId) => data(request('DELETE', `/users/${id(userId)}/avatar`)),
 };
 
 export const events = {

@@ -8,6 +8,7 @@ import { formatDateTime, formatNumber, t } from '../i18n.js';
 import { readSaved, startSession, store } from '../store.js';
 import { remember } from '../users.js';
 import { whilePaused } from '../unread.js';
+import { confirmDialog } from '../components/dialog.js';
 import { checks, createForm, field } from '../components/form.js';
 import { errorBox, loading, pageHeader } from '../components/page.js';
 import { toast } from '../components/toast.js';
@@ -162,6 +163,7 @@ export default function SettingsPage(ctx) {
     const input = h('input', { id: inputId, type: 'file', name: 'file', accept: AVATAR_TYPES.join(','), 'aria-describedby': hintId });
     const error = h('p', { id: errorId, class: 'field-error', hidden: true });
     const upload = h('button', { type: 'submit', class: 'btn btn-primary', disabled: true }, t('settings.upload'));
+    const remove = h('button', { type: 'button', class: 'btn btn-secondary', hidden: !user.avatar_url, onClick: removeAvatar }, t('settings.removeAvatar'));
     let previewUrl = null;
     let file = null;
 
@@ -217,6 +219,7 @@ export default function SettingsPage(ctx) {
             const next = await api.users.uploadAvatar(user.id, file);
             updated(next);
             replace(current, avatar(next, 'lg'));
+            remove.hidden = !next.avatar_url;
             clearPreview();
             input.value = '';
             file = null;
@@ -238,9 +241,34 @@ export default function SettingsPage(ctx) {
         h('p', { id: hintId, class: 'field-hint' }, t('settings.avatarHint')),
         error,
       ),
-      h('div', { class: 'form-actions' }, upload),
+      h('div', { class: 'form-actions' }, upload, remove),
     );
     ctx.signal.addEventListener('abort', clearPreview);
+
+    async function removeAvatar() {
+      const ok = await confirmDialog({
+        title: t('settings.removeAvatarTitle'),
+        message: t('settings.removeAvatarText'),
+        confirmLabel: t('settings.removeAvatar'),
+      });
+      if (!ok) return;
+      remove.disabled = true;
+      form.setAttribute('aria-busy', 'true');
+      try {
+        const next = await api.users.removeAvatar(user.id);
+        updated(next);
+        replace(current, avatar(next, 'lg'));
+        remove.hidden = true;
+        setError(null);
+        toast(t('settings.avatarRemoved'));
+        upload.focus();
+      } catch (problem) {
+        setError(errorMessage(problem));
+      } finally {
+        remove.disabled = false;
+        form.removeAttribute('aria-busy');
+      }
+    }
     return form;
   }
 
