@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use plaza_domain::post::{NewPost, Post, PostContent, PostRepository, PostTitle};
+use plaza_domain::post::{NewPost, Post, PostChanges, PostContent, PostRepository, PostTitle};
 use plaza_domain::user::User;
 use plaza_domain::{Page, PageRequest, PostId, UserId};
 
@@ -35,13 +35,31 @@ impl PostService {
         Ok(self.posts.list(owner, page)?)
     }
 
+    /// Only the author may edit a post; an edit that changes nothing returns it as it is, not marked
+    /// edited.
+    pub fn update(&self, actor: &User, id: PostId, changes: PostChanges) -> Result<Post, AppError> {
+        let post = self.authored_by(actor, id, "only the post's author may edit it")?;
+        if changes.is_empty() {
+            return Ok(post);
+        }
+        self.posts
+            .update(id, changes, crate::stored_now())
+            .or_not_found("post")
+    }
+
     /// Only the author may delete a post.
     pub fn delete(&self, actor: &User, id: PostId) -> Result<(), AppError> {
+        self.authored_by(actor, id, "only the post's author may delete it")?;
+        self.posts.delete(id).or_not_found("post")
+    }
+
+    /// The post `id` (`NotFound` first), when `actor` wrote it (`Forbidden`, saying `why`, otherwise).
+    fn authored_by(&self, actor: &User, id: PostId, why: &'static str) -> Result<Post, AppError> {
         let post = self.get(id)?;
         if post.owner_id != actor.id {
-            return Err(AppError::Forbidden("only the post's author may delete it"));
+            return Err(AppError::Forbidden(why));
         }
-        self.posts.delete(id).or_not_found("post")
+        Ok(post)
     }
 }
 
@@ -59,7 +77,78 @@ mod tests {
             content: "c".into(),
             owner_id: UserId::from_stored(owner),
             created_at: Utc::now(),
+            edited_at: None,
         }
+    }
+
+    fn new_title() -> PostChanges {
+        PostChanges {
+            title: Some(PostTitle::parse("New title").unwrap()),
+            content: None,
+        }
+    }
+
+    #[test]
+    fn only_the_author_edits_and_the_edit_is_dated() {
+        let mut posts = MockPostRepository::new();
+        posts.expect_find().returning(|_| Ok(Some(post(1))));
+        posts
+            .expect_update()
+            .times(1)
+            .withf(|id, changes, now| {
+                *id == PostId::from_stored(3)
+                    && *changes == new_title()
+                    && (Utc::now() - *now).num_seconds().abs() < 60
+            })
+            .returning(|_, _, now| {
+                let mut edited = post(1);
+                edited.title = "New title".into();
+                edited.edited_at = Some(now);
+                Ok(edited)
+            });
+        let service = PostService::new(Arc::new(posts));
+        assert!(matches!(
+            service.update(&user(2, "bob"), PostId::from_stored(3), new_title()),
+            Err(AppError::Forbidden(_))
+        ));
+        let edited = service
+            .update(&user(1, "alice"), PostId::from_stored(3), new_title())
+            .unwrap();
+        assert_eq!(edited.title, "New title");
+        assert!(edited.edited_at.is_some());
+    }
+
+    #[test]
+    fn an_edit_of_nothing_leaves_the_post_unmarked() {
+        let mut posts = MockPostRepository::new();
+        posts.expect_find().returning(|_| Ok(Some(post(1))));
+        posts.expect_update().never();
+        let service = PostService::new(Arc::new(posts));
+        let same = service
+            .update(&user(1, "alice"), PostId::from_stored(3), PostChanges::default())
+            .unwrap();
+        assert_eq!(same, post_with_same_time(&same));
+        assert_eq!(same.edited_at, None);
+    }
+
+    /// `post(1)` with the creation time of `like` (which `post` takes from the clock).
+    fn post_with_same_time(like: &Post) -> Post {
+        Post {
+            created_at: like.created_at,
+            ..post(1)
+        }
+    }
+
+    #[test]
+    fn a_missing_post_is_not_found_before_anything_else() {
+        let mut posts = MockPostRepository::new();
+        posts.expect_find().returning(|_| Ok(None));
+        posts.expect_update().never();
+        let service = PostService::new(Arc::new(posts));
+        assert!(matches!(
+            service.update(&user(2, "bob"), PostId::from_stored(3), new_title()),
+            Err(AppError::NotFound("post"))
+        ));
     }
 
     #[test]

@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use plaza_domain::event::{Capacity, EventName, MaxTickets, TicketQuantity};
-use plaza_domain::post::{NewPost, Post, PostContent, PostRepository, PostTitle};
+use plaza_domain::post::{NewPost, Post, PostChanges, PostContent, PostRepository, PostTitle};
 use plaza_domain::user::{Email, Username};
 use plaza_domain::{Page, PageRequest, PostId, RepoError, UserId, ValidationErrors};
 
@@ -38,6 +38,7 @@ impl PostRepository for InMemoryPosts {
             content: post.content.into_inner(),
             owner_id: post.owner_id,
             created_at: Utc::now(),
+            edited_at: None,
         };
         rows.insert(stored.id, stored.clone());
         Ok(stored)
@@ -60,6 +61,19 @@ impl PostRepository for InMemoryPosts {
         let skip = usize::try_from(page.skip()).unwrap_or(usize::MAX);
         let items = posts.into_iter().skip(skip).take(page.limit() as usize).collect();
         Ok(Page { items, total })
+    }
+
+    fn update(&self, id: PostId, changes: PostChanges, now: DateTime<Utc>) -> Result<Post, RepoError> {
+        let mut rows = self.rows()?;
+        let post = rows.get_mut(&id).ok_or(RepoError::NotFound)?;
+        if let Some(title) = changes.title {
+            post.title = title.into_inner();
+        }
+        if let Some(content) = changes.content {
+            post.content = content.into_inner();
+        }
+        post.edited_at = Some(now);
+        Ok(post.clone())
     }
 
     fn delete(&self, id: PostId) -> Result<(), RepoError> {
@@ -158,6 +172,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!((ids, newest.total), (vec![third.id, second.id], 3));
     let by_ann = posts.list(Some(ann), PageRequest::default())?;
     assert_eq!(by_ann.map(|post| post.id).items, [third.id, first.id]);
+
+    let edited = posts.update(
+        second.id,
+        PostChanges {
+            title: None,
+            content: Some(PostContent::parse("Slides and video are online.").map_err(|e| e.0)?),
+        },
+        Utc::now(),
+    )?;
+    println!("edited post {} at {:?}", edited.id, edited.edited_at);
+    assert_eq!(
+        (edited.title.as_str(), edited.content.as_str()),
+        ("Meetup notes", "Slides and video are online.")
+    );
+    assert!(edited.edited_at.is_some() && second.edited_at.is_none());
 
     posts.delete(first.id)?;
     assert!(matches!(posts.delete(first.id), Err(RepoError::NotFound)));

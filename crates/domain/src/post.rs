@@ -35,6 +35,24 @@ pub struct Post {
     pub owner_id: UserId,
     /// When it was created; the list's order.
     pub created_at: DateTime<Utc>,
+    /// When its author last changed it; `None` if never.
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
+/// What an edit changes; a field left `None` stays as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostChanges {
+    /// A new title.
+    pub title: Option<PostTitle>,
+    /// A new body.
+    pub content: Option<PostContent>,
+}
+
+impl PostChanges {
+    /// Whether the edit changes nothing at all (then it is not an edit: the post is not marked edited).
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none() && self.content.is_none()
+    }
 }
 
 /// A post to create.
@@ -59,6 +77,9 @@ pub trait PostRepository: Send + Sync {
     fn list(&self, owner: Option<UserId>, page: PageRequest) -> Result<Page<Post>, RepoError>;
     /// `NotFound` when there is none.
     fn delete(&self, id: PostId) -> Result<(), RepoError>;
+    /// Applies `changes` (not empty) to the post and sets its `edited_at` to `now`; `NotFound` when it is
+    /// not there.
+    fn update(&self, id: PostId, changes: PostChanges, now: DateTime<Utc>) -> Result<Post, RepoError>;
 }
 
 #[cfg(test)]

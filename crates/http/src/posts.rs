@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use plaza_domain::post::{Post, PostContent, PostTitle};
+use plaza_domain::post::{Post, PostChanges, PostContent, PostTitle};
 use plaza_domain::{PageRequest, PostId, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,6 +16,7 @@ use crate::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
 use crate::state::AppState;
+use crate::tickets::serialize_optional_time;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PostResponse {
@@ -26,6 +27,10 @@ pub struct PostResponse {
     #[serde(serialize_with = "serialize_time")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
+    /// When the author last edited it; `null` if never.
+    #[serde(serialize_with = "serialize_optional_time")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub edited_at: Option<DateTime<Utc>>,
 }
 
 impl From<Post> for PostResponse {
@@ -36,6 +41,7 @@ impl From<Post> for PostResponse {
             content: post.content,
             owner_id: post.owner_id.get(),
             created_at: post.created_at,
+            edited_at: post.edited_at,
         }
     }
 }
@@ -47,6 +53,18 @@ pub struct CreatePostBody {
     pub title: Field<String>,
     #[serde(default)]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 50000)]
+    pub content: Field<String>,
+}
+
+/// The fields to change, each optional; `null` is not a value for either, and an empty object changes
+/// nothing.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PatchPostBody {
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub title: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 50000)]
     pub content: Field<String>,
 }
 
@@ -161,6 +179,52 @@ pub async fn list_posts(
 )]
 pub async fn get(state: web::Data<AppState>, id: PathId<PostId>) -> Result<HttpResponse, ApiError> {
     let post = blocking(move || state.services.posts.get(id.0)).await?;
+    Ok(HttpResponse::Ok().json(PostResponse::from(post)))
+}
+
+/// Edits a post; only its author may. The changed post carries `edited_at`; an empty object changes
+/// nothing and returns the post as it is.
+#[utoipa::path(
+    patch,
+    path = "/posts/{post_id}",
+    tag = "posts",
+    operation_id = "update_post",
+    params(PostIdParam),
+    request_body = PatchPostBody,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The post as it now reads", body = PostResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: PathId<PostId>,
+    body: ApiJson<PatchPostBody>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = ValidationErrors::default();
+    let title = body
+        .0
+        .title
+        .optional_not_null("title", &mut errors, PostTitle::parse);
+    let content = body
+        .0
+        .content
+        .optional_not_null("content", &mut errors, PostContent::parse);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let changes = PostChanges {
+        title: title.given(),
+        content: content.given(),
+    };
+    let post = blocking(move || state.services.posts.update(&caller.0, id.0, changes)).await?;
     Ok(HttpResponse::Ok().json(PostResponse::from(post)))
 }
 

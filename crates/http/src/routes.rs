@@ -139,6 +139,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(POST "/posts" => posts::create),
         route!(GET "/posts" => posts::list_posts),
         route!(GET "/posts/{post_id}" => posts::get),
+        route!(PATCH "/posts/{post_id}" => posts::update),
         route!(DELETE "/posts/{post_id}" => posts::delete),
         route!(POST "/comments/{event_id}" => comments::create),
         route!(GET "/comments/{event_id}" => comments::list_comments),

@@ -60,6 +60,7 @@ struct PostRow<'a> {
     content: &'a str,
     owner_id: i64,
     created_at: NaiveDateTime,
+    edited_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -205,6 +206,7 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     content: &p.content,
                     owner_id: p.owner_id.get(),
                     created_at: utc(p.created_at),
+                    edited_at: p.edited_at.map(utc),
                 })
                 .collect();
             diesel::insert_into(posts::table).values(&rows).execute(conn)?;

@@ -1,9 +1,9 @@
 //! Posts in the `posts` table.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
-use plaza_domain::post::{NewPost, Post, PostRepository};
+use plaza_domain::post::{NewPost, Post, PostChanges, PostRepository};
 use plaza_domain::{Page, PageRequest, PostId, RepoError, UserId};
 
 use crate::conn::now;
@@ -19,6 +19,7 @@ pub(crate) struct PostRow {
     content: String,
     owner_id: i64,
     created_at: StoredTime,
+    edited_at: Option<NaiveDateTime>,
 }
 
 impl From<PostRow> for Post {
@@ -29,6 +30,7 @@ impl From<PostRow> for Post {
             content: row.content,
             owner_id: UserId::from_stored(row.owner_id),
             created_at: row.created_at.utc(),
+            edited_at: row.edited_at.map(|time| time.and_utc()),
         }
     }
 }
@@ -102,6 +104,27 @@ impl PostRepository for SqlitePostRepository {
                 items: rows.into_iter().map(Post::from).collect(),
                 total: total.unsigned_abs(),
             })
+        })
+    }
+
+    fn update(&self, id: PostId, changes: PostChanges, now: DateTime<Utc>) -> Result<Post, RepoError> {
+        self.db.write(move |conn| {
+            let row = diesel::update(posts::table.find(id.get()))
+                .set((
+                    changes
+                        .title
+                        .as_ref()
+                        .map(|title| posts::title.eq(title.as_str())),
+                    changes
+                        .content
+                        .as_ref()
+                        .map(|content| posts::content.eq(content.as_str())),
+                    posts::edited_at.eq(Some(now.naive_utc())),
+                ))
+                .returning(PostRow::as_returning())
+                .get_result(conn)
+                .optional()?;
+            Ok(row.ok_or(RepoError::NotFound)?.into())
         })
     }
 

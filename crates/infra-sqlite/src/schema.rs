@@ -43,6 +43,7 @@ diesel::table! {
         content -> Text,
         owner_id -> BigInt,
         created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
     }
 }
 

@@ -25,7 +25,7 @@ use plaza_domain::notification::{
     InboxCursor, NewNotification, NotificationMessage, NotificationQuery, SenderName,
 };
 use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, PlaceChanges, StoredPlace, Venue};
-use plaza_domain::post::{NewPost, PostContent, PostTitle};
+use plaza_domain::post::{NewPost, PostChanges, PostContent, PostTitle};
 use plaza_domain::search::SearchTerms;
 use plaza_domain::session::{Device, Expiry, MAX_PER_USER, NewSession, Renewal, Session};
 use plaza_domain::ticket::HolderNotices;
@@ -33,7 +33,9 @@ use plaza_domain::ticket::{
     CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, TicketCode, TicketRepository, TicketStatus,
 };
 use plaza_domain::user::{Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, Username};
-use plaza_domain::{Conflict, EventId, NotificationId, PageRequest, RepoError, SessionId, TicketId, UserId};
+use plaza_domain::{
+    Conflict, EventId, NotificationId, PageRequest, PostId, RepoError, SessionId, TicketId, UserId,
+};
 
 pub use plaza_domain::Stores;
 
@@ -88,6 +90,7 @@ macro_rules! contract_tests {
             holders_are_told_once_when_their_event_moves_or_goes,
             racing_cancellations_joins_and_purchases_never_lose_or_oversell_a_place,
             posts_list_newest_first_optionally_by_author,
+            a_post_is_edited_field_by_field_and_says_when,
             a_comment_notifies_the_owner_and_earlier_commenters_once,
             comments_at_the_same_moment_each_notify_the_other,
             a_failed_notification_leaves_no_comment,
@@ -1919,6 +1922,82 @@ pub fn racing_cancellations_joins_and_purchases_never_lose_or_oversell_a_place(s
         let got = active_tickets(stores, joiner, show.id);
         assert!(got == 0 || got == 1 + n % 3, "whole or nothing: {got}");
     }
+}
+
+pub fn a_post_is_edited_field_by_field_and_says_when(stores: &Stores) {
+    let alice = user(stores, "alice");
+    let written = stores
+        .posts
+        .create(NewPost {
+            title: PostTitle::parse("Draft title").unwrap(),
+            content: PostContent::parse("First words").unwrap(),
+            owner_id: alice,
+        })
+        .unwrap();
+    assert_eq!(written.edited_at, None, "not edited when written");
+    let other = stores
+        .posts
+        .create(NewPost {
+            title: PostTitle::parse("Untouched").unwrap(),
+            content: PostContent::parse("Stays").unwrap(),
+            owner_id: alice,
+        })
+        .unwrap();
+
+    let t1 = now_ms();
+    let retitled = stores
+        .posts
+        .update(
+            written.id,
+            PostChanges {
+                title: Some(PostTitle::parse("Final title").unwrap()),
+                content: None,
+            },
+            t1,
+        )
+        .unwrap();
+    assert_eq!(
+        (retitled.title.as_str(), retitled.content.as_str()),
+        ("Final title", "First words"),
+        "only the title changes"
+    );
+    assert_eq!(
+        (retitled.id, retitled.owner_id, retitled.created_at),
+        (written.id, alice, written.created_at)
+    );
+    assert_eq!(retitled.edited_at, Some(t1));
+    let t2 = t1 + chrono::Duration::seconds(5);
+    let rewritten = stores
+        .posts
+        .update(
+            written.id,
+            PostChanges {
+                title: None,
+                content: Some(PostContent::parse("Better words").unwrap()),
+            },
+            t2,
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            rewritten.title.as_str(),
+            rewritten.content.as_str(),
+            rewritten.edited_at
+        ),
+        ("Final title", "Better words", Some(t2))
+    );
+    assert_eq!(stores.posts.find(written.id).unwrap(), Some(rewritten));
+    assert_eq!(
+        stores.posts.find(other.id).unwrap(),
+        Some(other),
+        "only that post"
+    );
+    assert!(matches!(
+        stores
+            .posts
+            .update(PostId::from_stored(i64::MAX), PostChanges::default(), t2),
+        Err(RepoError::NotFound)
+    ));
 }
 
 pub fn posts_list_newest_first_optionally_by_author(stores: &Stores) {

@@ -11,7 +11,7 @@ use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventDescription, EventName, MaxTickets, TicketQuantity,
 };
 use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, Venue};
-use plaza_domain::post::{PostContent, PostTitle};
+use plaza_domain::post::{Post, PostChanges, PostContent, PostTitle};
 use plaza_domain::user::{Email, FullName, Password, User, Username};
 use plaza_domain::{Conflict, Invalid};
 
@@ -105,7 +105,7 @@ fn comment(services: &Services, author: &User, event: &Event, text: &str) -> any
     Ok(())
 }
 
-fn post(services: &Services, author: &User, title: &str, content: &str) -> anyhow::Result<()> {
+fn post(services: &Services, author: &User, title: &str, content: &str) -> anyhow::Result<Post> {
     services
         .posts
         .create(
@@ -113,8 +113,7 @@ fn post(services: &Services, author: &User, title: &str, content: &str) -> anyho
             valid(PostTitle::parse(title))?,
             valid(PostContent::parse(content))?,
         )
-        .map_err(app)?;
-    Ok(())
+        .map_err(app)
 }
 
 /// Loads the sample, once: when its first user already exists, it leaves the database as it is.
@@ -222,12 +221,26 @@ pub fn load(services: &Services) -> anyhow::Result<()> {
         "Cinema season announced",
         "Six Friday nights of classics, starting next month.",
     )?;
-    post(
+    let tips = post(
         services,
         &carol,
         "Pottery tips",
         "Wedge your clay well: air bubbles are what crack in the kiln.",
     )?;
+    // One post edited after it was written, so that the sample shows (and a copy must keep) `edited_at`.
+    services
+        .posts
+        .update(
+            &carol,
+            tips.id,
+            PostChanges {
+                title: None,
+                content: Some(valid(PostContent::parse(
+                    "Wedge your clay well: air bubbles are what crack in the kiln. And let pieces dry slowly.",
+                ))?),
+            },
+        )
+        .map_err(app)?;
 
     tracing::info!(
         users = 4,

@@ -1613,18 +1613,37 @@ journey('a member edits their profile, avatar, password, posts and events', asyn
   await page.getByLabel('Text').fill('Three books for the winter:\n1. …\n2. …\n3. …');
   await page.getByRole('button', { name: 'Publish' }).click();
   await see(page.getByRole('link', { name: title }), 'the new post in the list');
+
+  // Edit it in place: the form holds the post, only what changed is sent, and it then says "edited".
+  await page.getByRole('link', { name: title }).click();
+  await see(h1(page, title), 'the post page');
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await see(h1(page, 'Edit post'), 'the edit form');
+  if ((await page.getByLabel('Title').inputValue()) !== title) fail('the edit form does not hold the title');
+  const editedTitle = `${title} (winter)`;
+  const postPatch = page.waitForRequest((request) => request.method() === 'PATCH' && request.url().includes('/posts/'));
+  await page.getByLabel('Title').fill(editedTitle);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  const sentPatch = (await postPatch).postDataJSON();
+  if (JSON.stringify(sentPatch) !== JSON.stringify({ title: editedTitle })) fail(`the edit sent ${JSON.stringify(sentPatch)}, not only the new title`);
+  await see(page.getByRole('status').getByText('Your post was saved.'), 'the edit saved');
+  await see(h1(page, editedTitle), 'the new title on the post page');
+  await see(page.locator('.page-post .meta .edited'), 'the post marked as edited');
+  await page.getByRole('link', { name: 'All posts' }).click();
+
   await page.getByRole('link', { name: 'My posts' }).click();
-  const mine = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: title }) });
-  await see(mine, 'the post under "My posts"');
-  await mine.getByRole('button', { name: `Delete “${title}”` }).click();
+  const mine = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: editedTitle }) });
+  await see(mine, 'the edited post under "My posts"');
+  await see(mine.locator('.edited'), 'the edited mark in the list');
+  await mine.getByRole('button', { name: `Delete “${editedTitle}”` }).click();
   const confirmPost = page.getByRole('dialog', { name: 'Delete this post?' });
   await see(confirmPost, 'the delete confirmation');
   await confirmPost.getByRole('button', { name: 'Cancel' }).click();
   await gone(confirmPost, 'the confirmation after cancelling');
   await see(mine, 'the post, still there after cancelling');
-  await mine.getByRole('button', { name: `Delete “${title}”` }).click();
+  await mine.getByRole('button', { name: `Delete “${editedTitle}”` }).click();
   await confirmPost.getByRole('button', { name: 'Delete post' }).click();
-  await gone(page.getByRole('link', { name: title }), 'the deleted post');
+  await gone(page.getByRole('link', { name: editedTitle }), 'the deleted post');
 
   // Event: edit sends only what changed; delete asks first.
   const patches = [];

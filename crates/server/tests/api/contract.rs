@@ -734,6 +734,36 @@ fn real_responses_of_every_route_match_the_published_document() {
     let post_path = format!("/posts/{}", post["id"]);
     c.get(&app, "/posts/", "/posts/", None).assert_ok();
     c.get(&app, "/posts/{post_id}", &post_path, None).assert_ok();
+    assert_eq!(post["edited_at"], Value::Null);
+    let edited = c
+        .send(
+            &app,
+            "PATCH",
+            "/posts/{post_id}",
+            &post_path,
+            Some(&alice_token),
+            &json!({"content": "First, edited"}),
+        )
+        .assert_ok();
+    assert!(edited["edited_at"].is_string(), "{edited}");
+    c.send(
+        &app,
+        "PATCH",
+        "/posts/{post_id}",
+        &post_path,
+        Some(&bob_token),
+        &json!({"title": "Mine now"}),
+    )
+    .assert_error(403, "forbidden");
+    c.send(
+        &app,
+        "PATCH",
+        "/posts/{post_id}",
+        &post_path,
+        Some(&alice_token),
+        &json!({"title": null}),
+    )
+    .assert_invalid("title");
     let delete = |token: &str, path: &str| app.call_as("DELETE", token, path);
     let refused = delete(&bob_token, &post_path);
     c.check("DELETE", "/posts/{post_id}", &refused);

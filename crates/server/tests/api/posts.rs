@@ -81,3 +81,71 @@ fn only_the_author_deletes_a_post() {
     app.call_as("DELETE", &alice, &path)
         .assert_error(404, "not_found");
 }
+
+#[test]
+fn the_author_edits_a_post_field_by_field_and_it_says_when() {
+    let app = TestApp::spawn();
+    let (_alice, alice_token) = app.user("alice");
+    let (_bob, bob_token) = app.user("bob");
+    let post = app
+        .post_json(
+            "/posts/",
+            Some(&alice_token),
+            &json!({"title": "Draft", "content": "First words"}),
+        )
+        .assert_ok();
+    assert_eq!(post["edited_at"], Value::Null);
+    let path = format!("/posts/{}", post["id"]);
+
+    let same = app
+        .send_json("PATCH", &path, Some(&alice_token), &json!({}))
+        .assert_ok();
+    assert_eq!(same, post, "an empty edit changes nothing, not even edited_at");
+
+    let edited = app
+        .send_json(
+            "PATCH",
+            &path,
+            Some(&alice_token),
+            &json!({"title": "Final"}),
+        )
+        .assert_ok();
+    assert_eq!(
+        (&edited["title"], &edited["content"], &edited["created_at"]),
+        (&json!("Final"), &json!("First words"), &post["created_at"])
+    );
+    let edited_at = edited["edited_at"].as_str().expect("edited_at set").to_owned();
+    assert!(edited_at.ends_with('Z') && edited_at.as_str() >= post["created_at"].as_str().unwrap());
+    assert_eq!(app.get(&path).assert_ok(), edited, "as stored");
+    let listed = app.get("/posts/").assert_ok();
+    assert_eq!(listed[0]["edited_at"], edited["edited_at"], "lists show it too");
+
+    // Only the author, only valid values, and every bad field at once.
+    app.send_json("PATCH", &path, Some(&bob_token), &json!({"title": "Mine"}))
+        .assert_error(403, "forbidden");
+    app.send_json("PATCH", &path, None, &json!({"title": "Anyone"}))
+        .assert_error(401, "unauthorized");
+    let invalid = app.send_json(
+        "PATCH",
+        &path,
+        Some(&alice_token),
+        &json!({"title": "   ", "content": null}),
+    );
+    invalid.assert_invalid("title");
+    invalid.assert_invalid("content");
+    app.send_json(
+        "PATCH",
+        &path,
+        Some(&alice_token),
+        &json!({"content": "x".repeat(50_001)}),
+    )
+    .assert_invalid("content");
+    app.send_json(
+        "PATCH",
+        "/posts/999999",
+        Some(&alice_token),
+        &json!({"title": "Nothing"}),
+    )
+    .assert_error(404, "not_found");
+    assert_eq!(app.get(&path).assert_ok(), edited, "refused edits changed nothing");
+}

@@ -254,6 +254,7 @@ export const posts = {
   list: ({ skip, limit, ownerId } = {}, options) => list('/posts/', { skip, limit, owner_id: ownerId }, options),
   get: (postId, options) => data(request('GET', `/posts/${id(postId)}`, options)),
   create: (body) => data(request('POST', '/posts/', { json: body })),
+  update: (postId, changes) => data(request('PATCH', `/posts/${id(postId)}`, { json: changes })),
   remove: (postId) => request('DELETE', `/posts/${id(postId)}`),
 };
 

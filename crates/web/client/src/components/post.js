@@ -3,7 +3,7 @@
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import { errorMessage } from '../errors.js';
-import { t } from '../i18n.js';
+import { formatDateTime, t } from '../i18n.js';
 import { currentUser } from '../store.js';
 import { confirmDialog } from './dialog.js';
 import { time } from './page.js';
@@ -24,6 +24,15 @@ export async function deletePost(post) {
   }
 }
 
+/** " · edited" with the time of the last edit as its tooltip, or nothing for a post never edited. */
+export function editedNote(post) {
+  if (!post.edited_at) return null;
+  return [
+    h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '),
+    h('span', { class: 'edited' }, h('time', { datetime: post.edited_at, title: formatDateTime(post.edited_at, { dateStyle: 'full', timeStyle: 'long' }) }, t('post.edited'))),
+  ];
+}
+
 /** A card for lists. `onDeleted` runs after its author deleted it. `headingLevel` keeps the outline right. */
 export function postCard(post, { onDeleted, headingLevel = 2, clamp = true } = {}) {
   const mine = currentUser()?.id === post.owner_id;
@@ -31,7 +40,7 @@ export function postCard(post, { onDeleted, headingLevel = 2, clamp = true } = {
     'li',
     { class: 'card post-card' },
     h(`h${headingLevel}`, { class: 'card-title' }, h('a', { href: `#/posts/${post.id}` }, post.title)),
-    h('p', { class: 'meta' }, userLink(post.owner_id, { withAvatar: true }), h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '), time(post.created_at)),
+    h('p', { class: 'meta' }, userLink(post.owner_id, { withAvatar: true }), h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '), time(post.created_at), editedNote(post)),
     h('p', { class: ['card-text', 'pre-wrap', clamp && 'clamp'] }, post.content),
     mine
       ? h(

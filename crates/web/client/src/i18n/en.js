@@ -317,6 +317,10 @@ export default {
   'post.missing': 'Post not found',
   'post.missingText': 'This post does not exist or has been deleted.',
   'post.backToList': 'All posts',
+  'post.edit': 'Edit post',
+  'post.editing': 'Editing “{title}”',
+  'post.saved': 'Your post was saved.',
+  'post.edited': 'edited',
 
   'people.title': 'People',
   'people.empty': 'Nobody has joined yet.',

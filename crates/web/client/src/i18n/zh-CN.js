@@ -315,6 +315,10 @@ export default {
   'post.missing': '找不到帖子',
   'post.missingText': '该帖子不存在或已被删除。',
   'post.backToList': '全部帖子',
+  'post.edit': '编辑帖子',
+  'post.editing': '正在编辑“{title}”',
+  'post.saved': '帖子已保存。',
+  'post.edited': '已编辑',
 
   'people.title': '成员',
   'people.empty': '还没有人加入。',

@@ -1,13 +1,15 @@
-// One post.
+// One post; its author edits it in place (title and text, with the rules of writing one) or deletes it.
 
 import * as api from '../api.js';
-import { h, replace } from '../dom.js';
+import { h, replace, uid } from '../dom.js';
 import { t } from '../i18n.js';
 import { navigate } from '../router.js';
 import { currentUser } from '../store.js';
 import { loadUsers } from '../users.js';
+import { checks, createForm, field } from '../components/form.js';
 import { emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
-import { deletePost } from '../components/post.js';
+import { deletePost, editedNote } from '../components/post.js';
+import { toast } from '../components/toast.js';
 import { userLink } from '../components/user.js';
 
 export default function PostPage(ctx) {
@@ -30,18 +32,65 @@ export default function PostPage(ctx) {
       replace(el, pageHeader(t('post.title')).el, errorBox(error, {}, load));
       return;
     }
+    show(post);
+  }
+
+  const breadcrumb = () => h('p', { class: 'breadcrumb' }, h('a', { href: '#/posts' }, t('post.backToList')));
+
+  function show(post, { focus } = {}) {
     ctx.setTitle(post.title);
     const mine = currentUser()?.id === post.owner_id;
     const remove = async () => {
       if (await deletePost(post)) navigate('/posts');
     };
+    const editButton = mine ? h('button', { type: 'button', class: 'btn btn-secondary', onClick: () => edit(post) }, t('action.edit')) : null;
+    const header = pageHeader(post.title, editButton, mine ? h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.delete')) : null);
     replace(
       el,
-      h('p', { class: 'breadcrumb' }, h('a', { href: '#/posts' }, t('post.backToList'))),
-      pageHeader(post.title, mine ? h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.delete')) : null).el,
-      h('p', { class: 'meta' }, userLink(post.owner_id, { withAvatar: true }), h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '), time(post.created_at, { dateStyle: 'long', timeStyle: 'short' })),
+      breadcrumb(),
+      header.el,
+      h(
+        'p',
+        { class: 'meta' },
+        userLink(post.owner_id, { withAvatar: true }),
+        h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '),
+        time(post.created_at, { dateStyle: 'long', timeStyle: 'short' }),
+        editedNote(post),
+      ),
       h('div', { class: 'prose' }, h('p', { class: 'pre-wrap' }, post.content)),
     );
+    if (focus === 'edit') editButton?.focus();
+  }
+
+  function edit(post) {
+    const headingId = uid('edit-post');
+    const title = field({ name: 'title', label: t('posts.fieldTitle'), value: post.title, required: true, maxlength: 200, autocomplete: 'off' });
+    const content = field({ name: 'content', label: t('posts.fieldContent'), value: post.content, multiline: true, rows: 8, required: true, maxlength: 50000 });
+    const cancel = h('button', { type: 'button', class: 'btn btn-secondary', onClick: () => show(post, { focus: 'edit' }) }, t('action.cancel'));
+    const form = createForm({
+      fields: [title, content],
+      submitLabel: t('action.save'),
+      labelledBy: headingId,
+      validate: (values) => ({
+        title: checks.required(values.title) ?? checks.maxChars(values.title, 200),
+        content: checks.required(values.content) ?? checks.maxChars(values.content, 50000),
+      }),
+      onSubmit: async (values) => {
+        // Only what changed is sent: an unchanged post is not marked edited.
+        const changes = {};
+        if (values.title !== post.title) changes.title = values.title;
+        if (values.content !== post.content) changes.content = values.content;
+        const saved = Object.keys(changes).length ? await api.posts.update(post.id, changes) : post;
+        if (saved !== post) toast(t('post.saved'));
+        show(saved, { focus: 'edit' });
+      },
+    });
+    form.submit.parentElement.append(cancel);
+    ctx.setTitle(t('post.editing', { title: post.title }));
+    const header = pageHeader(t('post.edit'));
+    header.heading.id = headingId;
+    replace(el, breadcrumb(), header.el, form.el);
+    title.input.focus();
   }
 
   return { el, title: t('post.title'), ready: load() };
