@@ -7,7 +7,7 @@ use plaza_domain::event::{Event, EventRepository};
 use plaza_domain::live::{NotificationBus, Signal};
 use plaza_domain::notification::{NewNotification, NotificationMessage, SenderName};
 use plaza_domain::user::User;
-use plaza_domain::{EventId, Page, PageRequest, UserId};
+use plaza_domain::{CommentId, EventId, Page, PageRequest, UserId};
 
 use crate::error::{AppError, Found, OrNotFound};
 
@@ -89,6 +89,39 @@ impl CommentService {
         self.events.find(event_id).found("event")?;
         Ok(self.comments.list(event_id, page)?)
     }
+
+    /// Only its author changes a comment's text; it then says when (`edited_at`). Nobody is notified
+    /// again. `NotFound` for a comment that is not on this event.
+    pub fn edit(
+        &self,
+        actor: &User,
+        event_id: EventId,
+        id: CommentId,
+        content: CommentContent,
+    ) -> Result<Comment, AppError> {
+        let comment = self.comments.find(event_id, id).found("comment")?;
+        if comment.owner_id != actor.id {
+            return Err(AppError::Forbidden("only the comment's author may edit it"));
+        }
+        self.comments
+            .update(event_id, id, content, crate::stored_now())
+            .or_not_found("comment")
+    }
+
+    /// Its author deletes a comment, and so may the event's owner, who looks after the discussion on
+    /// their event. `NotFound` for a comment that is not on this event.
+    pub fn delete(&self, actor: &User, event_id: EventId, id: CommentId) -> Result<(), AppError> {
+        let comment = self.comments.find(event_id, id).found("comment")?;
+        if comment.owner_id != actor.id {
+            let event = self.events.find(event_id).found("event")?;
+            if event.owner_id != actor.id {
+                return Err(AppError::Forbidden(
+                    "only the comment's author or the event's owner may delete it",
+                ));
+            }
+        }
+        self.comments.delete(event_id, id).or_not_found("comment")
+    }
 }
 
 /// The rule of who hears of a comment, applied by the storage adapter inside the write.
@@ -143,6 +176,89 @@ mod tests {
     use plaza_domain::live::MockNotificationBus;
     use plaza_domain::notification::Notification;
 
+    /// Comment 5 on event 7 by user `author`.
+    fn stored(author: i64) -> Comment {
+        Comment {
+            id: CommentId::from_stored(5),
+            content: "first words".into(),
+            event_id: EventId::from_stored(7),
+            owner_id: UserId::from_stored(author),
+            created_at: Utc::now(),
+            edited_at: None,
+        }
+    }
+
+    /// Comment 5 on event 7 written by user 2; event 7 owned by user 1.
+    fn discussion(comments: MockCommentRepository) -> CommentService {
+        let mut events = MockEventRepository::new();
+        events.expect_find().returning(|id| Ok(Some(event(id.get(), 1))));
+        CommentService::new(Arc::new(events), Arc::new(comments), Arc::new(quiet_or(0)))
+    }
+
+    fn finding_comment_5_by_user_2() -> MockCommentRepository {
+        let mut comments = MockCommentRepository::new();
+        comments
+            .expect_find()
+            .returning(|event, id| Ok((event.get() == 7 && id.get() == 5).then(|| stored(2))));
+        comments
+    }
+
+    #[test]
+    fn only_the_author_edits_a_comment_and_the_edit_is_dated() {
+        let mut comments = finding_comment_5_by_user_2();
+        comments
+            .expect_update()
+            .times(1)
+            .withf(|event, id, content, now| {
+                (event.get(), id.get(), content.as_str()) == (7, 5, "better words")
+                    && (Utc::now() - *now).num_seconds().abs() < 60
+            })
+            .returning(|_, _, content, now| {
+                Ok(Comment {
+                    content: content.into_inner(),
+                    edited_at: Some(now),
+                    ..stored(2)
+                })
+            });
+        let service = discussion(comments);
+        let words = || CommentContent::parse("better words").unwrap();
+        let (event, comment) = (EventId::from_stored(7), CommentId::from_stored(5));
+        for other in [user(1, "owner"), user(3, "carol")] {
+            assert!(
+                matches!(
+                    service.edit(&other, event, comment, words()),
+                    Err(AppError::Forbidden(_))
+                ),
+                "not even the event's owner edits someone's words"
+            );
+        }
+        let edited = service.edit(&user(2, "bob"), event, comment, words()).unwrap();
+        assert_eq!(edited.content, "better words");
+        assert!(edited.edited_at.is_some());
+        assert!(matches!(
+            service.edit(&user(2, "bob"), EventId::from_stored(8), comment, words()),
+            Err(AppError::NotFound("comment"))
+        ));
+    }
+
+    #[test]
+    fn the_author_and_the_events_owner_delete_a_comment_nobody_else() {
+        let mut comments = finding_comment_5_by_user_2();
+        comments.expect_delete().times(2).returning(|_, _| Ok(()));
+        let service = discussion(comments);
+        let (event, comment) = (EventId::from_stored(7), CommentId::from_stored(5));
+        assert!(matches!(
+            service.delete(&user(3, "carol"), event, comment),
+            Err(AppError::Forbidden(_))
+        ));
+        service.delete(&user(2, "bob"), event, comment).unwrap();
+        service.delete(&user(1, "owner"), event, comment).unwrap();
+        assert!(matches!(
+            service.delete(&user(1, "owner"), event, CommentId::from_stored(6)),
+            Err(AppError::NotFound("comment"))
+        ));
+    }
+
     /// A bus that must be published to exactly `times` times.
     fn quiet_or(times: usize) -> MockNotificationBus {
         let mut bus = MockNotificationBus::new();
@@ -185,6 +301,7 @@ mod tests {
                 event_id: comment.event_id,
                 owner_id: comment.owner_id,
                 created_at,
+                edited_at: None,
             },
             notifications: notifications
                 .into_iter()

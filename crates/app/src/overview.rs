@@ -83,6 +83,7 @@ mod tests {
             event_id: EventId::from_stored(7),
             owner_id: UserId::from_stored(owner),
             created_at: Utc::now(),
+            edited_at: None,
         }
     }
 

@@ -30,6 +30,8 @@ pub struct Comment {
     pub owner_id: UserId,
     /// When it was written.
     pub created_at: DateTime<Utc>,
+    /// When its author last changed it; `None` if never.
+    pub edited_at: Option<DateTime<Utc>>,
 }
 
 /// A comment to create.
@@ -74,6 +76,21 @@ pub trait CommentRepository: Send + Sync {
     ) -> Result<PostedComment, RepoError>;
     /// Oldest first.
     fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError>;
+    /// The comment `id` on `event`, or `None` (also when `id` is a comment on another event).
+    fn find(&self, event: EventId, id: CommentId) -> Result<Option<Comment>, RepoError>;
+    /// Replaces the text of the comment `id` on `event` and sets its `edited_at` to `now`; its place in
+    /// the list does not change. `NotFound` when there is no such comment on that event.
+    fn update(
+        &self,
+        event: EventId,
+        id: CommentId,
+        content: CommentContent,
+        now: DateTime<Utc>,
+    ) -> Result<Comment, RepoError>;
+    /// Deletes the comment `id` on `event` (the event's totals follow); the notifications it caused stay
+    /// in their inboxes, and its author stays one of the event's participants. `NotFound` when there is
+    /// no such comment on that event.
+    fn delete(&self, event: EventId, id: CommentId) -> Result<(), RepoError>;
 }
 
 #[cfg(test)]

@@ -3,18 +3,21 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use plaza_domain::comment::{Comment, CommentContent};
-use plaza_domain::{EventId, PageRequest, ValidationErrors};
+use plaza_domain::{CommentId, EventId, PageRequest, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::events::EventIdParam;
-use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
+use crate::extract::{ApiJson, ApiQuery, PathId, PathIds, blocking};
 use crate::field::Field;
 use crate::respond::{list, serialize_time};
-use crate::responses::{BadRequest, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
+use crate::responses::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use crate::state::AppState;
+use crate::tickets::serialize_optional_time;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommentResponse {
@@ -25,6 +28,10 @@ pub struct CommentResponse {
     #[serde(serialize_with = "serialize_time")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
+    /// When the author last edited it; `null` if never.
+    #[serde(serialize_with = "serialize_optional_time")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub edited_at: Option<DateTime<Utc>>,
 }
 
 impl From<Comment> for CommentResponse {
@@ -35,6 +42,7 @@ impl From<Comment> for CommentResponse {
             event_id: comment.event_id.get(),
             owner_id: comment.owner_id.get(),
             created_at: comment.created_at,
+            edited_at: comment.edited_at,
         }
     }
 }
@@ -122,4 +130,80 @@ pub async fn list_comments(
     let page = query.0.page()?;
     let comments = blocking(move || state.services.comments.list(event.0, page)).await?;
     Ok(list(comments.map(CommentResponse::from), &[]))
+}
+
+/// The `event_id` and `comment_id` path parameters.
+#[derive(IntoParams)]
+#[into_params(names("event_id", "comment_id"), parameter_in = Path)]
+pub struct EventCommentParams(
+    /// The event's id, a positive integer.
+    #[param(minimum = 1)]
+    pub i64,
+    /// The comment's id, a positive integer.
+    #[param(minimum = 1)]
+    pub i64,
+);
+
+/// Changes the text of one's own comment; it then carries `edited_at`. Nobody is notified again.
+#[utoipa::path(
+    patch,
+    path = "/events/{event_id}/comments/{comment_id}",
+    tag = "comments",
+    operation_id = "update_comment",
+    params(EventCommentParams),
+    request_body = CreateCommentBody,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The comment as it now reads", body = CommentResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    ids: PathIds<EventId, CommentId>,
+    body: ApiJson<CreateCommentBody>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = ValidationErrors::default();
+    let Some(content) = body
+        .0
+        .content
+        .required("content", &mut errors, CommentContent::parse)
+    else {
+        return Err(errors.into());
+    };
+    let PathIds(event, comment) = ids;
+    let comment = blocking(move || state.services.comments.edit(&caller.0, event, comment, content)).await?;
+    Ok(HttpResponse::Ok().json(CommentResponse::from(comment)))
+}
+
+/// Deletes a comment: its author may, and so may the event's owner. The notifications it caused stay.
+#[utoipa::path(
+    delete,
+    path = "/events/{event_id}/comments/{comment_id}",
+    tag = "comments",
+    operation_id = "delete_comment",
+    params(EventCommentParams),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    ids: PathIds<EventId, CommentId>,
+) -> Result<HttpResponse, ApiError> {
+    let PathIds(event, comment) = ids;
+    blocking(move || state.services.comments.delete(&caller.0, event, comment)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

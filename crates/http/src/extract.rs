@@ -215,20 +215,45 @@ impl<T: Id + 'static> FromRequest for PathId<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let parsed = match req.match_info().iter().next() {
-            Some((name, raw)) => raw
-                .parse::<i64>()
-                .ok()
-                .and_then(|id| T::parse(id).ok())
-                .map(PathId)
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!("path parameter {name} must be a positive integer"))
-                }),
+            Some((name, raw)) => path_id(name, raw).map(PathId),
             None => Err(ApiError::internal(&std::io::Error::other(
                 "PathId used on a route without parameters",
             ))),
         };
         ready(parsed)
     }
+}
+
+/// Two positive integer ids from the route's two path parameters, in their order in the route
+/// (`/events/{event_id}/comments/{comment_id}`): anything else is `400 bad_request`, naming the first
+/// parameter that is not one.
+#[derive(Debug, Clone, Copy)]
+pub struct PathIds<A, B>(pub A, pub B);
+
+impl<A: Id + 'static, B: Id + 'static> FromRequest for PathIds<A, B> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let mut params = req.match_info().iter();
+        let parsed = match (params.next(), params.next()) {
+            (Some((first_name, first)), Some((second_name, second))) => {
+                path_id(first_name, first).and_then(|first| Ok(PathIds(first, path_id(second_name, second)?)))
+            }
+            _ => Err(ApiError::internal(&std::io::Error::other(
+                "PathIds used on a route without two parameters",
+            ))),
+        };
+        ready(parsed)
+    }
+}
+
+/// The path parameter `name`, whose text is `raw`, as an id.
+fn path_id<T: Id>(name: &str, raw: &str) -> Result<T, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .and_then(|id| T::parse(id).ok())
+        .ok_or_else(|| ApiError::bad_request(format!("path parameter {name} must be a positive integer")))
 }
 
 /// Query parameters: `400 bad_request` when one cannot be parsed as its type.

@@ -143,6 +143,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(DELETE "/posts/{post_id}" => posts::delete),
         route!(POST "/comments/{event_id}" => comments::create),
         route!(GET "/comments/{event_id}" => comments::list_comments),
+        route!(PATCH "/events/{event_id}/comments/{comment_id}" => comments::update),
+        route!(DELETE "/events/{event_id}/comments/{comment_id}" => comments::delete),
         route!(POST "/notifications" => notifications::create),
         route!(GET "/notifications" => notifications::list_notifications),
         route!(POST "/notifications/read-all" => notifications::mark_all_read),

@@ -1,9 +1,9 @@
 //! Comments in the `comments` table, written together with the notifications they cause.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use plaza_domain::comment::{Comment, CommentRepository, FanOut, NewComment, PostedComment};
+use plaza_domain::comment::{Comment, CommentContent, CommentRepository, FanOut, NewComment, PostedComment};
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::db::{Database, now};
@@ -19,6 +19,7 @@ struct CommentRow {
     event_id: i64,
     owner_id: i64,
     created_at: NaiveDateTime,
+    edited_at: Option<NaiveDateTime>,
 }
 
 impl From<CommentRow> for Comment {
@@ -29,6 +30,7 @@ impl From<CommentRow> for Comment {
             event_id: EventId::from_stored(row.event_id),
             owner_id: UserId::from_stored(row.owner_id),
             created_at: row.created_at.and_utc(),
+            edited_at: row.edited_at.map(|time| time.and_utc()),
         }
     }
 }
@@ -123,6 +125,57 @@ impl CommentRepository for PgCommentRepository {
                 items: rows.into_iter().map(Comment::from).collect(),
                 total: total.unwrap_or(0).unsigned_abs(),
             })
+        })
+    }
+
+    fn find(&self, event: EventId, id: CommentId) -> Result<Option<Comment>, RepoError> {
+        self.db.read(|conn| {
+            Ok(comments::table
+                .find(id.get())
+                .filter(comments::event_id.eq(event.get()))
+                .select(CommentRow::as_select())
+                .first(conn)
+                .optional()?
+                .map(Comment::from))
+        })
+    }
+
+    fn update(
+        &self,
+        event: EventId,
+        id: CommentId,
+        content: CommentContent,
+        now: DateTime<Utc>,
+    ) -> Result<Comment, RepoError> {
+        self.db.write(|conn| {
+            let row = diesel::update(
+                comments::table
+                    .find(id.get())
+                    .filter(comments::event_id.eq(event.get())),
+            )
+            .set((
+                comments::content.eq(content.as_str()),
+                comments::edited_at.eq(Some(now.naive_utc())),
+            ))
+            .returning(CommentRow::as_returning())
+            .get_result(conn)
+            .optional()?;
+            Ok(row.ok_or(RepoError::NotFound)?.into())
+        })
+    }
+
+    fn delete(&self, event: EventId, id: CommentId) -> Result<(), RepoError> {
+        self.db.write(|conn| {
+            let deleted = diesel::delete(
+                comments::table
+                    .find(id.get())
+                    .filter(comments::event_id.eq(event.get())),
+            )
+            .execute(conn)?;
+            match deleted {
+                0 => Err(RepoError::NotFound.into()),
+                _ => Ok(()),
+            }
         })
     }
 }

@@ -71,6 +71,7 @@ struct CommentRow<'a> {
     event_id: i64,
     owner_id: i64,
     created_at: NaiveDateTime,
+    edited_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -220,6 +221,7 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     event_id: c.event_id.get(),
                     owner_id: c.owner_id.get(),
                     created_at: utc(c.created_at),
+                    edited_at: c.edited_at.map(utc),
                 })
                 .collect();
             diesel::insert_into(comments::table).values(&rows).execute(conn)?;

@@ -55,6 +55,7 @@ diesel::table! {
         event_id -> BigInt,
         owner_id -> BigInt,
         created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
     }
 }
 

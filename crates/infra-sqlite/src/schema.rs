@@ -55,6 +55,7 @@ diesel::table! {
         owner_id -> BigInt,
         created_at -> Timestamp,
         seq -> BigInt,
+        edited_at -> Nullable<Timestamp>,
     }
 }
 

@@ -96,6 +96,7 @@ macro_rules! contract_tests {
             a_failed_notification_leaves_no_comment,
             commenting_on_a_missing_event_is_not_found,
             deleting_an_event_takes_its_comments_and_keeps_the_notifications,
+            a_comment_is_edited_and_deleted_only_on_its_own_event,
             notifications_list_newest_first_with_the_unread_count,
             marking_read_is_per_owner_and_up_to_an_id,
             sent_since_counts_direct_notifications_only,
@@ -2165,6 +2166,98 @@ pub fn deleting_an_event_takes_its_comments_and_keeps_the_notifications(stores: 
         .unwrap();
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].event_id, None, "the inbox outlives the event");
+}
+
+pub fn a_comment_is_edited_and_deleted_only_on_its_own_event(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let meetup = event(stores, alice, "Meetup", "", 1);
+    let other = event(stores, alice, "Other", "", 2);
+    let write = |author, text: &str| {
+        stores
+            .comments
+            .create_with_notifications(comment(meetup.id, author, text), Box::new(Everyone(author)))
+            .unwrap()
+            .comment
+    };
+    let (first, second, third) = (write(bob, "one"), write(alice, "two"), write(bob, "three"));
+    assert_eq!(first.edited_at, None);
+    assert_eq!(
+        stores.comments.find(meetup.id, second.id).unwrap(),
+        Some(second.clone())
+    );
+    assert_eq!(
+        stores.comments.find(other.id, second.id).unwrap(),
+        None,
+        "a comment is found only on its own event"
+    );
+
+    let now = now_ms();
+    let words = || CommentContent::parse("one, edited").unwrap();
+    let edited = stores.comments.update(meetup.id, first.id, words(), now).unwrap();
+    assert_eq!(
+        (
+            edited.content.as_str(),
+            edited.edited_at,
+            edited.created_at,
+            edited.owner_id
+        ),
+        ("one, edited", Some(now), first.created_at, bob)
+    );
+    assert!(matches!(
+        stores.comments.update(other.id, first.id, words(), now),
+        Err(RepoError::NotFound)
+    ));
+    let listed = |event| -> (u64, Vec<String>) {
+        let listed = stores.comments.list(event, page(0, 10)).unwrap();
+        (
+            listed.total,
+            listed.items.into_iter().map(|c| c.content).collect(),
+        )
+    };
+    assert_eq!(
+        listed(meetup.id),
+        (3, vec!["one, edited".into(), "two".into(), "three".into()]),
+        "an edit keeps the comment's place"
+    );
+
+    assert!(matches!(
+        stores.comments.delete(other.id, second.id),
+        Err(RepoError::NotFound)
+    ));
+    stores.comments.delete(meetup.id, second.id).unwrap();
+    assert!(matches!(
+        stores.comments.delete(meetup.id, second.id),
+        Err(RepoError::NotFound)
+    ));
+    assert_eq!(stores.comments.find(meetup.id, second.id).unwrap(), None);
+    assert_eq!(
+        listed(meetup.id),
+        (2, vec!["one, edited".into(), "three".into()]),
+        "the total and the pages follow a deletion"
+    );
+    assert_eq!(
+        stores.comments.list(meetup.id, page(1, 10)).unwrap().items,
+        vec![third.clone()]
+    );
+    // A comment written after a deletion comes last, and the notifications already sent stay.
+    let fourth = write(alice, "four");
+    assert_eq!(
+        listed(meetup.id).1,
+        ["one, edited", "three", "four"].map(String::from)
+    );
+    assert!(fourth.id > third.id);
+    let (inbox, _) = stores
+        .notifications
+        .list(NotificationQuery {
+            owner: alice,
+            unread_only: false,
+            page: page(0, 10),
+        })
+        .unwrap();
+    assert!(
+        !inbox.items.is_empty(),
+        "bob's comments told alice, and that stays"
+    );
 }
 
 pub fn notifications_list_newest_first_with_the_unread_count(stores: &Stores) {

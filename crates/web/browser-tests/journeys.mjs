@@ -571,6 +571,67 @@ journey('a comment notifies the organiser, whose badge updates live', async (j, 
   await gone(impostor.getByRole('button', { name: 'Mark as read' }), 'the "Mark as read" button of the read notification');
 });
 
+journey('a comment is edited by its author and taken down by the author or the organiser (English and Chinese)', async (j, browser) => {
+  const organiser = await registerViaApi(newUser('host', { full_name: 'Hana Host' }));
+  const guest = await registerViaApi(newUser('guest', { full_name: 'Gil Guest' }));
+  const spammer = await registerViaApi(newUser('spam'));
+  const event = await createEventViaApi(organiser, { name: `Board games ${runId}` });
+  const guestComment = await api('POST', `/comments/${event.id}`, { token: guest.token, json: { content: 'I will bring Catan.' } });
+  await api('POST', `/comments/${event.id}`, { token: spammer.token, json: { content: 'Cheap watches at example.com' } });
+
+  // The guest edits their own words; someone else's comment offers them nothing.
+  const { page } = await openSession(browser, j);
+  await logInInUi(page, guest);
+  await page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(page, event.name), 'the event page');
+  const own = page.locator(`li.comment[data-comment-id="${guestComment.id}"]`);
+  const spam = page.locator('li.comment').filter({ hasText: 'Cheap watches' });
+  await see(own.getByRole('button', { name: 'Edit your comment' }), 'Edit on the guest\'s own comment');
+  if (await spam.getByRole('button').count()) fail('someone else\'s comment offers the guest a button');
+  await own.getByRole('button', { name: 'Edit your comment' }).click();
+  const editor = own.getByRole('textbox', { name: 'Edit your comment' });
+  await see(editor, 'the comment in an editor');
+  if ((await editor.inputValue()) !== 'I will bring Catan.') fail('the editor does not hold the comment');
+  await editor.fill('I will bring Catan and Carcassonne.');
+  await own.getByRole('button', { name: 'Save changes' }).click();
+  await see(page.getByRole('status').getByText('Your comment was saved.'), 'the edit saved');
+  const edited = page.locator('li.comment').filter({ hasText: 'I will bring Catan and Carcassonne.' });
+  await see(edited.locator('.edited'), 'the comment marked as edited');
+  const stored = await api('GET', `/comments/${event.id}`);
+  if (stored[0].content !== 'I will bring Catan and Carcassonne.' || !stored[0].edited_at) fail(`the server has ${JSON.stringify(stored[0])}`);
+
+  // The organiser, reading Chinese, takes the spam down (asked first), but cannot edit the guest's words.
+  const zh = await openSession(browser, j, { locale: 'zh-CN' });
+  await zh.page.goto(`${BASE}/#/login`);
+  await see(h1(zh.page, '登录'), 'the Chinese login page');
+  await zh.page.getByLabel('用户名').fill(organiser.username);
+  await zh.page.getByLabel('密码').fill(organiser.password);
+  await zh.page.getByRole('button', { name: '登录', exact: true }).click();
+  await see(zh.page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
+  await zh.page.goto(`${BASE}/#/events/${event.id}`);
+  await see(h1(zh.page, event.name), 'the event page in Chinese');
+  const guestsComment = zh.page.locator('li.comment').filter({ hasText: 'Carcassonne' });
+  await see(guestsComment.getByRole('button', { name: `删除 ${guest.username} 的评论` }), 'the organiser\'s delete on the guest\'s comment');
+  if (await guestsComment.getByRole('button', { name: '编辑你的评论' }).count()) fail('the organiser may edit the guest\'s words');
+  const spamZh = zh.page.locator('li.comment').filter({ hasText: 'Cheap watches' });
+  await spamZh.getByRole('button', { name: `删除 ${spammer.username} 的评论` }).click();
+  const asked = zh.page.getByRole('dialog', { name: '删除这条评论？' });
+  await see(asked, 'the Chinese confirmation');
+  await asked.getByRole('button', { name: '删除评论' }).click();
+  await see(zh.page.getByRole('status').getByText('评论已删除。'), 'the deletion told in Chinese');
+  await gone(spamZh, 'the spam on the organiser\'s page');
+  await see(zh.page.getByRole('heading', { name: '1 条评论' }), 'the count after the deletion');
+  const left = await api('GET', `/comments/${event.id}`);
+  if (left.length !== 1 || left[0].owner_id !== guest.id) fail(`the server still lists ${JSON.stringify(left)}`);
+  await pageBasics(zh.page, 'the event page with comments in Chinese');
+
+  // The guest deletes their own comment too.
+  await page.reload();
+  await page.locator('li.comment').filter({ hasText: 'Carcassonne' }).getByRole('button', { name: `Delete the comment by ${guest.username}` }).click();
+  await page.getByRole('dialog', { name: 'Delete this comment?' }).getByRole('button', { name: 'Delete comment' }).click();
+  await see(page.getByText('No comments yet. Be the first!'), 'no comments left');
+});
+
 journey('new notifications arrive live over the stream, and polling stands in without it', async (j, browser) => {
   const owner = await registerViaApi(newUser('live', { full_name: 'Lena Live' }));
   const event = await createEventViaApi(owner, { name: `Pub quiz ${runId}`, event_time: daysFromNow(3003) });

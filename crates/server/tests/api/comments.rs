@@ -213,3 +213,72 @@ fn an_event_overview_holds_the_event_a_page_of_comments_and_the_people_they_name
     app.get(&format!("/events/{}/overview?limit=101", event["id"]))
         .assert_error(400, "validation_failed");
 }
+
+#[test]
+fn the_author_edits_a_comment_and_the_author_or_the_events_owner_deletes_it() {
+    let app = TestApp::spawn();
+    let (_alice, alice_token) = app.user("alice");
+    let (_bob, bob_token) = app.user("bob");
+    let (_carol, carol_token) = app.user("carol");
+    let event = app.create_event(&alice_token, json!({}));
+    let other = app.create_event(&alice_token, json!({"name": "Other"}));
+    let list = format!("/comments/{}", event["id"]);
+    let write = |token: &str, text: &str| {
+        app.post_json(&list, Some(token), &json!({"content": text}))
+            .assert_ok()
+    };
+    let first = write(&bob_token, "first");
+    let second = write(&carol_token, "second");
+    let third = write(&bob_token, "third");
+    assert_eq!(first["edited_at"], Value::Null);
+    let path = |comment: &Value| format!("/events/{}/comments/{}", event["id"], comment["id"]);
+
+    let edited = app
+        .send_json("PATCH", &path(&first), Some(&bob_token), &json!({"content": "first, edited"}))
+        .assert_ok();
+    assert_eq!(
+        (&edited["id"], &edited["content"], &edited["created_at"], &edited["owner_id"]),
+        (&first["id"], &json!("first, edited"), &first["created_at"], &first["owner_id"])
+    );
+    assert!(edited["edited_at"].as_str().is_some_and(|at| at.ends_with('Z')));
+    assert_eq!(
+        contents(&app.get(&list).assert_ok()),
+        ["first, edited", "second", "third"],
+        "an edit keeps the comment's place"
+    );
+    for (token, who) in [(&alice_token, "the event's owner"), (&carol_token, "another member")] {
+        app.send_json("PATCH", &path(&first), Some(token), &json!({"content": "not mine"}))
+            .assert_error(403, "forbidden");
+        assert!(!who.is_empty());
+    }
+    app.send_json("PATCH", &path(&first), Some(&bob_token), &json!({"content": "  "}))
+        .assert_invalid("content");
+    app.send_json("PATCH", &path(&first), Some(&bob_token), &json!({}))
+        .assert_invalid("content");
+    app.send_json("PATCH", &path(&first), None, &json!({"content": "x"}))
+        .assert_error(401, "unauthorized");
+    // A comment is addressed through its own event only.
+    let elsewhere = format!("/events/{}/comments/{}", other["id"], first["id"]);
+    app.send_json("PATCH", &elsewhere, Some(&bob_token), &json!({"content": "x"}))
+        .assert_error(404, "not_found");
+    app.call_as("DELETE", &bob_token, &elsewhere)
+        .assert_error(404, "not_found");
+    app.call_as("DELETE", &bob_token, &format!("/events/{}/comments/abc", event["id"]))
+        .assert_error(400, "bad_request");
+
+    // Deleting: not someone else's, but the author's own and any on one's own event.
+    app.call_as("DELETE", &carol_token, &path(&first))
+        .assert_error(403, "forbidden");
+    assert_eq!(app.call_as("DELETE", &bob_token, &path(&first)).status, 204);
+    assert_eq!(app.call_as("DELETE", &alice_token, &path(&second)).status, 204);
+    app.call_as("DELETE", &bob_token, &path(&first))
+        .assert_error(404, "not_found");
+    let left = app.get(&list);
+    assert_eq!(contents(&left.assert_ok()), ["third"]);
+    assert_eq!(left.header("x-total-count"), Some("1"));
+    let overview = app
+        .get(&format!("/events/{}/overview", event["id"]))
+        .assert_ok();
+    assert_eq!(overview["comments_total"], 1);
+    assert!(!third.is_null());
+}

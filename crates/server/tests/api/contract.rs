@@ -595,6 +595,27 @@ fn real_responses_of_every_route_match_the_published_document() {
     c.get(&app, "/events/{event_id}/overview", "/events/999/overview", None)
         .assert_error(404, "not_found");
 
+    // Editing and deleting a comment.
+    let second = app
+        .post_json(&comments, Some(&bob_token), &json!({"content": "Bringing a friend"}))
+        .assert_ok();
+    let one_comment = format!("/events/{}/comments/{}", event["id"], second["id"]);
+    let template = "/events/{event_id}/comments/{comment_id}";
+    let edited = c
+        .send(&app, "PATCH", template, &one_comment, Some(&bob_token), &json!({"content": "Bringing two friends"}))
+        .assert_ok();
+    assert!(edited["edited_at"].is_string(), "{edited}");
+    c.send(&app, "PATCH", template, &one_comment, Some(&alice_token), &json!({"content": "No"}))
+        .assert_error(403, "forbidden");
+    c.send(&app, "PATCH", template, &one_comment, Some(&bob_token), &json!({"content": ""}))
+        .assert_invalid("content");
+    let removed = app.call_as("DELETE", &alice_token, &one_comment);
+    c.check("DELETE", template, &removed);
+    assert_eq!(removed.status, 204, "the event's owner removes a comment on it");
+    let again = app.call_as("DELETE", &bob_token, &one_comment);
+    c.check("DELETE", template, &again);
+    again.assert_error(404, "not_found");
+
     let inbox = c.get(&app, "/notifications/", "/notifications/", Some(&alice_token));
     let first = inbox.assert_ok()[0]["id"].as_i64().unwrap();
     assert_eq!(

@@ -289,6 +289,8 @@ export const waitlist = {
 export const comments = {
   list: (eventId, { skip, limit } = {}, options) => list(`/comments/${id(eventId)}`, { skip, limit }, options),
   create: (eventId, content) => data(request('POST', `/comments/${id(eventId)}`, { json: { content } })),
+  update: (eventId, commentId, content) => data(request('PATCH', `/events/${id(eventId)}/comments/${id(commentId)}`, { json: { content } })),
+  remove: (eventId, commentId) => request('DELETE', `/events/${id(eventId)}/comments/${id(commentId)}`),
 };
 
 export const notifications = {

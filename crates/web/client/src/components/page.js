@@ -37,6 +37,16 @@ export function time(iso, options) {
   return h('time', { datetime: iso, title: formatDateTime(iso, { dateStyle: 'full', timeStyle: 'long' }) }, formatDateTime(iso, options));
 }
 
+/** " · edited" with the time of the last edit as its tooltip, for a post or comment its author changed;
+ * nothing for one never edited. */
+export function editedNote(item) {
+  if (!item.edited_at) return null;
+  return [
+    h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '),
+    h('span', { class: 'edited' }, h('time', { datetime: item.edited_at, title: formatDateTime(item.edited_at, { dateStyle: 'full', timeStyle: 'long' }) }, t('item.edited'))),
+  ];
+}
+
 /** "2 h 30 min" in the reader's language. */
 export function duration(hours, minutes) {
   if (hours && minutes) return t('duration.hoursMinutes', { hours, minutes });

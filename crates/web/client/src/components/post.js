@@ -3,10 +3,10 @@
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import { errorMessage } from '../errors.js';
-import { formatDateTime, t } from '../i18n.js';
+import { t } from '../i18n.js';
 import { currentUser } from '../store.js';
 import { confirmDialog } from './dialog.js';
-import { time } from './page.js';
+import { editedNote, time } from './page.js';
 import { toast } from './toast.js';
 import { userLink } from './user.js';
 
@@ -22,15 +22,6 @@ export async function deletePost(post) {
     toast(errorMessage(error), { kind: 'error' });
     return false;
   }
-}
-
-/** " · edited" with the time of the last edit as its tooltip, or nothing for a post never edited. */
-export function editedNote(post) {
-  if (!post.edited_at) return null;
-  return [
-    h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '),
-    h('span', { class: 'edited' }, h('time', { datetime: post.edited_at, title: formatDateTime(post.edited_at, { dateStyle: 'full', timeStyle: 'long' }) }, t('post.edited'))),
-  ];
 }
 
 /** A card for lists. `onDeleted` runs after its author deleted it. `headingLevel` keeps the outline right. */

@@ -10,7 +10,7 @@ import { currentUser, isSignedIn, store } from '../store.js';
 import { cachedUser, loadUsers, remember } from '../users.js';
 import { confirmDialog } from '../components/dialog.js';
 import { checks, createForm, field } from '../components/form.js';
-import { duration, emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
+import { duration, editedNote, emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
 import { pager, rangeText } from '../components/pager.js';
 import { hasStarted, pastTag, placeFacts } from '../components/place.js';
 import { toast } from '../components/toast.js';
@@ -22,6 +22,8 @@ export default function EventPage(ctx) {
   const { id } = ctx.params;
   const el = h('div', { class: 'page page-event' }, pageHeader(t('event.title')).el, loading());
   let event = null;
+  /** The comments on the page, as last loaded or edited. */
+  let shownComments = [];
   let commentsSkip = intParam(ctx.query.get('cskip'), 0);
   // A notification links here with its time: the comment it announces has the same `created_at`.
   const commentAt = ctx.query.get('comment_at');
@@ -370,6 +372,7 @@ export default function EventPage(ctx) {
     try {
       const { items, total } = await (pending ?? api.comments.list(event.id, { skip: commentsSkip, limit: COMMENTS_PER_PAGE }, { signal: ctx.signal }));
       commentsTotal = total;
+      shownComments = items;
       await loadUsers(items.map((comment) => comment.owner_id), { signal: ctx.signal });
       commentsHeading.textContent = t('comments.titleCount', { count: total });
       const link = (skip) => href(`/events/${event.id}`, { cskip: skip || null });
@@ -393,17 +396,78 @@ export default function EventPage(ctx) {
   }
 
   function commentItem(comment) {
-    return h(
+    const me = currentUser()?.id;
+    const mine = me === comment.owner_id;
+    // The author edits their words; the author and the event's owner may take a comment down.
+    const mayDelete = mine || me === event.owner_id;
+    const author = cachedUser(comment.owner_id)?.username ?? '';
+    const text = h('p', { class: 'comment-text pre-wrap' }, comment.content);
+    const actions = mine || mayDelete
+      ? h(
+        'div',
+        { class: 'comment-actions' },
+        mine ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': t('comments.editYours'), onClick: () => editComment() }, t('action.edit')) : null,
+        mayDelete ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': t('comments.deleteBy', { name: author }), onClick: () => deleteComment() }, t('action.delete')) : null,
+      )
+      : null;
+    const item = h(
       'li',
       { class: 'comment', tabindex: '-1', dataset: { commentId: String(comment.id) } },
       h('div', { class: 'comment-avatar' }, avatar(cachedUser(comment.owner_id), 'sm')),
       h(
         'div',
         { class: 'comment-body' },
-        h('p', { class: 'comment-meta' }, userLink(comment.owner_id), h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '), time(comment.created_at)),
-        h('p', { class: 'comment-text pre-wrap' }, comment.content),
+        h('p', { class: 'comment-meta' }, userLink(comment.owner_id), h('span', { class: 'meta-sep', 'aria-hidden': 'true' }, ' · '), time(comment.created_at), editedNote(comment)),
+        text,
+        actions,
       ),
     );
+
+    function editComment() {
+      const headingId = uid('edit-comment');
+      const content = field({ name: 'content', label: t('comments.editLabel'), value: comment.content, multiline: true, rows: 3, maxlength: 5000, required: true });
+      const restore = (next) => {
+        shownComments = shownComments.map((one) => (one.id === next.id ? next : one));
+        const shown = commentItem(next);
+        item.replaceWith(shown);
+        shown.focus();
+      };
+      const cancel = h('button', { type: 'button', class: 'btn btn-secondary', onClick: () => restore(comment) }, t('action.cancel'));
+      const form = createForm({
+        fields: [content],
+        submitLabel: t('action.save'),
+        labelledBy: headingId,
+        validate: ({ content: value }) => ({ content: checks.required(value) ?? checks.maxChars(value, 5000) }),
+        onSubmit: async ({ content: value }) => {
+          if (value === comment.content) return restore(comment);
+          const saved = await api.comments.update(event.id, comment.id, value);
+          toast(t('comments.saved'));
+          restore(saved);
+        },
+      });
+      form.submit.parentElement.append(cancel);
+      text.replaceWith(h('div', { class: 'comment-edit' }, h('span', { id: headingId, class: 'visually-hidden' }, t('comments.editLabel')), form.el));
+      actions?.remove();
+      content.input.focus();
+    }
+
+    async function deleteComment() {
+      const ok = await confirmDialog({
+        title: t('comments.deleteTitle'),
+        message: mine ? t('comments.deleteOwnText') : t('comments.deleteText', { name: author }),
+        confirmLabel: t('comments.deleteConfirm'),
+      });
+      if (!ok) return;
+      try {
+        await api.comments.remove(event.id, comment.id);
+        toast(t('comments.deleted'));
+        await loadComments({ focus: true });
+      } catch (error) {
+        toast(errorMessage(error), { kind: 'error' });
+      }
+    }
+
+    return item;
   }
 
   function commentForm() {
@@ -440,6 +504,9 @@ export default function EventPage(ctx) {
     if (!event || !changed.includes('user')) return;
     waiting = undefined;
     draw();
+    // Who may edit or delete which comment follows the reader, known only once their session is back.
+    const list = commentsList.querySelector('ol.comment-list');
+    if (list) replace(list, shownComments.map(commentItem));
   });
 
   return {

@@ -7,8 +7,8 @@ import { navigate } from '../router.js';
 import { currentUser } from '../store.js';
 import { loadUsers } from '../users.js';
 import { checks, createForm, field } from '../components/form.js';
-import { emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
-import { deletePost, editedNote } from '../components/post.js';
+import { editedNote, emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
+import { deletePost } from '../components/post.js';
 import { toast } from '../components/toast.js';
 import { userLink } from '../components/user.js';
 
