@@ -112,6 +112,7 @@ pub async fn upload(
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The user, with `avatar_url` null", body = UserResponse),
+        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),

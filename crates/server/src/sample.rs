@@ -6,7 +6,7 @@ use chrono::{Duration, DurationRound, Utc};
 use plaza_app::events::EventDraft;
 use plaza_app::users::Profile;
 use plaza_app::{AppError, Services};
-use plaza_domain::comment::CommentContent;
+use plaza_domain::comment::{Comment, CommentContent};
 use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventDescription, EventName, MaxTickets, TicketQuantity,
 };
@@ -97,12 +97,12 @@ fn buy(services: &Services, buyer: &User, event: &Event, quantity: i64) -> anyho
         .map_err(app)
 }
 
-fn comment(services: &Services, author: &User, event: &Event, text: &str) -> anyhow::Result<()> {
-    services
+fn comment(services: &Services, author: &User, event: &Event, text: &str) -> anyhow::Result<Comment> {
+    Ok(services
         .comments
         .post(author, event.id, valid(CommentContent::parse(text))?)
-        .map_err(app)?;
-    Ok(())
+        .map_err(app)?
+        .comment)
 }
 
 fn post(services: &Services, author: &User, title: &str, content: &str) -> anyhow::Result<Post> {
@@ -201,7 +201,17 @@ pub fn load(services: &Services) -> anyhow::Result<()> {
         &meetup,
         "Yes to both: a Diesel talk, and the venue is step-free.",
     )?;
-    comment(services, &alice, &cinema, "Which film is first?")?;
+    let question = comment(services, &alice, &cinema, "Which film is frist?")?;
+    // Edited after it was written (a typo), so that the sample shows (and a copy must keep) `edited_at`.
+    services
+        .comments
+        .edit(
+            &alice,
+            cinema.id,
+            question.id,
+            valid(CommentContent::parse("Which film is first?"))?,
+        )
+        .map_err(app)?;
     comment(
         services,
         &dave,

@@ -1678,6 +1678,9 @@ journey('a member edits their profile, avatar, password, posts and events', asyn
   // Edit it in place: the form holds the post, only what changed is sent, and it then says "edited".
   await page.getByRole('link', { name: title }).click();
   await see(h1(page, title), 'the post page');
+  // After a reload the session comes back after the page: the author's buttons still appear.
+  await page.reload();
+  await see(h1(page, title), 'the post page after a reload');
   await page.getByRole('button', { name: 'Edit' }).click();
   await see(h1(page, 'Edit post'), 'the edit form');
   if ((await page.getByLabel('Title').inputValue()) !== title) fail('the edit form does not hold the title');

@@ -461,6 +461,11 @@ export default function EventPage(ctx) {
       try {
         await api.comments.remove(event.id, comment.id);
         toast(t('comments.deleted'));
+        if (shownComments.length === 1 && commentsSkip > 0) {
+          // It was the last one on this page: show the page before instead of an empty one.
+          commentsSkip = Math.max(0, commentsSkip - COMMENTS_PER_PAGE);
+          replaceQuery({ cskip: commentsSkip || null });
+        }
         await loadComments({ focus: true });
       } catch (error) {
         toast(errorMessage(error), { kind: 'error' });

@@ -4,7 +4,7 @@ import * as api from '../api.js';
 import { h, replace, uid } from '../dom.js';
 import { t } from '../i18n.js';
 import { navigate } from '../router.js';
-import { currentUser } from '../store.js';
+import { currentUser, store } from '../store.js';
 import { loadUsers } from '../users.js';
 import { checks, createForm, field } from '../components/form.js';
 import { editedNote, emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
@@ -37,7 +37,13 @@ export default function PostPage(ctx) {
 
   const breadcrumb = () => h('p', { class: 'breadcrumb' }, h('a', { href: '#/posts' }, t('post.backToList')));
 
+  /** The post shown, and whether its author has it open in the editor. */
+  let shown = null;
+  let editing = false;
+
   function show(post, { focus } = {}) {
+    shown = post;
+    editing = false;
     ctx.setTitle(post.title);
     const mine = currentUser()?.id === post.owner_id;
     const remove = async () => {
@@ -63,6 +69,7 @@ export default function PostPage(ctx) {
   }
 
   function edit(post) {
+    editing = true;
     const headingId = uid('edit-post');
     const title = field({ name: 'title', label: t('posts.fieldTitle'), value: post.title, required: true, maxlength: 200, autocomplete: 'off' });
     const content = field({ name: 'content', label: t('posts.fieldContent'), value: post.content, multiline: true, rows: 8, required: true, maxlength: 50000 });
@@ -93,5 +100,10 @@ export default function PostPage(ctx) {
     title.input.focus();
   }
 
-  return { el, title: t('post.title'), ready: load() };
+  // Whether the reader wrote it is known only once their session is back (after a reload, say).
+  const unsubscribe = store.subscribe((state, previous, changed) => {
+    if (shown && !editing && changed.includes('user')) show(shown);
+  });
+
+  return { el, title: t('post.title'), ready: load(), destroy: unsubscribe };
 }

@@ -261,7 +261,8 @@ export default function SettingsPage(ctx) {
         remove.hidden = true;
         setError(null);
         toast(t('settings.avatarRemoved'));
-        upload.focus();
+        // The button that was pressed is gone: the picker, where a new picture is chosen, takes focus.
+        input.focus();
       } catch (problem) {
         setError(errorMessage(problem));
       } finally {
