@@ -192,9 +192,8 @@ pub(crate) fn configure_sqlite_once() {
 /// parsed and planned afresh on each use: a quarter of the CPU time of a page request went to SQLite's
 /// parser. With the guarantee, a statement's plan never depends on bound values, and no query of Plaza
 /// relies on them: no partial index compares a column with a bound value, no `LIKE` or `GLOB` takes a
-/// bound pattern, and there is no `sqlite_stat4` (nothing runs `ANALYZE`). (The query-plan tests write
-/// their values into the SQL text, so they do not show this; the benchmark does: every scenario got
-/// faster.)
+/// bound pattern, and there is no `sqlite_stat4` (nothing runs `ANALYZE`). The query-plan tests take
+/// the plans of the statements as they run, their `?` unbound: the plans SQLite gives them now.
 #[allow(unsafe_code)]
 unsafe extern "C" fn stable_query_plans(
     db: *mut libsqlite3_sys::sqlite3,

@@ -923,20 +923,11 @@ pub(crate) mod tests {
         db.execute_batch("ANALYZE;").unwrap();
         let plan_of = |sql: &str| db.query_plan(sql).unwrap();
 
-        let search = plan_of(
-            &SearchRange::All
-                .page_sql()
-                .replacen('?', "'music*'", 1)
-                .replace('?', "10"),
-        );
+        // The statements as they run, their parameters unbound: with stable query plans (see
+        // `db::stable_query_plans`) SQLite plans them without their values, so this is the plan they get.
+        let search = plan_of(SearchRange::All.page_sql());
         for range in [SearchRange::From(0), SearchRange::BelowBackwards(0)] {
-            let windowed = plan_of(
-                &range
-                    .page_sql()
-                    .replacen('?', "'music*'", 1)
-                    .replacen('?', "0", 1)
-                    .replace('?', "10"),
-            );
+            let windowed = plan_of(range.page_sql());
             assert!(
                 !windowed
                     .iter()
@@ -945,8 +936,8 @@ pub(crate) mod tests {
             );
         }
         let owned = plan_of(
-            "SELECT id FROM events INDEXED BY events_by_owner_time WHERE owner_id = 1 AND event_time < '2027' \
-             ORDER BY event_time DESC, id DESC LIMIT 10",
+            "SELECT id FROM events INDEXED BY events_by_owner_time WHERE owner_id = ? AND event_time < ? \
+             ORDER BY event_time DESC, id DESC LIMIT ?",
         );
         assert!(
             !owned.iter().any(|line| line.contains("TEMP B-TREE")),
@@ -970,7 +961,7 @@ pub(crate) mod tests {
         );
 
         let list = plan_of(
-            "SELECT event_id AS id FROM event_order WHERE position >= 0 ORDER BY position LIMIT 10 OFFSET 500",
+            "SELECT event_id AS id FROM event_order WHERE position >= ? ORDER BY position LIMIT ? OFFSET ?",
         );
         assert!(
             list.iter()

@@ -271,8 +271,8 @@ mod tests {
             .query_plan(concat!(
                 "SELECT ",
                 columns!(),
-                " FROM sessions WHERE user_id = 1 AND expires_at > '2026-01-01' \
-                 ORDER BY last_used_at DESC, id DESC LIMIT 50"
+                " FROM sessions WHERE user_id = ? AND expires_at > ? \
+                 ORDER BY last_used_at DESC, id DESC LIMIT ?"
             ))
             .unwrap();
         assert!(

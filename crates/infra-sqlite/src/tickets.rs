@@ -394,8 +394,8 @@ mod tests {
                 concat!(
                     "SELECT ",
                     held_columns!(),
-                    " FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.holder_id = 1 \
-                     ORDER BY t.id DESC LIMIT 10 OFFSET 0"
+                    " FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.holder_id = ? \
+                     ORDER BY t.id DESC LIMIT ? OFFSET ?"
                 ),
                 "tickets_by_holder",
             ),
@@ -404,7 +404,7 @@ mod tests {
                     "SELECT ",
                     held_columns!(),
                     " FROM tickets t JOIN events e ON e.id = t.event_id \
-                     WHERE t.holder_id = 1 AND t.status = 'active' ORDER BY t.id DESC LIMIT 10 OFFSET 0"
+                     WHERE t.holder_id = ? AND t.status = ? ORDER BY t.id DESC LIMIT ? OFFSET ?"
                 ),
                 "tickets_by_holder_and_status",
             ),
@@ -417,8 +417,8 @@ mod tests {
             .query_plan(concat!(
                 "SELECT ",
                 attendee_columns!(),
-                " FROM tickets t JOIN users u ON u.id = t.holder_id WHERE t.event_id = 1 AND t.id > 0 \
-                 ORDER BY t.id LIMIT 500"
+                " FROM tickets t JOIN users u ON u.id = t.holder_id WHERE t.event_id = ? AND t.id > ? \
+                 ORDER BY t.id LIMIT ?"
             ))
             .unwrap();
         assert!(
@@ -430,7 +430,7 @@ mod tests {
             "{attendees:?}"
         );
         let count = db
-            .query_plan("SELECT COALESCE(SUM(count), 0) AS count FROM ticket_counts WHERE holder_id = 1")
+            .query_plan("SELECT COALESCE(SUM(count), 0) AS count FROM ticket_counts WHERE holder_id = ?")
             .unwrap();
         assert!(count.iter().any(|step| step.contains("PRIMARY KEY")), "{count:?}");
     }
