@@ -132,6 +132,10 @@ pub struct DataLock {
     _file: fs::File,
 }
 
+/// How many more times a busy data lock is tried, `LOCK_RETRY` apart (see [`DataLock::acquire`]).
+const LOCK_ATTEMPTS: u32 = 20;
+const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
+
 impl DataLock {
     pub fn acquire(database: &Path) -> anyhow::Result<Self> {
         let path = with_suffix(database, ".lock");
@@ -144,15 +148,26 @@ impl DataLock {
             .write(true)
             .open(&path)
             .with_context(|| format!("cannot open {}", path.display()))?;
-        match file.try_lock() {
-            Ok(()) => Ok(Self { _file: file }),
-            Err(fs::TryLockError::WouldBlock) => bail!(
-                "another Plaza process is using {} (it holds {}); stop it first",
-                database.display(),
-                path.display()
-            ),
-            Err(fs::TryLockError::Error(error)) => {
-                Err(error).with_context(|| format!("cannot lock {}", path.display()))
+        // A lock just released can still be held for an instant: a process that started a child while it
+        // held the lock shares the lock's descriptor with that child until the child's program starts
+        // (and closes it). So a busy lock is tried again for a moment before another process is blamed;
+        // a server that holds it holds it for much longer.
+        let mut attempts = 0;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Self { _file: file }),
+                Err(fs::TryLockError::WouldBlock) if attempts < LOCK_ATTEMPTS => {
+                    attempts += 1;
+                    std::thread::sleep(LOCK_RETRY);
+                }
+                Err(fs::TryLockError::WouldBlock) => bail!(
+                    "another Plaza process is using {} (it holds {}); stop it first",
+                    database.display(),
+                    path.display()
+                ),
+                Err(fs::TryLockError::Error(error)) => {
+                    return Err(error).with_context(|| format!("cannot lock {}", path.display()));
+                }
             }
         }
     }
