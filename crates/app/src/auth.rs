@@ -131,6 +131,7 @@ impl AuthService {
     ) -> Result<SignedIn, AppError> {
         let user = self.check_credentials(client, username, password)?;
         let now = stored_now();
+        refuse_banned(&user, now)?;
         let refresh_token = crate::secret::new_secret()?;
         let expires_at = now + session_lifetime(remember);
         let session = self.sessions.start(NewSession {
@@ -200,6 +201,7 @@ impl AuthService {
             self.sessions.end(user.id, session.id)?;
             return Err(invalid());
         }
+        refuse_banned(&user, now)?;
         self.signed_in(&user, session.id, next, expires_at, now)
     }
 
@@ -374,7 +376,17 @@ impl AuthService {
         if crate::token::predates(issued_at, user.token_epoch) {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
         }
+        refuse_banned(&user, Utc::now())?;
         Ok(user)
+    }
+}
+
+/// [`AppError::Banned`] while a ban holds on `user` at `now`. Checked after the credentials, so only
+/// someone who holds them learns of the ban.
+fn refuse_banned(user: &User, now: DateTime<Utc>) -> Result<(), AppError> {
+    match user.active_ban(now) {
+        Some(ban) => Err(AppError::Banned(ban.into())),
+        None => Ok(()),
     }
 }
 
@@ -481,6 +493,69 @@ mod tests {
             auth.authenticate(&signed_in.access.access_token),
             Err(AppError::Unauthorized(INVALID_TOKEN))
         ));
+    }
+
+    #[test]
+    fn a_banned_account_is_refused_at_login_and_with_every_token_until_the_ban_ends() {
+        let banned_until = |until| {
+            let mut bob = user(2, "bob");
+            bob.token_epoch = Utc::now() - Duration::minutes(5);
+            bob.ban = Some(plaza_domain::user::Ban {
+                reason: "spam".into(),
+                until,
+                since: Utc::now() - Duration::minutes(1),
+            });
+            bob
+        };
+        for (until, refused) in [
+            (None, true),
+            (Some(Utc::now() + Duration::hours(1)), true),
+            (Some(Utc::now() - Duration::seconds(1)), false),
+        ] {
+            let bob = banned_until(until);
+            let mut users = MockUserRepository::new();
+            let stored = bob.clone();
+            users
+                .expect_find_by_username()
+                .returning(move |_| Ok(Some(stored.clone())));
+            users
+                .expect_find_signed_in()
+                .returning(move |_, _| Ok(Some(bob.clone())));
+            let mut hasher = MockPasswordHasher::new();
+            hasher.expect_verify().returning(|_, _| Ok(true));
+            hasher.expect_needs_rehash().returning(|_| false);
+            let first_key = Arc::new(std::sync::Mutex::new(String::new()));
+            let auth = AuthService::new(
+                Arc::new(users),
+                Arc::new(hasher),
+                codec(),
+                Arc::new(starting_sessions(first_key)),
+            );
+            let login = auth.login("c", "bob", "right", Device::describe(None), false);
+            let token = codec()
+                .issue(
+                    UserId::from_stored(2),
+                    Utc::now() - Duration::minutes(5),
+                    Some(SessionId::from_stored(7)),
+                    Utc::now(),
+                )
+                .unwrap();
+            let request = auth.authenticate(&token.access_token);
+            if refused {
+                let notice = crate::error::BanNotice {
+                    reason: "spam".into(),
+                    until,
+                };
+                assert!(
+                    matches!(&login, Err(AppError::Banned(told)) if *told == notice),
+                    "{login:?}"
+                );
+                assert!(matches!(&request, Err(AppError::Banned(told)) if *told == notice));
+            } else {
+                assert!(login.is_ok(), "a ban that ran out lifted itself: {login:?}");
+                assert!(request.is_ok());
+            }
+        }
     }
 
     /// Alice (signed in long after her last password change) and sessions that answer `renew` by the

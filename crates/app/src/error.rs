@@ -1,6 +1,24 @@
 //! What a use case can answer besides success. The HTTP adapter maps each variant to a status in one place.
 
+use chrono::{DateTime, Utc};
+use plaza_domain::user::Ban;
 use plaza_domain::{Conflict, RepoError, ValidationErrors};
+
+/// What a banned user is told: why, and until when (`None`: until a moderator lifts it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BanNotice {
+    pub reason: String,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl From<&Ban> for BanNotice {
+    fn from(ban: &Ban) -> Self {
+        Self {
+            reason: ban.reason.clone(),
+            until: ban.until,
+        }
+    }
+}
 
 /// What [`AppError::RefreshTokenReused`] says.
 pub const REFRESH_TOKEN_REUSED: &str =
@@ -21,6 +39,9 @@ pub enum AppError {
     RefreshTokenReused,
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The account is banned: its tokens and logins are refused until the ban ends or is lifted.
+    #[error("this account is banned")]
+    Banned(BanNotice),
     #[error("{0}")]
     Conflict(Conflict),
     #[error("{0}")]

@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod limit;
 pub mod live;
+pub mod moderation;
 pub mod notifications;
 pub mod overview;
 pub mod password;
@@ -28,6 +29,7 @@ pub use error::AppError;
 pub use events::EventService;
 pub use limit::WorkLimit;
 pub use live::{Hub, LiveService, StreamLimits};
+pub use moderation::ModerationService;
 pub use notifications::NotificationService;
 pub use overview::OverviewService;
 pub use password::{BcryptHasher, PasswordHasher};
@@ -83,6 +85,8 @@ pub struct Services {
     pub tickets: TicketService,
     /// Who waits for places at sold-out events.
     pub waitlist: WaitlistService,
+    /// Roles and the moderation log.
+    pub moderation: ModerationService,
     pub live: LiveService,
     pub health: Arc<dyn StorageHealth>,
 }
@@ -112,6 +116,7 @@ impl Services {
                 stores.comments.clone(),
                 stores.users.clone(),
             ),
+            moderation: ModerationService::new(stores.users.clone(), stores.modlog, bus.clone()),
             users: UserService::new(
                 stores.users,
                 passwords,
@@ -166,6 +171,7 @@ mod tests {
                 sessions: Arc::new(plaza_domain::session::MockSessionRepository::new()),
                 tickets: Arc::new(plaza_domain::ticket::MockTicketRepository::new()),
                 waitlists: Arc::new(plaza_domain::waitlist::MockWaitlistRepository::new()),
+                modlog: Arc::new(plaza_domain::modlog::MockModLogRepository::new()),
                 login_failures,
             },
             avatars: Arc::new(MockAvatarStore::new()),

@@ -181,6 +181,17 @@ impl SignalSink for Hub {
     }
 }
 
+/// Where a stream's session stands when it is checked again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// It holds.
+    Holds,
+    /// The password changed since its token was issued, the session ended, or the user is gone.
+    SignedOut,
+    /// The account is banned.
+    Banned,
+}
+
 /// An open stream's place in the [`Hub`]; leaves it when dropped.
 #[derive(Debug)]
 pub struct Subscription {
@@ -324,15 +335,16 @@ impl LiveService {
             })
     }
 
-    /// Whether the session still holds: `Ok(true)`; `Ok(false)` once the user changed their password
-    /// (or is gone). Expiry is the caller's to time.
-    pub(crate) fn still_valid(&self, session: &Session) -> Result<bool, AppError> {
+    /// Whether the session still holds, or why not (the user changed their password or is gone, or was
+    /// banned). Expiry is the caller's to time.
+    pub(crate) fn still_valid(&self, session: &Session) -> Result<Standing, AppError> {
         match self
             .auth
             .holder(session.user.id, session.session, session.issued_at)
         {
-            Ok(_) => Ok(true),
-            Err(AppError::Unauthorized(_)) => Ok(false),
+            Ok(_) => Ok(Standing::Holds),
+            Err(AppError::Unauthorized(_)) => Ok(Standing::SignedOut),
+            Err(AppError::Banned(_)) => Ok(Standing::Banned),
             Err(other) => Err(other),
         }
     }

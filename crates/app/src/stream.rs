@@ -21,7 +21,7 @@ use tokio::sync::SemaphorePermit;
 
 use crate::auth::{INVALID_TOKEN, Session};
 use crate::error::AppError;
-use crate::live::{LiveService, READ_BATCH, Subscription};
+use crate::live::{LiveService, READ_BATCH, Standing, Subscription};
 use crate::token::CLOCK_SKEW_SECONDS;
 
 /// How often a quiet stream reads its inbox and checks its token anyway: a signal lost on its way (the
@@ -35,6 +35,8 @@ pub enum EndReason {
     TokenExpired,
     /// The password changed (or the user is gone): do not reconnect with the session.
     SignedOut,
+    /// The account was banned: do not reconnect until the ban ends.
+    AccountBanned,
     /// The instance is stopping: reconnect with the last id received.
     ShuttingDown,
     /// Storage failed: reconnect with the last id received, nothing is lost.
@@ -47,6 +49,7 @@ impl EndReason {
         match self {
             Self::TokenExpired => "token_expired",
             Self::SignedOut => "signed_out",
+            Self::AccountBanned => "account_banned",
             Self::ShuttingDown => "shutting_down",
             Self::Unavailable => "unavailable",
         }
@@ -88,7 +91,7 @@ pub enum Next {
     },
     /// Check the session (it touches storage: run it where blocking is allowed), then report the result
     /// with [`LiveStream::checked`].
-    Check(Check),
+    Check(Box<Check>),
     /// Take a turn ([`LiveStream::read_turn`]) and read (it touches storage), then report the result with
     /// [`LiveStream::read`].
     Read(Read),
@@ -112,9 +115,14 @@ impl std::fmt::Debug for Check {
 }
 
 impl Check {
-    /// `Ok(false)` once the user changed their password (or is gone).
-    pub fn run(self) -> Result<bool, AppError> {
-        self.live.still_valid(&self.session)
+    /// `Ok(None)` while the session holds; why the stream ends once the user changed their password (or
+    /// is gone), or was banned.
+    pub fn run(self) -> Result<Option<EndReason>, AppError> {
+        Ok(match self.live.still_valid(&self.session)? {
+            Standing::Holds => None,
+            Standing::SignedOut => Some(EndReason::SignedOut),
+            Standing::Banned => Some(EndReason::AccountBanned),
+        })
     }
 }
 
@@ -183,7 +191,7 @@ impl LiveStream {
         subscription: Subscription,
         after: Option<InboxCursor>,
     ) -> Result<Self, AppError> {
-        if !live.still_valid(&session)? {
+        if live.still_valid(&session)? != Standing::Holds {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
         }
         let first = live.read(session.user.id, after)?;
@@ -238,10 +246,10 @@ impl LiveStream {
                     }
                 }
                 Stage::Checking => {
-                    return Next::Check(Check {
+                    return Next::Check(Box::new(Check {
                         live: self.live.clone(),
                         session: self.session.clone(),
-                    });
+                    }));
                 }
                 Stage::Checked | Stage::Reading => {
                     self.stage = Stage::Reading;
@@ -277,10 +285,10 @@ impl LiveStream {
 
     /// The result of a [`Check`]; an error (whatever failed running it) ends the stream as
     /// [`EndReason::Unavailable`].
-    pub fn checked<E: Display>(&mut self, result: Result<bool, E>) {
+    pub fn checked<E: Display>(&mut self, result: Result<Option<EndReason>, E>) {
         match result {
-            Ok(true) => self.stage = Stage::Checked,
-            Ok(false) => self.end(EndReason::SignedOut),
+            Ok(None) => self.stage = Stage::Checked,
+            Ok(Some(reason)) => self.end(reason),
             Err(error) => self.fail(&error),
         }
     }
@@ -465,13 +473,20 @@ mod tests {
         let spelled = [
             EndReason::TokenExpired,
             EndReason::SignedOut,
+            EndReason::AccountBanned,
             EndReason::ShuttingDown,
             EndReason::Unavailable,
         ]
         .map(EndReason::as_str);
         assert_eq!(
             spelled,
-            ["token_expired", "signed_out", "shutting_down", "unavailable"]
+            [
+                "token_expired",
+                "signed_out",
+                "account_banned",
+                "shutting_down",
+                "unavailable"
+            ]
         );
     }
 
@@ -578,7 +593,7 @@ mod tests {
         hub.deliver(Signal::Credentials(ALICE));
         stream.woken(Woken::Signal);
         assert!(matches!(stream.step(), Next::Check(_)), "checked before reading");
-        stream.checked(Ok::<_, AppError>(true));
+        stream.checked(Ok::<_, AppError>(None));
         assert!(matches!(stream.step(), Next::Read(_)));
         stream.read(Ok::<_, AppError>(inbox([], 0, 0)));
         assert!(matches!(stream.step(), Next::Wait { .. }));
@@ -606,7 +621,7 @@ mod tests {
 
         stream.woken(Woken::SafetyRead);
         assert!(matches!(stream.step(), Next::Check(_)));
-        stream.checked(Ok::<_, AppError>(true));
+        stream.checked(Ok::<_, AppError>(None));
         assert!(matches!(stream.step(), Next::Read(_)));
     }
 

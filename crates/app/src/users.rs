@@ -199,6 +199,8 @@ pub(crate) mod tests {
             email: format!("{username}@example.org"),
             full_name: None,
             avatar: None,
+            role: plaza_domain::role::Role::Member,
+            ban: None,
             password_hash: PasswordHash("$2b$04$hash".into()),
             token_epoch: Utc::now(),
             created_at: Utc::now(),

@@ -106,6 +106,8 @@ pub enum Conflict {
     TicketsAvailable,
     /// The user is on this event's waitlist already.
     AlreadyWaiting,
+    /// The change would leave the community without an admin.
+    LastAdmin,
 }
 
 impl fmt::Display for Conflict {
@@ -121,6 +123,9 @@ impl fmt::Display for Conflict {
             Conflict::TicketCancelled => "the ticket was cancelled: it admits nobody",
             Conflict::TicketsAvailable => "enough tickets are left: buy them instead of waiting",
             Conflict::AlreadyWaiting => "already on this event's waitlist",
+            Conflict::LastAdmin => {
+                "the community's last admin cannot stop being one: make another admin first"
+            }
         })
     }
 }

@@ -96,6 +96,10 @@ id_type!(
     /// Identifies a ticket.
     TicketId
 );
+id_type!(
+    /// Identifies an entry of the moderation log.
+    ModLogId
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ use crate::event::EventRepository;
 use crate::health::StorageHealth;
 use crate::live::StreamTicketStore;
 use crate::login::SharedLoginFailures;
+use crate::modlog::ModLogRepository;
 use crate::notification::NotificationRepository;
 use crate::post::PostRepository;
 use crate::session::SessionRepository;
@@ -33,6 +34,8 @@ pub struct Stores {
     pub comments: Arc<dyn CommentRepository>,
     /// Inboxes.
     pub notifications: Arc<dyn NotificationRepository>,
+    /// The moderation log (written by the ports whose acts it records).
+    pub modlog: Arc<dyn ModLogRepository>,
     /// Sessions and the digests of their refresh tokens.
     pub sessions: Arc<dyn SessionRepository>,
     /// Whether the store answers.

@@ -4,6 +4,7 @@
 
 use crate::comment::Comment;
 use crate::event::Event;
+use crate::modlog::ModLogEntry;
 use crate::notification::Notification;
 use crate::post::Post;
 use crate::ticket::Ticket;
@@ -12,7 +13,8 @@ use crate::waitlist::StoredEntry;
 use crate::{EventId, RepoError, UserId};
 
 /// Rows of one table, in id order. Batches arrive table by table, in an order that keeps every reference
-/// valid: users, events, posts, comments, participants, notifications, tickets, waitlist entries.
+/// valid: users, events, posts, comments, participants, notifications, tickets, waitlist entries, the
+/// moderation log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Batch {
     /// Accounts, with their password hashes and token epochs.
@@ -31,6 +33,8 @@ pub enum Batch {
     Tickets(Vec<Ticket>),
     /// Waitlist entries, in join order.
     Waitlist(Vec<StoredEntry>),
+    /// The moderation log, oldest first (the user names read with an entry are not written back).
+    ModLog(Vec<ModLogEntry>),
 }
 
 /// Declares [`Table`] and its complete list [`Table::ALL`] from one list of names.
@@ -69,6 +73,8 @@ tables!(
     Tickets,
     /// [`Batch::Waitlist`].
     Waitlist,
+    /// [`Batch::ModLog`].
+    ModLog,
 );
 
 impl Batch {
@@ -83,6 +89,7 @@ impl Batch {
             Batch::Notifications(_) => Table::Notifications,
             Batch::Tickets(_) => Table::Tickets,
             Batch::Waitlist(_) => Table::Waitlist,
+            Batch::ModLog(_) => Table::ModLog,
         }
     }
 
@@ -97,6 +104,7 @@ impl Batch {
             Batch::Notifications(rows) => rows.len(),
             Batch::Tickets(rows) => rows.len(),
             Batch::Waitlist(rows) => rows.len(),
+            Batch::ModLog(rows) => rows.len(),
         }
     }
 
@@ -125,6 +133,8 @@ pub struct Counts {
     pub tickets: u64,
     /// Rows of [`Batch::Waitlist`].
     pub waitlist: u64,
+    /// Rows of [`Batch::ModLog`].
+    pub modlog: u64,
 }
 
 impl Counts {
@@ -151,6 +161,7 @@ impl Counts {
             Table::Notifications => &mut self.notifications,
             Table::Tickets => &mut self.tickets,
             Table::Waitlist => &mut self.waitlist,
+            Table::ModLog => &mut self.modlog,
         }
     }
 }

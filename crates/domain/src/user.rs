@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Invalid, RepoError};
 use crate::ids::{SessionId, UserId};
+use crate::modlog::RoleChange;
 use crate::page::{Page, PageRequest};
+use crate::role::Role;
 use crate::text::bounded_text;
 
 /// A user name: 3–32 of `A-Z a-z 0-9 _ . -`. Unique without regard to ASCII case.
@@ -143,6 +145,11 @@ pub struct User {
     pub full_name: Option<String>,
     /// The stored avatar's file name in the avatar store, if any.
     pub avatar: Option<String>,
+    /// What the user may do beyond their own things; [`Role::Member`] for a new account.
+    pub role: Role,
+    /// The last ban given, as stored: it may have run out (see [`User::active_ban`]); `None` when none
+    /// was given or it was lifted.
+    pub ban: Option<Ban>,
     /// The hash of the current password.
     pub password_hash: PasswordHash,
     /// The token epoch (see [`token_epoch`]): tokens issued at or before this second are refused. It moves
@@ -152,7 +159,38 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+bounded_text!(
+    /// Why an account is banned, told to its owner: 1–1,000 characters, not only white space.
+    BanReason,
+    1,
+    1_000,
+    Prose
+);
+
+/// A ban on an account: while it holds, the account's tokens, sessions and logins are refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ban {
+    /// Why, as accepted by [`BanReason`].
+    pub reason: String,
+    /// When it lifts itself; `None`: it holds until a moderator lifts it.
+    pub until: Option<DateTime<Utc>>,
+    /// When it was given.
+    pub since: DateTime<Utc>,
+}
+
+impl Ban {
+    /// Whether it still holds at `now`: given for good, or `until` still ahead.
+    pub fn holds_at(&self, now: DateTime<Utc>) -> bool {
+        self.until.is_none_or(|until| until > now)
+    }
+}
+
 impl User {
+    /// The ban that holds at `now`, if any (one that ran out lifted itself).
+    pub fn active_ban(&self, now: DateTime<Utc>) -> Option<&Ban> {
+        self.ban.as_ref().filter(|ban| ban.holds_at(now))
+    }
+
     /// The name shown to others: the full name, or the user name when there is none.
     pub fn display_name(&self) -> &str {
         match self.full_name.as_deref() {
@@ -160,6 +198,21 @@ impl User {
             _ => &self.username,
         }
     }
+}
+
+/// A ban to give: whom, by whom, why, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BanOrder {
+    /// Who is banned.
+    pub user: UserId,
+    /// The moderator or admin who bans.
+    pub by: UserId,
+    /// Why, told to the banned user and shown in the moderation log.
+    pub reason: BanReason,
+    /// When it lifts itself (after `at`); `None`: until lifted.
+    pub until: Option<DateTime<Utc>>,
+    /// When it is given.
+    pub at: DateTime<Utc>,
 }
 
 /// An account to create.
@@ -233,6 +286,20 @@ pub trait UserRepository: Send + Sync {
     fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError>;
     /// Every user, in id order.
     fn list(&self, page: PageRequest) -> Result<Page<User>, RepoError>;
+    /// The users who hold `role`, in id order.
+    fn list_by_role(&self, role: Role, page: PageRequest) -> Result<Page<User>, RepoError>;
+    /// Gives `change.user` the role `change.role` and, when that changes it, records the change in the
+    /// moderation log, in one transaction; returns the user as they are now. `NotFound` when the user does
+    /// not exist; `Conflict::LastAdmin` when it would leave the community without an admin (checked in the
+    /// same transaction, so two admins demoting each other at once cannot both succeed).
+    fn set_role(&self, change: RoleChange) -> Result<User, RepoError>;
+    /// Bans `order.user` (replacing any ban they had) and records it in the moderation log, in one
+    /// transaction; returns the user as they are now. `NotFound` when the user does not exist.
+    fn ban(&self, order: BanOrder) -> Result<User, RepoError>;
+    /// Lifts `user`'s ban, recording it in the moderation log, in one transaction, when a ban holds at
+    /// `at`; otherwise changes and logs nothing (a ban that ran out is cleared without an entry). Returns
+    /// the user as they are now. `NotFound` when the user does not exist.
+    fn lift_ban(&self, user: UserId, by: UserId, at: DateTime<Utc>) -> Result<User, RepoError>;
     /// `NotFound`, or the same conflicts as `create`.
     fn update(&self, id: UserId, changes: UserChanges) -> Result<User, RepoError>;
     /// Sets the avatar file name (`None`: no avatar) and returns the updated user with the name it
@@ -325,6 +392,23 @@ mod tests {
     }
 
     #[test]
+    fn a_ban_holds_for_good_or_until_its_end() {
+        use chrono::Duration;
+        let now = Utc::now();
+        let ban = |until| Ban {
+            reason: "spam".into(),
+            until,
+            since: now - Duration::days(1),
+        };
+        assert!(ban(None).holds_at(now));
+        assert!(ban(Some(now + Duration::seconds(1))).holds_at(now));
+        assert!(!ban(Some(now)).holds_at(now), "lifted at its end");
+        assert!(!ban(Some(now - Duration::seconds(1))).holds_at(now));
+        assert!(BanReason::parse("").is_err() && BanReason::parse("  ").is_err());
+        assert!(BanReason::parse("x".repeat(1_000)).is_ok() && BanReason::parse("x".repeat(1_001)).is_err());
+    }
+
+    #[test]
     fn display_name_falls_back_to_the_username() {
         let mut user = User {
             id: UserId::from_stored(1),
@@ -332,6 +416,8 @@ mod tests {
             email: "a@b.co".into(),
             full_name: None,
             avatar: None,
+            role: Role::Member,
+            ban: None,
             password_hash: PasswordHash(String::new()),
             token_epoch: Utc::now(),
             created_at: Utc::now(),

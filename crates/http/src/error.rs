@@ -48,6 +48,8 @@ error_codes! {
         RefreshTokenReused = "refresh_token_reused",
         /// `403`: authenticated, but not the owner of what is being changed.
         Forbidden = "forbidden",
+        /// `403`: the account is banned (`ban` says why and until when): its tokens and logins are refused.
+        AccountBanned = "account_banned",
         /// `404`: the resource or route does not exist.
         NotFound = "not_found",
         /// `405`: the path exists, the method does not (see `Allow`).
@@ -72,6 +74,8 @@ error_codes! {
         TicketsAvailable = "tickets_available",
         /// `409`: the caller is on this event's waitlist already.
         AlreadyWaiting = "already_waiting",
+        /// `409`: the change would leave the community without an admin.
+        LastAdmin = "last_admin",
         /// `412`: an `If-Match` or `If-Unmodified-Since` condition did not hold.
         PreconditionFailed = "precondition_failed",
         /// `413`: the body is too large.
@@ -108,6 +112,21 @@ pub struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, min_items = 1)]
     pub errors: Option<Vec<FieldErrorBody>>,
+    /// Present only for `account_banned`: why, and until when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub ban: Option<BanBody>,
+}
+
+/// Why an account is banned, and until when.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BanBody {
+    /// The moderator's words.
+    pub reason: String,
+    /// When the ban lifts itself; `null`: until a moderator lifts it.
+    #[serde(serialize_with = "crate::tickets::serialize_optional_time")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// An HTTP failure in the contract's shape.
@@ -127,6 +146,7 @@ impl ApiError {
                 detail: detail.into(),
                 code,
                 errors: None,
+                ban: None,
             },
             retry_after: None,
         }
@@ -303,6 +323,18 @@ impl From<AppError> for ApiError {
                 plaza_app::error::REFRESH_TOKEN_REUSED,
             ),
             AppError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why),
+            AppError::Banned(notice) => {
+                let mut error = Self::new(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::AccountBanned,
+                    "this account is banned",
+                );
+                error.body.ban = Some(BanBody {
+                    reason: notice.reason,
+                    until: notice.until,
+                });
+                error
+            }
             AppError::Conflict(conflict) => {
                 let code = match conflict {
                     Conflict::UsernameTaken => ErrorCode::UsernameTaken,
@@ -314,6 +346,7 @@ impl From<AppError> for ApiError {
                     Conflict::TicketCancelled => ErrorCode::TicketCancelled,
                     Conflict::TicketsAvailable => ErrorCode::TicketsAvailable,
                     Conflict::AlreadyWaiting => ErrorCode::AlreadyWaiting,
+                    Conflict::LastAdmin => ErrorCode::LastAdmin,
                     // The use case turns this into a validation error; reaching here is a bug.
                     Conflict::CapacityBelowSold => {
                         return Self::invalid_field("max_tickets", conflict.to_string());
@@ -404,7 +437,7 @@ mod tests {
             );
             assert!(names.insert(code.as_str()), "{} twice", code.as_str());
         }
-        assert_eq!(ErrorCode::ALL.len(), 24);
+        assert_eq!(ErrorCode::ALL.len(), 26);
         assert_eq!(ErrorCode::MethodNotAllowed.as_str(), "method_not_allowed");
     }
 }

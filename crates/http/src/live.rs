@@ -102,8 +102,9 @@ pub struct UnreadEvent {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EndEvent {
     /// `token_expired` or `signed_out` (the password changed): the session is over, do not reconnect
-    /// with it. `shutting_down` (the instance is stopping) or `unavailable` (storage failed): reconnect
-    /// with `after`.
+    /// with it. `account_banned`: the account was banned, do not reconnect before the ban ends.
+    /// `shutting_down` (the instance is stopping) or `unavailable` (storage failed): reconnect with
+    /// `after`.
     #[schema(example = "shutting_down")]
     pub reason: &'static str,
 }

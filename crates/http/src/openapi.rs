@@ -19,8 +19,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{ErrorBody, ErrorCode, FieldErrorBody};
 use crate::live;
 use crate::responses::{
-    BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, RateLimited, RequestTimeout, Unauthorized,
-    Unavailable, UnsupportedMediaType,
+    AccountBanned, BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, RateLimited, RequestTimeout,
+    Unauthorized, Unavailable, UnsupportedMediaType,
 };
 use crate::routes;
 
@@ -48,6 +48,7 @@ pub const BEARER: &str = "bearerAuth";
             BadRequest,
             Unauthorized,
             Forbidden,
+            AccountBanned,
             NotFound,
             PayloadTooLarge,
             UnsupportedMediaType,
@@ -65,6 +66,7 @@ pub const BEARER: &str = "bearerAuth";
         (name = "posts", description = "Posts"),
         (name = "comments", description = "Comments on events; each notifies the people involved"),
         (name = "notifications", description = "The caller's inbox"),
+        (name = "moderation", description = "Roles and the public moderation log"),
         (name = "service", description = "Health, this document, the interactive docs"),
         (name = "web", description = "The web client"),
     )
@@ -98,7 +100,8 @@ impl Modify for Security {
 }
 
 /// Answers any route can give: `500` (a bug), `429` (a client over its connection cap), `408` wherever a
-/// body is read, and `503` wherever storage is involved.
+/// body is read, `503` wherever storage is involved, and `403 account_banned` wherever a token or a
+/// password is checked.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -113,6 +116,10 @@ impl Modify for CommonResponses {
                 }
                 if touches_storage {
                     add_response(operation, "503", "Unavailable");
+                }
+                // Whatever checks a token or a password refuses a banned account.
+                if operation.responses.responses.contains_key("401") {
+                    add_response(operation, "403", "AccountBanned");
                 }
             }
         }

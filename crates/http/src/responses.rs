@@ -18,9 +18,16 @@ pub struct BadRequest(pub ErrorBody);
 #[response(headers(("WWW-Authenticate" = String, description = "Always `Bearer`")))]
 pub struct Unauthorized(pub ErrorBody);
 
-/// `403 forbidden`: authenticated, but not the owner of what is being changed.
+/// `403 forbidden`: authenticated, but not the owner of what is being changed (or not a moderator or
+/// admin where one is needed); or `403 account_banned`: the caller's account is banned (`ban` says why and
+/// until when).
 #[derive(ToResponse)]
 pub struct Forbidden(pub ErrorBody);
+
+/// `403 account_banned`: the account is banned; `ban` says why and until when. Its tokens, sessions and
+/// logins are refused until the ban ends or is lifted.
+#[derive(ToResponse)]
+pub struct AccountBanned(pub ErrorBody);
 
 /// `404 not_found`: the resource does not exist.
 #[derive(ToResponse)]

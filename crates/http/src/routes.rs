@@ -8,8 +8,8 @@ use actix_web::{FromRequest, Handler, Responder, Route, web};
 use utoipa::openapi::OpenApi;
 
 use crate::{
-    attendees, avatars, comments, docs, events, health, live, notifications, overview, posts, sessions,
-    tickets, token, users, waitlist, web_client,
+    attendees, avatars, comments, docs, events, health, live, moderation, notifications, overview, posts,
+    sessions, tickets, token, users, waitlist, web_client,
 };
 
 /// One method on one path.
@@ -117,6 +117,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(PUT "/users/{user_id}" => users::update),
         route!(PUT "/users/{user_id}/avatar" => avatars::upload),
         route!(DELETE "/users/{user_id}/avatar" => avatars::remove),
+        route!(PUT "/users/{user_id}/role" => moderation::set_role),
+        route!(POST "/users/{user_id}/ban" => moderation::ban),
+        route!(DELETE "/users/{user_id}/ban" => moderation::lift_ban),
         route!(GET "/users/{user_id}/events" => events::list_by_owner),
         route!(GET "/avatars/{name}" => avatars::download),
         route!(GET "/images/{name}" => avatars::download_image),
@@ -151,6 +154,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(GET "/notifications/stream" => live::stream),
         route!(POST "/notifications/stream/ticket" => live::ticket),
         route!(POST "/notifications/{id}/read" => notifications::mark_read),
+        route!(GET "/modlog" => moderation::list_modlog),
     ]
     .into_iter()
     .flatten()

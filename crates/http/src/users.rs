@@ -16,6 +16,7 @@ use crate::respond::{list, serialize_time};
 use crate::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
+use crate::role::RoleName;
 use crate::state::AppState;
 
 /// A user as others see them; `email` only when the caller is that user.
@@ -32,20 +33,43 @@ pub struct UserResponse {
     /// Where the avatar image is served, relative to the API's root: `/avatars/<name>`.
     #[schema(required = true)]
     pub avatar_url: Option<String>,
+    /// Public: what the user may do beyond their own things.
+    pub role: RoleName,
+    /// The ban that holds on the user, shown only to moderators and admins; left out otherwise, and
+    /// when no ban holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub ban: Option<UserBan>,
     #[serde(serialize_with = "serialize_time")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
+}
+
+/// A ban on a user, as moderators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserBan {
+    pub reason: String,
+    /// When it lifts itself; `null`: until a moderator lifts it.
+    #[serde(serialize_with = "crate::tickets::serialize_optional_time")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
+    pub until: Option<DateTime<Utc>>,
+    /// When it was given.
+    #[serde(serialize_with = "serialize_time")]
+    #[schema(value_type = String, format = DateTime)]
+    pub since: DateTime<Utc>,
 }
 
 impl UserResponse {
     /// What anyone may see.
     pub fn public(user: User) -> Self {
         Self {
+            ban: None,
             id: user.id.get(),
             username: user.username,
             email: None,
             full_name: user.full_name,
             avatar_url: user.avatar.map(|name| format!("/avatars/{name}")),
+            role: user.role.into(),
             created_at: user.created_at,
         }
     }
@@ -59,13 +83,23 @@ impl UserResponse {
         }
     }
 
-    /// Private when `viewer` is the user, public otherwise.
+    /// Private when `viewer` is the user, public otherwise; with the ban that holds when `viewer`
+    /// moderates.
     pub fn for_viewer(user: User, viewer: Option<&User>) -> Self {
-        if viewer.is_some_and(|viewer| viewer.id == user.id) {
+        let ban = viewer
+            .filter(|viewer| viewer.role.moderates())
+            .and_then(|_| user.active_ban(Utc::now()))
+            .map(|ban| UserBan {
+                reason: ban.reason.clone(),
+                until: ban.until,
+                since: ban.since,
+            });
+        let response = if viewer.is_some_and(|viewer| viewer.id == user.id) {
             Self::private(user)
         } else {
             Self::public(user)
-        }
+        };
+        Self { ban, ..response }
     }
 }
 
@@ -266,6 +300,9 @@ pub struct UsersQuery {
     /// Default 10, or 100 with `ids`.
     #[param(nullable = false, minimum = 1, maximum = 100)]
     limit: Option<i64>,
+    /// Only the users who hold this role (not with `ids`).
+    #[param(nullable = false)]
+    role: Option<RoleName>,
 }
 
 /// The `user_id` path parameter.
@@ -278,7 +315,8 @@ pub struct UserIdParam(
 );
 
 /// Public profiles (never the e-mail): with `ids`, of up to 100 users in one call, unknown ids left out;
-/// without, every user by id, paged.
+/// with `role`, the users who hold it (the moderators, say), by id, paged; with neither, every user by id,
+/// paged. `ids` and `role` together are `400`.
 #[utoipa::path(
     get,
     path = "/users/",
@@ -298,13 +336,18 @@ pub async fn list_users(
     query: ApiQuery<UsersQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.0;
-    let users = match query.ids {
-        Some(raw) => {
+    let users = match (query.ids, query.role) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("use either ids or role, not both")),
+        (None, Some(role)) => {
+            let page = PageRequest::new(query.skip, query.limit)?;
+            blocking(move || state.services.moderation.holders(role.into(), page)).await?
+        }
+        (Some(raw), None) => {
             let ids = parse_ids(&raw)?;
             let page = PageRequest::with_default_limit(query.skip, query.limit, MAX_BATCH_IDS as u32)?;
             blocking(move || state.services.users.get_many(&ids, page)).await?
         }
-        None => {
+        (None, None) => {
             let page = PageRequest::new(query.skip, query.limit)?;
             blocking(move || state.services.users.list(page)).await?
         }

@@ -27,6 +27,10 @@ struct UserRow<'a> {
     #[diesel(column_name = password_changed_at)]
     token_epoch: NaiveDateTime,
     created_at: NaiveDateTime,
+    role: &'a str,
+    banned_at: Option<NaiveDateTime>,
+    banned_until: Option<NaiveDateTime>,
+    ban_reason: Option<&'a str>,
 }
 
 #[derive(Insertable)]
@@ -110,6 +114,7 @@ fn table_name(table: Table) -> &'static str {
         Table::Notifications => "notifications",
         Table::Tickets => "tickets",
         Table::Waitlist => "waitlist_entries",
+        Table::ModLog => "modlog",
     }
 }
 
@@ -168,6 +173,10 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     password_hash: &u.password_hash.0,
                     token_epoch: utc(u.token_epoch),
                     created_at: utc(u.created_at),
+                    role: u.role.as_str(),
+                    banned_at: u.ban.as_ref().map(|ban| utc(ban.since)),
+                    banned_until: u.ban.as_ref().and_then(|ban| ban.until).map(utc),
+                    ban_reason: u.ban.as_ref().map(|ban| ban.reason.as_str()),
                 })
                 .collect();
             diesel::insert_into(users::table).values(&rows).execute(conn)?;
@@ -290,6 +299,25 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                 .bind::<Timestamp, _>(utc(entry.created_at))
                 .execute(conn)?;
             }
+        }
+        Batch::ModLog(rows) => {
+            let rows: Vec<crate::modlog::Insert<'_>> = rows
+                .iter()
+                .map(|entry| crate::modlog::Insert {
+                    id: Some(entry.id.get()),
+                    moderator_id: entry.moderator.map(|id| id.get()),
+                    action: entry.action.name(),
+                    role: entry.action.role().map(|role| role.as_str()),
+                    target_kind: entry.target.kind.as_str(),
+                    target_id: entry.target.id,
+                    reason: entry.reason.as_deref(),
+                    until: entry.action.until().map(utc),
+                    created_at: utc(entry.created_at),
+                })
+                .collect();
+            diesel::insert_into(crate::schema::modlog::table)
+                .values(&rows)
+                .execute(conn)?;
         }
     }
     Ok(())

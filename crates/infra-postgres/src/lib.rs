@@ -11,6 +11,7 @@ mod events;
 pub mod import;
 mod issue;
 mod login_failures;
+mod modlog;
 mod notifications;
 mod posts;
 mod schema;

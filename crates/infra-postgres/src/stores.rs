@@ -8,6 +8,7 @@ use crate::comments::PgCommentRepository;
 use crate::db::Database;
 use crate::events::PgEventRepository;
 use crate::login_failures::PgLoginFailures;
+use crate::modlog::PgModLog;
 use crate::notifications::PgNotificationRepository;
 use crate::posts::PgPostRepository;
 use crate::sessions::PgSessions;
@@ -28,6 +29,7 @@ impl Database {
             posts: Arc::new(PgPostRepository::new(self.clone())),
             comments: Arc::new(PgCommentRepository::new(self.clone())),
             notifications: Arc::new(PgNotificationRepository::new(self.clone())),
+            modlog: Arc::new(PgModLog::new(self.clone())),
             health: Arc::new(self.clone()),
             stream_tickets: Arc::new(PgStreamTickets::new(self.clone())),
             sessions: Arc::new(PgSessions::new(self.clone())),

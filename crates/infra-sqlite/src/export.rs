@@ -248,6 +248,15 @@ fn export(conn: &mut SqliteConnection, sink: &mut Sink<'_>) -> Result<Counts, St
                     send(Batch::Waitlist(rows))?;
                 }
             }
+            Table::ModLog => {
+                let mut after = 0i64;
+                loop {
+                    let rows = crate::modlog::after(conn, after, BATCH)?;
+                    let Some(last) = rows.last() else { break };
+                    after = last.id.get();
+                    send(Batch::ModLog(rows))?;
+                }
+            }
         }
     }
     Ok(counts)
@@ -271,6 +280,7 @@ mod tests {
             Table::Notifications => "notifications",
             Table::Tickets => "tickets",
             Table::Waitlist => "waitlist_entries",
+            Table::ModLog => "modlog",
         }
     }
 
@@ -395,6 +405,15 @@ mod tests {
                 plaza_domain::event::TicketQuantity::parse(9).unwrap(),
                 chrono::DateTime::UNIX_EPOCH,
             )
+            .unwrap();
+        stores
+            .users
+            .set_role(plaza_domain::modlog::RoleChange {
+                user: owner.id,
+                role: plaza_domain::role::Role::Admin,
+                by: None,
+                reason: None,
+            })
             .unwrap();
         let mut source = Source::open(&dir.path().join("nested/plaza.db")).unwrap();
         let counts = source.export(&mut |_| Ok(())).unwrap();

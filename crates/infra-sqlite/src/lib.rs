@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod export;
 mod issue;
+mod modlog;
 mod notifications;
 mod order;
 mod posts;

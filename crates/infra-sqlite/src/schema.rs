@@ -11,6 +11,10 @@ diesel::table! {
         password_hash -> Text,
         password_changed_at -> Timestamp,
         created_at -> Timestamp,
+        role -> Text,
+        banned_at -> Nullable<Timestamp>,
+        banned_until -> Nullable<Timestamp>,
+        ban_reason -> Nullable<Text>,
     }
 }
 
@@ -79,6 +83,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    modlog (id) {
+        id -> BigInt,
+        moderator_id -> Nullable<BigInt>,
+        action -> Text,
+        role -> Nullable<Text>,
+        target_kind -> Text,
+        target_id -> BigInt,
+        reason -> Nullable<Text>,
+        until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(events -> users (owner_id));
 diesel::joinable!(posts -> users (owner_id));
 diesel::joinable!(comments -> events (event_id));
@@ -89,5 +107,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     comments,
     notifications,
-    event_participants
+    event_participants,
+    modlog
 );

@@ -7,6 +7,7 @@ use plaza_domain::Stores;
 use crate::comments::SqliteCommentRepository;
 use crate::db::Database;
 use crate::events::SqliteEventRepository;
+use crate::modlog::SqliteModLog;
 use crate::notifications::SqliteNotificationRepository;
 use crate::posts::SqlitePostRepository;
 use crate::sessions::SqliteSessions;
@@ -27,6 +28,7 @@ impl Database {
             posts: Arc::new(SqlitePostRepository::new(self.clone())),
             comments: Arc::new(SqliteCommentRepository::new(self.clone())),
             notifications: Arc::new(SqliteNotificationRepository::new(self.clone())),
+            modlog: Arc::new(SqliteModLog::new(self.clone())),
             health: Arc::new(self.clone()),
             stream_tickets: Arc::new(SqliteStreamTickets::new(self.clone())),
             sessions: Arc::new(SqliteSessions::new(self.clone())),

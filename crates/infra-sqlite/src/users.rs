@@ -1,13 +1,18 @@
 //! Accounts in the `users` table.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use plaza_domain::user::{NewUser, PasswordHash, User, UserChanges, UserRepository, token_epoch};
-use plaza_domain::{Page, PageRequest, RepoError, SessionId, UserId};
+use plaza_domain::modlog::{ModAction, ModTarget, RoleChange};
+use plaza_domain::role::Role;
+use plaza_domain::user::{
+    Ban, BanOrder, NewUser, PasswordHash, User, UserChanges, UserRepository, token_epoch,
+};
+use plaza_domain::{Conflict, Page, PageRequest, RepoError, SessionId, UserId};
 
 use crate::conn::{Conn, now};
 use crate::db::Database;
 use crate::error::StoreError;
+use crate::modlog;
 use crate::schema::users;
 use crate::sql::Sql;
 use crate::time::StoredTime;
@@ -25,6 +30,10 @@ pub(crate) struct UserRow {
     #[diesel(column_name = password_changed_at)]
     token_epoch: StoredTime,
     created_at: StoredTime,
+    role: String,
+    banned_at: Option<StoredTime>,
+    banned_until: Option<StoredTime>,
+    ban_reason: Option<String>,
 }
 
 impl From<UserRow> for User {
@@ -35,6 +44,13 @@ impl From<UserRow> for User {
             email: row.email,
             full_name: row.full_name,
             avatar: row.avatar,
+            // The column's CHECK admits only the roles `parse` reads.
+            role: Role::parse(&row.role).unwrap_or_default(),
+            ban: row.banned_at.map(|since| Ban {
+                reason: row.ban_reason.unwrap_or_default(),
+                until: row.banned_until.map(|until| until.utc()),
+                since: since.utc(),
+            }),
             password_hash: PasswordHash(row.password_hash),
             token_epoch: row.token_epoch.utc(),
             created_at: row.created_at.utc(),
@@ -82,6 +98,29 @@ fn find(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
         .first(conn)
         .optional()?
         .map(User::from))
+}
+
+/// A page of every user, or of the holders of `role`, in id order.
+fn list(conn: &mut Conn, role: Option<Role>, page: PageRequest) -> Result<Page<User>, StoreError> {
+    let (offset, limit) = page.offset_and_limit();
+    let users = || {
+        let mut query = users::table.into_boxed();
+        if let Some(role) = role {
+            query = query.filter(users::role.eq(role.as_str()));
+        }
+        query
+    };
+    let total: i64 = users().count().get_result(conn)?;
+    let rows = users()
+        .order(users::id)
+        .offset(offset)
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok(Page {
+        items: rows.into_iter().map(User::from).collect(),
+        total: total.unsigned_abs(),
+    })
 }
 
 impl UserRepository for SqliteUserRepository {
@@ -147,19 +186,97 @@ impl UserRepository for SqliteUserRepository {
     }
 
     fn list(&self, page: PageRequest) -> Result<Page<User>, RepoError> {
-        self.db.read(|conn| {
-            let (offset, limit) = page.offset_and_limit();
-            let total: i64 = users::table.count().get_result(conn)?;
-            let rows = users::table
-                .order(users::id)
-                .offset(offset)
-                .limit(limit)
-                .select(UserRow::as_select())
-                .load(conn)?;
-            Ok(Page {
-                items: rows.into_iter().map(User::from).collect(),
-                total: total.unsigned_abs(),
-            })
+        self.db.read(|conn| list(conn, None, page))
+    }
+
+    fn list_by_role(&self, role: Role, page: PageRequest) -> Result<Page<User>, RepoError> {
+        self.db.read(|conn| list(conn, Some(role), page))
+    }
+
+    fn set_role(&self, change: RoleChange) -> Result<User, RepoError> {
+        self.db.write(move |conn| {
+            let current = find(conn, change.user)?.ok_or(RepoError::NotFound)?;
+            if current.role == change.role {
+                return Ok(current);
+            }
+            if current.role == Role::Admin {
+                // In the write transaction, which SQLite runs one at a time: the count cannot go stale.
+                let admins: i64 = users::table
+                    .filter(users::role.eq(Role::Admin.as_str()))
+                    .count()
+                    .get_result(conn)?;
+                if admins <= 1 {
+                    return Err(RepoError::Conflict(Conflict::LastAdmin).into());
+                }
+            }
+            diesel::update(users::table.find(change.user.get()))
+                .set(users::role.eq(change.role.as_str()))
+                .execute(conn)?;
+            modlog::record(
+                conn,
+                modlog::Record {
+                    moderator: change.by,
+                    action: ModAction::SetRole(change.role),
+                    target: ModTarget::user(change.user),
+                    reason: change.reason.as_ref().map(|reason| reason.as_str()),
+                    at: now(),
+                },
+            )?;
+            find(conn, change.user)?.ok_or_else(|| RepoError::NotFound.into())
+        })
+    }
+
+    fn ban(&self, order: BanOrder) -> Result<User, RepoError> {
+        self.db.write(move |conn| {
+            find(conn, order.user)?.ok_or(RepoError::NotFound)?;
+            diesel::update(users::table.find(order.user.get()))
+                .set((
+                    users::banned_at.eq(order.at.naive_utc()),
+                    users::banned_until.eq(order.until.map(|until| until.naive_utc())),
+                    users::ban_reason.eq(order.reason.as_str()),
+                ))
+                .execute(conn)?;
+            modlog::record(
+                conn,
+                modlog::Record {
+                    moderator: Some(order.by),
+                    action: ModAction::Ban { until: order.until },
+                    target: ModTarget::user(order.user),
+                    reason: Some(order.reason.as_str()),
+                    at: order.at.naive_utc(),
+                },
+            )?;
+            find(conn, order.user)?.ok_or_else(|| RepoError::NotFound.into())
+        })
+    }
+
+    fn lift_ban(&self, user: UserId, by: UserId, at: DateTime<Utc>) -> Result<User, RepoError> {
+        self.db.write(move |conn| {
+            let current = find(conn, user)?.ok_or(RepoError::NotFound)?;
+            let Some(ban) = &current.ban else {
+                return Ok(current);
+            };
+            let held = ban.holds_at(at);
+            diesel::update(users::table.find(user.get()))
+                .set((
+                    users::banned_at.eq(None::<NaiveDateTime>),
+                    users::banned_until.eq(None::<NaiveDateTime>),
+                    users::ban_reason.eq(None::<String>),
+                ))
+                .execute(conn)?;
+            if held {
+                modlog::record(
+                    conn,
+                    modlog::Record {
+                        moderator: Some(by),
+                        action: ModAction::Unban,
+                        target: ModTarget::user(user),
+                        reason: None,
+                        at: at.naive_utc(),
+                    },
+                )?;
+            }
+            find(conn, user)?.ok_or_else(|| RepoError::NotFound.into())
         })
     }
 

@@ -21,18 +21,22 @@ use plaza_domain::event::{
     EventQuery, ImageAlt, MaxTickets, NewEvent, TicketQuantity, TimeWindow,
 };
 use plaza_domain::live::StreamTicket;
+use plaza_domain::modlog::{ModAction, ModReason, ModTarget, RoleChange};
 use plaza_domain::notification::{
     InboxCursor, NewNotification, NotificationMessage, NotificationQuery, SenderName,
 };
 use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, PlaceChanges, StoredPlace, Venue};
 use plaza_domain::post::{NewPost, PostChanges, PostContent, PostTitle};
+use plaza_domain::role::Role;
 use plaza_domain::search::SearchTerms;
 use plaza_domain::session::{Device, Expiry, MAX_PER_USER, NewSession, Renewal, Session};
 use plaza_domain::ticket::HolderNotices;
 use plaza_domain::ticket::{
     CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, TicketCode, TicketRepository, TicketStatus,
 };
-use plaza_domain::user::{Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, Username};
+use plaza_domain::user::{
+    BanOrder, BanReason, Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, Username,
+};
 use plaza_domain::{
     Conflict, EventId, NotificationId, PageRequest, PostId, RepoError, SessionId, TicketId, UserId,
 };
@@ -65,6 +69,10 @@ macro_rules! contract_tests {
             a_new_avatar_returns_the_one_it_replaces,
             a_removed_avatar_returns_the_one_it_was,
             users_are_listed_and_found_in_id_order,
+            a_role_change_is_kept_listed_and_logged,
+            the_last_admin_keeps_the_role,
+            racing_demotions_of_two_admins_leave_one,
+            a_ban_is_kept_lifted_and_logged,
             events_list_by_time_then_id_with_totals,
             time_windows_split_the_list_at_an_instant,
             an_organisers_events_are_listed_by_window,
@@ -561,6 +569,237 @@ pub fn users_are_listed_and_found_in_id_order(stores: &Stores) {
         .find_many(&[ids[2], UserId::from_stored(9_999), ids[0]])
         .unwrap();
     assert_eq!(found.iter().map(|u| u.id).collect::<Vec<_>>(), [ids[0], ids[2]]);
+}
+
+fn set_role(stores: &Stores, user: UserId, role: Role, by: Option<UserId>) -> Result<Role, RepoError> {
+    stores
+        .users
+        .set_role(RoleChange {
+            user,
+            role,
+            by,
+            reason: Some(ModReason::parse(format!("made {role}")).unwrap()),
+        })
+        .map(|user| user.role)
+}
+
+pub fn a_role_change_is_kept_listed_and_logged(stores: &Stores) {
+    let (alice, bob, carol) = (user(stores, "alice"), user(stores, "bob"), user(stores, "carol"));
+    assert_eq!(
+        stores.users.find(alice).unwrap().unwrap().role,
+        Role::Member,
+        "the default"
+    );
+    assert_eq!(set_role(stores, alice, Role::Admin, None).unwrap(), Role::Admin);
+    assert_eq!(
+        set_role(stores, carol, Role::Moderator, Some(alice)).unwrap(),
+        Role::Moderator
+    );
+    assert_eq!(
+        set_role(stores, bob, Role::Moderator, Some(alice)).unwrap(),
+        Role::Moderator
+    );
+    assert_eq!(
+        set_role(stores, bob, Role::Moderator, Some(alice)).unwrap(),
+        Role::Moderator,
+        "giving the role held changes nothing"
+    );
+    assert_eq!(stores.users.find(bob).unwrap().unwrap().role, Role::Moderator);
+    assert_eq!(
+        stores.users.find_by_username("carol").unwrap().unwrap().role,
+        Role::Moderator
+    );
+
+    let moderators = stores.users.list_by_role(Role::Moderator, page(0, 10)).unwrap();
+    assert_eq!(moderators.total, 2);
+    assert_eq!(
+        moderators.items.iter().map(|u| u.id).collect::<Vec<_>>(),
+        [bob, carol]
+    );
+    let later = stores.users.list_by_role(Role::Moderator, page(1, 10)).unwrap();
+    assert_eq!((later.total, later.items.len()), (2, 1));
+    assert_eq!(
+        stores.users.list_by_role(Role::Admin, page(0, 10)).unwrap().total,
+        1
+    );
+
+    let log = stores.modlog.list(page(0, 10)).unwrap();
+    assert_eq!(log.total, 3, "one entry per change, none for the repeat");
+    let newest = &log.items[0];
+    assert_eq!(newest.action, ModAction::SetRole(Role::Moderator));
+    assert_eq!(newest.target, ModTarget::user(bob));
+    assert_eq!(newest.target_username.as_deref(), Some("bob"));
+    assert_eq!(
+        (newest.moderator, newest.moderator_username.as_deref()),
+        (Some(alice), Some("alice"))
+    );
+    assert_eq!(newest.reason.as_deref(), Some("made moderator"));
+    let first = &log.items[2];
+    assert_eq!(
+        (first.action, first.moderator, first.moderator_username.as_deref()),
+        (ModAction::SetRole(Role::Admin), None, None),
+        "from the command line: nobody's"
+    );
+    assert!(
+        log.items[0].id > log.items[1].id && log.items[1].id > log.items[2].id,
+        "newest first"
+    );
+    assert!(newest.created_at >= first.created_at);
+    let second_page = stores.modlog.list(page(2, 10)).unwrap();
+    assert_eq!((second_page.total, second_page.items.len()), (3, 1));
+    assert_eq!(second_page.items[0].id, first.id);
+
+    assert!(matches!(
+        set_role(stores, UserId::from_stored(9_999), Role::Admin, Some(alice)),
+        Err(RepoError::NotFound)
+    ));
+    assert_eq!(
+        stores.modlog.list(page(0, 10)).unwrap().total,
+        3,
+        "nothing logged for a miss"
+    );
+}
+
+pub fn the_last_admin_keeps_the_role(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    set_role(stores, alice, Role::Admin, None).unwrap();
+    for role in [Role::Member, Role::Moderator] {
+        assert!(matches!(
+            set_role(stores, alice, role, Some(alice)),
+            Err(RepoError::Conflict(Conflict::LastAdmin))
+        ));
+    }
+    assert_eq!(
+        stores.users.find(alice).unwrap().unwrap().role,
+        Role::Admin,
+        "unchanged"
+    );
+    assert_eq!(
+        stores.modlog.list(page(0, 10)).unwrap().total,
+        1,
+        "nothing logged when refused"
+    );
+    set_role(stores, bob, Role::Admin, Some(alice)).unwrap();
+    assert_eq!(
+        set_role(stores, alice, Role::Member, Some(bob)).unwrap(),
+        Role::Member
+    );
+    assert!(matches!(
+        set_role(stores, bob, Role::Member, Some(bob)),
+        Err(RepoError::Conflict(Conflict::LastAdmin))
+    ));
+}
+
+pub fn racing_demotions_of_two_admins_leave_one(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    set_role(stores, alice, Role::Admin, None).unwrap();
+    set_role(stores, bob, Role::Admin, None).unwrap();
+    for _ in 0..5 {
+        let barrier = Arc::new(Barrier::new(2));
+        let outcomes: Vec<Result<Role, RepoError>> = std::thread::scope(|scope| {
+            let racers: Vec<_> = [(alice, bob), (bob, alice)]
+                .into_iter()
+                .map(|(target, by)| {
+                    let barrier = barrier.clone();
+                    scope.spawn(move || {
+                        barrier.wait();
+                        set_role(stores, target, Role::Member, Some(by))
+                    })
+                })
+                .collect();
+            racers.into_iter().map(|racer| racer.join().unwrap()).collect()
+        });
+        let demoted = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+        assert_eq!(demoted, 1, "exactly one demotion wins: {outcomes:?}");
+        assert!(
+            outcomes
+                .iter()
+                .any(|outcome| matches!(outcome, Err(RepoError::Conflict(Conflict::LastAdmin))))
+        );
+        assert_eq!(
+            stores.users.list_by_role(Role::Admin, page(0, 10)).unwrap().total,
+            1
+        );
+        // Both admins again for the next round.
+        set_role(stores, alice, Role::Admin, None).unwrap();
+        set_role(stores, bob, Role::Admin, None).unwrap();
+    }
+}
+
+pub fn a_ban_is_kept_lifted_and_logged(stores: &Stores) {
+    let (alice, bob, carol) = (user(stores, "alice"), user(stores, "bob"), user(stores, "carol"));
+    let at = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+    let until = at + chrono::Duration::days(7);
+    let order = |user, until| BanOrder {
+        user,
+        by: alice,
+        reason: BanReason::parse("spam, again").unwrap(),
+        until,
+        at,
+    };
+    let banned = stores.users.ban(order(bob, Some(until))).unwrap();
+    let ban = banned.ban.clone().unwrap();
+    assert_eq!(
+        (ban.reason.as_str(), ban.until, ban.since),
+        ("spam, again", Some(until), at)
+    );
+    assert!(banned.active_ban(at).is_some() && banned.active_ban(until).is_none());
+    let session = start(stores, bob, "bob's", false, now_ms());
+    assert_eq!(
+        stores.users.find_signed_in(bob, session.id).unwrap().unwrap().ban,
+        Some(ban.clone()),
+        "what every request reads carries the ban"
+    );
+    assert_eq!(
+        stores.users.find_by_username("bob").unwrap().unwrap().ban,
+        Some(ban)
+    );
+    assert_eq!(stores.users.find(carol).unwrap().unwrap().ban, None, "only bob's");
+
+    // A ban for good replaces it.
+    assert_eq!(
+        stores.users.ban(order(bob, None)).unwrap().ban.unwrap().until,
+        None
+    );
+    let lifted = stores.users.lift_ban(bob, alice, at).unwrap();
+    assert_eq!(lifted.ban, None);
+    assert_eq!(stores.users.find(bob).unwrap().unwrap().ban, None);
+    assert_eq!(
+        stores.users.lift_ban(bob, alice, at).unwrap().ban,
+        None,
+        "nothing to lift"
+    );
+
+    // A ban that ran out is cleared without an entry: nobody lifted it.
+    stores.users.ban(order(carol, Some(until))).unwrap();
+    assert_eq!(stores.users.lift_ban(carol, alice, until).unwrap().ban, None);
+
+    let log = stores.modlog.list(page(0, 10)).unwrap();
+    let actions: Vec<ModAction> = log.items.iter().map(|entry| entry.action).collect();
+    assert_eq!(
+        actions,
+        [
+            ModAction::Ban { until: Some(until) },
+            ModAction::Unban,
+            ModAction::Ban { until: None },
+            ModAction::Ban { until: Some(until) },
+        ],
+        "newest first; one entry per act"
+    );
+    assert!(log.items.iter().all(|entry| entry.moderator == Some(alice)));
+    assert_eq!(log.items[0].target, ModTarget::user(carol));
+    assert_eq!(log.items[3].reason.as_deref(), Some("spam, again"));
+    assert_eq!(log.items[1].reason, None);
+    assert_eq!(log.items[3].created_at, at);
+
+    assert!(matches!(
+        stores.users.ban(order(UserId::from_stored(9_999), None)),
+        Err(RepoError::NotFound)
+    ));
+    assert!(matches!(
+        stores.users.lift_ban(UserId::from_stored(9_999), alice, at),
+        Err(RepoError::NotFound)
+    ));
 }
 
 pub fn events_list_by_time_then_id_with_totals(stores: &Stores) {

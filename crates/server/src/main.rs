@@ -58,6 +58,24 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Look after the community from the command line, on either store (a server may be running).
+    Admin {
+        #[command(subcommand)]
+        action: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Give USERNAME a role: how the first admin is made. Logged in the moderation log without a
+    /// moderator. The last admin cannot be made anything else.
+    SetRole {
+        /// The user name (any case).
+        username: String,
+        /// `admin`, `moderator` or `member`.
+        #[arg(value_parser = ["admin", "moderator", "member"])]
+        role: String,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -99,15 +117,31 @@ fn main() -> anyhow::Result<()> {
         Command::MigrateData { from, to } => {
             let moved = plaza::migrate::migrate_data(&from, &to)?;
             println!(
-                "migrated: {} users, {} events, {} posts, {} comments, {} participants, {} notifications, {} tickets",
+                "migrated: {} users, {} events, {} posts, {} comments, {} participants, {} notifications, \
+                 {} tickets, {} waitlist entries, {} moderation log entries",
                 moved.users,
                 moved.events,
                 moved.posts,
                 moved.comments,
                 moved.participants,
                 moved.notifications,
-                moved.tickets
+                moved.tickets,
+                moved.waitlist,
+                moved.modlog
             );
+            Ok(())
+        }
+        Command::Admin {
+            action: AdminCommand::SetRole { username, role },
+        } => {
+            let role = plaza_domain::role::Role::parse(&role)
+                .map_err(|invalid| anyhow::anyhow!("role {invalid}"))?;
+            let services = wiring::wire(&cli.config)?.services;
+            let user = services
+                .moderation
+                .set_role_from_console(&username, role)
+                .with_context(|| format!("giving {username} the role {role}"))?;
+            println!("{} is now {}", user.username, user.role);
             Ok(())
         }
         Command::Restore { file } => {

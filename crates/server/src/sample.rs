@@ -10,8 +10,10 @@ use plaza_domain::comment::{Comment, CommentContent};
 use plaza_domain::event::{
     Capacity, DurationHours, DurationMinutes, Event, EventDescription, EventName, MaxTickets, TicketQuantity,
 };
+use plaza_domain::modlog::ModReason;
 use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, Venue};
 use plaza_domain::post::{Post, PostChanges, PostContent, PostTitle};
+use plaza_domain::role::Role;
 use plaza_domain::user::{Email, FullName, Password, User, Username};
 use plaza_domain::{Conflict, Invalid};
 
@@ -128,6 +130,25 @@ pub fn load(services: &Services) -> anyhow::Result<()> {
     let bob = user(services, "bob", "Bob Marley")?;
     let carol = user(services, "carol", "Carol Shaw")?;
     let dave = user(services, "dave", "")?;
+    // Alice runs the community and has asked Carol to moderate: the sample shows roles, and the moderation
+    // log has entries for a copy to keep.
+    services
+        .moderation
+        .set_role_from_console("alice", Role::Admin)
+        .map_err(app)?;
+    let alice = User {
+        role: Role::Admin,
+        ..alice
+    };
+    services
+        .moderation
+        .set_role(
+            &alice,
+            carol.id,
+            Role::Moderator,
+            Some(valid(ModReason::parse("Knows the pottery crowd"))?),
+        )
+        .map_err(app)?;
 
     let meetup = event(
         services,

@@ -86,6 +86,11 @@ fn main() -> ExitCode {
         .arg(&base)
         .arg("--screenshots")
         .arg(&screenshots)
+        // For the journey that makes an admin from the command line, as an operator would.
+        .arg("--plaza-bin")
+        .arg(env!("CARGO_BIN_EXE_plaza"))
+        .arg("--database-url")
+        .arg(data.path().join("plaza.db"))
         .env("CHROMIUM_PATH", chromium())
         .stderr(Stdio::inherit())
         .output();

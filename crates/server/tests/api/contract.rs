@@ -394,6 +394,60 @@ fn real_responses_of_every_route_match_the_published_document() {
     c.get(&app, "/avatars/{name}", &avatar_url, None)
         .assert_error(404, "not_found");
 
+    // Roles and the moderation log.
+    assert_eq!(c.get(&app, "/modlog", "/modlog", None).status, 204);
+    let bob_id = c.get(&app, "/users/me", "/users/me", Some(&bob_token)).assert_ok()["id"]
+        .as_i64()
+        .unwrap();
+    let role = format!("/users/{bob_id}/role");
+    c.send(&app, "PUT", "/users/{user_id}/role", &role, Some(&alice_token), &json!({"role": "moderator"}))
+        .assert_error(403, "forbidden");
+    app.make_admin("alice");
+    c.send(
+        &app,
+        "PUT",
+        "/users/{user_id}/role",
+        &role,
+        Some(&alice_token),
+        &json!({"role": "moderator", "reason": "helps out"}),
+    )
+    .assert_ok();
+    c.send(&app, "PUT", "/users/{user_id}/role", &role, Some(&alice_token), &json!({"role": "boss"}))
+        .assert_invalid("role");
+    c.send(
+        &app,
+        "PUT",
+        "/users/{user_id}/role",
+        &format!("/users/{alice_id}/role"),
+        Some(&alice_token),
+        &json!({"role": "member"}),
+    )
+    .assert_error(409, "last_admin");
+    let ban = format!("/users/{bob_id}/ban");
+    c.send(&app, "POST", "/users/{user_id}/ban", &ban, Some(&bob_token), &json!({"reason": "x"}))
+        .assert_error(403, "forbidden");
+    c.send(
+        &app,
+        "POST",
+        "/users/{user_id}/ban",
+        &ban,
+        Some(&alice_token),
+        &json!({"reason": "testing the contract", "until": "2099-01-01T00:00:00Z"}),
+    )
+    .assert_ok();
+    c.get(&app, "/users/me", "/users/me", Some(&bob_token))
+        .assert_error(403, "account_banned");
+    c.send(&app, "POST", "/users/{user_id}/ban", &ban, Some(&alice_token), &json!({"reason": ""}))
+        .assert_invalid("reason");
+    let lifted = app.call_as("DELETE", &alice_token, &ban);
+    c.check("DELETE", "/users/{user_id}/ban", &lifted);
+    lifted.assert_ok();
+    let not_found = app.call_as("DELETE", &alice_token, "/users/9999/ban");
+    c.check("DELETE", "/users/{user_id}/ban", &not_found);
+    not_found.assert_error(404, "not_found");
+    c.get(&app, "/modlog", "/modlog?limit=5", None).assert_ok();
+    c.get(&app, "/users/", "/users/?role=moderator", None).assert_ok();
+
     // Events and tickets.
     let event = c
         .send(

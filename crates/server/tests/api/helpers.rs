@@ -245,6 +245,35 @@ impl TestApp {
         (id, token)
     }
 
+    /// Runs `plaza admin ARGS…` (the real binary) on this server's database, as an operator would beside
+    /// the running server.
+    pub fn plaza_admin(&self, args: &[&str]) -> std::process::Output {
+        use secrecy::ExposeSecret;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plaza"));
+        command
+            .arg("admin")
+            .args(args)
+            .args(["--database-url", &self.config.database_url])
+            .arg("--avatar-dir")
+            .arg(&self.config.avatar_dir)
+            .env("LOG_LEVEL", "warn")
+            .env_remove("JWT_SECRET");
+        if let Some(secret) = &self.config.jwt_secret {
+            command.env("JWT_SECRET", secret.expose_secret());
+        }
+        command.output().expect("plaza admin runs")
+    }
+
+    /// Makes `username` an admin from the command line: how a community's first admin is made.
+    pub fn make_admin(&self, username: &str) {
+        let output = self.plaza_admin(&["set-role", username, "admin"]);
+        assert!(
+            output.status.success(),
+            "plaza admin set-role failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     /// Creates an event: `overrides` replace fields of a valid default.
     pub fn create_event(&self, token: &str, overrides: Value) -> Value {
         let response = self.post_json("/events/", Some(token), &event_body(overrides));

@@ -231,3 +231,30 @@ fn buyers_cancellers_and_waitlist_joiners_split_across_instances_never_oversell_
     positions.sort_unstable();
     assert_eq!(positions, (1..=positions.len() as u64).collect::<Vec<_>>(), "one line, no gaps");
 }
+
+#[test]
+fn a_ban_on_one_instance_refuses_the_next_request_on_the_other_and_ends_its_streams() {
+    use crate::live::EventStream;
+    let Some((a, b)) = two_instances() else { return };
+    let (_, admin) = a.user("ada");
+    let (spammer, token) = a.user("spammer");
+    a.make_admin("ada");
+    let ticket = b
+        .call_as("POST", &token, "/notifications/stream/ticket")
+        .assert_ok()["ticket"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stream = EventStream::open(&b, &format!("/notifications/stream?ticket={ticket}"), &[])
+        .unwrap_or_else(|refused| panic!("{refused:?}"));
+    assert_eq!(stream.expect("unread").json(), json!({"unread": 0}));
+    b.get_as(&token, "/users/me").assert_ok();
+
+    a.post_json(&format!("/users/{spammer}/ban"), Some(&admin), &json!({"reason": "spam"}))
+        .assert_ok();
+    // No cache to wait out: every request reads the account.
+    let refused = b.get_as(&token, "/users/me").assert_error(403, "account_banned");
+    assert_eq!(refused["ban"]["reason"], "spam");
+    assert_eq!(stream.expect("end").json()["reason"], "account_banned");
+    b.login("spammer", crate::helpers::PASSWORD).assert_error(403, "account_banned");
+}

@@ -20,12 +20,22 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = plaza::Config::in_dir(dir.path(), 4);
     let file = dir.path().join("plaza.db");
-    plaza::sample::load(&plaza::wiring::services(&sqlite).unwrap()).unwrap();
+    let services = plaza::wiring::services(&sqlite).unwrap();
+    plaza::sample::load(&services).unwrap();
+    // A ban, so that the copy is seen to keep one (the sample has none: its users must log in).
+    let admin = services.users.get(plaza_domain::UserId::from_stored(1)).unwrap();
+    let dave = services.moderation.holders(plaza_domain::role::Role::Member, plaza_domain::PageRequest::new(None, Some(100)).unwrap()).unwrap().items.into_iter().find(|user| user.username == "dave").unwrap();
+    services
+        .moderation
+        .ban(&admin, dave.id, plaza_domain::user::BanReason::parse("copied with the rest").unwrap(), Some(chrono::Utc::now() + chrono::Duration::days(1)))
+        .unwrap();
+    drop(services);
 
     let moved = plaza::migrate::migrate_data(&file, &url).unwrap();
     assert_eq!(moved.users, 4);
     assert!(moved.events >= 4 && moved.comments > 0 && moved.participants > 0 && moved.notifications > 0);
     assert!(moved.tickets > 0, "{moved:?}");
+    assert_eq!(moved.modlog, 3, "the sample's two role changes and the ban");
     let again = plaza::migrate::migrate_data(&file, &url).unwrap_err().to_string();
     assert!(again.contains("not empty"), "{again}");
 
@@ -48,7 +58,14 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
         }
     };
     let events = same("/events/?limit=100");
-    same("/users/?limit=100");
+    let users = same("/users/?limit=100");
+    assert!(
+        users.as_array().unwrap().iter().any(|user| user["role"] == "admin"),
+        "the roles moved: {users}"
+    );
+    same("/users/?role=moderator");
+    let log = same("/modlog?limit=100");
+    assert_eq!(log.as_array().unwrap().len(), 3, "{log}");
     same("/posts/?limit=100");
     same("/events/?search=a");
     for event in events.as_array().unwrap() {
@@ -68,10 +85,17 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
         old.get_as(&old_token, "/notifications/?limit=100"),
         new.get_as(&new_token, "/notifications/?limit=100"),
     );
+    // The ban moved: alice, an admin, sees it on both.
+    let (before_ban, after_ban) = (
+        old.get_as(&old_token, &format!("/users/{}", dave.id)).json(),
+        new.get_as(&new_token, &format!("/users/{}", dave.id)).json(),
+    );
+    assert_eq!(before_ban["ban"]["reason"], "copied with the rest");
+    assert_eq!(before_ban, after_ban);
     assert_eq!(before.body, after.body);
     assert_eq!(before.header("x-unread-count"), after.header("x-unread-count"));
     // And the tickets with their holders and codes.
-    for user in ["alice", "bob", "carol", "dave"] {
+    for user in ["alice", "bob", "carol"] {
         let token = |app: &TestApp| {
             app.login(user, plaza::sample::SAMPLE_PASSWORD).assert_ok()["access_token"]
                 .as_str()

@@ -12,6 +12,7 @@ mod errors;
 mod events;
 mod health;
 mod live;
+mod moderation;
 mod notifications;
 mod posts;
 mod sample;
