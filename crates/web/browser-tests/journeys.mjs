@@ -6,11 +6,14 @@
 //   node journeys.mjs --base-url http://127.0.0.1:8001 [--screenshots DIR] [--only NAME-PART] [--failure-screenshots DIR]
 //
 // --screenshots saves events.png, event.png, notifications.png and phone.png; --only runs the journeys whose
-// name contains the text; --failure-screenshots saves what every page of a failed journey showed.
+// name contains the text; --failure-screenshots saves what every page of a failed journey showed;
+// --plaza-bin and --database-url name the server's binary and database, for the journey that makes an admin
+// with `plaza admin set-role` as an operator would (without them that journey fails and says so).
 //
 // Prints `ok - <name>` or `FAIL - <name>: <reason>` per journey, then `journeys: N passed, M failed`.
 // Exit status: 0 all passed, 1 a journey failed or Chromium could not start, 2 playwright-core missing.
 
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -18,7 +21,7 @@ import { deflateSync } from 'node:zlib';
 // ---------------------------------------------------------------- arguments
 
 function parseArgs(argv) {
-  const options = { baseUrl: null, screenshots: null, only: null, failures: null };
+  const options = { baseUrl: null, screenshots: null, only: null, failures: null, plazaBin: null, databaseUrl: null };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const value = () => {
@@ -33,6 +36,8 @@ function parseArgs(argv) {
     else if (arg.startsWith('--screenshots=')) options.screenshots = arg.slice('--screenshots='.length);
     else if (arg === '--only') options.only = value();
     else if (arg === '--failure-screenshots') options.failures = value();
+    else if (arg === '--plaza-bin') options.plazaBin = value();
+    else if (arg === '--database-url') options.databaseUrl = value();
     else if (arg === '--help' || arg === '-h') usage(null, 0);
     else usage(`unknown argument ${arg}`);
   }
@@ -43,7 +48,7 @@ function parseArgs(argv) {
 
 function usage(problem, code = 1) {
   if (problem) console.error(problem);
-  console.error('usage: node journeys.mjs --base-url http://127.0.0.1:PORT [--screenshots DIR] [--only NAME-PART] [--failure-screenshots DIR]');
+  console.error('usage: node journeys.mjs --base-url http://127.0.0.1:PORT [--screenshots DIR] [--only NAME-PART] [--failure-screenshots DIR] [--plaza-bin PATH --database-url URL]');
   process.exit(code);
 }
 
@@ -273,6 +278,16 @@ async function logInInUi(page, user, { from = '/#/login' } = {}) {
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
   await see(page.getByRole('button', { name: 'Log out' }), `the "Log out" button after logging in as ${user.username}`);
   await landed(page);
+}
+
+/** The same, on a page in Chinese. */
+async function logInInChinese(page, user) {
+  await page.goto(`${BASE}/#/login`);
+  await see(h1(page, '登录'), 'the Chinese login page');
+  await page.getByLabel('用户名').fill(user.username);
+  await page.getByLabel('密码').fill(user.password);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await see(page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
 }
 
 /** After logging in or registering: waits until the client has moved on to the page it leads to. */
@@ -602,12 +617,7 @@ journey('a comment is edited by its author and taken down by the author or the o
 
   // The organiser, reading Chinese, takes the spam down (asked first), but cannot edit the guest's words.
   const zh = await openSession(browser, j, { locale: 'zh-CN' });
-  await zh.page.goto(`${BASE}/#/login`);
-  await see(h1(zh.page, '登录'), 'the Chinese login page');
-  await zh.page.getByLabel('用户名').fill(organiser.username);
-  await zh.page.getByLabel('密码').fill(organiser.password);
-  await zh.page.getByRole('button', { name: '登录', exact: true }).click();
-  await see(zh.page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
+  await logInInChinese(zh.page, organiser);
   await zh.page.goto(`${BASE}/#/events/${event.id}`);
   await see(h1(zh.page, event.name), 'the event page in Chinese');
   const guestsComment = zh.page.locator('li.comment').filter({ hasText: 'Carcassonne' });
@@ -630,6 +640,124 @@ journey('a comment is edited by its author and taken down by the author or the o
   await page.locator('li.comment').filter({ hasText: 'Carcassonne' }).getByRole('button', { name: `Delete the comment by ${guest.username}` }).click();
   await page.getByRole('dialog', { name: 'Delete this comment?' }).getByRole('button', { name: 'Delete comment' }).click();
   await see(page.getByText('No comments yet. Be the first!'), 'no comments left');
+});
+
+journey('an admin made on the server makes a moderator; the staff page and the public moderation log show it (English and Chinese)', async (j, browser) => {
+  const admin = await registerViaApi(newUser('admin', { full_name: 'Ada Admin' }));
+  const helper = await registerViaApi(newUser('helper'));
+  makeAdmin(admin);
+
+  // The admin gives the helper the moderator's role on the helper's profile, with a reason.
+  const { page } = await openSession(browser, j, { expectStatuses: [409] });
+  await logInInUi(page, admin);
+  await see(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }), 'the Staff link of an admin');
+  await gotoPage(page, `/#/users/${helper.id}`);
+  await see(h1(page, helper.username), 'the helper\'s profile, a member\'s (no badge)');
+  await page.getByText(`Role of ${helper.username}`).click();
+  await page.getByLabel('Role', { exact: true }).selectOption('moderator');
+  await page.locator('.role-panel').getByLabel('Reason').fill('Helps at the door');
+  await page.getByRole('button', { name: 'Change role' }).click();
+  await see(page.getByRole('status').getByText(`${helper.username} is now: Moderator.`), 'the change told');
+  await see(page.locator('h1 .role-badge', { hasText: 'Moderator' }), 'the Moderator badge on the profile');
+  if ((await api('GET', `/users/${helper.id}`)).role !== 'moderator') fail('the server does not have the helper as a moderator');
+
+  // The last admin cannot step down, and is told why (on a server shared with an earlier run, where
+  // another admin exists, stepping down would be allowed: the form is only looked at then).
+  await gotoPage(page, `/#/users/${admin.id}`);
+  await see(page.locator('h1 .role-badge', { hasText: 'Admin' }), 'the Admin badge on the admin\'s own profile');
+  await page.getByText(`Role of ${admin.username}`).click();
+  const admins = await fetch(`${BASE}/users/?role=admin`).then((response) => Number(response.headers.get('x-total-count')));
+  if (admins === 1) {
+    await page.getByLabel('Role', { exact: true }).selectOption('member');
+    await page.getByRole('button', { name: 'Change role' }).click();
+    await see(page.getByRole('alert').getByText('Plaza needs at least one admin: make someone else an admin first.'), 'the last admin told why not');
+  }
+  await pageBasics(page, 'an admin\'s own profile with the role form open');
+
+  // The staff page lists them both, with the admin's controls.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }).click();
+  await see(h1(page, 'Who runs Plaza'), 'the staff page');
+  const listed = page.locator('li.staff-member').filter({ hasText: helper.username });
+  await see(listed.locator('.role-badge', { hasText: 'Moderator' }), 'the helper among the moderators');
+  await see(listed.getByRole('button', { name: 'Change role' }), 'the admin\'s control beside the helper');
+  await pageBasics(page, 'the staff page of an admin');
+
+  // The new moderator, reading Chinese, finds the staff page (without controls) and the log with the reason.
+  const zh = await openSession(browser, j, { locale: 'zh-CN' });
+  await logInInChinese(zh.page, helper);
+  await zh.page.getByRole('navigation').getByRole('link', { name: '管理团队' }).click();
+  await see(h1(zh.page, '谁在管理 Plaza'), 'the staff page in Chinese');
+  await see(zh.page.locator('li.staff-member').filter({ hasText: admin.username }).locator('.role-badge', { hasText: '管理员' }), 'the admin listed in Chinese');
+  if (await zh.page.getByRole('button', { name: '更改角色' }).count()) fail('a moderator is offered role controls');
+  await zh.page.getByRole('contentinfo').getByRole('link', { name: '管理日志' }).click();
+  await see(h1(zh.page, '管理日志'), 'the moderation log in Chinese');
+  const entry = zh.page.locator('li.modlog-entry').filter({ hasText: `${admin.username} 将 ${helper.username} 的角色改为版主` });
+  await see(entry, 'the role change in the Chinese log');
+  await see(entry.getByText('理由：Helps at the door'), 'its reason');
+  await pageBasics(zh.page, 'the moderation log in Chinese');
+
+  // Anyone may read the log, the server's own change included.
+  const guest = await openSession(browser, j);
+  await gotoPage(guest.page, '/#/modlog');
+  await see(guest.page.locator('li.modlog-entry').filter({ hasText: `${admin.username} changed the role of ${helper.username} to Moderator` }), 'the change in the public log');
+  await see(guest.page.locator('li.modlog-entry').filter({ hasText: `The role of ${admin.username} was changed to Admin from the server's command line` }), 'the first admin, made on the server');
+  await screenshot(guest.page, 'modlog.png');
+});
+
+/** Makes `user` an admin with `plaza admin set-role`, as an operator would on the server. */
+function makeAdmin(user) {
+  if (!options.plazaBin || !options.databaseUrl) fail('this journey makes an admin with `plaza admin set-role`: run it with --plaza-bin and --database-url');
+  const printed = execFileSync(options.plazaBin, ['admin', 'set-role', user.username, 'admin', '--database-url', options.databaseUrl], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } });
+  if (!printed.includes(`${user.username} is now admin`)) fail(`plaza admin printed ${JSON.stringify(printed)}`);
+}
+
+journey('a moderator bans a member, whose open page learns it at once and why (in Chinese); the log shows it; the ban is lifted', async (j, browser) => {
+  const admin = await registerViaApi(newUser('boss'));
+  makeAdmin(admin);
+  const moderator = await registerViaApi(newUser('mod', { full_name: 'Mo Moderator' }));
+  await api('PUT', `/users/${moderator.id}/role`, { token: admin.token, json: { role: 'moderator' } });
+  const member = await registerViaApi(newUser('loud'));
+
+  // The member reads Plaza in Chinese, signed in.
+  const banned = await openSession(browser, j, { locale: 'zh-CN', expectStatuses: [403] });
+  await logInInChinese(banned.page, member);
+  await gotoPage(banned.page, '/#/posts');
+
+  // The moderator bans them from their profile, for good, with a reason.
+  const { page } = await openSession(browser, j);
+  await logInInUi(page, moderator);
+  await gotoPage(page, `/#/users/${member.id}`);
+  await page.getByText(`Ban ${member.username}`).click();
+  await page.locator('.ban-panel').getByLabel('Reason').fill('Spam in every comment');
+  await page.getByRole('button', { name: 'Ban', exact: true }).click();
+  await see(page.getByRole('status').getByText(`${member.username} is banned.`), 'the ban told');
+  await see(page.getByText('Banned until a moderator lifts it.'), 'the ban on the profile');
+  await pageBasics(page, 'a banned member\'s profile as a moderator sees it');
+
+  // The member's open page learns it at once (the stream ends), and says why — no reload.
+  await see(h1(banned.page, '你的账户已被封禁'), 'the banned notice on the member\'s open page', LIVE_WAIT);
+  await see(banned.page.getByText('理由：Spam in every comment'), 'the reason, in Chinese');
+  await see(banned.page.getByText('此封禁没有结束时间：版主可以解除它。'), 'that it has no end date');
+  await see(banned.page.getByRole('link', { name: '登录' }), 'signed out here');
+  await pageBasics(banned.page, 'the banned notice in Chinese');
+  // Logging in again only says the same.
+  await banned.page.goto(`${BASE}/#/login`);
+  await banned.page.getByLabel('用户名').fill(member.username);
+  await banned.page.getByLabel('密码').fill(member.password);
+  await banned.page.getByRole('button', { name: '登录', exact: true }).click();
+  await see(h1(banned.page, '你的账户已被封禁'), 'the banned notice after a login');
+
+  // The public log names the ban.
+  await gotoPage(page, '/#/modlog');
+  await see(page.locator('li.modlog-entry').filter({ hasText: `${moderator.username} banned ${member.username} until the ban is lifted` }), 'the ban in the log');
+
+  // Lifted: the member gets back in.
+  await gotoPage(page, `/#/users/${member.id}`);
+  await page.getByRole('button', { name: 'Lift the ban' }).click();
+  await see(page.getByRole('status').getByText(`The ban on ${member.username} was lifted.`), 'the lifting told');
+  await logInInChinese(banned.page, member);
+  await gotoPage(page, '/#/modlog');
+  await see(page.locator('li.modlog-entry').filter({ hasText: `${moderator.username} lifted the ban on ${member.username}` }), 'the lifting in the log');
 });
 
 journey('new notifications arrive live over the stream, and polling stands in without it', async (j, browser) => {
@@ -964,12 +1092,7 @@ journey('tickets people hold: buy, see each with its code and QR code, give one 
 
   // The same page in Chinese.
   const zh = await openSession(browser, j, { locale: 'zh-CN' });
-  await zh.page.goto(`${BASE}/#/login`);
-  await see(h1(zh.page, '登录'), 'the Chinese login page');
-  await zh.page.getByLabel('用户名').fill(buyer.username);
-  await zh.page.getByLabel('密码').fill(buyer.password);
-  await zh.page.getByRole('button', { name: '登录', exact: true }).click();
-  await see(zh.page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
+  await logInInChinese(zh.page, buyer);
   await zh.page.getByRole('link', { name: '门票', exact: true }).click();
   await see(h1(zh.page, '我的门票'), 'my tickets in Chinese');
   await see(zh.page.getByRole('button', { name: `取消门票：${event.name}` }), 'the Chinese cancel button');
@@ -1027,12 +1150,7 @@ journey('check-in at the door: admitted, then already checked in, then not valid
   await noHorizontalOverflow(page, 1280, 'the door page');
 
   const zh = await openSession(browser, j, { locale: 'zh-CN', viewport: { width: 360, height: 740 }, expectStatuses: [409] });
-  await zh.page.goto(`${BASE}/#/login`);
-  await see(h1(zh.page, '登录'), 'the Chinese login page');
-  await zh.page.getByLabel('用户名').fill(owner.username);
-  await zh.page.getByLabel('密码').fill(owner.password);
-  await zh.page.getByRole('button', { name: '登录', exact: true }).click();
-  await see(zh.page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
+  await logInInChinese(zh.page, owner);
   await zh.page.goto(`${BASE}/#/events/${event.id}/check-in`);
   await see(h1(zh.page, '入场检票'), 'the door page in Chinese');
   await zh.page.getByLabel('票码').fill(first);
@@ -1197,12 +1315,7 @@ journey('the organiser\'s attendee list: checked in or not, and the whole list a
 
   // In Chinese, on a phone.
   const zh = await openSession(browser, j, { locale: 'zh-CN', viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
-  await zh.page.goto(`${BASE}/#/login`);
-  await see(h1(zh.page, '登录'), 'the Chinese login page');
-  await zh.page.getByLabel('用户名').fill(owner.username);
-  await zh.page.getByLabel('密码').fill(owner.password);
-  await zh.page.getByRole('button', { name: '登录', exact: true }).click();
-  await see(zh.page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
+  await logInInChinese(zh.page, owner);
   await zh.page.goto(`${BASE}/#/events/${event.id}`);
   await see(h1(zh.page, event.name), 'the event in Chinese');
   await zh.page.getByRole('link', { name: '参加者', exact: true }).click();

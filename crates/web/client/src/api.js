@@ -39,15 +39,18 @@ function codeForStatus(status) {
 const settings = {
   getToken: () => null,
   onUnauthorized: () => {},
+  /** The account is banned (a 403 account_banned, on any call): the error carries `body.ban`. */
+  onBanned: () => {},
   /** Renews the session of a refused token: 'renewed', 'ended' or 'failed' (see session.js). */
   renew: async () => 'ended',
 };
 
 /** Wires the module to the session: where the token comes from, how a refused one is renewed, and what
  * a session that cannot be renewed does. */
-export function configureApi({ getToken, onUnauthorized, renew }) {
+export function configureApi({ getToken, onUnauthorized, onBanned, renew }) {
   if (getToken) settings.getToken = getToken;
   if (onUnauthorized) settings.onUnauthorized = onUnauthorized;
+  if (onBanned) settings.onBanned = onBanned;
   if (renew) settings.renew = renew;
 }
 
@@ -140,6 +143,7 @@ export async function request(method, path, options = {}) {
     if (outcome === 'renewed') return request(method, path, { ...options, renewed: true });
     if (outcome === 'ended' && settings.getToken() === token) settings.onUnauthorized(error);
   }
+  if (error.code === 'account_banned') settings.onBanned(error);
   throw error;
 }
 
@@ -211,7 +215,9 @@ export const users = {
   register: (body) => data(request('POST', '/users/', { json: body, auth: false })),
   me: (options) => data(request('GET', '/users/me', options)),
   get: (userId, options) => data(request('GET', `/users/${id(userId)}`, options)),
-  list: ({ skip, limit } = {}, options) => list('/users/', { skip, limit }, options),
+  list: ({ skip, limit, role } = {}, options) => list('/users/', { skip, limit, role }, options),
+  /** PUT /users/{id}/role: an admin gives a role (`member`, `moderator`, `admin`), with an optional reason for the log. */
+  setRole: (userId, role, reason) => data(request('PUT', `/users/${id(userId)}/role`, { json: { role, reason: reason || null } })),
   /** Public profiles of up to 100 users at once (unknown ids are left out). */
   byIds: (ids, options) => list('/users/', { ids: ids.join(',') }, options),
   update: (userId, body) => data(request('PUT', `/users/${id(userId)}`, { json: body })),
@@ -221,6 +227,14 @@ export const users = {
     return data(request('PUT', `/users/${id(userId)}/avatar`, { multipart: form }));
   },
   removeAvatar: (userId) => data(request('DELETE', `/users/${id(userId)}/avatar`)),
+  /** POST /users/{id}/ban: a moderator bans someone, for good (`until` null) or until a time. */
+  ban: (userId, reason, until) => data(request('POST', `/users/${id(userId)}/ban`, { json: { reason, until: until || null } })),
+  liftBan: (userId) => data(request('DELETE', `/users/${id(userId)}/ban`)),
+};
+
+export const modlog = {
+  /** GET /modlog: the public moderation log, newest first. */
+  list: ({ skip, limit } = {}, options) => list('/modlog', { skip, limit }, options),
 };
 
 export const events = {

@@ -148,6 +148,12 @@ async function connect() {
       if (reason === 'token_expired') pollUnread();
       return;
     }
+    if (reason === 'account_banned') {
+      // Asked at once: the answer (403 account_banned) takes the reader to why and until when (api.js).
+      closeSource();
+      pollUnread();
+      return;
+    }
     // shutting_down (or a reason this client does not know): another instance, or this one later, will answer.
     retry();
   });

@@ -22,6 +22,8 @@ const pages = {
   posts: () => import('./pages/posts.js'),
   post: () => import('./pages/post.js'),
   people: () => import('./pages/people.js'),
+  staff: () => import('./pages/staff.js'),
+  modlog: () => import('./pages/modlog.js'),
   profile: () => import('./pages/profile.js'),
   settings: () => import('./pages/settings.js'),
   notifications: () => import('./pages/notifications.js'),
@@ -31,6 +33,7 @@ const pages = {
   login: () => import('./pages/login.js'),
   register: () => import('./pages/register.js'),
   notFound: () => import('./pages/not-found.js'),
+  banned: () => import('./pages/banned.js'),
 };
 
 route('/', pages.events);
@@ -43,6 +46,8 @@ route('/events/:id/attendees', pages.attendees, { auth: true });
 route('/posts', pages.posts);
 route('/posts/:id', pages.post);
 route('/users', pages.people);
+route('/staff', pages.staff);
+route('/modlog', pages.modlog);
 route('/users/:id', pages.profile);
 route('/settings', pages.settings, { auth: true });
 route('/notifications', pages.notifications, { auth: true });
@@ -50,6 +55,7 @@ route('/tickets', pages.tickets, { auth: true });
 route('/login', pages.login, { guestOnly: true });
 route('/register', pages.register, { guestOnly: true });
 route('/404', pages.notFound);
+route('/banned', pages.banned);
 
 /** Who is logged in: GET /users/me for the stored token. A 401 here ends the session like anywhere else. */
 async function loadCurrentUser() {
@@ -78,6 +84,17 @@ function sessionEnded() {
   navigate(`/login?${query}`, { replace: true, force: true });
 }
 
+/** The account is banned (any call answered 403 account_banned): signed out here, and told why and until
+ * when. */
+function accountBanned(error) {
+  const ban = error?.body?.ban ?? {};
+  if (isSignedIn()) endSession();
+  const query = new URLSearchParams();
+  if (typeof ban.reason === 'string') query.set('reason', ban.reason);
+  if (typeof ban.until === 'string') query.set('until', ban.until);
+  navigate(`/banned?${query}`, { replace: true, force: true });
+}
+
 function logout() {
   // Forgotten here first (the live stream closes at once), then ended on the server; its answer is not
   // waited for.
@@ -94,7 +111,7 @@ function footer() {
     replace(
       el,
       h('p', {}, t('footer.tagline')),
-      h('p', {}, h('a', { href: '/docs' }, t('footer.apiDocs'))),
+      h('p', {}, h('a', { href: '#/staff' }, t('footer.staff')), ' · ', h('a', { href: '#/modlog' }, t('footer.modlog')), ' · ', h('a', { href: '/docs' }, t('footer.apiDocs'))),
     );
   draw();
   store.subscribe((state, previous, changed) => {
@@ -121,7 +138,7 @@ async function boot() {
   await initI18n();
   setSiteName(t('app.name'));
   const restored = restoreSession();
-  configureApi({ getToken: () => store.get().token, onUnauthorized: sessionEnded, renew: renewSession });
+  configureApi({ getToken: () => store.get().token, onUnauthorized: sessionEnded, onBanned: accountBanned, renew: renewSession });
   keepSessionAlive();
 
   const header = createHeader({ onLogout: logout });

@@ -37,3 +37,9 @@ export function userLink(id, { withAvatar = false, user = cachedUser(id) } = {})
     full ? h('span', { class: 'user-link-handle' }, `@${user.username}`) : null,
   );
 }
+
+/** "Moderator" or "Admin" beside a name; nothing for a member. */
+export function roleBadge(user) {
+  if (!user?.role || user.role === 'member') return null;
+  return h('span', { class: ['tag', 'role-badge', `role-${user.role}`] }, t(`role.${user.role}`));
+}

@@ -12,9 +12,14 @@ import { emptyState, errorBox, isId, loading, pageHeader, time } from '../compon
 import { pager, rangeText } from '../components/pager.js';
 import { postCard } from '../components/post.js';
 import { toast } from '../components/toast.js';
-import { avatar } from '../components/user.js';
+import { avatar, roleBadge } from '../components/user.js';
+import { roleForm } from '../components/role.js';
+import { banPanel } from '../components/ban.js';
 
 const LIMIT = 10;
+
+/** Whether `me` may ban `user`: a moderator bans members, an admin anyone but themself. */
+const mayBan = (me, user) => me && me.id !== user.id && (me.role === 'admin' || (me.role === 'moderator' && user.role === 'member'));
 
 export default function ProfilePage(ctx) {
   const el = h('section', { class: 'page page-profile' }, pageHeader(t('profile.title')).el, loading());
@@ -45,8 +50,10 @@ export default function ProfilePage(ctx) {
   }
 
   function draw() {
-    const self = currentUser()?.id === user.id;
-    const { el: header } = pageHeader(user.username, self ? h('a', { class: 'btn btn-secondary', href: '#/settings' }, t('profile.edit')) : null);
+    const me = currentUser();
+    const self = me?.id === user.id;
+    const { el: header, heading } = pageHeader(user.username, self ? h('a', { class: 'btn btn-secondary', href: '#/settings' }, t('profile.edit')) : null);
+    heading.append(...[roleBadge(user)].filter(Boolean));
     postsHeading.textContent = t('profile.posts', { name: user.username });
     replace(
       el,
@@ -63,6 +70,8 @@ export default function ProfilePage(ctx) {
           self && user.email ? h('p', { class: 'muted small' }, tNodes('profile.email', { email: h('span', { class: 'mono' }, user.email) })) : null,
         ),
       ),
+      me?.role === 'admin' ? rolePanel() : null,
+      mayBan(me, user) ? banPanel(user, (updated) => { user = updated; remember(updated); draw(); }) : null,
       !self && isSignedIn() ? notifyForm() : null,
       h('section', { class: 'profile-posts', 'aria-labelledby': postsHeading.id }, postsHeading, postsBody),
     );
@@ -87,6 +96,20 @@ export default function ProfilePage(ctx) {
       replace(postsBody, errorBox(error, {}, () => loadPosts()));
     }
     if (focus) postsHeading.focus();
+  }
+
+  /** For admins: the user's role, changed in place. */
+  function rolePanel() {
+    const summaryId = uid('role');
+    const panel = h('details', { class: 'panel role-panel' }, h('summary', { id: summaryId }, t('role.title', { name: user.username })));
+    panel.append(roleForm(user, (updated) => {
+      user = updated;
+      remember(updated);
+      // An admin who stepped down loses the admin pages at once.
+      if (currentUser()?.id === updated.id) store.set({ user: { ...currentUser(), role: updated.role } });
+      else draw();
+    }, { labelledBy: summaryId }));
+    return panel;
   }
 
   function notifyForm() {
