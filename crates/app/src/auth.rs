@@ -201,7 +201,12 @@ impl AuthService {
             self.sessions.end(user.id, session.id)?;
             return Err(invalid());
         }
-        refuse_banned(&user, now)?;
+        if let Err(banned) = refuse_banned(&user, now) {
+            // Renewing spent the token it came with, and its successor cannot be handed out: the session
+            // ends here rather than have its next refresh look like a stolen token's reuse.
+            self.sessions.end(user.id, session.id)?;
+            return Err(banned);
+        }
         self.signed_in(&user, session.id, next, expires_at, now)
     }
 
@@ -343,9 +348,30 @@ impl AuthService {
         self.resume(id, claims.session()?, claims.iat, claims.exp)
     }
 
+    /// Like [`session`](Self::session), for a banned account too: what a banned user may still do is end
+    /// their own sessions (log out), so that nothing of theirs stays open for the ban's lifting.
+    pub fn session_even_if_banned(&self, token: &str) -> Result<Session, AppError> {
+        let claims = self.tokens.decode(token)?;
+        let id = claims.subject()?;
+        self.resume_even_if_banned(id, claims.session()?, claims.iat, claims.exp)
+    }
+
     /// The session of a token issued to `id` at `issued_at` in `session`, checked again now: not
     /// expired, the user still there, no password change since it was issued, and its session not ended.
     pub fn resume(
+        &self,
+        id: UserId,
+        session: Option<SessionId>,
+        issued_at: i64,
+        expires_at: i64,
+    ) -> Result<Session, AppError> {
+        let session = self.resume_even_if_banned(id, session, issued_at, expires_at)?;
+        refuse_banned(&session.user, Utc::now())?;
+        Ok(session)
+    }
+
+    /// [`resume`](Self::resume) without the ban.
+    fn resume_even_if_banned(
         &self,
         id: UserId,
         session: Option<SessionId>,
@@ -357,7 +383,7 @@ impl AuthService {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
         }
         Ok(Session {
-            user: self.holder(id, session, issued_at)?,
+            user: self.signed_in_holder(id, session, issued_at)?,
             issued_at,
             expires_at,
             session,
@@ -368,6 +394,18 @@ impl AuthService {
     /// changed their password since, and the session has not ended (by logout, by being ended from
     /// another device, or by a reused refresh token). Expiry is not looked at.
     pub fn holder(&self, id: UserId, session: Option<SessionId>, issued_at: i64) -> Result<User, AppError> {
+        let user = self.signed_in_holder(id, session, issued_at)?;
+        refuse_banned(&user, Utc::now())?;
+        Ok(user)
+    }
+
+    /// [`holder`](Self::holder) without the ban.
+    fn signed_in_holder(
+        &self,
+        id: UserId,
+        session: Option<SessionId>,
+        issued_at: i64,
+    ) -> Result<User, AppError> {
         let user = match session {
             Some(session) => self.users.find_signed_in(id, session)?,
             None => self.users.find(id)?,
@@ -376,7 +414,6 @@ impl AuthService {
         if crate::token::predates(issued_at, user.token_epoch) {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
         }
-        refuse_banned(&user, Utc::now())?;
         Ok(user)
     }
 }

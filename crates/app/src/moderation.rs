@@ -38,10 +38,10 @@ impl ModerationService {
         Self { users, modlog, bus }
     }
 
-    /// Bans `target` as `actor` (a moderator banning a member, or an admin banning anyone but
-    /// themself), until `until` (`None`: until lifted), which must lie ahead. Their requests are refused
-    /// from the next one on, on every instance, and their open streams end. A missing user is
-    /// `NotFound` whoever asks.
+    /// Bans `target` as `actor` (a moderator banning a member, or an admin a member or a moderator),
+    /// until `until` (`None`: until lifted), which must lie ahead. Their requests are refused from the
+    /// next one on, on every instance, and their open streams end. A missing user is `NotFound` whoever
+    /// asks.
     pub fn ban(
         &self,
         actor: &User,
@@ -52,13 +52,13 @@ impl ModerationService {
         let at = crate::stored_now();
         // Kept to the millisecond, as every store keeps times.
         let until = until.map(|until| until.trunc_subsecs(3));
-        let banned = self.may_act_on(actor, target)?;
-        if banned.id == actor.id {
-            return Err(AppError::Forbidden(NOT_YOURSELF));
-        }
         if until.is_some_and(|until| until <= at) {
             return Err(ValidationErrors::single("until", "must be in the future").into());
         }
+        if target == actor.id {
+            return Err(AppError::Forbidden(NOT_YOURSELF));
+        }
+        self.may_act_on(actor, target)?;
         let user = self
             .users
             .ban(BanOrder {
@@ -74,7 +74,8 @@ impl ModerationService {
         Ok(user)
     }
 
-    /// Lifts `target`'s ban, as a moderator (of a member) or an admin; without a ban, nothing changes.
+    /// Lifts `target`'s ban, as a moderator (of a member) or an admin (of a member or a moderator);
+    /// without a ban, nothing changes.
     pub fn lift_ban(&self, actor: &User, target: UserId) -> Result<User, AppError> {
         self.may_act_on(actor, target)?;
         self.users
@@ -82,14 +83,14 @@ impl ModerationService {
             .or_not_found("user")
     }
 
-    /// The user `target`, when `actor` may moderate them: `NotFound` first (users are public), then
-    /// `Forbidden` for a member, or a moderator acting on a moderator or an admin.
+    /// The user `target`, when `actor` may ban them: `NotFound` first (users are public), then `Forbidden`
+    /// for a member, a moderator acting on a moderator or an admin, or anyone on an admin.
     fn may_act_on(&self, actor: &User, target: UserId) -> Result<User, AppError> {
         let user = self.users.find(target).found("user")?;
         if !actor.role.moderates() {
             return Err(AppError::Forbidden(ONLY_MODERATORS_BAN));
         }
-        if !actor.role.outranks(user.role) {
+        if !actor.role.may_ban(user.role) {
             return Err(AppError::Forbidden(NOT_ABOVE_THEM));
         }
         Ok(user)
@@ -249,7 +250,7 @@ mod tests {
         ));
         assert!(matches!(
             moderation.ban(&moderator, UserId::from_stored(1), reason(), None),
-            Err(AppError::Forbidden(NOT_ABOVE_THEM)),
+            Err(AppError::Forbidden(NOT_YOURSELF)),
         ));
         assert!(matches!(
             moderation.ban(&member, UserId::from_stored(99), reason(), None),
@@ -258,21 +259,45 @@ mod tests {
     }
 
     #[test]
-    fn an_admin_bans_anyone_but_themself_and_only_until_a_time_ahead() {
-        const ROLES: &[(i64, Role)] = &[(1, Role::Admin), (2, Role::Admin)];
+    fn an_admin_bans_no_admin_not_even_themself_and_only_until_a_time_ahead() {
+        const ROLES: &[(i64, Role)] = &[(1, Role::Admin), (2, Role::Admin), (3, Role::Moderator)];
         let mut users = users_with_roles(ROLES);
         users.expect_ban().never();
+        users.expect_lift_ban().never();
         let moderation = service(users);
         let admin = someone(1, Role::Admin);
         assert!(matches!(
             moderation.ban(&admin, UserId::from_stored(1), reason(), None),
             Err(AppError::Forbidden(NOT_YOURSELF))
         ));
+        assert!(matches!(
+            moderation.ban(&admin, UserId::from_stored(2), reason(), None),
+            Err(AppError::Forbidden(NOT_ABOVE_THEM))
+        ));
+        assert!(matches!(
+            moderation.lift_ban(&admin, UserId::from_stored(2)),
+            Err(AppError::Forbidden(NOT_ABOVE_THEM))
+        ));
         let past = Utc::now() - chrono::Duration::seconds(1);
-        match moderation.ban(&admin, UserId::from_stored(2), reason(), Some(past)) {
+        match moderation.ban(&admin, UserId::from_stored(3), reason(), Some(past)) {
             Err(AppError::Validation(errors)) => assert_eq!(errors.0[0].field, "until"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn an_admin_bans_a_moderator() {
+        const ROLES: &[(i64, Role)] = &[(1, Role::Admin), (3, Role::Moderator)];
+        let mut users = users_with_roles(ROLES);
+        users
+            .expect_ban()
+            .times(1)
+            .returning(|order| Ok(someone(order.user.get(), Role::Moderator)));
+        let mut bus = MockNotificationBus::new();
+        bus.expect_publish().times(1).return_const(());
+        service_with_bus(users, bus)
+            .ban(&someone(1, Role::Admin), UserId::from_stored(3), reason(), None)
+            .unwrap();
     }
 
     #[test]

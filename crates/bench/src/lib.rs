@@ -442,6 +442,29 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         scanned,
     );
 
+    // People in charge, and the public log of what they did.
+    let database = options
+        .database_url
+        .clone()
+        .map_or_else(|| data.join("plaza.db").into_os_string(), Into::into);
+    let logged = seed::moderation(&options.plaza, &database, &base, options.sizes.role_changes)?;
+    println!(
+        "  moderation: {} role changes given, the log holds {logged} entries",
+        options.sizes.role_changes
+    );
+    let modlog = format!("{base}/modlog?limit=20");
+    measure(
+        "moderation log, first page",
+        "GET /modlog?limit=20".into(),
+        load.get(&modlog, None)?,
+    );
+    let staff = format!("{base}/users/?role=moderator&limit=20");
+    measure(
+        "staff list (moderators)",
+        "GET /users/?role=moderator&limit=20".into(),
+        load.get(&staff, None)?,
+    );
+
     // Members past those the scenarios act as (fan-out commenters, the inbox, the talkers) wait.
     let waiting = options
         .sizes

@@ -106,6 +106,8 @@ pub struct Sizes {
     /// Notifications of the busiest inbox.
     pub inbox_notifications: usize,
     pub posts: usize,
+    /// Role changes an admin makes (each a moderation log entry), at every run.
+    pub role_changes: usize,
 }
 
 impl Sizes {
@@ -117,6 +119,7 @@ impl Sizes {
             busy_comments: 5_000,
             inbox_notifications: 10_000,
             posts: 1_000,
+            role_changes: 1_000,
         }
     }
 
@@ -128,6 +131,7 @@ impl Sizes {
             busy_comments: 150,
             inbox_notifications: 200,
             posts: 20,
+            role_changes: 20,
         }
     }
 }
@@ -686,4 +690,73 @@ pub fn waitlist_fills(
         "the waitlist took {sold} of the {count} freed places"
     );
     Ok(WaitlistFills { fills: count, millis })
+}
+
+/// Gives the community people in charge and a moderation log to read: `member00000` is made an admin
+/// from the command line (`plaza admin set-role`, as an operator would), then gives `changes` members
+/// the moderator's role, and takes it back from every other one, each change with a reason (so the log
+/// grows by `changes` entries, and half of those members stay moderators). Answers the log's length.
+pub fn moderation(
+    plaza: &std::path::Path,
+    database: &std::ffi::OsStr,
+    base: &str,
+    changes: usize,
+) -> anyhow::Result<u64> {
+    let output = std::process::Command::new(plaza)
+        .args(["admin", "set-role", &member(0), "admin", "--database-url"])
+        .arg(database)
+        .env("JWT_SECRET", "the-benchmark's-own-secret-of-enough-bytes")
+        .env("LOG_LEVEL", "warn")
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "plaza admin set-role failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let agent = agent();
+    let admin = login(&agent, base, &member(0), PASSWORD)?;
+    let read = |url: String, token: Option<&str>| -> anyhow::Result<Value> {
+        let mut request = agent.get(url);
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        Ok(serde_json::from_slice(
+            &request.call()?.body_mut().read_to_vec()?,
+        )?)
+    };
+    let me = read(format!("{base}/users/me"), Some(&admin))?["id"].as_i64();
+    let users = read(format!("{base}/users/?limit=100"), None)?;
+    // Everyone but the admin, who is the last one.
+    let ids: Vec<i64> = users
+        .as_array()
+        .map(|users| {
+            users
+                .iter()
+                .filter_map(|user| user["id"].as_i64())
+                .filter(|id| Some(*id) != me)
+                .collect()
+        })
+        .unwrap_or_default();
+    anyhow::ensure!(!ids.is_empty(), "no members to give roles to");
+    for change in 0..changes {
+        let id = ids[(change / 2) % ids.len()];
+        let role = if change % 2 == 0 { "moderator" } else { "member" };
+        let mut response = agent
+            .put(format!("{base}/users/{id}/role"))
+            .content_type("application/json")
+            .header("Authorization", &format!("Bearer {admin}"))
+            .send(json!({"role": role, "reason": format!("change {change}")}).to_string())?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "PUT /users/{id}/role: {} {}",
+            response.status(),
+            String::from_utf8_lossy(&response.body_mut().read_to_vec()?)
+        );
+    }
+    let response = agent.get(format!("{base}/modlog?limit=1")).call()?;
+    response
+        .headers()
+        .get("x-total-count")
+        .and_then(|value| value.to_str().ok()?.parse().ok())
+        .ok_or_else(|| anyhow!("GET /modlog has no X-Total-Count"))
 }

@@ -9,9 +9,9 @@ pub enum Role {
     /// The default: may act on their own things only.
     #[default]
     Member,
-    /// May remove what anyone wrote and ban members.
+    /// Bans members (and, once removal exists, removes what anyone wrote).
     Moderator,
-    /// A moderator who also sets roles, and whom only another admin can act on.
+    /// A moderator who also sets roles and bans moderators; never banned (demoted first).
     Admin,
 }
 
@@ -46,11 +46,12 @@ impl Role {
         self == Role::Admin
     }
 
-    /// Whether someone of this role may moderate (remove the words of, ban) someone of `other`'s: a
-    /// moderator acts on members only, an admin on anyone.
-    pub fn outranks(self, other: Role) -> bool {
+    /// Whether someone of this role may ban (and lift the ban of) someone of `other`'s: a moderator bans
+    /// members, an admin members and moderators. Nobody bans an admin (an admin demotes them first), so a
+    /// community is never left with only banned admins.
+    pub fn may_ban(self, other: Role) -> bool {
         match self {
-            Role::Admin => true,
+            Role::Admin => other != Role::Admin,
             Role::Moderator => other == Role::Member,
             Role::Member => false,
         }
@@ -79,14 +80,15 @@ mod tests {
     }
 
     #[test]
-    fn moderators_act_on_members_only_and_admins_on_anyone() {
+    fn moderators_ban_members_and_admins_also_moderators_but_nobody_an_admin() {
         assert!(!Role::Member.moderates());
         assert!(Role::Moderator.moderates() && Role::Admin.moderates());
         assert!(Role::Admin.administers() && !Role::Moderator.administers());
-        assert!(Role::Moderator.outranks(Role::Member));
-        assert!(!Role::Moderator.outranks(Role::Moderator));
-        assert!(!Role::Moderator.outranks(Role::Admin));
-        assert!(Role::Admin.outranks(Role::Admin));
-        assert!(!Role::Member.outranks(Role::Member));
+        assert!(Role::Moderator.may_ban(Role::Member));
+        assert!(!Role::Moderator.may_ban(Role::Moderator));
+        assert!(!Role::Moderator.may_ban(Role::Admin));
+        assert!(Role::Admin.may_ban(Role::Moderator));
+        assert!(!Role::Admin.may_ban(Role::Admin), "an admin is demoted first");
+        assert!(!Role::Member.may_ban(Role::Member));
     }
 }

@@ -37,20 +37,43 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
 #[derive(Debug, Clone)]
 pub struct AuthSession(pub Session);
 
+/// The session of a bearer token, checked by `check` (banned accounts refused, or not).
+fn session_of(
+    req: &HttpRequest,
+    check: fn(&plaza_app::AuthService, &str) -> Result<Session, plaza_app::AppError>,
+) -> LocalBoxFuture<'static, Result<Session, ApiError>> {
+    let token = bearer_token(req);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    Box::pin(async move {
+        let token = token?;
+        let state =
+            state.ok_or_else(|| ApiError::internal(&std::io::Error::other("AppState is not registered")))?;
+        blocking(move || check(&state.services.auth, &token)).await
+    })
+}
+
 impl FromRequest for AuthSession {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
-            let token = token?;
-            let state = state
-                .ok_or_else(|| ApiError::internal(&std::io::Error::other("AppState is not registered")))?;
-            let session = blocking(move || state.services.auth.session(&token)).await?;
-            Ok(AuthSession(session))
-        })
+        let session = session_of(req, plaza_app::AuthService::session);
+        Box::pin(async move { session.await.map(AuthSession) })
+    }
+}
+
+/// The caller's session even when their account is banned: for logging out, which a banned user may
+/// still do, so that nothing of theirs stays open for the ban's lifting.
+#[derive(Debug, Clone)]
+pub struct LeavingSession(pub Session);
+
+impl FromRequest for LeavingSession {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = session_of(req, plaza_app::AuthService::session_even_if_banned);
+        Box::pin(async move { session.await.map(LeavingSession) })
     }
 }
 

@@ -69,15 +69,11 @@ pub async fn set_role(
     let Some(role) = role.filter(|_| errors.is_empty()) else {
         return Err(errors.into());
     };
+    // An empty reason is no reason: the log shows `null`, as for one left out.
+    let reason = reason.given().filter(|reason| !reason.as_str().trim().is_empty());
     let caller = caller.0;
     let viewer = caller.clone();
-    let user = blocking(move || {
-        state
-            .services
-            .moderation
-            .set_role(&caller, id.0, role, reason.given())
-    })
-    .await?;
+    let user = blocking(move || state.services.moderation.set_role(&caller, id.0, role, reason)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::for_viewer(user, Some(&viewer))))
 }
 
@@ -233,7 +229,8 @@ pub struct BanUserBody {
 
 /// Bans a user: from their next request on, on every instance, their tokens and logins are refused with
 /// `403 account_banned` (with the reason and `until`), and their open streams end. Moderators ban
-/// members; admins ban anyone but themself. Banning someone already banned replaces the ban.
+/// members; admins ban members and moderators; nobody bans an admin or themself. Banning someone already
+/// banned replaces the ban.
 #[utoipa::path(
     post,
     path = "/users/{user_id}/ban",
@@ -278,7 +275,8 @@ pub async fn ban(
     Ok(HttpResponse::Ok().json(UserResponse::for_viewer(user, Some(&viewer))))
 }
 
-/// Lifts a user's ban (moderators for members, admins for anyone); without a ban, nothing changes.
+/// Lifts a user's ban (moderators for members, admins for members and moderators); without a ban,
+/// nothing changes.
 #[utoipa::path(
     delete,
     path = "/users/{user_id}/ban",

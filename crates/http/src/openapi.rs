@@ -264,11 +264,16 @@ const TEXT_RULES: &[(&str, &str, &str)] = {
         ("PatchEventBody", "description", PROSE_PATTERN),
         ("CreatePostBody", "title", NAME_PATTERN),
         ("CreatePostBody", "content", REQUIRED_PROSE_PATTERN),
+        ("PatchPostBody", "title", NAME_PATTERN),
+        ("PatchPostBody", "content", REQUIRED_PROSE_PATTERN),
         ("CreateCommentBody", "content", REQUIRED_PROSE_PATTERN),
         ("CreateNotificationBody", "sender", NAME_PATTERN),
         ("CreateNotificationBody", "message", REQUIRED_PROSE_PATTERN),
         ("RegisterBody", "full_name", NAME_PATTERN),
         ("UpdateUserBody", "full_name", NAME_PATTERN),
+        ("SetRoleBody", "reason", PROSE_PATTERN),
+        ("BanUserBody", "reason", REQUIRED_PROSE_PATTERN),
+        ("BanUserBody", "until", TIME),
     ]
 };
 

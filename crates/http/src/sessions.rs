@@ -8,7 +8,7 @@ use plaza_domain::SessionId;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{AuthSession, AuthUser};
+use crate::auth::{AuthSession, AuthUser, LeavingSession};
 use crate::error::ApiError;
 use crate::extract::{PathId, blocking};
 use crate::respond::serialize_time;
@@ -64,7 +64,7 @@ pub struct SessionIdParam(
 
 /// Ends the caller's session: its refresh token and every access token issued in it stop working (an
 /// open live stream of it closes). `204` also when the token belongs to no session (tokens from before
-/// sessions were kept simply expire).
+/// sessions were kept simply expire). A banned account may log out too.
 #[utoipa::path(
     post,
     path = "/logout",
@@ -76,7 +76,7 @@ pub struct SessionIdParam(
         (status = 401, response = Unauthorized),
     )
 )]
-pub async fn logout(state: web::Data<AppState>, caller: AuthSession) -> Result<HttpResponse, ApiError> {
+pub async fn logout(state: web::Data<AppState>, caller: LeavingSession) -> Result<HttpResponse, ApiError> {
     blocking(move || state.services.auth.logout(&caller.0)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -222,11 +222,14 @@ impl UserRepository for PgUserRepository {
             // Every admin's row first, in id order, then the user's: two role changes lock in one order
             // (no deadlock), and a demotion running at the same time waits, then reads the admins as this
             // one left them.
+            // Admins under a ban do not count: they could not act. `NO KEY UPDATE` is enough to keep
+            // two role changes apart, and lets rows that reference these users be written meanwhile.
             let admins: Vec<i64> = users::table
                 .filter(users::role.eq(Role::Admin.as_str()))
+                .filter(users::banned_at.is_null().or(users::banned_until.le(now())))
                 .order(users::id)
                 .select(users::id)
-                .for_update()
+                .for_no_key_update()
                 .load(conn)?;
             let current = find_for_update(conn, change.user)?;
             if current.role == change.role {

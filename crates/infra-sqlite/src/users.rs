@@ -201,8 +201,11 @@ impl UserRepository for SqliteUserRepository {
             }
             if current.role == Role::Admin {
                 // In the write transaction, which SQLite runs one at a time: the count cannot go stale.
+                // Admins under a ban do not count: they could not act.
+                let at = now();
                 let admins: i64 = users::table
                     .filter(users::role.eq(Role::Admin.as_str()))
+                    .filter(users::banned_at.is_null().or(users::banned_until.le(at)))
                     .count()
                     .get_result(conn)?;
                 if admins <= 1 {

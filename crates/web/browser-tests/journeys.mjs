@@ -737,7 +737,7 @@ journey('a moderator bans a member, whose open page learns it at once and why (i
   // The member's open page learns it at once (the stream ends), and says why — no reload.
   await see(h1(banned.page, '你的账户已被封禁'), 'the banned notice on the member\'s open page', LIVE_WAIT);
   await see(banned.page.getByText('理由：Spam in every comment'), 'the reason, in Chinese');
-  await see(banned.page.getByText('此封禁没有结束时间：版主可以解除它。'), 'that it has no end date');
+  await see(banned.page.getByText('此封禁没有结束时间：直到被解除为止。'), 'that it has no end date');
   await see(banned.page.getByRole('link', { name: '登录' }), 'signed out here');
   await pageBasics(banned.page, 'the banned notice in Chinese');
   // Logging in again only says the same.

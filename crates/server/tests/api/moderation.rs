@@ -214,6 +214,22 @@ fn a_ban_refuses_the_account_at_once_and_a_lifted_or_ended_one_lets_it_back() {
     // An admin may ban a moderator; the moderator, banned, cannot act.
     ban(&app, &admin_token, moderator, json!({"reason": "Abused the role"})).assert_ok();
     ban(&app, &moderator_token, other, json!({"reason": "x"})).assert_error(403, "account_banned");
+    // Nobody bans an admin: a second admin cannot ban the first.
+    let (_, second_admin) = app.user("bea");
+    app.make_admin("bea");
+    ban(&app, &second_admin, admin, json!({"reason": "coup"})).assert_error(403, "forbidden");
+
+    // A refresh during a ban is refused and ends that session; logging out stays possible.
+    let signed_in = app.login("other", crate::helpers::PASSWORD).assert_ok();
+    let refresh = signed_in["refresh_token"].as_str().unwrap().to_owned();
+    ban(&app, &admin_token, other, json!({"reason": "Cool off"})).assert_ok();
+    let refused = app.post_json("/token/refresh", None, &json!({"refresh_token": refresh}));
+    assert_eq!(refused.assert_error(403, "account_banned")["ban"]["reason"], "Cool off");
+    assert_eq!(app.call_as("POST", &other_token, "/logout").status, 204, "a banned account may log out");
+    app.call_as("DELETE", &admin_token, &format!("/users/{other}/ban")).assert_ok();
+    app.get_as(&other_token, "/users/me").assert_error(401, "unauthorized");
+    app.post_json("/token/refresh", None, &json!({"refresh_token": refresh}))
+        .assert_error(401, "unauthorized");
 
     // Every act is in the public log, newest first.
     let log = app.get("/modlog?limit=100").assert_ok();
@@ -226,6 +242,9 @@ fn a_ban_refuses_the_account_at_once_and_a_lifted_or_ended_one_lets_it_back() {
     assert_eq!(
         actions,
         [
+            ("unban", "other"),
+            ("ban", "other"),
+            ("set_role", "bea"),
             ("ban", "moe"),
             ("ban", "spammer"),
             ("unban", "spammer"),
@@ -234,8 +253,8 @@ fn a_ban_refuses_the_account_at_once_and_a_lifted_or_ended_one_lets_it_back() {
             ("set_role", "ada"),
         ]
     );
-    assert_eq!(log[1]["until"], json!(short["ban"]["until"]));
-    assert_eq!(log[3]["until"], Value::Null);
-    assert_eq!(log[3]["reason"], "Spam in every comment");
-    assert_eq!(log[3]["moderator"]["username"], "moe");
+    assert_eq!(log[4]["until"], json!(short["ban"]["until"]));
+    assert_eq!(log[6]["until"], Value::Null);
+    assert_eq!(log[6]["reason"], "Spam in every comment");
+    assert_eq!(log[6]["moderator"]["username"], "moe");
 }

@@ -143,7 +143,9 @@ export async function request(method, path, options = {}) {
     if (outcome === 'renewed') return request(method, path, { ...options, renewed: true });
     if (outcome === 'ended' && settings.getToken() === token) settings.onUnauthorized(error);
   }
-  if (error.code === 'account_banned') settings.onBanned(error);
+  // Only about the account signed in now (or a login, which sends no token): a late answer to an earlier
+  // account's token says nothing about this one.
+  if (error.code === 'account_banned' && (!token || settings.getToken() === token)) settings.onBanned(error);
   throw error;
 }
 

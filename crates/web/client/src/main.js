@@ -7,6 +7,7 @@ import { initI18n, t } from './i18n.js';
 import { currentTarget, navigate, preloadCurrentPage, refresh, route, setSiteName, start, location } from './router.js';
 import { endSession, followOtherTabs, isSignedIn, restoreSession, store } from './store.js';
 import { remember } from './users.js';
+import { rememberBan } from './ban-notice.js';
 import { initUnreadPolling, isPaused } from './unread.js';
 import { initLive } from './live.js';
 import { applyTheme } from './theme.js';
@@ -84,15 +85,16 @@ function sessionEnded() {
   navigate(`/login?${query}`, { replace: true, force: true });
 }
 
-/** The account is banned (any call answered 403 account_banned): signed out here, and told why and until
- * when. */
+/** The account is banned (any call answered 403 account_banned): signed out here and on the server (a
+ * banned account may still log out), and told why and until when. What the server said is handed to the
+ * page in this tab's storage, never in the address, which anyone could write a ban into. */
 function accountBanned(error) {
   const ban = error?.body?.ban ?? {};
+  const { token } = store.get();
   if (isSignedIn()) endSession();
-  const query = new URLSearchParams();
-  if (typeof ban.reason === 'string') query.set('reason', ban.reason);
-  if (typeof ban.until === 'string') query.set('until', ban.until);
-  navigate(`/banned?${query}`, { replace: true, force: true });
+  if (token) api.auth.logout(token).catch(() => {});
+  rememberBan({ reason: ban.reason, until: ban.until });
+  navigate('/banned', { replace: true, force: true });
 }
 
 function logout() {

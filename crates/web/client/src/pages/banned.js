@@ -1,12 +1,19 @@
-// Where a banned account lands (from any request answered 403 account_banned): why, and until when.
+// Where a banned account lands (from any request answered 403 account_banned): why, and until when, as
+// the server said it in this tab (see ban-notice.js).
 
 import { h } from '../dom.js';
+import { rememberedBan } from '../ban-notice.js';
 import { t, tNodes } from '../i18n.js';
 import { pageHeader, time } from '../components/page.js';
 
-export default function BannedPage(ctx) {
-  const reason = ctx.query.get('reason');
-  const until = ctx.query.get('until');
+export default function BannedPage() {
+  const ban = rememberedBan();
+  if (!ban) {
+    // Reached by a link or another tab: nothing the server said here to show.
+    const el = h('section', { class: 'page narrow page-banned' }, pageHeader(t('banned.title')).el, h('p', {}, t('banned.nothing')), h('p', {}, h('a', { href: '#/events' }, t('notFound.home'))));
+    return { el, title: t('banned.title') };
+  }
+  const { reason, until } = ban;
   const ends = until && !Number.isNaN(Date.parse(until))
     ? tNodes('banned.until', { time: time(until, { dateStyle: 'long', timeStyle: 'short' }) })
     : t('banned.forGood');

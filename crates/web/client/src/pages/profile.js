@@ -18,8 +18,9 @@ import { banPanel } from '../components/ban.js';
 
 const LIMIT = 10;
 
-/** Whether `me` may ban `user`: a moderator bans members, an admin anyone but themself. */
-const mayBan = (me, user) => me && me.id !== user.id && (me.role === 'admin' || (me.role === 'moderator' && user.role === 'member'));
+/** Whether `me` may ban `user`: a moderator bans members, an admin members and moderators; nobody bans
+ * an admin or themself. */
+const mayBan = (me, user) => me && me.id !== user.id && user.role !== 'admin' && (me.role === 'admin' || (me.role === 'moderator' && user.role === 'member'));
 
 export default function ProfilePage(ctx) {
   const el = h('section', { class: 'page page-profile' }, pageHeader(t('profile.title')).el, loading());
@@ -71,7 +72,15 @@ export default function ProfilePage(ctx) {
         ),
       ),
       me?.role === 'admin' ? rolePanel() : null,
-      mayBan(me, user) ? banPanel(user, (updated) => { user = updated; remember(updated); draw(); }) : null,
+      mayBan(me, user)
+        ? banPanel(user, (updated) => {
+          user = updated;
+          remember(updated);
+          draw();
+          // The panel was drawn anew: keyboard focus goes back to it.
+          el.querySelector('.ban-panel summary')?.focus();
+        })
+        : null,
       !self && isSignedIn() ? notifyForm() : null,
       h('section', { class: 'profile-posts', 'aria-labelledby': postsHeading.id }, postsHeading, postsBody),
     );
@@ -108,6 +117,7 @@ export default function ProfilePage(ctx) {
       // An admin who stepped down loses the admin pages at once.
       if (currentUser()?.id === updated.id) store.set({ user: { ...currentUser(), role: updated.role } });
       else draw();
+      el.querySelector('.role-panel summary')?.focus();
     }, { labelledBy: summaryId }));
     return panel;
   }

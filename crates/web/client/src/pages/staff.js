@@ -31,8 +31,9 @@ export default function StaffPage(ctx) {
       h('div', { class: 'person-body' }, h('a', { class: 'person-name', href: `#/users/${user.id}` }, user.username), roleBadge(user)),
       admin ? roleForm(user, (updated) => {
         remember(updated);
+        // Stepping down redraws through the store's subscription; anyone else's change here.
         if (currentUser()?.id === updated.id) store.set({ user: { ...currentUser(), role: updated.role } });
-        load();
+        else load().then(() => el.querySelector('h1')?.focus());
       }) : null,
     );
   }
