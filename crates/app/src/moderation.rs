@@ -8,7 +8,7 @@ use plaza_domain::live::{NotificationBus, Signal};
 use plaza_domain::modlog::{ModLogEntry, ModLogRepository, ModReason, RoleChange};
 use plaza_domain::role::Role;
 use plaza_domain::user::{BanOrder, BanReason, User, UserRepository};
-use plaza_domain::{Page, PageRequest, UserId, ValidationErrors};
+use plaza_domain::{Conflict, Page, PageRequest, RepoError, UserId, ValidationErrors};
 
 use crate::error::{AppError, Found, OrNotFound};
 
@@ -64,11 +64,17 @@ impl ModerationService {
             .ban(BanOrder {
                 user: target,
                 by: actor.id,
+                by_role: actor.role,
                 reason,
                 until,
                 at,
             })
-            .or_not_found("user")?;
+            .map_err(|error| match error {
+                // Promoted since `may_act_on` looked: as out of reach as if they had been then.
+                RepoError::Conflict(Conflict::OutOfReach) => AppError::Forbidden(NOT_ABOVE_THEM),
+                RepoError::NotFound => AppError::NotFound("user"),
+                other => other.into(),
+            })?;
         // Streams re-check their token at once, here and on every other instance.
         self.bus.publish(&[Signal::Credentials(target)]);
         Ok(user)
@@ -151,7 +157,6 @@ mod tests {
     use plaza_domain::live::MockNotificationBus;
     use plaza_domain::modlog::MockModLogRepository;
     use plaza_domain::user::MockUserRepository;
-    use plaza_domain::{Conflict, RepoError};
 
     fn someone(id: i64, role: Role) -> User {
         User {
@@ -283,6 +288,25 @@ mod tests {
             Err(AppError::Validation(errors)) => assert_eq!(errors.0[0].field, "until"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_member_promoted_while_a_moderator_bans_them_is_out_of_reach() {
+        let mut users = users_with_roles(&[(1, Role::Moderator), (2, Role::Member)]);
+        users
+            .expect_ban()
+            .withf(|order| order.by_role == Role::Moderator)
+            .returning(|_| Err(RepoError::Conflict(Conflict::OutOfReach)));
+        let refused = service(users).ban(
+            &someone(1, Role::Moderator),
+            UserId::from_stored(2),
+            reason(),
+            None,
+        );
+        assert!(
+            matches!(refused, Err(AppError::Forbidden(NOT_ABOVE_THEM))),
+            "{refused:?}"
+        );
     }
 
     #[test]

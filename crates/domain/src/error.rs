@@ -108,6 +108,8 @@ pub enum Conflict {
     AlreadyWaiting,
     /// The change would leave the community without an admin.
     LastAdmin,
+    /// The user's role is beyond the acting moderator's reach (it changed since they looked).
+    OutOfReach,
 }
 
 impl fmt::Display for Conflict {
@@ -126,6 +128,7 @@ impl fmt::Display for Conflict {
             Conflict::LastAdmin => {
                 "the community's last admin cannot stop being one: make another admin first"
             }
+            Conflict::OutOfReach => "the user's role puts them beyond the reach of this ban",
         })
     }
 }

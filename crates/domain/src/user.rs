@@ -207,6 +207,9 @@ pub struct BanOrder {
     pub user: UserId,
     /// The moderator or admin who bans.
     pub by: UserId,
+    /// Their role, which must still [`may_ban`](Role::may_ban) the user's role as the store finds it in
+    /// the ban's transaction (a member promoted meanwhile is out of a moderator's reach).
+    pub by_role: Role,
     /// Why, told to the banned user and shown in the moderation log.
     pub reason: BanReason,
     /// When it lifts itself (after `at`); `None`: until lifted.
@@ -294,7 +297,9 @@ pub trait UserRepository: Send + Sync {
     /// same transaction, so two admins demoting each other at once cannot both succeed).
     fn set_role(&self, change: RoleChange) -> Result<User, RepoError>;
     /// Bans `order.user` (replacing any ban they had) and records it in the moderation log, in one
-    /// transaction; returns the user as they are now. `NotFound` when the user does not exist.
+    /// transaction; returns the user as they are now. `NotFound` when the user does not exist;
+    /// `Conflict::OutOfReach` when `order.by_role` may not ban the user's role as it is in that
+    /// transaction.
     fn ban(&self, order: BanOrder) -> Result<User, RepoError>;
     /// Lifts `user`'s ban, recording it in the moderation log, in one transaction, when a ban holds at
     /// `at`; otherwise changes and logs nothing (a ban that ran out is cleared without an entry). Returns

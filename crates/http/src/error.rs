@@ -347,6 +347,10 @@ impl From<AppError> for ApiError {
                     Conflict::TicketsAvailable => ErrorCode::TicketsAvailable,
                     Conflict::AlreadyWaiting => ErrorCode::AlreadyWaiting,
                     Conflict::LastAdmin => ErrorCode::LastAdmin,
+                    // The use case answers this as a refusal; reaching here is a bug.
+                    Conflict::OutOfReach => {
+                        return Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, conflict.to_string());
+                    }
                     // The use case turns this into a validation error; reaching here is a bug.
                     Conflict::CapacityBelowSold => {
                         return Self::invalid_field("max_tickets", conflict.to_string());

@@ -1,4 +1,4 @@
-//! `GET /health`.
+//! `GET /health`, and the probes `GET /livez` and `GET /readyz`.
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -37,6 +37,23 @@ pub struct HealthResponse {
     pub database: &'static str,
 }
 
+/// The database answered a real query, and the instance is not draining: what `/health` and `/readyz`
+/// both answer on.
+async fn check_ready(state: &web::Data<AppState>) -> Result<(), ApiError> {
+    if state.settings.lifecycle.is_draining() {
+        return Err(ApiError::unavailable("the server is shutting down"));
+    }
+    let health = state.services.health.clone();
+    match web::block(move || health.ping()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "health check: database unavailable");
+            Err(ApiError::unavailable("the database cannot be reached"))
+        }
+        Err(error) => Err(ApiError::internal(&error)),
+    }
+}
+
 /// Readiness: `200` after a real query against the database answers; `503` when it cannot be reached, or
 /// while the server shuts down (so that load balancers stop sending traffic first).
 #[utoipa::path(
@@ -50,19 +67,34 @@ pub struct HealthResponse {
     )
 )]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    if state.settings.lifecycle.is_draining() {
-        return Err(ApiError::unavailable("the server is shutting down"));
-    }
-    let health = state.services.health.clone();
-    match web::block(move || health.ping()).await {
-        Ok(Ok(())) => Ok(HttpResponse::Ok().json(HealthResponse {
-            status: "ok",
-            database: "ok",
-        })),
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "health check: database unavailable");
-            Err(ApiError::unavailable("the database cannot be reached"))
-        }
-        Err(error) => Err(ApiError::internal(&error)),
-    }
+    check_ready(&state).await?;
+    Ok(HttpResponse::Ok().json(HealthResponse {
+        status: "ok",
+        database: "ok",
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadinessResponse {
+    /// `ready`.
+    #[schema(value_type = String, example = "ready")]
+    pub status: &'static str,
+}
+
+/// Readiness for a load balancer or a Kubernetes `readinessProbe`: `200` once the migrations have run (the
+/// server listens only after them), while the database answers a real query and the instance is not
+/// draining; `503 unavailable` otherwise. The same judgement as `/health`, in the probe's name.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "service",
+    operation_id = "readiness",
+    responses(
+        (status = 200, description = "Ready for traffic", body = ReadinessResponse),
+        (status = 503, response = crate::responses::Unavailable),
+    )
+)]
+pub async fn readiness(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    check_ready(&state).await?;
+    Ok(HttpResponse::Ok().json(ReadinessResponse { status: "ready" }))
 }

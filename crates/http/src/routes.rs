@@ -103,6 +103,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(GET "/openapi.json" => docs::openapi_json),
         route!(GET "/health" => health::health),
         route!(GET "/livez" => health::liveness),
+        route!(GET "/readyz" => health::readiness),
         route!(POST "/token" => token::issue),
         route!(POST "/token/refresh" => token::refresh),
         route!(POST "/logout" => sessions::logout),

@@ -109,6 +109,7 @@ fn protected_routes_and_only_they_require_a_token() {
         "GET /images/{name}",
         "GET /health",
         "GET /livez",
+        "GET /readyz",
         "GET /openapi.json",
         "GET /docs",
         "GET /docs/{path}",

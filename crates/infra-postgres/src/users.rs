@@ -257,7 +257,10 @@ impl UserRepository for PgUserRepository {
 
     fn ban(&self, order: BanOrder) -> Result<User, RepoError> {
         self.db.write(|conn| {
-            find_for_update(conn, order.user)?;
+            let current = find_for_update(conn, order.user)?;
+            if !order.by_role.may_ban(current.role) {
+                return Err(RepoError::Conflict(Conflict::OutOfReach).into());
+            }
             diesel::update(users::table.find(order.user.get()))
                 .set((
                     users::banned_at.eq(order.at.naive_utc()),

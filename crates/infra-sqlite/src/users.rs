@@ -231,7 +231,10 @@ impl UserRepository for SqliteUserRepository {
 
     fn ban(&self, order: BanOrder) -> Result<User, RepoError> {
         self.db.write(move |conn| {
-            find(conn, order.user)?.ok_or(RepoError::NotFound)?;
+            let current = find(conn, order.user)?.ok_or(RepoError::NotFound)?;
+            if !order.by_role.may_ban(current.role) {
+                return Err(RepoError::Conflict(Conflict::OutOfReach).into());
+            }
             diesel::update(users::table.find(order.user.get()))
                 .set((
                     users::banned_at.eq(order.at.naive_utc()),

@@ -733,6 +733,7 @@ pub fn a_ban_is_kept_lifted_and_logged(stores: &Stores) {
     let order = |user, until| BanOrder {
         user,
         by: alice,
+        by_role: Role::Admin,
         reason: BanReason::parse("spam, again").unwrap(),
         until,
         at,
@@ -796,6 +797,33 @@ pub fn a_ban_is_kept_lifted_and_logged(stores: &Stores) {
         stores.users.ban(order(UserId::from_stored(9_999), None)),
         Err(RepoError::NotFound)
     ));
+
+    // The acting role is held against the user's role as the ban's transaction finds it.
+    set_role(stores, carol, Role::Moderator, None).unwrap();
+    let by_moderator = BanOrder {
+        by_role: Role::Moderator,
+        ..order(carol, None)
+    };
+    assert!(matches!(
+        stores.users.ban(by_moderator),
+        Err(RepoError::Conflict(Conflict::OutOfReach))
+    ));
+    set_role(stores, carol, Role::Admin, None).unwrap();
+    // Nobody bans an admin.
+    assert!(matches!(
+        stores.users.ban(order(carol, None)),
+        Err(RepoError::Conflict(Conflict::OutOfReach))
+    ));
+    assert_eq!(
+        stores.users.find(carol).unwrap().unwrap().ban,
+        None,
+        "nothing written"
+    );
+    assert_eq!(
+        stores.modlog.list(page(0, 10)).unwrap().total,
+        6,
+        "nothing logged for a refusal"
+    );
     assert!(matches!(
         stores.users.lift_ban(UserId::from_stored(9_999), alice, at),
         Err(RepoError::NotFound)

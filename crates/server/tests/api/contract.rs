@@ -195,6 +195,7 @@ fn real_responses_of_every_route_match_the_published_document() {
     // Service, docs and the web client.
     c.get(&app, "/health", "/health", None);
     c.get(&app, "/livez", "/livez", None);
+    c.get(&app, "/readyz", "/readyz", None).assert_ok();
     c.get(&app, "/openapi.json", "/openapi.json", None);
     c.get(&app, "/docs", "/docs", None);
     c.get(&app, "/docs/{path}", "/docs/index.html", None);

@@ -857,14 +857,17 @@ fn sigterm_drains_finishes_requests_and_exits_cleanly() {
 }
 
 #[test]
-fn liveness_touches_nothing_and_answers_head() {
+fn liveness_touches_nothing_and_readiness_ends_with_the_drain() {
     let app = TestApp::spawn();
     let response = app.get("/livez");
     assert_eq!(response.assert_ok()["status"], "alive");
     assert_eq!(app.request("HEAD", "/livez", &[], None).status, 200);
+    assert_eq!(app.get("/readyz").assert_ok()["status"], "ready");
+    assert_eq!(app.request("HEAD", "/readyz", &[], None).status, 200);
     app.lifecycle.start_draining();
     assert_eq!(app.get("/livez").status, 200, "alive while draining");
     app.get("/health").assert_error(503, "unavailable");
+    app.get("/readyz").assert_error(503, "unavailable");
     assert_eq!(app.get("/events/").header("connection"), Some("close"));
 }
 
