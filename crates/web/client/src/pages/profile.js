@@ -111,12 +111,10 @@ export default function ProfilePage(ctx) {
   function rolePanel() {
     const summaryId = uid('role');
     const panel = h('details', { class: 'panel role-panel' }, h('summary', { id: summaryId }, t('role.title', { name: user.username })));
-    panel.append(roleForm(user, (updated) => {
+    panel.append(roleForm(user, (updated, { self }) => {
       user = updated;
-      remember(updated);
-      // An admin who stepped down loses the admin pages at once.
-      if (currentUser()?.id === updated.id) store.set({ user: { ...currentUser(), role: updated.role } });
-      else draw();
+      // One's own change redraws through the store's subscription.
+      if (!self) draw();
       el.querySelector('.role-panel summary')?.focus();
     }, { labelledBy: summaryId }));
     return panel;

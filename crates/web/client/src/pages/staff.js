@@ -29,11 +29,9 @@ export default function StaffPage(ctx) {
       { class: 'card person staff-member' },
       avatar(user, 'md'),
       h('div', { class: 'person-body' }, h('a', { class: 'person-name', href: `#/users/${user.id}` }, user.username), roleBadge(user)),
-      admin ? roleForm(user, (updated) => {
-        remember(updated);
+      admin ? roleForm(user, (updated, { self }) => {
         // Stepping down redraws through the store's subscription; anyone else's change here.
-        if (currentUser()?.id === updated.id) store.set({ user: { ...currentUser(), role: updated.role } });
-        else load().then(() => el.querySelector('h1')?.focus());
+        if (!self) load().then(() => el.querySelector('h1')?.focus());
       }) : null,
     );
   }
