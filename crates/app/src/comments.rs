@@ -6,10 +6,12 @@ use plaza_domain::comment::{Comment, CommentContent, CommentRepository, FanOut, 
 use plaza_domain::event::{Event, EventRepository};
 use plaza_domain::live::{NotificationBus, Signal};
 use plaza_domain::notification::{NewNotification, NotificationMessage, SenderName};
+use plaza_domain::removal::Removable;
 use plaza_domain::user::User;
 use plaza_domain::{CommentId, EventId, Page, PageRequest, UserId};
 
 use crate::error::{AppError, Found, OrNotFound};
+use crate::removal::{Remover, Seen};
 
 /// Who is notified of a new comment: the event's owner and everyone who commented on it before, each
 /// once, never the comment's author. Owner first, then earlier commenters in the order given.
@@ -33,6 +35,7 @@ pub struct CommentService {
     events: Arc<dyn EventRepository>,
     comments: Arc<dyn CommentRepository>,
     bus: Arc<dyn NotificationBus>,
+    remover: Remover,
 }
 
 impl CommentService {
@@ -40,11 +43,32 @@ impl CommentService {
         events: Arc<dyn EventRepository>,
         comments: Arc<dyn CommentRepository>,
         bus: Arc<dyn NotificationBus>,
+        remover: Remover,
     ) -> Self {
         Self {
             events,
             comments,
             bus,
+            remover,
+        }
+    }
+
+    /// The comment `id` on `event_id` as `viewer` sees it: a removed comment only to its author,
+    /// moderators and admins.
+    pub fn seen(
+        &self,
+        viewer: Option<&User>,
+        event_id: EventId,
+        id: CommentId,
+    ) -> Result<Seen<Comment>, AppError> {
+        match self.comments.find(event_id, id)? {
+            Some(comment) => Ok(Seen::live(comment)),
+            None => self.remover.seen_removed(
+                viewer,
+                "comment",
+                |comment: &Comment| comment.owner_id,
+                |removals| removals.removed_comment(event_id, id),
+            ),
         }
     }
 
@@ -108,19 +132,23 @@ impl CommentService {
             .or_not_found("comment")
     }
 
-    /// Its author deletes a comment, and so may the event's owner, who looks after the discussion on
-    /// their event. `NotFound` for a comment that is not on this event.
+    /// Its author deletes a comment. The event's owner, who looks after the discussion on their event,
+    /// and moderators and admins remove it: a copy is kept apart and the removal is logged. `NotFound` for
+    /// a comment that is not on this event.
     pub fn delete(&self, actor: &User, event_id: EventId, id: CommentId) -> Result<(), AppError> {
         let comment = self.comments.find(event_id, id).found("comment")?;
-        if comment.owner_id != actor.id {
+        if comment.owner_id == actor.id {
+            return self.comments.delete(event_id, id).or_not_found("comment");
+        }
+        if !actor.role.moderates() {
             let event = self.events.find(event_id).found("event")?;
             if event.owner_id != actor.id {
                 return Err(AppError::Forbidden(
-                    "only the comment's author or the event's owner may delete it",
+                    "only the comment's author, the event's owner, a moderator or an admin may delete it",
                 ));
             }
         }
-        self.comments.delete(event_id, id).or_not_found("comment")
+        self.remover.remove(actor, Removable::Comment(id), None)
     }
 }
 
@@ -190,9 +218,18 @@ mod tests {
 
     /// Comment 5 on event 7 written by user 2; event 7 owned by user 1.
     fn discussion(comments: MockCommentRepository) -> CommentService {
+        discussion_with(comments, crate::removal::tests::unused())
+    }
+
+    fn discussion_with(comments: MockCommentRepository, remover: Remover) -> CommentService {
         let mut events = MockEventRepository::new();
         events.expect_find().returning(|id| Ok(Some(event(id.get(), 1))));
-        CommentService::new(Arc::new(events), Arc::new(comments), Arc::new(quiet_or(0)))
+        CommentService::new(
+            Arc::new(events),
+            Arc::new(comments),
+            Arc::new(quiet_or(0)),
+            remover,
+        )
     }
 
     fn finding_comment_5_by_user_2() -> MockCommentRepository {
@@ -242,10 +279,24 @@ mod tests {
     }
 
     #[test]
-    fn the_author_and_the_events_owner_delete_a_comment_nobody_else() {
+    fn the_author_deletes_a_comment_the_events_owner_and_moderators_remove_it_nobody_else() {
+        use plaza_domain::removal::MockRemovalRepository;
+        use plaza_domain::role::Role;
         let mut comments = finding_comment_5_by_user_2();
-        comments.expect_delete().times(2).returning(|_, _| Ok(()));
-        let service = discussion(comments);
+        comments.expect_delete().times(1).returning(|_, _| Ok(()));
+        let mut removals = MockRemovalRepository::new();
+        removals
+            .expect_remove()
+            .times(2)
+            .withf(|removal, _| removal.item == Removable::Comment(CommentId::from_stored(5)))
+            .returning(|removal, _| {
+                assert!([1, 4].contains(&removal.by.get()), "removed by {:?}", removal.by);
+                Ok(plaza_domain::ticket::Notified {
+                    value: None,
+                    recipients: vec![],
+                })
+            });
+        let service = discussion_with(comments, crate::removal::tests::remover(removals));
         let (event, comment) = (EventId::from_stored(7), CommentId::from_stored(5));
         assert!(matches!(
             service.delete(&user(3, "carol"), event, comment),
@@ -253,6 +304,11 @@ mod tests {
         ));
         service.delete(&user(2, "bob"), event, comment).unwrap();
         service.delete(&user(1, "owner"), event, comment).unwrap();
+        let moderator = User {
+            role: Role::Moderator,
+            ..user(4, "mod")
+        };
+        service.delete(&moderator, event, comment).unwrap();
         assert!(matches!(
             service.delete(&user(1, "owner"), event, CommentId::from_stored(6)),
             Err(AppError::NotFound("comment"))
@@ -354,6 +410,7 @@ mod tests {
             Arc::new(MockEventRepository::new()),
             Arc::new(comments),
             Arc::new(bus),
+            crate::removal::tests::unused(),
         );
         let mut bob = user(2, "bob");
         bob.full_name = Some("Bob B.".into());
@@ -389,6 +446,7 @@ mod tests {
             Arc::new(MockEventRepository::new()),
             Arc::new(comments),
             Arc::new(quiet_or(1)),
+            crate::removal::tests::unused(),
         );
         let posted = service
             .post(
@@ -412,6 +470,7 @@ mod tests {
             Arc::new(MockEventRepository::new()),
             Arc::new(comments),
             Arc::new(quiet_or(0)),
+            crate::removal::tests::unused(),
         );
         let result = service.post(
             &user(2, "bob"),

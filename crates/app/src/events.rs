@@ -10,6 +10,7 @@ use plaza_domain::event::{
 };
 use plaza_domain::live::NotificationBus;
 use plaza_domain::place::Place;
+use plaza_domain::removal::Removable;
 use plaza_domain::search::SearchTerms;
 use plaza_domain::ticket::Sale;
 use plaza_domain::user::User;
@@ -17,6 +18,7 @@ use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId, Vali
 
 use crate::avatar_image::{AvatarImages, ReencodedAvatars};
 use crate::error::{AppError, Found, OrNotFound};
+use crate::removal::{Remover, Seen};
 use crate::secret::new_ticket_code;
 use crate::waitlist::{TicketNotices, wake};
 
@@ -64,6 +66,7 @@ pub struct EventService {
     reencode: Arc<dyn AvatarImages>,
     /// Wakes the streams of ticket holders told of a change.
     bus: Arc<dyn NotificationBus>,
+    remover: Remover,
 }
 
 impl EventService {
@@ -72,12 +75,14 @@ impl EventService {
         images: Arc<dyn AvatarStore>,
         reencode: Arc<dyn AvatarImages>,
         bus: Arc<dyn NotificationBus>,
+        remover: Remover,
     ) -> Self {
         Self {
             events,
             images,
             reencode,
             bus,
+            remover,
         }
     }
 
@@ -148,6 +153,19 @@ impl EventService {
         self.events.find(id).found("event")
     }
 
+    /// The event `id` as `viewer` sees it: a removed event only to its owner, moderators and admins.
+    pub fn seen(&self, viewer: Option<&User>, id: EventId) -> Result<Seen<Event>, AppError> {
+        match self.events.find(id)? {
+            Some(event) => Ok(Seen::live(event)),
+            None => self.remover.seen_removed(
+                viewer,
+                "event",
+                |event: &Event| event.owner_id,
+                |removals| removals.removed_event(id),
+            ),
+        }
+    }
+
     /// A page of the events `when` selects, in its order, only those matching `search` when it holds any
     /// text. A search with no word in it (only punctuation, say) matches nothing.
     pub fn list(&self, search: Option<&str>, when: When, page: PageRequest) -> Result<Page<Event>, AppError> {
@@ -202,10 +220,19 @@ impl EventService {
         Ok(wake(self.bus.as_ref(), updated))
     }
 
-    /// Only the owner may delete an event; its comments, tickets and waitlist go with it, and every holder
-    /// of an active ticket is told.
+    /// Its owner deletes an event; its comments, tickets and waitlist go with it, and every holder of an
+    /// active ticket is told. A moderator or an admin removes it the same way, keeping a copy apart and
+    /// logging it.
     pub fn delete(&self, actor: &User, id: EventId) -> Result<(), AppError> {
-        let event = self.owned_by(actor, id)?;
+        let event = self.get(id)?;
+        if event.owner_id != actor.id {
+            if !actor.role.moderates() {
+                return Err(AppError::Forbidden(
+                    "only the event's owner, a moderator or an admin may delete it",
+                ));
+            }
+            return self.remover.remove(actor, Removable::Event(id), None);
+        }
         let deleted = self
             .events
             .delete(id, TicketNotices::boxed())
@@ -279,6 +306,7 @@ pub(crate) mod tests {
             Arc::new(plaza_domain::avatar::MockAvatarStore::new()),
             Arc::new(crate::avatar_image::MockAvatarImages::new()),
             Arc::new(plaza_domain::live::MockNotificationBus::new()),
+            crate::removal::tests::unused(),
         )
     }
 
@@ -332,6 +360,7 @@ pub(crate) mod tests {
             Arc::new(images),
             Arc::new(reencode),
             Arc::new(plaza_domain::live::MockNotificationBus::new()),
+            crate::removal::tests::unused(),
         );
         let owner = user(1, "owner");
         let alt = ImageAlt::parse("A crowded hall").unwrap();
@@ -407,6 +436,7 @@ pub(crate) mod tests {
             Arc::new(plaza_domain::avatar::MockAvatarStore::new()),
             Arc::new(crate::avatar_image::MockAvatarImages::new()),
             Arc::new(bus),
+            crate::removal::tests::unused(),
         );
         let owner = user(1, "alice");
         service

@@ -14,6 +14,8 @@ pub mod notifications;
 pub mod overview;
 pub mod password;
 pub mod posts;
+pub mod removal;
+pub mod reports;
 pub mod secret;
 pub mod stream;
 pub mod throttle;
@@ -34,6 +36,8 @@ pub use notifications::NotificationService;
 pub use overview::OverviewService;
 pub use password::{BcryptHasher, PasswordHasher};
 pub use posts::PostService;
+pub use removal::{Remover, Seen};
+pub use reports::ReportService;
 pub use tickets::TicketService;
 pub use token::{IssuedToken, JwtTokenCodec, TokenCodec};
 pub use users::UserService;
@@ -87,6 +91,8 @@ pub struct Services {
     pub waitlist: WaitlistService,
     /// Roles and the moderation log.
     pub moderation: ModerationService,
+    /// Reports and their resolution.
+    pub reports: ReportService,
     pub live: LiveService,
     pub health: Arc<dyn StorageHealth>,
 }
@@ -110,7 +116,9 @@ impl Services {
             Some(shared) => auth.with_shared_failures(shared),
             None => auth,
         };
+        let remover = Remover::new(stores.removals.clone(), avatars.clone(), bus.clone());
         Self {
+            reports: ReportService::new(stores.reports, stores.users.clone(), remover.clone(), bus.clone()),
             overview: OverviewService::new(
                 stores.events.clone(),
                 stores.comments.clone(),
@@ -131,11 +139,17 @@ impl Services {
                 auth.clone(),
             ),
             auth,
-            events: EventService::new(stores.events.clone(), avatars, avatar_images, bus.clone()),
-            posts: PostService::new(stores.posts),
+            events: EventService::new(
+                stores.events.clone(),
+                avatars,
+                avatar_images,
+                bus.clone(),
+                remover.clone(),
+            ),
+            posts: PostService::new(stores.posts, remover.clone()),
             tickets: TicketService::new(stores.tickets, stores.events.clone(), bus.clone()),
             waitlist: WaitlistService::new(stores.waitlists),
-            comments: CommentService::new(stores.events, stores.comments, bus.clone()),
+            comments: CommentService::new(stores.events, stores.comments, bus.clone(), remover),
             notifications: NotificationService::new(stores.notifications, bus),
             health: stores.health,
         }
@@ -172,6 +186,8 @@ mod tests {
                 tickets: Arc::new(plaza_domain::ticket::MockTicketRepository::new()),
                 waitlists: Arc::new(plaza_domain::waitlist::MockWaitlistRepository::new()),
                 modlog: Arc::new(plaza_domain::modlog::MockModLogRepository::new()),
+                removals: Arc::new(plaza_domain::removal::MockRemovalRepository::new()),
+                reports: Arc::new(plaza_domain::report::MockReportRepository::new()),
                 login_failures,
             },
             avatars: Arc::new(MockAvatarStore::new()),

@@ -3,19 +3,22 @@
 use std::sync::Arc;
 
 use plaza_domain::post::{NewPost, Post, PostChanges, PostContent, PostRepository, PostTitle};
+use plaza_domain::removal::Removable;
 use plaza_domain::user::User;
 use plaza_domain::{Page, PageRequest, PostId, UserId};
 
 use crate::error::{AppError, Found, OrNotFound};
+use crate::removal::{Remover, Seen};
 
 #[derive(Clone)]
 pub struct PostService {
     posts: Arc<dyn PostRepository>,
+    remover: Remover,
 }
 
 impl PostService {
-    pub fn new(posts: Arc<dyn PostRepository>) -> Self {
-        Self { posts }
+    pub fn new(posts: Arc<dyn PostRepository>, remover: Remover) -> Self {
+        Self { posts, remover }
     }
 
     /// Publishes a post; whoever writes it is its author.
@@ -29,6 +32,19 @@ impl PostService {
 
     pub fn get(&self, id: PostId) -> Result<Post, AppError> {
         self.posts.find(id).found("post")
+    }
+
+    /// The post `id` as `viewer` sees it: a removed post only to its author, moderators and admins.
+    pub fn seen(&self, viewer: Option<&User>, id: PostId) -> Result<Seen<Post>, AppError> {
+        match self.posts.find(id)? {
+            Some(post) => Ok(Seen::live(post)),
+            None => self.remover.seen_removed(
+                viewer,
+                "post",
+                |post: &Post| post.owner_id,
+                |removals| removals.removed_post(id),
+            ),
+        }
     }
 
     pub fn list(&self, owner: Option<UserId>, page: PageRequest) -> Result<Page<Post>, AppError> {
@@ -47,10 +63,18 @@ impl PostService {
             .or_not_found("post")
     }
 
-    /// Only the author may delete a post.
+    /// Its author deletes a post; a moderator or an admin removes it (kept apart, and logged).
     pub fn delete(&self, actor: &User, id: PostId) -> Result<(), AppError> {
-        self.authored_by(actor, id, "only the post's author may delete it")?;
-        self.posts.delete(id).or_not_found("post")
+        let post = self.get(id)?;
+        if post.owner_id == actor.id {
+            return self.posts.delete(id).or_not_found("post");
+        }
+        if !actor.role.moderates() {
+            return Err(AppError::Forbidden(
+                "only the post's author, a moderator or an admin may delete it",
+            ));
+        }
+        self.remover.remove(actor, Removable::Post(id), None)
     }
 
     /// The post `id` (`NotFound` first), when `actor` wrote it (`Forbidden`, saying `why`, otherwise).
@@ -106,7 +130,7 @@ mod tests {
                 edited.edited_at = Some(now);
                 Ok(edited)
             });
-        let service = PostService::new(Arc::new(posts));
+        let service = PostService::new(Arc::new(posts), crate::removal::tests::unused());
         assert!(matches!(
             service.update(&user(2, "bob"), PostId::from_stored(3), new_title()),
             Err(AppError::Forbidden(_))
@@ -123,7 +147,7 @@ mod tests {
         let mut posts = MockPostRepository::new();
         posts.expect_find().returning(|_| Ok(Some(post(1))));
         posts.expect_update().never();
-        let service = PostService::new(Arc::new(posts));
+        let service = PostService::new(Arc::new(posts), crate::removal::tests::unused());
         let same = service
             .update(&user(1, "alice"), PostId::from_stored(3), PostChanges::default())
             .unwrap();
@@ -144,7 +168,7 @@ mod tests {
         let mut posts = MockPostRepository::new();
         posts.expect_find().returning(|_| Ok(None));
         posts.expect_update().never();
-        let service = PostService::new(Arc::new(posts));
+        let service = PostService::new(Arc::new(posts), crate::removal::tests::unused());
         assert!(matches!(
             service.update(&user(2, "bob"), PostId::from_stored(3), new_title()),
             Err(AppError::NotFound("post"))
@@ -152,11 +176,64 @@ mod tests {
     }
 
     #[test]
+    fn a_moderator_removes_what_the_author_would_delete_and_the_removal_is_kept_apart() {
+        use plaza_domain::removal::{MockRemovalRepository, Removed};
+        use plaza_domain::role::Role;
+        let mut posts = MockPostRepository::new();
+        posts.expect_find().returning(|_| Ok(Some(post(1))));
+        posts.expect_delete().never();
+        let mut removals = MockRemovalRepository::new();
+        removals
+            .expect_remove()
+            .times(1)
+            .withf(|removal, _| {
+                removal.item == Removable::Post(PostId::from_stored(3))
+                    && removal.by == UserId::from_stored(9)
+                    && removal.reason.is_none()
+            })
+            .returning(|_, _| {
+                Ok(plaza_domain::ticket::Notified {
+                    value: None,
+                    recipients: vec![],
+                })
+            });
+        let service = PostService::new(Arc::new(posts), crate::removal::tests::remover(removals));
+        let moderator = User {
+            role: Role::Moderator,
+            ..user(9, "mod")
+        };
+        service.delete(&moderator, PostId::from_stored(3)).unwrap();
+
+        // Once removed, only its author and moderators see it, marked removed.
+        let mut posts = MockPostRepository::new();
+        posts.expect_find().returning(|_| Ok(None));
+        let mut removals = MockRemovalRepository::new();
+        removals.expect_removed_post().returning(|_| {
+            Ok(Some(Removed {
+                item: post(1),
+                removed_at: Utc::now(),
+            }))
+        });
+        let service = PostService::new(Arc::new(posts), crate::removal::tests::remover(removals));
+        let id = PostId::from_stored(3);
+        for viewer in [None, Some(user(2, "bob"))] {
+            assert!(matches!(
+                service.seen(viewer.as_ref(), id),
+                Err(AppError::NotFound("post"))
+            ));
+        }
+        for viewer in [user(1, "alice"), moderator] {
+            let seen = service.seen(Some(&viewer), id).unwrap();
+            assert!(seen.removed && seen.item.owner_id == UserId::from_stored(1));
+        }
+    }
+
+    #[test]
     fn only_the_author_deletes() {
         let mut posts = MockPostRepository::new();
         posts.expect_find().returning(|_| Ok(Some(post(1))));
         posts.expect_delete().times(1).returning(|_| Ok(()));
-        let service = PostService::new(Arc::new(posts));
+        let service = PostService::new(Arc::new(posts), crate::removal::tests::unused());
         assert!(matches!(
             service.delete(&user(2, "bob"), PostId::from_stored(3)),
             Err(AppError::Forbidden(_))
@@ -172,7 +249,7 @@ mod tests {
             .withf(|new: &NewPost| new.owner_id == UserId::from_stored(2) && new.title.as_ref() == "Hello")
             .times(1)
             .returning(|new| Ok(post(new.owner_id.get())));
-        let service = PostService::new(Arc::new(posts));
+        let service = PostService::new(Arc::new(posts), crate::removal::tests::unused());
         let created = service
             .create(
                 &user(2, "bob"),
@@ -187,7 +264,7 @@ mod tests {
     fn a_missing_post_is_not_found() {
         let mut posts = MockPostRepository::new();
         posts.expect_find().returning(|_| Ok(None));
-        let service = PostService::new(Arc::new(posts));
+        let service = PostService::new(Arc::new(posts), crate::removal::tests::unused());
         assert!(matches!(
             service.get(PostId::from_stored(9)),
             Err(AppError::NotFound("post"))

@@ -447,10 +447,10 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         .database_url
         .clone()
         .map_or_else(|| data.join("plaza.db").into_os_string(), Into::into);
-    let logged = seed::moderation(&options.plaza, &database, &base, options.sizes.role_changes)?;
+    let moderation = seed::moderation(&options.plaza, &database, &base, options.sizes.role_changes)?;
     println!(
-        "  moderation: {} role changes given, the log holds {logged} entries",
-        options.sizes.role_changes
+        "  moderation: {} role changes given, the log holds {} entries; {} reports filed, {} open",
+        options.sizes.role_changes, moderation.logged, options.sizes.role_changes, moderation.open_reports
     );
     let modlog = format!("{base}/modlog?limit=20");
     measure(
@@ -463,6 +463,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         "staff list (moderators)",
         "GET /users/?role=moderator&limit=20".into(),
         load.get(&staff, None)?,
+    );
+    let reports = format!("{base}/reports?limit=20");
+    measure(
+        "reports queue, first page",
+        "GET /reports?limit=20 (as an admin)".into(),
+        load.get(&reports, Some(&moderation.admin_token))?,
     );
 
     // Members past those the scenarios act as (fan-out commenters, the inbox, the talkers) wait.

@@ -692,16 +692,27 @@ pub fn waitlist_fills(
     Ok(WaitlistFills { fills: count, millis })
 }
 
-/// Gives the community people in charge and a moderation log to read: `member00000` is made an admin
-/// from the command line (`plaza admin set-role`, as an operator would), then gives `changes` members
-/// the moderator's role, and takes it back from every other one, each change with a reason (so the log
-/// grows by `changes` entries, and half of those members stay moderators). Answers the log's length.
+/// What [`moderation`] made.
+pub struct Moderation {
+    /// Entries in the moderation log.
+    pub logged: u64,
+    /// Reports waiting for a moderator.
+    pub open_reports: usize,
+    /// The admin's token, to read the reports with.
+    pub admin_token: String,
+}
+
+/// Gives the community people in charge, a moderation log and a report queue to read: `member00000` is
+/// made an admin from the command line (`plaza admin set-role`, as an operator would), then gives
+/// `changes` members the moderator's role, and takes it back from every other one, each change with a
+/// reason (so the log grows by `changes` entries, and half of those members stay moderators); then
+/// reports `changes` events (one report each) and dismisses every other report.
 pub fn moderation(
     plaza: &std::path::Path,
     database: &std::ffi::OsStr,
     base: &str,
     changes: usize,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<Moderation> {
     let output = std::process::Command::new(plaza)
         .args(["admin", "set-role", &member(0), "admin", "--database-url"])
         .arg(database)
@@ -753,10 +764,46 @@ pub fn moderation(
             String::from_utf8_lossy(&response.body_mut().read_to_vec()?)
         );
     }
+    let post = |path: String, body: Value| -> anyhow::Result<Value> {
+        let mut response = agent
+            .post(format!("{base}{path}"))
+            .content_type("application/json")
+            .header("Authorization", &format!("Bearer {admin}"))
+            .send(body.to_string())?;
+        let bytes = response.body_mut().read_to_vec()?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "POST {path}: {} {}",
+            response.status(),
+            String::from_utf8_lossy(&bytes)
+        );
+        Ok(serde_json::from_slice(&bytes)?)
+    };
+    let mut open_reports = 0;
+    for report in 0..changes {
+        let event = i64::try_from(report + 1)?;
+        let filed = post(
+            "/reports".into(),
+            json!({"target": {"kind": "event", "id": event}, "reason": "spam", "note": format!("report {report}")}),
+        )?;
+        if report % 2 == 1 {
+            post(
+                format!("/reports/{}/resolve", filed["id"]),
+                json!({"action": "dismiss"}),
+            )?;
+        } else {
+            open_reports += 1;
+        }
+    }
     let response = agent.get(format!("{base}/modlog?limit=1")).call()?;
-    response
+    let logged = response
         .headers()
         .get("x-total-count")
         .and_then(|value| value.to_str().ok()?.parse().ok())
-        .ok_or_else(|| anyhow!("GET /modlog has no X-Total-Count"))
+        .ok_or_else(|| anyhow!("GET /modlog has no X-Total-Count"))?;
+    Ok(Moderation {
+        logged,
+        open_reports,
+        admin_token: admin,
+    })
 }

@@ -110,6 +110,10 @@ pub enum Conflict {
     LastAdmin,
     /// The user's role is beyond the acting moderator's reach (it changed since they looked).
     OutOfReach,
+    /// The reporter has an open report on this target already.
+    AlreadyReported,
+    /// The report was resolved already.
+    ReportResolved,
 }
 
 impl fmt::Display for Conflict {
@@ -129,6 +133,8 @@ impl fmt::Display for Conflict {
                 "the community's last admin cannot stop being one: make another admin first"
             }
             Conflict::OutOfReach => "the user's role puts them beyond the reach of this ban",
+            Conflict::AlreadyReported => "you have reported this already; a moderator will look at it",
+            Conflict::ReportResolved => "the report was resolved already",
         })
     }
 }

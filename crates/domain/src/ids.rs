@@ -100,6 +100,10 @@ id_type!(
     /// Identifies an entry of the moderation log.
     ModLogId
 );
+id_type!(
+    /// Identifies a report.
+    ReportId
+);
 
 #[cfg(test)]
 mod tests {

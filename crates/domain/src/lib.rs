@@ -24,6 +24,8 @@ pub mod notification;
 pub mod page;
 pub mod place;
 pub mod post;
+pub mod removal;
+pub mod report;
 pub mod role;
 pub mod search;
 pub mod session;
@@ -35,6 +37,6 @@ pub mod user;
 pub mod waitlist;
 
 pub use error::{Conflict, FieldError, Invalid, RepoError, ValidationErrors};
-pub use ids::{CommentId, EventId, ModLogId, NotificationId, PostId, SessionId, TicketId, UserId};
+pub use ids::{CommentId, EventId, ModLogId, NotificationId, PostId, ReportId, SessionId, TicketId, UserId};
 pub use page::{Page, PageRequest};
 pub use stores::Stores;

@@ -1,4 +1,4 @@
-//! The moderation log: every act of moderation (role changes now; removals and bans as they come), with who
+//! The moderation log: every act of moderation (role changes, removals, bans and their lifting), with who
 //! did it, to what, and why. Public, so a community can see how it is run.
 
 use chrono::{DateTime, Utc};
@@ -89,6 +89,8 @@ pub enum ModAction {
     },
     /// The target user's ban was lifted.
     Unban,
+    /// The target comment, post or event was removed.
+    Remove,
 }
 
 impl ModAction {
@@ -98,6 +100,7 @@ impl ModAction {
             ModAction::SetRole(_) => "set_role",
             ModAction::Ban { .. } => "ban",
             ModAction::Unban => "unban",
+            ModAction::Remove => "remove",
         }
     }
 
@@ -128,6 +131,7 @@ impl ModAction {
             ("set_role", Some(role)) => Role::parse(role).map(ModAction::SetRole),
             ("ban", None) => Ok(ModAction::Ban { until }),
             ("unban", None) => Ok(ModAction::Unban),
+            ("remove", None) => Ok(ModAction::Remove),
             _ => Err(Invalid::new(format!(
                 "not a moderation action: {name:?} with role {role:?}"
             ))),
@@ -201,6 +205,7 @@ mod tests {
                 until: Some(DateTime::UNIX_EPOCH),
             },
             ModAction::Unban,
+            ModAction::Remove,
         ]);
         for action in actions {
             let stored = action.role().map(Role::as_str);

@@ -11,6 +11,8 @@ use crate::login::SharedLoginFailures;
 use crate::modlog::ModLogRepository;
 use crate::notification::NotificationRepository;
 use crate::post::PostRepository;
+use crate::removal::RemovalRepository;
+use crate::report::ReportRepository;
 use crate::session::SessionRepository;
 use crate::ticket::TicketRepository;
 use crate::user::UserRepository;
@@ -36,6 +38,10 @@ pub struct Stores {
     pub notifications: Arc<dyn NotificationRepository>,
     /// The moderation log (written by the ports whose acts it records).
     pub modlog: Arc<dyn ModLogRepository>,
+    /// Removing comments, posts and events, and the copies kept of them.
+    pub removals: Arc<dyn RemovalRepository>,
+    /// Reports and their resolution.
+    pub reports: Arc<dyn ReportRepository>,
     /// Sessions and the digests of their refresh tokens.
     pub sessions: Arc<dyn SessionRepository>,
     /// Whether the store answers.

@@ -7,7 +7,7 @@ use plaza_domain::{CommentId, EventId, PageRequest, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::error::ApiError;
 use crate::events::EventIdParam;
 use crate::extract::{ApiJson, ApiQuery, PathId, PathIds, blocking};
@@ -32,6 +32,11 @@ pub struct CommentResponse {
     #[serde(serialize_with = "serialize_optional_time")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub edited_at: Option<DateTime<Utc>>,
+    /// Only on an item that was removed by a moderator, as its author, moderators and admins still see
+    /// it: `true`. Absent on everything else (nobody else can read a removed item).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(required = false)]
+    pub removed: bool,
 }
 
 impl From<Comment> for CommentResponse {
@@ -43,6 +48,16 @@ impl From<Comment> for CommentResponse {
             owner_id: comment.owner_id.get(),
             created_at: comment.created_at,
             edited_at: comment.edited_at,
+            removed: false,
+        }
+    }
+}
+
+impl From<plaza_app::Seen<Comment>> for CommentResponse {
+    fn from(seen: plaza_app::Seen<Comment>) -> Self {
+        Self {
+            removed: seen.removed,
+            ..Self::from(seen.item)
         }
     }
 }
@@ -144,6 +159,33 @@ pub struct EventCommentParams(
     pub i64,
 );
 
+/// One comment on an event. A comment that was removed (by the event's owner, a moderator or an admin) is
+/// `404`, except to its author, moderators and admins, who read it with `"removed": true`. A token is
+/// optional, but one that is sent must be valid.
+#[utoipa::path(
+    get,
+    path = "/events/{event_id}/comments/{comment_id}",
+    tag = "comments",
+    operation_id = "get_comment",
+    params(EventCommentParams),
+    security((), ("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The comment", body = CommentResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+    )
+)]
+pub async fn get(
+    state: web::Data<AppState>,
+    ids: PathIds<EventId, CommentId>,
+    viewer: MaybeAuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let PathIds(event, comment) = ids;
+    let comment = blocking(move || state.services.comments.seen(viewer.0.as_ref(), event, comment)).await?;
+    Ok(HttpResponse::Ok().json(CommentResponse::from(comment)))
+}
+
 /// Changes the text of one's own comment; it then carries `edited_at`. Nobody is notified again.
 #[utoipa::path(
     patch,
@@ -182,7 +224,8 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(CommentResponse::from(comment)))
 }
 
-/// Deletes a comment: its author may, and so may the event's owner. The notifications it caused stay.
+/// Deletes a comment: its author deletes it; the event's owner, a moderator or an admin removes it (logged
+/// in the moderation log; a copy is kept for them and the author). The notifications it caused stay.
 #[utoipa::path(
     delete,
     path = "/events/{event_id}/comments/{comment_id}",

@@ -76,6 +76,10 @@ error_codes! {
         AlreadyWaiting = "already_waiting",
         /// `409`: the change would leave the community without an admin.
         LastAdmin = "last_admin",
+        /// `409`: the caller's earlier report on this item is still open.
+        AlreadyReported = "already_reported",
+        /// `409`: the report was resolved already.
+        ReportResolved = "report_resolved",
         /// `412`: an `If-Match` or `If-Unmodified-Since` condition did not hold.
         PreconditionFailed = "precondition_failed",
         /// `413`: the body is too large.
@@ -347,6 +351,8 @@ impl From<AppError> for ApiError {
                     Conflict::TicketsAvailable => ErrorCode::TicketsAvailable,
                     Conflict::AlreadyWaiting => ErrorCode::AlreadyWaiting,
                     Conflict::LastAdmin => ErrorCode::LastAdmin,
+                    Conflict::AlreadyReported => ErrorCode::AlreadyReported,
+                    Conflict::ReportResolved => ErrorCode::ReportResolved,
                     // The use case answers this as a refusal; reaching here is a bug.
                     Conflict::OutOfReach => {
                         return Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, conflict.to_string());
@@ -441,7 +447,7 @@ mod tests {
             );
             assert!(names.insert(code.as_str()), "{} twice", code.as_str());
         }
-        assert_eq!(ErrorCode::ALL.len(), 26);
+        assert_eq!(ErrorCode::ALL.len(), 28);
         assert_eq!(ErrorCode::MethodNotAllowed.as_str(), "method_not_allowed");
     }
 }

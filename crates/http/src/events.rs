@@ -12,7 +12,7 @@ use plaza_domain::{EventId, Invalid, PageRequest, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
 use crate::field::{Field, Optional, accept};
@@ -54,6 +54,11 @@ pub struct EventResponse {
     pub image_url: Option<String>,
     /// What the picture shows, in the organiser's words (for its `alt` attribute); `null` without one.
     pub image_alt: Option<String>,
+    /// Only on an item that was removed by a moderator, as its author, moderators and admins still see
+    /// it: `true`. Absent on everything else (nobody else can read a removed item).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(required = false)]
+    pub removed: bool,
 }
 
 impl From<Event> for EventResponse {
@@ -79,6 +84,16 @@ impl From<Event> for EventResponse {
                 .as_ref()
                 .map(|image| format!("/images/{}", image.name)),
             image_alt: event.image.map(|image| image.alt),
+            removed: false,
+        }
+    }
+}
+
+impl From<plaza_app::Seen<Event>> for EventResponse {
+    fn from(seen: plaza_app::Seen<Event>) -> Self {
+        Self {
+            removed: seen.removed,
+            ..Self::from(seen.item)
         }
     }
 }
@@ -544,21 +559,28 @@ pub async fn list_by_owner(
     Ok(list(events.map(EventResponse::from), &[]))
 }
 
-/// One event.
+/// One event. An event a moderator removed is `404`, except to its owner, moderators and admins, who
+/// read it with `"removed": true`. A token is optional, but one that is sent must be valid.
 #[utoipa::path(
     get,
     path = "/events/{event_id}",
     tag = "events",
     operation_id = "get_event",
     params(EventIdParam),
+    security((), ("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The event", body = EventResponse),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
     )
 )]
-pub async fn get(state: web::Data<AppState>, id: PathId<EventId>) -> Result<HttpResponse, ApiError> {
-    let event = blocking(move || state.services.events.get(id.0)).await?;
+pub async fn get(
+    state: web::Data<AppState>,
+    id: PathId<EventId>,
+    viewer: MaybeAuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let event = blocking(move || state.services.events.seen(viewer.0.as_ref(), id.0)).await?;
     Ok(HttpResponse::Ok().json(EventResponse::from(event)))
 }
 
@@ -592,7 +614,9 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(EventResponse::from(event)))
 }
 
-/// Deletes an event and its comments; only its owner may. Notifications about it stay, with `event_id: null`.
+/// Deletes an event and its comments: its owner deletes it; a moderator or an admin removes it (logged in
+/// the moderation log; a copy is kept for them and the owner). Either way every holder of an active ticket
+/// is told, and notifications about it stay, with `event_id: null`.
 #[utoipa::path(
     delete,
     path = "/events/{event_id}",

@@ -27,6 +27,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod overview;
 pub mod posts;
+mod reports;
 pub mod request_id;
 pub mod respond;
 pub mod responses;

@@ -116,13 +116,15 @@ impl From<TargetKind> for TargetKindName {
     }
 }
 
-/// What was done: `set_role` (the target user's role became `role`), `ban` (until `until`), `unban`.
+/// What was done: `set_role` (the target user's role became `role`), `ban` (until `until`), `unban`,
+/// `remove` (the target comment, post or event was removed; its text is not shown here).
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ModActionName {
     SetRole,
     Ban,
     Unban,
+    Remove,
 }
 
 /// One act of moderation.
@@ -155,6 +157,7 @@ impl From<ModLogEntry> for ModLogEntryResponse {
             ModAction::SetRole(_) => ModActionName::SetRole,
             ModAction::Ban { .. } => ModActionName::Ban,
             ModAction::Unban => ModActionName::Unban,
+            ModAction::Remove => ModActionName::Remove,
         };
         Self {
             id: entry.id.get(),
@@ -188,9 +191,8 @@ pub struct ModLogQuery {
     limit: Option<i64>,
 }
 
-/// The moderation log, newest first: every role change, ban and lifted ban with who made it, to whom
-/// and why. Public, so a
-/// community can see how it is run.
+/// The moderation log, newest first: every role change, removal, ban and lifted ban with who made it, to
+/// what and why (a removed item's text is not shown). Public, so a community can see how it is run.
 #[utoipa::path(
     get,
     path = "/modlog",

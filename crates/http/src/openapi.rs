@@ -66,7 +66,7 @@ pub const BEARER: &str = "bearerAuth";
         (name = "posts", description = "Posts"),
         (name = "comments", description = "Comments on events; each notifies the people involved"),
         (name = "notifications", description = "The caller's inbox"),
-        (name = "moderation", description = "Roles and the public moderation log"),
+        (name = "moderation", description = "Roles, bans, reports and removals, and the public moderation log"),
         (name = "service", description = "Health, this document, the interactive docs"),
         (name = "web", description = "The web client"),
     )
@@ -274,6 +274,9 @@ const TEXT_RULES: &[(&str, &str, &str)] = {
         ("SetRoleBody", "reason", PROSE_PATTERN),
         ("BanUserBody", "reason", REQUIRED_PROSE_PATTERN),
         ("BanUserBody", "until", TIME),
+        ("CreateReportBody", "note", PROSE_PATTERN),
+        ("ResolveReportBody", "note", PROSE_PATTERN),
+        ("ResolveReportBody", "until", TIME),
     ]
 };
 

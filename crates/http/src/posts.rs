@@ -7,7 +7,7 @@ use plaza_domain::{PageRequest, PostId, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
 use crate::field::Field;
@@ -31,6 +31,11 @@ pub struct PostResponse {
     #[serde(serialize_with = "serialize_optional_time")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub edited_at: Option<DateTime<Utc>>,
+    /// Only on an item that was removed by a moderator, as its author, moderators and admins still see
+    /// it: `true`. Absent on everything else (nobody else can read a removed item).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(required = false)]
+    pub removed: bool,
 }
 
 impl From<Post> for PostResponse {
@@ -42,6 +47,16 @@ impl From<Post> for PostResponse {
             owner_id: post.owner_id.get(),
             created_at: post.created_at,
             edited_at: post.edited_at,
+            removed: false,
+        }
+    }
+}
+
+impl From<plaza_app::Seen<Post>> for PostResponse {
+    fn from(seen: plaza_app::Seen<Post>) -> Self {
+        Self {
+            removed: seen.removed,
+            ..Self::from(seen.item)
         }
     }
 }
@@ -164,21 +179,28 @@ pub async fn list_posts(
     Ok(list(posts.map(PostResponse::from), &[]))
 }
 
-/// One post.
+/// One post. A post a moderator removed is `404`, except to its author, moderators and admins, who read
+/// it with `"removed": true`. A token is optional, but one that is sent must be valid.
 #[utoipa::path(
     get,
     path = "/posts/{post_id}",
     tag = "posts",
     operation_id = "get_post",
     params(PostIdParam),
+    security((), ("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The post", body = PostResponse),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
     )
 )]
-pub async fn get(state: web::Data<AppState>, id: PathId<PostId>) -> Result<HttpResponse, ApiError> {
-    let post = blocking(move || state.services.posts.get(id.0)).await?;
+pub async fn get(
+    state: web::Data<AppState>,
+    id: PathId<PostId>,
+    viewer: MaybeAuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let post = blocking(move || state.services.posts.seen(viewer.0.as_ref(), id.0)).await?;
     Ok(HttpResponse::Ok().json(PostResponse::from(post)))
 }
 
@@ -228,7 +250,8 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(PostResponse::from(post)))
 }
 
-/// Deletes a post; only its author may.
+/// Deletes a post: its author deletes it; a moderator or an admin removes it (logged in the moderation
+/// log; a copy is kept for them and the author).
 #[utoipa::path(
     delete,
     path = "/posts/{post_id}",

@@ -9,7 +9,7 @@ use utoipa::openapi::OpenApi;
 
 use crate::{
     attendees, avatars, comments, docs, events, health, live, moderation, notifications, overview, posts,
-    sessions, tickets, token, users, waitlist, web_client,
+    reports, sessions, tickets, token, users, waitlist, web_client,
 };
 
 /// One method on one path.
@@ -147,6 +147,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(DELETE "/posts/{post_id}" => posts::delete),
         route!(POST "/comments/{event_id}" => comments::create),
         route!(GET "/comments/{event_id}" => comments::list_comments),
+        route!(GET "/events/{event_id}/comments/{comment_id}" => comments::get),
         route!(PATCH "/events/{event_id}/comments/{comment_id}" => comments::update),
         route!(DELETE "/events/{event_id}/comments/{comment_id}" => comments::delete),
         route!(POST "/notifications" => notifications::create),
@@ -156,6 +157,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(POST "/notifications/stream/ticket" => live::ticket),
         route!(POST "/notifications/{id}/read" => notifications::mark_read),
         route!(GET "/modlog" => moderation::list_modlog),
+        route!(POST "/reports" => reports::create),
+        route!(GET "/reports" => reports::list_reports),
+        route!(POST "/reports/{report_id}/resolve" => reports::resolve),
     ]
     .into_iter()
     .flatten()

@@ -104,6 +104,7 @@ fn protected_routes_and_only_they_require_a_token() {
         "GET /posts/",
         "GET /posts/{post_id}",
         "GET /comments/{event_id}",
+        "GET /events/{event_id}/comments/{comment_id}",
         "GET /modlog",
         "GET /avatars/{name}",
         "GET /images/{name}",

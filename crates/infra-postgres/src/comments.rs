@@ -11,9 +11,9 @@ use crate::events::find_for_update as lock_event;
 use crate::notifications::insert_all;
 use crate::schema::{comment_totals, comments, event_participants};
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = comments, check_for_backend(Pg))]
-struct CommentRow {
+pub(crate) struct CommentRow {
     id: i64,
     content: String,
     event_id: i64,

@@ -12,6 +12,13 @@ pub(crate) struct StoreError {
     pub retryable: bool,
 }
 
+impl StoreError {
+    /// A stored value that the table's CHECKs should have kept out: a broken store.
+    pub(crate) fn corrupt(invalid: plaza_domain::Invalid) -> Self {
+        RepoError::internal(invalid.0).into()
+    }
+}
+
 impl From<RepoError> for StoreError {
     fn from(error: RepoError) -> Self {
         Self {
@@ -62,6 +69,9 @@ pub(crate) fn map_diesel_error(error: DieselError) -> RepoError {
             match kind {
                 DatabaseErrorKind::UniqueViolation if constraint == "users_username_unique" => {
                     RepoError::Conflict(Conflict::UsernameTaken)
+                }
+                DatabaseErrorKind::UniqueViolation if constraint == "reports_one_open_per_reporter" => {
+                    RepoError::Conflict(Conflict::AlreadyReported)
                 }
                 DatabaseErrorKind::UniqueViolation if constraint == "users_email_unique" => {
                     RepoError::Conflict(Conflict::EmailTaken)

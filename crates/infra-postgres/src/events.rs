@@ -18,9 +18,9 @@ use crate::error::StoreError;
 use crate::schema::events;
 use crate::waitlist;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = events, check_for_backend(Pg))]
-struct EventRow {
+pub(crate) struct EventRow {
     id: i64,
     name: String,
     event_time: NaiveDateTime,
@@ -138,6 +138,23 @@ struct PageIds {
     total: i64,
     #[diesel(sql_type = Array<BigInt>)]
     ids: Vec<i64>,
+}
+
+/// Deletes the event `id` inside the caller's transaction, telling its ticket holders through `notices`;
+/// answers who was told. `NotFound` when it is not there.
+pub(crate) fn delete_in(
+    conn: &mut Conn,
+    id: EventId,
+    notices: &dyn HolderNotices,
+) -> Result<Vec<UserId>, StoreError> {
+    // Locked: no ticket sells between telling the holders and the delete.
+    let event = waitlist::lock_event(conn, id)?.ok_or(RepoError::NotFound)?;
+    let notes = waitlist::tell_holders(conn, &event, |event, organiser, holder| {
+        notices.event_deleted(event, organiser, holder)
+    })?;
+    let recipients = waitlist::notify(conn, &notes, now().and_utc())?;
+    diesel::delete(events::table.find(id.get())).execute(conn)?;
+    Ok(recipients)
 }
 
 pub(crate) fn find(conn: &mut Conn, id: EventId) -> Result<Option<Event>, StoreError> {
@@ -402,13 +419,7 @@ impl EventRepository for PgEventRepository {
 
     fn delete(&self, id: EventId, notices: Box<dyn HolderNotices>) -> Result<Notified<()>, RepoError> {
         self.db.write(|conn| {
-            // Locked: no ticket sells between telling the holders and the delete.
-            let event = waitlist::lock_event(conn, id)?.ok_or(RepoError::NotFound)?;
-            let notes = waitlist::tell_holders(conn, &event, |event, organiser, holder| {
-                notices.event_deleted(event, organiser, holder)
-            })?;
-            let recipients = waitlist::notify(conn, &notes, now().and_utc())?;
-            diesel::delete(events::table.find(id.get())).execute(conn)?;
+            let recipients = delete_in(conn, id, notices.as_ref())?;
             Ok(Notified {
                 value: (),
                 recipients,

@@ -14,6 +14,8 @@ mod login_failures;
 mod modlog;
 mod notifications;
 mod posts;
+mod removal;
+mod reports;
 mod schema;
 mod sessions;
 mod stores;

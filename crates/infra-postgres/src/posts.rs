@@ -9,9 +9,9 @@ use plaza_domain::{Page, PageRequest, PostId, RepoError, UserId};
 use crate::db::{Database, now};
 use crate::schema::posts;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = posts, check_for_backend(Pg))]
-struct PostRow {
+pub(crate) struct PostRow {
     id: i64,
     title: String,
     content: String,

@@ -11,6 +11,8 @@ use crate::login_failures::PgLoginFailures;
 use crate::modlog::PgModLog;
 use crate::notifications::PgNotificationRepository;
 use crate::posts::PgPostRepository;
+use crate::removal::PgRemovals;
+use crate::reports::PgReports;
 use crate::sessions::PgSessions;
 use crate::stream_tickets::PgStreamTickets;
 use crate::tickets::PgTickets;
@@ -30,6 +32,8 @@ impl Database {
             comments: Arc::new(PgCommentRepository::new(self.clone())),
             notifications: Arc::new(PgNotificationRepository::new(self.clone())),
             modlog: Arc::new(PgModLog::new(self.clone())),
+            removals: Arc::new(PgRemovals::new(self.clone())),
+            reports: Arc::new(PgReports::new(self.clone())),
             health: Arc::new(self.clone()),
             stream_tickets: Arc::new(PgStreamTickets::new(self.clone())),
             sessions: Arc::new(PgSessions::new(self.clone())),

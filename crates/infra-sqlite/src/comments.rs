@@ -15,7 +15,7 @@ use crate::schema::{comments, event_participants};
 use crate::sql::Sql;
 use crate::time::StoredTime;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = comments, check_for_backend(Sqlite))]
 pub(crate) struct CommentRow {
     id: i64,
@@ -42,6 +42,8 @@ impl From<CommentRow> for Comment {
 #[derive(Insertable)]
 #[diesel(table_name = comments)]
 struct CommentInsert<'a> {
+    /// Set only when SQLite would otherwise reuse a removed item's id ([`crate::fresh_id::fresh_id`]).
+    id: Option<i64>,
     content: &'a str,
     event_id: i64,
     owner_id: i64,
@@ -116,8 +118,10 @@ impl CommentRepository for SqliteCommentRepository {
                 Some((seq, time)) => (seq + 1, now().max(time)),
                 None => (1, now()),
             };
+            let id = crate::fresh_id::fresh_id(conn, plaza_domain::modlog::TargetKind::Comment)?;
             let row: CommentRow = diesel::insert_into(comments::table)
                 .values(CommentInsert {
+                    id,
                     content: comment.content.as_str(),
                     event_id: comment.event_id.get(),
                     owner_id: comment.owner_id.get(),

@@ -8,6 +8,13 @@ use plaza_domain::{Conflict, RepoError};
 #[derive(Debug)]
 pub(crate) struct StoreError(pub RepoError);
 
+impl StoreError {
+    /// A stored value that the table's CHECKs should have kept out: a broken store.
+    pub(crate) fn corrupt(invalid: plaza_domain::Invalid) -> Self {
+        Self(RepoError::internal(invalid.0))
+    }
+}
+
 impl From<RepoError> for StoreError {
     fn from(error: RepoError) -> Self {
         Self(error)

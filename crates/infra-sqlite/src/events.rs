@@ -86,6 +86,8 @@ impl From<EventRow> for Event {
 #[derive(Insertable)]
 #[diesel(table_name = events)]
 struct EventInsert<'a> {
+    /// Set only when SQLite would otherwise reuse a removed item's id ([`crate::fresh_id::fresh_id`]).
+    id: Option<i64>,
     name: &'a str,
     event_time: NaiveDateTime,
     description: &'a str,
@@ -301,6 +303,29 @@ fn search(db: &Database, terms: &SearchTerms, query: &EventQuery) -> Result<Page
     })
 }
 
+/// Deletes the event `id` inside the caller's write, telling its ticket holders through `notices`; answers
+/// the event as it was and who was told. `NotFound` when it is not there.
+pub(crate) fn delete_in(
+    conn: &mut Conn,
+    id: EventId,
+    notices: &dyn HolderNotices,
+) -> Result<(Event, Vec<UserId>), StoreError> {
+    let event = find(conn, id)?.ok_or(RepoError::NotFound)?;
+    let told = waitlist::notice_event(conn, id)?.ok_or(RepoError::NotFound)?;
+    let notes = waitlist::tell_holders(conn, &told, |event, organiser, holder| {
+        notices.event_deleted(event, organiser, holder)
+    })?;
+    let recipients = waitlist::notify(conn, &notes, crate::conn::now().and_utc())?;
+    let indexed = Indexed {
+        event_time: event.event_time.naive_utc(),
+        name: &event.name,
+        description: &event.description,
+    };
+    unindex_event(conn, id.get(), indexed)?;
+    diesel::delete(events::table.find(id.get())).execute(conn)?;
+    Ok((event, recipients))
+}
+
 pub(crate) fn find(conn: &mut Conn, id: EventId) -> Result<Option<Event>, StoreError> {
     Ok(events::table
         .find(id.get())
@@ -332,8 +357,10 @@ fn stored_time(time: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
 impl EventRepository for SqliteEventRepository {
     fn create(&self, event: NewEvent) -> Result<Event, RepoError> {
         self.db.write(move |conn| {
+            let id = crate::fresh_id::fresh_id(conn, plaza_domain::modlog::TargetKind::Event)?;
             let row: EventRow = diesel::insert_into(events::table)
                 .values(EventInsert {
+                    id,
                     name: event.name.as_str(),
                     event_time: stored_time(event.event_time),
                     description: event.description.as_str(),
@@ -491,19 +518,7 @@ impl EventRepository for SqliteEventRepository {
 
     fn delete(&self, id: EventId, notices: Box<dyn HolderNotices>) -> Result<Notified<()>, RepoError> {
         self.db.write(move |conn| {
-            let event = find(conn, id)?.ok_or(RepoError::NotFound)?;
-            let told = waitlist::notice_event(conn, id)?.ok_or(RepoError::NotFound)?;
-            let notes = waitlist::tell_holders(conn, &told, |event, organiser, holder| {
-                notices.event_deleted(event, organiser, holder)
-            })?;
-            let recipients = waitlist::notify(conn, &notes, crate::conn::now().and_utc())?;
-            let indexed = Indexed {
-                event_time: event.event_time.naive_utc(),
-                name: &event.name,
-                description: &event.description,
-            };
-            unindex_event(conn, id.get(), indexed)?;
-            diesel::delete(events::table.find(id.get())).execute(conn)?;
+            let (_, recipients) = delete_in(conn, id, notices.as_ref())?;
             Ok(Notified {
                 value: (),
                 recipients,

@@ -288,6 +288,23 @@ mod tests {
     /// copied (a [`Table`] of the transfer).
     const NOT_COPIED: &[(&str, &str)] = &[
         (
+            "reports",
+            "not carried over yet: open reports are filed again after a move (the mod log, which is, keeps \
+             every act)",
+        ),
+        (
+            "removed_comments",
+            "not carried over yet: removed copies stay in the source database",
+        ),
+        (
+            "removed_posts",
+            "not carried over yet: removed copies stay in the source database",
+        ),
+        (
+            "removed_events",
+            "not carried over yet: removed copies stay in the source database",
+        ),
+        (
             "__diesel_schema_migrations",
             "the target records its own migrations",
         ),

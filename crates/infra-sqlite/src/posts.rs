@@ -11,7 +11,7 @@ use crate::db::Database;
 use crate::schema::posts;
 use crate::time::StoredTime;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = posts, check_for_backend(Sqlite))]
 pub(crate) struct PostRow {
     id: i64,
@@ -38,6 +38,8 @@ impl From<PostRow> for Post {
 #[derive(Insertable)]
 #[diesel(table_name = posts)]
 struct PostInsert<'a> {
+    /// Set only when SQLite would otherwise reuse a removed item's id ([`crate::fresh_id::fresh_id`]).
+    id: Option<i64>,
     title: &'a str,
     content: &'a str,
     owner_id: i64,
@@ -66,8 +68,10 @@ impl SqlitePostRepository {
 impl PostRepository for SqlitePostRepository {
     fn create(&self, post: NewPost) -> Result<Post, RepoError> {
         self.db.write(move |conn| {
+            let id = crate::fresh_id::fresh_id(conn, plaza_domain::modlog::TargetKind::Post)?;
             let row = diesel::insert_into(posts::table)
                 .values(PostInsert {
+                    id,
                     title: post.title.as_str(),
                     content: post.content.as_str(),
                     owner_id: post.owner_id.get(),

@@ -10,6 +10,8 @@ use crate::events::SqliteEventRepository;
 use crate::modlog::SqliteModLog;
 use crate::notifications::SqliteNotificationRepository;
 use crate::posts::SqlitePostRepository;
+use crate::removal::SqliteRemovals;
+use crate::reports::SqliteReports;
 use crate::sessions::SqliteSessions;
 use crate::stream_tickets::SqliteStreamTickets;
 use crate::tickets::SqliteTickets;
@@ -29,6 +31,8 @@ impl Database {
             comments: Arc::new(SqliteCommentRepository::new(self.clone())),
             notifications: Arc::new(SqliteNotificationRepository::new(self.clone())),
             modlog: Arc::new(SqliteModLog::new(self.clone())),
+            removals: Arc::new(SqliteRemovals::new(self.clone())),
+            reports: Arc::new(SqliteReports::new(self.clone())),
             health: Arc::new(self.clone()),
             stream_tickets: Arc::new(SqliteStreamTickets::new(self.clone())),
             sessions: Arc::new(SqliteSessions::new(self.clone())),

@@ -91,6 +91,33 @@ impl SqliteUserRepository {
     }
 }
 
+/// Bans `order.user` inside the caller's write and logs it; `NotFound` for a missing user,
+/// `Conflict::OutOfReach` when `order.by_role` may not ban their role.
+pub(crate) fn ban_in(conn: &mut Conn, order: &BanOrder) -> Result<(), StoreError> {
+    let current = find(conn, order.user)?.ok_or(RepoError::NotFound)?;
+    if !order.by_role.may_ban(current.role) {
+        return Err(RepoError::Conflict(Conflict::OutOfReach).into());
+    }
+    diesel::update(users::table.find(order.user.get()))
+        .set((
+            users::banned_at.eq(order.at.naive_utc()),
+            users::banned_until.eq(order.until.map(|until| until.naive_utc())),
+            users::ban_reason.eq(order.reason.as_str()),
+        ))
+        .execute(conn)?;
+    modlog::record(
+        conn,
+        modlog::Record {
+            moderator: Some(order.by),
+            action: ModAction::Ban { until: order.until },
+            target: ModTarget::user(order.user),
+            reason: Some(order.reason.as_str()),
+            at: order.at.naive_utc(),
+        },
+    )?;
+    Ok(())
+}
+
 fn find(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
     Ok(users::table
         .find(id.get())
@@ -231,27 +258,7 @@ impl UserRepository for SqliteUserRepository {
 
     fn ban(&self, order: BanOrder) -> Result<User, RepoError> {
         self.db.write(move |conn| {
-            let current = find(conn, order.user)?.ok_or(RepoError::NotFound)?;
-            if !order.by_role.may_ban(current.role) {
-                return Err(RepoError::Conflict(Conflict::OutOfReach).into());
-            }
-            diesel::update(users::table.find(order.user.get()))
-                .set((
-                    users::banned_at.eq(order.at.naive_utc()),
-                    users::banned_until.eq(order.until.map(|until| until.naive_utc())),
-                    users::ban_reason.eq(order.reason.as_str()),
-                ))
-                .execute(conn)?;
-            modlog::record(
-                conn,
-                modlog::Record {
-                    moderator: Some(order.by),
-                    action: ModAction::Ban { until: order.until },
-                    target: ModTarget::user(order.user),
-                    reason: Some(order.reason.as_str()),
-                    at: order.at.naive_utc(),
-                },
-            )?;
+            ban_in(conn, &order)?;
             find(conn, order.user)?.ok_or_else(|| RepoError::NotFound.into())
         })
     }

@@ -44,6 +44,11 @@ use plaza_domain::{
 pub use plaza_domain::Stores;
 
 pub mod migrated_tables;
+mod moderation;
+
+pub use moderation::{
+    a_removed_item_leaves_every_list_and_is_kept_apart, reports_are_filed_once_listed_and_resolved_together,
+};
 
 /// One adapter's ports over one fresh, empty store, as its one constructor gives them (for instance
 /// `Database::stores`), and whatever must live as long as that store.
@@ -73,6 +78,8 @@ macro_rules! contract_tests {
             the_last_admin_keeps_the_role,
             racing_demotions_of_two_admins_leave_one,
             a_ban_is_kept_lifted_and_logged,
+            a_removed_item_leaves_every_list_and_is_kept_apart,
+            reports_are_filed_once_listed_and_resolved_together,
             events_list_by_time_then_id_with_totals,
             time_windows_split_the_list_at_an_instant,
             an_organisers_events_are_listed_by_window,
@@ -337,7 +344,7 @@ impl FanOut for Everyone {
 }
 
 /// Sends to fixed recipients, whoever they are.
-struct To(Vec<UserId>, UserId);
+pub(crate) struct To(pub(crate) Vec<UserId>, pub(crate) UserId);
 
 impl FanOut for To {
     fn notifications(&self, event: &Event, _: &[UserId]) -> Vec<NewNotification> {

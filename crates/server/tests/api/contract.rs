@@ -664,12 +664,47 @@ fn real_responses_of_every_route_match_the_published_document() {
         .assert_error(403, "forbidden");
     c.send(&app, "PATCH", template, &one_comment, Some(&bob_token), &json!({"content": ""}))
         .assert_invalid("content");
+    assert!(c.get(&app, template, &one_comment, None).assert_ok().get("removed").is_none());
     let removed = app.call_as("DELETE", &alice_token, &one_comment);
     c.check("DELETE", template, &removed);
     assert_eq!(removed.status, 204, "the event's owner removes a comment on it");
     let again = app.call_as("DELETE", &bob_token, &one_comment);
     c.check("DELETE", template, &again);
     again.assert_error(404, "not_found");
+    c.get(&app, template, &one_comment, None).assert_error(404, "not_found");
+    assert_eq!(c.get(&app, template, &one_comment, Some(&bob_token)).assert_ok()["removed"], true);
+    c.get(&app, template, &one_comment, Some("not-a-token")).assert_error(401, "unauthorized");
+
+    // Reports.
+    let (_, dora_token) = app.user("dora");
+    let report_body = json!({"target": {"kind": "event", "id": event["id"]}, "reason": "spam", "note": "?"});
+    let filed = c.send(&app, "POST", "/reports", "/reports", Some(&dora_token), &report_body).assert_ok();
+    c.send(&app, "POST", "/reports", "/reports", Some(&dora_token), &report_body)
+        .assert_error(409, "already_reported");
+    c.send(&app, "POST", "/reports", "/reports", Some(&dora_token), &json!({"target": {"kind": "post", "id": 999}, "reason": "spam"}))
+        .assert_error(404, "not_found");
+    c.send(&app, "POST", "/reports", "/reports", Some(&dora_token), &json!({"target": {"kind": "post", "id": 1}}))
+        .assert_invalid("reason");
+    c.send(&app, "POST", "/reports", "/reports", None, &report_body).assert_error(401, "unauthorized");
+    c.get(&app, "/reports", "/reports", Some(&dora_token)).assert_error(403, "forbidden");
+    c.get(&app, "/reports", "/reports", None).assert_error(401, "unauthorized");
+    assert_eq!(c.get(&app, "/reports", "/reports", Some(&alice_token)).assert_ok()[0]["id"], filed["id"]);
+    assert_eq!(c.get(&app, "/reports", "/reports?status=resolved", Some(&alice_token)).status, 204);
+    c.get(&app, "/reports", "/reports?status=new", Some(&alice_token)).assert_invalid("status");
+    let resolve = format!("/reports/{}/resolve", filed["id"]);
+    let template = "/reports/{report_id}/resolve";
+    c.send(&app, "POST", template, &resolve, Some(&dora_token), &json!({"action": "dismiss"}))
+        .assert_error(403, "forbidden");
+    c.send(&app, "POST", template, &resolve, Some(&alice_token), &json!({"action": "forgive"}))
+        .assert_invalid("action");
+    c.send(&app, "POST", template, &resolve, Some(&alice_token), &json!({"action": "dismiss", "note": "fine"}))
+        .assert_ok();
+    c.send(&app, "POST", template, &resolve, Some(&alice_token), &json!({"action": "dismiss"}))
+        .assert_error(409, "report_resolved");
+    c.send(&app, "POST", template, "/reports/999/resolve", Some(&alice_token), &json!({"action": "dismiss"}))
+        .assert_error(404, "not_found");
+    c.send(&app, "POST", template, &resolve, None, &json!({"action": "dismiss"}))
+        .assert_error(401, "unauthorized");
 
     let inbox = c.get(&app, "/notifications/", "/notifications/", Some(&alice_token));
     let first = inbox.assert_ok()[0]["id"].as_i64().unwrap();
@@ -841,7 +876,7 @@ fn real_responses_of_every_route_match_the_published_document() {
     )
     .assert_invalid("title");
     let delete = |token: &str, path: &str| app.call_as("DELETE", token, path);
-    let refused = delete(&bob_token, &post_path);
+    let refused = delete(&dora_token, &post_path);
     c.check("DELETE", "/posts/{post_id}", &refused);
     refused.assert_error(403, "forbidden");
     let deleted = delete(&alice_token, &post_path);

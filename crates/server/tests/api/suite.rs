@@ -15,6 +15,7 @@ mod live;
 mod moderation;
 mod notifications;
 mod posts;
+mod reports;
 mod sample;
 mod sessions;
 mod tickets;
