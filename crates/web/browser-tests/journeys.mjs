@@ -594,7 +594,7 @@ journey('a comment is edited by its author and taken down by the author or the o
   const guestComment = await api('POST', `/comments/${event.id}`, { token: guest.token, json: { content: 'I will bring Catan.' } });
   await api('POST', `/comments/${event.id}`, { token: spammer.token, json: { content: 'Cheap watches at example.com' } });
 
-  // The guest edits their own words; someone else's comment offers them nothing.
+  // The guest edits their own words; someone else's comment offers them only a report.
   const { page } = await openSession(browser, j);
   await logInInUi(page, guest);
   await page.goto(`${BASE}/#/events/${event.id}`);
@@ -602,7 +602,8 @@ journey('a comment is edited by its author and taken down by the author or the o
   const own = page.locator(`li.comment[data-comment-id="${guestComment.id}"]`);
   const spam = page.locator('li.comment').filter({ hasText: 'Cheap watches' });
   await see(own.getByRole('button', { name: 'Edit your comment' }), 'Edit on the guest\'s own comment');
-  if (await spam.getByRole('button').count()) fail('someone else\'s comment offers the guest a button');
+  const offered = await spam.getByRole('button').allTextContents();
+  if (offered.join('|') !== 'Report') fail(`someone else's comment offers the guest ${JSON.stringify(offered)}, not only Report`);
   await own.getByRole('button', { name: 'Edit your comment' }).click();
   const editor = own.getByRole('textbox', { name: 'Edit your comment' });
   await see(editor, 'the comment in an editor');
@@ -621,14 +622,14 @@ journey('a comment is edited by its author and taken down by the author or the o
   await zh.page.goto(`${BASE}/#/events/${event.id}`);
   await see(h1(zh.page, event.name), 'the event page in Chinese');
   const guestsComment = zh.page.locator('li.comment').filter({ hasText: 'Carcassonne' });
-  await see(guestsComment.getByRole('button', { name: `删除 ${guest.username} 的评论` }), 'the organiser\'s delete on the guest\'s comment');
+  await see(guestsComment.getByRole('button', { name: `移除 ${guest.username} 的评论` }), 'the organiser\'s removal on the guest\'s comment');
   if (await guestsComment.getByRole('button', { name: '编辑你的评论' }).count()) fail('the organiser may edit the guest\'s words');
   const spamZh = zh.page.locator('li.comment').filter({ hasText: 'Cheap watches' });
-  await spamZh.getByRole('button', { name: `删除 ${spammer.username} 的评论` }).click();
-  const asked = zh.page.getByRole('dialog', { name: '删除这条评论？' });
+  await spamZh.getByRole('button', { name: `移除 ${spammer.username} 的评论` }).click();
+  const asked = zh.page.getByRole('dialog', { name: '移除这条评论？' });
   await see(asked, 'the Chinese confirmation');
-  await asked.getByRole('button', { name: '删除评论' }).click();
-  await see(zh.page.getByRole('status').getByText('评论已删除。'), 'the deletion told in Chinese');
+  await asked.getByRole('button', { name: '移除', exact: true }).click();
+  await see(zh.page.getByRole('status').getByText('已移除，管理日志已记录。'), 'the removal told in Chinese');
   await gone(spamZh, 'the spam on the organiser\'s page');
   await see(zh.page.getByRole('heading', { name: '1 条评论' }), 'the count after the deletion');
   const left = await api('GET', `/comments/${event.id}`);
@@ -650,7 +651,7 @@ journey('an admin made on the server makes a moderator; the staff page and the p
   // The admin gives the helper the moderator's role on the helper's profile, with a reason.
   const { page } = await openSession(browser, j, { expectStatuses: [409] });
   await logInInUi(page, admin);
-  await see(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }), 'the Staff link of an admin');
+  await see(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Moderation' }), 'the Moderation link of an admin');
   await gotoPage(page, `/#/users/${helper.id}`);
   await see(h1(page, helper.username), 'the helper\'s profile, a member\'s (no badge)');
   await page.getByText(`Role of ${helper.username}`).click();
@@ -675,7 +676,9 @@ journey('an admin made on the server makes a moderator; the staff page and the p
   await pageBasics(page, 'an admin\'s own profile with the role form open');
 
   // The staff page lists them both, with the admin's controls.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Moderation' }).click();
+  await see(h1(page, 'Reports'), 'the moderators\' page');
+  await page.getByRole('main').getByRole('link', { name: 'Who runs Plaza' }).click();
   await see(h1(page, 'Who runs Plaza'), 'the staff page');
   const listed = page.locator('li.staff-member').filter({ hasText: helper.username });
   await see(listed.locator('.role-badge', { hasText: 'Moderator' }), 'the helper among the moderators');
@@ -685,7 +688,9 @@ journey('an admin made on the server makes a moderator; the staff page and the p
   // The new moderator, reading Chinese, finds the staff page (without controls) and the log with the reason.
   const zh = await openSession(browser, j, { locale: 'zh-CN' });
   await logInInChinese(zh.page, helper);
-  await zh.page.getByRole('navigation').getByRole('link', { name: '管理团队' }).click();
+  await zh.page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '社区管理' }).click();
+  await see(h1(zh.page, '举报'), 'the moderators\' page in Chinese');
+  await zh.page.getByRole('main').getByRole('link', { name: '谁在管理 Plaza' }).click();
   await see(h1(zh.page, '谁在管理 Plaza'), 'the staff page in Chinese');
   await see(zh.page.locator('li.staff-member').filter({ hasText: admin.username }).locator('.role-badge', { hasText: '管理员' }), 'the admin listed in Chinese');
   if (await zh.page.getByRole('button', { name: '更改角色' }).count()) fail('a moderator is offered role controls');
@@ -758,6 +763,73 @@ journey('a moderator bans a member, whose open page learns it at once and why (i
   await logInInChinese(banned.page, member);
   await gotoPage(page, '/#/modlog');
   await see(page.locator('li.modlog-entry').filter({ hasText: `${moderator.username} lifted the ban on ${member.username}` }), 'the lifting in the log');
+});
+
+journey('a member reports a comment; a moderator removes it and bans its author from the queue; the author\'s open page learns it at once; the log shows both', async (j, browser) => {
+  const admin = await registerViaApi(newUser('chief'));
+  makeAdmin(admin);
+  const moderator = await registerViaApi(newUser('warden', { full_name: 'Wanda Warden' }));
+  await api('PUT', `/users/${moderator.id}/role`, { token: admin.token, json: { role: 'moderator' } });
+  const author = await registerViaApi(newUser('spammy'));
+  const reader = await registerViaApi(newUser('reader', { full_name: 'Rita Reader' }));
+  const event = await createEventViaApi(admin, { name: `Repair café ${runId}`, event_time: daysFromNow(3050) });
+  const spam = `Cheap watches at spam.example ${runId}`;
+  await api('POST', `/comments/${event.id}`, { token: author.token, json: { content: spam } });
+
+  // The author keeps the event open, in Chinese.
+  const authorSession = await openSession(browser, j, { locale: 'zh-CN', expectStatuses: [403] });
+  await logInInChinese(authorSession.page, author);
+  await gotoPage(authorSession.page, `/#/events/${event.id}`);
+  await see(authorSession.page.getByText(spam), 'their comment on their open page');
+
+  // A member reports the comment.
+  const readerSession = await openSession(browser, j, { expectStatuses: [409] });
+  await logInInUi(readerSession.page, reader);
+  await gotoPage(readerSession.page, `/#/events/${event.id}`);
+  const comment = readerSession.page.locator('li.comment').filter({ hasText: spam });
+  await comment.getByRole('button', { name: `Report the comment by ${author.username}` }).click();
+  const dialog = readerSession.page.getByRole('dialog', { name: `Report the comment by ${author.username}` });
+  await see(dialog, 'the report dialog');
+  await dialog.getByLabel('What is wrong?').selectOption('spam');
+  await dialog.getByLabel('Anything the moderators should know').fill('Same link in every event');
+  await pageBasics(readerSession.page, 'the report dialog');
+  await dialog.getByRole('button', { name: 'Send report' }).click();
+  await see(readerSession.page.getByRole('status').getByText('Thank you: the moderators will look at it.'), 'the report told');
+  // A second report of the same comment is refused, kindly.
+  await comment.getByRole('button', { name: `Report the comment by ${author.username}` }).click();
+  await dialog.getByRole('button', { name: 'Send report' }).click();
+  await see(dialog.getByText('You have reported this already; the moderators will look at it.'), 'the second report refused');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  // The moderator's queue shows the words in context; one click removes them and bans the author.
+  const { page } = await openSession(browser, j);
+  await logInInUi(page, moderator);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Moderation' }).click();
+  await see(h1(page, 'Reports'), 'the reports queue');
+  const card = page.locator('li.report-card').filter({ hasText: spam });
+  await see(card.getByText('Reporter’s note: Same link in every event'), 'the reporter\'s note');
+  await see(card.getByRole('link', { name: 'Read it in context' }), 'the link to the comment in context');
+  await pageBasics(page, 'the reports queue');
+  await screenshot(page, 'reports.png');
+  await card.getByRole('button', { name: 'Remove and ban the author' }).click();
+  await see(page.getByRole('status').getByText('Removed and banned; the report is resolved.'), 'the resolution told');
+  await see(page.getByText('No open reports. All is well.'), 'the queue emptied');
+
+  // The author's open page learns it at once, in Chinese, with the reason.
+  await see(h1(authorSession.page, '你的账户已被封禁'), 'the banned notice on the author\'s open page', LIVE_WAIT);
+  await see(authorSession.page.getByText('理由：reported as spam'), 'the reason');
+
+  // The comment is gone for readers; the log shows the removal and the ban.
+  await gotoPage(readerSession.page, '/#/events');
+  await gotoPage(readerSession.page, `/#/events/${event.id}`);
+  await see(h1(readerSession.page, event.name), 'the event page again');
+  await gone(readerSession.page.getByText(spam), 'the removed comment');
+  await gotoPage(page, '/#/modlog');
+  await see(page.locator('li.modlog-entry').filter({ hasText: `${moderator.username} banned ${author.username} until the ban is lifted` }), 'the ban in the log');
+  await see(page.locator('li.modlog-entry[data-action="remove"]').filter({ hasText: `${moderator.username} removed comment #` }), 'the removal in the log');
+  await gone(page.getByText(spam), 'the removed words in the public log');
+  await gotoPage(page, '/#/reports?status=resolved');
+  await see(page.locator('li.report-card').filter({ hasText: spam }).getByText(/Removed, and the author banned, by/), 'the resolved report');
 });
 
 journey('new notifications arrive live over the stream, and polling stands in without it', async (j, browser) => {

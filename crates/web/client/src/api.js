@@ -239,6 +239,15 @@ export const modlog = {
   list: ({ skip, limit } = {}, options) => list('/modlog', { skip, limit }, options),
 };
 
+export const reports = {
+  /** POST /reports: tells the moderators that `target` ({kind, id}) breaks the rules. */
+  create: (target, reason, note) => data(request('POST', '/reports', { json: { target, reason, note: note || null } })),
+  /** GET /reports: the moderators' queue, oldest first, with each reported item as it is now. */
+  list: ({ status, skip, limit } = {}, options) => list('/reports', { status, skip, limit }, options),
+  /** POST /reports/{id}/resolve: dismiss, remove, or remove and ban. */
+  resolve: (reportId, action, note) => data(request('POST', `/reports/${id(reportId)}/resolve`, { json: { action, note: note || null } })),
+};
+
 export const events = {
   list: ({ skip, limit, search, when } = {}, options) => list('/events/', { skip, limit, search, when }, options),
   byOwner: (userId, { skip, limit, when } = {}, options) => list(`/users/${id(userId)}/events`, { skip, limit, when }, options),

@@ -25,6 +25,7 @@ const pages = {
   people: () => import('./pages/people.js'),
   staff: () => import('./pages/staff.js'),
   modlog: () => import('./pages/modlog.js'),
+  reports: () => import('./pages/reports.js'),
   profile: () => import('./pages/profile.js'),
   settings: () => import('./pages/settings.js'),
   notifications: () => import('./pages/notifications.js'),
@@ -49,6 +50,7 @@ route('/posts/:id', pages.post);
 route('/users', pages.people);
 route('/staff', pages.staff);
 route('/modlog', pages.modlog);
+route('/reports', pages.reports, { auth: true });
 route('/users/:id', pages.profile);
 route('/settings', pages.settings, { auth: true });
 route('/notifications', pages.notifications, { auth: true });

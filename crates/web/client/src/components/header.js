@@ -67,7 +67,7 @@ export function createHeader({ onLogout }) {
             navItem('/posts', t('nav.posts')),
             navItem('/users', t('nav.people')),
             signedIn ? navItem('/tickets', t('nav.tickets')) : null,
-            user?.role === 'admin' || user?.role === 'moderator' ? navItem('/staff', t('nav.staff')) : null,
+            user?.role === 'admin' || user?.role === 'moderator' ? navItem('/reports', t('nav.reports')) : null,
             signedIn ? h('li', {}, badgeLink) : null,
           ),
         ),

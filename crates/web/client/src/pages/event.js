@@ -10,9 +10,10 @@ import { currentUser, isSignedIn, store } from '../store.js';
 import { cachedUser, loadUsers, remember } from '../users.js';
 import { confirmDialog } from '../components/dialog.js';
 import { checks, createForm, field } from '../components/form.js';
-import { duration, editedNote, emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
+import { duration, editedNote, emptyState, errorBox, isId, loading, notice, pageHeader, time } from '../components/page.js';
 import { pager, rangeText } from '../components/pager.js';
 import { hasStarted, pastTag, placeFacts } from '../components/place.js';
+import { isStaff, mayReport, reportButton } from '../components/report.js';
 import { toast } from '../components/toast.js';
 import { avatar, userLink } from '../components/user.js';
 
@@ -64,7 +65,7 @@ export default function EventPage(ctx) {
       }
     } catch (error) {
       if (error?.name === 'AbortError') return;
-      if (error?.code === 'not_found') return showMissing();
+      if (error?.code === 'not_found') return showMissingOrRemoved();
       replace(el, pageHeader(t('event.title')).el, errorBox(error, {}, load));
       return;
     }
@@ -107,6 +108,26 @@ export default function EventPage(ctx) {
     }
   }
 
+  /** A removed event is still shown, marked, to its owner and the moderators; to anyone else it is missing. */
+  async function showMissingOrRemoved() {
+    if (!isSignedIn()) return showMissing();
+    let removed = null;
+    try {
+      removed = await api.events.get(id, { signal: ctx.signal });
+    } catch {
+      return showMissing();
+    }
+    if (!removed?.removed) return showMissing();
+    ctx.setTitle(removed.name);
+    replace(
+      el,
+      h('p', { class: 'breadcrumb' }, h('a', { href: '#/events' }, t('event.backToList'))),
+      pageHeader(removed.name, h('span', { class: 'tag tag-removed' }, t('removed.tag'))).el,
+      notice(t('removed.event'), 'warning'),
+      removed.description ? h('p', { class: 'event-description pre-wrap' }, removed.description) : null,
+    );
+  }
+
   function showMissing() {
     ctx.setTitle(t('event.missing'));
     replace(el, pageHeader(t('event.missing')).el, emptyState(t('event.missingText'), h('a', { href: '#/events' }, t('event.backToList'))));
@@ -116,7 +137,11 @@ export default function EventPage(ctx) {
     const share = h('button', { type: 'button', class: 'btn btn-secondary', onClick: shareLink }, navigator.share ? t('event.share') : t('event.copyLink'));
     const actions = isOwner()
       ? [share, h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/check-in` }, t('checkIn.open')), h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/attendees` }, t('attendees.open')), h('a', { class: 'btn btn-secondary', href: `#/events/${event.id}/edit` }, t('action.edit')), h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.delete'))]
-      : [share];
+      : [
+        share,
+        mayReport(event.owner_id) ? reportButton({ kind: 'event', id: event.id }, event.name) : null,
+        isStaff() ? h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.remove')) : null,
+      ];
     const { el: header } = pageHeader(event.name, ...actions);
     replace(
       el,
@@ -356,11 +381,13 @@ export default function EventPage(ctx) {
   }
 
   async function remove() {
-    const ok = await confirmDialog({ title: t('event.deleteTitle'), message: t('event.deleteText', { name: event.name }), confirmLabel: t('event.deleteConfirm') });
+    const ok = isOwner()
+      ? await confirmDialog({ title: t('event.deleteTitle'), message: t('event.deleteText', { name: event.name }), confirmLabel: t('event.deleteConfirm') })
+      : await confirmDialog({ title: t('removal.eventTitle'), message: t('removal.eventText', { name: event.name }), confirmLabel: t('removal.confirm') });
     if (!ok) return;
     try {
       await api.events.remove(event.id);
-      toast(t('event.deleted', { name: event.name }));
+      toast(isOwner() ? t('event.deleted', { name: event.name }) : t('removal.done'));
       navigate('/events');
     } catch (error) {
       toast(errorMessage(error), { kind: 'error' });
@@ -398,16 +425,18 @@ export default function EventPage(ctx) {
   function commentItem(comment) {
     const me = currentUser()?.id;
     const mine = me === comment.owner_id;
-    // The author edits their words; the author and the event's owner may take a comment down.
-    const mayDelete = mine || me === event.owner_id;
+    // The author edits their words and deletes them; the event's owner and the moderators remove them.
+    const mayDelete = mine || me === event.owner_id || isStaff();
     const author = cachedUser(comment.owner_id)?.username ?? '';
     const text = h('p', { class: 'comment-text pre-wrap' }, comment.content);
-    const actions = mine || mayDelete
+    const canReport = mayReport(comment.owner_id);
+    const actions = mine || mayDelete || canReport
       ? h(
         'div',
         { class: 'comment-actions' },
         mine ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': t('comments.editYours'), onClick: () => editComment() }, t('action.edit')) : null,
-        mayDelete ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': t('comments.deleteBy', { name: author }), onClick: () => deleteComment() }, t('action.delete')) : null,
+        mayDelete ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': mine ? t('comments.deleteBy', { name: author }) : t('comments.removeBy', { name: author }), onClick: () => deleteComment() }, mine ? t('action.delete') : t('action.remove')) : null,
+        canReport ? reportButton({ kind: 'comment', id: comment.id }, t('comments.by', { name: author })) : null,
       )
       : null;
     const item = h(
@@ -453,14 +482,14 @@ export default function EventPage(ctx) {
 
     async function deleteComment() {
       const ok = await confirmDialog({
-        title: t('comments.deleteTitle'),
-        message: mine ? t('comments.deleteOwnText') : t('comments.deleteText', { name: author }),
-        confirmLabel: t('comments.deleteConfirm'),
+        title: mine ? t('comments.deleteTitle') : t('removal.commentTitle'),
+        message: mine ? t('comments.deleteOwnText') : t('removal.commentText', { name: author }),
+        confirmLabel: mine ? t('comments.deleteConfirm') : t('removal.confirm'),
       });
       if (!ok) return;
       try {
         await api.comments.remove(event.id, comment.id);
-        toast(t('comments.deleted'));
+        toast(mine ? t('comments.deleted') : t('removal.done'));
         if (shownComments.length === 1 && commentsSkip > 0) {
           // It was the last one on this page: show the page before instead of an empty one.
           commentsSkip = Math.max(0, commentsSkip - COMMENTS_PER_PAGE);

@@ -1,4 +1,4 @@
-// The public moderation log: who changed whose role, who banned whom and who lifted a ban, when and why,
+// The public moderation log: who changed whose role, removed what, banned whom and lifted a ban, when and why,
 // newest first.
 
 import * as api from '../api.js';
@@ -25,6 +25,8 @@ function entryText(entry) {
       : tNodes('modlog.banForGood', { moderator, target });
   }
   if (entry.action === 'unban') return tNodes('modlog.unban', { moderator, target });
+  // A removed item's text is never in the log: its kind and number say what it was.
+  if (entry.action === 'remove') return tNodes(`modlog.remove.${entry.target.kind}`, { moderator, id: String(entry.target.id) });
   const role = h('strong', {}, t(`role.${entry.role}`));
   if (entry.moderator) return tNodes('modlog.setRole', { moderator, target, role });
   return tNodes('modlog.setRoleConsole', { target, role });

@@ -7,8 +7,9 @@ import { navigate } from '../router.js';
 import { currentUser, store } from '../store.js';
 import { loadUsers } from '../users.js';
 import { checks, createForm, field } from '../components/form.js';
-import { editedNote, emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
+import { editedNote, emptyState, errorBox, isId, loading, notice, pageHeader, time } from '../components/page.js';
 import { deletePost } from '../components/post.js';
+import { isStaff, mayReport, reportButton } from '../components/report.js';
 import { toast } from '../components/toast.js';
 import { userLink } from '../components/user.js';
 
@@ -49,12 +50,20 @@ export default function PostPage(ctx) {
     const remove = async () => {
       if (await deletePost(post)) navigate('/posts');
     };
-    const editButton = mine ? h('button', { type: 'button', class: 'btn btn-secondary', onClick: () => edit(post) }, t('action.edit')) : null;
-    const header = pageHeader(post.title, editButton, mine ? h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, t('action.delete')) : null);
+    const editButton = mine && !post.removed ? h('button', { type: 'button', class: 'btn btn-secondary', onClick: () => edit(post) }, t('action.edit')) : null;
+    const header = post.removed
+      ? pageHeader(post.title, h('span', { class: 'tag tag-removed' }, t('removed.tag')))
+      : pageHeader(
+        post.title,
+        editButton,
+        mine || isStaff() ? h('button', { type: 'button', class: 'btn btn-danger', onClick: remove }, mine ? t('action.delete') : t('action.remove')) : null,
+        mayReport(post.owner_id) ? reportButton({ kind: 'post', id: post.id }, post.title) : null,
+      );
     replace(
       el,
       breadcrumb(),
       header.el,
+      post.removed ? notice(t('removed.post'), 'warning') : null,
       h(
         'p',
         { class: 'meta' },

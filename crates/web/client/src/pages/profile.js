@@ -15,6 +15,7 @@ import { toast } from '../components/toast.js';
 import { avatar, roleBadge } from '../components/user.js';
 import { roleForm } from '../components/role.js';
 import { banPanel } from '../components/ban.js';
+import { mayReport, reportButton } from '../components/report.js';
 
 const LIMIT = 10;
 
@@ -53,7 +54,11 @@ export default function ProfilePage(ctx) {
   function draw() {
     const me = currentUser();
     const self = me?.id === user.id;
-    const { el: header, heading } = pageHeader(user.username, self ? h('a', { class: 'btn btn-secondary', href: '#/settings' }, t('profile.edit')) : null);
+    const { el: header, heading } = pageHeader(
+      user.username,
+      self ? h('a', { class: 'btn btn-secondary', href: '#/settings' }, t('profile.edit')) : null,
+      mayReport(user.id) ? reportButton({ kind: 'user', id: user.id }, user.username) : null,
+    );
     heading.append(...[roleBadge(user)].filter(Boolean));
     postsHeading.textContent = t('profile.posts', { name: user.username });
     replace(
