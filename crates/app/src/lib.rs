@@ -13,6 +13,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod overview;
 pub mod password;
+pub mod personal_data;
 pub mod posts;
 pub mod removal;
 pub mod reports;
@@ -35,6 +36,7 @@ pub use moderation::ModerationService;
 pub use notifications::NotificationService;
 pub use overview::OverviewService;
 pub use password::{BcryptHasher, PasswordHasher};
+pub use personal_data::{PersonalData, PersonalDataService};
 pub use posts::PostService;
 pub use removal::{Remover, Seen};
 pub use reports::ReportService;
@@ -93,6 +95,8 @@ pub struct Services {
     pub moderation: ModerationService,
     /// Reports and their resolution.
     pub reports: ReportService,
+    /// Everything kept about one person, for them to take away.
+    pub personal_data: PersonalDataService,
     pub live: LiveService,
     pub health: Arc<dyn StorageHealth>,
 }
@@ -118,6 +122,14 @@ impl Services {
         };
         let remover = Remover::new(stores.removals.clone(), avatars.clone(), bus.clone());
         Self {
+            personal_data: PersonalDataService::new(
+                stores.events.clone(),
+                stores.posts.clone(),
+                stores.comments.clone(),
+                stores.tickets.clone(),
+                stores.waitlists.clone(),
+                stores.notifications.clone(),
+            ),
             reports: ReportService::new(stores.reports, stores.users.clone(), remover.clone(), bus.clone()),
             overview: OverviewService::new(
                 stores.events.clone(),

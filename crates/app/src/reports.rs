@@ -103,6 +103,11 @@ impl ReportService {
             return Err(AppError::Forbidden(ONLY_MODERATORS_READ_REPORTS));
         }
         let report = self.reports.find(id).found("report")?;
+        // Said before anything about the action: whatever it was, it is too late for it. (The store checks
+        // again, for two moderators resolving it at once.)
+        if report.resolution.is_some() {
+            return Err(AppError::Conflict(Conflict::ReportResolved));
+        }
         if action == ReportAction::Remove && report.target.kind == TargetKind::User {
             return Err(ValidationErrors::single("action", ACCOUNTS_ARE_NOT_REMOVED).into());
         }

@@ -76,6 +76,14 @@ pub trait CommentRepository: Send + Sync {
     ) -> Result<PostedComment, RepoError>;
     /// Oldest first.
     fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError>;
+    /// Up to `limit` of `author`'s comments, on any event, with ids above `after` (from the start when
+    /// `None`), in id order: everything they wrote, read in batches however much it is.
+    fn by_author(
+        &self,
+        author: UserId,
+        after: Option<CommentId>,
+        limit: u32,
+    ) -> Result<Vec<Comment>, RepoError>;
     /// The comment `id` on `event`, or `None` (also when `id` is a comment on another event).
     fn find(&self, event: EventId, id: CommentId) -> Result<Option<Comment>, RepoError>;
     /// Replaces the text of the comment `id` on `event` and sets its `edited_at` to `now`; its place in

@@ -8,8 +8,8 @@ use actix_web::{FromRequest, Handler, Responder, Route, web};
 use utoipa::openapi::OpenApi;
 
 use crate::{
-    attendees, avatars, comments, docs, events, health, live, moderation, notifications, overview, posts,
-    reports, sessions, tickets, token, users, waitlist, web_client,
+    attendees, avatars, comments, docs, events, health, live, moderation, notifications, overview,
+    personal_data, posts, reports, sessions, tickets, token, users, waitlist, web_client,
 };
 
 /// One method on one path.
@@ -111,6 +111,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(GET "/users" => users::list_users),
         route!(GET "/users/me" => users::me),
         route!(GET "/users/me/sessions" => sessions::list),
+        route!(GET "/users/me/export" => personal_data::export),
         route!(DELETE "/users/me/sessions/{session_id}" => sessions::end),
         route!(GET "/users/me/tickets" => tickets::list_mine),
         route!(GET "/users/me/waitlist" => waitlist::list_mine),

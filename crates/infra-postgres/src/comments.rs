@@ -128,6 +128,26 @@ impl CommentRepository for PgCommentRepository {
         })
     }
 
+    fn by_author(
+        &self,
+        author: UserId,
+        after: Option<CommentId>,
+        limit: u32,
+    ) -> Result<Vec<Comment>, RepoError> {
+        self.db.read(|conn| {
+            Ok(comments::table
+                .filter(comments::owner_id.eq(author.get()))
+                .filter(comments::id.gt(after.map_or(0, CommentId::get)))
+                .order(comments::id)
+                .limit(i64::from(limit))
+                .select(CommentRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(Comment::from)
+                .collect())
+        })
+    }
+
     fn find(&self, event: EventId, id: CommentId) -> Result<Option<Comment>, RepoError> {
         self.db.read(|conn| {
             Ok(comments::table

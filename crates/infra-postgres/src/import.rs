@@ -323,13 +323,22 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Moves every id sequence past the highest id its table holds.
+/// Moves every id sequence past the highest id its table holds, and past every id the moderation log
+/// names for that kind of thing: a removed item (whose copy stays behind) keeps its id to itself.
 fn reset_sequences(conn: &mut Conn) -> Result<(), StoreError> {
     for table in Table::ALL.iter().copied().filter(|table| has_id_sequence(*table)) {
         let table = table_name(table);
+        let kind = match table {
+            "comments" => "comment",
+            "posts" => "post",
+            "events" => "event",
+            "users" => "user",
+            _ => "",
+        };
         diesel::sql_query(format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-             COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+             GREATEST(COALESCE((SELECT max(id) FROM {table}), 0), \
+                      COALESCE((SELECT max(target_id) FROM modlog WHERE target_kind = '{kind}'), 0)) + 1, false)"
         ))
         .execute(conn)?;
     }

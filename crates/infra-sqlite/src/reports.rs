@@ -47,13 +47,16 @@ struct ReportRow {
     moderator_id: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
     moderator_username: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    author_username: Option<String>,
 }
 
 macro_rules! report_select {
     () => {
         "SELECT r.id, r.reporter_id, r.target_kind, r.target_id, r.author_id, r.reason, r.note, r.created_at, \
-         r.resolved_at, r.action, r.resolution_note, r.moderator_id, m.username AS moderator_username \
-         FROM reports r LEFT JOIN users m ON m.id = r.moderator_id "
+         r.resolved_at, r.action, r.resolution_note, r.moderator_id, m.username AS moderator_username, \
+         a.username AS author_username \
+         FROM reports r LEFT JOIN users m ON m.id = r.moderator_id LEFT JOIN users a ON a.id = r.author_id "
     };
 }
 
@@ -105,7 +108,12 @@ fn username(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
         .map(|row| row.username))
 }
 
-fn content(conn: &mut Conn, target: ModTarget, author: i64) -> Result<Option<ReportedContent>, StoreError> {
+fn content(
+    conn: &mut Conn,
+    target: ModTarget,
+    author: i64,
+    author_username: Option<String>,
+) -> Result<Option<ReportedContent>, StoreError> {
     let mut query = content_query(target.kind).int(target.id);
     if target.kind != TargetKind::User {
         // The live table and the removed one.
@@ -116,7 +124,7 @@ fn content(conn: &mut Conn, target: ModTarget, author: i64) -> Result<Option<Rep
     };
     Ok(Some(ReportedContent {
         author: UserId::from_stored(author),
-        author_username: username(conn, author)?,
+        author_username,
         title: row.title,
         text: row.text,
         event_id: row.event_id,
@@ -148,7 +156,7 @@ fn report(conn: &mut Conn, row: ReportRow) -> Result<Report, StoreError> {
         note: row.note,
         created_at: row.created_at.utc(),
         resolution,
-        content: content(conn, target, row.author_id)?,
+        content: content(conn, target, row.author_id, row.author_username)?,
     })
 }
 

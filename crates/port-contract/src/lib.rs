@@ -112,6 +112,7 @@ macro_rules! contract_tests {
             commenting_on_a_missing_event_is_not_found,
             deleting_an_event_takes_its_comments_and_keeps_the_notifications,
             a_comment_is_edited_and_deleted_only_on_its_own_event,
+            an_authors_comments_are_read_in_id_order_across_events,
             notifications_list_newest_first_with_the_unread_count,
             marking_read_is_per_owner_and_up_to_an_id,
             sent_since_counts_direct_notifications_only,
@@ -2440,6 +2441,46 @@ pub fn deleting_an_event_takes_its_comments_and_keeps_the_notifications(stores: 
         .unwrap();
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].event_id, None, "the inbox outlives the event");
+}
+
+pub fn an_authors_comments_are_read_in_id_order_across_events(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let first = event(stores, alice, "First", "", 3);
+    let second = event(stores, alice, "Second", "", 4);
+    let write = |event: EventId, author: UserId, text: &str| {
+        stores
+            .comments
+            .create_with_notifications(comment(event, author, text), Box::new(To(vec![], author)))
+            .unwrap()
+            .comment
+            .id
+    };
+    let mine = [
+        write(second.id, bob, "one"),
+        write(first.id, bob, "two"),
+        write(second.id, bob, "three"),
+    ];
+    write(first.id, alice, "not bob's");
+    let texts = |after, limit| -> Vec<String> {
+        stores
+            .comments
+            .by_author(bob, after, limit)
+            .unwrap()
+            .into_iter()
+            .map(|comment| comment.content)
+            .collect()
+    };
+    assert_eq!(texts(None, 10), ["one", "two", "three"]);
+    assert_eq!(texts(None, 2), ["one", "two"]);
+    assert_eq!(texts(Some(mine[1]), 2), ["three"]);
+    assert_eq!(texts(Some(mine[2]), 2), Vec::<String>::new());
+    assert!(
+        stores
+            .comments
+            .by_author(UserId::from_stored(9_999), None, 5)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 pub fn a_comment_is_edited_and_deleted_only_on_its_own_event(stores: &Stores) {

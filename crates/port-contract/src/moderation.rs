@@ -406,6 +406,8 @@ pub fn reports_are_filed_once_listed_and_resolved_together(stores: &Stores) {
         "nothing removed, nothing logged"
     );
     assert_eq!(stores.removals.removed_post(gone).unwrap(), None);
+    // A reported id is never given to a new post, though the reported one was deleted.
+    assert!(post(stores, carol, "After") > gone);
 
     assert!(matches!(
         stores.reports.resolve(

@@ -1,3 +1,4 @@
+DROP INDEX modlog_by_target;
 DROP TABLE reports;
 DROP TABLE removed_events;
 DROP TABLE removed_posts;

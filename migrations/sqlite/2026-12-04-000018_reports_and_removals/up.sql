@@ -87,5 +87,7 @@ CREATE UNIQUE INDEX reports_one_open_per_reporter ON reports (reporter_id, targe
 -- The queue, oldest first, and the resolved list.
 CREATE INDEX reports_open ON reports (id) WHERE resolved_at IS NULL;
 CREATE INDEX reports_resolved ON reports (id) WHERE resolved_at IS NOT NULL;
--- Resolving every open report on a target at once.
-CREATE INDEX reports_open_by_target ON reports (target_kind, target_id) WHERE resolved_at IS NULL;
+-- Resolving every open report on a target at once; the largest id reported of each kind.
+CREATE INDEX reports_by_target ON reports (target_kind, target_id);
+-- The largest id of each kind the log names.
+CREATE INDEX modlog_by_target ON modlog (target_kind, target_id);

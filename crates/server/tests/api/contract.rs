@@ -311,6 +311,12 @@ fn real_responses_of_every_route_match_the_published_document() {
         .assert_ok();
     c.get(&app, "/users/me/sessions", "/users/me/sessions", None)
         .assert_error(401, "unauthorized");
+    let exported = c
+        .get(&app, "/users/me/export", "/users/me/export", Some(&alice_token))
+        .assert_ok();
+    assert_eq!(exported["user"]["username"], "alice");
+    c.get(&app, "/users/me/export", "/users/me/export", None)
+        .assert_error(401, "unauthorized");
     let path = format!("/users/me/sessions/{}", third["session_id"]);
     let ended = app.call_as("DELETE", &alice_token, &path);
     c.check("DELETE", "/users/me/sessions/{session_id}", &ended);

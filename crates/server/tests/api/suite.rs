@@ -10,6 +10,7 @@ mod comments;
 mod contract;
 mod errors;
 mod events;
+mod export;
 mod health;
 mod live;
 mod moderation;
