@@ -832,6 +832,36 @@ journey('a member reports a comment; a moderator removes it and bans its author 
   await see(page.locator('li.report-card').filter({ hasText: spam }).getByText(/Removed, and the author banned, by/), 'the resolved report');
 });
 
+journey('a member downloads everything Plaza keeps about them, and nobody else\'s', async (j, browser) => {
+  const member = await registerViaApi(newUser('keeper', { full_name: 'Kim Keeper' }));
+  const other = await registerViaApi(newUser('neighbour'));
+  const event = await createEventViaApi(member, { name: `Seed swap ${runId}`, event_time: daysFromNow(3060) });
+  await api('POST', `/comments/${event.id}`, { token: member.token, json: { content: `Bring jars ${runId}` } });
+  await api('POST', `/comments/${event.id}`, { token: other.token, json: { content: `Not the keeper's ${runId}` } });
+  await api('POST', `/events/${event.id}/tickets`, { token: member.token, json: { quantity: 2 } });
+
+  const { page } = await openSession(browser, j);
+  await logInInUi(page, member);
+  await gotoPage(page, '/#/settings');
+  await see(page.getByRole('heading', { name: 'Your data' }), 'the data section of the settings');
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: STEP_TIMEOUT }),
+    page.getByRole('button', { name: 'Download my data' }).click(),
+  ]);
+  if (download.suggestedFilename() !== `plaza-${member.username}.json`) fail(`the file is named ${download.suggestedFilename()}`);
+  const data = JSON.parse(await readFile(await download.path(), 'utf8'));
+  if (data.user.username !== member.username || data.user.email !== member.email) fail(`the file's user is ${JSON.stringify(data.user)}`);
+  if (data.events.length !== 1 || data.events[0].name !== event.name) fail(`the file's events are ${JSON.stringify(data.events)}`);
+  if (data.comments.map((c) => c.content).join('|') !== `Bring jars ${runId}`) fail(`the file's comments are ${JSON.stringify(data.comments)}`);
+  if (data.tickets.length !== 2) fail(`the file holds ${data.tickets.length} tickets, not 2`);
+  if (!data.sessions.some((session) => session.current)) fail('the file does not mark the session that asked');
+  if (JSON.stringify(data).includes(member.password)) fail('the file holds the password');
+  if (JSON.stringify(data.comments).includes(`Not the keeper's ${runId}`)) fail('the file holds the neighbour\'s comment');
+  // The neighbour's comment reached the keeper's inbox: that notification is the keeper's.
+  if (!data.notifications.some((n) => n.sender_id === other.id)) fail(`the file's inbox is ${JSON.stringify(data.notifications)}`);
+  await pageBasics(page, 'the settings with the data section');
+});
+
 journey('new notifications arrive live over the stream, and polling stands in without it', async (j, browser) => {
   const owner = await registerViaApi(newUser('live', { full_name: 'Lena Live' }));
   const event = await createEventViaApi(owner, { name: `Pub quiz ${runId}`, event_time: daysFromNow(3003) });

@@ -229,6 +229,8 @@ export const users = {
     return data(request('PUT', `/users/${id(userId)}/avatar`, { multipart: form }));
   },
   removeAvatar: (userId) => data(request('DELETE', `/users/${id(userId)}/avatar`)),
+  /** GET /users/me/export: everything kept about the caller, as a JSON Blob to save. */
+  exportData: (options) => data(request('GET', '/users/me/export', { ...options, as: 'blob' })),
   /** POST /users/{id}/ban: a moderator bans someone, for good (`until` null) or until a time. */
   ban: (userId, reason, until) => data(request('POST', `/users/${id(userId)}/ban`, { json: { reason, until: until || null } })),
   liftBan: (userId) => data(request('DELETE', `/users/${id(userId)}/ban`)),

@@ -23,6 +23,9 @@ function updateBadge(link, unread) {
     link,
     h('span', { class: 'nav-bell', 'aria-hidden': 'true' }),
     h('span', { class: 'nav-text-collapsible' }, t('nav.notifications')),
+    // The space keeps the visible words ("Notifications 3") inside the spoken name ("Notifications, 3
+    // unread"), as WCAG's "label in name" asks.
+    unread > 0 ? ' ' : null,
     unread > 0 ? h('span', { class: 'badge', 'aria-hidden': 'true' }, unread > 99 ? '99+' : String(unread)) : null,
   );
 }

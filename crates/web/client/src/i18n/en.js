@@ -535,4 +535,8 @@ export default {
   'reports.resolved.dismiss': 'Dismissed by {moderator} on {time}.',
   'reports.resolved.remove': 'Removed by {moderator} on {time}.',
   'reports.resolved.ban': 'Removed, and the author banned, by {moderator} on {time}.',
+  'settings.data': 'Your data',
+  'settings.dataHint': 'Download everything Plaza keeps about you — profile, events, posts, comments, tickets, waitlist places, notifications and signed-in devices — as one JSON file.',
+  'settings.download': 'Download my data',
+  'settings.downloading': 'Saving {file}…',
 };

@@ -533,4 +533,8 @@ export default {
   'reports.resolved.dismiss': '由 {moderator} 于 {time} 驳回。',
   'reports.resolved.remove': '由 {moderator} 于 {time} 移除。',
   'reports.resolved.ban': '由 {moderator} 于 {time} 移除并封禁作者。',
+  'settings.data': '你的数据',
+  'settings.dataHint': '下载 Plaza 保存的关于你的一切——个人资料、活动、帖子、评论、门票、候补位置、通知和已登录的设备——为一个 JSON 文件。',
+  'settings.download': '下载我的数据',
+  'settings.downloading': '正在保存 {file}…',
 };

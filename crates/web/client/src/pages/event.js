@@ -57,6 +57,8 @@ export default function EventPage(ctx) {
     try {
       if (commentAt) {
         event = await api.events.get(id, { signal: ctx.signal });
+        // Its owner and the moderators still read a removed event: shown as removed, not as live.
+        if (event.removed) return showMissingOrRemoved();
       } else {
         const overview = await api.events.overview(id, { skip: commentsSkip, limit: COMMENTS_PER_PAGE }, { signal: ctx.signal });
         overview.people.forEach(remember);

@@ -92,8 +92,13 @@ export default function ReportsPage(ctx) {
           await load();
           summary.focus();
         } catch (error) {
-          row.querySelectorAll('button').forEach((one) => { one.disabled = false; });
           toast(errorMessage(error), { kind: 'error' });
+          // Resolved meanwhile by someone else: show the queue as it now is.
+          if (error?.code === 'report_resolved') {
+            await load();
+            return;
+          }
+          row.querySelectorAll('button').forEach((one) => { one.disabled = false; });
         }
       });
       row.append(button);

@@ -1,5 +1,6 @@
 // One's own account: profile (PUT replaces it), password (with confirmation; the server then refuses
-// every older token, so we log in again with the new one), and the avatar (checked and previewed first).
+// every older token, so we log in again with the new one), the avatar (checked and previewed first), the
+// sessions, and a download of everything Plaza keeps about the reader.
 
 import * as api from '../api.js';
 import { h, replace, uid } from '../dom.js';
@@ -40,7 +41,32 @@ export default function SettingsPage(ctx) {
       section(t('settings.profile'), profileForm()),
       section(t('settings.password'), passwordForm()),
       section(t('settings.sessions'), sessionList()),
+      section(t('settings.data'), dataDownload()),
     );
+  }
+
+  /** Everything Plaza keeps about the reader, as one JSON file they save. */
+  function dataDownload() {
+    const button = h('button', { type: 'button', class: 'btn btn-secondary' }, t('settings.download'));
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const blob = await api.users.exportData({ signal: ctx.signal });
+        const url = URL.createObjectURL(blob);
+        const name = `plaza-${user.username}.json`;
+        const save = h('a', { href: url, download: name, hidden: true });
+        document.body.append(save);
+        save.click();
+        save.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        toast(t('settings.downloading', { file: name }), { kind: 'info' });
+      } catch (error) {
+        if (error?.name !== 'AbortError') toast(errorMessage(error), { kind: 'error' });
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return h('div', {}, h('p', { class: 'muted' }, t('settings.dataHint')), button);
   }
 
   /** Where the account is signed in: each session (device, last use), and a button that signs it out. */
