@@ -212,6 +212,7 @@ mod tests {
             Ok(Some(Removed {
                 item: post(1),
                 removed_at: Utc::now(),
+                removed_by: Some(UserId::from_stored(9)),
             }))
         });
         let service = PostService::new(Arc::new(posts), crate::removal::tests::remover(removals));

@@ -75,6 +75,8 @@ pub struct Removed<T> {
     pub item: T,
     /// When it was removed.
     pub removed_at: DateTime<Utc>,
+    /// Who removed it; `None` once their account is gone.
+    pub removed_by: Option<UserId>,
 }
 
 /// Removing items and reading the copies kept of them.

@@ -7,6 +7,8 @@ use crate::event::Event;
 use crate::modlog::ModLogEntry;
 use crate::notification::Notification;
 use crate::post::Post;
+use crate::removal::Removed;
+use crate::report::Report;
 use crate::ticket::Ticket;
 use crate::user::User;
 use crate::waitlist::StoredEntry;
@@ -14,7 +16,7 @@ use crate::{EventId, RepoError, UserId};
 
 /// Rows of one table, in id order. Batches arrive table by table, in an order that keeps every reference
 /// valid: users, events, posts, comments, participants, notifications, tickets, waitlist entries, the
-/// moderation log.
+/// moderation log, the removed copies, the reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Batch {
     /// Accounts, with their password hashes and token epochs.
@@ -35,6 +37,15 @@ pub enum Batch {
     Waitlist(Vec<StoredEntry>),
     /// The moderation log, oldest first (the user names read with an entry are not written back).
     ModLog(Vec<ModLogEntry>),
+    /// Copies of removed comments, by id.
+    RemovedComments(Vec<Removed<Comment>>),
+    /// Copies of removed posts, by id.
+    RemovedPosts(Vec<Removed<Post>>),
+    /// Copies of removed events, by id.
+    RemovedEvents(Vec<Removed<Event>>),
+    /// Reports, open and resolved, oldest first (the reported content and the names read with a report
+    /// are not written back).
+    Reports(Vec<Report>),
 }
 
 /// Declares [`Table`] and its complete list [`Table::ALL`] from one list of names.
@@ -75,6 +86,14 @@ tables!(
     Waitlist,
     /// [`Batch::ModLog`].
     ModLog,
+    /// [`Batch::RemovedComments`].
+    RemovedComments,
+    /// [`Batch::RemovedPosts`].
+    RemovedPosts,
+    /// [`Batch::RemovedEvents`].
+    RemovedEvents,
+    /// [`Batch::Reports`].
+    Reports,
 );
 
 impl Batch {
@@ -90,6 +109,10 @@ impl Batch {
             Batch::Tickets(_) => Table::Tickets,
             Batch::Waitlist(_) => Table::Waitlist,
             Batch::ModLog(_) => Table::ModLog,
+            Batch::RemovedComments(_) => Table::RemovedComments,
+            Batch::RemovedPosts(_) => Table::RemovedPosts,
+            Batch::RemovedEvents(_) => Table::RemovedEvents,
+            Batch::Reports(_) => Table::Reports,
         }
     }
 
@@ -105,6 +128,10 @@ impl Batch {
             Batch::Tickets(rows) => rows.len(),
             Batch::Waitlist(rows) => rows.len(),
             Batch::ModLog(rows) => rows.len(),
+            Batch::RemovedComments(rows) => rows.len(),
+            Batch::RemovedPosts(rows) => rows.len(),
+            Batch::RemovedEvents(rows) => rows.len(),
+            Batch::Reports(rows) => rows.len(),
         }
     }
 
@@ -135,6 +162,14 @@ pub struct Counts {
     pub waitlist: u64,
     /// Rows of [`Batch::ModLog`].
     pub modlog: u64,
+    /// Rows of [`Batch::RemovedComments`].
+    pub removed_comments: u64,
+    /// Rows of [`Batch::RemovedPosts`].
+    pub removed_posts: u64,
+    /// Rows of [`Batch::RemovedEvents`].
+    pub removed_events: u64,
+    /// Rows of [`Batch::Reports`].
+    pub reports: u64,
 }
 
 impl Counts {
@@ -162,6 +197,10 @@ impl Counts {
             Table::Tickets => &mut self.tickets,
             Table::Waitlist => &mut self.waitlist,
             Table::ModLog => &mut self.modlog,
+            Table::RemovedComments => &mut self.removed_comments,
+            Table::RemovedPosts => &mut self.removed_posts,
+            Table::RemovedEvents => &mut self.removed_events,
+            Table::Reports => &mut self.reports,
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 use plaza_domain::RepoError;
 use plaza_domain::transfer::{Batch, Counts, Sink, Table};
 
@@ -115,12 +115,19 @@ fn table_name(table: Table) -> &'static str {
         Table::Tickets => "tickets",
         Table::Waitlist => "waitlist_entries",
         Table::ModLog => "modlog",
+        Table::RemovedComments => "removed_comments",
+        Table::RemovedPosts => "removed_posts",
+        Table::RemovedEvents => "removed_events",
+        Table::Reports => "reports",
     }
 }
 
-/// Whether the table's rows carry an `id` from a sequence.
+/// Whether the table's rows carry an `id` from a sequence (a removed copy keeps the id its item had).
 fn has_id_sequence(table: Table) -> bool {
-    table != Table::Participants
+    !matches!(
+        table,
+        Table::Participants | Table::RemovedComments | Table::RemovedPosts | Table::RemovedEvents
+    )
 }
 
 fn count_rows(conn: &mut Conn) -> Result<Counts, StoreError> {
@@ -268,7 +275,6 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                 .execute(conn)?;
         }
         Batch::Tickets(rows) => {
-            use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
             for ticket in rows {
                 diesel::sql_query(
                     "INSERT INTO tickets (id, event_id, holder_id, status, code, created_at, cancelled_at, \
@@ -286,7 +292,6 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
             }
         }
         Batch::Waitlist(rows) => {
-            use diesel::sql_types::{BigInt, Timestamp};
             for entry in rows {
                 diesel::sql_query(
                     "INSERT INTO waitlist_entries (id, event_id, user_id, quantity, created_at) \
@@ -319,6 +324,99 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                 .values(&rows)
                 .execute(conn)?;
         }
+        Batch::RemovedComments(rows) => {
+            for kept in rows {
+                let comment = &kept.item;
+                diesel::sql_query(
+                    "INSERT INTO removed_comments \
+                     (id, content, event_id, owner_id, created_at, edited_at, removed_at, removed_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind::<BigInt, _>(comment.id.get())
+                .bind::<Text, _>(&comment.content)
+                .bind::<BigInt, _>(comment.event_id.get())
+                .bind::<BigInt, _>(comment.owner_id.get())
+                .bind::<Timestamp, _>(utc(comment.created_at))
+                .bind::<Nullable<Timestamp>, _>(comment.edited_at.map(utc))
+                .bind::<Timestamp, _>(utc(kept.removed_at))
+                .bind::<Nullable<BigInt>, _>(kept.removed_by.map(|id| id.get()))
+                .execute(conn)?;
+            }
+        }
+        Batch::RemovedPosts(rows) => {
+            for kept in rows {
+                let post = &kept.item;
+                diesel::sql_query(
+                    "INSERT INTO removed_posts \
+                     (id, title, content, owner_id, created_at, edited_at, removed_at, removed_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind::<BigInt, _>(post.id.get())
+                .bind::<Text, _>(&post.title)
+                .bind::<Text, _>(&post.content)
+                .bind::<BigInt, _>(post.owner_id.get())
+                .bind::<Timestamp, _>(utc(post.created_at))
+                .bind::<Nullable<Timestamp>, _>(post.edited_at.map(utc))
+                .bind::<Timestamp, _>(utc(kept.removed_at))
+                .bind::<Nullable<BigInt>, _>(kept.removed_by.map(|id| id.get()))
+                .execute(conn)?;
+            }
+        }
+        Batch::RemovedEvents(rows) => {
+            for kept in rows {
+                let event = &kept.item;
+                let coordinates = event.place.coordinates;
+                diesel::sql_query(
+                    "INSERT INTO removed_events \
+                     (id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
+                      max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, \
+                      removed_at, removed_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                )
+                .bind::<BigInt, _>(event.id.get())
+                .bind::<Text, _>(&event.name)
+                .bind::<Timestamp, _>(utc(event.event_time))
+                .bind::<Text, _>(&event.description)
+                .bind::<BigInt, _>(event.duration_hours)
+                .bind::<BigInt, _>(event.duration_minutes)
+                .bind::<BigInt, _>(event.tickets_sold)
+                .bind::<BigInt, _>(event.max_tickets)
+                .bind::<BigInt, _>(event.owner_id.get())
+                .bind::<Timestamp, _>(utc(event.created_at))
+                .bind::<Nullable<Text>, _>(event.place.venue.as_deref())
+                .bind::<Nullable<Text>, _>(event.place.address.as_deref())
+                .bind::<Nullable<Double>, _>(coordinates.map(|point| point.latitude()))
+                .bind::<Nullable<Double>, _>(coordinates.map(|point| point.longitude()))
+                .bind::<Nullable<Text>, _>(event.place.online_url.as_deref())
+                .bind::<Timestamp, _>(utc(kept.removed_at))
+                .bind::<Nullable<BigInt>, _>(kept.removed_by.map(|id| id.get()))
+                .execute(conn)?;
+            }
+        }
+        Batch::Reports(rows) => {
+            for report in rows {
+                let resolution = report.resolution.as_ref();
+                diesel::sql_query(
+                    "INSERT INTO reports \
+                     (id, reporter_id, target_kind, target_id, author_id, reason, note, created_at, \
+                      resolved_at, action, resolution_note, moderator_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind::<BigInt, _>(report.id.get())
+                .bind::<BigInt, _>(report.reporter.get())
+                .bind::<Text, _>(report.target.kind.as_str())
+                .bind::<BigInt, _>(report.target.id)
+                .bind::<BigInt, _>(report.author.get())
+                .bind::<Text, _>(report.reason.as_str())
+                .bind::<Text, _>(&report.note)
+                .bind::<Timestamp, _>(utc(report.created_at))
+                .bind::<Nullable<Timestamp>, _>(resolution.map(|done| utc(done.at)))
+                .bind::<Nullable<Text>, _>(resolution.map(|done| done.action.as_str()))
+                .bind::<Nullable<Text>, _>(resolution.map(|done| done.note.as_str()))
+                .bind::<Nullable<BigInt>, _>(resolution.and_then(|done| done.moderator).map(|id| id.get()))
+                .execute(conn)?;
+            }
+        }
     }
     Ok(())
 }
@@ -348,28 +446,10 @@ fn reset_sequences(conn: &mut Conn) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use diesel::sql_types::Text;
 
     /// The tables `migrate-data` leaves empty, and why. A table the migrations create must be here or
     /// copied (a [`Table`] of the transfer).
     const NOT_COPIED: &[(&str, &str)] = &[
-        (
-            "reports",
-            "not carried over yet: open reports are filed again after a move (the mod log, which is, keeps \
-             every act)",
-        ),
-        (
-            "removed_comments",
-            "not carried over yet: removed copies stay in the source database",
-        ),
-        (
-            "removed_posts",
-            "not carried over yet: removed copies stay in the source database",
-        ),
-        (
-            "removed_events",
-            "not carried over yet: removed copies stay in the source database",
-        ),
         (
             "__diesel_schema_migrations",
             "the migrations' own record, written when they ran",

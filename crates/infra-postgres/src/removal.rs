@@ -2,7 +2,7 @@
 //! that logs it, so that lists, searches and counts leave it out exactly as they leave out a deletion.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Timestamp};
 use plaza_domain::comment::Comment;
 use plaza_domain::event::Event;
 use plaza_domain::modlog::ModAction;
@@ -29,6 +29,8 @@ macro_rules! kept {
             live: $row,
             #[diesel(sql_type = Timestamp)]
             removed_at: NaiveDateTime,
+            #[diesel(sql_type = Nullable<BigInt>)]
+            removed_by: Option<i64>,
         }
 
         impl From<$name> for Removed<$item> {
@@ -36,6 +38,7 @@ macro_rules! kept {
                 Removed {
                     item: <$item>::from(kept.live),
                     removed_at: kept.removed_at.and_utc(),
+                    removed_by: kept.removed_by.map(UserId::from_stored),
                 }
             }
         }
@@ -160,7 +163,7 @@ impl RemovalRepository for PgRemovals {
     fn removed_comment(&self, event: EventId, id: CommentId) -> Result<Option<Removed<Comment>>, RepoError> {
         self.db.read(|conn| {
             let kept: Option<KeptComment> = diesel::sql_query(
-                "SELECT id, content, event_id, owner_id, created_at, edited_at, removed_at \
+                "SELECT id, content, event_id, owner_id, created_at, edited_at, removed_at, removed_by \
                  FROM removed_comments WHERE id = $1 AND event_id = $2",
             )
             .bind::<BigInt, _>(id.get())
@@ -174,7 +177,7 @@ impl RemovalRepository for PgRemovals {
     fn removed_post(&self, id: PostId) -> Result<Option<Removed<Post>>, RepoError> {
         self.db.read(|conn| {
             let kept: Option<KeptPost> = diesel::sql_query(
-                "SELECT id, title, content, owner_id, created_at, edited_at, removed_at \
+                "SELECT id, title, content, owner_id, created_at, edited_at, removed_at, removed_by \
                  FROM removed_posts WHERE id = $1",
             )
             .bind::<BigInt, _>(id.get())
@@ -189,7 +192,7 @@ impl RemovalRepository for PgRemovals {
             let kept: Option<KeptEvent> = diesel::sql_query(
                 "SELECT id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
                  max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, image, \
-                 image_alt, removed_at FROM removed_events WHERE id = $1",
+                 image_alt, removed_at, removed_by FROM removed_events WHERE id = $1",
             )
             .bind::<BigInt, _>(id.get())
             .get_result(conn)

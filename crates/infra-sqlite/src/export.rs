@@ -201,6 +201,18 @@ fn export(conn: &mut SqliteConnection, sink: &mut Sink<'_>) -> Result<Counts, St
             }
         }};
     }
+    // The same for kinds read by a function of their module: `$read(conn, after, limit)`, and the id of a row.
+    macro_rules! after_id {
+        ($read:path, $variant:ident, $last:ident => $id:expr) => {{
+            let mut after = 0i64;
+            loop {
+                let rows = $read(conn, after, BATCH)?;
+                let Some($last) = rows.last() else { break };
+                after = $id;
+                send(Batch::$variant(rows))?;
+            }
+        }};
+    }
     // Every kind the transfer knows, in its order; the `match` makes a new kind a compile error here
     // until it is read out.
     for table in Table::ALL {
@@ -230,33 +242,22 @@ fn export(conn: &mut SqliteConnection, sink: &mut Sink<'_>) -> Result<Counts, St
                 }
             }
             Table::Notifications => by_id!(notifications, NotificationRow, Notification, Notifications),
-            Table::Tickets => {
-                let mut after = 0i64;
-                loop {
-                    let rows = crate::tickets::after(conn, after, BATCH)?;
-                    let Some(last) = rows.last() else { break };
-                    after = last.id.get();
-                    send(Batch::Tickets(rows))?;
-                }
-            }
-            Table::Waitlist => {
-                let mut after = 0i64;
-                loop {
-                    let rows = crate::waitlist::after(conn, after, BATCH)?;
-                    let Some(last) = rows.last() else { break };
-                    after = last.id;
-                    send(Batch::Waitlist(rows))?;
-                }
-            }
-            Table::ModLog => {
-                let mut after = 0i64;
-                loop {
-                    let rows = crate::modlog::after(conn, after, BATCH)?;
-                    let Some(last) = rows.last() else { break };
-                    after = last.id.get();
-                    send(Batch::ModLog(rows))?;
-                }
-            }
+            Table::Tickets => after_id!(crate::tickets::after, Tickets, last => last.id.get()),
+            Table::Waitlist => after_id!(crate::waitlist::after, Waitlist, last => last.id),
+            Table::ModLog => after_id!(crate::modlog::after, ModLog, last => last.id.get()),
+            Table::RemovedComments => after_id!(crate::removal::comments_after, RemovedComments, last => last
+                .item
+                .id
+                .get()),
+            Table::RemovedPosts => after_id!(crate::removal::posts_after, RemovedPosts, last => last
+                .item
+                .id
+                .get()),
+            Table::RemovedEvents => after_id!(crate::removal::events_after, RemovedEvents, last => last
+                .item
+                .id
+                .get()),
+            Table::Reports => after_id!(crate::reports::after, Reports, last => last.id.get()),
         }
     }
     Ok(counts)
@@ -268,6 +269,7 @@ mod tests {
     use plaza_domain::comment::{CommentContent, FanOut, NewComment};
     use plaza_domain::notification::{NewNotification, NotificationMessage, SenderName};
     use plaza_domain::post::{NewPost, PostContent, PostTitle};
+    use plaza_domain::removal::{Removable, Removal};
 
     /// The table each kind of row is read from (checked against what [`export`] reads, below).
     fn table_name(table: Table) -> &'static str {
@@ -281,29 +283,16 @@ mod tests {
             Table::Tickets => "tickets",
             Table::Waitlist => "waitlist_entries",
             Table::ModLog => "modlog",
+            Table::RemovedComments => "removed_comments",
+            Table::RemovedPosts => "removed_posts",
+            Table::RemovedEvents => "removed_events",
+            Table::Reports => "reports",
         }
     }
 
     /// The tables `migrate-data` leaves behind, and why. A table the migrations create must be here or
     /// copied (a [`Table`] of the transfer).
     const NOT_COPIED: &[(&str, &str)] = &[
-        (
-            "reports",
-            "not carried over yet: open reports are filed again after a move (the mod log, which is, keeps \
-             every act)",
-        ),
-        (
-            "removed_comments",
-            "not carried over yet: removed copies stay in the source database",
-        ),
-        (
-            "removed_posts",
-            "not carried over yet: removed copies stay in the source database",
-        ),
-        (
-            "removed_events",
-            "not carried over yet: removed copies stay in the source database",
-        ),
         (
             "__diesel_schema_migrations",
             "the target records its own migrations",
@@ -430,6 +419,63 @@ mod tests {
                 role: plaza_domain::role::Role::Admin,
                 by: None,
                 reason: None,
+            })
+            .unwrap();
+        // One of each kind removed, and a report.
+        let removed_at = chrono::DateTime::UNIX_EPOCH;
+        let spam = stores
+            .comments
+            .create_with_notifications(
+                NewComment {
+                    content: CommentContent::parse("Spam").unwrap(),
+                    event_id: event.id,
+                    owner_id: guest.id,
+                },
+                Box::new(Owner(guest.id)),
+            )
+            .unwrap()
+            .comment
+            .id;
+        let advert = stores
+            .posts
+            .create(NewPost {
+                title: PostTitle::parse("Advert").unwrap(),
+                content: PostContent::parse("Buy").unwrap(),
+                owner_id: guest.id,
+            })
+            .unwrap()
+            .id;
+        let fake = stores
+            .events
+            .create(crate::events::tests::new_event(guest.id, "Fake", "", 2, 10))
+            .unwrap()
+            .id;
+        for item in [
+            Removable::Comment(spam),
+            Removable::Post(advert),
+            Removable::Event(fake),
+        ] {
+            stores
+                .removals
+                .remove(
+                    Removal {
+                        item,
+                        by: owner.id,
+                        reason: None,
+                        at: removed_at,
+                    },
+                    plaza_port_contract::notices(),
+                )
+                .unwrap();
+        }
+        stores
+            .reports
+            .create(plaza_domain::report::NewReport {
+                reporter: owner.id,
+                target: plaza_domain::modlog::ModTarget::user(guest.id),
+                reason: plaza_domain::report::ReportReason::Other,
+                note: plaza_domain::report::ReportNote::parse("").unwrap(),
+                at: removed_at,
             })
             .unwrap();
         let mut source = Source::open(&dir.path().join("nested/plaza.db")).unwrap();

@@ -2,7 +2,7 @@
 //! that logs it, so that lists, searches and counts leave it out exactly as they leave out a deletion.
 
 use diesel::prelude::*;
-use diesel::sql_types::Timestamp;
+use diesel::sql_types::{BigInt, Nullable, Timestamp};
 use plaza_domain::comment::Comment;
 use plaza_domain::event::Event;
 use plaza_domain::modlog::ModAction;
@@ -30,6 +30,8 @@ macro_rules! kept {
             live: $row,
             #[diesel(sql_type = Timestamp)]
             removed_at: StoredTime,
+            #[diesel(sql_type = Nullable<BigInt>)]
+            removed_by: Option<i64>,
         }
 
         impl From<$name> for Removed<$item> {
@@ -37,6 +39,7 @@ macro_rules! kept {
                 Removed {
                     item: <$item>::from(kept.live),
                     removed_at: kept.removed_at.utc(),
+                    removed_by: kept.removed_by.map(UserId::from_stored),
                 }
             }
         }
@@ -127,6 +130,42 @@ pub(crate) fn remove_in(
     Ok(outcome)
 }
 
+/// Up to `limit` removed copies of each kind with ids above `after`, in id order: what `migrate-data`
+/// reads out.
+pub(crate) fn comments_after(conn: &mut Conn, after: i64, limit: i64) -> QueryResult<Vec<Removed<Comment>>> {
+    let kept: Vec<KeptComment> = Sql::new(
+        "SELECT id, content, event_id, owner_id, created_at, edited_at, removed_at, removed_by \
+         FROM removed_comments WHERE id > ? ORDER BY id LIMIT ?",
+    )
+    .int(after)
+    .int(limit)
+    .load(conn)?;
+    Ok(kept.into_iter().map(Removed::from).collect())
+}
+
+pub(crate) fn posts_after(conn: &mut Conn, after: i64, limit: i64) -> QueryResult<Vec<Removed<Post>>> {
+    let kept: Vec<KeptPost> = Sql::new(
+        "SELECT id, title, content, owner_id, created_at, edited_at, removed_at, removed_by \
+         FROM removed_posts WHERE id > ? ORDER BY id LIMIT ?",
+    )
+    .int(after)
+    .int(limit)
+    .load(conn)?;
+    Ok(kept.into_iter().map(Removed::from).collect())
+}
+
+pub(crate) fn events_after(conn: &mut Conn, after: i64, limit: i64) -> QueryResult<Vec<Removed<Event>>> {
+    let kept: Vec<KeptEvent> = Sql::new(
+        "SELECT id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
+         max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, image, \
+         image_alt, removed_at, removed_by FROM removed_events WHERE id > ? ORDER BY id LIMIT ?",
+    )
+    .int(after)
+    .int(limit)
+    .load(conn)?;
+    Ok(kept.into_iter().map(Removed::from).collect())
+}
+
 /// [`RemovalRepository`] over SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteRemovals {
@@ -157,7 +196,7 @@ impl RemovalRepository for SqliteRemovals {
     fn removed_comment(&self, event: EventId, id: CommentId) -> Result<Option<Removed<Comment>>, RepoError> {
         self.db.read(|conn| {
             let kept: Option<KeptComment> = Sql::new(
-                "SELECT id, content, event_id, owner_id, created_at, edited_at, removed_at \
+                "SELECT id, content, event_id, owner_id, created_at, edited_at, removed_at, removed_by \
                  FROM removed_comments WHERE id = ? AND event_id = ?",
             )
             .int(id.get())
@@ -171,7 +210,7 @@ impl RemovalRepository for SqliteRemovals {
     fn removed_post(&self, id: PostId) -> Result<Option<Removed<Post>>, RepoError> {
         self.db.read(|conn| {
             let kept: Option<KeptPost> = Sql::new(
-                "SELECT id, title, content, owner_id, created_at, edited_at, removed_at \
+                "SELECT id, title, content, owner_id, created_at, edited_at, removed_at, removed_by \
                  FROM removed_posts WHERE id = ?",
             )
             .int(id.get())
@@ -186,7 +225,7 @@ impl RemovalRepository for SqliteRemovals {
             let kept: Option<KeptEvent> = Sql::new(
                 "SELECT id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
                  max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, image, \
-                 image_alt, removed_at FROM removed_events WHERE id = ?",
+                 image_alt, removed_at, removed_by FROM removed_events WHERE id = ?",
             )
             .int(id.get())
             .get_result(conn)

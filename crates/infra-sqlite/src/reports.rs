@@ -132,7 +132,24 @@ fn content(
     }))
 }
 
+/// Up to `limit` reports with ids above `after`, in id order, without the reported content: what
+/// `migrate-data` reads out.
+pub(crate) fn after(conn: &mut Conn, after: i64, limit: i64) -> Result<Vec<Report>, StoreError> {
+    let rows: Vec<ReportRow> = Sql::new(concat!(report_select!(), "WHERE r.id > ? ORDER BY r.id LIMIT ?"))
+        .int(after)
+        .int(limit)
+        .load(conn)?;
+    rows.into_iter().map(report_without_content).collect()
+}
+
 fn report(conn: &mut Conn, row: ReportRow) -> Result<Report, StoreError> {
+    let (author, author_username) = (row.author_id, row.author_username.clone());
+    let mut report = report_without_content(row)?;
+    report.content = content(conn, report.target, author, author_username)?;
+    Ok(report)
+}
+
+fn report_without_content(row: ReportRow) -> Result<Report, StoreError> {
     let target = ModTarget {
         kind: TargetKind::parse(&row.target_kind).map_err(StoreError::corrupt)?,
         id: row.target_id,
@@ -156,7 +173,7 @@ fn report(conn: &mut Conn, row: ReportRow) -> Result<Report, StoreError> {
         note: row.note,
         created_at: row.created_at.utc(),
         resolution,
-        content: content(conn, target, row.author_id, row.author_username)?,
+        content: None,
     })
 }
 

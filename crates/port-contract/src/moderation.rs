@@ -98,7 +98,10 @@ pub fn a_removed_item_leaves_every_list_and_is_kept_apart(stores: &Stores) {
         (copy.item.content.as_str(), copy.item.owner_id),
         ("cheap watches here", bob)
     );
-    assert_eq!(copy.removed_at, removal(Removable::Comment(spam), alice).at);
+    assert_eq!(
+        (copy.removed_at, copy.removed_by),
+        (removal(Removable::Comment(spam), alice).at, Some(alice))
+    );
     assert_eq!(
         stores.removals.removed_comment(show.id, spam).unwrap(),
         None,

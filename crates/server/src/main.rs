@@ -118,7 +118,7 @@ fn main() -> anyhow::Result<()> {
             let moved = plaza::migrate::migrate_data(&from, &to)?;
             println!(
                 "migrated: {} users, {} events, {} posts, {} comments, {} participants, {} notifications, \
-                 {} tickets, {} waitlist entries, {} moderation log entries",
+                 {} tickets, {} waitlist entries, {} moderation log entries, {} removed items, {} reports",
                 moved.users,
                 moved.events,
                 moved.posts,
@@ -127,7 +127,9 @@ fn main() -> anyhow::Result<()> {
                 moved.notifications,
                 moved.tickets,
                 moved.waitlist,
-                moved.modlog
+                moved.modlog,
+                moved.removed_comments + moved.removed_posts + moved.removed_events,
+                moved.reports
             );
             Ok(())
         }

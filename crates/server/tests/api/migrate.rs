@@ -29,13 +29,27 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
         .moderation
         .ban(&admin, dave.id, plaza_domain::user::BanReason::parse("copied with the rest").unwrap(), Some(chrono::Utc::now() + chrono::Duration::days(1)))
         .unwrap();
+    // A report resolved by removing a comment, and one left open: the queue and the removed copy move.
+    let carol = services.users.get(plaza_domain::UserId::from_stored(3)).unwrap();
+    let first_event = plaza_domain::EventId::from_stored(1);
+    let comment = services.comments.list(first_event, plaza_domain::PageRequest::new(None, Some(1)).unwrap()).unwrap().items.remove(0);
+    let target = plaza_domain::removal::Removable::Comment(comment.id).target();
+    let reason = plaza_domain::report::ReportReason::Spam;
+    let note = || plaza_domain::report::ReportNote::parse("moved along").unwrap();
+    let removed = services.reports.file(&dave, target, reason, note()).unwrap();
+    services.reports.file(&carol, plaza_domain::modlog::ModTarget::user(dave.id), reason, note()).unwrap();
+    services
+        .reports
+        .resolve(&admin, removed.id, plaza_domain::report::ReportAction::Remove, note(), None)
+        .unwrap();
     drop(services);
 
     let moved = plaza::migrate::migrate_data(&file, &url).unwrap();
+    assert_eq!((moved.reports, moved.removed_comments), (2, 1), "{moved:?}");
     assert_eq!(moved.users, 4);
     assert!(moved.events >= 4 && moved.comments > 0 && moved.participants > 0 && moved.notifications > 0);
     assert!(moved.tickets > 0, "{moved:?}");
-    assert_eq!(moved.modlog, 3, "the sample's two role changes and the ban");
+    assert_eq!(moved.modlog, 4, "the sample's two role changes, the ban and the removal");
     let again = plaza::migrate::migrate_data(&file, &url).unwrap_err().to_string();
     assert!(again.contains("not empty"), "{again}");
 
@@ -65,7 +79,7 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
     );
     same("/users/?role=moderator");
     let log = same("/modlog?limit=100");
-    assert_eq!(log.as_array().unwrap().len(), 3, "{log}");
+    assert_eq!(log.as_array().unwrap().len(), 4, "{log}");
     same("/posts/?limit=100");
     same("/events/?search=a");
     for event in events.as_array().unwrap() {
@@ -92,6 +106,16 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
     );
     assert_eq!(before_ban["ban"]["reason"], "copied with the rest");
     assert_eq!(before_ban, after_ban);
+    // So did the reports, and the removed comment alice (an admin) still reads.
+    for path in ["/reports?status=open", "/reports?status=resolved"] {
+        let (old_list, new_list) = (old.get_as(&old_token, path), new.get_as(&new_token, path));
+        assert_eq!((old_list.status, &old_list.body), (new_list.status, &new_list.body), "{path}");
+        assert_eq!(old_list.header("x-total-count"), Some("1"), "{path}");
+    }
+    let copy = format!("/events/1/comments/{}", comment.id.get());
+    let (old_copy, new_copy) = (old.get_as(&old_token, &copy), new.get_as(&new_token, &copy));
+    assert_eq!(old_copy.json()["removed"], true);
+    assert_eq!((old_copy.status, &old_copy.body), (new_copy.status, &new_copy.body));
     assert_eq!(before.body, after.body);
     assert_eq!(before.header("x-unread-count"), after.header("x-unread-count"));
     // And the tickets with their holders and codes.
