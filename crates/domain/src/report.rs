@@ -148,6 +148,8 @@ pub struct ReportedContent {
     pub author: UserId,
     /// The author's user name, while the account exists.
     pub author_username: Option<String>,
+    /// The author's role now, while the account exists: whether a moderator may ban them.
+    pub author_role: Option<crate::role::Role>,
     /// The title: a post's title, an event's name, an account's user name; `None` for a comment.
     pub title: Option<String>,
     /// The text: a comment's or a post's body, an event's description, an account's full name.

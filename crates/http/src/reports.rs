@@ -17,6 +17,7 @@ use crate::respond::{list, parse_time, serialize_time};
 use crate::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
+use crate::role::RoleName;
 use crate::state::AppState;
 
 /// What is reported: a kind and that thing's id.
@@ -100,6 +101,9 @@ pub struct ReportedAuthor {
     pub id: i64,
     #[schema(required = true)]
     pub username: Option<String>,
+    /// Their role now (whether a moderator may ban them); `null` once the account is gone.
+    #[schema(required = true)]
+    pub role: Option<RoleName>,
 }
 
 /// How a report was resolved.
@@ -144,6 +148,7 @@ impl ReportResponse {
             author: ReportedAuthor {
                 id: content.author.get(),
                 username: content.author_username,
+                role: content.author_role.map(RoleName::from),
             },
             title: content.title,
             text: content.text,

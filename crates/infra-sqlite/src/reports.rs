@@ -9,6 +9,7 @@ use plaza_domain::report::{
     NewReport, Report, ReportAction, ReportReason, ReportRepository, ReportStatus, ReportedContent,
     Resolution, ResolveOrder,
 };
+use plaza_domain::role::Role;
 use plaza_domain::ticket::{HolderNotices, Notified};
 use plaza_domain::user::BanOrder;
 use plaza_domain::{Conflict, RepoError, ReportId, UserId};
@@ -49,13 +50,15 @@ struct ReportRow {
     moderator_username: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     author_username: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    author_role: Option<String>,
 }
 
 macro_rules! report_select {
     () => {
         "SELECT r.id, r.reporter_id, r.target_kind, r.target_id, r.author_id, r.reason, r.note, r.created_at, \
          r.resolved_at, r.action, r.resolution_note, r.moderator_id, m.username AS moderator_username, \
-         a.username AS author_username \
+         a.username AS author_username, a.role AS author_role \
          FROM reports r LEFT JOIN users m ON m.id = r.moderator_id LEFT JOIN users a ON a.id = r.author_id "
     };
 }
@@ -113,6 +116,7 @@ fn content(
     target: ModTarget,
     author: i64,
     author_username: Option<String>,
+    author_role: Option<String>,
 ) -> Result<Option<ReportedContent>, StoreError> {
     let mut query = content_query(target.kind).int(target.id);
     if target.kind != TargetKind::User {
@@ -125,6 +129,9 @@ fn content(
     Ok(Some(ReportedContent {
         author: UserId::from_stored(author),
         author_username,
+        author_role: author_role
+            .map(|role| Role::parse(&role).map_err(StoreError::corrupt))
+            .transpose()?,
         title: row.title,
         text: row.text,
         event_id: row.event_id,
@@ -143,9 +150,13 @@ pub(crate) fn after(conn: &mut Conn, after: i64, limit: i64) -> Result<Vec<Repor
 }
 
 fn report(conn: &mut Conn, row: ReportRow) -> Result<Report, StoreError> {
-    let (author, author_username) = (row.author_id, row.author_username.clone());
+    let (author, author_username, author_role) = (
+        row.author_id,
+        row.author_username.clone(),
+        row.author_role.clone(),
+    );
     let mut report = report_without_content(row)?;
-    report.content = content(conn, report.target, author, author_username)?;
+    report.content = content(conn, report.target, author, author_username, author_role)?;
     Ok(report)
 }
 

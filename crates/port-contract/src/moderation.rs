@@ -221,9 +221,10 @@ pub fn reports_are_filed_once_listed_and_resolved_together(stores: &Stores) {
         (
             content.author,
             content.author_username.as_deref(),
+            content.author_role,
             content.text.as_str()
         ),
-        (bob, Some("bob"), "cheap watches here")
+        (bob, Some("bob"), Some(Role::Member), "cheap watches here")
     );
     assert_eq!(
         (content.event_id, content.removed, content.title),

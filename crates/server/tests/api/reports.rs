@@ -75,7 +75,7 @@ fn a_reported_comment_is_removed_its_author_banned_and_the_log_shows_both() {
     assert_eq!(queue[1]["id"], second);
     assert_eq!(
         queue[0]["content"],
-        json!({"author": {"id": spammer, "username": "spammer"}, "title": null,
+        json!({"author": {"id": spammer, "username": "spammer", "role": "member"}, "title": null,
                "text": "cheap watches at example.com", "event_id": event, "removed": false})
     );
     assert_eq!(app.get_as(&moderator_token, "/reports?status=resolved").status, 204);

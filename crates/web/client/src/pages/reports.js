@@ -25,10 +25,13 @@ function contextLink(report) {
   return null;
 }
 
-/** Whether the reader may ban the author: a moderator bans members, an admin members and moderators. */
+/** Whether the reader may ban the author: a moderator bans members, an admin members and moderators;
+ * nobody bans an admin or themself (an author whose account is gone has nothing to ban). */
 function mayBanAuthor(report) {
   const me = currentUser();
-  return Boolean(me) && report.content?.author?.id !== me.id;
+  const author = report.content?.author;
+  if (!me || !author?.role || author.id === me.id) return false;
+  return author.role === 'member' || (author.role === 'moderator' && me.role === 'admin');
 }
 
 export default function ReportsPage(ctx) {
