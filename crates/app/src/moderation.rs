@@ -19,8 +19,20 @@ pub const ONLY_MODERATORS_BAN: &str = "only a moderator or an admin may ban or l
 /// What a moderator hears who acts on a moderator or an admin.
 pub const NOT_ABOVE_THEM: &str =
     "a moderator may ban only members; moderators and admins are banned by an admin";
+/// What anyone hears who would ban (or lift the ban of) an admin.
+pub const NOBODY_BANS_ADMINS: &str =
+    "nobody bans an admin: an admin makes them a member or a moderator first";
 /// What a moderator hears who would ban themself.
 pub const NOT_YOURSELF: &str = "you cannot ban yourself";
+
+/// Why a ban on someone of `role` is refused to a moderator or an admin who may not give it.
+pub(crate) fn out_of_reach(role: Role) -> &'static str {
+    if role == Role::Admin {
+        NOBODY_BANS_ADMINS
+    } else {
+        NOT_ABOVE_THEM
+    }
+}
 
 #[derive(Clone)]
 pub struct ModerationService {
@@ -97,7 +109,7 @@ impl ModerationService {
             return Err(AppError::Forbidden(ONLY_MODERATORS_BAN));
         }
         if !actor.role.may_ban(user.role) {
-            return Err(AppError::Forbidden(NOT_ABOVE_THEM));
+            return Err(AppError::Forbidden(out_of_reach(user.role)));
         }
         Ok(user)
     }
@@ -233,15 +245,15 @@ mod tests {
         ];
         let moderation = service(users_with_roles(ROLES));
         let moderator = someone(1, Role::Moderator);
-        for target in [2, 3] {
+        for (target, why) in [(2, NOT_ABOVE_THEM), (3, NOBODY_BANS_ADMINS)] {
             let target = UserId::from_stored(target);
             assert!(matches!(
                 moderation.ban(&moderator, target, reason(), None),
-                Err(AppError::Forbidden(NOT_ABOVE_THEM))
+                Err(AppError::Forbidden(refusal)) if refusal == why
             ));
             assert!(matches!(
                 moderation.lift_ban(&moderator, target),
-                Err(AppError::Forbidden(NOT_ABOVE_THEM))
+                Err(AppError::Forbidden(refusal)) if refusal == why
             ));
             assert!(matches!(
                 moderation.set_role(&moderator, target, Role::Member, None),
@@ -277,11 +289,11 @@ mod tests {
         ));
         assert!(matches!(
             moderation.ban(&admin, UserId::from_stored(2), reason(), None),
-            Err(AppError::Forbidden(NOT_ABOVE_THEM))
+            Err(AppError::Forbidden(NOBODY_BANS_ADMINS))
         ));
         assert!(matches!(
             moderation.lift_ban(&admin, UserId::from_stored(2)),
-            Err(AppError::Forbidden(NOT_ABOVE_THEM))
+            Err(AppError::Forbidden(NOBODY_BANS_ADMINS))
         ));
         let past = Utc::now() - chrono::Duration::seconds(1);
         match moderation.ban(&admin, UserId::from_stored(3), reason(), Some(past)) {

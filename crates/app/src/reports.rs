@@ -16,7 +16,7 @@ use plaza_domain::user::{BanReason, User, UserRepository};
 use plaza_domain::{Conflict, Page, PageRequest, RepoError, ReportId, ValidationErrors};
 
 use crate::error::{AppError, Found};
-use crate::moderation::{NOT_ABOVE_THEM, NOT_YOURSELF};
+use crate::moderation::{NOT_ABOVE_THEM, NOT_YOURSELF, out_of_reach};
 use crate::removal::Remover;
 use crate::waitlist::TicketNotices;
 
@@ -180,7 +180,7 @@ impl ReportService {
         if let Some(author) = self.users.find(report.author)?
             && !actor.role.may_ban(author.role)
         {
-            return Err(AppError::Forbidden(NOT_ABOVE_THEM));
+            return Err(AppError::Forbidden(out_of_reach(author.role)));
         }
         let reason = BanReason::parse(reason.chars().take(1_000).collect::<String>())
             .map_err(|invalid| ValidationErrors::single("note", invalid.0))?;

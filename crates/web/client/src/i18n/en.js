@@ -519,7 +519,7 @@ export default {
   'reports.kind.event': 'an event',
   'reports.kind.user': 'an account',
   'reports.note': 'Reporter’s note: {note}',
-  'reports.gone': 'It is gone: its author deleted it.',
+  'reports.gone': 'It is gone: its author deleted it, or it went with the event it was on.',
   'reports.by.comment': 'Comment by {author}',
   'reports.by.post': 'Post by {author}',
   'reports.by.event': 'Event by {author}',
@@ -539,4 +539,7 @@ export default {
   'settings.dataHint': 'Download everything Plaza keeps about you — profile, events, posts, comments, tickets, waitlist places, notifications and signed-in devices — as one JSON file.',
   'settings.download': 'Download my data',
   'settings.downloading': 'Saving {file}…',
+  'reports.done.banAccount': 'Account banned; the report is resolved.',
+  'reports.resolved.banAccount': 'Account banned by {moderator} on {time}.',
+  'reports.resolutionNote': 'Moderator’s note: {note}',
 };

@@ -517,7 +517,7 @@ export default {
   'reports.kind.event': '一个活动',
   'reports.kind.user': '一个账户',
   'reports.note': '举报人的留言：{note}',
-  'reports.gone': '它已不在：作者已删除。',
+  'reports.gone': '它已不在：作者已删除，或随所在的活动一并删除。',
   'reports.by.comment': '{author} 的评论',
   'reports.by.post': '{author} 的帖子',
   'reports.by.event': '{author} 的活动',
@@ -537,4 +537,7 @@ export default {
   'settings.dataHint': '下载 Plaza 保存的关于你的一切——个人资料、活动、帖子、评论、门票、候补位置、通知和已登录的设备——为一个 JSON 文件。',
   'settings.download': '下载我的数据',
   'settings.downloading': '正在保存 {file}…',
+  'reports.done.banAccount': '账户已封禁，举报已处理。',
+  'reports.resolved.banAccount': '由 {moderator} 于 {time} 封禁该账户。',
+  'reports.resolutionNote': '版主的留言：{note}',
 };

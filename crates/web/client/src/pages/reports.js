@@ -91,7 +91,7 @@ export default function ReportsPage(ctx) {
         row.querySelectorAll('button').forEach((one) => { one.disabled = true; });
         try {
           await api.reports.resolve(report.id, action);
-          toast(t(`reports.done.${action}`));
+          toast(t(`reports.done.${action === 'ban' && report.target.kind === 'user' ? 'banAccount' : action}`));
           await load();
           summary.focus();
         } catch (error) {
@@ -112,7 +112,13 @@ export default function ReportsPage(ctx) {
   function resolution(report) {
     const done = report.resolution;
     const moderator = done.moderator ? h('a', { href: `#/users/${done.moderator.id}` }, done.moderator.username) : h('span', { class: 'muted' }, t('modlog.goneUser', { id: '?' }));
-    return h('p', { class: 'report-resolution' }, tNodes(`reports.resolved.${done.action}`, { moderator, time: time(done.resolved_at, { dateStyle: 'medium', timeStyle: 'short' }) }));
+    const action = done.action === 'ban' && report.target.kind === 'user' ? 'banAccount' : done.action;
+    return h(
+      'div',
+      { class: 'report-resolution' },
+      h('p', {}, tNodes(`reports.resolved.${action}`, { moderator, time: time(done.resolved_at, { dateStyle: 'medium', timeStyle: 'short' }) })),
+      done.note ? h('p', {}, tNodes('reports.resolutionNote', { note: done.note })) : null,
+    );
   }
 
   function card(report) {
