@@ -129,6 +129,7 @@ impl Services {
                 stores.tickets.clone(),
                 stores.waitlists.clone(),
                 stores.notifications.clone(),
+                stores.reports.clone(),
             ),
             reports: ReportService::new(stores.reports, stores.users.clone(), remover.clone(), bus.clone()),
             overview: OverviewService::new(

@@ -8,6 +8,7 @@ use plaza_domain::comment::{Comment, CommentRepository};
 use plaza_domain::event::{Event, EventRepository, TimeWindow};
 use plaza_domain::notification::{InboxCursor, Notification, NotificationRepository};
 use plaza_domain::post::{Post, PostRepository};
+use plaza_domain::report::{Report, ReportRepository};
 use plaza_domain::ticket::{HeldTicket, TicketRepository};
 use plaza_domain::user::User;
 use plaza_domain::waitlist::{WaitlistEntry, WaitlistRepository};
@@ -37,6 +38,8 @@ pub struct PersonalData {
     pub waitlist: Vec<WaitlistEntry>,
     /// Their inbox, oldest first.
     pub notifications: Vec<Notification>,
+    /// The reports they filed, oldest first.
+    pub reports: Vec<Report>,
 }
 
 #[derive(Clone)]
@@ -47,6 +50,7 @@ pub struct PersonalDataService {
     tickets: Arc<dyn TicketRepository>,
     waitlists: Arc<dyn WaitlistRepository>,
     notifications: Arc<dyn NotificationRepository>,
+    reports: Arc<dyn ReportRepository>,
 }
 
 /// Every item of an offset-paged list, a batch at a time.
@@ -71,6 +75,7 @@ impl PersonalDataService {
         tickets: Arc<dyn TicketRepository>,
         waitlists: Arc<dyn WaitlistRepository>,
         notifications: Arc<dyn NotificationRepository>,
+        reports: Arc<dyn ReportRepository>,
     ) -> Self {
         Self {
             events,
@@ -79,6 +84,7 @@ impl PersonalDataService {
             tickets,
             waitlists,
             notifications,
+            reports,
         }
     }
 
@@ -115,6 +121,17 @@ impl PersonalDataService {
                 break;
             }
         }
+        let mut reports = Vec::new();
+        loop {
+            let batch = self
+                .reports
+                .filed_by(id, reports.last().map(|report: &Report| report.id), BATCH)?;
+            let done = batch.len() < BATCH as usize;
+            reports.extend(batch);
+            if done {
+                break;
+            }
+        }
         Ok(PersonalData {
             exported_at: crate::stored_now(),
             user: user.clone(),
@@ -124,6 +141,7 @@ impl PersonalDataService {
             tickets,
             waitlist,
             notifications,
+            reports,
         })
     }
 }
@@ -204,6 +222,12 @@ mod tests {
                     newest: None,
                 })
             });
+        let mut reports = plaza_domain::report::MockReportRepository::new();
+        reports
+            .expect_filed_by()
+            .times(1)
+            .withf(|reporter, after, _| reporter.get() == 7 && after.is_none())
+            .returning(|_, _, _| Ok(vec![]));
         let service = PersonalDataService::new(
             Arc::new(events),
             Arc::new(posts),
@@ -211,6 +235,7 @@ mod tests {
             Arc::new(tickets),
             Arc::new(waitlists),
             Arc::new(notifications),
+            Arc::new(reports),
         );
         let data = service.export(&user(7, "gina")).unwrap();
         assert_eq!(data.user.username, "gina");

@@ -250,6 +250,14 @@ pub trait ReportRepository: Send + Sync {
     fn create(&self, report: NewReport) -> Result<Report, RepoError>;
     /// The report `id`, or `None`.
     fn find(&self, id: ReportId) -> Result<Option<Report>, RepoError>;
+    /// Up to `limit` of the reports `reporter` filed, with ids above `after` (from the start when `None`),
+    /// oldest first, without the reported content: what they take away with their data.
+    fn filed_by(
+        &self,
+        reporter: UserId,
+        after: Option<ReportId>,
+        limit: u32,
+    ) -> Result<Vec<Report>, RepoError>;
     /// The reports with this status, oldest first, each with the reported item as it is now.
     fn list(&self, status: ReportStatus, page: PageRequest) -> Result<Page<Report>, RepoError>;
     /// Carries out `order` in one transaction: removes the reported item for `Remove` and `Ban` (when it is

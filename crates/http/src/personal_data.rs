@@ -12,6 +12,7 @@ use crate::events::EventResponse;
 use crate::extract::blocking;
 use crate::notifications::NotificationResponse;
 use crate::posts::PostResponse;
+use crate::reports::ReportResponse;
 use crate::respond::serialize_time;
 use crate::responses::Unauthorized;
 use crate::sessions::SessionResponse;
@@ -43,10 +44,12 @@ pub struct PersonalDataResponse {
     pub notifications: Vec<NotificationResponse>,
     /// The caller's open sessions (devices signed in), most recently used first.
     pub sessions: Vec<SessionResponse>,
+    /// The reports the caller filed, oldest first, with how they were resolved.
+    pub reports: Vec<ReportResponse>,
 }
 
 /// Everything Plaza keeps about the caller, as one JSON document: profile, events, posts, comments,
-/// tickets, waitlist places, notifications and sessions — theirs only. Sent as a download
+/// tickets, waitlist places, notifications, sessions and the reports they filed — theirs only. Sent as a download
 /// (`Content-Disposition: attachment`), never cached.
 #[utoipa::path(
     get,
@@ -91,6 +94,11 @@ pub async fn export(state: web::Data<AppState>, caller: AuthSession) -> Result<H
             .map(NotificationResponse::from)
             .collect(),
         sessions: sessions.into_iter().map(SessionResponse::from).collect(),
+        reports: data
+            .reports
+            .into_iter()
+            .map(ReportResponse::for_reporter)
+            .collect(),
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -162,7 +162,7 @@ impl ReportResponse {
     }
 
     /// The report as its reporter reads it: what they sent, without the item (which they know).
-    fn for_reporter(report: Report) -> Self {
+    pub(crate) fn for_reporter(report: Report) -> Self {
         let status = match report.status() {
             ReportStatus::Open => ReportStatusName::Open,
             ReportStatus::Resolved => ReportStatusName::Resolved,

@@ -137,6 +137,17 @@ fn content(
 }
 
 fn report(conn: &mut Conn, row: ReportRow) -> Result<Report, StoreError> {
+    let (author, author_username, author_role) = (
+        row.author_id,
+        row.author_username.clone(),
+        row.author_role.clone(),
+    );
+    let mut report = report_without_content(row)?;
+    report.content = content(conn, report.target, author, author_username, author_role)?;
+    Ok(report)
+}
+
+fn report_without_content(row: ReportRow) -> Result<Report, StoreError> {
     let target = ModTarget {
         kind: TargetKind::parse(&row.target_kind).map_err(StoreError::corrupt)?,
         id: row.target_id,
@@ -160,7 +171,7 @@ fn report(conn: &mut Conn, row: ReportRow) -> Result<Report, StoreError> {
         note: row.note,
         created_at: row.created_at.and_utc(),
         resolution,
-        content: content(conn, target, row.author_id, row.author_username, row.author_role)?,
+        content: None,
     })
 }
 
@@ -245,6 +256,25 @@ impl ReportRepository for PgReports {
 
     fn find(&self, id: ReportId) -> Result<Option<Report>, RepoError> {
         self.db.read(|conn| find(conn, id))
+    }
+
+    fn filed_by(
+        &self,
+        reporter: UserId,
+        after: Option<ReportId>,
+        limit: u32,
+    ) -> Result<Vec<Report>, RepoError> {
+        self.db.read(|conn| {
+            let rows: Vec<ReportRow> = diesel::sql_query(concat!(
+                report_select!(),
+                "WHERE r.reporter_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3"
+            ))
+            .bind::<BigInt, _>(reporter.get())
+            .bind::<BigInt, _>(after.map_or(0, ReportId::get))
+            .bind::<BigInt, _>(i64::from(limit))
+            .load(conn)?;
+            rows.into_iter().map(report_without_content).collect()
+        })
     }
 
     fn list(&self, status: ReportStatus, page: PageRequest) -> Result<Page<Report>, RepoError> {

@@ -270,6 +270,25 @@ impl ReportRepository for SqliteReports {
         self.db.read(|conn| find(conn, id))
     }
 
+    fn filed_by(
+        &self,
+        reporter: UserId,
+        after: Option<ReportId>,
+        limit: u32,
+    ) -> Result<Vec<Report>, RepoError> {
+        self.db.read_one(|conn| {
+            let rows: Vec<ReportRow> = Sql::new(concat!(
+                report_select!(),
+                "WHERE r.reporter_id = ? AND r.id > ? ORDER BY r.id LIMIT ?"
+            ))
+            .int(reporter.get())
+            .int(after.map_or(0, ReportId::get))
+            .int(i64::from(limit))
+            .load(conn)?;
+            rows.into_iter().map(report_without_content).collect()
+        })
+    }
+
     fn list(&self, status: ReportStatus, page: PageRequest) -> Result<Page<Report>, RepoError> {
         self.db.read(|conn| {
             let (offset, limit) = page.offset_and_limit();

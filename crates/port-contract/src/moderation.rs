@@ -275,6 +275,29 @@ pub fn reports_are_filed_once_listed_and_resolved_together(stores: &Stores) {
         (vec![first.id, second.id, about_bob.id], 3),
         "oldest first"
     );
+    // What each reporter filed, in id order, a batch at a time.
+    let filed = |reporter, after, limit| -> Vec<plaza_domain::ReportId> {
+        stores
+            .reports
+            .filed_by(reporter, after, limit)
+            .unwrap()
+            .into_iter()
+            .map(|report| report.id)
+            .collect()
+    };
+    assert_eq!(filed(dan, None, 10), [second.id, about_bob.id]);
+    assert_eq!(filed(dan, None, 1), [second.id]);
+    assert_eq!(filed(dan, Some(second.id), 10), [about_bob.id]);
+    assert_eq!(filed(carol, None, 10), [first.id]);
+    assert!(filed(bob, None, 10).is_empty());
+    assert!(
+        stores
+            .reports
+            .filed_by(dan, None, 10)
+            .unwrap()
+            .iter()
+            .all(|r| r.content.is_none())
+    );
     assert_eq!(
         stores
             .reports

@@ -81,6 +81,8 @@ CREATE TABLE reports (
     moderator_id    INTEGER REFERENCES users (id) ON DELETE SET NULL,
     CHECK ((resolved_at IS NULL) = (action IS NULL))
 );
+-- A reporter's reports, for their data export.
+CREATE INDEX reports_by_reporter ON reports (reporter_id, id);
 -- One open report per reporter and target.
 CREATE UNIQUE INDEX reports_one_open_per_reporter ON reports (reporter_id, target_kind, target_id)
     WHERE resolved_at IS NULL;

@@ -28,6 +28,16 @@ fn the_export_holds_the_callers_data_and_nobody_elses() {
     app.post_json(&format!("/events/{alices}/tickets"), Some(&bob_token), &json!({"quantity": 1}))
         .assert_ok();
 
+    // Each reports the other's event: only her own report is in her export.
+    for (token, event) in [(&alice_token, bobs), (&bob_token, alices)] {
+        app.post_json(
+            "/reports",
+            Some(token),
+            &json!({"target": {"kind": "event", "id": event}, "reason": "other", "note": "mine"}),
+        )
+        .assert_ok();
+    }
+
     let response = app.get_as(&alice_token, "/users/me/export");
     assert_eq!(
         response.header("content-disposition"),
@@ -57,6 +67,9 @@ fn the_export_holds_the_callers_data_and_nobody_elses() {
     assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
     assert_eq!(data["sessions"][0]["current"], true);
     assert!(data["exported_at"].is_string());
+    let reports = data["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0]["target"], json!({"kind": "event", "id": bobs}));
 
     app.get("/users/me/export").assert_error(401, "unauthorized");
 }
