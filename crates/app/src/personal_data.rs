@@ -67,6 +67,20 @@ fn all_pages<T>(mut read: impl FnMut(PageRequest) -> Result<Page<T>, RepoError>)
     }
 }
 
+/// Every item of a keyset-read list, a batch at a time: `read` answers the batch after the last item read
+/// (`None`: from the start).
+fn all_after<T>(mut read: impl FnMut(Option<&T>) -> Result<Vec<T>, RepoError>) -> Result<Vec<T>, AppError> {
+    let mut items: Vec<T> = Vec::new();
+    loop {
+        let batch = read(items.last())?;
+        let done = batch.len() < BATCH as usize;
+        items.extend(batch);
+        if done {
+            return Ok(items);
+        }
+    }
+}
+
 impl PersonalDataService {
     pub fn new(
         events: Arc<dyn EventRepository>,
@@ -96,42 +110,18 @@ impl PersonalDataService {
         let posts = all_pages(|page| self.posts.list(Some(id), page))?;
         let tickets = all_pages(|page| self.tickets.list_held(id, None, page))?;
         let waitlist = all_pages(|page| self.waitlists.list_for(id, page))?;
-        let mut comments = Vec::new();
-        loop {
-            let batch =
-                self.comments
-                    .by_author(id, comments.last().map(|comment: &Comment| comment.id), BATCH)?;
-            let done = batch.len() < BATCH as usize;
-            comments.extend(batch);
-            if done {
-                break;
-            }
-        }
-        let mut notifications = Vec::new();
-        loop {
-            let after = notifications
-                .last()
-                .map_or(InboxCursor::Start, |notification: &Notification| {
-                    InboxCursor::At(notification.id)
-                });
-            let batch = self.notifications.since(id, Some(after), BATCH)?.notifications;
-            let done = batch.len() < BATCH as usize;
-            notifications.extend(batch);
-            if done {
-                break;
-            }
-        }
-        let mut reports = Vec::new();
-        loop {
-            let batch = self
-                .reports
-                .filed_by(id, reports.last().map(|report: &Report| report.id), BATCH)?;
-            let done = batch.len() < BATCH as usize;
-            reports.extend(batch);
-            if done {
-                break;
-            }
-        }
+        let comments = all_after(|last: Option<&Comment>| {
+            self.comments.by_author(id, last.map(|comment| comment.id), BATCH)
+        })?;
+        let notifications = all_after(|last: Option<&Notification>| {
+            let after = last.map_or(InboxCursor::Start, |notification| {
+                InboxCursor::At(notification.id)
+            });
+            Ok(self.notifications.since(id, Some(after), BATCH)?.notifications)
+        })?;
+        let reports = all_after(|last: Option<&Report>| {
+            self.reports.filed_by(id, last.map(|report| report.id), BATCH)
+        })?;
         Ok(PersonalData {
             exported_at: crate::stored_now(),
             user: user.clone(),

@@ -70,7 +70,7 @@ impl Remover {
             self.removals
                 .remove(removal, TicketNotices::boxed())
                 .map_err(|error| match error {
-                    RepoError::NotFound => AppError::NotFound(item_name(item)),
+                    RepoError::NotFound => AppError::NotFound(item.target().kind.as_str()),
                     other => other.into(),
                 })?;
         self.after_removal(notified)
@@ -108,14 +108,6 @@ impl Remover {
             }),
             _ => Err(AppError::NotFound(what)),
         }
-    }
-}
-
-fn item_name(item: Removable) -> &'static str {
-    match item {
-        Removable::Comment(_) => "comment",
-        Removable::Post(_) => "post",
-        Removable::Event(_) => "event",
     }
 }
 

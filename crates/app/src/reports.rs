@@ -67,7 +67,7 @@ impl ReportService {
                 at: crate::stored_now(),
             })
             .map_err(|error| match error {
-                RepoError::NotFound => AppError::NotFound(kind_name(target.kind)),
+                RepoError::NotFound => AppError::NotFound(target.kind.as_str()),
                 other => other.into(),
             })
     }
@@ -185,15 +185,6 @@ impl ReportService {
         let reason = BanReason::parse(reason.chars().take(1_000).collect::<String>())
             .map_err(|invalid| ValidationErrors::single("note", invalid.0))?;
         Ok(ResolvingBan { reason, until })
-    }
-}
-
-fn kind_name(kind: TargetKind) -> &'static str {
-    match kind {
-        TargetKind::Comment => "comment",
-        TargetKind::Post => "post",
-        TargetKind::Event => "event",
-        TargetKind::User => "user",
     }
 }
 
