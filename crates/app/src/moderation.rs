@@ -104,7 +104,7 @@ impl ModerationService {
     /// The user `target`, when `actor` may ban them: `NotFound` first (users are public), then `Forbidden`
     /// for a member, a moderator acting on a moderator or an admin, or anyone on an admin.
     fn may_act_on(&self, actor: &User, target: UserId) -> Result<User, AppError> {
-        let user = self.users.find(target).found("user")?;
+        let user = self.account(target)?;
         if !actor.role.moderates() {
             return Err(AppError::Forbidden(ONLY_MODERATORS_BAN));
         }
@@ -124,7 +124,7 @@ impl ModerationService {
         role: Role,
         reason: Option<ModReason>,
     ) -> Result<User, AppError> {
-        self.users.find(target).found("user")?;
+        self.account(target)?;
         if !actor.role.administers() {
             return Err(AppError::Forbidden(ONLY_ADMINS_SET_ROLES));
         }
@@ -146,6 +146,14 @@ impl ModerationService {
             by: None,
             reason: None,
         })
+    }
+
+    /// `target`'s account; a deleted one is as gone as a missing one: nobody moderates it any more.
+    fn account(&self, target: UserId) -> Result<User, AppError> {
+        self.users
+            .find(target)
+            .map(|user| user.filter(|user| !user.is_deleted()))
+            .found("user")
     }
 
     fn change(&self, change: RoleChange) -> Result<User, AppError> {

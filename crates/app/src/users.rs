@@ -164,6 +164,30 @@ impl UserService {
         Ok(user)
     }
 
+    /// Deletes the caller's own account once `password` proves it is them (see
+    /// [`UserRepository::delete_account`] for what goes and what stays): the avatar file goes too, and
+    /// every stream the account opened ends, here and on every other instance.
+    pub fn delete_account(&self, actor: &User, password: &str) -> Result<(), AppError> {
+        // bcrypt ignores what follows the 72nd byte: a longer password is not this one.
+        let right =
+            password.len() <= Password::MAX_BYTES && self.passwords.verify(password, &actor.password_hash)?;
+        if !right {
+            return Err(ValidationErrors::single("password", "is not your password").into());
+        }
+        let avatar = self
+            .users
+            .delete_account(actor.id, crate::stored_now())
+            .or_not_found("user")?;
+        self.bus.publish(&[Signal::Credentials(actor.id)]);
+        if let Some(file) = avatar {
+            // Nothing names the file any more: one left behind is only wasted space.
+            if let Err(error) = self.avatars.delete(&file) {
+                tracing::warn!(%error, file = %file, "could not remove a deleted account's avatar");
+            }
+        }
+        Ok(())
+    }
+
     /// An avatar image by its stored name.
     pub fn avatar(&self, name: &str) -> Result<AvatarFile, AppError> {
         self.avatars.open(name).found("avatar")
@@ -204,6 +228,7 @@ pub(crate) mod tests {
             password_hash: PasswordHash("$2b$04$hash".into()),
             token_epoch: Utc::now(),
             created_at: Utc::now(),
+            deleted_at: None,
         }
     }
 
@@ -245,6 +270,77 @@ pub(crate) mod tests {
             Arc::new(images),
             Arc::new(bus),
         )
+    }
+
+    #[test]
+    fn an_account_is_deleted_only_with_its_password() {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_verify()
+            .withf(|password, hash| password == "wrong-password" && hash.0 == "$2b$04$hash")
+            .times(1)
+            .returning(|_, _| Ok(false));
+        let mut users = MockUserRepository::new();
+        users.expect_delete_account().never();
+        let refusing = service(users, hasher, MockAvatarStore::new());
+        let error = refusing
+            .delete_account(&user(1, "alice"), "wrong-password")
+            .unwrap_err();
+        let AppError::Validation(errors) = error else {
+            panic!("expected a validation error, got {error:?}");
+        };
+        assert_eq!(errors.0[0].field, "password");
+        // bcrypt would compare only the first 72 bytes: a longer password is never this one.
+        let mut users = MockUserRepository::new();
+        users.expect_delete_account().never();
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().never();
+        let guarded = service(users, hasher, MockAvatarStore::new());
+        let long = format!("{}x", "p".repeat(72));
+        assert!(matches!(
+            guarded.delete_account(&user(1, "alice"), &long),
+            Err(AppError::Validation(_))
+        ));
+    }
+
+    #[test]
+    fn deleting_an_account_removes_its_avatar_file_and_ends_its_streams() {
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().returning(|_, _| Ok(true));
+        let mut users = MockUserRepository::new();
+        users
+            .expect_delete_account()
+            .withf(|id, _| *id == UserId::from_stored(1))
+            .times(1)
+            .returning(|_, _| Ok(Some("old.png".into())));
+        let mut avatars = MockAvatarStore::new();
+        avatars
+            .expect_delete()
+            .with(eq("old.png"))
+            .times(1)
+            .returning(|_| Ok(()));
+        let mut bus = MockNotificationBus::new();
+        bus.expect_publish()
+            .withf(|signals| signals == [Signal::Credentials(UserId::from_stored(1))])
+            .times(1)
+            .return_const(());
+        let service = service_with_bus(users, hasher, avatars, bus);
+        service.delete_account(&user(1, "alice"), "password1").unwrap();
+    }
+
+    #[test]
+    fn the_last_admin_cannot_delete_their_account() {
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().returning(|_, _| Ok(true));
+        let mut users = MockUserRepository::new();
+        users
+            .expect_delete_account()
+            .returning(|_, _| Err(RepoError::Conflict(Conflict::LastAdmin)));
+        let service = service(users, hasher, MockAvatarStore::new());
+        let error = service
+            .delete_account(&user(1, "alice"), "password1")
+            .unwrap_err();
+        assert!(matches!(error, AppError::Conflict(Conflict::LastAdmin)));
     }
 
     #[test]

@@ -72,6 +72,12 @@ impl Email {
         if !well_formed {
             return Err(invalid());
         }
+        if domain.to_ascii_lowercase().ends_with(".invalid") {
+            // RFC 2606 keeps `.invalid` for addresses that reach no one, as deleted accounts' do.
+            return Err(Invalid::new(
+                "must be an address that can receive mail (not .invalid)",
+            ));
+        }
         Ok(Self(raw))
     }
 
@@ -157,6 +163,17 @@ pub struct User {
     pub token_epoch: DateTime<Utc>,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// When its owner deleted it (see [`UserRepository::delete_account`]); `None` while it lives.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// What a deleted account is shown as, wherever its user name would be.
+pub const DELETED_USER_NAME: &str = "deleted user";
+
+/// What a deleted account's e-mail address becomes: unique, so the column's uniqueness holds, and under
+/// `.invalid` (RFC 2606), so it is no one's address and mail to it goes nowhere.
+pub fn deleted_account_email(id: UserId) -> String {
+    format!("deleted-{}@deleted.invalid", id.get())
 }
 
 bounded_text!(
@@ -191,11 +208,25 @@ impl User {
         self.ban.as_ref().filter(|ban| ban.holds_at(now))
     }
 
+    /// Whether its owner deleted the account.
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+
+    /// The user name shown to others: [`DELETED_USER_NAME`] once the account is deleted.
+    pub fn shown_username(&self) -> &str {
+        if self.is_deleted() {
+            DELETED_USER_NAME
+        } else {
+            &self.username
+        }
+    }
+
     /// The name shown to others: the full name, or the user name when there is none.
     pub fn display_name(&self) -> &str {
         match self.full_name.as_deref() {
             Some(name) if !name.trim().is_empty() => name,
-            _ => &self.username,
+            _ => self.shown_username(),
         }
     }
 }
@@ -283,7 +314,7 @@ pub trait UserRepository: Send + Sync {
     /// The account `id` while its session `session` is open (the session is theirs and has not ended;
     /// its expiry is not looked at), or `None`: what every authenticated request checks, in one read.
     fn find_signed_in(&self, id: UserId, session: SessionId) -> Result<Option<User>, RepoError>;
-    /// Looks a user name up without regard to ASCII case.
+    /// Looks a user name up without regard to ASCII case, among the accounts not deleted.
     fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError>;
     /// The users among `ids` that exist, in id order.
     fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError>;
@@ -305,6 +336,14 @@ pub trait UserRepository: Send + Sync {
     /// `at`; otherwise changes and logs nothing (a ban that ran out is cleared without an entry). Returns
     /// the user as they are now. `NotFound` when the user does not exist.
     fn lift_ban(&self, user: UserId, by: UserId, at: DateTime<Utc>) -> Result<User, RepoError>;
+    /// Deletes `id`'s account at `at`, in one transaction: its e-mail address becomes
+    /// [`deleted_account_email`], its password hash, display name, avatar, role and ban are
+    /// erased, every session of it ends, its inbox and waitlist places are emptied and it leaves every
+    /// event's participants (so no new notification is written for it); its user name stays, taken for
+    /// good, and what it wrote stays, by [`DELETED_USER_NAME`]. Returns the avatar file name the account
+    /// named. `NotFound` when the account does not exist or is deleted already; `Conflict::LastAdmin`
+    /// when it is the community's only admin (checked in the same transaction).
+    fn delete_account(&self, id: UserId, at: DateTime<Utc>) -> Result<Option<String>, RepoError>;
     /// `NotFound`, or the same conflicts as `create`.
     fn update(&self, id: UserId, changes: UserChanges) -> Result<User, RepoError>;
     /// Sets the avatar file name (`None`: no avatar) and returns the updated user with the name it
@@ -350,6 +389,8 @@ mod tests {
             "a@.com",
             "a@b..com",
             "a@b.com.",
+            "deleted-1@deleted.invalid",
+            "x@Host.INVALID",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
@@ -426,11 +467,20 @@ mod tests {
             password_hash: PasswordHash(String::new()),
             token_epoch: Utc::now(),
             created_at: Utc::now(),
+            deleted_at: None,
         };
         assert_eq!(user.display_name(), "alice");
         user.full_name = Some("  ".into());
         assert_eq!(user.display_name(), "alice");
         user.full_name = Some("Alice Liddell".into());
         assert_eq!(user.display_name(), "Alice Liddell");
+        user.full_name = None;
+        user.deleted_at = Some(Utc::now());
+        assert!(user.is_deleted());
+        assert_eq!(
+            (user.display_name(), user.shown_username()),
+            (DELETED_USER_NAME, DELETED_USER_NAME)
+        );
+        assert_eq!(user.username, "alice", "the name itself stays, taken");
     }
 }

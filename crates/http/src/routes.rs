@@ -110,6 +110,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(POST "/users" => users::register),
         route!(GET "/users" => users::list_users),
         route!(GET "/users/me" => users::me),
+        route!(DELETE "/users/me" => users::delete_me),
         route!(GET "/users/me/sessions" => sessions::list),
         route!(GET "/users/me/export" => personal_data::export),
         route!(DELETE "/users/me/sessions/{session_id}" => sessions::end),

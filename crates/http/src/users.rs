@@ -43,6 +43,9 @@ pub struct UserResponse {
     #[serde(serialize_with = "serialize_time")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
+    /// `true` once the account's owner deleted it: `username` is then `"deleted user"`, `full_name` and
+    /// `avatar_url` are `null`, and what they wrote stays, shown as by "deleted user".
+    pub deleted: bool,
 }
 
 /// A ban on a user, as moderators see it.
@@ -65,7 +68,8 @@ impl UserResponse {
         Self {
             ban: None,
             id: user.id.get(),
-            username: user.username,
+            username: user.shown_username().to_owned(),
+            deleted: user.is_deleted(),
             email: None,
             full_name: user.full_name,
             avatar_url: user.avatar.map(|name| format!("/avatars/{name}")),
@@ -262,6 +266,43 @@ pub async fn register(
 )]
 pub async fn me(caller: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(UserResponse::private(caller.0))
+}
+
+/// Deleting one's own account: the password again, so that a token left on a shared computer is not
+/// enough.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeleteAccountBody {
+    /// The account's current password.
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+/// Deletes the caller's account for good. Its e-mail address, password hash, display name and avatar are
+/// erased at once, every session and stream of it ends, its inbox and waitlist places go; its user name
+/// stays taken, and the events, posts and comments it wrote stay, shown as by "deleted user".
+#[utoipa::path(
+    delete,
+    path = "/users/me",
+    tag = "users",
+    operation_id = "delete_me",
+    request_body = DeleteAccountBody,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "The account is deleted"),
+        (status = 400, description = "`validation_failed` on `password` when it is missing or not the account's", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 409, description = "`last_admin`: the community's only admin cannot leave before naming another", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
+pub async fn delete_me(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: ApiJson<DeleteAccountBody>,
+) -> Result<HttpResponse, ApiError> {
+    blocking(move || state.services.users.delete_account(&caller.0, &body.0.password)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A user's profile: public; the e-mail only when the caller is that user. A token is optional, but one

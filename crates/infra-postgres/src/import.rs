@@ -31,6 +31,7 @@ struct UserRow<'a> {
     banned_at: Option<NaiveDateTime>,
     banned_until: Option<NaiveDateTime>,
     ban_reason: Option<&'a str>,
+    deleted_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -184,6 +185,7 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     banned_at: u.ban.as_ref().map(|ban| utc(ban.since)),
                     banned_until: u.ban.as_ref().and_then(|ban| ban.until).map(utc),
                     ban_reason: u.ban.as_ref().map(|ban| ban.reason.as_str()),
+                    deleted_at: u.deleted_at.map(utc),
                 })
                 .collect();
             diesel::insert_into(users::table).values(&rows).execute(conn)?;

@@ -123,8 +123,8 @@ impl ModLogRepository for PgModLog {
             let (offset, limit) = page.offset_and_limit();
             let total: i64 = modlog::table.count().get_result(conn)?;
             let rows = diesel::sql_query(
-                "SELECT m.id, m.moderator_id, mu.username AS moderator_username, m.action, m.role, \
-                 m.target_kind, m.target_id, tu.username AS target_username, m.reason, m.until, m.created_at \
+                "SELECT m.id, m.moderator_id, CASE WHEN mu.deleted_at IS NULL THEN mu.username ELSE 'deleted user' END AS moderator_username, m.action, m.role, \
+                 m.target_kind, m.target_id, CASE WHEN tu.deleted_at IS NULL THEN tu.username ELSE 'deleted user' END AS target_username, m.reason, m.until, m.created_at \
                  FROM modlog m \
                  LEFT JOIN users mu ON mu.id = m.moderator_id \
                  LEFT JOIN users tu ON m.target_kind = 'user' AND tu.id = m.target_id \

@@ -10,7 +10,7 @@ use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
-use crate::schema::{inbox_counts, notifications};
+use crate::schema::{inbox_counts, notifications, users};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = notifications, check_for_backend(Pg))]
@@ -66,7 +66,17 @@ pub(crate) fn insert_all(
     }
     // Each row locks its recipient's inbox row until commit (the id trigger, migration 4): in ascending
     // recipient order, two fan-outs with recipients in common wait for each other instead of deadlocking.
-    let mut ordered: Vec<&NewNotification> = notifications.iter().collect();
+    let recipients: Vec<i64> = notifications.iter().map(|n| n.owner_id.get()).collect();
+    // A deleted account hears nothing more (the partial index `users_deleted` holds only those).
+    let deleted: Vec<i64> = users::table
+        .filter(users::id.eq_any(&recipients))
+        .filter(users::deleted_at.is_not_null())
+        .select(users::id)
+        .load(conn)?;
+    let mut ordered: Vec<&NewNotification> = notifications
+        .iter()
+        .filter(|n| !deleted.contains(&n.owner_id.get()))
+        .collect();
     ordered.sort_by_key(|n| n.owner_id);
     let rows: Vec<NotificationInsert<'_>> = ordered
         .into_iter()
@@ -124,7 +134,8 @@ impl NotificationRepository for PgNotificationRepository {
             stored
                 .into_iter()
                 .next()
-                .ok_or_else(|| RepoError::internal("an INSERT of one row returned none").into())
+                // No row: the recipient deleted their account.
+                .ok_or_else(|| RepoError::NotFound.into())
         })
     }
 

@@ -55,8 +55,8 @@ struct ReportRow {
 macro_rules! report_select {
     () => {
         "SELECT r.id, r.reporter_id, r.target_kind, r.target_id, r.author_id, r.reason, r.note, r.created_at, \
-         r.resolved_at, r.action, r.resolution_note, r.moderator_id, m.username AS moderator_username, \
-         a.username AS author_username, a.role AS author_role \
+         r.resolved_at, r.action, r.resolution_note, r.moderator_id, CASE WHEN m.deleted_at IS NULL THEN m.username ELSE 'deleted user' END AS moderator_username, \
+         CASE WHEN a.deleted_at IS NULL THEN a.username ELSE 'deleted user' END AS author_username, a.role AS author_role \
          FROM reports r LEFT JOIN users m ON m.id = r.moderator_id LEFT JOIN users a ON a.id = r.author_id "
     };
 }
@@ -89,7 +89,7 @@ fn content_query(kind: TargetKind) -> &'static str {
              UNION ALL SELECT name, description, NULL, 1::BIGINT FROM removed_events WHERE id = $1"
         }
         TargetKind::User => {
-            "SELECT username AS title, coalesce(full_name, '') AS text, NULL::BIGINT AS event_id, 0::BIGINT AS removed \
+            "SELECT CASE WHEN deleted_at IS NULL THEN username ELSE 'deleted user' END AS title, coalesce(full_name, '') AS text, NULL::BIGINT AS event_id, 0::BIGINT AS removed \
              FROM users WHERE id = $1"
         }
     }

@@ -15,6 +15,7 @@ diesel::table! {
         banned_at -> Nullable<Timestamp>,
         banned_until -> Nullable<Timestamp>,
         ban_reason -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

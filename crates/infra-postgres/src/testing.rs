@@ -185,3 +185,21 @@ pub fn execute(url: &str, sql: &str) {
     diesel::connection::SimpleConnection::batch_execute(&mut conn, sql)
         .unwrap_or_else(|error| panic!("running test SQL: {error}"));
 }
+
+/// Answers one `SELECT` on the database at `url` whose single text column is named `value`: for tests
+/// that look into the tables themselves.
+pub fn query_strings(url: &str, sql: &str) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let mut conn =
+        PgConnection::establish(url).unwrap_or_else(|error| panic!("connecting to {url}: {error}"));
+    diesel::sql_query(sql)
+        .load::<Row>(&mut conn)
+        .unwrap_or_else(|error| panic!("running test SQL {sql}: {error}"))
+        .into_iter()
+        .map(|row| row.value)
+        .collect()
+}

@@ -7,7 +7,8 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use plaza_domain::modlog::{ModAction, ModTarget, RoleChange};
 use plaza_domain::role::Role;
 use plaza_domain::user::{
-    Ban, BanOrder, NewUser, PasswordHash, User, UserChanges, UserRepository, token_epoch,
+    Ban, BanOrder, NewUser, PasswordHash, User, UserChanges, UserRepository, deleted_account_email,
+    token_epoch,
 };
 use plaza_domain::{Conflict, Page, PageRequest, RepoError, SessionId, UserId};
 
@@ -33,6 +34,7 @@ struct UserRow {
     banned_at: Option<NaiveDateTime>,
     banned_until: Option<NaiveDateTime>,
     ban_reason: Option<String>,
+    deleted_at: Option<NaiveDateTime>,
 }
 
 impl From<UserRow> for User {
@@ -53,6 +55,7 @@ impl From<UserRow> for User {
             password_hash: PasswordHash(row.password_hash),
             token_epoch: row.token_epoch.and_utc(),
             created_at: row.created_at.and_utc(),
+            deleted_at: row.deleted_at.map(|at| at.and_utc()),
         }
     }
 }
@@ -146,6 +149,30 @@ fn find_for_update(conn: &mut Conn, id: UserId) -> Result<User, StoreError> {
         .ok_or(RepoError::NotFound)?)
 }
 
+/// The admins who could act now (admins under a ban do not count), their rows locked in id order for the
+/// rest of the transaction: two changes that could each leave the last admin lock in one order (no
+/// deadlock), and one running meanwhile waits, then reads the admins as this one left them. `NO KEY
+/// UPDATE` is enough to keep two such changes apart, and lets rows that reference these users be written.
+fn lock_working_admins(conn: &mut Conn) -> Result<Vec<i64>, StoreError> {
+    Ok(users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::banned_at.is_null().or(users::banned_until.le(now())))
+        .order(users::id)
+        .select(users::id)
+        .for_no_key_update()
+        .load(conn)?)
+}
+
+/// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
+/// stream tickets), its inbox, its waitlist places, and its place among events' participants.
+const ERASED_WITH_ACCOUNT: [&str; 5] = [
+    "DELETE FROM sessions WHERE user_id = $1",
+    "DELETE FROM stream_tickets WHERE user_id = $1",
+    "DELETE FROM notifications WHERE owner_id = $1",
+    "DELETE FROM waitlist_entries WHERE user_id = $1",
+    "DELETE FROM event_participants WHERE user_id = $1",
+];
+
 /// A page of every user, or of the holders of `role`, in id order.
 fn list(conn: &mut Conn, role: Option<Role>, page: PageRequest) -> Result<Page<User>, StoreError> {
     let (offset, limit) = page.offset_and_limit();
@@ -217,6 +244,7 @@ impl UserRepository for PgUserRepository {
                         .bind::<Text, _>(username)
                         .sql(FOLD_CLOSE),
                 )
+                .filter(users::deleted_at.is_null())
                 .select(UserRow::as_select())
                 .first(conn)
                 .optional()?;
@@ -246,18 +274,8 @@ impl UserRepository for PgUserRepository {
 
     fn set_role(&self, change: RoleChange) -> Result<User, RepoError> {
         self.db.write(|conn| {
-            // Every admin's row first, in id order, then the user's: two role changes lock in one order
-            // (no deadlock), and a demotion running at the same time waits, then reads the admins as this
-            // one left them.
-            // Admins under a ban do not count: they could not act. `NO KEY UPDATE` is enough to keep
-            // two role changes apart, and lets rows that reference these users be written meanwhile.
-            let admins: Vec<i64> = users::table
-                .filter(users::role.eq(Role::Admin.as_str()))
-                .filter(users::banned_at.is_null().or(users::banned_until.le(now())))
-                .order(users::id)
-                .select(users::id)
-                .for_no_key_update()
-                .load(conn)?;
+            // Every admin's row first, then the user's.
+            let admins = lock_working_admins(conn)?;
             let current = find_for_update(conn, change.user)?;
             if current.role == change.role {
                 return Ok(current);
@@ -316,6 +334,40 @@ impl UserRepository for PgUserRepository {
                 )?;
             }
             find(conn, user)?.ok_or_else(|| RepoError::NotFound.into())
+        })
+    }
+
+    fn delete_account(&self, id: UserId, at: DateTime<Utc>) -> Result<Option<String>, RepoError> {
+        self.db.write(|conn| {
+            // The admins first, as a role change locks them: an admin leaving and another demoted at the
+            // same time cannot leave the community without one.
+            let admins = lock_working_admins(conn)?;
+            let current = find_for_update(conn, id)?;
+            if current.is_deleted() {
+                return Err(RepoError::NotFound.into());
+            }
+            if current.role == Role::Admin && admins.len() <= 1 {
+                return Err(RepoError::Conflict(Conflict::LastAdmin).into());
+            }
+            diesel::update(users::table.find(id.get()))
+                .set((
+                    users::email.eq(deleted_account_email(id)),
+                    users::password_hash.eq(""),
+                    users::full_name.eq(None::<String>),
+                    users::avatar.eq(None::<String>),
+                    users::role.eq(Role::Member.as_str()),
+                    users::banned_at.eq(None::<NaiveDateTime>),
+                    users::banned_until.eq(None::<NaiveDateTime>),
+                    users::ban_reason.eq(None::<String>),
+                    users::deleted_at.eq(Some(at.naive_utc())),
+                ))
+                .execute(conn)?;
+            for statement in ERASED_WITH_ACCOUNT {
+                diesel::sql_query(statement)
+                    .bind::<BigInt, _>(id.get())
+                    .execute(conn)?;
+            }
+            Ok(current.avatar)
         })
     }
 

@@ -102,7 +102,7 @@ pub(crate) fn lock_event(conn: &mut Conn, event: EventId) -> Result<Option<Notic
     // The shown name as `User::display_name` picks it: the full name unless blank, else the user name.
     let row: Option<EventPlaces> = diesel::sql_query(
         "SELECT e.name, e.event_time, e.owner_id, e.max_tickets, e.tickets_sold, \
-         CASE WHEN btrim(COALESCE(u.full_name, '')) = '' THEN u.username ELSE u.full_name END AS organiser \
+         CASE WHEN btrim(COALESCE(u.full_name, '')) = '' THEN CASE WHEN u.deleted_at IS NULL THEN u.username ELSE 'deleted user' END ELSE u.full_name END AS organiser \
          FROM events e JOIN users u ON u.id = e.owner_id WHERE e.id = $1 FOR UPDATE OF e",
     )
     .bind::<BigInt, _>(event.get())

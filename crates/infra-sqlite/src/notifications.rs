@@ -65,7 +65,9 @@ pub(crate) fn insert_all(
     let mut inserted: Vec<NotificationRow> = Sql::new(concat!(
         "INSERT INTO notifications (message, created_at, sender, sender_id, owner_id, event_id) ",
         "SELECT value ->> 0, ?, value ->> 1, value ->> 2, value ->> 3, value ->> 4 ",
-        "FROM json_each(?) ORDER BY key ",
+        // A deleted account hears nothing more (one look-up by primary key per row).
+        "FROM json_each(?) WHERE NOT EXISTS ",
+        "(SELECT 1 FROM users WHERE id = value ->> 3 AND deleted_at IS NOT NULL) ORDER BY key ",
         "RETURNING id, message, created_at, sender, sender_id, owner_id, event_id, is_read"
     ))
     .timestamp(created_at)
@@ -121,7 +123,8 @@ impl NotificationRepository for SqliteNotificationRepository {
     fn create(&self, notification: NewNotification) -> Result<Notification, RepoError> {
         self.db.write(move |conn| {
             let stored = insert_all(conn, std::slice::from_ref(&notification), now())?;
-            Ok(stored.into_iter().next().expect("one row in, one row out"))
+            // No row: the recipient deleted their account.
+            Ok(stored.into_iter().next().ok_or(RepoError::NotFound)?)
         })
     }
 

@@ -97,7 +97,7 @@ impl TryFrom<Row> for HeldTicket {
 macro_rules! attendee_columns {
     () => {
         "t.id, t.event_id, t.holder_id, t.status, t.code, t.created_at, t.cancelled_at, t.checked_in_at, \
-         u.username, u.full_name"
+         CASE WHEN u.deleted_at IS NULL THEN u.username ELSE 'deleted user' END AS username, u.full_name"
     };
 }
 

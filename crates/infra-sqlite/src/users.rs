@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use plaza_domain::modlog::{ModAction, ModTarget, RoleChange};
 use plaza_domain::role::Role;
 use plaza_domain::user::{
-    Ban, BanOrder, NewUser, PasswordHash, User, UserChanges, UserRepository, token_epoch,
+    Ban, BanOrder, NewUser, PasswordHash, User, UserChanges, UserRepository, deleted_account_email,
+    token_epoch,
 };
 use plaza_domain::{Conflict, Page, PageRequest, RepoError, SessionId, UserId};
 
@@ -34,6 +35,7 @@ pub(crate) struct UserRow {
     banned_at: Option<StoredTime>,
     banned_until: Option<StoredTime>,
     ban_reason: Option<String>,
+    deleted_at: Option<StoredTime>,
 }
 
 impl From<UserRow> for User {
@@ -54,6 +56,7 @@ impl From<UserRow> for User {
             password_hash: PasswordHash(row.password_hash),
             token_epoch: row.token_epoch.utc(),
             created_at: row.created_at.utc(),
+            deleted_at: row.deleted_at.map(|at| at.utc()),
         }
     }
 }
@@ -116,6 +119,26 @@ pub(crate) fn ban_in(conn: &mut Conn, order: &BanOrder) -> Result<(), StoreError
         },
     )?;
     Ok(())
+}
+
+/// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
+/// stream tickets), its inbox, its waitlist places, and its place among events' participants.
+const ERASED_WITH_ACCOUNT: [&str; 5] = [
+    "DELETE FROM sessions WHERE user_id = ?",
+    "DELETE FROM stream_tickets WHERE user_id = ?",
+    "DELETE FROM notifications WHERE owner_id = ?",
+    "DELETE FROM waitlist_entries WHERE user_id = ?",
+    "DELETE FROM event_participants WHERE user_id = ?",
+];
+
+/// The admins who could act now: admins under a ban do not count. Read in a write transaction, which SQLite
+/// runs one at a time, so the count cannot go stale before the caller acts on it.
+fn working_admins(conn: &mut Conn) -> Result<i64, StoreError> {
+    Ok(users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::banned_at.is_null().or(users::banned_until.le(now())))
+        .count()
+        .get_result(conn)?)
 }
 
 fn find(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
@@ -193,6 +216,7 @@ impl UserRepository for SqliteUserRepository {
                         .bind::<diesel::sql_types::Text, _>(username)
                         .sql(" COLLATE NOCASE"),
                 )
+                .filter(users::deleted_at.is_null())
                 .select(UserRow::as_select())
                 .first(conn)
                 .optional()?;
@@ -228,14 +252,7 @@ impl UserRepository for SqliteUserRepository {
             }
             if current.role == Role::Admin {
                 // In the write transaction, which SQLite runs one at a time: the count cannot go stale.
-                // Admins under a ban do not count: they could not act.
-                let at = now();
-                let admins: i64 = users::table
-                    .filter(users::role.eq(Role::Admin.as_str()))
-                    .filter(users::banned_at.is_null().or(users::banned_until.le(at)))
-                    .count()
-                    .get_result(conn)?;
-                if admins <= 1 {
+                if working_admins(conn)? <= 1 {
                     return Err(RepoError::Conflict(Conflict::LastAdmin).into());
                 }
             }
@@ -290,6 +307,34 @@ impl UserRepository for SqliteUserRepository {
                 )?;
             }
             find(conn, user)?.ok_or_else(|| RepoError::NotFound.into())
+        })
+    }
+
+    fn delete_account(&self, id: UserId, at: DateTime<Utc>) -> Result<Option<String>, RepoError> {
+        self.db.write(move |conn| {
+            let current = find(conn, id)?
+                .filter(|user| !user.is_deleted())
+                .ok_or(RepoError::NotFound)?;
+            if current.role == Role::Admin && working_admins(conn)? <= 1 {
+                return Err(RepoError::Conflict(Conflict::LastAdmin).into());
+            }
+            diesel::update(users::table.find(id.get()))
+                .set((
+                    users::email.eq(deleted_account_email(id)),
+                    users::password_hash.eq(""),
+                    users::full_name.eq(None::<String>),
+                    users::avatar.eq(None::<String>),
+                    users::role.eq(Role::Member.as_str()),
+                    users::banned_at.eq(None::<NaiveDateTime>),
+                    users::banned_until.eq(None::<NaiveDateTime>),
+                    users::ban_reason.eq(None::<String>),
+                    users::deleted_at.eq(Some(at.naive_utc())),
+                ))
+                .execute(conn)?;
+            for statement in ERASED_WITH_ACCOUNT {
+                Sql::new(statement).int(id.get()).execute(conn)?;
+            }
+            Ok(current.avatar)
         })
     }
 

@@ -104,7 +104,7 @@ pub(crate) fn notice_event(conn: &mut Conn, event: EventId) -> Result<Option<Not
     // The shown name as `User::display_name` picks it: the full name unless blank, else the user name.
     let row: Option<EventPlaces> = Sql::new(
         "SELECT e.name, e.event_time, e.owner_id, e.max_tickets, e.tickets_sold, \
-         CASE WHEN trim(COALESCE(u.full_name, '')) = '' THEN u.username ELSE u.full_name END AS organiser \
+         CASE WHEN trim(COALESCE(u.full_name, '')) = '' THEN CASE WHEN u.deleted_at IS NULL THEN u.username ELSE 'deleted user' END ELSE u.full_name END AS organiser \
          FROM events e JOIN users u ON u.id = e.owner_id WHERE e.id = ?",
     )
     .int(event.get())

@@ -43,9 +43,13 @@ use plaza_domain::{
 
 pub use plaza_domain::Stores;
 
+mod accounts;
 pub mod migrated_tables;
 mod moderation;
 
+pub use accounts::{
+    a_deleted_account_keeps_its_name_and_words_and_loses_the_rest, the_last_admin_cannot_delete_their_account,
+};
 pub use moderation::{
     a_removed_item_leaves_every_list_and_is_kept_apart, reports_are_filed_once_listed_and_resolved_together,
 };
@@ -73,6 +77,8 @@ macro_rules! contract_tests {
             an_upgraded_hash_keeps_the_epoch_and_never_undoes_a_change,
             a_new_avatar_returns_the_one_it_replaces,
             a_removed_avatar_returns_the_one_it_was,
+            a_deleted_account_keeps_its_name_and_words_and_loses_the_rest,
+            the_last_admin_cannot_delete_their_account,
             users_are_listed_and_found_in_id_order,
             a_role_change_is_kept_listed_and_logged,
             the_last_admin_keeps_the_role,
@@ -139,7 +145,7 @@ macro_rules! contract_tests {
     };
 }
 
-fn new_user(name: &str) -> NewUser {
+pub(crate) fn new_user(name: &str) -> NewUser {
     NewUser {
         username: Username::parse(name).unwrap(),
         email: Email::parse(format!("{name}@example.org")).unwrap(),
@@ -148,7 +154,7 @@ fn new_user(name: &str) -> NewUser {
     }
 }
 
-fn user(stores: &Stores, name: &str) -> UserId {
+pub(crate) fn user(stores: &Stores, name: &str) -> UserId {
     stores.users.create(new_user(name)).unwrap().id
 }
 
@@ -317,7 +323,7 @@ fn comment(event: EventId, author: UserId, text: &str) -> NewComment {
     }
 }
 
-fn note(to: UserId, from: UserId, event: Option<EventId>, text: &str) -> NewNotification {
+pub(crate) fn note(to: UserId, from: UserId, event: Option<EventId>, text: &str) -> NewNotification {
     NewNotification {
         message: NotificationMessage::parse(text).unwrap(),
         sender: SenderName::parse("Sender").unwrap(),
@@ -328,7 +334,7 @@ fn note(to: UserId, from: UserId, event: Option<EventId>, text: &str) -> NewNoti
 }
 
 /// The app's rule, simplified: the owner and every participant, each once, never the author.
-struct Everyone(UserId);
+pub(crate) struct Everyone(UserId);
 
 impl FanOut for Everyone {
     fn notifications(&self, event: &Event, participants: &[UserId]) -> Vec<NewNotification> {
@@ -356,7 +362,7 @@ impl FanOut for To {
     }
 }
 
-fn inbox(stores: &Stores, owner: UserId, unread_only: bool) -> (Vec<String>, u64, u64) {
+pub(crate) fn inbox(stores: &Stores, owner: UserId, unread_only: bool) -> (Vec<String>, u64, u64) {
     let (page, unread) = stores
         .notifications
         .list(NotificationQuery {
@@ -579,7 +585,12 @@ pub fn users_are_listed_and_found_in_id_order(stores: &Stores) {
     assert_eq!(found.iter().map(|u| u.id).collect::<Vec<_>>(), [ids[0], ids[2]]);
 }
 
-fn set_role(stores: &Stores, user: UserId, role: Role, by: Option<UserId>) -> Result<Role, RepoError> {
+pub(crate) fn set_role(
+    stores: &Stores,
+    user: UserId,
+    role: Role,
+    by: Option<UserId>,
+) -> Result<Role, RepoError> {
     stores
         .users
         .set_role(RoleChange {
@@ -2858,12 +2869,18 @@ pub fn stream_tickets_are_redeemed_once_before_they_expire(stores: &Stores) {
 }
 
 /// Now, to the millisecond (what every store keeps).
-fn now_ms() -> chrono::DateTime<Utc> {
+pub(crate) fn now_ms() -> chrono::DateTime<Utc> {
     use chrono::SubsecRound;
     Utc::now().trunc_subsecs(3)
 }
 
-fn start(stores: &Stores, user: UserId, key: &str, remember: bool, at: chrono::DateTime<Utc>) -> Session {
+pub(crate) fn start(
+    stores: &Stores,
+    user: UserId,
+    key: &str,
+    remember: bool,
+    at: chrono::DateTime<Utc>,
+) -> Session {
     stores
         .sessions
         .start(NewSession {

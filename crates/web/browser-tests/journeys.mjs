@@ -862,6 +862,42 @@ journey('a member downloads everything Plaza keeps about them, and nobody else\'
   await pageBasics(page, 'the settings with the data section');
 });
 
+journey('a member deletes their account: signed out, their comment stays by "deleted user" in both languages', async (j, browser) => {
+  const leaver = await registerViaApi(newUser('leaver', { full_name: 'Lee Leaver' }));
+  const host = await registerViaApi(newUser('stayer'));
+  const event = await createEventViaApi(host, { name: `Book swap ${runId}`, event_time: daysFromNow(3070) });
+  await api('POST', `/comments/${event.id}`, { token: leaver.token, json: { content: `Bringing poems ${runId}` } });
+
+  const { page } = await openSession(browser, j, { expectStatuses: [400] });
+  await logInInUi(page, leaver);
+  await gotoPage(page, '/#/settings');
+  await see(page.getByRole('heading', { name: 'Delete your account' }), 'the account deletion section of the settings');
+  await see(page.getByText('This cannot be undone.'), 'the plain warning before deleting');
+  const deleteAccount = async (password) => {
+    await page.getByLabel('Your password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete my account' }).click();
+  };
+  await deleteAccount('not-the-password');
+  await see(page.getByText('This is not your password.'), 'the wrong password told at its field');
+  await deleteAccount(leaver.password);
+  await see(page.getByRole('link', { name: 'Log in' }), 'the "Log in" link once the account is deleted');
+  const refused = await fetch(`${BASE}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: leaver.username, password: leaver.password }) });
+  if (refused.status !== 401) fail(`logging in as the deleted account answered ${refused.status}`);
+
+  await gotoPage(page, `/#/events/${event.id}`);
+  const comment = page.locator('.comment', { hasText: `Bringing poems ${runId}` });
+  await see(comment.getByText('deleted user', { exact: true }), 'the comment kept, by "deleted user"');
+  if (await page.getByText('Lee Leaver').count()) fail('the deleted account\'s name is still shown');
+  await pageBasics(page, 'an event with a deleted account\'s comment');
+
+  const zh = await openSession(browser, j, { locale: 'zh-CN' });
+  await logInInChinese(zh.page, host);
+  await gotoPage(zh.page, `/#/events/${event.id}`);
+  const zhComment = zh.page.locator('.comment', { hasText: `Bringing poems ${runId}` });
+  await see(zhComment.getByText('已删除的用户', { exact: true }), 'the comment by "deleted user", in Chinese');
+});
+
 journey('new notifications arrive live over the stream, and polling stands in without it', async (j, browser) => {
   const owner = await registerViaApi(newUser('live', { full_name: 'Lena Live' }));
   const event = await createEventViaApi(owner, { name: `Pub quiz ${runId}`, event_time: daysFromNow(3003) });

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use crate::avatars::{PNG, multipart, picture_form, put_picture, upload};
-use crate::helpers::{Response, TestApp, event_body};
+use crate::helpers::{PASSWORD, Response, TestApp, event_body};
 
 struct Contract {
     document: Value,
@@ -897,6 +897,14 @@ fn real_responses_of_every_route_match_the_published_document() {
     let gone = delete(&alice_token, &event_path);
     c.check("DELETE", "/events/{event_id}", &gone);
     gone.assert_error(404, "not_found");
+
+    // Dora leaves: a wrong password first, then hers.
+    let refused = c.send(&app, "DELETE", "/users/me", "/users/me", Some(&dora_token), &json!({"password": "not hers"}));
+    refused.assert_invalid("password");
+    let left = c.send(&app, "DELETE", "/users/me", "/users/me", Some(&dora_token), &json!({"password": PASSWORD}));
+    assert_eq!(left.status, 204);
+    c.send(&app, "DELETE", "/users/me", "/users/me", Some(&dora_token), &json!({"password": PASSWORD}))
+        .assert_error(401, "unauthorized");
 
     contract.assert_complete();
 }

@@ -4,6 +4,7 @@
 // fails when a file in this directory is in no list, or in a block without a reason.
 
 mod abuse;
+mod account_deletion;
 mod auth;
 mod avatars;
 mod comments;

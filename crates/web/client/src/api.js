@@ -229,6 +229,8 @@ export const users = {
     return data(request('PUT', `/users/${id(userId)}/avatar`, { multipart: form }));
   },
   removeAvatar: (userId) => data(request('DELETE', `/users/${id(userId)}/avatar`)),
+  /** DELETE /users/me: deletes the caller's account for good; the password again proves it is them. */
+  deleteAccount: (password) => data(request('DELETE', '/users/me', { json: { password } })),
   /** GET /users/me/export: everything kept about the caller, as a JSON Blob to save. */
   exportData: (options) => data(request('GET', '/users/me/export', { ...options, as: 'blob' })),
   /** POST /users/{id}/ban: a moderator bans someone, for good (`until` null) or until a time. */

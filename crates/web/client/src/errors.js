@@ -30,6 +30,7 @@ const FIELD_MESSAGES = [
   [/^must be a valid e-mail address$/, 'field.email'],
   [/^must be 8 to 72 bytes$/, 'field.passwordLength'],
   [/^must be 3 to 32 characters$/, 'field.usernameLength'],
+  [/^is not your password$/, 'field.notYourPassword'],
   [/^may contain only letters/, 'field.usernameChars'],
   [/^must be a date-time/, 'field.dateTime'],
   [/^must not be below the number of tickets already sold$/, 'field.belowSold'],

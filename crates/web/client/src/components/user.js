@@ -17,9 +17,16 @@ export function avatar(user, size = 'sm') {
   return el;
 }
 
+/** What the server calls a deleted account wherever a user name would be (no user name has a space). */
+const DELETED_NAME = 'deleted user';
+
+/** A user name as shown: a deleted account's, in the reader's language. */
+export const shownName = (username) => (username === DELETED_NAME ? t('user.deleted') : username);
+
 /** A person, the same way everywhere: the full name with the user name after it (`Gus Guest @gus`), or
  * the user name alone when there is no full name. */
 export function displayName(user) {
+  if (user?.deleted) return t('user.deleted');
   const full = user?.full_name?.trim();
   return full ? `${full} @${user.username}` : user?.username ?? '';
 }
@@ -27,6 +34,9 @@ export function displayName(user) {
 /** A link to the profile of user `id` (from the cache filled by loadUsers), with avatar if asked: the full
  * name with the user name after it (see displayName). */
 export function userLink(id, { withAvatar = false, user = cachedUser(id) } = {}) {
+  if (user?.deleted) {
+    return h('span', { class: 'user-link user-deleted' }, withAvatar ? avatar(null, 'sm') : null, h('span', { class: 'user-link-name' }, t('user.deleted')));
+  }
   const full = user?.full_name?.trim();
   const name = user ? (full || user.username) : t('user.unknown', { id });
   return h(

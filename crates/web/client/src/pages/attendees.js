@@ -52,7 +52,7 @@ export default function AttendeesPage(ctx) {
   }
 
   function row(attendee) {
-    const holder = { id: attendee.holder_id, username: attendee.username, full_name: attendee.full_name };
+    const holder = { id: attendee.holder_id, username: attendee.username, full_name: attendee.full_name, deleted: attendee.username === 'deleted user' };
     return h(
       'tr',
       { class: `attendee attendee-${attendee.status}`, role: 'row', dataset: { ticketId: String(attendee.id) } },

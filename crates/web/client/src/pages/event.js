@@ -15,7 +15,7 @@ import { pager, rangeText } from '../components/pager.js';
 import { hasStarted, pastTag, placeFacts } from '../components/place.js';
 import { isStaff, mayReport, reportButton } from '../components/report.js';
 import { toast } from '../components/toast.js';
-import { avatar, userLink } from '../components/user.js';
+import { avatar, shownName, userLink } from '../components/user.js';
 
 const COMMENTS_PER_PAGE = 20;
 
@@ -429,7 +429,7 @@ export default function EventPage(ctx) {
     const mine = me === comment.owner_id;
     // The author edits their words and deletes them; the event's owner and the moderators remove them.
     const mayDelete = mine || me === event.owner_id || isStaff();
-    const author = cachedUser(comment.owner_id)?.username ?? '';
+    const author = shownName(cachedUser(comment.owner_id)?.username ?? '');
     const text = h('p', { class: 'comment-text pre-wrap' }, comment.content);
     const canReport = mayReport(comment.owner_id);
     const actions = mine || mayDelete || canReport

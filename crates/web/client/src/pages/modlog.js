@@ -7,13 +7,14 @@ import { t, tNodes } from '../i18n.js';
 import { href } from '../router.js';
 import { emptyState, errorBox, loading, pageHeader, time } from '../components/page.js';
 import { pager, rangeText } from '../components/pager.js';
+import { shownName } from '../components/user.js';
 
 const LIMIT = 20;
 
 /** A link to the user an entry names, or words for one that is gone. */
 function person(ref) {
   if (!ref?.username) return h('span', { class: 'muted' }, t('modlog.goneUser', { id: ref?.id ?? '?' }));
-  return h('a', { href: `#/users/${ref.id}` }, ref.username);
+  return h('a', { href: `#/users/${ref.id}` }, shownName(ref.username));
 }
 
 function entryText(entry) {

@@ -12,7 +12,7 @@ import { emptyState, errorBox, isId, loading, pageHeader, time } from '../compon
 import { pager, rangeText } from '../components/pager.js';
 import { postCard } from '../components/post.js';
 import { toast } from '../components/toast.js';
-import { avatar, roleBadge } from '../components/user.js';
+import { avatar, roleBadge, shownName } from '../components/user.js';
 import { roleForm } from '../components/role.js';
 import { banPanel } from '../components/ban.js';
 import { mayReport, reportButton } from '../components/report.js';
@@ -46,7 +46,7 @@ export default function ProfilePage(ctx) {
       return;
     }
     remember(user);
-    ctx.setTitle(user.username);
+    ctx.setTitle(shownName(user.username));
     draw();
     await loadPosts();
   }
@@ -54,13 +54,14 @@ export default function ProfilePage(ctx) {
   function draw() {
     const me = currentUser();
     const self = me?.id === user.id;
+    const gone = user.deleted === true;
     const { el: header, heading } = pageHeader(
-      user.username,
+      shownName(user.username),
       self ? h('a', { class: 'btn btn-secondary', href: '#/settings' }, t('profile.edit')) : null,
-      mayReport(user.id) ? reportButton({ kind: 'user', id: user.id }, user.username) : null,
+      mayReport(user.id) && !gone ? reportButton({ kind: 'user', id: user.id }, user.username) : null,
     );
     heading.append(...[roleBadge(user)].filter(Boolean));
-    postsHeading.textContent = t('profile.posts', { name: user.username });
+    postsHeading.textContent = t('profile.posts', { name: shownName(user.username) });
     replace(
       el,
       h(
@@ -72,12 +73,12 @@ export default function ProfilePage(ctx) {
           { class: 'profile-info' },
           header,
           user.full_name ? h('p', { class: 'profile-full-name' }, user.full_name) : null,
-          h('p', { class: 'muted' }, tNodes('profile.joined', { date: time(user.created_at, { dateStyle: 'long' }) })),
+          gone ? h('p', { class: 'muted' }, t('profile.deleted')) : h('p', { class: 'muted' }, tNodes('profile.joined', { date: time(user.created_at, { dateStyle: 'long' }) })),
           self && user.email ? h('p', { class: 'muted small' }, tNodes('profile.email', { email: h('span', { class: 'mono' }, user.email) })) : null,
         ),
       ),
-      me?.role === 'admin' ? rolePanel() : null,
-      mayBan(me, user)
+      me?.role === 'admin' && !gone ? rolePanel() : null,
+      mayBan(me, user) && !gone
         ? banPanel(user, (updated) => {
           user = updated;
           remember(updated);
@@ -86,7 +87,7 @@ export default function ProfilePage(ctx) {
           el.querySelector('.ban-panel summary')?.focus();
         })
         : null,
-      !self && isSignedIn() ? notifyForm() : null,
+      !self && isSignedIn() && !gone ? notifyForm() : null,
       h('section', { class: 'profile-posts', 'aria-labelledby': postsHeading.id }, postsHeading, postsBody),
     );
   }

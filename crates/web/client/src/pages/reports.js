@@ -11,6 +11,7 @@ import { emptyState, errorBox, loading, notice, pageHeader, time } from '../comp
 import { pager, rangeText } from '../components/pager.js';
 import { isStaff } from '../components/report.js';
 import { toast } from '../components/toast.js';
+import { shownName } from '../components/user.js';
 
 const LIMIT = 20;
 
@@ -64,7 +65,7 @@ export default function ReportsPage(ctx) {
     const content = report.content;
     if (!content) return h('p', { class: 'muted' }, t('reports.gone'));
     const author = content.author.username
-      ? h('a', { href: `#/users/${content.author.id}` }, content.author.username)
+      ? h('a', { href: `#/users/${content.author.id}` }, shownName(content.author.username))
       : h('span', { class: 'muted' }, t('modlog.goneUser', { id: content.author.id }));
     const context = contextLink(report);
     return h(
@@ -111,7 +112,7 @@ export default function ReportsPage(ctx) {
 
   function resolution(report) {
     const done = report.resolution;
-    const moderator = done.moderator ? h('a', { href: `#/users/${done.moderator.id}` }, done.moderator.username) : h('span', { class: 'muted' }, t('modlog.goneUser', { id: '?' }));
+    const moderator = done.moderator ? h('a', { href: `#/users/${done.moderator.id}` }, shownName(done.moderator.username)) : h('span', { class: 'muted' }, t('modlog.goneUser', { id: '?' }));
     const action = done.action === 'ban' && report.target.kind === 'user' ? 'banAccount' : done.action;
     return h(
       'div',

@@ -1,12 +1,13 @@
 // One's own account: profile (PUT replaces it), password (with confirmation; the server then refuses
 // every older token, so we log in again with the new one), the avatar (checked and previewed first), the
-// sessions, and a download of everything Plaza keeps about the reader.
+// sessions, a download of everything Plaza keeps about the reader, and deleting the account.
 
 import * as api from '../api.js';
 import { h, replace, uid } from '../dom.js';
 import { errorMessage } from '../errors.js';
 import { formatDateTime, formatNumber, t } from '../i18n.js';
-import { readSaved, startSession, store } from '../store.js';
+import { endSession, readSaved, startSession, store } from '../store.js';
+import { navigate } from '../router.js';
 import { remember } from '../users.js';
 import { whilePaused } from '../unread.js';
 import { confirmDialog } from '../components/dialog.js';
@@ -42,6 +43,7 @@ export default function SettingsPage(ctx) {
       section(t('settings.password'), passwordForm()),
       section(t('settings.sessions'), sessionList()),
       section(t('settings.data'), dataDownload()),
+      section(t('settings.deleteTitle'), accountDeletion()),
     );
   }
 
@@ -67,6 +69,33 @@ export default function SettingsPage(ctx) {
       }
     });
     return h('div', {}, h('p', { class: 'muted' }, t('settings.dataHint')), button);
+  }
+
+  /** Deleting the account for good: a plain warning, the password again, and a last question. */
+  function accountDeletion() {
+    const password = field({ name: 'password', label: t('settings.deletePassword'), type: 'password', required: true, autocomplete: 'current-password' });
+    const form = createForm({
+      fields: [password],
+      submitLabel: t('settings.deleteAccount'),
+      extra: h('input', { type: 'text', name: 'username', autocomplete: 'username', value: user.username, readonly: true, hidden: true }),
+      validate: (values) => ({ password: checks.required(values.password) }),
+      onSubmit: async (values) => {
+        const sure = await confirmDialog({
+          title: t('settings.deleteConfirmTitle'),
+          message: t('settings.deleteConfirmText'),
+          confirmLabel: t('settings.deleteAccount'),
+        });
+        if (!sure) return;
+        await api.users.deleteAccount(values.password);
+        // What this tab remembers of the reader is what everyone now sees of the account.
+        remember({ id: user.id, username: 'deleted user', full_name: null, avatar_url: null, role: 'member', created_at: user.created_at, deleted: true });
+        endSession();
+        toast(t('settings.accountDeleted'));
+        navigate('/', { replace: true, force: true });
+      },
+    });
+    form.el.querySelector('button[type="submit"]').className = 'btn btn-danger';
+    return h('div', {}, h('p', { class: 'alert alert-warning' }, t('settings.deleteWarning')), form.el);
   }
 
   /** Where the account is signed in: each session (device, last use), and a button that signs it out. */

@@ -1,0 +1,2 @@
+DROP INDEX users_deleted;
+ALTER TABLE users DROP COLUMN deleted_at;
