@@ -5,7 +5,7 @@ use std::sync::Arc;
 use plaza_domain::comment::{Comment, CommentContent, CommentRepository, FanOut, NewComment, PostedComment};
 use plaza_domain::event::{Event, EventRepository};
 use plaza_domain::live::{NotificationBus, Signal};
-use plaza_domain::notification::{NewNotification, NotificationMessage, SenderName};
+use plaza_domain::notification::{NewNotification, NotificationMessage, NotificationSubject, SenderName};
 use plaza_domain::removal::Removable;
 use plaza_domain::user::User;
 use plaza_domain::{CommentId, EventId, Page, PageRequest, UserId};
@@ -179,6 +179,9 @@ impl FanOut for CommentFanOut {
                 sender_id: self.author,
                 owner_id: recipient,
                 event_id: Some(event.id),
+                subject: NotificationSubject::Comment {
+                    event_name: event.name.clone(),
+                },
             })
             .collect()
     }
@@ -370,6 +373,7 @@ mod tests {
                     sender_id: n.sender_id,
                     owner_id: n.owner_id,
                     event_id: n.event_id,
+                    subject: n.subject,
                     read: false,
                 })
                 .collect(),

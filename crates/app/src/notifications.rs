@@ -57,6 +57,7 @@ impl NotificationService {
             sender_id: actor.id,
             owner_id: recipient.unwrap_or(actor.id),
             event_id: None,
+            subject: plaza_domain::notification::NotificationSubject::Message,
         };
         let sent = self.notifications.create(new).or_not_found("recipient")?;
         self.bus.publish(&[Signal::Inbox(sent.owner_id)]);
@@ -120,6 +121,7 @@ mod tests {
             sender_id: UserId::from_stored(1),
             owner_id: UserId::from_stored(owner),
             event_id: None,
+            subject: plaza_domain::notification::NotificationSubject::Message,
             read: false,
         }
     }

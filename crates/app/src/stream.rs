@@ -414,6 +414,7 @@ mod tests {
             sender_id: UserId::from_stored(2),
             owner_id: ALICE,
             event_id: None,
+            subject: plaza_domain::notification::NotificationSubject::Message,
             read: false,
         }
     }

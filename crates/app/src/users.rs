@@ -5,7 +5,7 @@ use std::sync::Arc;
 use plaza_domain::avatar::{AvatarFile, AvatarStore};
 use plaza_domain::live::{NotificationBus, Signal};
 use plaza_domain::user::{
-    Email, FullName, NewUser, Password, PasswordChange, User, UserChanges, UserRepository, Username,
+    Email, FullName, Locale, NewUser, Password, PasswordChange, User, UserChanges, UserRepository, Username,
 };
 use plaza_domain::{Page, PageRequest, UserId, ValidationErrors};
 
@@ -22,6 +22,8 @@ pub struct Profile {
     pub username: Username,
     pub email: Email,
     pub full_name: Option<FullName>,
+    /// The language they read Plaza in; `None`: English at registration, unchanged on a `PUT`.
+    pub locale: Option<Locale>,
 }
 
 #[derive(Clone)]
@@ -58,6 +60,7 @@ impl UserService {
             email: profile.email,
             full_name: profile.full_name,
             password_hash,
+            locale: profile.locale.unwrap_or_default(),
         };
         Ok(self.users.create(new)?)
     }
@@ -112,6 +115,7 @@ impl UserService {
             email: profile.email,
             full_name: profile.full_name,
             password,
+            locale: profile.locale,
         };
         let updated = self.users.update(id, changes).or_not_found("user")?;
         if changes_password {
@@ -229,6 +233,7 @@ pub(crate) mod tests {
             token_epoch: Utc::now(),
             created_at: Utc::now(),
             deleted_at: None,
+            locale: plaza_domain::user::Locale::En,
         }
     }
 
@@ -237,6 +242,7 @@ pub(crate) mod tests {
             username: Username::parse(username).unwrap(),
             email: Email::parse(format!("{username}@example.org")).unwrap(),
             full_name: None,
+            locale: None,
         }
     }
 

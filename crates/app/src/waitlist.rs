@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use plaza_domain::event::TicketQuantity;
 use plaza_domain::live::{NotificationBus, Signal};
-use plaza_domain::notification::{NewNotification, NotificationMessage, SenderName};
+use plaza_domain::notification::{NewNotification, NotificationMessage, NotificationSubject, SenderName};
 use plaza_domain::ticket::{EventSummary, TicketCode};
 use plaza_domain::ticket::{HolderNotices, Notified};
 use plaza_domain::user::User;
@@ -92,6 +92,7 @@ pub fn event_deleted_message(event_name: &str) -> String {
 
 fn notice(
     text: &str,
+    subject: NotificationSubject,
     event: &EventSummary,
     organiser: &str,
     recipient: UserId,
@@ -113,6 +114,7 @@ fn notice(
         sender_id: event.owner_id,
         owner_id: recipient,
         event_id: about.then_some(event.id),
+        subject,
     })
 }
 
@@ -132,6 +134,10 @@ impl HolderNotices for TicketNotices {
     ) -> Option<NewNotification> {
         notice(
             &places_given_message(&event.name, quantity),
+            NotificationSubject::PlacesGiven {
+                event_name: event.name.clone(),
+                quantity,
+            },
             event,
             organiser,
             recipient,
@@ -145,7 +151,17 @@ impl HolderNotices for TicketNotices {
         organiser: &str,
         recipient: UserId,
     ) -> Option<NewNotification> {
-        notice(&time_changed_message(event), event, organiser, recipient, true)
+        notice(
+            &time_changed_message(event),
+            NotificationSubject::EventMoved {
+                event_name: event.name.clone(),
+                event_time: event.event_time,
+            },
+            event,
+            organiser,
+            recipient,
+            true,
+        )
     }
 
     fn event_deleted(
@@ -157,6 +173,9 @@ impl HolderNotices for TicketNotices {
         // The event is gone: the notification points nowhere.
         notice(
             &event_deleted_message(&event.name),
+            NotificationSubject::EventCancelled {
+                event_name: event.name.clone(),
+            },
             event,
             organiser,
             recipient,

@@ -174,6 +174,7 @@ impl FanOut for NotifyParticipants {
                 sender_id: self.author,
                 owner_id,
                 event_id: Some(event.id),
+                subject: plaza_domain::notification::NotificationSubject::Message,
             })
             .collect()
     }

@@ -22,6 +22,110 @@ bounded_text!(
     Name
 );
 
+/// What a notification is about, in parts a client puts into words in its reader's language; `message`
+/// beside it keeps the English sentence for clients that do not know the kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotificationSubject {
+    /// Someone's own words (sent directly), or a notification written before notifications had kinds:
+    /// the message is all there is.
+    Message,
+    /// The sender commented on the notification's event.
+    Comment {
+        /// The event's name when the comment was written.
+        event_name: String,
+    },
+    /// The waitlist gave the recipient tickets.
+    PlacesGiven {
+        /// The event's name then.
+        event_name: String,
+        /// How many tickets.
+        quantity: i64,
+    },
+    /// The event the recipient holds tickets to moved.
+    EventMoved {
+        /// The event's name then.
+        event_name: String,
+        /// When it starts now.
+        event_time: DateTime<Utc>,
+    },
+    /// The event the recipient held tickets to was cancelled (deleted by its organiser, or removed).
+    EventCancelled {
+        /// The event's name when it went.
+        event_name: String,
+    },
+}
+
+impl NotificationSubject {
+    /// Every kind, by its name in the contract.
+    pub const KINDS: [&'static str; 5] = [
+        "message",
+        "comment",
+        "places_given",
+        "event_moved",
+        "event_cancelled",
+    ];
+
+    /// Its kind's name in the contract (and the stored `kind` column).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Message => "message",
+            Self::Comment { .. } => "comment",
+            Self::PlacesGiven { .. } => "places_given",
+            Self::EventMoved { .. } => "event_moved",
+            Self::EventCancelled { .. } => "event_cancelled",
+        }
+    }
+
+    /// The event's name, for the kinds about an event.
+    pub fn event_name(&self) -> Option<&str> {
+        match self {
+            Self::Message => None,
+            Self::Comment { event_name }
+            | Self::PlacesGiven { event_name, .. }
+            | Self::EventMoved { event_name, .. }
+            | Self::EventCancelled { event_name } => Some(event_name),
+        }
+    }
+
+    /// How many tickets, for [`PlacesGiven`](Self::PlacesGiven).
+    pub fn quantity(&self) -> Option<i64> {
+        match self {
+            Self::PlacesGiven { quantity, .. } => Some(*quantity),
+            _ => None,
+        }
+    }
+
+    /// The new start, for [`EventMoved`](Self::EventMoved).
+    pub fn event_time(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::EventMoved { event_time, .. } => Some(*event_time),
+            _ => None,
+        }
+    }
+
+    /// Read back from its stored parts; a kind whose parts are missing (which the stores' checks do not
+    /// let in) reads as a plain message, so its `message` is still shown.
+    pub fn from_stored(
+        kind: &str,
+        event_name: Option<String>,
+        quantity: Option<i64>,
+        event_time: Option<DateTime<Utc>>,
+    ) -> Self {
+        match (kind, event_name, quantity, event_time) {
+            ("comment", Some(event_name), _, _) => Self::Comment { event_name },
+            ("places_given", Some(event_name), Some(quantity), _) => {
+                Self::PlacesGiven { event_name, quantity }
+            }
+            ("event_moved", Some(event_name), _, Some(event_time)) => Self::EventMoved {
+                event_name,
+                event_time,
+            },
+            ("event_cancelled", Some(event_name), _, _) => Self::EventCancelled { event_name },
+            _ => Self::Message,
+        }
+    }
+}
+
 /// A stored notification. `owner_id` is the recipient; `sender_id` the account that caused it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
@@ -39,6 +143,8 @@ pub struct Notification {
     pub owner_id: UserId,
     /// The event a comment notification is about.
     pub event_id: Option<EventId>,
+    /// What it is about, for the reader's language.
+    pub subject: NotificationSubject,
     /// Whether the recipient has marked it read; `false` when written.
     pub read: bool,
 }
@@ -56,6 +162,8 @@ pub struct NewNotification {
     pub owner_id: UserId,
     /// The event a comment notification is about; `None` for a direct one.
     pub event_id: Option<EventId>,
+    /// What it is about, for the reader's language.
+    pub subject: NotificationSubject,
 }
 
 /// Which of a recipient's notifications to list.
@@ -140,6 +248,47 @@ pub trait NotificationRepository: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subject_is_read_back_from_its_stored_parts() {
+        let at = Utc::now();
+        let subjects = [
+            NotificationSubject::Message,
+            NotificationSubject::Comment {
+                event_name: "Meetup".into(),
+            },
+            NotificationSubject::PlacesGiven {
+                event_name: "Meetup".into(),
+                quantity: 2,
+            },
+            NotificationSubject::EventMoved {
+                event_name: "Meetup".into(),
+                event_time: at,
+            },
+            NotificationSubject::EventCancelled {
+                event_name: "Meetup".into(),
+            },
+        ];
+        for subject in subjects {
+            assert!(NotificationSubject::KINDS.contains(&subject.kind()));
+            let back = NotificationSubject::from_stored(
+                subject.kind(),
+                subject.event_name().map(str::to_owned),
+                subject.quantity(),
+                subject.event_time(),
+            );
+            assert_eq!(back, subject);
+        }
+        assert_eq!(
+            NotificationSubject::from_stored("places_given", Some("Meetup".into()), None, None),
+            NotificationSubject::Message,
+            "a kind without its parts is shown by its message"
+        );
+        assert_eq!(
+            NotificationSubject::from_stored("unknown", None, None, None),
+            NotificationSubject::Message
+        );
+    }
 
     #[test]
     fn a_cursor_is_zero_or_an_id_and_sorts_like_the_ids() {

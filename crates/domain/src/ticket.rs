@@ -342,6 +342,7 @@ mod tests {
             sender_id: UserId::from_stored(1),
             owner_id: UserId::from_stored(to),
             event_id: None,
+            subject: crate::notification::NotificationSubject::Message,
         };
         let ids = |raw: &[i64]| raw.iter().copied().map(UserId::from_stored).collect::<Vec<_>>();
         assert_eq!(

@@ -138,6 +138,37 @@ impl std::fmt::Debug for PasswordHash {
     }
 }
 
+/// The language a user reads Plaza in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    /// English, every account's until it says otherwise.
+    #[default]
+    En,
+    /// Simplified Chinese.
+    ZhCn,
+}
+
+impl Locale {
+    /// Every locale, by its tag in the contract.
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::ZhCn];
+
+    /// Its BCP 47 tag in the contract (and the stored `locale` column).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::ZhCn => "zh-CN",
+        }
+    }
+
+    /// Reads a tag exactly as the contract spells it; anything else is refused.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|locale| locale.as_str() == raw)
+            .ok_or_else(|| Invalid::new("must be \"en\" or \"zh-CN\""))
+    }
+}
+
 /// A stored account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -165,6 +196,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// When its owner deleted it (see [`UserRepository::delete_account`]); `None` while it lives.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The language they read Plaza in.
+    pub locale: Locale,
 }
 
 /// What a deleted account is shown as, wherever its user name would be.
@@ -260,6 +293,8 @@ pub struct NewUser {
     pub full_name: Option<FullName>,
     /// The hash of the chosen password; the plain password never reaches storage.
     pub password_hash: PasswordHash,
+    /// The language they read Plaza in.
+    pub locale: Locale,
 }
 
 /// A new password. The storage adapter moves the user's token epoch forward (see [`token_epoch`]) in the
@@ -302,6 +337,8 @@ pub struct UserChanges {
     pub full_name: Option<FullName>,
     /// A new password, or `None` to keep the current one (and the token epoch).
     pub password: Option<PasswordChange>,
+    /// The language from now on, or `None` to keep it.
+    pub locale: Option<Locale>,
 }
 
 /// Storage of accounts.
@@ -455,6 +492,17 @@ mod tests {
     }
 
     #[test]
+    fn locales_are_read_as_the_contract_spells_them() {
+        for locale in Locale::ALL {
+            assert_eq!(Locale::parse(locale.as_str()), Ok(locale));
+        }
+        for bad in ["", "EN", "zh", "zh-cn", "zh_CN", "fr"] {
+            assert!(Locale::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Locale::default(), Locale::En);
+    }
+
+    #[test]
     fn display_name_falls_back_to_the_username() {
         let mut user = User {
             id: UserId::from_stored(1),
@@ -468,6 +516,7 @@ mod tests {
             token_epoch: Utc::now(),
             created_at: Utc::now(),
             deleted_at: None,
+            locale: Locale::En,
         };
         assert_eq!(user.display_name(), "alice");
         user.full_name = Some("  ".into());

@@ -2,7 +2,9 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use plaza_domain::notification::{InboxCursor, Notification, NotificationMessage, SenderName};
+use plaza_domain::notification::{
+    InboxCursor, Notification, NotificationMessage, NotificationSubject, SenderName,
+};
 use plaza_domain::{NotificationId, PageRequest, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -32,11 +34,111 @@ pub struct NotificationResponse {
     #[schema(required = true)]
     pub event_id: Option<i64>,
     pub read: bool,
+    /// What it is about: a client writes it in its reader's language from `kind` and `params`, and shows
+    /// `message` (English) for a kind it does not know.
+    pub kind: NotificationKind,
+    pub params: NotificationParams,
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// Someone's own words (`POST /notifications/`), or one written before notifications had kinds:
+    /// `message` is all there is; `params` is empty.
+    Message,
+    /// `sender_id` commented on an event: `params` has `event_id` (`null` once the event is gone),
+    /// `event_name`, `commenter_id`, `commenter_name`.
+    Comment,
+    /// The waitlist gave the recipient tickets: `event_id`, `event_name`, `quantity`.
+    PlacesGiven,
+    /// An event the recipient holds tickets to moved: `event_id`, `event_name`, `event_time` (the new
+    /// start).
+    EventMoved,
+    /// An event the recipient held tickets to was cancelled: `event_name`.
+    EventCancelled,
+}
+
+/// The parts of a notification a client puts into words; which are present depends on `kind`.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct NotificationParams {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = true)]
+    pub event_id: Option<Option<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub event_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub commenter_id: Option<i64>,
+    /// The commenter's name as shown when they commented (their full name, or user name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub commenter_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 1)]
+    pub quantity: Option<i64>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::tickets::serialize_optional_time"
+    )]
+    #[schema(nullable = false, value_type = Option<String>, format = DateTime)]
+    pub event_time: Option<DateTime<Utc>>,
+}
+
+impl NotificationParams {
+    fn of(notification: &Notification) -> (NotificationKind, Self) {
+        let event_id = notification.event_id.map(|id| id.get());
+        match &notification.subject {
+            NotificationSubject::Message => (NotificationKind::Message, Self::default()),
+            NotificationSubject::Comment { event_name } => (
+                NotificationKind::Comment,
+                Self {
+                    event_id: Some(event_id),
+                    event_name: Some(event_name.clone()),
+                    commenter_id: Some(notification.sender_id.get()),
+                    commenter_name: Some(notification.sender.clone()),
+                    ..Self::default()
+                },
+            ),
+            NotificationSubject::PlacesGiven { event_name, quantity } => (
+                NotificationKind::PlacesGiven,
+                Self {
+                    event_id: Some(event_id),
+                    event_name: Some(event_name.clone()),
+                    quantity: Some(*quantity),
+                    ..Self::default()
+                },
+            ),
+            NotificationSubject::EventMoved {
+                event_name,
+                event_time,
+            } => (
+                NotificationKind::EventMoved,
+                Self {
+                    event_id: Some(event_id),
+                    event_name: Some(event_name.clone()),
+                    event_time: Some(*event_time),
+                    ..Self::default()
+                },
+            ),
+            NotificationSubject::EventCancelled { event_name } => (
+                NotificationKind::EventCancelled,
+                Self {
+                    event_name: Some(event_name.clone()),
+                    ..Self::default()
+                },
+            ),
+        }
+    }
 }
 
 impl From<Notification> for NotificationResponse {
     fn from(notification: Notification) -> Self {
+        let (kind, params) = NotificationParams::of(&notification);
         Self {
+            kind,
+            params,
             id: notification.id.get(),
             message: notification.message,
             created_at: notification.created_at,

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use plaza_app::users::{MAX_BATCH_IDS, Profile};
-use plaza_domain::user::{Email, FullName, Password, User, Username};
+use plaza_domain::user::{Email, FullName, Locale, Password, User, Username};
 use plaza_domain::{PageRequest, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -28,6 +28,10 @@ pub struct UserResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, format = Email)]
     pub email: Option<String>,
+    /// The language the user reads Plaza in (`"en"` or `"zh-CN"`); only when the caller is this user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, value_type = String, pattern = "^(en|zh-CN)$")]
+    pub locale: Option<&'static str>,
     #[schema(required = true)]
     pub full_name: Option<String>,
     /// Where the avatar image is served, relative to the API's root: `/avatars/<name>`.
@@ -71,6 +75,7 @@ impl UserResponse {
             username: user.shown_username().to_owned(),
             deleted: user.is_deleted(),
             email: None,
+            locale: None,
             full_name: user.full_name,
             avatar_url: user.avatar.map(|name| format!("/avatars/{name}")),
             role: user.role.into(),
@@ -81,8 +86,10 @@ impl UserResponse {
     /// What the user themself sees.
     pub fn private(user: User) -> Self {
         let email = user.email.clone();
+        let locale = user.locale.as_str();
         Self {
             email: Some(email),
+            locale: Some(locale),
             ..Self::public(user)
         }
     }
@@ -132,6 +139,10 @@ pub struct RegisterBody {
     #[serde(default)]
     #[schema(value_type = Option<String>, min_length = 8, max_length = 72)]
     pub hashed_password: Field<String>,
+    /// The language the user reads Plaza in: `"en"` or `"zh-CN"`; left out or `null`: `"en"`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "^(en|zh-CN)$")]
+    pub locale: Field<String>,
 }
 
 /// A full replacement of the caller's profile: a left-out `full_name` clears it, a left-out password keeps
@@ -155,6 +166,10 @@ pub struct UpdateUserBody {
     #[serde(default)]
     #[schema(value_type = Option<String>, min_length = 8, max_length = 72)]
     pub hashed_password: Field<String>,
+    /// The language the user reads Plaza in: `"en"` or `"zh-CN"`; left out or `null`: unchanged.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "^(en|zh-CN)$")]
+    pub locale: Field<String>,
 }
 
 /// The fields both bodies share.
@@ -164,6 +179,7 @@ struct UserFields {
     full_name: Field<String>,
     password: Field<String>,
     hashed_password: Field<String>,
+    locale: Field<String>,
 }
 
 impl From<RegisterBody> for UserFields {
@@ -174,6 +190,7 @@ impl From<RegisterBody> for UserFields {
             full_name: body.full_name,
             password: body.password,
             hashed_password: body.hashed_password,
+            locale: body.locale,
         }
     }
 }
@@ -186,6 +203,7 @@ impl From<UpdateUserBody> for UserFields {
             full_name: body.full_name,
             password: body.password,
             hashed_password: body.hashed_password,
+            locale: body.locale,
         }
     }
 }
@@ -197,6 +215,9 @@ impl UserFields {
         let username = self.username.required("username", &mut errors, Username::parse);
         let email = self.email.required("email", &mut errors, Email::parse);
         let full_name = self.full_name.optional("full_name", &mut errors, FullName::parse);
+        let locale = self
+            .locale
+            .optional("locale", &mut errors, |raw| Locale::parse(&raw));
         // Both names are checked when both are sent; `password` wins.
         let password = self.password.optional("password", &mut errors, Password::parse);
         let hashed = self
@@ -219,6 +240,7 @@ impl UserFields {
                     username,
                     email,
                     full_name: full_name.given(),
+                    locale: locale.given(),
                 },
                 password,
             )),

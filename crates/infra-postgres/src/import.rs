@@ -32,6 +32,7 @@ struct UserRow<'a> {
     banned_until: Option<NaiveDateTime>,
     ban_reason: Option<&'a str>,
     deleted_at: Option<NaiveDateTime>,
+    locale: &'static str,
 }
 
 #[derive(Insertable)]
@@ -90,6 +91,10 @@ struct NotificationRow<'a> {
     owner_id: i64,
     event_id: Option<i64>,
     is_read: bool,
+    kind: &'a str,
+    event_name: Option<&'a str>,
+    quantity: Option<i64>,
+    event_time: Option<NaiveDateTime>,
 }
 
 #[derive(QueryableByName)]
@@ -186,6 +191,7 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     banned_until: u.ban.as_ref().and_then(|ban| ban.until).map(utc),
                     ban_reason: u.ban.as_ref().map(|ban| ban.reason.as_str()),
                     deleted_at: u.deleted_at.map(utc),
+                    locale: u.locale.as_str(),
                 })
                 .collect();
             diesel::insert_into(users::table).values(&rows).execute(conn)?;
@@ -270,6 +276,10 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     owner_id: n.owner_id.get(),
                     event_id: n.event_id.map(|event| event.get()),
                     is_read: n.read,
+                    kind: n.subject.kind(),
+                    event_name: n.subject.event_name(),
+                    quantity: n.subject.quantity(),
+                    event_time: n.subject.event_time().map(utc),
                 })
                 .collect();
             diesel::insert_into(notifications::table)

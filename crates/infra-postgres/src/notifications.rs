@@ -5,6 +5,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use plaza_domain::notification::{
     InboxCursor, InboxSince, NewNotification, Notification, NotificationQuery, NotificationRepository,
+    NotificationSubject,
 };
 use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
@@ -23,6 +24,10 @@ struct NotificationRow {
     owner_id: i64,
     event_id: Option<i64>,
     is_read: bool,
+    kind: String,
+    event_name: Option<String>,
+    quantity: Option<i64>,
+    event_time: Option<NaiveDateTime>,
 }
 
 impl From<NotificationRow> for Notification {
@@ -35,6 +40,12 @@ impl From<NotificationRow> for Notification {
             sender_id: UserId::from_stored(row.sender_id),
             owner_id: UserId::from_stored(row.owner_id),
             event_id: row.event_id.map(EventId::from_stored),
+            subject: NotificationSubject::from_stored(
+                &row.kind,
+                row.event_name,
+                row.quantity,
+                row.event_time.map(|at| at.and_utc()),
+            ),
             read: row.is_read,
         }
     }
@@ -49,9 +60,13 @@ struct NotificationInsert<'a> {
     sender_id: i64,
     owner_id: i64,
     event_id: Option<i64>,
+    kind: &'a str,
+    event_name: Option<&'a str>,
+    quantity: Option<i64>,
+    event_time: Option<NaiveDateTime>,
 }
 
-/// Rows of one `INSERT`: 6 values each, well below PostgreSQL's 65,535 bound values per statement.
+/// Rows of one `INSERT`: 10 values each, well below PostgreSQL's 65,535 bound values per statement.
 const ROWS_PER_STATEMENT: usize = 5_000;
 
 /// Writes `notifications` in as few statements as the bound-value limit allows, in ascending recipient
@@ -87,6 +102,10 @@ pub(crate) fn insert_all(
             sender_id: n.sender_id.get(),
             owner_id: n.owner_id.get(),
             event_id: n.event_id.map(|event| event.get()),
+            kind: n.subject.kind(),
+            event_name: n.subject.event_name(),
+            quantity: n.subject.quantity(),
+            event_time: n.subject.event_time().map(|at| at.naive_utc()),
         })
         .collect();
     // PostgreSQL binds at most 65,535 values to a statement: a large batch (an event's every holder) goes

@@ -16,6 +16,7 @@ diesel::table! {
         banned_until -> Nullable<Timestamp>,
         ban_reason -> Nullable<Text>,
         deleted_at -> Nullable<Timestamp>,
+        locale -> Text,
     }
 }
 
@@ -88,6 +89,10 @@ diesel::table! {
         owner_id -> BigInt,
         event_id -> Nullable<BigInt>,
         is_read -> Bool,
+        kind -> Text,
+        event_name -> Nullable<Text>,
+        quantity -> Nullable<BigInt>,
+        event_time -> Nullable<Timestamp>,
     }
 }
 

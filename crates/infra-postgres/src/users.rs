@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use plaza_domain::modlog::{ModAction, ModTarget, RoleChange};
 use plaza_domain::role::Role;
 use plaza_domain::user::{
-    Ban, BanOrder, NewUser, PasswordHash, User, UserChanges, UserRepository, deleted_account_email,
+    Ban, BanOrder, Locale, NewUser, PasswordHash, User, UserChanges, UserRepository, deleted_account_email,
     token_epoch,
 };
 use plaza_domain::{Conflict, Page, PageRequest, RepoError, SessionId, UserId};
@@ -34,6 +34,7 @@ struct UserRow {
     banned_at: Option<NaiveDateTime>,
     banned_until: Option<NaiveDateTime>,
     ban_reason: Option<String>,
+    locale: String,
     deleted_at: Option<NaiveDateTime>,
 }
 
@@ -55,6 +56,8 @@ impl From<UserRow> for User {
             password_hash: PasswordHash(row.password_hash),
             token_epoch: row.token_epoch.and_utc(),
             created_at: row.created_at.and_utc(),
+            // The column's CHECK admits only the locales `parse` reads.
+            locale: Locale::parse(&row.locale).unwrap_or_default(),
             deleted_at: row.deleted_at.map(|at| at.and_utc()),
         }
     }
@@ -71,6 +74,7 @@ struct UserInsert<'a> {
     #[diesel(column_name = password_changed_at)]
     token_epoch: NaiveDateTime,
     created_at: NaiveDateTime,
+    locale: &'static str,
 }
 
 #[derive(AsChangeset)]
@@ -206,6 +210,7 @@ impl UserRepository for PgUserRepository {
                     email: user.email.as_str(),
                     full_name: user.full_name.as_ref().map(|name| name.as_str()),
                     password_hash: &user.password_hash.0,
+                    locale: user.locale.as_str(),
                     token_epoch: token_epoch::at_registration(created.and_utc()).naive_utc(),
                     created_at: created,
                 })
@@ -381,6 +386,11 @@ impl UserRepository for PgUserRepository {
                     full_name: changes.full_name.as_ref().map(|name| name.as_str()),
                 })
                 .execute(conn)?;
+            if let Some(locale) = changes.locale {
+                diesel::update(users::table.find(id.get()))
+                    .set(users::locale.eq(locale.as_str()))
+                    .execute(conn)?;
+            }
             if let Some(password) = &changes.password {
                 // Read under the row lock: two changes at once cannot both start from the same epoch.
                 let epoch = token_epoch::after_password_change(current.token_epoch, Utc::now());

@@ -361,6 +361,7 @@ mod tests {
             sender_id: from,
             owner_id: to,
             event_id: Some(event),
+            subject: plaza_domain::notification::NotificationSubject::Message,
         }
     }
 

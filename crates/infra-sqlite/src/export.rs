@@ -342,6 +342,7 @@ mod tests {
                 sender_id: self.0,
                 owner_id: event.owner_id,
                 event_id: Some(event.id),
+                subject: plaza_domain::notification::NotificationSubject::Message,
             }]
         }
     }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 use plaza_domain::notification::{
     InboxCursor, InboxSince, NewNotification, Notification, NotificationQuery, NotificationRepository,
+    NotificationSubject,
 };
 use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
@@ -26,6 +27,10 @@ pub(crate) struct NotificationRow {
     owner_id: i64,
     event_id: Option<i64>,
     is_read: bool,
+    kind: String,
+    event_name: Option<String>,
+    quantity: Option<i64>,
+    event_time: Option<StoredTime>,
 }
 
 impl From<NotificationRow> for Notification {
@@ -38,6 +43,12 @@ impl From<NotificationRow> for Notification {
             sender_id: UserId::from_stored(row.sender_id),
             owner_id: UserId::from_stored(row.owner_id),
             event_id: row.event_id.map(EventId::from_stored),
+            subject: NotificationSubject::from_stored(
+                &row.kind,
+                row.event_name,
+                row.quantity,
+                row.event_time.map(|at| at.utc()),
+            ),
             read: row.is_read,
         }
     }
@@ -59,16 +70,24 @@ pub(crate) fn insert_all(
                 n.sender_id.get(),
                 n.owner_id.get(),
                 n.event_id.map(EventId::get),
+                n.subject.kind(),
+                n.subject.event_name(),
+                n.subject.quantity(),
+                // Diesel's `TIMESTAMP` layout, which chrono's `Display` of a naive time is.
+                n.subject.event_time().map(|at| at.naive_utc().to_string()),
             ])
         })
         .collect();
     let mut inserted: Vec<NotificationRow> = Sql::new(concat!(
-        "INSERT INTO notifications (message, created_at, sender, sender_id, owner_id, event_id) ",
-        "SELECT value ->> 0, ?, value ->> 1, value ->> 2, value ->> 3, value ->> 4 ",
+        "INSERT INTO notifications (message, created_at, sender, sender_id, owner_id, event_id, ",
+        "kind, event_name, quantity, event_time) ",
+        "SELECT value ->> 0, ?, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ",
+        "value ->> 5, value ->> 6, value ->> 7, value ->> 8 ",
         // A deleted account hears nothing more (one look-up by primary key per row).
         "FROM json_each(?) WHERE NOT EXISTS ",
         "(SELECT 1 FROM users WHERE id = value ->> 3 AND deleted_at IS NOT NULL) ORDER BY key ",
-        "RETURNING id, message, created_at, sender, sender_id, owner_id, event_id, is_read"
+        "RETURNING id, message, created_at, sender, sender_id, owner_id, event_id, is_read, ",
+        "kind, event_name, quantity, event_time"
     ))
     .timestamp(created_at)
     .text(serde_json::Value::Array(rows).to_string())
@@ -236,6 +255,7 @@ mod tests {
             sender_id: from,
             owner_id: to,
             event_id: None,
+            subject: plaza_domain::notification::NotificationSubject::Message,
         }
     }
 

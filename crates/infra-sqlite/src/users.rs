@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use plaza_domain::modlog::{ModAction, ModTarget, RoleChange};
 use plaza_domain::role::Role;
 use plaza_domain::user::{
-    Ban, BanOrder, NewUser, PasswordHash, User, UserChanges, UserRepository, deleted_account_email,
+    Ban, BanOrder, Locale, NewUser, PasswordHash, User, UserChanges, UserRepository, deleted_account_email,
     token_epoch,
 };
 use plaza_domain::{Conflict, Page, PageRequest, RepoError, SessionId, UserId};
@@ -35,6 +35,7 @@ pub(crate) struct UserRow {
     banned_at: Option<StoredTime>,
     banned_until: Option<StoredTime>,
     ban_reason: Option<String>,
+    locale: String,
     deleted_at: Option<StoredTime>,
 }
 
@@ -56,6 +57,8 @@ impl From<UserRow> for User {
             password_hash: PasswordHash(row.password_hash),
             token_epoch: row.token_epoch.utc(),
             created_at: row.created_at.utc(),
+            // The column's CHECK admits only the locales `parse` reads.
+            locale: Locale::parse(&row.locale).unwrap_or_default(),
             deleted_at: row.deleted_at.map(|at| at.utc()),
         }
     }
@@ -72,6 +75,7 @@ struct UserInsert<'a> {
     #[diesel(column_name = password_changed_at)]
     token_epoch: NaiveDateTime,
     created_at: NaiveDateTime,
+    locale: &'static str,
 }
 
 #[derive(AsChangeset)]
@@ -183,6 +187,7 @@ impl UserRepository for SqliteUserRepository {
                     email: user.email.as_str(),
                     full_name: user.full_name.as_ref().map(|name| name.as_str()),
                     password_hash: &user.password_hash.0,
+                    locale: user.locale.as_str(),
                     token_epoch: token_epoch::at_registration(created.and_utc()).naive_utc(),
                     created_at: created,
                 })
@@ -349,6 +354,11 @@ impl UserRepository for SqliteUserRepository {
             diesel::update(users::table.find(id.get()))
                 .set(&profile)
                 .execute(conn)?;
+            if let Some(locale) = changes.locale {
+                diesel::update(users::table.find(id.get()))
+                    .set(users::locale.eq(locale.as_str()))
+                    .execute(conn)?;
+            }
             if let Some(password) = &changes.password {
                 // Read and moved in the same write transaction: two changes at once cannot both start
                 // from the same epoch.
@@ -407,6 +417,7 @@ pub(crate) mod tests {
             username: Username::parse(username).unwrap(),
             email: Email::parse(format!("{username}@example.org")).unwrap(),
             full_name: Some(FullName::parse(format!("{username} Example")).unwrap()),
+            locale: plaza_domain::user::Locale::En,
             password_hash: PasswordHash("$2b$04$not-a-real-hash".into()),
         }
     }
@@ -458,6 +469,7 @@ pub(crate) mod tests {
             email: Email::parse("new@example.org").unwrap(),
             full_name: None,
             password: None,
+            locale: None,
         };
         let updated = repo.update(alice.id, keep_password).unwrap();
         assert_eq!(
@@ -478,6 +490,7 @@ pub(crate) mod tests {
             password: Some(PasswordChange {
                 hash: PasswordHash("$2b$04$other".into()),
             }),
+            locale: None,
         };
         let updated = repo.update(alice.id, new_password()).unwrap();
         assert_eq!(updated.password_hash.0, "$2b$04$other");
@@ -493,6 +506,7 @@ pub(crate) mod tests {
             email: Email::parse("new@example.org").unwrap(),
             full_name: None,
             password: None,
+            locale: None,
         };
         assert!(matches!(
             repo.update(alice.id, steal_name.clone()),

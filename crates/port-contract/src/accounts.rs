@@ -1,8 +1,12 @@
-//! The contract of deleting one's account.
+//! The contract of an account's own choices: leaving, the language it reads in, and what its
+//! notifications are about.
 
 use chrono::{TimeZone, Utc};
+use plaza_domain::notification::NotificationSubject;
 use plaza_domain::role::Role;
-use plaza_domain::user::{BanOrder, BanReason, DELETED_USER_NAME, deleted_account_email};
+use plaza_domain::user::{
+    BanOrder, BanReason, DELETED_USER_NAME, Email, Locale, UserChanges, Username, deleted_account_email,
+};
 use plaza_domain::{Conflict, RepoError, Stores};
 
 use crate::{Everyone, comment, event, inbox, new_user, note, now_ms, page, set_role, start, user};
@@ -102,4 +106,89 @@ pub fn the_last_admin_cannot_delete_their_account(stores: &Stores) {
         stores.users.delete_account(bob, Utc::now()),
         Err(RepoError::Conflict(Conflict::LastAdmin))
     ));
+}
+
+pub fn a_user_keeps_their_locale_until_they_change_it(stores: &Stores) {
+    let alice = user(stores, "alice");
+    assert_eq!(stores.users.find(alice).unwrap().unwrap().locale, Locale::En);
+    let mut chinese = new_user("bob");
+    chinese.locale = Locale::ZhCn;
+    let bob = stores.users.create(chinese).unwrap();
+    assert_eq!(bob.locale, Locale::ZhCn, "as registered");
+    let changes = |locale| UserChanges {
+        username: Username::parse("alice").unwrap(),
+        email: Email::parse("alice@example.org").unwrap(),
+        full_name: None,
+        password: None,
+        locale,
+    };
+    assert_eq!(
+        stores
+            .users
+            .update(alice, changes(Some(Locale::ZhCn)))
+            .unwrap()
+            .locale,
+        Locale::ZhCn
+    );
+    assert_eq!(
+        stores.users.update(alice, changes(None)).unwrap().locale,
+        Locale::ZhCn,
+        "a change that does not name it keeps it"
+    );
+    assert_eq!(stores.users.find(alice).unwrap().unwrap().locale, Locale::ZhCn);
+}
+
+pub fn a_notification_keeps_what_it_is_about(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let at = Utc.with_ymd_and_hms(2027, 3, 4, 18, 30, 0).unwrap();
+    let subjects = [
+        NotificationSubject::Message,
+        NotificationSubject::Comment {
+            event_name: "Jazz night".into(),
+        },
+        NotificationSubject::PlacesGiven {
+            event_name: "Jazz night".into(),
+            quantity: 3,
+        },
+        NotificationSubject::EventMoved {
+            event_name: "Jazz night".into(),
+            event_time: at,
+        },
+        NotificationSubject::EventCancelled {
+            event_name: "Jazz night".into(),
+        },
+    ];
+    for subject in &subjects {
+        let mut new = note(bob, alice, None, "x");
+        new.subject = subject.clone();
+        assert_eq!(
+            &stores.notifications.create(new).unwrap().subject,
+            subject,
+            "as written"
+        );
+    }
+    let meetup = event(stores, bob, "Jazz night", "", 1);
+    let posted = stores
+        .comments
+        .create_with_notifications(
+            comment(meetup.id, alice, "hi"),
+            Box::new(crate::To(vec![bob], alice)),
+        )
+        .unwrap();
+    assert_eq!(
+        posted.notifications[0].subject.kind(),
+        "comment",
+        "a fan-out's too"
+    );
+    let (page, _) = stores
+        .notifications
+        .list(plaza_domain::notification::NotificationQuery {
+            owner: bob,
+            unread_only: false,
+            page: page(0, 10),
+        })
+        .unwrap();
+    let mut read: Vec<NotificationSubject> = page.items.into_iter().rev().map(|n| n.subject).collect();
+    read.truncate(subjects.len());
+    assert_eq!(read, subjects, "as read back, oldest first");
 }

@@ -23,7 +23,7 @@ use plaza_domain::event::{
 use plaza_domain::live::StreamTicket;
 use plaza_domain::modlog::{ModAction, ModReason, ModTarget, RoleChange};
 use plaza_domain::notification::{
-    InboxCursor, NewNotification, NotificationMessage, NotificationQuery, SenderName,
+    InboxCursor, NewNotification, NotificationMessage, NotificationQuery, NotificationSubject, SenderName,
 };
 use plaza_domain::place::{Address, Coordinates, OnlineUrl, Place, PlaceChanges, StoredPlace, Venue};
 use plaza_domain::post::{NewPost, PostChanges, PostContent, PostTitle};
@@ -35,7 +35,8 @@ use plaza_domain::ticket::{
     CheckIn, CheckInNonce, EventSummary, HeldTicket, Sale, TicketCode, TicketRepository, TicketStatus,
 };
 use plaza_domain::user::{
-    BanOrder, BanReason, Email, FullName, NewUser, PasswordChange, PasswordHash, UserChanges, Username,
+    BanOrder, BanReason, Email, FullName, Locale, NewUser, PasswordChange, PasswordHash, UserChanges,
+    Username,
 };
 use plaza_domain::{
     Conflict, EventId, NotificationId, PageRequest, PostId, RepoError, SessionId, TicketId, UserId,
@@ -48,7 +49,8 @@ pub mod migrated_tables;
 mod moderation;
 
 pub use accounts::{
-    a_deleted_account_keeps_its_name_and_words_and_loses_the_rest, the_last_admin_cannot_delete_their_account,
+    a_deleted_account_keeps_its_name_and_words_and_loses_the_rest, a_notification_keeps_what_it_is_about,
+    a_user_keeps_their_locale_until_they_change_it, the_last_admin_cannot_delete_their_account,
 };
 pub use moderation::{
     a_removed_item_leaves_every_list_and_is_kept_apart, reports_are_filed_once_listed_and_resolved_together,
@@ -79,6 +81,8 @@ macro_rules! contract_tests {
             a_removed_avatar_returns_the_one_it_was,
             a_deleted_account_keeps_its_name_and_words_and_loses_the_rest,
             the_last_admin_cannot_delete_their_account,
+            a_user_keeps_their_locale_until_they_change_it,
+            a_notification_keeps_what_it_is_about,
             users_are_listed_and_found_in_id_order,
             a_role_change_is_kept_listed_and_logged,
             the_last_admin_keeps_the_role,
@@ -151,6 +155,7 @@ pub(crate) fn new_user(name: &str) -> NewUser {
         email: Email::parse(format!("{name}@example.org")).unwrap(),
         full_name: Some(FullName::parse(format!("{name} Example")).unwrap()),
         password_hash: PasswordHash("$2b$04$not-a-real-hash".into()),
+        locale: Locale::En,
     }
 }
 
@@ -226,12 +231,16 @@ impl HolderNotices for TestNotices {
         recipient: UserId,
         quantity: i64,
     ) -> Option<NewNotification> {
+        let subject = NotificationSubject::PlacesGiven {
+            event_name: event.name.clone(),
+            quantity,
+        };
         Some(told(
             event,
             organiser,
             recipient,
             &format!("given {quantity}"),
-            true,
+            subject,
         ))
     }
 
@@ -241,7 +250,11 @@ impl HolderNotices for TestNotices {
         organiser: &str,
         recipient: UserId,
     ) -> Option<NewNotification> {
-        Some(told(event, organiser, recipient, "moved", true))
+        let subject = NotificationSubject::EventMoved {
+            event_name: event.name.clone(),
+            event_time: event.event_time,
+        };
+        Some(told(event, organiser, recipient, "moved", subject))
     }
 
     fn event_deleted(
@@ -250,7 +263,10 @@ impl HolderNotices for TestNotices {
         organiser: &str,
         recipient: UserId,
     ) -> Option<NewNotification> {
-        Some(told(event, organiser, recipient, "deleted", false))
+        let subject = NotificationSubject::EventCancelled {
+            event_name: event.name.clone(),
+        };
+        Some(told(event, organiser, recipient, "deleted", subject))
     }
 }
 
@@ -260,14 +276,17 @@ fn told(
     organiser: &str,
     recipient: UserId,
     what: &str,
-    about: bool,
+    subject: NotificationSubject,
 ) -> NewNotification {
+    // A cancelled event is gone: the notice points nowhere.
+    let about = !matches!(subject, NotificationSubject::EventCancelled { .. });
     NewNotification {
         message: NotificationMessage::parse(format!("{what} {}", event.name)).unwrap(),
         sender: SenderName::parse(organiser).unwrap(),
         sender_id: event.owner_id,
         owner_id: recipient,
         event_id: about.then_some(event.id),
+        subject,
     }
 }
 
@@ -330,6 +349,17 @@ pub(crate) fn note(to: UserId, from: UserId, event: Option<EventId>, text: &str)
         sender_id: from,
         owner_id: to,
         event_id: event,
+        subject: NotificationSubject::Message,
+    }
+}
+
+/// What a comment's notification holds: the event, and that it was a comment on it.
+fn commented(to: UserId, from: UserId, event: &Event) -> NewNotification {
+    NewNotification {
+        subject: NotificationSubject::Comment {
+            event_name: event.name.clone(),
+        },
+        ..note(to, from, Some(event.id), "x commented")
     }
 }
 
@@ -345,7 +375,7 @@ impl FanOut for Everyone {
         recipients
             .into_iter()
             .filter(|to| *to != self.0)
-            .map(|to| note(to, self.0, Some(event.id), "x commented"))
+            .map(|to| commented(to, self.0, event))
             .collect()
     }
 }
@@ -355,10 +385,7 @@ pub(crate) struct To(pub(crate) Vec<UserId>, pub(crate) UserId);
 
 impl FanOut for To {
     fn notifications(&self, event: &Event, _: &[UserId]) -> Vec<NewNotification> {
-        self.0
-            .iter()
-            .map(|to| note(*to, self.1, Some(event.id), "x commented"))
-            .collect()
+        self.0.iter().map(|to| commented(*to, self.1, event)).collect()
     }
 }
 
@@ -413,6 +440,7 @@ pub fn user_names_and_emails_are_unique_ignoring_case(stores: &Stores) {
         email: Email::parse("bob@example.org").unwrap(),
         full_name: None,
         password: None,
+        locale: None,
     };
     assert!(matches!(
         stores.users.update(bob, taking_alice),
@@ -471,6 +499,7 @@ pub fn a_password_change_moves_the_token_epoch_forward(stores: &Stores) {
         password: password.map(|hash| PasswordChange {
             hash: PasswordHash(hash.into()),
         }),
+        locale: None,
     };
     let renamed = stores.users.update(alice.id, changes(None)).unwrap();
     assert_eq!((renamed.username.as_str(), renamed.full_name), ("alice2", None));

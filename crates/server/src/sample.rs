@@ -34,6 +34,7 @@ fn register(services: &Services, username: &str, full_name: &str) -> anyhow::Res
         username: valid(Username::parse(username))?,
         email: valid(Email::parse(format!("{username}@example.org")))?,
         full_name: Some(valid(FullName::parse(full_name))?),
+        locale: None,
     };
     Ok(services
         .users

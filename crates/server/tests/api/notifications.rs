@@ -30,6 +30,7 @@ fn sending_defaults_to_the_caller_and_records_the_sender_account() {
     );
     assert_eq!(to_self["event_id"], Value::Null);
     assert_eq!(to_self["sender"], "Tester");
+    assert_eq!((&to_self["kind"], &to_self["params"]), (&json!("message"), &json!({})));
     let to_bob = send(&app, &alice_token, "hello bob", Some(bob));
     assert_eq!(
         (to_bob["owner_id"].as_i64(), to_bob["sender_id"].as_i64()),
@@ -184,4 +185,78 @@ fn read_all_honours_the_high_water_mark() {
         &json!({"up_to_id": null}),
     );
     assert_eq!(null_means_all.assert_ok(), json!({"updated": 1}));
+}
+
+#[test]
+fn a_comment_notification_carries_its_kind_and_params_beside_the_english_message() {
+    let app = TestApp::spawn();
+    let (_alice, alice_token) = app.user("alice");
+    let (bob, bob_token) = app.user("bob");
+    app.send_json(
+        "PUT",
+        &format!("/users/{bob}"),
+        Some(&bob_token),
+        &json!({"username": "bob", "email": "bob@example.org", "full_name": "Bob Builder"}),
+    )
+    .assert_ok();
+    let event = app.create_event(&alice_token, json!({"name": "Jazz, \"live\" & loud"}));
+    let id = event["id"].as_i64().unwrap();
+    app.post_json(&format!("/comments/{id}"), Some(&bob_token), &json!({"content": "count me in"}))
+        .assert_ok();
+    let told = &app.get_as(&alice_token, "/notifications").assert_ok()[0];
+    assert_eq!(told["message"], "Bob Builder commented on \"Jazz, \"live\" & loud\"");
+    assert_eq!(told["kind"], "comment");
+    assert_eq!(
+        told["params"],
+        json!({"event_id": id, "event_name": "Jazz, \"live\" & loud", "commenter_id": bob, "commenter_name": "Bob Builder"})
+    );
+
+    // Once the event is gone, the notification stays, pointing nowhere.
+    assert_eq!(app.call_as("DELETE", &alice_token, &format!("/events/{id}")).status, 204);
+    let kept = &app.get_as(&alice_token, "/notifications").assert_ok()[0];
+    assert_eq!((&kept["kind"], &kept["params"]["event_id"]), (&json!("comment"), &Value::Null));
+    assert_eq!(kept["params"]["event_name"], "Jazz, \"live\" & loud");
+}
+
+#[test]
+fn a_user_reads_in_the_locale_they_chose() {
+    let app = TestApp::spawn();
+    let (alice, alice_token) = app.user("alice");
+    let (_bob, bob_token) = app.user("bob");
+    assert_eq!(app.get_as(&alice_token, "/users/me").assert_ok()["locale"], "en");
+    assert!(
+        app.get_as(&bob_token, &format!("/users/{alice}")).assert_ok().get("locale").is_none(),
+        "only the user sees their own"
+    );
+    let put = |body: Value| app.send_json("PUT", &format!("/users/{alice}"), Some(&alice_token), &body);
+    let profile = |locale: Option<&str>| {
+        let mut body = json!({"username": "alice", "email": "alice@example.org"});
+        if let Some(locale) = locale {
+            body["locale"] = json!(locale);
+        }
+        body
+    };
+    assert_eq!(put(profile(Some("zh-CN"))).assert_ok()["locale"], "zh-CN");
+    assert_eq!(put(profile(None)).assert_ok()["locale"], "zh-CN", "left out: unchanged");
+    for bad in ["fr", "zh-cn", "", "EN"] {
+        put(profile(Some(bad))).assert_invalid("locale");
+    }
+    put(json!({"username": "alice", "email": "alice@example.org", "locale": 7}))
+        .assert_invalid("locale");
+    assert_eq!(app.get_as(&alice_token, "/users/me").assert_ok()["locale"], "zh-CN");
+
+    let registered = app
+        .post_json(
+            "/users/",
+            None,
+            &json!({"username": "carol", "email": "carol@example.org", "password": crate::helpers::PASSWORD, "locale": "zh-CN"}),
+        )
+        .assert_ok();
+    assert_eq!(registered["locale"], "zh-CN");
+    app.post_json(
+        "/users/",
+        None,
+        &json!({"username": "dave", "email": "dave@example.org", "password": crate::helpers::PASSWORD, "locale": "de"}),
+    )
+    .assert_invalid("locale");
 }

@@ -427,6 +427,10 @@ fn a_waitlist_is_joined_when_too_few_are_left_and_freed_places_fill_it_in_join_o
     assert_eq!(app.get_as(&dave, "/users/me/waitlist").status, 204);
     let notification = &app.get_as(&dave, "/notifications").assert_ok()[0];
     assert_eq!(notification["event_id"], id);
+    assert_eq!(
+        (&notification["kind"], &notification["params"]),
+        (&json!("places_given"), &json!({"event_id": id, "event_name": "Tiny", "quantity": 2}))
+    );
     let _ = dave_id;
 
     // Leaving: a new entry, then gone.
@@ -462,6 +466,14 @@ fn holders_are_told_once_each_when_their_event_moves_or_is_deleted() {
     )
     .assert_ok();
     assert_eq!(messages(&app, &bob), ["\"Gig\" now starts at 2030-05-02 19:30 UTC"]);
+    let moved = &app.get_as(&bob, "/notifications").assert_ok()[0];
+    assert_eq!(
+        (&moved["kind"], &moved["params"]),
+        (
+            &json!("event_moved"),
+            &json!({"event_id": id, "event_name": "Gig", "event_time": "2030-05-02T19:30:00Z"})
+        )
+    );
     assert!(messages(&app, &carol).is_empty(), "she gave her ticket back");
     assert!(messages(&app, &alice).is_empty());
 
@@ -469,6 +481,11 @@ fn holders_are_told_once_each_when_their_event_moves_or_is_deleted() {
     let told = messages(&app, &bob);
     assert_eq!(told.len(), 2, "{told:?}");
     assert_eq!(told[0], "\"Gig\" was cancelled by its organiser: your tickets no longer admit you");
+    let cancelled = &app.get_as(&bob, "/notifications").assert_ok()[0];
+    assert_eq!(
+        (&cancelled["kind"], &cancelled["params"]),
+        (&json!("event_cancelled"), &json!({"event_name": "Gig"}))
+    );
     assert_eq!(my_tickets(&app, &bob, "").status, 204, "the tickets went with the event");
 }
 
