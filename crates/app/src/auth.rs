@@ -9,7 +9,7 @@ use plaza_domain::live::{NotificationBus, Signal};
 use plaza_domain::login::{FailureLimits, SharedLoginFailures};
 use plaza_domain::session::{self as sessions, Device, Expiry, NewSession, Renewal, SessionRepository};
 use plaza_domain::user::{Password, User, UserRepository};
-use plaza_domain::{SessionId, UserId};
+use plaza_domain::{RepoError, SessionId, UserId};
 
 use crate::error::AppError;
 use crate::password::PasswordHasher;
@@ -134,15 +134,22 @@ impl AuthService {
         refuse_banned(&user, now)?;
         let refresh_token = crate::secret::new_secret()?;
         let expires_at = now + session_lifetime(remember);
-        let session = self.sessions.start(NewSession {
-            user: user.id,
-            device,
-            remember,
-            signed_in_at: crate::token::first_valid_second(now, user.token_epoch),
-            refresh_key: crate::secret::digest(&refresh_token),
-            now,
-            expires_at,
-        })?;
+        let session = self
+            .sessions
+            .start(NewSession {
+                user: user.id,
+                device,
+                remember,
+                signed_in_at: crate::token::first_valid_second(now, user.token_epoch),
+                refresh_key: crate::secret::digest(&refresh_token),
+                now,
+                expires_at,
+            })
+            .map_err(|error| match error {
+                // The account was deleted while the password was checked: as if it had not been there.
+                RepoError::NotFound => AppError::Unauthorized(BAD_CREDENTIALS),
+                other => other.into(),
+            })?;
         self.signed_in(&user, session.id, refresh_token, expires_at, now)
     }
 
@@ -196,7 +203,11 @@ impl AuthService {
             Renewal::Unknown => return Err(invalid()),
         };
         let expires_at = session.expires_at;
-        let user = self.users.find(session.user)?.ok_or_else(invalid)?;
+        let user = self
+            .users
+            .find(session.user)?
+            .filter(|user| !user.is_deleted())
+            .ok_or_else(invalid)?;
         if crate::token::predates(session.signed_in_at, user.token_epoch) {
             self.sessions.end(user.id, session.id)?;
             return Err(invalid());
@@ -410,6 +421,7 @@ impl AuthService {
             Some(session) => self.users.find_signed_in(id, session)?,
             None => self.users.find(id)?,
         }
+        .filter(|user| !user.is_deleted())
         .ok_or(AppError::Unauthorized(INVALID_TOKEN))?;
         if crate::token::predates(issued_at, user.token_epoch) {
             return Err(AppError::Unauthorized(INVALID_TOKEN));
@@ -529,6 +541,51 @@ mod tests {
         assert!(matches!(
             auth.authenticate(&signed_in.access.access_token),
             Err(AppError::Unauthorized(INVALID_TOKEN))
+        ));
+    }
+
+    #[test]
+    fn a_login_that_loses_the_race_with_the_accounts_deletion_starts_nothing() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_username()
+            .returning(|_| Ok(Some(user(1, "alice"))));
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().returning(|_, _| Ok(true));
+        hasher.expect_needs_rehash().returning(|_| false);
+        let mut sessions = MockSessionRepository::new();
+        // Deleted while the password was checked: the store starts no session on it.
+        sessions
+            .expect_start()
+            .times(1)
+            .returning(|_| Err(RepoError::NotFound));
+        let auth = AuthService::new(Arc::new(users), Arc::new(hasher), codec(), Arc::new(sessions));
+        let refused = auth.login("c", "alice", "right", Device::describe(None), false);
+        assert!(
+            matches!(refused, Err(AppError::Unauthorized(BAD_CREDENTIALS))),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn a_deleted_accounts_token_and_refresh_token_are_refused() {
+        let mut users = MockUserRepository::new();
+        let mut gone = user(1, "alice");
+        gone.deleted_at = Some(Utc::now());
+        gone.token_epoch = Utc::now() - Duration::minutes(5);
+        let stored = gone.clone();
+        users.expect_find().returning(move |_| Ok(Some(stored.clone())));
+        let auth = AuthService::new(
+            Arc::new(users),
+            Arc::new(MockPasswordHasher::new()),
+            codec(),
+            Arc::new(MockSessionRepository::new()),
+        );
+        // A token from before sessions (no session id) is checked against the account alone.
+        let issued = Utc::now().timestamp();
+        assert!(matches!(
+            auth.holder(UserId::from_stored(1), None, issued),
+            Err(AppError::Unauthorized(_))
         ));
     }
 

@@ -137,7 +137,8 @@ pub enum Renewal {
 #[cfg_attr(feature = "mocks", mockall::automock)]
 pub trait SessionRepository: Send + Sync {
     /// Starts a session. The account's expired sessions are forgotten, and if it would then hold more than
-    /// [`MAX_PER_USER`], the least recently used end.
+    /// [`MAX_PER_USER`], the least recently used end. `NotFound` when the account is missing or deleted
+    /// (checked in the same transaction, so a login racing a deletion starts nothing).
     fn start(&self, session: NewSession) -> Result<Session, RepoError>;
 
     /// Spends the refresh token with digest `presented` and makes `next` its session's token, in one

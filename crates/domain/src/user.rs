@@ -258,7 +258,7 @@ impl User {
     /// The name shown to others: the full name, or the user name when there is none.
     pub fn display_name(&self) -> &str {
         match self.full_name.as_deref() {
-            Some(name) if !name.trim().is_empty() => name,
+            Some(name) if !name.trim().is_empty() && !self.is_deleted() => name,
             _ => self.shown_username(),
         }
     }

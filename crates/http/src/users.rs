@@ -69,15 +69,19 @@ pub struct UserBan {
 impl UserResponse {
     /// What anyone may see.
     pub fn public(user: User) -> Self {
+        let deleted = user.is_deleted();
         Self {
             ban: None,
             id: user.id.get(),
             username: user.shown_username().to_owned(),
-            deleted: user.is_deleted(),
+            deleted,
             email: None,
             locale: None,
-            full_name: user.full_name,
-            avatar_url: user.avatar.map(|name| format!("/avatars/{name}")),
+            full_name: user.full_name.filter(|_| !deleted),
+            avatar_url: user
+                .avatar
+                .filter(|_| !deleted)
+                .map(|name| format!("/avatars/{name}")),
             role: user.role.into(),
             created_at: user.created_at,
         }

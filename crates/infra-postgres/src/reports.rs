@@ -101,12 +101,15 @@ struct Username {
     username: String,
 }
 
+/// The account's user name while it lives: a missing or deleted author is not banned.
 fn username(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
-    Ok(diesel::sql_query("SELECT username FROM users WHERE id = $1")
-        .bind::<BigInt, _>(id)
-        .get_result::<Username>(conn)
-        .optional()?
-        .map(|row| row.username))
+    Ok(
+        diesel::sql_query("SELECT username FROM users WHERE id = $1 AND deleted_at IS NULL")
+            .bind::<BigInt, _>(id)
+            .get_result::<Username>(conn)
+            .optional()?
+            .map(|row| row.username),
+    )
 }
 
 fn content(

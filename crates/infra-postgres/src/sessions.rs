@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::RunQueryDsl;
+use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 use plaza_domain::session::{
     Expiry, MAX_PER_USER, NewSession, Renewal, SPENT_KEPT, Session, SessionRepository,
@@ -110,10 +111,16 @@ impl SessionRepository for PgSessions {
         let user = session.user.get();
         let now = session.now.naive_utc();
         self.db.write(|conn| {
-            // Sessions of one account start one at a time, so the limit holds however many race.
-            diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
-                .bind::<BigInt, _>(user)
-                .execute(conn)?;
+            // Sessions of one account start one at a time, so the limit holds however many race; and
+            // none starts on a deleted account (a deletion under way is waited for, then seen).
+            crate::schema::users::table
+                .find(user)
+                .filter(crate::schema::users::deleted_at.is_null())
+                .select(crate::schema::users::id)
+                .for_update()
+                .first::<i64>(conn)
+                .optional()?
+                .ok_or(RepoError::NotFound)?;
             diesel::sql_query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
                 .bind::<BigInt, _>(user)
                 .bind::<Timestamp, _>(now)

@@ -141,10 +141,12 @@ fn find(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
 }
 
 /// The row locked for the rest of the transaction, so that two changes of one account run one after
-/// the other.
+/// the other; `NotFound` when it is missing or deleted (nothing changes a deleted account: a deletion under
+/// way is waited for, then seen).
 fn find_for_update(conn: &mut Conn, id: UserId) -> Result<User, StoreError> {
     Ok(users::table
         .find(id.get())
+        .filter(users::deleted_at.is_null())
         .select(UserRow::as_select())
         .for_update()
         .first(conn)
@@ -161,6 +163,7 @@ fn lock_working_admins(conn: &mut Conn) -> Result<Vec<i64>, StoreError> {
     Ok(users::table
         .filter(users::role.eq(Role::Admin.as_str()))
         .filter(users::banned_at.is_null().or(users::banned_until.le(now())))
+        .filter(users::deleted_at.is_null())
         .order(users::id)
         .select(users::id)
         .for_no_key_update()
@@ -168,13 +171,18 @@ fn lock_working_admins(conn: &mut Conn) -> Result<Vec<i64>, StoreError> {
 }
 
 /// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
-/// stream tickets), its inbox, its waitlist places, and its place among events' participants.
-const ERASED_WITH_ACCOUNT: [&str; 5] = [
+/// stream tickets), its inbox, its waitlist places, its place among events' participants, and its name
+/// from what it sent to others (the sender's name, and a comment's sentence, which holds it). The last
+/// reads every notification: no index serves `sender_id` alone, and keeping one for this rare write would
+/// cost every comment's fan-out.
+const ERASED_WITH_ACCOUNT: [&str; 6] = [
     "DELETE FROM sessions WHERE user_id = $1",
     "DELETE FROM stream_tickets WHERE user_id = $1",
     "DELETE FROM notifications WHERE owner_id = $1",
     "DELETE FROM waitlist_entries WHERE user_id = $1",
     "DELETE FROM event_participants WHERE user_id = $1",
+    "UPDATE notifications SET sender = 'deleted user', message = CASE WHEN kind = 'comment' \
+     THEN 'deleted user commented on \"' || event_name || '\"' ELSE message END WHERE sender_id = $1",
 ];
 
 /// A page of every user, or of the holders of `role`, in id order.
@@ -227,7 +235,7 @@ impl UserRepository for PgUserRepository {
     fn find_signed_in(&self, id: UserId, session: SessionId) -> Result<Option<User>, RepoError> {
         self.db.read(|conn| {
             let rows: Vec<UserRow> = diesel::sql_query(
-                "SELECT u.* FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.id = $1 AND s.id = $2",
+                "SELECT u.* FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.id = $1 AND s.id = $2 AND u.deleted_at IS NULL",
             )
             .bind::<BigInt, _>(id.get())
             .bind::<BigInt, _>(session.get())
@@ -348,9 +356,6 @@ impl UserRepository for PgUserRepository {
             // same time cannot leave the community without one.
             let admins = lock_working_admins(conn)?;
             let current = find_for_update(conn, id)?;
-            if current.is_deleted() {
-                return Err(RepoError::NotFound.into());
-            }
             if current.role == Role::Admin && admins.len() <= 1 {
                 return Err(RepoError::Conflict(Conflict::LastAdmin).into());
             }
@@ -365,6 +370,12 @@ impl UserRepository for PgUserRepository {
                     users::banned_until.eq(None::<NaiveDateTime>),
                     users::ban_reason.eq(None::<String>),
                     users::deleted_at.eq(Some(at.naive_utc())),
+                    // Every token issued so far is refused, whatever else would let one through.
+                    users::password_changed_at.eq(token_epoch::after_password_change(
+                        current.token_epoch,
+                        Utc::now(),
+                    )
+                    .naive_utc()),
                 ))
                 .execute(conn)?;
             for statement in ERASED_WITH_ACCOUNT {

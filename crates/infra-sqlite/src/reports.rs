@@ -103,12 +103,15 @@ struct Username {
     username: String,
 }
 
+/// The account's user name while it lives: a missing or deleted author is not banned.
 fn username(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
-    Ok(Sql::new("SELECT username FROM users WHERE id = ?")
-        .int(id)
-        .get_result::<Username>(conn)
-        .optional()?
-        .map(|row| row.username))
+    Ok(
+        Sql::new("SELECT username FROM users WHERE id = ? AND deleted_at IS NULL")
+            .int(id)
+            .get_result::<Username>(conn)
+            .optional()?
+            .map(|row| row.username),
+    )
 }
 
 fn content(

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::RunQueryDsl;
+use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 use plaza_domain::session::{
     Expiry, MAX_PER_USER, NewSession, Renewal, SPENT_KEPT, Session, SessionRepository,
@@ -109,6 +110,15 @@ impl SessionRepository for SqliteSessions {
         self.db.write(move |conn| {
             let user = session.user.get();
             let now = session.now.naive_utc();
+            // None starts on a deleted account (writes run one at a time: a deletion is all done or not begun).
+            let live: i64 = crate::schema::users::table
+                .find(user)
+                .filter(crate::schema::users::deleted_at.is_null())
+                .count()
+                .get_result(conn)?;
+            if live == 0 {
+                return Err(RepoError::NotFound.into());
+            }
             Sql::new("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?")
                 .int(user)
                 .timestamp(now)

@@ -101,7 +101,7 @@ impl SqliteUserRepository {
 /// Bans `order.user` inside the caller's write and logs it; `NotFound` for a missing user,
 /// `Conflict::OutOfReach` when `order.by_role` may not ban their role.
 pub(crate) fn ban_in(conn: &mut Conn, order: &BanOrder) -> Result<(), StoreError> {
-    let current = find(conn, order.user)?.ok_or(RepoError::NotFound)?;
+    let current = find_live(conn, order.user)?;
     if !order.by_role.may_ban(current.role) {
         return Err(RepoError::Conflict(Conflict::OutOfReach).into());
     }
@@ -126,13 +126,18 @@ pub(crate) fn ban_in(conn: &mut Conn, order: &BanOrder) -> Result<(), StoreError
 }
 
 /// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
-/// stream tickets), its inbox, its waitlist places, and its place among events' participants.
-const ERASED_WITH_ACCOUNT: [&str; 5] = [
+/// stream tickets), its inbox, its waitlist places, its place among events' participants, and its name
+/// from what it sent to others (the sender's name, and a comment's sentence, which holds it). The last
+/// reads every notification: no index serves `sender_id` alone, and keeping one for this rare write would
+/// cost every comment's fan-out.
+const ERASED_WITH_ACCOUNT: [&str; 6] = [
     "DELETE FROM sessions WHERE user_id = ?",
     "DELETE FROM stream_tickets WHERE user_id = ?",
     "DELETE FROM notifications WHERE owner_id = ?",
     "DELETE FROM waitlist_entries WHERE user_id = ?",
     "DELETE FROM event_participants WHERE user_id = ?",
+    "UPDATE notifications SET sender = 'deleted user', message = CASE WHEN kind = 'comment' \
+     THEN 'deleted user commented on \"' || event_name || '\"' ELSE message END WHERE sender_id = ?",
 ];
 
 /// The admins who could act now: admins under a ban do not count. Read in a write transaction, which SQLite
@@ -141,8 +146,17 @@ fn working_admins(conn: &mut Conn) -> Result<i64, StoreError> {
     Ok(users::table
         .filter(users::role.eq(Role::Admin.as_str()))
         .filter(users::banned_at.is_null().or(users::banned_until.le(now())))
+        .filter(users::deleted_at.is_null())
         .count()
         .get_result(conn)?)
+}
+
+/// The account `id` for a change: `NotFound` when it is missing or deleted (nothing changes a deleted
+/// account; read in the write transaction, so a deletion cannot slip in between).
+fn find_live(conn: &mut Conn, id: UserId) -> Result<User, StoreError> {
+    Ok(find(conn, id)?
+        .filter(|user| !user.is_deleted())
+        .ok_or(RepoError::NotFound)?)
 }
 
 fn find(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
@@ -204,7 +218,7 @@ impl UserRepository for SqliteUserRepository {
     fn find_signed_in(&self, id: UserId, session: SessionId) -> Result<Option<User>, RepoError> {
         self.db.read_one(|conn| {
             let rows: Vec<UserRow> = Sql::new(
-                "SELECT u.* FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.id = ? AND s.id = ?",
+                "SELECT u.* FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.id = ? AND s.id = ? AND u.deleted_at IS NULL",
             )
             .int(id.get())
             .int(session.get())
@@ -251,7 +265,7 @@ impl UserRepository for SqliteUserRepository {
 
     fn set_role(&self, change: RoleChange) -> Result<User, RepoError> {
         self.db.write(move |conn| {
-            let current = find(conn, change.user)?.ok_or(RepoError::NotFound)?;
+            let current = find_live(conn, change.user)?;
             if current.role == change.role {
                 return Ok(current);
             }
@@ -287,7 +301,7 @@ impl UserRepository for SqliteUserRepository {
 
     fn lift_ban(&self, user: UserId, by: UserId, at: DateTime<Utc>) -> Result<User, RepoError> {
         self.db.write(move |conn| {
-            let current = find(conn, user)?.ok_or(RepoError::NotFound)?;
+            let current = find_live(conn, user)?;
             let Some(ban) = &current.ban else {
                 return Ok(current);
             };
@@ -317,9 +331,7 @@ impl UserRepository for SqliteUserRepository {
 
     fn delete_account(&self, id: UserId, at: DateTime<Utc>) -> Result<Option<String>, RepoError> {
         self.db.write(move |conn| {
-            let current = find(conn, id)?
-                .filter(|user| !user.is_deleted())
-                .ok_or(RepoError::NotFound)?;
+            let current = find_live(conn, id)?;
             if current.role == Role::Admin && working_admins(conn)? <= 1 {
                 return Err(RepoError::Conflict(Conflict::LastAdmin).into());
             }
@@ -334,6 +346,12 @@ impl UserRepository for SqliteUserRepository {
                     users::banned_until.eq(None::<NaiveDateTime>),
                     users::ban_reason.eq(None::<String>),
                     users::deleted_at.eq(Some(at.naive_utc())),
+                    // Every token issued so far is refused, whatever else would let one through.
+                    users::password_changed_at.eq(token_epoch::after_password_change(
+                        current.token_epoch,
+                        Utc::now(),
+                    )
+                    .naive_utc()),
                 ))
                 .execute(conn)?;
             for statement in ERASED_WITH_ACCOUNT {
@@ -350,7 +368,7 @@ impl UserRepository for SqliteUserRepository {
                 email: changes.email.as_str(),
                 full_name: changes.full_name.as_ref().map(|name| name.as_str()),
             };
-            let current = find(conn, id)?.ok_or(RepoError::NotFound)?;
+            let current = find_live(conn, id)?;
             diesel::update(users::table.find(id.get()))
                 .set(&profile)
                 .execute(conn)?;
@@ -376,7 +394,7 @@ impl UserRepository for SqliteUserRepository {
 
     fn set_avatar(&self, id: UserId, avatar: Option<String>) -> Result<(User, Option<String>), RepoError> {
         self.db.write(move |conn| {
-            let previous = find(conn, id)?.ok_or(RepoError::NotFound)?.avatar;
+            let previous = find_live(conn, id)?.avatar;
             diesel::update(users::table.find(id.get()))
                 .set(users::avatar.eq(&avatar))
                 .execute(conn)?;

@@ -90,6 +90,60 @@ pub fn a_deleted_account_keeps_its_name_and_words_and_loses_the_rest(stores: &St
         stores.users.delete_account(bob, at),
         Err(RepoError::NotFound)
     ));
+
+    // What it sent others no longer names it.
+    let (alices, _, _) = inbox(stores, alice, false);
+    assert!(
+        alices.contains(&"deleted user commented on \"Meetup\"".to_owned()),
+        "{alices:?}"
+    );
+    assert!(
+        newest(stores, alice)
+            .iter()
+            .filter(|n| n.sender_id == bob)
+            .all(|n| n.sender == DELETED_USER_NAME)
+    );
+
+    // Nothing changes it any more, nor signs it in.
+    assert!(matches!(
+        stores.sessions.start(crate::new_session(bob, "late", now_ms())),
+        Err(RepoError::NotFound)
+    ));
+    assert!(matches!(
+        set_role(stores, bob, Role::Admin, None),
+        Err(RepoError::NotFound)
+    ));
+    assert!(matches!(
+        stores.users.set_avatar(bob, Some("x.png".into())),
+        Err(RepoError::NotFound)
+    ));
+    let mut ban = BanOrder {
+        user: bob,
+        by: alice,
+        by_role: Role::Admin,
+        reason: BanReason::parse("late").unwrap(),
+        until: None,
+        at: Utc::now(),
+    };
+    assert!(matches!(stores.users.ban(ban.clone()), Err(RepoError::NotFound)));
+    ban.user = carol;
+    stores.users.ban(ban).unwrap();
+    assert!(matches!(
+        stores.users.lift_ban(bob, alice, Utc::now()),
+        Err(RepoError::NotFound)
+    ));
+    let back = UserChanges {
+        username: Username::parse("bob").unwrap(),
+        email: Email::parse("bob2@example.org").unwrap(),
+        full_name: None,
+        password: None,
+        locale: None,
+    };
+    assert!(matches!(stores.users.update(bob, back), Err(RepoError::NotFound)));
+    assert_eq!(
+        stores.users.find(bob).unwrap().unwrap().email,
+        deleted_account_email(bob)
+    );
 }
 
 pub fn the_last_admin_cannot_delete_their_account(stores: &Stores) {
@@ -180,15 +234,21 @@ pub fn a_notification_keeps_what_it_is_about(stores: &Stores) {
         "comment",
         "a fan-out's too"
     );
-    let (page, _) = stores
+    let mut read: Vec<NotificationSubject> =
+        newest(stores, bob).into_iter().rev().map(|n| n.subject).collect();
+    read.truncate(subjects.len());
+    assert_eq!(read, subjects, "as read back, oldest first");
+}
+
+/// `owner`'s ten newest notifications, newest first.
+fn newest(stores: &Stores, owner: plaza_domain::UserId) -> Vec<plaza_domain::notification::Notification> {
+    let (listed, _) = stores
         .notifications
         .list(plaza_domain::notification::NotificationQuery {
-            owner: bob,
+            owner,
             unread_only: false,
             page: page(0, 10),
         })
         .unwrap();
-    let mut read: Vec<NotificationSubject> = page.items.into_iter().rev().map(|n| n.subject).collect();
-    read.truncate(subjects.len());
-    assert_eq!(read, subjects, "as read back, oldest first");
+    listed.items
 }

@@ -2913,15 +2913,23 @@ pub(crate) fn start(
     stores
         .sessions
         .start(NewSession {
-            user,
-            device: Device::describe(Some(&format!("device of {key}"))),
             remember,
-            signed_in_at: at.timestamp(),
-            refresh_key: key.into(),
-            now: at,
-            expires_at: at + chrono::Duration::hours(1),
+            ..new_session(user, key, at)
         })
         .unwrap()
+}
+
+/// A session for `user` to start at `at`, on the device `key` names.
+pub(crate) fn new_session(user: UserId, key: &str, at: chrono::DateTime<Utc>) -> NewSession {
+    NewSession {
+        user,
+        device: Device::describe(Some(&format!("device of {key}"))),
+        remember: false,
+        signed_in_at: at.timestamp(),
+        refresh_key: key.into(),
+        now: at,
+        expires_at: at + chrono::Duration::hours(1),
+    }
 }
 
 fn expiry(at: chrono::DateTime<Utc>) -> Expiry {

@@ -62,6 +62,13 @@ fn a_deleted_account_leaves_its_words_by_deleted_user_and_no_address_or_hash_any
     let (alice, alice_token) = app.user("alice");
     let (bob, bob_token) = app.user("bob");
     upload(&app, &bob_token, bob, multipart("file", "image/png", PNG)).assert_ok();
+    app.send_json(
+        "PUT",
+        &format!("/users/{bob}"),
+        Some(&bob_token),
+        &json!({"username": "bob", "email": "bob@example.org", "full_name": "Bob Bobbington"}),
+    )
+    .assert_ok();
     let alices = app.create_event(&alice_token, json!({"name": "Alice's fair"}))["id"].as_i64().unwrap();
     let bobs = app.create_event(&bob_token, json!({"name": "Bob's fair"}))["id"].as_i64().unwrap();
     app.post_json(&format!("/comments/{alices}"), Some(&bob_token), &json!({"content": "bob was here"}))
@@ -75,6 +82,10 @@ fn a_deleted_account_leaves_its_words_by_deleted_user_and_no_address_or_hash_any
     let hash = stored_hash(&app, bob);
     assert!(hash.starts_with("$2"), "a bcrypt hash is stored: {hash}");
     assert!(!stored_anywhere(&app, "bob@example.org").is_empty(), "the scan finds what is there");
+    assert!(
+        stored_anywhere(&app, "Bob Bobbington").contains(&"notifications.sender".to_owned()),
+        "his comment told Alice, by his name"
+    );
 
     let wrong = app.send_json("DELETE", "/users/me", Some(&bob_token), &json!({"password": "not my password"}));
     wrong.assert_invalid("password");
@@ -88,6 +99,12 @@ fn a_deleted_account_leaves_its_words_by_deleted_user_and_no_address_or_hash_any
 
     assert_eq!(stored_anywhere(&app, "bob@example.org"), Vec::<String>::new());
     assert_eq!(stored_anywhere(&app, &hash), Vec::<String>::new());
+    assert_eq!(stored_anywhere(&app, "Bob Bobbington"), Vec::<String>::new(), "nor his name");
+    let told = &app.get_as(&alice_token, "/notifications").assert_ok()[0];
+    assert_eq!(
+        (&told["sender"], &told["message"], &told["params"]["commenter_name"]),
+        (&json!("deleted user"), &json!("deleted user commented on \"Alice's fair\""), &json!("deleted user"))
+    );
     app.get_as(&bob_token, "/users/me").assert_error(401, "unauthorized");
     app.login("bob", PASSWORD).assert_error(401, "unauthorized");
 

@@ -28,6 +28,7 @@ const FIELD_MESSAGES = [
   [/^must be greater than or equal to (-?\d+)$/, 'field.atLeast', ['min']],
   [/^must be a positive integer$/, 'field.positive'],
   [/^must be a valid e-mail address$/, 'field.email'],
+  [/^must be an address that can receive mail/, 'field.emailInvalidDomain'],
   [/^must be 8 to 72 bytes$/, 'field.passwordLength'],
   [/^must be 3 to 32 characters$/, 'field.usernameLength'],
   [/^is not your password$/, 'field.notYourPassword'],

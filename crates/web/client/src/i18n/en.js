@@ -42,6 +42,7 @@ export default {
   'field.integer': 'Enter a whole number.',
   'field.positive': 'Enter a positive whole number.',
   'field.email': 'Enter a valid e-mail address, like name@example.org.',
+  'field.emailInvalidDomain': 'Addresses ending in .invalid reach no one: enter one that receives mail.',
   'field.passwordLength': 'Use 8 to 72 bytes (most characters are one byte; accented letters and emoji take more).',
   'field.usernameLength': 'Use 3 to 32 characters.',
   'field.notYourPassword': 'This is not your password.',

@@ -40,6 +40,7 @@ export default {
   'field.integer': '请输入整数。',
   'field.positive': '请输入正整数。',
   'field.email': '请输入有效的电子邮件地址，例如 name@example.org。',
+  'field.emailInvalidDomain': '以 .invalid 结尾的地址收不到邮件，请填写能收信的地址。',
   'field.passwordLength': '长度须为 8 到 72 个字节（一个汉字占 3 个字节）。',
   'field.usernameLength': '长度须为 3 到 32 个字符。',
   'field.notYourPassword': '这不是你的密码。',
