@@ -898,6 +898,23 @@ journey('a member deletes their account: signed out, their comment stays by "del
   await see(zhComment.getByText('已删除的用户', { exact: true }), 'the comment by "deleted user", in Chinese');
 });
 
+journey('notifications read in the reader\'s language, which their account keeps', async (j, browser) => {
+  const host = await registerViaApi(newUser('zhhost', { full_name: 'Mei Host' }));
+  const guest = await registerViaApi(newUser('zhguest', { full_name: 'Gao Guest' }));
+  const event = await createEventViaApi(host, { name: `Tea tasting ${runId}`, event_time: daysFromNow(3080) });
+  await api('POST', `/comments/${event.id}`, { token: guest.token, json: { content: `See you there ${runId}` } });
+
+  const { page } = await openSession(browser, j);
+  await logInInUi(page, host);
+  await gotoPage(page, '/#/notifications');
+  await see(page.getByText(`Gao Guest commented on "Tea tasting ${runId}"`), 'the comment notification, in English');
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await see(page.getByText(`Gao Guest 评论了“Tea tasting ${runId}”`), 'the same notification, in Chinese');
+  // The choice is kept on the account, for what Plaza writes to them elsewhere.
+  await until(async () => (await api('GET', '/users/me', { token: host.token })).locale === 'zh-CN', 'the account\'s locale to become zh-CN');
+  await pageBasics(page, 'the notifications in Chinese');
+});
+
 journey('new notifications arrive live over the stream, and polling stands in without it', async (j, browser) => {
   const owner = await registerViaApi(newUser('live', { full_name: 'Lena Live' }));
   const event = await createEventViaApi(owner, { name: `Pub quiz ${runId}`, event_time: daysFromNow(3003) });

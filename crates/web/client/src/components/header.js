@@ -5,6 +5,7 @@
 import { h, replace, uid } from '../dom.js';
 import { localeNames, setLocale, t, currentLocale } from '../i18n.js';
 import { store } from '../store.js';
+import { saveAccountLocale } from '../account-locale.js';
 import { assetUrl } from '../assets.js';
 import { avatar } from './user.js';
 import { currentTheme, toggleTheme } from '../theme.js';
@@ -40,7 +41,7 @@ export function createHeader({ onLogout }) {
     const id = uid('language');
     const select = h(
       'select',
-      { id, class: 'language-select', onChange: (event) => setLocale(event.target.value) },
+      { id, class: 'language-select', onChange: (event) => setLocale(event.target.value).then(saveAccountLocale) },
       names.map(({ tag, name }) => h('option', { value: tag, lang: tag }, name)),
     );
     select.value = currentLocale();

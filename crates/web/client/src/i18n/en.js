@@ -383,6 +383,10 @@ export default {
   'settings.avatarUnsupported': 'The server refused the file: it is not a PNG, JPEG, GIF or WebP image.',
 
   'notifications.title': 'Notifications',
+  'notice.comment': '{name} commented on "{event}"',
+  'notice.placesGiven': { one: 'You have {count} ticket for "{event}" from the waitlist', other: 'You have {count} tickets for "{event}" from the waitlist' },
+  'notice.eventMoved': '"{event}" now starts {when}',
+  'notice.eventCancelled': '"{event}" was cancelled by its organiser: your tickets no longer admit you',
   'notifications.markAll': 'Mark all as read',
   'notifications.markRead': 'Mark as read',
   'notifications.markedAll': { one: '{count} notification marked as read.', other: '{count} notifications marked as read.' },

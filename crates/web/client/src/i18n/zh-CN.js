@@ -381,6 +381,10 @@ export default {
   'settings.avatarUnsupported': '服务器拒绝了该文件：它不是 PNG、JPEG、GIF 或 WebP 图片。',
 
   'notifications.title': '通知',
+  'notice.comment': '{name} 评论了“{event}”',
+  'notice.placesGiven': { other: '你从候补名单获得了“{event}”的 {count} 张门票' },
+  'notice.eventMoved': '“{event}”改为 {when} 开始',
+  'notice.eventCancelled': '“{event}”已被组织者取消：你的门票不再有效',
   'notifications.markAll': '全部标为已读',
   'notifications.markRead': '标为已读',
   'notifications.markedAll': { other: '已将 {count} 条通知标为已读。' },

@@ -3,6 +3,7 @@
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
+import { accountLocale } from '../account-locale.js';
 import { location, navigate } from '../router.js';
 import { checks, createForm, field } from '../components/form.js';
 import { pageHeader } from '../components/page.js';
@@ -34,6 +35,7 @@ export default function RegisterPage(ctx) {
         email: values.email,
         full_name: values.full_name.trim() === '' ? null : values.full_name,
         password: values.password,
+        locale: accountLocale(),
       });
       const user = await logIn(values.username, values.password);
       toast(t('auth.welcome', { name: user.full_name?.trim() || user.username }));
