@@ -174,7 +174,9 @@ impl FanOut for NotifyParticipants {
                 sender_id: self.author,
                 owner_id,
                 event_id: Some(event.id),
-                subject: plaza_domain::notification::NotificationSubject::Message,
+                subject: plaza_domain::notification::NotificationSubject::Comment {
+                    event_name: event.name.clone(),
+                },
             })
             .collect()
     }

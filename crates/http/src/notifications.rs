@@ -30,18 +30,21 @@ pub struct NotificationResponse {
     pub sender_id: i64,
     /// The recipient.
     pub owner_id: i64,
-    /// The event a comment notification is about; `null` for other notifications, or once the event is gone.
+    /// The event a comment, places-given or moved notification is about; `null` for the others, and once
+    /// the event is gone.
     #[schema(required = true)]
     pub event_id: Option<i64>,
     pub read: bool,
     /// What it is about: a client writes it in its reader's language from `kind` and `params`, and shows
-    /// `message` (English) for a kind it does not know.
+    /// `message` (English) for a kind it does not know — more will come, so this is a string, not a closed
+    /// list. Today: `message`, `comment`, `places_given`, `event_moved`, `event_cancelled`.
+    #[schema(value_type = String, example = "comment")]
     pub kind: NotificationKind,
     pub params: NotificationParams,
 }
 
 /// What a notification is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// Someone's own words (`POST /notifications/`), or one written before notifications had kinds:
@@ -50,10 +53,11 @@ pub enum NotificationKind {
     /// `sender_id` commented on an event: `params` has `event_id` (`null` once the event is gone),
     /// `event_name`, `commenter_id`, `commenter_name`.
     Comment,
-    /// The waitlist gave the recipient tickets: `event_id`, `event_name`, `quantity`.
+    /// The waitlist gave the recipient tickets: `event_id` (`null` once the event is gone), `event_name`,
+    /// `quantity`.
     PlacesGiven,
-    /// An event the recipient holds tickets to moved: `event_id`, `event_name`, `event_time` (the new
-    /// start).
+    /// An event the recipient holds tickets to moved: `event_id` (`null` once the event is gone),
+    /// `event_name`, `event_time` (the new start).
     EventMoved,
     /// An event the recipient held tickets to was cancelled: `event_name`.
     EventCancelled,

@@ -360,7 +360,7 @@ impl ReportRepository for PgReports {
             if let Some(ban) = &order.ban
                 && username(conn, row.author_id)?.is_some()
             {
-                crate::users::ban_in(
+                let banned = crate::users::ban_in(
                     conn,
                     &BanOrder {
                         user: UserId::from_stored(row.author_id),
@@ -370,7 +370,16 @@ impl ReportRepository for PgReports {
                         until: ban.until,
                         at: order.at,
                     },
-                )?;
+                );
+                match banned {
+                    // Deleted since it was looked at: nobody is left to ban, as when it was gone before.
+                    Ok(())
+                    | Err(StoreError {
+                        error: RepoError::NotFound,
+                        ..
+                    }) => {}
+                    Err(other) => return Err(other),
+                }
             }
             diesel::sql_query(
                 "UPDATE reports SET resolved_at = $1, action = $2, resolution_note = $3, moderator_id = $4 \

@@ -171,19 +171,22 @@ fn lock_working_admins(conn: &mut Conn) -> Result<Vec<i64>, StoreError> {
 }
 
 /// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
-/// stream tickets), its inbox, its waitlist places, its place among events' participants, and its name
-/// from what it sent to others (the sender's name, and a comment's sentence, which holds it). The last
-/// reads every notification: no index serves `sender_id` alone, and keeping one for this rare write would
-/// cost every comment's fan-out.
-const ERASED_WITH_ACCOUNT: [&str; 6] = [
+/// stream tickets), its inbox, its waitlist places, and its place among events' participants.
+const ERASED_WITH_ACCOUNT: [&str; 5] = [
     "DELETE FROM sessions WHERE user_id = $1",
     "DELETE FROM stream_tickets WHERE user_id = $1",
     "DELETE FROM notifications WHERE owner_id = $1",
     "DELETE FROM waitlist_entries WHERE user_id = $1",
     "DELETE FROM event_participants WHERE user_id = $1",
-    "UPDATE notifications SET sender = 'deleted user', message = CASE WHEN kind = 'comment' \
-     THEN 'deleted user commented on \"' || event_name || '\"' ELSE message END WHERE sender_id = $1",
 ];
+
+/// A deleted account's name out of what it sent others, given its id: the sender's name, and a comment's
+/// sentence, which begins with that name (whatever its kind: one written before kinds existed too). `SET`
+/// reads the row as it was. It reads every notification: no index serves `sender_id` alone, and keeping one
+/// for this rare write would cost every comment's fan-out.
+const NAME_OUT_OF_SENT: &str = "UPDATE notifications SET sender = 'deleted user', message = CASE \
+     WHEN substr(message, 1, length(sender) + 15) = sender || ' commented on \"' \
+     THEN 'deleted user' || substr(message, length(sender) + 1) ELSE message END WHERE sender_id = $1";
 
 /// A page of every user, or of the holders of `role`, in id order.
 fn list(conn: &mut Conn, role: Option<Role>, page: PageRequest) -> Result<Page<User>, StoreError> {
@@ -352,7 +355,12 @@ impl UserRepository for PgUserRepository {
 
     fn delete_account(&self, id: UserId, at: DateTime<Utc>) -> Result<Option<String>, RepoError> {
         self.db.write(|conn| {
-            // The admins first, as a role change locks them: an admin leaving and another demoted at the
+            // The long read first, before any lock is taken: nobody waits on the admins' rows or this
+            // account's while every notification is read (a refusal below undoes it with the rest).
+            diesel::sql_query(NAME_OUT_OF_SENT)
+                .bind::<BigInt, _>(id.get())
+                .execute(conn)?;
+            // The admins next, as a role change locks them: an admin leaving and another demoted at the
             // same time cannot leave the community without one.
             let admins = lock_working_admins(conn)?;
             let current = find_for_update(conn, id)?;

@@ -364,7 +364,7 @@ impl ReportRepository for SqliteReports {
             if let Some(ban) = &order.ban
                 && username(conn, row.author_id)?.is_some()
             {
-                crate::users::ban_in(
+                let banned = crate::users::ban_in(
                     conn,
                     &BanOrder {
                         user: UserId::from_stored(row.author_id),
@@ -374,7 +374,12 @@ impl ReportRepository for SqliteReports {
                         until: ban.until,
                         at: order.at,
                     },
-                )?;
+                );
+                match banned {
+                    // Deleted since it was looked at: nobody is left to ban, as when it was gone before.
+                    Ok(()) | Err(StoreError(RepoError::NotFound)) => {}
+                    Err(other) => return Err(other),
+                }
             }
             Sql::new(
                 "UPDATE reports SET resolved_at = ?, action = ?, resolution_note = ?, moderator_id = ? \

@@ -126,19 +126,22 @@ pub(crate) fn ban_in(conn: &mut Conn, order: &BanOrder) -> Result<(), StoreError
 }
 
 /// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
-/// stream tickets), its inbox, its waitlist places, its place among events' participants, and its name
-/// from what it sent to others (the sender's name, and a comment's sentence, which holds it). The last
-/// reads every notification: no index serves `sender_id` alone, and keeping one for this rare write would
-/// cost every comment's fan-out.
-const ERASED_WITH_ACCOUNT: [&str; 6] = [
+/// stream tickets), its inbox, its waitlist places, and its place among events' participants.
+const ERASED_WITH_ACCOUNT: [&str; 5] = [
     "DELETE FROM sessions WHERE user_id = ?",
     "DELETE FROM stream_tickets WHERE user_id = ?",
     "DELETE FROM notifications WHERE owner_id = ?",
     "DELETE FROM waitlist_entries WHERE user_id = ?",
     "DELETE FROM event_participants WHERE user_id = ?",
-    "UPDATE notifications SET sender = 'deleted user', message = CASE WHEN kind = 'comment' \
-     THEN 'deleted user commented on \"' || event_name || '\"' ELSE message END WHERE sender_id = ?",
 ];
+
+/// A deleted account's name out of what it sent others, given its id: the sender's name, and a comment's
+/// sentence, which begins with that name (whatever its kind: one written before kinds existed too). `SET`
+/// reads the row as it was. It reads every notification: no index serves `sender_id` alone, and keeping one
+/// for this rare write would cost every comment's fan-out.
+const NAME_OUT_OF_SENT: &str = "UPDATE notifications SET sender = 'deleted user', message = CASE \
+     WHEN substr(message, 1, length(sender) + 15) = sender || ' commented on \"' \
+     THEN 'deleted user' || substr(message, length(sender) + 1) ELSE message END WHERE sender_id = ?";
 
 /// The admins who could act now: admins under a ban do not count. Read in a write transaction, which SQLite
 /// runs one at a time, so the count cannot go stale before the caller acts on it.
@@ -354,7 +357,7 @@ impl UserRepository for SqliteUserRepository {
                     .naive_utc()),
                 ))
                 .execute(conn)?;
-            for statement in ERASED_WITH_ACCOUNT {
+            for statement in ERASED_WITH_ACCOUNT.into_iter().chain([NAME_OUT_OF_SENT]) {
                 Sql::new(statement).int(id.get()).execute(conn)?;
             }
             Ok(current.avatar)

@@ -26,6 +26,11 @@ pub fn a_deleted_account_keeps_its_name_and_words_and_loses_the_rest(stores: &St
         .notifications
         .create(note(bob, alice, None, "hello bob"))
         .unwrap();
+    // One written before notifications had kinds: a comment's sentence, kept as a plain message.
+    stores
+        .notifications
+        .create(note(alice, bob, None, "Sender commented on \"Old times\""))
+        .unwrap();
     let session = start(stores, bob, "bob's", false, now_ms());
     stores
         .users
@@ -94,7 +99,8 @@ pub fn a_deleted_account_keeps_its_name_and_words_and_loses_the_rest(stores: &St
     // What it sent others no longer names it.
     let (alices, _, _) = inbox(stores, alice, false);
     assert!(
-        alices.contains(&"deleted user commented on \"Meetup\"".to_owned()),
+        alices.contains(&"deleted user commented on \"Meetup\"".to_owned())
+            && alices.contains(&"deleted user commented on \"Old times\"".to_owned()),
         "{alices:?}"
     );
     assert!(

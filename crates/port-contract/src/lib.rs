@@ -359,7 +359,13 @@ fn commented(to: UserId, from: UserId, event: &Event) -> NewNotification {
         subject: NotificationSubject::Comment {
             event_name: event.name.clone(),
         },
-        ..note(to, from, Some(event.id), "x commented")
+        // The sentence the app writes: it begins with the sender's name.
+        ..note(
+            to,
+            from,
+            Some(event.id),
+            &format!("Sender commented on \"{}\"", event.name),
+        )
     }
 }
 

@@ -15,7 +15,7 @@ ALTER TABLE notifications ADD COLUMN event_time TIMESTAMP CHECK (
 -- today; the others stay messages, shown by their English text.
 UPDATE notifications
 SET kind = 'comment', event_name = (SELECT name FROM events WHERE events.id = notifications.event_id)
-WHERE event_id IS NOT NULL AND message LIKE '% commented on "%'
+WHERE event_id IS NOT NULL AND substr(message, 1, length(sender) + 15) = sender || ' commented on "'
   AND EXISTS (SELECT 1 FROM events WHERE events.id = notifications.event_id);
 
 -- The language a user reads Plaza in: their mails (once there are mails) and, through the client, their

@@ -14,16 +14,23 @@ export function accountLocale() {
   return ACCOUNT_LOCALES.includes(tag) ? tag : null;
 }
 
-/** After the reader chose a language: keeps it on their account, when signed in (quietly: the page has
- * switched already, and the next choice tries again). */
+/** Keeps the page's language on the reader's account, when signed in and it differs (quietly: the page
+ * has switched already, and the next choice or sign-in tries again). */
 export async function saveAccountLocale() {
   const { user, token } = store.get();
   const locale = accountLocale();
-  if (!token || !user?.email || !locale || user.locale === locale) return;
+  if (!token || !user || !locale || user.locale === locale) return;
   try {
-    const updated = await api.users.update(user.id, { username: user.username, email: user.email, full_name: user.full_name ?? null, locale });
+    // PUT replaces the whole profile: start from the account as it is now, not as this page last saw it,
+    // so a name or address changed elsewhere meanwhile is not undone.
+    const current = await api.users.me();
+    if (current.locale === locale) {
+      store.set({ user: current });
+      return;
+    }
+    const updated = await api.users.update(current.id, { username: current.username, email: current.email, full_name: current.full_name ?? null, locale });
     store.set({ user: updated });
   } catch {
-    // Not saved: the account keeps its language until the next choice.
+    // Not saved: the account keeps its language until the next choice or sign-in.
   }
 }

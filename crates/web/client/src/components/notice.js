@@ -4,9 +4,19 @@
 import { formatDateTime, t } from '../i18n.js';
 import { shownName } from './user.js';
 
+/** The parts each kind's sentence needs: without one of them, the server's own sentence is shown. */
+const NEEDS = {
+  comment: ['commenter_name', 'event_name'],
+  places_given: ['quantity', 'event_name'],
+  event_moved: ['event_time', 'event_name'],
+  event_cancelled: ['event_name'],
+};
+
 /** The sentence for `notification`, as plain text. */
 export function noticeText(notification) {
   const params = notification.params ?? {};
+  const needs = NEEDS[notification.kind];
+  if (!needs || needs.some((name) => params[name] === undefined || params[name] === null)) return notification.message;
   const event = params.event_name;
   switch (notification.kind) {
     case 'comment':
