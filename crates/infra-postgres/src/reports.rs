@@ -192,13 +192,13 @@ struct Author {
     author: i64,
 }
 
-/// The author of a live target, or `None` when it is not there.
+/// The author of a live target, or `None` when it is not there (a deleted account is not).
 fn author(conn: &mut Conn, target: ModTarget) -> QueryResult<Option<i64>> {
     diesel::sql_query(match target.kind {
         TargetKind::Comment => "SELECT owner_id AS author FROM comments WHERE id = $1",
         TargetKind::Post => "SELECT owner_id AS author FROM posts WHERE id = $1",
         TargetKind::Event => "SELECT owner_id AS author FROM events WHERE id = $1",
-        TargetKind::User => "SELECT id AS author FROM users WHERE id = $1",
+        TargetKind::User => "SELECT id AS author FROM users WHERE id = $1 AND deleted_at IS NULL",
     })
     .bind::<BigInt, _>(target.id)
     .get_result::<Author>(conn)

@@ -205,13 +205,13 @@ struct Author {
     author: i64,
 }
 
-/// The author of a live target, or `None` when it is not there.
+/// The author of a live target, or `None` when it is not there (a deleted account is not).
 fn author(conn: &mut Conn, target: ModTarget) -> QueryResult<Option<i64>> {
     Sql::new(match target.kind {
         TargetKind::Comment => "SELECT owner_id AS author FROM comments WHERE id = ?",
         TargetKind::Post => "SELECT owner_id AS author FROM posts WHERE id = ?",
         TargetKind::Event => "SELECT owner_id AS author FROM events WHERE id = ?",
-        TargetKind::User => "SELECT id AS author FROM users WHERE id = ?",
+        TargetKind::User => "SELECT id AS author FROM users WHERE id = ? AND deleted_at IS NULL",
     })
     .int(target.id)
     .get_result::<Author>(conn)

@@ -143,6 +143,12 @@ fn a_deleted_account_leaves_its_words_by_deleted_user_and_no_address_or_hash_any
         .assert_error(404, "not_found");
     app.post_json(&format!("/users/{bob}/ban"), Some(&alice_token), &json!({"reason": "x"}))
         .assert_error(404, "not_found");
+    app.post_json(
+        "/reports",
+        Some(&alice_token),
+        &json!({"target": {"kind": "user", "id": bob}, "reason": "other"}),
+    )
+    .assert_error(404, "not_found");
 }
 
 #[test]

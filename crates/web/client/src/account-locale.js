@@ -2,7 +2,7 @@
 // (mails) is in it too. The page's own language stays the reader's choice on this device.
 
 import * as api from './api.js';
-import { currentLocale } from './i18n.js';
+import { availableLocales, currentLocale, languageChosenHere, setLocale } from './i18n.js';
 import { store } from './store.js';
 
 /** The languages an account may have (the API's `locale`). */
@@ -12,6 +12,18 @@ const ACCOUNT_LOCALES = ['en', 'zh-CN'];
 export function accountLocale() {
   const tag = currentLocale();
   return ACCOUNT_LOCALES.includes(tag) ? tag : null;
+}
+
+/** At sign-in: an account that keeps a language other than the default brings it to a device where the
+ * reader has not chosen one (a Chinese reader signing in on an English browser reads Chinese); otherwise
+ * the page's language goes to the account. */
+export async function settleLocale(user) {
+  const kept = user?.locale;
+  if (kept && kept !== 'en' && kept !== currentLocale() && !languageChosenHere() && availableLocales().includes(kept)) {
+    await setLocale(kept);
+    return;
+  }
+  await saveAccountLocale();
 }
 
 /** Keeps the page's language on the reader's account, when signed in and it differs (quietly: the page

@@ -77,6 +77,15 @@ export async function setLocale(tag) {
 
 export const currentLocale = () => locale;
 
+/** Whether the reader chose the page's language on this device (rather than the browser's being used). */
+export function languageChosenHere() {
+  try {
+    return window.localStorage.getItem(CHOICE_KEY) !== null;
+  } catch {
+    return false;
+  }
+}
+
 /** Each language's own name ("English", "简体中文"), for the language switcher: the server writes them into
  * the page, so that naming a language does not load its messages. */
 export async function localeNames() {

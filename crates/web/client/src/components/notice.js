@@ -2,7 +2,6 @@
 // server's English `message` for a kind this client does not know (or someone's own words).
 
 import { formatDateTime, t } from '../i18n.js';
-import { shownName } from './user.js';
 
 /** The parts each kind's sentence needs: without one of them, the server's own sentence is shown. */
 const NEEDS = {
@@ -12,15 +11,16 @@ const NEEDS = {
   event_cancelled: ['event_name'],
 };
 
-/** The sentence for `notification`, as plain text. */
-export function noticeText(notification) {
+/** The sentence for `notification`, as plain text; `sender` is the sending account when known (a deleted
+ * one is named in the reader's language). */
+export function noticeText(notification, sender = null) {
   const params = notification.params ?? {};
   const needs = NEEDS[notification.kind];
   if (!needs || needs.some((name) => params[name] === undefined || params[name] === null)) return notification.message;
   const event = params.event_name;
   switch (notification.kind) {
     case 'comment':
-      return t('notice.comment', { name: shownName(params.commenter_name ?? ''), event });
+      return t('notice.comment', { name: sender?.deleted ? t('user.deleted') : params.commenter_name, event });
     case 'places_given':
       return t('notice.placesGiven', { count: params.quantity, event });
     case 'event_moved':

@@ -7,6 +7,7 @@ import { cachedUser } from '../users.js';
 
 /** An avatar for `user`; decorative (alt="") since the name is always beside it. size: 'sm' | 'md' | 'lg'. */
 export function avatar(user, size = 'sm') {
+  if (user?.deleted) user = null;
   if (user?.avatar_url) {
     return h('img', { class: ['avatar', `avatar-${size}`], src: user.avatar_url, alt: '', loading: 'lazy', decoding: 'async' });
   }

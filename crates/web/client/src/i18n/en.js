@@ -350,6 +350,7 @@ export default {
   'profile.backToPeople': 'Everyone on Plaza',
   'user.unknown': 'user #{id}',
   'user.deleted': 'deleted user',
+  'event.organiserGone': 'The organiser deleted their account: nobody can change or cancel this event any more, or check tickets in at the door.',
 
   'notify.title': 'Send {name} a notification',
   'notify.sender': 'Signed as',

@@ -348,6 +348,7 @@ export default {
   'profile.backToPeople': 'Plaza 的全部成员',
   'user.unknown': '用户 #{id}',
   'user.deleted': '已删除的用户',
+  'event.organiserGone': '组织者已删除账户：此活动无法再被修改或取消，也无人能在入口检票。',
 
   'notify.title': '给 {name} 发通知',
   'notify.sender': '署名',

@@ -150,6 +150,7 @@ export default function EventPage(ctx) {
       h('p', { class: 'breadcrumb' }, h('a', { href: '#/events' }, t('event.backToList'))),
       header,
       hasStarted(event) ? h('p', { class: 'event-status' }, pastTag(event), ' ', t('event.startedNote')) : null,
+      cachedUser(event.owner_id)?.deleted ? h('p', { class: 'alert alert-warning' }, t('event.organiserGone')) : null,
       event.image_url ? h('img', { class: 'event-image', src: event.image_url, alt: event.image_alt ?? '', decoding: 'async' }) : null,
       h(
         'div',

@@ -5,7 +5,7 @@ import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { location, navigate } from '../router.js';
 import { startSession, store } from '../store.js';
-import { saveAccountLocale } from '../account-locale.js';
+import { settleLocale } from '../account-locale.js';
 import { remember } from '../users.js';
 import { checks, createForm, field } from '../components/form.js';
 import { notice, pageHeader } from '../components/page.js';
@@ -23,8 +23,8 @@ export async function logIn(username, password, { onWait, keepSignedIn = false }
   const user = await api.users.me();
   remember(user);
   store.set({ user });
-  // A language chosen before signing in (or the browser's) goes to the account too; not waited for.
-  saveAccountLocale();
+  // The account's language and the page's meet (see settleLocale); not waited for.
+  settleLocale(user);
   return user;
 }
 

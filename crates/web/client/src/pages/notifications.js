@@ -15,7 +15,7 @@ import { cachedUser, loadUsers } from '../users.js';
 import { emptyState, errorBox, loading, pageHeader, time } from '../components/page.js';
 import { pager, rangeText } from '../components/pager.js';
 import { toast } from '../components/toast.js';
-import { avatar, shownName, userLink } from '../components/user.js';
+import { avatar, userLink } from '../components/user.js';
 import { noticeText } from '../components/notice.js';
 
 const LIMIT = 20;
@@ -183,12 +183,12 @@ export default function NotificationsPage(ctx) {
       h(
         'div',
         { class: 'notification-body' },
-        h('p', { class: 'notification-message', tabindex: '-1' }, !notification.read ? h('span', { class: 'unread-dot', 'aria-hidden': 'true' }) : null, noticeText(notification)),
+        h('p', { class: 'notification-message', tabindex: '-1' }, !notification.read ? h('span', { class: 'unread-dot', 'aria-hidden': 'true' }) : null, noticeText(notification, account)),
         h(
           'p',
           { class: 'notification-from' },
           tNodes('notifications.from', {
-            sender: h('strong', { class: 'notification-sender' }, shownName(notification.sender)),
+            sender: h('strong', { class: 'notification-sender' }, account?.deleted ? t('user.deleted') : notification.sender),
             account: userLink(notification.sender_id, { user: account }),
           }),
         ),

@@ -7,7 +7,7 @@ import { href } from '../router.js';
 import { remember } from '../users.js';
 import { emptyState, errorBox, loading, pageHeader, time } from '../components/page.js';
 import { pager, rangeText } from '../components/pager.js';
-import { avatar } from '../components/user.js';
+import { avatar, shownName } from '../components/user.js';
 
 const LIMIT = 20;
 
@@ -40,7 +40,7 @@ export default function PeoplePage(ctx) {
               h(
                 'div',
                 { class: 'person-body' },
-                h('a', { class: 'person-name', href: `#/users/${user.id}` }, user.username),
+                h('a', { class: 'person-name', href: `#/users/${user.id}` }, shownName(user.username)),
                 user.full_name ? h('span', { class: 'person-full-name' }, user.full_name) : null,
                 h('span', { class: 'muted small' }, tNodes('profile.joined', { date: time(user.created_at, { dateStyle: 'medium' }) })),
               ),

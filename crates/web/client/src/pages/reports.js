@@ -72,7 +72,7 @@ export default function ReportsPage(ctx) {
       'blockquote',
       { class: ['reported-content', content.removed && 'is-removed'] },
       h('p', { class: 'meta' }, tNodes(`reports.by.${report.target.kind}`, { author }), content.removed ? h('span', { class: 'tag tag-removed' }, t('removed.tag')) : null),
-      content.title ? h('p', { class: 'reported-title' }, h('strong', {}, content.title)) : null,
+      content.title ? h('p', { class: 'reported-title' }, h('strong', {}, report.target.kind === 'user' ? shownName(content.title) : content.title)) : null,
       content.text ? h('p', { class: 'reported-text pre-wrap' }, content.text) : null,
       context ? h('p', {}, h('a', { href: context }, t('reports.context'))) : null,
     );
