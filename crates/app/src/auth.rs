@@ -587,6 +587,27 @@ mod tests {
             auth.holder(UserId::from_stored(1), None, issued),
             Err(AppError::Unauthorized(_))
         ));
+
+        // A refresh token renewed just as the account went: refused, nothing handed out.
+        let mut users = MockUserRepository::new();
+        let stored = gone.clone();
+        users.expect_find().returning(move |_| Ok(Some(stored.clone())));
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_renew().returning(|_, _, _, _| {
+            Ok(Renewal::Renewed(stored_session(
+                7,
+                1,
+                false,
+                Utc::now().timestamp(),
+            )))
+        });
+        let auth = AuthService::new(
+            Arc::new(users),
+            Arc::new(MockPasswordHasher::new()),
+            codec(),
+            Arc::new(sessions),
+        );
+        assert!(matches!(auth.refresh("good"), Err(AppError::Unauthorized(_))));
     }
 
     #[test]
