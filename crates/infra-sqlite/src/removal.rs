@@ -132,38 +132,51 @@ pub(crate) fn remove_in(
 
 /// Up to `limit` removed copies of each kind with ids above `after`, in id order: what `migrate-data`
 /// reads out.
+/// Up to `limit` removed copies with ids above `after`, in id order, read by `sql` (its two `?` are `after`
+/// and `limit`) as rows of `K`: what `migrate-data` reads out.
+fn kept_after<K, T>(
+    conn: &mut Conn,
+    sql: &'static str,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Removed<T>>>
+where
+    K: QueryableByName<diesel::sqlite::Sqlite> + 'static,
+    Removed<T>: From<K>,
+{
+    let kept: Vec<K> = Sql::new(sql).int(after).int(limit).load(conn)?;
+    Ok(kept.into_iter().map(Removed::from).collect())
+}
+
 pub(crate) fn comments_after(conn: &mut Conn, after: i64, limit: i64) -> QueryResult<Vec<Removed<Comment>>> {
-    let kept: Vec<KeptComment> = Sql::new(
+    kept_after::<KeptComment, Comment>(
+        conn,
         "SELECT id, content, event_id, owner_id, created_at, edited_at, removed_at, removed_by \
          FROM removed_comments WHERE id > ? ORDER BY id LIMIT ?",
+        after,
+        limit,
     )
-    .int(after)
-    .int(limit)
-    .load(conn)?;
-    Ok(kept.into_iter().map(Removed::from).collect())
 }
 
 pub(crate) fn posts_after(conn: &mut Conn, after: i64, limit: i64) -> QueryResult<Vec<Removed<Post>>> {
-    let kept: Vec<KeptPost> = Sql::new(
+    kept_after::<KeptPost, Post>(
+        conn,
         "SELECT id, title, content, owner_id, created_at, edited_at, removed_at, removed_by \
          FROM removed_posts WHERE id > ? ORDER BY id LIMIT ?",
+        after,
+        limit,
     )
-    .int(after)
-    .int(limit)
-    .load(conn)?;
-    Ok(kept.into_iter().map(Removed::from).collect())
 }
 
 pub(crate) fn events_after(conn: &mut Conn, after: i64, limit: i64) -> QueryResult<Vec<Removed<Event>>> {
-    let kept: Vec<KeptEvent> = Sql::new(
+    kept_after::<KeptEvent, Event>(
+        conn,
         "SELECT id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
          max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, image, \
          image_alt, removed_at, removed_by FROM removed_events WHERE id > ? ORDER BY id LIMIT ?",
+        after,
+        limit,
     )
-    .int(after)
-    .int(limit)
-    .load(conn)?;
-    Ok(kept.into_iter().map(Removed::from).collect())
 }
 
 /// [`RemovalRepository`] over SQLite.

@@ -21,8 +21,14 @@ export function avatar(user, size = 'sm') {
 /** What the server calls a deleted account wherever a user name would be (no user name has a space). */
 const DELETED_NAME = 'deleted user';
 
+/** Whether a user name the server sent is a deleted account's. */
+export const isDeletedName = (username) => username === DELETED_NAME;
+
 /** A user name as shown: a deleted account's, in the reader's language. */
-export const shownName = (username) => (username === DELETED_NAME ? t('user.deleted') : username);
+export const shownName = (username) => (isDeletedName(username) ? t('user.deleted') : username);
+
+/** `user` as everyone sees it once its owner deleted it (what `GET /users/{id}` then answers). */
+export const asDeleted = (user) => ({ id: user.id, username: DELETED_NAME, full_name: null, avatar_url: null, role: 'member', created_at: user.created_at, deleted: true });
 
 /** A person, the same way everywhere: the full name with the user name after it (`Gus Guest @gus`), or
  * the user name alone when there is no full name. */

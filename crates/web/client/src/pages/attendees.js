@@ -11,7 +11,7 @@ import { currentUser } from '../store.js';
 import { emptyState, errorBox, isId, loading, pageHeader, time } from '../components/page.js';
 import { pager, rangeText } from '../components/pager.js';
 import { toast } from '../components/toast.js';
-import { userLink } from '../components/user.js';
+import { isDeletedName, userLink } from '../components/user.js';
 
 const LIMIT = 50;
 
@@ -52,7 +52,7 @@ export default function AttendeesPage(ctx) {
   }
 
   function row(attendee) {
-    const holder = { id: attendee.holder_id, username: attendee.username, full_name: attendee.full_name, deleted: attendee.username === 'deleted user' };
+    const holder = { id: attendee.holder_id, username: attendee.username, full_name: attendee.full_name, deleted: isDeletedName(attendee.username) };
     return h(
       'tr',
       { class: `attendee attendee-${attendee.status}`, role: 'row', dataset: { ticketId: String(attendee.id) } },

@@ -14,7 +14,7 @@ import { confirmDialog } from '../components/dialog.js';
 import { checks, createForm, field } from '../components/form.js';
 import { errorBox, loading, pageHeader } from '../components/page.js';
 import { toast } from '../components/toast.js';
-import { avatar } from '../components/user.js';
+import { asDeleted, avatar } from '../components/user.js';
 
 const AVATAR_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
@@ -88,7 +88,7 @@ export default function SettingsPage(ctx) {
         if (!sure) return;
         await api.users.deleteAccount(values.password);
         // What this tab remembers of the reader is what everyone now sees of the account.
-        remember({ id: user.id, username: 'deleted user', full_name: null, avatar_url: null, role: 'member', created_at: user.created_at, deleted: true });
+        remember(asDeleted(user));
         endSession();
         toast(t('settings.accountDeleted'));
         navigate('/', { replace: true, force: true });
