@@ -432,7 +432,7 @@ impl AuthService {
 
 /// [`AppError::Banned`] while a ban holds on `user` at `now`. Checked after the credentials, so only
 /// someone who holds them learns of the ban.
-fn refuse_banned(user: &User, now: DateTime<Utc>) -> Result<(), AppError> {
+pub(crate) fn refuse_banned(user: &User, now: DateTime<Utc>) -> Result<(), AppError> {
     match user.active_ban(now) {
         Some(ban) => Err(AppError::Banned(ban.into())),
         None => Ok(()),

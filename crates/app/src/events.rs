@@ -57,6 +57,16 @@ impl When {
     }
 }
 
+/// The list query for `search` (its words, when it holds any text) over `window`; `None` when the search
+/// holds text but no word (only punctuation, say), which matches nothing.
+pub(crate) fn event_query(search: Option<&str>, window: TimeWindow, page: PageRequest) -> Option<EventQuery> {
+    let search = match search.map(str::trim).filter(|text| !text.is_empty()) {
+        None => None,
+        Some(text) => Some(SearchTerms::parse(text)?),
+    };
+    Some(EventQuery { search, window, page })
+}
+
 #[derive(Clone)]
 pub struct EventService {
     events: Arc<dyn EventRepository>,
@@ -169,23 +179,13 @@ impl EventService {
     /// A page of the events `when` selects, in its order, only those matching `search` when it holds any
     /// text. A search with no word in it (only punctuation, say) matches nothing.
     pub fn list(&self, search: Option<&str>, when: When, page: PageRequest) -> Result<Page<Event>, AppError> {
-        let search = match search.map(str::trim).filter(|text| !text.is_empty()) {
-            None => None,
-            Some(text) => match SearchTerms::parse(text) {
-                Some(terms) => Some(terms),
-                None => {
-                    return Ok(Page {
-                        items: Vec::new(),
-                        total: 0,
-                    });
-                }
-            },
-        };
-        Ok(self.events.list(&EventQuery {
-            search,
-            window: when.at(Utc::now()),
-            page,
-        })?)
+        match event_query(search, when.at(Utc::now()), page) {
+            Some(query) => Ok(self.events.list(&query)?),
+            None => Ok(Page {
+                items: Vec::new(),
+                total: 0,
+            }),
+        }
     }
 
     /// A page of the events one person published, as `when` selects them; `404` for no such person.
@@ -296,6 +296,8 @@ pub(crate) mod tests {
             created_at: Utc::now(),
             place: Default::default(),
             image: None,
+            revision: 0,
+            updated_at: Utc::now(),
         }
     }
 

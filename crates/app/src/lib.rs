@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod avatar_image;
+pub mod calendar;
 pub mod comments;
 pub mod error;
 pub mod events;
@@ -27,6 +28,7 @@ pub mod waitlist;
 
 pub use auth::AuthService;
 pub use avatar_image::{AvatarImages, ReencodedAvatars};
+pub use calendar::CalendarService;
 pub use comments::CommentService;
 pub use error::AppError;
 pub use events::EventService;
@@ -79,6 +81,8 @@ pub struct Ports {
 /// Every use case, wired to one set of ports. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {
+    /// Calendar feeds, public and private.
+    pub calendar: CalendarService,
     pub users: UserService,
     pub auth: AuthService,
     pub events: EventService,
@@ -122,6 +126,7 @@ impl Services {
         };
         let remover = Remover::new(stores.removals.clone(), avatars.clone(), bus.clone());
         Self {
+            calendar: CalendarService::new(stores.events.clone(), stores.calendars, stores.users.clone()),
             personal_data: PersonalDataService::new(
                 stores.events.clone(),
                 stores.posts.clone(),
@@ -190,6 +195,7 @@ mod tests {
             stores: Stores {
                 users: Arc::new(MockUserRepository::new()),
                 events: Arc::new(MockEventRepository::new()),
+                calendars: Arc::new(plaza_domain::calendar::MockCalendarRepository::new()),
                 posts: Arc::new(MockPostRepository::new()),
                 comments: Arc::new(MockCommentRepository::new()),
                 notifications: Arc::new(MockNotificationRepository::new()),

@@ -343,6 +343,24 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         format!("GET /events/{}", seeded.plain_event),
         load.get(&event, None)?,
     );
+    let event_ics = format!("{base}/events/{}/calendar.ics", seeded.plain_event);
+    measure(
+        "event as a calendar file",
+        format!("GET /events/{}/calendar.ics", seeded.plain_event),
+        load.get(&event_ics, None)?,
+    );
+    let upcoming_ics = format!("{base}/events/calendar.ics");
+    measure(
+        "calendar feed, upcoming (500 events)",
+        "GET /events/calendar.ics".into(),
+        load.get(&upcoming_ics, None)?,
+    );
+    let searched_ics = format!("{base}/events/calendar.ics?search={}", seed::COMMON_WORD);
+    measure(
+        "calendar feed, common word (500 events)",
+        format!("GET /events/calendar.ics?search={}", seed::COMMON_WORD),
+        load.get(&searched_ics, None)?,
+    );
     let user = format!("{base}/users/{}", seeded.some_user);
     measure(
         "user by id",
@@ -405,6 +423,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         &format!("my tickets, a holder of {tickets_sold}+"),
         "GET /users/me/tickets?limit=10 (Bearer)".into(),
         load.get(&mine, Some(&tokens.ticket))?,
+    );
+    let private_ics = format!("{base}{}", seed::calendar_path(&base, &tokens.ticket)?);
+    measure(
+        &format!("private calendar, a holder of {tickets_sold}+"),
+        "GET /calendar/{secret}.ics".into(),
+        load.get(&private_ics, None)?,
     );
     let attendees = format!("{base}/events/{}/attendees?limit=10", seeded.ticket_event);
     measure(

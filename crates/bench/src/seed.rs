@@ -472,6 +472,18 @@ pub fn bcrypt_user(base: &str) -> anyhow::Result<(String, String)> {
 }
 
 /// Up to `most` codes of the active tickets `token`'s member holds, newest first.
+/// A new private calendar address of the user signed in with `token`: its path, `/calendar/<secret>.ics`.
+pub fn calendar_path(base: &str, token: &str) -> anyhow::Result<String> {
+    let made = post(
+        &agent(),
+        &format!("{base}/users/me/calendar-secret"),
+        Some(token),
+        &Value::Null,
+    )?;
+    let secret = made["secret"].as_str().context("the answer names a secret")?;
+    Ok(format!("/calendar/{secret}.ics"))
+}
+
 pub fn ticket_codes(base: &str, token: &str, most: usize) -> anyhow::Result<Vec<String>> {
     let agent = agent();
     let mut codes = Vec::new();

@@ -190,6 +190,12 @@ pub struct Event {
     pub place: StoredPlace,
     /// Its picture, if the organiser gave one.
     pub image: Option<EventImage>,
+    /// How many times it was changed ([`EventRepository::update`]): 0 as created. Calendars read it as the
+    /// event's `SEQUENCE`, so that a subscriber's copy of the event is replaced by the newer one.
+    pub revision: i64,
+    /// When it was created or last changed ([`EventRepository::update`]); a new picture or a sale does not
+    /// count, as neither changes what a calendar shows.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl Event {
@@ -313,7 +319,8 @@ pub trait EventRepository: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<Event>, RepoError>;
     /// `NotFound`, or `Conflict::CapacityBelowSold` when `max_tickets` would drop below the tickets sold
-    /// at the moment of the write. In the same transaction: when `event_time` changes, each holder of an
+    /// at the moment of the write. A change moves `revision` up by one and `updated_at` to `now`; an
+    /// empty one writes nothing. In the same transaction: when `event_time` changes, each holder of an
     /// active ticket is told once ([`HolderNotices::time_changed`]); when `max_tickets` rises and the
     /// event has not started by `now`, the waitlist is filled from the new places
     /// ([`crate::waitlist::FreePlaces`]).

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod avatar;
+pub mod calendar;
 pub mod comment;
 pub mod error;
 pub mod event;

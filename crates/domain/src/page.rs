@@ -45,6 +45,15 @@ impl PageRequest {
         }
     }
 
+    /// The first `limit` items (at least one), for a use case that answers more than a client's page at
+    /// once (a calendar feed): [`MAX_LIMIT`](Self::MAX_LIMIT) bounds what clients ask for, not this.
+    pub fn first(limit: u32) -> Self {
+        Self {
+            skip: 0,
+            limit: limit.max(1),
+        }
+    }
+
     /// How many items of the ordered list come before the page.
     pub fn skip(&self) -> u64 {
         self.skip

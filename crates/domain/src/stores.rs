@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::calendar::CalendarRepository;
 use crate::comment::CommentRepository;
 use crate::event::EventRepository;
 use crate::health::StorageHealth;
@@ -30,6 +31,8 @@ pub struct Stores {
     pub tickets: Arc<dyn TicketRepository>,
     /// Who waits for places at sold-out events.
     pub waitlists: Arc<dyn WaitlistRepository>,
+    /// The private calendar feeds: their secrets, and the events each one lists.
+    pub calendars: Arc<dyn CalendarRepository>,
     /// Posts.
     pub posts: Arc<dyn PostRepository>,
     /// Comments, written together with the notifications they send.

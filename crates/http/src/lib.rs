@@ -6,6 +6,7 @@
 pub mod attendees;
 pub mod auth;
 pub mod avatars;
+pub mod calendar;
 pub mod client;
 pub mod comments;
 pub mod connections;

@@ -63,6 +63,7 @@ pub const BEARER: &str = "bearerAuth";
         (name = "users", description = "Accounts, profiles and avatars"),
         (name = "events", description = "Events, search and ticket sales"),
         (name = "tickets", description = "The tickets people hold: listing, showing and giving them back"),
+        (name = "calendar", description = "Calendar feeds (iCalendar): one event, upcoming events, a private feed"),
         (name = "posts", description = "Posts"),
         (name = "comments", description = "Comments on events; each notifies the people involved"),
         (name = "notifications", description = "The caller's inbox"),

@@ -8,7 +8,7 @@ use actix_web::{FromRequest, Handler, Responder, Route, web};
 use utoipa::openapi::OpenApi;
 
 use crate::{
-    attendees, avatars, comments, docs, events, health, live, moderation, notifications, overview,
+    attendees, avatars, calendar, comments, docs, events, health, live, moderation, notifications, overview,
     personal_data, posts, reports, sessions, tickets, token, users, waitlist, web_client,
 };
 
@@ -113,6 +113,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(DELETE "/users/me" => users::delete_me),
         route!(GET "/users/me/sessions" => sessions::list),
         route!(GET "/users/me/export" => personal_data::export),
+        route!(POST "/users/me/calendar-secret" => calendar::new_secret),
         route!(DELETE "/users/me/sessions/{session_id}" => sessions::end),
         route!(GET "/users/me/tickets" => tickets::list_mine),
         route!(GET "/users/me/waitlist" => waitlist::list_mine),
@@ -128,7 +129,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(GET "/images/{name}" => avatars::download_image),
         route!(POST "/events" => events::create),
         route!(GET "/events" => events::list_events),
+        route!(GET "/events/calendar.ics" => calendar::upcoming_feed),
         route!(GET "/events/{event_id}" => events::get),
+        route!(GET "/events/{event_id}/calendar.ics" => calendar::event_feed),
         route!(GET "/events/{event_id}/overview" => overview::get),
         route!(PATCH "/events/{event_id}" => events::update),
         route!(DELETE "/events/{event_id}" => events::delete),
@@ -158,6 +161,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(GET "/notifications/stream" => live::stream),
         route!(POST "/notifications/stream/ticket" => live::ticket),
         route!(POST "/notifications/{id}/read" => notifications::mark_read),
+        route!(GET "/calendar/{secret}.ics" => calendar::private_feed),
         route!(GET "/modlog" => moderation::list_modlog),
         route!(POST "/reports" => reports::create),
         route!(GET "/reports" => reports::list_reports),

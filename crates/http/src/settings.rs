@@ -30,6 +30,9 @@ pub struct HttpSettings {
     pub hsts: bool,
     /// Whether the server is shutting down.
     pub lifecycle: Arc<Lifecycle>,
+    /// The address people reach Plaza at (`PUBLIC_URL`, as an origin: `https://plaza.example.org`), for
+    /// links that leave the page (calendar feeds); `None`: each request's own scheme and `Host`.
+    pub public_origin: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -42,6 +45,7 @@ impl Default for HttpSettings {
             cors_origins: Vec::new(),
             hsts: false,
             lifecycle: Arc::default(),
+            public_origin: None,
         }
     }
 }

@@ -101,6 +101,10 @@ fn protected_routes_and_only_they_require_a_token() {
         "GET /events/",
         "GET /events/{event_id}",
         "GET /events/{event_id}/overview",
+        "GET /events/calendar.ics",
+        "GET /events/{event_id}/calendar.ics",
+        // The secret in the path is the credential: calendar applications send no token.
+        "GET /calendar/{secret}.ics",
         "GET /posts/",
         "GET /posts/{post_id}",
         "GET /comments/{event_id}",

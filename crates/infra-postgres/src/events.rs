@@ -38,6 +38,8 @@ pub(crate) struct EventRow {
     online_url: Option<String>,
     image: Option<String>,
     image_alt: Option<String>,
+    revision: i64,
+    changed_at: Option<NaiveDateTime>,
 }
 
 impl From<EventRow> for Event {
@@ -63,6 +65,8 @@ impl From<EventRow> for Event {
                 .image
                 .zip(row.image_alt)
                 .map(|(name, alt)| EventImage { name, alt }),
+            revision: row.revision,
+            updated_at: row.changed_at.unwrap_or(row.created_at).and_utc(),
         }
     }
 }
@@ -179,6 +183,43 @@ pub(crate) fn find_for_update(conn: &mut Conn, id: EventId) -> Result<Option<Eve
 }
 
 /// The events with these ids, in the order of `ids`.
+#[derive(QueryableByName)]
+struct FeedIds {
+    #[diesel(sql_type = Array<BigInt>)]
+    ids: Vec<i64>,
+}
+
+/// The events `user` organises or holds a place at (an active or checked-in ticket) that start at or after
+/// `from`, in list order, at most `limit`. The organised side is read through the owner's time index and
+/// cut at `limit`; the held side steps from one held event to the next through `tickets_held_events`
+/// (one look-up per event, however many tickets of it the holder has), so the cost follows the events
+/// involved, not the tickets or the whole table.
+pub(crate) fn feed_of(
+    conn: &mut Conn,
+    user: UserId,
+    from: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Event>, StoreError> {
+    let feed: FeedIds = diesel::sql_query(
+        "WITH RECURSIVE held(event_id) AS ( \
+           SELECT min(event_id) FROM tickets WHERE holder_id = $1 AND status <> 'cancelled' \
+           UNION ALL \
+           SELECT (SELECT min(event_id) FROM tickets \
+                   WHERE holder_id = $1 AND status <> 'cancelled' AND event_id > held.event_id) \
+           FROM held WHERE held.event_id IS NOT NULL), \
+         feed(id) AS ( \
+           (SELECT id FROM events WHERE owner_id = $1 AND event_time >= $2 ORDER BY event_time, id LIMIT $3) \
+           UNION SELECT event_id FROM held WHERE event_id IS NOT NULL) \
+         SELECT array(SELECT e.id FROM feed JOIN events e ON e.id = feed.id \
+           WHERE e.event_time >= $2 ORDER BY e.event_time, e.id LIMIT $3) AS ids",
+    )
+    .bind::<BigInt, _>(user.get())
+    .bind::<Timestamp, _>(from.naive_utc())
+    .bind::<BigInt, _>(limit)
+    .get_result(conn)?;
+    load_in_order(conn, &feed.ids)
+}
+
 fn load_in_order(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Event>, StoreError> {
     let mut rows: Vec<EventRow> = events::table
         .filter(events::id.eq_any(ids))
@@ -388,7 +429,11 @@ impl EventRepository for PgEventRepository {
                 return Err(RepoError::Conflict(Conflict::CapacityBelowSold).into());
             }
             let row: EventRow = diesel::update(events::table.find(id.get()))
-                .set(&update)
+                .set((
+                    &update,
+                    events::revision.eq(events::revision + 1),
+                    events::changed_at.eq(now.naive_utc()),
+                ))
                 .returning(EventRow::as_returning())
                 .get_result(conn)?;
             let updated = Event::from(row);

@@ -56,6 +56,8 @@ struct EventRow<'a> {
     online_url: Option<&'a str>,
     image: Option<&'a str>,
     image_alt: Option<&'a str>,
+    revision: i64,
+    changed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -173,6 +175,8 @@ pub fn import_all(
 /// Writes one batch, keeping its ids.
 fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
     let utc = |time: chrono::DateTime<chrono::Utc>| time.naive_utc();
+    // An event never changed keeps no time of change: its `updated_at` is its creation.
+    let changed_at = |event: &plaza_domain::event::Event| (event.revision > 0).then(|| utc(event.updated_at));
     match batch {
         Batch::Users(rows) => {
             let rows: Vec<UserRow<'_>> = rows
@@ -218,6 +222,8 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     online_url: e.place.online_url.as_deref(),
                     image: e.image.as_ref().map(|image| image.name.as_str()),
                     image_alt: e.image.as_ref().map(|image| image.alt.as_str()),
+                    revision: e.revision,
+                    changed_at: changed_at(e),
                 })
                 .collect();
             diesel::insert_into(events::table).values(&rows).execute(conn)?;
@@ -382,8 +388,9 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     "INSERT INTO removed_events \
                      (id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
                       max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, \
-                      removed_at, removed_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                      revision, changed_at, removed_at, removed_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+                      $19)",
                 )
                 .bind::<BigInt, _>(event.id.get())
                 .bind::<Text, _>(&event.name)
@@ -400,6 +407,8 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                 .bind::<Nullable<Double>, _>(coordinates.map(|point| point.latitude()))
                 .bind::<Nullable<Double>, _>(coordinates.map(|point| point.longitude()))
                 .bind::<Nullable<Text>, _>(event.place.online_url.as_deref())
+                .bind::<BigInt, _>(event.revision)
+                .bind::<Nullable<Timestamp>, _>(changed_at(event))
                 .bind::<Timestamp, _>(utc(kept.removed_at))
                 .bind::<Nullable<BigInt>, _>(kept.removed_by.map(|id| id.get()))
                 .execute(conn)?;
@@ -462,6 +471,10 @@ mod tests {
     /// The tables `migrate-data` leaves empty, and why. A table the migrations create must be here or
     /// copied (a [`Table`] of the transfer).
     const NOT_COPIED: &[(&str, &str)] = &[
+        (
+            "calendar_feeds",
+            "private calendar addresses, like sessions: after the move each person makes a new one",
+        ),
         (
             "__diesel_schema_migrations",
             "the migrations' own record, written when they ran",

@@ -4,6 +4,7 @@
 //! SQLite's single writer, a GIN-indexed `tsvector` of the domain's search tokens instead of FTS5.
 
 pub mod bus;
+mod calendar;
 mod comments;
 mod db;
 mod error;

@@ -109,9 +109,9 @@ pub(crate) fn remove_in(
                 "INSERT INTO removed_events \
                      (id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
                       max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, \
-                      removed_at, removed_by) \
+                      revision, changed_at, removed_at, removed_by) \
                      SELECT id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
-                      max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, $1, $2 \
+                      max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, revision, changed_at, $1, $2 \
                      FROM events WHERE id = $3",
                 conn,
             )?;
@@ -192,7 +192,7 @@ impl RemovalRepository for PgRemovals {
             let kept: Option<KeptEvent> = diesel::sql_query(
                 "SELECT id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
                  max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, image, \
-                 image_alt, removed_at, removed_by FROM removed_events WHERE id = $1",
+                 image_alt, revision, changed_at, removed_at, removed_by FROM removed_events WHERE id = $1",
             )
             .bind::<BigInt, _>(id.get())
             .get_result(conn)

@@ -54,6 +54,15 @@ diesel::table! {
         image -> Nullable<Text>,
         image_alt -> Nullable<Text>,
         search_tokens -> Array<Text>,
+        revision -> BigInt,
+        changed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> BigInt,
+        secret_digest -> Text,
     }
 }
 
@@ -119,6 +128,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    calendar_feeds,
     users,
     events,
     posts,

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use plaza_domain::Stores;
 
+use crate::calendar::PgCalendars;
 use crate::comments::PgCommentRepository;
 use crate::db::Database;
 use crate::events::PgEventRepository;
@@ -28,6 +29,7 @@ impl Database {
             events: Arc::new(PgEventRepository::new(self.clone())),
             tickets: Arc::new(PgTickets::new(self.clone())),
             waitlists: Arc::new(PgWaitlists::new(self.clone())),
+            calendars: Arc::new(PgCalendars::new(self.clone())),
             posts: Arc::new(PgPostRepository::new(self.clone())),
             comments: Arc::new(PgCommentRepository::new(self.clone())),
             notifications: Arc::new(PgNotificationRepository::new(self.clone())),

@@ -171,13 +171,15 @@ fn lock_working_admins(conn: &mut Conn) -> Result<Vec<i64>, StoreError> {
 }
 
 /// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
-/// stream tickets), its inbox, its waitlist places, and its place among events' participants.
-const ERASED_WITH_ACCOUNT: [&str; 5] = [
+/// stream tickets), its inbox, its waitlist places, its place among events' participants, and its private
+/// calendar feed.
+const ERASED_WITH_ACCOUNT: [&str; 6] = [
     "DELETE FROM sessions WHERE user_id = $1",
     "DELETE FROM stream_tickets WHERE user_id = $1",
     "DELETE FROM notifications WHERE owner_id = $1",
     "DELETE FROM waitlist_entries WHERE user_id = $1",
     "DELETE FROM event_participants WHERE user_id = $1",
+    "DELETE FROM calendar_feeds WHERE user_id = $1",
 ];
 
 /// A deleted account's name out of what it sent others, given its id: the sender's name, and a comment's

@@ -3,6 +3,7 @@
 
 mod backup;
 mod buckets;
+mod calendar;
 mod comments;
 mod conn;
 #[cfg(test)]

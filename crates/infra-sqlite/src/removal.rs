@@ -106,9 +106,9 @@ pub(crate) fn remove_in(
                     "INSERT INTO removed_events \
                      (id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
                       max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, \
-                      removed_at, removed_by) \
+                      revision, changed_at, removed_at, removed_by) \
                      SELECT id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
-                      max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, ?, ? \
+                      max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, revision, changed_at, ?, ? \
                      FROM events WHERE id = ?",
                 ),
                 conn,
@@ -173,7 +173,7 @@ pub(crate) fn events_after(conn: &mut Conn, after: i64, limit: i64) -> QueryResu
         conn,
         "SELECT id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
          max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, image, \
-         image_alt, removed_at, removed_by FROM removed_events WHERE id > ? ORDER BY id LIMIT ?",
+         image_alt, revision, changed_at, removed_at, removed_by FROM removed_events WHERE id > ? ORDER BY id LIMIT ?",
         after,
         limit,
     )
@@ -238,7 +238,7 @@ impl RemovalRepository for SqliteRemovals {
             let kept: Option<KeptEvent> = Sql::new(
                 "SELECT id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
                  max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, image, \
-                 image_alt, removed_at, removed_by FROM removed_events WHERE id = ?",
+                 image_alt, revision, changed_at, removed_at, removed_by FROM removed_events WHERE id = ?",
             )
             .int(id.get())
             .get_result(conn)

@@ -39,6 +39,15 @@ diesel::table! {
         online_url -> Nullable<Text>,
         image -> Nullable<Text>,
         image_alt -> Nullable<Text>,
+        revision -> BigInt,
+        changed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> BigInt,
+        secret_digest -> Text,
     }
 }
 
@@ -108,6 +117,7 @@ diesel::joinable!(posts -> users (owner_id));
 diesel::joinable!(comments -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    calendar_feeds,
     users,
     events,
     posts,

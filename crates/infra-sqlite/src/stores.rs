@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use plaza_domain::Stores;
 
+use crate::calendar::SqliteCalendars;
 use crate::comments::SqliteCommentRepository;
 use crate::db::Database;
 use crate::events::SqliteEventRepository;
@@ -27,6 +28,7 @@ impl Database {
             events: Arc::new(SqliteEventRepository::new(self.clone())),
             tickets: Arc::new(SqliteTickets::new(self.clone())),
             waitlists: Arc::new(SqliteWaitlists::new(self.clone())),
+            calendars: Arc::new(SqliteCalendars::new(self.clone())),
             posts: Arc::new(SqlitePostRepository::new(self.clone())),
             comments: Arc::new(SqliteCommentRepository::new(self.clone())),
             notifications: Arc::new(SqliteNotificationRepository::new(self.clone())),

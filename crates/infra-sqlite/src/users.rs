@@ -126,13 +126,15 @@ pub(crate) fn ban_in(conn: &mut Conn, order: &BanOrder) -> Result<(), StoreError
 }
 
 /// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
-/// stream tickets), its inbox, its waitlist places, and its place among events' participants.
-const ERASED_WITH_ACCOUNT: [&str; 5] = [
+/// stream tickets), its inbox, its waitlist places, its place among events' participants, and its private
+/// calendar feed.
+const ERASED_WITH_ACCOUNT: [&str; 6] = [
     "DELETE FROM sessions WHERE user_id = ?",
     "DELETE FROM stream_tickets WHERE user_id = ?",
     "DELETE FROM notifications WHERE owner_id = ?",
     "DELETE FROM waitlist_entries WHERE user_id = ?",
     "DELETE FROM event_participants WHERE user_id = ?",
+    "DELETE FROM calendar_feeds WHERE user_id = ?",
 ];
 
 /// A deleted account's name out of what it sent others, given its id: the sender's name, and a comment's

@@ -45,12 +45,18 @@ use plaza_domain::{
 pub use plaza_domain::Stores;
 
 mod accounts;
+mod calendar;
 pub mod migrated_tables;
 mod moderation;
 
 pub use accounts::{
     a_deleted_account_keeps_its_name_and_words_and_loses_the_rest, a_notification_keeps_what_it_is_about,
     a_user_keeps_their_locale_until_they_change_it, the_last_admin_cannot_delete_their_account,
+};
+pub use calendar::{
+    a_calendar_secret_opens_one_feed_until_it_is_replaced,
+    a_private_feed_lists_what_its_owner_organises_or_holds_once_in_order,
+    an_events_changes_are_counted_for_calendars,
 };
 pub use moderation::{
     a_removed_item_leaves_every_list_and_is_kept_apart, reports_are_filed_once_listed_and_resolved_together,
@@ -72,6 +78,9 @@ macro_rules! contract_tests {
     ($fresh:path) => {
         $crate::contract_tests!(@each $fresh;
             users_are_created_and_found,
+            an_events_changes_are_counted_for_calendars,
+            a_calendar_secret_opens_one_feed_until_it_is_replaced,
+            a_private_feed_lists_what_its_owner_organises_or_holds_once_in_order,
             user_names_and_emails_are_unique_ignoring_case,
             only_ascii_letters_are_folded_in_names_and_emails,
             nul_in_looked_up_text_finds_nothing,
@@ -176,7 +185,7 @@ fn new_event(owner: UserId, name: &str, description: &str, day: u32, max: i64) -
     }
 }
 
-fn event(stores: &Stores, owner: UserId, name: &str, description: &str, day: u32) -> Event {
+pub(crate) fn event(stores: &Stores, owner: UserId, name: &str, description: &str, day: u32) -> Event {
     stores
         .events
         .create(new_event(owner, name, description, day, 10))
@@ -291,7 +300,7 @@ fn told(
 }
 
 /// Changes an event as the owner does, at [`sale_time`], answering the event.
-fn change(stores: &Stores, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {
+pub(crate) fn change(stores: &Stores, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {
     stores
         .events
         .update(id, changes, sale_time(), notices())
@@ -315,7 +324,7 @@ fn give_back(
         .map(|notified| notified.value)
 }
 
-fn sale_time() -> chrono::DateTime<Utc> {
+pub(crate) fn sale_time() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
 }
 

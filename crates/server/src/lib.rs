@@ -81,6 +81,7 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
             cors_origins: config.cors_origins(),
             hsts: certificates.is_some(),
             lifecycle: lifecycle.clone(),
+            public_origin: config.public_origin()?,
             ..Default::default()
         },
     };

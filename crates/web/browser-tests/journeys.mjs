@@ -862,6 +862,73 @@ journey('a member downloads everything Plaza keeps about them, and nobody else\'
   await pageBasics(page, 'the settings with the data section');
 });
 
+/** An iCalendar text with its folded lines joined again (RFC 5545: CRLF and one space continue a line). */
+const unfolded = (ics) => ics.replace(/\r\n[ \t]/g, '');
+
+journey('calendars: an event added to a calendar, a search subscribed to, a private address made, copied and replaced (English and Chinese)', async (j, browser) => {
+  const member = await registerViaApi(newUser('planner', { full_name: 'Pia Planner' }));
+  const host = await registerViaApi(newUser('calhost'));
+  const walk = await createEventViaApi(host, { name: `Lantern walk ${runId}`, description: 'Meet at the gate; bring, if you can, a lantern.', event_time: daysFromNow(3080) });
+  await api('POST', `/events/${walk.id}/tickets`, { token: member.token, json: { quantity: 1 } });
+  const tea = await createEventViaApi(member, { name: `Tea tasting ${runId}`, event_time: daysFromNow(3081) });
+
+  const { page, context } = await openSession(browser, j);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  await logInInUi(page, member);
+  await gotoPage(page, `/#/events/${walk.id}`);
+  const add = await see(page.getByRole('link', { name: 'Add to calendar' }), 'the "Add to calendar" link on the event page');
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: STEP_TIMEOUT }), add.click()]);
+  if (download.suggestedFilename() !== `event-${walk.id}.ics`) fail(`the calendar file is named ${download.suggestedFilename()}`);
+  const file = unfolded(await readFile(await download.path(), 'utf8'));
+  if (!file.startsWith('BEGIN:VCALENDAR\r\n')) fail(`the calendar file begins ${JSON.stringify(file.slice(0, 40))}`);
+  if (!file.includes(`SUMMARY:Lantern walk ${runId}\r\n`)) fail(`the calendar file lacks the event's name: ${file}`);
+  if (!file.includes('DESCRIPTION:Meet at the gate\\; bring\\, if you can\\, a lantern.\r\n')) fail(`the description is not escaped as RFC 5545 says: ${file}`);
+  if (!file.includes(`URL:${BASE}/#/events/${walk.id}\r\n`)) fail(`the calendar file does not link to the event's page: ${file}`);
+
+  await gotoPage(page, `/#/events?search=${encodeURIComponent(`Lantern ${runId}`)}`);
+  const subscribe = await see(page.getByRole('link', { name: 'Subscribe in a calendar' }), 'the "Subscribe in a calendar" link beside the search');
+  const feedPath = await subscribe.getAttribute('href');
+  if (feedPath !== `/events/calendar.ics?search=${encodeURIComponent(`Lantern ${runId}`)}`) fail(`the feed link is ${feedPath}`);
+  const searched = unfolded(await (await fetch(`${BASE}${feedPath}`)).text());
+  if (!searched.includes(`SUMMARY:Lantern walk ${runId}`) || searched.includes(`Tea tasting ${runId}`)) fail(`the search's feed holds ${searched}`);
+
+  await gotoPage(page, '/#/settings');
+  await see(page.getByRole('heading', { name: 'Calendar', exact: true }), 'the calendar section of the settings');
+  await page.getByRole('button', { name: 'Make a private calendar address' }).click();
+  const address = await see(page.getByLabel('Your private calendar address'), 'the private address, shown once');
+  const first = await address.inputValue();
+  if (!first.startsWith(`${BASE}/calendar/`) || !first.endsWith('.ics')) fail(`the private address is ${first}`);
+  const mine = await fetch(first);
+  const feed = unfolded(await mine.text());
+  if (mine.status !== 200 || !feed.includes(`SUMMARY:Lantern walk ${runId}`) || !feed.includes(`SUMMARY:Tea tasting ${runId}`)) fail(`the private feed answered ${mine.status}: ${feed}`);
+  await page.getByRole('button', { name: 'Copy', exact: true }).click();
+  await see(page.getByText('The calendar address is copied.'), 'the toast saying the address is copied');
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  if (copied !== first) fail(`the clipboard holds ${copied}`);
+  await pageBasics(page, 'the settings with a private calendar address');
+
+  await page.getByRole('button', { name: 'Make a new address' }).click();
+  const dialog = page.getByRole('dialog');
+  await see(dialog.getByText('The address you made before stops working'), 'the question before replacing the address');
+  await dialog.getByRole('button', { name: 'Make a new address' }).click();
+  await until(async () => (await address.inputValue()) !== first || (await page.getByLabel('Your private calendar address').inputValue()) !== first, 'a new address replacing the old one');
+  const second = await page.getByLabel('Your private calendar address').inputValue();
+  if ((await fetch(first)).status !== 404) fail('the replaced address still opens the feed');
+  if ((await fetch(second)).status !== 200) fail('the new address does not open the feed');
+
+  const zh = await openSession(browser, j, { locale: 'zh-CN' });
+  await logInInChinese(zh.page, member);
+  await gotoPage(zh.page, `/#/events/${tea.id}`);
+  await see(zh.page.getByRole('link', { name: '添加到日历' }), 'the "Add to calendar" link, in Chinese');
+  await gotoPage(zh.page, '/#/settings');
+  await see(zh.page.getByRole('heading', { name: '日历', exact: true }), 'the calendar section, in Chinese');
+  await zh.page.getByRole('button', { name: '生成私密日历地址' }).click();
+  const zhAddress = await see(zh.page.getByLabel('你的私密日历地址'), 'the private address, in Chinese');
+  if ((await zhAddress.inputValue()) === second) fail('a new address was not made');
+  if ((await fetch(second)).status !== 404) fail('the address made in English still works after one was made in Chinese');
+  await pageBasics(zh.page, 'the Chinese settings with a private calendar address');
+});
+
 journey('a member deletes their account: signed out, their comment stays by "deleted user" in both languages', async (j, browser) => {
   const leaver = await registerViaApi(newUser('leaver', { full_name: 'Lee Leaver' }));
   const host = await registerViaApi(newUser('stayer'));

@@ -467,6 +467,41 @@ fn real_responses_of_every_route_match_the_published_document() {
         )
         .assert_ok();
     let event_path = format!("/events/{}", event["id"]);
+
+    // Calendars.
+    let ics = format!("{event_path}/calendar.ics");
+    let feed = c.get(&app, "/events/{event_id}/calendar.ics", &ics, None);
+    assert_eq!(feed.status, 200);
+    let etag = feed.header("etag").unwrap().to_owned();
+    let unchanged = app.request("GET", &ics, &[("If-None-Match", &etag)], None);
+    c.check("GET", "/events/{event_id}/calendar.ics", &unchanged);
+    assert_eq!(unchanged.status, 304);
+    c.get(&app, "/events/{event_id}/calendar.ics", "/events/0/calendar.ics", None)
+        .assert_error(400, "bad_request");
+    c.get(&app, "/events/{event_id}/calendar.ics", "/events/424242/calendar.ics", None)
+        .assert_error(404, "not_found");
+    let upcoming = c.get(&app, "/events/calendar.ics", "/events/calendar.ics?search=rust", None);
+    assert_eq!(upcoming.status, 200);
+    let etag = upcoming.header("etag").unwrap().to_owned();
+    let unchanged = app.request("GET", "/events/calendar.ics?search=rust", &[("If-None-Match", &etag)], None);
+    c.check("GET", "/events/calendar.ics", &unchanged);
+    assert_eq!(unchanged.status, 304);
+    c.get(&app, "/events/calendar.ics", "/events/calendar.ics?search=a%00b", None)
+        .assert_error(400, "bad_request");
+    let made = c
+        .send(&app, "POST", "/users/me/calendar-secret", "/users/me/calendar-secret", Some(&alice_token), &json!({}))
+        .assert_ok();
+    c.send(&app, "POST", "/users/me/calendar-secret", "/users/me/calendar-secret", None, &json!({}))
+        .assert_error(401, "unauthorized");
+    let private = format!("/calendar/{}.ics", made["secret"].as_str().unwrap());
+    let feed = c.get(&app, "/calendar/{secret}.ics", &private, None);
+    assert_eq!(feed.status, 200);
+    let etag = feed.header("etag").unwrap().to_owned();
+    let unchanged = app.request("GET", &private, &[("If-None-Match", &etag)], None);
+    c.check("GET", "/calendar/{secret}.ics", &unchanged);
+    assert_eq!(unchanged.status, 304);
+    c.get(&app, "/calendar/{secret}.ics", "/calendar/unknown.ics", None)
+        .assert_error(404, "not_found");
     c.send(
         &app,
         "POST",

@@ -7,6 +7,7 @@ mod abuse;
 mod account_deletion;
 mod auth;
 mod avatars;
+mod calendar;
 mod comments;
 mod contract;
 mod errors;

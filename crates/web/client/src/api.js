@@ -233,6 +233,8 @@ export const users = {
   deleteAccount: (password) => data(request('DELETE', '/users/me', { json: { password } })),
   /** GET /users/me/export: everything kept about the caller, as a JSON Blob to save. */
   exportData: (options) => data(request('GET', '/users/me/export', { ...options, as: 'blob' })),
+  /** A new private calendar address ({secret, url}); the one made before stops working. */
+  newCalendarSecret: () => data(request('POST', '/users/me/calendar-secret')),
   /** POST /users/{id}/ban: a moderator bans someone, for good (`until` null) or until a time. */
   ban: (userId, reason, until) => data(request('POST', `/users/${id(userId)}/ban`, { json: { reason, until: until || null } })),
   liftBan: (userId) => data(request('DELETE', `/users/${id(userId)}/ban`)),

@@ -166,6 +166,7 @@ export default function EventPage(ctx) {
             placeFacts(event),
             h('div', {}, h('dt', {}, t('event.organiser')), h('dd', {}, userLink(event.owner_id, { withAvatar: true }))),
           ),
+          h('p', { class: 'event-calendar' }, h('a', { class: 'btn btn-secondary', href: `/events/${event.id}/calendar.ics`, download: `event-${event.id}.ics` }, t('event.addToCalendar'))),
           event.description ? h('div', { class: 'prose' }, h('h2', { class: 'visually-hidden' }, t('event.description')), h('p', { class: 'pre-wrap' }, event.description)) : h('p', { class: 'muted' }, t('event.noDescription')),
         ),
         ticketsBox,

@@ -52,7 +52,14 @@ export default function EventsPage(ctx) {
   let skip = intParam(ctx.query.get('skip'), 0);
   let controller = null;
 
-  const { el: header } = pageHeader(t('events.title'), isSignedIn() ? h('a', { class: 'btn btn-primary', href: '#/events/new' }, t('events.new')) : null);
+  // The upcoming events of the current search as a calendar feed, for a calendar application to subscribe to.
+  const feed = h('a', { class: 'btn btn-secondary', type: 'text/calendar' }, t('events.subscribe'));
+  const syncFeed = () => {
+    const words = search.trim();
+    feed.href = words ? `/events/calendar.ics?search=${encodeURIComponent(words)}` : '/events/calendar.ics';
+  };
+  syncFeed();
+  const { el: header } = pageHeader(t('events.title'), feed, isSignedIn() ? h('a', { class: 'btn btn-primary', href: '#/events/new' }, t('events.new')) : null);
   const searchId = uid('search');
   const input = h('input', { id: searchId, type: 'search', class: 'search-input', value: search, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': `${searchId}-hint` });
   const searchBox = h(
@@ -76,6 +83,7 @@ export default function EventsPage(ctx) {
   }
 
   async function load() {
+    syncFeed();
     controller?.abort();
     controller = new AbortController();
     const { signal } = controller;

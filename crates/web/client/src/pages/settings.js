@@ -42,9 +42,66 @@ export default function SettingsPage(ctx) {
       section(t('settings.profile'), profileForm()),
       section(t('settings.password'), passwordForm()),
       section(t('settings.sessions'), sessionList()),
+      section(t('settings.calendar'), calendarFeed()),
       section(t('settings.data'), dataDownload()),
       section(t('settings.deleteTitle'), accountDeletion()),
     );
+  }
+
+  /**
+   * The private calendar address: made on request and shown once (the server keeps only its digest), to
+   * copy into a calendar application. Making another turns the one before off, so that is asked first
+   * when one was made in this visit, and said plainly before the first.
+   */
+  function calendarFeed() {
+    const status = h('p', { class: 'visually-hidden', role: 'status' });
+    const shown = h('div', { class: 'field calendar-link', hidden: true });
+    const make = h('button', { type: 'button', class: 'btn btn-secondary' }, t('settings.calendarMake'));
+    let made = false;
+    make.addEventListener('click', async () => {
+      if (made) {
+        const sure = await confirmDialog({
+          title: t('settings.calendarRotateTitle'),
+          message: t('settings.calendarRotateText'),
+          confirmLabel: t('settings.calendarRotate'),
+        });
+        if (!sure) return;
+      }
+      make.disabled = true;
+      try {
+        const { url } = await api.users.newCalendarSecret();
+        made = true;
+        const inputId = uid('calendar-url');
+        const input = h('input', { id: inputId, type: 'text', class: 'input', value: url, readonly: true, spellcheck: 'false', autocomplete: 'off' });
+        input.addEventListener('focus', () => input.select());
+        const copy = h('button', { type: 'button', class: 'btn btn-primary' }, t('settings.calendarCopy'));
+        copy.addEventListener('click', async () => {
+          try {
+            await navigator.clipboard.writeText(url);
+            toast(t('settings.calendarCopied'), { kind: 'info' });
+          } catch {
+            input.focus();
+            toast(t('settings.calendarCopyFailed'), { kind: 'error' });
+          }
+        });
+        const webcal = url.replace(/^https?:/, 'webcal:');
+        replace(
+          shown,
+          h('label', { for: inputId, class: 'field-label' }, t('settings.calendarUrl')),
+          h('div', { class: 'copy-row' }, input, copy),
+          h('p', { class: 'field-hint' }, t('settings.calendarOnce'), ' ', h('a', { href: webcal }, t('settings.calendarOpen'))),
+        );
+        shown.hidden = false;
+        make.textContent = t('settings.calendarRotate');
+        status.textContent = t('settings.calendarMade');
+        input.focus();
+      } catch (error) {
+        toast(errorMessage(error), { kind: 'error' });
+      } finally {
+        make.disabled = false;
+      }
+    });
+    return h('div', {}, h('p', { class: 'muted' }, t('settings.calendarHint')), shown, h('div', { class: 'form-actions' }, make), status);
   }
 
   /** Everything Plaza keeps about the reader, as one JSON file they save. */

@@ -1,0 +1,60 @@
+//! Private calendar feeds in the `calendar_feeds` table.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use plaza_domain::calendar::CalendarRepository;
+use plaza_domain::event::Event;
+use plaza_domain::{RepoError, UserId};
+
+use crate::db::Database;
+use crate::schema::calendar_feeds;
+
+/// [`CalendarRepository`] over PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgCalendars {
+    db: Database,
+}
+
+impl PgCalendars {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl CalendarRepository for PgCalendars {
+    fn set_secret(&self, user: UserId, digest: &str) -> Result<(), RepoError> {
+        self.db.write(|conn| {
+            // The account's row is locked first (a deletion locks it too), so a link is never made for an
+            // account that a deletion running at the same moment erases.
+            let stored = diesel::sql_query(
+                "INSERT INTO calendar_feeds (user_id, secret_digest) \
+                 SELECT id, $1 FROM users WHERE id = $2 AND deleted_at IS NULL FOR UPDATE \
+                 ON CONFLICT (user_id) DO UPDATE SET secret_digest = excluded.secret_digest",
+            )
+            .bind::<Text, _>(digest)
+            .bind::<BigInt, _>(user.get())
+            .execute(conn)?;
+            match stored {
+                0 => Err(RepoError::NotFound.into()),
+                _ => Ok(()),
+            }
+        })
+    }
+
+    fn owner_of(&self, digest: &str) -> Result<Option<UserId>, RepoError> {
+        self.db.read(|conn| {
+            Ok(calendar_feeds::table
+                .filter(calendar_feeds::secret_digest.eq(digest))
+                .select(calendar_feeds::user_id)
+                .first::<i64>(conn)
+                .optional()?
+                .map(UserId::from_stored))
+        })
+    }
+
+    fn events_of(&self, user: UserId, from: DateTime<Utc>, limit: u32) -> Result<Vec<Event>, RepoError> {
+        self.db
+            .read(|conn| crate::events::feed_of(conn, user, from, i64::from(limit)))
+    }
+}
