@@ -70,9 +70,19 @@ impl CalendarService {
     pub fn new_secret(&self, user: &User) -> Result<String, AppError> {
         let secret = new_secret()?;
         self.calendars
-            .set_secret(user.id, &digest(&secret))
+            .set_secret(user.id, &digest(&secret), Utc::now())
             .or_not_found("user")?;
         Ok(secret)
+    }
+
+    /// When `user` made the private feed address that works now; `None` when there is none.
+    pub fn secret_made_at(&self, user: &User) -> Result<Option<DateTime<Utc>>, AppError> {
+        Ok(self.calendars.made_at(user.id)?)
+    }
+
+    /// Turns `user`'s private feed off: its address opens nothing from then on.
+    pub fn turn_off(&self, user: &User) -> Result<(), AppError> {
+        Ok(self.calendars.clear_secret(user.id)?)
     }
 
     /// The private feed whose address holds `secret`, as of `now`: the events its owner organises or holds
@@ -157,9 +167,9 @@ mod tests {
         let seen = stored.clone();
         calendars
             .expect_set_secret()
-            .withf(|user, _| *user == UserId::from_stored(4))
+            .withf(|user, _, _| *user == UserId::from_stored(4))
             .times(2)
-            .returning(move |_, digest| {
+            .returning(move |_, digest, _| {
                 seen.lock().unwrap().push(digest.to_owned());
                 Ok(())
             });
@@ -176,7 +186,7 @@ mod tests {
         let mut calendars = MockCalendarRepository::new();
         calendars
             .expect_set_secret()
-            .returning(|_, _| Err(RepoError::NotFound));
+            .returning(|_, _, _| Err(RepoError::NotFound));
         let refused = service(MockEventRepository::new(), calendars, MockUserRepository::new())
             .new_secret(&user(4, "ada"));
         assert!(matches!(refused, Err(AppError::NotFound("user"))), "{refused:?}");

@@ -471,7 +471,6 @@ pub fn bcrypt_user(base: &str) -> anyhow::Result<(String, String)> {
     Ok((username, PASSWORD.into()))
 }
 
-/// Up to `most` codes of the active tickets `token`'s member holds, newest first.
 /// A new private calendar address of the user signed in with `token`: its path, `/calendar/<secret>.ics`.
 pub fn calendar_path(base: &str, token: &str) -> anyhow::Result<String> {
     let made = post(
@@ -484,6 +483,7 @@ pub fn calendar_path(base: &str, token: &str) -> anyhow::Result<String> {
     Ok(format!("/calendar/{secret}.ics"))
 }
 
+/// Up to `most` codes of the active tickets `token`'s member holds, newest first.
 pub fn ticket_codes(base: &str, token: &str, most: usize) -> anyhow::Result<Vec<String>> {
     let agent = agent();
     let mut codes = Vec::new();

@@ -2,6 +2,7 @@
 //! writes in, in batches, keeping every id. The entities are the stored ones, so nothing is re-validated
 //! or re-derived on the way (a password hash, a token epoch, a read mark all arrive as they were).
 
+use crate::calendar::StoredFeed;
 use crate::comment::Comment;
 use crate::event::Event;
 use crate::modlog::ModLogEntry;
@@ -16,7 +17,7 @@ use crate::{EventId, RepoError, UserId};
 
 /// Rows of one table, in id order. Batches arrive table by table, in an order that keeps every reference
 /// valid: users, events, posts, comments, participants, notifications, tickets, waitlist entries, the
-/// moderation log, the removed copies, the reports.
+/// moderation log, the removed copies, the reports, the private calendar feeds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Batch {
     /// Accounts, with their password hashes and token epochs.
@@ -46,6 +47,8 @@ pub enum Batch {
     /// Reports, open and resolved, oldest first (the reported content and the names read with a report
     /// are not written back).
     Reports(Vec<Report>),
+    /// Private calendar feeds (the digests of their secrets), by user.
+    CalendarFeeds(Vec<StoredFeed>),
 }
 
 /// Declares [`Table`] and its complete list [`Table::ALL`] from one list of names.
@@ -94,6 +97,8 @@ tables!(
     RemovedEvents,
     /// [`Batch::Reports`].
     Reports,
+    /// [`Batch::CalendarFeeds`].
+    CalendarFeeds,
 );
 
 impl Batch {
@@ -113,6 +118,7 @@ impl Batch {
             Batch::RemovedPosts(_) => Table::RemovedPosts,
             Batch::RemovedEvents(_) => Table::RemovedEvents,
             Batch::Reports(_) => Table::Reports,
+            Batch::CalendarFeeds(_) => Table::CalendarFeeds,
         }
     }
 
@@ -132,6 +138,7 @@ impl Batch {
             Batch::RemovedPosts(rows) => rows.len(),
             Batch::RemovedEvents(rows) => rows.len(),
             Batch::Reports(rows) => rows.len(),
+            Batch::CalendarFeeds(rows) => rows.len(),
         }
     }
 
@@ -170,6 +177,8 @@ pub struct Counts {
     pub removed_events: u64,
     /// Rows of [`Batch::Reports`].
     pub reports: u64,
+    /// Rows of [`Batch::CalendarFeeds`].
+    pub calendar_feeds: u64,
 }
 
 impl Counts {
@@ -201,6 +210,7 @@ impl Counts {
             Table::RemovedPosts => &mut self.removed_posts,
             Table::RemovedEvents => &mut self.removed_events,
             Table::Reports => &mut self.reports,
+            Table::CalendarFeeds => &mut self.calendar_feeds,
         }
     }
 }

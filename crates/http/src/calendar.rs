@@ -29,32 +29,76 @@ const PRODUCT: &str = "-//Plaza//Plaza events//EN";
 /// How often a subscribed calendar should fetch a feed again.
 const REFRESH: &str = "PT1H";
 
-/// The address people reach Plaza at: `PUBLIC_URL` when it is set, else the scheme and `Host` of the
-/// request (a `Host` that is not a valid authority reads as `localhost`). Links and `UID`s in feeds use
-/// it, so they only stay the same across requests made to different host names when `PUBLIC_URL` is set.
+/// The address people reach Plaza at: `PUBLIC_URL` when it is set; else the scheme and host the request
+/// was made to — as a trusted proxy says (`TRUSTED_PROXIES`: `X-Forwarded-Proto`/`-Host`, `Forwarded`),
+/// or the connection's own and its `Host` (a host that is not a valid authority reads as `localhost`).
+/// Links and `UID`s in feeds use it, so they only stay the same across requests made to different host
+/// names when `PUBLIC_URL` is set.
 pub(crate) fn origin(req: &HttpRequest, state: &AppState) -> String {
     if let Some(origin) = &state.settings.public_origin {
         return origin.clone();
     }
-    let scheme = if req.app_config().secure() {
-        "https"
-    } else {
-        "http"
-    };
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .or_else(|| req.uri().authority().map(|authority| authority.as_str()))
-        .filter(|host| host.parse::<actix_web::http::uri::Authority>().is_ok())
-        .unwrap_or("localhost");
+    let (forwarded_scheme, forwarded_host) = crate::client::forwarded_scheme_and_host(req);
+    let scheme = forwarded_scheme.unwrap_or_else(|| {
+        if req.app_config().secure() {
+            "https"
+        } else {
+            "http"
+        }
+        .to_owned()
+    });
+    let valid = |host: &str| host.parse::<actix_web::http::uri::Authority>().is_ok();
+    let host = forwarded_host
+        .filter(|host| valid(host))
+        .or_else(|| {
+            req.headers()
+                .get(header::HOST)
+                .and_then(|value| value.to_str().ok())
+                .or_else(|| req.uri().authority().map(|authority| authority.as_str()))
+                .filter(|host| valid(host))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "localhost".to_owned());
     format!("{scheme}://{host}")
 }
 
 /// Text as a calendar holds it: line breaks as `\n` only (the escaping writes them as `\n`; a bare
-/// carriage return is not allowed in a content line).
+/// carriage return is not allowed in a content line), and no other control character but the tab, which
+/// RFC 5545 leaves out of TEXT. (Stored names and descriptions hold none already; a search may.)
 fn text(value: &str) -> String {
-    value.replace("\r\n", "\n").replace('\r', "\n")
+    value
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| !c.is_ascii_control() || matches!(c, '\n' | '\t'))
+        .collect()
+}
+
+/// Content lines folded as RFC 5545 §3.1 says: no physical line longer than 75 octets, a continuation
+/// starting with one space, and never a cut inside a UTF-8 character. The `icalendar` crate folds its
+/// own way, which lets a continuation reach 76 octets at some lengths (0.17.17: a line of 150, 224, …
+/// octets), so its lines are joined again and folded here.
+fn folded(written: &str) -> String {
+    const FIRST: usize = 75;
+    // A continuation's own octets, after its leading space.
+    const NEXT: usize = 74;
+    let mut out = String::with_capacity(written.len() + written.len() / NEXT * 3);
+    for line in written.replace("\r\n ", "").split_terminator("\r\n") {
+        let (mut rest, mut limit) = (line, FIRST);
+        while rest.len() > limit {
+            let mut cut = limit;
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push_str(&rest[..cut]);
+            out.push_str("\r\n ");
+            rest = &rest[cut..];
+            limit = NEXT;
+        }
+        out.push_str(rest);
+        out.push_str("\r\n");
+    }
+    out
 }
 
 /// Where the event is, as one line: the venue and the address (its lines joined), or else the link to
@@ -119,33 +163,52 @@ fn stamp(time: DateTime<Utc>) -> String {
     time.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// A whole feed named `name`.
-fn feed(events: &[Event], name: &str, origin: &str) -> String {
+/// What a calendar makes of a file: a feed to subscribe to (fetched again, every hour), or one event to
+/// add once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Feed,
+    Single,
+}
+
+/// A whole calendar named `name`.
+fn feed(events: &[Event], name: &str, origin: &str, kind: Kind) -> String {
     let host = origin.split_once("://").map_or(origin, |(_, host)| host);
     let mut calendar = Calendar::empty();
     calendar
         .append_property(Property::new("VERSION", "2.0"))
         .append_property(Property::new("PRODID", PRODUCT))
         .append_property(Property::new("CALSCALE", "GREGORIAN"))
-        .append_property(Property::new("X-WR-CALNAME", text(name)))
-        .append_property(
-            Property::new("REFRESH-INTERVAL", REFRESH)
-                .add_parameter("VALUE", "DURATION")
-                .done(),
-        )
-        .append_property(Property::new("X-PUBLISHED-TTL", REFRESH));
+        .append_property(Property::new("X-WR-CALNAME", text(name)));
+    if kind == Kind::Feed {
+        calendar
+            .append_property(
+                Property::new("REFRESH-INTERVAL", REFRESH)
+                    .add_parameter("VALUE", "DURATION")
+                    .done(),
+            )
+            .append_property(Property::new("X-PUBLISHED-TTL", REFRESH));
+    }
     for event in events {
         calendar.push(vevent(event, origin, host));
     }
-    calendar.to_string()
+    folded(&calendar.to_string())
 }
 
-/// The feed as an answer: `304` when the client's copy is current, by its `ETag` (`If-None-Match`), or,
-/// for a single event (`single`), by its time (`If-Modified-Since`). A list's `Last-Modified` is the
-/// latest change among its events, but an event leaving the list (it started, was deleted, a ticket was
-/// given back) does not move it: lists are only ever compared by `ETag`.
-fn respond(req: &HttpRequest, body: String, events: &[Event], single: bool) -> HttpResponse {
-    let etag = format!(
+/// A calendar written out, with what its answer says of it.
+struct Rendered {
+    body: String,
+    /// A digest of `body`, quoted: the `ETag`'s opaque part.
+    tag: String,
+    /// The latest change among its events; `None` for an empty calendar.
+    last_modified: Option<DateTime<Utc>>,
+}
+
+/// Writes `events` as a calendar (see [`feed`]) with its digest and its latest change. Called on the
+/// blocking pool: 500 events are a few milliseconds of work that must not hold up an async worker.
+fn render(events: &[Event], name: &str, origin: &str, kind: Kind) -> Rendered {
+    let body = feed(events, name, origin, kind);
+    let tag = format!(
         "\"{}\"",
         Sha256::digest(body.as_bytes())
             .iter()
@@ -153,26 +216,40 @@ fn respond(req: &HttpRequest, body: String, events: &[Event], single: bool) -> H
             .map(|byte| format!("{byte:02x}"))
             .collect::<String>()
     );
-    let last_modified = events
-        .iter()
-        .map(|event| event.updated_at)
-        .max()
-        .map(|time| HttpDate::from(SystemTime::from(time)));
+    Rendered {
+        body,
+        tag,
+        last_modified: events.iter().map(|event| event.updated_at).max(),
+    }
+}
+
+/// The calendar as an answer: `304` when the client's copy is current, by its `ETag` (`If-None-Match`),
+/// or, for a single event (`single`), by its time (`If-Modified-Since`). A list's `Last-Modified` is the
+/// latest change among its events, but an event leaving the list (it started, was deleted, a ticket was
+/// given back) does not move it: lists are only ever compared by `ETag`.
+fn respond(req: &HttpRequest, rendered: Rendered, single: bool) -> HttpResponse {
+    let Rendered {
+        body,
+        tag,
+        last_modified,
+    } = rendered;
+    // Weak: the compression the server may apply changes the bytes sent, not what they say (RFC 9110
+    // §8.8.3). Matching is weak too, so `"…"` and `W/"…"` both name it.
+    let etag = format!("W/{tag}");
     let header_text = |name| req.headers().get(name).and_then(|value| value.to_str().ok());
     let unchanged = match header_text(header::IF_NONE_MATCH) {
         Some(tags) => tags
             .split(',')
             .map(str::trim)
-            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag),
+            .any(|listed| listed == "*" || listed.strip_prefix("W/").unwrap_or(listed) == tag),
         None => {
             single
                 && header_text(header::IF_MODIFIED_SINCE)
                     .and_then(|since| since.parse::<HttpDate>().ok())
-                    .zip(events.first())
-                    .is_some_and(|(since, event)| {
+                    .zip(last_modified)
+                    .is_some_and(|(since, changed)| {
                         // HTTP dates hold whole seconds.
-                        event.updated_at.timestamp()
-                            <= DateTime::<Utc>::from(SystemTime::from(since)).timestamp()
+                        changed.timestamp() <= DateTime::<Utc>::from(SystemTime::from(since)).timestamp()
                     })
         }
     };
@@ -184,8 +261,8 @@ fn respond(req: &HttpRequest, body: String, events: &[Event], single: bool) -> H
     response
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "no-cache"));
-    if let Some(last_modified) = last_modified {
-        response.insert_header((header::LAST_MODIFIED, last_modified));
+    if let Some(changed) = last_modified {
+        response.insert_header((header::LAST_MODIFIED, HttpDate::from(SystemTime::from(changed))));
     }
     if unchanged {
         return response.finish();
@@ -215,13 +292,13 @@ pub async fn event_feed(
     id: PathId<EventId>,
 ) -> Result<HttpResponse, ApiError> {
     let origin = origin(&req, &state);
-    let event = blocking(move || state.services.calendar.event(id.0)).await?;
-    let body = feed(
-        std::slice::from_ref(&event),
-        &format!("Plaza: {}", event.name),
-        &origin,
-    );
-    Ok(respond(&req, body, std::slice::from_ref(&event), true))
+    let rendered = blocking(move || {
+        let event = state.services.calendar.event(id.0)?;
+        let name = format!("Plaza: {}", event.name);
+        Ok(render(std::slice::from_ref(&event), &name, &origin, Kind::Single))
+    })
+    .await?;
+    Ok(respond(&req, rendered, true))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -255,13 +332,16 @@ pub async fn upcoming_feed(
     let origin = origin(&req, &state);
     let search = query.0.search;
     let name = match search.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-        Some(text) => format!("Plaza: {text}"),
+        Some(text) => format!("Plaza: {}", text.chars().take(200).collect::<String>()),
         None => "Plaza: upcoming events".to_owned(),
     };
-    let events = blocking(move || state.services.calendar.upcoming(search.as_deref(), Utc::now())).await?;
-    debug_assert!(events.len() <= FEED_LIMIT as usize);
-    let body = feed(&events, &name, &origin);
-    Ok(respond(&req, body, &events, false))
+    let rendered = blocking(move || {
+        let events = state.services.calendar.upcoming(search.as_deref(), Utc::now())?;
+        debug_assert!(events.len() <= FEED_LIMIT as usize);
+        Ok(render(&events, &name, &origin, Kind::Feed))
+    })
+    .await?;
+    Ok(respond(&req, rendered, false))
 }
 
 /// A person's private feed: the events they organise or hold tickets to, from 30 days ago on, soonest
@@ -289,13 +369,16 @@ pub async fn private_feed(
 ) -> Result<HttpResponse, ApiError> {
     let origin = origin(&req, &state);
     let secret = secret.into_inner();
-    let private = blocking(move || state.services.calendar.private_feed(&secret, Utc::now())).await?;
-    let name = match private.owner.locale {
-        Locale::ZhCn => format!("Plaza：{} 的活动", private.owner.shown_username()),
-        Locale::En => format!("Plaza: {}'s events", private.owner.shown_username()),
-    };
-    let body = feed(&private.events, &name, &origin);
-    let mut response = respond(&req, body, &private.events, false);
+    let rendered = blocking(move || {
+        let private = state.services.calendar.private_feed(&secret, Utc::now())?;
+        let name = match private.owner.locale {
+            Locale::ZhCn => format!("Plaza：{} 的活动", private.owner.shown_username()),
+            Locale::En => format!("Plaza: {}'s events", private.owner.shown_username()),
+        };
+        Ok(render(&private.events, &name, &origin, Kind::Feed))
+    })
+    .await?;
+    let mut response = respond(&req, rendered, false);
     // Only its owner's calendar should keep it.
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -325,6 +408,7 @@ pub struct CalendarSecretResponse {
             headers(("Cache-Control" = String, description = "`no-store`"))),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
     )
 )]
 pub async fn new_secret(
@@ -340,4 +424,95 @@ pub async fn new_secret(
             url: format!("{origin}/calendar/{secret}.ics"),
             secret,
         }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every physical line within 75 octets, continuations marked by one space, and the lines joined
+    /// again give back exactly what was folded.
+    fn assert_folds(line: &str) {
+        let out = folded(&format!("{line}\r\n"));
+        assert!(out.ends_with("\r\n"));
+        for (n, physical) in out.trim_end_matches("\r\n").split("\r\n").enumerate() {
+            assert!(physical.len() <= 75, "{} octets: {physical:?}", physical.len());
+            assert_eq!(n > 0, physical.starts_with(' '), "{physical:?}");
+        }
+        assert_eq!(out.replace("\r\n ", ""), format!("{line}\r\n"));
+    }
+
+    #[test]
+    fn lines_of_every_length_fold_within_75_octets_without_splitting_a_character() {
+        for length in 1..=400 {
+            assert_folds(&"a".repeat(length));
+            assert_folds(&format!("SUMMARY:{}", "汉".repeat(length / 3 + 1)));
+            assert_folds(&format!("DESCRIPTION:x{}", "🎉".repeat(length / 4 + 1)));
+            assert_folds(&format!("X:{}", "é".repeat(length / 2 + 1)));
+        }
+    }
+
+    #[test]
+    fn folding_keeps_every_line_and_its_order() {
+        let out = folded("BEGIN:VCALENDAR\r\nSUMMARY:short\r\nEND:VCALENDAR\r\n");
+        assert_eq!(out, "BEGIN:VCALENDAR\r\nSUMMARY:short\r\nEND:VCALENDAR\r\n");
+    }
+
+    #[test]
+    fn text_keeps_line_breaks_and_tabs_and_drops_other_controls() {
+        assert_eq!(text("a\r\nb\rc\td\u{1}e\u{7f}f\u{1b}g"), "a\nb\nc\tdefg");
+    }
+}
+
+/// Whether the caller has a private calendar address, and since when (the address itself is not kept).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarSecretState {
+    /// Whether an address works now.
+    pub active: bool,
+    /// When the address that works now was made; `null` when there is none.
+    #[serde(serialize_with = "crate::tickets::serialize_optional_time")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// Whether the caller has a private calendar address that works, and when it was made (`active: false`
+/// when there is none: never made, or turned off). The address itself cannot be shown again: only its
+/// digest is kept.
+#[utoipa::path(
+    get,
+    path = "/users/me/calendar-secret",
+    tag = "calendar",
+    operation_id = "get_calendar_secret",
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "Whether there is one, and since when", body = CalendarSecretState),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
+pub async fn secret_state(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
+    let created_at = blocking(move || state.services.calendar.secret_made_at(&caller.0)).await?;
+    Ok(HttpResponse::Ok().json(CalendarSecretState {
+        active: created_at.is_some(),
+        created_at,
+    }))
+}
+
+/// Turns the caller's private calendar off: its address answers `404` from then on. `204` also when there
+/// was none.
+#[utoipa::path(
+    delete,
+    path = "/users/me/calendar-secret",
+    tag = "calendar",
+    operation_id = "delete_calendar_secret",
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "The private address opens nothing any more"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
+pub async fn turn_off(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
+    blocking(move || state.services.calendar.turn_off(&caller.0)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -27,6 +27,52 @@ pub fn address(req: &HttpRequest) -> Option<IpAddr> {
     })
 }
 
+/// The scheme and host the client used, as a trusted proxy in front says (`X-Forwarded-Proto` and
+/// `X-Forwarded-Host`, or else `Forwarded: proto=…;host=…`; the first entry: the proxy the client reached).
+/// `None` for either when the peer is not a trusted proxy or does not say, or for a scheme other than
+/// `http`/`https`.
+pub fn forwarded_scheme_and_host(req: &HttpRequest) -> (Option<String>, Option<String>) {
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| &state.settings.trusted_proxies);
+    let from_proxy = match (req.peer_addr(), trusted) {
+        (Some(peer), Some(trusted)) => !trusted.is_empty() && trusted.contains(canonical(peer.ip())),
+        _ => false,
+    };
+    if !from_proxy {
+        return (None, None);
+    }
+    let headers = req.headers();
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(',').next())
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    };
+    let forwarded = |parameter: &str| {
+        headers
+            .get("forwarded")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(',').next())
+            .and_then(|element| {
+                element.split(';').find_map(|pair| {
+                    let (name, value) = pair.trim().split_once('=')?;
+                    name.trim()
+                        .eq_ignore_ascii_case(parameter)
+                        .then(|| value.trim().trim_matches('"').to_owned())
+                })
+            })
+    };
+    let scheme = first("x-forwarded-proto")
+        .or_else(|| forwarded("proto"))
+        .map(|scheme| scheme.to_ascii_lowercase())
+        .filter(|scheme| scheme == "http" || scheme == "https");
+    let host = first("x-forwarded-host").or_else(|| forwarded("host"));
+    (scheme, host)
+}
+
 /// The client behind `peer`, given the request's headers.
 pub fn client_of(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
     let peer = canonical(peer);

@@ -50,9 +50,12 @@ impl RootSpanBuilder for RequestSpan {
 }
 
 /// The path with every query value replaced by `***`; parameter names stay, so the line still says what
-/// was asked.
+/// was asked. A private calendar's address is its credential: its secret is replaced too.
 pub fn redacted(uri: &Uri) -> String {
-    let path = uri.path();
+    let path = match uri.path().strip_prefix("/calendar/") {
+        Some(_) => "/calendar/***.ics",
+        None => uri.path(),
+    };
     match uri.query() {
         None | Some("") => path.to_owned(),
         Some(query) => {
@@ -96,5 +99,11 @@ mod tests {
         assert_eq!(redacted(&uri), "/events/?access_token=***");
         let uri: Uri = "/health".parse().unwrap();
         assert_eq!(redacted(&uri), "/health");
+        let uri: Uri = "/calendar/hS0secretsecret.ics".parse().unwrap();
+        assert_eq!(redacted(&uri), "/calendar/***.ics");
+        let uri: Uri = "/calendar/hS0secretsecret.ics?x=1".parse().unwrap();
+        assert_eq!(redacted(&uri), "/calendar/***.ics?x=***");
+        let uri: Uri = "/events/calendar.ics?search=fair".parse().unwrap();
+        assert_eq!(redacted(&uri), "/events/calendar.ics?search=***");
     }
 }

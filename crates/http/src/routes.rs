@@ -114,6 +114,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(GET "/users/me/sessions" => sessions::list),
         route!(GET "/users/me/export" => personal_data::export),
         route!(POST "/users/me/calendar-secret" => calendar::new_secret),
+        route!(GET "/users/me/calendar-secret" => calendar::secret_state),
+        route!(DELETE "/users/me/calendar-secret" => calendar::turn_off),
         route!(DELETE "/users/me/sessions/{session_id}" => sessions::end),
         route!(GET "/users/me/tickets" => tickets::list_mine),
         route!(GET "/users/me/waitlist" => waitlist::list_mine),

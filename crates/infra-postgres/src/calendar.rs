@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 use plaza_domain::calendar::CalendarRepository;
 use plaza_domain::event::Event;
 use plaza_domain::{RepoError, UserId};
@@ -23,17 +23,19 @@ impl PgCalendars {
 }
 
 impl CalendarRepository for PgCalendars {
-    fn set_secret(&self, user: UserId, digest: &str) -> Result<(), RepoError> {
+    fn set_secret(&self, user: UserId, digest: &str, at: DateTime<Utc>) -> Result<(), RepoError> {
         self.db.write(|conn| {
             // The account's row is locked first (a deletion locks it too), so a link is never made for an
             // account that a deletion running at the same moment erases.
             let stored = diesel::sql_query(
-                "INSERT INTO calendar_feeds (user_id, secret_digest) \
-                 SELECT id, $1 FROM users WHERE id = $2 AND deleted_at IS NULL FOR UPDATE \
-                 ON CONFLICT (user_id) DO UPDATE SET secret_digest = excluded.secret_digest",
+                "INSERT INTO calendar_feeds (user_id, secret_digest, created_at) \
+                 SELECT id, $1, $3 FROM users WHERE id = $2 AND deleted_at IS NULL FOR UPDATE \
+                 ON CONFLICT (user_id) DO UPDATE SET secret_digest = excluded.secret_digest, \
+                 created_at = excluded.created_at",
             )
             .bind::<Text, _>(digest)
             .bind::<BigInt, _>(user.get())
+            .bind::<Timestamp, _>(at.naive_utc())
             .execute(conn)?;
             match stored {
                 0 => Err(RepoError::NotFound.into()),
@@ -50,6 +52,24 @@ impl CalendarRepository for PgCalendars {
                 .first::<i64>(conn)
                 .optional()?
                 .map(UserId::from_stored))
+        })
+    }
+
+    fn made_at(&self, user: UserId) -> Result<Option<DateTime<Utc>>, RepoError> {
+        self.db.read(|conn| {
+            Ok(calendar_feeds::table
+                .find(user.get())
+                .select(calendar_feeds::created_at)
+                .first::<chrono::NaiveDateTime>(conn)
+                .optional()?
+                .map(|at| at.and_utc()))
+        })
+    }
+
+    fn clear_secret(&self, user: UserId) -> Result<(), RepoError> {
+        self.db.write(|conn| {
+            diesel::delete(calendar_feeds::table.find(user.get())).execute(conn)?;
+            Ok(())
         })
     }
 

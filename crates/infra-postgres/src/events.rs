@@ -182,7 +182,7 @@ pub(crate) fn find_for_update(conn: &mut Conn, id: EventId) -> Result<Option<Eve
         .map(Event::from))
 }
 
-/// The events with these ids, in the order of `ids`.
+/// A private feed's event ids, in list order.
 #[derive(QueryableByName)]
 struct FeedIds {
     #[diesel(sql_type = Array<BigInt>)]
@@ -220,12 +220,16 @@ pub(crate) fn feed_of(
     load_in_order(conn, &feed.ids)
 }
 
+/// The events with these ids, in the order of `ids` (a feed's are up to 500: each found by a map, not a
+/// walk of the list).
 fn load_in_order(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Event>, StoreError> {
     let mut rows: Vec<EventRow> = events::table
         .filter(events::id.eq_any(ids))
         .select(EventRow::as_select())
         .load(conn)?;
-    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+    let order: std::collections::HashMap<i64, usize> =
+        ids.iter().enumerate().map(|(at, id)| (*id, at)).collect();
+    rows.sort_by_key(|row| order.get(&row.id).copied().unwrap_or(usize::MAX));
     Ok(rows.into_iter().map(Event::from).collect())
 }
 

@@ -12,7 +12,7 @@ use plaza_domain::transfer::{Batch, Counts, Sink, Table};
 use crate::db::{Conn, Database};
 use crate::error::StoreError;
 use crate::events::search_tokens;
-use crate::schema::{comments, event_participants, events, notifications, posts, users};
+use crate::schema::{calendar_feeds, comments, event_participants, events, notifications, posts, users};
 
 #[derive(Insertable)]
 #[diesel(table_name = users)]
@@ -127,6 +127,7 @@ fn table_name(table: Table) -> &'static str {
         Table::RemovedPosts => "removed_posts",
         Table::RemovedEvents => "removed_events",
         Table::Reports => "reports",
+        Table::CalendarFeeds => "calendar_feeds",
     }
 }
 
@@ -134,7 +135,11 @@ fn table_name(table: Table) -> &'static str {
 fn has_id_sequence(table: Table) -> bool {
     !matches!(
         table,
-        Table::Participants | Table::RemovedComments | Table::RemovedPosts | Table::RemovedEvents
+        Table::Participants
+            | Table::RemovedComments
+            | Table::RemovedPosts
+            | Table::RemovedEvents
+            | Table::CalendarFeeds
     )
 }
 
@@ -255,6 +260,21 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                 })
                 .collect();
             diesel::insert_into(comments::table).values(&rows).execute(conn)?;
+        }
+        Batch::CalendarFeeds(feeds) => {
+            let rows: Vec<_> = feeds
+                .iter()
+                .map(|feed| {
+                    (
+                        calendar_feeds::user_id.eq(feed.user_id.get()),
+                        calendar_feeds::secret_digest.eq(feed.secret_digest.as_str()),
+                        calendar_feeds::created_at.eq(utc(feed.created_at)),
+                    )
+                })
+                .collect();
+            diesel::insert_into(calendar_feeds::table)
+                .values(&rows)
+                .execute(conn)?;
         }
         Batch::Participants(pairs) => {
             let rows: Vec<_> = pairs
@@ -471,10 +491,6 @@ mod tests {
     /// The tables `migrate-data` leaves empty, and why. A table the migrations create must be here or
     /// copied (a [`Table`] of the transfer).
     const NOT_COPIED: &[(&str, &str)] = &[
-        (
-            "calendar_feeds",
-            "private calendar addresses, like sessions: after the move each person makes a new one",
-        ),
         (
             "__diesel_schema_migrations",
             "the migrations' own record, written when they ran",

@@ -183,7 +183,10 @@ fn load_in_order(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Event>> {
     ))
     .text(serde_json::to_string(ids).expect("a list of integers serialises to JSON"))
     .load(conn)?;
-    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+    // A calendar feed's page is 500 ids: each found by a map, not a walk of the list.
+    let order: std::collections::HashMap<i64, usize> =
+        ids.iter().enumerate().map(|(at, id)| (*id, at)).collect();
+    rows.sort_by_key(|row| order.get(&row.id).copied().unwrap_or(usize::MAX));
     Ok(rows.into_iter().map(Event::from).collect())
 }
 

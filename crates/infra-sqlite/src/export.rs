@@ -258,6 +258,9 @@ fn export(conn: &mut SqliteConnection, sink: &mut Sink<'_>) -> Result<Counts, St
                 .id
                 .get()),
             Table::Reports => after_id!(crate::reports::after, Reports, last => last.id.get()),
+            Table::CalendarFeeds => {
+                after_id!(crate::calendar::feeds_after, CalendarFeeds, last => last.user_id.get())
+            }
         }
     }
     Ok(counts)
@@ -287,16 +290,13 @@ mod tests {
             Table::RemovedPosts => "removed_posts",
             Table::RemovedEvents => "removed_events",
             Table::Reports => "reports",
+            Table::CalendarFeeds => "calendar_feeds",
         }
     }
 
     /// The tables `migrate-data` leaves behind, and why. A table the migrations create must be here or
     /// copied (a [`Table`] of the transfer).
     const NOT_COPIED: &[(&str, &str)] = &[
-        (
-            "calendar_feeds",
-            "private calendar addresses, like sessions: after the move each person makes a new one",
-        ),
         (
             "__diesel_schema_migrations",
             "the target records its own migrations",
@@ -482,6 +482,10 @@ mod tests {
                 note: plaza_domain::report::ReportNote::parse("").unwrap(),
                 at: removed_at,
             })
+            .unwrap();
+        stores
+            .calendars
+            .set_secret(guest.id, &"a".repeat(64), removed_at)
             .unwrap();
         let mut source = Source::open(&dir.path().join("nested/plaza.db")).unwrap();
         let counts = source.export(&mut |_| Ok(())).unwrap();

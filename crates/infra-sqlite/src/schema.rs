@@ -48,6 +48,7 @@ diesel::table! {
     calendar_feeds (user_id) {
         user_id -> BigInt,
         secret_digest -> Text,
+        created_at -> Timestamp,
     }
 }
 

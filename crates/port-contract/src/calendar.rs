@@ -75,13 +75,16 @@ pub fn an_events_changes_are_counted_for_calendars(stores: &Stores) {
 pub fn a_calendar_secret_opens_one_feed_until_it_is_replaced(stores: &Stores) {
     let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
     let digest = |c: char| c.to_string().repeat(64);
+    let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 30, 0).unwrap();
+    let later = Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).unwrap();
     assert_eq!(stores.calendars.owner_of(&digest('a')).unwrap(), None);
-    stores.calendars.set_secret(alice, &digest('a')).unwrap();
-    stores.calendars.set_secret(bob, &digest('b')).unwrap();
+    assert_eq!(stores.calendars.made_at(alice).unwrap(), None);
+    stores.calendars.set_secret(alice, &digest('a'), at).unwrap();
+    stores.calendars.set_secret(bob, &digest('b'), at).unwrap();
     assert_eq!(stores.calendars.owner_of(&digest('a')).unwrap(), Some(alice));
     assert_eq!(stores.calendars.owner_of(&digest('b')).unwrap(), Some(bob));
 
-    stores.calendars.set_secret(alice, &digest('c')).unwrap();
+    stores.calendars.set_secret(alice, &digest('c'), later).unwrap();
     assert_eq!(stores.calendars.owner_of(&digest('a')).unwrap(), None, "replaced");
     assert_eq!(stores.calendars.owner_of(&digest('c')).unwrap(), Some(alice));
     assert_eq!(
@@ -93,7 +96,7 @@ pub fn a_calendar_secret_opens_one_feed_until_it_is_replaced(stores: &Stores) {
     assert!(matches!(
         stores
             .calendars
-            .set_secret(UserId::from_stored(999_999), &digest('d')),
+            .set_secret(UserId::from_stored(999_999), &digest('d'), at),
         Err(RepoError::NotFound)
     ));
     stores.users.delete_account(alice, Utc::now()).unwrap();
@@ -103,7 +106,7 @@ pub fn a_calendar_secret_opens_one_feed_until_it_is_replaced(stores: &Stores) {
         "gone with the account"
     );
     assert!(matches!(
-        stores.calendars.set_secret(alice, &digest('e')),
+        stores.calendars.set_secret(alice, &digest('e'), at),
         Err(RepoError::NotFound)
     ));
 }

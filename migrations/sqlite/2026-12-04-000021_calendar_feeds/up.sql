@@ -10,7 +10,8 @@ ALTER TABLE removed_events ADD COLUMN changed_at TIMESTAMP;
 -- one replaces the row; deleting the account deletes it.
 CREATE TABLE calendar_feeds (
     user_id       INTEGER PRIMARY KEY NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    secret_digest TEXT NOT NULL UNIQUE CHECK (length(secret_digest) = 64)
+    secret_digest TEXT NOT NULL UNIQUE CHECK (length(secret_digest) = 64),
+    created_at    TIMESTAMP NOT NULL
 );
 
 -- A private feed's held events, one entry per ticket that holds a place: the feed steps from one event to

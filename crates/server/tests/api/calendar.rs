@@ -175,8 +175,15 @@ fn a_change_grows_the_sequence_and_the_feed_answers_304_while_unchanged() {
     assert_eq!(unchanged.status, 304);
     assert!(unchanged.body.is_empty());
     assert_eq!(unchanged.header("etag"), Some(etag.as_str()));
-    let weak = format!("W/{etag}");
-    assert_eq!(app.request("GET", &path, &[("If-None-Match", &weak)], None).status, 304);
+    assert!(etag.starts_with("W/\""), "weak: compression changes the bytes, not the feed: {etag}");
+    let strong = etag.trim_start_matches("W/");
+    assert_eq!(app.request("GET", &path, &[("If-None-Match", strong)], None).status, 304);
+    let listed = format!("\"other\", {etag}");
+    assert_eq!(app.request("GET", &path, &[("If-None-Match", &listed)], None).status, 304);
+    assert_eq!(app.request("GET", &path, &[("If-None-Match", "*")], None).status, 304);
+    assert_eq!(first.header("cache-control"), Some("no-cache"));
+    let single = String::from_utf8_lossy(&first.body);
+    assert!(!single.contains("REFRESH-INTERVAL"), "one event to add, not a feed to subscribe to");
     let since = app.request("GET", &path, &[("If-Modified-Since", &modified)], None);
     assert_eq!(since.status, 304, "nothing changed since Last-Modified");
     let head = app.request("HEAD", &path, &[], None);
@@ -213,9 +220,13 @@ fn the_public_feed_is_the_upcoming_list_of_a_search_at_most_500() {
     let sooner = app.create_event(&token, json!({"name": "Winter fair", "event_time": "2036-01-01T10:00:00Z"}));
     app.create_event(&token, json!({"name": "Book club", "event_time": "2036-02-01T10:00:00Z"}));
 
-    let (_, read) = feed_of(&app, "/events/calendar.ics?search=fair");
+    let (response, read) = feed_of(&app, "/events/calendar.ics?search=fair");
     assert_eq!(of_each(&read, "summary"), ["Winter fair", "Spring fair"], "the list's order, only matches");
     assert_eq!(read["x-wr-calname"], "Plaza: fair");
+    let text = String::from_utf8_lossy(&response.body);
+    assert!(text.contains("\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n"), "{text}");
+    assert!(text.contains("\r\nX-PUBLISHED-TTL:PT1H\r\n"), "{text}");
+    assert_eq!(response.header("cache-control"), Some("no-cache"));
     let uids = of_each(&read, "uid");
     assert!(uids[0].starts_with(&format!("event-{}@", sooner["id"])));
     assert!(uids[1].starts_with(&format!("event-{}@", later["id"])));
@@ -242,6 +253,10 @@ fn a_private_feed_opens_with_its_secret_until_a_new_one_replaces_it() {
     let (_, bob_token) = app.user("bob");
     app.request("POST", "/users/me/calendar-secret", &[], None)
         .assert_error(401, "unauthorized");
+    assert_eq!(
+        app.get_as(&alice_token, "/users/me/calendar-secret").assert_ok(),
+        json!({"active": false, "created_at": null})
+    );
 
     let own = app.create_event(&alice_token, json!({"name": "Alice's talk", "event_time": "2036-03-01T10:00:00Z"}));
     let bobs = app.create_event(&bob_token, json!({"name": "Bob's fair", "event_time": "2036-02-01T10:00:00Z"}));
@@ -264,12 +279,26 @@ fn a_private_feed_opens_with_its_secret_until_a_new_one_replaces_it() {
     assert_eq!(read["x-wr-calname"], "Plaza: alice's events");
     assert!(of_each(&read, "uid")[1].starts_with(&format!("event-{}@", own["id"])));
 
+    let state = app.get_as(&alice_token, "/users/me/calendar-secret").assert_ok();
+    assert_eq!(state["active"], true);
+    assert!(state["created_at"].as_str().unwrap().ends_with('Z'), "{state}");
     let again = app.post_json("/users/me/calendar-secret", Some(&alice_token), &json!({})).assert_ok();
     let replaced = again["secret"].as_str().unwrap();
     assert_ne!(replaced, secret);
     app.get(&path).assert_error(404, "not_found");
     feed_of(&app, &format!("/calendar/{replaced}.ics"));
     app.get("/calendar/not-a-secret.ics").assert_error(404, "not_found");
+
+    // Turned off, and on again.
+    assert_eq!(app.call_as("DELETE", &alice_token, "/users/me/calendar-secret").status, 204);
+    app.get(&format!("/calendar/{replaced}.ics")).assert_error(404, "not_found");
+    assert_eq!(
+        app.get_as(&alice_token, "/users/me/calendar-secret").assert_ok(),
+        json!({"active": false, "created_at": null})
+    );
+    assert_eq!(app.call_as("DELETE", &alice_token, "/users/me/calendar-secret").status, 204);
+    let again = app.post_json("/users/me/calendar-secret", Some(&alice_token), &json!({})).assert_ok();
+    let replaced = again["secret"].as_str().unwrap();
 
     // A ban closes it while it holds, as it does every credential of the account.
     app.make_admin("bob");
@@ -282,6 +311,14 @@ fn a_private_feed_opens_with_its_secret_until_a_new_one_replaces_it() {
     app.get(&format!("/calendar/{replaced}.ics")).assert_error(403, "account_banned");
     app.call_as("DELETE", &bob_admin, &format!("/users/{alice}/ban")).assert_ok();
     feed_of(&app, &format!("/calendar/{replaced}.ics"));
+
+    // An event a moderator removes leaves every feed: its own answers 404, and the organiser's lists it no more.
+    let removed = app.call_as("DELETE", &bob_admin, &format!("/events/{}", own["id"]));
+    assert_eq!(removed.status, 204);
+    app.get(&format!("/events/{}/calendar.ics", own["id"]))
+        .assert_error(404, "not_found");
+    let (_, read) = feed_of(&app, &format!("/calendar/{replaced}.ics"));
+    assert_eq!(of_each(&read, "summary"), ["Bob's fair"]);
 
     let deleted = app.send_json(
         "DELETE",
@@ -311,4 +348,30 @@ fn a_chinese_accounts_private_feed_is_named_in_chinese() {
     let (_, read) = feed_of(&app, &format!("/calendar/{}.ics", made["secret"].as_str().unwrap()));
     assert_eq!(read["x-wr-calname"], "Plaza：lin 的活动");
     assert_eq!(read["events"], json!([]));
+}
+
+#[test]
+fn events_without_a_length_or_a_place_and_searches_with_control_characters_still_make_valid_calendars() {
+    if !parser_here() {
+        return;
+    }
+    let app = TestApp::spawn();
+    let (_, token) = app.user("alice");
+    // 47 characters of three octets: the length at which the icalendar crate's own folding overruns.
+    let long_name = "汉".repeat(47);
+    let instant = app.create_event(
+        &token,
+        json!({"name": long_name, "duration_hours": 0, "duration_minutes": 0,
+               "online_url": "https://meet.example.org/room?a=1,b=2", "description": ""}),
+    );
+    let (_, read) = feed_of(&app, &format!("/events/{}/calendar.ics", instant["id"]));
+    let vevent = &read["events"][0];
+    assert_eq!(vevent["summary"], long_name);
+    assert!(vevent.get("dtend").is_none(), "no length, no DTEND: {vevent}");
+    assert!(vevent.get("description").is_none(), "a blank description is left out: {vevent}");
+    assert_eq!(vevent["location"], "https://meet.example.org/room?a=1,b=2");
+
+    let (response, read) = feed_of(&app, "/events/calendar.ics?search=%01%1B%7Fhan%0B");
+    assert_eq!(read["x-wr-calname"], "Plaza: han");
+    assert!(response.body.iter().all(|byte| !byte.is_ascii_control() || matches!(byte, b'\r' | b'\n' | b'\t')));
 }

@@ -502,6 +502,21 @@ fn real_responses_of_every_route_match_the_published_document() {
     assert_eq!(unchanged.status, 304);
     c.get(&app, "/calendar/{secret}.ics", "/calendar/unknown.ics", None)
         .assert_error(404, "not_found");
+    let active = c
+        .get(&app, "/users/me/calendar-secret", "/users/me/calendar-secret", Some(&alice_token))
+        .assert_ok();
+    assert_eq!(active["active"], true);
+    c.get(&app, "/users/me/calendar-secret", "/users/me/calendar-secret", None)
+        .assert_error(401, "unauthorized");
+    let off = app.call_as("DELETE", &alice_token, "/users/me/calendar-secret");
+    c.check("DELETE", "/users/me/calendar-secret", &off);
+    assert_eq!(off.status, 204);
+    let inactive = c
+        .get(&app, "/users/me/calendar-secret", "/users/me/calendar-secret", Some(&alice_token))
+        .assert_ok();
+    assert_eq!(inactive, json!({"active": false, "created_at": null}));
+    c.get(&app, "/calendar/{secret}.ics", &private, None)
+        .assert_error(404, "not_found");
     c.send(
         &app,
         "POST",

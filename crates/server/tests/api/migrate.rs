@@ -42,9 +42,20 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
         .reports
         .resolve(&admin, removed.id, plaza_domain::report::ReportAction::Remove, note(), None)
         .unwrap();
+    // A changed event (its SEQUENCE and time of change) and a private calendar address: a subscribed
+    // calendar keeps working after the move, and reads the same feed.
+    let first = services.events.get(first_event).unwrap();
+    let organiser = services.users.get(first.owner_id).unwrap();
+    let renamed = plaza_domain::event::EventChanges {
+        name: Some(plaza_domain::event::EventName::parse("Renamed before the move").unwrap()),
+        ..Default::default()
+    };
+    services.events.update(&organiser, first_event, renamed).unwrap();
+    let secret = services.calendar.new_secret(&organiser).unwrap();
     drop(services);
 
     let moved = plaza::migrate::migrate_data(&file, &url).unwrap();
+    assert_eq!(moved.calendar_feeds, 1, "{moved:?}");
     assert_eq!((moved.reports, moved.removed_comments), (2, 1), "{moved:?}");
     assert_eq!(moved.users, 4);
     assert!(moved.events >= 4 && moved.comments > 0 && moved.participants > 0 && moved.notifications > 0);
@@ -53,8 +64,16 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
     let again = plaza::migrate::migrate_data(&file, &url).unwrap_err().to_string();
     assert!(again.contains("not empty"), "{again}");
 
-    let old = TestApp::spawn_with(|config| config.database_url = file.to_string_lossy().into_owned());
-    let new = TestApp::spawn_with(|config| config.database_url = url.clone());
+    // One address for both, so that the feeds' links and UIDs do not name each server's own port.
+    let public = || Some("https://plaza.example.org".to_owned());
+    let old = TestApp::spawn_with(|config| {
+        config.database_url = file.to_string_lossy().into_owned();
+        config.public_url = public();
+    });
+    let new = TestApp::spawn_with(|config| {
+        config.database_url = url.clone();
+        config.public_url = public();
+    });
     assert!(!old.config.on_postgres() && new.config.on_postgres());
     let same = |path: &str| {
         let (before, after) = (old.get(path), new.get(path));
@@ -71,6 +90,14 @@ fn a_sqlite_community_moves_to_postgres_and_answers_the_same() {
             Value::Null
         }
     };
+    for path in [format!("/calendar/{secret}.ics"), "/events/1/calendar.ics".to_owned()] {
+        let (before, after) = (old.get(&path), new.get(&path));
+        assert_eq!((before.status, &before.body), (after.status, &after.body), "{path}");
+        assert_eq!(before.status, 200, "{path}");
+    }
+    let moved_feed = String::from_utf8(new.get(&format!("/calendar/{secret}.ics")).body).unwrap();
+    assert!(moved_feed.contains("SUMMARY:Renamed before the move\r\n"), "{moved_feed}");
+    assert!(moved_feed.contains("SEQUENCE:1\r\n"), "{moved_feed}");
     let events = same("/events/?limit=100");
     let users = same("/users/?limit=100");
     assert!(

@@ -235,6 +235,10 @@ export const users = {
   exportData: (options) => data(request('GET', '/users/me/export', { ...options, as: 'blob' })),
   /** A new private calendar address ({secret, url}); the one made before stops working. */
   newCalendarSecret: () => data(request('POST', '/users/me/calendar-secret')),
+  /** Whether a private calendar address works ({active, created_at}: when it was made). */
+  calendarSecret: (options) => data(request('GET', '/users/me/calendar-secret', options)),
+  /** Turns the private calendar off: its address stops working. */
+  turnOffCalendar: () => data(request('DELETE', '/users/me/calendar-secret')),
   /** POST /users/{id}/ban: a moderator bans someone, for good (`until` null) or until a time. */
   ban: (userId, reason, until) => data(request('POST', `/users/${id(userId)}/ban`, { json: { reason, until: until || null } })),
   liftBan: (userId) => data(request('DELETE', `/users/${id(userId)}/ban`)),

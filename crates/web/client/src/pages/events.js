@@ -8,6 +8,7 @@ import { isSignedIn } from '../store.js';
 import { pager, rangeText } from '../components/pager.js';
 import { duration, emptyState, errorBox, loading, pageHeader, time } from '../components/page.js';
 import { pastTag, placeLine } from '../components/place.js';
+import { toast } from '../components/toast.js';
 
 const LIMIT = 10;
 const WHENS = ['upcoming', 'past', 'all'];
@@ -52,14 +53,43 @@ export default function EventsPage(ctx) {
   let skip = intParam(ctx.query.get('skip'), 0);
   let controller = null;
 
-  // The upcoming events of the current search as a calendar feed, for a calendar application to subscribe to.
-  const feed = h('a', { class: 'btn btn-secondary', type: 'text/calendar' }, t('events.subscribe'));
+  // The upcoming events of the current search as a calendar feed: its address to copy into a calendar
+  // application (which fetches it again by itself), or to open there directly (webcal:).
+  const feedId = uid('feed');
+  const feedAddress = h('input', { id: feedId, type: 'text', readonly: true, spellcheck: 'false', autocomplete: 'off' });
+  feedAddress.addEventListener('focus', () => feedAddress.select());
+  const feedOpen = h('a', {}, t('events.subscribeOpen'));
+  const feedCopy = h('button', { type: 'button', class: 'btn btn-secondary' }, t('settings.calendarCopy'));
+  feedCopy.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(feedAddress.value);
+      toast(t('events.subscribeCopied'), { kind: 'info' });
+    } catch {
+      feedAddress.focus();
+      toast(t('settings.calendarCopyFailed'), { kind: 'error' });
+    }
+  });
+  const feed = h(
+    'details',
+    { class: 'feed-panel' },
+    h('summary', { class: 'btn btn-secondary want-more' }, t('events.subscribe')),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: feedId, class: 'field-label' }, t('events.subscribeAddress')),
+      h('div', { class: 'copy-row' }, feedAddress, feedCopy),
+      h('p', { class: 'field-hint' }, t('events.subscribeHint'), ' ', feedOpen),
+    ),
+  );
   const syncFeed = () => {
     const words = search.trim();
-    feed.href = words ? `/events/calendar.ics?search=${encodeURIComponent(words)}` : '/events/calendar.ics';
+    const address = `${window.location.origin}/events/calendar.ics${words ? `?search=${encodeURIComponent(words)}` : ''}`;
+    feedAddress.value = address;
+    feedOpen.href = address.replace(/^https?:/, 'webcal:');
+    // The feed holds what has not started: it belongs with the upcoming events.
+    feed.hidden = when === 'past';
   };
-  syncFeed();
-  const { el: header } = pageHeader(t('events.title'), feed, isSignedIn() ? h('a', { class: 'btn btn-primary', href: '#/events/new' }, t('events.new')) : null);
+  const { el: header } = pageHeader(t('events.title'), isSignedIn() ? h('a', { class: 'btn btn-primary', href: '#/events/new' }, t('events.new')) : null);
   const searchId = uid('search');
   const input = h('input', { id: searchId, type: 'search', class: 'search-input', value: search, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': `${searchId}-hint` });
   const searchBox = h(
@@ -72,7 +102,8 @@ export default function EventsPage(ctx) {
   const summary = h('p', { class: 'summary', role: 'status', tabindex: '-1' });
   const results = h('div', { class: 'results' }, loading());
   const filter = h('nav', { class: 'tabs', 'aria-label': t('events.when') });
-  const el = h('section', { class: 'page page-events' }, header, searchBox, filter, summary, results);
+  const el = h('section', { class: 'page page-events' }, header, searchBox, feed, filter, summary, results);
+  syncFeed();
 
   ctx.signal.addEventListener('abort', () => controller?.abort());
   const link = (target, which = when) => href('/events', { search: search || null, when: which === 'upcoming' ? null : which, skip: target || null });

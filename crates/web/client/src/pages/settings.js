@@ -49,17 +49,68 @@ export default function SettingsPage(ctx) {
   }
 
   /**
-   * The private calendar address: made on request and shown once (the server keeps only its digest), to
-   * copy into a calendar application. Making another turns the one before off, so that is asked first
-   * when one was made in this visit, and said plainly before the first.
+   * The private calendar address. The server keeps only its digest, so an address is shown once, when it
+   * is made; afterwards the section only says that one works and since when. Making another turns the
+   * one before off, and so does "Turn off": both are asked first whenever an address works.
    */
   function calendarFeed() {
+    const el = h('div', { class: 'calendar-feed' }, loading());
     const status = h('p', { class: 'visually-hidden', role: 'status' });
-    const shown = h('div', { class: 'field calendar-link', hidden: true });
-    const make = h('button', { type: 'button', class: 'btn btn-secondary' }, t('settings.calendarMake'));
-    let made = false;
-    make.addEventListener('click', async () => {
-      if (made) {
+    let madeAt = null;
+
+    async function read() {
+      try {
+        const feed = await api.users.calendarSecret({ signal: ctx.signal });
+        madeAt = feed.active ? feed.created_at : null;
+      } catch (error) {
+        if (error?.name === 'AbortError') return;
+        replace(el, errorBox(error, {}, read));
+        return;
+      }
+      draw(null);
+    }
+
+    /** The section, with `url` shown when an address was just made. */
+    function draw(url) {
+      const make = h('button', { type: 'button', class: madeAt ? 'btn btn-secondary want-more' : 'btn btn-primary want-more' }, madeAt ? t('settings.calendarRotate') : t('settings.calendarMake'));
+      make.addEventListener('click', () => makeAddress(make));
+      const off = madeAt ? h('button', { type: 'button', class: 'btn btn-ghost' }, t('settings.calendarOff')) : null;
+      off?.addEventListener('click', () => turnOff(off));
+      replace(
+        el,
+        h('p', { class: 'muted' }, t('settings.calendarHint')),
+        url ? shownAddress(url) : null,
+        madeAt && !url ? h('p', {}, t('settings.calendarActive', { when: formatDateTime(madeAt) })) : null,
+        h('div', { class: 'form-actions' }, make, off),
+        status,
+      );
+    }
+
+    function shownAddress(url) {
+      const inputId = uid('calendar-url');
+      const input = h('input', { id: inputId, type: 'text', value: url, readonly: true, spellcheck: 'false', autocomplete: 'off' });
+      input.addEventListener('focus', () => input.select());
+      const copy = h('button', { type: 'button', class: 'btn btn-primary' }, t('settings.calendarCopy'));
+      copy.addEventListener('click', async () => {
+        try {
+          await navigator.clipboard.writeText(url);
+          toast(t('settings.calendarCopied'), { kind: 'info' });
+        } catch {
+          input.focus();
+          toast(t('settings.calendarCopyFailed'), { kind: 'error' });
+        }
+      });
+      return h(
+        'div',
+        { class: 'field calendar-link' },
+        h('label', { for: inputId, class: 'field-label' }, t('settings.calendarUrl')),
+        h('div', { class: 'copy-row' }, input, copy),
+        h('p', { class: 'field-hint' }, t('settings.calendarOnce'), ' ', h('a', { href: url.replace(/^https?:/, 'webcal:') }, t('settings.calendarOpen'))),
+      );
+    }
+
+    async function makeAddress(button) {
+      if (madeAt) {
         const sure = await confirmDialog({
           title: t('settings.calendarRotateTitle'),
           message: t('settings.calendarRotateText'),
@@ -67,41 +118,41 @@ export default function SettingsPage(ctx) {
         });
         if (!sure) return;
       }
-      make.disabled = true;
+      button.disabled = true;
       try {
         const { url } = await api.users.newCalendarSecret();
-        made = true;
-        const inputId = uid('calendar-url');
-        const input = h('input', { id: inputId, type: 'text', class: 'input', value: url, readonly: true, spellcheck: 'false', autocomplete: 'off' });
-        input.addEventListener('focus', () => input.select());
-        const copy = h('button', { type: 'button', class: 'btn btn-primary' }, t('settings.calendarCopy'));
-        copy.addEventListener('click', async () => {
-          try {
-            await navigator.clipboard.writeText(url);
-            toast(t('settings.calendarCopied'), { kind: 'info' });
-          } catch {
-            input.focus();
-            toast(t('settings.calendarCopyFailed'), { kind: 'error' });
-          }
-        });
-        const webcal = url.replace(/^https?:/, 'webcal:');
-        replace(
-          shown,
-          h('label', { for: inputId, class: 'field-label' }, t('settings.calendarUrl')),
-          h('div', { class: 'copy-row' }, input, copy),
-          h('p', { class: 'field-hint' }, t('settings.calendarOnce'), ' ', h('a', { href: webcal }, t('settings.calendarOpen'))),
-        );
-        shown.hidden = false;
-        make.textContent = t('settings.calendarRotate');
+        madeAt = new Date().toISOString();
+        draw(url);
         status.textContent = t('settings.calendarMade');
-        input.focus();
+        el.querySelector('.calendar-link input')?.focus();
       } catch (error) {
+        button.disabled = false;
         toast(errorMessage(error), { kind: 'error' });
-      } finally {
-        make.disabled = false;
       }
-    });
-    return h('div', {}, h('p', { class: 'muted' }, t('settings.calendarHint')), shown, h('div', { class: 'form-actions' }, make), status);
+    }
+
+    async function turnOff(button) {
+      const sure = await confirmDialog({
+        title: t('settings.calendarOffTitle'),
+        message: t('settings.calendarOffText'),
+        confirmLabel: t('settings.calendarOff'),
+      });
+      if (!sure) return;
+      button.disabled = true;
+      try {
+        await api.users.turnOffCalendar();
+        madeAt = null;
+        draw(null);
+        status.textContent = t('settings.calendarTurnedOff');
+        el.querySelector('.form-actions button')?.focus();
+      } catch (error) {
+        button.disabled = false;
+        toast(errorMessage(error), { kind: 'error' });
+      }
+    }
+
+    read();
+    return el;
   }
 
   /** Everything Plaza keeps about the reader, as one JSON file they save. */
