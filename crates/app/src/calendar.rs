@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use plaza_domain::calendar::CalendarRepository;
 use plaza_domain::event::{Event, EventRepository, TimeWindow};
 use plaza_domain::user::{User, UserRepository};
@@ -70,7 +70,7 @@ impl CalendarService {
     pub fn new_secret(&self, user: &User) -> Result<String, AppError> {
         let secret = new_secret()?;
         self.calendars
-            .set_secret(user.id, &digest(&secret), Utc::now())
+            .set_secret(user.id, &digest(&secret), Utc::now().trunc_subsecs(3))
             .or_not_found("user")?;
         Ok(secret)
     }

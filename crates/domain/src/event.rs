@@ -278,6 +278,60 @@ impl EventChanges {
     }
 }
 
+impl EventChanges {
+    /// Whether applying them to `event` would change anything: a field sent with the value it already has
+    /// changes nothing, so saving an event unchanged leaves its `revision` (a calendar's `SEQUENCE`) as it
+    /// was.
+    pub fn alters(&self, event: &Event) -> bool {
+        fn differs<T: PartialEq + ?Sized>(new: Option<&T>, old: &T) -> bool {
+            new.is_some_and(|new| new != old)
+        }
+        let text =
+            |new: Option<&Option<&str>>, old: &Option<String>| new.is_some_and(|new| *new != old.as_deref());
+        let place = &self.place;
+        differs(self.name.as_ref().map(|name| name.as_str()), event.name.as_str())
+            || differs(self.event_time.as_ref(), &event.event_time)
+            || differs(
+                self.description.as_ref().map(|text| text.as_str()),
+                event.description.as_str(),
+            )
+            || differs(
+                self.duration_hours.map(|h| h.get()).as_ref(),
+                &event.duration_hours,
+            )
+            || differs(
+                self.duration_minutes.map(|m| m.get()).as_ref(),
+                &event.duration_minutes,
+            )
+            || differs(self.max_tickets.map(|m| m.get()).as_ref(), &event.max_tickets)
+            || text(
+                place
+                    .venue
+                    .as_ref()
+                    .map(|v| v.as_ref().map(|v| v.as_str()))
+                    .as_ref(),
+                &event.place.venue,
+            )
+            || text(
+                place
+                    .address
+                    .as_ref()
+                    .map(|a| a.as_ref().map(|a| a.as_str()))
+                    .as_ref(),
+                &event.place.address,
+            )
+            || differs(place.coordinates.as_ref(), &event.place.coordinates)
+            || text(
+                place
+                    .online_url
+                    .as_ref()
+                    .map(|u| u.as_ref().map(|u| u.as_str()))
+                    .as_ref(),
+                &event.place.online_url,
+            )
+    }
+}
+
 /// Which events to list by their start, as of an instant the use case fixes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum TimeWindow {
@@ -319,8 +373,8 @@ pub trait EventRepository: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<Event>, RepoError>;
     /// `NotFound`, or `Conflict::CapacityBelowSold` when `max_tickets` would drop below the tickets sold
-    /// at the moment of the write. A change moves `revision` up by one and `updated_at` to `now`; an
-    /// empty one writes nothing. In the same transaction: when `event_time` changes, each holder of an
+    /// at the moment of the write. A change moves `revision` up by one and `updated_at` to `now`; one
+    /// that alters nothing ([`EventChanges::alters`]) writes nothing. In the same transaction: when `event_time` changes, each holder of an
     /// active ticket is told once ([`HolderNotices::time_changed`]); when `max_tickets` rises and the
     /// event has not started by `now`, the waitlist is filled from the new places
     /// ([`crate::waitlist::FreePlaces`]).
@@ -354,6 +408,7 @@ pub trait EventRepository: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn event_times_are_kept_to_the_microsecond_and_never_a_leap_second() {
@@ -419,6 +474,61 @@ mod tests {
         assert!(!Capacity::allows(-1, 1, 10));
         assert!(!Capacity::allows(1, -1, 10));
         assert!(!Capacity::allows(i64::MAX, 1, i64::MAX));
+    }
+
+    #[test]
+    fn changes_alter_an_event_only_where_a_value_differs() {
+        let event = Event {
+            id: EventId::from_stored(1),
+            name: "Meetup".into(),
+            event_time: Utc.with_ymd_and_hms(2027, 1, 1, 18, 0, 0).unwrap(),
+            description: "Talks".into(),
+            duration_hours: 2,
+            duration_minutes: 0,
+            tickets_sold: 0,
+            max_tickets: 10,
+            owner_id: UserId::from_stored(1),
+            created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            place: StoredPlace {
+                venue: Some("Hall".into()),
+                ..Default::default()
+            },
+            image: None,
+            revision: 0,
+            updated_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        };
+        let same = EventChanges {
+            name: Some(EventName::parse("Meetup").unwrap()),
+            description: Some(EventDescription::parse("Talks").unwrap()),
+            duration_hours: Some(DurationHours::parse(2).unwrap()),
+            event_time: Some(event.event_time),
+            place: PlaceChanges {
+                venue: Some(Some(crate::place::Venue::parse("Hall").unwrap())),
+                address: Some(None),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(!same.alters(&event), "every value sent is the one it has");
+        assert!(!EventChanges::default().alters(&event));
+        let renamed = EventChanges {
+            name: Some(EventName::parse("Meetup 2").unwrap()),
+            ..same.clone()
+        };
+        assert!(renamed.alters(&event));
+        let moved = EventChanges {
+            place: PlaceChanges {
+                venue: Some(None),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(moved.alters(&event), "the venue removed");
+        let longer = EventChanges {
+            duration_minutes: Some(DurationMinutes::parse(30).unwrap()),
+            ..Default::default()
+        };
+        assert!(longer.alters(&event));
     }
 
     #[test]

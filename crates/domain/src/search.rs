@@ -14,8 +14,14 @@
 //!   character matches the start of a pair.
 //! - Every term of a search must match (AND), in the name or the description; at most
 //!   [`SearchTerms::MAX_TERMS`] terms count, which bounds the work one search can ask for.
+//! - A word counts by its first [`MAX_WORD_CHARS`] characters, in the index and in a search alike (a
+//!   search word is a prefix, so it still finds a longer word indexed whole before this rule): no store
+//!   is handed a token it cannot hold (PostgreSQL refuses a lexeme over 2,046 bytes).
 
 use unicode_normalization::UnicodeNormalization;
+
+/// The characters of a word that count (see the module documentation): at most 400 bytes in UTF-8.
+pub const MAX_WORD_CHARS: usize = 100;
 
 /// One thing to look up in the index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +139,11 @@ fn runs(text: &str) -> Vec<Run> {
     let mut cjk: Vec<char> = Vec::new();
     let flush_word = |word: &mut String, runs: &mut Vec<Run>| {
         if !word.is_empty() {
-            runs.push(Run::Word(std::mem::take(word)));
+            let mut word = std::mem::take(word);
+            if let Some((cut, _)) = word.char_indices().nth(MAX_WORD_CHARS) {
+                word.truncate(cut);
+            }
+            runs.push(Run::Word(word));
         }
     };
     let flush_cjk = |cjk: &mut Vec<char>, runs: &mut Vec<Run>| {
@@ -241,6 +251,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_word_counts_by_its_first_hundred_characters_in_the_index_and_in_a_search() {
+        let long = "ж".repeat(3000);
+        let tokens = index_tokens(&format!("a {long} b"));
+        assert_eq!(
+            tokens,
+            ["a".to_owned(), "ж".repeat(MAX_WORD_CHARS), "b".to_owned()]
+        );
+        assert!(tokens[1].len() <= 2046, "within what PostgreSQL holds");
+        assert_eq!(terms(&long), [prefix(&"ж".repeat(MAX_WORD_CHARS))]);
+        assert_eq!(
+            terms(&"x".repeat(99)),
+            [prefix(&"x".repeat(99))],
+            "a shorter word is whole"
+        );
     }
 
     #[test]

@@ -47,7 +47,16 @@ pub(crate) fn origin(req: &HttpRequest, state: &AppState) -> String {
         }
         .to_owned()
     });
-    let valid = |host: &str| host.parse::<actix_web::http::uri::Authority>().is_ok();
+    // A host name, an IPv4 or a bracketed IPv6 address, and a port: nothing a link or a UID would have to
+    // escape. Lower-cased, so that one host gives one UID however a client spells it.
+    let valid = |host: &str| {
+        !host.is_empty()
+            && host.len() <= 255
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+            && host.parse::<actix_web::http::uri::Authority>().is_ok()
+    };
     let host = forwarded_host
         .filter(|host| valid(host))
         .or_else(|| {
@@ -58,7 +67,8 @@ pub(crate) fn origin(req: &HttpRequest, state: &AppState) -> String {
                 .filter(|host| valid(host))
                 .map(str::to_owned)
         })
-        .unwrap_or_else(|| "localhost".to_owned());
+        .unwrap_or_else(|| "localhost".to_owned())
+        .to_ascii_lowercase();
     format!("{scheme}://{host}")
 }
 
@@ -146,8 +156,21 @@ fn vevent(event: &Event, origin: &str, host: &str) -> icalendar::Event {
     if length > TimeDelta::zero() {
         vevent.ends(event.event_time + length);
     }
-    if !event.description.trim().is_empty() {
-        vevent.description(&text(&event.description));
+    // A link to join online that LOCATION does not hold (the event has a venue or an address too) goes
+    // at the end of the description, on a line of its own, so that a calendar still shows how to join.
+    let link = event
+        .place
+        .online_url
+        .as_deref()
+        .filter(|_| event.place.venue.is_some() || event.place.address.is_some());
+    let description = [Some(event.description.trim_end()), link]
+        .into_iter()
+        .flatten()
+        .filter(|part| !part.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    if !description.is_empty() {
+        vevent.description(&text(&description));
     }
     if let Some(location) = location(event) {
         vevent.location(&location);
@@ -292,13 +315,21 @@ pub async fn event_feed(
     id: PathId<EventId>,
 ) -> Result<HttpResponse, ApiError> {
     let origin = origin(&req, &state);
+    let id_number = id.0.get();
     let rendered = blocking(move || {
         let event = state.services.calendar.event(id.0)?;
         let name = format!("Plaza: {}", event.name);
         Ok(render(std::slice::from_ref(&event), &name, &origin, Kind::Single))
     })
     .await?;
-    Ok(respond(&req, rendered, true))
+    let mut response = respond(&req, rendered, true);
+    // A browser saves it under a name (the web client's link says so too, for browsers that read that).
+    if let Ok(value) =
+        header::HeaderValue::from_str(&format!("attachment; filename=\"event-{}.ics\"", id_number))
+    {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -422,7 +422,8 @@ impl EventRepository for PgEventRepository {
                     .as_ref()
                     .map(|url| url.as_ref().map(|u| u.as_str())),
             };
-            if changes.is_empty() {
+            // Values it already has change nothing: no write, no new revision, nobody told.
+            if !changes.alters(&current) {
                 return Ok(Notified::quietly(current));
             }
             // The row is locked: no purchase can land between this check and the write.

@@ -518,7 +518,8 @@ impl EventRepository for SqliteEventRepository {
     ) -> Result<Notified<Event>, RepoError> {
         self.db.write(move |conn| {
             let current = find(conn, id)?.ok_or(RepoError::NotFound)?;
-            if changes.is_empty() {
+            // Values it already has change nothing: no write, no new revision, nobody told.
+            if !changes.alters(&current) {
                 return Ok(Notified::quietly(current));
             }
             let update = EventUpdate::new(&changes);

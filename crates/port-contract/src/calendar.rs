@@ -29,12 +29,22 @@ pub fn an_events_changes_are_counted_for_calendars(stores: &Stores) {
     assert_eq!(renamed.updated_at, sale_time(), "the time the change was made at");
     assert_eq!(renamed.created_at, created.created_at);
 
-    // Nothing to change, a sale, or a picture: what a calendar shows stays as it was.
+    // Nothing to change, the values it has, a sale, or a picture: what a calendar shows stays as it was.
     assert_eq!(
         change(stores, created.id, EventChanges::default())
             .unwrap()
             .revision,
         1
+    );
+    let same = EventChanges {
+        name: Some(EventName::parse("Rust meetup").unwrap()),
+        duration_hours: Some(plaza_domain::event::DurationHours::parse(created.duration_hours).unwrap()),
+        ..Default::default()
+    };
+    assert_eq!(
+        change(stores, created.id, same).unwrap().revision,
+        1,
+        "saved unchanged"
     );
     let buyer = user(stores, "bob");
     let one = TicketQuantity::parse(1).unwrap();

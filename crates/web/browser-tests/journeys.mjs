@@ -922,9 +922,9 @@ journey('calendars: an event added to a calendar, a search subscribed to, a priv
   if ((await fetch(first)).status !== 404) fail('the replaced address still opens the feed');
   if ((await fetch(second)).status !== 200) fail('the new address does not open the feed');
 
-  // On a later visit the address is not shown again; the page says one works, and it can be turned off.
-  await gotoPage(page, '/#/events');
-  await gotoPage(page, '/#/settings');
+  // On a later visit (a new load of the page) the address is not shown again; the page says one works,
+  // and it can be turned off.
+  await page.reload();
   await see(page.getByText('You have a private calendar address, made'), 'the note that an address works');
   if (await page.getByLabel('Your private calendar address').count()) fail('the address is shown again on a later visit');
   await page.getByRole('button', { name: 'Turn off' }).click();
@@ -940,7 +940,14 @@ journey('calendars: an event added to a calendar, a search subscribed to, a priv
   await see(zh.page.getByRole('heading', { name: '日历', exact: true }), 'the calendar section, in Chinese');
   await zh.page.getByRole('button', { name: '生成私密日历地址' }).click();
   const zhAddress = await see(zh.page.getByLabel('你的私密日历地址'), 'the private address, in Chinese');
-  if ((await fetch(await zhAddress.inputValue())).status !== 200) fail('the address made in Chinese does not open the feed');
+  const zhUrl = await zhAddress.inputValue();
+  if ((await fetch(zhUrl)).status !== 200) fail('the address made in Chinese does not open the feed');
+  // Switching language draws the page again: the address, shown only once, stays on it.
+  await zh.page.getByLabel('语言').selectOption('en');
+  const kept = await see(zh.page.getByLabel('Your private calendar address'), 'the address still shown after switching to English');
+  if ((await kept.inputValue()) !== zhUrl) fail(`after switching language the address shown is ${await kept.inputValue()}`);
+  await zh.page.getByLabel('Language').selectOption('zh-CN');
+  await see(zh.page.getByLabel('你的私密日历地址'), 'the address still shown after switching back to Chinese');
   await pageBasics(zh.page, 'the Chinese settings with a private calendar address');
 });
 

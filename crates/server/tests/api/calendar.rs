@@ -371,7 +371,35 @@ fn events_without_a_length_or_a_place_and_searches_with_control_characters_still
     assert!(vevent.get("description").is_none(), "a blank description is left out: {vevent}");
     assert_eq!(vevent["location"], "https://meet.example.org/room?a=1,b=2");
 
+    // In a place and online: the place is the location, and the link ends the description.
+    let hybrid = app.create_event(
+        &token,
+        json!({"name": "Hybrid", "venue": "Room 1", "online_url": "https://meet.example.org/hybrid",
+               "description": "Talks; then questions"}),
+    );
+    let path = format!("/events/{}/calendar.ics", hybrid["id"]);
+    let (response, read) = feed_of(&app, &path);
+    assert_eq!(read["events"][0]["location"], "Room 1");
+    assert_eq!(
+        read["events"][0]["description"],
+        "Talks; then questions\n\nhttps://meet.example.org/hybrid"
+    );
+    assert_eq!(
+        response.header("content-disposition"),
+        Some(format!("attachment; filename=\"event-{}.ics\"", hybrid["id"]).as_str())
+    );
+    // One host, one UID, however it is spelled; a Host no link could hold is not used.
+    let uid_for = |host: &str| {
+        let answer = app.request("GET", &path, &[("Host", host)], None);
+        parsed(&answer.body)["events"][0]["uid"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(uid_for("Plaza.EXAMPLE.org:8001"), format!("event-{}@plaza.example.org:8001", hybrid["id"]));
+    assert_eq!(uid_for("a,b;c"), format!("event-{}@localhost", hybrid["id"]));
+
     let (response, read) = feed_of(&app, "/events/calendar.ics?search=%01%1B%7Fhan%0B");
     assert_eq!(read["x-wr-calname"], "Plaza: han");
     assert!(response.body.iter().all(|byte| !byte.is_ascii_control() || matches!(byte, b'\r' | b'\n' | b'\t')));
+    let long = "x".repeat(3000);
+    let (_, read) = feed_of(&app, &format!("/events/calendar.ics?search={long}"));
+    assert_eq!(read["x-wr-calname"], format!("Plaza: {}", "x".repeat(200)), "the name is cut at 200 characters");
 }

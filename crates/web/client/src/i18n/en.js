@@ -563,7 +563,7 @@ export default {
   'settings.calendarOnce': 'It is shown only now. Making a new address turns off any you made before.',
   'settings.calendarOpen': 'Open in your calendar application',
   'settings.calendarMade': 'A new calendar address is ready to copy.',
-  'settings.calendarActive': 'You have a private calendar address, made {when}. It is not shown again: make a new one to copy it, or turn it off.',
+  'settings.calendarActive': 'You have a private calendar address, made {when}. It is not shown again: make a new one to copy it (the old one then stops working), or turn it off.',
   'settings.calendarOff': 'Turn off',
   'settings.calendarOffTitle': 'Turn off your calendar address?',
   'settings.calendarOffText': 'The address stops working: calendars subscribed to it no longer get your events.',

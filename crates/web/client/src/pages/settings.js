@@ -21,6 +21,12 @@ const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
 
 const conflicts = { username_taken: 'username', email_taken: 'email' };
 
+/**
+ * The private calendar address made last in this tab, with the time the server gave it: the page is drawn
+ * again when the language changes, and an address shown only once must survive that. Kept in memory only.
+ */
+let madeHere = null;
+
 export default function SettingsPage(ctx) {
   const el = h('section', { class: 'page page-settings narrow' }, pageHeader(t('settings.title')).el, loading());
   let user = null;
@@ -67,7 +73,8 @@ export default function SettingsPage(ctx) {
         replace(el, errorBox(error, {}, read));
         return;
       }
-      draw(null);
+      const stillShown = madeHere && madeHere.userId === user.id && madeHere.createdAt === madeAt;
+      draw(stillShown ? madeHere.url : null);
     }
 
     /** The section, with `url` shown when an address was just made. */
@@ -121,7 +128,8 @@ export default function SettingsPage(ctx) {
       button.disabled = true;
       try {
         const { url } = await api.users.newCalendarSecret();
-        madeAt = new Date().toISOString();
+        madeAt = (await api.users.calendarSecret().catch(() => null))?.created_at ?? new Date().toISOString();
+        madeHere = { userId: user.id, url, createdAt: madeAt };
         draw(url);
         status.textContent = t('settings.calendarMade');
         el.querySelector('.calendar-link input')?.focus();
@@ -142,6 +150,7 @@ export default function SettingsPage(ctx) {
       try {
         await api.users.turnOffCalendar();
         madeAt = null;
+        madeHere = null;
         draw(null);
         status.textContent = t('settings.calendarTurnedOff');
         el.querySelector('.form-actions button')?.focus();
