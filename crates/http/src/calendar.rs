@@ -506,6 +506,16 @@ pub struct CalendarSecretState {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+impl CalendarSecretState {
+    /// The state of an address made at `created_at` (`None`: there is none).
+    pub fn of(created_at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            active: created_at.is_some(),
+            created_at,
+        }
+    }
+}
+
 /// Whether the caller has a private calendar address that works, and when it was made (`active: false`
 /// when there is none: never made, or turned off). The address itself cannot be shown again: only its
 /// digest is kept.
@@ -523,10 +533,7 @@ pub struct CalendarSecretState {
 )]
 pub async fn secret_state(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
     let created_at = blocking(move || state.services.calendar.secret_made_at(&caller.0)).await?;
-    Ok(HttpResponse::Ok().json(CalendarSecretState {
-        active: created_at.is_some(),
-        created_at,
-    }))
+    Ok(HttpResponse::Ok().json(CalendarSecretState::of(created_at)))
 }
 
 /// Turns the caller's private calendar off: its address answers `404` from then on. `204` also when there

@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::AuthSession;
+use crate::calendar::CalendarSecretState;
 use crate::comments::CommentResponse;
 use crate::error::ApiError;
 use crate::events::EventResponse;
@@ -46,6 +47,9 @@ pub struct PersonalDataResponse {
     pub sessions: Vec<SessionResponse>,
     /// The reports the caller filed, oldest first, with how they were resolved.
     pub reports: Vec<ReportResponse>,
+    /// Whether the caller has a private calendar address, and since when (Plaza keeps only a digest of the
+    /// address, which is not given out).
+    pub calendar_feed: CalendarSecretState,
 }
 
 /// Everything Plaza keeps about the caller, as one JSON document: profile, events, posts, comments,
@@ -68,10 +72,11 @@ pub struct PersonalDataResponse {
 )]
 pub async fn export(state: web::Data<AppState>, caller: AuthSession) -> Result<HttpResponse, ApiError> {
     let session = caller.0;
-    let (data, sessions) = blocking(move || {
+    let (data, sessions, feed) = blocking(move || {
         let data = state.services.personal_data.export(&session.user)?;
         let sessions = state.services.auth.sessions(&session)?;
-        Ok((data, sessions))
+        let feed = state.services.calendar.secret_made_at(&session.user)?;
+        Ok((data, sessions, feed))
     })
     .await?;
     // User names are ASCII letters, digits, `_`, `.` and `-`: safe in a header's quoted file name.
@@ -99,6 +104,7 @@ pub async fn export(state: web::Data<AppState>, caller: AuthSession) -> Result<H
             .into_iter()
             .map(ReportResponse::for_reporter)
             .collect(),
+        calendar_feed: CalendarSecretState::of(feed),
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -27,6 +27,13 @@ fn the_export_holds_the_callers_data_and_nobody_elses() {
         .assert_ok();
     app.post_json(&format!("/events/{alices}/tickets"), Some(&bob_token), &json!({"quantity": 1}))
         .assert_ok();
+    // Bob has a private calendar address; Alice has none.
+    let secret = app
+        .post_json("/users/me/calendar-secret", Some(&bob_token), &json!({}))
+        .assert_ok()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // Each reports the other's event: only her own report is in her export.
     for (token, event) in [(&alice_token, bobs), (&bob_token, alices)] {
@@ -70,6 +77,12 @@ fn the_export_holds_the_callers_data_and_nobody_elses() {
     let reports = data["reports"].as_array().unwrap();
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert_eq!(reports[0]["target"], json!({"kind": "event", "id": bobs}));
+
+    assert_eq!(data["calendar_feed"], json!({"active": false, "created_at": null}));
+    let bobs_data = app.get_as(&bob_token, "/users/me/export").assert_ok();
+    assert_eq!(bobs_data["calendar_feed"]["active"], true);
+    assert!(bobs_data["calendar_feed"]["created_at"].is_string());
+    assert!(!bobs_data.to_string().contains(&secret), "the address itself is not kept, nor given out");
 
     app.get("/users/me/export").assert_error(401, "unauthorized");
 }
