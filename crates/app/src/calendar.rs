@@ -1,17 +1,17 @@
-//! Calendar feeds: one event, the upcoming events a search finds, and a person's own private feed (the
+//! Calendar feeds: the upcoming events a search finds, and a person's own private feed (the
 //! events they organise or hold tickets to) at an address holding a secret that only they were given.
 //! Which events a feed holds is decided here; writing them as iCalendar is the HTTP adapter's part.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use plaza_domain::PageRequest;
 use plaza_domain::calendar::CalendarRepository;
 use plaza_domain::event::{Event, EventRepository, TimeWindow};
 use plaza_domain::user::{User, UserRepository};
-use plaza_domain::{EventId, PageRequest};
 
 use crate::auth::refuse_banned;
-use crate::error::{AppError, Found, OrNotFound};
+use crate::error::{AppError, OrNotFound};
 use crate::events::event_query;
 use crate::secret::{digest, new_secret};
 
@@ -49,11 +49,6 @@ impl CalendarService {
             calendars,
             users,
         }
-    }
-
-    /// One event, for its own feed.
-    pub fn event(&self, id: EventId) -> Result<Event, AppError> {
-        self.events.find(id).found("event")
     }
 
     /// The first [`FEED_LIMIT`] events not started by `now` that `search` finds (every such event without

@@ -225,6 +225,8 @@ struct Rendered {
     tag: String,
     /// The latest change among its events; `None` for an empty calendar.
     last_modified: Option<DateTime<Utc>>,
+    /// One event to add, or a feed.
+    kind: Kind,
 }
 
 /// Writes `events` as a calendar (see [`feed`]) with its digest and its latest change. Called on the
@@ -243,19 +245,22 @@ fn render(events: &[Event], name: &str, origin: &str, kind: Kind) -> Rendered {
         body,
         tag,
         last_modified: events.iter().map(|event| event.updated_at).max(),
+        kind,
     }
 }
 
 /// The calendar as an answer: `304` when the client's copy is current, by its `ETag` (`If-None-Match`),
-/// or, for a single event (`single`), by its time (`If-Modified-Since`). A list's `Last-Modified` is the
-/// latest change among its events, but an event leaving the list (it started, was deleted, a ticket was
-/// given back) does not move it: lists are only ever compared by `ETag`.
-fn respond(req: &HttpRequest, rendered: Rendered, single: bool) -> HttpResponse {
+/// or, for a single event, by its time (`If-Modified-Since`). A list's `Last-Modified` is the latest
+/// change among its events, but an event leaving the list (it started, was deleted, a ticket was given
+/// back) does not move it: lists are only ever compared by `ETag`. `cache_control` says who may keep it.
+fn respond(req: &HttpRequest, rendered: Rendered, cache_control: &'static str) -> HttpResponse {
     let Rendered {
         body,
         tag,
         last_modified,
+        kind,
     } = rendered;
+    let single = kind == Kind::Single;
     // Weak: the compression the server may apply changes the bytes sent, not what they say (RFC 9110
     // §8.8.3). Matching is weak too, so `"…"` and `W/"…"` both name it.
     let etag = format!("W/{tag}");
@@ -283,7 +288,7 @@ fn respond(req: &HttpRequest, rendered: Rendered, single: bool) -> HttpResponse 
     };
     response
         .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"));
+        .insert_header((header::CACHE_CONTROL, cache_control));
     if let Some(changed) = last_modified {
         response.insert_header((header::LAST_MODIFIED, HttpDate::from(SystemTime::from(changed))));
     }
@@ -317,12 +322,12 @@ pub async fn event_feed(
     let origin = origin(&req, &state);
     let id_number = id.0.get();
     let rendered = blocking(move || {
-        let event = state.services.calendar.event(id.0)?;
+        let event = state.services.events.get(id.0)?;
         let name = format!("Plaza: {}", event.name);
         Ok(render(std::slice::from_ref(&event), &name, &origin, Kind::Single))
     })
     .await?;
-    let mut response = respond(&req, rendered, true);
+    let mut response = respond(&req, rendered, "no-cache");
     // A browser saves it under a name (the web client's link says so too, for browsers that read that).
     if let Ok(value) =
         header::HeaderValue::from_str(&format!("attachment; filename=\"event-{}.ics\"", id_number))
@@ -372,7 +377,7 @@ pub async fn upcoming_feed(
         Ok(render(&events, &name, &origin, Kind::Feed))
     })
     .await?;
-    Ok(respond(&req, rendered, false))
+    Ok(respond(&req, rendered, "no-cache"))
 }
 
 /// A person's private feed: the events they organise or hold tickets to, from 30 days ago on, soonest
@@ -409,13 +414,8 @@ pub async fn private_feed(
         Ok(render(&private.events, &name, &origin, Kind::Feed))
     })
     .await?;
-    let mut response = respond(&req, rendered, false);
     // Only its owner's calendar should keep it.
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("private, no-cache"),
-    );
-    Ok(response)
+    Ok(respond(&req, rendered, "private, no-cache"))
 }
 
 /// A new private calendar address.

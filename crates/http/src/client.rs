@@ -15,13 +15,16 @@ use actix_web::{HttpRequest, web};
 use crate::settings::{TrustedProxies, canonical};
 use crate::state::AppState;
 
+/// The proxies whose forwarding headers are believed, as this app was given them.
+fn trusted_proxies(req: &HttpRequest) -> Option<&TrustedProxies> {
+    req.app_data::<web::Data<AppState>>()
+        .map(|state| &state.settings.trusted_proxies)
+}
+
 /// The client's address for `req` (see the module documentation).
 pub fn address(req: &HttpRequest) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
-    let trusted = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| &state.settings.trusted_proxies);
-    Some(match trusted {
+    Some(match trusted_proxies(req) {
         Some(trusted) => client_of(peer, req.headers(), trusted),
         None => canonical(peer),
     })
@@ -32,13 +35,10 @@ pub fn address(req: &HttpRequest) -> Option<IpAddr> {
 /// `None` for either when the peer is not a trusted proxy or does not say, or for a scheme other than
 /// `http`/`https`.
 pub fn forwarded_scheme_and_host(req: &HttpRequest) -> (Option<String>, Option<String>) {
-    let trusted = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| &state.settings.trusted_proxies);
-    let from_proxy = match (req.peer_addr(), trusted) {
-        (Some(peer), Some(trusted)) => !trusted.is_empty() && trusted.contains(canonical(peer.ip())),
-        _ => false,
-    };
+    let from_proxy = req
+        .peer_addr()
+        .zip(trusted_proxies(req))
+        .is_some_and(|(peer, trusted)| trusted.contains(canonical(peer.ip())));
     if !from_proxy {
         return (None, None);
     }
@@ -51,19 +51,11 @@ pub fn forwarded_scheme_and_host(req: &HttpRequest) -> (Option<String>, Option<S
             .map(|value| value.trim().to_owned())
             .filter(|value| !value.is_empty())
     };
-    let forwarded = |parameter: &str| {
-        headers
-            .get("forwarded")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(',').next())
-            .and_then(|element| {
-                element.split(';').find_map(|pair| {
-                    let (name, value) = pair.trim().split_once('=')?;
-                    name.trim()
-                        .eq_ignore_ascii_case(parameter)
-                        .then(|| value.trim().trim_matches('"').to_owned())
-                })
-            })
+    let forwarded = |name: &str| {
+        forwarded_elements(headers)
+            .next()
+            .and_then(|element| parameter(element, name))
+            .map(str::to_owned)
     };
     let scheme = first("x-forwarded-proto")
         .or_else(|| forwarded("proto"))
@@ -111,19 +103,27 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
 
 /// The `for=` parameters of every `Forwarded` header (RFC 7239), in order.
 fn forwarded(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    forwarded_elements(headers)
+        .filter_map(|element| parameter(element, "for").map(parse_node))
+        .collect()
+}
+
+/// The elements of every `Forwarded` header (RFC 7239), in order: one per proxy, the client's first.
+fn forwarded_elements(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all("forwarded")
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .filter_map(|element| {
-            element.split(';').find_map(|pair| {
-                let (name, value) = pair.trim().split_once('=')?;
-                name.trim()
-                    .eq_ignore_ascii_case("for")
-                    .then(|| parse_node(value.trim().trim_matches('"')))
-            })
-        })
-        .collect()
+}
+
+/// The value of parameter `name` in one `Forwarded` element, unquoted.
+fn parameter<'a>(element: &'a str, name: &str) -> Option<&'a str> {
+    element.split(';').find_map(|pair| {
+        let (key, value) = pair.trim().split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| value.trim().trim_matches('"'))
+    })
 }
 
 /// An address as proxies write it: `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1`, `[2001:db8::1]:443`.

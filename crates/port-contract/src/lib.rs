@@ -185,7 +185,7 @@ fn new_event(owner: UserId, name: &str, description: &str, day: u32, max: i64) -
     }
 }
 
-pub(crate) fn event(stores: &Stores, owner: UserId, name: &str, description: &str, day: u32) -> Event {
+fn event(stores: &Stores, owner: UserId, name: &str, description: &str, day: u32) -> Event {
     stores
         .events
         .create(new_event(owner, name, description, day, 10))
@@ -300,7 +300,7 @@ fn told(
 }
 
 /// Changes an event as the owner does, at [`sale_time`], answering the event.
-pub(crate) fn change(stores: &Stores, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {
+fn change(stores: &Stores, id: EventId, changes: EventChanges) -> Result<Event, RepoError> {
     stores
         .events
         .update(id, changes, sale_time(), notices())
@@ -324,7 +324,7 @@ fn give_back(
         .map(|notified| notified.value)
 }
 
-pub(crate) fn sale_time() -> chrono::DateTime<Utc> {
+fn sale_time() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
 }
 
