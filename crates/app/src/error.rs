@@ -39,6 +39,9 @@ pub enum AppError {
     RefreshTokenReused,
     #[error("{0}")]
     Forbidden(&'static str),
+    /// A one-time link's token is unknown, spent or expired.
+    #[error("{0}")]
+    InvalidToken(&'static str),
     /// The account is banned: its tokens and logins are refused until the ban ends or is lifted.
     #[error("this account is banned")]
     Banned(BanNotice),

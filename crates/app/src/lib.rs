@@ -8,12 +8,15 @@ pub mod calendar;
 pub mod comments;
 pub mod error;
 pub mod events;
+pub mod letters;
 pub mod limit;
 pub mod live;
+pub mod mail;
 pub mod moderation;
 pub mod notifications;
 pub mod overview;
 pub mod password;
+pub mod password_reset;
 pub mod personal_data;
 pub mod posts;
 pub mod removal;
@@ -34,10 +37,12 @@ pub use error::AppError;
 pub use events::EventService;
 pub use limit::WorkLimit;
 pub use live::{Hub, LiveService, StreamLimits};
+pub use mail::{Doorbell, MailService, MailSettings};
 pub use moderation::ModerationService;
 pub use notifications::NotificationService;
 pub use overview::OverviewService;
 pub use password::{BcryptHasher, PasswordHasher};
+pub use password_reset::PasswordResetService;
 pub use personal_data::{PersonalData, PersonalDataService};
 pub use posts::PostService;
 pub use removal::{Remover, Seen};
@@ -55,6 +60,7 @@ use plaza_domain::Stores;
 use plaza_domain::avatar::AvatarStore;
 use plaza_domain::health::StorageHealth;
 use plaza_domain::live::NotificationBus;
+use plaza_domain::mail::MailTransport;
 
 /// Now, to the millisecond: the precision every store keeps and every answer gives, so that a time read
 /// back is the time written, on SQLite and on PostgreSQL alike.
@@ -76,6 +82,10 @@ pub struct Ports {
     pub bus: Arc<dyn NotificationBus>,
     /// This instance's open streams, where the bus delivers.
     pub hub: Arc<Hub>,
+    /// Where mail goes: a mail server, or files.
+    pub mail: Arc<dyn MailTransport>,
+    /// What mails link to and how their ids are made.
+    pub mail_settings: MailSettings,
 }
 
 /// Every use case, wired to one set of ports. Cheap to clone.
@@ -102,6 +112,10 @@ pub struct Services {
     /// Everything kept about one person, for them to take away.
     pub personal_data: PersonalDataService,
     pub live: LiveService,
+    /// Delivering the mail outbox.
+    pub mail: MailService,
+    /// Choosing a new password with a link sent by mail.
+    pub password_resets: PasswordResetService,
     pub health: Arc<dyn StorageHealth>,
 }
 
@@ -117,7 +131,10 @@ impl Services {
             tokens,
             bus,
             hub,
+            mail,
+            mail_settings,
         } = ports;
+        let doorbell = Arc::new(Doorbell::default());
         let auth = AuthService::new(stores.users.clone(), passwords.clone(), tokens, stores.sessions)
             .with_bus(bus.clone());
         let auth = match stores.login_failures {
@@ -126,6 +143,15 @@ impl Services {
         };
         let remover = Remover::new(stores.removals.clone(), avatars.clone(), bus.clone());
         Self {
+            mail: MailService::new(stores.mail_outbox, mail, doorbell.clone()),
+            password_resets: PasswordResetService::new(
+                stores.users.clone(),
+                stores.password_resets,
+                passwords.clone(),
+                bus.clone(),
+                Arc::new(mail_settings),
+                doorbell,
+            ),
             calendar: CalendarService::new(stores.events.clone(), stores.calendars, stores.users.clone()),
             personal_data: PersonalDataService::new(
                 stores.events.clone(),
@@ -207,6 +233,8 @@ mod tests {
                 modlog: Arc::new(plaza_domain::modlog::MockModLogRepository::new()),
                 removals: Arc::new(plaza_domain::removal::MockRemovalRepository::new()),
                 reports: Arc::new(plaza_domain::report::MockReportRepository::new()),
+                mail_outbox: Arc::new(plaza_domain::mail::MockMailOutbox::new()),
+                password_resets: Arc::new(plaza_domain::password_reset::MockPasswordResetRepository::new()),
                 login_failures,
             },
             avatars: Arc::new(MockAvatarStore::new()),
@@ -215,6 +243,11 @@ mod tests {
             tokens: Arc::new(JwtTokenCodec::new(&[7u8; 32], 30).unwrap()),
             bus: Arc::new(MockNotificationBus::new()),
             hub: Hub::new(StreamLimits::default()),
+            mail: Arc::new(plaza_domain::mail::MockMailTransport::new()),
+            mail_settings: MailSettings {
+                origin: "http://localhost:8001".into(),
+                domain: "localhost".into(),
+            },
         }
     }
 

@@ -104,6 +104,10 @@ id_type!(
     /// Identifies a report.
     ReportId
 );
+id_type!(
+    /// Identifies a mail in the outbox.
+    MailId
+);
 
 #[cfg(test)]
 mod tests {

@@ -20,9 +20,11 @@ pub mod health;
 pub mod ids;
 pub mod live;
 pub mod login;
+pub mod mail;
 pub mod modlog;
 pub mod notification;
 pub mod page;
+pub mod password_reset;
 pub mod place;
 pub mod post;
 pub mod removal;
@@ -38,6 +40,8 @@ pub mod user;
 pub mod waitlist;
 
 pub use error::{Conflict, FieldError, Invalid, RepoError, ValidationErrors};
-pub use ids::{CommentId, EventId, ModLogId, NotificationId, PostId, ReportId, SessionId, TicketId, UserId};
+pub use ids::{
+    CommentId, EventId, MailId, ModLogId, NotificationId, PostId, ReportId, SessionId, TicketId, UserId,
+};
 pub use page::{Page, PageRequest};
 pub use stores::Stores;

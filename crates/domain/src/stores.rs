@@ -9,8 +9,10 @@ use crate::event::EventRepository;
 use crate::health::StorageHealth;
 use crate::live::StreamTicketStore;
 use crate::login::SharedLoginFailures;
+use crate::mail::MailOutbox;
 use crate::modlog::ModLogRepository;
 use crate::notification::NotificationRepository;
+use crate::password_reset::PasswordResetRepository;
 use crate::post::PostRepository;
 use crate::removal::RemovalRepository;
 use crate::report::ReportRepository;
@@ -33,6 +35,10 @@ pub struct Stores {
     pub waitlists: Arc<dyn WaitlistRepository>,
     /// The private calendar feeds: their secrets, and the events each one lists.
     pub calendars: Arc<dyn CalendarRepository>,
+    /// Mail waiting to be delivered.
+    pub mail_outbox: Arc<dyn MailOutbox>,
+    /// Password reset tokens (and the mails that carry them).
+    pub password_resets: Arc<dyn PasswordResetRepository>,
     /// Posts.
     pub posts: Arc<dyn PostRepository>,
     /// Comments, written together with the notifications they send.

@@ -353,6 +353,9 @@ pub trait UserRepository: Send + Sync {
     fn find_signed_in(&self, id: UserId, session: SessionId) -> Result<Option<User>, RepoError>;
     /// Looks a user name up without regard to ASCII case, among the accounts not deleted.
     fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError>;
+    /// The live account registered with `email`, compared as the unique index does (ASCII letters
+    /// regardless of case).
+    fn find_by_email(&self, email: &str) -> Result<Option<User>, RepoError>;
     /// The users among `ids` that exist, in id order.
     fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError>;
     /// Every user, in id order.

@@ -46,6 +46,8 @@ error_codes! {
         Unauthorized = "unauthorized",
         /// `401`: a refresh token was presented after it had been spent; its session has ended.
         RefreshTokenReused = "refresh_token_reused",
+        /// `400`: a one-time link's token (a password reset's) is unknown, used already, or expired.
+        InvalidToken = "invalid_token",
         /// `403`: authenticated, but not the owner of what is being changed.
         Forbidden = "forbidden",
         /// `403`: the account is banned (`ban` says why and until when): its tokens and logins are refused.
@@ -327,6 +329,7 @@ impl From<AppError> for ApiError {
                 plaza_app::error::REFRESH_TOKEN_REUSED,
             ),
             AppError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why),
+            AppError::InvalidToken(why) => Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidToken, why),
             AppError::Banned(notice) => {
                 let mut error = Self::new(
                     StatusCode::FORBIDDEN,

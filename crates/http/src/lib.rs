@@ -27,6 +27,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod openapi;
 pub mod overview;
+pub mod password_reset;
 pub mod personal_data;
 pub mod posts;
 pub mod reports;

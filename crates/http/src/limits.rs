@@ -1,6 +1,7 @@
 //! Per-client rate limits ([`RateLimits`](crate::settings::RateLimits): GCRA, from the `governor`
 //! crate), keyed by the client's address ([`crate::client::address`]): a generous limit on every request,
-//! and a tighter one on the unauthenticated writes that cost the server most (`POST /token`, `POST /users/`: a bcrypt hash each). Either can be
+//! and a tighter one on the unauthenticated writes that cost the server most (`POST /token`, `POST /users/`: a bcrypt hash each;
+//! `POST /password-reset` and its `/confirm`: a mail or a hash). Either can be
 //! turned off (`0`): a benchmark or a black-box test suite that drives thousands of requests from one
 //! address does that. Over a limit: `429 rate_limited` with `Retry-After`.
 //!
@@ -14,7 +15,7 @@ use crate::error::ApiError;
 use crate::settings::UnauthenticatedWrite;
 use crate::state::AppState;
 
-/// `POST /token` and `POST /users/`, with or without the slash.
+/// `POST /token`, `POST /users/` and the password reset routes, with or without the slash.
 fn unauthenticated_write(req: &ServiceRequest) -> Option<UnauthenticatedWrite> {
     if req.method() != Method::POST {
         return None;
@@ -22,6 +23,7 @@ fn unauthenticated_write(req: &ServiceRequest) -> Option<UnauthenticatedWrite> {
     match req.path().trim_end_matches('/') {
         "/token" => Some(UnauthenticatedWrite::Login),
         "/users" => Some(UnauthenticatedWrite::Registration),
+        "/password-reset" | "/password-reset/confirm" => Some(UnauthenticatedWrite::Recovery),
         _ => None,
     }
 }

@@ -9,7 +9,7 @@ use utoipa::openapi::OpenApi;
 
 use crate::{
     attendees, avatars, calendar, comments, docs, events, health, live, moderation, notifications, overview,
-    personal_data, posts, reports, sessions, tickets, token, users, waitlist, web_client,
+    password_reset, personal_data, posts, reports, sessions, tickets, token, users, waitlist, web_client,
 };
 
 /// One method on one path.
@@ -107,6 +107,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(POST "/token" => token::issue),
         route!(POST "/token/refresh" => token::refresh),
         route!(POST "/logout" => sessions::logout),
+        route!(POST "/password-reset" => password_reset::request),
+        route!(POST "/password-reset/confirm" => password_reset::confirm),
         route!(POST "/users" => users::register),
         route!(GET "/users" => users::list_users),
         route!(GET "/users/me" => users::me),

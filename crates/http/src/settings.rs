@@ -98,6 +98,8 @@ pub enum UnauthenticatedWrite {
     Login,
     /// `POST /users/`.
     Registration,
+    /// `POST /password-reset` and `POST /password-reset/confirm`: a mail each, or a bcrypt hash.
+    Recovery,
 }
 
 #[derive(Debug, Default)]
@@ -105,6 +107,7 @@ pub struct RateLimits {
     everything: Option<DefaultKeyedRateLimiter<IpAddr>>,
     logins: Option<DefaultKeyedRateLimiter<IpAddr>>,
     registrations: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    recoveries: Option<DefaultKeyedRateLimiter<IpAddr>>,
     checks: AtomicU64,
 }
 
@@ -125,6 +128,7 @@ impl RateLimits {
             }),
             logins: NonZeroU32::new(auth_per_minute).map(per_minute),
             registrations: NonZeroU32::new(auth_per_minute).map(per_minute),
+            recoveries: NonZeroU32::new(auth_per_minute).map(per_minute),
             checks: AtomicU64::new(0),
         }
     }
@@ -132,9 +136,14 @@ impl RateLimits {
     /// `Err(seconds)` when `client` must wait before this request.
     pub fn check(&self, client: IpAddr, write: Option<UnauthenticatedWrite>) -> Result<(), u64> {
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            for limiter in [&self.everything, &self.logins, &self.registrations]
-                .into_iter()
-                .flatten()
+            for limiter in [
+                &self.everything,
+                &self.logins,
+                &self.registrations,
+                &self.recoveries,
+            ]
+            .into_iter()
+            .flatten()
             {
                 limiter.retain_recent();
             }
@@ -144,6 +153,7 @@ impl RateLimits {
             match write {
                 Some(UnauthenticatedWrite::Login) => self.logins.as_ref(),
                 Some(UnauthenticatedWrite::Registration) => self.registrations.as_ref(),
+                Some(UnauthenticatedWrite::Recovery) => self.recoveries.as_ref(),
                 None => None,
             },
         ];

@@ -94,6 +94,8 @@ fn protected_routes_and_only_they_require_a_token() {
     let public = [
         "POST /token",
         "POST /token/refresh",
+        "POST /password-reset",
+        "POST /password-reset/confirm",
         "POST /users/",
         "GET /users/",
         "GET /users/{user_id}",

@@ -15,6 +15,17 @@ use plaza_domain::health::StorageHealth;
 use plaza_infra_fs::FsAvatarStore;
 use plaza_infra_sqlite::{Database, DatabaseConfig};
 
+/// A mail server that is never reached (nothing here sends mail).
+struct NoMail;
+
+impl plaza_domain::mail::MailTransport for NoMail {
+    fn send(&self, _: &plaza_domain::mail::Mail) -> Result<(), plaza_domain::mail::DeliveryError> {
+        Err(plaza_domain::mail::DeliveryError::Retry(
+            "no mail server in this test".into(),
+        ))
+    }
+}
+
 /// Storage that cannot be reached.
 struct Unreachable;
 
@@ -40,6 +51,11 @@ async fn health_is_503_in_the_error_shape_when_the_database_does_not_answer() {
         tokens: Arc::new(JwtTokenCodec::new(&[1u8; 32], 30).unwrap()),
         bus: Arc::new(InProcessBus::new(hub.clone())),
         hub,
+        mail: Arc::new(NoMail),
+        mail_settings: plaza_app::MailSettings {
+            origin: "http://localhost:8001".into(),
+            domain: "localhost".into(),
+        },
     });
     let app = test::init_service(plaza_http::app(plaza_http::AppState::new(services))).await;
     let response = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;

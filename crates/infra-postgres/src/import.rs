@@ -504,6 +504,15 @@ mod tests {
             "sign-ins, not content: after moving the data everyone logs in once more",
         ),
         (
+            "password_resets",
+            "links valid for 30 minutes: whoever needs one asks again after the move",
+        ),
+        (
+            "mail_outbox",
+            "mail still waiting for its server: run the SQLite Plaza until its outbox is empty before \
+             moving (docs/operations.md)",
+        ),
+        (
             "refresh_tokens",
             "they belong to the sessions, which are not copied",
         ),

@@ -12,6 +12,7 @@ mod events;
 pub mod import;
 mod issue;
 mod login_failures;
+mod mail;
 mod modlog;
 mod notifications;
 mod posts;

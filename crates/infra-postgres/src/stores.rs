@@ -9,6 +9,7 @@ use crate::comments::PgCommentRepository;
 use crate::db::Database;
 use crate::events::PgEventRepository;
 use crate::login_failures::PgLoginFailures;
+use crate::mail::PgMail;
 use crate::modlog::PgModLog;
 use crate::notifications::PgNotificationRepository;
 use crate::posts::PgPostRepository;
@@ -30,6 +31,8 @@ impl Database {
             tickets: Arc::new(PgTickets::new(self.clone())),
             waitlists: Arc::new(PgWaitlists::new(self.clone())),
             calendars: Arc::new(PgCalendars::new(self.clone())),
+            mail_outbox: Arc::new(PgMail::new(self.clone())),
+            password_resets: Arc::new(PgMail::new(self.clone())),
             posts: Arc::new(PgPostRepository::new(self.clone())),
             comments: Arc::new(PgCommentRepository::new(self.clone())),
             notifications: Arc::new(PgNotificationRepository::new(self.clone())),

@@ -86,11 +86,34 @@ struct ProfileUpdate<'a> {
 }
 
 /// Folds ASCII letters and nothing else, as SQLite's `NOCASE` does: `lower()` would also fold lookalikes
-/// such as U+212A KELVIN SIGN into `k`. The unique index `users_username_unique` is on this expression.
-const ASCII_FOLDED_USERNAME: &str =
-    "translate(username, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+/// such as U+212A KELVIN SIGN into `k`. The unique indexes `users_username_unique` and `users_email_unique`
+/// are on this expression of their column.
 const FOLD_OPEN: &str = "translate(";
 const FOLD_CLOSE: &str = ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+
+impl PgUserRepository {
+    /// The live account whose `column` equals `value` with ASCII letters folded, through the expression of
+    /// the column's unique index (so the index answers it).
+    fn find_live_by(&self, column: &'static str, value: &str) -> Result<Option<User>, RepoError> {
+        if value.contains('\0') {
+            // PostgreSQL text cannot hold NUL, so no stored value does: asking would be an error, not a miss.
+            return Ok(None);
+        }
+        self.db.read(|conn| {
+            let row = users::table
+                .filter(
+                    diesel::dsl::sql::<Bool>(&format!("{FOLD_OPEN}{column}{FOLD_CLOSE} = {FOLD_OPEN}"))
+                        .bind::<Text, _>(value)
+                        .sql(FOLD_CLOSE),
+                )
+                .filter(users::deleted_at.is_null())
+                .select(UserRow::as_select())
+                .first(conn)
+                .optional()?;
+            Ok(row.map(User::from))
+        })
+    }
+}
 
 /// [`UserRepository`] over PostgreSQL.
 #[derive(Debug, Clone)]
@@ -143,7 +166,7 @@ fn find(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
 /// The row locked for the rest of the transaction, so that two changes of one account run one after
 /// the other; `NotFound` when it is missing or deleted (nothing changes a deleted account: a deletion under
 /// way is waited for, then seen).
-fn find_for_update(conn: &mut Conn, id: UserId) -> Result<User, StoreError> {
+pub(crate) fn find_for_update(conn: &mut Conn, id: UserId) -> Result<User, StoreError> {
     Ok(users::table
         .find(id.get())
         .filter(users::deleted_at.is_null())
@@ -171,15 +194,17 @@ fn lock_working_admins(conn: &mut Conn) -> Result<Vec<i64>, StoreError> {
 }
 
 /// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
-/// stream tickets), its inbox, its waitlist places, its place among events' participants, and its private
-/// calendar feed.
-const ERASED_WITH_ACCOUNT: [&str; 6] = [
+/// stream tickets), its inbox, its waitlist places, its place among events' participants, its private
+/// calendar feed, its password reset tokens and the mails not yet sent to it.
+const ERASED_WITH_ACCOUNT: [&str; 8] = [
     "DELETE FROM sessions WHERE user_id = $1",
     "DELETE FROM stream_tickets WHERE user_id = $1",
     "DELETE FROM notifications WHERE owner_id = $1",
     "DELETE FROM waitlist_entries WHERE user_id = $1",
     "DELETE FROM event_participants WHERE user_id = $1",
     "DELETE FROM calendar_feeds WHERE user_id = $1",
+    "DELETE FROM password_resets WHERE user_id = $1",
+    "DELETE FROM mail_outbox WHERE user_id = $1",
 ];
 
 /// A deleted account's name out of what it sent others, given its id: the sender's name, and a comment's
@@ -249,25 +274,12 @@ impl UserRepository for PgUserRepository {
         })
     }
 
+    fn find_by_email(&self, email: &str) -> Result<Option<User>, RepoError> {
+        self.find_live_by("email", email)
+    }
+
     fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError> {
-        if username.contains('\0') {
-            // PostgreSQL text cannot hold NUL, so no stored name does: asking would be an error, not a miss.
-            return Ok(None);
-        }
-        self.db.read(|conn| {
-            // The expression of the unique index (ASCII letters folded, nothing else), so the index answers it.
-            let row = users::table
-                .filter(
-                    diesel::dsl::sql::<Bool>(&format!("{ASCII_FOLDED_USERNAME} = {FOLD_OPEN}"))
-                        .bind::<Text, _>(username)
-                        .sql(FOLD_CLOSE),
-                )
-                .filter(users::deleted_at.is_null())
-                .select(UserRow::as_select())
-                .first(conn)
-                .optional()?;
-            Ok(row.map(User::from))
-        })
+        self.find_live_by("username", username)
     }
 
     fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError> {

@@ -14,6 +14,7 @@ mod events;
 mod export;
 mod fresh_id;
 mod issue;
+mod mail;
 mod modlog;
 mod notifications;
 mod order;

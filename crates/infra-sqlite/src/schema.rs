@@ -117,8 +117,36 @@ diesel::joinable!(events -> users (owner_id));
 diesel::joinable!(posts -> users (owner_id));
 diesel::joinable!(comments -> events (event_id));
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        message_id -> Text,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        attempts -> Integer,
+        status -> Text,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    password_resets (token_digest) {
+        token_digest -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     calendar_feeds,
+    mail_outbox,
+    password_resets,
     users,
     events,
     posts,

@@ -8,6 +8,7 @@ use crate::calendar::SqliteCalendars;
 use crate::comments::SqliteCommentRepository;
 use crate::db::Database;
 use crate::events::SqliteEventRepository;
+use crate::mail::SqliteMail;
 use crate::modlog::SqliteModLog;
 use crate::notifications::SqliteNotificationRepository;
 use crate::posts::SqlitePostRepository;
@@ -29,6 +30,8 @@ impl Database {
             tickets: Arc::new(SqliteTickets::new(self.clone())),
             waitlists: Arc::new(SqliteWaitlists::new(self.clone())),
             calendars: Arc::new(SqliteCalendars::new(self.clone())),
+            mail_outbox: Arc::new(SqliteMail::new(self.clone())),
+            password_resets: Arc::new(SqliteMail::new(self.clone())),
             posts: Arc::new(SqlitePostRepository::new(self.clone())),
             comments: Arc::new(SqliteCommentRepository::new(self.clone())),
             notifications: Arc::new(SqliteNotificationRepository::new(self.clone())),

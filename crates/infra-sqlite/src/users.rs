@@ -126,15 +126,17 @@ pub(crate) fn ban_in(conn: &mut Conn, order: &BanOrder) -> Result<(), StoreError
 }
 
 /// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
-/// stream tickets), its inbox, its waitlist places, its place among events' participants, and its private
-/// calendar feed.
-const ERASED_WITH_ACCOUNT: [&str; 6] = [
+/// stream tickets), its inbox, its waitlist places, its place among events' participants, its private
+/// calendar feed, its password reset tokens and the mails not yet sent to it.
+const ERASED_WITH_ACCOUNT: [&str; 8] = [
     "DELETE FROM sessions WHERE user_id = ?",
     "DELETE FROM stream_tickets WHERE user_id = ?",
     "DELETE FROM notifications WHERE owner_id = ?",
     "DELETE FROM waitlist_entries WHERE user_id = ?",
     "DELETE FROM event_participants WHERE user_id = ?",
     "DELETE FROM calendar_feeds WHERE user_id = ?",
+    "DELETE FROM password_resets WHERE user_id = ?",
+    "DELETE FROM mail_outbox WHERE user_id = ?",
 ];
 
 /// A deleted account's name out of what it sent others, given its id: the sender's name, and a comment's
@@ -158,7 +160,23 @@ fn working_admins(conn: &mut Conn) -> Result<i64, StoreError> {
 
 /// The account `id` for a change: `NotFound` when it is missing or deleted (nothing changes a deleted
 /// account; read in the write transaction, so a deletion cannot slip in between).
-fn find_live(conn: &mut Conn, id: UserId) -> Result<User, StoreError> {
+/// The live account whose `column` (given as `"<column> = "`) equals `value` as its unique index compares
+/// them: ASCII letters regardless of case.
+fn find_live_by(conn: &mut Conn, column: &'static str, value: &str) -> Result<Option<User>, StoreError> {
+    let row = users::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(column)
+                .bind::<diesel::sql_types::Text, _>(value)
+                .sql(" COLLATE NOCASE"),
+        )
+        .filter(users::deleted_at.is_null())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(User::from))
+}
+
+pub(crate) fn find_live(conn: &mut Conn, id: UserId) -> Result<User, StoreError> {
     Ok(find(conn, id)?
         .filter(|user| !user.is_deleted())
         .ok_or(RepoError::NotFound)?)
@@ -232,20 +250,13 @@ impl UserRepository for SqliteUserRepository {
         })
     }
 
+    fn find_by_email(&self, email: &str) -> Result<Option<User>, RepoError> {
+        self.db.read_one(|conn| find_live_by(conn, "email = ", email))
+    }
+
     fn find_by_username(&self, username: &str) -> Result<Option<User>, RepoError> {
-        self.db.read_one(|conn| {
-            let row = users::table
-                .filter(
-                    diesel::dsl::sql::<diesel::sql_types::Bool>("username = ")
-                        .bind::<diesel::sql_types::Text, _>(username)
-                        .sql(" COLLATE NOCASE"),
-                )
-                .filter(users::deleted_at.is_null())
-                .select(UserRow::as_select())
-                .first(conn)
-                .optional()?;
-            Ok(row.map(User::from))
-        })
+        self.db
+            .read_one(|conn| find_live_by(conn, "username = ", username))
     }
 
     fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError> {

@@ -46,6 +46,7 @@ pub use plaza_domain::Stores;
 
 mod accounts;
 mod calendar;
+mod mail;
 pub mod migrated_tables;
 mod moderation;
 
@@ -57,6 +58,10 @@ pub use calendar::{
     a_calendar_secret_opens_one_feed_until_it_is_replaced,
     a_private_feed_lists_what_its_owner_organises_or_holds_once_in_order,
     an_events_changes_are_counted_for_calendars,
+};
+pub use mail::{
+    a_reset_token_works_once_and_takes_the_others_with_it, claims_at_the_same_time_never_share_a_mail,
+    resets_are_throttled_per_account_and_end_with_it, the_outbox_hands_each_due_mail_to_one_claim_per_lease,
 };
 pub use moderation::{
     a_removed_item_leaves_every_list_and_is_kept_apart, reports_are_filed_once_listed_and_resolved_together,
@@ -81,6 +86,10 @@ macro_rules! contract_tests {
             an_events_changes_are_counted_for_calendars,
             a_calendar_secret_opens_one_feed_until_it_is_replaced,
             a_private_feed_lists_what_its_owner_organises_or_holds_once_in_order,
+            the_outbox_hands_each_due_mail_to_one_claim_per_lease,
+            claims_at_the_same_time_never_share_a_mail,
+            a_reset_token_works_once_and_takes_the_others_with_it,
+            resets_are_throttled_per_account_and_end_with_it,
             user_names_and_emails_are_unique_ignoring_case,
             only_ascii_letters_are_folded_in_names_and_emails,
             nul_in_looked_up_text_finds_nothing,

@@ -164,6 +164,27 @@ pub struct Config {
     #[arg(long, env = "PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 
+    /// The mail server: `smtp://user:pass@host:587` (STARTTLS, required), `smtps://user:pass@host:465`
+    /// (implicit TLS), or `smtp://127.0.0.1:2525?tls=none` (no TLS: a server on this machine only). Unset:
+    /// mail is written as `.eml` files to `MAIL_DIR` instead.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, global = true, value_parser = secret)]
+    pub smtp_url: Option<SecretString>,
+
+    /// The sender of Plaza's mail: `Plaza <plaza@example.org>` or a bare address. Its domain also ends
+    /// every `Message-ID`.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Plaza <plaza@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Without `SMTP_URL`: where mail is written, one `.eml` file each (default: `mail/` beside the SQLite
+    /// database; `data/mail` on PostgreSQL).
+    #[arg(long, env = "MAIL_DIR", global = true)]
+    pub mail_dir: Option<PathBuf>,
+
     /// On SIGTERM/SIGINT: seconds `/health` answers `503` (so load balancers move away) before the server
     /// stops accepting connections.
     #[arg(long, env = "SHUTDOWN_DRAIN_SECS", default_value_t = 5, global = true)]
@@ -221,6 +242,9 @@ impl Config {
             tls_key_path: None,
             http_redirect_port: None,
             public_url: None,
+            smtp_url: None,
+            mail_from: "Plaza <plaza@localhost>".into(),
+            mail_dir: Some(data_dir.join("mail")),
             shutdown_drain_secs: 5,
             shutdown_timeout_secs: 30,
             backup_dir: None,
@@ -293,6 +317,32 @@ impl Config {
     /// Where the generated JWT secret lives (beside the database), whether or not it is used.
     pub fn secret_file(&self) -> PathBuf {
         self.data_dir().join(SECRET_FILE)
+    }
+
+    /// Where mail is written without `SMTP_URL`: `MAIL_DIR`, else `mail/` beside the SQLite database, or
+    /// `data/mail` on PostgreSQL (which has no directory of its own).
+    pub fn mail_dir(&self) -> PathBuf {
+        match &self.mail_dir {
+            Some(dir) => dir.clone(),
+            None if self.on_postgres() => PathBuf::from("data/mail"),
+            None => self.data_dir().join("mail"),
+        }
+    }
+
+    /// The address mail links start with: `PUBLIC_URL`, else this server on `localhost` (right for a
+    /// developer's machine; a deployment sets `PUBLIC_URL`, and links never come from a request's `Host`).
+    pub fn mail_origin(&self) -> anyhow::Result<String> {
+        Ok(match self.public_origin()? {
+            Some(origin) => origin,
+            None => {
+                let scheme = if self.tls_cert_path.is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
+                format!("{scheme}://localhost:{}", self.port)
+            }
+        })
     }
 
     /// Where scheduled backups go.

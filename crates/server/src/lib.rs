@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod config;
+pub mod mail_worker;
 pub mod migrate;
 pub mod private_dir;
 pub mod sample;
@@ -48,6 +49,8 @@ pub struct Running {
     pub lock: Option<backup::DataLock>,
     /// On PostgreSQL, the connection hearing other instances' live-notification signals.
     pub listener: Option<plaza_infra_postgres::bus::Listener>,
+    /// Delivers the mail outbox; stops when dropped.
+    pub mail_worker: mail_worker::MailWorker,
 }
 
 /// Binds `config.host:config.port` (HTTPS when a certificate is configured) and returns the server, not
@@ -60,6 +63,14 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
         config::Store::Postgres(_) => None,
     };
     let wired = wiring::wire(config)?;
+    if config.smtp_url.is_some() && config.public_url.is_none() {
+        tracing::warn!(
+            origin = %config.mail_origin()?,
+            "SMTP_URL is set but PUBLIC_URL is not: links in mail point at this machine's localhost"
+        );
+    }
+    let mail_worker = mail_worker::MailWorker::start(wired.services.mail.clone())
+        .context("starting the mail delivery thread")?;
     // Draining ends the live streams at once: their clients reconnect to an instance that stays.
     let lifecycle = Arc::new(plaza_http::Lifecycle::ending_streams(
         wired.services.live.hub().clone(),
@@ -143,6 +154,7 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
         certificates,
         lock,
         listener: wired.listener,
+        mail_worker,
     })
 }
 

@@ -7,11 +7,16 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use plaza_app::live::InProcessBus;
-use plaza_app::{BcryptHasher, Hub, JwtTokenCodec, Ports, ReencodedAvatars, Services, WorkLimit};
+use plaza_app::{
+    BcryptHasher, Hub, JwtTokenCodec, MailSettings, Ports, ReencodedAvatars, Services, WorkLimit,
+};
 use plaza_domain::Stores;
 use plaza_domain::live::{NotificationBus, SignalSink};
+use plaza_domain::mail::MailTransport;
 use plaza_infra_fs::FsAvatarStore;
+use plaza_infra_mail::{FromAddress, MailDir, SmtpMailer, SmtpUrl};
 use plaza_infra_postgres::bus::{Listener, PgNotificationBus};
+use secrecy::ExposeSecret;
 
 use crate::config::{Config, Store};
 
@@ -58,6 +63,30 @@ fn open(config: &Config) -> anyhow::Result<(Stores, Storage)> {
     })
 }
 
+/// Where mail goes — the server `SMTP_URL` names, else `.eml` files in `MAIL_DIR` — and what its links and
+/// ids hold.
+fn mail(config: &Config) -> anyhow::Result<(Arc<dyn MailTransport>, MailSettings)> {
+    let from = FromAddress::parse(&config.mail_from)?;
+    let settings = MailSettings {
+        origin: config.mail_origin()?,
+        domain: from.domain().to_owned(),
+    };
+    let transport: Arc<dyn MailTransport> = match &config.smtp_url {
+        Some(url) => {
+            let url = SmtpUrl::parse(url.expose_secret())?;
+            Arc::new(SmtpMailer::new(&url, from).map_err(anyhow::Error::msg)?)
+        }
+        None => {
+            let dir = config.mail_dir();
+            Arc::new(
+                MailDir::open(&dir, from)
+                    .with_context(|| format!("opening the mail directory {}", dir.display()))?,
+            )
+        }
+    };
+    Ok((transport, settings))
+}
+
 /// Opens (creating and migrating) the database and the avatar directory, and wires the use cases.
 pub fn services(config: &Config) -> anyhow::Result<Services> {
     wire(config).map(|wired| wired.services)
@@ -72,6 +101,7 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
         BcryptHasher::new(config.bcrypt_cost, WorkLimit::for_this_machine()).map_err(anyhow::Error::msg)?;
     let tokens = JwtTokenCodec::new(&config.jwt_secret()?, config.access_token_expire_minutes)
         .map_err(anyhow::Error::msg)?;
+    let (mail, mail_settings) = mail(config)?;
     let hub = Hub::new(config.stream_limits());
     // One process on SQLite: signals go straight to its streams. On PostgreSQL they travel through the
     // database, so that every instance's streams hear every instance's commits.
@@ -92,6 +122,8 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
         tokens: Arc::new(tokens),
         bus,
         hub,
+        mail,
+        mail_settings,
     });
     Ok(Wired {
         services,

@@ -7,6 +7,8 @@
 
 #[path = "common/binary.rs"]
 mod binary;
+#[path = "common/smtp_sink.rs"]
+mod smtp_sink;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -63,7 +65,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match binary::Plaza::start(data.path(), &[], &[]) {
+    // A real SMTP server for the journeys that read mail (a password reset); without one they are skipped.
+    let mail_dir = data.path().join("received-mail");
+    let sink = smtp_sink::smtp_server_here("browser journeys that read mail")
+        .then(|| smtp_sink::SmtpSink::start(&mail_dir, 0));
+    let smtp_url = sink.as_ref().map(smtp_sink::SmtpSink::url);
+    let env: Vec<(&str, &str)> = smtp_url.iter().map(|url| ("SMTP_URL", url.as_str())).collect();
+    let server = match binary::Plaza::start(data.path(), &[], &env) {
         Ok(started) => started,
         Err(why) => {
             eprintln!("browser journeys: {why}");
@@ -91,10 +99,16 @@ fn main() -> ExitCode {
         .arg(env!("CARGO_BIN_EXE_plaza"))
         .arg("--database-url")
         .arg(data.path().join("plaza.db"))
+        .args(
+            sink.as_ref()
+                .map(|_| vec!["--mail-dir".into(), mail_dir.clone().into_os_string()])
+                .unwrap_or_default(),
+        )
         .env("CHROMIUM_PATH", chromium())
         .stderr(Stdio::inherit())
         .output();
     drop(server);
+    drop(sink);
 
     let output = match run {
         Ok(output) => output,

@@ -3,25 +3,29 @@
 // label, each journey registers its own users (so journeys can share one server), and any console error,
 // console warning or page error fails the journey.
 //
-//   node journeys.mjs --base-url http://127.0.0.1:8001 [--screenshots DIR] [--only NAME-PART] [--failure-screenshots DIR]
+//   node journeys.mjs --base-url http://127.0.0.1:8001 [--screenshots DIR] [--only NAME-PART] [--failure-screenshots DIR] [--mail-dir DIR]
 //
 // --screenshots saves events.png, event.png, notifications.png and phone.png; --only runs the journeys whose
 // name contains the text; --failure-screenshots saves what every page of a failed journey showed;
 // --plaza-bin and --database-url name the server's binary and database, for the journey that makes an admin
-// with `plaza admin set-role` as an operator would (without them that journey fails and says so).
+// with `plaza admin set-role` as an operator would (without them that journey fails and says so);
+// --mail-dir names the folder where an SMTP server Plaza sends its mail to writes each mail it accepts as
+// NNNNNN.json (crates/server/tests/common/smtp_sink.py), for the journeys that follow a mailed link (without
+// it they are skipped, and say so).
 //
-// Prints `ok - <name>` or `FAIL - <name>: <reason>` per journey, then `journeys: N passed, M failed`.
+// Prints `ok - <name>`, `FAIL - <name>: <reason>` or `skip - <name>: <reason>` per journey, then
+// `journeys: N passed, M failed` (`, K skipped` when some were).
 // Exit status: 0 all passed, 1 a journey failed or Chromium could not start, 2 playwright-core missing.
 
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 
 // ---------------------------------------------------------------- arguments
 
 function parseArgs(argv) {
-  const options = { baseUrl: null, screenshots: null, only: null, failures: null, plazaBin: null, databaseUrl: null };
+  const options = { baseUrl: null, screenshots: null, only: null, failures: null, plazaBin: null, databaseUrl: null, mailDir: null };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const value = () => {
@@ -38,6 +42,8 @@ function parseArgs(argv) {
     else if (arg === '--failure-screenshots') options.failures = value();
     else if (arg === '--plaza-bin') options.plazaBin = value();
     else if (arg === '--database-url') options.databaseUrl = value();
+    else if (arg === '--mail-dir') options.mailDir = value();
+    else if (arg.startsWith('--mail-dir=')) options.mailDir = arg.slice('--mail-dir='.length);
     else if (arg === '--help' || arg === '-h') usage(null, 0);
     else usage(`unknown argument ${arg}`);
   }
@@ -48,7 +54,7 @@ function parseArgs(argv) {
 
 function usage(problem, code = 1) {
   if (problem) console.error(problem);
-  console.error('usage: node journeys.mjs --base-url http://127.0.0.1:PORT [--screenshots DIR] [--only NAME-PART] [--failure-screenshots DIR] [--plaza-bin PATH --database-url URL]');
+  console.error('usage: node journeys.mjs --base-url http://127.0.0.1:PORT [--screenshots DIR] [--only NAME-PART] [--failure-screenshots DIR] [--plaza-bin PATH --database-url URL] [--mail-dir DIR]');
   process.exit(code);
 }
 
@@ -75,6 +81,7 @@ const STEP_TIMEOUT = 15_000; // one element or one condition
 const JOURNEY_TIMEOUT = 150_000; // one whole journey
 const POLL_WAIT = 25_000; // the badge polls every 10 s
 const LIVE_WAIT = 5_000; // what the live stream brings shows well before a poll could
+const MAIL_WAIT = 20_000; // Plaza sends its mail from an outbox, soon after the request
 
 // ---------------------------------------------------------------- helpers
 
@@ -290,6 +297,27 @@ async function logInInChinese(page, user) {
   await see(page.getByRole('button', { name: '退出登录' }), 'the Chinese "Log out" button');
 }
 
+/** The first mail to `address` whose text `pattern` matches, from the folder --mail-dir names (the test
+ * SMTP server writes each mail it accepts there as NNNNNN.json, complete once it appears), waited for.
+ * Returns { mail, found } (found: the match). What a mail holds is never printed: it may carry a token. */
+async function mailTo(address, pattern, timeout = MAIL_WAIT) {
+  const read = new Map();
+  const wanted = address.toLowerCase();
+  return until(async () => {
+    for (const name of (await readdir(options.mailDir)).filter((file) => /^\d+\.json$/.test(file)).sort()) {
+      if (!read.has(name)) read.set(name, JSON.parse(await readFile(path.join(options.mailDir, name), 'utf8')));
+      const mail = read.get(name);
+      if (!(mail.rcpt_tos ?? []).some((to) => String(to).toLowerCase() === wanted)) continue;
+      const found = pattern.exec(mail.text ?? '');
+      if (found) return { mail, found };
+    }
+    return null;
+  }, `a mail to ${address} with the link, within ${timeout / 1000} s, in ${options.mailDir}`, timeout);
+}
+
+/** The link a password reset mail brings: its token, 43 URL-safe base64 characters. */
+const RESET_LINK = /\/#\/reset-password\?token=([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
+
 /** After logging in or registering: waits until the client has moved on to the page it leads to. */
 async function landed(page) {
   await gone(h1(page, /^(Log in|Create your account)$/), 'the login or registration page after success');
@@ -378,7 +406,8 @@ async function noHorizontalOverflow(page, width, where) {
 // ---------------------------------------------------------------- journeys
 
 const journeys = [];
-const journey = (name, run) => journeys.push({ name, run });
+/** Registers a journey; `skip` (a reason) when what it needs was not given: it is then listed as skipped. */
+const journey = (name, run, { skip = null } = {}) => journeys.push({ name, run, skip });
 
 journey('at phone width (360 px) nothing scrolls sideways', async (j, browser) => {
   const host = await registerViaApi(newUser('host', { full_name: 'Hana Host' }));
@@ -451,7 +480,7 @@ journey('at phone width (360 px) nothing scrolls sideways', async (j, browser) =
     await noHorizontalOverflow(page, 360, `event page ${event.id} (logged out)`);
     await pageBasics(page, `event page ${event.id}`);
   }
-  for (const route of ['/#/login', '/#/register', '/#/users', `/#/posts/${post.id}`]) {
+  for (const route of ['/#/login', '/#/register', '/#/forgot-password', `/#/reset-password?token=${'A'.repeat(43)}`, '/#/users', `/#/posts/${post.id}`]) {
     await gotoPage(page, route);
     await noHorizontalOverflow(page, 360, route);
     await pageBasics(page, route);
@@ -1234,6 +1263,113 @@ journey('a login told to wait a moment (a crowded network) waits by itself and g
   if (refused !== 2) fail(`the server was asked ${refused} times before the login went through`);
   if (await page.getByRole('alert').count()) fail(`an error was shown: ${await page.getByRole('alert').first().textContent()}`);
 });
+
+journey('a forgotten password: a mailed link chooses a new one, once, and the old one stops working (English and Chinese)', async (j, browser) => {
+  const user = newUser('forgot', { full_name: 'Fay Forgetful' });
+  const newPassword = `new-${user.password}`;
+  /** Everything a page logs, to check that a link's token never reaches the console. */
+  const consoleOf = (page) => {
+    const texts = [];
+    page.on('console', (message) => texts.push(message.text()));
+    return texts;
+  };
+  const { page } = await openSession(browser, j, { expectStatuses: [400, 401] });
+  const logged = consoleOf(page);
+
+  // Registered, then signed out; the login page leads to the forgotten-password form.
+  await registerInUi(page, user);
+  await see(page.getByRole('button', { name: 'Log out' }), 'the "Log out" button after registering');
+  await landed(page);
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await (await see(page.getByRole('link', { name: 'Log in', exact: true }), 'the "Log in" link after logging out')).click();
+  await see(h1(page, 'Log in'), 'the login page');
+  await page.getByRole('link', { name: 'Forgot password?' }).click();
+  await see(h1(page, 'Forgot your password?'), 'the forgot-password page');
+  await pageBasics(page, 'the forgot-password page');
+  await page.getByLabel('E-mail').fill(user.email);
+  await page.getByRole('button', { name: 'Send me a link' }).click();
+  const sent = 'If an account uses this address, we have sent it a link to choose a new password. The link works for 30 minutes.';
+  await see(page.getByRole('status').filter({ hasText: sent }), 'the neutral message once the address is sent');
+  if (!(await page.evaluate((text) => document.activeElement?.textContent.includes(text) === true, sent))) fail('focus did not move to the message that the link was sent');
+  await see(page.getByRole('button', { name: 'Send another link' }), 'the way to send another link');
+  await pageBasics(page, 'the forgot-password page once sent');
+
+  // The mail brings the link; the page it opens keeps its token through a reload.
+  const { mail, found } = await mailTo(user.email, RESET_LINK);
+  if (/[\u4e00-\u9fff]/.test(mail.subject ?? '')) fail(`the mail to an account that reads English has the subject "${mail.subject}"`);
+  const token = found[1];
+  const link = `/#/reset-password?token=${token}`;
+  await page.goto(`${BASE}${link}`);
+  await see(h1(page, 'Choose a new password'), 'the reset page the mailed link opens');
+  await page.reload();
+  await see(h1(page, 'Choose a new password'), 'the reset page after a reload');
+  await pageBasics(page, 'the reset page');
+  await page.getByLabel('New password').fill('short');
+  await page.getByLabel('Confirm password').fill('short');
+  await page.getByRole('button', { name: 'Save new password' }).click();
+  await see(page.getByText('Use 8 to 72 bytes'), 'the password rule of registration at its field');
+  await page.getByLabel('New password').fill(newPassword);
+  await page.getByLabel('Confirm password').fill(newPassword);
+  await page.getByRole('button', { name: 'Save new password' }).click();
+  await see(h1(page, 'Log in'), 'the login page once the new password is saved');
+  await see(page.getByText('Your password was changed, and you were signed out on every device.'), 'the change told on the login page');
+  if (page.url().includes(token)) fail('the address still holds the spent link');
+
+  // The old password no longer logs in; the new one does.
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await see(page.getByRole('alert').filter({ hasText: 'Incorrect username or password.' }), 'the old password refused');
+  await logInInUi(page, { ...user, password: newPassword }, { from: null });
+
+  // The link works once: opened again (signed in, this time) it says so, and where to ask for another.
+  await page.goto(`${BASE}${link}`);
+  await see(h1(page, 'Choose a new password'), 'the reset page from the spent link');
+  await page.getByLabel('New password').fill(`again-${newPassword}`);
+  await page.getByLabel('Confirm password').fill(`again-${newPassword}`);
+  await page.getByRole('button', { name: 'Save new password' }).click();
+  await see(page.getByRole('alert').filter({ hasText: 'This link does not work any more' }), 'the spent link refused');
+  await see(page.getByRole('button', { name: 'Log out' }), 'the session kept after a refused link');
+  await pageBasics(page, 'the refused link');
+  await page.getByRole('link', { name: 'Ask for a new link' }).click();
+  await see(h1(page, 'Forgot your password?'), 'the forgot-password page, from the refused link');
+  if (logged.some((text) => text.includes(token))) fail('the link\'s token was written to the console');
+
+  // In Chinese, at phone width: the texts, and the same way for an account that reads Chinese (its mail too).
+  const zhUser = newUser('zhforgot');
+  await api('POST', '/users/', { json: { username: zhUser.username, email: zhUser.email, password: zhUser.password, full_name: null, locale: 'zh-CN' } });
+  const zhNew = `new-${zhUser.password}`;
+  const zh = await openSession(browser, j, { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  const zhLogged = consoleOf(zh.page);
+  await zh.page.goto(`${BASE}/#/login`);
+  await see(h1(zh.page, 'Log in'), 'the login page before switching to Chinese');
+  await zh.page.getByLabel('Language').selectOption('zh-CN');
+  await see(h1(zh.page, '登录'), 'the login page in Chinese');
+  await zh.page.getByRole('link', { name: '忘记密码？' }).click();
+  await see(h1(zh.page, '找回密码'), 'the forgot-password page in Chinese');
+  await see(zh.page.getByText('请输入你账号的电子邮件地址，我们会向它发送一个设置新密码的链接。'), 'what to do, in Chinese');
+  await see(zh.page.getByRole('link', { name: '返回登录' }), 'the way back to the login page, in Chinese');
+  await noHorizontalOverflow(zh.page, 360, 'the forgot-password page in Chinese');
+  await pageBasics(zh.page, 'the forgot-password page in Chinese');
+  await zh.page.getByLabel('电子邮件').fill(zhUser.email);
+  await zh.page.getByRole('button', { name: '发送链接' }).click();
+  await see(zh.page.getByRole('status').filter({ hasText: '如果有账号使用这个地址，我们已向它发送了一个设置新密码的链接。链接在 30 分钟内有效。' }), 'the neutral message in Chinese');
+  await see(zh.page.getByRole('button', { name: '再发送一个链接' }), 'the way to send another link, in Chinese');
+  await noHorizontalOverflow(zh.page, 360, 'the Chinese forgot-password page once sent');
+  const { mail: zhMail, found: zhFound } = await mailTo(zhUser.email, RESET_LINK);
+  if (!/[\u4e00-\u9fff]/.test(zhMail.subject ?? '')) fail(`the mail to an account that reads Chinese has the subject "${zhMail.subject}"`);
+  await zh.page.goto(`${BASE}/#/reset-password?token=${zhFound[1]}`);
+  await see(h1(zh.page, '设置新密码'), 'the reset page in Chinese');
+  await noHorizontalOverflow(zh.page, 360, 'the reset page in Chinese');
+  await pageBasics(zh.page, 'the reset page in Chinese');
+  await zh.page.getByLabel('新密码').fill(zhNew);
+  await zh.page.getByLabel('确认密码').fill(zhNew);
+  await zh.page.getByRole('button', { name: '保存新密码' }).click();
+  await see(h1(zh.page, '登录'), 'the Chinese login page once the new password is saved');
+  await see(zh.page.getByText('你的密码已修改，所有设备均已退出登录。请用新密码登录。'), 'the change told in Chinese');
+  await logInInChinese(zh.page, { ...zhUser, password: zhNew });
+  if (zhLogged.some((text) => text.includes(zhFound[1]))) fail('the Chinese link\'s token was written to the console');
+}, { skip: options.mailDir ? null : 'needs --mail-dir DIR, the folder where the test SMTP server writes the mail Plaza sends' });
 
 journey('an event page loads light on a slow network: one answer for the code, one for the data, nothing on a later visit', async (j, browser) => {
   const host = await registerViaApi(newUser('fast'));
@@ -2183,7 +2319,13 @@ async function main() {
   const selected = options.only ? journeys.filter((item) => item.name.includes(options.only)) : journeys;
   let passed = 0;
   let failed = 0;
-  for (const { name, run } of selected) {
+  let skipped = 0;
+  for (const { name, run, skip } of selected) {
+    if (skip) {
+      skipped += 1;
+      console.log(`skip - ${name}: ${skip}`);
+      continue;
+    }
     const state = { contexts: [], problems: [], dialogs: [] };
     let reason = null;
     try {
@@ -2216,7 +2358,7 @@ async function main() {
     }
   }
   await browser.close().catch(() => {});
-  console.log(`journeys: ${passed} passed, ${failed} failed`);
+  console.log(`journeys: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   process.exit(failed > 0 ? 1 : 0);
 }
 

@@ -305,6 +305,20 @@ fn real_responses_of_every_route_match_the_published_document() {
     .assert_error(401, "refresh_token_reused");
     c.send(&app, "POST", "/token/refresh", "/token/refresh", None, &json!({}))
         .assert_invalid("refresh_token");
+    // Password resets: asked (the same answer for any address), and a token that opens nothing.
+    let asked = c.send(&app, "POST", "/password-reset", "/password-reset", None, &json!({"email": "alice@example.org"}));
+    assert_eq!(asked.status, 202);
+    c.send(&app, "POST", "/password-reset", "/password-reset", None, &json!({"email": "nope"}))
+        .assert_invalid("email");
+    c.send(
+        &app,
+        "POST",
+        "/password-reset/confirm",
+        "/password-reset/confirm",
+        None,
+        &json!({"token": "A".repeat(43), "password": "a new password"}),
+    )
+    .assert_error(400, "invalid_token");
     let third = login(form("alice", "wonderland42")).assert_ok();
     let third_token = third["access_token"].as_str().unwrap().to_owned();
     c.get(&app, "/users/me/sessions", "/users/me/sessions", Some(&alice_token))

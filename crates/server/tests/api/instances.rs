@@ -258,3 +258,45 @@ fn a_ban_on_one_instance_refuses_the_next_request_on_the_other_and_ends_its_stre
     assert_eq!(stream.expect("end").json()["reason"], "account_banned");
     b.login("spammer", crate::helpers::PASSWORD).assert_error(403, "account_banned");
 }
+
+#[test]
+fn instances_sharing_the_outbox_never_send_a_mail_twice() {
+    use crate::smtp_sink::{SmtpSink, free_port, mails, smtp_server_here, wait_for_mails};
+    if !smtp_server_here("two instances sharing the outbox") {
+        return;
+    }
+    // Both instances send to a server that is down at first, so both hold due mail when it comes up and
+    // both workers claim from one outbox at once.
+    let port = free_port();
+    let url = format!("smtp://127.0.0.1:{port}?tls=none");
+    let a = TestApp::spawn_with(|config| config.smtp_url = Some(secrecy::SecretString::from(url.clone())));
+    if !a.config.on_postgres() {
+        return;
+    }
+    let database = a.config.database_url.clone();
+    let b = TestApp::spawn_with(|config| {
+        config.database_url = database;
+        config.smtp_url = Some(secrecy::SecretString::from(url));
+    });
+    const PEOPLE: usize = 24;
+    for n in 0..PEOPLE {
+        let (asked, other) = if n % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        other.register(&format!("person{n}"));
+        let response = asked.post_json("/password-reset", None, &json!({"email": format!("person{n}@example.org")}));
+        assert_eq!(response.status, 202);
+    }
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let kept = tempfile::tempdir().unwrap();
+    let _sink = SmtpSink::start(kept.path(), port);
+    wait_for_mails(kept.path(), PEOPLE, std::time::Duration::from_secs(90));
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let arrived = mails(kept.path());
+    let mut ids: Vec<&str> = arrived
+        .iter()
+        .map(|mail| mail["headers"]["message-id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(arrived.len(), PEOPLE, "each mail once");
+    assert_eq!(ids.len(), PEOPLE);
+}

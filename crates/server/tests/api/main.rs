@@ -12,6 +12,8 @@ mod binary;
 #[allow(dead_code)] // run by tests/contract_fuzz.rs; only its tests run here
 mod fuzz_verdict;
 mod helpers;
+#[path = "../common/smtp_sink.rs"]
+mod smtp_sink;
 
 /// What runs only on SQLite.
 macro_rules! sqlite_only {

@@ -12,6 +12,8 @@ const ON_POSTGRES: bool = true;
 mod fuzz_verdict;
 #[allow(dead_code)] // what only the SQLite-file tests use
 mod helpers;
+#[path = "../common/smtp_sink.rs"]
+mod smtp_sink;
 
 /// What runs only on SQLite: nothing here.
 macro_rules! sqlite_only {

@@ -15,6 +15,7 @@ mod events;
 mod export;
 mod health;
 mod live;
+mod mail;
 mod moderation;
 mod notifications;
 mod posts;

@@ -211,6 +211,12 @@ export const auth = {
   sessions: (options) => data(request('GET', '/users/me/sessions', options)),
   /** DELETE /users/me/sessions/{id}: signs that device out. */
   endSession: (sessionId) => request('DELETE', `/users/me/sessions/${id(sessionId)}`),
+  /** POST /password-reset: asks for a mail with a link to choose a new password. Answered 202 alike
+   * whether or not an account has the address. Sent without any token. */
+  requestPasswordReset: (email) => data(request('POST', '/password-reset', { json: { email }, auth: false })),
+  /** POST /password-reset/confirm: the mailed link's token and the new password (400 invalid_token for a
+   * link used already, expired or unknown). Every session of the account ends. Sent without any token. */
+  resetPassword: (token, password) => data(request('POST', '/password-reset/confirm', { json: { token, password }, auth: false })),
 };
 
 export const users = {

@@ -34,6 +34,8 @@ const pages = {
   attendees: () => import('./pages/attendees.js'),
   login: () => import('./pages/login.js'),
   register: () => import('./pages/register.js'),
+  forgotPassword: () => import('./pages/forgot-password.js'),
+  resetPassword: () => import('./pages/reset-password.js'),
   notFound: () => import('./pages/not-found.js'),
   banned: () => import('./pages/banned.js'),
 };
@@ -57,6 +59,9 @@ route('/notifications', pages.notifications, { auth: true });
 route('/tickets', pages.tickets, { auth: true });
 route('/login', pages.login, { guestOnly: true });
 route('/register', pages.register, { guestOnly: true });
+// Not for guests only: a link from a mail may be opened in a browser still signed in (a reset signs it out).
+route('/forgot-password', pages.forgotPassword);
+route('/reset-password', pages.resetPassword);
 route('/404', pages.notFound);
 route('/banned', pages.banned);
 
@@ -76,6 +81,12 @@ async function loadCurrentUser() {
 function sessionEnded() {
   if (!isSignedIn() || isPaused()) return;
   const { path } = location();
+  // Pages about a forgotten password need no session: the reader stays (and a mailed link's token stays
+  // out of a ?next= address).
+  if (path === '/forgot-password' || path === '/reset-password') {
+    endSession();
+    return;
+  }
   const next = path === '/login' || path === '/register' ? null : currentTarget();
   // What the reader was writing waits for them, and their name is filled in on the login page.
   if (next) saveDrafts(next, document.getElementById('main'));

@@ -1,4 +1,5 @@
-// Logging in (OAuth2 password flow at POST /token). Also where an ended session lands, with a word on why.
+// Logging in (OAuth2 password flow at POST /token). Also where an ended session lands, with a word on why,
+// and where a new password chosen from a mailed link leads.
 
 import * as api from '../api.js';
 import { h } from '../dom.js';
@@ -26,6 +27,13 @@ export async function logIn(username, password, { onWait, keepSignedIn = false }
   // The account's language and the page's meet (see settleLocale); not waited for.
   settleLocale(user);
   return user;
+}
+
+/** Set by the reset page once a new password is saved: the next login page says so, once. Kept in this
+ * tab's memory, not in the address, which anyone could write into a link. */
+let passwordJustReset = false;
+export function announcePasswordReset() {
+  passwordJustReset = true;
 }
 
 export default function LoginPage(ctx) {
@@ -56,13 +64,16 @@ export default function LoginPage(ctx) {
   const waiting = h('p', { class: 'muted', role: 'status' });
   form.el.append(waiting);
   let banner = null;
-  if (reason === 'expired') banner = h('div', { class: 'alert alert-warning', role: 'alert' }, t('auth.sessionEnded'));
+  if (passwordJustReset) {
+    passwordJustReset = false;
+    banner = notice(t('reset.done'), 'success');
+  } else if (reason === 'expired') banner = h('div', { class: 'alert alert-warning', role: 'alert' }, t('auth.sessionEnded'));
   else if (ctx.query.has('next')) banner = notice(t('auth.loginFirst'));
 
   const el = h(
     'section',
     { class: 'page page-auth narrow' },
-    h('div', { class: 'panel auth-panel' }, pageHeader(t('auth.loginTitle')).el, banner, form.el, h('p', { class: 'auth-switch' }, t('auth.noAccount'), ' ', h('a', { href: `#/register${ctx.query.has('next') ? `?next=${encodeURIComponent(next)}` : ''}` }, t('auth.registerLink')))),
+    h('div', { class: 'panel auth-panel' }, pageHeader(t('auth.loginTitle')).el, banner, form.el, h('p', { class: 'auth-forgot' }, h('a', { href: '#/forgot-password' }, t('auth.forgotLink'))), h('p', { class: 'auth-switch' }, t('auth.noAccount'), ' ', h('a', { href: `#/register${ctx.query.has('next') ? `?next=${encodeURIComponent(next)}` : ''}` }, t('auth.registerLink')))),
   );
   return { el, title: t('auth.loginTitle') };
 }
