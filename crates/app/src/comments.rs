@@ -36,6 +36,7 @@ pub struct CommentService {
     comments: Arc<dyn CommentRepository>,
     bus: Arc<dyn NotificationBus>,
     remover: Remover,
+    verified_email: crate::email_verification::VerifiedEmailRule,
 }
 
 impl CommentService {
@@ -50,7 +51,14 @@ impl CommentService {
             comments,
             bus,
             remover,
+            verified_email: Default::default(),
         }
+    }
+
+    /// Requires a verified address of whoever creates (`REQUIRE_VERIFIED_EMAIL`).
+    pub fn with_verified_email_rule(mut self, rule: crate::email_verification::VerifiedEmailRule) -> Self {
+        self.verified_email = rule;
+        self
     }
 
     /// The comment `id` on `event_id` as `viewer` sees it: a removed comment only to its author,
@@ -81,6 +89,7 @@ impl CommentService {
         event_id: EventId,
         content: CommentContent,
     ) -> Result<PostedComment, AppError> {
+        crate::email_verification::refuse_unverified(self.verified_email, author)?;
         let display = author.display_name();
         let sender = SenderName::parse(truncate_chars(display, SenderName::MAX_CHARS)).map_err(internal)?;
         let fan_out = CommentFanOut {

@@ -39,6 +39,9 @@ pub enum AppError {
     RefreshTokenReused,
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The account's address is not verified, and this Plaza requires it for what was asked.
+    #[error("the e-mail address is not verified")]
+    EmailUnverified,
     /// A one-time link's token is unknown, spent or expired.
     #[error("{0}")]
     InvalidToken(&'static str),

@@ -77,6 +77,7 @@ pub struct EventService {
     /// Wakes the streams of ticket holders told of a change.
     bus: Arc<dyn NotificationBus>,
     remover: Remover,
+    verified_email: crate::email_verification::VerifiedEmailRule,
 }
 
 impl EventService {
@@ -93,7 +94,14 @@ impl EventService {
             reencode,
             bus,
             remover,
+            verified_email: Default::default(),
         }
+    }
+
+    /// Requires a verified address of whoever creates (`REQUIRE_VERIFIED_EMAIL`).
+    pub fn with_verified_email_rule(mut self, rule: crate::email_verification::VerifiedEmailRule) -> Self {
+        self.verified_email = rule;
+        self
     }
 
     /// Gives an event a picture (only its owner may), described by `alt`. The upload is decoded and
@@ -138,6 +146,7 @@ impl EventService {
 
     /// Publishes an event; whoever publishes it owns it.
     pub fn create(&self, actor: &User, draft: EventDraft) -> Result<Event, AppError> {
+        crate::email_verification::refuse_unverified(self.verified_email, actor)?;
         let EventDraft {
             name,
             event_time,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod avatar_image;
 pub mod calendar;
 pub mod comments;
+pub mod email_verification;
 pub mod error;
 pub mod events;
 pub mod letters;
@@ -13,6 +14,7 @@ pub mod limit;
 pub mod live;
 pub mod mail;
 pub mod moderation;
+pub mod notification_mail;
 pub mod notifications;
 pub mod overview;
 pub mod password;
@@ -26,6 +28,7 @@ pub mod stream;
 pub mod throttle;
 pub mod tickets;
 pub mod token;
+pub mod unsubscribe;
 pub mod users;
 pub mod waitlist;
 
@@ -33,12 +36,14 @@ pub use auth::AuthService;
 pub use avatar_image::{AvatarImages, ReencodedAvatars};
 pub use calendar::CalendarService;
 pub use comments::CommentService;
+pub use email_verification::{EmailVerificationService, VerifiedEmailRule};
 pub use error::AppError;
 pub use events::EventService;
 pub use limit::WorkLimit;
 pub use live::{Hub, LiveService, StreamLimits};
 pub use mail::{Doorbell, MailService, MailSettings};
 pub use moderation::ModerationService;
+pub use notification_mail::NotificationMailService;
 pub use notifications::NotificationService;
 pub use overview::OverviewService;
 pub use password::{BcryptHasher, PasswordHasher};
@@ -49,6 +54,7 @@ pub use removal::{Remover, Seen};
 pub use reports::ReportService;
 pub use tickets::TicketService;
 pub use token::{IssuedToken, JwtTokenCodec, TokenCodec};
+pub use unsubscribe::UnsubscribeKey;
 pub use users::UserService;
 pub use waitlist::WaitlistService;
 
@@ -86,6 +92,10 @@ pub struct Ports {
     pub mail: Arc<dyn MailTransport>,
     /// What mails link to and how their ids are made.
     pub mail_settings: MailSettings,
+    /// Whether creating events, posts and comments needs a verified address.
+    pub verified_email: VerifiedEmailRule,
+    /// Signs one-click unsubscribe links.
+    pub unsubscribe: UnsubscribeKey,
 }
 
 /// Every use case, wired to one set of ports. Cheap to clone.
@@ -116,6 +126,10 @@ pub struct Services {
     pub mail: MailService,
     /// Choosing a new password with a link sent by mail.
     pub password_resets: PasswordResetService,
+    /// Verifying addresses with a link sent by mail.
+    pub email_verification: EmailVerificationService,
+    /// Mail about notifications, and turning it off.
+    pub notification_mail: NotificationMailService,
     pub health: Arc<dyn StorageHealth>,
 }
 
@@ -133,8 +147,11 @@ impl Services {
             hub,
             mail,
             mail_settings,
+            verified_email,
+            unsubscribe,
         } = ports;
         let doorbell = Arc::new(Doorbell::default());
+        let mail_settings = Arc::new(mail_settings);
         let auth = AuthService::new(stores.users.clone(), passwords.clone(), tokens, stores.sessions)
             .with_bus(bus.clone());
         let auth = match stores.login_failures {
@@ -149,8 +166,19 @@ impl Services {
                 stores.password_resets,
                 passwords.clone(),
                 bus.clone(),
-                Arc::new(mail_settings),
-                doorbell,
+                mail_settings.clone(),
+                doorbell.clone(),
+            ),
+            notification_mail: NotificationMailService::new(
+                stores.notification_mail,
+                mail_settings.clone(),
+                Arc::new(unsubscribe),
+                doorbell.clone(),
+            ),
+            email_verification: EmailVerificationService::new(
+                stores.email_verifications,
+                mail_settings.clone(),
+                doorbell.clone(),
             ),
             calendar: CalendarService::new(stores.events.clone(), stores.calendars, stores.users.clone()),
             personal_data: PersonalDataService::new(
@@ -175,7 +203,8 @@ impl Services {
                 avatars.clone(),
                 avatar_images.clone(),
                 bus.clone(),
-            ),
+            )
+            .with_verification_mail(mail_settings, doorbell),
             live: LiveService::new(
                 hub,
                 stores.notifications.clone(),
@@ -189,11 +218,13 @@ impl Services {
                 avatar_images,
                 bus.clone(),
                 remover.clone(),
-            ),
-            posts: PostService::new(stores.posts, remover.clone()),
+            )
+            .with_verified_email_rule(verified_email),
+            posts: PostService::new(stores.posts, remover.clone()).with_verified_email_rule(verified_email),
             tickets: TicketService::new(stores.tickets, stores.events.clone(), bus.clone()),
             waitlist: WaitlistService::new(stores.waitlists),
-            comments: CommentService::new(stores.events, stores.comments, bus.clone(), remover),
+            comments: CommentService::new(stores.events, stores.comments, bus.clone(), remover)
+                .with_verified_email_rule(verified_email),
             notifications: NotificationService::new(stores.notifications, bus),
             health: stores.health,
         }
@@ -235,6 +266,12 @@ mod tests {
                 reports: Arc::new(plaza_domain::report::MockReportRepository::new()),
                 mail_outbox: Arc::new(plaza_domain::mail::MockMailOutbox::new()),
                 password_resets: Arc::new(plaza_domain::password_reset::MockPasswordResetRepository::new()),
+                notification_mail: Arc::new(
+                    plaza_domain::notification_mail::MockNotificationMailRepository::new(),
+                ),
+                email_verifications: Arc::new(
+                    plaza_domain::email_verification::MockEmailVerificationRepository::new(),
+                ),
                 login_failures,
             },
             avatars: Arc::new(MockAvatarStore::new()),
@@ -248,6 +285,8 @@ mod tests {
                 origin: "http://localhost:8001".into(),
                 domain: "localhost".into(),
             },
+            verified_email: VerifiedEmailRule::default(),
+            unsubscribe: UnsubscribeKey::new(&[7u8; 32]),
         }
     }
 

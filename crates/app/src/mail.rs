@@ -12,16 +12,16 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use plaza_domain::mail::{DeliveryError, MailOutbox, MailTransport, retry_after};
+use plaza_domain::mail::{DeliveryError, MailOutbox, MailTransport, QueuedMail, retry_after};
 
 use crate::error::AppError;
 use crate::stored_now;
 
-/// Mails claimed at once.
+/// Mails delivered in one round (each claimed on its own).
 pub const BATCH: u32 = 10;
 
-/// How long a claim holds its mails: longer than [`BATCH`] deliveries can take at the transport's
-/// timeouts, so that no mail is claimed again while it is being sent.
+/// How long a claim holds its mail: far longer than one delivery takes at the transport's timeouts (20 s a
+/// step), so that no mail is claimed again while it is being sent.
 pub const LEASE: TimeDelta = TimeDelta::minutes(10);
 
 /// Where mail links and `Message-ID`s point.
@@ -129,59 +129,84 @@ impl MailService {
         Ok(self.outbox.next_due()?)
     }
 
-    /// Claims up to [`BATCH`] due mails and delivers them, one after the other.
+    /// Delivers up to [`BATCH`] due mails, one after the other, each claimed just before it is sent: a
+    /// lease covers one delivery (at most a few SMTP steps of [`LEASE`]'s length), never a queue of them.
     pub fn deliver_due(&self) -> Result<Round, AppError> {
-        let now = stored_now();
-        let claimed = self.outbox.claim(now, now + LEASE, BATCH)?;
-        let mut round = Round {
-            claimed: claimed.len(),
-            ..Round::default()
-        };
-        for queued in claimed {
-            match self.transport.send(&queued.mail) {
-                Ok(()) => {
-                    self.outbox.delivered(queued.id)?;
-                    round.delivered += 1;
-                    tracing::info!(
-                        mail = queued.id.get(),
-                        attempts = queued.attempts,
-                        "mail delivered"
-                    );
-                }
-                Err(DeliveryError::Undeliverable(why)) => {
-                    self.outbox.give_up(queued.id, &why)?;
-                    round.given_up += 1;
-                    tracing::error!(mail = queued.id.get(), error = %why, "mail cannot be sent: given up");
-                }
-                Err(DeliveryError::Retry(why)) => {
-                    match retry_after(queued.created_at, queued.attempts, stored_now()) {
-                        Some(at) => {
-                            self.outbox.retry_at(queued.id, at, &why)?;
-                            round.retrying += 1;
-                            tracing::warn!(
-                                mail = queued.id.get(),
-                                attempts = queued.attempts,
-                                retry_at = %at,
-                                error = %why,
-                                "mail delivery failed: will retry"
-                            );
-                        }
-                        None => {
-                            self.outbox.give_up(queued.id, &why)?;
-                            round.given_up += 1;
-                            tracing::error!(
-                                mail = queued.id.get(),
-                                attempts = queued.attempts,
-                                error = %why,
-                                "mail delivery failed for a day: given up"
-                            );
-                        }
+        let mut round = Round::default();
+        while round.claimed < BATCH as usize {
+            let now = stored_now();
+            let Some(queued) = self.outbox.claim(now, now + LEASE, 1)?.into_iter().next() else {
+                break;
+            };
+            round.claimed += 1;
+            self.deliver(queued, now, &mut round)?;
+        }
+        Ok(round)
+    }
+
+    fn deliver(&self, queued: QueuedMail, now: DateTime<Utc>, round: &mut Round) -> Result<(), AppError> {
+        let (id, attempts) = (queued.id, queued.attempts);
+        if queued.expires_at.is_some_and(|expiry| expiry <= now) {
+            self.outbox
+                .give_up(id, attempts, "its link expired before it could be delivered")?;
+            round.given_up += 1;
+            tracing::warn!(
+                mail = id.get(),
+                attempts,
+                "mail given up: its link expired before delivery"
+            );
+            return Ok(());
+        }
+        match self.transport.send(&queued.mail) {
+            Ok(()) => {
+                self.outbox.delivered(id, attempts)?;
+                round.delivered += 1;
+                tracing::info!(mail = id.get(), attempts, "mail delivered");
+            }
+            Err(DeliveryError::Undeliverable(why)) => {
+                let why = without_addresses(&why);
+                self.outbox.give_up(id, attempts, &why)?;
+                round.given_up += 1;
+                tracing::error!(mail = id.get(), error = %why, "mail cannot be sent: given up");
+            }
+            Err(DeliveryError::Retry(why)) => {
+                let why = without_addresses(&why);
+                match retry_after(queued.created_at, attempts, stored_now()) {
+                    Some(at) => {
+                        self.outbox.retry_at(id, attempts, at, &why)?;
+                        round.retrying += 1;
+                        tracing::warn!(
+                            mail = id.get(),
+                            attempts,
+                            retry_at = %at,
+                            error = %why,
+                            "mail delivery failed: will retry"
+                        );
+                    }
+                    None => {
+                        self.outbox.give_up(id, attempts, &why)?;
+                        round.given_up += 1;
+                        tracing::error!(
+                            mail = id.get(),
+                            attempts,
+                            error = %why,
+                            "mail delivery failed for a day: given up"
+                        );
                     }
                 }
             }
         }
-        Ok(round)
+        Ok(())
     }
+}
+
+/// A server's answer without the addresses it may quote (`550 <bob@example.org> unknown`): what is logged
+/// and kept of a failure names no recipient.
+fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| if word.contains('@') { "<address>" } else { word })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -189,7 +214,7 @@ mod tests {
     use super::*;
     use chrono::TimeDelta;
     use plaza_domain::MailId;
-    use plaza_domain::mail::{GIVE_UP_AFTER, Mail, MockMailOutbox, MockMailTransport, QueuedMail};
+    use plaza_domain::mail::{GIVE_UP_AFTER, Mail, MockMailOutbox, MockMailTransport};
 
     fn queued(id: i64, written: DateTime<Utc>, attempts: u32) -> QueuedMail {
         QueuedMail {
@@ -200,9 +225,12 @@ mod tests {
                 text: "t".into(),
                 html: "h".into(),
                 message_id: format!("<{id}@example.org>"),
+                unsubscribe: None,
+                attachment: None,
             },
             created_at: written,
             attempts,
+            expires_at: None,
         }
     }
 
@@ -214,42 +242,51 @@ mod tests {
         )
     }
 
+    /// An outbox that hands out `mails` one claim at a time, each leased for [`LEASE`].
+    fn handing_out(mails: Vec<QueuedMail>) -> MockMailOutbox {
+        let mut outbox = MockMailOutbox::new();
+        let mut waiting = mails.into_iter();
+        outbox
+            .expect_claim()
+            .withf(|now, lease, limit| *lease - *now == LEASE && *limit == 1)
+            .returning(move |_, _, _| Ok(waiting.next().into_iter().collect()));
+        outbox
+    }
+
     #[test]
     fn each_claimed_mail_is_recorded_as_delivered_retried_or_given_up() {
         let now = Utc::now();
-        let mut outbox = MockMailOutbox::new();
-        outbox
-            .expect_claim()
-            .withf(|now, lease, limit| *lease - *now == LEASE && *limit == BATCH)
-            .return_once(move |_, _, _| {
-                Ok(vec![
-                    queued(1, now, 1),
-                    queued(2, now, 3),
-                    queued(3, now - GIVE_UP_AFTER - TimeDelta::seconds(1), 40),
-                    queued(4, now, 1),
-                ])
-            });
+        let mut expired = queued(5, now, 1);
+        expired.expires_at = Some(now - TimeDelta::seconds(1));
+        let mut outbox = handing_out(vec![
+            queued(1, now, 1),
+            queued(2, now, 3),
+            queued(3, now - GIVE_UP_AFTER - TimeDelta::seconds(1), 40),
+            queued(4, now, 1),
+            expired,
+        ]);
         outbox
             .expect_delivered()
-            .withf(|id| id.get() == 1)
+            .withf(|id, attempts| id.get() == 1 && *attempts == 1)
             .times(1)
-            .returning(|_| Ok(()));
+            .returning(|_, _| Ok(()));
         outbox
             .expect_retry_at()
-            .withf(move |id, at, error| {
+            .withf(move |id, attempts, at, error| {
                 let wait = *at - Utc::now();
                 id.get() == 2
+                    && *attempts == 3
                     && wait > TimeDelta::seconds(110)
                     && wait <= TimeDelta::seconds(120)
-                    && error == "connection refused"
+                    && error == "550 <address> refused"
             })
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(()));
         outbox
             .expect_give_up()
-            .withf(|id, _| id.get() == 3 || id.get() == 4)
-            .times(2)
-            .returning(|_, _| Ok(()));
+            .withf(|id, _, _| [3, 4, 5].contains(&id.get()))
+            .times(3)
+            .returning(|_, _, _| Ok(()));
         let mut transport = MockMailTransport::new();
         transport
             .expect_send()
@@ -257,35 +294,55 @@ mod tests {
             .returning(|mail| match mail.to.as_str() {
                 "1@example.org" => Ok(()),
                 "4@example.org" => Err(DeliveryError::Undeliverable("bad address".into())),
-                _ => Err(DeliveryError::Retry("connection refused".into())),
+                _ => Err(DeliveryError::Retry("550 <2@example.org> refused".into())),
             });
         let round = service(outbox, transport).deliver_due().unwrap();
         assert_eq!(
             round,
             Round {
-                claimed: 4,
+                claimed: 5,
                 delivered: 1,
                 retrying: 1,
-                given_up: 2
-            }
+                given_up: 3
+            },
+            "the expired one is given up unsent"
         );
     }
 
     #[test]
-    fn a_failure_to_record_a_delivery_stops_the_round() {
-        let mut outbox = MockMailOutbox::new();
+    fn a_round_ends_after_a_batch_and_when_nothing_is_due() {
         let now = Utc::now();
-        outbox
-            .expect_claim()
-            .return_once(move |_, _, _| Ok(vec![queued(1, now, 1), queued(2, now, 1)]));
+        let mut outbox = handing_out((1..=BATCH as i64 + 2).map(|id| queued(id, now, 1)).collect());
+        outbox.expect_delivered().returning(|_, _| Ok(()));
+        let mut transport = MockMailTransport::new();
+        transport.expect_send().returning(|_| Ok(()));
+        let mail = service(outbox, transport);
+        assert_eq!(mail.deliver_due().unwrap().delivered, BATCH as usize);
+        assert_eq!(mail.deliver_due().unwrap().delivered, 2);
+        assert_eq!(mail.deliver_due().unwrap(), Round::default());
+    }
+
+    #[test]
+    fn a_failure_to_record_a_delivery_stops_the_round() {
+        let now = Utc::now();
+        let mut outbox = handing_out(vec![queued(1, now, 1), queued(2, now, 1)]);
         outbox
             .expect_delivered()
             .times(1)
-            .returning(|_| Err(plaza_domain::RepoError::Unavailable("disk full".into())));
+            .returning(|_, _| Err(plaza_domain::RepoError::Unavailable("disk full".into())));
         let mut transport = MockMailTransport::new();
-        // The second mail stays leased and is tried when the lease ends, not now: the store is failing.
+        // The second mail is not claimed: the store is failing.
         transport.expect_send().times(1).returning(|_| Ok(()));
         assert!(service(outbox, transport).deliver_due().is_err());
+    }
+
+    #[test]
+    fn failures_are_kept_without_the_addresses_they_quote() {
+        assert_eq!(
+            without_addresses("550 5.1.1 <bob@example.org>: Recipient address rejected"),
+            "550 5.1.1 <address> Recipient address rejected"
+        );
+        assert_eq!(without_addresses("connection refused"), "connection refused");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::letters;
 use crate::mail::{Doorbell, MailSettings};
 use crate::password::PasswordHasher;
-use crate::secret::{digest, new_secret};
+use crate::secret::{digest, new_secret, well_formed};
 use crate::stored_now;
 
 /// What every refusal of a token says.
@@ -30,15 +30,6 @@ pub struct PasswordResetService {
     bus: Arc<dyn NotificationBus>,
     settings: Arc<MailSettings>,
     doorbell: Arc<Doorbell>,
-}
-
-/// A token as [`new_secret`] makes them: 43 URL-safe base64 characters. Anything else is refused before
-/// the store is asked.
-fn well_formed(token: &str) -> bool {
-    token.len() == 43
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl PasswordResetService {
@@ -80,6 +71,7 @@ impl PasswordResetService {
                 user: Some(user.id),
                 mail,
                 created_at: now,
+                expires_at: Some(now + TOKEN_LIFETIME),
             },
         })?;
         match issued {

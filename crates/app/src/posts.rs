@@ -14,15 +14,27 @@ use crate::removal::{Remover, Seen};
 pub struct PostService {
     posts: Arc<dyn PostRepository>,
     remover: Remover,
+    verified_email: crate::email_verification::VerifiedEmailRule,
 }
 
 impl PostService {
     pub fn new(posts: Arc<dyn PostRepository>, remover: Remover) -> Self {
-        Self { posts, remover }
+        Self {
+            posts,
+            remover,
+            verified_email: Default::default(),
+        }
+    }
+
+    /// Requires a verified address of whoever creates (`REQUIRE_VERIFIED_EMAIL`).
+    pub fn with_verified_email_rule(mut self, rule: crate::email_verification::VerifiedEmailRule) -> Self {
+        self.verified_email = rule;
+        self
     }
 
     /// Publishes a post; whoever writes it is its author.
     pub fn create(&self, actor: &User, title: PostTitle, content: PostContent) -> Result<Post, AppError> {
+        crate::email_verification::refuse_unverified(self.verified_email, actor)?;
         Ok(self.posts.create(NewPost {
             title,
             content,

@@ -14,6 +14,15 @@ pub fn new_secret() -> Result<String, AppError> {
     Ok(URL_SAFE_NO_PAD.encode(secret))
 }
 
+/// Whether `token` has the shape [`new_secret`] gives (43 URL-safe base64 characters): anything else is
+/// refused before a store is asked.
+pub fn well_formed(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// A fresh ticket admission code: 256 random bits (see [`new_secret`]).
 pub fn new_ticket_code() -> Result<plaza_domain::ticket::TicketCode, AppError> {
     plaza_domain::ticket::TicketCode::parse(&new_secret()?)

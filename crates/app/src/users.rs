@@ -5,7 +5,8 @@ use std::sync::Arc;
 use plaza_domain::avatar::{AvatarFile, AvatarStore};
 use plaza_domain::live::{NotificationBus, Signal};
 use plaza_domain::user::{
-    Email, FullName, Locale, NewUser, Password, PasswordChange, User, UserChanges, UserRepository, Username,
+    Email, FullName, Locale, MailSchedule, NewUser, NotificationMail, Password, PasswordChange, TimeZoneName,
+    User, UserChanges, UserRepository, Username,
 };
 use plaza_domain::{Page, PageRequest, UserId, ValidationErrors};
 
@@ -16,6 +17,26 @@ use crate::password::PasswordHasher;
 /// The most users one batch look-up may name.
 pub const MAX_BATCH_IDS: usize = 100;
 
+/// The account's notification mail after a change of either part (`None`: neither changes), with the next
+/// daily digest due when daily.
+fn schedule(
+    actor: &User,
+    preference: Option<NotificationMail>,
+    zone: Option<TimeZoneName>,
+) -> Option<MailSchedule> {
+    if preference.is_none() && zone.is_none() {
+        return None;
+    }
+    let preference = preference.unwrap_or(actor.notification_mail);
+    let time_zone = zone.unwrap_or(actor.time_zone);
+    Some(MailSchedule {
+        preference,
+        time_zone,
+        next_digest: (preference == NotificationMail::Daily)
+            .then(|| time_zone.next_digest_after(crate::stored_now())),
+    })
+}
+
 /// A validated registration, or the new profile of a `PUT`.
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -24,6 +45,10 @@ pub struct Profile {
     pub full_name: Option<FullName>,
     /// The language they read Plaza in; `None`: English at registration, unchanged on a `PUT`.
     pub locale: Option<Locale>,
+    /// Mail about notifications; `None`: off at registration, unchanged on a `PUT`.
+    pub notification_mail: Option<NotificationMail>,
+    /// Where they live; `None`: UTC at registration, unchanged on a `PUT`.
+    pub time_zone: Option<TimeZoneName>,
 }
 
 #[derive(Clone)]
@@ -33,6 +58,8 @@ pub struct UserService {
     avatars: Arc<dyn AvatarStore>,
     images: Arc<dyn AvatarImages>,
     bus: Arc<dyn NotificationBus>,
+    /// Where verification links point; `None` (tests): no verification mail is written.
+    mail: Option<(Arc<crate::mail::MailSettings>, Arc<crate::mail::Doorbell>)>,
 }
 
 impl UserService {
@@ -49,20 +76,75 @@ impl UserService {
             avatars,
             images,
             bus,
+            mail: None,
+        }
+    }
+
+    /// Mails a verification link at registration and at each change of address.
+    pub fn with_verification_mail(
+        mut self,
+        settings: Arc<crate::mail::MailSettings>,
+        doorbell: Arc<crate::mail::Doorbell>,
+    ) -> Self {
+        self.mail = Some((settings, doorbell));
+        self
+    }
+
+    /// The verification link for `email`, when mail is wired.
+    fn verification(
+        &self,
+        name: &str,
+        username: &str,
+        locale: Locale,
+        email: &str,
+    ) -> Result<Option<plaza_domain::email_verification::NewVerification>, AppError> {
+        self.mail
+            .as_ref()
+            .map(|(settings, _)| {
+                crate::email_verification::new_verification(
+                    settings,
+                    name,
+                    username,
+                    locale,
+                    email,
+                    crate::stored_now(),
+                )
+            })
+            .transpose()
+    }
+
+    fn ring(&self) {
+        if let Some((_, doorbell)) = &self.mail {
+            doorbell.ring();
         }
     }
 
     /// Creates an account; the password is stored only as a bcrypt hash.
     pub fn register(&self, profile: Profile, password: &Password) -> Result<User, AppError> {
         let password_hash = self.passwords.hash(password)?;
+        let locale = profile.locale.unwrap_or_default();
+        let name = profile
+            .full_name
+            .as_ref()
+            .map(|name| name.as_str().trim())
+            .filter(|name| !name.is_empty())
+            .unwrap_or(profile.username.as_str());
+        let verification =
+            self.verification(name, profile.username.as_str(), locale, profile.email.as_str())?;
+        let mails = verification.is_some();
         let new = NewUser {
             username: profile.username,
             email: profile.email,
             full_name: profile.full_name,
             password_hash,
-            locale: profile.locale.unwrap_or_default(),
+            locale,
+            verification,
         };
-        Ok(self.users.create(new)?)
+        let user = self.users.create(new)?;
+        if mails {
+            self.ring();
+        }
+        Ok(user)
     }
 
     pub fn get(&self, id: UserId) -> Result<User, AppError> {
@@ -110,14 +192,34 @@ impl UserService {
             }),
             None => None,
         };
+        let notification_mail = schedule(actor, profile.notification_mail, profile.time_zone);
+        let new_address = profile.email.as_str() != actor.email;
+        let verification = if new_address {
+            let name = profile
+                .full_name
+                .as_ref()
+                .map(|name| name.as_str().trim())
+                .filter(|name| !name.is_empty())
+                .unwrap_or(profile.username.as_str());
+            let locale = profile.locale.unwrap_or(actor.locale);
+            self.verification(name, profile.username.as_str(), locale, profile.email.as_str())?
+        } else {
+            None
+        };
+        let mails = verification.is_some();
         let changes = UserChanges {
             username: profile.username,
             email: profile.email,
             full_name: profile.full_name,
             password,
             locale: profile.locale,
+            notification_mail,
+            verification,
         };
         let updated = self.users.update(id, changes).or_not_found("user")?;
+        if mails {
+            self.ring();
+        }
         if changes_password {
             // Streams opened with tokens from before the change end.
             self.bus.publish(&[Signal::Credentials(id)]);
@@ -234,6 +336,9 @@ pub(crate) mod tests {
             created_at: Utc::now(),
             deleted_at: None,
             locale: plaza_domain::user::Locale::En,
+            email_verified_at: None,
+            notification_mail: NotificationMail::Off,
+            time_zone: TimeZoneName::UTC,
         }
     }
 
@@ -243,6 +348,8 @@ pub(crate) mod tests {
             email: Email::parse(format!("{username}@example.org")).unwrap(),
             full_name: None,
             locale: None,
+            notification_mail: None,
+            time_zone: None,
         }
     }
 

@@ -114,6 +114,8 @@ pub enum Conflict {
     AlreadyReported,
     /// The report was resolved already.
     ReportResolved,
+    /// The account's address is verified already.
+    AlreadyVerified,
 }
 
 impl fmt::Display for Conflict {
@@ -135,6 +137,7 @@ impl fmt::Display for Conflict {
             Conflict::OutOfReach => "the user's role puts them beyond the reach of this ban",
             Conflict::AlreadyReported => "you have reported this already; a moderator will look at it",
             Conflict::ReportResolved => "the report was resolved already",
+            Conflict::AlreadyVerified => "this address is verified already",
         })
     }
 }

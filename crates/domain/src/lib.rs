@@ -14,6 +14,7 @@
 pub mod avatar;
 pub mod calendar;
 pub mod comment;
+pub mod email_verification;
 pub mod error;
 pub mod event;
 pub mod health;
@@ -23,6 +24,7 @@ pub mod login;
 pub mod mail;
 pub mod modlog;
 pub mod notification;
+pub mod notification_mail;
 pub mod page;
 pub mod password_reset;
 pub mod place;

@@ -21,6 +21,25 @@ pub const FIRST_WAIT: Duration = Duration::seconds(30);
 /// The longest wait between two attempts.
 pub const LONGEST_WAIT: Duration = Duration::hours(1);
 
+/// At most this many one-time links (password resets, address verifications: each kind counted apart) go
+/// to one account within [`THROTTLE_WINDOW`]; past it, requests for the account send nothing (a mailbox is
+/// not flooded through Plaza).
+pub const MAX_MAILS_PER_WINDOW: u32 = 3;
+
+/// The window of [`MAX_MAILS_PER_WINDOW`].
+pub const THROTTLE_WINDOW: Duration = Duration::hours(1);
+
+/// What became of a request for a mailed link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issued {
+    /// The token and its mail are stored.
+    Sent,
+    /// The account had [`MAX_MAILS_PER_WINDOW`] such links made within [`THROTTLE_WINDOW`]: nothing stored.
+    Throttled,
+    /// No such account (or it was deleted): nothing stored.
+    NoAccount,
+}
+
 /// A mail, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
@@ -34,6 +53,22 @@ pub struct Mail {
     pub html: String,
     /// The `Message-ID` header, angle brackets included: made once, kept through every retry.
     pub message_id: String,
+    /// The one-click unsubscribe address (RFC 8058: `List-Unsubscribe` with `List-Unsubscribe-Post`),
+    /// for mail a preference turns off.
+    pub unsubscribe: Option<String>,
+    /// A file sent with the mail.
+    pub attachment: Option<Attachment>,
+}
+
+/// A text file sent with a mail (an event as iCalendar, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Its file name.
+    pub name: String,
+    /// Its media type, parameters included (`text/calendar; charset=utf-8; method=PUBLISH`).
+    pub content_type: String,
+    /// Its text.
+    pub body: String,
 }
 
 /// A mail to write to the outbox.
@@ -45,6 +80,9 @@ pub struct OutgoingMail {
     pub mail: Mail,
     /// When it was written: the day of retries counts from here.
     pub created_at: DateTime<Utc>,
+    /// When what it says stops being true (the link it carries stops working): not sent after that, and
+    /// its bodies are dropped then.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A mail claimed from the outbox for one delivery attempt.
@@ -56,8 +94,11 @@ pub struct QueuedMail {
     pub mail: Mail,
     /// When it was written.
     pub created_at: DateTime<Utc>,
-    /// Attempts so far, this one included.
+    /// Attempts so far, this one included: with `id`, what says this claim is still the mail's (a
+    /// report of an older claim changes nothing).
     pub attempts: u32,
+    /// See [`OutgoingMail::expires_at`].
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// When the next attempt at a mail written at `created_at` is due, after attempt number `attempts` (1 for
@@ -106,13 +147,16 @@ pub trait MailOutbox: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<QueuedMail>, RepoError>;
-    /// `id` was delivered: it leaves the outbox (its bodies, which may hold one-time links, with it).
-    fn delivered(&self, id: MailId) -> Result<(), RepoError>;
-    /// Delivering `id` failed with `error`: it is due again at `at`.
-    fn retry_at(&self, id: MailId, at: DateTime<Utc>, error: &str) -> Result<(), RepoError>;
-    /// Delivering `id` failed for good with `error`: it is kept as failed, without its bodies, and never
-    /// claimed again.
-    fn give_up(&self, id: MailId, error: &str) -> Result<(), RepoError>;
+    /// `id`, claimed for attempt `attempts`, was delivered: it leaves the outbox (its bodies, which may
+    /// hold one-time links, with it). Nothing happens when that claim is no longer the mail's (its lease
+    /// ended and another claim took it).
+    fn delivered(&self, id: MailId, attempts: u32) -> Result<(), RepoError>;
+    /// Delivering `id` (attempt `attempts`) failed with `error`: it is due again at `at`. Nothing happens
+    /// when that claim is no longer the mail's.
+    fn retry_at(&self, id: MailId, attempts: u32, at: DateTime<Utc>, error: &str) -> Result<(), RepoError>;
+    /// Delivering `id` (attempt `attempts`) failed for good with `error`: it is kept as failed, without
+    /// its bodies, and never claimed again. Nothing happens when that claim is no longer the mail's.
+    fn give_up(&self, id: MailId, attempts: u32, error: &str) -> Result<(), RepoError>;
     /// When the earliest mail waiting is due, if any is waiting.
     fn next_due(&self) -> Result<Option<DateTime<Utc>>, RepoError>;
 }

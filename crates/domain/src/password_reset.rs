@@ -11,13 +11,6 @@ use crate::user::PasswordHash;
 /// How long a reset link works.
 pub const TOKEN_LIFETIME: Duration = Duration::minutes(30);
 
-/// At most this many reset mails go to one account within [`THROTTLE_WINDOW`]; past it, requests for the
-/// account are answered as usual and send nothing (a mailbox is not flooded through Plaza).
-pub const MAX_MAILS_PER_WINDOW: u32 = 3;
-
-/// The window of [`MAX_MAILS_PER_WINDOW`].
-pub const THROTTLE_WINDOW: Duration = Duration::hours(1);
-
 /// A reset token to store, with the mail that carries it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewReset {
@@ -33,16 +26,7 @@ pub struct NewReset {
     pub mail: OutgoingMail,
 }
 
-/// What became of a request for a reset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Issued {
-    /// The token and its mail are stored.
-    Sent,
-    /// The account had [`MAX_MAILS_PER_WINDOW`] resets made within [`THROTTLE_WINDOW`]: nothing stored.
-    Throttled,
-    /// No such account (or it was deleted): nothing stored.
-    NoAccount,
-}
+pub use crate::mail::{Issued, MAX_MAILS_PER_WINDOW, THROTTLE_WINDOW};
 
 /// Storage of reset tokens.
 #[cfg_attr(feature = "mocks", mockall::automock)]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::calendar::CalendarRepository;
 use crate::comment::CommentRepository;
+use crate::email_verification::EmailVerificationRepository;
 use crate::event::EventRepository;
 use crate::health::StorageHealth;
 use crate::live::StreamTicketStore;
@@ -12,6 +13,7 @@ use crate::login::SharedLoginFailures;
 use crate::mail::MailOutbox;
 use crate::modlog::ModLogRepository;
 use crate::notification::NotificationRepository;
+use crate::notification_mail::NotificationMailRepository;
 use crate::password_reset::PasswordResetRepository;
 use crate::post::PostRepository;
 use crate::removal::RemovalRepository;
@@ -39,6 +41,10 @@ pub struct Stores {
     pub mail_outbox: Arc<dyn MailOutbox>,
     /// Password reset tokens (and the mails that carry them).
     pub password_resets: Arc<dyn PasswordResetRepository>,
+    /// E-mail verification tokens (and the mails that carry them).
+    pub email_verifications: Arc<dyn EmailVerificationRepository>,
+    /// What notification mail is due, and to whom.
+    pub notification_mail: Arc<dyn NotificationMailRepository>,
     /// Posts.
     pub posts: Arc<dyn PostRepository>,
     /// Comments, written together with the notifications they send.

@@ -169,6 +169,104 @@ impl Locale {
     }
 }
 
+/// Whether, and how often, an account gets mail about its notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NotificationMail {
+    /// Never (every account's until it says otherwise).
+    #[default]
+    Off,
+    /// At most one mail per [`EACH_MAIL_GAP`], listing everything unread since the last.
+    Each,
+    /// One digest a day at [`DIGEST_HOUR`] in the account's time zone.
+    Daily,
+}
+
+/// The least time between two notification mails of one account on [`NotificationMail::Each`].
+pub const EACH_MAIL_GAP: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// The local hour daily digests go out at.
+pub const DIGEST_HOUR: u32 = 8;
+
+impl NotificationMail {
+    /// Every value, by its name in the contract.
+    pub const ALL: [NotificationMail; 3] = [Self::Off, Self::Each, Self::Daily];
+
+    /// Its name in the contract (and the stored column).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Each => "each",
+            Self::Daily => "daily",
+        }
+    }
+
+    /// Reads a name exactly as the contract spells it.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|value| value.as_str() == raw)
+            .ok_or_else(|| Invalid::new("must be \"off\", \"each\" or \"daily\""))
+    }
+}
+
+/// An IANA time zone name (`Europe/Berlin`, `Asia/Shanghai`, `UTC`), as the time zone database knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZoneName(chrono_tz::Tz);
+
+impl TimeZoneName {
+    /// Every account's until it says otherwise.
+    pub const UTC: TimeZoneName = TimeZoneName(chrono_tz::Tz::UTC);
+
+    /// Accepts a name of the time zone database, spelled as it spells it.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        raw.parse::<chrono_tz::Tz>()
+            .ok()
+            .filter(|zone| zone.name() == raw)
+            .map(Self)
+            .ok_or_else(|| {
+                Invalid::new("must be an IANA time zone name such as \"Europe/Berlin\" or \"UTC\"")
+            })
+    }
+
+    /// The name.
+    pub fn as_str(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// `at` on this zone's clocks.
+    pub fn local(self, at: DateTime<Utc>) -> DateTime<chrono_tz::Tz> {
+        at.with_timezone(&self.0)
+    }
+
+    /// The next [`DIGEST_HOUR`] o'clock in this zone strictly after `now` (a day without that hour — a
+    /// clock change skipped it — takes the first instant after it).
+    pub fn next_digest_after(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        use chrono::{Days, TimeZone};
+        let local = now.with_timezone(&self.0).date_naive();
+        for ahead in 0..3 {
+            let day = local + Days::new(ahead);
+            let Some(at) = day.and_hms_opt(DIGEST_HOUR, 0, 0) else {
+                continue;
+            };
+            let instant = match self.0.from_local_datetime(&at) {
+                chrono::LocalResult::Single(instant) | chrono::LocalResult::Ambiguous(instant, _) => {
+                    instant.with_timezone(&Utc)
+                }
+                chrono::LocalResult::None => self
+                    .0
+                    .from_local_datetime(&(at + chrono::TimeDelta::hours(1)))
+                    .earliest()
+                    .map(|instant| instant.with_timezone(&Utc))
+                    .unwrap_or(now + chrono::TimeDelta::days(1)),
+            };
+            if instant > now {
+                return instant;
+            }
+        }
+        now + chrono::TimeDelta::days(1)
+    }
+}
+
 /// A stored account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -198,6 +296,12 @@ pub struct User {
     pub deleted_at: Option<DateTime<Utc>>,
     /// The language they read Plaza in.
     pub locale: Locale,
+    /// When a link mailed to `email` was opened; `None`: the address is not verified.
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// Mail about notifications.
+    pub notification_mail: NotificationMail,
+    /// Where they live, for the hour of daily digests.
+    pub time_zone: TimeZoneName,
 }
 
 /// What a deleted account is shown as, wherever its user name would be.
@@ -295,6 +399,8 @@ pub struct NewUser {
     pub password_hash: PasswordHash,
     /// The language they read Plaza in.
     pub locale: Locale,
+    /// The link that verifies the address, mailed in the transaction that creates the account.
+    pub verification: Option<crate::email_verification::NewVerification>,
 }
 
 /// A new password. The storage adapter moves the user's token epoch forward (see [`token_epoch`]) in the
@@ -339,6 +445,22 @@ pub struct UserChanges {
     pub password: Option<PasswordChange>,
     /// The language from now on, or `None` to keep it.
     pub locale: Option<Locale>,
+    /// Notification mail from now on, or `None` to keep it as it is.
+    pub notification_mail: Option<MailSchedule>,
+    /// When `email` is a new address: the link that verifies it. The address is then unverified until
+    /// the link is opened, and earlier links of the account stop working.
+    pub verification: Option<crate::email_verification::NewVerification>,
+}
+
+/// An account's notification mail as set: how often, where, and when the next mail is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailSchedule {
+    /// How often.
+    pub preference: NotificationMail,
+    /// Where the account lives.
+    pub time_zone: TimeZoneName,
+    /// When the next daily digest is due (`None` unless [`NotificationMail::Daily`]).
+    pub next_digest: Option<DateTime<Utc>>,
 }
 
 /// Storage of accounts.
@@ -506,6 +628,67 @@ mod tests {
     }
 
     #[test]
+    fn notification_mail_and_time_zones_are_read_as_the_contract_spells_them() {
+        for value in NotificationMail::ALL {
+            assert_eq!(NotificationMail::parse(value.as_str()), Ok(value));
+        }
+        assert!(NotificationMail::parse("weekly").is_err());
+        assert!(NotificationMail::parse("Each").is_err());
+        for zone in [
+            "UTC",
+            "Europe/Berlin",
+            "Asia/Shanghai",
+            "America/Argentina/Buenos_Aires",
+        ] {
+            assert_eq!(TimeZoneName::parse(zone).unwrap().as_str(), zone);
+        }
+        for bad in [
+            "",
+            "utc",
+            "europe/berlin",
+            "Mars/Olympus",
+            "UTC+1",
+            "Europe/Berlin\0",
+        ] {
+            assert!(TimeZoneName::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn digests_are_due_at_eight_local_time_the_next_time_it_comes() {
+        use chrono::TimeZone;
+        let berlin = TimeZoneName::parse("Europe/Berlin").unwrap();
+        // 06:00 UTC on a winter day is 07:00 in Berlin: 08:00 Berlin (07:00 UTC) the same day.
+        let early = Utc.with_ymd_and_hms(2026, 12, 5, 6, 0, 0).unwrap();
+        assert_eq!(
+            berlin.next_digest_after(early),
+            Utc.with_ymd_and_hms(2026, 12, 5, 7, 0, 0).unwrap()
+        );
+        // At 08:00 exactly: the next day's.
+        let eight = Utc.with_ymd_and_hms(2026, 12, 5, 7, 0, 0).unwrap();
+        assert_eq!(
+            berlin.next_digest_after(eight),
+            Utc.with_ymd_and_hms(2026, 12, 6, 7, 0, 0).unwrap()
+        );
+        // Summer time: 08:00 in Berlin is 06:00 UTC.
+        let june = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+        assert_eq!(
+            berlin.next_digest_after(june),
+            Utc.with_ymd_and_hms(2026, 6, 2, 6, 0, 0).unwrap()
+        );
+        let shanghai = TimeZoneName::parse("Asia/Shanghai").unwrap();
+        assert_eq!(
+            shanghai.next_digest_after(early),
+            Utc.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).unwrap(),
+            "14:00 in Shanghai: tomorrow's 08:00"
+        );
+        assert_eq!(
+            TimeZoneName::UTC.next_digest_after(early),
+            Utc.with_ymd_and_hms(2026, 12, 5, 8, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
     fn display_name_falls_back_to_the_username() {
         let mut user = User {
             id: UserId::from_stored(1),
@@ -520,6 +703,9 @@ mod tests {
             created_at: Utc::now(),
             deleted_at: None,
             locale: Locale::En,
+            email_verified_at: None,
+            notification_mail: NotificationMail::Off,
+            time_zone: TimeZoneName::UTC,
         };
         assert_eq!(user.display_name(), "alice");
         user.full_name = Some("  ".into());

@@ -50,6 +50,9 @@ error_codes! {
         InvalidToken = "invalid_token",
         /// `403`: authenticated, but not the owner of what is being changed.
         Forbidden = "forbidden",
+        /// `403`: the account's address is not verified, and this Plaza requires it (`REQUIRE_VERIFIED_EMAIL`) to
+        /// create events, posts and comments.
+        EmailUnverified = "email_unverified",
         /// `403`: the account is banned (`ban` says why and until when): its tokens and logins are refused.
         AccountBanned = "account_banned",
         /// `404`: the resource or route does not exist.
@@ -82,6 +85,8 @@ error_codes! {
         AlreadyReported = "already_reported",
         /// `409`: the report was resolved already.
         ReportResolved = "report_resolved",
+        /// `409`: the caller's address is verified already.
+        AlreadyVerified = "already_verified",
         /// `412`: an `If-Match` or `If-Unmodified-Since` condition did not hold.
         PreconditionFailed = "precondition_failed",
         /// `413`: the body is too large.
@@ -329,6 +334,11 @@ impl From<AppError> for ApiError {
                 plaza_app::error::REFRESH_TOKEN_REUSED,
             ),
             AppError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why),
+            AppError::EmailUnverified => Self::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::EmailUnverified,
+                "verify your e-mail address first: open the link mailed to it (POST /users/me/email-verification sends another)",
+            ),
             AppError::InvalidToken(why) => Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidToken, why),
             AppError::Banned(notice) => {
                 let mut error = Self::new(
@@ -356,6 +366,7 @@ impl From<AppError> for ApiError {
                     Conflict::LastAdmin => ErrorCode::LastAdmin,
                     Conflict::AlreadyReported => ErrorCode::AlreadyReported,
                     Conflict::ReportResolved => ErrorCode::ReportResolved,
+                    Conflict::AlreadyVerified => ErrorCode::AlreadyVerified,
                     // The use case answers this as a refusal; reaching here is a bug.
                     Conflict::OutOfReach => {
                         return Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, conflict.to_string());
@@ -450,7 +461,7 @@ mod tests {
             );
             assert!(names.insert(code.as_str()), "{} twice", code.as_str());
         }
-        assert_eq!(ErrorCode::ALL.len(), 28);
+        assert_eq!(ErrorCode::ALL.len(), 31);
         assert_eq!(ErrorCode::MethodNotAllowed.as_str(), "method_not_allowed");
     }
 }

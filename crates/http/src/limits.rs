@@ -20,10 +20,21 @@ fn unauthenticated_write(req: &ServiceRequest) -> Option<UnauthenticatedWrite> {
     if req.method() != Method::POST {
         return None;
     }
-    match req.path().trim_end_matches('/') {
+    // As the router will read it (the limits run before paths are normalized): percent-decoded, with runs
+    // of slashes as one, so `//token` or `/password%2Dreset` are counted like what they reach.
+    let decoded = percent_encoding::percent_decode_str(req.path()).decode_utf8_lossy();
+    let mut path = String::with_capacity(decoded.len());
+    for c in decoded.chars() {
+        if !(c == '/' && path.ends_with('/')) {
+            path.push(c);
+        }
+    }
+    match path.trim_end_matches('/') {
         "/token" => Some(UnauthenticatedWrite::Login),
         "/users" => Some(UnauthenticatedWrite::Registration),
-        "/password-reset" | "/password-reset/confirm" => Some(UnauthenticatedWrite::Recovery),
+        "/password-reset" | "/password-reset/confirm" | "/email-verification/confirm" | "/unsubscribe" => {
+            Some(UnauthenticatedWrite::Recovery)
+        }
         _ => None,
     }
 }

@@ -5,6 +5,8 @@
 //! can be told (`400` for an address that is not one, `429` over the per-client limit) says nothing about
 //! any account.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use actix_web::{HttpResponse, web};
 use plaza_domain::ValidationErrors;
 use plaza_domain::user::{Email, Password};
@@ -24,6 +26,31 @@ pub const LINK_REQUESTED: &str = "If an account uses this address, a link to cho
 /// The answer once a new password is chosen.
 pub const PASSWORD_CHOSEN: &str =
     "Your password has been changed and every session has ended. Log in with the new password.";
+
+/// The most password reset requests waiting for their look-up at once, in this process.
+const MAX_PENDING: usize = 64;
+
+static PENDING: AtomicUsize = AtomicUsize::new(0);
+
+/// One waiting request, counted until dropped.
+struct Pending;
+
+impl Pending {
+    fn enter() -> Option<Self> {
+        PENDING
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+                (now < MAX_PENDING).then_some(now + 1)
+            })
+            .ok()
+            .map(|_| Pending)
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        PENDING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// Asking for a reset link.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -80,12 +107,18 @@ pub async fn request(
         return Err(errors.into());
     };
     let resets = state.services.password_resets.clone();
-    // Not awaited: the answer must not wait for (or be timed by) the look-up and the mail.
-    drop(actix_web::rt::task::spawn_blocking(move || {
-        if let Err(error) = resets.request(email.as_str()) {
-            tracing::error!(%error, "a password reset request failed");
-        }
-    }));
+    // Not awaited: the answer must not wait for (or be timed by) the look-up and the mail. At most
+    // `MAX_PENDING` wait at once; past that a request is answered the same and dropped (a flood from many
+    // addresses must not fill the blocking pool every other request needs).
+    match Pending::enter() {
+        Some(pending) => drop(actix_web::rt::task::spawn_blocking(move || {
+            let _pending = pending;
+            if let Err(error) = resets.request(email.as_str()) {
+                tracing::error!(%error, "a password reset request failed");
+            }
+        })),
+        None => tracing::warn!("password reset requests are queued past their limit: one was dropped"),
+    }
     Ok(HttpResponse::Accepted()
         .insert_header(("Cache-Control", "no-store"))
         .json(DetailResponse {

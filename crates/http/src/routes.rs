@@ -8,8 +8,9 @@ use actix_web::{FromRequest, Handler, Responder, Route, web};
 use utoipa::openapi::OpenApi;
 
 use crate::{
-    attendees, avatars, calendar, comments, docs, events, health, live, moderation, notifications, overview,
-    password_reset, personal_data, posts, reports, sessions, tickets, token, users, waitlist, web_client,
+    attendees, avatars, calendar, comments, docs, email_verification, events, health, live, moderation,
+    notifications, overview, password_reset, personal_data, posts, reports, sessions, tickets, token,
+    unsubscribe, users, waitlist, web_client,
 };
 
 /// One method on one path.
@@ -109,12 +110,15 @@ pub fn endpoints() -> Vec<Endpoint> {
         route!(POST "/logout" => sessions::logout),
         route!(POST "/password-reset" => password_reset::request),
         route!(POST "/password-reset/confirm" => password_reset::confirm),
+        route!(POST "/email-verification/confirm" => email_verification::confirm),
+        route!(POST "/unsubscribe" => unsubscribe::unsubscribe),
         route!(POST "/users" => users::register),
         route!(GET "/users" => users::list_users),
         route!(GET "/users/me" => users::me),
         route!(DELETE "/users/me" => users::delete_me),
         route!(GET "/users/me/sessions" => sessions::list),
         route!(GET "/users/me/export" => personal_data::export),
+        route!(POST "/users/me/email-verification" => email_verification::resend),
         route!(POST "/users/me/calendar-secret" => calendar::new_secret),
         route!(GET "/users/me/calendar-secret" => calendar::secret_state),
         route!(DELETE "/users/me/calendar-secret" => calendar::turn_off),

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use plaza_app::users::{MAX_BATCH_IDS, Profile};
-use plaza_domain::user::{Email, FullName, Locale, Password, User, Username};
+use plaza_domain::user::{Email, FullName, Locale, NotificationMail, Password, TimeZoneName, User, Username};
 use plaza_domain::{PageRequest, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -32,6 +32,18 @@ pub struct UserResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, value_type = String, pattern = "^(en|zh-CN)$")]
     pub locale: Option<&'static str>,
+    /// Whether a link mailed to `email` was opened; only when the caller is this user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub email_verified: Option<bool>,
+    /// Mail about notifications (`"off"`, `"each"`, `"daily"`); only when the caller is this user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, value_type = String, pattern = "^(off|each|daily)$")]
+    pub email_notifications: Option<&'static str>,
+    /// An IANA time zone name (daily digests go out at 08:00 there); only when the caller is this user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, value_type = String)]
+    pub time_zone: Option<&'static str>,
     #[schema(required = true)]
     pub full_name: Option<String>,
     /// Where the avatar image is served, relative to the API's root: `/avatars/<name>`.
@@ -77,6 +89,9 @@ impl UserResponse {
             deleted,
             email: None,
             locale: None,
+            email_verified: None,
+            email_notifications: None,
+            time_zone: None,
             full_name: user.full_name.filter(|_| !deleted),
             avatar_url: user
                 .avatar
@@ -94,6 +109,9 @@ impl UserResponse {
         Self {
             email: Some(email),
             locale: Some(locale),
+            email_verified: Some(user.email_verified_at.is_some()),
+            email_notifications: Some(user.notification_mail.as_str()),
+            time_zone: Some(user.time_zone.as_str()),
             ..Self::public(user)
         }
     }
@@ -174,6 +192,15 @@ pub struct UpdateUserBody {
     #[serde(default)]
     #[schema(value_type = Option<String>, pattern = "^(en|zh-CN)$")]
     pub locale: Field<String>,
+    /// Mail about notifications: `"off"`, `"each"` (at most one mail per 10 minutes) or `"daily"` (08:00
+    /// in `time_zone`); left out or `null`: unchanged.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "^(off|each|daily)$")]
+    pub email_notifications: Field<String>,
+    /// An IANA time zone name (`Europe/Berlin`); left out or `null`: unchanged.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 64)]
+    pub time_zone: Field<String>,
 }
 
 /// The fields both bodies share.
@@ -184,6 +211,8 @@ struct UserFields {
     password: Field<String>,
     hashed_password: Field<String>,
     locale: Field<String>,
+    email_notifications: Field<String>,
+    time_zone: Field<String>,
 }
 
 impl From<RegisterBody> for UserFields {
@@ -195,6 +224,8 @@ impl From<RegisterBody> for UserFields {
             password: body.password,
             hashed_password: body.hashed_password,
             locale: body.locale,
+            email_notifications: Field::Absent,
+            time_zone: Field::Absent,
         }
     }
 }
@@ -208,6 +239,8 @@ impl From<UpdateUserBody> for UserFields {
             password: body.password,
             hashed_password: body.hashed_password,
             locale: body.locale,
+            email_notifications: body.email_notifications,
+            time_zone: body.time_zone,
         }
     }
 }
@@ -222,6 +255,14 @@ impl UserFields {
         let locale = self
             .locale
             .optional("locale", &mut errors, |raw| Locale::parse(&raw));
+        let notification_mail =
+            self.email_notifications
+                .optional("email_notifications", &mut errors, |raw| {
+                    NotificationMail::parse(&raw)
+                });
+        let time_zone = self
+            .time_zone
+            .optional("time_zone", &mut errors, |raw| TimeZoneName::parse(&raw));
         // Both names are checked when both are sent; `password` wins.
         let password = self.password.optional("password", &mut errors, Password::parse);
         let hashed = self
@@ -245,6 +286,8 @@ impl UserFields {
                     email,
                     full_name: full_name.given(),
                     locale: locale.given(),
+                    notification_mail: notification_mail.given(),
+                    time_zone: time_zone.given(),
                 },
                 password,
             )),

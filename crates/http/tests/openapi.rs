@@ -96,6 +96,8 @@ fn protected_routes_and_only_they_require_a_token() {
         "POST /token/refresh",
         "POST /password-reset",
         "POST /password-reset/confirm",
+        "POST /email-verification/confirm",
+        "POST /unsubscribe",
         "POST /users/",
         "GET /users/",
         "GET /users/{user_id}",

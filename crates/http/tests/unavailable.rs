@@ -56,6 +56,8 @@ async fn health_is_503_in_the_error_shape_when_the_database_does_not_answer() {
             origin: "http://localhost:8001".into(),
             domain: "localhost".into(),
         },
+        verified_email: plaza_app::VerifiedEmailRule::default(),
+        unsubscribe: plaza_app::UnsubscribeKey::new(&[1u8; 32]),
     });
     let app = test::init_service(plaza_http::app(plaza_http::AppState::new(services))).await;
     let response = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;

@@ -82,6 +82,12 @@ mod tests {
             text: "你好\n".into(),
             html: "<p>你好</p>\n".into(),
             message_id: "<abc123@example.org>".into(),
+            unsubscribe: Some("https://plaza.example.org/unsubscribe?token=t".into()),
+            attachment: Some(plaza_domain::mail::Attachment {
+                name: "event-1.ics".into(),
+                content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+                body: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
+            }),
         };
         mails.send(&mail).unwrap();
         let files: Vec<_> = fs::read_dir(mails.dir())
@@ -99,6 +105,16 @@ mod tests {
             "a non-ASCII subject is encoded: {text}"
         );
         assert!(text.contains("multipart/alternative"), "{text}");
+        assert!(text.contains("multipart/mixed"), "with its attachment: {text}");
+        assert!(text.contains("filename=\"event-1.ics\""), "{text}");
+        assert!(
+            text.contains("List-Unsubscribe: <https://plaza.example.org/unsubscribe?token=t>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -112,6 +128,8 @@ mod tests {
             text: "t".into(),
             html: "h".into(),
             message_id: "<x@example.org>".into(),
+            unsubscribe: None,
+            attachment: None,
         };
         assert!(matches!(mails.send(&mail), Err(DeliveryError::Undeliverable(_))));
     }

@@ -14,7 +14,7 @@ use crate::smtp_url::{Security, SmtpUrl};
 /// hangs fails the attempt, which is retried later.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// [`MailTransport`] over SMTP: one connection per delivery round is reused (lettre's pool).
+/// [`MailTransport`] over SMTP: a connection per mail (mail is rare; no pool to go stale).
 pub struct SmtpMailer {
     transport: SmtpTransport,
     from: FromAddress,

@@ -33,6 +33,9 @@ struct UserRow<'a> {
     ban_reason: Option<&'a str>,
     deleted_at: Option<NaiveDateTime>,
     locale: &'static str,
+    email_verified_at: Option<NaiveDateTime>,
+    email_notifications: &'static str,
+    time_zone: &'static str,
 }
 
 #[derive(Insertable)]
@@ -171,6 +174,7 @@ pub fn import_all(
             ))
             .into());
         }
+        start_mail_from_here(conn)?;
         // Last: `setval` is not undone by a rollback, so nothing that can still fail comes after it.
         reset_sequences(conn)?;
         Ok(written)
@@ -201,6 +205,9 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
                     ban_reason: u.ban.as_ref().map(|ban| ban.reason.as_str()),
                     deleted_at: u.deleted_at.map(utc),
                     locale: u.locale.as_str(),
+                    email_verified_at: u.email_verified_at.map(utc),
+                    email_notifications: u.notification_mail.as_str(),
+                    time_zone: u.time_zone.as_str(),
                 })
                 .collect();
             diesel::insert_into(users::table).values(&rows).execute(conn)?;
@@ -464,6 +471,20 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
 
 /// Moves every id sequence past the highest id its table holds, and past every id the moderation log
 /// names for that kind of thing: a removed item (whose copy stays behind) keeps its id to itself.
+/// Notification mail carries on from the moved notifications, not from the first: none is mailed again,
+/// and daily digests are due at once (they find nothing new and set their next time).
+fn start_mail_from_here(conn: &mut Conn) -> Result<(), StoreError> {
+    for statement in [
+        "UPDATE mail_scan SET last_notification_id = (SELECT coalesce(max(id), 0) FROM notifications)",
+        "UPDATE users SET notification_mail_cursor = coalesce((SELECT max(n.id) FROM notifications n \
+         WHERE n.owner_id = users.id), 0)",
+        "UPDATE users SET notification_mail_due_at = now() WHERE email_notifications = 'daily'",
+    ] {
+        diesel::sql_query(statement).execute(conn)?;
+    }
+    Ok(())
+}
+
 fn reset_sequences(conn: &mut Conn) -> Result<(), StoreError> {
     for table in Table::ALL.iter().copied().filter(|table| has_id_sequence(*table)) {
         let table = table_name(table);
@@ -502,6 +523,14 @@ mod tests {
         (
             "sessions",
             "sign-ins, not content: after moving the data everyone logs in once more",
+        ),
+        (
+            "email_verifications",
+            "links valid for a day: an account not yet verified asks for another (its state moves with it)",
+        ),
+        (
+            "mail_scan",
+            "where the mail worker is in the notifications: set after the copy to the last one moved",
         ),
         (
             "password_resets",

@@ -3,6 +3,7 @@
 //! both); where PostgreSQL needs it, the same guarantees are had differently — row locks instead of
 //! SQLite's single writer, a GIN-indexed `tsvector` of the domain's search tokens instead of FTS5.
 
+mod account_links;
 pub mod bus;
 mod calendar;
 mod comments;
@@ -14,6 +15,7 @@ mod issue;
 mod login_failures;
 mod mail;
 mod modlog;
+mod notification_mail;
 mod notifications;
 mod posts;
 mod removal;

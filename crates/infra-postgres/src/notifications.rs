@@ -15,7 +15,7 @@ use crate::schema::{inbox_counts, notifications, users};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = notifications, check_for_backend(Pg))]
-struct NotificationRow {
+pub(crate) struct NotificationRow {
     id: i64,
     message: String,
     created_at: NaiveDateTime,

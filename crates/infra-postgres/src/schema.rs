@@ -17,6 +17,12 @@ diesel::table! {
         ban_reason -> Nullable<Text>,
         deleted_at -> Nullable<Timestamp>,
         locale -> Text,
+        email_verified_at -> Nullable<Timestamp>,
+        email_notifications -> Text,
+        time_zone -> Text,
+        notification_mail_cursor -> BigInt,
+        notification_mail_due_at -> Nullable<Timestamp>,
+        notification_mailed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -142,6 +148,28 @@ diesel::table! {
         attempts -> Integer,
         status -> Text,
         last_error -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        unsubscribe_url -> Nullable<Text>,
+        attachment_name -> Nullable<Text>,
+        attachment_type -> Nullable<Text>,
+        attachment_body -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mail_scan (id) {
+        id -> Integer,
+        last_notification_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    email_verifications (token_digest) {
+        token_digest -> Text,
+        user_id -> BigInt,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -157,6 +185,8 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     calendar_feeds,
     mail_outbox,
+    mail_scan,
+    email_verifications,
     password_resets,
     users,
     events,

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use plaza_domain::Stores;
 
+use crate::account_links::PgAccountLinks;
 use crate::calendar::PgCalendars;
 use crate::comments::PgCommentRepository;
 use crate::db::Database;
@@ -11,6 +12,7 @@ use crate::events::PgEventRepository;
 use crate::login_failures::PgLoginFailures;
 use crate::mail::PgMail;
 use crate::modlog::PgModLog;
+use crate::notification_mail::PgNotificationMail;
 use crate::notifications::PgNotificationRepository;
 use crate::posts::PgPostRepository;
 use crate::removal::PgRemovals;
@@ -32,7 +34,9 @@ impl Database {
             waitlists: Arc::new(PgWaitlists::new(self.clone())),
             calendars: Arc::new(PgCalendars::new(self.clone())),
             mail_outbox: Arc::new(PgMail::new(self.clone())),
-            password_resets: Arc::new(PgMail::new(self.clone())),
+            password_resets: Arc::new(PgAccountLinks::new(self.clone())),
+            email_verifications: Arc::new(PgAccountLinks::new(self.clone())),
+            notification_mail: Arc::new(PgNotificationMail::new(self.clone())),
             posts: Arc::new(PgPostRepository::new(self.clone())),
             comments: Arc::new(PgCommentRepository::new(self.clone())),
             notifications: Arc::new(PgNotificationRepository::new(self.clone())),

@@ -7,8 +7,8 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use plaza_domain::modlog::{ModAction, ModTarget, RoleChange};
 use plaza_domain::role::Role;
 use plaza_domain::user::{
-    Ban, BanOrder, Locale, NewUser, PasswordHash, User, UserChanges, UserRepository, deleted_account_email,
-    token_epoch,
+    Ban, BanOrder, Locale, NewUser, NotificationMail, PasswordHash, TimeZoneName, User, UserChanges,
+    UserRepository, deleted_account_email, token_epoch,
 };
 use plaza_domain::{Conflict, Page, PageRequest, RepoError, SessionId, UserId};
 
@@ -19,7 +19,7 @@ use crate::schema::users;
 
 #[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = users, check_for_backend(Pg))]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     username: String,
     email: String,
@@ -36,6 +36,9 @@ struct UserRow {
     ban_reason: Option<String>,
     locale: String,
     deleted_at: Option<NaiveDateTime>,
+    email_verified_at: Option<NaiveDateTime>,
+    email_notifications: String,
+    time_zone: String,
 }
 
 impl From<UserRow> for User {
@@ -59,6 +62,11 @@ impl From<UserRow> for User {
             // The column's CHECK admits only the locales `parse` reads.
             locale: Locale::parse(&row.locale).unwrap_or_default(),
             deleted_at: row.deleted_at.map(|at| at.and_utc()),
+            email_verified_at: row.email_verified_at.map(|at| at.and_utc()),
+            // The column's CHECK admits only the values `parse` reads.
+            notification_mail: NotificationMail::parse(&row.email_notifications).unwrap_or_default(),
+            // Written only from a parsed name; a zone the database has dropped reads as UTC.
+            time_zone: TimeZoneName::parse(&row.time_zone).unwrap_or(TimeZoneName::UTC),
         }
     }
 }
@@ -195,8 +203,8 @@ fn lock_working_admins(conn: &mut Conn) -> Result<Vec<i64>, StoreError> {
 
 /// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
 /// stream tickets), its inbox, its waitlist places, its place among events' participants, its private
-/// calendar feed, its password reset tokens and the mails not yet sent to it.
-const ERASED_WITH_ACCOUNT: [&str; 8] = [
+/// calendar feed, its password reset and e-mail verification tokens, and the mails not yet sent to it.
+const ERASED_WITH_ACCOUNT: [&str; 9] = [
     "DELETE FROM sessions WHERE user_id = $1",
     "DELETE FROM stream_tickets WHERE user_id = $1",
     "DELETE FROM notifications WHERE owner_id = $1",
@@ -204,6 +212,7 @@ const ERASED_WITH_ACCOUNT: [&str; 8] = [
     "DELETE FROM event_participants WHERE user_id = $1",
     "DELETE FROM calendar_feeds WHERE user_id = $1",
     "DELETE FROM password_resets WHERE user_id = $1",
+    "DELETE FROM email_verifications WHERE user_id = $1",
     "DELETE FROM mail_outbox WHERE user_id = $1",
 ];
 
@@ -240,6 +249,7 @@ fn list(conn: &mut Conn, role: Option<Role>, page: PageRequest) -> Result<Page<U
 
 impl UserRepository for PgUserRepository {
     fn create(&self, user: NewUser) -> Result<User, RepoError> {
+        let user_verification = user.verification.clone();
         self.db.write(|conn| {
             let created = now();
             let row = diesel::insert_into(users::table)
@@ -254,7 +264,11 @@ impl UserRepository for PgUserRepository {
                 })
                 .returning(UserRow::as_returning())
                 .get_result(conn)?;
-            Ok(row.into())
+            let user = User::from(row);
+            if let Some(verification) = &user_verification {
+                crate::mail::issue_verification(conn, user.id, verification, false)?;
+            }
+            Ok(user)
         })
     }
 
@@ -419,6 +433,23 @@ impl UserRepository for PgUserRepository {
                     full_name: changes.full_name.as_ref().map(|name| name.as_str()),
                 })
                 .execute(conn)?;
+            if changes.password.is_some() || changes.email.as_str() != current.email {
+                // A reset link mailed before (perhaps to the old address) must not undo this change.
+                diesel::delete(
+                    crate::schema::password_resets::table
+                        .filter(crate::schema::password_resets::user_id.eq(id.get())),
+                )
+                .execute(conn)?;
+            }
+            if let Some(schedule) = &changes.notification_mail {
+                crate::mail::set_schedule(conn, id, schedule, current.notification_mail)?;
+            }
+            if let Some(verification) = &changes.verification {
+                diesel::update(users::table.find(id.get()))
+                    .set(users::email_verified_at.eq(None::<NaiveDateTime>))
+                    .execute(conn)?;
+                crate::mail::issue_verification(conn, id, verification, true)?;
+            }
             if let Some(locale) = changes.locale {
                 diesel::update(users::table.find(id.get()))
                     .set(users::locale.eq(locale.as_str()))

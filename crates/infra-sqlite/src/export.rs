@@ -310,6 +310,14 @@ mod tests {
             "sign-ins, not content: after moving the data everyone logs in once more",
         ),
         (
+            "email_verifications",
+            "links valid for a day: an account not yet verified asks for another (its state moves with it)",
+        ),
+        (
+            "mail_scan",
+            "where the mail worker is in the notifications: set after the copy to the last one moved",
+        ),
+        (
             "password_resets",
             "links valid for 30 minutes: whoever needs one asks again after the move",
         ),

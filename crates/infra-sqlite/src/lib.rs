@@ -1,6 +1,7 @@
 //! Plaza's storage adapter: the domain's repository ports over one SQLite file, with Diesel and an r2d2
 //! pool. Nothing outside this crate sees a Diesel type or a line of SQL.
 
+mod account_links;
 mod backup;
 mod buckets;
 mod calendar;
@@ -16,6 +17,7 @@ mod fresh_id;
 mod issue;
 mod mail;
 mod modlog;
+mod notification_mail;
 mod notifications;
 mod order;
 mod posts;

@@ -1,18 +1,16 @@
-//! The mail outbox (`mail_outbox`) and password reset tokens (`password_resets`).
+//! The mail outbox (`mail_outbox`), and what other writes put in it with their own rows.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use plaza_domain::mail::{Mail, MailOutbox, OutgoingMail, QueuedMail};
-use plaza_domain::password_reset::{
-    Issued, MAX_MAILS_PER_WINDOW, NewReset, PasswordResetRepository, THROTTLE_WINDOW,
-};
-use plaza_domain::user::{PasswordHash, token_epoch};
+use plaza_domain::email_verification::NewVerification;
+use plaza_domain::mail::{Attachment, Mail, MailOutbox, OutgoingMail, QueuedMail};
+use plaza_domain::user::{MailSchedule, NotificationMail};
 use plaza_domain::{MailId, RepoError, UserId};
 
 use crate::conn::Conn;
 use crate::db::Database;
 use crate::error::StoreError;
-use crate::schema::{mail_outbox, password_resets, users};
+use crate::schema::{email_verifications, mail_outbox, notifications, users};
 use crate::time::StoredTime;
 
 /// Writes `outgoing` to the outbox, due at once, inside the caller's transaction.
@@ -28,13 +26,92 @@ pub(crate) fn enqueue(conn: &mut Conn, outgoing: &OutgoingMail) -> QueryResult<M
             mail_outbox::message_id.eq(&outgoing.mail.message_id),
             mail_outbox::created_at.eq(written),
             mail_outbox::next_attempt_at.eq(written),
+            mail_outbox::expires_at.eq(outgoing.expires_at.map(|at| at.naive_utc())),
+            mail_outbox::unsubscribe_url.eq(&outgoing.mail.unsubscribe),
+            mail_outbox::attachment_name.eq(outgoing.mail.attachment.as_ref().map(|file| &file.name)),
+            mail_outbox::attachment_type.eq(outgoing.mail.attachment.as_ref().map(|file| &file.content_type)),
+            mail_outbox::attachment_body.eq(outgoing.mail.attachment.as_ref().map(|file| &file.body)),
         ))
         .returning(mail_outbox::id)
         .get_result::<i64>(conn)?;
     Ok(MailId::from_stored(id))
 }
 
-/// [`MailOutbox`] and [`PasswordResetRepository`] over SQLite.
+/// Stores `verification` for `user` and writes its mail to the outbox, inside the caller's transaction;
+/// `replacing`: the account's earlier links stop working (its address changed).
+pub(crate) fn issue_verification(
+    conn: &mut Conn,
+    user: UserId,
+    verification: &NewVerification,
+    replacing: bool,
+) -> Result<(), StoreError> {
+    if replacing {
+        diesel::delete(email_verifications::table.filter(email_verifications::user_id.eq(user.get())))
+            .execute(conn)?;
+    }
+    diesel::insert_into(email_verifications::table)
+        .values((
+            email_verifications::token_digest.eq(&verification.token_digest),
+            email_verifications::user_id.eq(user.get()),
+            email_verifications::email.eq(&verification.email),
+            email_verifications::created_at.eq(verification.created_at.naive_utc()),
+            email_verifications::expires_at.eq(verification.expires_at.naive_utc()),
+        ))
+        .execute(conn)?;
+    enqueue(
+        conn,
+        &OutgoingMail {
+            user: Some(user),
+            mail: verification.mail.clone(),
+            created_at: verification.created_at,
+            expires_at: Some(verification.expires_at),
+        },
+    )?;
+    Ok(())
+}
+
+/// Sets `user`'s notification mail to `schedule`, inside the caller's transaction. Turned on from off,
+/// mail starts with what comes from now on: the account's notifications so far count as covered.
+pub(crate) fn set_schedule(
+    conn: &mut Conn,
+    user: UserId,
+    schedule: &MailSchedule,
+    previous: NotificationMail,
+) -> Result<(), StoreError> {
+    if previous == NotificationMail::Off && schedule.preference != NotificationMail::Off {
+        let newest: Option<i64> = notifications::table
+            .filter(notifications::owner_id.eq(user.get()))
+            .select(diesel::dsl::max(notifications::id))
+            .first(conn)?;
+        diesel::update(users::table.find(user.get()))
+            .set(users::notification_mail_cursor.eq(newest.unwrap_or(0)))
+            .execute(conn)?;
+    }
+    // Each: a mail becomes due when something new arrives (and one already due stays due).
+    let due = match schedule.preference {
+        NotificationMail::Off => None,
+        NotificationMail::Daily => schedule.next_digest.map(|at| at.naive_utc()),
+        NotificationMail::Each => {
+            return Ok(diesel::update(users::table.find(user.get()))
+                .set((
+                    users::email_notifications.eq(schedule.preference.as_str()),
+                    users::time_zone.eq(schedule.time_zone.as_str()),
+                ))
+                .execute(conn)
+                .map(drop)?);
+        }
+    };
+    diesel::update(users::table.find(user.get()))
+        .set((
+            users::email_notifications.eq(schedule.preference.as_str()),
+            users::time_zone.eq(schedule.time_zone.as_str()),
+            users::notification_mail_due_at.eq(due),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// [`MailOutbox`] over SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteMail {
     db: Database,
@@ -56,6 +133,11 @@ struct QueuedRow {
     message_id: String,
     created_at: StoredTime,
     attempts: i32,
+    expires_at: Option<StoredTime>,
+    unsubscribe_url: Option<String>,
+    attachment_name: Option<String>,
+    attachment_type: Option<String>,
+    attachment_body: Option<String>,
 }
 
 impl From<QueuedRow> for QueuedMail {
@@ -68,11 +150,40 @@ impl From<QueuedRow> for QueuedMail {
                 text: row.text_body,
                 html: row.html_body,
                 message_id: row.message_id,
+                unsubscribe: row.unsubscribe_url,
+                attachment: attachment(row.attachment_name, row.attachment_type, row.attachment_body),
             },
             created_at: row.created_at.utc(),
             attempts: u32::try_from(row.attempts).unwrap_or(0),
+            expires_at: row.expires_at.map(StoredTime::utc),
         }
     }
+}
+
+/// The attachment stored in a row's three columns, when it has one.
+fn attachment(
+    name: Option<String>,
+    content_type: Option<String>,
+    body: Option<String>,
+) -> Option<Attachment> {
+    Some(Attachment {
+        name: name?,
+        content_type: content_type?,
+        body: body?,
+    })
+}
+
+/// The row of mail `id` while the claim of attempt `attempts` is still its own.
+fn claimed(
+    id: MailId,
+    attempts: u32,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Find<mail_outbox::table, i64>,
+    diesel::dsl::Eq<mail_outbox::attempts, i32>,
+> {
+    mail_outbox::table
+        .find(id.get())
+        .filter(mail_outbox::attempts.eq(i32::try_from(attempts).unwrap_or(i32::MAX)))
 }
 
 /// Cut to what a column of errors needs: a server's answer can be long.
@@ -121,23 +232,28 @@ impl MailOutbox for SqliteMail {
                     mail_outbox::message_id,
                     mail_outbox::created_at,
                     mail_outbox::attempts,
+                    mail_outbox::expires_at,
+                    mail_outbox::unsubscribe_url,
+                    mail_outbox::attachment_name,
+                    mail_outbox::attachment_type,
+                    mail_outbox::attachment_body,
                 ))
                 .load(conn)?;
             Ok(rows.into_iter().map(QueuedMail::from).collect())
         })
     }
 
-    fn delivered(&self, id: MailId) -> Result<(), RepoError> {
+    fn delivered(&self, id: MailId, attempts: u32) -> Result<(), RepoError> {
         self.db.write(move |conn| {
-            diesel::delete(mail_outbox::table.find(id.get())).execute(conn)?;
+            diesel::delete(claimed(id, attempts)).execute(conn)?;
             Ok(())
         })
     }
 
-    fn retry_at(&self, id: MailId, at: DateTime<Utc>, error: &str) -> Result<(), RepoError> {
+    fn retry_at(&self, id: MailId, attempts: u32, at: DateTime<Utc>, error: &str) -> Result<(), RepoError> {
         let error = short(error);
         self.db.write(move |conn| {
-            diesel::update(mail_outbox::table.find(id.get()))
+            diesel::update(claimed(id, attempts))
                 .set((
                     mail_outbox::next_attempt_at.eq(at.naive_utc()),
                     mail_outbox::last_error.eq(error),
@@ -147,10 +263,10 @@ impl MailOutbox for SqliteMail {
         })
     }
 
-    fn give_up(&self, id: MailId, error: &str) -> Result<(), RepoError> {
+    fn give_up(&self, id: MailId, attempts: u32, error: &str) -> Result<(), RepoError> {
         let error = short(error);
         self.db.write(move |conn| {
-            diesel::update(mail_outbox::table.find(id.get()))
+            diesel::update(claimed(id, attempts))
                 .set((
                     mail_outbox::status.eq("failed"),
                     mail_outbox::text_body.eq(""),
@@ -171,76 +287,6 @@ impl MailOutbox for SqliteMail {
                 .first::<StoredTime>(conn)
                 .optional()?
                 .map(StoredTime::utc))
-        })
-    }
-}
-
-impl PasswordResetRepository for SqliteMail {
-    fn issue(&self, reset: NewReset) -> Result<Issued, RepoError> {
-        self.db.write(move |conn| {
-            let live = users::table
-                .find(reset.user.get())
-                .filter(users::deleted_at.is_null())
-                .select(users::id)
-                .first::<i64>(conn)
-                .optional()?;
-            if live.is_none() {
-                return Ok(Issued::NoAccount);
-            }
-            let since = (reset.created_at - THROTTLE_WINDOW).naive_utc();
-            let recent: i64 = password_resets::table
-                .filter(password_resets::user_id.eq(reset.user.get()))
-                .filter(password_resets::created_at.gt(since))
-                .count()
-                .get_result(conn)?;
-            if recent >= i64::from(MAX_MAILS_PER_WINDOW) {
-                return Ok(Issued::Throttled);
-            }
-            diesel::insert_into(password_resets::table)
-                .values((
-                    password_resets::token_digest.eq(&reset.token_digest),
-                    password_resets::user_id.eq(reset.user.get()),
-                    password_resets::created_at.eq(reset.created_at.naive_utc()),
-                    password_resets::expires_at.eq(reset.expires_at.naive_utc()),
-                ))
-                .execute(conn)?;
-            enqueue(conn, &reset.mail)?;
-            Ok(Issued::Sent)
-        })
-    }
-
-    fn redeem(
-        &self,
-        token_digest: &str,
-        now: DateTime<Utc>,
-        hash: PasswordHash,
-    ) -> Result<Option<UserId>, RepoError> {
-        let token_digest = token_digest.to_owned();
-        self.db.write(move |conn| {
-            let owner = password_resets::table
-                .find(&token_digest)
-                .filter(password_resets::expires_at.gt(now.naive_utc()))
-                .select(password_resets::user_id)
-                .first::<i64>(conn)
-                .optional()?;
-            let Some(owner) = owner.map(UserId::from_stored) else {
-                return Ok(None);
-            };
-            let user = match crate::users::find_live(conn, owner) {
-                Ok(user) => user,
-                Err(StoreError(RepoError::NotFound)) => return Ok(None),
-                Err(error) => return Err(error),
-            };
-            let epoch = token_epoch::after_password_change(user.token_epoch, now);
-            diesel::update(users::table.find(owner.get()))
-                .set((
-                    users::password_hash.eq(&hash.0),
-                    users::password_changed_at.eq(epoch.naive_utc()),
-                ))
-                .execute(conn)?;
-            diesel::delete(password_resets::table.filter(password_resets::user_id.eq(owner.get())))
-                .execute(conn)?;
-            Ok(Some(owner))
         })
     }
 }

@@ -4,12 +4,14 @@ use std::sync::Arc;
 
 use plaza_domain::Stores;
 
+use crate::account_links::SqliteAccountLinks;
 use crate::calendar::SqliteCalendars;
 use crate::comments::SqliteCommentRepository;
 use crate::db::Database;
 use crate::events::SqliteEventRepository;
 use crate::mail::SqliteMail;
 use crate::modlog::SqliteModLog;
+use crate::notification_mail::SqliteNotificationMail;
 use crate::notifications::SqliteNotificationRepository;
 use crate::posts::SqlitePostRepository;
 use crate::removal::SqliteRemovals;
@@ -31,7 +33,9 @@ impl Database {
             waitlists: Arc::new(SqliteWaitlists::new(self.clone())),
             calendars: Arc::new(SqliteCalendars::new(self.clone())),
             mail_outbox: Arc::new(SqliteMail::new(self.clone())),
-            password_resets: Arc::new(SqliteMail::new(self.clone())),
+            password_resets: Arc::new(SqliteAccountLinks::new(self.clone())),
+            email_verifications: Arc::new(SqliteAccountLinks::new(self.clone())),
+            notification_mail: Arc::new(SqliteNotificationMail::new(self.clone())),
             posts: Arc::new(SqlitePostRepository::new(self.clone())),
             comments: Arc::new(SqliteCommentRepository::new(self.clone())),
             notifications: Arc::new(SqliteNotificationRepository::new(self.clone())),

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use plaza_domain::modlog::{ModAction, ModTarget, RoleChange};
 use plaza_domain::role::Role;
 use plaza_domain::user::{
-    Ban, BanOrder, Locale, NewUser, PasswordHash, User, UserChanges, UserRepository, deleted_account_email,
-    token_epoch,
+    Ban, BanOrder, Locale, NewUser, NotificationMail, PasswordHash, TimeZoneName, User, UserChanges,
+    UserRepository, deleted_account_email, token_epoch,
 };
 use plaza_domain::{Conflict, Page, PageRequest, RepoError, SessionId, UserId};
 
@@ -37,6 +37,9 @@ pub(crate) struct UserRow {
     ban_reason: Option<String>,
     locale: String,
     deleted_at: Option<StoredTime>,
+    email_verified_at: Option<StoredTime>,
+    email_notifications: String,
+    time_zone: String,
 }
 
 impl From<UserRow> for User {
@@ -60,6 +63,11 @@ impl From<UserRow> for User {
             // The column's CHECK admits only the locales `parse` reads.
             locale: Locale::parse(&row.locale).unwrap_or_default(),
             deleted_at: row.deleted_at.map(|at| at.utc()),
+            email_verified_at: row.email_verified_at.map(|at| at.utc()),
+            // The column's CHECK admits only the values `parse` reads.
+            notification_mail: NotificationMail::parse(&row.email_notifications).unwrap_or_default(),
+            // Written only from a parsed name; a zone the database has dropped reads as UTC.
+            time_zone: TimeZoneName::parse(&row.time_zone).unwrap_or(TimeZoneName::UTC),
         }
     }
 }
@@ -127,8 +135,8 @@ pub(crate) fn ban_in(conn: &mut Conn, order: &BanOrder) -> Result<(), StoreError
 
 /// What goes with a deleted account, each statement given its id: its sessions (and their refresh and
 /// stream tickets), its inbox, its waitlist places, its place among events' participants, its private
-/// calendar feed, its password reset tokens and the mails not yet sent to it.
-const ERASED_WITH_ACCOUNT: [&str; 8] = [
+/// calendar feed, its password reset and e-mail verification tokens, and the mails not yet sent to it.
+const ERASED_WITH_ACCOUNT: [&str; 9] = [
     "DELETE FROM sessions WHERE user_id = ?",
     "DELETE FROM stream_tickets WHERE user_id = ?",
     "DELETE FROM notifications WHERE owner_id = ?",
@@ -136,6 +144,7 @@ const ERASED_WITH_ACCOUNT: [&str; 8] = [
     "DELETE FROM event_participants WHERE user_id = ?",
     "DELETE FROM calendar_feeds WHERE user_id = ?",
     "DELETE FROM password_resets WHERE user_id = ?",
+    "DELETE FROM email_verifications WHERE user_id = ?",
     "DELETE FROM mail_outbox WHERE user_id = ?",
 ];
 
@@ -216,6 +225,7 @@ fn list(conn: &mut Conn, role: Option<Role>, page: PageRequest) -> Result<Page<U
 
 impl UserRepository for SqliteUserRepository {
     fn create(&self, user: NewUser) -> Result<User, RepoError> {
+        let user_verification = user.verification.clone();
         self.db.write(move |conn| {
             let created = now();
             let row = diesel::insert_into(users::table)
@@ -230,7 +240,11 @@ impl UserRepository for SqliteUserRepository {
                 })
                 .returning(UserRow::as_returning())
                 .get_result(conn)?;
-            Ok(row.into())
+            let user = User::from(row);
+            if let Some(verification) = &user_verification {
+                crate::mail::issue_verification(conn, user.id, verification, false)?;
+            }
+            Ok(user)
         })
     }
 
@@ -388,6 +402,23 @@ impl UserRepository for SqliteUserRepository {
             diesel::update(users::table.find(id.get()))
                 .set(&profile)
                 .execute(conn)?;
+            if changes.password.is_some() || changes.email.as_str() != current.email {
+                // A reset link mailed before (perhaps to the old address) must not undo this change.
+                diesel::delete(
+                    crate::schema::password_resets::table
+                        .filter(crate::schema::password_resets::user_id.eq(id.get())),
+                )
+                .execute(conn)?;
+            }
+            if let Some(schedule) = &changes.notification_mail {
+                crate::mail::set_schedule(conn, id, schedule, current.notification_mail)?;
+            }
+            if let Some(verification) = &changes.verification {
+                diesel::update(users::table.find(id.get()))
+                    .set(users::email_verified_at.eq(None::<NaiveDateTime>))
+                    .execute(conn)?;
+                crate::mail::issue_verification(conn, id, verification, true)?;
+            }
             if let Some(locale) = changes.locale {
                 diesel::update(users::table.find(id.get()))
                     .set(users::locale.eq(locale.as_str()))
@@ -453,6 +484,7 @@ pub(crate) mod tests {
             full_name: Some(FullName::parse(format!("{username} Example")).unwrap()),
             locale: plaza_domain::user::Locale::En,
             password_hash: PasswordHash("$2b$04$not-a-real-hash".into()),
+            verification: None,
         }
     }
 
@@ -504,6 +536,8 @@ pub(crate) mod tests {
             full_name: None,
             password: None,
             locale: None,
+            notification_mail: None,
+            verification: None,
         };
         let updated = repo.update(alice.id, keep_password).unwrap();
         assert_eq!(
@@ -525,6 +559,8 @@ pub(crate) mod tests {
                 hash: PasswordHash("$2b$04$other".into()),
             }),
             locale: None,
+            notification_mail: None,
+            verification: None,
         };
         let updated = repo.update(alice.id, new_password()).unwrap();
         assert_eq!(updated.password_hash.0, "$2b$04$other");
@@ -541,6 +577,8 @@ pub(crate) mod tests {
             full_name: None,
             password: None,
             locale: None,
+            notification_mail: None,
+            verification: None,
         };
         assert!(matches!(
             repo.update(alice.id, steal_name.clone()),

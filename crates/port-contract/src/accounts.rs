@@ -144,6 +144,8 @@ pub fn a_deleted_account_keeps_its_name_and_words_and_loses_the_rest(stores: &St
         full_name: None,
         password: None,
         locale: None,
+        notification_mail: None,
+        verification: None,
     };
     assert!(matches!(stores.users.update(bob, back), Err(RepoError::NotFound)));
     assert_eq!(
@@ -181,6 +183,8 @@ pub fn a_user_keeps_their_locale_until_they_change_it(stores: &Stores) {
         full_name: None,
         password: None,
         locale,
+        notification_mail: None,
+        verification: None,
     };
     assert_eq!(
         stores

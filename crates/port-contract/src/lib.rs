@@ -60,7 +60,10 @@ pub use calendar::{
     an_events_changes_are_counted_for_calendars,
 };
 pub use mail::{
-    a_reset_token_works_once_and_takes_the_others_with_it, claims_at_the_same_time_never_share_a_mail,
+    a_claim_whose_lease_ended_no_longer_speaks_for_the_mail,
+    a_reset_token_works_once_and_takes_the_others_with_it,
+    an_address_is_verified_by_a_link_to_it_and_a_new_address_starts_over,
+    claims_at_the_same_time_never_share_a_mail, notification_mail_follows_new_notifications_once,
     resets_are_throttled_per_account_and_end_with_it, the_outbox_hands_each_due_mail_to_one_claim_per_lease,
 };
 pub use moderation::{
@@ -87,6 +90,9 @@ macro_rules! contract_tests {
             a_calendar_secret_opens_one_feed_until_it_is_replaced,
             a_private_feed_lists_what_its_owner_organises_or_holds_once_in_order,
             the_outbox_hands_each_due_mail_to_one_claim_per_lease,
+            a_claim_whose_lease_ended_no_longer_speaks_for_the_mail,
+            an_address_is_verified_by_a_link_to_it_and_a_new_address_starts_over,
+            notification_mail_follows_new_notifications_once,
             claims_at_the_same_time_never_share_a_mail,
             a_reset_token_works_once_and_takes_the_others_with_it,
             resets_are_throttled_per_account_and_end_with_it,
@@ -174,6 +180,7 @@ pub(crate) fn new_user(name: &str) -> NewUser {
         full_name: Some(FullName::parse(format!("{name} Example")).unwrap()),
         password_hash: PasswordHash("$2b$04$not-a-real-hash".into()),
         locale: Locale::En,
+        verification: None,
     }
 }
 
@@ -465,6 +472,8 @@ pub fn user_names_and_emails_are_unique_ignoring_case(stores: &Stores) {
         full_name: None,
         password: None,
         locale: None,
+        notification_mail: None,
+        verification: None,
     };
     assert!(matches!(
         stores.users.update(bob, taking_alice),
@@ -524,6 +533,8 @@ pub fn a_password_change_moves_the_token_epoch_forward(stores: &Stores) {
             hash: PasswordHash(hash.into()),
         }),
         locale: None,
+        notification_mail: None,
+        verification: None,
     };
     let renamed = stores.users.update(alice.id, changes(None)).unwrap();
     assert_eq!((renamed.username.as_str(), renamed.full_name), ("alice2", None));

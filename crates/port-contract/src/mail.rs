@@ -4,9 +4,11 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use plaza_domain::email_verification::NewVerification;
 use plaza_domain::mail::{Mail, OutgoingMail};
 use plaza_domain::password_reset::{Issued, MAX_MAILS_PER_WINDOW, NewReset, TOKEN_LIFETIME};
 use plaza_domain::user::PasswordHash;
+use plaza_domain::user::{Email, NewUser, UserChanges, Username};
 use plaza_domain::{Stores, UserId};
 
 use crate::user;
@@ -24,8 +26,15 @@ fn outgoing(user: Option<UserId>, n: usize, written: DateTime<Utc>) -> OutgoingM
             text: format!("text {n}\n"),
             html: format!("<p>html {n}</p>\n"),
             message_id: format!("<mail-{n}@example.org>"),
+            unsubscribe: (n % 2 == 1).then(|| format!("https://plaza.example.org/unsubscribe?token={n}")),
+            attachment: (n % 3 == 1).then(|| plaza_domain::mail::Attachment {
+                name: format!("event-{n}.ics"),
+                content_type: "text/calendar; charset=utf-8".into(),
+                body: "BEGIN:VCALENDAR\r\nSUMMARY:会\r\nEND:VCALENDAR\r\n".into(),
+            }),
         },
         created_at: written,
+        expires_at: (n % 4 == 2).then(|| written + Duration::minutes(30)),
     }
 }
 
@@ -87,9 +96,15 @@ pub fn the_outbox_hands_each_due_mail_to_one_claim_per_lease(stores: &Stores) {
         "due again when the leases end"
     );
 
-    outbox.delivered(first).unwrap();
-    outbox.retry_at(second, at(40), "451 try later").unwrap();
-    outbox.give_up(third, "550 no such user").unwrap();
+    assert_eq!(
+        claimed[1].expires_at,
+        Some(at(1) + Duration::minutes(30)),
+        "its expiry kept"
+    );
+    assert_eq!(claimed[0].expires_at, None);
+    outbox.delivered(first, 1).unwrap();
+    outbox.retry_at(second, 1, at(40), "451 try later").unwrap();
+    outbox.give_up(third, 1, "550 no such user").unwrap();
     assert_eq!(
         outbox.next_due().unwrap(),
         Some(at(40)),
@@ -108,7 +123,27 @@ pub fn the_outbox_hands_each_due_mail_to_one_claim_per_lease(stores: &Stores) {
         again[0].mail.message_id, "<mail-2@example.org>",
         "a retry keeps its Message-ID"
     );
-    outbox.delivered(second).unwrap();
+    outbox.delivered(second, 2).unwrap();
+    assert_eq!(outbox.next_due().unwrap(), None);
+}
+
+pub fn a_claim_whose_lease_ended_no_longer_speaks_for_the_mail(stores: &Stores) {
+    let outbox = &stores.mail_outbox;
+    let mail = outbox.enqueue(outgoing(None, 7, at(0))).unwrap();
+    let first = outbox.claim(at(1), at(11), 1).unwrap();
+    assert_eq!(first[0].attempts, 1);
+    // The first claimer is slow: its lease ends and a second claim takes the mail.
+    let second = outbox.claim(at(11), at(21), 1).unwrap();
+    assert_eq!((second[0].id, second[0].attempts), (mail, 2));
+    outbox.delivered(mail, 1).unwrap();
+    outbox.retry_at(mail, 1, at(12), "late").unwrap();
+    outbox.give_up(mail, 1, "late").unwrap();
+    assert_eq!(
+        outbox.next_due().unwrap(),
+        Some(at(21)),
+        "the first claim's reports change nothing: the mail is the second claim's"
+    );
+    outbox.delivered(mail, 2).unwrap();
     assert_eq!(outbox.next_due().unwrap(), None);
 }
 
@@ -262,4 +297,297 @@ pub fn resets_are_throttled_per_account_and_end_with_it(stores: &Stores) {
             .is_empty(),
         "and so are the mails not yet sent to it"
     );
+}
+
+fn verification(email: &str, token: &str, created: DateTime<Utc>) -> NewVerification {
+    NewVerification {
+        token_digest: digest(token),
+        email: email.to_owned(),
+        created_at: created,
+        expires_at: created + Duration::hours(24),
+        mail: Mail {
+            message_id: format!("<verify-{token}@example.org>"),
+            to: email.to_owned(),
+            ..outgoing(None, 0, created).mail
+        },
+    }
+}
+
+pub fn an_address_is_verified_by_a_link_to_it_and_a_new_address_starts_over(stores: &Stores) {
+    let alice = user(stores, "alice");
+    assert_eq!(
+        stores.users.find(alice).unwrap().unwrap().email_verified_at,
+        None,
+        "a new account"
+    );
+    let links = &stores.email_verifications;
+    assert_eq!(
+        links
+            .issue(alice, verification("alice@example.org", "one", at(0)))
+            .unwrap(),
+        Issued::Sent
+    );
+    assert_eq!(
+        links
+            .issue(alice, verification("alice@example.org", "two", at(1)))
+            .unwrap(),
+        Issued::Sent
+    );
+    assert_eq!(
+        stores.mail_outbox.claim(at(2), at(30), 10).unwrap().len(),
+        2,
+        "each link's mail written"
+    );
+    assert_eq!(links.confirm(&digest("unknown"), at(2)).unwrap(), None);
+    assert_eq!(
+        links
+            .confirm(&digest("one"), at(0) + Duration::hours(24))
+            .unwrap(),
+        None,
+        "expired after a day"
+    );
+    assert_eq!(links.confirm(&digest("one"), at(3)).unwrap(), Some(alice));
+    assert_eq!(
+        stores.users.find(alice).unwrap().unwrap().email_verified_at,
+        Some(at(3))
+    );
+    assert_eq!(
+        links.confirm(&digest("two"), at(4)).unwrap(),
+        None,
+        "the others went with it"
+    );
+
+    // A new address: unverified, a new link in the same write, and links to the old address open nothing.
+    assert_eq!(
+        links
+            .issue(alice, verification("alice@example.org", "stale", at(5)))
+            .unwrap(),
+        Issued::Sent
+    );
+    let moved = stores
+        .users
+        .update(
+            alice,
+            UserChanges {
+                username: Username::parse("alice").unwrap(),
+                email: Email::parse("alice@elsewhere.org").unwrap(),
+                full_name: None,
+                password: None,
+                locale: None,
+                notification_mail: None,
+                verification: Some(verification("alice@elsewhere.org", "moved", at(6))),
+            },
+        )
+        .unwrap();
+    assert_eq!(moved.email_verified_at, None);
+    assert_eq!(links.confirm(&digest("stale"), at(7)).unwrap(), None);
+    let mails = stores.mail_outbox.claim(at(7), at(30), 10).unwrap();
+    assert!(
+        mails.iter().any(|mail| mail.mail.to == "alice@elsewhere.org"),
+        "{mails:?}"
+    );
+    assert_eq!(links.confirm(&digest("moved"), at(8)).unwrap(), Some(alice));
+
+    // A link for an address the account gave up verifies nothing.
+    let bob = stores
+        .users
+        .create(NewUser {
+            verification: Some(verification("bob@example.org", "bobs", at(0))),
+            ..crate::new_user("bob")
+        })
+        .unwrap();
+    let change = |email: &str| UserChanges {
+        username: Username::parse("bob").unwrap(),
+        email: Email::parse(email).unwrap(),
+        full_name: None,
+        password: None,
+        locale: None,
+        notification_mail: None,
+        verification: None,
+    };
+    stores.users.update(bob.id, change("bob@new.org")).unwrap();
+    assert_eq!(links.confirm(&digest("bobs"), at(1)).unwrap(), None);
+    stores.users.update(bob.id, change("BOB@example.org")).unwrap();
+    assert_eq!(
+        links.confirm(&digest("bobs"), at(1)).unwrap(),
+        Some(bob.id),
+        "back to its address (as the unique index compares it): the link works again"
+    );
+    for n in 0..MAX_MAILS_PER_WINDOW {
+        let token = format!("t{n}");
+        links
+            .issue(bob.id, verification("bob@example.org", &token, at(10 + n)))
+            .unwrap();
+    }
+    assert_eq!(
+        links
+            .issue(bob.id, verification("bob@example.org", "more", at(20)))
+            .unwrap(),
+        Issued::Throttled
+    );
+}
+
+fn newest_mark(stores: &Stores) -> i64 {
+    let far = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+    let mut last = 0;
+    while let Some(batch) = stores.notification_mail.scan(far, 1000).unwrap() {
+        assert!(
+            stores
+                .notification_mail
+                .scanned(&batch, Vec::new(), at(0))
+                .unwrap()
+        );
+        last = batch.up_to;
+    }
+    last
+}
+
+pub fn notification_mail_follows_new_notifications_once(stores: &Stores) {
+    use plaza_domain::notification::{NewNotification, NotificationSubject};
+    use plaza_domain::user::{MailSchedule, NotificationMail, TimeZoneName};
+    let far = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+    let mail_store = &stores.notification_mail;
+    let sender = user(stores, "sender");
+    let eager = user(stores, "eager");
+    let quiet = user(stores, "quiet");
+    let unverified = user(stores, "unverified");
+    // Notifications from before mail was on are never mailed.
+    stores
+        .notifications
+        .create(crate::note(eager, sender, None, "before"))
+        .unwrap();
+    newest_mark(stores);
+    for (who, preference) in [
+        (eager, NotificationMail::Each),
+        (unverified, NotificationMail::Each),
+        (quiet, NotificationMail::Off),
+    ] {
+        let name = stores.users.find(who).unwrap().unwrap().username;
+        stores
+            .users
+            .update(
+                who,
+                UserChanges {
+                    username: Username::parse(name.clone()).unwrap(),
+                    email: Email::parse(format!("{name}@example.org")).unwrap(),
+                    full_name: None,
+                    password: None,
+                    locale: None,
+                    notification_mail: Some(MailSchedule {
+                        preference,
+                        time_zone: TimeZoneName::parse("Asia/Shanghai").unwrap(),
+                        next_digest: None,
+                    }),
+                    verification: None,
+                },
+            )
+            .unwrap();
+    }
+    stores
+        .email_verifications
+        .issue(eager, verification("eager@example.org", "eager", at(0)))
+        .unwrap();
+    stores
+        .email_verifications
+        .confirm(&digest("eager"), at(0))
+        .unwrap();
+    for verification_mail in stores.mail_outbox.claim(at(0), at(1), 100).unwrap() {
+        stores
+            .mail_outbox
+            .delivered(verification_mail.id, verification_mail.attempts)
+            .unwrap();
+    }
+    let read_me = stores
+        .notifications
+        .create(crate::note(eager, sender, None, "read before mail"))
+        .unwrap();
+    stores.notifications.mark_read(eager, read_me.id).unwrap();
+    let hello = stores
+        .notifications
+        .create(crate::note(eager, sender, None, "hello"))
+        .unwrap();
+    stores
+        .notifications
+        .create(crate::note(unverified, sender, None, "hi"))
+        .unwrap();
+    stores
+        .notifications
+        .create(crate::note(quiet, sender, None, "psst"))
+        .unwrap();
+    let news = stores
+        .notifications
+        .create(NewNotification {
+            subject: NotificationSubject::EventCancelled {
+                event_name: "Fair".into(),
+            },
+            ..crate::note(quiet, sender, None, "\"Fair\" is cancelled")
+        })
+        .unwrap();
+
+    assert_eq!(
+        mail_store.scan(Utc::now() - Duration::hours(1), 1000).unwrap(),
+        None,
+        "nothing was written an hour ago"
+    );
+    let batch = mail_store.scan(far, 1000).unwrap().unwrap();
+    assert_eq!(batch.up_to, news.id.get());
+    assert_eq!(batch.news.len(), 1, "the ticket news, whatever the preference");
+    assert_eq!((batch.news[0].0.id, batch.news[0].1.id), (quiet, news.id));
+    let ticket_mail = outgoing(Some(quiet), 99, at(10));
+    assert!(mail_store.scanned(&batch, vec![ticket_mail], at(10)).unwrap());
+    assert!(
+        !mail_store.scanned(&batch, Vec::new(), at(10)).unwrap(),
+        "recorded once only"
+    );
+    assert_eq!(mail_store.scan(far, 1000).unwrap(), None);
+    let queued = stores.mail_outbox.claim(at(10), at(20), 10).unwrap();
+    assert_eq!(queued.len(), 1, "the ticket news mail, once");
+
+    let due = mail_store.due(at(10), at(0), at(15), 10, 50).unwrap();
+    assert_eq!(due.len(), 1, "only the verified account on each: {due:?}");
+    let turn = &due[0];
+    assert_eq!(turn.user.id, eager);
+    let listed: Vec<_> = turn.notifications.iter().map(|n| n.message.as_str()).collect();
+    assert_eq!(
+        listed,
+        ["hello"],
+        "unread, after mail was turned on, no ticket news"
+    );
+    assert_eq!(turn.unread, 1);
+    assert!(turn.newest >= hello.id.get());
+    assert!(
+        mail_store.due(at(11), at(0), at(15), 10, 50).unwrap().is_empty(),
+        "leased"
+    );
+    mail_store
+        .mailed(eager, Some(outgoing(Some(eager), 100, at(11))), turn.newest, None)
+        .unwrap();
+    assert!(
+        mail_store.due(at(16), at(0), at(30), 10, 50).unwrap().is_empty(),
+        "nothing due once mailed"
+    );
+
+    // Something new within ten minutes of that mail waits for the ten minutes to pass.
+    stores
+        .notifications
+        .create(crate::note(eager, sender, None, "again"))
+        .unwrap();
+    let batch = mail_store.scan(far, 1000).unwrap().unwrap();
+    assert!(mail_store.scanned(&batch, Vec::new(), at(12)).unwrap());
+    assert!(
+        mail_store.due(at(13), at(3), at(20), 10, 50).unwrap().is_empty(),
+        "mailed at 11, after 3"
+    );
+    let later = mail_store.due(at(22), at(12), at(30), 10, 50).unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(
+        later[0].notifications.len(),
+        1,
+        "only what came after the last mail"
+    );
+
+    assert!(mail_store.turn_off(eager).unwrap());
+    let off = stores.users.find(eager).unwrap().unwrap();
+    assert_eq!(off.notification_mail, NotificationMail::Off);
+    assert!(!mail_store.turn_off(UserId::from_stored(999_999)).unwrap());
 }

@@ -180,6 +180,11 @@ pub struct Config {
     )]
     pub mail_from: String,
 
+    /// Whether creating events, posts and comments needs a verified e-mail address (`403
+    /// email_unverified` otherwise). Off: everyone may write; addresses are verified all the same.
+    #[arg(long, env = "REQUIRE_VERIFIED_EMAIL", default_value_t = false, global = true, action = clap::ArgAction::Set)]
+    pub require_verified_email: bool,
+
     /// Without `SMTP_URL`: where mail is written, one `.eml` file each (default: `mail/` beside the SQLite
     /// database; `data/mail` on PostgreSQL).
     #[arg(long, env = "MAIL_DIR", global = true)]
@@ -245,6 +250,7 @@ impl Config {
             smtp_url: None,
             mail_from: "Plaza <plaza@localhost>".into(),
             mail_dir: Some(data_dir.join("mail")),
+            require_verified_email: false,
             shutdown_drain_secs: 5,
             shutdown_timeout_secs: 30,
             backup_dir: None,

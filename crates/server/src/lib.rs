@@ -69,8 +69,11 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
             "SMTP_URL is set but PUBLIC_URL is not: links in mail point at this machine's localhost"
         );
     }
-    let mail_worker = mail_worker::MailWorker::start(wired.services.mail.clone())
-        .context("starting the mail delivery thread")?;
+    let mail_worker = mail_worker::MailWorker::start(
+        wired.services.mail.clone(),
+        wired.services.notification_mail.clone(),
+    )
+    .context("starting the mail delivery thread")?;
     // Draining ends the live streams at once: their clients reconnect to an instance that stays.
     let lifecycle = Arc::new(plaza_http::Lifecycle::ending_streams(
         wired.services.live.hub().clone(),

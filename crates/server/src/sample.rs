@@ -35,6 +35,8 @@ fn register(services: &Services, username: &str, full_name: &str) -> anyhow::Res
         email: valid(Email::parse(format!("{username}@example.org")))?,
         full_name: Some(valid(FullName::parse(full_name))?),
         locale: None,
+        notification_mail: None,
+        time_zone: None,
     };
     Ok(services
         .users

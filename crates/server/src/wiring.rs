@@ -99,8 +99,9 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
         .with_context(|| format!("opening the avatar directory {}", config.avatar_dir.display()))?;
     let passwords =
         BcryptHasher::new(config.bcrypt_cost, WorkLimit::for_this_machine()).map_err(anyhow::Error::msg)?;
-    let tokens = JwtTokenCodec::new(&config.jwt_secret()?, config.access_token_expire_minutes)
-        .map_err(anyhow::Error::msg)?;
+    let secret = config.jwt_secret()?;
+    let tokens =
+        JwtTokenCodec::new(&secret, config.access_token_expire_minutes).map_err(anyhow::Error::msg)?;
     let (mail, mail_settings) = mail(config)?;
     let hub = Hub::new(config.stream_limits());
     // One process on SQLite: signals go straight to its streams. On PostgreSQL they travel through the
@@ -124,6 +125,10 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
         hub,
         mail,
         mail_settings,
+        verified_email: plaza_app::VerifiedEmailRule {
+            required: config.require_verified_email,
+        },
+        unsubscribe: plaza_app::UnsubscribeKey::new(&secret),
     });
     Ok(Wired {
         services,

@@ -317,6 +317,33 @@ async function mailTo(address, pattern, timeout = MAIL_WAIT) {
 
 /** The link a password reset mail brings: its token, 43 URL-safe base64 characters. */
 const RESET_LINK = /\/#\/reset-password\?token=([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
+/** The link a mail to confirm an e-mail address brings. */
+const VERIFY_LINK = /\/#\/verify-email\?token=([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
+
+/** Like mailTo, for several mails: the mails to `address` whose text `pattern` matches (and whose subject
+ * holds `subject`, when given), oldest first, once there are at least `count` of them: [{ mail, found }]. */
+async function mailsTo(address, pattern, { subject = null, count = 1, timeout = MAIL_WAIT } = {}) {
+  const read = new Map();
+  const wanted = address.toLowerCase();
+  return until(async () => {
+    const matching = [];
+    for (const name of (await readdir(options.mailDir)).filter((file) => /^\d+\.json$/.test(file)).sort()) {
+      if (!read.has(name)) read.set(name, JSON.parse(await readFile(path.join(options.mailDir, name), 'utf8')));
+      const mail = read.get(name);
+      if (!(mail.rcpt_tos ?? []).some((to) => String(to).toLowerCase() === wanted)) continue;
+      if (subject !== null && !String(mail.subject ?? '').includes(subject)) continue;
+      const found = pattern.exec(mail.text ?? '');
+      if (found) matching.push({ mail, found });
+    }
+    return matching.length >= count ? matching : null;
+  }, `${count} mail(s) to ${address}${subject ? ` with "${subject}" in the subject` : ''} with the link, within ${timeout / 1000} s, in ${options.mailDir}`, timeout);
+}
+
+/** Waits until the address bar no longer holds `token`, and is the bare `route` (`/#/reset-password`). */
+async function tokenLeftAddress(page, token, route) {
+  await until(() => !page.url().includes(token), 'the link\'s token to leave the address bar');
+  if (!page.url().endsWith(route)) fail(`the address is ${page.url()}, not ${route}`);
+}
 
 /** After logging in or registering: waits until the client has moved on to the page it leads to. */
 async function landed(page) {
@@ -1301,8 +1328,11 @@ journey('a forgotten password: a mailed link chooses a new one, once, and the ol
   const link = `/#/reset-password?token=${token}`;
   await page.goto(`${BASE}${link}`);
   await see(h1(page, 'Choose a new password'), 'the reset page the mailed link opens');
+  // The token leaves the address (and the history) at once; this tab keeps it, so a reload still works.
+  await tokenLeftAddress(page, token, '/#/reset-password');
   await page.reload();
   await see(h1(page, 'Choose a new password'), 'the reset page after a reload');
+  await see(page.getByLabel('New password'), 'the form after a reload, the token kept in the tab');
   await pageBasics(page, 'the reset page');
   await page.getByLabel('New password').fill('short');
   await page.getByLabel('Confirm password').fill('short');
@@ -1370,6 +1400,202 @@ journey('a forgotten password: a mailed link chooses a new one, once, and the ol
   await logInInChinese(zh.page, { ...zhUser, password: zhNew });
   if (zhLogged.some((text) => text.includes(zhFound[1]))) fail('the Chinese link\'s token was written to the console');
 }, { skip: options.mailDir ? null : 'needs --mail-dir DIR, the folder where the test SMTP server writes the mail Plaza sends' });
+
+journey('an e-mail address is confirmed from the mailed link: the reminder, the link sent again, the page the link opens, a new address in Settings (English and Chinese)', async (j, browser) => {
+  const user = newUser('verify', { full_name: 'Vera Verified' });
+  const { page } = await openSession(browser, j, { expectStatuses: [400] });
+  const banner = page.getByRole('region', { name: 'E-mail confirmation' });
+
+  // A new account is reminded, on every page, until its address is confirmed.
+  await registerInUi(page, user);
+  await see(page.getByRole('button', { name: 'Log out' }), 'the "Log out" button after registering');
+  await landed(page);
+  await see(banner.getByText(`Please confirm your e-mail address ${user.email}. Check your inbox for our link.`), 'the reminder to confirm the address');
+  await pageBasics(page, 'a page with the reminder');
+
+  // Dismissed, it stays away while the page is open, and comes back with the next load.
+  await banner.getByRole('button', { name: 'Dismiss' }).click();
+  await gone(banner, 'the dismissed reminder');
+  if (!(await page.evaluate(() => document.activeElement?.id === 'main'))) fail('focus did not move to the main content once the reminder was dismissed');
+  await page.getByRole('link', { name: 'Posts', exact: true }).click();
+  await see(h1(page, 'Posts'), 'the posts page');
+  if (await banner.count()) fail('the dismissed reminder came back on the next page');
+  await page.reload();
+  await see(banner, 'the reminder after a reload');
+
+  // It sends the link again, and says so.
+  await banner.getByRole('button', { name: 'Send the link again' }).click();
+  await see(banner.getByRole('status').filter({ hasText: `We sent a new link to ${user.email}. It works for 24 hours.` }), 'the link sent again');
+
+  // The newest link (registering sent the first) confirms the address; the token leaves the address bar.
+  const mails = await mailsTo(user.email, VERIFY_LINK, { subject: 'Confirm your e-mail address', count: 2 });
+  const token = mails.at(-1).found[1];
+  await page.goto(`${BASE}/#/verify-email?token=${token}`);
+  await see(h1(page, 'Your address is confirmed'), 'the address confirmed by the mailed link');
+  await tokenLeftAddress(page, token, '/#/verify-email');
+  await pageBasics(page, 'the confirmed address');
+  await page.reload();
+  await see(h1(page, 'Your address is confirmed'), 'the confirmation after a reload');
+  await gotoPage(page, '/#/events');
+  await see(page.getByRole('link', { name: user.username }), 'the account in the header after a reload');
+  if (await banner.count()) fail('the reminder is still shown once the address is confirmed');
+  const { access_token: apiToken } = await api('POST', '/token', { form: { username: user.username, password: user.password } });
+  const confirmed = await api('GET', '/users/me', { token: apiToken });
+  if (confirmed.email_verified !== true) fail(`GET /users/me says email_verified ${confirmed.email_verified}`);
+
+  // The spent link, opened again, says the address is confirmed all the same.
+  await page.goto(`${BASE}/#/verify-email?token=${token}`);
+  await see(page.getByText(`This link was used already, and your address ${user.email} is confirmed.`), 'the spent link, with the address confirmed');
+
+  // A new address in Settings is unconfirmed: the reminder comes back, with it.
+  const newEmail = `new.${user.email}`;
+  await gotoPage(page, '/#/settings');
+  await see(h1(page, 'Your account'), 'the account page');
+  await page.getByLabel('E-mail', { exact: true }).fill(newEmail);
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await see(page.getByRole('status').getByText(`We sent a link to ${newEmail}`), 'the new address told it gets a link');
+  await see(banner.getByText(`Please confirm your e-mail address ${newEmail}.`), 'the reminder for the new address');
+  await see(page.getByText(`Mail is only sent to a confirmed address: open the link we sent to ${newEmail} first.`), 'the word beside the choice of notification mail');
+
+  // In Chinese: the reminder speaks Chinese; the new address's link confirms it, and the reminder goes.
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await see(h1(page, '你的账号'), 'the account page in Chinese');
+  const zhBanner = page.getByRole('region', { name: '地址确认' });
+  await see(zhBanner.getByText(`请确认你的电子邮件地址 ${newEmail}。请在收件箱中查找我们发送的链接。`), 'the reminder in Chinese');
+  await see(zhBanner.getByRole('button', { name: '重新发送链接' }), 'the button that sends the link again, in Chinese');
+  await pageBasics(page, 'the account page with the reminder, in Chinese');
+  const [{ found: newFound }] = await mailsTo(newEmail, VERIFY_LINK);
+  await page.goto(`${BASE}/#/verify-email?token=${newFound[1]}`);
+  await see(h1(page, '你的地址已确认'), 'the new address confirmed, in Chinese');
+  await gotoPage(page, '/#/events');
+  await see(h1(page, '活动'), 'the events page in Chinese');
+  if (await zhBanner.count()) fail('the reminder stayed once the new address was confirmed');
+}, { skip: options.mailDir ? null : 'needs --mail-dir DIR, the folder where the test SMTP server writes the mail Plaza sends' });
+
+journey('a server that wants confirmed addresses: a new post says to confirm the address first, and the link can be asked for from there', async (j, browser) => {
+  const user = await registerViaApi(newUser('unconfirmed'));
+  const { page } = await openSession(browser, j, { expectStatuses: [403, 429] });
+  await logInInUi(page, user);
+  // As a server run with REQUIRE_VERIFIED_EMAIL=true answers, whatever this one was started with; and the
+  // link asked for too often.
+  await page.route('**/posts/', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    return route.fulfill({ status: 403, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ detail: 'confirm your e-mail address first', code: 'email_unverified' }) });
+  });
+  await page.route('**/users/me/email-verification', (route) =>
+    route.fulfill({ status: 429, headers: { 'Content-Type': 'application/json', 'Retry-After': '1800' }, body: JSON.stringify({ detail: 'too many links', code: 'rate_limited' }) }));
+
+  await gotoPage(page, '/#/posts');
+  await page.getByText('Write a post').click();
+  await page.getByLabel('Title').fill(`Unconfirmed ${runId}`);
+  await page.getByLabel('Text').fill('Will this be published?');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Please confirm your e-mail address first: open the link we sent you, then try again.' });
+  await see(alert, 'the refusal explained, not a generic failure');
+  await pageBasics(page, 'the refusal to publish');
+  await alert.getByRole('button', { name: 'Send the link again' }).click();
+  await see(alert.getByText('You have asked for several links in the last hour. Please try again in 30 minutes.'), 'the limit on links explained, with when to try again');
+  if ((await page.getByLabel('Title').inputValue()) !== `Unconfirmed ${runId}`) fail('the post being written was lost');
+});
+
+journey('notification mail and the time zone are chosen in Settings and kept (English and Chinese)', async (j, browser) => {
+  const user = await registerViaApi(newUser('mailprefs', { full_name: 'Mo Mailer' }));
+  const { page } = await openSession(browser, j);
+  await logInInUi(page, user);
+  await gotoPage(page, '/#/settings');
+  await see(h1(page, 'Your account'), 'the account page');
+  const section = page.getByRole('region', { name: 'Notification mail' });
+  const choice = section.getByRole('group', { name: 'Mail me about notifications' });
+  const zone = section.getByLabel('Time zone', { exact: true });
+  await see(choice, 'the choice of notification mail');
+  for (const label of ['Off', 'As they come (at most one mail every 10 minutes)', 'Once a day (08:00 in my time zone)']) {
+    await see(choice.getByLabel(label, { exact: true }), `the choice "${label}"`);
+  }
+  await see(section.getByText(`Mail is only sent to a confirmed address: open the link we sent to ${user.email} first.`), 'the word that mail needs a confirmed address');
+  if ((await zone.inputValue()) !== 'UTC') fail(`a new account's time zone shows as ${await zone.inputValue()}, not UTC`);
+  await pageBasics(page, 'the account page with notification mail');
+
+  // Once a day, in Shanghai: saved, and still chosen after a reload.
+  await choice.getByLabel('Once a day', { exact: false }).check();
+  await zone.selectOption('Asia/Shanghai');
+  await section.getByRole('button', { name: 'Save mail settings' }).click();
+  await see(page.getByRole('status').getByText('Your mail settings were saved.'), 'the mail settings saved');
+  const saved = await api('GET', '/users/me', { token: user.token });
+  if (saved.email_notifications !== 'daily' || saved.time_zone !== 'Asia/Shanghai') fail(`GET /users/me has ${saved.email_notifications} and ${saved.time_zone}`);
+  if (saved.username !== user.username || saved.email !== user.email || saved.full_name !== 'Mo Mailer') fail(`saving the mail settings changed the profile: ${JSON.stringify(saved)}`);
+  await page.reload();
+  await see(h1(page, 'Your account'), 'the account page after a reload');
+  await see(choice, 'the choice after a reload');
+  if (!(await choice.getByLabel('Once a day', { exact: false }).isChecked())) fail('"Once a day" is not chosen after a reload');
+  if ((await zone.inputValue()) !== 'Asia/Shanghai') fail(`the time zone shows as ${await zone.inputValue()} after a reload`);
+
+  // This browser's zone (the context's Europe/Berlin) in one press; as they come; the profile's own save
+  // leaves both alone.
+  await section.getByRole('button', { name: /time zone \(Europe\/Berlin\)$/ }).click();
+  if ((await zone.inputValue()) !== 'Europe/Berlin') fail(`"use this browser's time zone" chose ${await zone.inputValue()}`);
+  await choice.getByLabel('As they come', { exact: false }).check();
+  await section.getByRole('button', { name: 'Save mail settings' }).click();
+  await see(page.getByRole('status').getByText('Your mail settings were saved.'), 'the mail settings saved again');
+  await page.getByLabel('Full name').fill('Mo M. Mailer');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await see(page.getByRole('status').getByText('Your profile was saved.'), 'the profile saved');
+  const after = await api('GET', '/users/me', { token: user.token });
+  if (after.email_notifications !== 'each' || after.time_zone !== 'Europe/Berlin' || after.full_name !== 'Mo M. Mailer') fail(`GET /users/me has ${after.email_notifications}, ${after.time_zone} and ${after.full_name}`);
+
+  // In Chinese.
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await see(h1(page, '你的账号'), 'the account page in Chinese');
+  const zhSection = page.getByRole('region', { name: '通知邮件' });
+  const zhChoice = zhSection.getByRole('group', { name: '通过邮件通知我' });
+  await see(zhChoice, 'the choice of notification mail in Chinese');
+  for (const label of ['关闭', '随时发送（每 10 分钟最多一封）', '每天一次（我所在时区的 08:00）']) {
+    await see(zhChoice.getByLabel(label, { exact: true }), `the choice "${label}"`);
+  }
+  if (!(await zhChoice.getByLabel('随时发送（每 10 分钟最多一封）', { exact: true }).isChecked())) fail('the saved choice is not shown in Chinese');
+  if ((await zhSection.getByLabel('时区', { exact: true }).inputValue()) !== 'Europe/Berlin') fail('the saved time zone is not shown in Chinese');
+  await see(zhSection.getByRole('button', { name: '保存邮件设置' }), 'the save button in Chinese');
+  await see(zhSection.getByText('邮件只会发送到已确认的地址'), 'the word that mail needs a confirmed address, in Chinese');
+  await pageBasics(page, 'the account page with notification mail, in Chinese');
+});
+
+journey('the unsubscribe link changes nothing when opened; its button asks, and a bad link is refused (English and Chinese)', async (j, browser) => {
+  const { page } = await openSession(browser, j, { expectStatuses: [400] });
+  const asked = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/unsubscribe') asked.push(request.method());
+  });
+  await page.goto(`${BASE}/#/unsubscribe?token=bogus`);
+  await see(h1(page, 'Stop notification mail?'), 'the unsubscribe page');
+  await tokenLeftAddress(page, 'bogus', '/#/unsubscribe');
+  await see(page.getByRole('button', { name: 'Stop notification mail' }), 'the button that turns mail off');
+  await pageBasics(page, 'the unsubscribe page');
+  // A reload keeps the token (in this tab), and opening the page still asks nothing.
+  await page.reload();
+  await see(page.getByRole('button', { name: 'Stop notification mail' }), 'the button after a reload');
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await see(h1(page, '停止通知邮件？'), 'the unsubscribe page in Chinese');
+  await see(page.getByRole('button', { name: '停止通知邮件' }), 'the button in Chinese');
+  await pageBasics(page, 'the unsubscribe page in Chinese');
+  await page.getByLabel('语言').selectOption('en');
+  await see(h1(page, 'Stop notification mail?'), 'the unsubscribe page in English again');
+  await page.waitForTimeout(500);
+  if (asked.length) fail(`opening the page asked the server: ${asked.join(', ')}`);
+
+  // The button asks; the server does not know the link.
+  await page.getByRole('button', { name: 'Stop notification mail' }).click();
+  const refused = page.getByRole('alert').filter({ hasText: 'This link is not valid.' });
+  await see(refused, 'the bad link refused');
+  if (asked.join(' ') !== 'POST') fail(`the button asked ${asked.join(', ')}`);
+  await until(() => refused.evaluate((el) => el === document.activeElement), 'focus on the refusal');
+  await see(page.getByRole('link', { name: 'Go to your account settings' }), 'where mail is turned off instead');
+  await pageBasics(page, 'the refused unsubscribe link');
+
+  // A link without a token is refused at once, with nothing to press.
+  await page.goto(`${BASE}/#/unsubscribe?token=`);
+  await see(page.getByRole('alert').filter({ hasText: 'This link is not valid.' }), 'a link without its token refused');
+  if (await page.getByRole('button', { name: 'Stop notification mail' }).count()) fail('a link without its token offers the button');
+  if (asked.length !== 1) fail(`a link without its token asked the server (${asked.join(', ')})`);
+});
 
 journey('an event page loads light on a slow network: one answer for the code, one for the data, nothing on a later visit', async (j, browser) => {
   const host = await registerViaApi(newUser('fast'));

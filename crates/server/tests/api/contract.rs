@@ -319,6 +319,26 @@ fn real_responses_of_every_route_match_the_published_document() {
         &json!({"token": "A".repeat(43), "password": "a new password"}),
     )
     .assert_error(400, "invalid_token");
+    let sent = c.send(
+        &app,
+        "POST",
+        "/users/me/email-verification",
+        "/users/me/email-verification",
+        Some(&alice_token),
+        &json!({}),
+    );
+    assert_eq!(sent.status, 202);
+    c.send(
+        &app,
+        "POST",
+        "/email-verification/confirm",
+        "/email-verification/confirm",
+        None,
+        &json!({"token": "A".repeat(43)}),
+    )
+    .assert_error(400, "invalid_token");
+    c.send(&app, "POST", "/unsubscribe", "/unsubscribe?token=nope", None, &json!({}))
+        .assert_error(400, "invalid_token");
     let third = login(form("alice", "wonderland42")).assert_ok();
     let third_token = third["access_token"].as_str().unwrap().to_owned();
     c.get(&app, "/users/me/sessions", "/users/me/sessions", Some(&alice_token))

@@ -106,11 +106,24 @@ pub fn mails(dir: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// The mails in `dir` once there are at least `count` (waiting up to `within`); panics if they do not come.
+/// Whether a kept mail holds a password reset link.
+pub fn is_reset(mail: &serde_json::Value) -> bool {
+    mail["text"]
+        .as_str()
+        .is_some_and(|text| text.contains("/#/reset-password?token="))
+}
+
+/// The password reset mails kept in `dir` so far (accounts are also mailed a verification link).
+pub fn reset_mails(dir: &Path) -> Vec<serde_json::Value> {
+    mails(dir).into_iter().filter(is_reset).collect()
+}
+
+/// The password reset mails in `dir` once there are at least `count` (waiting up to `within`); panics if
+/// they do not come.
 pub fn wait_for_mails(dir: &Path, count: usize, within: Duration) -> Vec<serde_json::Value> {
     let start = Instant::now();
     loop {
-        let kept = mails(dir);
+        let kept = reset_mails(dir);
         if kept.len() >= count {
             return kept;
         }

@@ -217,6 +217,10 @@ export const auth = {
   /** POST /password-reset/confirm: the mailed link's token and the new password (400 invalid_token for a
    * link used already, expired or unknown). Every session of the account ends. Sent without any token. */
   resetPassword: (token, password) => data(request('POST', '/password-reset/confirm', { json: { token, password }, auth: false })),
+  /** POST /email-verification/confirm: the token of a mailed link that confirms an e-mail address (400
+   * invalid_token for one used already, past its 24 hours, or for an address the account no longer has).
+   * Sent without any token: the link works in any browser. */
+  confirmEmail: (token) => data(request('POST', '/email-verification/confirm', { json: { token }, auth: false })),
 };
 
 export const users = {
@@ -228,7 +232,12 @@ export const users = {
   setRole: (userId, role, reason) => data(request('PUT', `/users/${id(userId)}/role`, { json: { role, reason: reason || null } })),
   /** Public profiles of up to 100 users at once (unknown ids are left out). */
   byIds: (ids, options) => list('/users/', { ids: ids.join(',') }, options),
+  /** PUT /users/{id}: replaces username, email and full_name (and the password when given);
+   * `email_notifications` ("off", "each", "daily") and `time_zone` (an IANA name) are kept when left out. */
   update: (userId, body) => data(request('PUT', `/users/${id(userId)}`, { json: body })),
+  /** POST /users/me/email-verification: mails the caller's address a new link to confirm it (202; 409
+   * already_verified; 429 rate_limited with Retry-After, after 3 links in an hour). */
+  sendVerification: () => data(request('POST', '/users/me/email-verification')),
   uploadAvatar: (userId, file) => {
     const form = new FormData();
     form.append('file', file, file.name || 'avatar');
@@ -343,4 +352,7 @@ export const notifications = {
   markAllRead: (upToId) => data(request('POST', '/notifications/read-all', { json: { up_to_id: upToId } })),
   /** A single-use ticket (valid 60 s) that opens one live stream, since an EventSource cannot send the token. */
   streamTicket: () => data(request('POST', '/notifications/stream/ticket')),
+  /** POST /unsubscribe?token=: turns notification mail off for the account of a mail's footer link (400
+   * invalid_token). Sent without any token: the link works signed out. */
+  unsubscribe: (token) => data(request('POST', '/unsubscribe', { query: { token }, auth: false })),
 };

@@ -14,6 +14,7 @@ import { applyTheme } from './theme.js';
 import { restoreDrafts, saveDrafts } from './drafts.js';
 import { keepSessionAlive, renewSession } from './session.js';
 import { createHeader } from './components/header.js';
+import { createVerifyBanner } from './components/verify-email.js';
 import { clearStaleToasts, toast, toastRegion } from './components/toast.js';
 
 const pages = {
@@ -36,6 +37,8 @@ const pages = {
   register: () => import('./pages/register.js'),
   forgotPassword: () => import('./pages/forgot-password.js'),
   resetPassword: () => import('./pages/reset-password.js'),
+  verifyEmail: () => import('./pages/verify-email.js'),
+  unsubscribe: () => import('./pages/unsubscribe.js'),
   notFound: () => import('./pages/not-found.js'),
   banned: () => import('./pages/banned.js'),
 };
@@ -62,6 +65,9 @@ route('/register', pages.register, { guestOnly: true });
 // Not for guests only: a link from a mail may be opened in a browser still signed in (a reset signs it out).
 route('/forgot-password', pages.forgotPassword);
 route('/reset-password', pages.resetPassword);
+// Links from mails too, which work signed out (or signed in as anyone).
+route('/verify-email', pages.verifyEmail);
+route('/unsubscribe', pages.unsubscribe);
 route('/404', pages.notFound);
 route('/banned', pages.banned);
 
@@ -81,9 +87,8 @@ async function loadCurrentUser() {
 function sessionEnded() {
   if (!isSignedIn() || isPaused()) return;
   const { path } = location();
-  // Pages about a forgotten password need no session: the reader stays (and a mailed link's token stays
-  // out of a ?next= address).
-  if (path === '/forgot-password' || path === '/reset-password') {
+  // Pages about a forgotten password, and those a mailed link opens, need no session: the reader stays.
+  if (['/forgot-password', '/reset-password', '/verify-email', '/unsubscribe'].includes(path)) {
     endSession();
     return;
   }
@@ -157,8 +162,9 @@ async function boot() {
   keepSessionAlive();
 
   const header = createHeader({ onLogout: logout });
+  const verifyBanner = createVerifyBanner();
   const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
-  document.getElementById('app').replaceChildren(header.el, main, footer(), toastRegion(), unreadAnnouncer());
+  document.getElementById('app').replaceChildren(header.el, verifyBanner.el, main, footer(), toastRegion(), unreadAnnouncer());
   await header.init();
 
   store.subscribe((state, previous, changed) => {
@@ -191,6 +197,7 @@ async function boot() {
     },
     afterRender(target, loc) {
       header.markCurrent(loc.path);
+      verifyBanner.markCurrent(loc.path);
       clearStaleToasts();
     },
   });

@@ -4,6 +4,7 @@
 import { h, uid } from '../dom.js';
 import { t } from '../i18n.js';
 import { errorMessage, fieldMessage } from '../errors.js';
+import { unverifiedNotice } from './verify-email.js';
 
 /**
  * field({ name, label, type, value, hint, required, multiline, rows, options: [{value,label}], ...attrs })
@@ -64,7 +65,8 @@ export function field({ name, label, type = 'text', value = '', hint, required =
  * A form: fields, a form-level alert, a submit button. `onSubmit(values)` runs when `validate` (optional,
  * returns { field: message }) finds nothing; an ApiError it throws lands next to the fields its errors[]
  * name (`aliases` maps server field names to ours; `conflicts` maps an error code such as username_taken to the
- * field it is about), the rest in the alert. `messages` overrides the text
+ * field it is about), the rest in the alert (a 403 email_unverified with a button that sends the link to
+ * confirm the address again). `messages` overrides the text
  * per error code; `body` lays the fields out differently (default: one under another). Returns { el, fields, alert, showError(error), reset() }.
  */
 export function createForm({ fields, body, submitLabel, onSubmit, validate, aliases = {}, conflicts = {}, messages = {}, className, extra, labelledBy }) {
@@ -111,6 +113,14 @@ export function createForm({ fields, body, submitLabel, onSubmit, validate, alia
       showFieldErrors(error.errors.map((item) => ({ field: item.field, message: fieldMessage(item.message) })));
     } else if (error?.name === 'ApiError' && conflicts[error.code] && byName[conflicts[error.code]]) {
       showFieldErrors([{ field: conflicts[error.code], message: errorMessage(error, messages) }]);
+    } else if (error?.name === 'ApiError' && error.code === 'email_unverified' && !messages.email_unverified) {
+      // Nothing to correct in the form: the address must be confirmed first, and the link can come again.
+      alert.replaceChildren(...unverifiedNotice());
+      alert.hidden = false;
+      // A long form is sent from its bottom, and the alert is at its top (maybe under the sticky header).
+      const box = alert.getBoundingClientRect();
+      const covered = document.querySelector('.site-header')?.getBoundingClientRect().bottom ?? 0;
+      if (box.top < covered || box.bottom > window.innerHeight) alert.scrollIntoView({ block: 'center' });
     } else {
       showAlert(errorMessage(error, messages));
     }

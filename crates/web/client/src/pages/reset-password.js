@@ -1,13 +1,15 @@
-// Choosing a new password from the link a mail brought (`#/reset-password?token=…`). The token stays in
-// the address, so a reload keeps it (the fragment is never sent to a server, nor in a Referer); it is
-// never logged. After the change every session of the account has ended, this browser's too: it is
-// signed out here and sent to the login page.
+// Choosing a new password from the link a mail brought (`#/reset-password?token=…`). The token is taken
+// out of the address as soon as the page reads it (the address becomes `#/reset-password`, and the history
+// keeps no entry with the token) and kept in this tab, so a reload still works (link-token.js); it is
+// forgotten once the password is changed or the link refused, and never logged. After the change every
+// session of the account has ended, this browser's too: it is signed out here and sent to the login page.
 
 import * as api from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { navigate } from '../router.js';
 import { endSession, isSignedIn } from '../store.js';
+import { forgetLinkToken, takeLinkToken } from '../link-token.js';
 import { checks, createForm, field } from '../components/form.js';
 import { pageHeader } from '../components/page.js';
 import { announcePasswordReset } from './login.js';
@@ -17,8 +19,11 @@ const linkRefused = (error) =>
   error?.name === 'ApiError' &&
   (error.code === 'invalid_token' || (error.code === 'validation_failed' && error.errors.some((item) => item.field === 'token')));
 
+/** Where this tab keeps the link's token while the page needs it. */
+const TOKEN_KEY = 'plaza.reset-token';
+
 export default function ResetPasswordPage(ctx) {
-  const token = (ctx.query.get('token') ?? '').trim();
+  const token = takeLinkToken(ctx, TOKEN_KEY);
   const password = field({ name: 'password', label: t('settings.newPassword'), type: 'password', required: true, autocomplete: 'new-password', hint: t('auth.passwordHint') });
   const confirm = field({ name: 'confirm', label: t('auth.confirmPassword'), type: 'password', required: true, autocomplete: 'new-password' });
   const form = createForm({
@@ -33,10 +38,12 @@ export default function ResetPasswordPage(ctx) {
         await api.auth.resetPassword(token, values.password);
       } catch (error) {
         if (!linkRefused(error)) throw error;
+        forgetLinkToken(TOKEN_KEY);
         // The form is gone: focus goes to what replaced it, not to the page's top.
         if (!ctx.signal.aborted) showRefused().focus();
         return;
       }
+      forgetLinkToken(TOKEN_KEY);
       // The server ended every session of the account: whatever this browser holds no longer works.
       if (isSignedIn()) endSession();
       announcePasswordReset();

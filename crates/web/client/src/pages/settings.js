@@ -1,11 +1,12 @@
-// One's own account: profile (PUT replaces it), password (with confirmation; the server then refuses
-// every older token, so we log in again with the new one), the avatar (checked and previewed first), the
-// sessions, a download of everything Plaza keeps about the reader, and deleting the account.
+// One's own account: profile (PUT replaces it), notification mail and time zone (the same PUT), password
+// (with confirmation; the server then refuses every older token, so we log in again with the new one), the
+// avatar (checked and previewed first), the sessions, a download of everything Plaza keeps about the
+// reader, and deleting the account.
 
 import * as api from '../api.js';
 import { h, replace, uid } from '../dom.js';
 import { errorMessage } from '../errors.js';
-import { formatDateTime, formatNumber, t } from '../i18n.js';
+import { formatDateTime, formatNumber, t, timeZone } from '../i18n.js';
 import { endSession, readSaved, startSession, store } from '../store.js';
 import { navigate } from '../router.js';
 import { remember } from '../users.js';
@@ -46,6 +47,7 @@ export default function SettingsPage(ctx) {
       pageHeader(t('settings.title'), h('a', { class: 'btn btn-ghost', href: `#/users/${user.id}` }, t('settings.viewProfile'))).el,
       section(t('settings.avatar'), avatarForm()),
       section(t('settings.profile'), profileForm()),
+      section(t('settings.mail'), mailForm()),
       section(t('settings.password'), passwordForm()),
       section(t('settings.sessions'), sessionList()),
       section(t('settings.calendar'), calendarFeed()),
@@ -270,15 +272,19 @@ export default function SettingsPage(ctx) {
   /** The profile as PUT wants it: everything, since PUT replaces (a missing full_name would clear it). */
   const profileBody = (changes = {}) => ({ username: user.username, email: user.email, full_name: user.full_name ?? null, ...changes });
 
+  /** Parts of the page that say something about the account as last saved (redrawn by `updated`). */
+  const followers = [];
+
   const updated = (next) => {
     user = next;
     remember(next);
     store.set({ user: next });
+    for (const follow of followers) follow(next);
   };
 
   function profileForm() {
     const username = field({ name: 'username', label: t('auth.username'), value: user.username, required: true, autocomplete: 'username', maxlength: 32, hint: t('auth.usernameHint'), spellcheck: 'false', autocapitalize: 'none' });
-    const email = field({ name: 'email', label: t('auth.email'), type: 'email', value: user.email ?? '', required: true, autocomplete: 'email', maxlength: 254 });
+    const email = field({ name: 'email', label: t('auth.email'), type: 'email', value: user.email ?? '', required: true, autocomplete: 'email', maxlength: 254, hint: t('settings.emailHint') });
     const fullName = field({ name: 'full_name', label: t('auth.fullName'), value: user.full_name ?? '', autocomplete: 'name', maxlength: 100, optional: true });
     const form = createForm({
       fields: [username, email, fullName],
@@ -290,9 +296,66 @@ export default function SettingsPage(ctx) {
         full_name: checks.maxChars(values.full_name, 100),
       }),
       onSubmit: async (values) => {
+        const before = user.email;
         const next = await api.users.update(user.id, profileBody({ username: values.username, email: values.email, full_name: values.full_name === '' ? null : values.full_name }));
         updated(next);
-        toast(t('settings.profileSaved'));
+        // A new address is unconfirmed: the server mailed it a link (and the reminder under the header says so).
+        const mailed = next.email !== before && next.email_verified === false;
+        toast(mailed ? t('settings.emailChanged', { email: next.email }) : t('settings.profileSaved'));
+      },
+    });
+    return form.el;
+  }
+
+  /**
+   * Whether and how often notifications come by mail, and the time zone of the daily mail. Saved with the
+   * same PUT as the profile (which replaces username, email and full_name, so those are sent as saved).
+   */
+  function mailForm() {
+    const choice = choiceField({
+      name: 'email_notifications',
+      legend: t('settings.mailChoice'),
+      value: ['off', 'each', 'daily'].includes(user.email_notifications) ? user.email_notifications : 'off',
+      options: [
+        { value: 'off', label: t('settings.mailOff') },
+        { value: 'each', label: t('settings.mailEach') },
+        { value: 'daily', label: t('settings.mailDaily') },
+      ],
+    });
+    const unconfirmed = h('p', { class: 'alert alert-warning mail-unconfirmed' });
+    const showConfirmation = (account) => {
+      unconfirmed.hidden = account.email_verified !== false;
+      unconfirmed.textContent = t('settings.mailUnverified', { email: account.email });
+    };
+    showConfirmation(user);
+    followers.push(showConfirmation);
+
+    const browserZone = timeZone();
+    const zones = timeZones([user.time_zone, browserZone]);
+    const zone = field({
+      name: 'time_zone',
+      label: t('settings.timeZone'),
+      value: zones.includes(user.time_zone) ? user.time_zone : 'UTC',
+      options: zones.map((name) => ({ value: name, label: name.replaceAll('_', ' ') })),
+      hint: t('settings.timeZoneHint'),
+    });
+    const useBrowser = browserZone
+      ? h('button', { type: 'button', class: 'btn btn-ghost btn-small want-more' }, t('settings.useBrowserZone', { zone: browserZone.replaceAll('_', ' ') }))
+      : null;
+    useBrowser?.addEventListener('click', () => {
+      zone.input.value = browserZone;
+      zone.setError(null);
+      zone.input.focus();
+    });
+
+    const form = createForm({
+      fields: [choice, zone],
+      body: [choice.el, unconfirmed, zone.el, useBrowser ? h('p', { class: 'zone-browser' }, useBrowser) : null],
+      submitLabel: t('settings.saveMail'),
+      onSubmit: async (values) => {
+        const next = await api.users.update(user.id, profileBody({ email_notifications: values.email_notifications, time_zone: values.time_zone }));
+        updated(next);
+        toast(t('settings.mailSaved'));
       },
     });
     return form.el;
@@ -446,4 +509,67 @@ export default function SettingsPage(ctx) {
   }
 
   return { el, title: t('settings.title'), ready: load() };
+}
+
+/** The time zones to choose from: the browser's list of IANA names (where it has one), "UTC", and the
+ * `extra` names (the account's, the browser's) a list may lack, each once. */
+function timeZones(extra) {
+  let known = [];
+  try {
+    known = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  } catch {
+    known = [];
+  }
+  const names = new Set(known);
+  for (const name of extra) if (typeof name === 'string' && name && name !== 'UTC') names.add(name);
+  names.delete('UTC');
+  return ['UTC', ...[...names].sort()];
+}
+
+/**
+ * Radio buttons under a legend, as a field createForm takes: { el, input, name, value, setError }
+ * (`input` is the radio that takes focus: the chosen one, else the first).
+ */
+function choiceField({ name, legend, options, value, hint }) {
+  const id = uid(`field-${name}`);
+  const hintId = hint ? `${id}-hint` : null;
+  const errorId = `${id}-error`;
+  const radios = options.map((option, index) => h('input', { type: 'radio', id: `${id}-${index}`, name, value: option.value, checked: option.value === value }));
+  const error = h('p', { id: errorId, class: 'field-error', hidden: true });
+  const el = h(
+    'fieldset',
+    { class: 'fieldset choice' },
+    h('legend', {}, legend),
+    hint ? h('p', { id: hintId, class: 'field-hint' }, hint) : null,
+    h('div', { class: 'choice-options' }, options.map((option, index) => h('div', { class: 'choice-option' }, radios[index], h('label', { for: radios[index].id }, option.label)))),
+    error,
+  );
+  const describe = (withError) => {
+    const ids = [hintId, withError ? errorId : null].filter(Boolean);
+    if (ids.length) el.setAttribute('aria-describedby', ids.join(' '));
+    else el.removeAttribute('aria-describedby');
+  };
+  describe(false);
+  const self = {
+    el,
+    name,
+    get input() {
+      return radios.find((radio) => radio.checked) ?? radios[0];
+    },
+    get value() {
+      return radios.find((radio) => radio.checked)?.value ?? null;
+    },
+    setError(message) {
+      error.textContent = message ?? '';
+      error.hidden = !message;
+      for (const radio of radios) {
+        if (message) radio.setAttribute('aria-invalid', 'true');
+        else radio.removeAttribute('aria-invalid');
+      }
+      el.classList.toggle('has-error', Boolean(message));
+      describe(Boolean(message));
+    },
+  };
+  for (const radio of radios) radio.addEventListener('change', () => self.setError(null));
+  return self;
 }

@@ -1,0 +1,219 @@
+//! What notification mail is due, over the `mail_scan` mark and the users' mail columns. Several instances
+//! share them: the mark moves by compare-and-set, and due accounts are claimed with `FOR UPDATE SKIP LOCKED`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use plaza_domain::mail::OutgoingMail;
+use plaza_domain::notification::Notification;
+use plaza_domain::notification_mail::{DueMail, NotificationMailRepository, ScanBatch, TICKET_NEWS};
+use plaza_domain::user::User;
+use plaza_domain::{RepoError, UserId};
+
+use crate::db::Database;
+use crate::notifications::NotificationRow;
+use crate::schema::{mail_scan, notifications, users};
+use crate::users::UserRow;
+use diesel::sql_types::{BigInt, Timestamp};
+
+/// Leases the due accounts no other claim holds, in one statement.
+const CLAIM_DUE: &str = "UPDATE users SET notification_mail_due_at = $3 WHERE id IN (\
+     SELECT id FROM users WHERE notification_mail_due_at <= $1 \
+     AND (email_notifications <> 'each' OR notification_mailed_at IS NULL OR notification_mailed_at <= $2) \
+     ORDER BY notification_mail_due_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id";
+
+#[derive(QueryableByName)]
+struct ClaimedId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// [`NotificationMailRepository`] over PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgNotificationMail {
+    db: Database,
+}
+
+impl PgNotificationMail {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl NotificationMailRepository for PgNotificationMail {
+    fn settle(&self) -> chrono::TimeDelta {
+        // Ids come from a sequence at insert time; a fan-out commits well within this.
+        chrono::TimeDelta::seconds(30)
+    }
+
+    fn scan(&self, settled: DateTime<Utc>, limit: u32) -> Result<Option<ScanBatch>, RepoError> {
+        self.db.read(|conn| {
+            let after: i64 = mail_scan::table
+                .find(1)
+                .select(mail_scan::last_notification_id)
+                .first(conn)?;
+            // Ids only, then the few that are ticket news: a batch of comments costs one index range.
+            let ids: Vec<(i64, String)> = notifications::table
+                .filter(notifications::id.gt(after))
+                .filter(notifications::created_at.lt(settled.naive_utc()))
+                .order(notifications::id)
+                .limit(i64::from(limit))
+                .select((notifications::id, notifications::kind))
+                .load(conn)?;
+            let Some(&(up_to, _)) = ids.last() else {
+                return Ok(None);
+            };
+            let news_ids: Vec<i64> = ids
+                .iter()
+                .filter(|(_, kind)| TICKET_NEWS.contains(&kind.as_str()))
+                .map(|(id, _)| *id)
+                .collect();
+            let mut news = Vec::new();
+            if !news_ids.is_empty() {
+                let rows: Vec<(NotificationRow, UserRow)> = notifications::table
+                    .inner_join(users::table.on(users::id.eq(notifications::owner_id)))
+                    .filter(notifications::id.eq_any(&news_ids))
+                    .filter(users::deleted_at.is_null())
+                    .order(notifications::id)
+                    .select((NotificationRow::as_select(), UserRow::as_select()))
+                    .load(conn)?;
+                news = rows
+                    .into_iter()
+                    .map(|(notification, user)| (User::from(user), Notification::from(notification)))
+                    .collect();
+            }
+            Ok(Some(ScanBatch { after, up_to, news }))
+        })
+    }
+
+    fn scanned(
+        &self,
+        batch: &ScanBatch,
+        news_mails: Vec<OutgoingMail>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
+        let (after, up_to) = (batch.after, batch.up_to);
+        self.db.write(|conn| {
+            let moved = diesel::update(
+                mail_scan::table
+                    .find(1)
+                    .filter(mail_scan::last_notification_id.eq(after)),
+            )
+            .set(mail_scan::last_notification_id.eq(up_to))
+            .execute(conn)?;
+            if moved == 0 {
+                return Ok(false);
+            }
+            for mail in &news_mails {
+                crate::mail::enqueue(conn, mail)?;
+            }
+            let recipients = notifications::table
+                .filter(notifications::id.gt(after))
+                .filter(notifications::id.le(up_to))
+                .filter(notifications::kind.ne_all(TICKET_NEWS))
+                .select(notifications::owner_id);
+            diesel::update(
+                users::table
+                    .filter(users::id.eq_any(recipients))
+                    .filter(users::email_notifications.eq("each"))
+                    .filter(users::email_verified_at.is_not_null())
+                    .filter(users::deleted_at.is_null())
+                    .filter(users::notification_mail_due_at.is_null()),
+            )
+            .set(users::notification_mail_due_at.eq(now.naive_utc()))
+            .execute(conn)?;
+            Ok(true)
+        })
+    }
+
+    fn due(
+        &self,
+        now: DateTime<Utc>,
+        each_since: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+        per_mail: u32,
+    ) -> Result<Vec<DueMail>, RepoError> {
+        self.db.write(|conn| {
+            let ids: Vec<ClaimedId> = diesel::sql_query(CLAIM_DUE)
+                .bind::<Timestamp, _>(now.naive_utc())
+                .bind::<Timestamp, _>(each_since.naive_utc())
+                .bind::<Timestamp, _>(lease_until.naive_utc())
+                .bind::<BigInt, _>(i64::from(limit))
+                .load(conn)?;
+            let ids: Vec<i64> = ids.into_iter().map(|row| row.id).collect();
+            let due: Vec<UserRow> = users::table
+                .filter(users::id.eq_any(&ids))
+                .order(users::id)
+                .select(UserRow::as_select())
+                .load(conn)?;
+            let mut claimed = Vec::with_capacity(due.len());
+            for row in due {
+                let user = User::from(row);
+                let cursor: i64 = users::table
+                    .find(user.id.get())
+                    .select(users::notification_mail_cursor)
+                    .first(conn)?;
+                let unread = || {
+                    notifications::table
+                        .filter(notifications::owner_id.eq(user.id.get()))
+                        .filter(notifications::id.gt(cursor))
+                        .filter(notifications::is_read.eq(false))
+                        .filter(notifications::kind.ne_all(TICKET_NEWS))
+                };
+                let listed: Vec<NotificationRow> = unread()
+                    .order(notifications::id)
+                    .limit(i64::from(per_mail))
+                    .select(NotificationRow::as_select())
+                    .load(conn)?;
+                let count: i64 = unread().count().get_result(conn)?;
+                let newest: Option<i64> = notifications::table
+                    .filter(notifications::owner_id.eq(user.id.get()))
+                    .select(diesel::dsl::max(notifications::id))
+                    .first(conn)?;
+                claimed.push(DueMail {
+                    user,
+                    notifications: listed.into_iter().map(Notification::from).collect(),
+                    unread: count,
+                    newest: newest.unwrap_or(cursor).max(cursor),
+                });
+            }
+            Ok(claimed)
+        })
+    }
+
+    fn mailed(
+        &self,
+        user: UserId,
+        mail: Option<OutgoingMail>,
+        covered: i64,
+        next_due: Option<DateTime<Utc>>,
+    ) -> Result<(), RepoError> {
+        self.db.write(|conn| {
+            if let Some(mail) = &mail {
+                crate::mail::enqueue(conn, mail)?;
+                diesel::update(users::table.find(user.get()))
+                    .set(users::notification_mailed_at.eq(mail.created_at.naive_utc()))
+                    .execute(conn)?;
+            }
+            diesel::update(users::table.find(user.get()))
+                .set((
+                    users::notification_mail_cursor.eq(covered),
+                    users::notification_mail_due_at.eq(next_due.map(|at| at.naive_utc())),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+
+    fn turn_off(&self, user: UserId) -> Result<bool, RepoError> {
+        self.db.write(|conn| {
+            let changed = diesel::update(users::table.find(user.get()).filter(users::deleted_at.is_null()))
+                .set((
+                    users::email_notifications.eq("off"),
+                    users::notification_mail_due_at.eq(None::<chrono::NaiveDateTime>),
+                ))
+                .execute(conn)?;
+            Ok(changed == 1)
+        })
+    }
+}

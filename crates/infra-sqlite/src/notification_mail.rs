@@ -1,0 +1,209 @@
+//! What notification mail is due, over the `mail_scan` mark and the users' mail columns.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use plaza_domain::mail::OutgoingMail;
+use plaza_domain::notification::Notification;
+use plaza_domain::notification_mail::{DueMail, NotificationMailRepository, ScanBatch, TICKET_NEWS};
+use plaza_domain::user::User;
+use plaza_domain::{RepoError, UserId};
+
+use crate::db::Database;
+use crate::notifications::NotificationRow;
+use crate::schema::{mail_scan, notifications, users};
+use crate::users::UserRow;
+
+/// [`NotificationMailRepository`] over SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteNotificationMail {
+    db: Database,
+}
+
+impl SqliteNotificationMail {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl NotificationMailRepository for SqliteNotificationMail {
+    fn settle(&self) -> chrono::TimeDelta {
+        // One writer thread commits in the order it assigns ids.
+        chrono::TimeDelta::zero()
+    }
+
+    fn scan(&self, settled: DateTime<Utc>, limit: u32) -> Result<Option<ScanBatch>, RepoError> {
+        self.db.read(|conn| {
+            let after: i64 = mail_scan::table
+                .find(1)
+                .select(mail_scan::last_notification_id)
+                .first(conn)?;
+            // Ids only, then the few that are ticket news: a batch of comments costs one index range.
+            let ids: Vec<(i64, String)> = notifications::table
+                .filter(notifications::id.gt(after))
+                .filter(notifications::created_at.lt(settled.naive_utc()))
+                .order(notifications::id)
+                .limit(i64::from(limit))
+                .select((notifications::id, notifications::kind))
+                .load(conn)?;
+            let Some(&(up_to, _)) = ids.last() else {
+                return Ok(None);
+            };
+            let news_ids: Vec<i64> = ids
+                .iter()
+                .filter(|(_, kind)| TICKET_NEWS.contains(&kind.as_str()))
+                .map(|(id, _)| *id)
+                .collect();
+            let mut news = Vec::new();
+            if !news_ids.is_empty() {
+                let rows: Vec<(NotificationRow, UserRow)> = notifications::table
+                    .inner_join(users::table.on(users::id.eq(notifications::owner_id)))
+                    .filter(notifications::id.eq_any(&news_ids))
+                    .filter(users::deleted_at.is_null())
+                    .order(notifications::id)
+                    .select((NotificationRow::as_select(), UserRow::as_select()))
+                    .load(conn)?;
+                news = rows
+                    .into_iter()
+                    .map(|(notification, user)| (User::from(user), Notification::from(notification)))
+                    .collect();
+            }
+            Ok(Some(ScanBatch { after, up_to, news }))
+        })
+    }
+
+    fn scanned(
+        &self,
+        batch: &ScanBatch,
+        news_mails: Vec<OutgoingMail>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
+        let (after, up_to) = (batch.after, batch.up_to);
+        self.db.write(move |conn| {
+            let moved = diesel::update(
+                mail_scan::table
+                    .find(1)
+                    .filter(mail_scan::last_notification_id.eq(after)),
+            )
+            .set(mail_scan::last_notification_id.eq(up_to))
+            .execute(conn)?;
+            if moved == 0 {
+                return Ok(false);
+            }
+            for mail in &news_mails {
+                crate::mail::enqueue(conn, mail)?;
+            }
+            let recipients = notifications::table
+                .filter(notifications::id.gt(after))
+                .filter(notifications::id.le(up_to))
+                .filter(notifications::kind.ne_all(TICKET_NEWS))
+                .select(notifications::owner_id);
+            diesel::update(
+                users::table
+                    .filter(users::id.eq_any(recipients))
+                    .filter(users::email_notifications.eq("each"))
+                    .filter(users::email_verified_at.is_not_null())
+                    .filter(users::deleted_at.is_null())
+                    .filter(users::notification_mail_due_at.is_null()),
+            )
+            .set(users::notification_mail_due_at.eq(now.naive_utc()))
+            .execute(conn)?;
+            Ok(true)
+        })
+    }
+
+    fn due(
+        &self,
+        now: DateTime<Utc>,
+        each_since: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+        per_mail: u32,
+    ) -> Result<Vec<DueMail>, RepoError> {
+        // One writer: a claim cannot race another on SQLite.
+        self.db.write(move |conn| {
+            let due: Vec<UserRow> = users::table
+                .filter(users::notification_mail_due_at.le(now.naive_utc()))
+                .filter(
+                    users::email_notifications
+                        .ne("each")
+                        .or(users::notification_mailed_at.is_null())
+                        .or(users::notification_mailed_at.le(each_since.naive_utc())),
+                )
+                .order(users::notification_mail_due_at)
+                .limit(i64::from(limit))
+                .select(UserRow::as_select())
+                .load(conn)?;
+            let mut claimed = Vec::with_capacity(due.len());
+            for row in due {
+                let user = User::from(row);
+                diesel::update(users::table.find(user.id.get()))
+                    .set(users::notification_mail_due_at.eq(lease_until.naive_utc()))
+                    .execute(conn)?;
+                let cursor: i64 = users::table
+                    .find(user.id.get())
+                    .select(users::notification_mail_cursor)
+                    .first(conn)?;
+                let unread = || {
+                    notifications::table
+                        .filter(notifications::owner_id.eq(user.id.get()))
+                        .filter(notifications::id.gt(cursor))
+                        .filter(notifications::is_read.eq(false))
+                        .filter(notifications::kind.ne_all(TICKET_NEWS))
+                };
+                let listed: Vec<NotificationRow> = unread()
+                    .order(notifications::id)
+                    .limit(i64::from(per_mail))
+                    .select(NotificationRow::as_select())
+                    .load(conn)?;
+                let count: i64 = unread().count().get_result(conn)?;
+                let newest: Option<i64> = notifications::table
+                    .filter(notifications::owner_id.eq(user.id.get()))
+                    .select(diesel::dsl::max(notifications::id))
+                    .first(conn)?;
+                claimed.push(DueMail {
+                    user,
+                    notifications: listed.into_iter().map(Notification::from).collect(),
+                    unread: count,
+                    newest: newest.unwrap_or(cursor).max(cursor),
+                });
+            }
+            Ok(claimed)
+        })
+    }
+
+    fn mailed(
+        &self,
+        user: UserId,
+        mail: Option<OutgoingMail>,
+        covered: i64,
+        next_due: Option<DateTime<Utc>>,
+    ) -> Result<(), RepoError> {
+        self.db.write(move |conn| {
+            if let Some(mail) = &mail {
+                crate::mail::enqueue(conn, mail)?;
+                diesel::update(users::table.find(user.get()))
+                    .set(users::notification_mailed_at.eq(mail.created_at.naive_utc()))
+                    .execute(conn)?;
+            }
+            diesel::update(users::table.find(user.get()))
+                .set((
+                    users::notification_mail_cursor.eq(covered),
+                    users::notification_mail_due_at.eq(next_due.map(|at| at.naive_utc())),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+
+    fn turn_off(&self, user: UserId) -> Result<bool, RepoError> {
+        self.db.write(move |conn| {
+            let changed = diesel::update(users::table.find(user.get()).filter(users::deleted_at.is_null()))
+                .set((
+                    users::email_notifications.eq("off"),
+                    users::notification_mail_due_at.eq(None::<chrono::NaiveDateTime>),
+                ))
+                .execute(conn)?;
+            Ok(changed == 1)
+        })
+    }
+}

@@ -1,0 +1,14 @@
+DROP TABLE email_verifications;
+ALTER TABLE mail_outbox DROP COLUMN attachment_body;
+ALTER TABLE mail_outbox DROP COLUMN attachment_type;
+ALTER TABLE mail_outbox DROP COLUMN attachment_name;
+ALTER TABLE mail_outbox DROP COLUMN unsubscribe_url;
+ALTER TABLE mail_outbox DROP COLUMN expires_at;
+DROP TABLE mail_scan;
+DROP INDEX users_notification_mail_due;
+ALTER TABLE users DROP COLUMN notification_mailed_at;
+ALTER TABLE users DROP COLUMN notification_mail_due_at;
+ALTER TABLE users DROP COLUMN notification_mail_cursor;
+ALTER TABLE users DROP COLUMN time_zone;
+ALTER TABLE users DROP COLUMN email_notifications;
+ALTER TABLE users DROP COLUMN email_verified_at;
