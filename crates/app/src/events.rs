@@ -78,6 +78,8 @@ pub struct EventService {
     bus: Arc<dyn NotificationBus>,
     remover: Remover,
     verified_email: crate::email_verification::VerifiedEmailRule,
+    /// Where buyers' confirmations point, and the delivery thread to wake; `None` (tests): none is written.
+    receipts: Option<(Arc<crate::mail::MailSettings>, Arc<crate::mail::Doorbell>)>,
 }
 
 impl EventService {
@@ -95,7 +97,18 @@ impl EventService {
             bus,
             remover,
             verified_email: Default::default(),
+            receipts: None,
         }
+    }
+
+    /// Mails each buyer a confirmation with the tickets' codes and the event as a calendar file.
+    pub fn with_receipts(
+        mut self,
+        settings: Arc<crate::mail::MailSettings>,
+        doorbell: Arc<crate::mail::Doorbell>,
+    ) -> Self {
+        self.receipts = Some((settings, doorbell));
+        self
     }
 
     /// Requires a verified address of whoever creates (`REQUIRE_VERIFIED_EMAIL`).
@@ -259,17 +272,64 @@ impl EventService {
     /// the capacity are checked in the same write as the sale, so an owner moving the start into the past
     /// cannot race a purchase past it.
     pub fn purchase(&self, buyer: &User, id: EventId, quantity: TicketQuantity) -> Result<Event, AppError> {
-        let codes = (0..quantity.get())
+        let codes: Vec<_> = (0..quantity.get())
             .map(|_| new_ticket_code())
             .collect::<Result<_, _>>()?;
-        self.events
+        let now = crate::stored_now();
+        let receipt = match &self.receipts {
+            Some((settings, _)) => self.receipt(settings, buyer, id, &codes, now)?,
+            None => None,
+        };
+        let mails = receipt.is_some();
+        let sold = self
+            .events
             .purchase(Sale {
                 event: id,
                 holder: buyer.id,
                 codes,
-                now: crate::stored_now(),
+                now,
+                receipt,
             })
-            .or_not_found("event")
+            .or_not_found("event")?;
+        if mails && let Some((_, doorbell)) = &self.receipts {
+            doorbell.ring();
+        }
+        Ok(sold)
+    }
+
+    /// The buyer's confirmation of a sale of `codes` to event `id`, with the event as an iCalendar file:
+    /// written from the event as read just before the sale (the sale itself decides whether it happens).
+    /// `None` when there is no such event (the sale then answers `404`).
+    fn receipt(
+        &self,
+        settings: &crate::mail::MailSettings,
+        buyer: &User,
+        id: EventId,
+        codes: &[plaza_domain::ticket::TicketCode],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<plaza_domain::mail::OutgoingMail>, AppError> {
+        let Some(event) = self.events.find(id)? else {
+            return Ok(None);
+        };
+        let codes: Vec<&str> = codes.iter().map(|code| code.as_str()).collect();
+        let mut mail = crate::letters::tickets(buyer, &event, &codes, &settings.origin)
+            .into_mail(&buyer.email, settings.message_id()?);
+        mail.attachment = Some(plaza_domain::mail::Attachment {
+            name: format!("event-{}.ics", id.get()),
+            content_type: "text/calendar; charset=utf-8".into(),
+            body: crate::ical::calendar(
+                std::slice::from_ref(&event),
+                &event.name,
+                &settings.origin,
+                crate::ical::Kind::Single,
+            ),
+        });
+        Ok(Some(plaza_domain::mail::OutgoingMail {
+            user: Some(buyer.id),
+            mail,
+            created_at: now,
+            expires_at: None,
+        }))
     }
 
     fn owned_by(&self, actor: &User, id: EventId) -> Result<Event, AppError> {

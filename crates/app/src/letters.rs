@@ -332,6 +332,81 @@ pub(crate) fn ticket_news(user: &User, notification: &Notification, origin: &str
         .link(link, target)
 }
 
+/// The buyer's confirmation: the event, when and where, and one line per ticket with its code.
+pub(crate) fn tickets(
+    user: &User,
+    event: &plaza_domain::event::Event,
+    codes: &[&str],
+    origin: &str,
+) -> Letter {
+    let locale = user.locale;
+    let name = user.display_name();
+    let when = local_time(user, event.event_time);
+    let place = [
+        event.place.venue.as_deref(),
+        event.place.address.as_deref(),
+        event.place.online_url.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|part| {
+        part.lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+    .filter(|part| !part.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let list = codes
+        .iter()
+        .enumerate()
+        .map(|(n, code)| match locale {
+            Locale::En => format!("Ticket {}: {code}", n + 1),
+            Locale::ZhCn => format!("第 {} 张：{code}", n + 1),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let tickets_page = format!("{origin}/#/tickets");
+    let event_name = &event.name;
+    match locale {
+        Locale::En => {
+            let mut letter = Letter::new(locale, format!("Your tickets to \u{201c}{event_name}\u{201d}"))
+                .text(format!("Hello {name},"))
+                .text(format!(
+                    "You have {} ticket{} to \u{201c}{event_name}\u{201d}, {when}.",
+                    codes.len(),
+                    plural(codes.len() as i64)
+                ));
+            if !place.is_empty() {
+                letter = letter.text(format!("Where: {place}"));
+            }
+            letter
+                .text(format!(
+                    "Show a code at the door (My tickets has each as a QR code):\n{list}"
+                ))
+                .link("Open My tickets", tickets_page)
+                .text("The event is attached: open the file to add it to your calendar.")
+        }
+        Locale::ZhCn => {
+            let mut letter = Letter::new(locale, format!("你的\u{201c}{event_name}\u{201d}门票"))
+                .text(format!("{name}，你好："))
+                .text(format!(
+                    "你有 {} 张\u{201c}{event_name}\u{201d}的门票，时间：{when}。",
+                    codes.len()
+                ));
+            if !place.is_empty() {
+                letter = letter.text(format!("地点：{place}"));
+            }
+            letter
+                .text(format!("入场时出示验票码（“我的门票”中有二维码）：\n{list}"))
+                .link("查看我的门票", tickets_page)
+                .text("附件是这个活动的日历文件，打开即可加入你的日历。")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

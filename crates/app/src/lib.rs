@@ -9,6 +9,7 @@ pub mod comments;
 pub mod email_verification;
 pub mod error;
 pub mod events;
+pub mod ical;
 pub mod letters;
 pub mod limit;
 pub mod live;
@@ -204,7 +205,7 @@ impl Services {
                 avatar_images.clone(),
                 bus.clone(),
             )
-            .with_verification_mail(mail_settings, doorbell),
+            .with_verification_mail(mail_settings.clone(), doorbell.clone()),
             live: LiveService::new(
                 hub,
                 stores.notifications.clone(),
@@ -219,7 +220,8 @@ impl Services {
                 bus.clone(),
                 remover.clone(),
             )
-            .with_verified_email_rule(verified_email),
+            .with_verified_email_rule(verified_email)
+            .with_receipts(mail_settings.clone(), doorbell.clone()),
             posts: PostService::new(stores.posts, remover.clone()).with_verified_email_rule(verified_email),
             tickets: TicketService::new(stores.tickets, stores.events.clone(), bus.clone()),
             waitlist: WaitlistService::new(stores.waitlists),

@@ -208,6 +208,7 @@ fn writes_through_the_repositories(c: &mut Criterion) {
             sold += 1;
             events
                 .purchase(Sale {
+                    receipt: None,
                     event: EventId::from_stored(TICKET_EVENT),
                     holder: author,
                     codes: vec![

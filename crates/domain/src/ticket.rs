@@ -140,6 +140,8 @@ pub struct Sale {
     pub codes: Vec<TicketCode>,
     /// When the sale happens: an event that has started by then sells nothing.
     pub now: DateTime<Utc>,
+    /// The buyer's confirmation, written to the outbox in the sale's transaction (only if it sells).
+    pub receipt: Option<crate::mail::OutgoingMail>,
 }
 
 impl Sale {

@@ -192,6 +192,7 @@ pub(crate) fn fill(
             );
         }
         let sale = Sale {
+            receipt: None,
             event,
             holder: waiting.user_id,
             codes: notices.codes(waiting.quantity)?,

@@ -614,6 +614,9 @@ impl EventRepository for SqliteEventRepository {
             match sold {
                 Some(row) => {
                     crate::issue::issue(conn, &sale)?;
+                    if let Some(receipt) = &sale.receipt {
+                        crate::mail::enqueue(conn, receipt)?;
+                    }
                     Ok(row.into())
                 }
                 None => Err(StoreError::from(Event::why_unsold(

@@ -221,6 +221,7 @@ pub fn sale(event: EventId, holder: UserId, quantity: TicketQuantity, now: chron
         })
         .collect();
     Sale {
+        receipt: None,
         event,
         holder,
         codes,

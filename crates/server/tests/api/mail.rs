@@ -418,9 +418,9 @@ fn holders_hear_of_a_cancelled_event_by_mail_whatever_their_setting() {
         app.call_as("DELETE", &owner, &format!("/events/{}", event["id"])).status,
         204
     );
-    let news = mails_to(kept.path(), "hana@example.org", 2)
+    let news = mails_to(kept.path(), "hana@example.org", 3)
         .into_iter()
-        .find(|mail| mail["subject"] != "Confirm your e-mail address for Plaza")
+        .find(|mail| mail["subject"].as_str().unwrap().ends_with("is cancelled"))
         .unwrap();
     assert_eq!(news["subject"], "\u{201c}Night market\u{201d} is cancelled");
     assert!(news["text"].as_str().unwrap().contains("/#/tickets"));
@@ -476,4 +476,55 @@ fn a_daily_digest_lists_what_came_and_is_written_in_the_readers_language() {
     assert!(digest["headers"]["list-unsubscribe"].as_str().unwrap().contains("/unsubscribe?token="));
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(mails_to(kept.path(), "dee@example.org", 2).len(), 2, "one digest, then the next day's");
+}
+
+#[test]
+fn a_buyer_is_mailed_the_codes_and_the_event_as_a_calendar_file() {
+    if !smtp_server_here("ticket confirmation") {
+        return;
+    }
+    let kept = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start(kept.path(), 0);
+    let app = app_mailing_to(sink.url());
+    let (_, owner) = app.user("host");
+    let event = app.create_event(
+        &owner,
+        json!({"name": "庙会, with; commas", "venue": "Temple yard", "event_time": "2036-02-01T10:00:00Z"}),
+    );
+    let (_, buyer) = app.user("bea");
+    app.post_json(&format!("/events/{}/tickets", event["id"]), Some(&buyer), &json!({"quantity": 2}))
+        .assert_ok();
+    let receipt = mails_to(kept.path(), "bea@example.org", 2)
+        .into_iter()
+        .find(|mail| mail["subject"].as_str().unwrap().starts_with("Your tickets to"))
+        .unwrap();
+    assert_eq!(receipt["subject"], "Your tickets to \u{201c}庙会, with; commas\u{201d}");
+    let text = receipt["text"].as_str().unwrap();
+    let held = app.get_as(&buyer, "/users/me/tickets").assert_ok();
+    let held = held.as_array().unwrap();
+    assert_eq!(held.len(), 2);
+    for ticket in held {
+        let code = ticket["code"].as_str().unwrap();
+        assert!(text.contains(code), "the mail holds every code: {text}");
+    }
+    assert!(text.contains("Where: Temple yard"), "{text}");
+    assert!(text.contains("Friday 1 February 2036, 10:00 (UTC)"), "{text}");
+    let attachment = &receipt["attachments"][0];
+    assert_eq!(attachment["filename"], format!("event-{}.ics", event["id"]));
+    assert_eq!(attachment["content_type"], "text/calendar");
+    let calendar = attachment["content"].as_str().unwrap();
+    assert!(calendar.contains(&format!("UID:event-{}@plaza.example.org", event["id"])), "{calendar}");
+    assert!(calendar.contains("SUMMARY:庙会\\, with\\; commas"), "escaped: {calendar}");
+    assert!(calendar.contains("DTSTART:20360201T100000Z"), "{calendar}");
+
+    // A sale that does not happen mails nothing.
+    let sold_out = app.create_event(&owner, json!({"max_tickets": 1}));
+    app.post_json(&format!("/events/{}/tickets", sold_out["id"]), Some(&buyer), &json!({"quantity": 2}))
+        .assert_error(409, "sold_out");
+    std::thread::sleep(Duration::from_secs(2));
+    let receipts = mails_to(kept.path(), "bea@example.org", 2)
+        .into_iter()
+        .filter(|mail| mail["subject"].as_str().unwrap().starts_with("Your tickets to"))
+        .count();
+    assert_eq!(receipts, 1);
 }
