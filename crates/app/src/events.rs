@@ -276,9 +276,13 @@ impl EventService {
             .map(|_| new_ticket_code())
             .collect::<Result<_, _>>()?;
         let now = crate::stored_now();
+        // Only to an address its owner confirmed: an unconfirmed one may be someone else's, and the mail
+        // would carry words the event's organiser chose.
         let receipt = match &self.receipts {
-            Some((settings, _)) => self.receipt(settings, buyer, id, &codes, now)?,
-            None => None,
+            Some((settings, _)) if buyer.email_verified_at.is_some() => {
+                self.receipt(settings, buyer, id, &codes, now)?
+            }
+            _ => None,
         };
         let mails = receipt.is_some();
         let sold = self

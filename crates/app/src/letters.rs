@@ -57,7 +57,9 @@ impl Letter {
             .pieces
             .iter()
             .map(|piece| match piece {
-                Piece::Text(paragraph) => format!("<p>{}</p>\n", escape_html(paragraph)),
+                Piece::Text(paragraph) => {
+                    format!("<p>{}</p>\n", escape_html(paragraph).replace('\n', "<br>\n"))
+                }
                 Piece::Link { label, url } => format!(
                     "<p><a href=\"{}\" style=\"display:inline-block;padding:10px 18px;background:#1f5fbf;\
                      color:#ffffff;border-radius:6px;text-decoration:none\">{}</a></p>\n\

@@ -99,9 +99,10 @@ impl NotificationMailService {
     /// and was in no earlier mail, or nothing when there is none (or the address is not verified).
     pub fn due_round(&self) -> Result<Written, AppError> {
         let now = stored_now();
+        let lease = now + LEASE;
         let due = self
             .repo
-            .due(now, now - EACH_MAIL_GAP, now + LEASE, DUE_BATCH, PER_MAIL)?;
+            .due(now, now - EACH_MAIL_GAP, lease, DUE_BATCH, PER_MAIL)?;
         let mut written = Written {
             looked_at: due.len(),
             ..Written::default()
@@ -119,8 +120,10 @@ impl NotificationMailService {
             } else {
                 None
             };
-            written.mails += usize::from(mail.is_some());
-            self.repo.mailed(user.id, mail, turn.newest, next)?;
+            let mails = mail.is_some();
+            if self.repo.mailed(user.id, lease, mail, turn.newest, next)? {
+                written.mails += usize::from(mails);
+            }
         }
         if written.mails > 0 {
             self.doorbell.ring();
@@ -148,6 +151,39 @@ impl NotificationMailService {
             created_at: now,
             expires_at: None,
         })
+    }
+
+    /// Scan and due rounds until each comes back with less than a full batch (at most `rounds` of each):
+    /// a burst of notifications is worked off at once, not a batch per poll. A failing scan does not keep
+    /// due mail from being written.
+    pub fn catch_up(&self, rounds: usize) -> Result<Written, AppError> {
+        let mut total = Written::default();
+        let mut failed = None;
+        for _ in 0..rounds {
+            match self.scan_round() {
+                Ok(round) => {
+                    total.mails += round.mails;
+                    if round.looked_at < SCAN_BATCH as usize {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    failed = Some(error);
+                    break;
+                }
+            }
+        }
+        for _ in 0..rounds {
+            let round = self.due_round()?;
+            total.mails += round.mails;
+            if round.looked_at < DUE_BATCH as usize {
+                break;
+            }
+        }
+        match failed {
+            Some(error) => Err(error),
+            None => Ok(total),
+        }
     }
 
     /// Turns off the notification mail of the account `token` names (a one-click unsubscribe: no login).

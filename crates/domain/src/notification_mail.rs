@@ -16,7 +16,8 @@ use crate::mail::OutgoingMail;
 use crate::notification::Notification;
 use crate::user::User;
 
-/// The notification kinds that are ticket news: mailed at once, left out of digests.
+/// The notification kinds that are ticket news: mailed at once, left out of digests. (The adapters' SQL
+/// spells them out too: `('places_given', 'event_moved', 'event_cancelled')`.)
 pub const TICKET_NEWS: [&str; 3] = ["places_given", "event_moved", "event_cancelled"];
 
 /// What a look through the notifications found: the ids it covers, and the ticket news among them with
@@ -36,12 +37,13 @@ pub struct ScanBatch {
 pub struct DueMail {
     /// The account, as it is now.
     pub user: User,
-    /// Its unread notifications (ticket news left out) after the last it was mailed about, oldest first,
-    /// at most as many as asked.
+    /// Its unread notifications (ticket news left out) after the last it was mailed about and up to
+    /// `newest`, oldest first, at most as many as asked.
     pub notifications: Vec<Notification>,
     /// How many there are in all.
     pub unread: i64,
-    /// The newest notification id of the account when claimed: what a mail covers up to.
+    /// What a mail covers up to: the account's newest notification that the look through the
+    /// notifications has passed (a later one, or one still committing, waits for the next mail).
     pub newest: i64,
 }
 
@@ -76,16 +78,19 @@ pub trait NotificationMailRepository: Send + Sync {
         limit: u32,
         per_mail: u32,
     ) -> Result<Vec<DueMail>, RepoError>;
-    /// Records the mail of `user`, in one transaction: writes `mail` to the outbox (if any: there may be
-    /// nothing to say), counts their notifications up to `covered` as mailed, stamps the mail's time, and
-    /// sets when the next is due (`None`: when something new arrives).
+    /// Records the mail of `user`, claimed until `leased_until`, in one transaction: writes `mail` to the
+    /// outbox (if any: there may be nothing to say), counts their notifications up to `covered` as mailed,
+    /// stamps the mail's time, and sets when the next is due (`None`: when something new arrives).
+    /// `false`, and nothing written, when the claim is no longer the account's turn: its lease ended and
+    /// another worker took it, or the account changed its setting (or unsubscribed) meanwhile.
     fn mailed(
         &self,
         user: UserId,
+        leased_until: DateTime<Utc>,
         mail: Option<OutgoingMail>,
         covered: i64,
         next_due: Option<DateTime<Utc>>,
-    ) -> Result<(), RepoError>;
+    ) -> Result<bool, RepoError>;
     /// Turns `user`'s notification mail off (a one-click unsubscribe); `false` when there is no such live
     /// account.
     fn turn_off(&self, user: UserId) -> Result<bool, RepoError>;

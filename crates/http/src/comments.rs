@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::events::EventIdParam;
 use crate::extract::{ApiJson, ApiQuery, PathId, PathIds, blocking};
 use crate::field::Field;
@@ -98,6 +98,7 @@ impl PageQuery {
         (status = 200, description = "The new comment", body = CommentResponse),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, description = "`email_unverified`: this Plaza requires a verified address to write (`REQUIRE_VERIFIED_EMAIL`); `account_banned`", body = ErrorBody),
         (status = 404, response = NotFound),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),

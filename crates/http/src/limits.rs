@@ -32,7 +32,7 @@ fn unauthenticated_write(req: &ServiceRequest) -> Option<UnauthenticatedWrite> {
     match path.trim_end_matches('/') {
         "/token" => Some(UnauthenticatedWrite::Login),
         "/users" => Some(UnauthenticatedWrite::Registration),
-        "/password-reset" | "/password-reset/confirm" | "/email-verification/confirm" | "/unsubscribe" => {
+        "/password-reset" | "/password-reset/confirm" | "/email-verification/confirm" => {
             Some(UnauthenticatedWrite::Recovery)
         }
         _ => None,

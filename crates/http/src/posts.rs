@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, PathId, blocking};
 use crate::field::Field;
 use crate::respond::{list, serialize_time};
@@ -116,6 +116,7 @@ pub struct PostIdParam(
         (status = 200, description = "The new post", body = PostResponse),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, description = "`email_unverified`: this Plaza requires a verified address to write (`REQUIRE_VERIFIED_EMAIL`); `account_banned`", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
     )

@@ -478,7 +478,7 @@ fn start_mail_from_here(conn: &mut Conn) -> Result<(), StoreError> {
         "UPDATE mail_scan SET last_notification_id = (SELECT coalesce(max(id), 0) FROM notifications)",
         "UPDATE users SET notification_mail_cursor = coalesce((SELECT max(n.id) FROM notifications n \
          WHERE n.owner_id = users.id), 0)",
-        "UPDATE users SET notification_mail_due_at = now() WHERE email_notifications = 'daily'",
+        "UPDATE users SET notification_mail_due_at = now() AT TIME ZONE 'UTC' WHERE email_notifications = 'daily'",
     ] {
         diesel::sql_query(statement).execute(conn)?;
     }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use plaza_domain::mail::OutgoingMail;
 use plaza_domain::notification::Notification;
 use plaza_domain::notification_mail::{DueMail, NotificationMailRepository, ScanBatch, TICKET_NEWS};
-use plaza_domain::user::User;
+use plaza_domain::user::{EACH_MAIL_GAP, User};
 use plaza_domain::{RepoError, UserId};
 
 use crate::db::Database;
@@ -51,14 +51,20 @@ impl NotificationMailRepository for PgNotificationMail {
                 .find(1)
                 .select(mail_scan::last_notification_id)
                 .first(conn)?;
-            // Ids only, then the few that are ticket news: a batch of comments costs one index range.
-            let ids: Vec<(i64, String)> = notifications::table
+            // Ids only, then the few that are ticket news: a batch of comments costs one index range. The
+            // batch ends before the first notification not yet settled, whatever the ids after it say: a
+            // lower id with a later time (another instance's clock, a slow commit) is never stepped over.
+            let rows: Vec<(i64, String, chrono::NaiveDateTime)> = notifications::table
                 .filter(notifications::id.gt(after))
-                .filter(notifications::created_at.lt(settled.naive_utc()))
                 .order(notifications::id)
                 .limit(i64::from(limit))
-                .select((notifications::id, notifications::kind))
+                .select((notifications::id, notifications::kind, notifications::created_at))
                 .load(conn)?;
+            let ids: Vec<(i64, String)> = rows
+                .into_iter()
+                .take_while(|(_, _, created)| *created < settled.naive_utc())
+                .map(|(id, kind, _)| (id, kind))
+                .collect();
             let Some(&(up_to, _)) = ids.last() else {
                 return Ok(None);
             };
@@ -73,6 +79,8 @@ impl NotificationMailRepository for PgNotificationMail {
                     .inner_join(users::table.on(users::id.eq(notifications::owner_id)))
                     .filter(notifications::id.eq_any(&news_ids))
                     .filter(users::deleted_at.is_null())
+                    // An address nobody confirmed may not be the account's: it gets no ticket news.
+                    .filter(users::email_verified_at.is_not_null())
                     .order(notifications::id)
                     .select((NotificationRow::as_select(), UserRow::as_select()))
                     .load(conn)?;
@@ -106,20 +114,21 @@ impl NotificationMailRepository for PgNotificationMail {
             for mail in &news_mails {
                 crate::mail::enqueue(conn, mail)?;
             }
-            let recipients = notifications::table
-                .filter(notifications::id.gt(after))
-                .filter(notifications::id.le(up_to))
-                .filter(notifications::kind.ne_all(TICKET_NEWS))
-                .select(notifications::owner_id);
-            diesel::update(
-                users::table
-                    .filter(users::id.eq_any(recipients))
-                    .filter(users::email_notifications.eq("each"))
-                    .filter(users::email_verified_at.is_not_null())
-                    .filter(users::deleted_at.is_null())
-                    .filter(users::notification_mail_due_at.is_null()),
+            // Due now, or ten minutes after the account's last mail ([`EACH_MAIL_GAP`]) if that is later: a
+            // claim then finds only accounts whose turn has come.
+            diesel::sql_query(
+                "UPDATE users SET notification_mail_due_at = CASE \
+                   WHEN notification_mailed_at IS NULL OR notification_mailed_at <= $1 THEN $2 \
+                   ELSE notification_mailed_at + interval '10 minutes' END \
+                 WHERE notification_mail_due_at IS NULL AND email_notifications = 'each' \
+                   AND email_verified_at IS NOT NULL AND deleted_at IS NULL \
+                   AND id IN (SELECT owner_id FROM notifications WHERE id > $3 AND id <= $4 \
+                     AND kind NOT IN ('places_given', 'event_moved', 'event_cancelled'))",
             )
-            .set(users::notification_mail_due_at.eq(now.naive_utc()))
+            .bind::<Timestamp, _>((now - EACH_MAIL_GAP).naive_utc())
+            .bind::<Timestamp, _>(now.naive_utc())
+            .bind::<BigInt, _>(after)
+            .bind::<BigInt, _>(up_to)
             .execute(conn)?;
             Ok(true)
         })
@@ -146,6 +155,10 @@ impl NotificationMailRepository for PgNotificationMail {
                 .order(users::id)
                 .select(UserRow::as_select())
                 .load(conn)?;
+            let mark: i64 = mail_scan::table
+                .find(1)
+                .select(mail_scan::last_notification_id)
+                .first(conn)?;
             let mut claimed = Vec::with_capacity(due.len());
             for row in due {
                 let user = User::from(row);
@@ -153,10 +166,19 @@ impl NotificationMailRepository for PgNotificationMail {
                     .find(user.id.get())
                     .select(users::notification_mail_cursor)
                     .first(conn)?;
+                // Bounded first, then listed and counted within the bound: what commits meanwhile is left
+                // for the next mail, not counted as mailed.
+                let newest: Option<i64> = notifications::table
+                    .filter(notifications::owner_id.eq(user.id.get()))
+                    .filter(notifications::id.le(mark))
+                    .select(diesel::dsl::max(notifications::id))
+                    .first(conn)?;
+                let newest = newest.unwrap_or(cursor).max(cursor);
                 let unread = || {
                     notifications::table
                         .filter(notifications::owner_id.eq(user.id.get()))
                         .filter(notifications::id.gt(cursor))
+                        .filter(notifications::id.le(newest))
                         .filter(notifications::is_read.eq(false))
                         .filter(notifications::kind.ne_all(TICKET_NEWS))
                 };
@@ -166,15 +188,11 @@ impl NotificationMailRepository for PgNotificationMail {
                     .select(NotificationRow::as_select())
                     .load(conn)?;
                 let count: i64 = unread().count().get_result(conn)?;
-                let newest: Option<i64> = notifications::table
-                    .filter(notifications::owner_id.eq(user.id.get()))
-                    .select(diesel::dsl::max(notifications::id))
-                    .first(conn)?;
                 claimed.push(DueMail {
                     user,
                     notifications: listed.into_iter().map(Notification::from).collect(),
                     unread: count,
-                    newest: newest.unwrap_or(cursor).max(cursor),
+                    newest,
                 });
             }
             Ok(claimed)
@@ -184,24 +202,33 @@ impl NotificationMailRepository for PgNotificationMail {
     fn mailed(
         &self,
         user: UserId,
+        leased_until: DateTime<Utc>,
         mail: Option<OutgoingMail>,
         covered: i64,
         next_due: Option<DateTime<Utc>>,
-    ) -> Result<(), RepoError> {
+    ) -> Result<bool, RepoError> {
         self.db.write(|conn| {
+            let mailed_at = mail.as_ref().map(|mail| mail.created_at.naive_utc());
+            let still_ours = diesel::update(
+                users::table
+                    .find(user.get())
+                    .filter(users::notification_mail_due_at.eq(leased_until.naive_utc())),
+            )
+            .set((
+                users::notification_mail_cursor.eq(covered),
+                users::notification_mail_due_at.eq(next_due.map(|at| at.naive_utc())),
+            ))
+            .execute(conn)?;
+            if still_ours == 0 {
+                return Ok(false);
+            }
             if let Some(mail) = &mail {
                 crate::mail::enqueue(conn, mail)?;
                 diesel::update(users::table.find(user.get()))
-                    .set(users::notification_mailed_at.eq(mail.created_at.naive_utc()))
+                    .set(users::notification_mailed_at.eq(mailed_at))
                     .execute(conn)?;
             }
-            diesel::update(users::table.find(user.get()))
-                .set((
-                    users::notification_mail_cursor.eq(covered),
-                    users::notification_mail_due_at.eq(next_due.map(|at| at.naive_utc())),
-                ))
-                .execute(conn)?;
-            Ok(())
+            Ok(true)
         })
     }
 

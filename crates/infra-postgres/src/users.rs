@@ -266,7 +266,7 @@ impl UserRepository for PgUserRepository {
                 .get_result(conn)?;
             let user = User::from(row);
             if let Some(verification) = &user_verification {
-                crate::mail::issue_verification(conn, user.id, verification, false)?;
+                crate::mail::issue_verification(conn, user.id, verification)?;
             }
             Ok(user)
         })
@@ -448,7 +448,8 @@ impl UserRepository for PgUserRepository {
                 diesel::update(users::table.find(id.get()))
                     .set(users::email_verified_at.eq(None::<NaiveDateTime>))
                     .execute(conn)?;
-                crate::mail::issue_verification(conn, id, verification, true)?;
+                // Past the hour's links, the address still changes (and is unverified); a link can be asked for later.
+                crate::mail::issue_verification(conn, id, verification)?;
             }
             if let Some(locale) = changes.locale {
                 diesel::update(users::table.find(id.get()))

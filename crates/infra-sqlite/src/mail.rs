@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use plaza_domain::email_verification::NewVerification;
-use plaza_domain::mail::{Attachment, Mail, MailOutbox, OutgoingMail, QueuedMail};
+use plaza_domain::mail::{
+    Attachment, Issued, MAX_MAILS_PER_WINDOW, Mail, MailOutbox, OutgoingMail, QueuedMail, THROTTLE_WINDOW,
+};
 use plaza_domain::user::{MailSchedule, NotificationMail};
 use plaza_domain::{MailId, RepoError, UserId};
 
@@ -37,17 +39,22 @@ pub(crate) fn enqueue(conn: &mut Conn, outgoing: &OutgoingMail) -> QueryResult<M
     Ok(MailId::from_stored(id))
 }
 
-/// Stores `verification` for `user` and writes its mail to the outbox, inside the caller's transaction;
-/// `replacing`: the account's earlier links stop working (its address changed).
+/// Stores `verification` for `user` and writes its mail to the outbox, inside the caller's transaction,
+/// unless the account had [`MAX_MAILS_PER_WINDOW`] links made within [`THROTTLE_WINDOW`] (earlier links are
+/// kept, counted, and open nothing once the address changed: each is bound to its address).
 pub(crate) fn issue_verification(
     conn: &mut Conn,
     user: UserId,
     verification: &NewVerification,
-    replacing: bool,
-) -> Result<(), StoreError> {
-    if replacing {
-        diesel::delete(email_verifications::table.filter(email_verifications::user_id.eq(user.get())))
-            .execute(conn)?;
+) -> Result<Issued, StoreError> {
+    let since = (verification.created_at - THROTTLE_WINDOW).naive_utc();
+    let recent: i64 = email_verifications::table
+        .filter(email_verifications::user_id.eq(user.get()))
+        .filter(email_verifications::created_at.gt(since))
+        .count()
+        .get_result(conn)?;
+    if recent >= i64::from(MAX_MAILS_PER_WINDOW) {
+        return Ok(Issued::Throttled);
     }
     diesel::insert_into(email_verifications::table)
         .values((
@@ -67,7 +74,7 @@ pub(crate) fn issue_verification(
             expires_at: Some(verification.expires_at),
         },
     )?;
-    Ok(())
+    Ok(Issued::Sent)
 }
 
 /// Sets `user`'s notification mail to `schedule`, inside the caller's transaction. Turned on from off,
@@ -87,10 +94,12 @@ pub(crate) fn set_schedule(
             .set(users::notification_mail_cursor.eq(newest.unwrap_or(0)))
             .execute(conn)?;
     }
-    // Each: a mail becomes due when something new arrives (and one already due stays due).
+    // Each: a mail becomes due when something new arrives (and one already due stays due; a daily
+    // digest's time does not carry over).
     let due = match schedule.preference {
         NotificationMail::Off => None,
         NotificationMail::Daily => schedule.next_digest.map(|at| at.naive_utc()),
+        NotificationMail::Each if previous != NotificationMail::Each => None,
         NotificationMail::Each => {
             return Ok(diesel::update(users::table.find(user.get()))
                 .set((

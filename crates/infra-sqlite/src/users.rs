@@ -42,6 +42,12 @@ pub(crate) struct UserRow {
     time_zone: String,
 }
 
+impl UserRow {
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+}
+
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
         User {
@@ -242,7 +248,7 @@ impl UserRepository for SqliteUserRepository {
                 .get_result(conn)?;
             let user = User::from(row);
             if let Some(verification) = &user_verification {
-                crate::mail::issue_verification(conn, user.id, verification, false)?;
+                crate::mail::issue_verification(conn, user.id, verification)?;
             }
             Ok(user)
         })
@@ -417,7 +423,8 @@ impl UserRepository for SqliteUserRepository {
                 diesel::update(users::table.find(id.get()))
                     .set(users::email_verified_at.eq(None::<NaiveDateTime>))
                     .execute(conn)?;
-                crate::mail::issue_verification(conn, id, verification, true)?;
+                // Past the hour's links, the address still changes (and is unverified); a link can be asked for later.
+                crate::mail::issue_verification(conn, id, verification)?;
             }
             if let Some(locale) = changes.locale {
                 diesel::update(users::table.find(id.get()))

@@ -360,7 +360,10 @@ pub fn an_address_is_verified_by_a_link_to_it_and_a_new_address_starts_over(stor
     // A new address: unverified, a new link in the same write, and links to the old address open nothing.
     assert_eq!(
         links
-            .issue(alice, verification("alice@example.org", "stale", at(5)))
+            .issue(
+                alice,
+                verification("alice@example.org", "stale", at(5) + Duration::hours(2))
+            )
             .unwrap(),
         Issued::Sent
     );
@@ -375,18 +378,35 @@ pub fn an_address_is_verified_by_a_link_to_it_and_a_new_address_starts_over(stor
                 password: None,
                 locale: None,
                 notification_mail: None,
-                verification: Some(verification("alice@elsewhere.org", "moved", at(6))),
+                verification: Some(verification(
+                    "alice@elsewhere.org",
+                    "moved",
+                    at(6) + Duration::hours(2),
+                )),
             },
         )
         .unwrap();
     assert_eq!(moved.email_verified_at, None);
-    assert_eq!(links.confirm(&digest("stale"), at(7)).unwrap(), None);
-    let mails = stores.mail_outbox.claim(at(7), at(30), 10).unwrap();
+    assert_eq!(
+        links
+            .confirm(&digest("stale"), at(7) + Duration::hours(2))
+            .unwrap(),
+        None
+    );
+    let mails = stores
+        .mail_outbox
+        .claim(at(7) + Duration::hours(2), at(30) + Duration::hours(2), 10)
+        .unwrap();
     assert!(
         mails.iter().any(|mail| mail.mail.to == "alice@elsewhere.org"),
         "{mails:?}"
     );
-    assert_eq!(links.confirm(&digest("moved"), at(8)).unwrap(), Some(alice));
+    assert_eq!(
+        links
+            .confirm(&digest("moved"), at(8) + Duration::hours(2))
+            .unwrap(),
+        Some(alice)
+    );
 
     // A link for an address the account gave up verifies nothing.
     let bob = stores
@@ -483,10 +503,16 @@ pub fn notification_mail_follows_new_notifications_once(stores: &Stores) {
             )
             .unwrap();
     }
-    stores
-        .email_verifications
-        .issue(eager, verification("eager@example.org", "eager", at(0)))
-        .unwrap();
+    for (who, address, token) in [
+        (eager, "eager@example.org", "eager"),
+        (quiet, "quiet@example.org", "quiet"),
+    ] {
+        stores
+            .email_verifications
+            .issue(who, verification(address, token, at(0)))
+            .unwrap();
+        stores.email_verifications.confirm(&digest(token), at(0)).unwrap();
+    }
     stores
         .email_verifications
         .confirm(&digest("eager"), at(0))
@@ -523,6 +549,16 @@ pub fn notification_mail_follows_new_notifications_once(stores: &Stores) {
             ..crate::note(quiet, sender, None, "\"Fair\" is cancelled")
         })
         .unwrap();
+    // The same news to an address nobody confirmed is not mailed: it may not be the account's.
+    stores
+        .notifications
+        .create(NewNotification {
+            subject: NotificationSubject::EventCancelled {
+                event_name: "Fair".into(),
+            },
+            ..crate::note(unverified, sender, None, "\"Fair\" is cancelled")
+        })
+        .unwrap();
 
     assert_eq!(
         mail_store.scan(Utc::now() - Duration::hours(1), 1000).unwrap(),
@@ -530,7 +566,7 @@ pub fn notification_mail_follows_new_notifications_once(stores: &Stores) {
         "nothing was written an hour ago"
     );
     let batch = mail_store.scan(far, 1000).unwrap().unwrap();
-    assert_eq!(batch.up_to, news.id.get());
+    assert_eq!(batch.up_to, news.id.get() + 1);
     assert_eq!(batch.news.len(), 1, "the ticket news, whatever the preference");
     assert_eq!((batch.news[0].0.id, batch.news[0].1.id), (quiet, news.id));
     let ticket_mail = outgoing(Some(quiet), 99, at(10));
@@ -559,9 +595,31 @@ pub fn notification_mail_follows_new_notifications_once(stores: &Stores) {
         mail_store.due(at(11), at(0), at(15), 10, 50).unwrap().is_empty(),
         "leased"
     );
-    mail_store
-        .mailed(eager, Some(outgoing(Some(eager), 100, at(11))), turn.newest, None)
-        .unwrap();
+    assert!(
+        !mail_store
+            .mailed(
+                eager,
+                at(14),
+                Some(outgoing(Some(eager), 101, at(11))),
+                turn.newest,
+                None
+            )
+            .unwrap(),
+        "a claim that is not the current one writes nothing"
+    );
+    assert!(
+        mail_store
+            .mailed(
+                eager,
+                at(15),
+                Some(outgoing(Some(eager), 100, at(11))),
+                turn.newest,
+                None
+            )
+            .unwrap()
+    );
+    let written = stores.mail_outbox.claim(at(11), at(12), 10).unwrap();
+    assert_eq!(written.len(), 1, "only the current claim's mail: {written:?}");
     assert!(
         mail_store.due(at(16), at(0), at(30), 10, 50).unwrap().is_empty(),
         "nothing due once mailed"

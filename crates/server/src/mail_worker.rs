@@ -10,6 +10,9 @@ use std::time::Duration;
 use chrono::Utc;
 use plaza_app::{Doorbell, MailService, NotificationMailService};
 
+/// The most scan and due rounds of notification mail between two looks at the outbox.
+const CATCH_UP_ROUNDS: usize = 20;
+
 /// The longest the worker sleeps before it looks at the outbox again.
 pub const POLL: Duration = Duration::from_secs(5);
 
@@ -41,10 +44,7 @@ impl Drop for MailWorker {
 
 /// Writes the notification mail that is due (ticket news, each, daily) to the outbox.
 fn write_notification_mail(notifications: &NotificationMailService) {
-    let round = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        notifications.scan_round()?;
-        notifications.due_round()
-    }));
+    let round = std::panic::catch_unwind(AssertUnwindSafe(|| notifications.catch_up(CATCH_UP_ROUNDS)));
     match round {
         Ok(Ok(_)) => {}
         Ok(Err(error)) => tracing::warn!(%error, "notification mail round failed"),

@@ -1404,7 +1404,7 @@ journey('a forgotten password: a mailed link chooses a new one, once, and the ol
 journey('an e-mail address is confirmed from the mailed link: the reminder, the link sent again, the page the link opens, a new address in Settings (English and Chinese)', async (j, browser) => {
   const user = newUser('verify', { full_name: 'Vera Verified' });
   const { page } = await openSession(browser, j, { expectStatuses: [400] });
-  const banner = page.getByRole('region', { name: 'E-mail confirmation' });
+  const banner = page.getByRole('region', { name: 'Verify your inbox' });
 
   // A new account is reminded, on every page, until its address is confirmed.
   await registerInUi(page, user);

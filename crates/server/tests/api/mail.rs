@@ -411,7 +411,7 @@ fn holders_hear_of_a_cancelled_event_by_mail_whatever_their_setting() {
     let app = app_mailing_to(sink.url());
     let (_, owner) = app.user("org");
     let event = app.create_event(&owner, json!({"name": "Night market"}));
-    let (_, holder) = app.user("hana");
+    let (_, holder) = verified_user(&app, kept.path(), "hana");
     app.post_json(&format!("/events/{}/tickets", event["id"]), Some(&holder), &json!({"quantity": 2}))
         .assert_ok();
     assert_eq!(
@@ -491,7 +491,11 @@ fn a_buyer_is_mailed_the_codes_and_the_event_as_a_calendar_file() {
         &owner,
         json!({"name": "庙会, with; commas", "venue": "Temple yard", "event_time": "2036-02-01T10:00:00Z"}),
     );
-    let (_, buyer) = app.user("bea");
+    // An address nobody confirmed gets no confirmation: it may not be the buyer's.
+    let (_, stranger) = app.user("sam");
+    app.post_json(&format!("/events/{}/tickets", event["id"]), Some(&stranger), &json!({"quantity": 1}))
+        .assert_ok();
+    let (_, buyer) = verified_user(&app, kept.path(), "bea");
     app.post_json(&format!("/events/{}/tickets", event["id"]), Some(&buyer), &json!({"quantity": 2}))
         .assert_ok();
     let receipt = mails_to(kept.path(), "bea@example.org", 2)
@@ -527,4 +531,10 @@ fn a_buyer_is_mailed_the_codes_and_the_event_as_a_calendar_file() {
         .filter(|mail| mail["subject"].as_str().unwrap().starts_with("Your tickets to"))
         .count();
     assert_eq!(receipts, 1);
+    let to_sam = mails(kept.path())
+        .into_iter()
+        .filter(|mail| mail["rcpt_tos"][0] == "sam@example.org")
+        .filter(|mail| mail["subject"].as_str().unwrap().starts_with("Your tickets to"))
+        .count();
+    assert_eq!(to_sam, 0);
 }

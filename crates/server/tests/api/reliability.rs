@@ -519,3 +519,36 @@ fn a_flood_of_huge_avatars_keeps_memory_bounded_and_others_answered() {
     assert!(peak <= 512, "peak RSS {peak} MiB");
     assert!(health.iter().all(|(status, _)| *status == 200), "{health:?}");
 }
+
+#[test]
+fn mail_written_before_a_sigkill_is_delivered_after_the_restart_once() {
+    use crate::smtp_sink::{SmtpSink, free_port, reset_mails, smtp_server_here, wait_for_mails};
+    if !smtp_server_here("mail across a SIGKILL") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    // The mail server is down while the mail is written, and the process is killed before it comes up.
+    let port = free_port();
+    let url = format!("smtp://127.0.0.1:{port}?tls=none");
+    let env = [("SMTP_URL", url.as_str()), ("PUBLIC_URL", "https://plaza.example.org")];
+    let mut plaza = Plaza::start(data.path(), &[], &env).unwrap();
+    token_for(&plaza.base, "kay");
+    let asked = agent()
+        .post(format!("{}/password-reset", plaza.base))
+        .content_type("application/json")
+        .send(json!({"email": "kay@example.org"}).to_string())
+        .unwrap();
+    assert_eq!(asked.status().as_u16(), 202);
+    std::thread::sleep(Duration::from_secs(2));
+    plaza.child.kill().unwrap();
+    plaza.child.wait().unwrap();
+
+    let kept = tempfile::tempdir().unwrap();
+    let _sink = SmtpSink::start(kept.path(), port);
+    let _again = Plaza::start(data.path(), &[], &env).unwrap();
+    // Its first attempt failed before the kill: the next is due 30 seconds after it.
+    let arrived = wait_for_mails(kept.path(), 1, Duration::from_secs(90));
+    assert_eq!(arrived[0]["rcpt_tos"][0], "kay@example.org");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(reset_mails(kept.path()).len(), 1, "once");
+}

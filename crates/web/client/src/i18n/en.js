@@ -131,7 +131,7 @@ export default {
   'reset.linkInvalid': 'This link does not work any more: it was used already, is more than 30 minutes old, or is incomplete.',
   'reset.askAgain': 'Ask for a new link',
   'error.invalid_token': 'This link does not work any more: ask for a new one.',
-  'verify.bannerLabel': 'E-mail confirmation',
+  'verify.bannerLabel': 'Verify your inbox',
   'verify.bannerText': 'Please confirm your e-mail address {email}. Check your inbox for our link.',
   'verify.resend': 'Send the link again',
   'verify.sent': 'We sent a new link to {email}. It works for 24 hours.',
