@@ -59,6 +59,9 @@ pub enum AppError {
     RateLimited(u64),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The store's disk is full: nothing was written.
+    #[error("storage full: {0}")]
+    StorageFull(String),
     /// Too much work of one kind is queued (password hashing, image decoding); retry after this many seconds.
     #[error("busy, retry in {0} s")]
     Overloaded(u64),
@@ -79,6 +82,7 @@ impl From<RepoError> for AppError {
             RepoError::NotFound => AppError::NotFound("resource"),
             RepoError::Conflict(conflict) => AppError::Conflict(conflict),
             RepoError::Unavailable(why) => AppError::Unavailable(why),
+            RepoError::StorageFull(why) => AppError::StorageFull(why),
             RepoError::Internal(source) => AppError::Internal(source),
         }
     }

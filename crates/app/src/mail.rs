@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use plaza_domain::mail::{DeliveryError, MailOutbox, MailTransport, QueuedMail, retry_after};
+use plaza_domain::mail::{Backlog, DeliveryError, MailOutbox, MailTransport, QueuedMail, retry_after};
 
 use crate::error::AppError;
 use crate::stored_now;
@@ -122,6 +122,11 @@ impl MailService {
     /// The worker's doorbell.
     pub fn doorbell(&self) -> &Arc<Doorbell> {
         &self.doorbell
+    }
+
+    /// The mails waiting to be delivered, for the metrics.
+    pub fn backlog(&self) -> Result<Backlog, AppError> {
+        Ok(self.outbox.backlog()?)
     }
 
     /// When the earliest waiting mail is due (a read: cheap to ask often).

@@ -142,6 +142,10 @@ impl fmt::Display for Conflict {
     }
 }
 
+/// How a store's [`RepoError::Unavailable`] begins while it knows its database cannot be reached (and
+/// refuses at once rather than wait): worded for clients, naming no host, so the HTTP layer may pass it on.
+pub const DATABASE_UNREACHABLE: &str = "the database cannot be reached";
+
 /// What a storage port can answer besides success.
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {
@@ -154,6 +158,10 @@ pub enum RepoError {
     /// Storage cannot be reached or stayed busy past its timeout; worth retrying later.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// The store's disk is full: nothing was written. Reads go on, and writes work again once space is
+    /// freed.
+    #[error("storage full: {0}")]
+    StorageFull(String),
     /// Anything else: a bug or a broken store. Never shown to clients.
     #[error("storage failure")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),

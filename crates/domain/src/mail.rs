@@ -159,6 +159,18 @@ pub trait MailOutbox: Send + Sync {
     fn give_up(&self, id: MailId, attempts: u32, error: &str) -> Result<(), RepoError>;
     /// When the earliest mail waiting is due, if any is waiting.
     fn next_due(&self) -> Result<Option<DateTime<Utc>>, RepoError>;
+    /// How many mails wait to be delivered (given-up ones are not waiting), and when the oldest of them
+    /// was written: what an operator watches to see delivery falling behind.
+    fn backlog(&self) -> Result<Backlog, RepoError>;
+}
+
+/// The mails waiting in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Backlog {
+    /// Mails not yet delivered nor given up.
+    pub waiting: u64,
+    /// When the oldest waiting mail was written.
+    pub oldest: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

@@ -48,7 +48,10 @@ fn session_of(
         let token = token?;
         let state =
             state.ok_or_else(|| ApiError::internal(&std::io::Error::other("AppState is not registered")))?;
-        blocking(move || check(&state.services.auth, &token)).await
+        let session = blocking(move || check(&state.services.auth, &token)).await?;
+        // The request's log line names who asked (never their name or address).
+        tracing::Span::current().record("user_id", session.user.id.get());
+        Ok(session)
     })
 }
 

@@ -93,6 +93,7 @@ pub fn is_excess(req: &ServiceRequest) -> bool {
 
 /// The answer to an excess connection: `429`, and the connection closed.
 pub fn refusal() -> HttpResponse {
+    crate::metrics::refused(crate::metrics::Refusal::Connections);
     let mut response = ApiError::rate_limited("too many connections from your address", 1).error_response();
     response.head_mut().set_connection_type(ConnectionType::Close);
     response

@@ -7,6 +7,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
 use plaza_app::AppError;
+use plaza_domain::error::DATABASE_UNREACHABLE;
 use plaza_domain::{Conflict, FieldError};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -100,10 +101,16 @@ error_codes! {
         /// `503`: the database cannot be reached or stayed busy, or the server is shutting down or has too
         /// much of one kind of work queued; try again shortly (after `Retry-After` seconds when it is sent).
         Unavailable = "unavailable",
+        /// `503`: the server's disk is full, so nothing was written; reading goes on, and writing works
+        /// again once its operator frees space (after `Retry-After` seconds, try again).
+        StorageFull = "storage_full",
         /// `500`: a bug; logged under the response's `X-Request-Id`.
         Internal = "internal",
     }
 }
+
+/// When a client refused for a full disk should try again: an operator has to act first.
+const STORAGE_FULL_RETRY_SECONDS: u64 = 60;
 
 /// One invalid field.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -384,9 +391,24 @@ impl From<AppError> for ApiError {
                 format!("too many attempts, try again in {seconds} seconds"),
                 seconds,
             ),
+            // The store knows the database is gone, and since when (its breaker logged it once): said as
+            // it is, and not logged again for every request refused meanwhile.
+            AppError::Unavailable(why) if why.starts_with(DATABASE_UNREACHABLE) => {
+                tracing::debug!(%why, "storage unavailable");
+                Self::unavailable(why).retry_after(1)
+            }
             AppError::Unavailable(why) => {
                 tracing::warn!(%why, "storage unavailable");
                 Self::unavailable("the service is temporarily unavailable, try again shortly")
+            }
+            AppError::StorageFull(why) => {
+                tracing::error!(%why, "storage full: a write was refused; free space on the database's disk");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::StorageFull,
+                    "the server's storage is full: nothing was written. Reading still works; try writing again later",
+                )
+                .retry_after(STORAGE_FULL_RETRY_SECONDS)
             }
             AppError::Overloaded(seconds) => {
                 tracing::warn!(seconds, "too much work queued, asking the client to come back");
@@ -461,7 +483,7 @@ mod tests {
             );
             assert!(names.insert(code.as_str()), "{} twice", code.as_str());
         }
-        assert_eq!(ErrorCode::ALL.len(), 31);
+        assert_eq!(ErrorCode::ALL.len(), 32);
         assert_eq!(ErrorCode::MethodNotAllowed.as_str(), "method_not_allowed");
     }
 }

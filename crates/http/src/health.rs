@@ -48,7 +48,17 @@ async fn check_ready(state: &web::Data<AppState>) -> Result<(), ApiError> {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => {
             tracing::warn!(%error, "health check: database unavailable");
-            Err(ApiError::unavailable("the database cannot be reached"))
+            // The store's own words when it knows the database is gone (since when); never a connection
+            // error, which could name the database's host.
+            let detail = match &error {
+                plaza_domain::RepoError::Unavailable(why)
+                    if why.starts_with(plaza_domain::error::DATABASE_UNREACHABLE) =>
+                {
+                    why.clone()
+                }
+                _ => "the database cannot be reached".to_owned(),
+            };
+            Err(ApiError::unavailable(detail))
         }
         Err(error) => Err(ApiError::internal(&error)),
     }

@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod live;
 pub mod logging;
+pub mod metrics;
 pub mod moderation;
 pub mod notifications;
 pub mod openapi;
@@ -96,6 +97,7 @@ pub fn app(
         // live stream (which says `identity`) are sent as they are.
         .wrap(Compress::default())
         .wrap(security_headers)
+        .wrap_fn(metrics::observe)
         .wrap(TracingLogger::<logging::RequestSpan>::new())
 }
 

@@ -52,6 +52,7 @@ pub fn check(req: &ServiceRequest) -> Result<(), ApiError> {
         .rate_limits
         .check(client, unauthenticated_write(req))
         .map_err(|seconds| {
+            crate::metrics::refused(crate::metrics::Refusal::RateLimit);
             ApiError::rate_limited(
                 format!("too many requests, try again in {seconds} seconds"),
                 seconds,

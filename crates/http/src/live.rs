@@ -249,6 +249,9 @@ fn last_event_id(req: &HttpRequest) -> Result<Option<InboxCursor>, ApiError> {
 }
 
 fn refused(refusal: Refusal) -> ApiError {
+    if !matches!(refusal, Refusal::ShuttingDown) {
+        crate::metrics::refused(crate::metrics::Refusal::Streams);
+    }
     match refusal {
         Refusal::UserLimit(limit) => ApiError::rate_limited(
             format!("too many open notification streams: at most {limit} per user; close one first"),

@@ -1,5 +1,6 @@
-//! One log line per request, written when it completes: method, path, client, status, request id, time
-//! taken. Query values are redacted (`?access_token=***`: tokens and passwords sent in a URL stay out of
+//! One log line per request, written when its response starts: method, path, route template, client,
+//! user agent, request id, the caller's user id (when a token named one), status and latency in
+//! milliseconds — as text, or as one JSON object per line (`LOG_FORMAT=json`). Query values are redacted (`?access_token=***`: tokens and passwords sent in a URL stay out of
 //! the log), and the user agent is recorded quoted and escaped, so a client cannot forge fields or lines.
 //! Errors are not logged a second time: the line carries the status, and a `500` logs its cause chain
 //! inside this span (see `ApiError::internal`).
@@ -36,7 +37,10 @@ impl RootSpanBuilder for RequestSpan {
             client = %client,
             user_agent = ?user_agent.unwrap_or_default(),
             request_id = %request_id,
+            route = tracing::field::Empty,
+            user_id = tracing::field::Empty,
             status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
         )
     }
 
@@ -46,6 +50,8 @@ impl RootSpanBuilder for RequestSpan {
             Err(error) => error.as_response_error().status_code(),
         };
         span.record("status", status.as_u16());
+        // `metrics::observe` has written the route and the latency into the span by now.
+        tracing::info!(parent: &span, "request");
     }
 }
 

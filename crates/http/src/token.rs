@@ -185,10 +185,14 @@ pub async fn issue(state: web::Data<AppState>, credentials: Credentials) -> Resu
         device,
     } = credentials;
     let signed_in = blocking(move || {
-        state
+        let login = state
             .services
             .auth
-            .login(&client, &username, &password, device, remember_me)
+            .login(&client, &username, &password, device, remember_me);
+        if let Err(plaza_app::AppError::RateLimited(_)) = &login {
+            crate::metrics::refused(crate::metrics::Refusal::LoginThrottle);
+        }
+        login
     })
     .await?;
     Ok(issued(signed_in))

@@ -47,7 +47,12 @@ fn random_stem() -> Result<String, RepoError> {
 }
 
 fn io_error(error: std::io::Error) -> RepoError {
-    RepoError::internal(error)
+    match error.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            RepoError::StorageFull(error.to_string())
+        }
+        _ => RepoError::internal(error),
+    }
 }
 
 impl AvatarStore for FsAvatarStore {

@@ -30,15 +30,18 @@ const PAYLOAD_BYTES: usize = 4_000;
 /// How often the listener looks for what arrived: the longest a signal waits on this side.
 const POLL_EVERY: Duration = Duration::from_millis(20);
 
-/// How often the listener checks that its connection is alive, when nothing arrives.
-const PING_EVERY: Duration = Duration::from_secs(5);
+/// How often the listener checks that its connection is alive, when nothing arrives: a connection the
+/// server ended (a restart) says nothing until it is used, and until then this instance's streams hear
+/// nothing of the other instances' writes.
+const PING_EVERY: Duration = Duration::from_secs(1);
 
-/// Waits between reconnection attempts, doubling up to the last.
+/// Waits between reconnection attempts, growing up to the last: one attempt a second while the database
+/// is away is cheap, and the streams hear again within a second of its return.
 const RECONNECT_WAITS: [Duration; 4] = [
     Duration::from_millis(100),
+    Duration::from_millis(250),
     Duration::from_millis(500),
-    Duration::from_secs(2),
-    Duration::from_secs(5),
+    Duration::from_secs(1),
 ];
 
 /// The signals as payloads of at most [`PAYLOAD_BYTES`].

@@ -1,7 +1,7 @@
 //! Connecting to PostgreSQL: the migrations (once, however many instances start together), the
 //! connection pool, and the two kinds of transaction every repository uses.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -10,6 +10,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use plaza_domain::RepoError;
 use plaza_domain::health::StorageHealth;
 
+use crate::breaker::{Admission, Breaker, PROBE_WAIT};
 use crate::error::StoreError;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -43,7 +44,19 @@ pub struct Database {
     search_pool: Pool<ConnectionManager<PgConnection>>,
     /// For connections of their own outside the pools (the live-notification listener); never printed.
     url: std::sync::Arc<str>,
+    /// Open while PostgreSQL is known to be unreachable: requests fail at once instead of waiting.
+    breaker: std::sync::Arc<Breaker>,
 }
+
+type Pooled = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// How an `Unavailable` from [`Database::open`] begins when no connection could be made at all (as
+/// opposed to a migration that failed): what a caller may wait out.
+pub const CANNOT_CONNECT: &str = "cannot connect to PostgreSQL";
+
+/// How long a wait for a pooled connection goes before it checks whether the database is known to be
+/// gone.
+const WAIT_SLICE: Duration = Duration::from_millis(200);
 
 /// Connections for searches, per instance: PostgreSQL runs each search on a core of its own, and a
 /// search for a word in many events costs that core a long while (docs/performance.md).
@@ -74,7 +87,7 @@ impl Database {
     /// Connects, runs pending migrations under an advisory lock, and builds the pool.
     pub fn open(config: &PgConfig) -> Result<Self, RepoError> {
         let mut conn = PgConnection::establish(&config.url)
-            .map_err(|error| RepoError::Unavailable(format!("cannot connect to PostgreSQL: {error}")))?;
+            .map_err(|error| RepoError::Unavailable(format!("{CANNOT_CONNECT}: {error}")))?;
         migrate(&mut conn)?;
         let pool = |size: u32| {
             Pool::builder()
@@ -88,7 +101,15 @@ impl Database {
             pool: pool(config.pool_size.max(1))?,
             search_pool: pool(SEARCH_POOL_SIZE)?,
             url: config.url.as_str().into(),
+            breaker: std::sync::Arc::default(),
         })
+    }
+
+    /// Sets the gauges of the pools from their state now (the metrics listener asks before each scrape).
+    pub fn record_gauges(&self) {
+        crate::metrics::record_pool("main", self.pool.state());
+        crate::metrics::record_pool("search", self.search_pool.state());
+        crate::metrics::record_breaker(self.breaker.is_open());
     }
 
     /// The URL the database was opened with, for a connection of its own.
@@ -96,8 +117,69 @@ impl Database {
         &self.url
     }
 
-    fn connection(&self) -> Result<PooledConnection<ConnectionManager<PgConnection>>, StoreError> {
-        Ok(self.pool.get()?)
+    fn connection(&self) -> Result<Pooled, StoreError> {
+        self.check_out(&self.pool, "main", None)
+    }
+
+    /// A connection from `pool`, waiting `wait` (else the pool's own timeout) — unless the breaker is
+    /// open, when only a probe tries, briefly, and everything else is refused at once.
+    fn check_out(
+        &self,
+        pool: &Pool<ConnectionManager<PgConnection>>,
+        name: &'static str,
+        wait: Option<Duration>,
+    ) -> Result<Pooled, StoreError> {
+        let started = Instant::now();
+        let admission = self.breaker.admit(started)?;
+        let wait = match admission {
+            Admission::Go => wait.unwrap_or_else(|| pool.connection_timeout()),
+            Admission::Probe => PROBE_WAIT,
+        };
+        // The wait is taken in short slices: a connection that cannot be made (the database went away)
+        // is known within one, and opens the breaker, instead of holding this request for the whole wait.
+        let deadline = started + wait;
+        loop {
+            let slice = deadline.saturating_duration_since(Instant::now()).min(WAIT_SLICE);
+            let error = match pool.get_timeout(slice) {
+                Ok(conn) => {
+                    crate::metrics::waited(name, started.elapsed());
+                    return Ok(conn);
+                }
+                Err(error) => error,
+            };
+            // r2d2 names the last connection error when connecting failed (to one of its waiters);
+            // without one, every connection was merely busy, which says nothing about the database.
+            // With connections still open, the pool merely cannot grow (PostgreSQL's max_connections,
+            // say): the connections it has still work.
+            if error.to_string().contains(": ") && pool.state().connections == 0 {
+                self.breaker.unreachable(Instant::now(), &error);
+                return Err(self.breaker.refusal().into());
+            }
+            // Another request found the database gone meanwhile; a probe takes its whole (short) wait.
+            if admission == Admission::Go && self.breaker.is_open() {
+                return Err(self.breaker.refusal().into());
+            }
+            if Instant::now() >= deadline {
+                crate::metrics::timed_out(name);
+                return Err(StoreError::from(error));
+            }
+        }
+    }
+
+    /// Tells the breaker what a piece of work found out about the database.
+    fn heard<T>(&self, result: Result<T, RepoError>) -> Result<T, RepoError> {
+        match &result {
+            Err(error) if crate::error::is_connection_lost(error) => {
+                self.breaker.unreachable(Instant::now(), error);
+            }
+            _ => self.breaker.reachable(),
+        }
+        result
+    }
+
+    /// Whether PostgreSQL is known to be unreachable now.
+    pub fn is_unreachable(&self) -> bool {
+        self.breaker.is_open()
     }
 
     /// Runs `work` in a read-only `REPEATABLE READ` transaction: every read in it sees one snapshot, so a
@@ -108,11 +190,13 @@ impl Database {
     ) -> Result<T, RepoError> {
         let mut pooled = self.connection()?;
         let conn: &mut PgConnection = &mut pooled;
-        conn.build_transaction()
-            .read_only()
-            .repeatable_read()
-            .run(work)
-            .map_err(RepoError::from)
+        self.heard(
+            conn.build_transaction()
+                .read_only()
+                .repeatable_read()
+                .run(work)
+                .map_err(RepoError::from),
+        )
     }
 
     /// Like [`read`](Self::read), on the search connections: when they are all busy past the connection
@@ -122,19 +206,25 @@ impl Database {
         work: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, RepoError> {
         let mut pooled = self
-            .search_pool
-            .get()
-            .map_err(|_| RepoError::Unavailable("every search connection is busy".into()))?;
+            .check_out(&self.search_pool, "search", None)
+            .map_err(|error| match error.error {
+                RepoError::Unavailable(ref why) if why.starts_with("no database connection") => {
+                    RepoError::Unavailable("every search connection is busy".into())
+                }
+                other => other,
+            })?;
         let conn: &mut PgConnection = &mut pooled;
-        conn.build_transaction()
-            .read_only()
-            .repeatable_read()
-            .run(|conn| {
-                diesel::sql_query(format!("SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS}"))
-                    .execute(conn)?;
-                work(conn)
-            })
-            .map_err(RepoError::from)
+        self.heard(
+            conn.build_transaction()
+                .read_only()
+                .repeatable_read()
+                .run(|conn| {
+                    diesel::sql_query(format!("SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS}"))
+                        .execute(conn)?;
+                    work(conn)
+                })
+                .map_err(RepoError::from),
+        )
     }
 
     /// Runs `work` in a `READ COMMITTED` transaction; if it loses a race (a serialization failure or a
@@ -154,7 +244,7 @@ impl Database {
                     std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
                     attempt += 1;
                 }
-                result => return result.map_err(RepoError::from),
+                result => return self.heard(result.map_err(RepoError::from)),
             }
         }
     }
@@ -175,14 +265,13 @@ fn migrate(conn: &mut PgConnection) -> Result<(), RepoError> {
 
 impl StorageHealth for Database {
     fn ping(&self) -> Result<(), RepoError> {
-        let mut conn = self
-            .pool
-            .get_timeout(Duration::from_secs(2))
-            .map_err(StoreError::from)?;
-        diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
-            .map(drop)
-            .map_err(|error| StoreError::from(error).into())
+        let mut conn = self.check_out(&self.pool, "main", Some(Duration::from_secs(2)))?;
+        self.heard(
+            diesel::sql_query("SELECT 1")
+                .execute(&mut conn)
+                .map(drop)
+                .map_err(|error| StoreError::from(error).into()),
+        )
     }
 }
 

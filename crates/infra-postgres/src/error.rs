@@ -58,6 +58,15 @@ pub(crate) fn is_retryable(error: &DieselError) -> bool {
     }
 }
 
+/// What a request hears when its connection went away mid-query (PostgreSQL stopped or restarted): the
+/// circuit breaker (`breaker`) knows the database is unreachable by it.
+pub(crate) const CONNECTION_LOST: &str = "the database connection was lost";
+
+/// Whether `error` says PostgreSQL could not be reached, rather than anything about the request.
+pub(crate) fn is_connection_lost(error: &RepoError) -> bool {
+    matches!(error, RepoError::Unavailable(message) if message == CONNECTION_LOST)
+}
+
 pub(crate) fn map_diesel_error(error: DieselError) -> RepoError {
     if is_retryable(&error) {
         return RepoError::Unavailable("the database kept refusing a racing write; try again".into());
@@ -78,8 +87,20 @@ pub(crate) fn map_diesel_error(error: DieselError) -> RepoError {
                 }
                 // A row that names a user or event that is not (or no longer) there.
                 DatabaseErrorKind::ForeignKeyViolation => RepoError::NotFound,
-                DatabaseErrorKind::ClosedConnection => {
-                    RepoError::Unavailable("the database connection was lost".into())
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                    RepoError::Unavailable(CONNECTION_LOST.into())
+                }
+                // The server ending its sessions as it shuts down (SQLSTATE 57P01 and kin).
+                _ if info.message().contains("terminating connection")
+                    || info.message().contains("server closed the connection") =>
+                {
+                    RepoError::Unavailable(CONNECTION_LOST.into())
+                }
+                // SQLSTATE 53100 disk_full, or a table file that could not grow.
+                _ if info.message().contains("No space left on device")
+                    || info.message().contains("could not extend file") =>
+                {
+                    RepoError::StorageFull(info.message().to_owned())
                 }
                 _ if info.message().contains("statement timeout") => {
                     RepoError::Unavailable("the query took too long and was cancelled".into())

@@ -4,6 +4,7 @@
 //! SQLite's single writer, a GIN-indexed `tsvector` of the domain's search tokens instead of FTS5.
 
 mod account_links;
+mod breaker;
 pub mod bus;
 mod calendar;
 mod comments;
@@ -14,6 +15,7 @@ pub mod import;
 mod issue;
 mod login_failures;
 mod mail;
+pub mod metrics;
 mod modlog;
 mod notification_mail;
 mod notifications;
@@ -35,7 +37,7 @@ pub mod testing;
 mod contract;
 
 pub use comments::PgCommentRepository;
-pub use db::{Database, PgConfig};
+pub use db::{CANNOT_CONNECT, Database, PgConfig};
 pub use events::PgEventRepository;
 pub use login_failures::PgLoginFailures;
 pub use notifications::PgNotificationRepository;

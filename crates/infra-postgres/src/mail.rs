@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 use plaza_domain::email_verification::NewVerification;
 use plaza_domain::mail::{
-    Attachment, Issued, MAX_MAILS_PER_WINDOW, Mail, MailOutbox, OutgoingMail, QueuedMail, THROTTLE_WINDOW,
+    Attachment, Backlog, Issued, MAX_MAILS_PER_WINDOW, Mail, MailOutbox, OutgoingMail, QueuedMail,
+    THROTTLE_WINDOW,
 };
 use plaza_domain::user::{MailSchedule, NotificationMail};
 use plaza_domain::{MailId, RepoError, UserId};
@@ -285,6 +286,22 @@ impl MailOutbox for PgMail {
                 .first::<chrono::NaiveDateTime>(conn)
                 .optional()?
                 .map(|at| at.and_utc()))
+        })
+    }
+
+    fn backlog(&self) -> Result<Backlog, RepoError> {
+        self.db.read(|conn| {
+            let (waiting, oldest) = mail_outbox::table
+                .filter(mail_outbox::status.eq("pending"))
+                .select((
+                    diesel::dsl::count_star(),
+                    diesel::dsl::min(mail_outbox::created_at),
+                ))
+                .first::<(i64, Option<chrono::NaiveDateTime>)>(conn)?;
+            Ok(Backlog {
+                waiting: u64::try_from(waiting).unwrap_or_default(),
+                oldest: oldest.map(|at| at.and_utc()),
+            })
         })
     }
 }

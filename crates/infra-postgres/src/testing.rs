@@ -43,12 +43,136 @@ pub fn fresh_database() -> Option<String> {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     );
-    let mut admin = PgConnection::establish(&format!("{}/postgres", server.base_url))
+    Some(create_database(&server.base_url, &name))
+}
+
+fn create_database(base_url: &str, name: &str) -> String {
+    let mut admin = PgConnection::establish(&format!("{base_url}/postgres"))
         .unwrap_or_else(|error| panic!("the test PostgreSQL refused a connection: {error}"));
     diesel::sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .unwrap_or_else(|error| panic!("creating the test database {name}: {error}"));
-    Some(format!("{}/{name}", server.base_url))
+    format!("{base_url}/{name}")
+}
+
+/// A PostgreSQL cluster of one test's own, which it may stop and start again (fault tests: the database
+/// going away under load). Removed when dropped. `None` (after a skip line; a panic under CI) without
+/// PostgreSQL installed here, or when the tests use `PLAZA_TEST_POSTGRES_URL`, whose server is not
+/// theirs to stop.
+pub fn private_cluster() -> Option<Cluster> {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    if std::env::var_os("PLAZA_TEST_POSTGRES_URL").is_some() {
+        assert!(
+            !ci,
+            "fault tests need a PostgreSQL of their own to stop; unset PLAZA_TEST_POSTGRES_URL"
+        );
+        eprintln!("PostgreSQL fault tests: SKIPPED — PLAZA_TEST_POSTGRES_URL's server is not theirs to stop");
+        return None;
+    }
+    let name = format!(
+        "plaza-pg-{}-own-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    match Cluster::create(&name) {
+        Ok(cluster) => Some(cluster),
+        Err(why) => {
+            assert!(!ci, "PostgreSQL fault tests cannot run under CI: {why}");
+            eprintln!("PostgreSQL fault tests: SKIPPED — {why}");
+            None
+        }
+    }
+}
+
+/// A throw-away cluster in a temporary directory, on a free loopback port.
+#[derive(Debug)]
+pub struct Cluster {
+    bin: PathBuf,
+    base: PathBuf,
+    port: u16,
+    as_root: bool,
+}
+
+impl Cluster {
+    fn create(name: &str) -> Result<Self, String> {
+        let bin = postgres_bin().ok_or(
+            "PostgreSQL is not installed (apt-get install postgresql, or set PLAZA_TEST_POSTGRES_URL)",
+        )?;
+        let base = std::env::temp_dir().join(name);
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(base.join("sock"))
+            .map_err(|e| format!("creating {}: {e}", base.display()))?;
+        let as_root = is_root();
+        if as_root {
+            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&base))?;
+        }
+        run(pg(as_root, &bin.join("initdb"))
+            .arg("-D")
+            .arg(base.join("data"))
+            .args([
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ]))?;
+        let cluster = Self {
+            bin,
+            base,
+            port: free_port()?,
+            as_root,
+        };
+        watch(cluster.as_root, &cluster.bin, &cluster.base)?;
+        cluster.start()?;
+        Ok(cluster)
+    }
+
+    /// `postgres://postgres@127.0.0.1:<port>`, without a database name.
+    pub fn base_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}", self.port)
+    }
+
+    /// A new, empty database on this cluster, as a URL.
+    pub fn fresh_database(&self) -> String {
+        let name = format!("plaza_own_{}", NEXT.fetch_add(1, Ordering::SeqCst));
+        create_database(&self.base_url(), &name)
+    }
+
+    /// Starts the server (again, on the same port and data), waiting until it accepts connections.
+    pub fn start(&self) -> Result<(), String> {
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            self.port,
+            self.base.join("sock").display()
+        );
+        run(pg(self.as_root, &self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.base.join("data"))
+            .arg("-l")
+            .arg(self.base.join("log"))
+            .args(["-w", "-t", "30", "start", "-o", &options]))
+    }
+
+    /// Stops the server as an operator's restart does (`-m fast`: sessions are ended, nothing is lost).
+    pub fn stop(&self) -> Result<(), String> {
+        run(pg(self.as_root, &self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.base.join("data"))
+            .args(["-m", "fast", "-w", "-t", "30", "stop"]))
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = run(pg(self.as_root, &self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.base.join("data"))
+            .args(["-m", "immediate", "-w", "stop"]));
+        let _ = std::fs::remove_dir_all(&self.base);
+    }
 }
 
 fn start() -> Result<TestServer, String> {
@@ -65,41 +189,11 @@ fn start() -> Result<TestServer, String> {
             });
         return Ok(TestServer { base_url });
     }
-    let bin = postgres_bin()
-        .ok_or("PostgreSQL is not installed (apt-get install postgresql, or set PLAZA_TEST_POSTGRES_URL)")?;
-    let base = std::env::temp_dir().join(format!("plaza-pg-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&base);
-    std::fs::create_dir_all(base.join("sock")).map_err(|e| format!("creating {}: {e}", base.display()))?;
-    let as_root = is_root();
-    if as_root {
-        run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&base))?;
-    }
-    let data = base.join("data");
-    run(pg(as_root, &bin.join("initdb")).arg("-D").arg(&data).args([
-        "-U",
-        "postgres",
-        "-A",
-        "trust",
-        "-E",
-        "UTF8",
-        "--locale=C.UTF-8",
-        "--no-sync",
-    ]))?;
-    let port = free_port()?;
-    let options = format!(
-        "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-        base.join("sock").display()
-    );
-    run(pg(as_root, &bin.join("pg_ctl"))
-        .arg("-D")
-        .arg(&data)
-        .arg("-l")
-        .arg(base.join("log"))
-        .args(["-w", "-t", "30", "start", "-o", &options]))?;
-    watch(as_root, &bin, &base)?;
-    Ok(TestServer {
-        base_url: format!("postgres://postgres@127.0.0.1:{port}"),
-    })
+    // The shared cluster lives as long as the process; its watchdog stops and removes it afterwards.
+    let cluster = Cluster::create(&format!("plaza-pg-{}", std::process::id()))?;
+    let base_url = cluster.base_url();
+    std::mem::forget(cluster);
+    Ok(TestServer { base_url })
 }
 
 /// Stops the cluster and removes its directory once this process is gone.

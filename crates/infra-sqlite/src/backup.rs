@@ -91,7 +91,10 @@ impl Database {
             let _ = std::fs::remove_file(target);
             return Err(error);
         }
-        verify(target)
+        // A copy that does not check out is no backup either.
+        verify(target).inspect_err(|_| {
+            let _ = std::fs::remove_file(target);
+        })
     }
 
     fn vacuum_into(&self, target: &Path) -> Result<(), BackupError> {

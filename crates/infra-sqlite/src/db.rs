@@ -276,12 +276,14 @@ impl Database {
         // with a `SELECT 1` as it is lent would only add a statement to every request.
         let pool = Pool::builder()
             .test_on_check_out(false)
+            .event_handler(Box::new(crate::metrics::PoolEvents("main")))
             .max_size(config.pool_size.max(1))
             .connection_timeout(config.busy_timeout + Duration::from_secs(5))
             .connection_customizer(pragmas())
             .build(ConnectionManager::<SqliteConnection>::new(url.clone()))?;
         let search_pool = Pool::builder()
             .test_on_check_out(false)
+            .event_handler(Box::new(crate::metrics::PoolEvents("search")))
             .max_size(config.search_pool_size.max(1))
             .min_idle(Some(0))
             .connection_timeout(config.search_wait.max(Duration::from_millis(100)))
@@ -363,6 +365,18 @@ impl Database {
         work: impl FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, RepoError> {
         self.writer.write(work)
+    }
+
+    /// Sets the gauges of the pools and of the writer's queue from their state now (the metrics
+    /// listener asks before each scrape).
+    pub fn record_gauges(&self) {
+        crate::metrics::record_pool("main", self.pool.state());
+        crate::metrics::record_pool("search", self.search_pool.state());
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "a queue is far shorter than 2^52 writes"
+        )]
+        metrics::gauge!(crate::metrics::WRITE_QUEUE).set(self.writer.queued() as f64);
     }
 
     /// Writes run and transactions committed since the database was opened.

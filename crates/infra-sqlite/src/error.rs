@@ -56,6 +56,10 @@ pub(crate) fn map_diesel_error(error: DieselError) -> RepoError {
                 _ if message.contains("database is locked") || message.contains("database is busy") => {
                     RepoError::Unavailable("the database stayed busy past its timeout".into())
                 }
+                // SQLITE_FULL: the file (or its write-ahead log) could not grow.
+                _ if message.contains("database or disk is full") => {
+                    RepoError::StorageFull(message.to_owned())
+                }
                 _ => RepoError::internal(format!("{kind:?}: {message}")),
             }
         }

@@ -16,6 +16,7 @@ mod export;
 mod fresh_id;
 mod issue;
 mod mail;
+pub mod metrics;
 mod modlog;
 mod notification_mail;
 mod notifications;

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use plaza_domain::email_verification::NewVerification;
 use plaza_domain::mail::{
-    Attachment, Issued, MAX_MAILS_PER_WINDOW, Mail, MailOutbox, OutgoingMail, QueuedMail, THROTTLE_WINDOW,
+    Attachment, Backlog, Issued, MAX_MAILS_PER_WINDOW, Mail, MailOutbox, OutgoingMail, QueuedMail,
+    THROTTLE_WINDOW,
 };
 use plaza_domain::user::{MailSchedule, NotificationMail};
 use plaza_domain::{MailId, RepoError, UserId};
@@ -296,6 +297,22 @@ impl MailOutbox for SqliteMail {
                 .first::<StoredTime>(conn)
                 .optional()?
                 .map(StoredTime::utc))
+        })
+    }
+
+    fn backlog(&self) -> Result<Backlog, RepoError> {
+        self.db.read_one(|conn| {
+            let (waiting, oldest) = mail_outbox::table
+                .filter(mail_outbox::status.eq("pending"))
+                .select((
+                    diesel::dsl::count_star(),
+                    diesel::dsl::min(mail_outbox::created_at),
+                ))
+                .first::<(i64, Option<StoredTime>)>(conn)?;
+            Ok(Backlog {
+                waiting: u64::try_from(waiting).unwrap_or_default(),
+                oldest: oldest.map(StoredTime::utc),
+            })
         })
     }
 }

@@ -31,6 +31,8 @@ const MAX_BATCH: usize = 256;
 /// of the transaction is known.
 struct Outcome {
     succeeded: bool,
+    /// It failed for a full disk, after which SQLite may have rolled the whole transaction back.
+    storage_full: bool,
     deliver: Box<dyn FnOnce(Option<RepoError>) + Send>,
 }
 
@@ -53,6 +55,8 @@ pub(crate) struct Writer {
 struct Counters {
     writes: AtomicU64,
     transactions: AtomicU64,
+    /// Writes sent and not yet taken into a batch.
+    queued: AtomicU64,
 }
 
 /// How much group commit saved: writes run, and the transactions that committed them.
@@ -81,6 +85,11 @@ impl Writer {
         }
     }
 
+    /// Writes waiting for the writer thread now.
+    pub(crate) fn queued(&self) -> u64 {
+        self.counters.queued.load(Ordering::Relaxed)
+    }
+
     /// Runs `work` in the next transaction and returns its result once that transaction has committed.
     pub(crate) fn write<T: Send + 'static>(
         &self,
@@ -93,8 +102,10 @@ impl Writer {
                 Attempt::Refused(why) => Err(why),
             };
             let succeeded = result.is_ok();
+            let storage_full = matches!(result, Err(RepoError::StorageFull(_)));
             Outcome {
                 succeeded,
+                storage_full,
                 deliver: Box::new(move |commit_failure| {
                     let answer = match (result, commit_failure) {
                         (Ok(_), Some(failure)) => Err(failure),
@@ -107,6 +118,7 @@ impl Writer {
         });
         // Either failure is a bug: the writer thread lives as long as the database, and a job always answers
         // unless it panicked.
+        self.counters.queued.fetch_add(1, Ordering::Relaxed);
         self.jobs
             .send(job)
             .map_err(|_| RepoError::internal("the database writer has stopped"))?;
@@ -126,6 +138,12 @@ fn run(mut conn: Conn, queue: mpsc::Receiver<Job>, counters: &Counters) {
             }
         }
         let writes = u64::try_from(batch.len()).expect("a batch is small");
+        counters.queued.fetch_sub(writes, Ordering::Relaxed);
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "a batch holds at most MAX_BATCH writes"
+        )]
+        metrics::histogram!(crate::metrics::WRITE_BATCH).record(writes as f64);
         commit_batch(&mut conn, batch);
         counters.writes.fetch_add(writes, Ordering::Relaxed);
         counters.transactions.fetch_add(1, Ordering::Relaxed);
@@ -153,6 +171,7 @@ fn commit_batch(conn: &mut Conn, batch: Vec<Job>) {
                     tracing::error!(panic = %panic_message(&panic), "a write panicked; rolled back alone");
                     Outcome {
                         succeeded: false,
+                        storage_full: false,
                         deliver: Box::new(|_| {}),
                     }
                 });
@@ -164,8 +183,14 @@ fn commit_batch(conn: &mut Conn, batch: Vec<Job>) {
                 match end {
                     Ok(()) => outcome,
                     Err(error) => {
-                        // The savepoint cannot be closed: the transaction is unusable; end it here.
-                        let failure = RepoError::from(StoreError::from(error));
+                        // The savepoint cannot be closed: the transaction is unusable; end it here. After
+                        // a full disk SQLite may have rolled it all back itself: every write of the batch
+                        // then hears why.
+                        let failure = if outcome.storage_full {
+                            RepoError::StorageFull(format!("the transaction was rolled back: {error}"))
+                        } else {
+                            RepoError::from(StoreError::from(error))
+                        };
                         let _ = conn.batch_execute("ROLLBACK");
                         (outcome.deliver)(Some(clone_error(&failure)));
                         for done in outcomes {
@@ -210,6 +235,7 @@ fn clone_error(error: &RepoError) -> RepoError {
         RepoError::NotFound => RepoError::NotFound,
         RepoError::Conflict(conflict) => RepoError::Conflict(*conflict),
         RepoError::Unavailable(why) => RepoError::Unavailable(why.clone()),
+        RepoError::StorageFull(why) => RepoError::StorageFull(why.clone()),
         RepoError::Internal(source) => RepoError::internal(source.to_string()),
     }
 }

@@ -64,7 +64,8 @@ pub use mail::{
     a_reset_token_works_once_and_takes_the_others_with_it,
     an_address_is_verified_by_a_link_to_it_and_a_new_address_starts_over,
     claims_at_the_same_time_never_share_a_mail, notification_mail_follows_new_notifications_once,
-    resets_are_throttled_per_account_and_end_with_it, the_outbox_hands_each_due_mail_to_one_claim_per_lease,
+    resets_are_throttled_per_account_and_end_with_it, the_backlog_counts_the_mails_still_waiting,
+    the_outbox_hands_each_due_mail_to_one_claim_per_lease,
 };
 pub use moderation::{
     a_removed_item_leaves_every_list_and_is_kept_apart, reports_are_filed_once_listed_and_resolved_together,
@@ -90,6 +91,7 @@ macro_rules! contract_tests {
             a_calendar_secret_opens_one_feed_until_it_is_replaced,
             a_private_feed_lists_what_its_owner_organises_or_holds_once_in_order,
             the_outbox_hands_each_due_mail_to_one_claim_per_lease,
+            the_backlog_counts_the_mails_still_waiting,
             a_claim_whose_lease_ended_no_longer_speaks_for_the_mail,
             an_address_is_verified_by_a_link_to_it_and_a_new_address_starts_over,
             notification_mail_follows_new_notifications_once,

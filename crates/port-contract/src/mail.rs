@@ -5,7 +5,7 @@ use std::sync::{Arc, Barrier};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use plaza_domain::email_verification::NewVerification;
-use plaza_domain::mail::{Mail, OutgoingMail};
+use plaza_domain::mail::{Backlog, Mail, OutgoingMail};
 use plaza_domain::password_reset::{Issued, MAX_MAILS_PER_WINDOW, NewReset, TOKEN_LIFETIME};
 use plaza_domain::user::PasswordHash;
 use plaza_domain::user::{Email, NewUser, UserChanges, Username};
@@ -125,6 +125,42 @@ pub fn the_outbox_hands_each_due_mail_to_one_claim_per_lease(stores: &Stores) {
     );
     outbox.delivered(second, 2).unwrap();
     assert_eq!(outbox.next_due().unwrap(), None);
+}
+
+pub fn the_backlog_counts_the_mails_still_waiting(stores: &Stores) {
+    let outbox = &stores.mail_outbox;
+    assert_eq!(outbox.backlog().unwrap(), Backlog::default());
+    let first = outbox.enqueue(outgoing(None, 1, at(0))).unwrap();
+    let second = outbox.enqueue(outgoing(None, 2, at(3))).unwrap();
+    let third = outbox.enqueue(outgoing(None, 3, at(7))).unwrap();
+    assert_eq!(
+        outbox.backlog().unwrap(),
+        Backlog {
+            waiting: 3,
+            oldest: Some(at(0))
+        }
+    );
+    let claimed = outbox.claim(at(10), at(20), 2).unwrap();
+    assert_eq!(
+        outbox.backlog().unwrap().waiting,
+        3,
+        "a mail being delivered still waits"
+    );
+    outbox.delivered(first, claimed[0].attempts).unwrap();
+    outbox
+        .give_up(second, claimed[1].attempts, "550 no such user")
+        .unwrap();
+    assert_eq!(
+        outbox.backlog().unwrap(),
+        Backlog {
+            waiting: 1,
+            oldest: Some(at(7))
+        },
+        "delivered and given-up mail no longer waits"
+    );
+    let last = outbox.claim(at(10), at(20), 10).unwrap();
+    outbox.delivered(third, last[0].attempts).unwrap();
+    assert_eq!(outbox.backlog().unwrap(), Backlog::default());
 }
 
 pub fn a_claim_whose_lease_ended_no_longer_speaks_for_the_mail(stores: &Stores) {

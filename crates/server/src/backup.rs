@@ -36,14 +36,26 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 /// Writes a backup of the live Plaza to `target` (see the module documentation) and reports what the
 /// copy holds. The server may keep running and writing meanwhile.
+/// A backup that fails (a full disk, say) leaves nothing behind: no part of it could be taken for a
+/// backup, or counted as one when old ones are rotated away.
 pub fn backup(database: &Database, config: &Config, target: &Path) -> anyhow::Result<BackupReport> {
     let report = database
         .backup_into(target)
         .with_context(|| format!("backing up the database to {}", target.display()))?;
-    copy_dir(&config.avatar_dir, &avatars_of(target)).context("backing up the avatars")?;
-    let secret = config.secret_file();
-    if config.jwt_secret.is_none() && secret.exists() {
-        copy_private(&secret, &secret_of(target)).context("backing up the JWT secret")?;
+    let rest = copy_dir(&config.avatar_dir, &avatars_of(target))
+        .context("backing up the avatars")
+        .and_then(|()| {
+            let secret = config.secret_file();
+            if config.jwt_secret.is_none() && secret.exists() {
+                copy_private(&secret, &secret_of(target)).context("backing up the JWT secret")?;
+            }
+            Ok(())
+        });
+    if let Err(error) = rest {
+        let _ = fs::remove_file(target);
+        let _ = fs::remove_dir_all(avatars_of(target));
+        let _ = fs::remove_file(secret_of(target));
+        return Err(error);
     }
     Ok(report)
 }
@@ -185,6 +197,7 @@ pub fn schedule(database: Database, config: Config) -> Option<std::thread::JoinH
         .spawn(move || {
             loop {
                 std::thread::sleep(every);
+                // Logged and counted inside.
                 run_scheduled(&database, &config);
             }
         });
@@ -197,24 +210,49 @@ pub fn schedule(database: Database, config: Config) -> Option<std::thread::JoinH
     }
 }
 
-/// One scheduled backup, then the rotation; failures are logged, never fatal.
-pub fn run_scheduled(database: &Database, config: &Config) {
+/// Scheduled backups by outcome (`ok`, `failed`), for the metrics.
+const BACKUPS: &str = "plaza_backups_total";
+
+/// Says what the backup series means.
+pub fn describe_metrics() {
+    metrics::describe_counter!(
+        BACKUPS,
+        "Scheduled backups by outcome: ok, failed (the log says why; older backups are kept)"
+    );
+    for outcome in ["ok", "failed"] {
+        metrics::counter!(BACKUPS, "outcome" => outcome).absolute(0);
+    }
+}
+
+/// One scheduled backup, then the rotation; failures are logged and counted, never fatal. A failed
+/// backup rotates nothing away: the older ones are all there is. Whether the backup was written.
+pub fn run_scheduled(database: &Database, config: &Config) -> bool {
     let dir = config.backup_dir();
     let target = dir.join(format!("plaza-{}.db", Utc::now().format("%Y%m%dT%H%M%SZ")));
     match backup(database, config, &target) {
-        Ok(report) => tracing::info!(
-            backup = %target.display(),
-            bytes = report.bytes,
-            rows = ?report.rows,
-            "scheduled backup written and checked"
-        ),
+        Ok(report) => {
+            metrics::counter!(BACKUPS, "outcome" => "ok").increment(1);
+            tracing::info!(
+                backup = %target.display(),
+                bytes = report.bytes,
+                rows = ?report.rows,
+                "scheduled backup written and checked"
+            );
+        }
         Err(error) => {
-            tracing::error!(backup = %target.display(), cause = format!("{error:#}"), "scheduled backup failed")
+            metrics::counter!(BACKUPS, "outcome" => "failed").increment(1);
+            tracing::error!(
+                backup = %target.display(),
+                cause = format!("{error:#}"),
+                "scheduled backup failed; the older backups are kept"
+            );
+            return false;
         }
     }
     if let Err(error) = rotate(&dir, config.backup_keep) {
         tracing::error!(cause = format!("{error:#}"), "cannot remove old backups");
     }
+    true
 }
 
 /// Deletes all but the newest `keep` scheduled backups (`plaza-*.db`, with their avatars and secret).

@@ -215,6 +215,30 @@ pub struct Config {
     /// Log filter, as `tracing_subscriber`'s EnvFilter reads it: `info`, `plaza=debug,actix_web=info`, …
     #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
     pub log_level: String,
+
+    /// `text` (one readable line per event) or `json` (one JSON object per line, for a log collector).
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: LogFormat,
+
+    /// Where Prometheus metrics are served (`GET /metrics`), e.g. `127.0.0.1:9001`: a listener of its own,
+    /// apart from the API's port. Unset: no metrics are kept or served.
+    #[arg(long, env = "METRICS_ADDR", global = true, value_parser = socket_address)]
+    pub metrics_addr: Option<String>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `host:port` with an IP address (`127.0.0.1:9001`, `[::1]:9001`): a metrics listener is bound to an
+/// interface chosen on purpose, never to whatever a name resolves to.
+fn socket_address(raw: &str) -> Result<String, String> {
+    raw.parse::<std::net::SocketAddr>()
+        .map(|_| raw.to_owned())
+        .map_err(|_| format!("{raw:?} is not an IP address and port, such as 127.0.0.1:9001"))
 }
 
 impl Config {
@@ -257,6 +281,8 @@ impl Config {
             backup_interval_minutes: 0,
             backup_keep: 7,
             log_level: "info".into(),
+            log_format: LogFormat::Text,
+            metrics_addr: None,
         }
     }
 

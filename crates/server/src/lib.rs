@@ -2,11 +2,14 @@
 //! end-to-end tests (which run the very same wiring on a temporary database).
 
 pub mod backup;
+pub mod check_config;
 pub mod config;
 pub mod mail_worker;
+pub mod metrics;
 pub mod migrate;
 pub mod private_dir;
 pub mod sample;
+pub mod starting;
 pub mod tls;
 pub mod wiring;
 
@@ -51,18 +54,46 @@ pub struct Running {
     pub listener: Option<plaza_infra_postgres::bus::Listener>,
     /// Delivers the mail outbox; stops when dropped.
     pub mail_worker: mail_worker::MailWorker,
+    /// The Prometheus listener and its port, with `METRICS_ADDR`.
+    pub metrics: Option<(actix_web::dev::Server, u16)>,
 }
 
-/// Binds `config.host:config.port` (HTTPS when a certificate is configured) and returns the server, not
-/// yet running. Signals are the caller's: the binary drains on SIGTERM, the tests stop it by its handle.
+/// Opens the store and binds `config.host:config.port` (HTTPS when a certificate is configured), and
+/// returns the server, not yet running. Signals are the caller's: the binary drains on SIGTERM, the tests
+/// stop it by its handle.
 pub fn server(config: &Config) -> anyhow::Result<Running> {
-    // Checked before anything is opened: a redirect needs somewhere safe to go.
-    let redirect_origin = config.redirect_origin()?;
+    let opened = open(config)?;
+    serve_on(config, opened, None)
+}
+
+/// The store, open and wired, and (on SQLite) locked for this process.
+pub struct Opened {
+    lock: Option<backup::DataLock>,
+    wired: wiring::Wired,
+}
+
+/// Checks what must be checked before anything is opened, takes the SQLite file's lock, and opens the
+/// store (creating and migrating it) with every use case over it.
+pub fn open(config: &Config) -> anyhow::Result<Opened> {
+    // A redirect needs somewhere safe to go.
+    config.redirect_origin()?;
     let lock = match config.store()? {
         config::Store::Sqlite(sqlite) => Some(backup::DataLock::acquire(&sqlite.path)?),
         config::Store::Postgres(_) => None,
     };
     let wired = wiring::wire(config)?;
+    Ok(Opened { lock, wired })
+}
+
+/// Serves the opened store on `listeners` — sockets the caller bound already (the binary binds them first,
+/// so that they answer `/livez` while it waits for the database) — or on `config.host:config.port`.
+pub fn serve_on(
+    config: &Config,
+    opened: Opened,
+    listeners: Option<Vec<std::net::TcpListener>>,
+) -> anyhow::Result<Running> {
+    let redirect_origin = config.redirect_origin()?;
+    let Opened { lock, wired } = opened;
     if config.smtp_url.is_some() && config.public_url.is_none() {
         tracing::warn!(
             origin = %config.mail_origin()?,
@@ -78,6 +109,17 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
     let lifecycle = Arc::new(plaza_http::Lifecycle::ending_streams(
         wired.services.live.hub().clone(),
     ));
+    let metrics = match &config.metrics_addr {
+        Some(address) => Some(metrics::listener(
+            address,
+            metrics::Sources {
+                storage: wired.database.clone(),
+                hub: wired.services.live.hub().clone(),
+                mail: wired.services.mail.clone(),
+            },
+        )?),
+        None => None,
+    };
     let trusted_proxies = config.trusted_proxies()?;
     let certificates = match (&config.tls_cert_path, &config.tls_key_path) {
         (Some(cert), Some(key)) => Some(tls::Certificates::load(cert, key)?),
@@ -131,13 +173,26 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
         server = server.workers(workers);
     }
     let address = (config.host.as_str(), config.port);
-    let server = match &certificates {
-        Some(certificates) => server
+    let cannot_listen = || format!("cannot listen on {}:{}", config.host, config.port);
+    let server = match (&certificates, listeners) {
+        (Some(certificates), Some(listeners)) => {
+            for listener in listeners {
+                server = server
+                    .listen_rustls_0_23(listener, certificates.server_config()?)
+                    .with_context(cannot_listen)?;
+            }
+            server
+        }
+        (Some(certificates), None) => server
             .bind_rustls_0_23(address, certificates.server_config()?)
-            .with_context(|| format!("cannot listen on {}:{} (HTTPS)", config.host, config.port))?,
-        None => server
-            .bind(address)
-            .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?,
+            .with_context(|| format!("{} (HTTPS)", cannot_listen()))?,
+        (None, Some(listeners)) => {
+            for listener in listeners {
+                server = server.listen(listener).with_context(cannot_listen)?;
+            }
+            server
+        }
+        (None, None) => server.bind(address).with_context(cannot_listen)?,
     };
     let port = server
         .addrs()
@@ -158,6 +213,7 @@ pub fn server(config: &Config) -> anyhow::Result<Running> {
         lock,
         listener: wired.listener,
         mail_worker,
+        metrics,
     })
 }
 

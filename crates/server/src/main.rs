@@ -7,9 +7,9 @@ use clap::{Parser, Subcommand};
 use std::time::Duration;
 
 use actix_web::rt::signal::unix::{SignalKind, signal};
+use plaza::config::LogFormat;
 use plaza::{Config, backup, sample, wiring};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::format::FmtSpan;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -58,6 +58,9 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Check every setting as `serve` would, print the configuration in effect (secrets masked), and exit
+    /// 0 when `serve` would start with it, 1 when not. Opens, creates and binds nothing.
+    CheckConfig,
     /// Look after the community from the command line, on either store (a server may be running).
     Admin {
         #[command(subcommand)]
@@ -86,8 +89,17 @@ fn main() -> anyhow::Result<()> {
         return Err(error).context("reading .env");
     }
     let cli = Cli::parse();
-    init_tracing(&cli.config.log_level)?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // check-config reports a bad LOG_LEVEL among the rest instead of stopping at it.
+    if !matches!(command, Command::CheckConfig) {
+        init_tracing(&cli.config.log_level, cli.config.log_format)?;
+    }
+    match command {
+        Command::CheckConfig => {
+            let report = plaza::check_config::check(&cli.config);
+            print!("{}", report.render());
+            std::process::exit(if report.ok() { 0 } else { 1 });
+        }
         Command::Serve => serve(cli.config),
         Command::InitDb { sample_data } => {
             let wired = wiring::wire(&cli.config)?;
@@ -166,16 +178,25 @@ fn print_report(what: &str, report: &plaza_infra_sqlite::BackupReport) {
     }
 }
 
-fn init_tracing(filter: &str) -> anyhow::Result<()> {
+fn init_tracing(filter: &str, format: LogFormat) -> anyhow::Result<()> {
     let filter =
         EnvFilter::try_new(filter).with_context(|| format!("LOG_LEVEL {filter:?} is not a valid filter"))?;
-    tracing_subscriber::fmt()
+    // Each request logs one line as its response starts (`plaza_http::logging`); events inside a request
+    // carry its fields.
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        // One line per request when its span closes: method, path, status, request id, time taken.
-        .with_span_events(FmtSpan::CLOSE)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
+        .with_target(false);
+    match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
     Ok(())
 }
 
@@ -187,7 +208,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Ok(limit) => tracing::debug!(open_files = limit, "open-file limit raised"),
         Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
     }
-    let running = plaza::server(&config)?;
+    // The port first: while the database cannot be reached, a stand-in answers the probes on it.
+    if config.metrics_addr.is_some() {
+        // First, so that nothing counted while the store opens (the mail worker's first rounds) is lost.
+        plaza::metrics::install()?;
+    }
+    let listeners = plaza::starting::bind(&config)?;
+    let stand_in = plaza::starting::stand_in(&config, &listeners)?;
+    let stand_in_handle = stand_in.handle();
+    actix_web::rt::spawn(stand_in);
+    if let Some(address) = listeners.first().and_then(|listener| listener.local_addr().ok()) {
+        tracing::info!("Plaza starting on {address}: opening the database");
+    }
+    let opening = config.clone();
+    let opened = actix_web::rt::task::spawn_blocking(move || plaza::starting::open_when_reachable(&opening))
+        .await
+        .context("opening the database")??;
+    stand_in_handle.stop(true).await;
+    let running = plaza::serve_on(&config, opened, Some(listeners))?;
     let scheme = if running.certificates.is_some() {
         "https"
     } else {
@@ -199,6 +237,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let handle = running.server.handle();
     let redirect_handle = running.redirect.as_ref().map(|(server, _)| server.handle());
+    let metrics_handle = running.metrics.as_ref().map(|(server, _)| server.handle());
     let lifecycle = running.lifecycle.clone();
     let drain = Duration::from_secs(config.shutdown_drain_secs);
     actix_web::rt::spawn(async move {
@@ -218,6 +257,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             redirect.stop(true).await;
         }
         handle.stop(true).await;
+        // Last: the drain and the final requests show in the metrics.
+        if let Some(metrics) = metrics_handle {
+            metrics.stop(true).await;
+        }
     });
     if let Some(certificates) = running.certificates.clone() {
         actix_web::rt::spawn(async move {
@@ -242,6 +285,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .and_then(|database| backup::schedule(database.clone(), config.clone()));
     if let Some((redirect, _)) = running.redirect {
         actix_web::rt::spawn(redirect);
+    }
+    if let Some((metrics, port)) = running.metrics {
+        if let Some(mut address) = config
+            .metrics_addr
+            .as_deref()
+            .and_then(|address| address.parse::<std::net::SocketAddr>().ok())
+        {
+            address.set_port(port);
+            tracing::info!("metrics listening on http://{address}/metrics");
+        }
+        actix_web::rt::spawn(metrics);
     }
     running.server.await.context("the HTTP server failed")?;
     if let Some(database) = running.database.sqlite() {

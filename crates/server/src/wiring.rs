@@ -48,6 +48,19 @@ pub struct Wired {
     pub listener: Option<Listener>,
 }
 
+/// Whether `error` says only that no connection to the database could be made now (PostgreSQL not up
+/// yet, the network down, a login it refuses): worth trying again. A migration that fails, or anything
+/// else, is not: waiting would not mend it.
+pub fn is_unreachable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<plaza_domain::RepoError>(),
+            Some(plaza_domain::RepoError::Unavailable(why))
+                if why.starts_with(plaza_infra_postgres::CANNOT_CONNECT)
+        )
+    })
+}
+
 /// Opens the store `DATABASE_URL` names (creating and migrating it), with every port over it.
 fn open(config: &Config) -> anyhow::Result<(Stores, Storage)> {
     Ok(match config.store()? {
@@ -94,7 +107,14 @@ pub fn services(config: &Config) -> anyhow::Result<Services> {
 
 /// Like [`services`], keeping the database handle.
 pub fn wire(config: &Config) -> anyhow::Result<Wired> {
+    // What can be checked without the database is, first: a bad setting stops start-up at once instead
+    // of waiting for a database to come up.
+    // (A secret to be generated beside the SQLite file is made once the file's directory exists.)
+    if config.jwt_secret.is_some() || config.on_postgres() {
+        config.jwt_secret()?;
+    }
     let (stores, database) = open(config)?;
+    let (mail, mail_settings) = mail(config)?;
     let avatars = FsAvatarStore::open(&config.avatar_dir)
         .with_context(|| format!("opening the avatar directory {}", config.avatar_dir.display()))?;
     let passwords =
@@ -102,7 +122,6 @@ pub fn wire(config: &Config) -> anyhow::Result<Wired> {
     let secret = config.jwt_secret()?;
     let tokens =
         JwtTokenCodec::new(&secret, config.access_token_expire_minutes).map_err(anyhow::Error::msg)?;
-    let (mail, mail_settings) = mail(config)?;
     let hub = Hub::new(config.stream_limits());
     // One process on SQLite: signals go straight to its streams. On PostgreSQL they travel through the
     // database, so that every instance's streams hear every instance's commits.

@@ -35,7 +35,12 @@ pub struct EventStream {
 impl EventStream {
     /// Opens `path`; a refusal comes back as the plain response.
     pub fn open(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Result<Self, Response> {
-        let address = app.base.trim_start_matches("http://");
+        Self::open_at(&app.base, path, headers)
+    }
+
+    /// Opens `path` on the server at `base` (`http://host:port`).
+    pub fn open_at(base: &str, path: &str, headers: &[(&str, &str)]) -> Result<Self, Response> {
+        let address = base.trim_start_matches("http://");
         let mut socket = TcpStream::connect(address).unwrap();
         let mut request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nAccept: text/event-stream\r\n");
         for (name, value) in headers {
@@ -110,6 +115,17 @@ impl EventStream {
         event
     }
 
+    /// The next event within `wait`: `Ok(None)` when none came, `Err(())` when the stream has ended.
+    #[allow(clippy::result_unit_err)]
+    #[allow(dead_code, reason = "used by the fault tests, which run on PostgreSQL only")]
+    pub fn poll(&self, wait: Duration) -> Result<Option<Sse>, ()> {
+        match self.events.recv_timeout(wait) {
+            Ok(event) => Ok(Some(event)),
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(()),
+        }
+    }
+
     /// Whether the server closed the stream within `wait`, after any events still in flight.
     pub fn ends_within(&self, wait: Duration) -> bool {
         let deadline = Instant::now() + wait;
@@ -177,7 +193,7 @@ fn read_events(mut reader: BufReader<TcpStream>, sender: &mpsc::Sender<Sse>) {
 }
 
 /// Every notification id of the user's inbox, lowest first.
-fn inbox_ids(app: &TestApp, token: &str) -> Vec<i64> {
+pub fn inbox_ids(app: &TestApp, token: &str) -> Vec<i64> {
     let mut ids = Vec::new();
     for skip in (0..).step_by(100) {
         let page = app.get_as(token, &format!("/notifications/?skip={skip}&limit=100"));

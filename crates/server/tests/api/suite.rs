@@ -16,6 +16,7 @@ mod export;
 mod health;
 mod live;
 mod mail;
+mod metrics;
 mod moderation;
 mod notifications;
 mod posts;
@@ -34,9 +35,13 @@ sqlite_only! {
     // why: SIGKILL durability and the memory of the real binary are the SQLite process's; on PostgreSQL,
     // `instances` checks that concurrent buyers never oversell, across two servers.
     mod reliability;
+    // why: it fills the disk under the SQLite file; PostgreSQL's disk is its server's, not Plaza's.
+    mod storage;
 }
 
 postgres_only! {
+    // why: it stops and starts a PostgreSQL of its own under load; an SQLite file has no server to lose.
+    mod faults;
     // why: several instances need a store they can share, which an SQLite file is not.
     mod instances;
     // why: `migrate-data` copies an SQLite database into PostgreSQL; it needs both.

@@ -20,9 +20,23 @@ pub struct Plaza {
 }
 
 impl Plaza {
-    /// Starts `plaza serve` on a free port over `data`, with `extra` arguments and environment.
+    /// Starts `plaza serve` on a free port over `data` (or over the `DATABASE_URL` of `env`), with `extra`
+    /// arguments and environment, and waits until it serves.
     pub fn start(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Result<Self, String> {
+        let mut plaza = Self::spawn(data, extra, env)?;
+        let line = plaza
+            .wait_for("Plaza listening on ", Duration::from_secs(30))
+            .ok_or("plaza did not report its address within 30 s")?;
+        plaza.base = after(&line, "Plaza listening on ");
+        Ok(plaza)
+    }
+
+    /// Starts `plaza serve` like [`start`](Self::start) without waiting for it (`base` is empty).
+    pub fn spawn(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Result<Self, String> {
         let mut command = Command::new(env!("CARGO_BIN_EXE_plaza"));
+        if !env.iter().any(|(name, _)| *name == "DATABASE_URL") {
+            command.arg("--database-url").arg(data.join("plaza.db"));
+        }
         command
             .args([
                 "serve",
@@ -33,8 +47,6 @@ impl Plaza {
                 "--bcrypt-cost",
                 "4",
             ])
-            .arg("--database-url")
-            .arg(data.join("plaza.db"))
             .arg("--avatar-dir")
             .arg(data.join("avatars"))
             .args(extra)
@@ -62,17 +74,38 @@ impl Plaza {
                 }
             }
         });
+        Ok(Self {
+            child,
+            base: String::new(),
+            log,
+        })
+    }
+
+    /// The first line logged from now on that holds `needle`, waiting at most `timeout`.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> Option<String> {
+        let deadline = std::time::Instant::now() + timeout;
         loop {
-            let line = log
-                .recv_timeout(Duration::from_secs(30))
-                .map_err(|_| "plaza did not report its address within 30 s".to_owned())?;
-            if let Some(address) = line.split("listening on ").nth(1) {
-                let base = address.split_whitespace().next().unwrap_or_default().to_owned();
-                return Ok(Self { child, base, log });
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = self.log.recv_timeout(left).ok()?;
+            if line.contains(needle) {
+                return Some(line);
             }
         }
     }
+}
 
+/// The word after `prefix` in `line`: a text line ends it with a space, a JSON one with its closing
+/// quote.
+pub fn after(line: &str, prefix: &str) -> String {
+    line.split(prefix)
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| c.is_whitespace() || c == '"').next())
+        .unwrap_or_default()
+        .trim_end_matches(':')
+        .to_owned()
+}
+
+impl Plaza {
     /// Everything logged so far.
     pub fn drain_log(&self) -> Vec<String> {
         self.log.try_iter().collect()
