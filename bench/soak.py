@@ -132,7 +132,10 @@ def main():
     env = dict(os.environ, DATABASE_URL=database, AVATAR_DIR=os.path.join(work, "avatars"),
                MAIL_DIR=os.path.join(work, "mail"), HOST="127.0.0.1", PORT=str(args.port),
                METRICS_ADDR=f"127.0.0.1:{args.port + 1}", BCRYPT_COST="4", LOG_LEVEL="warn",
-               MAX_CONNECTIONS_PER_CLIENT="0", RATE_LIMIT_PER_SECOND="0", RATE_LIMIT_AUTH_PER_MINUTE="0")
+               MAX_CONNECTIONS_PER_CLIENT="0", RATE_LIMIT_PER_SECOND="0", RATE_LIMIT_AUTH_PER_MINUTE="0",
+               # The streams' tokens must outlive the soak: a stream ends with its token, and the final
+               # check reads every holder's inbox with it.
+               ACCESS_TOKEN_EXPIRE_MINUTES=str(args.minutes + 120))
     env.pop("JWT_SECRET", None)
     log = open(os.path.join(work, "plaza.log"), "w")
     server = subprocess.Popen([binary, "serve"], env=env, cwd=work, stdout=log, stderr=log)
