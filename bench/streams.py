@@ -71,7 +71,8 @@ STREAM_SOURCE = "127.0.0.1"
 COMMENT_SOURCE = "127.0.0.2"
 FETCH_SOURCE = "127.0.0.3"
 SEED_SOURCE_BASE = 10  # 127.0.0.10, .11, ...
-NOTIFICATION_KEYS = {"id", "message", "created_at", "sender", "sender_id", "owner_id", "event_id", "read"}
+NOTIFICATION_KEYS = {"id", "message", "created_at", "sender", "sender_id", "owner_id", "event_id", "read", "kind",
+                     "params"}
 MAX_EXAMPLES = 20
 
 
