@@ -53,7 +53,7 @@ pub fn bind(config: &Config) -> anyhow::Result<Vec<TcpListener>> {
 async fn not_ready(req: HttpRequest) -> HttpResponse {
     if req.path() == "/livez" {
         return HttpResponse::Ok()
-            .content_type(mime_json())
+            .content_type(actix_web::http::header::ContentType::json())
             .body(r#"{"status":"alive"}"#);
     }
     let mut response =
@@ -63,10 +63,6 @@ async fn not_ready(req: HttpRequest) -> HttpResponse {
         actix_web::http::header::HeaderValue::from_static("5"),
     );
     response
-}
-
-fn mime_json() -> actix_web::http::header::ContentType {
-    actix_web::http::header::ContentType::json()
 }
 
 /// The stand-in server on clones of `listeners` (HTTPS when a certificate is configured), running. It
