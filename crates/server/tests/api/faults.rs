@@ -1,6 +1,7 @@
-//! Faults a real deployment meets, tried on the real parts: a PostgreSQL of the test's own, stopped and
-//! started again under load from four writers and 200 open notification streams across two instances;
-//! Plaza started before its database; an instance SIGKILLed under load.
+//! Faults a real deployment meets, tried on the real parts — a PostgreSQL of the test's own and the `plaza`
+//! binary (the release build under `bench/faults`): the database stopped and started again under load
+//! from four writers and 200 open notification streams across two instances; Plaza started before its
+//! database; an instance SIGKILLed under load.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::binary::Plaza;
+use crate::helpers::Client;
 
 const SECRET: &str = "a-test-secret-shared-by-every-instance-0123";
 const WRITERS: usize = 4;
@@ -75,15 +77,18 @@ fn postgres_going_away_under_load_is_answered_503_at_once_and_loses_no_acknowled
         return;
     };
     let url = cluster.fresh_database();
-    let instance = || {
-        TestApp::spawn_with(|config| {
-            config.database_url = url.clone();
-            config.jwt_secret = Some(secrecy::SecretString::from(SECRET));
-            // Every stream comes from this one address.
-            config.max_connections_per_client = 0;
-        })
-    };
-    let apps = [instance(), instance()];
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("JWT_SECRET", SECRET),
+        // Every stream comes from this one address.
+        ("MAX_CONNECTIONS_PER_CLIENT", "0"),
+    ];
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let instances = [
+        Plaza::start(dir_a.path(), &[], &env).unwrap(),
+        Plaza::start(dir_b.path(), &[], &env).unwrap(),
+    ];
+    let apps = [Client::new(&instances[0].base), Client::new(&instances[1].base)];
     let (_, organiser) = apps[0].user("organiser");
     let event = apps[0].create_event(&organiser, json!({"name": "Through the outage"}))["id"]
         .as_i64()
@@ -279,7 +284,7 @@ fn ask(base: &str, method: &str, path: &str) -> (u16, Option<String>, String) {
 
 #[test]
 fn plaza_started_before_its_database_waits_for_it_and_then_serves_without_a_restart() {
-    use crate::binary::{Plaza, after};
+    use crate::binary::after;
     let Some(cluster) = plaza_infra_postgres::testing::private_cluster() else {
         return;
     };
@@ -351,39 +356,8 @@ fn send(base: &str, method: &str, path: &str, token: Option<&str>, body: Option<
     ))
 }
 
-/// Registers `name` on the binary at `base` and logs in: the user's id and token.
-fn account(base: &str, name: &str) -> (i64, String) {
-    let (status, user) = send(
-        base,
-        "POST",
-        "/users",
-        None,
-        Some(&json!({"username": name, "email": format!("{name}@example.org"), "password": crate::helpers::PASSWORD})),
-    )
-    .unwrap();
-    assert_eq!(status, 200, "{user}");
-    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-    let form = format!("username={name}&password={}", crate::helpers::PASSWORD.replace(' ', "+"));
-    let token: serde_json::Value = serde_json::from_str(
-        &agent
-            .post(format!("{base}/token"))
-            .content_type("application/x-www-form-urlencoded")
-            .send(form)
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap(),
-    )
-    .unwrap();
-    (
-        user["id"].as_i64().unwrap(),
-        token["access_token"].as_str().unwrap().to_owned(),
-    )
-}
-
 #[test]
 fn an_instance_killed_under_load_leaves_the_other_serving_and_its_streams_resume_there_missing_nothing() {
-    use crate::binary::Plaza;
     use crate::live::EventStream;
     let Some(url) = plaza_infra_postgres::testing::fresh_database() else {
         return;
@@ -394,7 +368,7 @@ fn an_instance_killed_under_load_leaves_the_other_serving_and_its_streams_resume
     let survivor = Plaza::start(dir_b.path(), &[], &env).unwrap();
     let bases = [doomed.base.clone(), survivor.base.clone()];
 
-    let (reader_id, reader) = account(&bases[1], "reader");
+    let (reader_id, reader) = Client::new(&bases[1]).user("reader");
     let (status, event) = send(
         &bases[1],
         "POST",
@@ -406,7 +380,7 @@ fn an_instance_killed_under_load_leaves_the_other_serving_and_its_streams_resume
     assert_eq!(status, 200, "{event}");
     let event = event["id"].as_i64().unwrap();
     let writers: Vec<String> = (0..WRITERS)
-        .map(|n| account(&bases[n % 2], &format!("talker{n}")).1)
+        .map(|n| Client::new(&bases[n % 2]).user(&format!("talker{n}")).1)
         .collect();
     let ticket = |base: &str| {
         let (status, body) = send(base, "POST", "/notifications/stream/ticket", Some(&reader), None).unwrap();

@@ -10,9 +10,8 @@ use serde_json::{Value, json};
 pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
-    pub base: String,
+    client: Client,
     pub config: Config,
-    agent: ureq::Agent,
     pub handle: ServerHandle,
     pub lifecycle: std::sync::Arc<plaza_http::Lifecycle>,
     _dir: tempfile::TempDir,
@@ -128,23 +127,67 @@ impl TestApp {
             })
         });
         let (port, handle, lifecycle) = started.recv().expect("test server reports its port");
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
         let scheme = if config.tls_cert_path.is_some() {
             "https"
         } else {
             "http"
         };
         Self {
-            base: format!("{scheme}://127.0.0.1:{port}"),
+            client: Client::new(&format!("{scheme}://127.0.0.1:{port}")),
             config,
-            agent,
             handle,
             lifecycle,
             _dir: dir,
+        }
+    }
+
+    /// Runs `plaza admin ARGS…` (the real binary) on this server's database, as an operator would beside
+    /// the running server.
+    pub fn plaza_admin(&self, args: &[&str]) -> std::process::Output {
+        use secrecy::ExposeSecret;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plaza"));
+        command
+            .arg("admin")
+            .args(args)
+            .args(["--database-url", &self.config.database_url])
+            .arg("--avatar-dir")
+            .arg(&self.config.avatar_dir)
+            .env("LOG_LEVEL", "warn")
+            .env_remove("JWT_SECRET");
+        if let Some(secret) = &self.config.jwt_secret {
+            command.env("JWT_SECRET", secret.expose_secret());
+        }
+        command.output().expect("plaza admin runs")
+    }
+
+    /// Makes `username` an admin from the command line: how a community's first admin is made.
+    pub fn make_admin(&self, username: &str) {
+        let output = self.plaza_admin(&["set-role", username, "admin"]);
+        assert!(
+            output.status.success(),
+            "plaza admin set-role failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// An HTTP client of one Plaza at `base`: an in-process [`TestApp`] (which derefs to it) or a `plaza`
+/// binary the test started.
+pub struct Client {
+    pub base: String,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        Self {
+            base: base.to_owned(),
+            agent,
         }
     }
 
@@ -245,39 +288,18 @@ impl TestApp {
         (id, token)
     }
 
-    /// Runs `plaza admin ARGS…` (the real binary) on this server's database, as an operator would beside
-    /// the running server.
-    pub fn plaza_admin(&self, args: &[&str]) -> std::process::Output {
-        use secrecy::ExposeSecret;
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plaza"));
-        command
-            .arg("admin")
-            .args(args)
-            .args(["--database-url", &self.config.database_url])
-            .arg("--avatar-dir")
-            .arg(&self.config.avatar_dir)
-            .env("LOG_LEVEL", "warn")
-            .env_remove("JWT_SECRET");
-        if let Some(secret) = &self.config.jwt_secret {
-            command.env("JWT_SECRET", secret.expose_secret());
-        }
-        command.output().expect("plaza admin runs")
-    }
-
-    /// Makes `username` an admin from the command line: how a community's first admin is made.
-    pub fn make_admin(&self, username: &str) {
-        let output = self.plaza_admin(&["set-role", username, "admin"]);
-        assert!(
-            output.status.success(),
-            "plaza admin set-role failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-
     /// Creates an event: `overrides` replace fields of a valid default.
     pub fn create_event(&self, token: &str, overrides: Value) -> Value {
         let response = self.post_json("/events/", Some(token), &event_body(overrides));
         response.assert_ok()
+    }
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
     }
 }
 

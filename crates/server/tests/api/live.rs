@@ -193,7 +193,7 @@ fn read_events(mut reader: BufReader<TcpStream>, sender: &mpsc::Sender<Sse>) {
 }
 
 /// Every notification id of the user's inbox, lowest first.
-pub fn inbox_ids(app: &TestApp, token: &str) -> Vec<i64> {
+pub fn inbox_ids(app: &crate::helpers::Client, token: &str) -> Vec<i64> {
     let mut ids = Vec::new();
     for skip in (0..).step_by(100) {
         let page = app.get_as(token, &format!("/notifications/?skip={skip}&limit=100"));

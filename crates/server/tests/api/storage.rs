@@ -8,7 +8,8 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::binary::Plaza;
+use crate::helpers::Client;
 
 /// A tmpfs of `size` mounted on a temporary directory, unmounted when dropped.
 pub struct SmallDisk {
@@ -63,11 +64,10 @@ fn a_full_disk_refuses_writes_with_storage_full_keeps_reads_and_recovers_without
     let Some(disk) = SmallDisk::mount("16m") else {
         return;
     };
-    let app = TestApp::spawn_with(|config| {
-        config.database_url = disk.path().join("plaza.db").display().to_string();
-        config.avatar_dir = disk.path().join("avatars");
-        config.mail_dir = Some(disk.path().join("mail"));
-    });
+    // The binary (the release build under `bench/faults`) on the small disk: its database, avatars and
+    // mail all live there.
+    let plaza = Plaza::start(disk.path(), &[], &[]).unwrap();
+    let app = Client::new(&plaza.base);
     let (_, token) = app.user("alice");
     let event = app.create_event(&token, json!({"name": "On a small disk"}))["id"]
         .as_i64()
@@ -102,7 +102,7 @@ fn a_full_disk_refuses_writes_with_storage_full_keeps_reads_and_recovers_without
             "storage_full"
         );
     }
-    let stored = |app: &TestApp| {
+    let stored = |app: &Client| {
         let listed = app.get(&format!("{comments}?limit=1"));
         match listed.status {
             204 => 0,

@@ -3,6 +3,9 @@
 
 //! The `plaza` binary as a child process on a fresh data directory, for tests that need the real process:
 //! its log, its signals, its exit code.
+//!
+//! The binary is the test build's own `plaza`, or the one `PLAZA_BINARY` names: `bench/faults` runs the
+//! fault tests on the release build that way.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -33,7 +36,7 @@ impl Plaza {
 
     /// Starts `plaza serve` like [`start`](Self::start) without waiting for it (`base` is empty).
     pub fn spawn(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Result<Self, String> {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_plaza"));
+        let mut command = Command::new(binary());
         if !env.iter().any(|(name, _)| *name == "DATABASE_URL") {
             command.arg("--database-url").arg(data.join("plaza.db"));
         }
@@ -92,6 +95,11 @@ impl Plaza {
             }
         }
     }
+}
+
+/// The `plaza` executable the tests start: `PLAZA_BINARY` when set, else the test build's.
+pub fn binary() -> std::ffi::OsString {
+    std::env::var_os("PLAZA_BINARY").unwrap_or_else(|| env!("CARGO_BIN_EXE_plaza").into())
 }
 
 /// The word after `prefix` in `line`: a text line ends it with a space, a JSON one with its closing
