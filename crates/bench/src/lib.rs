@@ -474,7 +474,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     let moderation = seed::moderation(&options.plaza, &database, &base, options.sizes.role_changes)?;
     println!(
         "  moderation: {} role changes given, the log holds {} entries; {} reports filed, {} open",
-        options.sizes.role_changes, moderation.logged, options.sizes.role_changes, moderation.open_reports
+        options.sizes.role_changes, moderation.logged, moderation.filed, moderation.open_reports
     );
     let modlog = format!("{base}/modlog?limit=20");
     measure(

@@ -31,6 +31,10 @@ struct Cli {
     /// Measure Plaza on this PostgreSQL database (empty on the first run) instead of a SQLite file.
     #[arg(long)]
     database_url: Option<String>,
+    /// Events to seed instead of the run's default (100,000 for a full run): `--events 1000000` for the
+    /// million-event run.
+    #[arg(long)]
+    events: Option<usize>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -51,6 +55,9 @@ fn main() -> anyhow::Result<()> {
     }
     if let Some(connections) = cli.connections {
         options.connections = connections;
+    }
+    if let Some(events) = cli.events {
+        options.sizes.events = events;
     }
     options.json = cli.json;
     options.data = cli.data;
