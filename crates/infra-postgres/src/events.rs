@@ -3,12 +3,12 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt, Timestamp};
 use plaza_domain::event::{
     Capacity, Event, EventChanges, EventImage, EventQuery, EventRepository, ImageAlt, NewEvent, TimeWindow,
 };
 use plaza_domain::place::StoredPlace;
-use plaza_domain::search::{SearchTerms, index_tokens};
+use plaza_domain::search::index_tokens;
 use plaza_domain::ticket::Sale;
 use plaza_domain::ticket::{HolderNotices, Notified};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
@@ -16,6 +16,7 @@ use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::events;
+use crate::search::{self, PageIds};
 use crate::waitlist;
 
 #[derive(Queryable, QueryableByName, Selectable)]
@@ -115,33 +116,6 @@ pub(crate) fn search_tokens(name: &str, description: &str) -> Vec<String> {
     tokens.sort_unstable();
     tokens.dedup();
     tokens
-}
-
-/// A search as a `tsquery` value: every term must match, a prefix term as a prefix. Tokens are taken as
-/// they are (the value is cast, not parsed by a text-search configuration), quoted, and bound.
-fn tsquery(terms: &SearchTerms) -> String {
-    terms
-        .terms()
-        .iter()
-        .map(|term| {
-            let quoted = term.token.replace('\\', "\\\\").replace('\'', "''");
-            if term.prefix {
-                format!("'{quoted}':*")
-            } else {
-                format!("'{quoted}'")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" & ")
-}
-
-/// One page of event ids in list order, and the total they are a page of.
-#[derive(QueryableByName)]
-struct PageIds {
-    #[diesel(sql_type = BigInt)]
-    total: i64,
-    #[diesel(sql_type = Array<BigInt>)]
-    ids: Vec<i64>,
 }
 
 /// Deletes the event `id` inside the caller's transaction, telling its ticket holders through `notices`;
@@ -278,62 +252,53 @@ impl EventRepository for PgEventRepository {
 
     fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError> {
         let (offset, limit) = query.page.offset_and_limit();
+        // Past every list there could be, and far enough from the end of `BIGINT` that adding to it or
+        // taking from it in SQL never overflows (PostgreSQL may work out a `CASE` branch it does not take).
+        let offset = offset.min(1 << 62);
         let read = |conn: &mut Conn| -> Result<Page<Event>, StoreError> {
             let page: PageIds = match (&query.search, query.window) {
-                // The ids come from the time index alone (an index-only scan when the table is
-                // vacuumed); the total is one row kept by a trigger.
+                // Deep pages and both sides of an instant go through the bucket counts (migration
+                // `2026-12-05-000020`): no page steps over more than one bucket's events, and no total
+                // counts more than one bucket's.
                 (None, TimeWindow::All) => diesel::sql_query(
-                    "SELECT (SELECT events FROM event_total) AS total, \
-                     array(SELECT id FROM events ORDER BY event_time, id LIMIT $1 OFFSET $2) AS ids",
+                    "SELECT (SELECT events FROM event_total) AS total, event_page($2, $1) AS ids",
                 )
                 .bind::<BigInt, _>(limit)
                 .bind::<BigInt, _>(offset)
                 .get_result(conn)?,
-                // One side of the instant, counted on the time index.
+                // The upcoming events follow the `before` events earlier than the instant.
                 (None, TimeWindow::Upcoming(now)) => diesel::sql_query(
-                    "SELECT (SELECT count(*) FROM events WHERE event_time >= $1) AS total, \
-                     array(SELECT id FROM events WHERE event_time >= $1 \
-                           ORDER BY event_time, id LIMIT $2 OFFSET $3) AS ids",
+                    "SELECT (SELECT events FROM event_total) - before AS total, \
+                       CASE WHEN $3 < 1000 THEN \
+                         array(SELECT id FROM events WHERE event_time >= $1 \
+                               ORDER BY event_time, id LIMIT $2 OFFSET $3) \
+                       WHEN $3 >= (SELECT events FROM event_total) - before THEN '{}' \
+                       ELSE event_page(before + $3, $2) END AS ids \
+                     FROM (SELECT events_before($1) AS before) counted",
                 )
                 .bind::<Timestamp, _>(now.naive_utc())
                 .bind::<BigInt, _>(limit)
                 .bind::<BigInt, _>(offset)
                 .get_result(conn)?,
+                // The past, latest first: a deep page is the same slice of the list read forwards, then
+                // turned round.
                 (None, TimeWindow::Past(now)) => diesel::sql_query(
-                    "SELECT (SELECT count(*) FROM events WHERE event_time < $1) AS total, \
-                     array(SELECT id FROM events WHERE event_time < $1 \
-                           ORDER BY event_time DESC, id DESC LIMIT $2 OFFSET $3) AS ids",
+                    "SELECT before AS total, \
+                       CASE WHEN $3 < 1000 THEN \
+                         array(SELECT id FROM events WHERE event_time < $1 \
+                               ORDER BY event_time DESC, id DESC LIMIT $2 OFFSET $3) \
+                       WHEN $3 >= before THEN '{}' \
+                       ELSE array(SELECT id FROM \
+                              unnest(event_page(greatest(before - $3 - $2, 0), least($2, greatest(before - $3, 0)))) \
+                                WITH ORDINALITY AS page (id, n) \
+                              ORDER BY n DESC) END AS ids \
+                     FROM (SELECT events_before($1) AS before) counted",
                 )
                 .bind::<Timestamp, _>(now.naive_utc())
                 .bind::<BigInt, _>(limit)
                 .bind::<BigInt, _>(offset)
                 .get_result(conn)?,
-                // The matches come from the GIN index first (materialized, so the planner cannot
-                // instead walk the time index filtering every event), then are counted and paged.
-                (Some(terms), window) => {
-                    let (condition, order) = match window {
-                        TimeWindow::All => ("true", "event_time, id"),
-                        TimeWindow::Upcoming(_) => ("event_time >= $4", "event_time, id"),
-                        TimeWindow::Past(_) => ("event_time < $4", "event_time DESC, id DESC"),
-                    };
-                    // `$4` is bound whatever the window; the whole list does not read it.
-                    let now = match window {
-                        TimeWindow::Upcoming(now) | TimeWindow::Past(now) => now.naive_utc(),
-                        TimeWindow::All => chrono::DateTime::UNIX_EPOCH.naive_utc(),
-                    };
-                    diesel::sql_query(format!(
-                        "WITH matches AS MATERIALIZED \
-                           (SELECT id, event_time FROM events \
-                            WHERE search_vector @@ CAST($1 AS tsquery) AND {condition}) \
-                         SELECT (SELECT count(*) FROM matches) AS total, \
-                           array(SELECT id FROM matches ORDER BY {order} LIMIT $2 OFFSET $3) AS ids"
-                    ))
-                    .bind::<Text, _>(tsquery(terms))
-                    .bind::<BigInt, _>(limit)
-                    .bind::<BigInt, _>(offset)
-                    .bind::<Timestamp, _>(now)
-                    .get_result(conn)?
-                }
+                (Some(terms), window) => search::page(conn, terms, window, offset, limit)?,
             };
             Ok(Page {
                 items: load_in_order(conn, &page.ids)?,
@@ -521,5 +486,311 @@ impl EventRepository for PgEventRepository {
                 None => Err(StoreError::from(Event::why_unsold(find(conn, id)?, now))),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::sql_types::{Text, Timestamp as SqlTimestamp};
+    use plaza_domain::search::SearchTerms;
+
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct Counted {
+        #[diesel(sql_type = BigInt)]
+        bucket: i64,
+        #[diesel(sql_type = BigInt)]
+        events: i64,
+    }
+
+    /// The answer of stepping over every row: what the bucket counts must agree with.
+    fn stepped(conn: &mut Conn, condition: &str, order: &str, now: NaiveDateTime, offset: i64) -> Vec<i64> {
+        diesel::sql_query(format!(
+            "SELECT id FROM events WHERE {condition} ORDER BY {order} LIMIT 10 OFFSET $2"
+        ))
+        .bind::<SqlTimestamp, _>(now)
+        .bind::<BigInt, _>(offset)
+        .load::<Id>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.id)
+        .collect()
+    }
+
+    fn counted(conn: &mut Conn, sql: &str) -> Vec<Counted> {
+        diesel::sql_query(sql).load::<Counted>(conn).unwrap()
+    }
+
+    fn check_every_page(db: &Database, events: &PgEventRepository, now: DateTime<Utc>) {
+        let naive = now.naive_utc();
+        let windows = [
+            (TimeWindow::All, "$1 IS NOT NULL", "event_time, id"),
+            (TimeWindow::Upcoming(now), "event_time >= $1", "event_time, id"),
+            (
+                TimeWindow::Past(now),
+                "event_time < $1",
+                "event_time DESC, id DESC",
+            ),
+        ];
+        for (window, condition, order) in windows {
+            let total: i64 = db
+                .read(|conn| {
+                    Ok(
+                        diesel::sql_query(format!("SELECT count(*) AS id FROM events WHERE {condition}"))
+                            .bind::<SqlTimestamp, _>(naive)
+                            .get_result::<Id>(conn)?
+                            .id,
+                    )
+                })
+                .unwrap();
+            let far = i64::MAX;
+            for offset in [
+                0, 5, 999, 1_000, 1_001, 1_234, 1_500, 1_995, 2_500, 2_995, 2_999, 3_000, 4_000, far,
+            ] {
+                let page = events
+                    .list(&EventQuery {
+                        search: None,
+                        window,
+                        page: PageRequest::new(Some(offset), Some(10)).unwrap(),
+                    })
+                    .unwrap_or_else(|error| panic!("{window:?} at {offset}: {error:?}"));
+                let expected = db
+                    .read(|conn| Ok(stepped(conn, condition, order, naive, offset)))
+                    .unwrap();
+                let ids: Vec<i64> = page.items.iter().map(|event| event.id.get()).collect();
+                assert_eq!(ids, expected, "{window:?} at {offset}");
+                assert_eq!(page.total, total.unsigned_abs(), "{window:?}");
+            }
+        }
+    }
+
+    fn database() -> Option<Database> {
+        let url = crate::testing::fresh_database()?;
+        Some(
+            Database::open(&crate::PgConfig {
+                url,
+                pool_size: 2,
+                connection_timeout: std::time::Duration::from_secs(10),
+            })
+            .unwrap(),
+        )
+    }
+
+    /// 3,000 events of one owner; `time` and `tokens` are SQL expressions of `g`, 3,000 down to 1.
+    fn seed(db: &Database, time: &str, tokens: &str) {
+        db.write(|conn| {
+            diesel::sql_query(
+                "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
+                 VALUES ('owner', 'owner@example.org', 'x', now(), now())",
+            )
+            .execute(conn)?;
+            diesel::sql_query(format!(
+                "INSERT INTO events (name, event_time, duration_hours, duration_minutes, max_tickets, \
+                                     owner_id, created_at, search_tokens) \
+                 SELECT 'event ' || g, {time}, 1, 0, 10, (SELECT id FROM users), now(), {tokens} \
+                 FROM generate_series(3000, 1, -1) AS g"
+            ))
+            .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    /// Checks one page of a search and its total against reading every match: the total.
+    fn check_search_page(
+        db: &Database,
+        events: &PgEventRepository,
+        terms: &SearchTerms,
+        window: TimeWindow,
+        offset: i64,
+    ) -> (u64,) {
+        let (condition, order, instant) = match window {
+            TimeWindow::All => ("$3 IS NOT NULL", "event_time, id", chrono::DateTime::UNIX_EPOCH),
+            TimeWindow::Upcoming(now) => ("event_time >= $3", "event_time, id", now),
+            TimeWindow::Past(now) => ("event_time < $3", "event_time DESC, id DESC", now),
+        };
+        let page = events
+            .list(&EventQuery {
+                search: Some(terms.clone()),
+                window,
+                page: PageRequest::new(Some(offset), Some(10)).unwrap(),
+            })
+            .unwrap_or_else(|error| panic!("{terms:?} {window:?} at {offset}: {error:?}"));
+        let matching: Vec<i64> = db
+            .read(|conn| {
+                Ok(diesel::sql_query(format!(
+                    "SELECT id FROM events WHERE search_vector @@ CAST($1 AS tsquery) AND {condition} \
+                     ORDER BY {order} LIMIT 1000000 OFFSET $2"
+                ))
+                .bind::<Text, _>(search::tsquery(terms))
+                .bind::<BigInt, _>(0)
+                .bind::<SqlTimestamp, _>(instant.naive_utc())
+                .load::<Id>(conn)?)
+            })
+            .unwrap()
+            .into_iter()
+            .map(|row| row.id)
+            .collect();
+        let from = usize::try_from(offset).unwrap().min(matching.len());
+        let expected = &matching[from..(from + 10).min(matching.len())];
+        let ids: Vec<i64> = page.items.iter().map(|event| event.id.get()).collect();
+        assert_eq!(ids, expected, "{terms:?} {window:?} at {offset}");
+        assert_eq!(
+            page.total,
+            u64::try_from(matching.len()).unwrap(),
+            "{terms:?} {window:?}"
+        );
+        (page.total,)
+    }
+
+    #[test]
+    fn a_search_page_is_the_same_whichever_way_it_is_read() {
+        let Some(db) = database() else { return };
+        // Every other event is about music, one in a hundred about zanzibar, the latest fifth are late:
+        // common enough to walk for, but none among the first rows a walk reads. Times repeat in threes.
+        seed(
+            &db,
+            "TIMESTAMP '2031-03-01' + (g / 3) * INTERVAL '1 hour'",
+            "CASE WHEN g % 100 = 7 THEN ARRAY['zanzibar', 'musical'] \
+                  WHEN g % 2 = 0 THEN ARRAY['music', 'festival'] ELSE ARRAY['quiet'] END \
+             || CASE WHEN g > 2400 THEN ARRAY['late'] ELSE ARRAY[]::TEXT[] END",
+        );
+        let events = PgEventRepository::new(db.clone());
+        for (search, matches) in [
+            ("music", 1_530),
+            ("zanzibar", 30),
+            ("music festival", 1_500),
+            ("late", 600),
+            ("nothing", 0),
+        ] {
+            let terms = SearchTerms::parse(search).unwrap();
+            let mut ways = std::collections::BTreeSet::new();
+            for offset in [0, 3, 10, 100, 750, 1_000, 1_495, 1_529, 1_530, 2_000] {
+                let ids = check_search_page(&db, &events, &terms, TimeWindow::All, offset);
+                assert_eq!(ids.0, matches, "{search}");
+                ways.insert(
+                    search::walk_length(offset, 10, i64::try_from(matches).unwrap(), 3_000).is_some(),
+                );
+            }
+            if search == "music" {
+                assert_eq!(ways.len(), 2, "both ways were tried");
+            }
+            if search == "late" {
+                assert!(ways.contains(&true), "a walk was tried, and fell back to sorting");
+            }
+            // One side of an instant with fewer past events than upcoming ones, and one with more.
+            for instant in ["2031-03-21T00:30:00Z", "2031-04-05T00:00:00Z"] {
+                let now = instant.parse::<DateTime<Utc>>().unwrap();
+                for window in [TimeWindow::Upcoming(now), TimeWindow::Past(now)] {
+                    for offset in [0, 3, 100, 700, 1_300, 2_000] {
+                        check_search_page(&db, &events, &terms, window, offset);
+                    }
+                }
+            }
+        }
+
+        // The kept counts follow edits of the text and deletes, and agree with the index.
+        db.write(|conn| {
+            diesel::sql_query(
+                "UPDATE events SET search_tokens = ARRAY['music', 'changed', 'musicality'] WHERE id % 5 = 0",
+            )
+            .execute(conn)?;
+            diesel::sql_query("UPDATE events SET search_tokens = '{}' WHERE id % 13 = 0").execute(conn)?;
+            diesel::sql_query("DELETE FROM events WHERE id % 11 = 3").execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        let kept = "SELECT key AS value FROM search_key_counts WHERE events > 0 \
+                    ORDER BY key COLLATE \"C\"";
+        let recounted = "SELECT key || ' ' || count(*) AS value FROM events, LATERAL search_keys(search_tokens) \
+                         AS key GROUP BY key ORDER BY key COLLATE \"C\"";
+        let with_counts = "SELECT key || ' ' || events AS value FROM search_key_counts WHERE events > 0 \
+                           ORDER BY key COLLATE \"C\"";
+        let url = db.url().to_owned();
+        assert_eq!(
+            crate::testing::query_strings(&url, with_counts),
+            crate::testing::query_strings(&url, recounted)
+        );
+        assert!(crate::testing::query_strings(&url, kept).len() > 20);
+        for (search, query) in [
+            ("music", "'music':*"),
+            ("musica", "'musica':*"),
+            ("changed", "'changed':*"),
+            ("l", "'l':*"),
+            ("zanzibar", "'zanzibar':*"),
+        ] {
+            let page = events
+                .list(&EventQuery {
+                    search: SearchTerms::parse(search),
+                    window: TimeWindow::All,
+                    page: PageRequest::new(None, None).unwrap(),
+                })
+                .unwrap();
+            let indexed = crate::testing::query_strings(
+                &url,
+                &format!(
+                    "SELECT count(*)::TEXT AS value FROM events WHERE search_vector @@ CAST($${query}$$ AS tsquery)"
+                ),
+            );
+            assert_eq!(page.total.to_string(), indexed[0], "{search}");
+        }
+    }
+
+    #[test]
+    fn deep_pages_and_both_sides_of_an_instant_through_bucket_counts_match_stepping_over_every_row() {
+        let Some(db) = database() else { return };
+        // 3,000 events across about 45 days (about 60 buckets of ~18 hours, three events to a time, and
+        // buckets with nothing in them), so a page can start in any bucket and ties are broken by id.
+        seed(
+            &db,
+            "TIMESTAMP '2031-03-01' + (g / 3) * INTERVAL '1 hour' \
+               + CASE WHEN g > 1500 THEN INTERVAL '3 days' ELSE INTERVAL '0' END",
+            "'{}'",
+        );
+        let events = PgEventRepository::new(db.clone());
+        let recount = "SELECT event_bucket(event_time) AS bucket, count(*) AS events FROM events \
+                       GROUP BY 1 ORDER BY 1";
+        let kept = "SELECT bucket, events FROM event_time_buckets WHERE events > 0 ORDER BY bucket";
+        let buckets = db.read(|conn| Ok(counted(conn, kept))).unwrap();
+        assert!(buckets.len() > 40, "{} buckets", buckets.len());
+        assert_eq!(buckets, db.read(|conn| Ok(counted(conn, recount))).unwrap());
+
+        let middle = "2031-03-20T07:13:00Z".parse::<DateTime<Utc>>().unwrap();
+        // Before every event, among them (two instants: one leaves deep pages to the upcoming side, the
+        // other to the past), after every event.
+        let instants = [
+            "2031-01-01T00:00:00Z",
+            "2031-03-20T07:13:00Z",
+            "2031-04-12T05:13:00Z",
+            "2032-01-01T00:00:00Z",
+        ];
+        for now in instants.map(|instant| instant.parse::<DateTime<Utc>>().unwrap()) {
+            check_every_page(&db, &events, now);
+        }
+
+        // Times that move to other buckets (one statement moving many, one moving one), and deletes,
+        // keep the counts true.
+        db.write(|conn| {
+            diesel::sql_query(
+                "UPDATE events SET event_time = event_time + INTERVAL '5 days' WHERE id % 7 = 0",
+            )
+            .execute(conn)?;
+            diesel::sql_query("UPDATE events SET event_time = TIMESTAMP '2030-06-01' WHERE id = 11")
+                .execute(conn)?;
+            diesel::sql_query("DELETE FROM events WHERE id % 11 = 3").execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            db.read(|conn| Ok(counted(conn, kept))).unwrap(),
+            db.read(|conn| Ok(counted(conn, recount))).unwrap()
+        );
+        check_every_page(&db, &events, middle);
     }
 }

@@ -554,6 +554,14 @@ mod tests {
             "a count kept by triggers as the copied rows are written",
         ),
         (
+            "event_time_buckets",
+            "counts kept by triggers as the copied rows are written",
+        ),
+        (
+            "search_key_counts",
+            "counts kept by triggers as the copied rows are written",
+        ),
+        (
             "comment_totals",
             "counts kept by triggers as the copied rows are written",
         ),

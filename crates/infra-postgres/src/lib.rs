@@ -23,6 +23,7 @@ mod posts;
 mod removal;
 mod reports;
 mod schema;
+mod search;
 mod sessions;
 mod stores;
 mod stream_tickets;

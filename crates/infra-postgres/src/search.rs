@@ -1,0 +1,286 @@
+//! Searching the event list: a page of the events whose tokens match every term of a search, in the
+//! list's order (the whole list, or one side of an instant), and how many match in all.
+//!
+//! The tokens are the domain's (`plaza_domain::search`), held in a generated `tsvector` with a GIN index
+//! and matched by a bound value cast to `tsquery`. What a search costs is kept to the size of its answer
+//! where the kept counts allow:
+//!
+//! - **The total.** A one-word search reads its total from `search_key_counts` (migration
+//!   `2026-12-05-000021`), less (or only) the matches on the smaller side of the instant, counted in the
+//!   index: communities have more past events than upcoming ones, so "upcoming" counts the upcoming
+//!   matches directly, and a list with no past events counts nothing at all. A search of several words
+//!   counts its matches on its side in the index.
+//! - **The page**, read the cheaper of two ways: walking the list in order (the time index) and keeping
+//!   the rows that match, which reads about `(offset + limit) × events / matches` rows when the matches
+//!   are spread over time — few for common words; or taking every match from the GIN index and sorting
+//!   them, which reads `matches` rows — few for rare words. The walk stops after four times the rows it
+//!   expects; matches bunched elsewhere in the list (a word only recent events hold) then fall back to
+//!   sorting, so a page never reads much more than the matches.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+use plaza_domain::event::TimeWindow;
+use plaza_domain::search::SearchTerms;
+
+use crate::db::Conn;
+use crate::error::StoreError;
+
+/// One page of event ids in list order, and the total they are a page of (a search's, or the list's).
+#[derive(QueryableByName)]
+pub(crate) struct PageIds {
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
+    #[diesel(sql_type = Array<BigInt>)]
+    pub ids: Vec<i64>,
+}
+
+/// Keys longer than this many characters are not counted in `search_key_counts` (migration
+/// `2026-12-05-000021`), as on SQLite.
+const MAX_COUNTED_PREFIX: usize = 12;
+
+/// A search as a `tsquery` value: every term must match, a prefix term as a prefix. Tokens are taken as
+/// they are (the value is cast, not parsed by a text-search configuration), quoted, and bound.
+pub(crate) fn tsquery(terms: &SearchTerms) -> String {
+    terms
+        .terms()
+        .iter()
+        .map(|term| {
+            let quoted = term.token.replace('\\', "\\\\").replace('\'', "''");
+            if term.prefix {
+                format!("'{quoted}':*")
+            } else {
+                format!("'{quoted}'")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// The part of the list a search reads, as SQL on the instant bound as `$2`.
+struct Side {
+    /// The events of this side.
+    inside: &'static str,
+    /// The events of the other side (`None`: there is none).
+    outside: Option<&'static str>,
+    order: &'static str,
+}
+
+impl Side {
+    fn of(window: TimeWindow) -> (Self, NaiveDateTime) {
+        match window {
+            TimeWindow::All => (
+                Self {
+                    inside: "true",
+                    outside: None,
+                    order: "event_time, id",
+                },
+                chrono::DateTime::UNIX_EPOCH.naive_utc(),
+            ),
+            TimeWindow::Upcoming(now) => (
+                Self {
+                    inside: "event_time >= $2",
+                    outside: Some("event_time < $2"),
+                    order: "event_time, id",
+                },
+                now.naive_utc(),
+            ),
+            TimeWindow::Past(now) => (
+                Self {
+                    inside: "event_time < $2",
+                    outside: Some("event_time >= $2"),
+                    order: "event_time DESC, id DESC",
+                },
+                now.naive_utc(),
+            ),
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Sizes {
+    /// Every event.
+    #[diesel(sql_type = BigInt)]
+    events: i64,
+    /// The events before the instant.
+    #[diesel(sql_type = BigInt)]
+    before: i64,
+    /// The events holding the one word of the search, when they are counted.
+    #[diesel(sql_type = BigInt)]
+    keyed: i64,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+#[derive(QueryableByName)]
+struct EventIdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// The matches of `query` among the events `condition` keeps (on the instant `$2`), counted in the index.
+fn count_matches(
+    conn: &mut Conn,
+    query: &str,
+    condition: &str,
+    instant: NaiveDateTime,
+) -> Result<i64, StoreError> {
+    Ok(diesel::sql_query(format!(
+        "SELECT count(*) AS count FROM events WHERE search_vector @@ CAST($1 AS tsquery) AND {condition}"
+    ))
+    .bind::<Text, _>(query)
+    .bind::<Timestamp, _>(instant)
+    .get_result::<Count>(conn)?
+    .count)
+}
+
+/// One page of the matches of `terms` in `window`, and how many match in all.
+pub(crate) fn page(
+    conn: &mut Conn,
+    terms: &SearchTerms,
+    window: TimeWindow,
+    offset: i64,
+    limit: i64,
+) -> Result<PageIds, StoreError> {
+    let query = &tsquery(terms);
+    let (side, instant) = Side::of(window);
+    let key = counted_key(terms);
+    let sizes: Sizes = diesel::sql_query(
+        "SELECT (SELECT events FROM event_total) AS events, events_before($1) AS before, \
+                coalesce((SELECT events FROM search_key_counts WHERE key = $2), 0) AS keyed",
+    )
+    .bind::<Timestamp, _>(instant)
+    .bind::<Text, _>(key.as_deref().unwrap_or_default())
+    .get_result(conn)?;
+    let (inside, outside) = match window {
+        TimeWindow::All => (sizes.events, 0),
+        TimeWindow::Upcoming(_) => (sizes.events - sizes.before, sizes.before),
+        TimeWindow::Past(_) => (sizes.before, sizes.events - sizes.before),
+    };
+    let total = match (key, side.outside) {
+        (Some(_), None) => sizes.keyed,
+        (Some(_), Some(_)) if outside == 0 => sizes.keyed,
+        (Some(_), Some(other)) if outside < inside => {
+            sizes.keyed - count_matches(conn, query, other, instant)?
+        }
+        _ => count_matches(conn, query, side.inside, instant)?,
+    };
+    let wanted = limit.min(total.saturating_sub(offset));
+    if wanted <= 0 {
+        return Ok(PageIds {
+            total,
+            ids: Vec::new(),
+        });
+    }
+    let (condition, order) = (side.inside, side.order);
+    if let Some(expected) = walk_length(offset, limit, total, inside) {
+        // The inner `LIMIT` also keeps the search out of the ordered scan, so the planner cannot turn it
+        // back into a bitmap of every match.
+        let ids = ids_of(
+            diesel::sql_query(format!(
+                "SELECT id FROM (SELECT id, event_time, search_vector FROM events WHERE {condition} \
+                                 ORDER BY {order} LIMIT $5) listed \
+                 WHERE search_vector @@ CAST($1 AS tsquery) ORDER BY {order} LIMIT $3 OFFSET $4"
+            ))
+            .bind::<Text, _>(query)
+            .bind::<Timestamp, _>(instant)
+            .bind::<BigInt, _>(limit)
+            .bind::<BigInt, _>(offset)
+            .bind::<BigInt, _>(expected.saturating_mul(4)),
+            conn,
+        )?;
+        if i64::try_from(ids.len()).is_ok_and(|found| found == wanted) {
+            return Ok(PageIds { total, ids });
+        }
+    }
+    // Materialized, so the planner cannot instead walk the time index filtering every event.
+    let ids = ids_of(
+        diesel::sql_query(format!(
+            "WITH matches AS MATERIALIZED \
+               (SELECT id, event_time FROM events \
+                WHERE search_vector @@ CAST($1 AS tsquery) AND {condition}) \
+             SELECT id FROM matches ORDER BY {order} LIMIT $3 OFFSET $4"
+        ))
+        .bind::<Text, _>(query)
+        .bind::<Timestamp, _>(instant)
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(offset),
+        conn,
+    )?;
+    Ok(PageIds { total, ids })
+}
+
+/// The key of `search_key_counts` that holds a one-word search's total; `None` for a search of several
+/// words (its matches are counted in the index) or of a word too long to be counted.
+fn counted_key(terms: &SearchTerms) -> Option<String> {
+    let [term] = terms.terms() else {
+        return None;
+    };
+    (term.token.chars().count() <= MAX_COUNTED_PREFIX).then(|| {
+        if term.prefix {
+            term.token.clone()
+        } else {
+            format!("={}", term.token)
+        }
+    })
+}
+
+/// How many rows a walk of the list reads to reach the end of a page of a search (matches spread over
+/// time), when that is under half the matches a sort would read (a walked row costs about twice a
+/// sorted one: random against in-order heap reads); `None` when sorting is cheaper.
+pub(crate) fn walk_length(offset: i64, limit: i64, matches: i64, events: i64) -> Option<i64> {
+    let walked = offset.saturating_add(limit).saturating_mul(events) / matches.max(1);
+    (walked.saturating_mul(2) < matches).then_some(walked)
+}
+
+fn ids_of<'query>(
+    query: impl diesel::query_dsl::LoadQuery<'query, Conn, EventIdRow>,
+    conn: &mut Conn,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(query
+        .load::<EventIdRow>(conn)?
+        .into_iter()
+        .map(|row| row.id)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_walks_the_list_for_common_words_and_sorts_the_matches_of_rare_ones() {
+        assert_eq!(
+            walk_length(0, 10, 40_000, 100_000),
+            Some(25),
+            "a common word's first page"
+        );
+        assert_eq!(walk_length(0, 10, 1_000, 100_000), None, "a rare word's");
+        assert_eq!(
+            walk_length(30_000, 10, 40_000, 100_000),
+            None,
+            "deep in a common word's"
+        );
+        assert_eq!(walk_length(0, 10, 1, 1), None, "one event");
+    }
+
+    #[test]
+    fn one_word_of_at_most_twelve_characters_is_counted_and_a_pair_of_characters_whole() {
+        let key = |search: &str| counted_key(&SearchTerms::parse(search).unwrap());
+        assert_eq!(key("Music"), Some("music".into()));
+        assert_eq!(key("音乐"), Some("=音乐".into()));
+        assert_eq!(key("music festival"), None);
+        assert_eq!(key("abcdefghijkl"), Some("abcdefghijkl".into()));
+        assert_eq!(key("abcdefghijklm"), None);
+    }
+
+    #[test]
+    fn every_word_is_a_quoted_prefix_and_all_must_match() {
+        let query = tsquery(&SearchTerms::parse("it's a:b").unwrap());
+        assert_eq!(query, "'it':* & 's':* & 'a':* & 'b':*");
+    }
+}

@@ -1,0 +1,10 @@
+DROP FUNCTION event_page(BIGINT, BIGINT);
+DROP FUNCTION events_before(TIMESTAMP);
+DROP TRIGGER event_time_buckets_move ON events;
+DROP FUNCTION event_time_buckets_move();
+DROP TRIGGER event_time_buckets_delete ON events;
+DROP TRIGGER event_time_buckets_insert ON events;
+DROP FUNCTION event_time_buckets_follow();
+DROP TABLE event_time_buckets;
+DROP FUNCTION event_bucket_start(BIGINT);
+DROP FUNCTION event_bucket(TIMESTAMP);
