@@ -16,6 +16,9 @@
 //!   them, which reads `matches` rows — few for rare words. The walk stops after four times the rows it
 //!   expects; matches bunched elsewhere in the list (a word only recent events hold) then fall back to
 //!   sorting, so a page never reads much more than the matches.
+//!
+//! The search connections' statement timeout (2 s) bounds each of a search's statements (up to four: the
+//! sizes, a count, a walk and its fallback), not the search as a whole.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -169,6 +172,7 @@ pub(crate) fn page(
         }
         _ => count_matches(conn, query, side.inside, instant)?,
     };
+    debug_assert!(total >= 0, "the kept counts agree with the index");
     let wanted = limit.min(total.saturating_sub(offset));
     if wanted <= 0 {
         return Ok(PageIds {

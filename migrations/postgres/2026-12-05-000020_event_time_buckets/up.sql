@@ -5,6 +5,10 @@
 -- are counted as whole buckets plus the part of one bucket before the instant. (SQLite does the same
 -- with its positions, migrations/sqlite/2026-11-26-000006.)
 
+-- No event may be written between counting the existing ones and creating the triggers (another
+-- instance still serving during a rolling deploy): it would never be counted.
+LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE FUNCTION event_bucket(t TIMESTAMP) RETURNS BIGINT
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN floor(extract(epoch FROM t) / 65536)::BIGINT;

@@ -2,9 +2,15 @@
 -- matches (a common word's count read 40,000 rows at 100,000 events). A key is a whole token (`=music`)
 -- or a prefix of one of at most 12 characters (`m`, `mu`, … `music`); an event counts once per key
 -- however many of its tokens share it. The same keys as SQLite's `search_counts`
--- (migrations/sqlite/2026-11-26-000008). Kept by triggers in the transaction of the change; every
--- statement takes its keys in key order, so two writers never wait for each other in opposite orders
--- (and inserts and deletes of events already queue on `event_total`).
+-- (migrations/sqlite/2026-11-26-000008). Kept by triggers in the transaction of the change, each
+-- event's keys taken in key order (inserts and deletes of events already queue on `event_total`; two
+-- edits of events' text may now wait for each other on common prefixes, and a deadlock between them is
+-- broken by PostgreSQL and the write tried again). The counts are per character, which the database's
+-- UTF8 encoding gives (Plaza's PostgreSQL databases are UTF8, docs/operations.md).
+
+-- No event may be written between counting the existing ones and creating the triggers (another
+-- instance still serving during a rolling deploy): it would never be counted.
+LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE;
 
 CREATE FUNCTION search_keys(tokens TEXT[]) RETURNS SETOF TEXT
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
