@@ -135,28 +135,34 @@ pub enum Kind {
     Single,
 }
 
-/// A whole calendar named `name`.
+/// A whole calendar named `name`. Written one `VEVENT` at a time into the answer: the crate's whole
+/// `Calendar` of 500 events took ~3 MB of small allocations while it was written, and feeds are built
+/// many at once under load.
 pub fn calendar(events: &[Event], name: &str, origin: &str, kind: Kind) -> String {
+    const END: &str = "END:VCALENDAR\r\n";
     let host = origin.split_once("://").map_or(origin, |(_, host)| host);
-    let mut calendar = Calendar::empty();
-    calendar
-        .append_property(Property::new("VERSION", "2.0"))
+    let mut head = Calendar::empty();
+    head.append_property(Property::new("VERSION", "2.0"))
         .append_property(Property::new("PRODID", PRODUCT))
         .append_property(Property::new("CALSCALE", "GREGORIAN"))
         .append_property(Property::new("X-WR-CALNAME", text(name)));
     if kind == Kind::Feed {
-        calendar
-            .append_property(
-                Property::new("REFRESH-INTERVAL", REFRESH)
-                    .add_parameter("VALUE", "DURATION")
-                    .done(),
-            )
-            .append_property(Property::new("X-PUBLISHED-TTL", REFRESH));
+        head.append_property(
+            Property::new("REFRESH-INTERVAL", REFRESH)
+                .add_parameter("VALUE", "DURATION")
+                .done(),
+        )
+        .append_property(Property::new("X-PUBLISHED-TTL", REFRESH));
     }
+    let head = folded(&head.to_string());
+    // Each event takes about 500 octets written out.
+    let mut out = String::with_capacity(head.len() + events.len() * 512);
+    out.push_str(head.strip_suffix(END).unwrap_or(&head));
     for event in events {
-        calendar.push(vevent(event, origin, host));
+        out.push_str(&folded(&Component::to_string(&vevent(event, origin, host))));
     }
-    folded(&calendar.to_string())
+    out.push_str(END);
+    out
 }
 
 #[cfg(test)]
@@ -189,6 +195,39 @@ mod tests {
     fn folding_keeps_every_line_and_its_order() {
         let out = folded("BEGIN:VCALENDAR\r\nSUMMARY:short\r\nEND:VCALENDAR\r\n");
         assert_eq!(out, "BEGIN:VCALENDAR\r\nSUMMARY:short\r\nEND:VCALENDAR\r\n");
+    }
+
+    /// Writing one `VEVENT` at a time gives what the crate writes for the whole calendar at once.
+    #[test]
+    fn a_calendar_written_event_by_event_is_the_crates_whole_calendar() {
+        let mut events: Vec<Event> = (1..=40).map(|id| crate::events::tests::event(id, 7)).collect();
+        events[3].description = format!("{}\r\nsecond line", "long ".repeat(60));
+        events[5].name = "汉".repeat(40);
+        for kind in [Kind::Feed, Kind::Single] {
+            let origin = "https://plaza.example";
+            let mut whole = Calendar::empty();
+            whole
+                .append_property(Property::new("VERSION", "2.0"))
+                .append_property(Property::new("PRODID", PRODUCT))
+                .append_property(Property::new("CALSCALE", "GREGORIAN"))
+                .append_property(Property::new("X-WR-CALNAME", "Plaza: feed"));
+            if kind == Kind::Feed {
+                whole
+                    .append_property(
+                        Property::new("REFRESH-INTERVAL", REFRESH)
+                            .add_parameter("VALUE", "DURATION")
+                            .done(),
+                    )
+                    .append_property(Property::new("X-PUBLISHED-TTL", REFRESH));
+            }
+            for event in &events {
+                whole.push(vevent(event, origin, "plaza.example"));
+            }
+            let written = calendar(&events, "Plaza: feed", origin, kind);
+            assert_eq!(written, folded(&whole.to_string()));
+            assert_eq!(written.matches("BEGIN:VEVENT").count(), 40);
+            assert!(written.starts_with("BEGIN:VCALENDAR\r\n") && written.ends_with("END:VCALENDAR\r\n"));
+        }
     }
 
     #[test]
