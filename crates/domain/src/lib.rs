@@ -14,6 +14,7 @@
 pub mod avatar;
 pub mod calendar;
 pub mod comment;
+pub mod count_memo;
 pub mod email_verification;
 pub mod error;
 pub mod event;

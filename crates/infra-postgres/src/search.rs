@@ -9,7 +9,9 @@
 //!   `2026-12-05-000021`), less (or only) the matches on the smaller side of the instant, counted in the
 //!   index: communities have more past events than upcoming ones, so "upcoming" counts the upcoming
 //!   matches directly, and a list with no past events counts nothing at all. A search of several words
-//!   counts its matches on its side in the index.
+//!   counts its matches on its side in the index, and remembers the count (`CountMemo`) under the version
+//!   every change of the events' text or times raises (migration `2026-12-05-000022`): the same search
+//!   asked again before the next such change is not counted again.
 //! - **The page**, read the cheaper of two ways: walking the list in order (the time index) and keeping
 //!   the rows that match, which reads about `(offset + limit) × events / matches` rows when the matches
 //!   are spread over time — few for common words; or taking every match from the GIN index and sorting
@@ -23,6 +25,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+use plaza_domain::count_memo::CountMemo;
 use plaza_domain::event::TimeWindow;
 use plaza_domain::search::SearchTerms;
 
@@ -111,6 +114,9 @@ struct Sizes {
     /// The events holding the one word of the search, when they are counted.
     #[diesel(sql_type = BigInt)]
     keyed: i64,
+    /// The version of what searches find (migration `2026-12-05-000022`).
+    #[diesel(sql_type = BigInt)]
+    version: i64,
 }
 
 #[derive(QueryableByName)]
@@ -125,25 +131,42 @@ struct EventIdRow {
     id: i64,
 }
 
-/// The matches of `query` among the events `condition` keeps (on the instant `$2`), counted in the index.
+/// Where a count is remembered, and under what.
+struct Memo<'a> {
+    counts: &'a CountMemo,
+    /// The version of what searches find, read with the sizes.
+    version: i64,
+    /// How many events lie before the instant: with the events unchanged (the same version), the same
+    /// number splits them at the same place, whatever the instant's exact time.
+    before: i64,
+}
+
+/// The matches of `query` among the events `condition` keeps (on the instant `$2`), counted in the index
+/// (every match's row is read: the GIN match is rechecked on the heap), or remembered from an earlier count
+/// of the same matches at the same version.
 fn count_matches(
     conn: &mut Conn,
+    memo: &Memo<'_>,
     query: &str,
     condition: &str,
     instant: NaiveDateTime,
 ) -> Result<i64, StoreError> {
-    Ok(diesel::sql_query(format!(
-        "SELECT count(*) AS count FROM events WHERE search_vector @@ CAST($1 AS tsquery) AND {condition}"
-    ))
-    .bind::<Text, _>(query)
-    .bind::<Timestamp, _>(instant)
-    .get_result::<Count>(conn)?
-    .count)
+    let key = format!("{condition} {} {query}", memo.before);
+    memo.counts.get_or_count(&key, memo.version, || {
+        Ok(diesel::sql_query(format!(
+            "SELECT count(*) AS count FROM events WHERE search_vector @@ CAST($1 AS tsquery) AND {condition}"
+        ))
+        .bind::<Text, _>(query)
+        .bind::<Timestamp, _>(instant)
+        .get_result::<Count>(conn)?
+        .count)
+    })
 }
 
 /// One page of the matches of `terms` in `window`, and how many match in all.
 pub(crate) fn page(
     conn: &mut Conn,
+    counts: &CountMemo,
     terms: &SearchTerms,
     window: TimeWindow,
     offset: i64,
@@ -154,7 +177,8 @@ pub(crate) fn page(
     let key = counted_key(terms);
     let sizes: Sizes = diesel::sql_query(
         "SELECT (SELECT events FROM event_total) AS events, events_before($1) AS before, \
-                coalesce((SELECT events FROM search_key_counts WHERE key = $2), 0) AS keyed",
+                coalesce((SELECT events FROM search_key_counts WHERE key = $2), 0) AS keyed, \
+                (SELECT search_version FROM event_total) AS version",
     )
     .bind::<Timestamp, _>(instant)
     .bind::<Text, _>(key.as_deref().unwrap_or_default())
@@ -164,13 +188,18 @@ pub(crate) fn page(
         TimeWindow::Upcoming(_) => (sizes.events - sizes.before, sizes.before),
         TimeWindow::Past(_) => (sizes.before, sizes.events - sizes.before),
     };
+    let memo = Memo {
+        counts,
+        version: sizes.version,
+        before: sizes.before,
+    };
     let total = match (key, side.outside) {
         (Some(_), None) => sizes.keyed,
         (Some(_), Some(_)) if outside == 0 => sizes.keyed,
         (Some(_), Some(other)) if outside < inside => {
-            sizes.keyed - count_matches(conn, query, other, instant)?
+            sizes.keyed - count_matches(conn, &memo, query, other, instant)?
         }
-        _ => count_matches(conn, query, side.inside, instant)?,
+        _ => count_matches(conn, &memo, query, side.inside, instant)?,
     };
     debug_assert!(total >= 0, "the kept counts agree with the index");
     let wanted = limit.min(total.saturating_sub(offset));

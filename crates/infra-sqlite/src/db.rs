@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel_migrations::MigrationHarness;
 use plaza_domain::RepoError;
+use plaza_domain::count_memo::CountMemo;
 
 use crate::conn::{Conn, MIGRATIONS};
 use crate::error::StoreError;
@@ -128,6 +129,9 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionPr
 
 type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
 
+/// How many search counts are remembered (each a key of at most 512 octets and two numbers).
+const SEARCH_COUNTS_KEPT: usize = 4096;
+
 /// The open database over a migrated file: a pool of configured connections for most work, a small one for
 /// searches, and one connection of its own for health checks, so that `/health` answers while every
 /// pooled connection is busy.
@@ -138,6 +142,9 @@ pub struct Database {
     pool: SqlitePool,
     search_pool: SqlitePool,
     health: Arc<Mutex<SqliteConnection>>,
+    /// Counts of several-word searches, by the index version they were counted at (see
+    /// [`crate::search::count_in`]).
+    pub(crate) search_counts: Arc<CountMemo>,
 }
 
 impl std::fmt::Debug for Database {
@@ -295,6 +302,7 @@ impl Database {
             pool,
             search_pool,
             health: Arc::new(Mutex::new(setup)),
+            search_counts: Arc::new(CountMemo::new(SEARCH_COUNTS_KEPT)),
         })
     }
 

@@ -18,7 +18,8 @@ use crate::db::Database;
 use crate::error::StoreError;
 use crate::schema::events;
 use crate::search::{
-    Indexed, SearchRange, count_in, index_event, page_ids, prepare, reindex_event, unindex_event,
+    Indexed, SearchRange, count_in, index_event, index_version, page_ids, prepare, reindex_event,
+    unindex_event,
 };
 use crate::sql::Sql;
 use crate::time::StoredTime;
@@ -262,6 +263,8 @@ fn search(db: &Database, terms: &SearchTerms, query: &EventQuery) -> Result<Page
     db.read_for_search(|conn| {
         let prepared = prepare(conn, terms)?;
         let all = event_total(conn)?;
+        let version = index_version(conn)?;
+        let count_in = |conn: &mut Conn, range| count_in(conn, &db.search_counts, version, &prepared, range);
         let (range, complement) = match split(conn, query.window, all)? {
             Split::All => (SearchRange::All, None),
             Split::From { position: None, .. } => {
@@ -291,9 +294,9 @@ fn search(db: &Database, terms: &SearchTerms, query: &EventQuery) -> Result<Page
             // With every match counted already, count the matches on the side of the boundary that holds
             // fewer events and take them from the whole.
             (Some(matches), Some((other, inside, outside))) if outside < inside => {
-                matches - count_in(conn, &prepared, other)?
+                matches - count_in(conn, other)?
             }
-            _ => count_in(conn, &prepared, range)?,
+            _ => count_in(conn, range)?,
         };
         let total = total.unsigned_abs();
         if total <= offset.unsigned_abs() {
@@ -902,7 +905,15 @@ pub(crate) mod tests {
             let expected = matches_by_rule(events, &terms);
             let prepared = db.read(|conn| Ok(prepare(conn, &terms)?)).unwrap();
             let counted = db
-                .read(|conn| Ok(count_in(conn, &prepared, SearchRange::All)?))
+                .read(|conn| {
+                    Ok(count_in(
+                        conn,
+                        &plaza_domain::count_memo::CountMemo::new(1),
+                        0,
+                        &prepared,
+                        SearchRange::All,
+                    )?)
+                })
                 .unwrap();
             assert_eq!(counted.unsigned_abs(), expected.len() as u64, "count of {text}");
             if let Some(kept) = prepared.counted {

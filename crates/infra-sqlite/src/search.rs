@@ -13,6 +13,7 @@ use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
+use plaza_domain::count_memo::CountMemo;
 use plaza_domain::search::{SearchTerms, index_tokens};
 
 use crate::conn::Conn;
@@ -142,8 +143,15 @@ pub(crate) struct Indexed<'a> {
     pub description: &'a str,
 }
 
+/// Raises the index version (`event_total.search_version`): counts remembered under the old one are
+/// not answered again.
+fn index_changed(conn: &mut Conn) -> QueryResult<()> {
+    conn.batch_execute("UPDATE event_total SET search_version = search_version + 1 WHERE id = 1")
+}
+
 /// Indexes a new event.
 pub(crate) fn index_event(conn: &mut Conn, id: i64, event: Indexed<'_>) -> QueryResult<()> {
+    index_changed(conn)?;
     let (position, moved) = order::place(conn, id, event.event_time)?;
     follow_moves(conn, &moved)?;
     let tokens = token_text(event.name, event.description);
@@ -159,6 +167,7 @@ pub(crate) fn reindex_event(conn: &mut Conn, id: i64, old: Indexed<'_>, new: Ind
     if old.event_time == new.event_time && old_tokens == new_tokens {
         return Ok(());
     }
+    index_changed(conn)?;
     let Some(mut position) = order::remove(conn, id)? else {
         // Every stored event has a position; one without was never indexed, so index it as new.
         return index_event(conn, id, new);
@@ -180,6 +189,7 @@ pub(crate) fn reindex_event(conn: &mut Conn, id: i64, old: Indexed<'_>, new: Ind
 /// Removes an event from the index, before the event itself is deleted.
 pub(crate) fn unindex_event(conn: &mut Conn, id: i64, old: Indexed<'_>) -> QueryResult<()> {
     if let Some(position) = order::remove(conn, id)? {
+        index_changed(conn)?;
         delete_tokens(conn, position)?;
         adjust_counts(conn, &count_keys(&token_text(old.name, old.description)), -1)?;
     }
@@ -336,12 +346,36 @@ impl SearchRange {
     }
 }
 
-/// How many events in `range` match, counted in the index.
-pub(crate) fn count_in(conn: &mut Conn, search: &PreparedSearch, range: SearchRange) -> QueryResult<i64> {
-    Ok(range
-        .bind(Sql::new(range.count_sql()).text(&search.expression))
-        .get_result::<Count>(conn)?
-        .count)
+/// How many events in `range` match, counted in the index — or remembered in `memo` from an earlier
+/// count at the same index `version` (read in this snapshot, see [`index_version`]): counting the matches
+/// of several common words takes as many steps as the shorter word's list holds.
+pub(crate) fn count_in(
+    conn: &mut Conn,
+    memo: &CountMemo,
+    version: i64,
+    search: &PreparedSearch,
+    range: SearchRange,
+) -> QueryResult<i64> {
+    let key = format!("{range:?} {}", search.expression);
+    memo.get_or_count(&key, version, || {
+        Ok(range
+            .bind(Sql::new(range.count_sql()).text(&search.expression))
+            .get_result::<Count>(conn)?
+            .count)
+    })
+}
+
+#[derive(QueryableByName)]
+struct IndexVersion {
+    #[diesel(sql_type = BigInt)]
+    search_version: i64,
+}
+
+/// The index version: raised by every change of the index, in the change's transaction.
+pub(crate) fn index_version(conn: &mut Conn) -> QueryResult<i64> {
+    Ok(Sql::new("SELECT search_version FROM event_total WHERE id = 1")
+        .get_result::<IndexVersion>(conn)?
+        .search_version)
 }
 
 #[derive(QueryableByName)]
@@ -386,6 +420,7 @@ pub(crate) fn rebuild_if_stale(conn: &mut Conn) -> QueryResult<()> {
     }
     conn.immediate_transaction(|conn| {
         conn.batch_execute("DELETE FROM events_search; DELETE FROM search_counts;")?;
+        index_changed(conn)?;
         let positions: HashMap<i64, i64> = order::rebuild(conn)?.into_iter().collect();
         let mut counts: HashMap<String, i64> = HashMap::new();
         let mut after = 0i64;

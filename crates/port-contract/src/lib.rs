@@ -124,6 +124,7 @@ macro_rules! contract_tests {
             event_times_are_kept_to_the_microsecond,
             search_follows_the_rule,
             search_follows_edits_and_deletes,
+            several_word_totals_follow_every_change,
             purchases_stop_at_capacity,
             a_started_event_sells_nothing_from_its_start_on,
             purchases_follow_the_capacity_rule,
@@ -1302,6 +1303,64 @@ pub fn search_follows_edits_and_deletes(stores: &Stores) {
     remove(stores, concert.id).unwrap();
     assert_eq!(search_names(stores, "bread"), ["Garden party"]);
     assert!(matches!(remove(stores, concert.id), Err(RepoError::NotFound)));
+}
+
+/// The total of a search of several words (counted in the index, and possibly remembered between two
+/// changes of the events) follows every change at once: a new match, an edit that drops or adds a word,
+/// a move across the instant of a time window, a deletion.
+pub fn several_word_totals_follow_every_change(stores: &Stores) {
+    let owner = user(stores, "owner");
+    let now = Utc.with_ymd_and_hms(2027, 1, 10, 0, 0, 0).unwrap();
+    let total = |window: TimeWindow| {
+        let query = EventQuery {
+            search: SearchTerms::parse("music dance"),
+            window,
+            page: page(0, 100),
+        };
+        let found = stores.events.list(&query).unwrap();
+        assert_eq!(found.total as usize, found.items.len(), "in {window:?}");
+        found.total
+    };
+    let totals = || {
+        [
+            total(TimeWindow::All),
+            total(TimeWindow::Upcoming(now)),
+            total(TimeWindow::Past(now)),
+        ]
+    };
+    let jazz = event(stores, owner, "Jazz night", "music and dance", 12);
+    event(stores, owner, "Quiet reading", "no music", 13);
+    assert_eq!(totals(), [1, 1, 0]);
+    assert_eq!(totals(), [1, 1, 0], "asked again, unchanged");
+    let folk = event(stores, owner, "Folk", "dance to live music", 14);
+    assert_eq!(totals(), [2, 2, 0], "a new match");
+    let describe = |id, text: &str| {
+        change(
+            stores,
+            id,
+            EventChanges {
+                description: Some(EventDescription::parse(text).unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    describe(jazz.id, "music only");
+    assert_eq!(totals(), [1, 1, 0], "an edit that drops a word");
+    describe(jazz.id, "music, dance and more");
+    assert_eq!(totals(), [2, 2, 0], "an edit that adds it back");
+    change(
+        stores,
+        folk.id,
+        EventChanges {
+            event_time: Some(Utc.with_ymd_and_hms(2027, 1, 2, 18, 0, 0).unwrap()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(totals(), [2, 1, 1], "a move to before the instant");
+    remove(stores, folk.id).unwrap();
+    assert_eq!(totals(), [1, 1, 0], "a deletion");
 }
 
 pub fn a_started_event_sells_nothing_from_its_start_on(stores: &Stores) {

@@ -1,0 +1,1 @@
+ALTER TABLE event_total DROP COLUMN search_version;
