@@ -108,6 +108,8 @@ pub(crate) fn map_diesel_error(error: DieselError) -> RepoError {
                 _ => RepoError::internal(format!("{kind:?}: {}", info.message())),
             }
         }
+        // A connection whose transaction could not even be rolled back (it failed under a write).
+        DieselError::BrokenTransactionManager => RepoError::Unavailable(CONNECTION_LOST.into()),
         other => RepoError::internal(other),
     }
 }
