@@ -6,6 +6,7 @@
 //! ratio to `/health`; over the run, the server's peak resident memory. `--smoke` runs the same on a small
 //! data set for a second per scenario, so that CI keeps the benchmark from rotting.
 
+pub mod instances;
 pub mod seed;
 pub mod wrk;
 
@@ -120,7 +121,19 @@ impl Server {
         database_url: Option<&str>,
         env: &[(&str, &str)],
     ) -> anyhow::Result<Self> {
-        let log = fs::File::create(data.join("server.log"))?;
+        Self::start_logging_to(plaza, data, database_url, env, "server.log")
+    }
+
+    /// [`start`](Self::start), its log in `data/<log_name>` (several instances on one data directory).
+    pub fn start_logging_to(
+        plaza: &Path,
+        data: &Path,
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+        log_name: &str,
+    ) -> anyhow::Result<Self> {
+        let log_path = data.join(log_name);
+        let log = fs::File::create(&log_path)?;
         let mut command = Command::new(plaza);
         command
             .args(["serve", "--host", "127.0.0.1", "--port", "0"])
@@ -154,7 +167,7 @@ impl Server {
         let pid = child.id();
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let file = fs::File::open(data.join("server.log"))?;
+            let file = fs::File::open(&log_path)?;
             let found = BufReader::new(file)
                 .lines()
                 .map_while(Result::ok)

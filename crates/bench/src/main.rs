@@ -35,6 +35,10 @@ struct Cli {
     /// million-event run.
     #[arg(long)]
     events: Option<usize>,
+    /// Instead of the scenarios: a few of them against one instance and against two on the same
+    /// PostgreSQL database (needs --database-url and the --data of a run that seeded it).
+    #[arg(long)]
+    two_instances: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -62,6 +66,14 @@ fn main() -> anyhow::Result<()> {
     options.json = cli.json;
     options.data = cli.data;
     options.database_url = cli.database_url;
+    if cli.two_instances {
+        let compared = plaza_bench::instances::compare(&options)?;
+        if let Some(path) = &options.json {
+            std::fs::write(path, serde_json::to_string_pretty(&compared)?)?;
+        }
+        println!("\n{}", plaza_bench::instances::table(&compared));
+        return Ok(());
+    }
     let report = run(&options)?;
     println!("\n{}\n{}", report.machine, table(&report));
     Ok(())
