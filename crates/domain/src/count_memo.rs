@@ -62,6 +62,12 @@ impl CountMemo {
         entries.insert(key.to_owned(), Filed { version, count });
     }
 
+    /// Forgets every count: for a store whose versions may be issued again for other data (a database
+    /// restored to an earlier point, or replaced by a replica that had not seen the latest changes).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     /// The count under `key` at `version`, counted by `count` when it is not filed (and then filed).
     pub fn get_or_count<E>(
         &self,
@@ -140,6 +146,14 @@ mod tests {
         assert_eq!(memo.get("d", 2), Some(40));
         assert!(memo.lock().len() <= 3);
         assert_eq!(memo.get("a", 2), None, "all of one version: forgotten together");
+    }
+
+    #[test]
+    fn cleared_counts_are_gone() {
+        let memo = CountMemo::new(4);
+        memo.put("a", 1, 5);
+        memo.clear();
+        assert_eq!(memo.get("a", 1), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! private feed at a secret address. Each is answered with an `ETag` (a digest of the feed) and
 //! `Last-Modified`, and `304` when the client's copy is current.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::SystemTime;
 
 use actix_web::http::header::{self, HttpDate};
@@ -72,18 +72,28 @@ pub(crate) fn origin(req: &HttpRequest, state: &AppState) -> String {
 /// and its text (about 0.5 MB) while it is built, and the work is all CPU once the rows are read, so more
 /// at once only adds memory (64 at once took RSS from 33 to 106 MiB) and queues at the cores anyway. The
 /// rest wait their turn without holding a blocking thread.
-static FEED_BUILDS: LazyLock<Semaphore> =
-    LazyLock::new(|| Semaphore::new(2 * std::thread::available_parallelism().map_or(2, usize::from)));
+static FEED_BUILDS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    Arc::new(Semaphore::new(
+        2 * std::thread::available_parallelism().map_or(2, usize::from),
+    ))
+});
 
-/// Builds a feed when its turn comes (see [`FEED_BUILDS`]).
+/// Builds a feed when its turn comes (see [`FEED_BUILDS`]). The turn goes with the work onto the blocking
+/// thread: a client that gives up does not stop the build, so its turn must not end before the build does.
 async fn build_feed(
     work: impl FnOnce() -> Result<Rendered, plaza_app::AppError> + Send + 'static,
 ) -> Result<Rendered, ApiError> {
-    let _turn = FEED_BUILDS
-        .acquire()
+    let turn = FEED_BUILDS
+        .clone()
+        .acquire_owned()
         .await
         .expect("the feed semaphore is never closed");
-    blocking(work).await
+    blocking(move || {
+        let built = work();
+        drop(turn);
+        built
+    })
+    .await
 }
 
 /// A calendar written out, with what its answer says of it.

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use plaza_domain::RepoError;
+use plaza_domain::count_memo::CountMemo;
 use plaza_domain::health::StorageHealth;
 
 use crate::breaker::{Admission, Breaker, PROBE_WAIT};
@@ -45,7 +46,14 @@ pub struct Database {
     breaker: std::sync::Arc<Breaker>,
     /// The transaction this instance's writes are gathered in.
     group: std::sync::Arc<GroupCommit>,
+    /// Counts of several-word searches by the version they were read at (see `search::page`); forgotten
+    /// whenever the database is found unreachable, since the database that comes back may be an earlier
+    /// copy (a restore, a replica promoted) that issues the same versions for other data.
+    pub(crate) search_counts: std::sync::Arc<CountMemo>,
 }
+
+/// How many search counts an instance remembers (each a key of at most 512 octets and two numbers).
+const SEARCH_COUNTS_KEPT: usize = 4096;
 
 type Pooled = PooledConnection<ConnectionManager<PgConnection>>;
 
@@ -102,6 +110,7 @@ impl Database {
             url: config.url.as_str().into(),
             breaker: std::sync::Arc::default(),
             group: std::sync::Arc::default(),
+            search_counts: std::sync::Arc::new(CountMemo::new(SEARCH_COUNTS_KEPT)),
         })
     }
 
@@ -171,6 +180,7 @@ impl Database {
         match &result {
             Err(error) if crate::error::is_connection_lost(error) => {
                 self.breaker.unreachable(Instant::now(), error);
+                self.search_counts.clear();
             }
             _ => self.breaker.reachable(),
         }

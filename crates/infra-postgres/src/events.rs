@@ -1,12 +1,9 @@
 //! Events in the `events` table, their search tokens and their ticket sales.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Timestamp};
-use plaza_domain::count_memo::CountMemo;
 use plaza_domain::event::{
     Capacity, Event, EventChanges, EventImage, EventQuery, EventRepository, ImageAlt, NewEvent, TimeWindow,
 };
@@ -214,19 +211,11 @@ fn load_in_order(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Event>, StoreError>
 #[derive(Debug, Clone)]
 pub struct PgEventRepository {
     db: Database,
-    /// Counts of several-word searches by the version they were read at (see [`search::page`]).
-    search_counts: Arc<CountMemo>,
 }
-
-/// How many search counts an instance remembers (each a key of at most 512 octets and two numbers).
-const SEARCH_COUNTS_KEPT: usize = 4096;
 
 impl PgEventRepository {
     pub fn new(db: Database) -> Self {
-        Self {
-            db,
-            search_counts: Arc::new(CountMemo::new(SEARCH_COUNTS_KEPT)),
-        }
+        Self { db }
     }
 }
 
@@ -309,7 +298,7 @@ impl EventRepository for PgEventRepository {
                 .bind::<BigInt, _>(limit)
                 .bind::<BigInt, _>(offset)
                 .get_result(conn)?,
-                (Some(terms), window) => search::page(conn, &self.search_counts, terms, window, offset, limit)?,
+                (Some(terms), window) => search::page(conn, &self.db.search_counts, terms, window, offset, limit)?,
             };
             Ok(Page {
                 items: load_in_order(conn, &page.ids)?,

@@ -10,7 +10,9 @@
 //!
 //! - a write is answered only once the transaction holding it has committed (or at once when it failed:
 //!   its savepoint was rolled back, and the others go on);
-//! - when the commit fails, every write of the batch fails, and none is visible;
+//! - when the commit fails, every write of the batch is answered `503` (and none is visible — unless the
+//!   connection was lost while `COMMIT` was on its way, when, as for any single transaction, the outcome
+//!   is unknown to the instance);
 //! - a write that loses a race (a deadlock with another instance's batch, say) lets the batch commit, so
 //!   that the locks it holds are released, and runs again in the next one;
 //! - a write that panics takes its batch down with it (the connection is dropped, so PostgreSQL rolls
@@ -18,7 +20,10 @@
 //!
 //! Durability is unchanged: each write is acknowledged after the flush of a commit that holds it. What
 //! changes is that one instance writes on one connection at a time: a long write delays the others of its
-//! instance (SQLite has always worked so).
+//! instance (SQLite has always worked so), and the row locks of a batch are held until its last write
+//! commits, so writes of other instances that need those rows wait that much longer. Two batches of two
+//! instances that lock the same rows in opposite orders deadlock; PostgreSQL breaks that after its
+//! `deadlock_timeout` (1 s by default), and the losing write commits its batch and runs again.
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -26,6 +31,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use diesel::RunQueryDsl;
 use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, PooledConnection};
@@ -119,9 +125,7 @@ impl GroupCommit {
         connect: impl Fn() -> Result<Pooled, StoreError>,
         mut work: impl FnMut(&mut PgConnection) -> Result<T, StoreError>,
     ) -> Result<T, RepoError> {
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        let mut lane = self.lane.lock().unwrap_or_else(PoisonError::into_inner);
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let mut lane = self.take_lane();
         let mut attempt = 1;
         let result = loop {
             if lane.open.is_none() {
@@ -159,18 +163,19 @@ impl GroupCommit {
                     // What it waited for may be a lock this very batch holds for another instance's
                     // write: commit, then run it again.
                     self.commit(&mut lane);
+                    // The other writes of the instance go on meanwhile.
+                    drop(lane);
                     std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
+                    lane = self.take_lane();
                     attempt += 1;
                 }
                 Ok(result) => break result,
             }
         };
         let open = lane.open.as_mut().expect("the lane's transaction is open");
-        let depth =
-            AnsiTransactionManager::transaction_manager_status_mut(&mut *open.conn).transaction_depth();
-        if !matches!(depth, Ok(Some(depth)) if depth.get() == 1) {
-            // The connection failed under the write (PostgreSQL went away, say) and not even its savepoint
-            // could be rolled back: the transaction is lost, and the connection with it (dropped in a
+        if !still_usable(&mut open.conn, result.is_err()) {
+            // The connection failed under the write (PostgreSQL went away, say) and its savepoint could
+            // not be rolled back: the transaction is lost, and the connection with it (dropped in a
             // transaction, it is not given back to the pool).
             let lost = lane.open.take().expect("the lane's transaction is open");
             let failure = match &result {
@@ -200,6 +205,14 @@ impl GroupCommit {
         open.members += 1;
         drop(lane);
         self.fate_of(batch).map(|()| value)
+    }
+
+    /// The lane, counted among those waiting for it until it is had.
+    fn take_lane(&self) -> MutexGuard<'_, Lane> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let lane = self.lane.lock().unwrap_or_else(PoisonError::into_inner);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        lane
     }
 
     /// Commits the open transaction (if any), tells the members of its batch how it went, and answers
@@ -256,6 +269,18 @@ impl GroupCommit {
     pub(crate) fn batches(&self) -> u64 {
         self.lane.lock().unwrap_or_else(PoisonError::into_inner).batches
     }
+}
+
+/// Whether the batch's transaction can still take writes and commit them: Diesel's own state after the
+/// write, and, after a write that failed, a statement on it. A savepoint whose rollback failed can leave
+/// Diesel at the right depth while PostgreSQL holds the transaction aborted, and `COMMIT` would then roll
+/// everything back without an error (PostgreSQL answers it `ROLLBACK`).
+fn still_usable(conn: &mut PgConnection, after_failure: bool) -> bool {
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth();
+    if !matches!(depth, Ok(Some(depth)) if depth.get() == 1) {
+        return false;
+    }
+    !after_failure || diesel::sql_query("SELECT 1").execute(conn).is_ok()
 }
 
 #[cfg(test)]
@@ -372,12 +397,17 @@ mod tests {
                 || Ok(pool.get()?),
                 |conn| {
                     insert(conn, 2)?;
-                    Err::<(), _>(RepoError::NotFound.into())
+                    // A statement PostgreSQL refuses: the savepoint is rolled back, the batch goes on.
+                    diesel::sql_query("SELECT 1 / 0").execute(conn)?;
+                    Ok(())
                 },
             )
         });
         first.unwrap();
-        assert!(matches!(second, Err(RepoError::NotFound)), "{second:?}");
+        assert!(
+            matches!(&second, Err(RepoError::Internal(why)) if why.to_string().contains("division by zero")),
+            "{second:?}"
+        );
         assert_eq!(
             stored(&pool),
             [1],

@@ -18,8 +18,7 @@ use crate::db::Database;
 use crate::error::StoreError;
 use crate::schema::events;
 use crate::search::{
-    Indexed, SearchRange, count_in, index_event, index_version, page_ids, prepare, reindex_event,
-    unindex_event,
+    Indexed, SearchRange, count_in, index_event, page_ids, prepare, reindex_event, unindex_event,
 };
 use crate::sql::Sql;
 use crate::time::StoredTime;
@@ -166,6 +165,22 @@ fn event_total(conn: &mut Conn) -> QueryResult<i64> {
         .map(|row| row.events)
 }
 
+#[derive(QueryableByName)]
+struct TotalAndVersion {
+    #[diesel(sql_type = BigInt)]
+    events: i64,
+    #[diesel(sql_type = BigInt)]
+    search_version: i64,
+}
+
+/// How many events there are, and the search index's version (see [`crate::search::count_in`]), in one
+/// read of their row.
+fn event_total_and_index_version(conn: &mut Conn) -> QueryResult<(i64, i64)> {
+    Sql::new("SELECT events, search_version FROM event_total WHERE id = 1")
+        .get_result::<TotalAndVersion>(conn)
+        .map(|row| (row.events, row.search_version))
+}
+
 /// Every column of `events`, for hand-written statements.
 macro_rules! event_columns {
     () => {
@@ -262,8 +277,7 @@ fn search(db: &Database, terms: &SearchTerms, query: &EventQuery) -> Result<Page
     let (offset, limit) = query.page.offset_and_limit();
     db.read_for_search(|conn| {
         let prepared = prepare(conn, terms)?;
-        let all = event_total(conn)?;
-        let version = index_version(conn)?;
+        let (all, version) = event_total_and_index_version(conn)?;
         let count_in = |conn: &mut Conn, range| count_in(conn, &db.search_counts, version, &prepared, range);
         let (range, complement) = match split(conn, query.window, all)? {
             Split::All => (SearchRange::All, None),

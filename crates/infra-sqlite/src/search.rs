@@ -347,7 +347,7 @@ impl SearchRange {
 }
 
 /// How many events in `range` match, counted in the index — or remembered in `memo` from an earlier
-/// count at the same index `version` (read in this snapshot, see [`index_version`]): counting the matches
+/// count at the same index `version` (`event_total.search_version`, read in this snapshot): counting the matches
 /// of several common words takes as many steps as the shorter word's list holds.
 pub(crate) fn count_in(
     conn: &mut Conn,
@@ -363,19 +363,6 @@ pub(crate) fn count_in(
             .get_result::<Count>(conn)?
             .count)
     })
-}
-
-#[derive(QueryableByName)]
-struct IndexVersion {
-    #[diesel(sql_type = BigInt)]
-    search_version: i64,
-}
-
-/// The index version: raised by every change of the index, in the change's transaction.
-pub(crate) fn index_version(conn: &mut Conn) -> QueryResult<i64> {
-    Ok(Sql::new("SELECT search_version FROM event_total WHERE id = 1")
-        .get_result::<IndexVersion>(conn)?
-        .search_version)
 }
 
 #[derive(QueryableByName)]
