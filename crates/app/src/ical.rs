@@ -200,9 +200,37 @@ mod tests {
     /// Writing one `VEVENT` at a time gives what the crate writes for the whole calendar at once.
     #[test]
     fn a_calendar_written_event_by_event_is_the_crates_whole_calendar() {
-        let mut events: Vec<Event> = (1..=40).map(|id| crate::events::tests::event(id, 7)).collect();
-        events[3].description = format!("{}\r\nsecond line", "long ".repeat(60));
-        events[5].name = "汉".repeat(40);
+        let start = DateTime::parse_from_rfc3339("2027-03-01T18:00:00Z")
+            .expect("a valid time")
+            .with_timezone(&Utc);
+        let events: Vec<Event> = (1..=40)
+            .map(|n| Event {
+                id: plaza_domain::EventId::from_stored(n),
+                name: if n == 5 {
+                    "汉".repeat(40)
+                } else {
+                    format!("Evening {n}")
+                },
+                event_time: start + TimeDelta::hours(n),
+                description: format!("{}\r\nsecond line", "long ".repeat(n as usize * 3)),
+                duration_hours: n % 3,
+                duration_minutes: 15,
+                tickets_sold: 0,
+                max_tickets: 10,
+                owner_id: plaza_domain::UserId::from_stored(7),
+                created_at: start - TimeDelta::days(n),
+                place: plaza_domain::place::StoredPlace {
+                    venue: (n % 2 == 0).then(|| format!("Hall {n}")),
+                    address: (n % 4 == 0).then(|| "1 Main St\nTown".to_owned()),
+                    coordinates: (n % 5 == 0)
+                        .then(|| plaza_domain::place::Coordinates::new(52.5, 13.4).expect("valid")),
+                    online_url: (n % 3 == 0).then(|| format!("https://meet.example/{n}")),
+                },
+                image: None,
+                revision: n,
+                updated_at: start - TimeDelta::hours(n),
+            })
+            .collect();
         for kind in [Kind::Feed, Kind::Single] {
             let origin = "https://plaza.example";
             let mut whole = Calendar::empty();
