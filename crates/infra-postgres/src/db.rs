@@ -13,13 +13,16 @@ use plaza_domain::health::StorageHealth;
 
 use crate::breaker::{Admission, Breaker, PROBE_WAIT};
 use crate::error::StoreError;
-use crate::group_commit::GroupCommit;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
 /// The advisory lock held while migrating: instances that start together migrate one after the other,
 /// and the later ones find nothing left to do.
 const MIGRATION_LOCK: i64 = 0x506c_617a_6100; // "Plaza\0"
+
+/// How many times a write that lost a race (serialization failure, deadlock) is run again before the
+/// caller is told `Unavailable` (`503`).
+const WRITE_ATTEMPTS: u32 = 3;
 
 pub(crate) type Conn = PgConnection;
 
@@ -44,8 +47,6 @@ pub struct Database {
     url: std::sync::Arc<str>,
     /// Open while PostgreSQL is known to be unreachable: requests fail at once instead of waiting.
     breaker: std::sync::Arc<Breaker>,
-    /// The transaction this instance's writes are gathered in.
-    group: std::sync::Arc<GroupCommit>,
     /// Counts of several-word searches by the version they were read at (see `search::page`); forgotten
     /// whenever the database is found unreachable, since the database that comes back may be an earlier
     /// copy (a restore, a replica promoted) that issues the same versions for other data.
@@ -109,7 +110,6 @@ impl Database {
             search_pool: pool(SEARCH_POOL_SIZE)?,
             url: config.url.as_str().into(),
             breaker: std::sync::Arc::default(),
-            group: std::sync::Arc::default(),
             search_counts: std::sync::Arc::new(CountMemo::new(SEARCH_COUNTS_KEPT)),
         })
     }
@@ -237,16 +237,29 @@ impl Database {
         )
     }
 
-    /// Runs `work` in a `READ COMMITTED` transaction it may share with other writes of this instance,
-    /// inside a savepoint of its own (see [`crate::group_commit`]), and answers once that transaction has
-    /// committed; if it loses a race (a serialization failure or a deadlock), it is run again, a bounded
-    /// number of times, and then answered `Unavailable`. Writes that must see each other lock the row they
-    /// hang on (`SELECT … FOR UPDATE`), and checks that must hold are part of their `UPDATE`'s condition.
+    /// Runs `work` in a `READ COMMITTED` transaction; if it loses a race (a serialization failure or a
+    /// deadlock), it is run again, a bounded number of times, and then answered `Unavailable`. Writes
+    /// that must see each other lock the row they hang on (`SELECT … FOR UPDATE`), and checks that must
+    /// hold are part of their `UPDATE`'s condition. Each write commits on its own: grouping the writes of
+    /// an instance in one transaction, a savepoint each, was measured and not kept (docs/performance.md,
+    /// issue 22): a hot row locked by one savepoint and updated by the next costs PostgreSQL a MultiXact
+    /// per write, and sales of one event across two instances then scaled worse.
     pub(crate) fn write<T>(
         &self,
-        work: impl FnMut(&mut Conn) -> Result<T, StoreError>,
+        mut work: impl FnMut(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, RepoError> {
-        self.heard(self.group.write(|| self.connection(), work))
+        let mut pooled = self.connection()?;
+        let conn: &mut PgConnection = &mut pooled;
+        let mut attempt = 1;
+        loop {
+            match conn.transaction(|conn| work(conn)) {
+                Err(error) if error.retryable && attempt < WRITE_ATTEMPTS => {
+                    std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
+                    attempt += 1;
+                }
+                result => return self.heard(result.map_err(RepoError::from)),
+            }
+        }
     }
 }
 

@@ -11,7 +11,6 @@ mod comments;
 mod db;
 mod error;
 mod events;
-mod group_commit;
 pub mod import;
 mod issue;
 mod login_failures;

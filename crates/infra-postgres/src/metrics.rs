@@ -8,7 +8,6 @@ const POOL_WAIT: &str = "plaza_db_pool_wait_seconds";
 const POOL_TIMEOUTS: &str = "plaza_db_pool_timeouts_total";
 const POOL_CONNECTIONS: &str = "plaza_db_pool_connections";
 const CIRCUIT_OPEN: &str = "plaza_db_circuit_open";
-const WRITE_BATCH: &str = "plaza_postgres_write_batch_size";
 
 /// Says what each series means, for the exposition's `# HELP` lines.
 pub fn describe() {
@@ -29,15 +28,6 @@ pub fn describe() {
         CIRCUIT_OPEN,
         "1 while PostgreSQL is known to be unreachable and requests are answered 503 at once, else 0"
     );
-    metrics::describe_histogram!(
-        WRITE_BATCH,
-        "Writes committed together in one PostgreSQL transaction (group commit), per instance"
-    );
-}
-
-/// A transaction of `writes` writes was committed (or tried to be).
-pub(crate) fn batch_committed(writes: usize) {
-    metrics::histogram!(WRITE_BATCH).record(writes as f64);
 }
 
 /// Sets the breaker's gauge from its state now.
