@@ -28,6 +28,13 @@ struct Filed {
 /// memory stays bounded by `capacity` keys of this length.
 const LONGEST_KEY: usize = 512;
 
+impl Default for CountMemo {
+    /// 4,096 counts: each a key of at most 512 octets and two numbers, so a few MiB at most.
+    fn default() -> Self {
+        Self::new(4096)
+    }
+}
+
 impl CountMemo {
     /// A memo of at most `capacity` counts.
     pub fn new(capacity: usize) -> Self {

@@ -53,9 +53,6 @@ pub struct Database {
     pub(crate) search_counts: std::sync::Arc<CountMemo>,
 }
 
-/// How many search counts an instance remembers (each a key of at most 512 octets and two numbers).
-const SEARCH_COUNTS_KEPT: usize = 4096;
-
 type Pooled = PooledConnection<ConnectionManager<PgConnection>>;
 
 /// How an `Unavailable` from [`Database::open`] begins when no connection could be made at all (as
@@ -110,7 +107,7 @@ impl Database {
             search_pool: pool(SEARCH_POOL_SIZE)?,
             url: config.url.as_str().into(),
             breaker: std::sync::Arc::default(),
-            search_counts: std::sync::Arc::new(CountMemo::new(SEARCH_COUNTS_KEPT)),
+            search_counts: std::sync::Arc::default(),
         })
     }
 

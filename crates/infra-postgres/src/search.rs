@@ -176,9 +176,10 @@ pub(crate) fn page(
     let (side, instant) = Side::of(window);
     let key = counted_key(terms);
     let sizes: Sizes = diesel::sql_query(
-        "SELECT (SELECT events FROM event_total) AS events, events_before($1) AS before, \
+        "SELECT total.events, events_before($1) AS before, \
                 coalesce((SELECT events FROM search_key_counts WHERE key = $2), 0) AS keyed, \
-                (SELECT search_version FROM event_total) AS version",
+                total.search_version AS version \
+         FROM event_total AS total",
     )
     .bind::<Timestamp, _>(instant)
     .bind::<Text, _>(key.as_deref().unwrap_or_default())

@@ -129,9 +129,6 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionPr
 
 type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
 
-/// How many search counts are remembered (each a key of at most 512 octets and two numbers).
-const SEARCH_COUNTS_KEPT: usize = 4096;
-
 /// The open database over a migrated file: a pool of configured connections for most work, a small one for
 /// searches, and one connection of its own for health checks, so that `/health` answers while every
 /// pooled connection is busy.
@@ -302,7 +299,7 @@ impl Database {
             pool,
             search_pool,
             health: Arc::new(Mutex::new(setup)),
-            search_counts: Arc::new(CountMemo::new(SEARCH_COUNTS_KEPT)),
+            search_counts: Arc::default(),
         })
     }
 
