@@ -5,14 +5,14 @@ use std::time::{Duration, Instant};
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use plaza_domain::RepoError;
 use plaza_domain::count_memo::CountMemo;
 use plaza_domain::health::StorageHealth;
 
 use crate::breaker::{Admission, Breaker, PROBE_WAIT};
-use crate::error::StoreError;
+use crate::error::{NO_CONNECTION, StoreError};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
@@ -36,13 +36,47 @@ pub struct PgConfig {
     pub connection_timeout: Duration,
 }
 
+/// A pooled connection, and whether PostgreSQL was found to have cut it off.
+pub(crate) struct Link {
+    conn: PgConnection,
+    lost: bool,
+}
+
+/// Makes [`Link`]s, and keeps a lost one out of the pool. A connection is not tried with a `SELECT 1`
+/// each time it is taken (r2d2's `test_on_check_out`): that is a round trip on every request, a fifth of
+/// a page read's cost (docs/performance.md, issue 22). A connection PostgreSQL closed since its last use
+/// (a restart, a fail-over, a terminated backend) is found out by the first statement sent on it
+/// instead; the work then runs again on another connection where that is safe ([`Database::run`]),
+/// and the lost one is dropped when it comes back.
+#[derive(Debug)]
+struct Manager(ConnectionManager<PgConnection>);
+
+impl ManageConnection for Manager {
+    type Connection = Link;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Link, Self::Error> {
+        self.0.connect().map(|conn| Link { conn, lost: false })
+    }
+
+    fn is_valid(&self, link: &mut Link) -> Result<(), Self::Error> {
+        self.0.is_valid(&mut link.conn)
+    }
+
+    fn has_broken(&self, link: &mut Link) -> bool {
+        link.lost || self.0.has_broken(&mut link.conn)
+    }
+}
+
+type PgPool = Pool<Manager>;
+
 /// A PostgreSQL database with Plaza's schema, shared by every repository of this crate.
 #[derive(Clone)]
 pub struct Database {
-    pool: Pool<ConnectionManager<PgConnection>>,
+    pool: PgPool,
     /// Searches have connections of their own, so however many arrive they cannot take the ones every
     /// other request needs.
-    search_pool: Pool<ConnectionManager<PgConnection>>,
+    search_pool: PgPool,
     /// For connections of their own outside the pools (the live-notification listener); never printed.
     url: std::sync::Arc<str>,
     /// Open while PostgreSQL is known to be unreachable: requests fail at once instead of waiting.
@@ -53,7 +87,7 @@ pub struct Database {
     pub(crate) search_counts: std::sync::Arc<CountMemo>,
 }
 
-type Pooled = PooledConnection<ConnectionManager<PgConnection>>;
+type Pooled = PooledConnection<Manager>;
 
 /// How an `Unavailable` from [`Database::open`] begins when no connection could be made at all (as
 /// opposed to a migration that failed): what a caller may wait out.
@@ -99,7 +133,8 @@ impl Database {
                 .max_size(size)
                 .connection_timeout(config.connection_timeout)
                 .error_handler(Box::new(LogErrors))
-                .build(ConnectionManager::new(config.url.clone()))
+                .test_on_check_out(false)
+                .build(Manager(ConnectionManager::new(config.url.clone())))
                 .map_err(|error| RepoError::Unavailable(format!("cannot open the PostgreSQL pool: {error}")))
         };
         Ok(Self {
@@ -123,20 +158,16 @@ impl Database {
         &self.url
     }
 
-    fn connection(&self) -> Result<Pooled, StoreError> {
-        self.check_out(&self.pool, "main", None)
-    }
-
-    /// A connection from `pool`, waiting `wait` (else the pool's own timeout) — unless the breaker is
-    /// open, when only a probe tries, briefly, and everything else is refused at once.
+    /// A connection from `pool` for a request the breaker let in as `admission`, waiting `wait` (else
+    /// the pool's own timeout; a probe waits briefly).
     fn check_out(
         &self,
-        pool: &Pool<ConnectionManager<PgConnection>>,
+        pool: &PgPool,
         name: &'static str,
+        admission: Admission,
         wait: Option<Duration>,
     ) -> Result<Pooled, StoreError> {
         let started = Instant::now();
-        let admission = self.breaker.admit(started)?;
         let wait = match admission {
             Admission::Go => wait.unwrap_or_else(|| pool.connection_timeout()),
             Admission::Probe => PROBE_WAIT,
@@ -172,6 +203,39 @@ impl Database {
         }
     }
 
+    /// Runs `work` on a connection from `pool` — unless the breaker is open, when only a probe tries and
+    /// everything else is refused at once — and tells the breaker what it found out. A connection found
+    /// lost is dropped, and the work runs again on another if `may_rerun` says so (a read always may; a
+    /// write only if its `BEGIN` was what found the connection gone): a pool whose every
+    /// connection PostgreSQL closed at a restart gives each up at most once, so the attempts are bounded
+    /// by the pool's size (and a database really gone is known when no new connection can be made).
+    fn run<T>(
+        &self,
+        pool: &PgPool,
+        name: &'static str,
+        wait: Option<Duration>,
+        may_rerun: impl Fn() -> bool,
+        mut work: impl FnMut(&mut Conn) -> Result<T, RepoError>,
+    ) -> Result<T, RepoError> {
+        let admission = self.breaker.admit(Instant::now())?;
+        let attempts = pool.max_size() + 1;
+        let mut attempt = 1;
+        loop {
+            let mut link = self.check_out(pool, name, admission, wait)?;
+            let result = work(&mut link.conn);
+            if let Err(error) = &result
+                && crate::error::is_connection_lost(error)
+            {
+                link.lost = true;
+                if attempt < attempts && may_rerun() {
+                    attempt += 1;
+                    continue;
+                }
+            }
+            return self.heard(result);
+        }
+    }
+
     /// Tells the breaker what a piece of work found out about the database.
     fn heard<T>(&self, result: Result<T, RepoError>) -> Result<T, RepoError> {
         match &result {
@@ -193,16 +257,30 @@ impl Database {
     /// page and its total agree.
     pub(crate) fn read<T>(
         &self,
-        work: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+        mut work: impl FnMut(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, RepoError> {
-        let mut pooled = self.connection()?;
-        let conn: &mut PgConnection = &mut pooled;
-        self.heard(
-            conn.build_transaction()
-                .read_only()
-                .repeatable_read()
-                .run(work)
-                .map_err(RepoError::from),
+        self.run(
+            &self.pool,
+            "main",
+            None,
+            || true,
+            |conn| in_snapshot(conn, &mut work),
+        )
+    }
+
+    /// Runs `work`, which must be one statement, outside a transaction: one statement sees one snapshot
+    /// by itself, and the `BEGIN` and `COMMIT` of [`read`](Self::read) would be two round trips of three.
+    /// For the look-ups every request makes (the token's user and session, an event or a user by id).
+    pub(crate) fn look_up<T>(
+        &self,
+        mut work: impl FnMut(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, RepoError> {
+        self.run(
+            &self.pool,
+            "main",
+            None,
+            || true,
+            |conn| work(conn).map_err(RepoError::from),
         )
     }
 
@@ -210,28 +288,27 @@ impl Database {
     /// timeout, the search is `Unavailable` while every other request goes on.
     pub(crate) fn read_for_search<T>(
         &self,
-        work: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+        mut work: impl FnMut(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, RepoError> {
-        let mut pooled = self
-            .check_out(&self.search_pool, "search", None)
-            .map_err(|error| match error.error {
-                RepoError::Unavailable(ref why) if why.starts_with("no database connection") => {
-                    RepoError::Unavailable("every search connection is busy".into())
-                }
-                other => other,
-            })?;
-        let conn: &mut PgConnection = &mut pooled;
-        self.heard(
-            conn.build_transaction()
-                .read_only()
-                .repeatable_read()
-                .run(|conn| {
+        self.run(
+            &self.search_pool,
+            "search",
+            None,
+            || true,
+            |conn| {
+                in_snapshot(conn, |conn| {
                     diesel::sql_query(format!("SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS}"))
                         .execute(conn)?;
                     work(conn)
                 })
-                .map_err(RepoError::from),
+            },
         )
+        .map_err(|error| match error {
+            RepoError::Unavailable(ref why) if why.starts_with(NO_CONNECTION) => {
+                RepoError::Unavailable("every search connection is busy".into())
+            }
+            other => other,
+        })
     }
 
     /// Runs `work` in a `READ COMMITTED` transaction; if it loses a race (a serialization failure or a
@@ -245,19 +322,43 @@ impl Database {
         &self,
         mut work: impl FnMut(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, RepoError> {
-        let mut pooled = self.connection()?;
-        let conn: &mut PgConnection = &mut pooled;
-        let mut attempt = 1;
-        loop {
-            match conn.transaction(|conn| work(conn)) {
-                Err(error) if error.retryable && attempt < WRITE_ATTEMPTS => {
-                    std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
-                    attempt += 1;
+        // Whether PostgreSQL began the transaction: after that, a lost connection leaves unknown whether
+        // it committed, and the write is not run again.
+        let begun = std::cell::Cell::new(false);
+        self.run(
+            &self.pool,
+            "main",
+            None,
+            || !begun.get(),
+            |conn| {
+                let mut attempt = 1;
+                loop {
+                    match conn.transaction(|conn| {
+                        begun.set(true);
+                        work(conn)
+                    }) {
+                        Err(error) if error.retryable && attempt < WRITE_ATTEMPTS => {
+                            std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
+                            attempt += 1;
+                        }
+                        result => return result.map_err(RepoError::from),
+                    }
                 }
-                result => return self.heard(result.map_err(RepoError::from)),
-            }
-        }
+            },
+        )
     }
+}
+
+/// Runs `work` in a read-only `REPEATABLE READ` transaction on `conn`.
+fn in_snapshot<T>(
+    conn: &mut Conn,
+    work: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+) -> Result<T, RepoError> {
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(work)
+        .map_err(RepoError::from)
 }
 
 fn migrate(conn: &mut PgConnection) -> Result<(), RepoError> {
@@ -275,12 +376,17 @@ fn migrate(conn: &mut PgConnection) -> Result<(), RepoError> {
 
 impl StorageHealth for Database {
     fn ping(&self) -> Result<(), RepoError> {
-        let mut conn = self.check_out(&self.pool, "main", Some(Duration::from_secs(2)))?;
-        self.heard(
-            diesel::sql_query("SELECT 1")
-                .execute(&mut conn)
-                .map(drop)
-                .map_err(|error| StoreError::from(error).into()),
+        self.run(
+            &self.pool,
+            "main",
+            Some(Duration::from_secs(2)),
+            || true,
+            |conn| {
+                diesel::sql_query("SELECT 1")
+                    .execute(conn)
+                    .map(drop)
+                    .map_err(|error| StoreError::from(error).into())
+            },
         )
     }
 }
@@ -319,5 +425,111 @@ mod tests {
             Ok(())
         })
         .expect("other reads have no such limit");
+    }
+
+    fn open(url: &str, pool_size: u32) -> Database {
+        Database::open(&PgConfig {
+            url: url.to_owned(),
+            pool_size,
+            connection_timeout: Duration::from_secs(10),
+        })
+        .expect("the throw-away PostgreSQL is up")
+    }
+
+    /// Ends every other session of the database, as a restart of PostgreSQL or an administrator does.
+    fn end_other_sessions(url: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Ended {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            ended: i64,
+        }
+        let mut admin = PgConnection::establish(url).expect("an administrator's connection");
+        diesel::sql_query(
+            "SELECT count(*) AS ended FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()) terminated",
+        )
+        .get_result::<Ended>(&mut admin)
+        .expect("sessions ended")
+        .ended
+    }
+
+    #[test]
+    fn connections_postgresql_closed_are_given_up_and_every_kind_of_work_still_succeeds() {
+        let Some(url) = crate::testing::fresh_database() else {
+            return;
+        };
+        let db = open(&url, 3);
+        let one = |conn: &mut Conn| -> Result<i32, StoreError> {
+            #[derive(QueryableByName)]
+            struct One {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                one: i32,
+            }
+            Ok(diesel::sql_query("SELECT 1 AS one").get_result::<One>(conn)?.one)
+        };
+        assert_eq!(db.read(one).unwrap(), 1);
+        assert!(
+            end_other_sessions(&url) >= 3,
+            "the pool's three connections were open"
+        );
+        assert_eq!(
+            db.read(one)
+                .expect("a read after the pool's connections were closed"),
+            1
+        );
+        assert!(
+            !db.is_unreachable(),
+            "a closed idle connection does not open the breaker"
+        );
+
+        for (kind, work) in [
+            ("a look-up", &|db: &Database| db.look_up(one)),
+            ("a write", &|db: &Database| db.write(one)),
+            ("a search", &|db: &Database| db.read_for_search(one)),
+            ("a ping", &|db: &Database| db.ping().map(|()| 1)),
+        ] as [(&str, &dyn Fn(&Database) -> Result<i32, RepoError>); 4]
+        {
+            end_other_sessions(&url);
+            assert_eq!(
+                work(&db).unwrap_or_else(|error| panic!("{kind}: {error:?}")),
+                1,
+                "{kind}"
+            );
+            assert!(!db.is_unreachable(), "{kind}: the breaker stays closed");
+        }
+    }
+
+    /// The work ends its own session after running a statement: PostgreSQL cut it off mid-work.
+    fn cut_off(conn: &mut Conn) -> Result<(), StoreError> {
+        diesel::sql_query("SELECT pg_terminate_backend(pg_backend_pid())").execute(conn)?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_read_cut_off_midway_runs_again_and_a_write_does_not() {
+        let Some(url) = crate::testing::fresh_database() else {
+            return;
+        };
+        let db = open(&url, 2);
+        let mut reads = 0;
+        db.read(|conn| {
+            reads += 1;
+            if reads == 1 { cut_off(conn) } else { Ok(()) }
+        })
+        .expect("the read ran again on another connection");
+        assert_eq!(reads, 2);
+
+        // Whether the write committed is not known to the instance: it is not run again, and the caller
+        // hears that the connection was lost.
+        let mut writes = 0;
+        let written = db.write(|conn| {
+            writes += 1;
+            cut_off(conn)
+        });
+        assert!(
+            matches!(&written, Err(error) if crate::error::is_connection_lost(error)),
+            "{written:?}"
+        );
+        assert_eq!(writes, 1, "a write PostgreSQL began is never run a second time");
     }
 }

@@ -43,9 +43,12 @@ impl From<DieselError> for StoreError {
     }
 }
 
+/// How the `Unavailable` of a request that waited out the pool's connection timeout begins.
+pub(crate) const NO_CONNECTION: &str = "no database connection";
+
 impl From<diesel::r2d2::PoolError> for StoreError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
-        RepoError::Unavailable(format!("no database connection: {error}")).into()
+        RepoError::Unavailable(format!("{NO_CONNECTION}: {error}")).into()
     }
 }
 

@@ -171,27 +171,49 @@ impl NotificationRepository for PgNotificationRepository {
     }
 
     fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), RepoError> {
-        self.db.read(|conn| {
-            let (offset, limit) = query.page.offset_and_limit();
-            // One row kept by triggers, read in the same snapshot as the page.
-            let (all, unread): (i64, i64) = inbox_counts::table
-                .find(query.owner.get())
-                .select((inbox_counts::total, inbox_counts::unread))
-                .first(conn)
-                .optional()?
-                .unwrap_or((0, 0));
+        let (offset, limit) = query.page.offset_and_limit();
+        let counts = inbox_counts::table.find(query.owner.get());
+        let (all, unread) = (
+            counts.select(inbox_counts::total).single_value(),
+            counts.select(inbox_counts::unread).single_value(),
+        );
+        let in_order = (notifications::created_at.desc(), notifications::id.desc());
+        let page = |rows: Vec<NotificationRow>, all: i64, unread: i64| {
             let total = if query.unread_only { unread } else { all };
-            let rows = owned(query.owner, query.unread_only)
-                .order((notifications::created_at.desc(), notifications::id.desc()))
-                .offset(offset)
-                .limit(limit)
-                .select(NotificationRow::as_select())
-                .load(conn)?;
             let page = Page {
                 items: rows.into_iter().map(Notification::from).collect(),
                 total: total.unsigned_abs(),
             };
-            Ok((page, unread.unsigned_abs()))
+            (page, unread.unsigned_abs())
+        };
+        // One statement: the page, each row with the counts (one row kept by triggers). A page with no
+        // rows says nothing of the counts, so they are read on their own, and the (empty) page again in
+        // the same snapshot.
+        let rows: Vec<(Option<i64>, Option<i64>, NotificationRow)> = self.db.look_up(|conn| {
+            Ok(owned(query.owner, query.unread_only)
+                .order(in_order)
+                .offset(offset)
+                .limit(limit)
+                .select((all, unread, NotificationRow::as_select()))
+                .load(conn)?)
+        })?;
+        if let Some(&(all, unread, _)) = rows.first() {
+            let rows = rows.into_iter().map(|(_, _, row)| row).collect();
+            return Ok(page(rows, all.unwrap_or(0), unread.unwrap_or(0)));
+        }
+        self.db.read(|conn| {
+            let (all, unread): (i64, i64) = counts
+                .select((inbox_counts::total, inbox_counts::unread))
+                .first(conn)
+                .optional()?
+                .unwrap_or((0, 0));
+            let rows = owned(query.owner, query.unread_only)
+                .order(in_order)
+                .offset(offset)
+                .limit(limit)
+                .select(NotificationRow::as_select())
+                .load(conn)?;
+            Ok(page(rows, all, unread))
         })
     }
 

@@ -182,6 +182,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        device -> Text,
+        remember -> Bool,
+        signed_in_at -> BigInt,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+        expires_at -> Timestamp,
+        generation -> BigInt,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     calendar_feeds,
     mail_outbox,
@@ -193,6 +209,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     comments,
     notifications,
+    inbox_counts,
+    sessions,
     event_participants,
     modlog
 );

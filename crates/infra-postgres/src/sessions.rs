@@ -233,7 +233,7 @@ impl SessionRepository for PgSessions {
     }
 
     fn find(&self, id: SessionId) -> Result<Option<Session>, RepoError> {
-        self.db.read(|conn| {
+        self.db.look_up(|conn| {
             Ok(first(
                 diesel::sql_query(concat!("SELECT ", columns!(), " FROM sessions WHERE id = $1"))
                     .bind::<BigInt, _>(id.get())

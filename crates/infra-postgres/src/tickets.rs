@@ -219,7 +219,7 @@ impl TicketRepository for PgTickets {
     }
 
     fn find(&self, id: TicketId) -> Result<Option<HeldTicket>, RepoError> {
-        self.db.read(|conn| find(conn, id, false))
+        self.db.look_up(|conn| find(conn, id, false))
     }
 
     fn cancel(

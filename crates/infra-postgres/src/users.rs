@@ -15,7 +15,7 @@ use plaza_domain::{Conflict, Page, PageRequest, RepoError, SessionId, UserId};
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::modlog;
-use crate::schema::users;
+use crate::schema::{sessions, users};
 
 #[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = users, check_for_backend(Pg))]
@@ -107,7 +107,7 @@ impl PgUserRepository {
             // PostgreSQL text cannot hold NUL, so no stored value does: asking would be an error, not a miss.
             return Ok(None);
         }
-        self.db.read(|conn| {
+        self.db.look_up(|conn| {
             let row = users::table
                 .filter(
                     diesel::dsl::sql::<Bool>(&format!("{FOLD_OPEN}{column}{FOLD_CLOSE} = {FOLD_OPEN}"))
@@ -273,18 +273,22 @@ impl UserRepository for PgUserRepository {
     }
 
     fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
-        self.db.read(|conn| find(conn, id))
+        self.db.look_up(|conn| find(conn, id))
     }
 
     fn find_signed_in(&self, id: UserId, session: SessionId) -> Result<Option<User>, RepoError> {
-        self.db.read(|conn| {
-            let rows: Vec<UserRow> = diesel::sql_query(
-                "SELECT u.* FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.id = $1 AND s.id = $2 AND u.deleted_at IS NULL",
-            )
-            .bind::<BigInt, _>(id.get())
-            .bind::<BigInt, _>(session.get())
-            .load(conn)?;
-            Ok(rows.into_iter().next().map(User::from))
+        // Built with Diesel, not written as SQL, so that each connection keeps it prepared: every signed-in
+        // request runs it, and PostgreSQL plans a statement sent as text again each time.
+        self.db.look_up(|conn| {
+            Ok(users::table
+                .inner_join(sessions::table)
+                .filter(users::id.eq(id.get()))
+                .filter(sessions::id.eq(session.get()))
+                .filter(users::deleted_at.is_null())
+                .select(UserRow::as_select())
+                .first(conn)
+                .optional()?
+                .map(User::from))
         })
     }
 
@@ -298,7 +302,7 @@ impl UserRepository for PgUserRepository {
 
     fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError> {
         let raw: Vec<i64> = ids.iter().map(|id| id.get()).collect();
-        self.db.read(|conn| {
+        self.db.look_up(|conn| {
             let rows = users::table
                 .filter(users::id.eq_any(&raw))
                 .order(users::id)

@@ -319,7 +319,7 @@ impl WaitlistRepository for PgWaitlists {
     }
 
     fn find(&self, event: EventId, user: UserId) -> Result<Option<WaitlistEntry>, RepoError> {
-        self.db.read(|conn| find(conn, event, user))
+        self.db.look_up(|conn| find(conn, event, user))
     }
 
     fn list_for(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, RepoError> {
