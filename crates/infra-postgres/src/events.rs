@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Timestamp};
+use diesel::sql_types::{Array, BigInt, Text, Timestamp};
 use plaza_domain::event::{
     Capacity, Event, EventChanges, EventImage, EventQuery, EventRepository, ImageAlt, NewEvent, TimeWindow,
 };
@@ -247,7 +247,7 @@ impl EventRepository for PgEventRepository {
     }
 
     fn find(&self, id: EventId) -> Result<Option<Event>, RepoError> {
-        self.db.read(|conn| find(conn, id))
+        self.db.look_up(|conn| find(conn, id))
     }
 
     fn list(&self, query: &EventQuery) -> Result<Page<Event>, RepoError> {
@@ -257,48 +257,24 @@ impl EventRepository for PgEventRepository {
         let offset = offset.min(1 << 62);
         let read = |conn: &mut Conn| -> Result<Page<Event>, StoreError> {
             let page: PageIds = match (&query.search, query.window) {
-                // Deep pages and both sides of an instant go through the bucket counts (migration
-                // `2026-12-05-000020`): no page steps over more than one bucket's events, and no total
-                // counts more than one bucket's.
-                (None, TimeWindow::All) => diesel::sql_query(
-                    "SELECT (SELECT events FROM event_total) AS total, event_page($2, $1) AS ids",
-                )
-                .bind::<BigInt, _>(limit)
-                .bind::<BigInt, _>(offset)
-                .get_result(conn)?,
-                // The upcoming events follow the `before` events earlier than the instant.
-                (None, TimeWindow::Upcoming(now)) => diesel::sql_query(
-                    "SELECT (SELECT events FROM event_total) - before AS total, \
-                       CASE WHEN $3 < 1000 THEN \
-                         array(SELECT id FROM events WHERE event_time >= $1 \
-                               ORDER BY event_time, id LIMIT $2 OFFSET $3) \
-                       WHEN $3 >= (SELECT events FROM event_total) - before THEN '{}' \
-                       ELSE event_page(before + $3, $2) END AS ids \
-                     FROM (SELECT events_before($1) AS before) counted",
-                )
-                .bind::<Timestamp, _>(now.naive_utc())
-                .bind::<BigInt, _>(limit)
-                .bind::<BigInt, _>(offset)
-                .get_result(conn)?,
-                // The past, latest first: a deep page is the same slice of the list read forwards, then
-                // turned round.
-                (None, TimeWindow::Past(now)) => diesel::sql_query(
-                    "SELECT before AS total, \
-                       CASE WHEN $3 < 1000 THEN \
-                         array(SELECT id FROM events WHERE event_time < $1 \
-                               ORDER BY event_time DESC, id DESC LIMIT $2 OFFSET $3) \
-                       WHEN $3 >= before THEN '{}' \
-                       ELSE array(SELECT id FROM \
-                              unnest(event_page(greatest(before - $3 - $2, 0), least($2, greatest(before - $3, 0)))) \
-                                WITH ORDINALITY AS page (id, n) \
-                              ORDER BY n DESC) END AS ids \
-                     FROM (SELECT events_before($1) AS before) counted",
-                )
-                .bind::<Timestamp, _>(now.naive_utc())
-                .bind::<BigInt, _>(limit)
-                .bind::<BigInt, _>(offset)
-                .get_result(conn)?,
-                (Some(terms), window) => search::page(conn, &self.db.search_counts, terms, window, offset, limit)?,
+                // One function (migration `2026-12-05-000026`): PostgreSQL keeps its statements' plans,
+                // where the same statements sent from here were planned at every request.
+                (None, window) => {
+                    let (list, instant) = match window {
+                        TimeWindow::All => ("all", chrono::DateTime::UNIX_EPOCH),
+                        TimeWindow::Upcoming(now) => ("upcoming", now),
+                        TimeWindow::Past(now) => ("past", now),
+                    };
+                    diesel::sql_query("SELECT total, ids FROM event_list_page($1, $2, $3, $4)")
+                        .bind::<Text, _>(list)
+                        .bind::<Timestamp, _>(instant.naive_utc())
+                        .bind::<BigInt, _>(limit)
+                        .bind::<BigInt, _>(offset)
+                        .get_result(conn)?
+                }
+                (Some(terms), window) => {
+                    search::page(conn, &self.db.search_counts, terms, window, offset, limit)?
+                }
             };
             Ok(Page {
                 items: load_in_order(conn, &page.ids)?,
