@@ -227,6 +227,9 @@ impl Database {
                 && crate::error::is_connection_lost(error)
             {
                 link.lost = true;
+                // Whatever answers on the next connection may be another database (a fail-over to a
+                // replica that was behind) that issues the same versions for other data.
+                self.search_counts.clear();
                 if attempt < attempts && may_rerun() {
                     attempt += 1;
                     continue;
@@ -270,7 +273,8 @@ impl Database {
 
     /// Runs `work`, which must be one statement, outside a transaction: one statement sees one snapshot
     /// by itself, and the `BEGIN` and `COMMIT` of [`read`](Self::read) would be two round trips of three.
-    /// For the look-ups every request makes (the token's user and session, an event or a user by id).
+    /// For the look-ups every request makes (the token's user and session, an event or a user by id), and
+    /// pages read with their counts in one statement (the inbox).
     pub(crate) fn look_up<T>(
         &self,
         mut work: impl FnMut(&mut Conn) -> Result<T, StoreError>,
@@ -338,6 +342,9 @@ impl Database {
                         work(conn)
                     }) {
                         Err(error) if error.retryable && attempt < WRITE_ATTEMPTS => {
+                            // Rolled back: nothing of it committed, so it may also run on another
+                            // connection if this one turns out lost at the next `BEGIN`.
+                            begun.set(false);
                             std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
                             attempt += 1;
                         }
@@ -427,6 +434,27 @@ mod tests {
         .expect("other reads have no such limit");
     }
 
+    #[test]
+    fn a_query_an_administrator_cancels_is_unavailable_not_an_internal_error() {
+        let Some(url) = crate::testing::fresh_database() else {
+            return;
+        };
+        let db = open(&url, 1);
+        let cancelled = db.read(|conn| {
+            // The sleep gives the cancel a point to land at within this statement.
+            diesel::sql_query("SELECT pg_cancel_backend(pg_backend_pid()), pg_sleep(2)").execute(conn)?;
+            Ok(())
+        });
+        assert!(
+            matches!(&cancelled, Err(RepoError::Unavailable(why)) if why.contains("cancelled")),
+            "{cancelled:?}"
+        );
+        assert!(
+            !db.is_unreachable(),
+            "a cancelled query says nothing of the database"
+        );
+    }
+
     fn open(url: &str, pool_size: u32) -> Database {
         Database::open(&PgConfig {
             url: url.to_owned(),
@@ -459,6 +487,7 @@ mod tests {
             return;
         };
         let db = open(&url, 3);
+        db.search_counts.put("music festival", 7, 42);
         let one = |conn: &mut Conn| -> Result<i32, StoreError> {
             #[derive(QueryableByName)]
             struct One {
@@ -480,6 +509,11 @@ mod tests {
         assert!(
             !db.is_unreachable(),
             "a closed idle connection does not open the breaker"
+        );
+        assert_eq!(
+            db.search_counts.get("music festival", 7),
+            None,
+            "counts remembered from before are forgotten: the connection may now reach another database"
         );
 
         for (kind, work) in [

@@ -108,6 +108,11 @@ pub(crate) fn map_diesel_error(error: DieselError) -> RepoError {
                 _ if info.message().contains("statement timeout") => {
                     RepoError::Unavailable("the query took too long and was cancelled".into())
                 }
+                // SQLSTATE 57014 otherwise: an administrator's `pg_cancel_backend`, nothing about the
+                // request.
+                _ if info.message().starts_with("canceling statement") => {
+                    RepoError::Unavailable("the query was cancelled by the database; try again".into())
+                }
                 _ => RepoError::internal(format!("{kind:?}: {}", info.message())),
             }
         }
