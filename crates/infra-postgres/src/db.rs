@@ -242,9 +242,9 @@ impl Database {
     /// Tells the breaker what a piece of work found out about the database.
     fn heard<T>(&self, result: Result<T, RepoError>) -> Result<T, RepoError> {
         match &result {
+            // (`run` has forgotten the remembered search counts already, as for every lost connection.)
             Err(error) if crate::error::is_connection_lost(error) => {
-                self.breaker.unreachable(Instant::now(), error);
-                self.search_counts.clear();
+                self.breaker.unreachable(Instant::now(), error)
             }
             _ => self.breaker.reachable(),
         }
@@ -256,19 +256,22 @@ impl Database {
         self.breaker.is_open()
     }
 
+    /// [`run`](Self::run) for work that only reads, on the main pool: it may always run again.
+    fn reading<T>(
+        &self,
+        wait: Option<Duration>,
+        work: impl FnMut(&mut Conn) -> Result<T, RepoError>,
+    ) -> Result<T, RepoError> {
+        self.run(&self.pool, "main", wait, || true, work)
+    }
+
     /// Runs `work` in a read-only `REPEATABLE READ` transaction: every read in it sees one snapshot, so a
     /// page and its total agree.
     pub(crate) fn read<T>(
         &self,
         mut work: impl FnMut(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, RepoError> {
-        self.run(
-            &self.pool,
-            "main",
-            None,
-            || true,
-            |conn| in_snapshot(conn, &mut work),
-        )
+        self.reading(None, |conn| in_snapshot(conn, &mut work))
     }
 
     /// Runs `work`, which must be one statement, outside a transaction: one statement sees one snapshot
@@ -279,13 +282,7 @@ impl Database {
         &self,
         mut work: impl FnMut(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, RepoError> {
-        self.run(
-            &self.pool,
-            "main",
-            None,
-            || true,
-            |conn| work(conn).map_err(RepoError::from),
-        )
+        self.reading(None, |conn| work(conn).map_err(RepoError::from))
     }
 
     /// Like [`read`](Self::read), on the search connections: when they are all busy past the connection
@@ -383,18 +380,12 @@ fn migrate(conn: &mut PgConnection) -> Result<(), RepoError> {
 
 impl StorageHealth for Database {
     fn ping(&self) -> Result<(), RepoError> {
-        self.run(
-            &self.pool,
-            "main",
-            Some(Duration::from_secs(2)),
-            || true,
-            |conn| {
-                diesel::sql_query("SELECT 1")
-                    .execute(conn)
-                    .map(drop)
-                    .map_err(|error| StoreError::from(error).into())
-            },
-        )
+        self.reading(Some(Duration::from_secs(2)), |conn| {
+            diesel::sql_query("SELECT 1")
+                .execute(conn)
+                .map(drop)
+                .map_err(|error| StoreError::from(error).into())
+        })
     }
 }
 

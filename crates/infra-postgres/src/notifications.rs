@@ -177,7 +177,12 @@ impl NotificationRepository for PgNotificationRepository {
             counts.select(inbox_counts::total).single_value(),
             counts.select(inbox_counts::unread).single_value(),
         );
-        let in_order = (notifications::created_at.desc(), notifications::id.desc());
+        let listed = || {
+            owned(query.owner, query.unread_only)
+                .order((notifications::created_at.desc(), notifications::id.desc()))
+                .offset(offset)
+                .limit(limit)
+        };
         let page = |rows: Vec<NotificationRow>, all: i64, unread: i64| {
             let total = if query.unread_only { unread } else { all };
             let page = Page {
@@ -190,10 +195,7 @@ impl NotificationRepository for PgNotificationRepository {
         // rows says nothing of the counts, so they are read on their own, and the (empty) page again in
         // the same snapshot.
         let rows: Vec<(Option<i64>, Option<i64>, NotificationRow)> = self.db.look_up(|conn| {
-            Ok(owned(query.owner, query.unread_only)
-                .order(in_order)
-                .offset(offset)
-                .limit(limit)
+            Ok(listed()
                 .select((all, unread, NotificationRow::as_select()))
                 .load(conn)?)
         })?;
@@ -207,12 +209,7 @@ impl NotificationRepository for PgNotificationRepository {
                 .first(conn)
                 .optional()?
                 .unwrap_or((0, 0));
-            let rows = owned(query.owner, query.unread_only)
-                .order(in_order)
-                .offset(offset)
-                .limit(limit)
-                .select(NotificationRow::as_select())
-                .load(conn)?;
+            let rows = listed().select(NotificationRow::as_select()).load(conn)?;
             Ok(page(rows, all, unread))
         })
     }
