@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use plaza_domain::comment::{Comment, CommentContent, CommentRepository, FanOut, NewComment, PostedComment};
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
@@ -42,6 +43,14 @@ struct CommentInsert<'a> {
     event_id: i64,
     owner_id: i64,
     created_at: NaiveDateTime,
+    seq: i64,
+}
+
+diesel::define_sql_function! {
+    /// The number of the comment at an offset of an event's list, NULL past its last (migration
+    /// `2026-12-05-000027_comments_in_sequence`): from offset 256 on found from the bucket counts, so a
+    /// deep page steps over at most one bucket's comments.
+    fn comment_seq_at(of_event: BigInt, at_offset: BigInt) -> Nullable<BigInt>;
 }
 
 /// [`CommentRepository`] over PostgreSQL.
@@ -60,6 +69,10 @@ impl CommentRepository for PgCommentRepository {
     /// In one transaction that first locks the event's row: comments on one event are written one after
     /// the other, so each reads the participants the previous one left (two first-time commenters posting
     /// at once each notify the other), while comments on different events go on in parallel.
+    ///
+    /// Under that lock the comment takes the next number of its event and a time no earlier than the last
+    /// comment's, so that numbers follow the list order (`created_at`, then `id`) even if the clock steps
+    /// back, or two instances' clocks disagree.
     fn create_with_notifications(
         &self,
         comment: NewComment,
@@ -75,13 +88,23 @@ impl CommentRepository for PgCommentRepository {
                 .map(UserId::from_stored)
                 .collect();
             let notifications = fan_out.notifications(&event, &participants);
-            let created_at = now();
+            let last: Option<(i64, NaiveDateTime)> = comments::table
+                .filter(comments::event_id.eq(event.id.get()))
+                .order(comments::seq.desc())
+                .select((comments::seq, comments::created_at))
+                .first(conn)
+                .optional()?;
+            let (seq, created_at) = match last {
+                Some((seq, time)) => (seq + 1, now().max(time)),
+                None => (1, now()),
+            };
             let row: CommentRow = diesel::insert_into(comments::table)
                 .values(CommentInsert {
                     content: comment.content.as_str(),
                     event_id: comment.event_id.get(),
                     owner_id: comment.owner_id.get(),
                     created_at,
+                    seq,
                 })
                 .returning(CommentRow::as_returning())
                 .get_result(conn)?;
@@ -100,31 +123,40 @@ impl CommentRepository for PgCommentRepository {
         })
     }
 
+    /// One prepared statement: the page from the number of the comment at its offset on, along the unique
+    /// index, each row with the event's total (one row kept by a trigger). A page with no rows says
+    /// nothing of the total, so it is read on its own, and the (empty) page again in the same snapshot.
     fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError> {
+        let (offset, limit) = page.offset_and_limit();
+        let total = comment_totals::table
+            .find(event.get())
+            .select(comment_totals::comments)
+            .single_value();
+        let listed = || {
+            comments::table
+                .filter(comments::event_id.eq(event.get()))
+                .filter(comments::seq.nullable().ge(comment_seq_at(event.get(), offset)))
+                .order(comments::seq.asc())
+                .limit(limit)
+        };
+        let page = |rows: Vec<CommentRow>, total: Option<i64>| Page {
+            items: rows.into_iter().map(Comment::from).collect(),
+            total: total.unwrap_or(0).unsigned_abs(),
+        };
+        let rows: Vec<(Option<i64>, CommentRow)> = self
+            .db
+            .look_up(|conn| Ok(listed().select((total, CommentRow::as_select())).load(conn)?))?;
+        if let Some(&(total, _)) = rows.first() {
+            return Ok(page(rows.into_iter().map(|(_, row)| row).collect(), total));
+        }
         self.db.read(|conn| {
-            let (offset, limit) = page.offset_and_limit();
-            // The total is one row kept by a trigger; the page is stepped to through the index alone.
             let total: Option<i64> = comment_totals::table
                 .find(event.get())
                 .select(comment_totals::comments)
                 .first(conn)
                 .optional()?;
-            let page_ids: Vec<i64> = comments::table
-                .filter(comments::event_id.eq(event.get()))
-                .order((comments::created_at.asc(), comments::id.asc()))
-                .offset(offset)
-                .limit(limit)
-                .select(comments::id)
-                .load(conn)?;
-            let rows = comments::table
-                .filter(comments::id.eq_any(&page_ids))
-                .order((comments::created_at.asc(), comments::id.asc()))
-                .select(CommentRow::as_select())
-                .load(conn)?;
-            Ok(Page {
-                items: rows.into_iter().map(Comment::from).collect(),
-                total: total.unwrap_or(0).unsigned_abs(),
-            })
+            let rows = listed().select(CommentRow::as_select()).load(conn)?;
+            Ok(page(rows, total))
         })
     }
 
@@ -197,5 +229,82 @@ impl CommentRepository for PgCommentRepository {
                 _ => Ok(()),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plaza_domain::event::Event;
+    use plaza_domain::notification::NewNotification;
+
+    struct Nobody;
+
+    impl FanOut for Nobody {
+        fn notifications(&self, _: &Event, _: &[UserId]) -> Vec<NewNotification> {
+            Vec::new()
+        }
+    }
+
+    /// A comment written after the clock stepped back (here: the last comment stamped an hour ahead, as
+    /// another instance with a fast clock would) still lists last, and is not stamped before the one
+    /// above it; the list's numbers and the bucket counts agree with a plain sort.
+    #[test]
+    fn a_comment_after_the_clock_steps_back_lists_last() {
+        let Some(db) = crate::testing::small_database() else {
+            return;
+        };
+        let (owner, event) = db
+            .write(|conn| {
+                diesel::sql_query(
+                    "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
+                     VALUES ('owner', 'owner@example.org', 'x', now(), now())",
+                )
+                .execute(conn)?;
+                diesel::sql_query(
+                    "INSERT INTO events (name, event_time, duration_hours, duration_minutes, max_tickets, \
+                                         owner_id, created_at, search_tokens) \
+                     SELECT 'Talk', now() + INTERVAL '1 day', 1, 0, 10, id, now(), '{}' FROM users",
+                )
+                .execute(conn)?;
+                let event: i64 = crate::schema::events::table
+                    .select(crate::schema::events::id)
+                    .first(conn)?;
+                let owner: i64 = crate::schema::users::table
+                    .select(crate::schema::users::id)
+                    .first(conn)?;
+                Ok((UserId::from_stored(owner), EventId::from_stored(event)))
+            })
+            .unwrap();
+        let comments = PgCommentRepository::new(db.clone());
+        let write = |text: &str| {
+            let comment = NewComment {
+                content: CommentContent::parse(text).unwrap(),
+                event_id: event,
+                owner_id: owner,
+            };
+            comments
+                .create_with_notifications(comment, Box::new(Nobody))
+                .unwrap()
+                .comment
+        };
+        let ahead = write("ahead");
+        db.write(|conn| {
+            diesel::update(comments::table.find(ahead.id.get()))
+                .set(comments::created_at.eq(comments::created_at + diesel::dsl::IntervalDsl::hours(1)))
+                .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        let after = write("after the step back");
+        let listed = comments.list(event, PageRequest::default()).unwrap();
+        let ids: Vec<CommentId> = listed.items.iter().map(|c| c.id).collect();
+        assert_eq!(ids, [ahead.id, after.id]);
+        assert!(
+            listed.items[1].created_at >= listed.items[0].created_at,
+            "{:?} stamped before {:?}",
+            listed.items[1].created_at,
+            listed.items[0].created_at
+        );
     }
 }

@@ -401,15 +401,9 @@ mod tests {
 
     #[test]
     fn a_search_past_its_time_is_cancelled_as_unavailable_and_other_reads_go_on() {
-        let Some(url) = crate::testing::fresh_database() else {
+        let Some(db) = crate::testing::small_database() else {
             return;
         };
-        let db = Database::open(&PgConfig {
-            url,
-            pool_size: 2,
-            connection_timeout: Duration::from_secs(10),
-        })
-        .unwrap();
         let slow = db.read_for_search(|conn| {
             diesel::sql_query("SELECT pg_sleep(5)").execute(conn)?;
             Ok(())

@@ -546,18 +546,6 @@ mod tests {
         }
     }
 
-    fn database() -> Option<Database> {
-        let url = crate::testing::fresh_database()?;
-        Some(
-            Database::open(&crate::PgConfig {
-                url,
-                pool_size: 2,
-                connection_timeout: std::time::Duration::from_secs(10),
-            })
-            .unwrap(),
-        )
-    }
-
     /// 3,000 events of one owner; `time` and `tokens` are SQL expressions of `g`, 3,000 down to 1.
     fn seed(db: &Database, time: &str, tokens: &str) {
         db.write(|conn| {
@@ -627,7 +615,9 @@ mod tests {
 
     #[test]
     fn a_search_page_is_the_same_whichever_way_it_is_read() {
-        let Some(db) = database() else { return };
+        let Some(db) = crate::testing::small_database() else {
+            return;
+        };
         // Every other event is about music, one in a hundred about zanzibar, the latest fifth are late:
         // common enough to walk for, but none among the first rows a walk reads. Times repeat in threes.
         seed(
@@ -720,7 +710,9 @@ mod tests {
 
     #[test]
     fn deep_pages_and_both_sides_of_an_instant_through_bucket_counts_match_stepping_over_every_row() {
-        let Some(db) = database() else { return };
+        let Some(db) = crate::testing::small_database() else {
+            return;
+        };
         // 3,000 events across about 45 days (about 60 buckets of ~18 hours, three events to a time, and
         // buckets with nothing in them), so a page can start in any bucket and ties are broken by id.
         seed(

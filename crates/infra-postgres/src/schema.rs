@@ -92,6 +92,7 @@ diesel::table! {
         owner_id -> BigInt,
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
+        seq -> BigInt,
     }
 }
 
@@ -208,6 +209,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     posts,
     comments,
+    comment_totals,
     notifications,
     inbox_counts,
     sessions,

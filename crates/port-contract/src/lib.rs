@@ -39,7 +39,7 @@ use plaza_domain::user::{
     Username,
 };
 use plaza_domain::{
-    Conflict, EventId, NotificationId, PageRequest, PostId, RepoError, SessionId, TicketId, UserId,
+    CommentId, Conflict, EventId, NotificationId, PageRequest, PostId, RepoError, SessionId, TicketId, UserId,
 };
 
 pub use plaza_domain::Stores;
@@ -150,6 +150,7 @@ macro_rules! contract_tests {
             deleting_an_event_takes_its_comments_and_keeps_the_notifications,
             a_comment_is_edited_and_deleted_only_on_its_own_event,
             an_authors_comments_are_read_in_id_order_across_events,
+            deep_comment_pages_are_slices_of_the_list_through_deletions,
             notifications_list_newest_first_with_the_unread_count,
             marking_read_is_per_owner_and_up_to_an_id,
             sent_since_counts_direct_notifications_only,
@@ -2618,6 +2619,70 @@ pub fn an_authors_comments_are_read_in_id_order_across_events(stores: &Stores) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Every page of a long discussion, near or deep, is the slice of the list that stepping through it would
+/// give, also after deletions in the middle (which leave gaps where the stores number comments and count
+/// them in buckets) and with another event's comments written in between.
+pub fn deep_comment_pages_are_slices_of_the_list_through_deletions(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let talk = event(stores, alice, "Talk", "", 1);
+    let other = event(stores, alice, "Other", "", 2);
+    let mut listed = Vec::new();
+    for i in 0..900 {
+        let on = if i % 3 == 0 { other.id } else { talk.id };
+        let written = stores
+            .comments
+            .create_with_notifications(comment(on, bob, &format!("c{i}")), Box::new(To(vec![], bob)))
+            .unwrap()
+            .comment;
+        if on == talk.id {
+            listed.push(written.id);
+        }
+    }
+    let gone: Vec<CommentId> = listed
+        .iter()
+        .enumerate()
+        .filter(|(at, _)| at % 7 == 0 || (60..140).contains(at) || *at == listed.len() - 1)
+        .map(|(_, id)| *id)
+        .collect();
+    for id in &gone {
+        stores.comments.delete(talk.id, *id).unwrap();
+    }
+    listed.retain(|id| !gone.contains(id));
+    let last = stores
+        .comments
+        .create_with_notifications(comment(talk.id, alice, "last"), Box::new(To(vec![], alice)))
+        .unwrap()
+        .comment;
+    listed.push(last.id);
+    let total = listed.len();
+    assert!(total > 300, "enough comments for deep pages: {total}");
+    for skip in [
+        0,
+        1,
+        63,
+        64,
+        255,
+        256,
+        257,
+        300,
+        320,
+        400,
+        520,
+        total - 5,
+        total - 1,
+        total,
+        total + 10,
+    ] {
+        for limit in [1, 7, 50] {
+            let page = stores.comments.list(talk.id, page(skip as i64, limit)).unwrap();
+            let expected: Vec<CommentId> = listed.iter().skip(skip).take(limit as usize).copied().collect();
+            let got: Vec<CommentId> = page.items.iter().map(|c| c.id).collect();
+            assert_eq!(got, expected, "skip {skip}, limit {limit}");
+            assert_eq!(page.total, total as u64, "skip {skip}, limit {limit}");
+        }
+    }
 }
 
 pub fn a_comment_is_edited_and_deleted_only_on_its_own_event(stores: &Stores) {
