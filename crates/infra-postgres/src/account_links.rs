@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::BigInt;
 use plaza_domain::email_verification::{EmailVerificationRepository, NewVerification};
 use plaza_domain::password_reset::{
     Issued, MAX_MAILS_PER_WINDOW, NewReset, PasswordResetRepository, THROTTLE_WINDOW,
@@ -15,6 +15,7 @@ use crate::db::Database;
 use crate::error::StoreError;
 use crate::mail::{enqueue, issue_verification};
 use crate::schema::{email_verifications, password_resets, users};
+use crate::sql::Sql;
 
 /// [`PasswordResetRepository`] and [`EmailVerificationRepository`] over PostgreSQL.
 #[derive(Debug, Clone)]
@@ -128,15 +129,15 @@ impl EmailVerificationRepository for PgAccountLinks {
         self.db.write(|conn| {
             // The account's row is locked, so an address change running at once is waited for, then seen;
             // the token's address must still be the account's (compared as the unique index does).
-            let owner: Option<IdRow> = diesel::sql_query(
+            let owner: Option<IdRow> = Sql::new(
                 "SELECT u.id FROM email_verifications v JOIN users u ON u.id = v.user_id \
                  WHERE v.token_digest = $1 AND v.expires_at > $2 AND u.deleted_at IS NULL \
                  AND translate(u.email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') \
                    = translate(v.email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') \
                  FOR UPDATE OF u",
             )
-            .bind::<Text, _>(token_digest)
-            .bind::<Timestamp, _>(now.naive_utc())
+            .text(token_digest)
+            .timestamp(now.naive_utc())
             .get_result(conn)
             .optional()?;
             let Some(IdRow { id: owner }) = owner else {

@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
 use plaza_domain::calendar::CalendarRepository;
 use plaza_domain::event::Event;
 use plaza_domain::{RepoError, UserId};
 
 use crate::db::Database;
 use crate::schema::calendar_feeds;
+use crate::sql::Sql;
 
 /// [`CalendarRepository`] over PostgreSQL.
 #[derive(Debug, Clone)]
@@ -27,15 +27,15 @@ impl CalendarRepository for PgCalendars {
         self.db.write(|conn| {
             // The account's row is locked first (a deletion locks it too), so a link is never made for an
             // account that a deletion running at the same moment erases.
-            let stored = diesel::sql_query(
+            let stored = Sql::new(
                 "INSERT INTO calendar_feeds (user_id, secret_digest, created_at) \
                  SELECT id, $1, $3 FROM users WHERE id = $2 AND deleted_at IS NULL FOR UPDATE \
                  ON CONFLICT (user_id) DO UPDATE SET secret_digest = excluded.secret_digest, \
                  created_at = excluded.created_at",
             )
-            .bind::<Text, _>(digest)
-            .bind::<BigInt, _>(user.get())
-            .bind::<Timestamp, _>(at.naive_utc())
+            .text(digest)
+            .int(user.get())
+            .timestamp(at.naive_utc())
             .execute(conn)?;
             match stored {
                 0 => Err(RepoError::NotFound.into()),

@@ -251,7 +251,7 @@ mod tests {
     /// above it; the list's numbers and the bucket counts agree with a plain sort.
     #[test]
     fn a_comment_after_the_clock_steps_back_lists_last() {
-        let Some(db) = crate::testing::small_database() else {
+        let Some(db) = crate::db::small_database() else {
             return;
         };
         let (owner, event) = db

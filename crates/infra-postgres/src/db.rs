@@ -49,22 +49,33 @@ pub(crate) struct Link {
 /// instead; the work then runs again on another connection where that is safe ([`Database::run`]),
 /// and the lost one is dropped when it comes back.
 #[derive(Debug)]
-struct Manager(ConnectionManager<PgConnection>);
+struct Manager {
+    connections: ConnectionManager<PgConnection>,
+    /// Sent once on each new connection (the search connections' statement timeout, and their plans
+    /// made for each search's own words and instant): settings of the session, not statements at every
+    /// use.
+    setup: Option<String>,
+}
 
 impl ManageConnection for Manager {
     type Connection = Link;
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<Link, Self::Error> {
-        self.0.connect().map(|conn| Link { conn, lost: false })
+        let mut conn = self.connections.connect()?;
+        if let Some(setup) = &self.setup {
+            diesel::connection::SimpleConnection::batch_execute(&mut conn, setup)
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(Link { conn, lost: false })
     }
 
     fn is_valid(&self, link: &mut Link) -> Result<(), Self::Error> {
-        self.0.is_valid(&mut link.conn)
+        self.connections.is_valid(&mut link.conn)
     }
 
     fn has_broken(&self, link: &mut Link) -> bool {
-        link.lost || self.0.has_broken(&mut link.conn)
+        link.lost || self.connections.has_broken(&mut link.conn)
     }
 }
 
@@ -128,18 +139,26 @@ impl Database {
         let mut conn = PgConnection::establish(&config.url)
             .map_err(|error| RepoError::Unavailable(format!("{CANNOT_CONNECT}: {error}")))?;
         migrate(&mut conn)?;
-        let pool = |size: u32| {
+        let pool = |size: u32, setup: Option<String>| {
             Pool::builder()
                 .max_size(size)
                 .connection_timeout(config.connection_timeout)
                 .error_handler(Box::new(LogErrors))
                 .test_on_check_out(false)
-                .build(Manager(ConnectionManager::new(config.url.clone())))
+                .build(Manager {
+                    connections: ConnectionManager::new(config.url.clone()),
+                    setup,
+                })
                 .map_err(|error| RepoError::Unavailable(format!("cannot open the PostgreSQL pool: {error}")))
         };
         Ok(Self {
-            pool: pool(config.pool_size.max(1))?,
-            search_pool: pool(SEARCH_POOL_SIZE)?,
+            pool: pool(config.pool_size.max(1), None)?,
+            search_pool: pool(
+                SEARCH_POOL_SIZE,
+                Some(format!(
+                    "SET statement_timeout = {SEARCH_TIMEOUT_MS}; SET plan_cache_mode = force_custom_plan"
+                )),
+            )?,
             url: config.url.as_str().into(),
             breaker: std::sync::Arc::default(),
             search_counts: std::sync::Arc::default(),
@@ -296,13 +315,7 @@ impl Database {
             "search",
             None,
             || true,
-            |conn| {
-                in_snapshot(conn, |conn| {
-                    diesel::sql_query(format!("SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS}"))
-                        .execute(conn)?;
-                    work(conn)
-                })
-            },
+            |conn| in_snapshot(conn, &mut work),
         )
         .map_err(|error| match error {
             RepoError::Unavailable(ref why) if why.starts_with(NO_CONNECTION) => {
@@ -395,13 +408,28 @@ pub(crate) fn now() -> chrono::NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(3)
 }
 
+/// A new, empty database on the test server, migrated and opened with a pool of two connections;
+/// `None` when there is no PostgreSQL here.
+#[cfg(test)]
+pub(crate) fn small_database() -> Option<Database> {
+    let url = crate::testing::fresh_database()?;
+    Some(
+        Database::open(&PgConfig {
+            url,
+            pool_size: 2,
+            connection_timeout: Duration::from_secs(10),
+        })
+        .expect("a fresh test database opens and migrates"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_search_past_its_time_is_cancelled_as_unavailable_and_other_reads_go_on() {
-        let Some(db) = crate::testing::small_database() else {
+        let Some(db) = crate::db::small_database() else {
             return;
         };
         let slow = db.read_for_search(|conn| {

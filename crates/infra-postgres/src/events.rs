@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt};
 use plaza_domain::event::{
     Capacity, Event, EventChanges, EventImage, EventQuery, EventRepository, ImageAlt, NewEvent, TimeWindow,
 };
@@ -17,7 +17,17 @@ use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::events;
 use crate::search::{self, PageIds};
+use crate::sql::Sql;
 use crate::waitlist;
+
+/// The columns of [`EventRow`], for hand-written statements that answer an event.
+macro_rules! event_columns {
+    () => {
+        "id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, max_tickets, \
+         owner_id, created_at, venue, address, latitude, longitude, online_url, image, image_alt, revision, \
+         changed_at"
+    };
+}
 
 #[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = events, check_for_backend(Pg))]
@@ -174,7 +184,7 @@ pub(crate) fn feed_of(
     from: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Event>, StoreError> {
-    let feed: FeedIds = diesel::sql_query(
+    let feed: FeedIds = Sql::new(
         "WITH RECURSIVE held(event_id) AS ( \
            SELECT min(event_id) FROM tickets WHERE holder_id = $1 AND status <> 'cancelled' \
            UNION ALL \
@@ -187,9 +197,9 @@ pub(crate) fn feed_of(
          SELECT array(SELECT e.id FROM feed JOIN events e ON e.id = feed.id \
            WHERE e.event_time >= $2 ORDER BY e.event_time, e.id LIMIT $3) AS ids",
     )
-    .bind::<BigInt, _>(user.get())
-    .bind::<Timestamp, _>(from.naive_utc())
-    .bind::<BigInt, _>(limit)
+    .int(user.get())
+    .timestamp(from.naive_utc())
+    .int(limit)
     .get_result(conn)?;
     load_in_order(conn, &feed.ids)
 }
@@ -265,11 +275,11 @@ impl EventRepository for PgEventRepository {
                         TimeWindow::Upcoming(now) => ("upcoming", now),
                         TimeWindow::Past(now) => ("past", now),
                     };
-                    diesel::sql_query("SELECT total, ids FROM event_list_page($1, $2, $3, $4)")
-                        .bind::<Text, _>(list)
-                        .bind::<Timestamp, _>(instant.naive_utc())
-                        .bind::<BigInt, _>(limit)
-                        .bind::<BigInt, _>(offset)
+                    Sql::new("SELECT total, ids FROM event_list_page($1, $2, $3, $4)")
+                        .text(list)
+                        .timestamp(instant.naive_utc())
+                        .int(limit)
+                        .int(offset)
                         .get_result(conn)?
                 }
                 (Some(terms), window) => {
@@ -301,15 +311,15 @@ impl EventRepository for PgEventRepository {
                 TimeWindow::Upcoming(now) => ("event_time >= $2", "event_time, id", now.naive_utc()),
                 TimeWindow::Past(now) => ("event_time < $2", "event_time DESC, id DESC", now.naive_utc()),
             };
-            let page: PageIds = diesel::sql_query(format!(
+            let page: PageIds = Sql::shaped(format!(
                 "SELECT (SELECT count(*) FROM events WHERE owner_id = $1 AND {condition}) AS total, \
                  array(SELECT id FROM events WHERE owner_id = $1 AND {condition} \
                        ORDER BY {order} LIMIT $3 OFFSET $4) AS ids"
             ))
-            .bind::<BigInt, _>(owner.get())
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .bind::<BigInt, _>(offset)
+            .int(owner.get())
+            .timestamp(now)
+            .int(limit)
+            .int(offset)
             .get_result(conn)?;
             Ok(Page {
                 items: load_in_order(conn, &page.ids)?,
@@ -441,14 +451,15 @@ impl EventRepository for PgEventRepository {
         self.db.write(|conn| {
             // Check and write in one statement: the row changes only if the sale still fits. Racing
             // purchases queue on the row lock, and each re-checks the condition on the row it then sees.
-            let sold: Option<EventRow> = diesel::update(
-                events::table
-                    .find(id.get())
-                    .filter((events::tickets_sold + quantity).le(events::max_tickets))
-                    .filter(events::event_time.gt(now.naive_utc())),
-            )
-            .set(events::tickets_sold.eq(events::tickets_sold + quantity))
-            .returning(EventRow::as_returning())
+            // Hand-written: Diesel prepares its `UPDATE`s again at every call.
+            let sold: Option<EventRow> = Sql::new(concat!(
+                "UPDATE events SET tickets_sold = tickets_sold + $2 \
+                 WHERE id = $1 AND tickets_sold + $2 <= max_tickets AND event_time > $3 RETURNING ",
+                event_columns!()
+            ))
+            .int(id.get())
+            .int(quantity)
+            .timestamp(now.naive_utc())
             .get_result(conn)
             .optional()?;
             match sold {
@@ -615,7 +626,7 @@ mod tests {
 
     #[test]
     fn a_search_page_is_the_same_whichever_way_it_is_read() {
-        let Some(db) = crate::testing::small_database() else {
+        let Some(db) = crate::db::small_database() else {
             return;
         };
         // Every other event is about music, one in a hundred about zanzibar, the latest fifth are late:
@@ -710,7 +721,7 @@ mod tests {
 
     #[test]
     fn deep_pages_and_both_sides_of_an_instant_through_bucket_counts_match_stepping_over_every_row() {
-        let Some(db) = crate::testing::small_database() else {
+        let Some(db) = crate::db::small_database() else {
             return;
         };
         // 3,000 events across about 45 days (about 60 buckets of ~18 hours, three events to a time, and

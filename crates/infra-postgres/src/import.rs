@@ -615,7 +615,7 @@ mod tests {
 
     #[test]
     fn every_table_the_migrations_create_is_copied_or_said_why_not() {
-        let Some(db) = crate::testing::small_database() else {
+        let Some(db) = crate::db::small_database() else {
             return;
         };
         let tables: Vec<String> = db

@@ -25,6 +25,7 @@ mod reports;
 mod schema;
 mod search;
 mod sessions;
+mod sql;
 mod stores;
 mod stream_tickets;
 mod tickets;

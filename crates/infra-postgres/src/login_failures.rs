@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Timestamp};
 use plaza_domain::RepoError;
 use plaza_domain::login::{FailureLimits, Reservation, SharedLoginFailures, name_key};
 
 use crate::db::{Conn, Database};
 use crate::error::StoreError;
+use crate::sql::Sql;
 
 /// Expired rows removed per recorded failure: enough to keep up with any rate of new ones, few enough
 /// that no attempt pays for a backlog.
@@ -53,19 +54,19 @@ fn recent(
     since: NaiveDateTime,
 ) -> Result<Recent, StoreError> {
     let found = match name {
-        Some(name) => diesel::sql_query(
+        Some(name) => Sql::new(
             "SELECT count(*) AS failures, min(at) AS oldest FROM login_failures \
              WHERE client = $1 AND name = $2 AND at > $3",
         )
-        .bind::<Text, _>(client)
-        .bind::<Text, _>(name)
-        .bind::<Timestamp, _>(since)
+        .text(client)
+        .text(name)
+        .timestamp(since)
         .get_result(conn)?,
-        None => diesel::sql_query(
+        None => Sql::new(
             "SELECT count(*) AS failures, min(at) AS oldest FROM login_failures WHERE client = $1 AND at > $2",
         )
-        .bind::<Text, _>(client)
-        .bind::<Timestamp, _>(since)
+        .text(client)
+        .timestamp(since)
         .get_result(conn)?,
     };
     Ok(found)
@@ -85,15 +86,15 @@ impl SharedLoginFailures for PgLoginFailures {
         self.db.write(|conn| {
             // One client's attempts are decided one at a time, whichever instance they reach: the
             // counts read below cannot change before this transaction records its own.
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind::<Text, _>(client)
+            Sql::new("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .text(client)
                 .execute(conn)?;
-            diesel::sql_query(
+            Sql::new(
                 "DELETE FROM login_failures WHERE id IN \
                  (SELECT id FROM login_failures WHERE at <= $1 ORDER BY at LIMIT $2)",
             )
-            .bind::<Timestamp, _>(since)
-            .bind::<BigInt, _>(SWEEP_ROWS)
+            .timestamp(since)
+            .int(SWEEP_ROWS)
             .execute(conn)?;
             let by_name = recent(conn, client, Some(&name), since)?;
             if by_name.failures.unsigned_abs() >= limits.per_name {
@@ -103,13 +104,12 @@ impl SharedLoginFailures for PgLoginFailures {
             if by_client.failures.unsigned_abs() >= limits.per_client {
                 return Ok(Err(wait(by_client.oldest, limits.window, now)));
             }
-            let recorded: Id = diesel::sql_query(
-                "INSERT INTO login_failures (client, name, at) VALUES ($1, $2, $3) RETURNING id",
-            )
-            .bind::<Text, _>(client)
-            .bind::<Text, _>(&name)
-            .bind::<Timestamp, _>(now)
-            .get_result(conn)?;
+            let recorded: Id =
+                Sql::new("INSERT INTO login_failures (client, name, at) VALUES ($1, $2, $3) RETURNING id")
+                    .text(client)
+                    .text(&name)
+                    .timestamp(now)
+                    .get_result(conn)?;
             Ok(Ok(Reservation(recorded.id)))
         })
     }
@@ -120,13 +120,13 @@ impl SharedLoginFailures for PgLoginFailures {
         clear_name: Option<(String, String)>,
     ) -> Result<(), RepoError> {
         self.db.write(|conn| {
-            diesel::sql_query("DELETE FROM login_failures WHERE id = $1")
-                .bind::<BigInt, _>(reservation.0)
+            Sql::new("DELETE FROM login_failures WHERE id = $1")
+                .int(reservation.0)
                 .execute(conn)?;
             if let Some((client, name)) = &clear_name {
-                diesel::sql_query("DELETE FROM login_failures WHERE client = $1 AND name = $2")
-                    .bind::<Text, _>(client)
-                    .bind::<Text, _>(name_key(name))
+                Sql::new("DELETE FROM login_failures WHERE client = $1 AND name = $2")
+                    .text(client)
+                    .text(name_key(name))
                     .execute(conn)?;
             }
             Ok(())

@@ -16,6 +16,7 @@ use plaza_domain::{MailId, RepoError, UserId};
 use crate::db::{Conn, Database};
 use crate::error::StoreError;
 use crate::schema::{email_verifications, mail_outbox, notifications, users};
+use crate::sql::Sql;
 
 /// Writes `outgoing` to the outbox, due at once, inside the caller's transaction.
 pub(crate) fn enqueue(conn: &mut Conn, outgoing: &OutgoingMail) -> QueryResult<MailId> {
@@ -215,10 +216,10 @@ impl MailOutbox for PgMail {
         limit: u32,
     ) -> Result<Vec<QueuedMail>, RepoError> {
         self.db.write(|conn| {
-            let mut rows: Vec<QueuedRow> = diesel::sql_query(CLAIM)
-                .bind::<Timestamp, _>(now.naive_utc())
-                .bind::<Timestamp, _>(lease_until.naive_utc())
-                .bind::<BigInt, _>(i64::from(limit))
+            let mut rows: Vec<QueuedRow> = Sql::new(CLAIM)
+                .timestamp(now.naive_utc())
+                .timestamp(lease_until.naive_utc())
+                .int(i64::from(limit))
                 .load(conn)?;
             rows.sort_by_key(|row| (row.created_at, row.id));
             Ok(rows

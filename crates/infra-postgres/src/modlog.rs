@@ -9,6 +9,7 @@ use plaza_domain::{ModLogId, Page, PageRequest, RepoError, UserId};
 use crate::db::{Conn, Database};
 use crate::error::StoreError;
 use crate::schema::modlog;
+use crate::sql::Sql;
 
 /// An entry to write, in the transaction of the act it records.
 pub(crate) struct Record<'a> {
@@ -122,7 +123,7 @@ impl ModLogRepository for PgModLog {
         self.db.read(|conn| {
             let (offset, limit) = page.offset_and_limit();
             let total: i64 = modlog::table.count().get_result(conn)?;
-            let rows = diesel::sql_query(
+            let rows = Sql::new(
                 "SELECT m.id, m.moderator_id, CASE WHEN mu.deleted_at IS NULL THEN mu.username ELSE 'deleted user' END AS moderator_username, m.action, m.role, \
                  m.target_kind, m.target_id, CASE WHEN tu.deleted_at IS NULL THEN tu.username ELSE 'deleted user' END AS target_username, m.reason, m.until, m.created_at \
                  FROM modlog m \
@@ -130,8 +131,8 @@ impl ModLogRepository for PgModLog {
                  LEFT JOIN users tu ON m.target_kind = 'user' AND tu.id = m.target_id \
                  ORDER BY m.id DESC LIMIT $1 OFFSET $2",
             )
-            .bind::<BigInt, _>(limit)
-            .bind::<BigInt, _>(offset)
+            .int(limit)
+            .int(offset)
             .load(conn)?;
             Ok(Page {
                 items: entries(rows)?,

@@ -12,8 +12,9 @@ use plaza_domain::{RepoError, UserId};
 use crate::db::Database;
 use crate::notifications::NotificationRow;
 use crate::schema::{mail_scan, notifications, users};
+use crate::sql::Sql;
 use crate::users::UserRow;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::BigInt;
 
 /// Leases the due accounts no other claim holds, in one statement.
 const CLAIM_DUE: &str = "UPDATE users SET notification_mail_due_at = $3 WHERE id IN (\
@@ -116,7 +117,7 @@ impl NotificationMailRepository for PgNotificationMail {
             }
             // Due now, or ten minutes after the account's last mail ([`EACH_MAIL_GAP`]) if that is later: a
             // claim then finds only accounts whose turn has come.
-            diesel::sql_query(
+            Sql::new(
                 "UPDATE users SET notification_mail_due_at = CASE \
                    WHEN notification_mailed_at IS NULL OR notification_mailed_at <= $1 THEN $2 \
                    ELSE notification_mailed_at + interval '10 minutes' END \
@@ -125,10 +126,10 @@ impl NotificationMailRepository for PgNotificationMail {
                    AND id IN (SELECT owner_id FROM notifications WHERE id > $3 AND id <= $4 \
                      AND kind NOT IN ('places_given', 'event_moved', 'event_cancelled'))",
             )
-            .bind::<Timestamp, _>((now - EACH_MAIL_GAP).naive_utc())
-            .bind::<Timestamp, _>(now.naive_utc())
-            .bind::<BigInt, _>(after)
-            .bind::<BigInt, _>(up_to)
+            .timestamp((now - EACH_MAIL_GAP).naive_utc())
+            .timestamp(now.naive_utc())
+            .int(after)
+            .int(up_to)
             .execute(conn)?;
             Ok(true)
         })
@@ -143,11 +144,11 @@ impl NotificationMailRepository for PgNotificationMail {
         per_mail: u32,
     ) -> Result<Vec<DueMail>, RepoError> {
         self.db.write(|conn| {
-            let ids: Vec<ClaimedId> = diesel::sql_query(CLAIM_DUE)
-                .bind::<Timestamp, _>(now.naive_utc())
-                .bind::<Timestamp, _>(each_since.naive_utc())
-                .bind::<Timestamp, _>(lease_until.naive_utc())
-                .bind::<BigInt, _>(i64::from(limit))
+            let ids: Vec<ClaimedId> = Sql::new(CLAIM_DUE)
+                .timestamp(now.naive_utc())
+                .timestamp(each_since.naive_utc())
+                .timestamp(lease_until.naive_utc())
+                .int(i64::from(limit))
                 .load(conn)?;
             let ids: Vec<i64> = ids.into_iter().map(|row| row.id).collect();
             let due: Vec<UserRow> = users::table

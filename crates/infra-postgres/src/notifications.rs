@@ -12,8 +12,17 @@ use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::{inbox_counts, notifications, users};
+use crate::sql::Sql;
 
-#[derive(Queryable, Selectable)]
+/// The columns of [`NotificationRow`], for hand-written statements that answer notifications.
+macro_rules! notification_columns {
+    () => {
+        "id, message, created_at, sender, sender_id, owner_id, event_id, is_read, kind, event_name, \
+         quantity, event_time"
+    };
+}
+
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = notifications, check_for_backend(Pg))]
 pub(crate) struct NotificationRow {
     id: i64,
@@ -51,26 +60,7 @@ impl From<NotificationRow> for Notification {
     }
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = notifications)]
-struct NotificationInsert<'a> {
-    message: &'a str,
-    created_at: NaiveDateTime,
-    sender: &'a str,
-    sender_id: i64,
-    owner_id: i64,
-    event_id: Option<i64>,
-    kind: &'a str,
-    event_name: Option<&'a str>,
-    quantity: Option<i64>,
-    event_time: Option<NaiveDateTime>,
-}
-
-/// Rows of one `INSERT`: 10 values each, well below PostgreSQL's 65,535 bound values per statement.
-const ROWS_PER_STATEMENT: usize = 5_000;
-
-/// Writes `notifications` in as few statements as the bound-value limit allows, in ascending recipient
-/// order; returned by ascending id.
+/// Writes `notifications` in one statement, in ascending recipient order; returned by ascending id.
 pub(crate) fn insert_all(
     conn: &mut Conn,
     notifications: &[NewNotification],
@@ -93,33 +83,48 @@ pub(crate) fn insert_all(
         .filter(|n| !deleted.contains(&n.owner_id.get()))
         .collect();
     ordered.sort_by_key(|n| n.owner_id);
-    let rows: Vec<NotificationInsert<'_>> = ordered
-        .into_iter()
-        .map(|n| NotificationInsert {
-            message: n.message.as_str(),
-            created_at,
-            sender: n.sender.as_str(),
-            sender_id: n.sender_id.get(),
-            owner_id: n.owner_id.get(),
-            event_id: n.event_id.map(|event| event.get()),
-            kind: n.subject.kind(),
-            event_name: n.subject.event_name(),
-            quantity: n.subject.quantity(),
-            event_time: n.subject.event_time().map(|at| at.naive_utc()),
-        })
-        .collect();
-    // PostgreSQL binds at most 65,535 values to a statement: a large batch (an event's every holder) goes
-    // in several statements, still in ascending recipient order.
-    let mut inserted: Vec<NotificationRow> = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        inserted.extend(
-            diesel::insert_into(notifications::table)
-                .values(chunk)
-                .returning(NotificationRow::as_returning())
-                .get_results::<NotificationRow>(conn)?,
-        );
-    }
-    // A multi-row INSERT takes its ids in the order of its rows; RETURNING promises no order of its own.
+    // One statement whatever the number of rows, each column one bound array: prepared once per
+    // connection, where Diesel's multi-row `INSERT` (ten bound values a row) was parsed and planned at
+    // every comment.
+    let mut inserted: Vec<NotificationRow> = Sql::new(concat!(
+        "INSERT INTO notifications (message, created_at, sender, sender_id, owner_id, event_id, kind, \
+                                    event_name, quantity, event_time) \
+         SELECT message, $1, sender, sender_id, owner_id, event_id, kind, event_name, quantity, event_time \
+         FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], \
+                     $8::text[], $9::bigint[], $10::timestamp[]) WITH ORDINALITY \
+           AS written (message, sender, sender_id, owner_id, event_id, kind, event_name, quantity, \
+                       event_time, n) \
+         ORDER BY n RETURNING ",
+        notification_columns!()
+    ))
+    .timestamp(created_at)
+    .texts(ordered.iter().map(|n| n.message.as_str().to_owned()).collect())
+    .texts(ordered.iter().map(|n| n.sender.as_str().to_owned()).collect())
+    .ints(ordered.iter().map(|n| n.sender_id.get()).collect())
+    .ints(ordered.iter().map(|n| n.owner_id.get()).collect())
+    .nullable_ints(
+        ordered
+            .iter()
+            .map(|n| n.event_id.map(|event| event.get()))
+            .collect(),
+    )
+    .texts(ordered.iter().map(|n| n.subject.kind().to_owned()).collect())
+    .nullable_texts(
+        ordered
+            .iter()
+            .map(|n| n.subject.event_name().map(str::to_owned))
+            .collect(),
+    )
+    .nullable_ints(ordered.iter().map(|n| n.subject.quantity()).collect())
+    .nullable_timestamps(
+        ordered
+            .iter()
+            .map(|n| n.subject.event_time().map(|at| at.naive_utc()))
+            .collect(),
+    )
+    .load(conn)?;
+    // The rows take their ids in the order the `SELECT` gives them (`ORDER BY n`); RETURNING promises no
+    // order of its own.
     inserted.sort_by_key(|row| row.id);
     Ok(inserted.into_iter().map(Notification::from).collect())
 }

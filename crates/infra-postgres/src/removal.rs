@@ -18,6 +18,7 @@ use crate::events::EventRow;
 use crate::modlog;
 use crate::posts::PostRow;
 use crate::schema::{comments, posts};
+use crate::sql::Sql;
 use chrono::NaiveDateTime;
 
 /// A removed row: the live table's columns, and when it was removed.
@@ -58,11 +59,11 @@ pub(crate) fn remove_in(
 ) -> Result<(Vec<UserId>, Option<String>), StoreError> {
     let at = removal.at.naive_utc();
     let by = removal.by.get();
-    let kept = |sql: &str, conn: &mut Conn| -> Result<(), StoreError> {
-        let copied = diesel::sql_query(sql)
-            .bind::<Timestamp, _>(at)
-            .bind::<BigInt, _>(by)
-            .bind::<BigInt, _>(removal.item.target().id)
+    let kept = |sql: &'static str, conn: &mut Conn| -> Result<(), StoreError> {
+        let copied = Sql::new(sql)
+            .timestamp(at)
+            .int(by)
+            .int(removal.item.target().id)
             .execute(conn)?;
         match copied {
             0 => Err(RepoError::NotFound.into()),
@@ -76,9 +77,7 @@ pub(crate) fn remove_in(
         Removable::Post(_) => "SELECT id FROM posts WHERE id = $1 FOR UPDATE",
         Removable::Event(_) => "SELECT id FROM events WHERE id = $1 FOR UPDATE",
     };
-    let locked = diesel::sql_query(lock)
-        .bind::<BigInt, _>(removal.item.target().id)
-        .execute(conn)?;
+    let locked = Sql::new(lock).int(removal.item.target().id).execute(conn)?;
     if locked == 0 {
         return Err(RepoError::NotFound.into());
     }
@@ -162,12 +161,12 @@ impl RemovalRepository for PgRemovals {
 
     fn removed_comment(&self, event: EventId, id: CommentId) -> Result<Option<Removed<Comment>>, RepoError> {
         self.db.read(|conn| {
-            let kept: Option<KeptComment> = diesel::sql_query(
+            let kept: Option<KeptComment> = Sql::new(
                 "SELECT id, content, event_id, owner_id, created_at, edited_at, removed_at, removed_by \
                  FROM removed_comments WHERE id = $1 AND event_id = $2",
             )
-            .bind::<BigInt, _>(id.get())
-            .bind::<BigInt, _>(event.get())
+            .int(id.get())
+            .int(event.get())
             .get_result(conn)
             .optional()?;
             Ok(kept.map(Removed::from))
@@ -176,11 +175,11 @@ impl RemovalRepository for PgRemovals {
 
     fn removed_post(&self, id: PostId) -> Result<Option<Removed<Post>>, RepoError> {
         self.db.read(|conn| {
-            let kept: Option<KeptPost> = diesel::sql_query(
+            let kept: Option<KeptPost> = Sql::new(
                 "SELECT id, title, content, owner_id, created_at, edited_at, removed_at, removed_by \
                  FROM removed_posts WHERE id = $1",
             )
-            .bind::<BigInt, _>(id.get())
+            .int(id.get())
             .get_result(conn)
             .optional()?;
             Ok(kept.map(Removed::from))
@@ -189,12 +188,12 @@ impl RemovalRepository for PgRemovals {
 
     fn removed_event(&self, id: EventId) -> Result<Option<Removed<Event>>, RepoError> {
         self.db.read(|conn| {
-            let kept: Option<KeptEvent> = diesel::sql_query(
+            let kept: Option<KeptEvent> = Sql::new(
                 "SELECT id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, \
                  max_tickets, owner_id, created_at, venue, address, latitude, longitude, online_url, image, \
                  image_alt, revision, changed_at, removed_at, removed_by FROM removed_events WHERE id = $1",
             )
-            .bind::<BigInt, _>(id.get())
+            .int(id.get())
             .get_result(conn)
             .optional()?;
             Ok(kept.map(Removed::from))

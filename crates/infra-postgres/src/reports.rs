@@ -16,6 +16,7 @@ use plaza_domain::{Conflict, RepoError, ReportId, UserId};
 
 use crate::db::{Conn, Database};
 use crate::error::StoreError;
+use crate::sql::Sql;
 use chrono::NaiveDateTime;
 
 #[derive(QueryableByName)]
@@ -104,8 +105,8 @@ struct Username {
 /// The account's user name while it lives: a missing or deleted author is not banned.
 fn username(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
     Ok(
-        diesel::sql_query("SELECT username FROM users WHERE id = $1 AND deleted_at IS NULL")
-            .bind::<BigInt, _>(id)
+        Sql::new("SELECT username FROM users WHERE id = $1 AND deleted_at IS NULL")
+            .int(id)
             .get_result::<Username>(conn)
             .optional()?
             .map(|row| row.username),
@@ -119,8 +120,8 @@ fn content(
     author_username: Option<String>,
     author_role: Option<String>,
 ) -> Result<Option<ReportedContent>, StoreError> {
-    let Some(row) = diesel::sql_query(content_query(target.kind))
-        .bind::<BigInt, _>(target.id)
+    let Some(row) = Sql::new(content_query(target.kind))
+        .int(target.id)
         .get_result::<ContentRow>(conn)
         .optional()?
     else {
@@ -179,8 +180,8 @@ fn report_without_content(row: ReportRow) -> Result<Report, StoreError> {
 }
 
 fn find(conn: &mut Conn, id: ReportId) -> Result<Option<Report>, StoreError> {
-    let row: Option<ReportRow> = diesel::sql_query(concat!(report_select!(), "WHERE r.id = $1"))
-        .bind::<BigInt, _>(id.get())
+    let row: Option<ReportRow> = Sql::new(concat!(report_select!(), "WHERE r.id = $1"))
+        .int(id.get())
         .get_result(conn)
         .optional()?;
     row.map(|row| report(conn, row)).transpose()
@@ -194,13 +195,13 @@ struct Author {
 
 /// The author of a live target, or `None` when it is not there (a deleted account is not).
 fn author(conn: &mut Conn, target: ModTarget) -> QueryResult<Option<i64>> {
-    diesel::sql_query(match target.kind {
+    Sql::new(match target.kind {
         TargetKind::Comment => "SELECT owner_id AS author FROM comments WHERE id = $1",
         TargetKind::Post => "SELECT owner_id AS author FROM posts WHERE id = $1",
         TargetKind::Event => "SELECT owner_id AS author FROM events WHERE id = $1",
         TargetKind::User => "SELECT id AS author FROM users WHERE id = $1 AND deleted_at IS NULL",
     })
-    .bind::<BigInt, _>(target.id)
+    .int(target.id)
     .get_result::<Author>(conn)
     .optional()
     .map(|row| row.map(|row| row.author))
@@ -228,29 +229,29 @@ impl ReportRepository for PgReports {
     fn create(&self, new: NewReport) -> Result<Report, RepoError> {
         self.db.write(|conn| {
             let author = author(conn, new.target)?.ok_or(RepoError::NotFound)?;
-            let open = diesel::sql_query(
+            let open = Sql::new(
                 "SELECT count(*) AS count FROM reports \
                  WHERE reporter_id = $1 AND target_kind = $2 AND target_id = $3 AND resolved_at IS NULL",
             )
-            .bind::<BigInt, _>(new.reporter.get())
-            .bind::<Text, _>(new.target.kind.as_str())
-            .bind::<BigInt, _>(new.target.id)
+            .int(new.reporter.get())
+            .text(new.target.kind.as_str())
+            .int(new.target.id)
             .get_result::<Count>(conn)?;
             if open.count > 0 {
                 return Err(RepoError::Conflict(Conflict::AlreadyReported).into());
             }
             // A report racing this one past the check above meets the unique index: `AlreadyReported`.
-            let id = diesel::sql_query(
+            let id = Sql::new(
                 "INSERT INTO reports (reporter_id, target_kind, target_id, author_id, reason, note, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id AS author",
             )
-            .bind::<BigInt, _>(new.reporter.get())
-            .bind::<Text, _>(new.target.kind.as_str())
-            .bind::<BigInt, _>(new.target.id)
-            .bind::<BigInt, _>(author)
-            .bind::<Text, _>(new.reason.as_str())
-            .bind::<Text, _>(new.note.as_str())
-            .bind::<Timestamp, _>(new.at.naive_utc())
+            .int(new.reporter.get())
+            .text(new.target.kind.as_str())
+            .int(new.target.id)
+            .int(author)
+            .text(new.reason.as_str())
+            .text(new.note.as_str())
+            .timestamp(new.at.naive_utc())
             .get_result::<Author>(conn)?
             .author;
             find(conn, ReportId::from_stored(id))?.ok_or_else(|| RepoError::NotFound.into())
@@ -268,13 +269,13 @@ impl ReportRepository for PgReports {
         limit: u32,
     ) -> Result<Vec<Report>, RepoError> {
         self.db.read(|conn| {
-            let rows: Vec<ReportRow> = diesel::sql_query(concat!(
+            let rows: Vec<ReportRow> = Sql::new(concat!(
                 report_select!(),
                 "WHERE r.reporter_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3"
             ))
-            .bind::<BigInt, _>(reporter.get())
-            .bind::<BigInt, _>(after.map_or(0, ReportId::get))
-            .bind::<BigInt, _>(i64::from(limit))
+            .int(reporter.get())
+            .int(after.map_or(0, ReportId::get))
+            .int(i64::from(limit))
             .load(conn)?;
             rows.into_iter().map(report_without_content).collect()
         })
@@ -299,11 +300,8 @@ impl ReportRepository for PgReports {
                     ),
                 ),
             };
-            let total = diesel::sql_query(count).get_result::<Count>(conn)?.count;
-            let rows: Vec<ReportRow> = diesel::sql_query(rows)
-                .bind::<BigInt, _>(limit)
-                .bind::<BigInt, _>(offset)
-                .load(conn)?;
+            let total = Sql::new(count).get_result::<Count>(conn)?.count;
+            let rows: Vec<ReportRow> = Sql::new(rows).int(limit).int(offset).load(conn)?;
             let items = rows
                 .into_iter()
                 .map(|row| report(conn, row))
@@ -322,12 +320,11 @@ impl ReportRepository for PgReports {
     ) -> Result<Notified<(Report, Option<String>)>, RepoError> {
         self.db.write(|conn| {
             // Locked: two moderators resolving it at once act one after the other.
-            let row: ReportRow =
-                diesel::sql_query(concat!(report_select!(), "WHERE r.id = $1 FOR UPDATE OF r"))
-                    .bind::<BigInt, _>(order.report.get())
-                    .get_result(conn)
-                    .optional()?
-                    .ok_or(RepoError::NotFound)?;
+            let row: ReportRow = Sql::new(concat!(report_select!(), "WHERE r.id = $1 FOR UPDATE OF r"))
+                .int(order.report.get())
+                .get_result(conn)
+                .optional()?
+                .ok_or(RepoError::NotFound)?;
             if row.resolved_at.is_some() {
                 return Err(RepoError::Conflict(Conflict::ReportResolved).into());
             }
@@ -381,16 +378,16 @@ impl ReportRepository for PgReports {
                     Err(other) => return Err(other),
                 }
             }
-            diesel::sql_query(
+            Sql::new(
                 "UPDATE reports SET resolved_at = $1, action = $2, resolution_note = $3, moderator_id = $4 \
                  WHERE target_kind = $5 AND target_id = $6 AND resolved_at IS NULL",
             )
-            .bind::<Timestamp, _>(order.at.naive_utc())
-            .bind::<Text, _>(order.action.as_str())
-            .bind::<Text, _>(order.note.as_str())
-            .bind::<BigInt, _>(order.by.get())
-            .bind::<Text, _>(target.kind.as_str())
-            .bind::<BigInt, _>(target.id)
+            .timestamp(order.at.naive_utc())
+            .text(order.action.as_str())
+            .text(order.note.as_str())
+            .int(order.by.get())
+            .text(target.kind.as_str())
+            .int(target.id)
             .execute(conn)?;
             let report = find(conn, order.report)?.ok_or(RepoError::NotFound)?;
             Ok(Notified {

@@ -24,13 +24,14 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt};
 use plaza_domain::count_memo::CountMemo;
 use plaza_domain::event::TimeWindow;
 use plaza_domain::search::SearchTerms;
 
 use crate::db::Conn;
 use crate::error::StoreError;
+use crate::sql::Sql;
 
 /// One page of event ids in list order, and the total they are a page of (a search's, or the list's).
 #[derive(QueryableByName)]
@@ -153,11 +154,11 @@ fn count_matches(
 ) -> Result<i64, StoreError> {
     let key = format!("{condition} {} {query}", memo.before);
     memo.counts.get_or_count(&key, memo.version, || {
-        Ok(diesel::sql_query(format!(
+        Ok(Sql::shaped(format!(
             "SELECT count(*) AS count FROM events WHERE search_vector @@ CAST($1 AS tsquery) AND {condition}"
         ))
-        .bind::<Text, _>(query)
-        .bind::<Timestamp, _>(instant)
+        .text(query)
+        .timestamp(instant)
         .get_result::<Count>(conn)?
         .count)
     })
@@ -175,14 +176,14 @@ pub(crate) fn page(
     let query = &tsquery(terms);
     let (side, instant) = Side::of(window);
     let key = counted_key(terms);
-    let sizes: Sizes = diesel::sql_query(
+    let sizes: Sizes = Sql::new(
         "SELECT total.events, events_before($1) AS before, \
                 coalesce((SELECT events FROM search_key_counts WHERE key = $2), 0) AS keyed, \
                 total.search_version AS version \
          FROM event_total AS total",
     )
-    .bind::<Timestamp, _>(instant)
-    .bind::<Text, _>(key.as_deref().unwrap_or_default())
+    .timestamp(instant)
+    .text(key.as_deref().unwrap_or_default())
     .get_result(conn)?;
     let (inside, outside) = match window {
         TimeWindow::All => (sizes.events, 0),
@@ -215,16 +216,16 @@ pub(crate) fn page(
         // The inner `LIMIT` also keeps the search out of the ordered scan, so the planner cannot turn it
         // back into a bitmap of every match.
         let ids = ids_of(
-            diesel::sql_query(format!(
+            Sql::shaped(format!(
                 "SELECT id FROM (SELECT id, event_time, search_vector FROM events WHERE {condition} \
                                  ORDER BY {order} LIMIT $5) listed \
                  WHERE search_vector @@ CAST($1 AS tsquery) ORDER BY {order} LIMIT $3 OFFSET $4"
             ))
-            .bind::<Text, _>(query)
-            .bind::<Timestamp, _>(instant)
-            .bind::<BigInt, _>(limit)
-            .bind::<BigInt, _>(offset)
-            .bind::<BigInt, _>(expected.saturating_mul(4)),
+            .text(query)
+            .timestamp(instant)
+            .int(limit)
+            .int(offset)
+            .int(expected.saturating_mul(4)),
             conn,
         )?;
         if i64::try_from(ids.len()).is_ok_and(|found| found == wanted) {
@@ -233,16 +234,16 @@ pub(crate) fn page(
     }
     // Materialized, so the planner cannot instead walk the time index filtering every event.
     let ids = ids_of(
-        diesel::sql_query(format!(
+        Sql::shaped(format!(
             "WITH matches AS MATERIALIZED \
                (SELECT id, event_time FROM events \
                 WHERE search_vector @@ CAST($1 AS tsquery) AND {condition}) \
              SELECT id FROM matches ORDER BY {order} LIMIT $3 OFFSET $4"
         ))
-        .bind::<Text, _>(query)
-        .bind::<Timestamp, _>(instant)
-        .bind::<BigInt, _>(limit)
-        .bind::<BigInt, _>(offset),
+        .text(query)
+        .timestamp(instant)
+        .int(limit)
+        .int(offset),
         conn,
     )?;
     Ok(PageIds { total, ids })

@@ -12,6 +12,7 @@ use plaza_domain::{RepoError, SessionId, UserId};
 
 use crate::db::{Conn, Database};
 use crate::error::StoreError;
+use crate::sql::Sql;
 
 #[derive(diesel::QueryableByName)]
 struct Row {
@@ -92,8 +93,8 @@ impl PgSessions {
 }
 
 fn end(conn: &mut Conn, session: i64) -> Result<usize, StoreError> {
-    Ok(diesel::sql_query("DELETE FROM sessions WHERE id = $1")
-        .bind::<BigInt, _>(session)
+    Ok(Sql::new("DELETE FROM sessions WHERE id = $1")
+        .int(session)
         .execute(conn)?)
 }
 
@@ -121,35 +122,35 @@ impl SessionRepository for PgSessions {
                 .first::<i64>(conn)
                 .optional()?
                 .ok_or(RepoError::NotFound)?;
-            diesel::sql_query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
-                .bind::<BigInt, _>(user)
-                .bind::<Timestamp, _>(now)
+            Sql::new("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
+                .int(user)
+                .timestamp(now)
                 .execute(conn)?;
-            diesel::sql_query(
+            Sql::new(
                 "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE user_id = $1 \
                  ORDER BY last_used_at DESC, id DESC OFFSET $2)",
             )
-            .bind::<BigInt, _>(user)
-            .bind::<BigInt, _>(MAX_PER_USER - 1)
+            .int(user)
+            .int(MAX_PER_USER - 1)
             .execute(conn)?;
             let started = first(
-                diesel::sql_query(concat!(
+                Sql::new(concat!(
                     "INSERT INTO sessions (user_id, device, remember, signed_in_at, created_at, \
                      last_used_at, expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING ",
                     columns!()
                 ))
-                .bind::<BigInt, _>(user)
-                .bind::<Text, _>(session.device.as_str())
-                .bind::<Bool, _>(session.remember)
-                .bind::<BigInt, _>(session.signed_in_at)
-                .bind::<Timestamp, _>(now)
-                .bind::<Timestamp, _>(session.expires_at.naive_utc())
+                .int(user)
+                .text(session.device.as_str())
+                .boolean(session.remember)
+                .int(session.signed_in_at)
+                .timestamp(now)
+                .timestamp(session.expires_at.naive_utc())
                 .load(conn)?,
             )
             .ok_or_else(|| RepoError::Internal("an inserted session was not returned".into()))?;
-            diesel::sql_query("INSERT INTO refresh_tokens (key, session_id, generation) VALUES ($1, $2, 0)")
-                .bind::<Text, _>(&session.refresh_key)
-                .bind::<BigInt, _>(started.id.get())
+            Sql::new("INSERT INTO refresh_tokens (key, session_id, generation) VALUES ($1, $2, 0)")
+                .text(&session.refresh_key)
+                .int(started.id.get())
                 .execute(conn)?;
             Ok(started)
         })
@@ -166,8 +167,8 @@ impl SessionRepository for PgSessions {
             return Ok(Renewal::Unknown);
         }
         self.db.write(|conn| {
-            let Some(token) = diesel::sql_query("SELECT session_id FROM refresh_tokens WHERE key = $1")
-                .bind::<Text, _>(presented)
+            let Some(token) = Sql::new("SELECT session_id FROM refresh_tokens WHERE key = $1")
+                .text(presented)
                 .load::<TokenOf>(conn)?
                 .into_iter()
                 .next()
@@ -176,17 +177,17 @@ impl SessionRepository for PgSessions {
             };
             // Renewals of one session take turns here; the ones that wait then read what the first
             // committed (each statement of a READ COMMITTED transaction sees the latest commits).
-            let Some(session) = diesel::sql_query(
+            let Some(session) = Sql::new(
                 "SELECT user_id, remember, expires_at, generation FROM sessions WHERE id = $1 FOR UPDATE",
             )
-            .bind::<BigInt, _>(token.session_id)
+            .int(token.session_id)
             .load::<Locked>(conn)?
             .into_iter()
             .next() else {
                 return Ok(Renewal::Unknown);
             };
-            let spent = diesel::sql_query("SELECT spent FROM refresh_tokens WHERE key = $1")
-                .bind::<Text, _>(presented)
+            let spent = Sql::new("SELECT spent FROM refresh_tokens WHERE key = $1")
+                .text(presented)
                 .load::<Spent>(conn)?
                 .into_iter()
                 .next()
@@ -203,28 +204,28 @@ impl SessionRepository for PgSessions {
                 return Ok(Renewal::Unknown);
             }
             let generation = session.generation + 1;
-            diesel::sql_query("UPDATE refresh_tokens SET spent = TRUE WHERE key = $1")
-                .bind::<Text, _>(presented)
+            Sql::new("UPDATE refresh_tokens SET spent = TRUE WHERE key = $1")
+                .text(presented)
                 .execute(conn)?;
-            diesel::sql_query("INSERT INTO refresh_tokens (key, session_id, generation) VALUES ($1, $2, $3)")
-                .bind::<Text, _>(next)
-                .bind::<BigInt, _>(token.session_id)
-                .bind::<BigInt, _>(generation)
+            Sql::new("INSERT INTO refresh_tokens (key, session_id, generation) VALUES ($1, $2, $3)")
+                .text(next)
+                .int(token.session_id)
+                .int(generation)
                 .execute(conn)?;
-            diesel::sql_query("DELETE FROM refresh_tokens WHERE session_id = $1 AND generation < $2")
-                .bind::<BigInt, _>(token.session_id)
-                .bind::<BigInt, _>(generation - SPENT_KEPT)
+            Sql::new("DELETE FROM refresh_tokens WHERE session_id = $1 AND generation < $2")
+                .int(token.session_id)
+                .int(generation - SPENT_KEPT)
                 .execute(conn)?;
             let renewed = first(
-                diesel::sql_query(concat!(
+                Sql::new(concat!(
                     "UPDATE sessions SET last_used_at = $1, expires_at = $2, generation = $3 \
                      WHERE id = $4 RETURNING ",
                     columns!()
                 ))
-                .bind::<Timestamp, _>(now.naive_utc())
-                .bind::<Timestamp, _>(expiry.of(session.remember).naive_utc())
-                .bind::<BigInt, _>(generation)
-                .bind::<BigInt, _>(token.session_id)
+                .timestamp(now.naive_utc())
+                .timestamp(expiry.of(session.remember).naive_utc())
+                .int(generation)
+                .int(token.session_id)
                 .load(conn)?,
             )
             .ok_or_else(|| RepoError::Internal("a renewed session was not returned".into()))?;
@@ -235,8 +236,8 @@ impl SessionRepository for PgSessions {
     fn find(&self, id: SessionId) -> Result<Option<Session>, RepoError> {
         self.db.look_up(|conn| {
             Ok(first(
-                diesel::sql_query(concat!("SELECT ", columns!(), " FROM sessions WHERE id = $1"))
-                    .bind::<BigInt, _>(id.get())
+                Sql::new(concat!("SELECT ", columns!(), " FROM sessions WHERE id = $1"))
+                    .int(id.get())
                     .load(conn)?,
             ))
         })
@@ -244,15 +245,15 @@ impl SessionRepository for PgSessions {
 
     fn list(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<Session>, RepoError> {
         self.db.read(|conn| {
-            let rows: Vec<Row> = diesel::sql_query(concat!(
+            let rows: Vec<Row> = Sql::new(concat!(
                 "SELECT ",
                 columns!(),
                 " FROM sessions WHERE user_id = $1 AND expires_at > $2 \
                  ORDER BY last_used_at DESC, id DESC LIMIT $3"
             ))
-            .bind::<BigInt, _>(user.get())
-            .bind::<Timestamp, _>(now.naive_utc())
-            .bind::<BigInt, _>(MAX_PER_USER)
+            .int(user.get())
+            .timestamp(now.naive_utc())
+            .int(MAX_PER_USER)
             .load(conn)?;
             Ok(rows.into_iter().map(Session::from).collect())
         })
@@ -260,9 +261,9 @@ impl SessionRepository for PgSessions {
 
     fn end(&self, user: UserId, id: SessionId) -> Result<bool, RepoError> {
         self.db.write(|conn| {
-            let ended = diesel::sql_query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
-                .bind::<BigInt, _>(id.get())
-                .bind::<BigInt, _>(user.get())
+            let ended = Sql::new("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+                .int(id.get())
+                .int(user.get())
                 .execute(conn)?;
             Ok(ended > 0)
         })
@@ -270,8 +271,8 @@ impl SessionRepository for PgSessions {
 
     fn end_all(&self, user: UserId) -> Result<u64, RepoError> {
         self.db.write(|conn| {
-            let ended = diesel::sql_query("DELETE FROM sessions WHERE user_id = $1")
-                .bind::<BigInt, _>(user.get())
+            let ended = Sql::new("DELETE FROM sessions WHERE user_id = $1")
+                .int(user.get())
                 .execute(conn)?;
             Ok(ended as u64)
         })

@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::RunQueryDsl;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Timestamp};
 use plaza_domain::live::{StreamTicket, StreamTicketStore};
 use plaza_domain::{RepoError, SessionId, UserId};
 
 use crate::db::Database;
+use crate::sql::Sql;
 
 #[derive(diesel::QueryableByName)]
 struct Redeemed {
@@ -43,20 +44,20 @@ impl StreamTicketStore for PgStreamTickets {
         now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
         self.db.write(|conn| {
-            diesel::sql_query("DELETE FROM stream_tickets WHERE expires_at < $1")
-                .bind::<Timestamp, _>(now.naive_utc())
+            Sql::new("DELETE FROM stream_tickets WHERE expires_at < $1")
+                .timestamp(now.naive_utc())
                 .execute(conn)?;
-            diesel::sql_query(
+            Sql::new(
                 "INSERT INTO stream_tickets \
                  (key, user_id, token_issued_at, token_expires_at, expires_at, session_id) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind::<Text, _>(key)
-            .bind::<BigInt, _>(ticket.user.get())
-            .bind::<BigInt, _>(ticket.token_issued_at)
-            .bind::<BigInt, _>(ticket.token_expires_at)
-            .bind::<Timestamp, _>(expires_at.naive_utc())
-            .bind::<diesel::sql_types::Nullable<BigInt>, _>(ticket.session.map(SessionId::get))
+            .text(key)
+            .int(ticket.user.get())
+            .int(ticket.token_issued_at)
+            .int(ticket.token_expires_at)
+            .timestamp(expires_at.naive_utc())
+            .nullable_int(ticket.session.map(SessionId::get))
             .execute(conn)?;
             Ok(())
         })
@@ -68,11 +69,11 @@ impl StreamTicketStore for PgStreamTickets {
             return Ok(None);
         }
         let taken: Option<Redeemed> = self.db.write(|conn| {
-            let rows: Vec<Redeemed> = diesel::sql_query(
+            let rows: Vec<Redeemed> = Sql::new(
                 "DELETE FROM stream_tickets WHERE key = $1 \
                  RETURNING user_id, token_issued_at, token_expires_at, session_id, expires_at",
             )
-            .bind::<Text, _>(key)
+            .text(key)
             .load(conn)?;
             Ok(rows.into_iter().next())
         })?;

@@ -46,20 +46,6 @@ pub fn fresh_database() -> Option<String> {
     Some(create_database(&server.base_url, &name))
 }
 
-/// A new, empty database on the test server, migrated and opened with a pool of two connections;
-/// `None` when there is no PostgreSQL here.
-pub fn small_database() -> Option<crate::Database> {
-    let url = fresh_database()?;
-    Some(
-        crate::Database::open(&crate::PgConfig {
-            url,
-            pool_size: 2,
-            connection_timeout: std::time::Duration::from_secs(10),
-        })
-        .expect("a fresh test database opens and migrates"),
-    )
-}
-
 fn create_database(base_url: &str, name: &str) -> String {
     let mut admin = PgConnection::establish(&format!("{base_url}/postgres"))
         .unwrap_or_else(|error| panic!("the test PostgreSQL refused a connection: {error}"));

@@ -13,6 +13,7 @@ use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, TicketId, Us
 
 use crate::db::{Conn, Database};
 use crate::error::StoreError;
+use crate::sql::Sql;
 
 /// A ticket's columns with its event's, as [`Row`] reads them (tickets `t`, events `e`).
 macro_rules! held_columns {
@@ -150,7 +151,7 @@ fn find(conn: &mut Conn, id: TicketId, for_update: bool) -> Result<Option<HeldTi
             " FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = $1"
         )
     };
-    let rows: Vec<Row> = diesel::sql_query(query).bind::<BigInt, _>(id.get()).load(conn)?;
+    let rows: Vec<Row> = Sql::new(query).int(id.get()).load(conn)?;
     Ok(held(rows)?.into_iter().next())
 }
 
@@ -192,24 +193,24 @@ impl TicketRepository for PgTickets {
         // `$2` null asks for every status.
         let status = status.map(TicketStatus::as_str);
         self.db.read(|conn| {
-            let rows: Vec<Row> = diesel::sql_query(concat!(
+            let rows: Vec<Row> = Sql::new(concat!(
                 "SELECT ",
                 held_columns!(),
                 " FROM tickets t JOIN events e ON e.id = t.event_id \
                  WHERE t.holder_id = $1 AND ($2::text IS NULL OR t.status = $2) \
                  ORDER BY t.id DESC LIMIT $3 OFFSET $4"
             ))
-            .bind::<BigInt, _>(holder.get())
-            .bind::<Nullable<Text>, _>(status)
-            .bind::<BigInt, _>(i64::from(page.limit()))
-            .bind::<BigInt, _>(i64::try_from(page.skip()).unwrap_or(i64::MAX))
+            .int(holder.get())
+            .nullable_text(status)
+            .int(i64::from(page.limit()))
+            .int(i64::try_from(page.skip()).unwrap_or(i64::MAX))
             .load(conn)?;
-            let count: Vec<Count> = diesel::sql_query(
+            let count: Vec<Count> = Sql::new(
                 "SELECT COALESCE(SUM(count), 0)::BIGINT AS count FROM ticket_counts \
                  WHERE holder_id = $1 AND ($2::text IS NULL OR status = $2)",
             )
-            .bind::<BigInt, _>(holder.get())
-            .bind::<Nullable<Text>, _>(status)
+            .int(holder.get())
+            .nullable_text(status)
             .load(conn)?;
             Ok(Page {
                 items: held(rows)?,
@@ -242,17 +243,17 @@ impl TicketRepository for PgTickets {
             if found.event.event_time <= now {
                 return Err(RepoError::Conflict(Conflict::EventStarted).into());
             }
-            diesel::sql_query("UPDATE tickets SET status = 'cancelled', cancelled_at = $1 WHERE id = $2")
-                .bind::<Timestamp, _>(now.naive_utc())
-                .bind::<BigInt, _>(id.get())
+            Sql::new("UPDATE tickets SET status = 'cancelled', cancelled_at = $1 WHERE id = $2")
+                .timestamp(now.naive_utc())
+                .int(id.get())
                 .execute(conn)?;
             // The start is checked again under the event's row lock: an owner moving it into the past
             // while this cancellation ran wins, and the ticket is kept.
-            let freed = diesel::sql_query(
+            let freed = Sql::new(
                 "UPDATE events SET tickets_sold = tickets_sold - 1 WHERE id = $1 AND event_time > $2",
             )
-            .bind::<BigInt, _>(found.event.id.get())
-            .bind::<Timestamp, _>(now.naive_utc())
+            .int(found.event.id.get())
+            .timestamp(now.naive_utc())
             .execute(conn)?;
             if freed == 0 {
                 return Err(RepoError::Conflict(Conflict::EventStarted).into());
@@ -271,20 +272,19 @@ impl TicketRepository for PgTickets {
 
     fn attendees(&self, event: EventId, page: PageRequest) -> Result<Page<Attendee>, RepoError> {
         self.db.read(|conn| {
-            let rows: Vec<AttendeeRow> = diesel::sql_query(concat!(
+            let rows: Vec<AttendeeRow> = Sql::new(concat!(
                 "SELECT ",
                 attendee_columns!(),
                 " FROM tickets t JOIN users u ON u.id = t.holder_id WHERE t.event_id = $1 \
                  ORDER BY t.id LIMIT $2 OFFSET $3"
             ))
-            .bind::<BigInt, _>(event.get())
-            .bind::<BigInt, _>(i64::from(page.limit()))
-            .bind::<BigInt, _>(i64::try_from(page.skip()).unwrap_or(i64::MAX))
+            .int(event.get())
+            .int(i64::from(page.limit()))
+            .int(i64::try_from(page.skip()).unwrap_or(i64::MAX))
             .load(conn)?;
-            let count: Vec<Count> =
-                diesel::sql_query("SELECT count FROM event_ticket_totals WHERE event_id = $1")
-                    .bind::<BigInt, _>(event.get())
-                    .load(conn)?;
+            let count: Vec<Count> = Sql::new("SELECT count FROM event_ticket_totals WHERE event_id = $1")
+                .int(event.get())
+                .load(conn)?;
             Ok(Page {
                 items: attendees(rows)?,
                 total: count.first().map_or(0, |count| count.count.max(0) as u64),
@@ -299,15 +299,15 @@ impl TicketRepository for PgTickets {
         limit: u32,
     ) -> Result<Vec<Attendee>, RepoError> {
         self.db.read(|conn| {
-            let rows: Vec<AttendeeRow> = diesel::sql_query(concat!(
+            let rows: Vec<AttendeeRow> = Sql::new(concat!(
                 "SELECT ",
                 attendee_columns!(),
                 " FROM tickets t JOIN users u ON u.id = t.holder_id WHERE t.event_id = $1 AND t.id > $2 \
                  ORDER BY t.id LIMIT $3"
             ))
-            .bind::<BigInt, _>(event.get())
-            .bind::<BigInt, _>(after.map_or(0, TicketId::get))
-            .bind::<BigInt, _>(i64::from(limit))
+            .int(event.get())
+            .int(after.map_or(0, TicketId::get))
+            .int(i64::from(limit))
             .load(conn)?;
             attendees(rows)
         })
@@ -327,24 +327,23 @@ impl TicketRepository for PgTickets {
         self.db.write(|conn| {
             // Check and write in one statement: of two doors scanning one code at once, the second waits
             // for the first's row lock, then finds the ticket no longer active.
-            let admitted: Vec<Id> = diesel::sql_query(
+            let admitted: Vec<Id> = Sql::new(
                 "UPDATE tickets SET status = 'checked_in', checked_in_at = $3, check_in_nonce = $4 \
                  WHERE code = $1 AND event_id = $2 AND status = 'active' RETURNING id",
             )
-            .bind::<Text, _>(code.as_str())
-            .bind::<BigInt, _>(event.get())
-            .bind::<Timestamp, _>(now.naive_utc())
-            .bind::<Text, _>(nonce.as_str())
+            .text(code.as_str())
+            .int(event.get())
+            .timestamp(now.naive_utc())
+            .text(nonce.as_str())
             .load(conn)?;
             if let Some(row) = admitted.first() {
                 return Ok(CheckIn::Admitted(held(conn, row.id)?));
             }
-            let scanned: Vec<Scanned> = diesel::sql_query(
-                "SELECT id, status, check_in_nonce FROM tickets WHERE code = $1 AND event_id = $2",
-            )
-            .bind::<Text, _>(code.as_str())
-            .bind::<BigInt, _>(event.get())
-            .load(conn)?;
+            let scanned: Vec<Scanned> =
+                Sql::new("SELECT id, status, check_in_nonce FROM tickets WHERE code = $1 AND event_id = $2")
+                    .text(code.as_str())
+                    .int(event.get())
+                    .load(conn)?;
             let Some(scanned) = scanned.into_iter().next() else {
                 return Err(RepoError::NotFound.into());
             };

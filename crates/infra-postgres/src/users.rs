@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::{Bool, Text};
 use plaza_domain::modlog::{ModAction, ModTarget, RoleChange};
 use plaza_domain::role::Role;
 use plaza_domain::user::{
@@ -16,6 +16,7 @@ use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::modlog;
 use crate::schema::{sessions, users};
+use crate::sql::Sql;
 
 #[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = users, check_for_backend(Pg))]
@@ -389,9 +390,7 @@ impl UserRepository for PgUserRepository {
         self.db.write(|conn| {
             // The long read first, before any lock is taken: nobody waits on the admins' rows or this
             // account's while every notification is read (a refusal below undoes it with the rest).
-            diesel::sql_query(NAME_OUT_OF_SENT)
-                .bind::<BigInt, _>(id.get())
-                .execute(conn)?;
+            Sql::new(NAME_OUT_OF_SENT).int(id.get()).execute(conn)?;
             // The admins next, as a role change locks them: an admin leaving and another demoted at the
             // same time cannot leave the community without one.
             let admins = lock_working_admins(conn)?;
@@ -419,9 +418,7 @@ impl UserRepository for PgUserRepository {
                 ))
                 .execute(conn)?;
             for statement in ERASED_WITH_ACCOUNT {
-                diesel::sql_query(statement)
-                    .bind::<BigInt, _>(id.get())
-                    .execute(conn)?;
+                Sql::new(statement).int(id.get()).execute(conn)?;
             }
             Ok(current.avatar)
         })

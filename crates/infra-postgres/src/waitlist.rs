@@ -14,6 +14,7 @@ use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::db::{Conn, Database};
 use crate::error::StoreError;
+use crate::sql::Sql;
 
 /// An entry with its event and its position (entries `w`, events `e`).
 macro_rules! entry_columns {
@@ -62,13 +63,13 @@ impl From<EntryRow> for WaitlistEntry {
 }
 
 fn find(conn: &mut Conn, event: EventId, user: UserId) -> Result<Option<WaitlistEntry>, StoreError> {
-    let row: Option<EntryRow> = diesel::sql_query(concat!(
+    let row: Option<EntryRow> = Sql::new(concat!(
         "SELECT ",
         entry_columns!(),
         " FROM waitlist_entries w JOIN events e ON e.id = w.event_id WHERE w.event_id = $1 AND w.user_id = $2"
     ))
-    .bind::<BigInt, _>(event.get())
-    .bind::<BigInt, _>(user.get())
+    .int(event.get())
+    .int(user.get())
     .get_result(conn)
     .optional()?;
     Ok(row.map(WaitlistEntry::from))
@@ -100,12 +101,12 @@ pub(crate) struct NoticeEvent {
 /// `event` as [`NoticeEvent`], its row locked until the transaction ends; `None` when it does not exist.
 pub(crate) fn lock_event(conn: &mut Conn, event: EventId) -> Result<Option<NoticeEvent>, StoreError> {
     // The shown name as `User::display_name` picks it: the full name unless blank, else the user name.
-    let row: Option<EventPlaces> = diesel::sql_query(
+    let row: Option<EventPlaces> = Sql::new(
         "SELECT e.name, e.event_time, e.owner_id, e.max_tickets, e.tickets_sold, \
          CASE WHEN btrim(COALESCE(u.full_name, '')) = '' THEN CASE WHEN u.deleted_at IS NULL THEN u.username ELSE 'deleted user' END ELSE u.full_name END AS organiser \
          FROM events e JOIN users u ON u.id = e.owner_id WHERE e.id = $1 FOR UPDATE OF e",
     )
-    .bind::<BigInt, _>(event.get())
+    .int(event.get())
     .get_result(conn)
     .optional()?;
     Ok(row.map(|row| NoticeEvent {
@@ -163,22 +164,22 @@ pub(crate) fn fill(
     // `(event_id, quantity, id)` index, so a fill costs what it fills however long the line is. An entry
     // it does not reach is larger than what is left: passed over, as the rule says.
     while free.left() > 0 {
-        let next: Option<WaitingId> = diesel::sql_query(
+        let next: Option<WaitingId> = Sql::new(
             "SELECT w.id FROM generate_series(1, $2::bigint) AS wanted (n) \
              CROSS JOIN LATERAL (SELECT id FROM waitlist_entries \
                                  WHERE event_id = $1 AND quantity = wanted.n ORDER BY id LIMIT 1) AS w \
              ORDER BY w.id LIMIT 1",
         )
-        .bind::<BigInt, _>(event.get())
-        .bind::<BigInt, _>(free.left().min(TicketQuantity::MAX))
+        .int(event.get())
+        .int(free.left().min(TicketQuantity::MAX))
         .get_result(conn)
         .optional()?;
         let Some(next) = next else { break };
         // Locked as taken: an entry its user left meanwhile is gone once they have, and the next read
         // no longer sees it.
         let row: Option<WaitingRow> =
-            diesel::sql_query("SELECT id, user_id, quantity FROM waitlist_entries WHERE id = $1 FOR UPDATE")
-                .bind::<BigInt, _>(next.id)
+            Sql::new("SELECT id, user_id, quantity FROM waitlist_entries WHERE id = $1 FOR UPDATE")
+                .int(next.id)
                 .get_result(conn)
                 .optional()?;
         let Some(row) = row else { continue };
@@ -199,16 +200,16 @@ pub(crate) fn fill(
             now,
         };
         crate::issue::issue(conn, &sale)?;
-        diesel::sql_query("DELETE FROM waitlist_entries WHERE id = $1")
-            .bind::<BigInt, _>(row.id)
+        Sql::new("DELETE FROM waitlist_entries WHERE id = $1")
+            .int(row.id)
             .execute(conn)?;
         taken += waiting.quantity;
         notes.extend(notices.places_given(&summary, &organiser, waiting.user_id, waiting.quantity));
     }
     if taken > 0 {
-        diesel::sql_query("UPDATE events SET tickets_sold = tickets_sold + $1 WHERE id = $2")
-            .bind::<BigInt, _>(taken)
-            .bind::<BigInt, _>(event.get())
+        Sql::new("UPDATE events SET tickets_sold = tickets_sold + $1 WHERE id = $2")
+            .int(taken)
+            .int(event.get())
             .execute(conn)?;
     }
     Ok(notes)
@@ -227,10 +228,10 @@ pub(crate) fn tell_holders(
     event: &NoticeEvent,
     notice: impl Fn(&EventSummary, &str, UserId) -> Option<NewNotification>,
 ) -> Result<Vec<NewNotification>, StoreError> {
-    let holders: Vec<Holder> = diesel::sql_query(
+    let holders: Vec<Holder> = Sql::new(
         "SELECT DISTINCT holder_id FROM tickets WHERE event_id = $1 AND status = 'active' ORDER BY holder_id",
     )
-    .bind::<BigInt, _>(event.summary.id.get())
+    .int(event.summary.id.get())
     .load(conn)?;
     let notes: Vec<NewNotification> = holders
         .into_iter()
@@ -288,14 +289,14 @@ impl WaitlistRepository for PgWaitlists {
             if found.free.left() >= quantity.get() {
                 return Err(RepoError::Conflict(Conflict::TicketsAvailable).into());
             }
-            let inserted = diesel::sql_query(
+            let inserted = Sql::new(
                 "INSERT INTO waitlist_entries (event_id, user_id, quantity, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (event_id, user_id) DO NOTHING",
             )
-            .bind::<BigInt, _>(event.get())
-            .bind::<BigInt, _>(user.get())
-            .bind::<BigInt, _>(quantity.get())
-            .bind::<Timestamp, _>(now.naive_utc())
+            .int(event.get())
+            .int(user.get())
+            .int(quantity.get())
+            .timestamp(now.naive_utc())
             .execute(conn)?;
             if inserted == 0 {
                 return Err(RepoError::Conflict(Conflict::AlreadyWaiting).into());
@@ -307,9 +308,9 @@ impl WaitlistRepository for PgWaitlists {
 
     fn leave(&self, event: EventId, user: UserId) -> Result<(), RepoError> {
         self.db.write(|conn| {
-            match diesel::sql_query("DELETE FROM waitlist_entries WHERE event_id = $1 AND user_id = $2")
-                .bind::<BigInt, _>(event.get())
-                .bind::<BigInt, _>(user.get())
+            match Sql::new("DELETE FROM waitlist_entries WHERE event_id = $1 AND user_id = $2")
+                .int(event.get())
+                .int(user.get())
                 .execute(conn)?
             {
                 0 => Err(RepoError::NotFound.into()),
@@ -324,15 +325,15 @@ impl WaitlistRepository for PgWaitlists {
 
     fn list_for(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, RepoError> {
         self.db.read(|conn| {
-            let rows: Vec<EntryRow> = diesel::sql_query(concat!(
+            let rows: Vec<EntryRow> = Sql::new(concat!(
                 "SELECT ",
                 entry_columns!(),
                 " FROM waitlist_entries w JOIN events e ON e.id = w.event_id WHERE w.user_id = $1 \
                  ORDER BY w.id LIMIT $2 OFFSET $3"
             ))
-            .bind::<BigInt, _>(user.get())
-            .bind::<BigInt, _>(i64::from(page.limit()))
-            .bind::<BigInt, _>(i64::try_from(page.skip()).unwrap_or(i64::MAX))
+            .int(user.get())
+            .int(i64::from(page.limit()))
+            .int(i64::try_from(page.skip()).unwrap_or(i64::MAX))
             .load(conn)?;
             #[derive(QueryableByName)]
             struct Total {
@@ -341,8 +342,8 @@ impl WaitlistRepository for PgWaitlists {
             }
             // One person waits for few events: counted through their own index.
             let total: Total =
-                diesel::sql_query("SELECT count(*) AS entries FROM waitlist_entries WHERE user_id = $1")
-                    .bind::<BigInt, _>(user.get())
+                Sql::new("SELECT count(*) AS entries FROM waitlist_entries WHERE user_id = $1")
+                    .int(user.get())
                     .get_result(conn)?;
             Ok(Page {
                 items: rows.into_iter().map(WaitlistEntry::from).collect(),
