@@ -20,6 +20,7 @@ use plaza_domain::UserId;
 use plaza_domain::live::{NotificationBus, Signal, SignalSink};
 
 use crate::db::Database;
+use crate::sql::Sql;
 
 /// The channel Plaza's instances talk on.
 pub const CHANNEL: &str = "plaza_live";
@@ -119,9 +120,9 @@ impl PgNotificationBus {
             *connection = Some(PgConnection::establish(&self.url).map_err(|error| error.to_string())?);
         }
         let conn = connection.as_mut().ok_or("no connection")?;
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<diesel::sql_types::Text, _>(CHANNEL)
-            .bind::<diesel::sql_types::Text, _>(payload)
+        Sql::new("SELECT pg_notify($1, $2)")
+            .text(CHANNEL)
+            .text(payload)
             .execute(conn)
             .map(drop)
             .map_err(|error| {

@@ -246,14 +246,9 @@ mod tests {
         }
     }
 
-    /// A comment written after the clock stepped back (here: the last comment stamped an hour ahead, as
-    /// another instance with a fast clock would) still lists last, and is not stamped before the one
-    /// above it; the list's numbers and the bucket counts agree with a plain sort.
-    #[test]
-    fn a_comment_after_the_clock_steps_back_lists_last() {
-        let Some(db) = crate::db::small_database() else {
-            return;
-        };
+    /// A user and an event of theirs, in a new database.
+    fn talk() -> Option<(Database, UserId, EventId)> {
+        let db = crate::db::small_database()?;
         let (owner, event) = db
             .write(|conn| {
                 diesel::sql_query(
@@ -276,19 +271,35 @@ mod tests {
                 Ok((UserId::from_stored(owner), EventId::from_stored(event)))
             })
             .unwrap();
-        let comments = PgCommentRepository::new(db.clone());
-        let write = |text: &str| {
-            let comment = NewComment {
-                content: CommentContent::parse(text).unwrap(),
-                event_id: event,
-                owner_id: owner,
-            };
-            comments
-                .create_with_notifications(comment, Box::new(Nobody))
-                .unwrap()
-                .comment
+        Some((db, owner, event))
+    }
+
+    fn write(comments: &PgCommentRepository, event: EventId, author: UserId, text: &str) -> Comment {
+        let comment = NewComment {
+            content: CommentContent::parse(text).unwrap(),
+            event_id: event,
+            owner_id: author,
         };
-        let ahead = write("ahead");
+        comments
+            .create_with_notifications(comment, Box::new(Nobody))
+            .unwrap()
+            .comment
+    }
+
+    fn listed(comments: &PgCommentRepository, event: EventId) -> Page<Comment> {
+        comments.list(event, PageRequest::default()).unwrap()
+    }
+
+    /// A comment written after the clock stepped back (here: the last comment stamped an hour ahead, as
+    /// another instance with a fast clock would) still lists last, and is not stamped before the one
+    /// above it.
+    #[test]
+    fn a_comment_after_the_clock_steps_back_lists_last() {
+        let Some((db, owner, event)) = talk() else {
+            return;
+        };
+        let comments = PgCommentRepository::new(db.clone());
+        let ahead = write(&comments, event, owner, "ahead");
         db.write(|conn| {
             diesel::update(comments::table.find(ahead.id.get()))
                 .set(comments::created_at.eq(comments::created_at + diesel::dsl::IntervalDsl::hours(1)))
@@ -296,8 +307,8 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        let after = write("after the step back");
-        let listed = comments.list(event, PageRequest::default()).unwrap();
+        let after = write(&comments, event, owner, "after the step back");
+        let listed = listed(&comments, event);
         let ids: Vec<CommentId> = listed.items.iter().map(|c| c.id).collect();
         assert_eq!(ids, [ahead.id, after.id]);
         assert!(
@@ -305,6 +316,36 @@ mod tests {
             "{:?} stamped before {:?}",
             listed.items[1].created_at,
             listed.items[0].created_at
+        );
+    }
+
+    /// An instance of the release before the numbers (during a rolling upgrade) writes comments without
+    /// one: the database gives it the next, and the list and its total follow.
+    #[test]
+    fn a_comment_written_without_a_number_takes_the_next() {
+        let Some((db, owner, event)) = talk() else {
+            return;
+        };
+        let comments = PgCommentRepository::new(db.clone());
+        let first = write(&comments, event, owner, "first");
+        db.write(|conn| {
+            diesel::sql_query(
+                "INSERT INTO comments (content, event_id, owner_id, created_at) \
+                 VALUES ('from the old release', $1, $2, now() AT TIME ZONE 'UTC')",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(event.get())
+            .bind::<diesel::sql_types::BigInt, _>(owner.get())
+            .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        let third = write(&comments, event, owner, "third");
+        let listed = listed(&comments, event);
+        let texts: Vec<&str> = listed.items.iter().map(|c| c.content.as_str()).collect();
+        assert_eq!(texts, ["first", "from the old release", "third"]);
+        assert_eq!(
+            (listed.total, listed.items[0].id, listed.items[2].id),
+            (3, first.id, third.id)
         );
     }
 }

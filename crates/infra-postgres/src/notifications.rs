@@ -83,6 +83,9 @@ pub(crate) fn insert_all(
         .filter(|n| !deleted.contains(&n.owner_id.get()))
         .collect();
     ordered.sort_by_key(|n| n.owner_id);
+    if ordered.is_empty() {
+        return Ok(Vec::new());
+    }
     // One statement whatever the number of rows, each column one bound array: prepared once per
     // connection, where Diesel's multi-row `INSERT` (ten bound values a row) was parsed and planned at
     // every comment.

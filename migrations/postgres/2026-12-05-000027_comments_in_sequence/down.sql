@@ -1,4 +1,6 @@
 DROP FUNCTION comment_seq_at(BIGINT, BIGINT);
+DROP TRIGGER comments_numbered ON comments;
+DROP FUNCTION comments_numbered();
 DROP TRIGGER comment_buckets_follow ON comments;
 DROP FUNCTION comment_buckets_follow();
 DROP TABLE comment_buckets;

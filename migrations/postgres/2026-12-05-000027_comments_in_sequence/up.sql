@@ -9,6 +9,17 @@ FROM (SELECT id, row_number() OVER (PARTITION BY event_id ORDER BY created_at, i
 WHERE numbered.id = comments.id;
 ALTER TABLE comments ALTER COLUMN seq DROP DEFAULT;
 
+-- An instance of the release before this one (during a rolling upgrade) writes comments without a
+-- number: one is given here, the next of the event's. That release also locks the event's row before it
+-- writes a comment, so two such comments cannot take the same number.
+CREATE FUNCTION comments_numbered() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.seq := coalesce((SELECT max(seq) FROM comments WHERE event_id = NEW.event_id), 0) + 1;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER comments_numbered BEFORE INSERT ON comments
+    FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION comments_numbered();
+
 DROP INDEX comments_by_event;
 CREATE UNIQUE INDEX comments_in_sequence ON comments (event_id, seq);
 
@@ -32,12 +43,11 @@ BEGIN
         INSERT INTO comment_buckets (event_id, bucket, comments) VALUES (NEW.event_id, NEW.seq >> 8, 1)
         ON CONFLICT (event_id, bucket) DO UPDATE SET comments = comment_buckets.comments + 1;
     ELSE
+        -- The update waits for another deletion's in the same bucket, so the emptied row is always seen.
+        UPDATE comment_buckets SET comments = comments - 1
+        WHERE event_id = OLD.event_id AND bucket = OLD.seq >> 8;
         DELETE FROM comment_buckets
-        WHERE event_id = OLD.event_id AND bucket = OLD.seq >> 8 AND comments <= 1;
-        IF NOT FOUND THEN
-            UPDATE comment_buckets SET comments = comments - 1
-            WHERE event_id = OLD.event_id AND bucket = OLD.seq >> 8;
-        END IF;
+        WHERE event_id = OLD.event_id AND bucket = OLD.seq >> 8 AND comments <= 0;
     END IF;
     RETURN NULL;
 END $$;
@@ -63,7 +73,7 @@ BEGIN
                      sum(comments) OVER (ORDER BY bucket) - comments AS before
               FROM comment_buckets WHERE event_id = of_event ORDER BY bucket) AS counted
         WHERE counted.before + counted.comments > at_offset
-        LIMIT 1;
+        ORDER BY counted.bucket LIMIT 1;
         IF NOT FOUND THEN
             RETURN NULL;
         END IF;
