@@ -301,14 +301,7 @@ mod tests {
         let Some(url) = crate::testing::fresh_database() else {
             return;
         };
-        let open = || {
-            Database::open(&crate::PgConfig {
-                url: url.clone(),
-                pool_size: 2,
-                connection_timeout: Duration::from_secs(10),
-            })
-            .unwrap()
-        };
+        let open = || crate::db::test_database(&url, 2);
         let (instance_a, instance_b) = (open(), open());
         let heard = Arc::new(Recorded::default());
         let sink: Arc<dyn SignalSink> = heard.clone();
@@ -347,12 +340,7 @@ mod tests {
         let Some(url) = crate::testing::fresh_database() else {
             return;
         };
-        let db = Database::open(&crate::PgConfig {
-            url: url.clone(),
-            pool_size: 2,
-            connection_timeout: Duration::from_secs(10),
-        })
-        .unwrap();
+        let db = crate::db::test_database(&url, 2);
         let heard = Arc::new(Recorded::default());
         let sink: Arc<dyn SignalSink> = heard.clone();
         let _listener = Listener::start(&db, sink).unwrap();

@@ -130,8 +130,7 @@ impl CommentRepository for PgCommentRepository {
         let (offset, limit) = page.offset_and_limit();
         let total = comment_totals::table
             .find(event.get())
-            .select(comment_totals::comments)
-            .single_value();
+            .select(comment_totals::comments);
         let listed = || {
             comments::table
                 .filter(comments::event_id.eq(event.get()))
@@ -143,18 +142,16 @@ impl CommentRepository for PgCommentRepository {
             items: rows.into_iter().map(Comment::from).collect(),
             total: total.unwrap_or(0).unsigned_abs(),
         };
-        let rows: Vec<(Option<i64>, CommentRow)> = self
-            .db
-            .look_up(|conn| Ok(listed().select((total, CommentRow::as_select())).load(conn)?))?;
+        let rows: Vec<(Option<i64>, CommentRow)> = self.db.look_up(|conn| {
+            Ok(listed()
+                .select((total.single_value(), CommentRow::as_select()))
+                .load(conn)?)
+        })?;
         if let Some(&(total, _)) = rows.first() {
             return Ok(page(rows.into_iter().map(|(_, row)| row).collect(), total));
         }
         self.db.read(|conn| {
-            let total: Option<i64> = comment_totals::table
-                .find(event.get())
-                .select(comment_totals::comments)
-                .first(conn)
-                .optional()?;
+            let total: Option<i64> = total.first(conn).optional()?;
             let rows = listed().select(CommentRow::as_select()).load(conn)?;
             Ok(page(rows, total))
         })

@@ -412,15 +412,18 @@ pub(crate) fn now() -> chrono::NaiveDateTime {
 /// `None` when there is no PostgreSQL here.
 #[cfg(test)]
 pub(crate) fn small_database() -> Option<Database> {
-    let url = crate::testing::fresh_database()?;
-    Some(
-        Database::open(&PgConfig {
-            url,
-            pool_size: 2,
-            connection_timeout: Duration::from_secs(10),
-        })
-        .expect("a fresh test database opens and migrates"),
-    )
+    Some(test_database(&crate::testing::fresh_database()?, 2))
+}
+
+/// The database at `url` on the test server, migrated, with `pool_size` connections.
+#[cfg(test)]
+pub(crate) fn test_database(url: &str, pool_size: u32) -> Database {
+    Database::open(&PgConfig {
+        url: url.to_owned(),
+        pool_size,
+        connection_timeout: Duration::from_secs(10),
+    })
+    .expect("the throw-away PostgreSQL is up and the database migrates")
 }
 
 #[cfg(test)]
@@ -452,7 +455,7 @@ mod tests {
         let Some(url) = crate::testing::fresh_database() else {
             return;
         };
-        let db = open(&url, 1);
+        let db = test_database(&url, 1);
         let cancelled = db.read(|conn| {
             // The sleep gives the cancel a point to land at within this statement.
             diesel::sql_query("SELECT pg_cancel_backend(pg_backend_pid()), pg_sleep(2)").execute(conn)?;
@@ -466,15 +469,6 @@ mod tests {
             !db.is_unreachable(),
             "a cancelled query says nothing of the database"
         );
-    }
-
-    fn open(url: &str, pool_size: u32) -> Database {
-        Database::open(&PgConfig {
-            url: url.to_owned(),
-            pool_size,
-            connection_timeout: Duration::from_secs(10),
-        })
-        .expect("the throw-away PostgreSQL is up")
     }
 
     /// Ends every other session of the database, as a restart of PostgreSQL or an administrator does.
@@ -499,7 +493,7 @@ mod tests {
         let Some(url) = crate::testing::fresh_database() else {
             return;
         };
-        let db = open(&url, 3);
+        let db = test_database(&url, 3);
         db.search_counts.put("music festival", 7, 42);
         let one = |conn: &mut Conn| -> Result<i32, StoreError> {
             #[derive(QueryableByName)]
@@ -557,7 +551,7 @@ mod tests {
         let Some(url) = crate::testing::fresh_database() else {
             return;
         };
-        let db = open(&url, 2);
+        let db = test_database(&url, 2);
         let mut reads = 0;
         db.read(|conn| {
             reads += 1;
