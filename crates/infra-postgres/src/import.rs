@@ -586,6 +586,10 @@ mod tests {
             "counts kept by triggers as the copied rows are written",
         ),
         (
+            "search_key_buckets",
+            "counts kept by triggers as the copied rows are written",
+        ),
+        (
             "comment_totals",
             "counts kept by triggers as the copied rows are written",
         ),

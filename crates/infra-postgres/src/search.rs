@@ -12,15 +12,21 @@
 //!   counts its matches on its side in the index, and remembers the count (`CountMemo`) under the version
 //!   every change of the events' text or times raises (migration `2026-12-05-000022`): the same search
 //!   asked again before the next such change is not counted again.
-//! - **The page**, read the cheaper of two ways: walking the list in order (the time index) and keeping
-//!   the rows that match, which reads about `(offset + limit) × events / matches` rows when the matches
-//!   are spread over time — few for common words; or taking every match from the GIN index and sorting
-//!   them, which reads `matches` rows — few for rare words. The walk stops after four times the rows it
-//!   expects; matches bunched elsewhere in the list (a word only recent events hold) then fall back to
-//!   sorting, so a page never reads much more than the matches.
+//! - **The page of a one-word search** (the words `search_key_counts` counts) is read from the word's
+//!   counts per bucket of time (`search_key_buckets`, migration `2026-12-05-000028`, function
+//!   `search_key_page`): the counts are added up in the side's order until the page's last match is
+//!   passed, and only the events of the buckets the page lies in are read (through the time index or the
+//!   word's, whichever the planner finds reads fewer) — wherever in the list its matches lie.
+//! - **The page of a search of several words**, read the cheaper of two ways: walking the list in order
+//!   (the time index) and keeping the rows that match, which reads about
+//!   `(offset + limit) × events / matches` rows when the matches are spread over time — few for common
+//!   words; or taking every match from the GIN index and sorting them, which reads `matches` rows — few
+//!   for rare words. The walk stops after four times the rows it expects; matches bunched elsewhere in
+//!   the list (words only recent events hold) then fall back to sorting, so a page never reads much more
+//!   than the matches.
 //!
 //! The search connections' statement timeout (2 s) bounds each of a search's statements (up to four: the
-//! sizes, a count, a walk and its fallback), not the search as a whole.
+//! sizes, a count, a walk and its fallback; one word's page is one), not the search as a whole.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -127,6 +133,12 @@ struct Count {
 }
 
 #[derive(QueryableByName)]
+struct Ids {
+    #[diesel(sql_type = Array<BigInt>)]
+    ids: Vec<i64>,
+}
+
+#[derive(QueryableByName)]
 struct EventIdRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
@@ -195,7 +207,7 @@ pub(crate) fn page(
         version: sizes.version,
         before: sizes.before,
     };
-    let total = match (key, side.outside) {
+    let total = match (&key, side.outside) {
         (Some(_), None) => sizes.keyed,
         (Some(_), Some(_)) if outside == 0 => sizes.keyed,
         (Some(_), Some(other)) if outside < inside => {
@@ -210,6 +222,18 @@ pub(crate) fn page(
             total,
             ids: Vec::new(),
         });
+    }
+    if let Some(key) = key {
+        let ids = Sql::new("SELECT search_key_page($1, CAST($2 AS tsquery), $3, $4, $5, $6) AS ids")
+            .text(key)
+            .text(query.as_str())
+            .nullable_timestamp(side.outside.is_some().then_some(instant))
+            .boolean(matches!(window, TimeWindow::Past(_)))
+            .int(offset)
+            .int(limit)
+            .get_result::<Ids>(conn)?
+            .ids;
+        return Ok(PageIds { total, ids });
     }
     let (condition, order) = (side.inside, side.order);
     if let Some(expected) = walk_length(offset, limit, total, inside) {

@@ -24,6 +24,7 @@ enum Bind {
     Text(String),
     BigInt(i64),
     Timestamp(NaiveDateTime),
+    NullableTimestamp(Option<NaiveDateTime>),
     NullableText(Option<String>),
     NullableBigInt(Option<i64>),
     Bool(bool),
@@ -85,6 +86,11 @@ impl Sql {
 
     pub(crate) fn timestamp(mut self, value: NaiveDateTime) -> Self {
         self.binds.push(Bind::Timestamp(value));
+        self
+    }
+
+    pub(crate) fn nullable_timestamp(mut self, value: Option<NaiveDateTime>) -> Self {
+        self.binds.push(Bind::NullableTimestamp(value));
         self
     }
 
@@ -152,6 +158,9 @@ impl QueryFragment<Pg> for Sql {
                 Bind::Text(value) => out.push_bind_param::<Text, String>(value)?,
                 Bind::BigInt(value) => out.push_bind_param::<BigInt, i64>(value)?,
                 Bind::Timestamp(value) => out.push_bind_param::<Timestamp, NaiveDateTime>(value)?,
+                Bind::NullableTimestamp(value) => {
+                    out.push_bind_param::<Nullable<Timestamp>, Option<NaiveDateTime>>(value)?
+                }
                 Bind::NullableBigInt(value) => out.push_bind_param::<Nullable<BigInt>, Option<i64>>(value)?,
                 Bind::Bool(value) => out.push_bind_param::<Bool, bool>(value)?,
                 Bind::NullableText(value) => out.push_bind_param::<Nullable<Text>, Option<String>>(value)?,

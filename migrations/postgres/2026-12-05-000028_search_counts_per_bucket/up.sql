@@ -1,0 +1,126 @@
+-- A one-word search's page without sorting every match: each search key's events counted per bucket of
+-- time (the buckets of `event_time_buckets`, migration 2026-12-05-000020), kept by triggers in the
+-- transaction of the change. A page adds up the key's bucket counts in list order until it has passed its
+-- last match, and reads only the events of the buckets its matches lie in: a word in 1% of a million
+-- events whose first match is months into the list no longer sorts its 10,000 matches to show ten. The
+-- totals stay in `search_key_counts` (one row a key, where these would be one a bucket).
+
+-- No event may be written between counting the existing ones and creating the triggers (another
+-- instance still serving during a rolling deploy): it would never be counted. Counting takes about
+-- 100 s for a million events (docs/operations.md).
+LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE;
+
+CREATE TABLE search_key_buckets (
+    key    TEXT   NOT NULL,
+    bucket BIGINT NOT NULL,
+    events BIGINT NOT NULL,
+    PRIMARY KEY (key, bucket)
+);
+INSERT INTO search_key_buckets (key, bucket, events)
+SELECT key, event_bucket(event_time), count(*) FROM events, LATERAL search_keys(search_tokens) AS key
+GROUP BY 1, 2;
+
+-- Inserts and deletes: one statement's rows added up per key and bucket, applied in that order (these
+-- statements hold the `event_total` row already, through its own trigger).
+CREATE FUNCTION search_key_buckets_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO search_key_buckets AS counted (key, bucket, events)
+        SELECT key, event_bucket(event_time), count(*)
+        FROM new_rows, LATERAL search_keys(new_rows.search_tokens) AS key
+        GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (key, bucket) DO UPDATE SET events = counted.events + excluded.events;
+    ELSE
+        INSERT INTO search_key_buckets AS counted (key, bucket, events)
+        SELECT key, event_bucket(event_time), -count(*)
+        FROM old_rows, LATERAL search_keys(old_rows.search_tokens) AS key
+        GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (key, bucket) DO UPDATE SET events = counted.events + excluded.events;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER search_key_buckets_insert AFTER INSERT ON events
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION search_key_buckets_follow();
+CREATE TRIGGER search_key_buckets_delete AFTER DELETE ON events
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION search_key_buckets_follow();
+
+-- An edit of an event's text, or of its time into another bucket (sales and other updates never get
+-- here): the keys and buckets it gained and lost, in key and bucket order. Two edits that meet in
+-- opposite orders are a deadlock PostgreSQL breaks, and the write is tried again.
+CREATE FUNCTION search_key_buckets_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO search_key_buckets AS counted (key, bucket, events)
+    SELECT key, bucket, sum(change) FROM (
+        SELECT key, event_bucket(NEW.event_time) AS bucket, 1 AS change FROM search_keys(NEW.search_tokens) AS key
+        UNION ALL
+        SELECT key, event_bucket(OLD.event_time), -1 FROM search_keys(OLD.search_tokens) AS key
+    ) changed GROUP BY key, bucket HAVING sum(change) <> 0 ORDER BY key, bucket
+    ON CONFLICT (key, bucket) DO UPDATE SET events = counted.events + excluded.events;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER search_key_buckets_change AFTER UPDATE OF search_tokens, event_time ON events
+    FOR EACH ROW
+    WHEN (OLD.search_tokens IS DISTINCT FROM NEW.search_tokens
+          OR event_bucket(OLD.event_time) <> event_bucket(NEW.event_time))
+    EXECUTE FUNCTION search_key_buckets_change();
+
+-- The ids of a page of the events matching `matching`, whose key (as `search_keys` makes them) is
+-- `search_key`, in list order: from the instant on (`latest_first` false), or before it latest first
+-- (`latest_first` true), or every event (`instant` NULL). The key's buckets are read in the side's order
+-- only until the page's last match is passed; the instant's own bucket counts its matches on the side
+-- among that bucket's events.
+CREATE FUNCTION search_key_page(search_key TEXT, matching TSQUERY, instant TIMESTAMP, latest_first BOOLEAN,
+                                page_offset BIGINT, page_limit BIGINT) RETURNS BIGINT[]
+    LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    edge         BIGINT := event_bucket(instant);
+    buckets      REFCURSOR;
+    at_bucket    BIGINT;
+    matches      BIGINT;
+    counted      BIGINT := 0;
+    first_bucket BIGINT;
+    skipped      BIGINT;
+    last_bucket  BIGINT;
+BEGIN
+    IF latest_first THEN
+        OPEN buckets FOR SELECT bucket, events FROM search_key_buckets
+            WHERE key = search_key AND bucket <= coalesce(edge, 9223372036854775807) ORDER BY bucket DESC;
+    ELSE
+        OPEN buckets FOR SELECT bucket, events FROM search_key_buckets
+            WHERE key = search_key AND bucket >= coalesce(edge, -9223372036854775808) ORDER BY bucket;
+    END IF;
+    LOOP
+        FETCH buckets INTO at_bucket, matches;
+        EXIT WHEN NOT FOUND;
+        IF at_bucket = edge AND latest_first THEN
+            matches := matches - (SELECT count(*) FROM events WHERE search_vector @@ matching
+                                  AND event_time >= instant AND event_time < event_bucket_start(edge + 1));
+        ELSIF at_bucket = edge THEN
+            matches := matches - (SELECT count(*) FROM events WHERE search_vector @@ matching
+                                  AND event_time >= event_bucket_start(edge) AND event_time < instant);
+        END IF;
+        IF first_bucket IS NULL AND counted + matches > page_offset THEN
+            first_bucket := at_bucket;
+            skipped := counted;
+        END IF;
+        counted := counted + matches;
+        IF first_bucket IS NOT NULL THEN
+            last_bucket := at_bucket;
+            EXIT WHEN counted >= page_offset + page_limit;
+        END IF;
+    END LOOP;
+    CLOSE buckets;
+    IF first_bucket IS NULL THEN
+        RETURN '{}';
+    END IF;
+    IF latest_first THEN
+        RETURN array(SELECT id FROM events WHERE search_vector @@ matching
+                     AND event_time < least(instant, event_bucket_start(first_bucket + 1))
+                     AND event_time >= event_bucket_start(last_bucket)
+                     ORDER BY event_time DESC, id DESC LIMIT page_limit OFFSET page_offset - skipped);
+    END IF;
+    RETURN array(SELECT id FROM events WHERE search_vector @@ matching
+                 AND event_time >= greatest(instant, event_bucket_start(first_bucket))
+                 AND event_time < event_bucket_start(last_bucket + 1)
+                 ORDER BY event_time, id LIMIT page_limit OFFSET page_offset - skipped);
+END $$;
