@@ -14,9 +14,11 @@
 //!   asked again before the next such change is not counted again.
 //! - **The page of a one-word search** (the words `search_key_counts` counts) is read from the word's
 //!   counts per bucket of time (`search_key_buckets`, migration `2026-12-05-000028`, function
-//!   `search_key_page`): the counts are added up in the side's order until the page's last match is
-//!   passed, and only the events of the buckets the page lies in are read (through the time index or the
-//!   word's, whichever the planner finds reads fewer) — wherever in the list its matches lie.
+//!   `search_key_page`): the counts are added up in the side's order up to the bucket of the page's
+//!   first match, and the page is read from there bucket by bucket, each read bounded to one bucket's
+//!   events (through the time index or the word's, whichever the planner finds reads fewer) — wherever
+//!   in the list its matches lie, and however far apart. A common word's first pages are walked for
+//!   first (below), over at most 200 rows, which costs less than the function when it finds the page.
 //! - **The page of a search of several words**, read the cheaper of two ways: walking the list in order
 //!   (the time index) and keeping the rows that match, which reads about
 //!   `(offset + limit) × events / matches` rows when the matches are spread over time — few for common
@@ -223,20 +225,11 @@ pub(crate) fn page(
             ids: Vec::new(),
         });
     }
-    if let Some(key) = key {
-        let ids = Sql::new("SELECT search_key_page($1, CAST($2 AS tsquery), $3, $4, $5, $6) AS ids")
-            .text(key)
-            .text(query.as_str())
-            .nullable_timestamp(side.outside.is_some().then_some(instant))
-            .boolean(matches!(window, TimeWindow::Past(_)))
-            .int(offset)
-            .int(limit)
-            .get_result::<Ids>(conn)?
-            .ids;
-        return Ok(PageIds { total, ids });
-    }
     let (condition, order) = (side.inside, side.order);
-    if let Some(expected) = walk_length(offset, limit, total, inside) {
+    // One word walks only a short way: past that, its bucket counts find the page for less.
+    let walk = walk_length(offset, limit, total, inside)
+        .filter(|&expected| key.is_none() || expected <= ONE_WORD_WALK);
+    if let Some(expected) = walk {
         // The inner `LIMIT` also keeps the search out of the ordered scan, so the planner cannot turn it
         // back into a bitmap of every match.
         let ids = ids_of(
@@ -255,6 +248,18 @@ pub(crate) fn page(
         if i64::try_from(ids.len()).is_ok_and(|found| found == wanted) {
             return Ok(PageIds { total, ids });
         }
+    }
+    if let Some(key) = key {
+        let ids = Sql::new("SELECT search_key_page($1, CAST($2 AS tsquery), $3, $4, $5, $6) AS ids")
+            .text(key)
+            .text(query.as_str())
+            .nullable_timestamp(side.outside.is_some().then_some(instant))
+            .boolean(matches!(window, TimeWindow::Past(_)))
+            .int(offset)
+            .int(limit)
+            .get_result::<Ids>(conn)?
+            .ids;
+        return Ok(PageIds { total, ids });
     }
     // Materialized, so the planner cannot instead walk the time index filtering every event.
     let ids = ids_of(
@@ -287,6 +292,10 @@ fn counted_key(terms: &SearchTerms) -> Option<String> {
         }
     })
 }
+
+/// The longest walk a one-word search expects to make before it reads its bucket counts instead (it
+/// gives up after four times this many rows): a common word's first pages.
+const ONE_WORD_WALK: i64 = 50;
 
 /// How many rows a walk of the list reads to reach the end of a page of a search (matches spread over
 /// time), when that is under half the matches a sort would read (a walked row costs about twice a

@@ -1,7 +1,7 @@
 -- A one-word search's page without sorting every match: each search key's events counted per bucket of
 -- time (the buckets of `event_time_buckets`, migration 2026-12-05-000020), kept by triggers in the
--- transaction of the change. A page adds up the key's bucket counts in list order until it has passed its
--- last match, and reads only the events of the buckets its matches lie in: a word in 1% of a million
+-- transaction of the change. A page adds up the key's bucket counts in list order until it reaches its
+-- first match, and reads its matches bucket by bucket from there: a word in 1% of a million
 -- events whose first match is months into the list no longer sorts its 10,000 matches to show ten. The
 -- totals stay in `search_key_counts` (one row a key, where these would be one a bucket).
 
@@ -66,28 +66,29 @@ CREATE TRIGGER search_key_buckets_change AFTER UPDATE OF search_tokens, event_ti
 
 -- The ids of a page of the events matching `matching`, whose key (as `search_keys` makes them) is
 -- `search_key`, in list order: from the instant on (`latest_first` false), or before it latest first
--- (`latest_first` true), or every event (`instant` NULL). The key's buckets are read in the side's order
--- only until the page's last match is passed; the instant's own bucket counts its matches on the side
--- among that bucket's events.
+-- (`latest_first` true), or every event (`instant` NULL). The key's buckets with events are read in the
+-- side's order, and the page is read bucket by bucket from the first holding part of it, each read
+-- bounded to one bucket's events (a page across a gap of months reads none of the gap), until it is
+-- full. The instant's own bucket counts its matches on the side among that bucket's events.
 CREATE FUNCTION search_key_page(search_key TEXT, matching TSQUERY, instant TIMESTAMP, latest_first BOOLEAN,
                                 page_offset BIGINT, page_limit BIGINT) RETURNS BIGINT[]
     LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    edge         BIGINT := event_bucket(instant);
-    buckets      REFCURSOR;
-    at_bucket    BIGINT;
-    matches      BIGINT;
-    counted      BIGINT := 0;
-    first_bucket BIGINT;
-    skipped      BIGINT;
-    last_bucket  BIGINT;
+    edge      BIGINT := event_bucket(instant);
+    buckets   REFCURSOR;
+    at_bucket BIGINT;
+    matches   BIGINT;
+    counted   BIGINT := 0;
+    ids       BIGINT[] := '{}';
 BEGIN
     IF latest_first THEN
         OPEN buckets FOR SELECT bucket, events FROM search_key_buckets
-            WHERE key = search_key AND bucket <= coalesce(edge, 9223372036854775807) ORDER BY bucket DESC;
+            WHERE key = search_key AND bucket <= coalesce(edge, 9223372036854775807) AND events > 0
+            ORDER BY bucket DESC;
     ELSE
         OPEN buckets FOR SELECT bucket, events FROM search_key_buckets
-            WHERE key = search_key AND bucket >= coalesce(edge, -9223372036854775808) ORDER BY bucket;
+            WHERE key = search_key AND bucket >= coalesce(edge, -9223372036854775808) AND events > 0
+            ORDER BY bucket;
     END IF;
     LOOP
         FETCH buckets INTO at_bucket, matches;
@@ -99,28 +100,22 @@ BEGIN
             matches := matches - (SELECT count(*) FROM events WHERE search_vector @@ matching
                                   AND event_time >= event_bucket_start(edge) AND event_time < instant);
         END IF;
-        IF first_bucket IS NULL AND counted + matches > page_offset THEN
-            first_bucket := at_bucket;
-            skipped := counted;
+        IF counted + matches > page_offset AND latest_first THEN
+            ids := ids || array(SELECT id FROM events WHERE search_vector @@ matching
+                                AND event_time >= event_bucket_start(at_bucket)
+                                AND event_time < least(instant, event_bucket_start(at_bucket + 1))
+                                ORDER BY event_time DESC, id DESC
+                                LIMIT page_limit - cardinality(ids) OFFSET greatest(page_offset - counted, 0));
+        ELSIF counted + matches > page_offset THEN
+            ids := ids || array(SELECT id FROM events WHERE search_vector @@ matching
+                                AND event_time >= greatest(instant, event_bucket_start(at_bucket))
+                                AND event_time < event_bucket_start(at_bucket + 1)
+                                ORDER BY event_time, id
+                                LIMIT page_limit - cardinality(ids) OFFSET greatest(page_offset - counted, 0));
         END IF;
+        EXIT WHEN cardinality(ids) >= page_limit;
         counted := counted + matches;
-        IF first_bucket IS NOT NULL THEN
-            last_bucket := at_bucket;
-            EXIT WHEN counted >= page_offset + page_limit;
-        END IF;
     END LOOP;
     CLOSE buckets;
-    IF first_bucket IS NULL THEN
-        RETURN '{}';
-    END IF;
-    IF latest_first THEN
-        RETURN array(SELECT id FROM events WHERE search_vector @@ matching
-                     AND event_time < least(instant, event_bucket_start(first_bucket + 1))
-                     AND event_time >= event_bucket_start(last_bucket)
-                     ORDER BY event_time DESC, id DESC LIMIT page_limit OFFSET page_offset - skipped);
-    END IF;
-    RETURN array(SELECT id FROM events WHERE search_vector @@ matching
-                 AND event_time >= greatest(instant, event_bucket_start(first_bucket))
-                 AND event_time < event_bucket_start(last_bucket + 1)
-                 ORDER BY event_time, id LIMIT page_limit OFFSET page_offset - skipped);
+    RETURN ids;
 END $$;
