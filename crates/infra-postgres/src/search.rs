@@ -250,8 +250,9 @@ pub(crate) fn page(
         }
     }
     if let Some(key) = key {
-        let ids = Sql::new("SELECT search_key_page($1, CAST($2 AS tsquery), $3, $4, $5, $6) AS ids")
+        let ids = Sql::new("SELECT search_key_page($1, $2, CAST($3 AS tsquery), $4, $5, $6, $7) AS ids")
             .text(key)
+            .int(sizes.keyed)
             .text(query.as_str())
             .nullable_timestamp(side.outside.is_some().then_some(instant))
             .boolean(matches!(window, TimeWindow::Past(_)))

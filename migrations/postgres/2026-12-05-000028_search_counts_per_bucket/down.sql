@@ -1,4 +1,4 @@
-DROP FUNCTION search_key_page(TEXT, TSQUERY, TIMESTAMP, BOOLEAN, BIGINT, BIGINT);
+DROP FUNCTION search_key_page(TEXT, BIGINT, TSQUERY, TIMESTAMP, BOOLEAN, BIGINT, BIGINT);
 DROP TRIGGER search_key_buckets_change ON events;
 DROP FUNCTION search_key_buckets_change();
 DROP TRIGGER search_key_buckets_delete ON events;

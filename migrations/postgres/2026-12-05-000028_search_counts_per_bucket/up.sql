@@ -65,14 +65,20 @@ CREATE TRIGGER search_key_buckets_change AFTER UPDATE OF search_tokens, event_ti
     EXECUTE FUNCTION search_key_buckets_change();
 
 -- The ids of a page of the events matching `matching`, whose key (as `search_keys` makes them) is
--- `search_key`, in list order: from the instant on (`latest_first` false), or before it latest first
--- (`latest_first` true), or every event (`instant` NULL). The key's buckets with events are read in the
--- side's order, and the page is read bucket by bucket from the first holding part of it, each read
--- bounded to one bucket's events (a page across a gap of months reads none of the gap), until it is
--- full. The instant's own bucket counts its matches on the side among that bucket's events.
-CREATE FUNCTION search_key_page(search_key TEXT, matching TSQUERY, instant TIMESTAMP, latest_first BOOLEAN,
-                                page_offset BIGINT, page_limit BIGINT) RETURNS BIGINT[]
-    LANGUAGE plpgsql STABLE AS $$
+-- `search_key` and which `key_events` events hold in all, in list order: from the instant on
+-- (`latest_first` false), or before it latest first (`latest_first` true), or every event (`instant`
+-- NULL). The key's buckets with events are read in the side's order, and the page is read bucket by
+-- bucket from the first holding part of it, each read bounded to one bucket's events (a page across a
+-- gap of months reads none of the gap), until it is full. The instant's own bucket counts its matches on
+-- the side among that bucket's events.
+--
+-- A word held by more events than a bucket has is read by walking the bucket in list order (bitmap
+-- scans off): PostgreSQL estimates every prefix search at a fixed share of the events, and would build
+-- the bitmap of all 400,000 events of a common word to find 500 of them. A rarer word is left to the
+-- planner (its bitmap, intersected with the bucket's, is small).
+CREATE FUNCTION search_key_page(search_key TEXT, key_events BIGINT, matching TSQUERY, instant TIMESTAMP,
+                                latest_first BOOLEAN, page_offset BIGINT, page_limit BIGINT)
+    RETURNS BIGINT[] LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     edge      BIGINT := event_bucket(instant);
     buckets   REFCURSOR;
@@ -80,6 +86,8 @@ DECLARE
     matches   BIGINT;
     counted   BIGINT := 0;
     ids       BIGINT[] := '{}';
+    walk      BOOLEAN;
+    bitmaps   TEXT := current_setting('enable_bitmapscan');
 BEGIN
     IF latest_first THEN
         OPEN buckets FOR SELECT bucket, events FROM search_key_buckets
@@ -100,18 +108,29 @@ BEGIN
             matches := matches - (SELECT count(*) FROM events WHERE search_vector @@ matching
                                   AND event_time >= event_bucket_start(edge) AND event_time < instant);
         END IF;
-        IF counted + matches > page_offset AND latest_first THEN
-            ids := ids || array(SELECT id FROM events WHERE search_vector @@ matching
-                                AND event_time >= event_bucket_start(at_bucket)
-                                AND event_time < least(instant, event_bucket_start(at_bucket + 1))
-                                ORDER BY event_time DESC, id DESC
-                                LIMIT page_limit - cardinality(ids) OFFSET greatest(page_offset - counted, 0));
-        ELSIF counted + matches > page_offset THEN
-            ids := ids || array(SELECT id FROM events WHERE search_vector @@ matching
-                                AND event_time >= greatest(instant, event_bucket_start(at_bucket))
-                                AND event_time < event_bucket_start(at_bucket + 1)
-                                ORDER BY event_time, id
-                                LIMIT page_limit - cardinality(ids) OFFSET greatest(page_offset - counted, 0));
+        IF counted + matches > page_offset THEN
+            walk := key_events >= (SELECT events FROM event_time_buckets WHERE bucket = at_bucket);
+            IF walk THEN
+                PERFORM set_config('enable_bitmapscan', 'off', true);
+            END IF;
+            IF latest_first THEN
+                ids := ids || array(SELECT id FROM events WHERE search_vector @@ matching
+                                    AND event_time >= event_bucket_start(at_bucket)
+                                    AND event_time < least(instant, event_bucket_start(at_bucket + 1))
+                                    ORDER BY event_time DESC, id DESC
+                                    LIMIT page_limit - cardinality(ids)
+                                    OFFSET greatest(page_offset - counted, 0));
+            ELSE
+                ids := ids || array(SELECT id FROM events WHERE search_vector @@ matching
+                                    AND event_time >= greatest(instant, event_bucket_start(at_bucket))
+                                    AND event_time < event_bucket_start(at_bucket + 1)
+                                    ORDER BY event_time, id
+                                    LIMIT page_limit - cardinality(ids)
+                                    OFFSET greatest(page_offset - counted, 0));
+            END IF;
+            IF walk THEN
+                PERFORM set_config('enable_bitmapscan', bitmaps, true);
+            END IF;
         END IF;
         EXIT WHEN cardinality(ids) >= page_limit;
         counted := counted + matches;
