@@ -16,9 +16,10 @@
 //!   counts per bucket of time (`search_key_buckets`, migration `2026-12-05-000028`, function
 //!   `search_key_page`): the counts are added up in the side's order up to the bucket of the page's
 //!   first match, and the page is read from there bucket by bucket, each read bounded to one bucket's
-//!   events (through the time index or the word's, whichever the planner finds reads fewer) — wherever
-//!   in the list its matches lie, and however far apart. A common word's first pages are walked for
-//!   first (below), over at most 200 rows, which costs less than the function when it finds the page.
+//!   events (walked in list order for a word more events hold than the bucket has, left to the planner
+//!   for a rarer one) — wherever in the list its matches lie, and however far apart. A common word's
+//!   first pages are walked for first (below), over at most 200 rows, which costs less than the
+//!   function when it finds the page.
 //! - **The page of a search of several words**, read the cheaper of two ways: walking the list in order
 //!   (the time index) and keeping the rows that match, which reads about
 //!   `(offset + limit) × events / matches` rows when the matches are spread over time — few for common
@@ -28,7 +29,7 @@
 //!   than the matches.
 //!
 //! The search connections' statement timeout (2 s) bounds each of a search's statements (up to four: the
-//! sizes, a count, a walk and its fallback; one word's page is one), not the search as a whole.
+//! sizes, a count, a walk and its fallback), not the search as a whole.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -225,58 +226,103 @@ pub(crate) fn page(
             ids: Vec::new(),
         });
     }
-    let (condition, order) = (side.inside, side.order);
+    let reading = Reading {
+        query,
+        side: &side,
+        instant,
+        offset,
+        limit,
+    };
     // One word walks only a short way: past that, its bucket counts find the page for less.
     let walk = walk_length(offset, limit, total, inside)
         .filter(|&expected| key.is_none() || expected <= ONE_WORD_WALK);
     if let Some(expected) = walk {
+        let ids = reading.walked(conn, expected)?;
+        if i64::try_from(ids.len()).is_ok_and(|found| found == wanted) {
+            return Ok(PageIds { total, ids });
+        }
+    }
+    let ids = match key {
+        Some(key) => reading.counted_by_bucket(conn, &key, sizes.keyed, window)?,
+        None => reading.sorted(conn)?,
+    };
+    Ok(PageIds { total, ids })
+}
+
+/// A page of a search to read, and the ways to read it.
+struct Reading<'a> {
+    /// The search as a `tsquery` value.
+    query: &'a str,
+    side: &'a Side,
+    /// The instant the side is of (`$2` in the side's SQL).
+    instant: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+}
+
+impl Reading<'_> {
+    /// The page from a walk of the list in order, keeping the matches among the first `4 × expected`
+    /// events of the side (fewer than the page when the matches lie elsewhere).
+    fn walked(&self, conn: &mut Conn, expected: i64) -> Result<Vec<i64>, StoreError> {
+        let (condition, order) = (self.side.inside, self.side.order);
         // The inner `LIMIT` also keeps the search out of the ordered scan, so the planner cannot turn it
         // back into a bitmap of every match.
-        let ids = ids_of(
+        ids_of(
             Sql::shaped(format!(
                 "SELECT id FROM (SELECT id, event_time, search_vector FROM events WHERE {condition} \
                                  ORDER BY {order} LIMIT $5) listed \
                  WHERE search_vector @@ CAST($1 AS tsquery) ORDER BY {order} LIMIT $3 OFFSET $4"
             ))
-            .text(query)
-            .timestamp(instant)
-            .int(limit)
-            .int(offset)
+            .text(self.query)
+            .timestamp(self.instant)
+            .int(self.limit)
+            .int(self.offset)
             .int(expected.saturating_mul(4)),
             conn,
-        )?;
-        if i64::try_from(ids.len()).is_ok_and(|found| found == wanted) {
-            return Ok(PageIds { total, ids });
-        }
+        )
     }
-    if let Some(key) = key {
-        let ids = Sql::new("SELECT search_key_page($1, $2, CAST($3 AS tsquery), $4, $5, $6, $7) AS ids")
-            .text(key)
-            .int(sizes.keyed)
-            .text(query.as_str())
-            .nullable_timestamp(side.outside.is_some().then_some(instant))
-            .boolean(matches!(window, TimeWindow::Past(_)))
-            .int(offset)
-            .int(limit)
-            .get_result::<Ids>(conn)?
-            .ids;
-        return Ok(PageIds { total, ids });
+
+    /// The page of a one-word search from its key's counts per bucket of time (`search_key_page`,
+    /// migration `2026-12-05-000028`); `key_events` is how many events hold the key in all.
+    fn counted_by_bucket(
+        &self,
+        conn: &mut Conn,
+        key: &str,
+        key_events: i64,
+        window: TimeWindow,
+    ) -> Result<Vec<i64>, StoreError> {
+        Ok(
+            Sql::new("SELECT search_key_page($1, $2, CAST($3 AS tsquery), $4, $5, $6, $7) AS ids")
+                .text(key)
+                .int(key_events)
+                .text(self.query)
+                .nullable_timestamp(self.side.outside.is_some().then_some(self.instant))
+                .boolean(matches!(window, TimeWindow::Past(_)))
+                .int(self.offset)
+                .int(self.limit)
+                .get_result::<Ids>(conn)?
+                .ids,
+        )
     }
-    // Materialized, so the planner cannot instead walk the time index filtering every event.
-    let ids = ids_of(
-        Sql::shaped(format!(
-            "WITH matches AS MATERIALIZED \
-               (SELECT id, event_time FROM events \
-                WHERE search_vector @@ CAST($1 AS tsquery) AND {condition}) \
-             SELECT id FROM matches ORDER BY {order} LIMIT $3 OFFSET $4"
-        ))
-        .text(query)
-        .timestamp(instant)
-        .int(limit)
-        .int(offset),
-        conn,
-    )?;
-    Ok(PageIds { total, ids })
+
+    /// The page from every match on the side, sorted.
+    fn sorted(&self, conn: &mut Conn) -> Result<Vec<i64>, StoreError> {
+        let (condition, order) = (self.side.inside, self.side.order);
+        // Materialized, so the planner cannot instead walk the time index filtering every event.
+        ids_of(
+            Sql::shaped(format!(
+                "WITH matches AS MATERIALIZED \
+                   (SELECT id, event_time FROM events \
+                    WHERE search_vector @@ CAST($1 AS tsquery) AND {condition}) \
+                 SELECT id FROM matches ORDER BY {order} LIMIT $3 OFFSET $4"
+            ))
+            .text(self.query)
+            .timestamp(self.instant)
+            .int(self.limit)
+            .int(self.offset),
+            conn,
+        )
+    }
 }
 
 /// The key of `search_key_counts` that holds a one-word search's total; `None` for a search of several
