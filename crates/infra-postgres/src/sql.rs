@@ -58,66 +58,60 @@ impl Sql {
         }
     }
 
+    /// Binds the next placeholder to `bind` (the typed methods below say which SQL type).
+    fn bind(mut self, bind: Bind) -> Self {
+        self.binds.push(bind);
+        self
+    }
+
     /// Binds the next placeholder (`$1` first).
-    pub(crate) fn text(mut self, value: impl Into<String>) -> Self {
-        self.binds.push(Bind::Text(value.into()));
-        self
+    pub(crate) fn text(self, value: impl Into<String>) -> Self {
+        self.bind(Bind::Text(value.into()))
     }
 
-    pub(crate) fn int(mut self, value: i64) -> Self {
-        self.binds.push(Bind::BigInt(value));
-        self
+    pub(crate) fn int(self, value: i64) -> Self {
+        self.bind(Bind::BigInt(value))
     }
 
-    pub(crate) fn nullable_int(mut self, value: Option<i64>) -> Self {
-        self.binds.push(Bind::NullableBigInt(value));
-        self
+    pub(crate) fn nullable_int(self, value: Option<i64>) -> Self {
+        self.bind(Bind::NullableBigInt(value))
     }
 
-    pub(crate) fn boolean(mut self, value: bool) -> Self {
-        self.binds.push(Bind::Bool(value));
-        self
+    pub(crate) fn boolean(self, value: bool) -> Self {
+        self.bind(Bind::Bool(value))
     }
 
-    pub(crate) fn nullable_text(mut self, value: Option<impl Into<String>>) -> Self {
-        self.binds.push(Bind::NullableText(value.map(Into::into)));
-        self
+    pub(crate) fn nullable_text(self, value: Option<impl Into<String>>) -> Self {
+        self.bind(Bind::NullableText(value.map(Into::into)))
     }
 
-    pub(crate) fn timestamp(mut self, value: NaiveDateTime) -> Self {
-        self.binds.push(Bind::Timestamp(value));
-        self
+    pub(crate) fn timestamp(self, value: NaiveDateTime) -> Self {
+        self.bind(Bind::Timestamp(value))
     }
 
-    pub(crate) fn nullable_timestamp(mut self, value: Option<NaiveDateTime>) -> Self {
-        self.binds.push(Bind::NullableTimestamp(value));
-        self
+    pub(crate) fn nullable_timestamp(self, value: Option<NaiveDateTime>) -> Self {
+        self.bind(Bind::NullableTimestamp(value))
     }
 
     /// An array of texts: rows of a statement that inserts many (`unnest`), in one bound value each column.
-    pub(crate) fn texts(mut self, values: Vec<String>) -> Self {
-        self.binds.push(Bind::Texts(values));
-        self
+    pub(crate) fn texts(self, values: Vec<String>) -> Self {
+        self.bind(Bind::Texts(values))
     }
 
-    pub(crate) fn ints(mut self, values: Vec<i64>) -> Self {
-        self.binds.push(Bind::Ints(values));
-        self
+    pub(crate) fn ints(self, values: Vec<i64>) -> Self {
+        self.bind(Bind::Ints(values))
     }
 
-    pub(crate) fn nullable_texts(mut self, values: Vec<Option<String>>) -> Self {
-        self.binds.push(Bind::NullableTexts(values));
-        self
+    pub(crate) fn nullable_texts(self, values: Vec<Option<String>>) -> Self {
+        self.bind(Bind::NullableTexts(values))
     }
 
-    pub(crate) fn nullable_ints(mut self, values: Vec<Option<i64>>) -> Self {
-        self.binds.push(Bind::NullableInts(values));
-        self
+    pub(crate) fn nullable_ints(self, values: Vec<Option<i64>>) -> Self {
+        self.bind(Bind::NullableInts(values))
     }
 
-    pub(crate) fn nullable_timestamps(mut self, values: Vec<Option<NaiveDateTime>>) -> Self {
-        self.binds.push(Bind::NullableTimestamps(values));
-        self
+    pub(crate) fn nullable_timestamps(self, values: Vec<Option<NaiveDateTime>>) -> Self {
+        self.bind(Bind::NullableTimestamps(values))
     }
 }
 
