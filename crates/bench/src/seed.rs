@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
+use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -22,9 +23,9 @@ pub const RARE_WORD: &str = "zanzibar";
 pub const CJK_QUERY: &str = "音乐";
 pub const CJK_QUERY_ENCODED: &str = "%E9%9F%B3%E4%B9%90";
 
-const PASSWORD: &str = "benchmark-password";
+pub(crate) const PASSWORD: &str = "benchmark-password";
 /// Parallel clients while seeding.
-const SEEDERS: usize = 8;
+pub(crate) const SEEDERS: usize = 8;
 
 const WORDS: [&str; 64] = [
     "garden",
@@ -166,7 +167,7 @@ pub struct Tokens {
     pub door: String,
 }
 
-fn member(n: usize) -> String {
+pub(crate) fn member(n: usize) -> String {
     format!("member{n:05}")
 }
 
@@ -254,30 +255,56 @@ impl Words {
     }
 }
 
+/// The seeded event number `i` (the same every run), as the API is sent it: [`event_body`] for the API,
+/// [`crate::bulk`] for the store.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlainEvent {
+    pub name: String,
+    pub event_time: DateTime<Utc>,
+    pub description: String,
+    pub duration_hours: i64,
+    pub duration_minutes: i64,
+    pub max_tickets: i64,
+}
+
+impl PlainEvent {
+    pub fn new(i: usize) -> Self {
+        let words = &mut Words(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1));
+        let mut name = words.phrase(3);
+        if i % 20 == 7 {
+            name = format!("{} {}", CJK_NAMES[i % CJK_NAMES.len()], words.pick());
+        }
+        let mut description = words.phrase(25);
+        if words.next() % 100 < 40 {
+            description.push(' ');
+            description.push_str(COMMON_WORD);
+        }
+        if i % 100 == 42 {
+            description.push(' ');
+            description.push_str(RARE_WORD);
+        }
+        // Every number is in range (a month of 1 to 12, a day of at most 28, an hour below 24), so the
+        // time always exists.
+        let (month, day) = ((1 + i % 12) as u32, (1 + i % 28) as u32);
+        let (hour, minute) = ((i % 24) as u32, (i % 60) as u32);
+        let event_time = Utc
+            .with_ymd_and_hms(2031, month, day, hour, minute, 0)
+            .single()
+            .expect("a day of at most 28 exists in every month of 2031, in UTC");
+        Self {
+            name,
+            event_time,
+            description,
+            duration_hours: 1 + (i % 5) as i64,
+            duration_minutes: ((i * 7) % 60) as i64,
+            max_tickets: 100 + (i % 400) as i64,
+        }
+    }
+}
+
 /// The `POST /events/` body of the seeded event number `i` (the same every run).
 pub fn event_body(i: usize) -> Value {
-    let words = &mut Words(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1));
-    let mut name = words.phrase(3);
-    if i % 20 == 7 {
-        name = format!("{} {}", CJK_NAMES[i % CJK_NAMES.len()], words.pick());
-    }
-    let mut description = words.phrase(25);
-    if words.next() % 100 < 40 {
-        description.push(' ');
-        description.push_str(COMMON_WORD);
-    }
-    if i % 100 == 42 {
-        description.push(' ');
-        description.push_str(RARE_WORD);
-    }
-    json!({
-        "name": name,
-        "event_time": format!("2031-{:02}-{:02}T{:02}:{:02}:00Z", 1 + i % 12, 1 + i % 28, i % 24, i % 60),
-        "description": description,
-        "duration_hours": 1 + i % 5,
-        "duration_minutes": (i * 7) % 60,
-        "max_tickets": 100 + i % 400,
-    })
+    json!(PlainEvent::new(i))
 }
 
 /// Runs `work(index, agent)` for every index in `0..count`, on `SEEDERS` threads.
@@ -305,34 +332,28 @@ fn in_parallel(
     Ok(())
 }
 
-/// Seeds the community into the server at `base`.
-pub fn seed(base: &str, sizes: &Sizes) -> anyhow::Result<Seeded> {
+/// Accounts and plain events already written through the store ([`crate::bulk`]).
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The id of each member, by number.
+    pub user_ids: Vec<i64>,
+    /// The id of plain event number 0.
+    pub first_event: i64,
+}
+
+/// Seeds the community into the server at `base`: all of it through the API, or what `stored` lacks
+/// when the accounts and the plain events were written through the store.
+pub fn seed(base: &str, sizes: &Sizes, stored: Option<Stored>) -> anyhow::Result<Seeded> {
     let started = Instant::now();
     let base_owned = base.to_owned();
-    let ids = Arc::new(std::sync::Mutex::new(vec![0i64; sizes.users]));
-    {
-        let (base, ids) = (base_owned.clone(), ids.clone());
-        in_parallel(sizes.users, move |i, agent| {
-            let user = post(
-                agent,
-                &format!("{base}/users/"),
-                None,
-                &json!({
-                    "username": format!("member{i:05}"),
-                    "email": format!("member{i:05}@example.org"),
-                    "full_name": format!("Member {i}"),
-                    "password": PASSWORD,
-                }),
-            )?;
-            ids.lock().map_err(|_| anyhow!("poisoned"))?[i] = user["id"].as_i64().unwrap_or(0);
-            Ok(())
-        })?;
-    }
-    let ids = ids.lock().map_err(|_| anyhow!("poisoned"))?.clone();
     let needed = sizes.fan_out_commenters + 30;
     if sizes.users < needed {
         bail!("{} users are too few: the scenarios need {needed}", sizes.users);
     }
+    let ids = match &stored {
+        Some(stored) => stored.user_ids.clone(),
+        None => accounts(base, sizes)?,
+    };
     let agent = agent();
     let token = |i: usize| login(&agent, base, &member(i), PASSWORD);
     let tokens: Vec<String> = (0..needed).map(token).collect::<anyhow::Result<_>>()?;
@@ -341,30 +362,16 @@ pub fn seed(base: &str, sizes: &Sizes) -> anyhow::Result<Seeded> {
         sizes.users,
         started.elapsed().as_secs_f64()
     );
-
     let owners: Arc<Vec<String>> = Arc::new(tokens[..SEEDERS].to_vec());
-    let first_event = Arc::new(std::sync::Mutex::new(None::<i64>));
-    {
-        let (base, owners, first_event) = (base_owned.clone(), owners.clone(), first_event.clone());
-        in_parallel(sizes.events, move |i, agent| {
-            let event = post(
-                agent,
-                &format!("{base}/events/"),
-                Some(&owners[i % owners.len()]),
-                &event_body(i),
-            )?;
-            if i == 0 {
-                *first_event.lock().map_err(|_| anyhow!("poisoned"))? = event["id"].as_i64();
-            }
-            Ok(())
-        })?;
-    }
+    let plain_event = match &stored {
+        Some(stored) => stored.first_event,
+        None => plain_events(base, sizes, owners.clone())?,
+    };
     println!(
         "  {} events in {:.1} s",
         sizes.events,
         started.elapsed().as_secs_f64()
     );
-    let plain_event = first_event.lock().map_err(|_| anyhow!("poisoned"))?.unwrap_or(1);
 
     let special = |name: &str, owner: &str, max_tickets: i64| -> anyhow::Result<i64> {
         let body = json!({"name": name, "event_time": "2031-06-01T18:00:00Z", "description": "benchmark",
@@ -453,6 +460,54 @@ pub fn seed(base: &str, sizes: &Sizes) -> anyhow::Result<Seeded> {
         ticket_member: 1,
         ticket_owner: 0,
     })
+}
+
+/// Registers every member through the API; answers their ids, by number.
+fn accounts(base: &str, sizes: &Sizes) -> anyhow::Result<Vec<i64>> {
+    let ids = Arc::new(std::sync::Mutex::new(vec![0i64; sizes.users]));
+    {
+        let (base, ids) = (base.to_owned(), ids.clone());
+        in_parallel(sizes.users, move |i, agent| {
+            let user = post(
+                agent,
+                &format!("{base}/users/"),
+                None,
+                &json!({
+                    "username": member(i),
+                    "email": format!("{}@example.org", member(i)),
+                    "full_name": format!("Member {i}"),
+                    "password": PASSWORD,
+                }),
+            )?;
+            ids.lock().map_err(|_| anyhow!("poisoned"))?[i] = user["id"].as_i64().unwrap_or(0);
+            Ok(())
+        })?;
+    }
+    let ids = ids.lock().map_err(|_| anyhow!("poisoned"))?.clone();
+    Ok(ids)
+}
+
+/// Creates every plain event through the API, each owned by one of `owners` in turn; answers the id of
+/// the first.
+fn plain_events(base: &str, sizes: &Sizes, owners: Arc<Vec<String>>) -> anyhow::Result<i64> {
+    let first_event = Arc::new(std::sync::Mutex::new(None::<i64>));
+    {
+        let (base, first_event) = (base.to_owned(), first_event.clone());
+        in_parallel(sizes.events, move |i, agent| {
+            let event = post(
+                agent,
+                &format!("{base}/events/"),
+                Some(&owners[i % owners.len()]),
+                &event_body(i),
+            )?;
+            if i == 0 {
+                *first_event.lock().map_err(|_| anyhow!("poisoned"))? = event["id"].as_i64();
+            }
+            Ok(())
+        })?;
+    }
+    let first = *first_event.lock().map_err(|_| anyhow!("poisoned"))?;
+    first.ok_or_else(|| anyhow!("the first event has no id"))
 }
 
 /// A user registered at the measured server's own bcrypt cost, for the login scenario: a new one each

@@ -168,6 +168,7 @@ pub fn import_all(
     mut source: impl FnMut(&mut Sink<'_>) -> Result<Counts, RepoError>,
 ) -> Result<Counts, RepoError> {
     db.write(|conn| {
+        pause_kept_counts(conn)?;
         let read = source(&mut |batch| insert(conn, &batch).map_err(RepoError::from))?;
         let written = count_rows(conn)?;
         if written != read {
@@ -177,6 +178,7 @@ pub fn import_all(
             .into());
         }
         number_comments(conn)?;
+        count_once(conn)?;
         start_mail_from_here(conn)?;
         // Last: `setval` is not undone by a rollback, so nothing that can still fail comes after it.
         reset_sequences(conn)?;
@@ -473,6 +475,105 @@ fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A count that triggers keep as rows are written, and how the copy counts it instead.
+struct KeptCount {
+    /// The table whose rows are counted.
+    table: &'static str,
+    /// The triggers that keep the count (some once a row, some once a statement).
+    triggers: &'static [&'static str],
+    /// How the count is made afresh from the copied rows: the statements the migration that made it
+    /// began it with.
+    recount: &'static [&'static str],
+}
+
+/// Every count the copy makes once at the end instead of row by row. In one transaction each batch
+/// updates the same count rows again (the events' total, the counts of common search keys, one busy
+/// event's tickets), and each update walks every version of its row the transaction made before it: a
+/// million events, 1,000 to a statement, were on course for more than half an hour and slowing, and one
+/// event's 100,000 tickets would be worse. So the triggers are off while the rows go in — `ALTER TABLE`
+/// is transactional, so a failed copy leaves them on, and its lock holds other writers off until the
+/// commit — and every count is made once when they are in. The comments' places in their runs
+/// (`comment_buckets`) are counted by [`number_comments`], which numbers them first.
+const KEPT_COUNTS: &[KeptCount] = &[
+    KeptCount {
+        table: "events",
+        triggers: &[
+            "event_total_follows",
+            "event_time_buckets_insert",
+            "search_key_counts_insert",
+            "search_key_buckets_insert",
+        ],
+        recount: &[
+            "UPDATE event_total SET events = (SELECT count(*) FROM events), search_version = search_version + 1",
+            "DELETE FROM event_time_buckets",
+            "INSERT INTO event_time_buckets (bucket, events) \
+             SELECT event_bucket(event_time), count(*) FROM events GROUP BY 1",
+            "DELETE FROM search_key_counts",
+            "INSERT INTO search_key_counts (key, events) \
+             SELECT key, count(*) FROM events, LATERAL search_keys(search_tokens) AS key GROUP BY key",
+            "DELETE FROM search_key_buckets",
+            "INSERT INTO search_key_buckets (key, bucket, events) \
+             SELECT key, event_bucket(event_time), count(*) FROM events, LATERAL search_keys(search_tokens) AS key \
+             GROUP BY 1, 2",
+        ],
+    },
+    KeptCount {
+        table: "comments",
+        triggers: &["comment_totals_follow", "comment_buckets_follow"],
+        recount: &[
+            "DELETE FROM comment_totals",
+            "INSERT INTO comment_totals (event_id, comments) SELECT event_id, count(*) FROM comments GROUP BY 1",
+        ],
+    },
+    KeptCount {
+        table: "notifications",
+        // The trigger that gives a new notification its id counts it in the inbox too (migration
+        // 000025); every copied notification brings its id.
+        triggers: &["notifications_id_in_commit_order", "inbox_counts_follow"],
+        recount: &[
+            "DELETE FROM inbox_counts",
+            "INSERT INTO inbox_counts (owner_id, total, unread) \
+             SELECT owner_id, count(*), count(*) FILTER (WHERE NOT is_read) FROM notifications GROUP BY 1",
+        ],
+    },
+    KeptCount {
+        table: "tickets",
+        triggers: &["ticket_counts_follow", "event_ticket_totals_follow"],
+        recount: &[
+            "DELETE FROM ticket_counts",
+            "INSERT INTO ticket_counts (holder_id, status, count) \
+             SELECT holder_id, status, count(*) FROM tickets GROUP BY 1, 2",
+            "DELETE FROM event_ticket_totals",
+            "INSERT INTO event_ticket_totals (event_id, count) SELECT event_id, count(*) FROM tickets GROUP BY 1",
+        ],
+    },
+];
+
+/// Turns off the triggers of [`KEPT_COUNTS`] for the rest of the transaction.
+fn pause_kept_counts(conn: &mut Conn) -> Result<(), StoreError> {
+    switch_kept_counts(conn, "DISABLE")
+}
+
+/// Makes every count of [`KEPT_COUNTS`] from the rows now in, and turns their triggers back on.
+fn count_once(conn: &mut Conn) -> Result<(), StoreError> {
+    for count in KEPT_COUNTS {
+        for statement in count.recount {
+            diesel::sql_query(*statement).execute(conn)?;
+        }
+    }
+    switch_kept_counts(conn, "ENABLE")
+}
+
+fn switch_kept_counts(conn: &mut Conn, switch: &str) -> Result<(), StoreError> {
+    for count in KEPT_COUNTS {
+        for trigger in count.triggers {
+            diesel::sql_query(format!("ALTER TABLE {} {switch} TRIGGER {trigger}", count.table))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
 /// Numbers every event's comments 1, 2, 3, … in list order (`created_at`, then `id`) and counts them
 /// again per bucket (migration `2026-12-05-000027_comments_in_sequence`): the batches come in any order,
 /// so the numbers can only be given once every comment is in. First every number is made unique and
@@ -575,23 +676,23 @@ mod tests {
         ),
         (
             "event_total",
-            "a count kept by triggers as the copied rows are written",
+            "counted once all the copied rows are in (`count_once`)",
         ),
         (
             "event_time_buckets",
-            "counts kept by triggers as the copied rows are written",
+            "counted once all the copied rows are in (`count_once`)",
         ),
         (
             "search_key_counts",
-            "counts kept by triggers as the copied rows are written",
+            "counted once all the copied rows are in (`count_once`)",
         ),
         (
             "search_key_buckets",
-            "counts kept by triggers as the copied rows are written",
+            "counted once all the copied rows are in (`count_once`)",
         ),
         (
             "comment_totals",
-            "counts kept by triggers as the copied rows are written",
+            "counted once all the copied rows are in (`count_once`)",
         ),
         (
             "comment_buckets",
@@ -599,15 +700,15 @@ mod tests {
         ),
         (
             "inbox_counts",
-            "counts kept by triggers as the copied rows are written",
+            "counted once all the copied rows are in (`count_once`)",
         ),
         (
             "ticket_counts",
-            "counts kept by triggers as the copied rows are written",
+            "counted once all the copied rows are in (`count_once`)",
         ),
         (
             "event_ticket_totals",
-            "counts kept by triggers as the copied rows are written",
+            "counted once all the copied rows are in (`count_once`)",
         ),
     ];
 
@@ -640,5 +741,208 @@ mod tests {
         );
         // What the copy checks itself against reads every copied table of this empty database.
         assert_eq!(counts(&db).unwrap(), Counts::default());
+    }
+
+    /// Every row of the counts kept from the events that a fresh count of the events disagrees with, each
+    /// way (`-` before a row the fresh count has and the kept ones lack).
+    fn counts_against_a_recount(url: &str) -> Vec<String> {
+        let kept_and_recounted = [
+            (
+                "SELECT 'total ' || events FROM event_total",
+                "SELECT 'total ' || count(*) FROM events",
+            ),
+            (
+                "SELECT 'time ' || bucket || ' ' || events FROM event_time_buckets WHERE events <> 0",
+                "SELECT 'time ' || event_bucket(event_time) || ' ' || count(*) FROM events \
+                 GROUP BY event_bucket(event_time)",
+            ),
+            (
+                "SELECT 'key ' || key || ' ' || events FROM search_key_counts WHERE events <> 0",
+                "SELECT 'key ' || key || ' ' || count(*) \
+                 FROM events, LATERAL search_keys(search_tokens) AS key GROUP BY key",
+            ),
+            (
+                "SELECT 'key and time ' || key || ' ' || bucket || ' ' || events \
+                 FROM search_key_buckets WHERE events <> 0",
+                "SELECT 'key and time ' || key || ' ' || event_bucket(event_time) || ' ' || count(*) \
+                 FROM events, LATERAL search_keys(search_tokens) AS key GROUP BY key, event_bucket(event_time)",
+            ),
+            (
+                "SELECT 'inbox ' || owner_id || ' ' || total || ' ' || unread FROM inbox_counts WHERE total <> 0",
+                "SELECT 'inbox ' || owner_id || ' ' || count(*) || ' ' || count(*) FILTER (WHERE NOT is_read) \
+                 FROM notifications GROUP BY owner_id",
+            ),
+        ];
+        kept_and_recounted
+            .iter()
+            .flat_map(|(kept, recounted)| {
+                crate::testing::query_strings(
+                    url,
+                    &format!(
+                        "SELECT value FROM (({kept}) EXCEPT ({recounted})) AS extra (value) \
+                         UNION ALL SELECT '-' || value FROM (({recounted}) EXCEPT ({kept})) AS missing (value)"
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    fn kept_count_triggers() -> impl Iterator<Item = &'static str> {
+        KEPT_COUNTS
+            .iter()
+            .flat_map(|count| count.triggers.iter().copied())
+    }
+
+    fn counting_triggers_on(url: &str) -> usize {
+        crate::testing::query_strings(
+            url,
+            "SELECT tgrelid::regclass || ' ' || tgname AS value FROM pg_trigger WHERE tgenabled = 'O'",
+        )
+        .iter()
+        .filter(|on| {
+            KEPT_COUNTS.iter().any(|count| {
+                count
+                    .triggers
+                    .iter()
+                    .any(|trigger| **on == format!("{} {trigger}", count.table))
+            })
+        })
+        .count()
+    }
+
+    fn member(id: i64) -> plaza_domain::user::User {
+        use plaza_domain::user::{Locale, NotificationMail, PasswordHash, TimeZoneName, User};
+        let created = chrono::Utc::now();
+        User {
+            id: plaza_domain::UserId::from_stored(id),
+            username: format!("member{id}"),
+            email: format!("member{id}@example.org"),
+            full_name: None,
+            avatar: None,
+            role: plaza_domain::role::Role::Member,
+            ban: None,
+            password_hash: PasswordHash("$2b$04$not-a-real-hash".into()),
+            token_epoch: created,
+            created_at: created,
+            deleted_at: None,
+            locale: Locale::En,
+            email_verified_at: None,
+            notification_mail: NotificationMail::Off,
+            time_zone: TimeZoneName::UTC,
+        }
+    }
+
+    /// Event `id` of member 1: five kinds of name, one hour after the one before (across some 140
+    /// buckets of time).
+    fn copied_event(id: i64) -> plaza_domain::event::Event {
+        let kinds = [
+            "garden party",
+            "river walk",
+            "music night",
+            "音乐会",
+            "quiet reading",
+        ];
+        let created = chrono::Utc::now();
+        plaza_domain::event::Event {
+            id: plaza_domain::EventId::from_stored(id),
+            name: format!("{} {id}", kinds[(id % 5) as usize]),
+            event_time: "2031-03-01T00:00:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+                + chrono::Duration::hours(id),
+            description: if id % 3 == 0 {
+                "with music".into()
+            } else {
+                String::new()
+            },
+            duration_hours: 1,
+            duration_minutes: 0,
+            tickets_sold: 0,
+            max_tickets: 10,
+            owner_id: plaza_domain::UserId::from_stored(1),
+            created_at: created,
+            place: Default::default(),
+            image: None,
+            revision: 0,
+            updated_at: created,
+        }
+    }
+
+    /// Notification `id` to member 1, read when `id` is even.
+    fn copied_notification(id: i64) -> plaza_domain::notification::Notification {
+        plaza_domain::notification::Notification {
+            id: plaza_domain::NotificationId::from_stored(id),
+            message: format!("note {id}"),
+            created_at: chrono::Utc::now(),
+            sender: "member1".into(),
+            sender_id: plaza_domain::UserId::from_stored(1),
+            owner_id: plaza_domain::UserId::from_stored(1),
+            event_id: None,
+            subject: plaza_domain::notification::NotificationSubject::Message,
+            read: id % 2 == 0,
+        }
+    }
+
+    #[test]
+    fn copied_rows_are_counted_once_at_the_end_and_the_counting_triggers_are_back_on_after() {
+        let Some(db) = crate::db::small_database() else {
+            return;
+        };
+        let url = db.url().to_owned();
+        let events: Vec<_> = (1..=2_500).map(copied_event).collect();
+        assert_eq!(counting_triggers_on(&url), kept_count_triggers().count());
+
+        // A copy that breaks half-way keeps nothing, and leaves the triggers on.
+        let broken = import_all(&db, |sink| {
+            sink(Batch::Users(vec![member(1)]))?;
+            sink(Batch::Events(events[..1_000].to_vec()))?;
+            Err(RepoError::internal("the source broke"))
+        });
+        assert!(broken.is_err());
+        assert_eq!(counts(&db).unwrap(), Counts::default());
+        assert_eq!(counting_triggers_on(&url), kept_count_triggers().count());
+
+        import_all(&db, |sink| {
+            sink(Batch::Users(vec![member(1)]))?;
+            for batch in events.chunks(1_000) {
+                sink(Batch::Events(batch.to_vec()))?;
+            }
+            sink(Batch::Notifications((1..=301).map(copied_notification).collect()))?;
+            Ok(Counts {
+                users: 1,
+                events: 2_500,
+                notifications: 301,
+                ..Counts::default()
+            })
+        })
+        .unwrap();
+        assert_eq!(counts_against_a_recount(&url), Vec::<String>::new());
+        let pairs = crate::testing::query_strings(
+            &url,
+            "SELECT count(*)::text AS value FROM search_key_buckets WHERE events > 0",
+        );
+        assert!(pairs[0].parse::<u64>().unwrap() > 1_000, "{pairs:?}");
+        assert_eq!(counting_triggers_on(&url), kept_count_triggers().count());
+
+        // Counted as they happen again: a new event and a deleted one.
+        crate::testing::execute(
+            &url,
+            "INSERT INTO events (name, event_time, duration_hours, duration_minutes, max_tickets, owner_id, \
+                                 created_at, search_tokens) \
+             VALUES ('late', TIMESTAMP '2032-01-01', 1, 0, 10, 1, now(), ARRAY['late']); \
+             DELETE FROM events WHERE id = 7",
+        );
+        assert_eq!(counts_against_a_recount(&url), Vec::<String>::new());
+        assert_eq!(
+            crate::testing::query_strings(&url, "SELECT events::text AS value FROM event_total"),
+            ["2500"]
+        );
+        assert_eq!(
+            crate::testing::query_strings(
+                &url,
+                "SELECT total || ' ' || unread AS value FROM inbox_counts WHERE owner_id = 1"
+            ),
+            ["301 151"]
+        );
     }
 }
