@@ -217,6 +217,29 @@ fn load_in_order(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Event>, StoreError>
     Ok(rows.into_iter().map(Event::from).collect())
 }
 
+/// A page of an event list (migration `2026-12-05-000026`'s function: PostgreSQL keeps its statements'
+/// plans) with its events, each row with the list's total: one statement, which sees one snapshot
+/// without a transaction, where the ids and then their events in a transaction took four round trips.
+const LIST_PAGE: &str = concat!(
+    "SELECT total, ",
+    event_columns!(),
+    " FROM event_list_page($1, $2, $3, $4) AS page \
+     CROSS JOIN LATERAL unnest(page.ids) WITH ORDINALITY AS listed (listed_id, at) \
+     JOIN events ON events.id = listed.listed_id \
+     ORDER BY listed.at"
+);
+/// The same page's total and ids alone.
+const LIST_IDS: &str = "SELECT total, ids FROM event_list_page($1, $2, $3, $4)";
+
+/// A row of [`LIST_PAGE`].
+#[derive(QueryableByName)]
+struct ListedEvent {
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+    #[diesel(embed)]
+    event: EventRow,
+}
+
 /// [`EventRepository`] over PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PgEventRepository {
@@ -265,36 +288,48 @@ impl EventRepository for PgEventRepository {
         // Past every list there could be, and far enough from the end of `BIGINT` that adding to it or
         // taking from it in SQL never overflows (PostgreSQL may work out a `CASE` branch it does not take).
         let offset = offset.min(1 << 62);
-        let read = |conn: &mut Conn| -> Result<Page<Event>, StoreError> {
-            let page: PageIds = match (&query.search, query.window) {
-                // One function (migration `2026-12-05-000026`): PostgreSQL keeps its statements' plans,
-                // where the same statements sent from here were planned at every request.
-                (None, window) => {
-                    let (list, instant) = match window {
-                        TimeWindow::All => ("all", chrono::DateTime::UNIX_EPOCH),
-                        TimeWindow::Upcoming(now) => ("upcoming", now),
-                        TimeWindow::Past(now) => ("past", now),
-                    };
-                    Sql::new("SELECT total, ids FROM event_list_page($1, $2, $3, $4)")
-                        .text(list)
-                        .timestamp(instant.naive_utc())
-                        .int(limit)
-                        .int(offset)
-                        .get_result(conn)?
-                }
-                (Some(terms), window) => {
-                    search::page(conn, &self.db.search_counts, terms, window, offset, limit)?
-                }
+        let Some(terms) = &query.search else {
+            let (list, instant) = match query.window {
+                TimeWindow::All => ("all", DateTime::UNIX_EPOCH),
+                TimeWindow::Upcoming(now) => ("upcoming", now),
+                TimeWindow::Past(now) => ("past", now),
             };
+            let rows: Vec<ListedEvent> = self.db.look_up(|conn| {
+                Ok(Sql::new(LIST_PAGE)
+                    .text(list)
+                    .timestamp(instant.naive_utc())
+                    .int(limit)
+                    .int(offset)
+                    .load(conn)?)
+            })?;
+            if let Some(total) = rows.first().map(|row| row.total) {
+                return Ok(Page {
+                    total: total.unsigned_abs(),
+                    items: rows.into_iter().map(|row| row.event.into()).collect(),
+                });
+            }
+            // A page with no rows says nothing of the total: the list is read again, the ids with the
+            // total, then their events (some may have come since), in one snapshot.
+            return self.db.read(|conn| {
+                let page: PageIds = Sql::new(LIST_IDS)
+                    .text(list)
+                    .timestamp(instant.naive_utc())
+                    .int(limit)
+                    .int(offset)
+                    .get_result(conn)?;
+                Ok(Page {
+                    items: load_in_order(conn, &page.ids)?,
+                    total: page.total.unsigned_abs(),
+                })
+            });
+        };
+        self.db.read_for_search(|conn| {
+            let page = search::page(conn, &self.db.search_counts, terms, query.window, offset, limit)?;
             Ok(Page {
                 items: load_in_order(conn, &page.ids)?,
                 total: page.total.unsigned_abs(),
             })
-        };
-        match &query.search {
-            None => self.db.read(read),
-            Some(_) => self.db.read_for_search(read),
-        }
+        })
     }
 
     fn list_by_owner(
