@@ -100,7 +100,7 @@ pub fn check(config: &Config) -> Report {
             config.sqlite_busy_timeout_ms.to_string(),
         );
     }
-    report.set("DATABASE_POOL_SIZE", config.database_pool_size.to_string());
+    report.set("DATABASE_POOL_SIZE", config.pool_size().to_string());
     report.set(
         "WORKERS",
         config

@@ -25,6 +25,9 @@ pub enum Store {
 /// The name of the generated secret's file, beside the database.
 pub const SECRET_FILE: &str = "jwt_secret";
 
+/// The SQLite reader pool's size unless `DATABASE_POOL_SIZE` says otherwise.
+const SQLITE_POOL_SIZE: u32 = 8;
+
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// The store: a SQLite database file (a `sqlite://` prefix is accepted; its directory is created when
@@ -70,9 +73,9 @@ pub struct Config {
     #[arg(long, env = "SQLITE_BUSY_TIMEOUT_MS", default_value_t = 5000, global = true)]
     pub sqlite_busy_timeout_ms: u64,
 
-    /// Connections in the database pool.
-    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 8, global = true)]
-    pub database_pool_size: u32,
+    /// Connections in the database pool (default: 8 on SQLite; on PostgreSQL twice this machine's cores).
+    #[arg(long, env = "DATABASE_POOL_SIZE", global = true)]
+    pub database_pool_size: Option<u32>,
 
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WORKERS", global = true)]
@@ -255,7 +258,7 @@ impl Config {
             avatar_dir: data_dir.join("avatars"),
             sqlite_synchronous: Synchronous::Normal,
             sqlite_busy_timeout_ms: 5000,
-            database_pool_size: 8,
+            database_pool_size: None,
             workers: None,
             blocking_threads: 32,
             max_connections_per_client: 128,
@@ -390,11 +393,27 @@ impl Config {
         if is_postgres_url(&self.database_url) {
             return Ok(Store::Postgres(PgConfig {
                 url: self.database_url.clone(),
-                pool_size: self.database_pool_size,
+                pool_size: self.pool_size(),
                 connection_timeout: Duration::from_secs(5),
             }));
         }
         self.database().map(Store::Sqlite)
+    }
+
+    /// Connections in the pool: `DATABASE_POOL_SIZE`, or the store's default. SQLite's readers: 8. On
+    /// PostgreSQL, twice this machine's cores (the database's, when it runs beside Plaza): more backends
+    /// than that only take turns on the cores, and a page that waits its turn mid-statement stretches
+    /// the slowest answers (on 2 cores, 8 connections: the event page's p99 127 ms, 4: 27 ms, at the
+    /// same rate; docs/performance.md, issue 22).
+    pub fn pool_size(&self) -> u32 {
+        self.database_pool_size.unwrap_or_else(|| {
+            if self.on_postgres() {
+                let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+                u32::try_from(cores.saturating_mul(2)).unwrap_or(u32::MAX).max(2)
+            } else {
+                SQLITE_POOL_SIZE
+            }
+        })
     }
 
     /// Whether the store is PostgreSQL.
@@ -427,7 +446,7 @@ impl Config {
             path: database_path(&self.database_url),
             synchronous: self.sqlite_synchronous,
             busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
-            pool_size: self.database_pool_size,
+            pool_size: self.pool_size(),
             ..DatabaseConfig::new(database_path(&self.database_url))
         })
     }
@@ -605,6 +624,24 @@ mod tests {
             let config = config(&["--database-url", url]);
             assert!(matches!(config.store().unwrap(), Store::Sqlite(_)), "{url}");
         }
+    }
+
+    #[test]
+    fn the_pool_is_eight_on_sqlite_and_twice_the_cores_on_postgres_unless_set() {
+        let pool = |url: &str| match config(&["--database-url", url]).store().unwrap() {
+            Store::Sqlite(sqlite) => sqlite.pool_size,
+            Store::Postgres(postgres) => postgres.pool_size,
+        };
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(pool("data/plaza.db"), 8);
+        assert_eq!(pool("postgres://plaza@localhost/plaza") as usize, 2 * cores);
+        let set = config(&[
+            "--database-url",
+            "postgres://plaza@localhost/plaza",
+            "--database-pool-size",
+            "3",
+        ]);
+        assert_eq!(set.pool_size(), 3);
     }
 
     #[test]
