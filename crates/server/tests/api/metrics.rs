@@ -267,7 +267,19 @@ fn metrics_are_valid_prometheus_and_each_request_moves_its_own_series() {
             value(&after, "plaza_sqlite_write_batch_size_count", &[]) >= f64::from(registered),
             "every registration went through the writer"
         );
-        assert_eq!(value(&after, "plaza_sqlite_write_queue_depth", &[]), 0.0);
+        // Shown, and empty once the writes are done. A scrape may catch a background write queued at that
+        // instant (the mail worker's), so the check is that the queue drains, not that one scrape reads 0
+        // (one in CI did read 1).
+        assert!(after.contains_key("plaza_sqlite_write_queue_depth"));
+        let drained = (0..100).any(|_| {
+            let now = samples(&observed.scrape());
+            let empty = value(&now, "plaza_sqlite_write_queue_depth", &[]) == 0.0;
+            if !empty {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            empty
+        });
+        assert!(drained, "the writer's queue drains");
     }
 }
 
