@@ -250,6 +250,38 @@ impl PgEventRepository {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
+
+    /// A page of the list of every event, or of one side of an instant: [`LIST_PAGE`], or when that
+    /// finds no rows (which say nothing of the total), the total and ids and then their events in one
+    /// snapshot.
+    fn list_page(&self, window: TimeWindow, offset: i64, limit: i64) -> Result<Page<Event>, RepoError> {
+        let (list, instant) = match window {
+            TimeWindow::All => ("all", DateTime::UNIX_EPOCH),
+            TimeWindow::Upcoming(now) => ("upcoming", now),
+            TimeWindow::Past(now) => ("past", now),
+        };
+        let listed = |text: &'static str| {
+            Sql::new(text)
+                .text(list)
+                .timestamp(instant.naive_utc())
+                .int(limit)
+                .int(offset)
+        };
+        let rows: Vec<ListedEvent> = self.db.look_up(|conn| Ok(listed(LIST_PAGE).load(conn)?))?;
+        if let Some(total) = rows.first().map(|row| row.total) {
+            return Ok(Page {
+                total: total.unsigned_abs(),
+                items: rows.into_iter().map(|row| row.event.into()).collect(),
+            });
+        }
+        self.db.read(|conn| {
+            let page: PageIds = listed(LIST_IDS).get_result(conn)?;
+            Ok(Page {
+                items: load_in_order(conn, &page.ids)?,
+                total: page.total.unsigned_abs(),
+            })
+        })
+    }
 }
 
 impl EventRepository for PgEventRepository {
@@ -289,39 +321,7 @@ impl EventRepository for PgEventRepository {
         // taking from it in SQL never overflows (PostgreSQL may work out a `CASE` branch it does not take).
         let offset = offset.min(1 << 62);
         let Some(terms) = &query.search else {
-            let (list, instant) = match query.window {
-                TimeWindow::All => ("all", DateTime::UNIX_EPOCH),
-                TimeWindow::Upcoming(now) => ("upcoming", now),
-                TimeWindow::Past(now) => ("past", now),
-            };
-            let rows: Vec<ListedEvent> = self.db.look_up(|conn| {
-                Ok(Sql::new(LIST_PAGE)
-                    .text(list)
-                    .timestamp(instant.naive_utc())
-                    .int(limit)
-                    .int(offset)
-                    .load(conn)?)
-            })?;
-            if let Some(total) = rows.first().map(|row| row.total) {
-                return Ok(Page {
-                    total: total.unsigned_abs(),
-                    items: rows.into_iter().map(|row| row.event.into()).collect(),
-                });
-            }
-            // A page with no rows says nothing of the total: the list is read again, the ids with the
-            // total, then their events (some may have come since), in one snapshot.
-            return self.db.read(|conn| {
-                let page: PageIds = Sql::new(LIST_IDS)
-                    .text(list)
-                    .timestamp(instant.naive_utc())
-                    .int(limit)
-                    .int(offset)
-                    .get_result(conn)?;
-                Ok(Page {
-                    items: load_in_order(conn, &page.ids)?,
-                    total: page.total.unsigned_abs(),
-                })
-            });
+            return self.list_page(query.window, offset, limit);
         };
         self.db.read_for_search(|conn| {
             let page = search::page(conn, &self.db.search_counts, terms, query.window, offset, limit)?;
