@@ -8,8 +8,6 @@
 //! comments, the notifications and the posts still go through the API ([`crate::seed::seed`]), so each
 //! kind of row the scenarios read was written at least once the way a user writes it.
 
-use std::time::Duration;
-
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use plaza_domain::event::Event;
@@ -18,7 +16,7 @@ use plaza_domain::role::Role;
 use plaza_domain::transfer::{Batch, Counts};
 use plaza_domain::user::{Locale, NotificationMail, PasswordHash, TimeZoneName, User, token_epoch};
 use plaza_domain::{EventId, RepoError, UserId};
-use plaza_infra_postgres::{Database, PgConfig, import};
+use plaza_infra_postgres::import;
 
 use crate::seed::{PASSWORD, PlainEvent, SEEDERS, Sizes, Stored, member};
 
@@ -34,13 +32,7 @@ const OWNERS: i64 = SEEDERS as i64;
 /// `sizes.events` plain events ([`PlainEvent`], owned in turn by the first eight members) into the empty
 /// PostgreSQL database at `url`, running its migrations first.
 pub fn seed(url: &str, sizes: &Sizes) -> anyhow::Result<Stored> {
-    let db = Database::open(&PgConfig {
-        url: url.to_owned(),
-        pool_size: 2,
-        connection_timeout: Duration::from_secs(10),
-    })
-    .context("opening the PostgreSQL database")?;
-    let before = import::counts(&db).context("counting what PostgreSQL holds")?;
+    let (db, before) = import::open_target(url).context("opening the PostgreSQL database")?;
     if before != Counts::default() {
         bail!("the PostgreSQL database is not empty ({before:?}): seed into a new, empty database");
     }
@@ -131,18 +123,13 @@ mod tests {
     use plaza_domain::search::SearchTerms;
     use plaza_domain::user::UserRepository;
     use plaza_domain::{EventId, PageRequest};
-    use plaza_infra_postgres::{PgEventRepository, PgUserRepository, testing};
+    use plaza_infra_postgres::{Database, PgEventRepository, PgUserRepository, testing};
 
     use super::*;
     use crate::seed::{CJK_QUERY, RARE_WORD};
 
     fn open(url: &str) -> Database {
-        Database::open(&PgConfig {
-            url: url.to_owned(),
-            pool_size: 2,
-            connection_timeout: Duration::from_secs(10),
-        })
-        .expect("the test database opens")
+        import::open_target(url).expect("the test database opens").0
     }
 
     fn search_total(events: &PgEventRepository, words: &str) -> u64 {

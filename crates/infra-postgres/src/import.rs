@@ -158,6 +158,18 @@ fn count_rows(conn: &mut Conn) -> Result<Counts, StoreError> {
     Ok(counts)
 }
 
+/// Opens the database at `url` to copy into — its migrations run, two connections, which a copy needs —
+/// and answers what it holds already: a copy goes only into an empty one.
+pub fn open_target(url: &str) -> Result<(Database, Counts), RepoError> {
+    let db = Database::open(&crate::PgConfig {
+        url: url.to_owned(),
+        pool_size: 2,
+        connection_timeout: std::time::Duration::from_secs(10),
+    })?;
+    let held = counts(&db)?;
+    Ok((db, held))
+}
+
 /// Writes a whole community in **one** transaction: `source` is handed the sink its batches go to (in
 /// the order of [`Batch`]) and answers what it read; then the tables are counted, and the id sequences
 /// moved past the highest ids. Only when they hold what was read does the transaction commit: a

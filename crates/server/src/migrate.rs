@@ -1,11 +1,10 @@
 //! `plaza migrate-data`: a SQLite community copied into an empty PostgreSQL database, ids kept.
 
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use plaza_domain::transfer::Counts;
-use plaza_infra_postgres::{PgConfig, import, is_postgres_url};
+use plaza_infra_postgres::{import, is_postgres_url};
 use plaza_infra_sqlite::Source;
 
 use crate::backup::DataLock;
@@ -32,13 +31,7 @@ pub fn migrate_data(from: &Path, to: &str) -> anyhow::Result<Counts> {
     let _lock = DataLock::acquire(from).context("migrating")?;
     // Opened again under the lock: no server can have written to it since.
     let mut source = Source::open(from)?;
-    let target = plaza_infra_postgres::Database::open(&PgConfig {
-        url: to.to_owned(),
-        pool_size: 2,
-        connection_timeout: Duration::from_secs(10),
-    })
-    .context("opening the PostgreSQL database")?;
-    let before = import::counts(&target).context("counting what PostgreSQL holds")?;
+    let (target, before) = import::open_target(to).context("opening the PostgreSQL database")?;
     if before != Counts::default() {
         bail!("the PostgreSQL database is not empty ({before:?}); migrate into a new, empty database");
     }
