@@ -119,8 +119,7 @@ impl CommentService {
 
     /// Oldest first; `NotFound` for a missing event, so an empty list always means "no comments yet".
     pub fn list(&self, event_id: EventId, page: PageRequest) -> Result<Page<Comment>, AppError> {
-        self.events.find(event_id).found("event")?;
-        Ok(self.comments.list(event_id, page)?)
+        self.comments.list(event_id, page).or_not_found("event")
     }
 
     /// Only its author changes a comment's text; it then says when (`edited_at`). Nobody is notified
@@ -491,5 +490,35 @@ mod tests {
             CommentContent::parse("hi").unwrap(),
         );
         assert!(matches!(result, Err(AppError::NotFound("event"))));
+    }
+
+    /// One read of the store answers a page: the event is not looked up first (the events mock expects
+    /// nothing and would panic), and the store's `NotFound` names the event.
+    #[test]
+    fn a_page_of_comments_is_one_read_and_a_missing_event_is_named() {
+        let mut comments = MockCommentRepository::new();
+        comments
+            .expect_list()
+            .times(2)
+            .returning(|event, _| match event.get() {
+                7 => Ok(Page {
+                    items: vec![stored(2)],
+                    total: 41,
+                }),
+                _ => Err(RepoError::NotFound),
+            });
+        let service = CommentService::new(
+            Arc::new(MockEventRepository::new()),
+            Arc::new(comments),
+            Arc::new(quiet_or(0)),
+            crate::removal::tests::unused(),
+        );
+        let page = service
+            .list(EventId::from_stored(7), PageRequest::default())
+            .unwrap();
+        let ids: Vec<_> = page.items.iter().map(|comment| comment.id.get()).collect();
+        assert_eq!((ids, page.total), (vec![5], 41));
+        let missing = service.list(EventId::from_stored(8), PageRequest::default());
+        assert!(matches!(missing, Err(AppError::NotFound("event"))));
     }
 }

@@ -8,7 +8,7 @@ use plaza_domain::event::{Event, EventRepository};
 use plaza_domain::user::{User, UserRepository};
 use plaza_domain::{EventId, Page, PageRequest, UserId};
 
-use crate::error::{AppError, Found};
+use crate::error::{AppError, Found, OrNotFound};
 
 /// What an event's page shows first.
 #[derive(Debug, Clone)]
@@ -45,7 +45,7 @@ impl OverviewService {
     /// event. Three reads, each bounded by the page: the event, the comments, the people.
     pub fn event(&self, id: EventId, comments_page: PageRequest) -> Result<EventOverview, AppError> {
         let event = self.events.find(id).found("event")?;
-        let comments = self.comments.list(id, comments_page)?;
+        let comments = self.comments.list(id, comments_page).or_not_found("event")?;
         let people = self.users.find_many(&named_people(&event, &comments.items))?;
         Ok(EventOverview {
             event,

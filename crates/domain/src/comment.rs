@@ -74,7 +74,8 @@ pub trait CommentRepository: Send + Sync {
         comment: NewComment,
         fan_out: Box<dyn FanOut + Send>,
     ) -> Result<PostedComment, RepoError>;
-    /// Oldest first.
+    /// Oldest first. `NotFound` when the event does not exist, so an empty page always means "no comments
+    /// here"; the store answers both in one read, where a look-up of the event first would be a second.
     fn list(&self, event: EventId, page: PageRequest) -> Result<Page<Comment>, RepoError>;
     /// Up to `limit` of `author`'s comments, on any event, with ids above `after` (from the start when
     /// `None`), in id order: everything they wrote, read in batches however much it is.

@@ -8,7 +8,7 @@ use plaza_domain::comment::{Comment, CommentContent, CommentRepository, FanOut, 
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::db::{Database, now};
-use crate::events::find_for_update as lock_event;
+use crate::events::{find as find_event, find_for_update as lock_event};
 use crate::notifications::insert_all;
 use crate::schema::{comment_totals, comments, event_participants};
 
@@ -150,7 +150,11 @@ impl CommentRepository for PgCommentRepository {
         if let Some(&(total, _)) = rows.first() {
             return Ok(page(rows.into_iter().map(|(_, row)| row).collect(), total));
         }
+        // A comment is on an event that exists; only an empty page needs asking.
         self.db.read(|conn| {
+            if find_event(conn, event)?.is_none() {
+                return Err(RepoError::NotFound.into());
+            }
             let total: Option<i64> = total.first(conn).optional()?;
             let rows = listed().select(CommentRow::as_select()).load(conn)?;
             Ok(page(rows, total))

@@ -147,6 +147,7 @@ macro_rules! contract_tests {
             comments_at_the_same_moment_each_notify_the_other,
             a_failed_notification_leaves_no_comment,
             commenting_on_a_missing_event_is_not_found,
+            comment_pages_of_a_missing_event_are_not_found_and_past_the_end_are_empty,
             deleting_an_event_takes_its_comments_and_keeps_the_notifications,
             a_comment_is_edited_and_deleted_only_on_its_own_event,
             an_authors_comments_are_read_in_id_order_across_events,
@@ -2560,15 +2561,50 @@ pub fn commenting_on_a_missing_event_is_not_found(stores: &Stores) {
     assert!(matches!(result, Err(RepoError::NotFound)));
 }
 
+/// The store tells a missing event from an empty page in the same read (the use case asks nothing else).
+pub fn comment_pages_of_a_missing_event_are_not_found_and_past_the_end_are_empty(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let quiet = event(stores, alice, "Quiet", "", 1);
+    let talked = event(stores, alice, "Talked", "", 2);
+    for text in ["one", "two", "three"] {
+        stores
+            .comments
+            .create_with_notifications(comment(talked.id, bob, text), Box::new(To(vec![], bob)))
+            .unwrap();
+    }
+    let empty = stores.comments.list(quiet.id, page(0, 10)).unwrap();
+    assert_eq!((empty.items.len(), empty.total), (0, 0));
+    for skip in [3, 5_000] {
+        let past = stores.comments.list(talked.id, page(skip, 10)).unwrap();
+        assert_eq!((past.items.len(), past.total), (0, 3), "skip {skip}");
+    }
+    let last = stores.comments.list(talked.id, page(2, 10)).unwrap();
+    assert_eq!((last.items[0].content.as_str(), last.total), ("three", 3));
+    for skip in [0, 5_000] {
+        assert!(
+            matches!(
+                stores.comments.list(EventId::from_stored(9_999), page(skip, 10)),
+                Err(RepoError::NotFound)
+            ),
+            "skip {skip}"
+        );
+    }
+}
+
 pub fn deleting_an_event_takes_its_comments_and_keeps_the_notifications(stores: &Stores) {
     let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
     let meetup = event(stores, alice, "Meetup", "", 1);
-    stores
+    let hi = stores
         .comments
         .create_with_notifications(comment(meetup.id, bob, "hi"), Box::new(Everyone(bob)))
-        .unwrap();
+        .unwrap()
+        .comment;
     remove(stores, meetup.id).unwrap();
-    assert_eq!(stores.comments.list(meetup.id, page(0, 10)).unwrap().total, 0);
+    assert_eq!(stores.comments.find(meetup.id, hi.id).unwrap(), None);
+    assert!(matches!(
+        stores.comments.list(meetup.id, page(0, 10)),
+        Err(RepoError::NotFound)
+    ));
     let (page, _) = stores
         .notifications
         .list(NotificationQuery {
