@@ -205,6 +205,22 @@ impl Event {
         self.event_time <= now
     }
 
+    /// The event as `sale` leaves it — the same rule as a store's conditional update, for a store that
+    /// decides several sales of one event at once: refused with `EventStarted` once it has started by the
+    /// sale's `now`, else with `SoldOut` when the tickets do not fit.
+    pub fn sell(&self, sale: &crate::ticket::Sale) -> Result<Event, crate::Conflict> {
+        if self.has_started(sale.now) {
+            return Err(crate::Conflict::EventStarted);
+        }
+        if !Capacity::allows(self.tickets_sold, sale.quantity(), self.max_tickets) {
+            return Err(crate::Conflict::SoldOut);
+        }
+        Ok(Event {
+            tickets_sold: self.tickets_sold + sale.quantity(),
+            ..self.clone()
+        })
+    }
+
     /// Why a purchase that changed nothing was refused, from the event as it is now (`None`: there is no
     /// such event): it has started, or else the sale did not fit.
     pub fn why_unsold(event: Option<Event>, now: DateTime<Utc>) -> RepoError {
@@ -477,8 +493,45 @@ mod tests {
     }
 
     #[test]
-    fn changes_alter_an_event_only_where_a_value_differs() {
+    fn a_sale_fits_until_the_last_ticket_and_never_once_the_event_has_started() {
+        let start = Utc.with_ymd_and_hms(2027, 1, 1, 18, 0, 0).unwrap();
         let event = Event {
+            event_time: start,
+            tickets_sold: 7,
+            max_tickets: 10,
+            ..meetup()
+        };
+        let sale = |quantity: usize, now| crate::ticket::Sale {
+            event: event.id,
+            holder: UserId::from_stored(2),
+            codes: (0..quantity)
+                .map(|_| crate::ticket::TicketCode::parse(&"c".repeat(22)).unwrap())
+                .collect(),
+            now,
+            receipt: None,
+        };
+        let before = start - chrono::Duration::seconds(1);
+        let sold = event.sell(&sale(3, before)).unwrap();
+        assert_eq!(
+            sold,
+            Event {
+                tickets_sold: 10,
+                ..event.clone()
+            },
+            "only the count moves"
+        );
+        assert_eq!(sold.sell(&sale(1, before)), Err(crate::Conflict::SoldOut));
+        assert_eq!(event.sell(&sale(4, before)), Err(crate::Conflict::SoldOut));
+        assert_eq!(event.sell(&sale(1, start)), Err(crate::Conflict::EventStarted));
+        assert_eq!(
+            event.sell(&sale(4, start)),
+            Err(crate::Conflict::EventStarted),
+            "started comes first"
+        );
+    }
+
+    fn meetup() -> Event {
+        Event {
             id: EventId::from_stored(1),
             name: "Meetup".into(),
             event_time: Utc.with_ymd_and_hms(2027, 1, 1, 18, 0, 0).unwrap(),
@@ -496,7 +549,12 @@ mod tests {
             image: None,
             revision: 0,
             updated_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-        };
+        }
+    }
+
+    #[test]
+    fn changes_alter_an_event_only_where_a_value_differs() {
+        let event = meetup();
         let same = EventChanges {
             name: Some(EventName::parse("Meetup").unwrap()),
             description: Some(EventDescription::parse("Talks").unwrap()),

@@ -1,5 +1,7 @@
 //! Events in the `events` table, their search tokens and their ticket sales.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -13,6 +15,7 @@ use plaza_domain::ticket::Sale;
 use plaza_domain::ticket::{HolderNotices, Notified};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 
+use crate::batches::Batches;
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::events;
@@ -244,11 +247,16 @@ struct ListedEvent {
 #[derive(Debug, Clone)]
 pub struct PgEventRepository {
     db: Database,
+    /// Sales of one event wait for the batch before theirs (`crate::batches`).
+    sales: Arc<Batches<Sale, Result<Event, RepoError>>>,
 }
 
 impl PgEventRepository {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db,
+            sales: Arc::new(Batches::new(SALES_PER_BATCH)),
+        }
     }
 
     /// A page of the list of every event, or of one side of an instant: [`LIST_PAGE`], or when that
@@ -481,33 +489,75 @@ impl EventRepository for PgEventRepository {
         })
     }
 
+    /// In a batch with the other sales of the event that arrive while one runs (`batches`): see
+    /// [`sell`](PgEventRepository::sell).
     fn purchase(&self, sale: Sale) -> Result<Event, RepoError> {
-        let (id, quantity, now) = (sale.event, sale.quantity(), sale.now);
-        self.db.write(|conn| {
-            // Check and write in one statement: the row changes only if the sale still fits. Racing
-            // purchases queue on the row lock, and each re-checks the condition on the row it then sees.
-            // Hand-written: Diesel prepares its `UPDATE`s again at every call.
-            let sold: Option<EventRow> = Sql::new(concat!(
-                "UPDATE events SET tickets_sold = tickets_sold + $2 \
-                 WHERE id = $1 AND tickets_sold + $2 <= max_tickets AND event_time > $3 RETURNING ",
-                event_columns!()
-            ))
-            .int(id.get())
-            .int(quantity)
-            .timestamp(now.naive_utc())
-            .get_result(conn)
-            .optional()?;
-            match sold {
-                Some(row) => {
-                    crate::issue::issue(conn, &sale)?;
-                    if let Some(receipt) = &sale.receipt {
-                        crate::mail::enqueue(conn, receipt)?;
-                    }
-                    Ok(row.into())
+        self.sales.run(
+            sale.event.get(),
+            sale,
+            |sales| self.sell(sales),
+            || {
+                Err(RepoError::Unavailable(
+                    "the sale was interrupted; try again".into(),
+                ))
+            },
+        )
+    }
+}
+
+/// The most sales of one event decided in one transaction.
+const SALES_PER_BATCH: usize = 64;
+
+impl PgEventRepository {
+    /// Sells `sales`, all of one event, in one transaction: the event's row locked once, each sale
+    /// decided in order on the event as the ones before it left it ([`Event::sell`], the rule the
+    /// conditional `UPDATE` of a single sale had), the count moved once and every ticket written in one
+    /// statement. A failure of the transaction that one sale could cause (its buyer deleted meanwhile,
+    /// say) is not the others': each then runs again alone. One that is the database's (unreachable,
+    /// full) is every sale's.
+    fn sell(&self, sales: Vec<Sale>) -> Vec<Result<Event, RepoError>> {
+        let event = sales[0].event;
+        let decided = self.db.write(|conn| {
+            let Some(mut current) = find_for_update(conn, event)? else {
+                return Ok(sales.iter().map(|_| Err(RepoError::NotFound)).collect());
+            };
+            let answers: Vec<Result<Event, RepoError>> = sales
+                .iter()
+                .map(|sale| {
+                    current = current.sell(sale).map_err(RepoError::Conflict)?;
+                    Ok(current.clone())
+                })
+                .collect();
+            let sold: Vec<&Sale> = sales
+                .iter()
+                .zip(&answers)
+                .filter_map(|(sale, answer)| answer.is_ok().then_some(sale))
+                .collect();
+            if !sold.is_empty() {
+                Sql::new("UPDATE events SET tickets_sold = tickets_sold + $2 WHERE id = $1")
+                    .int(event.get())
+                    .int(sold.iter().map(|sale| sale.quantity()).sum())
+                    .execute(conn)?;
+                crate::issue::issue(conn, &sold)?;
+                for receipt in sold.iter().filter_map(|sale| sale.receipt.as_ref()) {
+                    crate::mail::enqueue(conn, receipt)?;
                 }
-                None => Err(StoreError::from(Event::why_unsold(find(conn, id)?, now))),
             }
-        })
+            Ok(answers)
+        });
+        match decided {
+            Ok(answers) => answers,
+            Err(error) if sales.len() == 1 => vec![Err(error)],
+            Err(RepoError::Unavailable(why)) => sales
+                .iter()
+                .map(|_| Err(RepoError::Unavailable(why.clone())))
+                .collect(),
+            Err(RepoError::StorageFull(why)) => sales
+                .iter()
+                .map(|_| Err(RepoError::StorageFull(why.clone())))
+                .collect(),
+            Err(_) => sales.into_iter().flat_map(|sale| self.sell(vec![sale])).collect(),
+        }
     }
 }
 
@@ -837,5 +887,104 @@ mod tests {
             db.read(|conn| Ok(counted(conn, recount))).unwrap()
         );
         check_every_page(&db, &events, middle);
+    }
+
+    /// One batch of sales: each decided on the event as the sales before it in the batch left it, the
+    /// count moved by what sold, each buyer holding its own tickets; a sale whose buyer does not exist
+    /// fails alone.
+    #[test]
+    fn a_batch_of_sales_answers_each_as_it_left_the_event_and_a_bad_sale_fails_alone() {
+        let Some(db) = crate::db::small_database() else {
+            return;
+        };
+        db.write(|conn| {
+            diesel::sql_query(
+                "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
+                 SELECT 'buyer' || n, 'buyer' || n || '@example.org', 'x', now(), now() \
+                 FROM generate_series(1, 2) AS n",
+            )
+            .execute(conn)?;
+            diesel::sql_query(
+                "INSERT INTO events (name, event_time, duration_hours, duration_minutes, max_tickets, \
+                                     owner_id, created_at, search_tokens) \
+                 SELECT 'Show', TIMESTAMP '2027-01-01 18:00', 1, 0, 6, min(id), now(), '{}' FROM users",
+            )
+            .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        let events = PgEventRepository::new(db.clone());
+        let show = events.list(&EventQuery::default()).unwrap().items[0].clone();
+        let first = show.owner_id;
+        let second = UserId::from_stored(first.get() + 1);
+        let nobody = UserId::from_stored(9_999);
+        let before = "2026-06-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let sale = |holder, quantity| {
+            let quantity = plaza_domain::event::TicketQuantity::parse(quantity).unwrap();
+            plaza_port_contract::sale(show.id, holder, quantity, before)
+        };
+        let sold = |answers: Vec<Result<Event, RepoError>>| -> Vec<Result<i64, String>> {
+            answers
+                .into_iter()
+                .map(|answer| {
+                    answer
+                        .map(|event| event.tickets_sold)
+                        .map_err(|error| error.to_string())
+                })
+                .collect()
+        };
+        let answers = events.sell(vec![
+            sale(first, 2),
+            sale(second, 3),
+            sale(first, 2),
+            sale(second, 1),
+        ]);
+        let sold_out = Err(RepoError::Conflict(Conflict::SoldOut).to_string());
+        assert_eq!(sold(answers), [Ok(2), Ok(5), sold_out.clone(), Ok(6)]);
+        assert_eq!(events.find(show.id).unwrap().unwrap().tickets_sold, 6);
+
+        db.write(|conn| {
+            diesel::sql_query("UPDATE events SET max_tickets = 10").execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        let answers = events.sell(vec![sale(second, 1), sale(nobody, 1), sale(first, 2)]);
+        let not_found = || Err(RepoError::NotFound.to_string());
+        assert_eq!(
+            sold(answers),
+            [Ok(7), not_found(), Ok(9)],
+            "the others sold alone"
+        );
+        assert_eq!(events.find(show.id).unwrap().unwrap().tickets_sold, 9);
+        let held = |holder: UserId| -> i64 {
+            db.read(|conn| {
+                Ok(
+                    Sql::new("SELECT count(*) AS id FROM tickets WHERE holder_id = $1")
+                        .int(holder.get())
+                        .get_result::<Id>(conn)?
+                        .id,
+                )
+            })
+            .unwrap()
+        };
+        assert_eq!((held(first), held(second), held(nobody)), (4, 5, 0));
+
+        let started = "2027-01-01T18:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let late = plaza_port_contract::sale(
+            show.id,
+            first,
+            plaza_domain::event::TicketQuantity::parse(1).unwrap(),
+            started,
+        );
+        let answers = events.sell(vec![late, sale(second, 1)]);
+        let started = Err(RepoError::Conflict(Conflict::EventStarted).to_string());
+        assert_eq!(sold(answers), [started, Ok(10)]);
+        let gone = plaza_port_contract::sale(
+            EventId::from_stored(9_999),
+            first,
+            plaza_domain::event::TicketQuantity::parse(1).unwrap(),
+            before,
+        );
+        assert_eq!(sold(events.sell(vec![gone])), [not_found()]);
     }
 }

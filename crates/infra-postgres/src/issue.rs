@@ -7,18 +7,30 @@ use crate::db::Conn;
 use crate::error::StoreError;
 use crate::sql::Sql;
 
-/// Stores `sale`'s tickets, active and held by its buyer, in one statement: inside the purchase's
-/// transaction, after its count was taken.
-pub(crate) fn issue(conn: &mut Conn, sale: &Sale) -> Result<(), StoreError> {
-    let codes: Vec<String> = sale.codes.iter().map(|code| code.as_str().to_owned()).collect();
+/// Stores the tickets of `sales`, active and each held by its sale's buyer, in one statement and in the
+/// order given: inside the transaction that took their count.
+pub(crate) fn issue(conn: &mut Conn, sales: &[&Sale]) -> Result<(), StoreError> {
+    let tickets = sales
+        .iter()
+        .flat_map(|sale| sale.codes.iter().map(move |code| (sale, code)));
+    let mut columns = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (sale, code) in tickets {
+        columns.0.push(sale.event.get());
+        columns.1.push(sale.holder.get());
+        columns.2.push(code.as_str().to_owned());
+        columns.3.push(Some(sale.now.naive_utc()));
+    }
+    let (events, holders, codes, times) = columns;
     Sql::new(
         "INSERT INTO tickets (event_id, holder_id, code, created_at) \
-         SELECT $1, $2, code, $4 FROM unnest($3::text[]) WITH ORDINALITY AS sold (code, n) ORDER BY n",
+         SELECT event, holder, code, at \
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::timestamp[]) \
+         WITH ORDINALITY AS sold (event, holder, code, at, n) ORDER BY n",
     )
-    .int(sale.event.get())
-    .int(sale.holder.get())
+    .ints(events)
+    .ints(holders)
     .texts(codes)
-    .timestamp(sale.now.naive_utc())
+    .nullable_timestamps(times)
     .execute(conn)?;
     Ok(())
 }

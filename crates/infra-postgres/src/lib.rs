@@ -4,6 +4,7 @@
 //! SQLite's single writer, a GIN-indexed `tsvector` of the domain's search tokens instead of FTS5.
 
 mod account_links;
+mod batches;
 mod breaker;
 pub mod bus;
 mod calendar;

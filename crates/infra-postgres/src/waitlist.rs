@@ -199,7 +199,7 @@ pub(crate) fn fill(
             codes: notices.codes(waiting.quantity)?,
             now,
         };
-        crate::issue::issue(conn, &sale)?;
+        crate::issue::issue(conn, &[&sale])?;
         Sql::new("DELETE FROM waitlist_entries WHERE id = $1")
             .int(row.id)
             .execute(conn)?;

@@ -130,6 +130,7 @@ macro_rules! contract_tests {
             purchases_follow_the_capacity_rule,
             capacity_cannot_drop_below_sales,
             concurrent_purchases_never_oversell,
+            racing_sales_of_several_sizes_are_each_answered_as_they_left_the_event,
             a_purchase_issues_tickets_held_by_its_buyer,
             a_ticket_is_given_back_once_by_its_holder_before_the_start,
             racing_cancellations_of_one_ticket_cancel_it_once,
@@ -1575,6 +1576,85 @@ pub fn concurrent_purchases_never_oversell(stores: &Stores) {
     });
     assert_eq!(sold, 50, "every ticket sold once, none more");
     assert_eq!(stores.events.find(show.id).unwrap().unwrap().tickets_sold, 50);
+}
+
+/// Racing sales of different sizes (a store may decide several at once): each acknowledged sale is
+/// answered with the event as it left it — in the order the sales took effect, each answer is the one
+/// before plus its own tickets — the stored count is the last answer, and every buyer holds exactly the
+/// tickets of its acknowledged sales, with their codes. Nothing else than `SoldOut` is refused.
+pub fn racing_sales_of_several_sizes_are_each_answered_as_they_left_the_event(stores: &Stores) {
+    let owner = user(stores, "owner");
+    let show = stores.events.create(new_event(owner, "Show", "", 1, 60)).unwrap();
+    let threads = 8;
+    let buyers: Vec<UserId> = (0..threads).map(|n| user(stores, &format!("buyer{n}"))).collect();
+    let start = Arc::new(Barrier::new(threads));
+    let acknowledged: Vec<(UserId, i64, Vec<String>, i64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = buyers
+            .iter()
+            .map(|&buyer| {
+                let (events, start) = (stores.events.clone(), start.clone());
+                scope.spawn(move || {
+                    start.wait();
+                    let mut sold = Vec::new();
+                    for round in 0..12 {
+                        let quantity = 1 + (round + buyer.get()) % 3;
+                        let sale = sale(
+                            show.id,
+                            buyer,
+                            TicketQuantity::parse(quantity).unwrap(),
+                            sale_time(),
+                        );
+                        let codes: Vec<String> =
+                            sale.codes.iter().map(|code| code.as_str().to_owned()).collect();
+                        match events.purchase(sale) {
+                            Ok(event) => sold.push((buyer, quantity, codes, event.tickets_sold)),
+                            Err(RepoError::Conflict(Conflict::SoldOut)) => {}
+                            Err(error) => panic!("buyer {buyer:?}: {error:?}"),
+                        }
+                    }
+                    sold
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    let mut chain: Vec<(i64, i64)> = acknowledged
+        .iter()
+        .map(|(_, quantity, _, after)| (*after, *quantity))
+        .collect();
+    chain.sort_unstable();
+    let mut before = 0;
+    for (after, quantity) in &chain {
+        assert_eq!(
+            *after,
+            before + quantity,
+            "answers in the order of the sales: {chain:?}"
+        );
+        before = *after;
+    }
+    assert!(before > 60 - 3, "sold until no sale of up to 3 fits: {before}");
+    assert_eq!(stores.events.find(show.id).unwrap().unwrap().tickets_sold, before);
+    let attendees = stores.tickets.attendees(show.id, page(0, 100)).unwrap();
+    assert_eq!(attendees.total, before.unsigned_abs());
+    for buyer in &buyers {
+        let mut held: Vec<&str> = attendees
+            .items
+            .iter()
+            .filter(|attendee| attendee.ticket.holder_id == *buyer)
+            .map(|attendee| attendee.ticket.code.as_str())
+            .collect();
+        let mut bought: Vec<&str> = acknowledged
+            .iter()
+            .filter(|(whose, ..)| whose == buyer)
+            .flat_map(|(_, _, codes, _)| codes.iter().map(String::as_str))
+            .collect();
+        held.sort_unstable();
+        bought.sort_unstable();
+        assert_eq!(held, bought, "buyer {buyer:?} holds what it bought");
+    }
 }
 
 pub fn a_purchase_issues_tickets_held_by_its_buyer(stores: &Stores) {
