@@ -15,6 +15,8 @@ use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
+use plaza_domain::RepoError;
+
 /// A write waiting for its turn, and where its answer goes.
 type Waiter<T, R> = (T, Arc<Slot<T, R>>);
 
@@ -144,6 +146,25 @@ impl<T, R> Batches<T, R> {
     fn lines(&self) -> MutexGuard<'_, HashMap<i64, VecDeque<Waiter<T, R>>>> {
         // Nothing runs while the lock is held but the lines' own bookkeeping.
         self.lines.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What the failed transaction of a batch answers each of its `writes`: a failure of the database's
+/// (unreachable, full) is every write's; any other may be one write's doing (a row it names is gone),
+/// so each then runs again as a batch of its own, through `alone`.
+pub(crate) fn after_failure<T, O>(
+    error: RepoError,
+    writes: Vec<T>,
+    mut alone: impl FnMut(Vec<T>) -> Vec<Result<O, RepoError>>,
+) -> Vec<Result<O, RepoError>> {
+    let every = |error: fn(String) -> RepoError, why: String| {
+        writes.iter().map(|_| Err(error(why.clone()))).collect()
+    };
+    match error {
+        error if writes.len() == 1 => vec![Err(error)],
+        RepoError::Unavailable(why) => every(RepoError::Unavailable, why),
+        RepoError::StorageFull(why) => every(RepoError::StorageFull, why),
+        _ => writes.into_iter().flat_map(|write| alone(vec![write])).collect(),
     }
 }
 

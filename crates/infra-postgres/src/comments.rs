@@ -1,5 +1,7 @@
 //! Comments in the `comments` table, written together with the notifications they cause.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -7,6 +9,7 @@ use diesel::sql_types::BigInt;
 use plaza_domain::comment::{Comment, CommentContent, CommentRepository, FanOut, NewComment, PostedComment};
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
+use crate::batches::{self, Batches};
 use crate::db::{Database, now};
 use crate::events::{find as find_event, find_for_update as lock_event};
 use crate::notifications::insert_all;
@@ -57,70 +60,115 @@ diesel::define_sql_function! {
 #[derive(Debug, Clone)]
 pub struct PgCommentRepository {
     db: Database,
+    /// Comments on one event wait for the batch before theirs (`crate::batches`).
+    writes: Arc<Batches<Commenting, Result<PostedComment, RepoError>>>,
 }
 
 impl PgCommentRepository {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db,
+            writes: Arc::new(Batches::new(COMMENTS_PER_BATCH)),
+        }
     }
-}
 
-impl CommentRepository for PgCommentRepository {
-    /// In one transaction that first locks the event's row: comments on one event are written one after
-    /// the other, so each reads the participants the previous one left (two first-time commenters posting
-    /// at once each notify the other), while comments on different events go on in parallel.
-    ///
-    /// Under that lock the comment takes the next number of its event and a time no earlier than the last
-    /// comment's, so that numbers follow the list order (`created_at`, then `id`) even if the clock steps
-    /// back, or two instances' clocks disagree.
-    fn create_with_notifications(
-        &self,
-        comment: NewComment,
-        fan_out: Box<dyn FanOut + Send>,
-    ) -> Result<PostedComment, RepoError> {
-        self.db.write(|conn| {
-            let event = lock_event(conn, comment.event_id)?.ok_or(RepoError::NotFound)?;
-            let participants: Vec<UserId> = event_participants::table
+    /// Writes `batch`, comments on one event in arrival order, in one transaction that first locks the
+    /// event's row: each comment is decided on the participants the ones before it left (its `FanOut`
+    /// asked in turn), takes the next number and a time no earlier than the last comment's, and commits
+    /// with its notifications. A failure one comment could cause (a recipient gone, say) is not the
+    /// others' ([`batches::after_failure`]).
+    fn write_batch(&self, batch: Vec<Commenting>) -> Vec<Result<PostedComment, RepoError>> {
+        let event_id = batch[0].0.event_id;
+        let written = self.db.write(|conn| {
+            let Some(event) = lock_event(conn, event_id)? else {
+                return Ok(batch.iter().map(|_| Err(RepoError::NotFound)).collect());
+            };
+            let mut participants: Vec<UserId> = event_participants::table
                 .filter(event_participants::event_id.eq(event.id.get()))
                 .select(event_participants::user_id)
                 .load::<i64>(conn)?
                 .into_iter()
                 .map(UserId::from_stored)
                 .collect();
-            let notifications = fan_out.notifications(&event, &participants);
             let last: Option<(i64, NaiveDateTime)> = comments::table
                 .filter(comments::event_id.eq(event.id.get()))
                 .order(comments::seq.desc())
                 .select((comments::seq, comments::created_at))
                 .first(conn)
                 .optional()?;
-            let (seq, created_at) = match last {
-                Some((seq, time)) => (seq + 1, now().max(time)),
-                None => (1, now()),
+            let (mut seq, created_at) = match last {
+                Some((seq, time)) => (seq, now().max(time)),
+                None => (0, now()),
             };
-            let row: CommentRow = diesel::insert_into(comments::table)
-                .values(CommentInsert {
-                    content: comment.content.as_str(),
-                    event_id: comment.event_id.get(),
-                    owner_id: comment.owner_id.get(),
-                    created_at,
-                    seq,
-                })
-                .returning(CommentRow::as_returning())
-                .get_result(conn)?;
-            let notifications = insert_all(conn, &notifications, created_at)?;
-            diesel::insert_into(event_participants::table)
-                .values((
-                    event_participants::event_id.eq(event.id.get()),
-                    event_participants::user_id.eq(comment.owner_id.get()),
+            let mut posted = Vec::with_capacity(batch.len());
+            for (comment, fan_out) in &batch {
+                let notifications = fan_out.notifications(&event, &participants);
+                seq += 1;
+                let row: CommentRow = diesel::insert_into(comments::table)
+                    .values(CommentInsert {
+                        content: comment.content.as_str(),
+                        event_id: comment.event_id.get(),
+                        owner_id: comment.owner_id.get(),
+                        created_at,
+                        seq,
+                    })
+                    .returning(CommentRow::as_returning())
+                    .get_result(conn)?;
+                let notifications = insert_all(conn, &notifications, created_at)?;
+                if !participants.contains(&comment.owner_id) {
+                    participants.push(comment.owner_id);
+                    diesel::insert_into(event_participants::table)
+                        .values((
+                            event_participants::event_id.eq(event.id.get()),
+                            event_participants::user_id.eq(comment.owner_id.get()),
+                        ))
+                        .on_conflict_do_nothing()
+                        .execute(conn)?;
+                }
+                posted.push(Ok(PostedComment {
+                    comment: row.into(),
+                    notifications,
+                }));
+            }
+            Ok(posted)
+        });
+        match written {
+            Ok(posted) => posted,
+            Err(error) => batches::after_failure(error, batch, |alone| self.write_batch(alone)),
+        }
+    }
+}
+
+/// A comment to write and who its notifications go to.
+type Commenting = (NewComment, Box<dyn FanOut + Send>);
+
+/// The most comments of one event written in one transaction.
+const COMMENTS_PER_BATCH: usize = 32;
+
+impl CommentRepository for PgCommentRepository {
+    /// In a batch with the other comments on the event that arrive while one is written
+    /// ([`crate::batches`]): comments on one event are written one after the other, so each reads the
+    /// participants the previous one left (two first-time commenters posting at once: the second
+    /// notifies the first), while comments on different events go on in parallel.
+    ///
+    /// Under the event's lock a comment takes the next number of its event and a time no earlier than
+    /// the last comment's, so that numbers follow the list order (`created_at`, then `id`) even if the
+    /// clock steps back, or two instances' clocks disagree.
+    fn create_with_notifications(
+        &self,
+        comment: NewComment,
+        fan_out: Box<dyn FanOut + Send>,
+    ) -> Result<PostedComment, RepoError> {
+        self.writes.run(
+            comment.event_id.get(),
+            (comment, fan_out),
+            |batch| self.write_batch(batch),
+            || {
+                Err(RepoError::Unavailable(
+                    "the comment was interrupted; try again".into(),
                 ))
-                .on_conflict_do_nothing()
-                .execute(conn)?;
-            Ok(PostedComment {
-                comment: row.into(),
-                notifications,
-            })
-        })
+            },
+        )
     }
 
     /// One prepared statement: the page from the number of the comment at its offset on, along the unique
@@ -348,5 +396,93 @@ mod tests {
             (listed.total, listed.items[0].id, listed.items[2].id),
             (3, first.id, third.id)
         );
+    }
+
+    /// One batch of comments on an event: each decided on the participants the ones before it left, the
+    /// numbers consecutive in arrival order; a comment whose notification cannot be written fails alone.
+    #[test]
+    fn a_batch_of_comments_sees_each_earlier_author_and_a_bad_comment_fails_alone() {
+        use plaza_port_contract::{Everyone, To};
+        let Some((db, owner, event)) = talk() else {
+            return;
+        };
+        let (bob, carol) = db
+            .write(|conn| {
+                diesel::sql_query(
+                    "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
+                     VALUES ('bob', 'bob@example.org', 'x', now(), now()), \
+                            ('carol', 'carol@example.org', 'x', now(), now())",
+                )
+                .execute(conn)?;
+                let ids: Vec<i64> = crate::schema::users::table
+                    .select(crate::schema::users::id)
+                    .order(crate::schema::users::id)
+                    .load(conn)?;
+                Ok((UserId::from_stored(ids[1]), UserId::from_stored(ids[2])))
+            })
+            .unwrap();
+        let comments = PgCommentRepository::new(db);
+        let commenting = |author: UserId, text: &str, fan_out: Box<dyn FanOut + Send>| {
+            let comment = NewComment {
+                content: CommentContent::parse(text).unwrap(),
+                event_id: event,
+                owner_id: author,
+            };
+            (comment, fan_out)
+        };
+        let told = |answers: Vec<Result<PostedComment, RepoError>>| -> Vec<Result<Vec<UserId>, String>> {
+            answers
+                .into_iter()
+                .map(|answer| {
+                    let posted = answer.map_err(|error| error.to_string())?;
+                    let mut to: Vec<UserId> = posted.notifications.iter().map(|n| n.owner_id).collect();
+                    to.sort_unstable();
+                    Ok(to)
+                })
+                .collect()
+        };
+        let together = comments.write_batch(vec![
+            commenting(bob, "one", Box::new(Everyone(bob))),
+            commenting(carol, "two", Box::new(Everyone(carol))),
+            commenting(owner, "three", Box::new(Everyone(owner))),
+        ]);
+        assert_eq!(
+            told(together),
+            [Ok(vec![owner]), Ok(vec![owner, bob]), Ok(vec![bob, carol])]
+        );
+        let one_bad = comments.write_batch(vec![
+            commenting(carol, "four", Box::new(Everyone(carol))),
+            commenting(
+                bob,
+                "lost",
+                Box::new(To(vec![owner, UserId::from_stored(9_999)], bob)),
+            ),
+            commenting(bob, "five", Box::new(Everyone(bob))),
+        ]);
+        let not_found = Err(RepoError::NotFound.to_string());
+        assert_eq!(
+            told(one_bad),
+            [Ok(vec![owner, bob]), not_found, Ok(vec![owner, carol])],
+            "the others written alone"
+        );
+        let listed = listed(&comments, event);
+        let texts: Vec<&str> = listed.items.iter().map(|c| c.content.as_str()).collect();
+        assert_eq!(
+            (texts, listed.total),
+            (vec!["one", "two", "three", "four", "five"], 5)
+        );
+        let fourth_on = comments
+            .list(event, PageRequest::new(Some(3), Some(10)).unwrap())
+            .unwrap();
+        assert_eq!(fourth_on.items[0].content, "four", "numbered without a gap");
+        let missing = EventId::from_stored(9_999);
+        let on_nothing = comments.write_batch(vec![(
+            NewComment {
+                event_id: missing,
+                ..commenting(bob, "x", Box::new(Nobody)).0
+            },
+            Box::new(Nobody),
+        )]);
+        assert_eq!(told(on_nothing), [Err(RepoError::NotFound.to_string())]);
     }
 }

@@ -15,7 +15,7 @@ use plaza_domain::ticket::Sale;
 use plaza_domain::ticket::{HolderNotices, Notified};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 
-use crate::batches::Batches;
+use crate::batches::{self, Batches};
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::events;
@@ -512,9 +512,8 @@ impl PgEventRepository {
     /// Sells `sales`, all of one event, in one transaction: the event's row locked once, each sale
     /// decided in order on the event as the ones before it left it ([`Event::sell`], the rule the
     /// conditional `UPDATE` of a single sale had), the count moved once and every ticket written in one
-    /// statement. A failure of the transaction that one sale could cause (its buyer deleted meanwhile,
-    /// say) is not the others': each then runs again alone. One that is the database's (unreachable,
-    /// full) is every sale's.
+    /// statement. A failure one sale could cause (its buyer deleted meanwhile, say) is not the others'
+    /// ([`batches::after_failure`]).
     fn sell(&self, sales: Vec<Sale>) -> Vec<Result<Event, RepoError>> {
         let event = sales[0].event;
         let decided = self.db.write(|conn| {
@@ -547,16 +546,7 @@ impl PgEventRepository {
         });
         match decided {
             Ok(answers) => answers,
-            Err(error) if sales.len() == 1 => vec![Err(error)],
-            Err(RepoError::Unavailable(why)) => sales
-                .iter()
-                .map(|_| Err(RepoError::Unavailable(why.clone())))
-                .collect(),
-            Err(RepoError::StorageFull(why)) => sales
-                .iter()
-                .map(|_| Err(RepoError::StorageFull(why.clone())))
-                .collect(),
-            Err(_) => sales.into_iter().flat_map(|sale| self.sell(vec![sale])).collect(),
+            Err(error) => batches::after_failure(error, sales, |sale| self.sell(sale)),
         }
     }
 }

@@ -401,8 +401,9 @@ fn commented(to: UserId, from: UserId, event: &Event) -> NewNotification {
     }
 }
 
-/// The app's rule, simplified: the owner and every participant, each once, never the author.
-pub(crate) struct Everyone(UserId);
+/// The app's rule, simplified: the owner and every participant, each once, never the author (adapters'
+/// own tests use it too).
+pub struct Everyone(pub UserId);
 
 impl FanOut for Everyone {
     fn notifications(&self, event: &Event, participants: &[UserId]) -> Vec<NewNotification> {
@@ -419,7 +420,7 @@ impl FanOut for Everyone {
 }
 
 /// Sends to fixed recipients, whoever they are.
-pub(crate) struct To(pub(crate) Vec<UserId>, pub(crate) UserId);
+pub struct To(pub Vec<UserId>, pub UserId);
 
 impl FanOut for To {
     fn notifications(&self, event: &Event, _: &[UserId]) -> Vec<NewNotification> {
