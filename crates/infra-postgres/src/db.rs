@@ -113,7 +113,11 @@ const WAIT_SLICE: Duration = Duration::from_millis(200);
 const SEARCH_POOL_SIZE: u32 = 2;
 
 /// The longest one search may run before it is cancelled and answered `503`.
-const SEARCH_TIMEOUT_MS: u32 = 2_000;
+pub(crate) const SEARCH_TIMEOUT_MS: u32 = 2_000;
+
+/// The longest a search's count of its matches may run (`crate::search`): it is made once for every
+/// search waiting for it and then remembered, so it may take longer than one search's page.
+pub(crate) const COUNT_TIMEOUT_MS: u32 = 10_000;
 
 /// The memory a search connection's bitmap of matches may take before it keeps whole pages instead of
 /// rows (lossy: every row of those pages is read and matched again). PostgreSQL's 4 MB went lossy for

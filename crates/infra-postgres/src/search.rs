@@ -38,7 +38,7 @@ use plaza_domain::count_memo::CountMemo;
 use plaza_domain::event::TimeWindow;
 use plaza_domain::search::SearchTerms;
 
-use crate::db::Conn;
+use crate::db::{COUNT_TIMEOUT_MS, Conn, SEARCH_TIMEOUT_MS};
 use crate::error::StoreError;
 use crate::sql::Sql;
 
@@ -169,13 +169,22 @@ fn count_matches(
 ) -> Result<i64, StoreError> {
     let key = format!("{condition} {} {query}", memo.before);
     memo.counts.get_or_count(&key, memo.version, || {
-        Ok(Sql::shaped(format!(
+        // A cold count of two common words among a million events took over the 2 s of a search, and
+        // each cancelled count was begun again by the next search: none was ever remembered, and every
+        // search of those words failed until the cache was warm. The count has a bound of its own.
+        let timeout = |conn: &mut Conn, ms: u32| {
+            diesel::sql_query(format!("SET LOCAL statement_timeout = {ms}")).execute(conn)
+        };
+        timeout(conn, COUNT_TIMEOUT_MS)?;
+        let count = Sql::shaped(format!(
             "SELECT count(*) AS count FROM events WHERE search_vector @@ CAST($1 AS tsquery) AND {condition}"
         ))
         .text(query)
         .timestamp(instant)
         .get_result::<Count>(conn)?
-        .count)
+        .count;
+        timeout(conn, SEARCH_TIMEOUT_MS)?;
+        Ok(count)
     })
 }
 
@@ -397,5 +406,49 @@ mod tests {
     fn every_word_is_a_quoted_prefix_and_all_must_match() {
         let query = tsquery(&SearchTerms::parse("it's a:b").unwrap());
         assert_eq!(query, "'it':* & 's':* & 'a':* & 'b':*");
+    }
+
+    /// A count may run past a search's 2 s (it is made once for all who wait, then remembered); what the
+    /// search reads after it is bound to the 2 s again.
+    #[test]
+    fn a_count_longer_than_a_search_is_made_and_remembered_and_the_page_keeps_its_bound() {
+        let Some(db) = crate::db::small_database() else {
+            return;
+        };
+        db.write(|conn| {
+            diesel::sql_query(
+                "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
+                 VALUES ('owner', 'owner@example.org', 'x', now(), now())",
+            )
+            .execute(conn)?;
+            diesel::sql_query(
+                "INSERT INTO events (name, event_time, duration_hours, duration_minutes, max_tickets, \
+                                     owner_id, created_at, search_tokens) \
+                 SELECT 'Slow', now(), 1, 0, 10, id, now(), '{zz}' FROM users",
+            )
+            .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        let counts = CountMemo::new(8);
+        let memo = Memo {
+            counts: &counts,
+            version: 1,
+            before: 0,
+        };
+        // Longer than a search may run: a condition that sleeps once.
+        let slow = "pg_sleep(2.3) IS NOT NULL";
+        let epoch = chrono::DateTime::UNIX_EPOCH.naive_utc();
+        let read = db.read_for_search(|conn| {
+            let counted = count_matches(conn, &memo, "zz", slow, epoch)?;
+            assert_eq!(counted, 1);
+            diesel::sql_query("SELECT pg_sleep(2.3)").execute(conn)?;
+            Ok(())
+        });
+        assert!(
+            matches!(&read, Err(plaza_domain::RepoError::Unavailable(why)) if why.contains("too long")),
+            "{read:?}"
+        );
+        assert_eq!(counts.get(&format!("{slow} 0 zz"), 1), Some(1), "remembered");
     }
 }
