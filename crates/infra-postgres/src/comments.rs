@@ -298,28 +298,8 @@ mod tests {
     /// A user and an event of theirs, in a new database.
     fn talk() -> Option<(Database, UserId, EventId)> {
         let db = crate::db::small_database()?;
-        let (owner, event) = db
-            .write(|conn| {
-                diesel::sql_query(
-                    "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
-                     VALUES ('owner', 'owner@example.org', 'x', now(), now())",
-                )
-                .execute(conn)?;
-                diesel::sql_query(
-                    "INSERT INTO events (name, event_time, duration_hours, duration_minutes, max_tickets, \
-                                         owner_id, created_at, search_tokens) \
-                     SELECT 'Talk', now() + INTERVAL '1 day', 1, 0, 10, id, now(), '{}' FROM users",
-                )
-                .execute(conn)?;
-                let event: i64 = crate::schema::events::table
-                    .select(crate::schema::events::id)
-                    .first(conn)?;
-                let owner: i64 = crate::schema::users::table
-                    .select(crate::schema::users::id)
-                    .first(conn)?;
-                Ok((UserId::from_stored(owner), EventId::from_stored(event)))
-            })
-            .unwrap();
+        let owner = crate::db::add_people(&db, &["owner"])[0];
+        let event = crate::db::add_event(&db, owner, "now() + INTERVAL '1 day'", 10, "{}");
         Some((db, owner, event))
     }
 
@@ -406,21 +386,9 @@ mod tests {
         let Some((db, owner, event)) = talk() else {
             return;
         };
-        let (bob, carol) = db
-            .write(|conn| {
-                diesel::sql_query(
-                    "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
-                     VALUES ('bob', 'bob@example.org', 'x', now(), now()), \
-                            ('carol', 'carol@example.org', 'x', now(), now())",
-                )
-                .execute(conn)?;
-                let ids: Vec<i64> = crate::schema::users::table
-                    .select(crate::schema::users::id)
-                    .order(crate::schema::users::id)
-                    .load(conn)?;
-                Ok((UserId::from_stored(ids[1]), UserId::from_stored(ids[2])))
-            })
-            .unwrap();
+        let [bob, carol] = crate::db::add_people(&db, &["bob", "carol"])[..] else {
+            unreachable!("two accounts for two names")
+        };
         let comments = PgCommentRepository::new(db);
         let commenting = |author: UserId, text: &str, fan_out: Box<dyn FanOut + Send>| {
             let comment = NewComment {

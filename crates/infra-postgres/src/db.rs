@@ -426,6 +426,66 @@ pub(crate) fn small_database() -> Option<Database> {
     Some(test_database(&crate::testing::fresh_database()?, 2))
 }
 
+/// Accounts named `names` in `db` (a password nobody can use), in order; their ids.
+#[cfg(test)]
+pub(crate) fn add_people(db: &Database, names: &[&str]) -> Vec<plaza_domain::UserId> {
+    use diesel::prelude::*;
+    names
+        .iter()
+        .map(|name| {
+            let id: i64 = db
+                .write(|conn| {
+                    Ok(diesel::insert_into(crate::schema::users::table)
+                        .values((
+                            crate::schema::users::username.eq(name),
+                            crate::schema::users::email.eq(format!("{name}@example.org")),
+                            crate::schema::users::password_hash.eq("x"),
+                            crate::schema::users::password_changed_at.eq(now()),
+                            crate::schema::users::created_at.eq(now()),
+                        ))
+                        .returning(crate::schema::users::id)
+                        .get_result(conn)?)
+                })
+                .expect("a test account is written");
+            plaza_domain::UserId::from_stored(id)
+        })
+        .collect()
+}
+
+/// An event of `owner` in `db` that starts at `starts` (SQL), with `max_tickets` and the search tokens
+/// `tokens` (an SQL array); its id.
+#[cfg(test)]
+pub(crate) fn add_event(
+    db: &Database,
+    owner: plaza_domain::UserId,
+    starts: &str,
+    max_tickets: i64,
+    tokens: &str,
+) -> plaza_domain::EventId {
+    use diesel::prelude::*;
+    let id = db
+        .write(|conn| {
+            Ok(crate::sql::Sql::shaped(format!(
+                "INSERT INTO events (name, event_time, duration_hours, duration_minutes, max_tickets, \
+                                     owner_id, created_at, search_tokens) \
+                 VALUES ('Test', {starts}, 1, 0, $1, $2, now(), '{tokens}') RETURNING id"
+            ))
+            .int(max_tickets)
+            .int(owner.get())
+            .get_result::<Id>(conn)?
+            .id)
+        })
+        .expect("a test event is written");
+    plaza_domain::EventId::from_stored(id)
+}
+
+#[cfg(test)]
+#[derive(diesel::QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
 /// The database at `url` on the test server, migrated, with `pool_size` connections.
 #[cfg(test)]
 pub(crate) fn test_database(url: &str, pool_size: u32) -> Database {

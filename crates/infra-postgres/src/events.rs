@@ -887,31 +887,16 @@ mod tests {
         let Some(db) = crate::db::small_database() else {
             return;
         };
-        db.write(|conn| {
-            diesel::sql_query(
-                "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
-                 SELECT 'buyer' || n, 'buyer' || n || '@example.org', 'x', now(), now() \
-                 FROM generate_series(1, 2) AS n",
-            )
-            .execute(conn)?;
-            diesel::sql_query(
-                "INSERT INTO events (name, event_time, duration_hours, duration_minutes, max_tickets, \
-                                     owner_id, created_at, search_tokens) \
-                 SELECT 'Show', TIMESTAMP '2027-01-01 18:00', 1, 0, 6, min(id), now(), '{}' FROM users",
-            )
-            .execute(conn)?;
-            Ok(())
-        })
-        .unwrap();
+        let [first, second] = crate::db::add_people(&db, &["buyer1", "buyer2"])[..] else {
+            unreachable!("two accounts for two names")
+        };
+        let show = crate::db::add_event(&db, first, "TIMESTAMP '2027-01-01 18:00'", 6, "{}");
         let events = PgEventRepository::new(db.clone());
-        let show = events.list(&EventQuery::default()).unwrap().items[0].clone();
-        let first = show.owner_id;
-        let second = UserId::from_stored(first.get() + 1);
         let nobody = UserId::from_stored(9_999);
         let before = "2026-06-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
         let sale = |holder, quantity| {
             let quantity = plaza_domain::event::TicketQuantity::parse(quantity).unwrap();
-            plaza_port_contract::sale(show.id, holder, quantity, before)
+            plaza_port_contract::sale(show, holder, quantity, before)
         };
         let sold = |answers: Vec<Result<Event, RepoError>>| -> Vec<Result<i64, String>> {
             answers
@@ -931,7 +916,7 @@ mod tests {
         ]);
         let sold_out = Err(RepoError::Conflict(Conflict::SoldOut).to_string());
         assert_eq!(sold(answers), [Ok(2), Ok(5), sold_out.clone(), Ok(6)]);
-        assert_eq!(events.find(show.id).unwrap().unwrap().tickets_sold, 6);
+        assert_eq!(events.find(show).unwrap().unwrap().tickets_sold, 6);
 
         db.write(|conn| {
             diesel::sql_query("UPDATE events SET max_tickets = 10").execute(conn)?;
@@ -945,7 +930,7 @@ mod tests {
             [Ok(7), not_found(), Ok(9)],
             "the others sold alone"
         );
-        assert_eq!(events.find(show.id).unwrap().unwrap().tickets_sold, 9);
+        assert_eq!(events.find(show).unwrap().unwrap().tickets_sold, 9);
         let held = |holder: UserId| -> i64 {
             db.read(|conn| {
                 Ok(
@@ -961,7 +946,7 @@ mod tests {
 
         let started = "2027-01-01T18:00:00Z".parse::<DateTime<Utc>>().unwrap();
         let late = plaza_port_contract::sale(
-            show.id,
+            show,
             first,
             plaza_domain::event::TicketQuantity::parse(1).unwrap(),
             started,

@@ -415,21 +415,8 @@ mod tests {
         let Some(db) = crate::db::small_database() else {
             return;
         };
-        db.write(|conn| {
-            diesel::sql_query(
-                "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
-                 VALUES ('owner', 'owner@example.org', 'x', now(), now())",
-            )
-            .execute(conn)?;
-            diesel::sql_query(
-                "INSERT INTO events (name, event_time, duration_hours, duration_minutes, max_tickets, \
-                                     owner_id, created_at, search_tokens) \
-                 SELECT 'Slow', now(), 1, 0, 10, id, now(), '{zz}' FROM users",
-            )
-            .execute(conn)?;
-            Ok(())
-        })
-        .unwrap();
+        let owner = crate::db::add_people(&db, &["owner"])[0];
+        crate::db::add_event(&db, owner, "now()", 10, "{zz}");
         let counts = CountMemo::new(8);
         let memo = Memo {
             counts: &counts,
