@@ -1,5 +1,6 @@
 //! Comments in the `comments` table, written together with the notifications they cause.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -7,6 +8,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use plaza_domain::comment::{Comment, CommentContent, CommentRepository, FanOut, NewComment, PostedComment};
+use plaza_domain::notification::{NewNotification, Notification};
 use plaza_domain::{CommentId, EventId, Page, PageRequest, RepoError, UserId};
 
 use crate::batches::{self, Batches};
@@ -96,40 +98,79 @@ impl PgCommentRepository {
                 .select((comments::seq, comments::created_at))
                 .first(conn)
                 .optional()?;
-            let (mut seq, created_at) = match last {
+            let (seq, created_at) = match last {
                 Some((seq, time)) => (seq, now().max(time)),
                 None => (0, now()),
             };
-            let mut posted = Vec::with_capacity(batch.len());
-            for (comment, fan_out) in &batch {
-                let notifications = fan_out.notifications(&event, &participants);
-                seq += 1;
-                let row: CommentRow = diesel::insert_into(comments::table)
-                    .values(CommentInsert {
-                        content: comment.content.as_str(),
-                        event_id: comment.event_id.get(),
-                        owner_id: comment.owner_id.get(),
-                        created_at,
-                        seq,
-                    })
-                    .returning(CommentRow::as_returning())
-                    .get_result(conn)?;
-                let notifications = insert_all(conn, &notifications, created_at)?;
-                if !participants.contains(&comment.owner_id) {
-                    participants.push(comment.owner_id);
-                    diesel::insert_into(event_participants::table)
-                        .values((
-                            event_participants::event_id.eq(event.id.get()),
-                            event_participants::user_id.eq(comment.owner_id.get()),
-                        ))
-                        .on_conflict_do_nothing()
-                        .execute(conn)?;
-                }
-                posted.push(Ok(PostedComment {
-                    comment: row.into(),
-                    notifications,
-                }));
+            // Each comment's recipients as the comments before it in the batch left the participants.
+            let mut joined = Vec::new();
+            let planned: Vec<Vec<NewNotification>> = batch
+                .iter()
+                .map(|(comment, fan_out)| {
+                    let notifications = fan_out.notifications(&event, &participants);
+                    if !participants.contains(&comment.owner_id) {
+                        participants.push(comment.owner_id);
+                        joined.push(comment.owner_id);
+                    }
+                    notifications
+                })
+                .collect();
+            let numbered: Vec<CommentInsert<'_>> = (seq + 1..)
+                .zip(&batch)
+                .map(|(seq, (comment, _))| CommentInsert {
+                    content: comment.content.as_str(),
+                    event_id: comment.event_id.get(),
+                    owner_id: comment.owner_id.get(),
+                    created_at,
+                    seq,
+                })
+                .collect();
+            let mut rows: Vec<CommentRow> = diesel::insert_into(comments::table)
+                .values(&numbered)
+                .returning(CommentRow::as_returning())
+                .get_results(conn)?;
+            rows.sort_by_key(|row| row.id);
+            // Every notification of the batch in one statement, which locks each inbox once and in
+            // recipient order (as a single comment's does): two batches with recipients in common wait
+            // for each other instead of deadlocking. A recipient's rows take their ids in batch order.
+            let all: Vec<NewNotification> = planned.iter().flatten().cloned().collect();
+            let mut stored: HashMap<UserId, VecDeque<Notification>> = HashMap::new();
+            for notification in insert_all(conn, &all, created_at)? {
+                stored
+                    .entry(notification.owner_id)
+                    .or_default()
+                    .push_back(notification);
             }
+            if !joined.is_empty() {
+                let joining: Vec<_> = joined
+                    .iter()
+                    .map(|user| {
+                        (
+                            event_participants::event_id.eq(event.id.get()),
+                            event_participants::user_id.eq(user.get()),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(event_participants::table)
+                    .values(&joining)
+                    .on_conflict_do_nothing()
+                    .execute(conn)?;
+            }
+            let posted = rows
+                .into_iter()
+                .zip(&planned)
+                .map(|(row, planned)| {
+                    let mut notifications: Vec<Notification> = planned
+                        .iter()
+                        .filter_map(|note| stored.get_mut(&note.owner_id)?.pop_front())
+                        .collect();
+                    notifications.sort_by_key(|notification| notification.id);
+                    Ok(PostedComment {
+                        comment: row.into(),
+                        notifications,
+                    })
+                })
+                .collect();
             Ok(posted)
         });
         match written {
@@ -414,6 +455,19 @@ mod tests {
             commenting(carol, "two", Box::new(Everyone(carol))),
             commenting(owner, "three", Box::new(Everyone(owner))),
         ]);
+        // A recipient's notifications take their ids in the order of the comments.
+        let ids_to = |posted: &[Result<PostedComment, RepoError>], to: UserId| -> Vec<i64> {
+            posted
+                .iter()
+                .flat_map(|answer| answer.as_ref().unwrap().notifications.iter())
+                .filter(|notification| notification.owner_id == to)
+                .map(|notification| notification.id.get())
+                .collect()
+        };
+        for to in [owner, bob] {
+            let ids = ids_to(&together, to);
+            assert!(ids.len() == 2 && ids[0] < ids[1], "{ids:?}");
+        }
         assert_eq!(
             told(together),
             [Ok(vec![owner]), Ok(vec![owner, bob]), Ok(vec![bob, carol])]

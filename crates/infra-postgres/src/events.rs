@@ -546,7 +546,7 @@ impl PgEventRepository {
         });
         match decided {
             Ok(answers) => answers,
-            Err(error) => batches::after_failure(error, sales, |sale| self.sell(sale)),
+            Err(error) => batches::after_failure(error, sales, |alone| self.sell(alone)),
         }
     }
 }
