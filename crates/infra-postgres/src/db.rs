@@ -465,13 +465,13 @@ pub(crate) fn add_event(
     use diesel::prelude::*;
     let id = db
         .write(|conn| {
-            Ok(crate::sql::Sql::shaped(format!(
+            Ok(diesel::sql_query(format!(
                 "INSERT INTO events (name, event_time, duration_hours, duration_minutes, max_tickets, \
                                      owner_id, created_at, search_tokens) \
                  VALUES ('Test', {starts}, 1, 0, $1, $2, now(), '{tokens}') RETURNING id"
             ))
-            .int(max_tickets)
-            .int(owner.get())
+            .bind::<diesel::sql_types::BigInt, _>(max_tickets)
+            .bind::<diesel::sql_types::BigInt, _>(owner.get())
             .get_result::<Id>(conn)?
             .id)
         })
