@@ -472,18 +472,23 @@ mod tests {
         assert!(posted.notifications[0].message.starts_with("bob "));
     }
 
+    /// A service whose only store is `comments`: the events mock expects nothing and would panic.
+    fn asking_only(comments: MockCommentRepository) -> CommentService {
+        CommentService::new(
+            Arc::new(MockEventRepository::new()),
+            Arc::new(comments),
+            Arc::new(quiet_or(0)),
+            crate::removal::tests::unused(),
+        )
+    }
+
     #[test]
     fn commenting_on_a_missing_event_is_not_found() {
         let mut comments = MockCommentRepository::new();
         comments
             .expect_create_with_notifications()
             .returning(|_, _| Err(RepoError::NotFound));
-        let service = CommentService::new(
-            Arc::new(MockEventRepository::new()),
-            Arc::new(comments),
-            Arc::new(quiet_or(0)),
-            crate::removal::tests::unused(),
-        );
+        let service = asking_only(comments);
         let result = service.post(
             &user(2, "bob"),
             EventId::from_stored(7),
@@ -507,12 +512,7 @@ mod tests {
                 }),
                 _ => Err(RepoError::NotFound),
             });
-        let service = CommentService::new(
-            Arc::new(MockEventRepository::new()),
-            Arc::new(comments),
-            Arc::new(quiet_or(0)),
-            crate::removal::tests::unused(),
-        );
+        let service = asking_only(comments);
         let page = service
             .list(EventId::from_stored(7), PageRequest::default())
             .unwrap();
