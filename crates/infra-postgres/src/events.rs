@@ -18,7 +18,7 @@ use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 use crate::batches::{self, Batches};
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
-use crate::schema::events;
+use crate::schema::{events, notifications};
 use crate::search::{self, PageIds};
 use crate::sql::Sql;
 use crate::waitlist;
@@ -144,6 +144,12 @@ pub(crate) fn delete_in(
         notices.event_deleted(event, organiser, holder)
     })?;
     let recipients = waitlist::notify(conn, &notes, now().and_utc())?;
+    // The inbox outlives the event: what its foreign key's `ON DELETE SET NULL` did until migration
+    // `2026-12-06-000029`. Writers of notifications lock the event `FOR KEY SHARE` first, so none names it
+    // after this.
+    diesel::update(notifications::table.filter(notifications::event_id.eq(id.get())))
+        .set(notifications::event_id.eq(None::<i64>))
+        .execute(conn)?;
     diesel::delete(events::table.find(id.get())).execute(conn)?;
     Ok(recipients)
 }

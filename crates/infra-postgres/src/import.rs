@@ -539,9 +539,9 @@ const KEPT_COUNTS: &[KeptCount] = &[
     },
     KeptCount {
         table: "notifications",
-        // The trigger that gives a new notification its id counts it in the inbox too (migration
-        // 000025); every copied notification brings its id.
-        triggers: &["notifications_id_in_commit_order", "inbox_counts_follow"],
+        // A new notification is counted by the statement that writes it (`notifications::insert_all`,
+        // migration 000029), which the copy does not use; the trigger follows reads and deletions.
+        triggers: &["inbox_counts_follow"],
         recount: &[
             "DELETE FROM inbox_counts",
             "INSERT INTO inbox_counts (owner_id, total, unread) \

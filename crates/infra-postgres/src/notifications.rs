@@ -11,7 +11,7 @@ use plaza_domain::{EventId, NotificationId, Page, RepoError, UserId};
 
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
-use crate::schema::{inbox_counts, notifications, users};
+use crate::schema::{events, inbox_counts, notifications, users};
 use crate::sql::Sql;
 
 /// The columns of [`NotificationRow`], for hand-written statements that answer notifications.
@@ -60,7 +60,9 @@ impl From<NotificationRow> for Notification {
     }
 }
 
-/// Writes `notifications` in one statement, in ascending recipient order; returned by ascending id.
+/// Writes `notifications`: checks what they name, counts them in their recipients' inboxes, and inserts
+/// them in one statement, in ascending recipient order; returned by ascending id. The only writer of new
+/// notifications (migration `2026-12-06-000029` moved the keys' checks and the inbox count here).
 pub(crate) fn insert_all(
     conn: &mut Conn,
     notifications: &[NewNotification],
@@ -69,15 +71,7 @@ pub(crate) fn insert_all(
     if notifications.is_empty() {
         return Ok(Vec::new());
     }
-    // Each row locks its recipient's inbox row until commit (the id trigger, migration 4): in ascending
-    // recipient order, two fan-outs with recipients in common wait for each other instead of deadlocking.
-    let recipients: Vec<i64> = notifications.iter().map(|n| n.owner_id.get()).collect();
-    // A deleted account hears nothing more (the partial index `users_deleted` holds only those).
-    let deleted: Vec<i64> = users::table
-        .filter(users::id.eq_any(&recipients))
-        .filter(users::deleted_at.is_not_null())
-        .select(users::id)
-        .load(conn)?;
+    let deleted = check_references(conn, notifications)?;
     let mut ordered: Vec<&NewNotification> = notifications
         .iter()
         .filter(|n| !deleted.contains(&n.owner_id.get()))
@@ -86,6 +80,7 @@ pub(crate) fn insert_all(
     if ordered.is_empty() {
         return Ok(Vec::new());
     }
+    count_in_inboxes(conn, &ordered)?;
     // One statement whatever the number of rows, each column one bound array: prepared once per
     // connection, where Diesel's multi-row `INSERT` (ten bound values a row) was parsed and planned at
     // every comment.
@@ -130,6 +125,83 @@ pub(crate) fn insert_all(
     // order of its own.
     inserted.sort_by_key(|row| row.id);
     Ok(inserted.into_iter().map(Notification::from).collect())
+}
+
+/// Counts `ordered` (by ascending recipient) in their recipients' inbox rows, each row once, and keeps
+/// those rows locked until commit. The lock is what hands one recipient's notification ids out in commit
+/// order (migration `2026-11-27-000004`): it is taken here, before the rows take their ids. Taken in
+/// ascending recipient order, two writers with recipients in common wait for each other instead of
+/// deadlocking.
+fn count_in_inboxes(conn: &mut Conn, ordered: &[&NewNotification]) -> Result<(), StoreError> {
+    let mut owners: Vec<i64> = Vec::new();
+    let mut added: Vec<i64> = Vec::new();
+    for notification in ordered {
+        let owner = notification.owner_id.get();
+        match (owners.last(), added.last_mut()) {
+            (Some(&last), Some(count)) if last == owner => *count += 1,
+            _ => {
+                owners.push(owner);
+                added.push(1);
+            }
+        }
+    }
+    // A new notification is unread.
+    Sql::new(
+        "INSERT INTO inbox_counts (owner_id, total, unread) \
+         SELECT owner_id, added, added FROM unnest($1::bigint[], $2::bigint[]) AS counted (owner_id, added) \
+         ORDER BY owner_id \
+         ON CONFLICT (owner_id) DO UPDATE SET total = inbox_counts.total + EXCLUDED.total, \
+             unread = inbox_counts.unread + EXCLUDED.unread",
+    )
+    .ints(owners)
+    .ints(added)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// What the foreign keys of `notifications` checked once a row, checked once for all of `notifications`
+/// (migration `2026-12-06-000029`): every recipient and sender is an account, and every event named is
+/// there and stays until commit. `NotFound` if one is not; otherwise the recipients whose accounts are
+/// deleted, who hear nothing more.
+fn check_references(conn: &mut Conn, notifications: &[NewNotification]) -> Result<Vec<i64>, StoreError> {
+    let mut people: Vec<i64> = notifications
+        .iter()
+        .flat_map(|n| [n.owner_id.get(), n.sender_id.get()])
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    // Accounts are never removed, only marked deleted: reading them is enough, no lock needed.
+    let found: Vec<(i64, bool)> = users::table
+        .filter(users::id.eq_any(&people))
+        .select((users::id, users::deleted_at.is_not_null()))
+        .load(conn)?;
+    if found.len() != people.len() {
+        return Err(RepoError::NotFound.into());
+    }
+    let mut events: Vec<i64> = notifications
+        .iter()
+        .filter_map(|n| n.event_id.map(|event| event.get()))
+        .collect();
+    events.sort_unstable();
+    events.dedup();
+    if !events.is_empty() {
+        // As a foreign key's check does: the event cannot be deleted before this commits (its deletion
+        // locks it for update, then clears `event_id` of its notifications).
+        let locked: Vec<i64> = events::table
+            .filter(events::id.eq_any(&events))
+            .select(events::id)
+            .for_key_share()
+            .load(conn)?;
+        if locked.len() != events.len() {
+            return Err(RepoError::NotFound.into());
+        }
+    }
+    let recipients: Vec<i64> = notifications.iter().map(|n| n.owner_id.get()).collect();
+    Ok(found
+        .into_iter()
+        .filter(|&(id, deleted)| deleted && recipients.contains(&id))
+        .map(|(id, _)| id)
+        .collect())
 }
 
 fn owned(owner: UserId, unread_only: bool) -> notifications::BoxedQuery<'static, Pg> {

@@ -156,6 +156,7 @@ macro_rules! contract_tests {
             notifications_list_newest_first_with_the_unread_count,
             marking_read_is_per_owner_and_up_to_an_id,
             sent_since_counts_direct_notifications_only,
+            a_notification_naming_a_missing_account_or_event_is_not_found,
             an_inbox_is_read_after_an_id_in_id_order,
             a_reader_following_an_inbox_misses_nothing_while_writers_race,
             stream_tickets_are_redeemed_once_before_they_expire,
@@ -2958,6 +2959,39 @@ pub fn marking_read_is_per_owner_and_up_to_an_id(stores: &Stores) {
         "only changes count"
     );
     assert_eq!(inbox(stores, bob, false).2, 1, "another inbox untouched");
+}
+
+/// Stores may check what a notification names in their own way (PostgreSQL once a statement, SQLite by
+/// foreign keys); either way nothing is written that names what is not there.
+pub fn a_notification_naming_a_missing_account_or_event_is_not_found(stores: &Stores) {
+    let (alice, bob) = (user(stores, "alice"), user(stores, "bob"));
+    let meetup = event(stores, alice, "Meetup", "", 1);
+    let nobody = UserId::from_stored(9_999);
+    let gone = EventId::from_stored(9_999);
+    for (to, from, about) in [
+        (nobody, bob, None),
+        (alice, nobody, None),
+        (alice, bob, Some(gone)),
+    ] {
+        assert!(
+            matches!(
+                stores.notifications.create(note(to, from, about, "hi")),
+                Err(RepoError::NotFound)
+            ),
+            "to {to:?} from {from:?} about {about:?}"
+        );
+    }
+    assert_eq!(
+        inbox(stores, alice, false).1,
+        0,
+        "nothing written, nothing counted"
+    );
+    let about_the_meetup = stores
+        .notifications
+        .create(note(alice, bob, Some(meetup.id), "hi"))
+        .unwrap();
+    assert_eq!(about_the_meetup.event_id, Some(meetup.id));
+    assert_eq!(inbox(stores, alice, false).1, 1);
 }
 
 pub fn sent_since_counts_direct_notifications_only(stores: &Stores) {
