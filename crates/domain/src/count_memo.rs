@@ -14,7 +14,7 @@
 //! over 2 s each together, past the searches' statement timeout).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
 /// Counts by key, each valid for one version of the data; at most `capacity` of them.
 #[derive(Debug)]
@@ -29,6 +29,13 @@ pub struct CountMemo {
 struct Filed {
     version: i64,
     count: i64,
+}
+
+/// Whether a caller waits while another counts the key it wants.
+#[derive(Debug, Clone, Copy)]
+enum Waiting {
+    Wait,
+    DoNotWait,
 }
 
 /// Keys longer than this are not remembered: a search of that many characters is rare, and the memo's
@@ -92,29 +99,70 @@ impl CountMemo {
         version: i64,
         count: impl FnOnce() -> Result<i64, E>,
     ) -> Result<i64, E> {
+        let counted = self.counted_in_turn(key, version, Waiting::Wait, count)?;
+        Ok(counted.expect("a caller that waits for its turn always gets a count"))
+    }
+
+    /// As [`Self::get_or_count`], but `None` at once while another caller counts `key`, instead of
+    /// waiting: for a caller that holds something the count needs (a database connection, of which
+    /// there are few), to let go of it, [`Self::wait_for_count`], and ask again.
+    pub fn get_or_count_unless_counting<E>(
+        &self,
+        key: &str,
+        version: i64,
+        count: impl FnOnce() -> Result<i64, E>,
+    ) -> Result<Option<i64>, E> {
+        self.counted_in_turn(key, version, Waiting::DoNotWait, count)
+    }
+
+    /// Returns once nobody is counting `key` (at once if nobody is now).
+    pub fn wait_for_count(&self, key: &str) {
+        let Some(turn) = unpoisoned(&self.counting).get(key).map(Arc::clone) else {
+            return;
+        };
+        drop(unpoisoned(&turn));
+        self.let_go(key, turn);
+    }
+
+    fn counted_in_turn<E>(
+        &self,
+        key: &str,
+        version: i64,
+        waiting: Waiting,
+        count: impl FnOnce() -> Result<i64, E>,
+    ) -> Result<Option<i64>, E> {
         if let Some(count) = self.get(key, version) {
-            return Ok(count);
+            return Ok(Some(count));
         }
         if key.len() > LONGEST_KEY {
             // Never filed, so a waiter would only count again after the first.
-            return count();
+            return count().map(Some);
         }
         let turn = Arc::clone(unpoisoned(&self.counting).entry(key.to_owned()).or_default());
-        let result = {
-            let _turn = unpoisoned(&turn);
-            match self.get(key, version) {
-                Some(filed) => Ok(filed),
-                None => count().inspect(|&counted| self.put(key, version, counted)),
-            }
+        let held = match waiting {
+            Waiting::Wait => Some(unpoisoned(&turn)),
+            Waiting::DoNotWait => match turn.try_lock() {
+                Ok(held) => Some(held),
+                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => None,
+            },
         };
-        // The last to let go of a key's turn forgets it (each lets go under the map's lock, so exactly
-        // one of them sees no other holder).
+        let result = held.map(|_turn| match self.get(key, version) {
+            Some(filed) => Ok(filed),
+            None => count().inspect(|&counted| self.put(key, version, counted)),
+        });
+        self.let_go(key, turn);
+        result.transpose()
+    }
+
+    /// Lets go of a hold on `key`'s turn; the last to let go forgets it (each lets go under the map's
+    /// lock, so exactly one of them sees no other holder).
+    fn let_go(&self, key: &str, turn: Arc<Mutex<()>>) {
         let mut counting = unpoisoned(&self.counting);
         drop(turn);
         if counting.get(key).is_some_and(|turn| Arc::strong_count(turn) == 1) {
             counting.remove(key);
         }
-        result
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Filed>> {
@@ -197,6 +245,52 @@ mod tests {
             memo.get_or_count("music festival", 2, || Ok::<_, ()>(141)),
             Ok(141)
         );
+    }
+
+    #[test]
+    fn a_caller_that_may_not_wait_is_told_another_counts_and_waits_for_it_apart() {
+        use std::sync::mpsc;
+
+        let memo = Arc::new(CountMemo::new(8));
+        let (counting, started) = mpsc::channel();
+        let (finish, finished) = mpsc::channel::<()>();
+        let counter = std::thread::spawn({
+            let memo = memo.clone();
+            move || {
+                memo.get_or_count("music festival", 1, || {
+                    counting.send(()).expect("the test waits for the count to start");
+                    finished.recv().expect("the test ends the count");
+                    Ok::<_, ()>(140)
+                })
+            }
+        });
+        started.recv().expect("the counter started");
+        let never = || -> Result<i64, ()> { panic!("counted while another counts the same key") };
+        assert_eq!(
+            memo.get_or_count_unless_counting("music festival", 1, never),
+            Ok(None)
+        );
+        assert_eq!(
+            memo.get_or_count_unless_counting("music", 1, || Ok::<_, ()>(9)),
+            Ok(Some(9)),
+            "other keys are counted meanwhile"
+        );
+        let waiter = std::thread::spawn({
+            let memo = memo.clone();
+            move || {
+                memo.wait_for_count("music festival");
+                memo.get("music festival", 1)
+            }
+        });
+        finish.send(()).expect("the counter waits");
+        assert_eq!(counter.join().expect("the counter panicked"), Ok(140));
+        assert_eq!(waiter.join().expect("the waiter panicked"), Some(140));
+        assert_eq!(
+            memo.get_or_count_unless_counting("music festival", 1, never),
+            Ok(Some(140))
+        );
+        memo.wait_for_count("nobody counts this");
+        assert!(unpoisoned(&memo.counting).is_empty(), "no turn is left behind");
     }
 
     #[test]

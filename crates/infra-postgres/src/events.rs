@@ -19,7 +19,7 @@ use crate::batches::{self, Batches};
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
 use crate::schema::{events, notifications};
-use crate::search::{self, PageIds};
+use crate::search::{self, PageIds, Searched, Waiting};
 use crate::sql::Sql;
 use crate::waitlist;
 
@@ -337,13 +337,35 @@ impl EventRepository for PgEventRepository {
         let Some(terms) = &query.search else {
             return self.list_page(query.window, offset, limit);
         };
-        self.db.read_for_search(|conn| {
-            let page = search::page(conn, &self.db.search_counts, terms, query.window, offset, limit)?;
-            Ok(Page {
-                items: load_in_order(conn, &page.ids)?,
-                total: page.total.unsigned_abs(),
-            })
-        })
+        let mut wait = Waiting::No;
+        loop {
+            let searched = self.db.read_for_search(|conn| {
+                let searched = search::page(
+                    conn,
+                    &self.db.search_counts,
+                    terms,
+                    query.window,
+                    offset,
+                    limit,
+                    wait,
+                )?;
+                Ok(match searched {
+                    Searched::Page(page) => Ok(Page {
+                        items: load_in_order(conn, &page.ids)?,
+                        total: page.total.unsigned_abs(),
+                    }),
+                    Searched::CountedElsewhere(key) => Err(key),
+                })
+            })?;
+            match searched {
+                Ok(page) => return Ok(page),
+                // Without a connection; once more after it, then waiting with one, so that this ends.
+                Err(key) => {
+                    self.db.search_counts.wait_for_count(&key);
+                    wait = Waiting::Yes;
+                }
+            }
+        }
     }
 
     fn list_by_owner(
@@ -575,6 +597,76 @@ mod tests {
         bucket: i64,
         #[diesel(sql_type = BigInt)]
         events: i64,
+    }
+
+    /// While one search counts the matches of two words, the searches that need that count wait for it
+    /// holding no search connection (there are two): a search of another word goes on meanwhile, and
+    /// then they take that count.
+    #[test]
+    fn searches_waiting_for_a_count_hold_no_connection() {
+        use std::sync::mpsc;
+        use std::time::Duration;
+
+        let Some(db) = crate::db::small_database() else {
+            return;
+        };
+        let owner = crate::db::add_people(&db, &["owner"])[0];
+        for tokens in ["{aa,bb}", "{aa,bb}", "{cc}"] {
+            crate::db::add_event(&db, owner, "now()", 10, tokens);
+        }
+        let events = PgEventRepository::new(db.clone());
+        let query = |words: &str| EventQuery {
+            search: Some(SearchTerms::parse(words).unwrap()),
+            window: TimeWindow::All,
+            page: PageRequest::new(None, None).unwrap(),
+        };
+        let version = db
+            .read(|conn| {
+                Ok(diesel::sql_query("SELECT search_version AS id FROM event_total")
+                    .get_result::<Id>(conn)?)
+            })
+            .unwrap()
+            .id;
+        // The count a search of "aa bb" among every event makes (`search::count_matches`), begun by
+        // someone else and held until the test ends it.
+        let key = format!(
+            "true 0 {}",
+            search::tsquery(&SearchTerms::parse("aa bb").unwrap())
+        );
+        let (counting, started) = mpsc::channel();
+        let (finish, finished) = mpsc::channel::<()>();
+        let counter = std::thread::spawn({
+            let db = db.clone();
+            move || {
+                db.search_counts.get_or_count(&key, version, || {
+                    counting.send(()).unwrap();
+                    finished.recv().unwrap();
+                    Ok::<_, ()>(2)
+                })
+            }
+        });
+        started.recv().unwrap();
+        let waiting: Vec<_> = (0..3)
+            .map(|_| {
+                let (events, query) = (events.clone(), query("aa bb"));
+                std::thread::spawn(move || events.list(&query))
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let (answer, other) = mpsc::channel();
+        std::thread::spawn({
+            let (events, query) = (events.clone(), query("cc"));
+            move || answer.send(events.list(&query))
+        });
+        let other = other.recv_timeout(Duration::from_secs(5));
+        finish.send(()).unwrap();
+        let other = other.expect("a search of another word waited for the count's connections");
+        assert_eq!(other.unwrap().total, 1);
+        assert_eq!(counter.join().unwrap(), Ok(2));
+        for search in waiting {
+            let page = search.join().unwrap().unwrap();
+            assert_eq!((page.total, page.items.len()), (2, 2));
+        }
     }
 
     /// The answer of stepping over every row: what the bucket counts must agree with.

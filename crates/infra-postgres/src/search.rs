@@ -157,18 +157,27 @@ struct Memo<'a> {
     before: i64,
 }
 
+impl Memo<'_> {
+    /// Where the count of `query`'s matches among the events `condition` keeps is filed.
+    fn key(&self, query: &str, condition: &str) -> String {
+        format!("{condition} {} {query}", self.before)
+    }
+}
+
 /// The matches of `query` among the events `condition` keeps (on the instant `$2`), counted in the index
 /// (every match's row is read: the GIN match is rechecked on the heap), or remembered from an earlier count
-/// of the same matches at the same version.
+/// of the same matches at the same version. While another search counts them, `None` at once when `wait`
+/// is `Waiting::No`: the caller lets go of its connection and waits for that count without it.
 fn count_matches(
     conn: &mut Conn,
     memo: &Memo<'_>,
     query: &str,
     condition: &str,
     instant: NaiveDateTime,
-) -> Result<i64, StoreError> {
-    let key = format!("{condition} {} {query}", memo.before);
-    memo.counts.get_or_count(&key, memo.version, || {
+    wait: Waiting,
+) -> Result<Option<i64>, StoreError> {
+    let key = memo.key(query, condition);
+    let count = |conn: &mut Conn| {
         // A cold count of two common words among a million events took over the 2 s of a search, and
         // each cancelled count was begun again by the next search: none was ever remembered, and every
         // search of those words failed until the cache was warm. The count has a bound of its own.
@@ -185,7 +194,35 @@ fn count_matches(
         .count;
         timeout(conn, SEARCH_TIMEOUT_MS)?;
         Ok(count)
-    })
+    };
+    match wait {
+        Waiting::Yes => memo
+            .counts
+            .get_or_count(&key, memo.version, || count(conn))
+            .map(Some),
+        Waiting::No => memo
+            .counts
+            .get_or_count_unless_counting(&key, memo.version, || count(conn)),
+    }
+}
+
+/// Whether a search that needs a count another search is making waits for it holding its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    /// It waits: for a search that already waited once without its connection, so that it ends.
+    Yes,
+    /// It answers [`Searched::CountedElsewhere`] at once.
+    No,
+}
+
+/// What [`page`] found.
+pub(crate) enum Searched {
+    Page(PageIds),
+    /// Another search is counting the matches this one needs, under this key of the memo: wait for it
+    /// ([`CountMemo::wait_for_count`]) without the connection, then search again. With two search
+    /// connections, a search that waited holding one left every other search one connection, or none
+    /// while a slow count ran on the other (at a million events, `503`s after the pool's 5 s).
+    CountedElsewhere(String),
 }
 
 /// One page of the matches of `terms` in `window`, and how many match in all.
@@ -196,7 +233,8 @@ pub(crate) fn page(
     window: TimeWindow,
     offset: i64,
     limit: i64,
-) -> Result<PageIds, StoreError> {
+    wait: Waiting,
+) -> Result<Searched, StoreError> {
     let query = &tsquery(terms);
     let (side, instant) = Side::of(window);
     let key = counted_key(terms);
@@ -219,21 +257,30 @@ pub(crate) fn page(
         version: sizes.version,
         before: sizes.before,
     };
+    // The count, or the key under which another search is counting it now.
+    let counted = |conn: &mut Conn, condition: &str| -> Result<Result<i64, String>, StoreError> {
+        Ok(count_matches(conn, &memo, query, condition, instant, wait)?
+            .ok_or_else(|| memo.key(query, condition)))
+    };
     let total = match (&key, side.outside) {
-        (Some(_), None) => sizes.keyed,
-        (Some(_), Some(_)) if outside == 0 => sizes.keyed,
+        (Some(_), None) => Ok(sizes.keyed),
+        (Some(_), Some(_)) if outside == 0 => Ok(sizes.keyed),
         (Some(_), Some(other)) if outside < inside => {
-            sizes.keyed - count_matches(conn, &memo, query, other, instant)?
+            counted(conn, other)?.map(|others| sizes.keyed - others)
         }
-        _ => count_matches(conn, &memo, query, side.inside, instant)?,
+        _ => counted(conn, side.inside)?,
+    };
+    let total = match total {
+        Ok(total) => total,
+        Err(key) => return Ok(Searched::CountedElsewhere(key)),
     };
     debug_assert!(total >= 0, "the kept counts agree with the index");
     let wanted = limit.min(total.saturating_sub(offset));
     if wanted <= 0 {
-        return Ok(PageIds {
+        return Ok(Searched::Page(PageIds {
             total,
             ids: Vec::new(),
-        });
+        }));
     }
     let reading = Reading {
         query,
@@ -248,14 +295,14 @@ pub(crate) fn page(
     if let Some(expected) = walk {
         let ids = reading.walked(conn, expected)?;
         if i64::try_from(ids.len()).is_ok_and(|found| found == wanted) {
-            return Ok(PageIds { total, ids });
+            return Ok(Searched::Page(PageIds { total, ids }));
         }
     }
     let ids = match key {
         Some(key) => reading.counted_by_bucket(conn, &key, sizes.keyed, window)?,
         None => reading.sorted(conn)?,
     };
-    Ok(PageIds { total, ids })
+    Ok(Searched::Page(PageIds { total, ids }))
 }
 
 /// A page of a search to read, and the ways to read it.
@@ -427,8 +474,8 @@ mod tests {
         let slow = "pg_sleep(2.3) IS NOT NULL";
         let epoch = chrono::DateTime::UNIX_EPOCH.naive_utc();
         let read = db.read_for_search(|conn| {
-            let counted = count_matches(conn, &memo, "zz", slow, epoch)?;
-            assert_eq!(counted, 1);
+            let counted = count_matches(conn, &memo, "zz", slow, epoch, Waiting::No)?;
+            assert_eq!(counted, Some(1));
             diesel::sql_query("SELECT pg_sleep(2.3)").execute(conn)?;
             Ok(())
         });
