@@ -161,8 +161,8 @@ fn count_in_inboxes(conn: &mut Conn, ordered: &[&NewNotification]) -> Result<(),
 
 /// What the foreign keys of `notifications` checked once a row, checked once for all of `notifications`
 /// (migration `2026-12-06-000029`): every recipient and sender is an account, and every event named is
-/// there and stays until commit. `NotFound` if one is not; otherwise the recipients whose accounts are
-/// deleted, who hear nothing more.
+/// there and stays until commit. `NotFound` if one is not; otherwise the accounts among them that are
+/// deleted (a deleted recipient hears nothing more).
 fn check_references(conn: &mut Conn, notifications: &[NewNotification]) -> Result<Vec<i64>, StoreError> {
     let mut people: Vec<i64> = notifications
         .iter()
@@ -196,11 +196,9 @@ fn check_references(conn: &mut Conn, notifications: &[NewNotification]) -> Resul
             return Err(RepoError::NotFound.into());
         }
     }
-    let recipients: Vec<i64> = notifications.iter().map(|n| n.owner_id.get()).collect();
     Ok(found
         .into_iter()
-        .filter(|&(id, deleted)| deleted && recipients.contains(&id))
-        .map(|(id, _)| id)
+        .filter_map(|(id, deleted)| deleted.then_some(id))
         .collect())
 }
 
