@@ -18,7 +18,7 @@ use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 use crate::batches::{self, Batches};
 use crate::db::{Conn, Database, now};
 use crate::error::StoreError;
-use crate::schema::{events, notifications};
+use crate::schema::events;
 use crate::search::{self, PageIds, Searched, Waiting};
 use crate::sql::Sql;
 use crate::waitlist;
@@ -144,12 +144,6 @@ pub(crate) fn delete_in(
         notices.event_deleted(event, organiser, holder)
     })?;
     let recipients = waitlist::notify(conn, &notes, now().and_utc())?;
-    // The inbox outlives the event: what its foreign key's `ON DELETE SET NULL` did until migration
-    // `2026-12-06-000029`. Writers of notifications lock the event `FOR KEY SHARE` first, so none names it
-    // after this.
-    diesel::update(notifications::table.filter(notifications::event_id.eq(id.get())))
-        .set(notifications::event_id.eq(None::<i64>))
-        .execute(conn)?;
     diesel::delete(events::table.find(id.get())).execute(conn)?;
     Ok(recipients)
 }
@@ -298,6 +292,10 @@ impl PgEventRepository {
     }
 }
 
+/// How many times a search waits for other searches' counts without its connection before it waits
+/// holding it.
+const ROUNDS_WAITED_WITHOUT_A_CONNECTION: u32 = 3;
+
 impl EventRepository for PgEventRepository {
     fn create(&self, event: NewEvent) -> Result<Event, RepoError> {
         self.db.write(|conn| {
@@ -337,8 +335,17 @@ impl EventRepository for PgEventRepository {
         let Some(terms) = &query.search else {
             return self.list_page(query.window, offset, limit);
         };
-        let mut wait = Waiting::No;
+        let mut rounds_waited = 0;
         loop {
+            // A search waits for another's count without its connection, and searches again: the count
+            // is then remembered (or, if it failed, this search may be the one to count). Past a few
+            // rounds (counts failing or the events changing meanwhile) it waits holding its connection,
+            // so that it ends.
+            let wait = if rounds_waited < ROUNDS_WAITED_WITHOUT_A_CONNECTION {
+                Waiting::No
+            } else {
+                Waiting::Yes
+            };
             let searched = self.db.read_for_search(|conn| {
                 let searched = search::page(
                     conn,
@@ -359,10 +366,9 @@ impl EventRepository for PgEventRepository {
             })?;
             match searched {
                 Ok(page) => return Ok(page),
-                // Without a connection; once more after it, then waiting with one, so that this ends.
                 Err(key) => {
                     self.db.search_counts.wait_for_count(&key);
-                    wait = Waiting::Yes;
+                    rounds_waited += 1;
                 }
             }
         }

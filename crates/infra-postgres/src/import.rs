@@ -540,7 +540,8 @@ const KEPT_COUNTS: &[KeptCount] = &[
     KeptCount {
         table: "notifications",
         // A new notification is counted by the statement that writes it (`notifications::insert_all`,
-        // migration 000029), which the copy does not use; the trigger follows reads and deletions.
+        // migration 000029), which the copy does not use, or by the id trigger when it comes without an
+        // id, which no copied row does; this trigger follows reads and deletions.
         triggers: &["inbox_counts_follow"],
         recount: &[
             "DELETE FROM inbox_counts",

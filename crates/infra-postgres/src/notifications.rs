@@ -61,8 +61,10 @@ impl From<NotificationRow> for Notification {
 }
 
 /// Writes `notifications`: checks what they name, counts them in their recipients' inboxes, and inserts
-/// them in one statement, in ascending recipient order; returned by ascending id. The only writer of new
-/// notifications (migration `2026-12-06-000029` moved the keys' checks and the inbox count here).
+/// them in one statement, in ascending recipient order, each taking its id after its inbox is locked;
+/// returned by ascending id. The only writer of new notifications (migration `2026-12-06-000029` moved
+/// the keys' checks and the inbox count here; the trigger that did it before runs only for rows without
+/// an id, from an instance of the release before).
 pub(crate) fn insert_all(
     conn: &mut Conn,
     notifications: &[NewNotification],
@@ -85,9 +87,10 @@ pub(crate) fn insert_all(
     // connection, where Diesel's multi-row `INSERT` (ten bound values a row) was parsed and planned at
     // every comment.
     let mut inserted: Vec<NotificationRow> = Sql::new(concat!(
-        "INSERT INTO notifications (message, created_at, sender, sender_id, owner_id, event_id, kind, \
+        "INSERT INTO notifications (id, message, created_at, sender, sender_id, owner_id, event_id, kind, \
                                     event_name, quantity, event_time) \
-         SELECT message, $1, sender, sender_id, owner_id, event_id, kind, event_name, quantity, event_time \
+         SELECT nextval('notifications_id_seq'), message, $1, sender, sender_id, owner_id, event_id, kind, \
+                event_name, quantity, event_time \
          FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], \
                      $8::text[], $9::bigint[], $10::timestamp[]) WITH ORDINALITY \
            AS written (message, sender, sender_id, owner_id, event_id, kind, event_name, quantity, \
@@ -186,7 +189,7 @@ fn check_references(conn: &mut Conn, notifications: &[NewNotification]) -> Resul
     events.dedup();
     if !events.is_empty() {
         // As a foreign key's check does: the event cannot be deleted before this commits (its deletion
-        // locks it for update, then clears `event_id` of its notifications).
+        // locks it for update; a trigger then clears `event_id` of its notifications).
         let locked: Vec<i64> = events::table
             .filter(events::id.eq_any(&events))
             .select(events::id)
@@ -349,5 +352,60 @@ impl NotificationRepository for PgNotificationRepository {
                 .execute(conn)?;
             Ok(updated as u64)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plaza_domain::PageRequest;
+    use plaza_domain::notification::{NotificationMessage, SenderName};
+
+    /// During a rolling upgrade an instance of the release before writes notifications without an id and
+    /// counts on the trigger, which migration `2026-12-06-000029` keeps for such rows: they are counted in
+    /// the inbox and numbered after the ones this release wrote.
+    #[test]
+    fn a_notification_written_without_an_id_is_counted_and_numbered_by_the_trigger() {
+        let Some(url) = crate::testing::fresh_database() else {
+            return;
+        };
+        let db = crate::db::test_database(&url, 2);
+        let [alice, bob] = crate::db::add_people(&db, &["alice", "bob"])[..] else {
+            unreachable!("two accounts for two names")
+        };
+        let notifications = PgNotificationRepository::new(db);
+        let written = notifications
+            .create(NewNotification {
+                message: NotificationMessage::parse("from this release").unwrap(),
+                sender: SenderName::parse("bob").unwrap(),
+                sender_id: bob,
+                owner_id: alice,
+                event_id: None,
+                subject: NotificationSubject::Message,
+            })
+            .unwrap();
+        crate::testing::execute(
+            &url,
+            &format!(
+                "INSERT INTO notifications (message, created_at, sender, sender_id, owner_id) \
+                 VALUES ('from the release before', now(), 'bob', {}, {})",
+                bob.get(),
+                alice.get()
+            ),
+        );
+        let (page, unread) = notifications
+            .list(NotificationQuery {
+                owner: alice,
+                unread_only: false,
+                page: PageRequest::new(None, None).unwrap(),
+            })
+            .unwrap();
+        assert_eq!((page.total, unread), (2, 2), "both counted");
+        let before = page
+            .items
+            .iter()
+            .find(|n| n.message == "from the release before")
+            .expect("listed");
+        assert!(before.id > written.id, "{:?} after {:?}", before.id, written.id);
     }
 }

@@ -209,7 +209,7 @@ fn count_matches(
 /// Whether a search that needs a count another search is making waits for it holding its connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Waiting {
-    /// It waits: for a search that already waited once without its connection, so that it ends.
+    /// It waits: for a search that already waited a few rounds without its connection, so that it ends.
     Yes,
     /// It answers [`Searched::CountedElsewhere`] at once.
     No,
