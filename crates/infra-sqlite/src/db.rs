@@ -269,13 +269,6 @@ impl Database {
             }
             .sql(),
         )?;
-        // Each write runs in a savepoint of the writer's transaction (`writer`), and SQLite keeps the
-        // pages a savepoint changes, as they were, in a statement journal: past 64 KiB, a temporary file
-        // (`/var/tmp/etilqs_*`). A comment that notifies 50 people changes a few hundred pages, so the
-        // writer spent most of its system calls writing that file (27,773 of 30,012 `pwrite`s in 3 s of
-        // comments, the WAL the rest). In memory the journal costs the pages one write changes, no more:
-        // it is emptied when the write's savepoint is released.
-        write_connection.batch_execute("PRAGMA temp_store = MEMORY;")?;
         let writer = Writer::start(write_connection).map_err(OpenError::Writer)?;
         let pragmas = || {
             Box::new(ConnectionPragmas {
@@ -550,25 +543,6 @@ pub(crate) mod tests {
             db.query_strings("SELECT CAST(timeout AS TEXT) AS value FROM pragma_busy_timeout")
                 .unwrap(),
             ["5000"]
-        );
-        // The writer keeps its savepoints' journal in memory (2); the reading connections keep the
-        // default (0: big sorts of a search may go to a file instead of the process's memory).
-        #[derive(QueryableByName)]
-        struct TempStore {
-            #[diesel(sql_type = diesel::sql_types::Integer)]
-            temp_store: i32,
-        }
-        let on_the_writer = db
-            .write(|conn| {
-                Ok(diesel::sql_query("SELECT temp_store FROM pragma_temp_store")
-                    .get_result::<TempStore>(conn)?)
-            })
-            .unwrap();
-        assert_eq!(on_the_writer.temp_store, 2);
-        assert_eq!(
-            db.query_strings("SELECT CAST(temp_store AS TEXT) AS value FROM pragma_temp_store")
-                .unwrap(),
-            ["0"]
         );
     }
 
