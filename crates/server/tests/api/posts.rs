@@ -115,7 +115,15 @@ fn the_author_edits_a_post_field_by_field_and_it_says_when() {
         (&json!("Final"), &json!("First words"), &post["created_at"])
     );
     let edited_at = edited["edited_at"].as_str().expect("edited_at set").to_owned();
-    assert!(edited_at.ends_with('Z') && edited_at.as_str() >= post["created_at"].as_str().unwrap());
+    // Compared as instants: the text drops a fraction's trailing zeros ("…01.5Z" sorts after
+    // "…01.50012Z"), which once failed this test by chance.
+    let instant = |text: &str| chrono::DateTime::parse_from_rfc3339(text).expect("an RFC 3339 time");
+    assert!(edited_at.ends_with('Z'), "{edited_at}");
+    assert!(
+        instant(&edited_at) >= instant(post["created_at"].as_str().unwrap()),
+        "{edited_at} before {}",
+        post["created_at"]
+    );
     assert_eq!(app.get(&path).assert_ok(), edited, "as stored");
     let listed = app.get("/posts/").assert_ok();
     assert_eq!(listed[0]["edited_at"], edited["edited_at"], "lists show it too");
