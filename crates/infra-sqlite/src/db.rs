@@ -269,7 +269,8 @@ impl Database {
             }
             .sql(),
         )?;
-        let writer = Writer::start(write_connection).map_err(OpenError::Writer)?;
+        let writer = Writer::start(write_connection, crate::search_merge::SearchMerge::default())
+            .map_err(OpenError::Writer)?;
         let pragmas = || {
             Box::new(ConnectionPragmas {
                 busy_timeout_ms: config.busy_timeout.as_millis(),

@@ -1237,4 +1237,60 @@ pub(crate) mod tests {
         assert_eq!(sold, 50);
         assert_eq!(repo.find(event.id).unwrap().unwrap().tickets_sold, 50);
     }
+
+    /// The segments of the search index: each has rows of its own in FTS5's `%_idx` table.
+    fn index_segments(conn: &mut Conn) -> i64 {
+        #[derive(QueryableByName)]
+        struct Segments {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            segments: i64,
+        }
+        Sql::new("SELECT count(DISTINCT segid) AS segments FROM events_search_idx")
+            .get_result::<Segments>(conn)
+            .unwrap()
+            .segments
+    }
+
+    #[test]
+    fn the_search_index_is_merged_into_one_segment_and_not_again_before_its_time() {
+        use crate::search_merge::{LOOK_EVERY, MERGE_AT_MOST_EVERY, SearchMerge};
+        use crate::writer::Upkeep;
+
+        let (_dir, db, repo, owner) = setup();
+        // A large segment written in one transaction (entries of no event, at positions no event has),
+        // then a small one for each event: levels apart, which FTS5's own merging leaves alone.
+        db.execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) \
+             INSERT INTO events_search (rowid, tokens) SELECT 9000000000000000000 + i, 'filler w' || (i % 50) FROM n",
+        )
+        .unwrap();
+        for day in 1..=2 {
+            repo.create(new_event(owner, &format!("event {day}"), "jazz night", day, 10))
+                .unwrap();
+        }
+        let mut conn = db.dedicated_connection().unwrap();
+        assert_eq!(index_segments(&mut conn), 3, "a segment per transaction");
+        let found = search(&repo, "jazz");
+        assert_eq!(found.len(), 2);
+
+        let mut merge = SearchMerge::default();
+        let mut steps = 0;
+        while merge.step(&mut conn) != LOOK_EVERY {
+            steps += 1;
+            assert!(steps < 1_000, "a merge ends");
+        }
+        assert_eq!(index_segments(&mut conn), 1, "merged in {steps} steps");
+        assert_eq!(search(&repo, "jazz"), found, "a merge changes no answer");
+
+        repo.create(new_event(owner, "late", "jazz", 28, 10)).unwrap();
+        assert_eq!(index_segments(&mut conn), 2);
+        assert_eq!(search(&repo, "jazz").len(), 3);
+        let wait = merge.step(&mut conn);
+        assert!(wait > LOOK_EVERY, "the next merge waits for its time: {wait:?}");
+        assert_eq!(
+            index_segments(&mut conn),
+            2,
+            "no second merge within {MERGE_AT_MOST_EVERY:?}"
+        );
+    }
 }

@@ -26,6 +26,7 @@ mod removal;
 mod reports;
 mod schema;
 mod search;
+mod search_merge;
 mod sessions;
 mod sql;
 mod stores;

@@ -12,11 +12,16 @@
 //!
 //! Durability is unchanged: a commit in WAL mode is durable across a crash of the process (and with
 //! `synchronous=FULL`, of the machine) exactly as before.
+//!
+//! When no write is waiting, the thread does its [`Upkeep`] (keeping the search index merged), one short
+//! step at a time: a write that arrives meanwhile waits for one step at most.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use plaza_domain::RepoError;
@@ -44,6 +49,13 @@ enum Attempt<'a> {
 
 type Job = Box<dyn FnOnce(Attempt<'_>) -> Outcome + Send>;
 
+/// Work the writer thread does between writes, on its connection, in short steps.
+pub(crate) trait Upkeep: Send + 'static {
+    /// Runs one step if one is due (in a transaction of its own: none is open when it is called); answers
+    /// how long the writer may wait before it asks again. Asked only while no write is waiting.
+    fn step(&mut self, conn: &mut Conn) -> Duration;
+}
+
 /// The queue in front of the writer thread.
 #[derive(Debug, Clone)]
 pub(crate) struct Writer {
@@ -67,14 +79,15 @@ pub struct WriteStats {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`. It ends when the last `Writer` is dropped.
-    pub(crate) fn start(conn: Conn) -> std::io::Result<Self> {
+    /// Starts the writer thread on `conn`, doing `upkeep` when idle. It ends when the last `Writer` is
+    /// dropped.
+    pub(crate) fn start(conn: Conn, upkeep: impl Upkeep) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let counters = Arc::new(Counters::default());
         let counted = counters.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, queue, &counted))?;
+            .spawn(move || run(conn, &queue, &counted, upkeep))?;
         Ok(Self { jobs, counters })
     }
 
@@ -128,8 +141,9 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Conn, queue: mpsc::Receiver<Job>, counters: &Counters) {
-    while let Ok(first) = queue.recv() {
+fn run(mut conn: Conn, queue: &mpsc::Receiver<Job>, counters: &Counters, mut upkeep: impl Upkeep) {
+    let mut upkeep_at = Instant::now();
+    while let Some(first) = next_write(&mut conn, queue, &mut upkeep, &mut upkeep_at) {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
@@ -147,6 +161,42 @@ fn run(mut conn: Conn, queue: mpsc::Receiver<Job>, counters: &Counters) {
         commit_batch(&mut conn, batch);
         counters.writes.fetch_add(writes, Ordering::Relaxed);
         counters.transactions.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The next write to run, doing upkeep steps while none is waiting and one is due; `None` once every
+/// `Writer` is gone.
+fn next_write(
+    conn: &mut Conn,
+    queue: &mpsc::Receiver<Job>,
+    upkeep: &mut impl Upkeep,
+    upkeep_at: &mut Instant,
+) -> Option<Job> {
+    loop {
+        match queue.try_recv() {
+            Ok(job) => return Some(job),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) => {}
+        }
+        let now = Instant::now();
+        if now >= *upkeep_at {
+            let wait = catch_unwind(AssertUnwindSafe(|| upkeep.step(conn))).unwrap_or_else(|panic| {
+                // Writes matter more than upkeep: the thread goes on without it.
+                tracing::error!(panic = %panic_message(&panic), "an upkeep step panicked; upkeep waits a day");
+                let _ = conn.batch_execute("ROLLBACK");
+                Duration::MAX
+            });
+            // A wait too long to add to the clock is taken as a day.
+            *upkeep_at = Instant::now()
+                .checked_add(wait)
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400));
+            continue;
+        }
+        match queue.recv_timeout(*upkeep_at - now) {
+            Ok(job) => return Some(job),
+            Err(RecvTimeoutError::Disconnected) => return None,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
     }
 }
 
@@ -273,7 +323,16 @@ mod tests {
         .unwrap();
         let mut reader = Conn::establish(&url).unwrap();
         reader.batch_execute("PRAGMA busy_timeout = 5000;").unwrap();
-        (dir, Writer::start(conn).unwrap(), reader)
+        (dir, Writer::start(conn, NoUpkeep).unwrap(), reader)
+    }
+
+    /// Upkeep that is never due.
+    struct NoUpkeep;
+
+    impl Upkeep for NoUpkeep {
+        fn step(&mut self, _: &mut Conn) -> Duration {
+            Duration::MAX
+        }
     }
 
     fn insert(writer: &Writer, v: i64) -> Result<i64, RepoError> {
@@ -362,6 +421,73 @@ mod tests {
         assert!(matches!(result, Err(RepoError::Internal(_))), "{result:?}");
         assert_eq!(insert(&writer, 7).unwrap(), 7, "the writer goes on");
         assert_eq!(count(&mut reader), 1, "the panicking write left nothing behind");
+    }
+
+    /// Upkeep whose steps each commit a row of their own (`BEGIN` would fail inside an open transaction),
+    /// five of them.
+    struct RowPerStep(i64);
+
+    impl Upkeep for RowPerStep {
+        fn step(&mut self, conn: &mut Conn) -> Duration {
+            if self.0 == 5 {
+                return Duration::MAX;
+            }
+            self.0 += 1;
+            conn.batch_execute(&format!(
+                "BEGIN IMMEDIATE; INSERT INTO t (v) VALUES (-{}); COMMIT",
+                self.0
+            ))
+            .expect("an upkeep step is called outside any transaction");
+            Duration::from_millis(1)
+        }
+    }
+
+    #[test]
+    fn upkeep_steps_run_between_writes_in_transactions_of_their_own() {
+        let (dir, idle_writer, _) = writer();
+        drop(idle_writer);
+        let url = dir.path().join("w.db").to_string_lossy().into_owned();
+        let mut reader = Conn::establish(&url).unwrap();
+        let mut conn = Conn::establish(&url).unwrap();
+        conn.batch_execute("PRAGMA busy_timeout = 5000;").unwrap();
+        let writer = Writer::start(conn, RowPerStep(0)).unwrap();
+        for v in 1..=20 {
+            assert_eq!(
+                insert(&writer, v).unwrap(),
+                v,
+                "writes are answered while upkeep is due"
+            );
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while count(&mut reader) < 25 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(
+            count(&mut reader),
+            25,
+            "every write and each of the five steps committed"
+        );
+    }
+
+    struct PanickingUpkeep;
+
+    impl Upkeep for PanickingUpkeep {
+        #[allow(clippy::panic)]
+        fn step(&mut self, _: &mut Conn) -> Duration {
+            panic!("a bug in an upkeep step")
+        }
+    }
+
+    #[test]
+    fn a_panicking_upkeep_step_leaves_the_writer_writing() {
+        let (dir, idle_writer, mut reader) = writer();
+        drop(idle_writer);
+        let mut conn = Conn::establish(&dir.path().join("w.db").to_string_lossy()).unwrap();
+        conn.batch_execute("PRAGMA busy_timeout = 5000;").unwrap();
+        let writer = Writer::start(conn, PanickingUpkeep).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(insert(&writer, 1).unwrap(), 1);
+        assert_eq!(count(&mut reader), 1);
     }
 
     #[test]
