@@ -385,6 +385,17 @@ impl Database {
         metrics::gauge!(crate::metrics::WRITE_QUEUE).set(self.writer.queued() as f64);
     }
 
+    /// From now on the writer keeps the search index merged when idle (`plaza serve`; one-off commands
+    /// leave the file to the server's writer).
+    pub fn start_upkeep(&self) -> Result<(), RepoError> {
+        self.writer.start_upkeep()
+    }
+
+    /// Once this returns the writer changes the file only by writes: before the checkpoint at shutdown.
+    pub fn stop_upkeep(&self) -> Result<(), RepoError> {
+        self.writer.stop_upkeep()
+    }
+
     /// Writes run and transactions committed since the database was opened.
     pub fn write_stats(&self) -> crate::writer::WriteStats {
         self.writer.stats()

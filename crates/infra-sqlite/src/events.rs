@@ -1238,23 +1238,12 @@ pub(crate) mod tests {
         assert_eq!(repo.find(event.id).unwrap().unwrap().tickets_sold, 50);
     }
 
-    /// The segments of the search index: each has rows of its own in FTS5's `%_idx` table.
-    fn index_segments(conn: &mut Conn) -> i64 {
-        #[derive(QueryableByName)]
-        struct Segments {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            segments: i64,
-        }
-        Sql::new("SELECT count(DISTINCT segid) AS segments FROM events_search_idx")
-            .get_result::<Segments>(conn)
-            .unwrap()
-            .segments
-    }
-
     #[test]
     fn the_search_index_is_merged_into_one_segment_and_not_again_before_its_time() {
-        use crate::search_merge::{LOOK_EVERY, MERGE_AT_MOST_EVERY, SearchMerge};
-        use crate::writer::Upkeep;
+        use crate::search_merge::{
+            LOOK_EVERY, MERGE_ABOVE_SEGMENTS, MERGE_AT_MOST_EVERY, SearchMerge, segments,
+        };
+        use diesel::connection::SimpleConnection;
 
         let (_dir, db, repo, owner) = setup();
         // A large segment written in one transaction (entries of no event, at positions no event has),
@@ -1264,32 +1253,65 @@ pub(crate) mod tests {
              INSERT INTO events_search (rowid, tokens) SELECT 9000000000000000000 + i, 'filler w' || (i % 50) FROM n",
         )
         .unwrap();
-        for day in 1..=2 {
-            repo.create(new_event(owner, &format!("event {day}"), "jazz night", day, 10))
-                .unwrap();
-        }
         let mut conn = db.dedicated_connection().unwrap();
-        assert_eq!(index_segments(&mut conn), 3, "a segment per transaction");
-        let found = search(&repo, "jazz");
-        assert_eq!(found.len(), 2);
-
+        conn.batch_execute("PRAGMA busy_timeout = 5000;").unwrap();
         let mut merge = SearchMerge::default();
+        let mut events = 0;
+        while segments(&mut conn).unwrap() <= MERGE_ABOVE_SEGMENTS {
+            assert_eq!(
+                merge.try_step(&mut conn).unwrap(),
+                LOOK_EVERY,
+                "no merge of a few segments"
+            );
+            events += 1;
+            assert!(events < 200, "new events add segments");
+            repo.create(new_event(
+                owner,
+                &format!("event {events}"),
+                "jazz night",
+                1 + events % 28,
+                10,
+            ))
+            .unwrap();
+        }
+        let before = segments(&mut conn).unwrap();
+        let jazz_total = |repo: &SqliteEventRepository| {
+            let query = EventQuery {
+                search: SearchTerms::parse("jazz"),
+                window: TimeWindow::All,
+                page: PageRequest::default(),
+            };
+            repo.list(&query).unwrap().total
+        };
+        let found = search(&repo, "jazz");
+        assert_eq!(jazz_total(&repo), u64::from(events));
+
         let mut steps = 0;
-        while merge.step(&mut conn) != LOOK_EVERY {
+        while merge.try_step(&mut conn).unwrap() != LOOK_EVERY {
             steps += 1;
             assert!(steps < 1_000, "a merge ends");
         }
-        assert_eq!(index_segments(&mut conn), 1, "merged in {steps} steps");
+        assert_eq!(
+            segments(&mut conn).unwrap(),
+            1,
+            "{before} segments merged in {steps} steps"
+        );
         assert_eq!(search(&repo, "jazz"), found, "a merge changes no answer");
 
-        repo.create(new_event(owner, "late", "jazz", 28, 10)).unwrap();
-        assert_eq!(index_segments(&mut conn), 2);
-        assert_eq!(search(&repo, "jazz").len(), 3);
-        let wait = merge.step(&mut conn);
+        let mut late = 0;
+        while segments(&mut conn).unwrap() <= MERGE_ABOVE_SEGMENTS {
+            late += 1;
+            assert!(late < 200, "new events add segments again");
+            repo.create(new_event(owner, &format!("late {late}"), "jazz", 28, 10))
+                .unwrap();
+        }
+        let now = segments(&mut conn).unwrap();
+        assert_eq!(jazz_total(&repo), u64::from(events + late));
+        let wait = merge.try_step(&mut conn).unwrap();
         assert!(wait > LOOK_EVERY, "the next merge waits for its time: {wait:?}");
         assert_eq!(
-            index_segments(&mut conn),
-            2,
+            segments(&mut conn).unwrap(),
+            now,
             "no second merge within {MERGE_AT_MOST_EVERY:?}"
         );
     }

@@ -13,12 +13,13 @@
 //! Durability is unchanged: a commit in WAL mode is durable across a crash of the process (and with
 //! `synchronous=FULL`, of the machine) exactly as before.
 //!
-//! When no write is waiting, the thread does its [`Upkeep`] (keeping the search index merged), one short
-//! step at a time: a write that arrives meanwhile waits for one step at most.
+//! When no write is waiting, the thread does its [`Upkeep`] (keeping the search index merged), one step at
+//! a time, between writes: a write that arrives meanwhile waits for one step at most. Upkeep runs only
+//! between [`Writer::start_upkeep`] and [`Writer::stop_upkeep`] (`plaza serve`, not the one-off commands).
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
@@ -61,6 +62,8 @@ pub(crate) trait Upkeep: Send + 'static {
 pub(crate) struct Writer {
     jobs: mpsc::Sender<Job>,
     counters: Arc<Counters>,
+    /// Whether the thread does its upkeep; changed only by jobs, so that it changes between steps.
+    upkeep_on: Arc<AtomicBool>,
 }
 
 #[derive(Debug, Default)]
@@ -79,16 +82,42 @@ pub struct WriteStats {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`, doing `upkeep` when idle. It ends when the last `Writer` is
-    /// dropped.
+    /// Starts the writer thread on `conn`, able to do `upkeep` when idle once told to. It ends when the
+    /// last `Writer` is dropped.
     pub(crate) fn start(conn: Conn, upkeep: impl Upkeep) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let counters = Arc::new(Counters::default());
         let counted = counters.clone();
+        let upkeep_on = Arc::new(AtomicBool::new(false));
+        let on = upkeep_on.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, &queue, &counted, upkeep))?;
-        Ok(Self { jobs, counters })
+            .spawn(move || run(conn, &queue, &counted, upkeep, &on))?;
+        Ok(Self {
+            jobs,
+            counters,
+            upkeep_on,
+        })
+    }
+
+    /// From now on the thread does its upkeep when idle.
+    pub(crate) fn start_upkeep(&self) -> Result<(), RepoError> {
+        self.set_upkeep(true)
+    }
+
+    /// Once this returns, no upkeep step runs or will run (one under way has ended): what the file holds
+    /// changes only by writes (before the checkpoint at shutdown, say).
+    pub(crate) fn stop_upkeep(&self) -> Result<(), RepoError> {
+        self.set_upkeep(false)
+    }
+
+    /// Sets the switch from a job: the thread sees it between two steps, never during one.
+    fn set_upkeep(&self, on: bool) -> Result<(), RepoError> {
+        let upkeep_on = self.upkeep_on.clone();
+        self.write(move |_| {
+            upkeep_on.store(on, Ordering::SeqCst);
+            Ok(())
+        })
     }
 
     pub(crate) fn stats(&self) -> WriteStats {
@@ -141,9 +170,15 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Conn, queue: &mpsc::Receiver<Job>, counters: &Counters, mut upkeep: impl Upkeep) {
+fn run(
+    mut conn: Conn,
+    queue: &mpsc::Receiver<Job>,
+    counters: &Counters,
+    mut upkeep: impl Upkeep,
+    upkeep_on: &AtomicBool,
+) {
     let mut upkeep_at = Instant::now();
-    while let Some(first) = next_write(&mut conn, queue, &mut upkeep, &mut upkeep_at) {
+    while let Some(first) = next_write(&mut conn, queue, &mut upkeep, upkeep_on, &mut upkeep_at) {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
@@ -170,6 +205,7 @@ fn next_write(
     conn: &mut Conn,
     queue: &mpsc::Receiver<Job>,
     upkeep: &mut impl Upkeep,
+    upkeep_on: &AtomicBool,
     upkeep_at: &mut Instant,
 ) -> Option<Job> {
     loop {
@@ -177,6 +213,10 @@ fn next_write(
             Ok(job) => return Some(job),
             Err(TryRecvError::Disconnected) => return None,
             Err(TryRecvError::Empty) => {}
+        }
+        if !upkeep_on.load(Ordering::SeqCst) {
+            // Only a job turns it on: wait for the next.
+            return queue.recv().ok();
         }
         let now = Instant::now();
         if now >= *upkeep_at {
@@ -326,7 +366,16 @@ mod tests {
         (dir, Writer::start(conn, NoUpkeep).unwrap(), reader)
     }
 
-    /// Upkeep that is never due.
+    /// [`writer`]'s file and reader, with a writer that has `upkeep` to do.
+    fn writer_with(upkeep: impl Upkeep) -> (tempfile::TempDir, Writer, Conn) {
+        let (dir, idle_writer, reader) = writer();
+        drop(idle_writer);
+        let mut conn = Conn::establish(&dir.path().join("w.db").to_string_lossy()).unwrap();
+        conn.batch_execute("PRAGMA busy_timeout = 5000;").unwrap();
+        (dir, Writer::start(conn, upkeep).unwrap(), reader)
+    }
+
+    /// No upkeep to do (and it is never started).
     struct NoUpkeep;
 
     impl Upkeep for NoUpkeep {
@@ -424,18 +473,21 @@ mod tests {
     }
 
     /// Upkeep whose steps each commit a row of their own (`BEGIN` would fail inside an open transaction),
-    /// five of them.
-    struct RowPerStep(i64);
+    /// up to a number of them.
+    struct RowPerStep {
+        done: i64,
+        up_to: i64,
+    }
 
     impl Upkeep for RowPerStep {
         fn step(&mut self, conn: &mut Conn) -> Duration {
-            if self.0 == 5 {
+            if self.done == self.up_to {
                 return Duration::MAX;
             }
-            self.0 += 1;
+            self.done += 1;
+            let done = self.done;
             conn.batch_execute(&format!(
-                "BEGIN IMMEDIATE; INSERT INTO t (v) VALUES (-{}); COMMIT",
-                self.0
+                "BEGIN IMMEDIATE; INSERT INTO t (v) VALUES (-{done}); COMMIT"
             ))
             .expect("an upkeep step is called outside any transaction");
             Duration::from_millis(1)
@@ -444,13 +496,11 @@ mod tests {
 
     #[test]
     fn upkeep_steps_run_between_writes_in_transactions_of_their_own() {
-        let (dir, idle_writer, _) = writer();
-        drop(idle_writer);
-        let url = dir.path().join("w.db").to_string_lossy().into_owned();
-        let mut reader = Conn::establish(&url).unwrap();
-        let mut conn = Conn::establish(&url).unwrap();
-        conn.batch_execute("PRAGMA busy_timeout = 5000;").unwrap();
-        let writer = Writer::start(conn, RowPerStep(0)).unwrap();
+        let (_dir, writer, mut reader) = writer_with(RowPerStep { done: 0, up_to: 5 });
+        insert(&writer, 100).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(count(&mut reader), 1, "no upkeep before it is started");
+        writer.start_upkeep().unwrap();
         for v in 1..=20 {
             assert_eq!(
                 insert(&writer, v).unwrap(),
@@ -459,13 +509,35 @@ mod tests {
             );
         }
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while count(&mut reader) < 25 && std::time::Instant::now() < deadline {
+        while count(&mut reader) < 26 && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
         assert_eq!(
             count(&mut reader),
-            25,
+            26,
             "every write and each of the five steps committed"
+        );
+    }
+
+    #[test]
+    fn once_upkeep_is_stopped_no_step_runs() {
+        let (_dir, writer, mut reader) = writer_with(RowPerStep {
+            done: 0,
+            up_to: i64::MAX,
+        });
+        writer.start_upkeep().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while count(&mut reader) < 3 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        writer.stop_upkeep().unwrap();
+        let stopped_at = count(&mut reader);
+        assert!(stopped_at >= 3, "steps ran while upkeep was on");
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            count(&mut reader),
+            stopped_at,
+            "no step after stop_upkeep returned"
         );
     }
 
@@ -480,11 +552,8 @@ mod tests {
 
     #[test]
     fn a_panicking_upkeep_step_leaves_the_writer_writing() {
-        let (dir, idle_writer, mut reader) = writer();
-        drop(idle_writer);
-        let mut conn = Conn::establish(&dir.path().join("w.db").to_string_lossy()).unwrap();
-        conn.batch_execute("PRAGMA busy_timeout = 5000;").unwrap();
-        let writer = Writer::start(conn, PanickingUpkeep).unwrap();
+        let (_dir, writer, mut reader) = writer_with(PanickingUpkeep);
+        writer.start_upkeep().unwrap();
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(insert(&writer, 1).unwrap(), 1);
         assert_eq!(count(&mut reader), 1);

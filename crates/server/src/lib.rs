@@ -72,6 +72,19 @@ pub struct Opened {
     wired: wiring::Wired,
 }
 
+impl Opened {
+    /// Lets the SQLite writer keep the search index merged while it is idle (what a serving process
+    /// does; the one-off commands leave the file alone).
+    pub fn start_upkeep(&self) -> anyhow::Result<()> {
+        if let Some(database) = self.wired.database.sqlite() {
+            database
+                .start_upkeep()
+                .context("starting the database's upkeep")?;
+        }
+        Ok(())
+    }
+}
+
 /// Checks what must be checked before anything is opened, takes the SQLite file's lock, and opens the
 /// store (creating and migrating it) with every use case over it.
 pub fn open(config: &Config) -> anyhow::Result<Opened> {

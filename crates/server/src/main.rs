@@ -225,6 +225,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("opening the database")??;
     stand_in_handle.stop(true).await;
+    opened.start_upkeep()?;
     let running = plaza::serve_on(&config, opened, Some(listeners))?;
     let scheme = if running.certificates.is_some() {
         "https"
@@ -300,7 +301,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     running.server.await.context("the HTTP server failed")?;
     if let Some(database) = running.database.sqlite() {
         // Every committed write is in the WAL already; folding it into the database leaves one
-        // self-contained file behind.
+        // self-contained file behind, once the writer's upkeep has stopped writing to it.
+        if let Err(error) = database.stop_upkeep() {
+            tracing::warn!(%error, "could not stop the database's upkeep at exit");
+        }
         if let Err(error) = database.checkpoint() {
             tracing::warn!(
                 cause = format!("{error:#}"),
