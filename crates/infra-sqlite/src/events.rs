@@ -1246,8 +1246,8 @@ pub(crate) mod tests {
         use diesel::connection::SimpleConnection;
 
         let (_dir, db, repo, owner) = setup();
-        // A large segment written in one transaction (entries of no event, at positions no event has),
-        // then a small one for each event: levels apart, which FTS5's own merging leaves alone.
+        // A larger segment written in one transaction (entries of no event, at positions no event has),
+        // then a small one for each event until there are more than a search may read.
         db.execute_batch(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) \
              INSERT INTO events_search (rowid, tokens) SELECT 9000000000000000000 + i, 'filler w' || (i % 50) FROM n",
