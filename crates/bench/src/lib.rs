@@ -81,6 +81,9 @@ pub struct Scenario {
     pub measured: Measured,
     /// Requests/s as a share of `/health`'s.
     pub ratio_to_health: f64,
+    /// The server's peak resident memory over its life when the scenario ended (`VmHWM`): the scenario
+    /// during which it last rose (or the steps just before it) set the run's peak.
+    pub rss_high_water_mib: f64,
 }
 
 /// Everything one run measured.
@@ -315,12 +318,14 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     let tokens = seed::sign_in(&base, &seeded)?;
     let scripts = wrk::Scripts::write(&data, &tokens, &login_user)?;
     let mut scenarios = Vec::new();
+    let server_pid = server.pid;
     let mut measure = |name: &str, request: String, measured: Measured| {
+        let high_water_mib = memory_kib(server_pid).map_or(0.0, |(_, hwm)| hwm as f64 / 1024.0);
         println!(
-            "  {name:<40} {:>10.0} req/s  p50 {:>7.2} ms  p99 {:>8.2} ms  non-2xx {}  errors {}",
+            "  {name:<40} {:>10.0} req/s  p50 {:>7.2} ms  p99 {:>8.2} ms  non-2xx {}  errors {}  peak RSS so far {high_water_mib:.1} MiB",
             measured.requests_per_second, measured.p50_ms, measured.p99_ms, measured.non_2xx, measured.errors
         );
-        scenarios.push((name.to_owned(), request, measured));
+        scenarios.push((name.to_owned(), request, measured, high_water_mib));
     };
     let health = format!("{base}/health");
     measure("health", "GET /health".into(), load.get(&health, None)?);
@@ -577,7 +582,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
 
     let health_rps = scenarios
         .first()
-        .map_or(1.0, |(_, _, measured)| measured.requests_per_second.max(1.0));
+        .map_or(1.0, |(_, _, measured, _)| measured.requests_per_second.max(1.0));
     let report = Report {
         machine: machine(),
         sizes: options.sizes.clone(),
@@ -586,11 +591,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         seeding_seconds,
         scenarios: scenarios
             .into_iter()
-            .map(|(name, request, measured)| Scenario {
+            .map(|(name, request, measured, rss_high_water_mib)| Scenario {
                 ratio_to_health: measured.requests_per_second / health_rps,
                 name,
                 request,
                 measured,
+                rss_high_water_mib,
             })
             .collect(),
         comments_per_second: comments_per_second.lock().map(|v| v.clone()).unwrap_or_default(),

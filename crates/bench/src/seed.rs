@@ -24,8 +24,12 @@ pub const CJK_QUERY: &str = "音乐";
 pub const CJK_QUERY_ENCODED: &str = "%E9%9F%B3%E4%B9%90";
 
 pub(crate) const PASSWORD: &str = "benchmark-password";
-/// Parallel clients while seeding.
+/// Members who own the plain events, in turn (and the clients the measured waitlist uses).
 pub(crate) const SEEDERS: usize = 8;
+/// Parallel clients while seeding: enough that the server's one SQLite writer finds many writes waiting
+/// and commits them together (with 8, each transaction held about 8 events and made an FTS5 segment of
+/// its own, and seeding was the writer's merging and WAL writes).
+const SEEDING_CLIENTS: usize = 32;
 
 const WORDS: [&str; 64] = [
     "garden",
@@ -307,19 +311,20 @@ pub fn event_body(i: usize) -> Value {
     json!(PlainEvent::new(i))
 }
 
-/// Runs `work(index, agent)` for every index in `0..count`, on `SEEDERS` threads.
+/// Runs `work(index, agent)` for every index in `0..count`, on `clients` threads.
 fn in_parallel(
+    clients: usize,
     count: usize,
     work: impl Fn(usize, &ureq::Agent) -> anyhow::Result<()> + Send + Sync + 'static,
 ) -> anyhow::Result<()> {
     let work = Arc::new(work);
-    let threads: Vec<_> = (0..SEEDERS)
+    let threads: Vec<_> = (0..clients)
         .map(|seeder| {
             let work = work.clone();
             std::thread::spawn(move || {
                 let agent = agent();
                 (seeder..count)
-                    .step_by(SEEDERS)
+                    .step_by(clients)
                     .try_for_each(|index| work(index, &agent))
             })
         })
@@ -400,7 +405,7 @@ pub fn seed(base: &str, sizes: &Sizes, stored: Option<Stored>) -> anyhow::Result
     let talkers: Arc<Vec<String>> = Arc::new(tokens[needed - 20..].to_vec());
     {
         let (base, talkers) = (base_owned.clone(), talkers.clone());
-        in_parallel(sizes.busy_comments, move |i, agent| {
+        in_parallel(SEEDING_CLIENTS, sizes.busy_comments, move |i, agent| {
             post(
                 agent,
                 &format!("{base}/comments/{busy_event}"),
@@ -417,7 +422,7 @@ pub fn seed(base: &str, sizes: &Sizes, stored: Option<Stored>) -> anyhow::Result
     ]);
     {
         let (base, pair) = (base_owned.clone(), pair.clone());
-        in_parallel(sizes.inbox_notifications, move |i, agent| {
+        in_parallel(SEEDING_CLIENTS, sizes.inbox_notifications, move |i, agent| {
             post(
                 agent,
                 &format!("{base}/comments/{inbox_event}"),
@@ -429,7 +434,7 @@ pub fn seed(base: &str, sizes: &Sizes, stored: Option<Stored>) -> anyhow::Result
     }
     {
         let (base, owners) = (base_owned.clone(), owners.clone());
-        in_parallel(sizes.posts, move |i, agent| {
+        in_parallel(SEEDING_CLIENTS, sizes.posts, move |i, agent| {
             post(
                 agent,
                 &format!("{base}/posts/"),
@@ -467,7 +472,7 @@ fn accounts(base: &str, sizes: &Sizes) -> anyhow::Result<Vec<i64>> {
     let ids = Arc::new(std::sync::Mutex::new(vec![0i64; sizes.users]));
     {
         let (base, ids) = (base.to_owned(), ids.clone());
-        in_parallel(sizes.users, move |i, agent| {
+        in_parallel(SEEDING_CLIENTS, sizes.users, move |i, agent| {
             let user = post(
                 agent,
                 &format!("{base}/users/"),
@@ -493,7 +498,7 @@ fn plain_events(base: &str, sizes: &Sizes, owners: Arc<Vec<String>>) -> anyhow::
     let first_event = Arc::new(std::sync::Mutex::new(None::<i64>));
     {
         let (base, first_event) = (base.to_owned(), first_event.clone());
-        in_parallel(sizes.events, move |i, agent| {
+        in_parallel(SEEDING_CLIENTS, sizes.events, move |i, agent| {
             let event = post(
                 agent,
                 &format!("{base}/events/"),
@@ -708,7 +713,7 @@ pub fn waitlist_fills(
     let waiters = Arc::new(waiters);
     {
         let (base, waiters) = (base.to_owned(), waiters.clone());
-        in_parallel(count, move |i, agent| {
+        in_parallel(SEEDING_CLIENTS, count, move |i, agent| {
             post(
                 agent,
                 &format!("{base}/events/{event}/waitlist"),
@@ -740,7 +745,7 @@ pub fn waitlist_fills(
     let started = Instant::now();
     {
         let (base, holder, ids) = (base.to_owned(), holder.to_owned(), ids.clone());
-        in_parallel(count, move |i, agent| {
+        in_parallel(SEEDERS, count, move |i, agent| {
             post(
                 agent,
                 &format!("{base}/tickets/{}/cancel", ids[i]),
