@@ -1,6 +1,7 @@
 //! The Plaza server: configuration, wiring and the sample community, shared by the `plaza` binary and the
 //! end-to-end tests (which run the very same wiring on a temporary database).
 
+pub mod allocator;
 pub mod backup;
 pub mod check_config;
 pub mod config;

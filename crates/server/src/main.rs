@@ -94,6 +94,10 @@ fn main() -> anyhow::Result<()> {
     if !matches!(command, Command::CheckConfig) {
         init_tracing(&cli.config.log_level, cli.config.log_format)?;
     }
+    // Before the runtime starts its threads: a calendar feed's text otherwise stays in their arenas.
+    if !plaza::allocator::map_large_blocks_on_their_own() {
+        tracing::warn!("the allocator refused its mapping threshold: freed large blocks may stay in memory");
+    }
     match command {
         Command::CheckConfig => {
             let report = plaza::check_config::check(&cli.config);

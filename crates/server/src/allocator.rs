@@ -1,0 +1,64 @@
+//! The one setting of the system allocator Plaza changes: blocks of 128 KiB and more are always mapped
+//! on their own and given back to the system when freed.
+//!
+//! glibc maps such blocks by default, but the first time one is freed it raises that threshold to the
+//! freed block's size (up to 32 MiB) and serves later ones from its arenas, where freed memory mostly
+//! stays with the process. A calendar feed of 500 events is about 250 KB of text, built on whichever
+//! blocking thread is free, and each of those threads' arenas kept what the feeds left behind: in the
+//! benchmark at a million events the three 500-event feed scenarios took the server's peak RSS from
+//! 46 MiB to 95–97 MiB. With the threshold fixed (what `MALLOC_MMAP_THRESHOLD_=131072` does), the same
+//! run peaked at 87.8 MiB, the feeds' req/s inside the run-to-run spread (docs/performance.md, issue 22,
+//! eleventh part).
+
+/// The threshold glibc starts with, kept: a block this large costs a mapping and its page faults, which
+/// a block of a few kilobytes (every JSON page) must not.
+const MAP_AT_LEAST: usize = 128 * 1024;
+
+/// Fixes glibc's mapping threshold at [`MAP_AT_LEAST`]; `false` when the allocator refused. Elsewhere
+/// (another C library), nothing to do.
+pub fn map_large_blocks_on_their_own() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let threshold = libc::c_int::try_from(MAP_AT_LEAST).expect("128 KiB fits in a C int");
+        #[allow(unsafe_code)]
+        // SAFETY: `mallopt` only sets one of the allocator's parameters, under the allocator's own lock;
+        // any value up to 32 MiB is valid for this one.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, threshold) == 1
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        true
+    }
+}
+
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
+mod tests {
+    use super::*;
+
+    /// Bytes the allocator holds in blocks mapped on their own (glibc's `hblkhd`).
+    fn mapped_bytes() -> usize {
+        #[allow(unsafe_code)]
+        // SAFETY: `mallinfo2` only reads the allocator's statistics.
+        unsafe { libc::mallinfo2() }.hblkhd
+    }
+
+    /// A large block freed and asked for again is mapped again, not served from an arena (where glibc's
+    /// raised threshold would put it). Other tests of this binary may map and free blocks meanwhile, so
+    /// the check asks for half the block's size, not all of it.
+    #[test]
+    fn a_large_block_freed_and_asked_for_again_is_mapped_again() {
+        const BLOCK: usize = 8 * 1024 * 1024;
+        assert!(map_large_blocks_on_their_own(), "glibc accepts the threshold");
+        drop(std::hint::black_box(vec![1_u8; BLOCK]));
+        let before = mapped_bytes();
+        let again = std::hint::black_box(vec![2_u8; BLOCK]);
+        let grown = mapped_bytes().saturating_sub(before);
+        drop(again);
+        assert!(
+            grown >= BLOCK / 2,
+            "the second block of {BLOCK} bytes was not mapped on its own (mapped bytes grew by {grown})"
+        );
+    }
+}
