@@ -82,6 +82,9 @@ enum AdminCommand {
 }
 
 fn main() -> anyhow::Result<()> {
+    // First, while this is the only thread: a calendar feed's text otherwise stays in the arenas of the
+    // threads that build it. Reported once logging is set up.
+    let large_blocks_mapped = plaza::allocator::map_large_blocks_on_their_own();
     // A missing .env is normal; a broken one should not be silently half-read.
     if let Err(error) = dotenvy::dotenv()
         && !error.not_found()
@@ -93,10 +96,11 @@ fn main() -> anyhow::Result<()> {
     // check-config reports a bad LOG_LEVEL among the rest instead of stopping at it.
     if !matches!(command, Command::CheckConfig) {
         init_tracing(&cli.config.log_level, cli.config.log_format)?;
-    }
-    // Before the runtime starts its threads: a calendar feed's text otherwise stays in their arenas.
-    if !plaza::allocator::map_large_blocks_on_their_own() {
-        tracing::warn!("the allocator refused its mapping threshold: freed large blocks may stay in memory");
+        if !large_blocks_mapped {
+            tracing::warn!(
+                "the allocator refused its mapping threshold: freed large blocks may stay in memory"
+            );
+        }
     }
     match command {
         Command::CheckConfig => {
