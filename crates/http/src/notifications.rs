@@ -262,7 +262,7 @@ pub async fn create(
     Ok(HttpResponse::Ok().json(NotificationResponse::from(notification)))
 }
 
-/// The caller's notifications, newest first (`created_at`, then `id`, descending), with the unread count.
+/// The caller's notifications, newest first (by `id`, descending), with the unread count.
 #[utoipa::path(
     get,
     path = "/notifications/",

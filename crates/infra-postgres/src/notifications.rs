@@ -260,7 +260,7 @@ impl NotificationRepository for PgNotificationRepository {
         );
         let listed = || {
             owned(query.owner, query.unread_only)
-                .order((notifications::created_at.desc(), notifications::id.desc()))
+                .order(notifications::id.desc())
                 .offset(offset)
                 .limit(limit)
         };

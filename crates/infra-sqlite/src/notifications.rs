@@ -126,6 +126,29 @@ fn owned(owner: UserId, unread_only: bool) -> notifications::BoxedQuery<'static,
     query
 }
 
+/// A page of an inbox, newest first. By id, the order notifications are written in: the one index of an
+/// inbox (`notifications_by_owner`, migration `2026-12-06-000025`) then serves the page, its unread
+/// filter and [`replay`] alike, and a comment's fan-out writes one entry of it per recipient.
+fn inbox_page(
+    owner: UserId,
+    unread_only: bool,
+    offset: i64,
+    limit: i64,
+) -> notifications::BoxedQuery<'static, Sqlite> {
+    owned(owner, unread_only)
+        .order(notifications::id.desc())
+        .offset(offset)
+        .limit(limit)
+}
+
+/// An inbox's notifications after `id`, oldest first: what a live stream replays.
+fn replay(owner: UserId, id: i64, limit: u32) -> notifications::BoxedQuery<'static, Sqlite> {
+    owned(owner, false)
+        .filter(notifications::id.gt(id))
+        .order(notifications::id.asc())
+        .limit(i64::from(limit))
+}
+
 /// [`NotificationRepository`] over SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteNotificationRepository {
@@ -169,10 +192,7 @@ impl NotificationRepository for SqliteNotificationRepository {
                 counts.total
             };
             let unread = counts.unread;
-            let rows = owned(query.owner, query.unread_only)
-                .order((notifications::created_at.desc(), notifications::id.desc()))
-                .offset(offset)
-                .limit(limit)
+            let rows = inbox_page(query.owner, query.unread_only, offset, limit)
                 .select(NotificationRow::as_select())
                 .load(conn)?;
             let page = Page {
@@ -192,11 +212,7 @@ impl NotificationRepository for SqliteNotificationRepository {
                 .first(conn)?;
             let rows = match after {
                 None => Vec::new(),
-                Some(after) => notifications::table
-                    .filter(notifications::owner_id.eq(owner.get()))
-                    .filter(notifications::id.gt(after.get()))
-                    .order(notifications::id.asc())
-                    .limit(i64::from(limit))
+                Some(cursor) => replay(owner, cursor.get(), limit)
                     .select(NotificationRow::as_select())
                     .load(conn)?,
             };
@@ -274,6 +290,34 @@ mod tests {
             owner,
             unread_only,
             page: PageRequest::default(),
+        }
+    }
+
+    #[test]
+    fn an_inbox_is_read_from_its_one_index_without_sorting() {
+        let (_dir, db) = temp_db();
+        let owner = UserId::from_stored(7);
+        let sql_of = |query: notifications::BoxedQuery<'static, Sqlite>| {
+            let query = query.select(NotificationRow::as_select());
+            let sql = diesel::debug_query::<Sqlite, _>(&query).to_string();
+            // The binds follow the statement as a comment; `EXPLAIN QUERY PLAN` plans the statement alone.
+            sql.split(" -- binds:").next().unwrap_or_default().to_owned()
+        };
+        for sql in [
+            sql_of(inbox_page(owner, false, 20, 10)),
+            sql_of(inbox_page(owner, true, 0, 10)),
+            sql_of(replay(owner, 5, 50)),
+        ] {
+            let plan = db.query_plan(&sql).unwrap();
+            assert!(
+                plan.iter()
+                    .any(|step| step.contains("USING INDEX notifications_by_owner (owner_id=?")),
+                "{sql}: {plan:?}"
+            );
+            assert!(
+                !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+                "{sql}: {plan:?}"
+            );
         }
     }
 

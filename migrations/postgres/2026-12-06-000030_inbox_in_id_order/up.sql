@@ -1,0 +1,8 @@
+-- An inbox is listed newest first by id — the order in which one recipient's notifications commit
+-- (migration 2026-11-27-000004), which the live stream and `read-all`'s `up_to_id` already follow —
+-- instead of by `created_at` then id, so one index per recipient serves the list, its unread filter, the
+-- live stream's "after id N" and `read-all`, and a comment's fan-out writes one index entry per recipient
+-- instead of two.
+DROP INDEX notifications_by_owner;
+DROP INDEX notifications_since;
+CREATE INDEX notifications_by_owner ON notifications (owner_id, id, is_read);
