@@ -205,9 +205,18 @@ fn check_references(conn: &mut Conn, notifications: &[NewNotification]) -> Resul
         .collect())
 }
 
-fn owned(owner: UserId, unread_only: bool) -> notifications::BoxedQuery<'static, Pg> {
+/// One recipient's notifications, newest first: by id, in `notifications_by_owner (owner_id, id, is_read)`
+/// (migration `2026-12-06-000030`).
+///
+/// The recipient is matched as the range `owner_id BETWEEN $1 AND $1`, and the order is
+/// `owner_id DESC, id DESC`, so that only that index gives the order: with `owner_id = $1` the planner
+/// drops the constant from the order, and then walking the primary key backwards, keeping the
+/// recipient's rows, looks cheaper for a large inbox — and reads the whole table for a recipient whose
+/// notifications are all old.
+fn newest_first(owner: UserId, unread_only: bool) -> notifications::BoxedQuery<'static, Pg> {
     let mut query = notifications::table
-        .filter(notifications::owner_id.eq(owner.get()))
+        .filter(notifications::owner_id.between(owner.get(), owner.get()))
+        .order((notifications::owner_id.desc(), notifications::id.desc()))
         .into_boxed();
     if unread_only {
         query = query.filter(notifications::is_read.eq(false));
@@ -259,8 +268,7 @@ impl NotificationRepository for PgNotificationRepository {
             counts.select(inbox_counts::unread).single_value(),
         );
         let listed = || {
-            owned(query.owner, query.unread_only)
-                .order(notifications::id.desc())
+            newest_first(query.owner, query.unread_only)
                 .offset(offset)
                 .limit(limit)
         };
@@ -303,10 +311,10 @@ impl NotificationRepository for PgNotificationRepository {
                 .first(conn)
                 .optional()?
                 .unwrap_or(0);
-            let newest: Option<i64> = notifications::table
-                .filter(notifications::owner_id.eq(owner.get()))
-                .select(diesel::dsl::max(notifications::id))
-                .first(conn)?;
+            let newest: Option<i64> = newest_first(owner, false)
+                .select(notifications::id)
+                .first(conn)
+                .optional()?;
             let rows = match after {
                 None => Vec::new(),
                 Some(after) => notifications::table
@@ -360,6 +368,89 @@ mod tests {
     use super::*;
     use plaza_domain::PageRequest;
     use plaza_domain::notification::{NotificationMessage, SenderName};
+
+    /// The SQL of `query` with its bound values written in, for `EXPLAIN` (the values here are numbers
+    /// and booleans, which Diesel's debug output prints as SQL would).
+    fn with_values_written_in(query: &notifications::BoxedQuery<'static, Pg>) -> String {
+        let printed = diesel::debug_query::<Pg, _>(query).to_string();
+        let (sql, binds) = printed
+            .split_once(" -- binds: ")
+            .expect("Diesel's debug output ends with the binds");
+        let values: Vec<&str> = binds
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .split(", ")
+            .collect();
+        // From the last placeholder down, so that `$1` does not rewrite the start of `$10`.
+        values
+            .iter()
+            .enumerate()
+            .rev()
+            .fold(sql.to_owned(), |sql, (at, value)| {
+                sql.replace(&format!("${}", at + 1), value)
+            })
+    }
+
+    /// A recipient whose notifications are all older than another's large inbox: walking the primary key
+    /// backwards would read the whole other inbox first, and with `owner_id = $1` the planner chose that
+    /// walk for these statistics. The inbox's statements read `notifications_by_owner` instead.
+    #[test]
+    fn an_inbox_is_read_from_its_index_even_where_the_primary_key_looks_cheaper() {
+        let Some(url) = crate::testing::fresh_database() else {
+            return;
+        };
+        let db = crate::db::test_database(&url, 2);
+        let [alice, bob] = crate::db::add_people(&db, &["alice", "bob"])[..] else {
+            unreachable!("two accounts for two names")
+        };
+        crate::testing::execute(
+            &url,
+            &format!(
+                "INSERT INTO notifications (id, message, created_at, sender, sender_id, owner_id)                  SELECT nextval('notifications_id_seq'), 'note', now(), 'x', {bob},                         CASE WHEN n <= 20000 THEN {alice} ELSE {bob} END                  FROM generate_series(1, 40000) AS n ORDER BY n;
+                 ANALYZE notifications;
+                 CREATE FUNCTION plan_of(statement text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+                 DECLARE line text;
+                 BEGIN FOR line IN EXECUTE 'EXPLAIN ' || statement LOOP RETURN NEXT line; END LOOP; END $$;",
+                bob = bob.get(),
+                alice = alice.get()
+            ),
+        );
+        let plan = |query: notifications::BoxedQuery<'static, Pg>| {
+            let sql = with_values_written_in(&query);
+            crate::testing::query_strings(
+                &url,
+                &format!("SELECT plan_of('{}') AS value", sql.replace('\'', "''")),
+            )
+        };
+        let page = newest_first(alice, false).offset(20).limit(10);
+        let unread = newest_first(alice, true).limit(10);
+        let newest = newest_first(alice, false).limit(1);
+        for (what, steps) in [
+            ("page", plan(page)),
+            ("unread", plan(unread)),
+            ("newest", plan(newest)),
+        ] {
+            assert!(
+                steps
+                    .iter()
+                    .any(|step| step.contains("using notifications_by_owner")),
+                "{what}: {steps:#?}"
+            );
+            assert!(
+                !steps.iter().any(|step| step.contains("Sort")),
+                "{what}: {steps:#?}"
+            );
+        }
+        let plain = notifications::table
+            .filter(notifications::owner_id.eq(alice.get()))
+            .order(notifications::id.desc())
+            .limit(10)
+            .into_boxed();
+        assert!(
+            plan(plain).iter().any(|step| step.contains("notifications_pkey")),
+            "the plain form walks the primary key here, which is what the test guards against"
+        );
+    }
 
     /// During a rolling upgrade an instance of the release before writes notifications without an id and
     /// counts on the trigger, which migration `2026-12-06-000029` keeps for such rows: they are counted in
