@@ -369,6 +369,16 @@ mod tests {
     use plaza_domain::PageRequest;
     use plaza_domain::notification::{NotificationMessage, SenderName};
 
+    /// A fresh database with two accounts, alice and bob; `None` without PostgreSQL here.
+    fn alice_and_bob() -> Option<(String, Database, UserId, UserId)> {
+        let url = crate::testing::fresh_database()?;
+        let db = crate::db::test_database(&url, 2);
+        let [alice, bob] = crate::db::add_people(&db, &["alice", "bob"])[..] else {
+            unreachable!("two accounts for two names")
+        };
+        Some((url, db, alice, bob))
+    }
+
     /// The SQL of `query` with its bound values written in, for `EXPLAIN` (the values here are numbers
     /// and booleans, which Diesel's debug output prints as SQL would).
     fn with_values_written_in(query: &notifications::BoxedQuery<'static, Pg>) -> String {
@@ -396,17 +406,16 @@ mod tests {
     /// walk for these statistics. The inbox's statements read `notifications_by_owner` instead.
     #[test]
     fn an_inbox_is_read_from_its_index_even_where_the_primary_key_looks_cheaper() {
-        let Some(url) = crate::testing::fresh_database() else {
+        let Some((url, _db, alice, bob)) = alice_and_bob() else {
             return;
-        };
-        let db = crate::db::test_database(&url, 2);
-        let [alice, bob] = crate::db::add_people(&db, &["alice", "bob"])[..] else {
-            unreachable!("two accounts for two names")
         };
         crate::testing::execute(
             &url,
             &format!(
-                "INSERT INTO notifications (id, message, created_at, sender, sender_id, owner_id)                  SELECT nextval('notifications_id_seq'), 'note', now(), 'x', {bob},                         CASE WHEN n <= 20000 THEN {alice} ELSE {bob} END                  FROM generate_series(1, 40000) AS n ORDER BY n;
+                "INSERT INTO notifications (id, message, created_at, sender, sender_id, owner_id) \
+                 SELECT nextval('notifications_id_seq'), 'note', now(), 'x', {bob}, \
+                        CASE WHEN n <= 20000 THEN {alice} ELSE {bob} END \
+                 FROM generate_series(1, 40000) AS n ORDER BY n;
                  ANALYZE notifications;
                  CREATE FUNCTION plan_of(statement text) RETURNS SETOF text LANGUAGE plpgsql AS $$
                  DECLARE line text;
@@ -457,12 +466,8 @@ mod tests {
     /// the inbox and numbered after the ones this release wrote.
     #[test]
     fn a_notification_written_without_an_id_is_counted_and_numbered_by_the_trigger() {
-        let Some(url) = crate::testing::fresh_database() else {
+        let Some((url, db, alice, bob)) = alice_and_bob() else {
             return;
-        };
-        let db = crate::db::test_database(&url, 2);
-        let [alice, bob] = crate::db::add_people(&db, &["alice", "bob"])[..] else {
-            unreachable!("two accounts for two names")
         };
         let notifications = PgNotificationRepository::new(db);
         let written = notifications
