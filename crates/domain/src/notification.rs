@@ -231,8 +231,8 @@ pub trait NotificationRepository: Send + Sync {
     fn create(&self, notification: NewNotification) -> Result<Notification, RepoError>;
     /// How many notifications `sender` sent directly (not as a comment's fan-out) since `since`.
     fn sent_since(&self, sender: UserId, since: DateTime<Utc>) -> Result<u64, RepoError>;
-    /// Newest first (`created_at`, then `id`, descending), with the owner's unread count read in the same
-    /// snapshot as the page.
+    /// Newest first (by `id`, descending: the order notifications are written in), with the owner's unread
+    /// count read in the same snapshot as the page.
     fn list(&self, query: NotificationQuery) -> Result<(Page<Notification>, u64), RepoError>;
     /// `owner`'s notifications with an id above `after` (none when `after` is `None`), lowest first and at
     /// most `limit`, with the unread count and the newest id. For one owner, ids must become visible in

@@ -89,10 +89,10 @@ pub(crate) fn set_schedule(
     previous: NotificationMail,
 ) -> Result<(), StoreError> {
     if previous == NotificationMail::Off && schedule.preference != NotificationMail::Off {
-        let newest: Option<i64> = notifications::table
-            .filter(notifications::owner_id.eq(user.get()))
-            .select(diesel::dsl::max(notifications::id))
-            .first(conn)?;
+        let newest: Option<i64> = crate::notifications::newest_first(user, false)
+            .select(notifications::id)
+            .first(conn)
+            .optional()?;
         diesel::update(users::table.find(user.get()))
             .set(users::notification_mail_cursor.eq(newest.unwrap_or(0)))
             .execute(conn)?;

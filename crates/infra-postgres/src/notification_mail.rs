@@ -169,22 +169,21 @@ impl NotificationMailRepository for PgNotificationMail {
                     .first(conn)?;
                 // Bounded first, then listed and counted within the bound: what commits meanwhile is left
                 // for the next mail, not counted as mailed.
-                let newest: Option<i64> = notifications::table
-                    .filter(notifications::owner_id.eq(user.id.get()))
+                let newest: Option<i64> = crate::notifications::newest_first(user.id, false)
                     .filter(notifications::id.le(mark))
-                    .select(diesel::dsl::max(notifications::id))
-                    .first(conn)?;
+                    .select(notifications::id)
+                    .first(conn)
+                    .optional()?;
                 let newest = newest.unwrap_or(cursor).max(cursor);
                 let unread = || {
-                    notifications::table
-                        .filter(notifications::owner_id.eq(user.id.get()))
+                    crate::notifications::of_recipient(user.id)
                         .filter(notifications::id.gt(cursor))
                         .filter(notifications::id.le(newest))
                         .filter(notifications::is_read.eq(false))
                         .filter(notifications::kind.ne_all(TICKET_NEWS))
                 };
                 let listed: Vec<NotificationRow> = unread()
-                    .order(notifications::id)
+                    .order((notifications::owner_id, notifications::id))
                     .limit(i64::from(per_mail))
                     .select(NotificationRow::as_select())
                     .load(conn)?;

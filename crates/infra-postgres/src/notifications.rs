@@ -205,23 +205,33 @@ fn check_references(conn: &mut Conn, notifications: &[NewNotification]) -> Resul
         .collect())
 }
 
-/// One recipient's notifications, newest first: by id, in `notifications_by_owner (owner_id, id, is_read)`
-/// (migration `2026-12-06-000030`).
+/// One recipient's notifications, read from `notifications_by_owner (owner_id, id, is_read)` (migration
+/// `2026-12-06-000030`) when ordered by [`newest_first`] or [`oldest_first`].
 ///
-/// The recipient is matched as the range `owner_id BETWEEN $1 AND $1`, and the order is
-/// `owner_id DESC, id DESC`, so that only that index gives the order: with `owner_id = $1` the planner
-/// drops the constant from the order, and then walking the primary key backwards, keeping the
-/// recipient's rows, looks cheaper for a large inbox — and reads the whole table for a recipient whose
-/// notifications are all old.
-fn newest_first(owner: UserId, unread_only: bool) -> notifications::BoxedQuery<'static, Pg> {
-    let mut query = notifications::table
+/// The recipient is matched as the range `owner_id BETWEEN $1 AND $1` and the order names
+/// `owner_id` before `id`, so that only that index gives the order: with `owner_id = $1` the planner
+/// drops the constant from the order, and then walking the primary key, keeping the recipient's rows,
+/// can look cheaper for a large inbox — and reads every newer (or older) notification of everyone for a
+/// recipient whose own lie at the other end. A range on `owner_id` still positions the index scan on
+/// `id` too (`id > $2` starts at that id).
+pub(crate) fn of_recipient(owner: UserId) -> notifications::BoxedQuery<'static, Pg> {
+    notifications::table
         .filter(notifications::owner_id.between(owner.get(), owner.get()))
-        .order((notifications::owner_id.desc(), notifications::id.desc()))
-        .into_boxed();
+        .into_boxed()
+}
+
+/// A recipient's notifications, newest first (by id), the unread ones only if asked.
+pub(crate) fn newest_first(owner: UserId, unread_only: bool) -> notifications::BoxedQuery<'static, Pg> {
+    let mut query = of_recipient(owner).order((notifications::owner_id.desc(), notifications::id.desc()));
     if unread_only {
         query = query.filter(notifications::is_read.eq(false));
     }
     query
+}
+
+/// A recipient's notifications, oldest first (by id).
+pub(crate) fn oldest_first(owner: UserId) -> notifications::BoxedQuery<'static, Pg> {
+    of_recipient(owner).order((notifications::owner_id.asc(), notifications::id.asc()))
 }
 
 /// [`NotificationRepository`] over PostgreSQL.
@@ -317,10 +327,8 @@ impl NotificationRepository for PgNotificationRepository {
                 .optional()?;
             let rows = match after {
                 None => Vec::new(),
-                Some(after) => notifications::table
-                    .filter(notifications::owner_id.eq(owner.get()))
+                Some(after) => oldest_first(owner)
                     .filter(notifications::id.gt(after.get()))
-                    .order(notifications::id.asc())
                     .limit(i64::from(limit))
                     .select(NotificationRow::as_select())
                     .load(conn)?,
@@ -402,26 +410,33 @@ mod tests {
     }
 
     /// A recipient whose notifications are all older than another's large inbox: walking the primary key
-    /// backwards would read the whole other inbox first, and with `owner_id = $1` the planner chose that
+    /// backwards would read the whole other inbox first, and with `owner_id = $1` the planner chooses that
     /// walk for these statistics. The inbox's statements read `notifications_by_owner` instead.
     #[test]
     fn an_inbox_is_read_from_its_index_even_where_the_primary_key_looks_cheaper() {
-        let Some((url, _db, alice, bob)) = alice_and_bob() else {
+        let Some((url, db, alice, bob)) = alice_and_bob() else {
             return;
         };
+        let [carol] = crate::db::add_people(&db, &["carol"])[..] else {
+            unreachable!("one account for one name")
+        };
+        // Alice's notifications interleaved with Carol's, Bob's after them all: the recipients do not lie
+        // in the table in the order of their ids, as in a real table (a recipient's index entries then
+        // point all over it).
         crate::testing::execute(
             &url,
             &format!(
                 "INSERT INTO notifications (id, message, created_at, sender, sender_id, owner_id) \
                  SELECT nextval('notifications_id_seq'), 'note', now(), 'x', {bob}, \
-                        CASE WHEN n <= 20000 THEN {alice} ELSE {bob} END \
-                 FROM generate_series(1, 40000) AS n ORDER BY n;
+                        CASE WHEN n > 40000 THEN {bob} WHEN n % 2 = 0 THEN {alice} ELSE {carol} END \
+                 FROM generate_series(1, 80000) AS n ORDER BY n;
                  ANALYZE notifications;
                  CREATE FUNCTION plan_of(statement text) RETURNS SETOF text LANGUAGE plpgsql AS $$
                  DECLARE line text;
                  BEGIN FOR line IN EXECUTE 'EXPLAIN ' || statement LOOP RETURN NEXT line; END LOOP; END $$;",
                 bob = bob.get(),
-                alice = alice.get()
+                alice = alice.get(),
+                carol = carol.get()
             ),
         );
         let plan = |query: notifications::BoxedQuery<'static, Pg>| {
@@ -434,10 +449,12 @@ mod tests {
         let page = newest_first(alice, false).offset(20).limit(10);
         let unread = newest_first(alice, true).limit(10);
         let newest = newest_first(alice, false).limit(1);
+        let replay = oldest_first(alice).filter(notifications::id.gt(100)).limit(50);
         for (what, steps) in [
             ("page", plan(page)),
             ("unread", plan(unread)),
             ("newest", plan(newest)),
+            ("replay", plan(replay)),
         ] {
             assert!(
                 steps

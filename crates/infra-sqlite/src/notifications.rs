@@ -319,6 +319,21 @@ mod tests {
                 "{sql}: {plan:?}"
             );
         }
+        // What a comment's fan-out writes per recipient: one entry of the inbox's index, no other.
+        let indexes = db
+            .query_strings(
+                "SELECT name AS value FROM sqlite_schema \
+                 WHERE type = 'index' AND tbl_name = 'notifications' ORDER BY name",
+            )
+            .unwrap();
+        assert_eq!(
+            indexes,
+            [
+                "notifications_by_event",
+                "notifications_by_owner",
+                "notifications_direct_by_sender"
+            ]
+        );
     }
 
     #[test]
