@@ -83,8 +83,10 @@ pub(crate) fn insert_all(
         "kind, event_name, quantity, event_time) ",
         "SELECT value ->> 0, ?, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ",
         "value ->> 5, value ->> 6, value ->> 7, value ->> 8 ",
-        // A deleted account hears nothing more (one look-up by primary key per row).
-        "FROM json_each(?) WHERE NOT EXISTS ",
+        // `jsonb_each` hands each row over as SQLite's binary JSON, which `->>` reads in place: `json_each`
+        // gave each as text, which every `->>` then parsed again. A deleted account hears nothing more
+        // (one look-up by primary key per row).
+        "FROM jsonb_each(?) WHERE NOT EXISTS ",
         "(SELECT 1 FROM users WHERE id = value ->> 3 AND deleted_at IS NOT NULL) ORDER BY key ",
         "RETURNING id, message, created_at, sender, sender_id, owner_id, event_id, is_read, ",
         "kind, event_name, quantity, event_time"
