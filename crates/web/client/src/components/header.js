@@ -1,6 +1,6 @@
 // The site header: brand, main navigation (with the unread badge), language switcher, account.
-// It redraws itself from the store: fully when the user or language changes, only the badge when the
-// unread count does (so focus is never lost to a poll).
+// It redraws itself from the store: fully when the user or language changes (keeping the keyboard's focus on
+// the same control), only the badge when the unread count does (so focus is never lost to a poll).
 
 import { h, replace, uid } from '../dom.js';
 import { localeNames, setLocale, t, currentLocale } from '../i18n.js';
@@ -48,10 +48,22 @@ export function createHeader({ onLogout }) {
     return h('div', { class: 'language' }, h('label', { for: id, class: 'language-label' }, t('header.language')), select);
   };
 
+  // What had the keyboard's focus in the header, as a selector for the same control after a redraw: the
+  // user arrives a moment after the page (and after a first Tab to "Skip to content"), and replacing the
+  // focused element would drop focus to the page's start.
+  const focusedControl = () => {
+    const node = document.activeElement;
+    if (!node || !el.contains(node)) return null;
+    if (node.dataset?.path) return `[data-path="${node.dataset.path}"]`;
+    const kept = ['skip-link', 'brand', 'language-select', 'theme-toggle', 'account-link'];
+    const name = kept.find((kind) => node.classList.contains(kind));
+    return name ? `.${name}` : null;
+  };
+
   const draw = () => {
     const { user, token, unread } = store.get();
     const signedIn = token !== null;
-    const hadFocusOnLanguage = document.activeElement?.classList?.contains('language-select');
+    const hadFocus = focusedControl();
     const navItem = (path, label) => h('li', {}, h('a', { href: `#${path}`, class: 'nav-link', dataset: { path } }, label));
     badgeLink = signedIn ? notificationsLink(unread) : null;
     replace(
@@ -95,7 +107,7 @@ export function createHeader({ onLogout }) {
       ),
     );
     markCurrent(currentPath);
-    if (hadFocusOnLanguage) el.querySelector('.language-select')?.focus();
+    if (hadFocus) el.querySelector(hadFocus)?.focus();
   };
 
   const markCurrent = (path) => {
