@@ -321,19 +321,25 @@ impl Database {
         &self,
         mut work: impl FnMut(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, RepoError> {
-        self.run(
-            &self.search_pool,
-            "search",
-            None,
-            || true,
-            |conn| in_snapshot(conn, &mut work),
-        )
-        .map_err(|error| match error {
-            RepoError::Unavailable(ref why) if why.starts_with(NO_CONNECTION) => {
-                RepoError::Unavailable("every search connection is busy".into())
-            }
-            other => other,
-        })
+        self.searching(|conn| in_snapshot(conn, &mut work))
+    }
+
+    /// Like [`look_up`](Self::look_up) (one statement, outside a transaction), on the search connections.
+    pub(crate) fn look_up_for_search<T>(
+        &self,
+        mut work: impl FnMut(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, RepoError> {
+        self.searching(|conn| work(conn).map_err(RepoError::from))
+    }
+
+    fn searching<T>(&self, work: impl FnMut(&mut Conn) -> Result<T, RepoError>) -> Result<T, RepoError> {
+        self.run(&self.search_pool, "search", None, || true, work)
+            .map_err(|error| match error {
+                RepoError::Unavailable(ref why) if why.starts_with(NO_CONNECTION) => {
+                    RepoError::Unavailable("every search connection is busy".into())
+                }
+                other => other,
+            })
     }
 
     /// Runs `work` in a `READ COMMITTED` transaction; if it loses a race (a serialization failure or a

@@ -10,7 +10,7 @@ use plaza_domain::event::{
     Capacity, Event, EventChanges, EventImage, EventQuery, EventRepository, ImageAlt, NewEvent, TimeWindow,
 };
 use plaza_domain::place::StoredPlace;
-use plaza_domain::search::index_tokens;
+use plaza_domain::search::{SearchTerms, index_tokens};
 use plaza_domain::ticket::Sale;
 use plaza_domain::ticket::{HolderNotices, Notified};
 use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
@@ -26,9 +26,16 @@ use crate::waitlist;
 /// The columns of [`EventRow`], for hand-written statements that answer an event.
 macro_rules! event_columns {
     () => {
-        "id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, max_tickets, \
-         owner_id, created_at, venue, address, latitude, longitude, online_url, image, image_alt, revision, \
-         changed_at"
+        event_columns!("")
+    };
+    // Each column as a field of the row `$row` (a composite value), under the column's own name.
+    ($row:literal) => {
+        event_columns!(@ $row; id, name, event_time, description, duration_hours, duration_minutes,
+            tickets_sold, max_tickets, owner_id, created_at, venue, address, latitude, longitude,
+            online_url, image, image_alt, revision, changed_at)
+    };
+    (@ $row:literal; $first:ident $(, $column:ident)*) => {
+        concat!($row, stringify!($first) $(, ", ", $row, stringify!($column))*)
     };
 }
 
@@ -233,6 +240,14 @@ const LIST_PAGE: &str = concat!(
 );
 /// The same page's total and ids alone.
 const LIST_IDS: &str = "SELECT total, ids FROM event_list_page($1, $2, $3, $4)";
+/// A page of a search with its events and total (migration `2026-12-06-000031`'s function): one statement
+/// where a search took five round trips (docs/performance.md, issue 22, thirteenth part). No rows when the
+/// page is empty or the function needs a count the caller did not know.
+const SEARCH_PAGE: &str = concat!(
+    "SELECT total, ",
+    event_columns!("(event)."),
+    " FROM event_search_page($1, $2, $3, CAST($4 AS tsquery), $5, $6, $7, $8, $9)"
+);
 
 /// A row of [`LIST_PAGE`].
 #[derive(QueryableByName)]
@@ -249,6 +264,9 @@ pub struct PgEventRepository {
     db: Database,
     /// Sales of one event wait for the batch before theirs (`crate::batches`).
     sales: Arc<Batches<Sale, Result<Event, RepoError>>>,
+    /// The sizes the last search read, for the next one to find its count in the memo before it asks
+    /// the database (`search::one_statement`).
+    search_sizes: Arc<search::LastSizes>,
 }
 
 impl PgEventRepository {
@@ -256,6 +274,7 @@ impl PgEventRepository {
         Self {
             db,
             sales: Arc::new(Batches::new(SALES_PER_BATCH)),
+            search_sizes: Arc::default(),
         }
     }
 
@@ -289,6 +308,44 @@ impl PgEventRepository {
                 total: page.total.unsigned_abs(),
             })
         })
+    }
+
+    fn remembered(&self) -> search::Remembered<'_> {
+        search::Remembered {
+            counts: &self.db.search_counts,
+            sizes: &self.search_sizes,
+        }
+    }
+
+    /// A page of a search in one statement ([`SEARCH_PAGE`]), when the count it needs is known (or none
+    /// is); `None` when the page is empty (no rows tell its total) or the count is not known for the
+    /// sizes the database has now: [`search::page`] then reads it, and counts.
+    fn search_in_one_statement(
+        &self,
+        terms: &SearchTerms,
+        window: TimeWindow,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Option<Page<Event>>, RepoError> {
+        let search = search::one_statement(self.remembered(), terms, window);
+        let known = |part: fn((i64, i64, i64)) -> i64| search.known.map(part);
+        let rows: Vec<ListedEvent> = self.db.look_up_for_search(|conn| {
+            Ok(Sql::new(SEARCH_PAGE)
+                .text(search.list)
+                .timestamp(search.instant)
+                .nullable_text(search.key.clone())
+                .text(&search.query)
+                .int(limit)
+                .int(offset)
+                .nullable_int(known(|(version, _, _)| version))
+                .nullable_int(known(|(_, before, _)| before))
+                .nullable_int(known(|(_, _, count)| count))
+                .load(conn)?)
+        })?;
+        Ok(rows.first().map(|row| row.total).map(|total| Page {
+            total: total.unsigned_abs(),
+            items: rows.into_iter().map(|row| row.event.into()).collect(),
+        }))
     }
 }
 
@@ -335,6 +392,9 @@ impl EventRepository for PgEventRepository {
         let Some(terms) = &query.search else {
             return self.list_page(query.window, offset, limit);
         };
+        if let Some(page) = self.search_in_one_statement(terms, query.window, offset, limit)? {
+            return Ok(page);
+        }
         let mut rounds_waited = 0;
         loop {
             // A search waits for another's count without its connection, and searches again: the count
@@ -347,15 +407,8 @@ impl EventRepository for PgEventRepository {
                 Waiting::Yes
             };
             let searched = self.db.read_for_search(|conn| {
-                let searched = search::page(
-                    conn,
-                    &self.db.search_counts,
-                    terms,
-                    query.window,
-                    offset,
-                    limit,
-                    wait,
-                )?;
+                let searched =
+                    search::page(conn, self.remembered(), terms, query.window, offset, limit, wait)?;
                 Ok(match searched {
                     Searched::Page(page) => Ok(Page {
                         items: load_in_order(conn, &page.ids)?,
@@ -818,6 +871,14 @@ mod tests {
              || CASE WHEN g > 2400 THEN ARRAY['late'] ELSE ARRAY[]::TEXT[] END",
         );
         let events = PgEventRepository::new(db.clone());
+        // Once a search was read (its count, if it needs one, remembered), a page of it with matches is
+        // read in one statement.
+        let in_one_statement = |terms: &SearchTerms, window: TimeWindow, offset: i64| {
+            events
+                .search_in_one_statement(terms, window, offset, 10)
+                .unwrap()
+                .is_some()
+        };
         for (search, matches) in [
             ("music", 1_530),
             ("zanzibar", 30),
@@ -831,12 +892,17 @@ mod tests {
             for offset in [0, 3, 10, 100, 750, 1_000, 1_495, 1_529, 1_530, 2_000] {
                 let total = check_search_page(&db, &events, &terms, TimeWindow::All, offset);
                 assert_eq!(total, matches, "{search}");
+                assert_eq!(
+                    in_one_statement(&terms, TimeWindow::All, offset),
+                    total > offset.unsigned_abs(),
+                    "{search} at {offset}"
+                );
                 ways.insert(
                     search::walk_length(offset, 10, i64::try_from(matches).unwrap(), 3_000).is_some(),
                 );
             }
-            // A search of several words walks the list or sorts its matches (one word reads its
-            // buckets' events, whatever its offset).
+            // A search of several words walks the list or sorts its matches (one word walks for its
+            // first pages or reads its buckets' events).
             if search == "music festival" {
                 assert_eq!(ways.len(), 2, "both ways were tried");
             }
@@ -848,7 +914,12 @@ mod tests {
                 let now = instant.parse::<DateTime<Utc>>().unwrap();
                 for window in [TimeWindow::Upcoming(now), TimeWindow::Past(now)] {
                     for offset in [0, 3, 100, 700, 1_300, 2_000] {
-                        check_search_page(&db, &events, &terms, window, offset);
+                        let total = check_search_page(&db, &events, &terms, window, offset);
+                        assert_eq!(
+                            in_one_statement(&terms, window, offset),
+                            total > offset.unsigned_abs(),
+                            "{search} {window:?} at {offset}"
+                        );
                     }
                 }
             }
@@ -926,6 +997,84 @@ mod tests {
                     check_search_page(&db, &events, &terms, window, offset);
                 }
             }
+        }
+    }
+
+    /// The walks a search makes in list order (migration `2026-12-06-000031`) are planned once for every
+    /// value (a bucket's with bitmap scans off): each plan must still walk the time index, not read every
+    /// event and sort them.
+    #[test]
+    fn a_search_walks_the_time_index_with_the_plans_it_keeps() {
+        let Some(db) = crate::db::small_database() else {
+            return;
+        };
+        seed(
+            &db,
+            "TIMESTAMP '2031-03-01' + g * INTERVAL '1 hour'",
+            "CASE WHEN g % 2 = 0 THEN ARRAY['music'] ELSE ARRAY['quiet'] END",
+        );
+        let url = db.url().to_owned();
+        let mut conn = PgConnection::establish(&url).unwrap();
+        // The statements as the functions hold them, their PL/pgSQL variables as parameters.
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut conn,
+            "ANALYZE events;
+             SET plan_cache_mode = force_generic_plan;
+             SET enable_bitmapscan = off;
+             PREPARE first_pages (tsquery, bigint, bigint, bigint) AS
+               SELECT array(SELECT id FROM (SELECT id, event_time, search_vector FROM events
+                                            ORDER BY event_time, id LIMIT $2 * 4) AS walked
+                            WHERE search_vector @@ $1 ORDER BY event_time, id LIMIT $3 OFFSET $4);
+             PREPARE first_upcoming_pages (tsquery, timestamp, bigint, bigint, bigint) AS
+               SELECT array(SELECT id FROM (SELECT id, event_time, search_vector FROM events
+                                            WHERE event_time >= $2
+                                            ORDER BY event_time, id LIMIT $3 * 4) AS walked
+                            WHERE search_vector @@ $1 ORDER BY event_time, id LIMIT $4 OFFSET $5);
+             PREPARE first_past_pages (tsquery, timestamp, bigint, bigint, bigint) AS
+               SELECT array(SELECT id FROM (SELECT id, event_time, search_vector FROM events
+                                            WHERE event_time < $2
+                                            ORDER BY event_time DESC, id DESC LIMIT $3 * 4) AS walked
+                            WHERE search_vector @@ $1
+                            ORDER BY event_time DESC, id DESC LIMIT $4 OFFSET $5);
+             PREPARE bucket (tsquery, timestamp, timestamp, bigint, bigint) AS
+               SELECT array(SELECT id FROM events WHERE search_vector @@ $1
+                            AND event_time >= $2 AND event_time < $3
+                            ORDER BY event_time, id LIMIT $4 OFFSET $5);
+             PREPARE bucket_latest_first (tsquery, timestamp, timestamp, bigint, bigint) AS
+               SELECT array(SELECT id FROM events WHERE search_vector @@ $1
+                            AND event_time >= $2 AND event_time < $3
+                            ORDER BY event_time DESC, id DESC LIMIT $4 OFFSET $5);
+             CREATE FUNCTION plan_of(statement text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+             DECLARE line text;
+             BEGIN FOR line IN EXECUTE 'EXPLAIN ' || statement LOOP RETURN NEXT line; END LOOP; END $$;",
+        )
+        .unwrap();
+        #[derive(QueryableByName)]
+        struct Line {
+            #[diesel(sql_type = Text)]
+            line: String,
+        }
+        for execute in [
+            "EXECUTE first_pages('''music'':*', 20, 10, 0)",
+            "EXECUTE first_upcoming_pages('''music'':*', '2031-03-20', 20, 10, 0)",
+            "EXECUTE first_past_pages('''music'':*', '2031-03-20', 20, 10, 0)",
+            "EXECUTE bucket('''music'':*', '2031-03-02', '2031-03-03', 10, 0)",
+            "EXECUTE bucket_latest_first('''music'':*', '2031-03-02', '2031-03-03', 10, 0)",
+        ] {
+            let plan: Vec<String> = diesel::sql_query(format!(
+                "SELECT plan_of('{}') AS line",
+                execute.replace('\'', "''")
+            ))
+            .load::<Line>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|row| row.line)
+            .collect();
+            let plan = plan.join("\n");
+            assert!(plan.contains("Index Scan"), "{execute}:\n{plan}");
+            assert!(plan.contains("events_by_time"), "{execute}:\n{plan}");
+            assert!(!plan.contains("Sort"), "{execute}:\n{plan}");
+            assert!(plan.contains("$1"), "a generic plan: {execute}:\n{plan}");
         }
     }
 

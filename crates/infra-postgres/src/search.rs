@@ -28,6 +28,15 @@
 //!   the list (words only recent events hold) then fall back to sorting, so a page never reads much more
 //!   than the matches.
 //!
+//! **In one statement.** The same reading is also written as one PL/pgSQL function,
+//! `event_search_page` (migration `2026-12-06-000031`), which the event repository joins to the events
+//! in one statement outside a transaction: one round trip instead of five (`BEGIN`, the sizes, the page,
+//! the events, `COMMIT`). It is tried first. A total that needs a count is taken from the memo, looked up
+//! under the sizes the last search read ([`LastSizes`], [`one_statement`]), and the function takes it only
+//! if the sizes are still those; when they are not, or nothing is remembered, or the page is empty, the
+//! search is read here, which counts (once for every search waiting for the same count) and notes the
+//! sizes for the next.
+//!
 //! The search connections' statement timeout (2 s) bounds each of a search's statements (up to four: the
 //! sizes, a count, a walk and its fallback), not the search as a whole.
 
@@ -75,6 +84,8 @@ pub(crate) fn tsquery(terms: &SearchTerms) -> String {
 
 /// The part of the list a search reads, as SQL on the instant bound as `$2`.
 struct Side {
+    /// The list's name in the database's functions (`event_search_page`).
+    list: &'static str,
     /// The events of this side.
     inside: &'static str,
     /// The events of the other side (`None`: there is none).
@@ -87,6 +98,7 @@ impl Side {
         match window {
             TimeWindow::All => (
                 Self {
+                    list: "all",
                     inside: "true",
                     outside: None,
                     order: "event_time, id",
@@ -95,6 +107,7 @@ impl Side {
             ),
             TimeWindow::Upcoming(now) => (
                 Self {
+                    list: "upcoming",
                     inside: "event_time >= $2",
                     outside: Some("event_time < $2"),
                     order: "event_time, id",
@@ -103,6 +116,7 @@ impl Side {
             ),
             TimeWindow::Past(now) => (
                 Self {
+                    list: "past",
                     inside: "event_time < $2",
                     outside: Some("event_time >= $2"),
                     order: "event_time DESC, id DESC",
@@ -110,6 +124,126 @@ impl Side {
                 now.naive_utc(),
             ),
         }
+    }
+}
+
+impl Side {
+    /// How many events lie on this side of the instant and beyond it, of `events` with `before` earlier
+    /// than it.
+    fn split(window: TimeWindow, events: i64, before: i64) -> (i64, i64) {
+        match window {
+            TimeWindow::All => (events, 0),
+            TimeWindow::Upcoming(_) => (events - before, before),
+            TimeWindow::Past(_) => (before, events - before),
+        }
+    }
+
+    /// How a search's total is had: from the kept counts alone for a one-word search (`counted`) in the
+    /// whole list or on a side with no events beyond it; from its key's count less its matches beyond,
+    /// counted there, when that side is smaller; else by counting its matches on its own side.
+    /// (`event_search_page`, migration `2026-12-06-000031`, decides the same.)
+    fn total(&self, counted: bool, inside: i64, outside: i64) -> Total {
+        match (counted, self.outside) {
+            (true, None) => Total::Kept,
+            (true, Some(_)) if outside == 0 => Total::Kept,
+            (true, Some(beyond)) if outside < inside => Total::KeptLessCounted(beyond),
+            _ => Total::Counted(self.inside),
+        }
+    }
+}
+
+/// How a search's total is had ([`Side::total`]); each counted one names the events it counts the
+/// matches among, as SQL on the instant `$2`.
+enum Total {
+    Kept,
+    KeptLessCounted(&'static str),
+    Counted(&'static str),
+}
+
+impl Total {
+    /// The events whose matches are counted, if any are.
+    fn counting(&self) -> Option<&'static str> {
+        match self {
+            Self::Kept => None,
+            Self::KeptLessCounted(condition) | Self::Counted(condition) => Some(condition),
+        }
+    }
+}
+
+/// The sizes the last search of each instant read (`All`'s, and the windows' of now), so that the next
+/// search can look up the count it needs in the memo before it reaches the database, and send it along
+/// with the search: [`event_search_page`](one_statement) takes it only if the sizes are still those.
+#[derive(Debug, Default)]
+pub(crate) struct LastSizes(std::sync::Mutex<[Option<Seen>; 2]>);
+
+/// What a search read of the list's sizes.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    events: i64,
+    before: i64,
+    version: i64,
+}
+
+impl LastSizes {
+    fn slot(window: TimeWindow) -> usize {
+        usize::from(window != TimeWindow::All)
+    }
+
+    fn note(&self, window: TimeWindow, seen: Seen) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[Self::slot(window)] = Some(seen);
+    }
+
+    fn get(&self, window: TimeWindow) -> Option<Seen> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[Self::slot(window)]
+    }
+}
+
+/// The values `event_search_page` (migration `2026-12-06-000031`) takes after the list and its instant:
+/// the search's key and query, and the count its total needs if the memo holds one for the sizes the
+/// last search read.
+pub(crate) struct OneStatement {
+    pub list: &'static str,
+    pub instant: NaiveDateTime,
+    pub key: Option<String>,
+    pub query: String,
+    /// The version, the events before the instant, and the count the memo holds for them.
+    pub known: Option<(i64, i64, i64)>,
+}
+
+/// What an instance remembers between searches: counts by the version they were made at, and the sizes
+/// the last search read.
+#[derive(Clone, Copy)]
+pub(crate) struct Remembered<'a> {
+    pub counts: &'a CountMemo,
+    pub sizes: &'a LastSizes,
+}
+
+/// What to send `event_search_page` for `terms` in `window`.
+pub(crate) fn one_statement(
+    Remembered { counts, sizes: last }: Remembered<'_>,
+    terms: &SearchTerms,
+    window: TimeWindow,
+) -> OneStatement {
+    let (side, instant) = Side::of(window);
+    let key = counted_key(terms);
+    let query = tsquery(terms);
+    let known = last.get(window).and_then(|seen| {
+        let (inside, outside) = Side::split(window, seen.events, seen.before);
+        let condition = side.total(key.is_some(), inside, outside).counting()?;
+        let memo = Memo {
+            counts,
+            version: seen.version,
+            before: seen.before,
+        };
+        let count = counts.get(&memo.key(&query, condition), seen.version)?;
+        Some((seen.version, seen.before, count))
+    });
+    OneStatement {
+        list: side.list,
+        instant,
+        key,
+        query,
+        known,
     }
 }
 
@@ -228,7 +362,7 @@ pub(crate) enum Searched {
 /// One page of the matches of `terms` in `window`, and how many match in all.
 pub(crate) fn page(
     conn: &mut Conn,
-    counts: &CountMemo,
+    Remembered { counts, sizes: last }: Remembered<'_>,
     terms: &SearchTerms,
     window: TimeWindow,
     offset: i64,
@@ -247,28 +381,36 @@ pub(crate) fn page(
     .timestamp(instant)
     .text(key.as_deref().unwrap_or_default())
     .get_result(conn)?;
-    let (inside, outside) = match window {
-        TimeWindow::All => (sizes.events, 0),
-        TimeWindow::Upcoming(_) => (sizes.events - sizes.before, sizes.before),
-        TimeWindow::Past(_) => (sizes.before, sizes.events - sizes.before),
+    // The whole list's count does not depend on where the instant falls: filed under 0 before it, as
+    // `event_search_page` looks it up.
+    let before = if window == TimeWindow::All {
+        0
+    } else {
+        sizes.before
     };
+    last.note(
+        window,
+        Seen {
+            events: sizes.events,
+            before,
+            version: sizes.version,
+        },
+    );
+    let (inside, outside) = Side::split(window, sizes.events, sizes.before);
     let memo = Memo {
         counts,
         version: sizes.version,
-        before: sizes.before,
+        before,
     };
     // The count, or the key under which another search is counting it now.
     let counted = |conn: &mut Conn, condition: &str| -> Result<Result<i64, String>, StoreError> {
         Ok(count_matches(conn, &memo, query, condition, instant, wait)?
             .ok_or_else(|| memo.key(query, condition)))
     };
-    let total = match (&key, side.outside) {
-        (Some(_), None) => Ok(sizes.keyed),
-        (Some(_), Some(_)) if outside == 0 => Ok(sizes.keyed),
-        (Some(_), Some(other)) if outside < inside => {
-            counted(conn, other)?.map(|others| sizes.keyed - others)
-        }
-        _ => counted(conn, side.inside)?,
+    let total = match side.total(key.is_some(), inside, outside) {
+        Total::Kept => Ok(sizes.keyed),
+        Total::KeptLessCounted(other) => counted(conn, other)?.map(|others| sizes.keyed - others),
+        Total::Counted(condition) => counted(conn, condition)?,
     };
     let total = match total {
         Ok(total) => total,
@@ -383,7 +525,7 @@ impl Reading<'_> {
 
 /// The key of `search_key_counts` that holds a one-word search's total; `None` for a search of several
 /// words (its matches are counted in the index) or of a word too long to be counted.
-fn counted_key(terms: &SearchTerms) -> Option<String> {
+pub(crate) fn counted_key(terms: &SearchTerms) -> Option<String> {
     let [term] = terms.terms() else {
         return None;
     };
