@@ -38,7 +38,8 @@
 //! sizes for the next.
 //!
 //! The search connections' statement timeout (2 s) bounds each of a search's statements (up to four: the
-//! sizes, a count, a walk and its fallback), not the search as a whole.
+//! sizes, a count, a walk and its fallback), not the search as a whole; read in one statement (which
+//! never counts), the whole search.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
