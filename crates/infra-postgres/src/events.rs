@@ -249,13 +249,24 @@ const SEARCH_PAGE: &str = concat!(
     " FROM event_search_page($1, $2, $3, CAST($4 AS tsquery), $5, $6, $7, $8, $9)"
 );
 
-/// A row of [`LIST_PAGE`].
+/// A row of [`LIST_PAGE`] or [`SEARCH_PAGE`].
 #[derive(QueryableByName)]
 struct ListedEvent {
     #[diesel(sql_type = BigInt)]
     total: i64,
     #[diesel(embed)]
     event: EventRow,
+}
+
+impl ListedEvent {
+    /// The page these rows are, each carrying its total; `None` for no rows, which say nothing of it.
+    fn page_of(rows: Vec<Self>) -> Option<Page<Event>> {
+        let total = rows.first()?.total;
+        Some(Page {
+            total: total.unsigned_abs(),
+            items: rows.into_iter().map(|row| row.event.into()).collect(),
+        })
+    }
 }
 
 /// [`EventRepository`] over PostgreSQL.
@@ -295,11 +306,8 @@ impl PgEventRepository {
                 .int(offset)
         };
         let rows: Vec<ListedEvent> = self.db.look_up(|conn| Ok(listed(LIST_PAGE).load(conn)?))?;
-        if let Some(total) = rows.first().map(|row| row.total) {
-            return Ok(Page {
-                total: total.unsigned_abs(),
-                items: rows.into_iter().map(|row| row.event.into()).collect(),
-            });
+        if let Some(page) = ListedEvent::page_of(rows) {
+            return Ok(page);
         }
         self.db.read(|conn| {
             let page: PageIds = listed(LIST_IDS).get_result(conn)?;
@@ -328,7 +336,6 @@ impl PgEventRepository {
         limit: i64,
     ) -> Result<Option<Page<Event>>, RepoError> {
         let search = search::one_statement(self.remembered(), terms, window);
-        let known = |part: fn((i64, i64, i64)) -> i64| search.known.map(part);
         let rows: Vec<ListedEvent> = self.db.look_up_for_search(|conn| {
             Ok(Sql::new(SEARCH_PAGE)
                 .text(search.list)
@@ -337,15 +344,12 @@ impl PgEventRepository {
                 .text(&search.query)
                 .int(limit)
                 .int(offset)
-                .nullable_int(known(|(version, _, _)| version))
-                .nullable_int(known(|(_, before, _)| before))
-                .nullable_int(known(|(_, _, count)| count))
+                .nullable_int(search.known.map(|known| known.version))
+                .nullable_int(search.known.map(|known| known.before))
+                .nullable_int(search.known.map(|known| known.count))
                 .load(conn)?)
         })?;
-        Ok(rows.first().map(|row| row.total).map(|total| Page {
-            total: total.unsigned_abs(),
-            items: rows.into_iter().map(|row| row.event.into()).collect(),
-        }))
+        Ok(ListedEvent::page_of(rows))
     }
 }
 

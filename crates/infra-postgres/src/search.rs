@@ -126,9 +126,7 @@ impl Side {
             ),
         }
     }
-}
 
-impl Side {
     /// How many events lie on this side of the instant and beyond it, of `events` with `before` earlier
     /// than it.
     fn split(window: TimeWindow, events: i64, before: i64) -> (i64, i64) {
@@ -207,8 +205,16 @@ pub(crate) struct OneStatement {
     pub instant: NaiveDateTime,
     pub key: Option<String>,
     pub query: String,
-    /// The version, the events before the instant, and the count the memo holds for them.
-    pub known: Option<(i64, i64, i64)>,
+    pub known: Option<Known>,
+}
+
+/// A count the memo holds, and the sizes it holds for: the version of what searches find and the number of
+/// events before the instant.
+#[derive(Clone, Copy)]
+pub(crate) struct Known {
+    pub version: i64,
+    pub before: i64,
+    pub count: i64,
 }
 
 /// What an instance remembers between searches: counts by the version they were made at, and the sizes
@@ -237,7 +243,11 @@ pub(crate) fn one_statement(
             before: seen.before,
         };
         let count = counts.get(&memo.key(&query, condition), seen.version)?;
-        Some((seen.version, seen.before, count))
+        Some(Known {
+            version: seen.version,
+            before: seen.before,
+            count,
+        })
     });
     OneStatement {
         list: side.list,
@@ -526,7 +536,7 @@ impl Reading<'_> {
 
 /// The key of `search_key_counts` that holds a one-word search's total; `None` for a search of several
 /// words (its matches are counted in the index) or of a word too long to be counted.
-pub(crate) fn counted_key(terms: &SearchTerms) -> Option<String> {
+fn counted_key(terms: &SearchTerms) -> Option<String> {
     let [term] = terms.terms() else {
         return None;
     };
