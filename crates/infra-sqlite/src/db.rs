@@ -142,6 +142,8 @@ pub struct Database {
     /// Counts of several-word searches, by the index version they were counted at (see
     /// [`crate::search::count_in`]).
     pub(crate) search_counts: Arc<CountMemo>,
+    /// Where the list divides at an instant, by the index version it was read at.
+    pub(crate) boundaries: Arc<crate::order::Boundaries>,
 }
 
 impl std::fmt::Debug for Database {
@@ -301,6 +303,7 @@ impl Database {
             search_pool,
             health: Arc::new(Mutex::new(setup)),
             search_counts: Arc::default(),
+            boundaries: Arc::default(),
         })
     }
 

@@ -16,9 +16,11 @@ use plaza_domain::{Conflict, EventId, Page, PageRequest, RepoError, UserId};
 use crate::conn::{Conn, now};
 use crate::db::Database;
 use crate::error::StoreError;
+use crate::order::Boundary;
 use crate::schema::events;
+use crate::schema::events::SqlType as EventColumns;
 use crate::search::{
-    Indexed, SearchRange, count_in, index_event, page_ids, prepare, reindex_event, unindex_event,
+    Indexed, SearchRange, count_in, index_event, page, prepare, reindex_event, unindex_event,
 };
 use crate::sql::Sql;
 use crate::time::StoredTime;
@@ -158,13 +160,6 @@ struct Total {
     events: i64,
 }
 
-/// How many events there are: one row kept by triggers, not a count.
-fn event_total(conn: &mut Conn) -> QueryResult<i64> {
-    Sql::new("SELECT events FROM event_total WHERE id = 1")
-        .get_result::<Total>(conn)
-        .map(|row| row.events)
-}
-
 #[derive(QueryableByName)]
 struct TotalAndVersion {
     #[diesel(sql_type = BigInt)]
@@ -181,31 +176,6 @@ fn event_total_and_index_version(conn: &mut Conn) -> QueryResult<(i64, i64)> {
         .map(|row| (row.events, row.search_version))
 }
 
-/// Every column of `events`, for hand-written statements.
-macro_rules! event_columns {
-    () => {
-        "id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, max_tickets, \
-         owner_id, created_at, venue, address, latitude, longitude, online_url, image, image_alt, revision, changed_at"
-    };
-}
-
-/// The events with these ids, in the order of `ids`. Pages are found as ids first, through an index that
-/// holds the list order, so that skipping rows never reads the rows skipped.
-fn load_in_order(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Event>> {
-    let mut rows: Vec<EventRow> = Sql::new(concat!(
-        "SELECT ",
-        event_columns!(),
-        " FROM events WHERE id IN (SELECT value FROM json_each(?))"
-    ))
-    .text(serde_json::to_string(ids).expect("a list of integers serialises to JSON"))
-    .load(conn)?;
-    // A calendar feed's page is 500 ids: each found by a map, not a walk of the list.
-    let order: std::collections::HashMap<i64, usize> =
-        ids.iter().enumerate().map(|(at, id)| (*id, at)).collect();
-    rows.sort_by_key(|row| order.get(&row.id).copied().unwrap_or(usize::MAX));
-    Ok(rows.into_iter().map(Event::from).collect())
-}
-
 /// Where a time window's events lie among all events in list order: a window is always one run of the
 /// list, so it is known by how many events come before its boundary.
 #[derive(Debug, Clone, Copy)]
@@ -218,21 +188,17 @@ enum Split {
     Below { position: Option<i64>, before: i64 },
 }
 
-fn split(conn: &mut Conn, window: TimeWindow, all: i64) -> QueryResult<Split> {
-    let boundary = |conn: &mut Conn, now: chrono::DateTime<chrono::Utc>| -> QueryResult<(Option<i64>, i64)> {
-        match crate::order::first_from(conn, stored_time(now))? {
-            Some(position) => Ok((Some(position), crate::order::count_before(conn, position)?)),
-            None => Ok((None, all)),
-        }
-    };
+/// The split of the list for `window`, among the `all` events of index `version` (both read in `conn`'s
+/// snapshot).
+fn split(db: &Database, conn: &mut Conn, window: TimeWindow, all: i64, version: i64) -> QueryResult<Split> {
     Ok(match window {
         TimeWindow::All => Split::All,
         TimeWindow::Upcoming(now) => {
-            let (position, before) = boundary(conn, now)?;
+            let Boundary { position, before } = db.boundaries.at(conn, version, all, stored_time(now))?;
             Split::From { position, before }
         }
         TimeWindow::Past(now) => {
-            let (position, before) = boundary(conn, now)?;
+            let Boundary { position, before } = db.boundaries.at(conn, version, all, stored_time(now))?;
             Split::Below { position, before }
         }
     })
@@ -246,17 +212,17 @@ fn list_page(
     all: i64,
     offset: i64,
     limit: i64,
-) -> QueryResult<(i64, Vec<i64>)> {
+) -> QueryResult<(i64, Vec<EventRow>)> {
     match split {
-        Split::All => Ok((all, crate::order::page_ids(conn, offset, limit)?)),
+        Split::All => Ok((all, crate::order::page(conn, offset, limit)?)),
         Split::From { before, .. } => {
             let total = all - before;
-            let ids = if offset < total {
-                crate::order::page_ids(conn, before + offset, limit)?
+            let rows = if offset < total {
+                crate::order::page(conn, before + offset, limit)?
             } else {
                 Vec::new()
             };
-            Ok((total, ids))
+            Ok((total, rows))
         }
         Split::Below { before, .. } => {
             // The past, latest first, is the list read backwards from its boundary.
@@ -265,9 +231,9 @@ fn list_page(
                 return Ok((before, Vec::new()));
             }
             let start = (end - limit).max(0);
-            let mut ids = crate::order::page_ids(conn, start, end - start)?;
-            ids.reverse();
-            Ok((before, ids))
+            let mut rows = crate::order::page(conn, start, end - start)?;
+            rows.reverse();
+            Ok((before, rows))
         }
     }
 }
@@ -276,10 +242,10 @@ fn list_page(
 fn search(db: &Database, terms: &SearchTerms, query: &EventQuery) -> Result<Page<Event>, RepoError> {
     let (offset, limit) = query.page.offset_and_limit();
     db.read_for_search(|conn| {
-        let prepared = prepare(conn, terms)?;
         let (all, version) = event_total_and_index_version(conn)?;
+        let prepared = prepare(conn, &db.search_counts, version, terms)?;
         let count_in = |conn: &mut Conn, range| count_in(conn, &db.search_counts, version, &prepared, range);
-        let (range, complement) = match split(conn, query.window, all)? {
+        let (range, complement) = match split(db, conn, query.window, all, version)? {
             Split::All => (SearchRange::All, None),
             Split::From { position: None, .. } => {
                 return Ok(Page {
@@ -319,9 +285,9 @@ fn search(db: &Database, terms: &SearchTerms, query: &EventQuery) -> Result<Page
                 total,
             });
         }
-        let ids = page_ids(conn, &prepared, range, offset, limit)?;
+        let rows: Vec<EventRow> = page(conn, &prepared, range, offset, limit)?;
         Ok(Page {
-            items: load_in_order(conn, &ids)?,
+            items: rows.into_iter().map(Event::from).collect(),
             total,
         })
     })
@@ -388,6 +354,7 @@ pub(crate) fn feed_of(
         .int(limit)
         .timestamp(from)
         .int(limit)
+        .rows::<EventColumns>()
         .load(conn)?;
     Ok(rows.into_iter().map(Event::from).collect())
 }
@@ -459,11 +426,11 @@ impl EventRepository for SqliteEventRepository {
         }
         let (offset, limit) = query.page.offset_and_limit();
         self.db.read(|conn| {
-            let all = event_total(conn)?;
-            let split = split(conn, query.window, all)?;
-            let (total, ids) = list_page(conn, split, all, offset, limit)?;
+            let (all, version) = event_total_and_index_version(conn)?;
+            let split = split(&self.db, conn, query.window, all, version)?;
+            let (total, rows) = list_page(conn, split, all, offset, limit)?;
             Ok(Page {
-                items: load_in_order(conn, &ids)?,
+                items: rows.into_iter().map(Event::from).collect(),
                 total: total.unsigned_abs(),
             })
         })
@@ -518,7 +485,11 @@ impl EventRepository for SqliteEventRepository {
                 }
             };
             let total = bind(total_sql).get_result::<Total>(conn)?.events;
-            let rows: Vec<EventRow> = bind(page_sql).int(limit).int(offset).load(conn)?;
+            let rows: Vec<EventRow> = bind(page_sql)
+                .int(limit)
+                .int(offset)
+                .rows::<EventColumns>()
+                .load(conn)?;
             Ok(Page {
                 items: rows.into_iter().map(Event::from).collect(),
                 total: total.unsigned_abs(),
@@ -626,6 +597,7 @@ impl EventRepository for SqliteEventRepository {
             .int(sale.event.get())
             .int(sale.quantity())
             .timestamp(stored_time(sale.now))
+            .rows::<EventColumns>()
             .get_result(conn)
             .optional()?;
             match sold {
@@ -917,7 +889,16 @@ pub(crate) mod tests {
         for text in QUERIES {
             let terms = SearchTerms::parse(text).unwrap();
             let expected = matches_by_rule(events, &terms);
-            let prepared = db.read(|conn| Ok(prepare(conn, &terms)?)).unwrap();
+            let prepared = db
+                .read(|conn| {
+                    Ok(prepare(
+                        conn,
+                        &plaza_domain::count_memo::CountMemo::new(1),
+                        0,
+                        &terms,
+                    )?)
+                })
+                .unwrap();
             let counted = db
                 .read(|conn| {
                     Ok(count_in(
@@ -933,11 +914,46 @@ pub(crate) mod tests {
             if let Some(kept) = prepared.counted {
                 assert_eq!(kept, counted, "kept count of {text}");
             }
+            // Through the repository, whose memos outlive each call (the counts it remembers are
+            // of the index version they were read at), in every window.
+            let repository = SqliteEventRepository::new(db.clone());
+            let now = Utc.with_ymd_and_hms(2027, 1, 8, 12, 0, 0).unwrap();
+            for window in [TimeWindow::All, TimeWindow::Upcoming(now), TimeWindow::Past(now)] {
+                let mut want: Vec<i64> = expected
+                    .iter()
+                    .copied()
+                    .filter(|id| {
+                        let event = events.iter().find(|event| event.id.get() == *id).unwrap();
+                        match window {
+                            TimeWindow::All => true,
+                            TimeWindow::Upcoming(now) => event.event_time >= now,
+                            TimeWindow::Past(now) => event.event_time < now,
+                        }
+                    })
+                    .collect();
+                if matches!(window, TimeWindow::Past(_)) {
+                    want.reverse();
+                }
+                let page = repository
+                    .list(&EventQuery {
+                        search: Some(terms.clone()),
+                        window,
+                        page: PageRequest::new(Some(0), Some(100)).unwrap(),
+                    })
+                    .unwrap();
+                assert_eq!(page.total, want.len() as u64, "total of {text} in {window:?}");
+                let got: Vec<i64> = page.items.iter().map(|event| event.id.get()).collect();
+                assert_eq!(
+                    got,
+                    want.into_iter().take(100).collect::<Vec<_>>(),
+                    "{text} in {window:?}"
+                );
+            }
             for (offset, limit) in [(0usize, 10usize), (5, 7), (30, 50), (0, 1_000)] {
                 let want: Vec<i64> = expected.iter().copied().skip(offset).take(limit).collect();
-                let got = db
+                let got: Vec<i64> = db
                     .read(|conn| {
-                        Ok(page_ids(
+                        Ok(page::<EventRow>(
                             conn,
                             &prepared,
                             SearchRange::All,
@@ -945,7 +961,10 @@ pub(crate) mod tests {
                             i64::try_from(limit).unwrap(),
                         )?)
                     })
-                    .unwrap();
+                    .unwrap()
+                    .into_iter()
+                    .map(|row| row.id)
+                    .collect();
                 assert_eq!(got, want, "page {offset}+{limit} of {text}");
             }
         }

@@ -1,6 +1,14 @@
 //! Plaza's storage adapter: the domain's repository ports over one SQLite file, with Diesel and an r2d2
 //! pool. Nothing outside this crate sees a Diesel type or a line of SQL.
 
+/// Every column of `events`, for hand-written statements (here, before the modules, so that each sees it).
+macro_rules! event_columns {
+    () => {
+        "id, name, event_time, description, duration_hours, duration_minutes, tickets_sold, max_tickets, \
+         owner_id, created_at, venue, address, latitude, longitude, online_url, image, image_alt, revision, changed_at"
+    };
+}
+
 mod account_links;
 mod backup;
 mod buckets;

@@ -9,11 +9,14 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::query_dsl::LoadQuery;
+use diesel::sql_types::{BigInt, Nullable, Timestamp};
 
 use crate::buckets::{self, BucketCount};
 use crate::conn::Conn;
-use crate::sql::Sql;
+use crate::schema::events::SqlType as EventColumns;
+use crate::sql::{Rows, Sql};
+use crate::time::StoredTime;
 
 /// The position an event would take with no neighbour near it: its time in sixteenths of a microsecond,
 /// so events at different times leave room for many between them.
@@ -206,16 +209,13 @@ fn spread(conn: &mut Conn, id: i64, time: NaiveDateTime) -> QueryResult<(i64, Ve
     }
 }
 
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-/// The ids of the events at `offset..offset + limit` in list order. A deep page first finds, from the
-/// bucket totals, the bucket its first event is in and how many events come before that bucket, then
-/// skips only the rest.
-pub(crate) fn page_ids(conn: &mut Conn, offset: i64, limit: i64) -> QueryResult<Vec<i64>> {
+/// The events at `offset..offset + limit` in list order, each row as `Row` reads it. A deep page first
+/// finds, from the bucket totals, the bucket its first event is in and how many events come before that
+/// bucket, then skips only the rest; the events are joined in the same statement.
+pub(crate) fn page<Row>(conn: &mut Conn, offset: i64, limit: i64) -> QueryResult<Vec<Row>>
+where
+    Rows<EventColumns>: LoadQuery<'static, Conn, Row>,
+{
     let (from, skip) = if offset < DIRECT_OFFSET {
         (i64::MIN, offset)
     } else {
@@ -226,14 +226,17 @@ pub(crate) fn page_ids(conn: &mut Conn, offset: i64, limit: i64) -> QueryResult<
             None => return Ok(Vec::new()),
         }
     };
-    let ids: Vec<Id> = Sql::new(
-        "SELECT event_id AS id FROM event_order WHERE position >= ? ORDER BY position LIMIT ? OFFSET ?",
-    )
+    Sql::new(concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM event_order AS o CROSS JOIN events ON events.id = o.event_id \
+         WHERE o.position >= ? ORDER BY o.position LIMIT ? OFFSET ?"
+    ))
     .int(from)
     .int(limit)
     .int(skip)
-    .load(conn)?;
-    Ok(ids.into_iter().map(|row| row.id).collect())
+    .rows()
+    .load(conn)
 }
 
 #[derive(QueryableByName)]
@@ -242,23 +245,127 @@ struct Count {
     count: i64,
 }
 
-/// The position of the first event in list order starting at or after `time`; `None` when every event
-/// starts before it.
-pub(crate) fn first_from(conn: &mut Conn, time: NaiveDateTime) -> QueryResult<Option<i64>> {
+/// The first event in list order starting at or after `time`: its position and start; `None` when every
+/// event starts before it.
+fn first_from(conn: &mut Conn, time: NaiveDateTime) -> QueryResult<Option<(i64, NaiveDateTime)>> {
+    #[derive(QueryableByName)]
+    struct First {
+        #[diesel(sql_type = BigInt)]
+        position: i64,
+        #[diesel(sql_type = Timestamp)]
+        event_time: StoredTime,
+    }
     Sql::new(
-        "SELECT o.position AS position \
+        "SELECT o.position AS position, e.event_time AS event_time \
          FROM events AS e INDEXED BY events_by_time CROSS JOIN event_order AS o ON o.event_id = e.id \
          WHERE e.event_time >= ? ORDER BY e.event_time, e.id LIMIT 1",
     )
     .timestamp(time)
-    .get_result::<Position>(conn)
+    .get_result::<First>(conn)
     .optional()
-    .map(|row| row.map(|row| row.position))
+    .map(|row| row.map(|row| (row.position, row.event_time.0)))
+}
+
+/// The latest start of an event before `time`; `None` when no event starts before it.
+fn latest_before(conn: &mut Conn, time: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+    #[derive(QueryableByName)]
+    struct Latest {
+        #[diesel(sql_type = Nullable<Timestamp>)]
+        event_time: Option<StoredTime>,
+    }
+    Sql::new("SELECT max(event_time) AS event_time FROM events WHERE event_time < ?")
+        .timestamp(time)
+        .get_result::<Latest>(conn)
+        .map(|row| row.event_time.map(|time| time.0))
+}
+
+/// Where the list divides at an instant: the position of the first event starting at or after it
+/// (`None`: no event starts that late) and how many events come before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Boundary {
+    pub position: Option<i64>,
+    pub before: i64,
+}
+
+/// The boundary the last reading found, remembered with the index version it was read at
+/// (`event_total.search_version`, which every change of the positions raises in its own transaction) and
+/// the instants it holds for: every `upcoming` and `past` list and search needs it, and between two
+/// changes it moves only when an event's start passes — finding it takes two statements (the first event
+/// from the instant, and the count before it through the bucket totals: 5% of a search's CPU under load,
+/// `perf`).
+#[derive(Debug, Default)]
+pub(crate) struct Boundaries {
+    last: std::sync::Mutex<Option<Remembered>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Remembered {
+    version: i64,
+    /// The boundary is the same for every instant after `after` (the latest start before it; `None`:
+    /// from the beginning of time) up to `until` (its own event's start; `None`: for ever).
+    after: Option<NaiveDateTime>,
+    until: Option<NaiveDateTime>,
+    boundary: Boundary,
+}
+
+impl Remembered {
+    fn holds(&self, version: i64, at: NaiveDateTime) -> bool {
+        self.version == version
+            && self.after.is_none_or(|after| after < at)
+            && self.until.is_none_or(|until| at <= until)
+    }
+}
+
+impl Boundaries {
+    /// The boundary at `at` among the `all` events of index `version`, both read in `conn`'s snapshot.
+    pub(crate) fn at(
+        &self,
+        conn: &mut Conn,
+        version: i64,
+        all: i64,
+        at: NaiveDateTime,
+    ) -> QueryResult<Boundary> {
+        if let Some(remembered) = *self.lock()
+            && remembered.holds(version, at)
+        {
+            return Ok(remembered.boundary);
+        }
+        let (boundary, until) = match first_from(conn, at)? {
+            Some((position, start)) => (
+                Boundary {
+                    position: Some(position),
+                    before: count_before(conn, position)?,
+                },
+                Some(start),
+            ),
+            None => (
+                Boundary {
+                    position: None,
+                    before: all,
+                },
+                None,
+            ),
+        };
+        *self.lock() = Some(Remembered {
+            version,
+            after: latest_before(conn, at)?,
+            until,
+            boundary,
+        });
+        Ok(boundary)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Remembered>> {
+        // A panic while holding the lock leaves a whole `Option` behind: still a valid memo.
+        self.last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// How many events come before `position` in list order: the bucket totals before its bucket, plus the
 /// positions below it within its bucket. Reads the bucket rows and at most one bucket's positions.
-pub(crate) fn count_before(conn: &mut Conn, position: i64) -> QueryResult<i64> {
+fn count_before(conn: &mut Conn, position: i64) -> QueryResult<i64> {
     let bucket = position >> BUCKET_BITS;
     Sql::new(
         "SELECT (SELECT coalesce(sum(events), 0) FROM position_buckets WHERE bucket < ?) \
@@ -319,6 +426,35 @@ mod tests {
     use crate::conn::tests::migrated;
     use diesel::connection::SimpleConnection;
 
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+
+    /// An event's row as a page reads it, column by column.
+    type Listed = (
+        i64,
+        String,
+        StoredTime,
+        String,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        StoredTime,
+        Option<String>,
+        Option<String>,
+        Option<f64>,
+        Option<f64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+        Option<StoredTime>,
+    );
+
     fn ids(conn: &mut Conn, sql: &str) -> Vec<i64> {
         diesel::sql_query(sql)
             .load::<Id>(conn)
@@ -328,28 +464,38 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn crowded_times_spread_positions_and_keep_the_list_order() {
-        let (_dir, mut conn) = migrated();
+    /// A database with one organiser, whose events [`add_event`] stores and places.
+    fn with_organiser() -> (tempfile::TempDir, Conn) {
+        let (dir, mut conn) = migrated();
         conn.batch_execute(
             "INSERT INTO users (username, email, password_hash, password_changed_at, created_at) \
              VALUES ('o', 'o@example.com', 'x', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
         )
         .unwrap();
+        (dir, conn)
+    }
+
+    /// Stores the event `id` starting at `at` (`YYYY-MM-DD HH:MM:SS[.f]`) and places it; answers the
+    /// events the placing moved.
+    fn add_event(conn: &mut Conn, id: i64, at: &str) -> Vec<Moved> {
+        conn.batch_execute(&format!(
+            "INSERT INTO events (id, name, event_time, description, duration_hours, duration_minutes, \
+                                 tickets_sold, max_tickets, owner_id, created_at) \
+             VALUES ({id}, 'e', '{at}', '', 1, 0, 0, 10, 1, '2026-01-01 00:00:00')"
+        ))
+        .unwrap();
+        let time = NaiveDateTime::parse_from_str(at, "%F %T%.f").unwrap();
+        place(conn, id, time).unwrap().1
+    }
+
+    #[test]
+    fn crowded_times_spread_positions_and_keep_the_list_order() {
+        let (_dir, mut conn) = with_organiser();
         let mut spreads = 0;
         // Three times, visited in an order that keeps landing between taken positions.
         for i in 0..400i64 {
             let time = format!("2027-01-0{} 10:00:00", 1 + (i * 7) % 3);
-            conn.batch_execute(&format!(
-                "INSERT INTO events (id, name, event_time, description, duration_hours, duration_minutes, \
-                                     tickets_sold, max_tickets, owner_id, created_at) \
-                 VALUES ({}, 'e', '{time}', '', 1, 0, 0, 10, 1, '2026-01-01 00:00:00')",
-                1000 - i * 2 + (i % 5) * 1000,
-            ))
-            .unwrap();
-            let id = 1000 - i * 2 + (i % 5) * 1000;
-            let time = NaiveDateTime::parse_from_str(&time, "%Y-%m-%d %H:%M:%S").unwrap();
-            let (_, moved) = place(&mut conn, id, time).unwrap();
+            let moved = add_event(&mut conn, 1000 - i * 2 + (i % 5) * 1000, &time);
             spreads += usize::from(!moved.is_empty());
         }
         assert!(
@@ -379,6 +525,15 @@ mod tests {
         sql.push_str(&rows.join(", "));
         conn.batch_execute("PRAGMA foreign_keys = OFF").unwrap();
         conn.batch_execute(&sql).unwrap();
+        // A page reads its events with its positions: each position's event, whose time does not matter
+        // here.
+        conn.batch_execute(
+            "INSERT INTO events (id, name, event_time, description, duration_hours, duration_minutes, \
+                                 tickets_sold, max_tickets, owner_id, created_at) \
+             SELECT event_id, 'e', '2027-01-01 10:00:00', '', 1, 0, 0, 10, 1, '2026-01-01 00:00:00' \
+             FROM event_order",
+        )
+        .unwrap();
         for offset in [0, 5, 999, 1_000, 1_001, 1_777, 2_990, 2_999, 3_000, 5_000] {
             for limit in [1, 10, 100] {
                 let stepped = ids(
@@ -387,11 +542,12 @@ mod tests {
                         "SELECT event_id AS id FROM event_order ORDER BY position LIMIT {limit} OFFSET {offset}"
                     ),
                 );
-                assert_eq!(
-                    page_ids(&mut conn, offset, limit).unwrap(),
-                    stepped,
-                    "{offset}+{limit}"
-                );
+                let paged: Vec<i64> = page::<Listed>(&mut conn, offset, limit)
+                    .unwrap()
+                    .into_iter()
+                    .map(|row| row.0)
+                    .collect();
+                assert_eq!(paged, stepped, "{offset}+{limit}");
             }
         }
     }
@@ -427,6 +583,72 @@ mod tests {
             .unwrap()
             .count;
             assert_eq!(count_before(&mut conn, position).unwrap(), counted, "{position}");
+        }
+    }
+
+    /// The boundary read afresh: the first event from `at` and the count before it by stepping over rows.
+    fn boundary_by_counting(conn: &mut Conn, at: NaiveDateTime) -> Boundary {
+        let position = first_from(conn, at).unwrap().map(|(position, _)| position);
+        let before = diesel::sql_query(format!(
+            "SELECT count(*) AS count FROM events WHERE event_time < '{}'",
+            at.format("%F %T%.f")
+        ))
+        .get_result::<Count>(conn)
+        .unwrap()
+        .count;
+        Boundary { position, before }
+    }
+
+    #[test]
+    fn a_remembered_boundary_is_the_one_read_afresh_at_every_instant_and_version() {
+        let (_dir, mut conn) = with_organiser();
+        let time = |text: &str| NaiveDateTime::parse_from_str(text, "%F %T%.f").unwrap();
+        // Two events at the same start, and starts a millisecond apart.
+        for (id, at) in [
+            (1, "2027-01-01 10:00:00"),
+            (2, "2027-01-01 10:00:00"),
+            (3, "2027-01-01 10:00:00.001"),
+            (4, "2027-01-02 09:30:00"),
+        ] {
+            add_event(&mut conn, id, at);
+        }
+        // Instants before, at, between and after the starts, visited back and forth so that each reading
+        // may answer from the one before it.
+        let instants = [
+            "2026-12-31 00:00:00",
+            "2027-01-01 10:00:00",
+            "2027-01-01 09:59:59.999999",
+            "2027-01-01 10:00:00.000001",
+            "2027-01-01 10:00:00.001",
+            "2027-01-01 10:00:00.0005",
+            "2027-01-02 09:30:00",
+            "2027-01-02 09:30:00.000001",
+            "2028-01-01 00:00:00",
+            "2027-01-01 10:00:00",
+            "2027-01-01 12:00:00",
+        ];
+        let boundaries = Boundaries::default();
+        for (version, event_count) in [(7, 4), (8, 5)] {
+            if version == 8 {
+                // A change inside the instants the last boundary holds for (the last instant's, read
+                // first below): the version moves with it.
+                add_event(&mut conn, 5, "2027-01-01 11:00:00");
+            }
+            for round in 0..2 {
+                for at in instants
+                    .iter()
+                    .rev()
+                    .take(1)
+                    .chain(&instants)
+                    .map(|text| time(text))
+                {
+                    assert_eq!(
+                        boundaries.at(&mut conn, version, event_count, at).unwrap(),
+                        boundary_by_counting(&mut conn, at),
+                        "at {at}, version {version}, round {round}"
+                    );
+                }
+            }
         }
     }
 

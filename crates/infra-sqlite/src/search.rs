@@ -12,13 +12,15 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use diesel::query_dsl::LoadQuery;
 use diesel::sql_types::{BigInt, Text};
 use plaza_domain::count_memo::CountMemo;
 use plaza_domain::search::{SearchTerms, index_tokens};
 
 use crate::conn::Conn;
 use crate::order::{self, Moved};
-use crate::sql::Sql;
+use crate::schema::events::SqlType as EventColumns;
+use crate::sql::{Rows, Sql};
 
 /// The version of the token rule and of the tables built from it; a stored index built with another
 /// version is rebuilt at start-up.
@@ -212,14 +214,23 @@ struct TermCounts {
     whole: i64,
 }
 
-fn term_counts(conn: &mut Conn, token: &str) -> QueryResult<TermCounts> {
-    Sql::new(
+/// The counts of `token`, remembered in `memo` under the index `version` (read in `conn`'s snapshot): every
+/// change of the counts raises the version in its own transaction.
+fn term_counts(conn: &mut Conn, memo: &CountMemo, version: i64, token: &str) -> QueryResult<TermCounts> {
+    let (starting_key, whole_key) = (format!("starting {token}"), format!("whole {token}"));
+    if let (Some(starting), Some(whole)) = (memo.get(&starting_key, version), memo.get(&whole_key, version)) {
+        return Ok(TermCounts { starting, whole });
+    }
+    let counts: TermCounts = Sql::new(
         "SELECT coalesce((SELECT events FROM search_counts WHERE key = ?), 0) AS starting, \
                 coalesce((SELECT events FROM search_counts WHERE key = ?), 0) AS whole",
     )
     .text(token)
     .text(format!("={token}"))
-    .get_result(conn)
+    .get_result(conn)?;
+    memo.put(&starting_key, version, counts.starting);
+    memo.put(&whole_key, version, counts.whole);
+    Ok(counts)
 }
 
 /// The longest prefix with a list of its own in `events_search` (its `prefix` option).
@@ -242,7 +253,14 @@ pub(crate) struct PreparedSearch {
 ///   a prefix before it reads any row, which for a long common word (`festival`) costs every match.
 ///
 /// Each term is quoted in the query, so no character of a search is FTS5 syntax.
-pub(crate) fn prepare(conn: &mut Conn, terms: &SearchTerms) -> QueryResult<PreparedSearch> {
+///
+/// The counts are remembered in `memo` under the index `version`, read in `conn`'s snapshot.
+pub(crate) fn prepare(
+    conn: &mut Conn,
+    memo: &CountMemo,
+    version: i64,
+    terms: &SearchTerms,
+) -> QueryResult<PreparedSearch> {
     let single = terms.terms().len() == 1;
     let mut total = None;
     let mut parts = Vec::with_capacity(terms.terms().len());
@@ -251,7 +269,7 @@ pub(crate) fn prepare(conn: &mut Conn, terms: &SearchTerms) -> QueryResult<Prepa
         let counted = length <= MAX_COUNTED_PREFIX;
         let looked_up = counted && (single || (term.prefix && length > INDEXED_PREFIX));
         let counts = if looked_up {
-            Some(term_counts(conn, &term.token)?)
+            Some(term_counts(conn, memo, version, &term.token)?)
         } else {
             None
         };
@@ -292,18 +310,21 @@ pub(crate) enum SearchRange {
     BelowBackwards(i64),
 }
 
-/// A page of matches: the subquery reads the index in position order (FTS5 applies the rowid bounds while
-/// it reads) and stops after the page; the join turns positions into event ids.
+/// A page of matches and their events: the subquery reads the index in position order (FTS5 applies the
+/// rowid bounds while it reads) and stops after the page; the joins turn positions into event ids, and
+/// those into the events, in the same statement.
 macro_rules! page_sql {
     ($bounds:literal, $direction:literal) => {
         concat!(
-            "SELECT o.event_id AS id FROM \
-             (SELECT rowid AS position FROM events_search WHERE events_search MATCH ?",
+            "SELECT ",
+            event_columns!(),
+            " FROM (SELECT rowid AS position FROM events_search WHERE events_search MATCH ?",
             $bounds,
             " ORDER BY rowid",
             $direction,
             " LIMIT ? OFFSET ?) \
-             AS page CROSS JOIN event_order AS o ON o.position = page.position ORDER BY page.position",
+             AS page CROSS JOIN event_order AS o ON o.position = page.position \
+             CROSS JOIN events ON events.id = o.event_id ORDER BY page.position",
             $direction
         )
     };
@@ -365,28 +386,23 @@ pub(crate) fn count_in(
     })
 }
 
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-/// The ids of one page of matches in `range`, in its order.
-pub(crate) fn page_ids(
+/// One page of matches in `range`, in its order, each row an event as `Row` reads it.
+pub(crate) fn page<Row>(
     conn: &mut Conn,
     search: &PreparedSearch,
     range: SearchRange,
     offset: i64,
     limit: i64,
-) -> QueryResult<Vec<i64>> {
-    Ok(range
+) -> QueryResult<Vec<Row>>
+where
+    Rows<EventColumns>: LoadQuery<'static, Conn, Row>,
+{
+    range
         .bind(Sql::new(range.page_sql()).text(&search.expression))
         .int(limit)
         .int(offset)
-        .load::<Id>(conn)?
-        .into_iter()
-        .map(|row| row.id)
-        .collect())
+        .rows()
+        .load(conn)
 }
 
 #[derive(QueryableByName)]
