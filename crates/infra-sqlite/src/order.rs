@@ -209,6 +209,17 @@ fn spread(conn: &mut Conn, id: i64, time: NaiveDateTime) -> QueryResult<(i64, Ve
     }
 }
 
+/// The events from the position bound, after skipping some, at most a limit. The positions are skipped
+/// in their own index first: rows skipped by a statement that joins the events would each read their
+/// event (a page at skip=50,000 ran at a twelfth of its speed).
+pub(crate) const PAGE_SQL: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM (SELECT position, event_id FROM event_order WHERE position >= ? \
+            ORDER BY position LIMIT ? OFFSET ?) AS page \
+     CROSS JOIN events ON events.id = page.event_id ORDER BY page.position"
+);
+
 /// The events at `offset..offset + limit` in list order, each row as `Row` reads it. A deep page first
 /// finds, from the bucket totals, the bucket its first event is in and how many events come before that
 /// bucket, then skips only the rest; the events are joined in the same statement.
@@ -226,12 +237,7 @@ where
             None => return Ok(Vec::new()),
         }
     };
-    Sql::new(concat!(
-        "SELECT ",
-        event_columns!(),
-        " FROM event_order AS o CROSS JOIN events ON events.id = o.event_id \
-         WHERE o.position >= ? ORDER BY o.position LIMIT ? OFFSET ?"
-    ))
+    Sql::new(PAGE_SQL)
     .int(from)
     .int(limit)
     .int(skip)
