@@ -238,11 +238,11 @@ where
         }
     };
     Sql::new(PAGE_SQL)
-    .int(from)
-    .int(limit)
-    .int(skip)
-    .rows()
-    .load(conn)
+        .int(from)
+        .int(limit)
+        .int(skip)
+        .rows()
+        .load(conn)
 }
 
 #[derive(QueryableByName)]
