@@ -93,8 +93,10 @@ fn raw_connection(path: &std::path::Path) -> SqliteConnection {
     let mut conn = SqliteConnection::establish(path.to_str().expect("a UTF-8 temporary path"))
         .expect("the database opens");
     conn.batch_execute(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA busy_timeout = 5000;",
+        // The busy timeout first: switching to WAL waits for the lock too (the store opened just before
+        // may still be letting go of the file).
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA foreign_keys = ON;",
     )
     .expect("the pragmas are set");
     conn
