@@ -813,8 +813,20 @@ pub(crate) mod tests {
                     .collect::<Vec<_>>()
                     .join(" ");
                 let day = u32::try_from(1 + next(20)).unwrap();
-                repo.create(new_event(owner, &name, &description, day, 10))
-                    .unwrap()
+                let mut event = new_event(owner, &name, &description, day, 10);
+                if next(3) == 0 {
+                    // Every column of a page's rows read back in its place (a venue and an address are
+                    // both text, the coordinates both numbers).
+                    event.place = plaza_domain::place::Place {
+                        venue: Some(plaza_domain::place::Venue::parse("Hall").unwrap()),
+                        address: Some(plaza_domain::place::Address::parse("1 Street").unwrap()),
+                        coordinates: Some(plaza_domain::place::Coordinates::new(48.2, 16.3).unwrap()),
+                        online_url: Some(
+                            plaza_domain::place::OnlineUrl::parse("https://example.org/").unwrap(),
+                        ),
+                    };
+                }
+                repo.create(event).unwrap()
             })
             .collect()
     }
@@ -886,6 +898,45 @@ pub(crate) mod tests {
             })
             .unwrap();
         assert_eq!(by_position, in_list_order, "positions sort like the list");
+        // The plain list through the repository, whose remembered boundary outlives each call, in every
+        // window, its events whole (read by position) as they were written.
+        let repository = SqliteEventRepository::new(db.clone());
+        let now = Utc.with_ymd_and_hms(2027, 1, 8, 12, 0, 0).unwrap();
+        for window in [TimeWindow::All, TimeWindow::Upcoming(now), TimeWindow::Past(now)] {
+            let mut listed: Vec<&Event> = in_list_order
+                .iter()
+                .map(|id| events.iter().find(|event| event.id.get() == *id).unwrap())
+                .filter(|event| match window {
+                    TimeWindow::All => true,
+                    TimeWindow::Upcoming(now) => event.event_time >= now,
+                    TimeWindow::Past(now) => event.event_time < now,
+                })
+                .collect();
+            if matches!(window, TimeWindow::Past(_)) {
+                listed.reverse();
+            }
+            for (skip, limit) in [(0usize, 20usize), (7, 5), (listed.len().saturating_sub(3), 10)] {
+                let page = repository
+                    .list(&EventQuery {
+                        search: None,
+                        window,
+                        page: PageRequest::new(
+                            Some(i64::try_from(skip).unwrap()),
+                            Some(i64::try_from(limit).unwrap()),
+                        )
+                        .unwrap(),
+                    })
+                    .unwrap();
+                assert_eq!(page.total, listed.len() as u64, "{window:?}");
+                let want: Vec<Event> = listed
+                    .iter()
+                    .skip(skip)
+                    .take(limit)
+                    .map(|event| (*event).clone())
+                    .collect();
+                assert_eq!(page.items, want, "{window:?} {skip}+{limit}");
+            }
+        }
         for text in QUERIES {
             let terms = SearchTerms::parse(text).unwrap();
             let expected = matches_by_rule(events, &terms);

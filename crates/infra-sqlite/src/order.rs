@@ -294,11 +294,12 @@ pub(crate) struct Boundary {
 }
 
 /// The boundary the last reading found, remembered with the index version it was read at
-/// (`event_total.search_version`, which every change of the positions raises in its own transaction) and
-/// the instants it holds for: every `upcoming` and `past` list and search needs it, and between two
-/// changes it moves only when an event's start passes — finding it takes two statements (the first event
-/// from the instant, and the count before it through the bucket totals: 5% of a search's CPU under load,
-/// `perf`).
+/// (`event_total.search_version`, which every change of the positions or of the number of events raises
+/// in its own transaction) and the instants it holds for: every `upcoming` and `past` page of the event
+/// list and every such search needs it, and between two changes it moves only when an event's start
+/// passes. Finding it took two statements (the first event from the instant, and the count before it
+/// through the bucket totals: 5% of a search's CPU under load, `perf`); remembering it takes a third, the
+/// latest start before the instant.
 #[derive(Debug, Default)]
 pub(crate) struct Boundaries {
     last: std::sync::Mutex<Option<Remembered>>,
@@ -592,12 +593,20 @@ mod tests {
         }
     }
 
-    /// The boundary read afresh: the first event from `at` and the count before it by stepping over rows.
+    /// The boundary read afresh and plainly: the position of the first event from `at` in list order, and
+    /// the events before it counted row by row.
     fn boundary_by_counting(conn: &mut Conn, at: NaiveDateTime) -> Boundary {
-        let position = first_from(conn, at).unwrap().map(|(position, _)| position);
+        let at = at.format("%F %T%.f");
+        let position = diesel::sql_query(format!(
+            "SELECT o.position AS position FROM events AS e JOIN event_order AS o ON o.event_id = e.id \
+             WHERE e.event_time >= '{at}' ORDER BY e.event_time, e.id LIMIT 1"
+        ))
+        .get_result::<Position>(conn)
+        .optional()
+        .unwrap()
+        .map(|row| row.position);
         let before = diesel::sql_query(format!(
-            "SELECT count(*) AS count FROM events WHERE event_time < '{}'",
-            at.format("%F %T%.f")
+            "SELECT count(*) AS count FROM events WHERE event_time < '{at}'"
         ))
         .get_result::<Count>(conn)
         .unwrap()
@@ -631,6 +640,9 @@ mod tests {
             "2027-01-02 09:30:00.000001",
             "2028-01-01 00:00:00",
             "2027-01-01 10:00:00",
+            "2027-01-01 12:00:00",
+            // Exactly the latest start before the boundary just remembered: a boundary of its own.
+            "2027-01-01 10:00:00.001",
             "2027-01-01 12:00:00",
         ];
         let boundaries = Boundaries::default();

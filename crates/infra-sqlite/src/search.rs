@@ -188,10 +188,12 @@ pub(crate) fn reindex_event(conn: &mut Conn, id: i64, old: Indexed<'_>, new: Ind
     adjust_counts(conn, new_keys.difference(&old_keys), 1)
 }
 
-/// Removes an event from the index, before the event itself is deleted.
+/// Removes an event from the index, before the event itself is deleted. The version rises even for an
+/// event without a position (none should be): the number of events changes, and what is remembered under
+/// the version counts them.
 pub(crate) fn unindex_event(conn: &mut Conn, id: i64, old: Indexed<'_>) -> QueryResult<()> {
+    index_changed(conn)?;
     if let Some(position) = order::remove(conn, id)? {
-        index_changed(conn)?;
         delete_tokens(conn, position)?;
         adjust_counts(conn, &count_keys(&token_text(old.name, old.description)), -1)?;
     }
