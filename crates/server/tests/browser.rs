@@ -83,10 +83,12 @@ fn main() -> ExitCode {
     } else {
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
     };
+    let failures = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("failures");
     let base = server.base.clone();
     println!(
-        "\nbrowser journeys against {base} (screenshots in {})",
-        screenshots.display()
+        "\nbrowser journeys against {base} (screenshots in {}, a failed journey's pages in {})",
+        screenshots.display(),
+        failures.display()
     );
     let run = Command::new("node")
         .arg(tests.join("journeys.mjs"))
@@ -94,6 +96,8 @@ fn main() -> ExitCode {
         .arg(&base)
         .arg("--screenshots")
         .arg(&screenshots)
+        .arg("--failure-screenshots")
+        .arg(&failures)
         // For the journey that makes an admin from the command line, as an operator would.
         .arg("--plaza-bin")
         .arg(env!("CARGO_BIN_EXE_plaza"))

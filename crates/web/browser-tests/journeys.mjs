@@ -2565,6 +2565,22 @@ async function main() {
       reason = error instanceof JourneyError ? error.message : (error?.stack ?? String(error)).split('\n').slice(0, 3).join(' ');
       if (state.problems.length) reason += ` | also: ${state.problems.join(' | ')}`;
     }
+    if (reason) {
+      // What each page showed when the journey failed: its alerts and status lines, in the log itself (the
+      // screenshots stay on the machine that ran it).
+      const shown = [];
+      for (const context of state.contexts) {
+        for (const page of context.pages()) {
+          const texts = await page
+            .evaluate(() => [...document.querySelectorAll('[role="alert"], [role="status"]')]
+              .filter((element) => !element.hidden && element.offsetParent !== null && element.textContent.trim())
+              .map((element) => element.textContent.trim().slice(0, 200)))
+            .catch(() => []);
+          shown.push(`${page.url().replace(BASE, '')} [${texts.join(' / ')}]`);
+        }
+      }
+      if (shown.length) reason += ` | the pages showed: ${shown.join('; ')}`;
+    }
     if (reason && options.failures) {
       await mkdir(options.failures, { recursive: true });
       const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
