@@ -880,6 +880,21 @@ pub(crate) mod tests {
         "nothing",
     ];
 
+    /// The events of `window` among `in_list_order`, in the window's order (the past latest first).
+    fn listed_in<'a>(window: TimeWindow, in_list_order: impl Iterator<Item = &'a Event>) -> Vec<&'a Event> {
+        let mut listed: Vec<&Event> = in_list_order
+            .filter(|event| match window {
+                TimeWindow::All => true,
+                TimeWindow::Upcoming(now) => event.event_time >= now,
+                TimeWindow::Past(now) => event.event_time < now,
+            })
+            .collect();
+        if matches!(window, TimeWindow::Past(_)) {
+            listed.reverse();
+        }
+        listed
+    }
+
     fn assert_search_agrees_with_the_rule(db: &Database, events: &[Event]) {
         let in_list_order = {
             let mut sorted: Vec<&Event> = events.iter().collect();
@@ -902,19 +917,10 @@ pub(crate) mod tests {
         // window, its events whole (read by position) as they were written.
         let repository = SqliteEventRepository::new(db.clone());
         let now = Utc.with_ymd_and_hms(2027, 1, 8, 12, 0, 0).unwrap();
-        for window in [TimeWindow::All, TimeWindow::Upcoming(now), TimeWindow::Past(now)] {
-            let mut listed: Vec<&Event> = in_list_order
-                .iter()
-                .map(|id| events.iter().find(|event| event.id.get() == *id).unwrap())
-                .filter(|event| match window {
-                    TimeWindow::All => true,
-                    TimeWindow::Upcoming(now) => event.event_time >= now,
-                    TimeWindow::Past(now) => event.event_time < now,
-                })
-                .collect();
-            if matches!(window, TimeWindow::Past(_)) {
-                listed.reverse();
-            }
+        let windows = [TimeWindow::All, TimeWindow::Upcoming(now), TimeWindow::Past(now)];
+        let by_id = |id: &i64| events.iter().find(|event| event.id.get() == *id).unwrap();
+        for window in windows {
+            let listed = listed_in(window, in_list_order.iter().map(by_id));
             for (skip, limit) in [(0usize, 20usize), (7, 5), (listed.len().saturating_sub(3), 10)] {
                 let page = repository
                     .list(&EventQuery {
@@ -967,24 +973,11 @@ pub(crate) mod tests {
             }
             // Through the repository, whose memos outlive each call (the counts it remembers are
             // of the index version they were read at), in every window.
-            let repository = SqliteEventRepository::new(db.clone());
-            let now = Utc.with_ymd_and_hms(2027, 1, 8, 12, 0, 0).unwrap();
-            for window in [TimeWindow::All, TimeWindow::Upcoming(now), TimeWindow::Past(now)] {
-                let mut want: Vec<i64> = expected
+            for window in windows {
+                let want: Vec<i64> = listed_in(window, expected.iter().map(by_id))
                     .iter()
-                    .copied()
-                    .filter(|id| {
-                        let event = events.iter().find(|event| event.id.get() == *id).unwrap();
-                        match window {
-                            TimeWindow::All => true,
-                            TimeWindow::Upcoming(now) => event.event_time >= now,
-                            TimeWindow::Past(now) => event.event_time < now,
-                        }
-                    })
+                    .map(|event| event.id.get())
                     .collect();
-                if matches!(window, TimeWindow::Past(_)) {
-                    want.reverse();
-                }
                 let page = repository
                     .list(&EventQuery {
                         search: Some(terms.clone()),
