@@ -161,7 +161,8 @@ impl std::fmt::Debug for Database {
 ///   call on a connection protects nothing;
 /// - no memory statistics: keeping them takes a process-wide mutex on every allocation, contended by
 ///   every connection at once;
-/// - every connection it opens gets stable query plans ([`stable_query_plans`]).
+/// - every connection it opens gets stable query plans ([`stable_query_plans`]);
+/// - savepoint journals stay in memory up to a bound ([`crate::journal`]).
 pub(crate) fn configure_sqlite_once() {
     static CONFIGURED: std::sync::Once = std::sync::Once::new();
     CONFIGURED.call_once(|| {
@@ -178,6 +179,13 @@ pub(crate) fn configure_sqlite_once() {
         };
         if codes.iter().any(|code| *code != libsqlite3_sys::SQLITE_OK) {
             tracing::warn!(?codes, "SQLite was initialised before Plaza could configure it");
+        }
+        let installed = crate::journal::install();
+        if installed != libsqlite3_sys::SQLITE_OK {
+            tracing::warn!(
+                code = installed,
+                "SQLite refused the VFS that keeps savepoint journals in memory"
+            );
         }
         #[allow(unsafe_code)]
         // SAFETY: `stable_query_plans` has the signature SQLite calls an automatic extension with, and
@@ -521,6 +529,10 @@ fn warn_if_shared(path: &Path) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "db_journal_tests.rs"]
+mod journal_tests;
 
 #[cfg(test)]
 pub(crate) mod tests {

@@ -23,6 +23,7 @@ mod events;
 mod export;
 mod fresh_id;
 mod issue;
+mod journal;
 mod mail;
 pub mod metrics;
 mod modlog;
