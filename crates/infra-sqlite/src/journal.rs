@@ -19,7 +19,8 @@
 //! the bound holds for them too).
 //!
 //! SQLite reads, writes and closes a sub-journal, nothing else (`xTruncate` only on its own in-memory
-//! journals): the other methods are here because the table must have them.
+//! journals): the table of methods has what SQLite's own in-memory journal has (`MemJournalMethods`), no
+//! locks, no file controls.
 //!
 //! Tested through SQLite itself, on databases opened as the adapter opens them (`db_journal_tests.rs`).
 #![allow(
@@ -174,12 +175,12 @@ static METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
     xTruncate: Some(truncate),
     xSync: Some(sync),
     xFileSize: Some(file_size),
-    xLock: Some(lock),
-    xUnlock: Some(lock),
-    xCheckReservedLock: Some(check_reserved_lock),
-    xFileControl: Some(file_control),
-    xSectorSize: Some(sector_size),
-    xDeviceCharacteristics: Some(device_characteristics),
+    xLock: None,
+    xUnlock: None,
+    xCheckReservedLock: None,
+    xFileControl: None,
+    xSectorSize: None,
+    xDeviceCharacteristics: None,
     xShmMap: None,
     xShmLock: None,
     xShmBarrier: None,
@@ -198,13 +199,15 @@ unsafe fn journal<'a>(file: *mut ffi::sqlite3_file) -> &'a mut Journal {
     unsafe { &mut *(*file.cast::<JournalFile>()).journal }
 }
 
-/// The methods of the file a journal moved to.
+/// The file a journal moved to, and its methods; `None` while the journal is in memory.
 ///
 /// # Safety
-/// `file` is open in SQLite's own VFS.
-unsafe fn methods<'a>(file: NonNull<ffi::sqlite3_file>) -> &'a ffi::sqlite3_io_methods {
+/// The moved-to file is open in SQLite's own VFS (it stays open until the journal closes).
+unsafe fn moved<'a>(journal: &Journal) -> Option<(*mut ffi::sqlite3_file, &'a ffi::sqlite3_io_methods)> {
     // SAFETY: an open file's methods stay valid until it is closed.
-    unsafe { &*(*file.as_ptr()).pMethods }
+    journal
+        .file
+        .map(|file| (file.as_ptr(), unsafe { &*(*file.as_ptr()).pMethods }))
 }
 
 unsafe extern "C" fn close(file: *mut ffi::sqlite3_file) -> c_int {
@@ -298,7 +301,7 @@ fn move_to_file(journal: &mut Journal) -> c_int {
             close_moved(file);
             return opened;
         }
-        let Some(write) = methods(file).xWrite else {
+        let Some(write) = (*(*file.as_ptr()).pMethods).xWrite else {
             close_moved(file);
             return ffi::SQLITE_IOERR_WRITE;
         };
@@ -327,11 +330,10 @@ unsafe extern "C" fn read(
     // SAFETY: SQLite's contract for xRead: a file we opened, and `amount` writable bytes at `buffer`.
     unsafe {
         let journal = journal(file);
-        if let Some(moved) = journal.file {
-            return match methods(moved).xRead {
-                Some(read) => read(moved.as_ptr(), buffer, amount, offset),
-                None => ffi::SQLITE_IOERR_READ,
-            };
+        if let Some((real, methods)) = moved(journal) {
+            return methods
+                .xRead
+                .map_or(ffi::SQLITE_IOERR_READ, |read| read(real, buffer, amount, offset));
         }
         let (Ok(amount), Ok(offset)) = (usize::try_from(amount), usize::try_from(offset)) else {
             return ffi::SQLITE_IOERR_READ;
@@ -380,33 +382,30 @@ unsafe extern "C" fn write(
                 bytes.extend_from_slice(&data[overlap..]);
                 return ffi::SQLITE_OK;
             }
-            let moved = move_to_file(journal);
-            if moved != ffi::SQLITE_OK {
-                return moved;
+            let moved_now = move_to_file(journal);
+            if moved_now != ffi::SQLITE_OK {
+                return moved_now;
             }
         }
-        match journal.file {
-            Some(moved) => match methods(moved).xWrite {
-                Some(write) => write(moved.as_ptr(), buffer, amount, offset),
-                None => ffi::SQLITE_IOERR_WRITE,
-            },
-            None => ffi::SQLITE_IOERR_WRITE,
-        }
+        moved(journal).map_or(ffi::SQLITE_IOERR_WRITE, |(real, methods)| {
+            methods.xWrite.map_or(ffi::SQLITE_IOERR_WRITE, |write| {
+                write(real, buffer, amount, offset)
+            })
+        })
     }
 }
 
+/// Never called on a sub-journal (above); shrinks only.
 unsafe extern "C" fn truncate(file: *mut ffi::sqlite3_file, size: i64) -> c_int {
     // SAFETY: a file we opened.
     unsafe {
         let journal = journal(file);
-        if let Some(moved) = journal.file {
-            return match methods(moved).xTruncate {
-                Some(truncate) => truncate(moved.as_ptr(), size),
-                None => ffi::SQLITE_IOERR_TRUNCATE,
-            };
+        if let Some((real, methods)) = moved(journal) {
+            return methods
+                .xTruncate
+                .map_or(ffi::SQLITE_IOERR_TRUNCATE, |truncate| truncate(real, size));
         }
         match usize::try_from(size) {
-            // Never called on a sub-journal (above); shrinks only.
             Ok(size) => {
                 journal.bytes.truncate(size);
                 ffi::SQLITE_OK
@@ -419,13 +418,9 @@ unsafe extern "C" fn truncate(file: *mut ffi::sqlite3_file, size: i64) -> c_int 
 unsafe extern "C" fn sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
     // SAFETY: a file we opened.
     unsafe {
-        match journal(file).file {
-            Some(moved) => match methods(moved).xSync {
-                Some(sync) => sync(moved.as_ptr(), flags),
-                None => ffi::SQLITE_OK,
-            },
-            None => ffi::SQLITE_OK,
-        }
+        moved(journal(file)).map_or(ffi::SQLITE_OK, |(real, methods)| {
+            methods.xSync.map_or(ffi::SQLITE_OK, |sync| sync(real, flags))
+        })
     }
 }
 
@@ -433,63 +428,12 @@ unsafe extern "C" fn file_size(file: *mut ffi::sqlite3_file, size: *mut i64) -> 
     // SAFETY: a file we opened; `size` points to an i64.
     unsafe {
         let journal = journal(file);
-        match journal.file {
-            Some(moved) => match methods(moved).xFileSize {
-                Some(file_size) => file_size(moved.as_ptr(), size),
-                None => ffi::SQLITE_IOERR_FSTAT,
-            },
-            None => {
-                *size = i64::try_from(journal.bytes.len()).unwrap_or(i64::MAX);
-                ffi::SQLITE_OK
-            }
+        if let Some((real, methods)) = moved(journal) {
+            return methods
+                .xFileSize
+                .map_or(ffi::SQLITE_IOERR_FSTAT, |file_size| file_size(real, size));
         }
+        *size = i64::try_from(journal.bytes.len()).unwrap_or(i64::MAX);
     }
-}
-
-/// A sub-journal belongs to one connection's transaction: nothing to lock (SQLite never asks).
-unsafe extern "C" fn lock(_file: *mut ffi::sqlite3_file, _level: c_int) -> c_int {
     ffi::SQLITE_OK
-}
-
-unsafe extern "C" fn check_reserved_lock(_file: *mut ffi::sqlite3_file, reserved: *mut c_int) -> c_int {
-    // SAFETY: `reserved` points to an int.
-    unsafe { *reserved = 0 };
-    ffi::SQLITE_OK
-}
-
-unsafe extern "C" fn file_control(file: *mut ffi::sqlite3_file, op: c_int, argument: *mut c_void) -> c_int {
-    // SAFETY: a file we opened; the argument is the caller's, for the file that serves the journal.
-    unsafe {
-        match journal(file).file {
-            Some(moved) => match methods(moved).xFileControl {
-                Some(control) => control(moved.as_ptr(), op, argument),
-                None => ffi::SQLITE_NOTFOUND,
-            },
-            None => ffi::SQLITE_NOTFOUND,
-        }
-    }
-}
-
-unsafe extern "C" fn sector_size(file: *mut ffi::sqlite3_file) -> c_int {
-    // SAFETY: a file we opened.
-    unsafe {
-        match journal(file).file {
-            Some(moved) => methods(moved)
-                .xSectorSize
-                .map_or(4096, |size| size(moved.as_ptr())),
-            None => 4096,
-        }
-    }
-}
-
-unsafe extern "C" fn device_characteristics(file: *mut ffi::sqlite3_file) -> c_int {
-    // SAFETY: a file we opened.
-    unsafe {
-        match journal(file).file {
-            Some(moved) => methods(moved)
-                .xDeviceCharacteristics
-                .map_or(0, |characteristics| characteristics(moved.as_ptr())),
-            None => 0,
-        }
-    }
 }
