@@ -169,6 +169,12 @@ impl EventService {
             capacity,
             place,
         } = draft;
+        ends_in_time(
+            event_time,
+            duration_hours.get(),
+            duration_minutes.get(),
+            "event_time",
+        )?;
         Ok(self.events.create(NewEvent {
             name,
             event_time,
@@ -225,7 +231,32 @@ impl EventService {
     /// same transaction, a new start is told to every holder of an active ticket, and a raised
     /// `max_tickets` fills the waitlist.
     pub fn update(&self, actor: &User, id: EventId, changes: EventChanges) -> Result<Event, AppError> {
-        self.owned_by(actor, id)?;
+        let current = self.owned_by(actor, id)?;
+        if changes.event_time.is_some()
+            || changes.duration_hours.is_some()
+            || changes.duration_minutes.is_some()
+        {
+            let hours = changes
+                .duration_hours
+                .map_or(current.duration_hours, DurationHours::get);
+            let minutes = changes
+                .duration_minutes
+                .map_or(current.duration_minutes, DurationMinutes::get);
+            // The field the client sent is the one to blame.
+            let field = if changes.event_time.is_some() {
+                "event_time"
+            } else if changes.duration_hours.is_some() {
+                "duration_hours"
+            } else {
+                "duration_minutes"
+            };
+            ends_in_time(
+                changes.event_time.unwrap_or(current.event_time),
+                hours,
+                minutes,
+                field,
+            )?;
+        }
         let updated = self
             .events
             .update(id, changes, crate::stored_now(), TicketNotices::boxed())
@@ -343,6 +374,13 @@ impl EventService {
         }
         Ok(event)
     }
+}
+
+/// An event starting at `start` for `hours` and `minutes` must end within the years it may start in; when
+/// it would not, `field` is named as the invalid one.
+fn ends_in_time(start: DateTime<Utc>, hours: i64, minutes: i64, field: &str) -> Result<(), AppError> {
+    plaza_domain::event::ends_in_time(start, hours, minutes)
+        .map_err(|invalid| AppError::Validation(ValidationErrors::single(field, invalid.0)))
 }
 
 #[cfg(test)]
@@ -672,6 +710,46 @@ pub(crate) mod tests {
         let service = service(events);
         let created = service.create(&user(2, "bob"), draft()).unwrap();
         assert_eq!(created.owner_id, UserId::from_stored(2));
+    }
+
+    #[test]
+    fn an_event_must_end_by_the_end_of_year_9999() {
+        use chrono::TimeZone;
+        let mut events = MockEventRepository::new();
+        events.expect_create().never();
+        events.expect_find().returning(|id| {
+            let mut found = event(id.get(), 2);
+            found.event_time = Utc.with_ymd_and_hms(9999, 12, 31, 20, 0, 0).unwrap();
+            Ok(Some(found))
+        });
+        events.expect_update().never();
+        let service = service(events);
+        let late = EventDraft {
+            event_time: Utc.with_ymd_and_hms(9999, 12, 31, 23, 0, 0).unwrap(),
+            ..draft()
+        };
+        let field_of = |result: Result<Event, AppError>| match result {
+            Err(AppError::Validation(errors)) => errors.0[0].field.clone(),
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        assert_eq!(field_of(service.create(&user(2, "bob"), late)), "event_time");
+        // The stored event starts at 20:00 on the last day and lasts 2 hours: 4 more hours pass midnight.
+        let longer = EventChanges {
+            duration_hours: Some(DurationHours::parse(4).unwrap()),
+            ..EventChanges::default()
+        };
+        assert_eq!(
+            field_of(service.update(&user(2, "bob"), EventId::from_stored(3), longer)),
+            "duration_hours"
+        );
+        let later = EventChanges {
+            event_time: Some(Utc.with_ymd_and_hms(9999, 12, 31, 23, 0, 0).unwrap()),
+            ..EventChanges::default()
+        };
+        assert_eq!(
+            field_of(service.update(&user(2, "bob"), EventId::from_stored(3), later)),
+            "event_time"
+        );
     }
 
     #[test]

@@ -152,14 +152,41 @@ impl Capacity {
 }
 
 /// When an event starts, as every store keeps it: to the microsecond (finer digits are dropped, as
-/// PostgreSQL's timestamps would), and never a leap second (`23:59:60`), which one store would keep and
-/// another turn into the next day.
+/// PostgreSQL's timestamps would), never a leap second (`23:59:60`), which one store would keep and
+/// another turn into the next day, and in a year of four digits once in UTC (an offset can carry
+/// `9999-12-31T23:59:59-05:00` into year 10000, which neither RFC 3339 nor iCalendar can write, and which
+/// a store keeping times as text would sort before year 0000).
 pub fn event_time(time: DateTime<Utc>) -> Result<DateTime<Utc>, Invalid> {
-    use chrono::{SubsecRound, Timelike};
+    use chrono::{Datelike, SubsecRound, Timelike};
     if time.nanosecond() >= 1_000_000_000 {
         return Err(Invalid::new("must not be a leap second (23:59:60)"));
     }
+    if !(0..=LAST_YEAR).contains(&time.year()) {
+        return Err(Invalid::new(format!(
+            "must fall within the years 0000 to {LAST_YEAR} in UTC"
+        )));
+    }
     Ok(time.trunc_subsecs(6))
+}
+
+/// The last year an event may start or end in.
+const LAST_YEAR: i32 = 9999;
+
+/// Whether an event starting at `start` (as [`event_time()`] accepts it) and lasting `hours` and
+/// `minutes` (as [`DurationHours`] and [`DurationMinutes`] accept them, or as a stored event holds them)
+/// also ends by the end of year 9999: its calendar entry writes the end as well as the start.
+pub fn ends_in_time(start: DateTime<Utc>, hours: i64, minutes: i64) -> Result<(), Invalid> {
+    use chrono::{Datelike, TimeDelta};
+    let end = TimeDelta::try_hours(hours)
+        .zip(TimeDelta::try_minutes(minutes))
+        .and_then(|(hours, minutes)| hours.checked_add(&minutes))
+        .and_then(|length| start.checked_add_signed(length));
+    match end {
+        Some(end) if end.year() <= LAST_YEAR => Ok(()),
+        _ => Err(Invalid::new(format!(
+            "must leave the event (start and duration) ending by the end of year {LAST_YEAR} in UTC"
+        ))),
+    }
 }
 
 /// A stored event.
@@ -441,6 +468,28 @@ mod tests {
             .unwrap()
             .and_utc();
         assert!(event_time(leap).is_err());
+    }
+
+    #[test]
+    fn event_times_stay_in_four_digit_years_in_utc() {
+        let read = |raw: &str| event_time(chrono::DateTime::parse_from_rfc3339(raw).unwrap().to_utc());
+        assert!(read("9999-12-31T23:59:59Z").is_ok());
+        assert!(read("0000-01-01T00:00:00Z").is_ok());
+        // An offset carries these past the ends once they are in UTC.
+        assert!(read("9999-12-31T23:59:59-05:00").is_err());
+        assert!(read("0000-01-01T00:00:00+05:00").is_err());
+    }
+
+    #[test]
+    fn an_event_ends_by_the_end_of_year_9999() {
+        let start = Utc.with_ymd_and_hms(9999, 12, 31, 22, 0, 0).unwrap();
+        assert!(ends_in_time(start, 1, 59).is_ok());
+        assert!(ends_in_time(start, 2, 0).is_err());
+        assert!(ends_in_time(start, DurationHours::MAX, DurationMinutes::MAX).is_err());
+        assert!(ends_in_time(start, i64::MAX, i64::MAX).is_err(), "no overflow");
+        let early = Utc.with_ymd_and_hms(9998, 12, 31, 0, 0, 0).unwrap();
+        assert!(ends_in_time(early, 8_760, 0).is_ok());
+        assert!(ends_in_time(early, 8_784, 0).is_err());
     }
 
     #[test]

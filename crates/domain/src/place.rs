@@ -35,13 +35,27 @@ impl Eq for Coordinates {}
 impl Coordinates {
     /// The errors name the field at fault: `latitude` or `longitude`.
     pub fn new(latitude: f64, longitude: f64) -> Result<Self, (&'static str, Invalid)> {
-        if !(-90.0..=90.0).contains(&latitude) {
-            return Err(("latitude", Invalid::new("must be between -90 and 90")));
-        }
-        if !(-180.0..=180.0).contains(&longitude) {
-            return Err(("longitude", Invalid::new("must be between -180 and 180")));
-        }
+        Self::latitude_in_range(latitude).map_err(|invalid| ("latitude", invalid))?;
+        Self::longitude_in_range(longitude).map_err(|invalid| ("longitude", invalid))?;
         Ok(Self { latitude, longitude })
+    }
+
+    /// A latitude on its own, checked as [`new`](Self::new) checks it (to report both parts at once).
+    pub fn latitude_in_range(latitude: f64) -> Result<f64, Invalid> {
+        if (-90.0..=90.0).contains(&latitude) {
+            Ok(latitude)
+        } else {
+            Err(Invalid::new("must be between -90 and 90"))
+        }
+    }
+
+    /// A longitude on its own, checked as [`new`](Self::new) checks it.
+    pub fn longitude_in_range(longitude: f64) -> Result<f64, Invalid> {
+        if (-180.0..=180.0).contains(&longitude) {
+            Ok(longitude)
+        } else {
+            Err(Invalid::new("must be between -180 and 180"))
+        }
     }
 
     /// Degrees north of the equator (negative: south).

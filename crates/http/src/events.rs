@@ -131,14 +131,27 @@ impl PlaceFields {
         let online_url = self
             .online_url
             .clearable("online_url", errors, blank_or(OnlineUrl::parse));
-        let latitude = self
-            .latitude
-            .clearable("latitude", errors, |value| Ok(Some(value)));
-        let longitude = self
-            .longitude
-            .clearable("longitude", errors, |value| Ok(Some(value)));
+        // A part that was sent but refused has its own error already: the pairing rules below only speak
+        // of a part that was left out, so that every invalid part is reported once.
+        let (latitude_sent, longitude_sent) = (self.latitude.is_sent(), self.longitude.is_sent());
+        let latitude = self.latitude.clearable("latitude", errors, |value| {
+            Coordinates::latitude_in_range(value).map(Some)
+        });
+        let longitude = self.longitude.clearable("longitude", errors, |value| {
+            Coordinates::longitude_in_range(value).map(Some)
+        });
         let coordinates = match (latitude, longitude) {
-            (None, None) => None,
+            (None, None) => {
+                if latitude_sent && !longitude_sent {
+                    errors.push("longitude", "must be given with latitude");
+                }
+                if longitude_sent && !latitude_sent {
+                    errors.push("latitude", "must be given with longitude");
+                }
+                None
+            }
+            (None, Some(_)) if latitude_sent => None,
+            (Some(_), None) if longitude_sent => None,
             (Some(Some(latitude)), Some(Some(longitude))) => match Coordinates::new(latitude, longitude) {
                 Ok(point) => Some(Some(point)),
                 Err((field, invalid)) => {

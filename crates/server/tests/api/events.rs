@@ -249,6 +249,36 @@ fn event_times_keep_microseconds_and_refuse_leap_seconds() {
     edited.assert_invalid("event_time");
 }
 
+/// Times stay in four-digit years once in UTC, start and end: an offset may not carry an event into year
+/// 10000 (which the lists would have sorted before year 0000, and a calendar could not write).
+#[test]
+fn an_event_starts_and_ends_within_the_years_0000_to_9999_in_utc() {
+    let app = TestApp::spawn();
+    let (_, token) = app.user("alice");
+    for time in ["9999-12-31T23:59:59-05:00", "0000-01-01T00:00:00+05:00", "10000-01-01T00:00:00Z"] {
+        app.post_json("/events/", Some(&token), &event_body(json!({"event_time": time})))
+            .assert_invalid("event_time");
+    }
+    let late = event_body(json!({"event_time": "9999-12-31T22:00:00Z", "duration_hours": 2, "duration_minutes": 0}));
+    app.post_json("/events/", Some(&token), &late).assert_invalid("event_time");
+    let last = app.create_event(
+        &token,
+        json!({"event_time": "9999-12-31T20:00:00+01:00", "duration_hours": 4, "duration_minutes": 59}),
+    );
+    assert_eq!(last["event_time"], "9999-12-31T19:00:00Z");
+    let path = format!("/events/{}", last["id"]);
+    app.send_json("PATCH", &path, Some(&token), &json!({"duration_hours": 5}))
+        .assert_invalid("duration_hours");
+    app.send_json("PATCH", &path, Some(&token), &json!({"event_time": "9999-12-31T23:00:00Z"}))
+        .assert_invalid("event_time");
+    let unchanged = app.get(&path).assert_ok();
+    assert_eq!((unchanged["event_time"].clone(), unchanged["duration_hours"].clone()), (json!("9999-12-31T19:00:00Z"), json!(4)));
+    let calendar = app.get(&format!("{path}/calendar.ics"));
+    let text = String::from_utf8_lossy(&calendar.body).into_owned();
+    assert!(text.contains("DTSTART:99991231T190000Z"), "{text}");
+    assert!(text.contains("DTEND:99991231T235900Z"), "{text}");
+}
+
 #[test]
 fn upcoming_is_the_default_past_is_latest_first_and_all_keeps_the_old_order() {
     let app = TestApp::spawn();
@@ -409,6 +439,30 @@ fn a_place_is_checked_kept_changed_and_cleared() {
         app.send_json("PATCH", &path, Some(&token), &body)
             .assert_invalid(field);
     }
+    // Every invalid part of the place once, each with its own reason.
+    let errors = |body: Value| -> Vec<(String, String)> {
+        let refused = app
+            .post_json("/events/", Some(&token), &event_body(body))
+            .assert_error(400, "validation_failed");
+        refused["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["field"].as_str().unwrap().to_owned(), e["message"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    let error = |field: &str, message: &str| (field.to_owned(), message.to_owned());
+    assert_eq!(
+        errors(json!({"latitude": 91, "longitude": 200})),
+        [error("latitude", "must be between -90 and 90"), error("longitude", "must be between -180 and 180")]
+    );
+    assert_eq!(
+        errors(json!({"latitude": 91})),
+        [error("latitude", "must be between -90 and 90"), error("longitude", "must be given with latitude")]
+    );
+    let wrong_type = errors(json!({"latitude": "x", "longitude": 5}));
+    assert_eq!(wrong_type.len(), 1, "{wrong_type:?}");
+    assert_eq!(wrong_type[0].0, "latitude");
     let blank = app.create_event(&token, json!({"venue": "  ", "address": "", "online_url": null}));
     assert!(blank["venue"].is_null() && blank["address"].is_null() && blank["online_url"].is_null());
 
