@@ -250,8 +250,10 @@ impl<A: Id + 'static, B: Id + 'static> FromRequest for PathIds<A, B> {
 
 /// The path parameter `name`, whose text is `raw`, as an id.
 fn path_id<T: Id>(name: &str, raw: &str) -> Result<T, ApiError> {
-    raw.parse::<i64>()
-        .ok()
+    // Digits only: Rust's integer parsing would also take a leading `+`, which a query parameter refuses.
+    Some(raw)
+        .filter(|raw| raw.bytes().all(|byte| byte.is_ascii_digit()))
+        .and_then(|raw| raw.parse::<i64>().ok())
         .and_then(|id| T::parse(id).ok())
         .ok_or_else(|| ApiError::bad_request(format!("path parameter {name} must be a positive integer")))
 }

@@ -7,6 +7,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::FutureExt;
 use futures_util::future::LocalBoxFuture;
 use plaza_app::auth::SignedIn;
+use plaza_domain::FieldError;
 use plaza_domain::session::Device;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -18,31 +19,59 @@ use crate::state::AppState;
 
 /// Credentials, as a form (`application/x-www-form-urlencoded`) or JSON. OAuth2's `grant_type`, `scope`
 /// and client fields are accepted and ignored.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 pub struct TokenRequest {
     pub username: String,
     pub password: String,
     /// Stay signed in on this device: the session lasts 30 days from its last renewal instead of 12
     /// hours. `true`/`false`; a form may also send `on`/`off`, `1`/`0` or `yes`/`no`.
-    #[serde(default, deserialize_with = "flag")]
-    #[schema(value_type = bool, default = false)]
+    #[schema(value_type = bool, default = false, required = false)]
     pub remember_me: bool,
 }
 
-/// A boolean as JSON sends it, or as a form does (a checkbox sends `on`).
-fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Flag {
-        Bool(bool),
-        Text(String),
-    }
-    match Flag::deserialize(deserializer)? {
-        Flag::Bool(value) => Ok(value),
-        // An empty form field is an unticked box.
-        Flag::Text(text) if text.is_empty() => Ok(false),
-        Flag::Text(text) => crate::extract::flag_word(&text)
-            .ok_or_else(|| serde::de::Error::custom("remember_me must be true or false")),
+impl TokenRequest {
+    /// Reads the fields of a form or a JSON object, reporting every invalid one at once.
+    fn from_fields(fields: &serde_json::Map<String, serde_json::Value>) -> Result<Self, ApiError> {
+        use serde_json::Value;
+        let mut errors = Vec::new();
+        let mut text = |name: &str| match fields.get(name) {
+            Some(Value::String(text)) => Some(text.clone()),
+            found => {
+                let message = if matches!(found, None | Some(Value::Null)) {
+                    "field required"
+                } else {
+                    "must be a string"
+                };
+                errors.push(FieldError {
+                    field: name.to_owned(),
+                    message: message.to_owned(),
+                });
+                None
+            }
+        };
+        let (username, password) = (text("username"), text("password"));
+        let remember_me = match fields.get("remember_me") {
+            None | Some(Value::Null) => Some(false),
+            Some(Value::Bool(value)) => Some(*value),
+            // An empty form field is an unticked box; a checkbox sends `on`.
+            Some(Value::String(word)) if word.is_empty() => Some(false),
+            Some(Value::String(word)) => crate::extract::flag_word(word),
+            Some(_) => None,
+        };
+        if remember_me.is_none() {
+            errors.push(FieldError {
+                field: "remember_me".to_owned(),
+                message: "must be true or false".to_owned(),
+            });
+        }
+        match (username, password, remember_me) {
+            (Some(username), Some(password), Some(remember_me)) => Ok(Self {
+                username,
+                password,
+                remember_me,
+            }),
+            _ => Err(ApiError::validation(errors)),
+        }
     }
 }
 
@@ -89,8 +118,12 @@ fn issued(signed_in: SignedIn) -> HttpResponse {
         .json(TokenResponse::from(signed_in))
 }
 
-/// A body sent as a URL-encoded form or as JSON, as OAuth2 clients send theirs.
-async fn form_or_json<T: DeserializeOwned>(req: HttpRequest, mut payload: Payload) -> Result<T, ApiError> {
+/// A body sent as a URL-encoded form or as JSON, as OAuth2 clients send theirs: `Ok(None)` for a form,
+/// whose fields are then in the bytes, or the parsed JSON document.
+async fn read_form_or_json<T: DeserializeOwned>(
+    req: HttpRequest,
+    mut payload: Payload,
+) -> Result<(actix_web::web::Bytes, Option<T>), ApiError> {
     let media = media_type(&req).unwrap_or_default();
     let is_form = media == "application/x-www-form-urlencoded";
     if !is_form && !is_json(&media) {
@@ -100,10 +133,37 @@ async fn form_or_json<T: DeserializeOwned>(req: HttpRequest, mut payload: Payloa
     }
     let body = read_body(&req, &mut payload).await?;
     if is_json(&media) {
-        return parse_json(&body);
+        let document = parse_json(&body)?;
+        return Ok((body, Some(document)));
     }
     if let Some(name) = crate::extract::pair_with_nul(&body) {
         return Err(ApiError::invalid_field(name, crate::extract::NUL_REFUSED));
+    }
+    Ok((body, None))
+}
+
+/// The fields of a form or a JSON object by name (a form's field sent twice: its last value).
+async fn fields(
+    req: HttpRequest,
+    payload: Payload,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    let (body, document) = read_form_or_json(req, payload).await?;
+    if let Some(document) = document {
+        return Ok(document);
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|error| ApiError::bad_request(format!("the form could not be parsed: {error}")))?;
+    Ok(pairs
+        .into_iter()
+        .map(|(name, value)| (name, serde_json::Value::String(value)))
+        .collect())
+}
+
+/// A body sent as a URL-encoded form or as JSON, as `T`.
+async fn form_or_json<T: DeserializeOwned>(req: HttpRequest, payload: Payload) -> Result<T, ApiError> {
+    let (body, document) = read_form_or_json(req, payload).await?;
+    if let Some(document) = document {
+        return Ok(document);
     }
     serde_urlencoded::from_bytes::<T>(&body).map_err(|error| {
         let message = error.to_string();
@@ -138,9 +198,9 @@ impl FromRequest for Credentials {
                 .get(header::USER_AGENT)
                 .and_then(|value| value.to_str().ok()),
         );
-        Box::pin(form_or_json(req.clone(), payload.take()).map(|result| {
-            result.map(|request| Credentials {
-                request,
+        Box::pin(fields(req.clone(), payload.take()).map(|result| {
+            Ok(Credentials {
+                request: TokenRequest::from_fields(&result?)?,
                 client,
                 device,
             })

@@ -119,7 +119,7 @@ fn missing_extra_and_wrongly_typed_fields() {
 #[test]
 fn path_ids_must_be_positive_integers() {
     let app = TestApp::spawn();
-    for id in ["0", "-1", "abc", "99999999999999999999", "1.5"] {
+    for id in ["0", "-1", "+1", "abc", "99999999999999999999", "1.5"] {
         for path in [
             format!("/events/{id}"),
             format!("/users/{id}"),

@@ -87,6 +87,56 @@ fn remember_me_makes_a_session_last_thirty_days_and_forms_or_json_both_work() {
 }
 
 #[test]
+fn a_token_request_reports_every_invalid_field_at_once_as_a_form_or_as_json() {
+    let app = TestApp::spawn();
+    app.register("alice");
+    let form = |body: &str| {
+        app.request(
+            "POST",
+            "/token",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(body.as_bytes().to_vec()),
+        )
+    };
+    let fields = |body: Value| -> Vec<(String, String)> {
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (text(&e["field"]).to_owned(), text(&e["message"]).to_owned()))
+            .collect()
+    };
+    let required = |name: &str| (name.to_owned(), "field required".to_owned());
+    assert_eq!(
+        fields(form("").assert_error(400, "validation_failed")),
+        [required("username"), required("password")]
+    );
+    assert_eq!(
+        fields(app.post_json("/token", None, &json!({})).assert_error(400, "validation_failed")),
+        [required("username"), required("password")]
+    );
+    let flag = ("remember_me".to_owned(), "must be true or false".to_owned());
+    assert_eq!(
+        fields(form("username=alice&remember_me=maybe").assert_error(400, "validation_failed")),
+        [required("password"), flag.clone()]
+    );
+    assert_eq!(
+        fields(
+            app.post_json(
+                "/token",
+                None,
+                &json!({"username": 5, "password": PASSWORD, "remember_me": 1})
+            )
+            .assert_error(400, "validation_failed")
+        ),
+        [("username".to_owned(), "must be a string".to_owned()), flag]
+    );
+    // A field sent twice in a form: its last value counts.
+    let signed_in = form(&format!("username=nobody&username=alice&password={PASSWORD}&remember_me=off"));
+    assert_eq!(signed_in.assert_ok()["refresh_expires_in"], 12 * 3600);
+}
+
+#[test]
 fn bad_refresh_requests_get_the_contracts_errors() {
     let app = TestApp::spawn();
     for token in [json!("never issued"), json!(""), json!("x".repeat(5000))] {
