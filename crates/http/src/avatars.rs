@@ -253,6 +253,26 @@ pub async fn upload_event_image(
     Ok(HttpResponse::Ok().json(crate::events::EventResponse::from(event)))
 }
 
+/// RFC 9110 (14.2): a `Range` the server cannot read is ignored and the whole content is sent; actix-files
+/// would answer it `416` (and one that is not text `400`), so it is taken off the request before any
+/// handler sees it. A range it can read but that lies outside the file stays `416`.
+pub(crate) fn ignore_unreadable_range(req: &mut actix_web::dev::ServiceRequest) {
+    let unreadable = req.headers().get(header::RANGE).is_some_and(|value| {
+        value.to_str().map_or(true, |text| {
+            // Other units than bytes are ignored by actix-files itself.
+            let in_bytes = text
+                .split_once('=')
+                .is_none_or(|(unit, _)| unit.trim().eq_ignore_ascii_case("bytes"));
+            // The size only decides whether a readable range overlaps the content: against the largest,
+            // a failure or no range at all (`bytes=`) means the header itself cannot be read.
+            in_bytes && actix_files::HttpRange::parse(text, u64::MAX).map_or(true, |ranges| ranges.is_empty())
+        })
+    });
+    if unreadable {
+        req.headers_mut().remove(header::RANGE);
+    }
+}
+
 async fn serve(req: HttpRequest, state: web::Data<AppState>, name: String) -> Result<HttpResponse, ApiError> {
     let avatar = blocking(move || state.services.users.avatar(&name)).await?;
     let file = NamedFile::from_file(avatar.file, &avatar.path)

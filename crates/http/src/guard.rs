@@ -33,6 +33,7 @@ where
         Some(response) => Err(req.into_response(response)),
         None => {
             deadline::apply(&mut req);
+            crate::avatars::ignore_unreadable_range(&mut req);
             Ok(service.call(req))
         }
     };

@@ -67,6 +67,11 @@ fn an_uploaded_avatar_is_served_with_its_type_and_a_replacement_removes_the_old_
     let outside = app.request("GET", &url, &[("Range", "bytes=999999-")], None);
     outside.assert_error(416, "range_not_satisfiable");
     assert!(outside.header("content-range").is_some(), "{:?}", outside.headers);
+    // A `Range` that cannot be read is ignored (RFC 9110, 14.2): the whole image.
+    for malformed in ["garbage", "bytes=", "bytes=3-1", "bytes=abc-"] {
+        let whole = app.request("GET", &url, &[("Range", malformed)], None);
+        assert_eq!((whole.status, whole.body.as_slice()), (200, image.body.as_slice()), "{malformed}");
+    }
     assert_eq!(
         app.get(&format!("/users/{alice}")).assert_ok()["avatar_url"],
         url.as_str()
