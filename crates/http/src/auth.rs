@@ -42,8 +42,18 @@ fn session_of(
     req: &HttpRequest,
     check: fn(&plaza_app::AuthService, &str) -> Result<Session, plaza_app::AppError>,
 ) -> LocalBoxFuture<'static, Result<Session, ApiError>> {
-    let token = bearer_token(req);
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    // A token that fails on its own (forged, malformed, expired) is refused at the first poll, without the
+    // blocking pool: actix polls a handler's extractors together and answers the first error, so a path or
+    // a body that is invalid too must not win that race by chance (an unauthenticated caller learns
+    // nothing but `401`).
+    let token = bearer_token(req).and_then(|token| match &state {
+        Some(state) => {
+            state.services.auth.check_token(&token).map_err(ApiError::from)?;
+            Ok(token)
+        }
+        None => Ok(token),
+    });
     Box::pin(async move {
         let token = token?;
         let state =

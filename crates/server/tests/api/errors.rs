@@ -132,6 +132,32 @@ fn path_ids_must_be_positive_integers() {
     app.get("/events/9999999999").assert_error(404, "not_found");
 }
 
+/// A bad token is refused before a bad path or body is looked at, every time: the checks ran side by side
+/// and whichever finished first answered (`401` or `400` by chance).
+#[test]
+fn a_bad_token_is_401_whatever_else_is_wrong_with_the_request() {
+    let app = TestApp::spawn();
+    for _ in 0..20 {
+        for token in [None, Some("x"), Some("a.b.c")] {
+            let headers: Vec<(&str, String)> = token
+                .map(|token| ("Authorization", format!("Bearer {token}")))
+                .into_iter()
+                .collect();
+            let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            for (method, path, body) in [
+                ("PUT", "/users/abc", Some(b"{}".to_vec())),
+                ("PATCH", "/events/abc", Some(b"{\"name\": 5}".to_vec())),
+                ("DELETE", "/events/0", None),
+                ("POST", "/events/", Some(b"{not json".to_vec())),
+            ] {
+                let mut all = headers.clone();
+                all.push(("Content-Type", "application/json"));
+                app.request(method, path, &all, body).assert_error(401, "unauthorized");
+            }
+        }
+    }
+}
+
 #[test]
 fn list_bounds_are_checked() {
     let app = TestApp::spawn();
