@@ -32,18 +32,26 @@ pub struct Coordinates {
 // Neither number is ever NaN (`new` refuses it), so equality is an equivalence.
 impl Eq for Coordinates {}
 
+/// `-0.0` as `0.0`: PostgreSQL keeps the sign and SQLite drops it, so the same event would answer `-0.0`
+/// on one store and `0.0` on the other (and a calendar `GEO:-0;-0`). Adding `+0.0` clears the sign of
+/// zero only.
+fn without_negative_zero(degrees: f64) -> f64 {
+    degrees + 0.0
+}
+
 impl Coordinates {
     /// The errors name the field at fault: `latitude` or `longitude`.
     pub fn new(latitude: f64, longitude: f64) -> Result<Self, (&'static str, Invalid)> {
-        Self::latitude_in_range(latitude).map_err(|invalid| ("latitude", invalid))?;
-        Self::longitude_in_range(longitude).map_err(|invalid| ("longitude", invalid))?;
-        Ok(Self { latitude, longitude })
+        Ok(Self {
+            latitude: Self::latitude_in_range(latitude).map_err(|invalid| ("latitude", invalid))?,
+            longitude: Self::longitude_in_range(longitude).map_err(|invalid| ("longitude", invalid))?,
+        })
     }
 
     /// A latitude on its own, checked as [`new`](Self::new) checks it (to report both parts at once).
     pub fn latitude_in_range(latitude: f64) -> Result<f64, Invalid> {
         if (-90.0..=90.0).contains(&latitude) {
-            Ok(latitude)
+            Ok(without_negative_zero(latitude))
         } else {
             Err(Invalid::new("must be between -90 and 90"))
         }
@@ -52,7 +60,7 @@ impl Coordinates {
     /// A longitude on its own, checked as [`new`](Self::new) checks it.
     pub fn longitude_in_range(longitude: f64) -> Result<f64, Invalid> {
         if (-180.0..=180.0).contains(&longitude) {
-            Ok(longitude)
+            Ok(without_negative_zero(longitude))
         } else {
             Err(Invalid::new("must be between -180 and 180"))
         }
@@ -204,6 +212,19 @@ impl StoredPlace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_negative_zero_is_kept_as_zero_on_every_store() {
+        let point = Coordinates::new(-0.0, -0.0).unwrap();
+        assert!(point.latitude().is_sign_positive() && point.longitude().is_sign_positive());
+        assert!(Coordinates::latitude_in_range(-0.0).unwrap().is_sign_positive());
+        assert!(Coordinates::longitude_in_range(-0.0).unwrap().is_sign_positive());
+        assert_eq!(
+            Coordinates::new(-33.5, -0.25).unwrap().latitude(),
+            -33.5,
+            "other signs stay"
+        );
+    }
 
     #[test]
     fn coordinates_stay_on_the_globe_and_name_the_field_at_fault() {
