@@ -174,7 +174,7 @@ const LAST_YEAR: i32 = 9999;
 
 /// Whether an event starting at `start` (as [`event_time()`] accepts it) and lasting `hours` and
 /// `minutes` (as [`DurationHours`] and [`DurationMinutes`] accept them, or as a stored event holds them)
-/// also ends by the end of year 9999: its calendar entry writes the end as well as the start.
+/// also ends before year 10000: its calendar entry writes the end as well as the start.
 pub fn ends_in_time(start: DateTime<Utc>, hours: i64, minutes: i64) -> Result<(), Invalid> {
     use chrono::{Datelike, TimeDelta};
     let end = TimeDelta::try_hours(hours)
@@ -184,7 +184,8 @@ pub fn ends_in_time(start: DateTime<Utc>, hours: i64, minutes: i64) -> Result<()
     match end {
         Some(end) if end.year() <= LAST_YEAR => Ok(()),
         _ => Err(Invalid::new(format!(
-            "must leave the event (start and duration) ending by the end of year {LAST_YEAR} in UTC"
+            "must leave the event (start and duration) ending before {}-01-01T00:00:00Z",
+            LAST_YEAR + 1
         ))),
     }
 }

@@ -255,7 +255,8 @@ pub async fn upload_event_image(
 
 /// RFC 9110 (14.2): a `Range` the server cannot read is ignored and the whole content is sent; actix-files
 /// would answer it `416` (and one that is not text `400`), so it is taken off the request before any
-/// handler sees it. A range it can read but that lies outside the file stays `416`.
+/// handler sees it. A range it can read but that lies outside the file stays `416`; one no file could
+/// satisfy (`bytes=-0`, numbers past 2^64) is ignored too, which RFC 9110 also allows.
 pub(crate) fn ignore_unreadable_range(req: &mut actix_web::dev::ServiceRequest) {
     let unreadable = req.headers().get(header::RANGE).is_some_and(|value| {
         value.to_str().map_or(true, |text| {

@@ -264,6 +264,13 @@ impl CreateEventBody {
         let duration_minutes =
             self.duration_minutes
                 .required("duration_minutes", &mut errors, DurationMinutes::parse);
+        if let (Some(start), Some(hours), Some(minutes)) = (event_time, duration_hours, duration_minutes) {
+            // Reported with the other fields; the use case checks it again for a change of an event.
+            errors.check(
+                "event_time",
+                plaza_domain::event::ends_in_time(start, hours.get(), minutes.get()),
+            );
+        }
         let tickets_sold = self.tickets_sold.optional("tickets_sold", &mut errors, accept);
         let max_tickets = self
             .max_tickets

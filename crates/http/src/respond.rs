@@ -50,6 +50,18 @@ pub const TIME_PATTERN: &str = concat!(
 );
 
 pub fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
+    use chrono::Datelike;
+    // An offset can carry a time of year 9999 into year 10000 (or of year 0000 into -0001): neither RFC
+    // 3339 nor iCalendar writes it, and a store keeping times as text sorts `+10000` before `0000`.
+    let time = read_time(raw)?;
+    if (0..=9999).contains(&time.year()) {
+        Ok(time)
+    } else {
+        Err("must fall within the years 0000 to 9999 in UTC".into())
+    }
+}
+
+fn read_time(raw: &str) -> Result<DateTime<Utc>, String> {
     let raw = raw.trim();
     if let Ok(time) = DateTime::parse_from_rfc3339(raw) {
         return Ok(time.with_timezone(&Utc));
@@ -101,6 +113,19 @@ mod tests {
             "12/01/2026 18:00",
         ] {
             assert!(!pattern.is_match(bad), "{bad} does not match");
+        }
+    }
+
+    #[test]
+    fn every_input_time_stays_in_a_four_digit_year_once_in_utc() {
+        assert!(parse_time("9999-12-31T23:59:59Z").is_ok());
+        assert!(parse_time("0000-01-01T00:00:00Z").is_ok());
+        for outside in [
+            "9999-12-31T23:59:59-05:00",
+            "9999-12-31 23:30-01:00",
+            "0000-01-01T00:00:00+05:00",
+        ] {
+            assert!(parse_time(outside).is_err(), "{outside}");
         }
     }
 

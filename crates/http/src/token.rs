@@ -29,6 +29,20 @@ pub struct TokenRequest {
     pub remember_me: bool,
 }
 
+/// A JSON value as serde names one it did not expect (`integer \`5\``, `null`).
+fn unexpected(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(value) => format!("boolean `{value}`"),
+        Value::Number(number) if number.is_f64() => format!("floating point `{number}`"),
+        Value::Number(number) => format!("integer `{number}`"),
+        Value::String(text) => format!("string {text:?}"),
+        Value::Array(_) => "sequence".to_owned(),
+        Value::Object(_) => "map".to_owned(),
+    }
+}
+
 impl TokenRequest {
     /// Reads the fields of a form or a JSON object, reporting every invalid one at once.
     fn from_fields(fields: &serde_json::Map<String, serde_json::Value>) -> Result<Self, ApiError> {
@@ -37,21 +51,21 @@ impl TokenRequest {
         let mut text = |name: &str| match fields.get(name) {
             Some(Value::String(text)) => Some(text.clone()),
             found => {
-                let message = if matches!(found, None | Some(Value::Null)) {
-                    "field required"
-                } else {
-                    "must be a string"
+                let message = match found {
+                    None => "field required".to_owned(),
+                    // Worded as every other body's wrong type is (serde's words).
+                    Some(other) => format!("invalid type: {}, expected a string", unexpected(other)),
                 };
                 errors.push(FieldError {
                     field: name.to_owned(),
-                    message: message.to_owned(),
+                    message,
                 });
                 None
             }
         };
         let (username, password) = (text("username"), text("password"));
         let remember_me = match fields.get("remember_me") {
-            None | Some(Value::Null) => Some(false),
+            None => Some(false),
             Some(Value::Bool(value)) => Some(*value),
             // An empty form field is an unticked box; a checkbox sends `on`.
             Some(Value::String(word)) if word.is_empty() => Some(false),

@@ -261,6 +261,10 @@ fn an_event_starts_and_ends_within_the_years_0000_to_9999_in_utc() {
     }
     let late = event_body(json!({"event_time": "9999-12-31T22:00:00Z", "duration_hours": 2, "duration_minutes": 0}));
     app.post_json("/events/", Some(&token), &late).assert_invalid("event_time");
+    // With the other invalid fields, at once.
+    let also_nameless = event_body(json!({"name": "", "event_time": "9999-12-31T22:00:00Z", "duration_hours": 2}));
+    let refused = app.post_json("/events/", Some(&token), &also_nameless).assert_invalid("name");
+    assert!(refused["errors"].as_array().unwrap().iter().any(|e| e["field"] == "event_time"), "{refused}");
     let last = app.create_event(
         &token,
         json!({"event_time": "9999-12-31T20:00:00+01:00", "duration_hours": 4, "duration_minutes": 59}),

@@ -129,7 +129,18 @@ fn a_token_request_reports_every_invalid_field_at_once_as_a_form_or_as_json() {
             )
             .assert_error(400, "validation_failed")
         ),
-        [("username".to_owned(), "must be a string".to_owned()), flag]
+        [("username".to_owned(), "invalid type: integer `5`, expected a string".to_owned()), flag.clone()]
+    );
+    assert_eq!(
+        fields(
+            app.post_json(
+                "/token",
+                None,
+                &json!({"username": null, "password": PASSWORD, "remember_me": null})
+            )
+            .assert_error(400, "validation_failed")
+        ),
+        [("username".to_owned(), "invalid type: null, expected a string".to_owned()), flag]
     );
     // A field sent twice in a form: its last value counts.
     let signed_in = form(&format!("username=nobody&username=alice&password={PASSWORD}&remember_me=off"));
