@@ -49,6 +49,15 @@ pub struct SessionView {
     pub current: bool,
 }
 
+/// What a genuine, current token names: checked for itself, not yet against the store.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    user: UserId,
+    session: Option<SessionId>,
+    issued_at: i64,
+    expires_at: i64,
+}
+
 /// A signed-in user, as a token vouches for them until it expires.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -354,28 +363,33 @@ impl AuthService {
 
     /// What a token says for itself, checked without the store: its signature, its lifetime and its
     /// claims. A token refused here is refused by [`session`](Self::session) the same way; one that passes
-    /// may still name an ended session or a changed account. Cheap enough for an async worker, so a
-    /// request with a bad token is refused before any other part of it is looked at.
-    pub fn check_token(&self, token: &str) -> Result<(), AppError> {
+    /// may still name an ended session or a changed account ([`session_of`](Self::session_of) checks
+    /// those). Cheap enough for an async worker, so a request with a bad token is refused before any other
+    /// part of it is looked at.
+    pub fn verify_token(&self, token: &str) -> Result<VerifiedToken, AppError> {
         let claims = self.tokens.decode(token)?;
-        claims.subject()?;
-        claims.session()?;
-        Ok(())
+        Ok(VerifiedToken {
+            user: claims.subject()?,
+            session: claims.session()?,
+            issued_at: claims.iat,
+            expires_at: claims.exp,
+        })
     }
 
     /// Like [`authenticate`](Self::authenticate), with the token's lifetime.
     pub fn session(&self, token: &str) -> Result<Session, AppError> {
-        let claims = self.tokens.decode(token)?;
-        let id = claims.subject()?;
-        self.resume(id, claims.session()?, claims.iat, claims.exp)
+        self.session_of(&self.verify_token(token)?)
     }
 
-    /// Like [`session`](Self::session), for a banned account too: what a banned user may still do is end
-    /// their own sessions (log out), so that nothing of theirs stays open for the ban's lifting.
-    pub fn session_even_if_banned(&self, token: &str) -> Result<Session, AppError> {
-        let claims = self.tokens.decode(token)?;
-        let id = claims.subject()?;
-        self.resume_even_if_banned(id, claims.session()?, claims.iat, claims.exp)
+    /// The session of a token [`verify_token`](Self::verify_token) accepted, checked against the store.
+    pub fn session_of(&self, token: &VerifiedToken) -> Result<Session, AppError> {
+        self.resume(token.user, token.session, token.issued_at, token.expires_at)
+    }
+
+    /// Like [`session_of`](Self::session_of), for a banned account too: what a banned user may still do
+    /// is end their own sessions (log out), so that nothing of theirs stays open for the ban's lifting.
+    pub fn session_even_if_banned_of(&self, token: &VerifiedToken) -> Result<Session, AppError> {
+        self.resume_even_if_banned(token.user, token.session, token.issued_at, token.expires_at)
     }
 
     /// The session of a token issued to `id` at `issued_at` in `session`, checked again now: not
@@ -1064,11 +1078,11 @@ mod tests {
             tokens,
             no_sessions(),
         );
-        assert!(auth.check_token(&good.access_token).is_ok());
+        assert!(auth.verify_token(&good.access_token).is_ok());
         for bad in ["x", "a.b.c", expired.access_token.as_str()] {
             assert!(
                 matches!(
-                    auth.check_token(bad),
+                    auth.verify_token(bad),
                     Err(AppError::InvalidToken(_) | AppError::Unauthorized(_))
                 ),
                 "{bad}"

@@ -153,29 +153,21 @@ impl Capacity {
 
 /// When an event starts, as every store keeps it: to the microsecond (finer digits are dropped, as
 /// PostgreSQL's timestamps would), never a leap second (`23:59:60`), which one store would keep and
-/// another turn into the next day, and in a year of four digits once in UTC (an offset can carry
-/// `9999-12-31T23:59:59-05:00` into year 10000, which neither RFC 3339 nor iCalendar can write, and which
-/// a store keeping times as text would sort before year 0000).
+/// another turn into the next day, and in a year of four digits once in UTC
+/// ([`in_four_digit_years`](crate::time::in_four_digit_years)).
 pub fn event_time(time: DateTime<Utc>) -> Result<DateTime<Utc>, Invalid> {
-    use chrono::{Datelike, SubsecRound, Timelike};
+    use chrono::{SubsecRound, Timelike};
     if time.nanosecond() >= 1_000_000_000 {
         return Err(Invalid::new("must not be a leap second (23:59:60)"));
     }
-    if !(0..=LAST_YEAR).contains(&time.year()) {
-        return Err(Invalid::new(format!(
-            "must fall within the years 0000 to {LAST_YEAR} in UTC"
-        )));
-    }
-    Ok(time.trunc_subsecs(6))
+    Ok(crate::time::in_four_digit_years(time)?.trunc_subsecs(6))
 }
-
-/// The last year an event may start or end in.
-const LAST_YEAR: i32 = 9999;
 
 /// Whether an event starting at `start` (as [`event_time()`] accepts it) and lasting `hours` and
 /// `minutes` (as [`DurationHours`] and [`DurationMinutes`] accept them, or as a stored event holds them)
 /// also ends before year 10000: its calendar entry writes the end as well as the start.
 pub fn ends_in_time(start: DateTime<Utc>, hours: i64, minutes: i64) -> Result<(), Invalid> {
+    use crate::time::LAST_YEAR;
     use chrono::{Datelike, TimeDelta};
     let end = TimeDelta::try_hours(hours)
         .zip(TimeDelta::try_minutes(minutes))

@@ -38,6 +38,7 @@ pub mod session;
 pub mod stores;
 pub mod text;
 pub mod ticket;
+pub mod time;
 pub mod transfer;
 pub mod user;
 pub mod waitlist;

@@ -5,7 +5,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use plaza_app::auth::Session;
+use plaza_app::auth::{Session, VerifiedToken};
 use plaza_domain::user::User;
 
 use crate::error::ApiError;
@@ -40,24 +40,22 @@ pub struct AuthSession(pub Session);
 /// The session of a bearer token, checked by `check` (banned accounts refused, or not).
 fn session_of(
     req: &HttpRequest,
-    check: fn(&plaza_app::AuthService, &str) -> Result<Session, plaza_app::AppError>,
+    check: fn(&plaza_app::AuthService, &VerifiedToken) -> Result<Session, plaza_app::AppError>,
 ) -> LocalBoxFuture<'static, Result<Session, ApiError>> {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
     // A token that fails on its own (forged, malformed, expired) is refused at the first poll, without the
     // blocking pool: actix polls a handler's extractors together and answers the first error, so a path or
     // a body that is invalid too must not win that race by chance (an unauthenticated caller learns
-    // nothing but `401`).
-    let token = bearer_token(req).and_then(|token| match &state {
-        Some(state) => {
-            state.services.auth.check_token(&token).map_err(ApiError::from)?;
-            Ok(token)
-        }
-        None => Ok(token),
-    });
+    // nothing but `401`). The store is asked on the blocking pool, with the token already decoded.
+    let verified = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(&std::io::Error::other("AppState is not registered")))
+        .and_then(|state| {
+            let token = state.services.auth.verify_token(&bearer_token(req)?)?;
+            Ok((state, token))
+        });
     Box::pin(async move {
-        let token = token?;
-        let state =
-            state.ok_or_else(|| ApiError::internal(&std::io::Error::other("AppState is not registered")))?;
+        let (state, token) = verified?;
         let session = blocking(move || check(&state.services.auth, &token)).await?;
         // The request's log line names who asked (never their name or address).
         tracing::Span::current().record("user_id", session.user.id.get());
@@ -70,7 +68,7 @@ impl FromRequest for AuthSession {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let session = session_of(req, plaza_app::AuthService::session);
+        let session = session_of(req, plaza_app::AuthService::session_of);
         Box::pin(async move { session.await.map(AuthSession) })
     }
 }
@@ -85,7 +83,7 @@ impl FromRequest for LeavingSession {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let session = session_of(req, plaza_app::AuthService::session_even_if_banned);
+        let session = session_of(req, plaza_app::AuthService::session_even_if_banned_of);
         Box::pin(async move { session.await.map(LeavingSession) })
     }
 }

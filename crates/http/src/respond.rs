@@ -50,15 +50,7 @@ pub const TIME_PATTERN: &str = concat!(
 );
 
 pub fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
-    use chrono::Datelike;
-    // An offset can carry a time of year 9999 into year 10000 (or of year 0000 into -0001): neither RFC
-    // 3339 nor iCalendar writes it, and a store keeping times as text sorts `+10000` before `0000`.
-    let time = read_time(raw)?;
-    if (0..=9999).contains(&time.year()) {
-        Ok(time)
-    } else {
-        Err("must fall within the years 0000 to 9999 in UTC".into())
-    }
+    plaza_domain::time::in_four_digit_years(read_time(raw)?).map_err(|invalid| invalid.0)
 }
 
 fn read_time(raw: &str) -> Result<DateTime<Utc>, String> {

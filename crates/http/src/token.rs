@@ -132,12 +132,17 @@ fn issued(signed_in: SignedIn) -> HttpResponse {
         .json(TokenResponse::from(signed_in))
 }
 
-/// A body sent as a URL-encoded form or as JSON, as OAuth2 clients send theirs: `Ok(None)` for a form,
-/// whose fields are then in the bytes, or the parsed JSON document.
+/// A body as OAuth2 clients send theirs: a JSON document, read, or a URL-encoded form, still in bytes.
+enum Body<T> {
+    Json(T),
+    Form(actix_web::web::Bytes),
+}
+
+/// Reads a body sent as a URL-encoded form or as JSON.
 async fn read_form_or_json<T: DeserializeOwned>(
     req: HttpRequest,
     mut payload: Payload,
-) -> Result<(actix_web::web::Bytes, Option<T>), ApiError> {
+) -> Result<Body<T>, ApiError> {
     let media = media_type(&req).unwrap_or_default();
     let is_form = media == "application/x-www-form-urlencoded";
     if !is_form && !is_json(&media) {
@@ -147,13 +152,12 @@ async fn read_form_or_json<T: DeserializeOwned>(
     }
     let body = read_body(&req, &mut payload).await?;
     if is_json(&media) {
-        let document = parse_json(&body)?;
-        return Ok((body, Some(document)));
+        return parse_json(&body).map(Body::Json);
     }
     if let Some(name) = crate::extract::pair_with_nul(&body) {
         return Err(ApiError::invalid_field(name, crate::extract::NUL_REFUSED));
     }
-    Ok((body, None))
+    Ok(Body::Form(body))
 }
 
 /// The fields of a form or a JSON object by name (a form's field sent twice: its last value).
@@ -161,10 +165,10 @@ async fn fields(
     req: HttpRequest,
     payload: Payload,
 ) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    let (body, document) = read_form_or_json(req, payload).await?;
-    if let Some(document) = document {
-        return Ok(document);
-    }
+    let body = match read_form_or_json(req, payload).await? {
+        Body::Json(document) => return Ok(document),
+        Body::Form(body) => body,
+    };
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|error| ApiError::bad_request(format!("the form could not be parsed: {error}")))?;
     Ok(pairs
@@ -175,10 +179,10 @@ async fn fields(
 
 /// A body sent as a URL-encoded form or as JSON, as `T`.
 async fn form_or_json<T: DeserializeOwned>(req: HttpRequest, payload: Payload) -> Result<T, ApiError> {
-    let (body, document) = read_form_or_json(req, payload).await?;
-    if let Some(document) = document {
-        return Ok(document);
-    }
+    let body = match read_form_or_json(req, payload).await? {
+        Body::Json(document) => return Ok(document),
+        Body::Form(body) => body,
+    };
     serde_urlencoded::from_bytes::<T>(&body).map_err(|error| {
         let message = error.to_string();
         match message.strip_prefix("missing field `") {
